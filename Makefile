@@ -1,0 +1,57 @@
+# Switchyard. The two set-up commands are `make demo` and `make test`; both install what they need.
+SHELL := /bin/bash
+export ONNXRUNTIME_NODE_INSTALL := skip
+NPM_STAMP := node_modules/.install-stamp
+
+.PHONY: all install deps nats gen check typecheck lint cycles test unit demo bench format clean
+
+all: check
+
+# npm ci only when package-lock.json changed since the last install.
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+install: $(NPM_STAMP) nats gen
+
+# nats-server comes from Debian's package: installed when missing and we are root, else explained.
+nats:
+	@command -v nats-server >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing nats-server from Debian's package"; \
+	    (apt-get install -y -q nats-server || (apt-get update -q && apt-get install -y -q nats-server)) >/dev/null; \
+	  else \
+	    echo "nats-server is missing: run 'sudo apt-get install nats-server' and retry"; exit 1; \
+	  fi; }
+
+gen: $(NPM_STAMP)
+	@node protos/gen.mjs
+
+typecheck: gen
+	npx tsc -p tsconfig.json
+
+lint: $(NPM_STAMP)
+	npx biome ci .
+
+cycles: $(NPM_STAMP)
+	npx madge --circular --extensions ts --ts-config tsconfig.json control-plane data-plane test
+
+check: typecheck lint cycles
+
+test: install check
+	npx vitest run
+
+unit: install
+	npx vitest run control-plane data-plane
+
+demo: install
+	npx tsx test/demo/run.ts
+
+bench: install
+	npx tsx test/bench/run.ts
+
+format: $(NPM_STAMP)
+	npx biome check --write .
+
+clean:
+	rm -rf protos/gen protos/.deps node_modules

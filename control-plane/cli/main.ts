@@ -1,0 +1,41 @@
+// `switchyard <command>`: dispatch only. Each command lives in its own module under commands/
+// and is loaded lazily, so `switchyard status` does not pay for the control plane's imports.
+import { asSwitchyardError, OptionError } from '../errors/index.js';
+
+type CommandModule = { run(args: string[]): Promise<number> };
+
+const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
+  'control-plane': {
+    summary: 'run the xDS server, policy pipeline and admin API',
+    load: () => import('./commands/control-plane.js'),
+  },
+  status: {
+    summary: 'show connected proxies and their sync state',
+    load: () => import('./commands/status.js'),
+  },
+};
+
+function usage(): string {
+  const rows = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(16)} ${c.summary}`);
+  return ['usage: switchyard <command> [options]', '', 'commands:', ...rows, ''].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage());
+    return name ? 0 : 2;
+  }
+  const cmd = COMMANDS[name];
+  if (!cmd) {
+    process.stderr.write(`switchyard: unknown command ${JSON.stringify(name)}\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    return await (await cmd.load()).run(rest);
+  } catch (err) {
+    const e = asSwitchyardError(err);
+    process.stderr.write(`switchyard ${name}: ${e.message} [${e.code}]\n`);
+    return e instanceof OptionError ? 2 : 1;
+  }
+}

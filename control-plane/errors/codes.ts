@@ -1,0 +1,51 @@
+// The one registry of Switchyard's error codes. Every SwitchyardError carries one of these;
+// docs/ERRORS.md documents each (a test keeps the two in step), and the admin API maps
+// `httpStatus` onto its responses. Codes are stable: rename one only with a migration note.
+
+export interface ErrorCodeInfo {
+  /** HTTP status the admin API answers with. */
+  readonly httpStatus: number;
+  /** One line for docs and `switchyard` output. */
+  readonly summary: string;
+}
+
+export const ERROR_CODES = {
+  SY_OPTION_INVALID: { httpStatus: 400, summary: 'A command-line option or environment value is malformed.' },
+  SY_POLICY_PARSE: { httpStatus: 400, summary: 'A policy file is not valid YAML or not a policy document.' },
+  SY_POLICY_INVALID: {
+    httpStatus: 422,
+    summary: 'A policy failed validation; every problem is listed with its path.',
+  },
+  SY_POLICY_CONFLICT: {
+    httpStatus: 409,
+    summary: 'Two policies claim the same model, or a write lost a compare-and-set race.',
+  },
+  SY_SNAPSHOT_INCONSISTENT: {
+    httpStatus: 500,
+    summary: 'A snapshot names a cluster, route or endpoint set it does not contain; it was not published.',
+  },
+  SY_RESOURCE_INVALID: {
+    httpStatus: 500,
+    summary: "A generated xDS resource breaks a validation rule of Envoy's protos; it was not published.",
+  },
+  SY_XDS_TYPE_UNKNOWN: {
+    httpStatus: 400,
+    summary: 'An xDS request named a type URL this server does not serve.',
+  },
+  SY_XDS_PROTOCOL: {
+    httpStatus: 400,
+    summary: 'An xDS peer broke the protocol (for example, a delta request without a nonce on an ACK).',
+  },
+  SY_NOT_FOUND: { httpStatus: 404, summary: 'The requested object does not exist.' },
+  SY_UNAVAILABLE: {
+    httpStatus: 503,
+    summary: 'A dependency (NATS, the admin server, a pod) cannot be reached.',
+  },
+  SY_INTERNAL: { httpStatus: 500, summary: 'An unexpected failure; the message says where.' },
+} as const satisfies Record<string, ErrorCodeInfo>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export function isErrorCode(code: string): code is ErrorCode {
+  return Object.hasOwn(ERROR_CODES, code);
+}
