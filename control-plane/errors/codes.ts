@@ -41,6 +41,39 @@ export const ERROR_CODES = {
     httpStatus: 503,
     summary: 'A dependency (NATS, the admin server, a pod) cannot be reached.',
   },
+  SY_PKI_IDENTITY_INVALID: {
+    httpStatus: 400,
+    summary: 'A SPIFFE ID is malformed or lies outside the trust domain.',
+  },
+  SY_PKI_CSR_INVALID: {
+    httpStatus: 400,
+    summary: 'A certificate signing request cannot be parsed, or its signature or key is unacceptable.',
+  },
+  SY_PKI_CSR_REFUSED: {
+    httpStatus: 403,
+    summary: "A CSR asks for names other than exactly the caller's proven identity; refused and audited.",
+  },
+  SY_PKI_UNAUTHENTICATED: {
+    httpStatus: 401,
+    summary:
+      'The caller proved no identity: bootstrap token unknown, used or expired, or certificate untrusted.',
+  },
+  SY_PKI_PEER_REFUSED: {
+    httpStatus: 403,
+    summary: "A TLS peer's certificate does not carry an allowed SPIFFE identity.",
+  },
+  SY_PKI_KEK_INVALID: {
+    httpStatus: 500,
+    summary: 'No usable key-encryption key: the environment variable or key file is missing or too weak.',
+  },
+  SY_PKI_KEY_DECRYPT: {
+    httpStatus: 500,
+    summary: 'An encrypted key could not be opened: wrong key-encryption key, or the file was tampered with.',
+  },
+  SY_PKI_CA_INVALID: {
+    httpStatus: 500,
+    summary: 'CA material is missing, inconsistent or expired, or a rotation step is out of order.',
+  },
   SY_INTERNAL: { httpStatus: 500, summary: 'An unexpected failure; the message says where.' },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
