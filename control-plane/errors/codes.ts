@@ -74,6 +74,40 @@ export const ERROR_CODES = {
     httpStatus: 500,
     summary: 'CA material is missing, inconsistent or expired, or a rotation step is out of order.',
   },
+  SY_MODEL_NOT_FOUND: {
+    httpStatus: 404,
+    summary: 'A pod does not serve the requested model or version.',
+  },
+  SY_MODEL_NOT_READY: {
+    httpStatus: 503,
+    summary: 'A pod knows the model version, but it is loading, failed to load or is being unloaded.',
+  },
+  SY_MODEL_LOAD: {
+    httpStatus: 500,
+    summary: 'A model version failed to load (file, config or runtime); the pod keeps serving the others.',
+  },
+  SY_MODEL_CONFIG: {
+    httpStatus: 422,
+    summary: "A model version's config.yaml is invalid; every problem is listed with its path.",
+  },
+  SY_INFER_INVALID: {
+    httpStatus: 400,
+    summary: 'An inference request does not match the model (tensor name, datatype, shape or byte length).',
+  },
+  SY_PAYLOAD_TOO_LARGE: { httpStatus: 413, summary: 'A request body is over the pod size limit.' },
+  SY_OVERLOADED: {
+    httpStatus: 429,
+    summary: "A model's queue is full: the request was shed; retry after Retry-After, preferably elsewhere.",
+  },
+  SY_DEADLINE_EXCEEDED: {
+    httpStatus: 504,
+    summary: "A request's deadline passed before it could run; it was not run.",
+  },
+  SY_DRAINING: {
+    httpStatus: 503,
+    summary: 'The pod is draining and refuses new requests; retry on another pod.',
+  },
+  SY_INFERENCE_FAILED: { httpStatus: 500, summary: 'ONNX Runtime failed while running a batch.' },
   SY_INTERNAL: { httpStatus: 500, summary: 'An unexpected failure; the message says where.' },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
