@@ -1,0 +1,34 @@
+// The check a snapshot passes before it is published (DESIGN.md rule 5): every name a resource
+// uses exists in the same snapshot. Pure; returns every problem at once.
+import type { Issue } from '../errors/index.js';
+
+/** Names per type plus, per resource, what it refers to (see references.ts). */
+export interface ReferenceView {
+  readonly listeners: ReadonlyMap<string, { routes: readonly string[]; clusters: readonly string[] }>;
+  readonly routes: ReadonlyMap<string, readonly string[]>;
+  readonly clusters: ReadonlyMap<string, { eds?: string }>;
+  readonly endpoints: ReadonlySet<string>;
+}
+
+export function checkConsistency(view: ReferenceView): Issue[] {
+  const issues: Issue[] = [];
+  for (const [name, refs] of view.listeners) {
+    for (const r of refs.routes)
+      if (!view.routes.has(r))
+        issues.push({ path: `listeners[${name}]`, message: `names missing route configuration "${r}"` });
+    for (const c of refs.clusters)
+      if (!view.clusters.has(c))
+        issues.push({ path: `listeners[${name}]`, message: `routes to missing cluster "${c}"` });
+  }
+  for (const [name, clusters] of view.routes)
+    for (const c of clusters)
+      if (!view.clusters.has(c))
+        issues.push({ path: `routes[${name}]`, message: `routes to missing cluster "${c}"` });
+  for (const [name, refs] of view.clusters)
+    if (refs.eds !== undefined && !view.endpoints.has(refs.eds))
+      issues.push({
+        path: `clusters[${name}]`,
+        message: `names missing endpoints (ClusterLoadAssignment "${refs.eds}")`,
+      });
+  return issues;
+}

@@ -1,0 +1,104 @@
+// What each xDS resource names in another type: routes name clusters, listeners name route
+// configurations, EDS clusters name their ClusterLoadAssignment, TLS contexts name secrets.
+// Pure: the snapshot cache uses these for its consistency check and for make-before-break.
+import type { Any } from '@bufbuild/protobuf/wkt';
+import { anyUnpack } from '@bufbuild/protobuf/wkt';
+import { type Cluster, Cluster_DiscoveryType } from '../../protos/gen/envoy/config/cluster/v3/cluster_pb.js';
+import type { TransportSocket } from '../../protos/gen/envoy/config/core/v3/base_pb.js';
+import type { Listener } from '../../protos/gen/envoy/config/listener/v3/listener_pb.js';
+import type { RouteConfiguration } from '../../protos/gen/envoy/config/route/v3/route_pb.js';
+import { HttpConnectionManagerSchema } from '../../protos/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js';
+import {
+  type CommonTlsContext,
+  DownstreamTlsContextSchema,
+  UpstreamTlsContextSchema,
+} from '../../protos/gen/envoy/extensions/transport_sockets/tls/v3/tls_pb.js';
+
+const HCM_TYPE = `type.googleapis.com/${HttpConnectionManagerSchema.typeName}`;
+const UPSTREAM_TLS_TYPE = `type.googleapis.com/${UpstreamTlsContextSchema.typeName}`;
+const DOWNSTREAM_TLS_TYPE = `type.googleapis.com/${DownstreamTlsContextSchema.typeName}`;
+
+export interface ListenerRefs {
+  readonly routes: string[];
+  /** Clusters named by route configurations inlined in the listener. */
+  readonly clusters: string[];
+  readonly secrets: string[];
+}
+
+export interface ClusterRefs {
+  /** The ClusterLoadAssignment name an EDS cluster waits for; undefined for other types. */
+  readonly eds?: string;
+  readonly secrets: string[];
+}
+
+function sorted(names: Iterable<string>): string[] {
+  return [...new Set(names)].sort();
+}
+
+export function routeClusters(rc: Pick<RouteConfiguration, 'virtualHosts'>): string[] {
+  const out: string[] = [];
+  for (const vh of rc.virtualHosts) {
+    for (const r of vh.routes) {
+      if (r.action.case !== 'route') continue;
+      const a = r.action.value;
+      if (a.clusterSpecifier.case === 'cluster') out.push(a.clusterSpecifier.value);
+      else if (a.clusterSpecifier.case === 'weightedClusters')
+        for (const wc of a.clusterSpecifier.value.clusters) out.push(wc.name);
+      for (const m of a.requestMirrorPolicies) if (m.cluster) out.push(m.cluster);
+    }
+  }
+  return sorted(out);
+}
+
+function tlsSecrets(ctx: CommonTlsContext | undefined): string[] {
+  if (!ctx) return [];
+  const out = ctx.tlsCertificateSdsSecretConfigs.map((s) => s.name);
+  const v = ctx.validationContextType;
+  if (v.case === 'validationContextSdsSecretConfig') out.push(v.value.name);
+  else if (v.case === 'combinedValidationContext' && v.value.validationContextSdsSecretConfig)
+    out.push(v.value.validationContextSdsSecretConfig.name);
+  return out;
+}
+
+function transportSocketSecrets(ts: TransportSocket | undefined): string[] {
+  if (ts?.configType.case !== 'typedConfig') return [];
+  const any = ts.configType.value;
+  if (any.typeUrl === UPSTREAM_TLS_TYPE)
+    return tlsSecrets(anyUnpack(any, UpstreamTlsContextSchema)?.commonTlsContext);
+  if (any.typeUrl === DOWNSTREAM_TLS_TYPE)
+    return tlsSecrets(anyUnpack(any, DownstreamTlsContextSchema)?.commonTlsContext);
+  return [];
+}
+
+function hcmRefs(any: Any | undefined, routes: string[], clusters: string[]): void {
+  if (any?.typeUrl !== HCM_TYPE) return;
+  const hcm = anyUnpack(any, HttpConnectionManagerSchema);
+  if (!hcm) return;
+  if (hcm.routeSpecifier.case === 'rds') routes.push(hcm.routeSpecifier.value.routeConfigName);
+  else if (hcm.routeSpecifier.case === 'routeConfig')
+    clusters.push(...routeClusters(hcm.routeSpecifier.value));
+}
+
+export function listenerRefs(l: Listener): ListenerRefs {
+  const routes: string[] = [];
+  const clusters: string[] = [];
+  const secrets: string[] = [];
+  hcmRefs(l.apiListener?.apiListener, routes, clusters);
+  const chains = l.defaultFilterChain ? [...l.filterChains, l.defaultFilterChain] : l.filterChains;
+  for (const chain of chains) {
+    secrets.push(...transportSocketSecrets(chain.transportSocket));
+    for (const f of chain.filters)
+      if (f.configType.case === 'typedConfig') hcmRefs(f.configType.value, routes, clusters);
+  }
+  return { routes: sorted(routes), clusters: sorted(clusters), secrets: sorted(secrets) };
+}
+
+export function clusterRefs(c: Cluster): ClusterRefs {
+  const secrets = [
+    ...transportSocketSecrets(c.transportSocket),
+    ...c.transportSocketMatches.flatMap((m) => transportSocketSecrets(m.transportSocket)),
+  ];
+  const isEds =
+    c.clusterDiscoveryType.case === 'type' && c.clusterDiscoveryType.value === Cluster_DiscoveryType.EDS;
+  return { ...(isEds ? { eds: c.edsClusterConfig?.serviceName || c.name } : {}), secrets: sorted(secrets) };
+}

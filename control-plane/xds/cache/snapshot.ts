@@ -1,0 +1,147 @@
+// An immutable, fully encoded view of what one node group receives. Each resource is encoded
+// once (toBinary) and wrapped in one shared Any that every stream sends (DESIGN.md rule 8);
+// versions are content hashes, so two replicas or a restart produce the same versions (rule 4).
+import { createHash } from 'node:crypto';
+import { create, type DescMessage, type Message, toBinary } from '@bufbuild/protobuf';
+import { type Any, AnySchema } from '@bufbuild/protobuf/wkt';
+import type { Cluster } from '../../../protos/gen/envoy/config/cluster/v3/cluster_pb.js';
+import type { Listener } from '../../../protos/gen/envoy/config/listener/v3/listener_pb.js';
+import type { RouteConfiguration } from '../../../protos/gen/envoy/config/route/v3/route_pb.js';
+import type { Issue } from '../../errors/index.js';
+import type { ResourceSet } from '../../translate/types.js';
+import type { ReferenceView } from '../../validate/consistency.js';
+import { clusterRefs, listenerRefs, routeClusters } from '../../validate/references.js';
+import { PUSH_ORDER, RESOURCE_TYPES, TYPE, type TypeUrl } from '../resource-types.js';
+
+/** Names of other resources this one needs (see validate/references.ts). */
+export interface ResourceRefs {
+  readonly clusters?: readonly string[];
+  readonly routes?: readonly string[];
+  readonly eds?: string;
+  readonly secrets?: readonly string[];
+}
+
+export interface EncodedResource {
+  readonly name: string;
+  /** Content hash of the encoded bytes: the resource's version in delta xDS. */
+  readonly version: string;
+  readonly any: Any;
+  readonly refs: ResourceRefs;
+}
+
+export interface TypeSnapshot {
+  /** Content hash over every (name, version) of the type: the SotW version_info. */
+  readonly version: string;
+  readonly resources: ReadonlyMap<string, EncodedResource>;
+}
+
+export function contentHash(data: Uint8Array | string): string {
+  return createHash('sha256').update(data).digest('hex').slice(0, 16);
+}
+
+/** Version of a list of resources: stable under reordering. */
+export function versionOf(resources: Iterable<EncodedResource>): string {
+  const parts = [...resources].map((r) => `${r.name}\0${r.version}`).sort();
+  return contentHash(parts.join('\n'));
+}
+
+const EMPTY_TYPE: TypeSnapshot = { version: versionOf([]), resources: new Map() };
+
+export class Snapshot {
+  /** Hash of the per-type versions: one token for "same configuration" across replicas. */
+  readonly version: string;
+  constructor(readonly types: ReadonlyMap<TypeUrl, TypeSnapshot>) {
+    this.version = contentHash(PUSH_ORDER.map((t) => this.type(t).version).join('.'));
+  }
+  type(url: TypeUrl): TypeSnapshot {
+    return this.types.get(url) ?? EMPTY_TYPE;
+  }
+  /** Names and references, for the consistency check. */
+  referenceView(): ReferenceView {
+    const view = (t: TypeUrl) => this.type(t).resources;
+    return {
+      listeners: new Map(
+        [...view(TYPE.LDS)].map(([n, r]) => [
+          n,
+          { routes: r.refs.routes ?? [], clusters: r.refs.clusters ?? [] },
+        ]),
+      ),
+      routes: new Map([...view(TYPE.RDS)].map(([n, r]) => [n, r.refs.clusters ?? []])),
+      clusters: new Map(
+        [...view(TYPE.CDS)].map(([n, r]) => [n, r.refs.eds !== undefined ? { eds: r.refs.eds } : {}]),
+      ),
+      endpoints: new Set(view(TYPE.EDS).keys()),
+    };
+  }
+  static readonly EMPTY = new Snapshot(new Map());
+}
+
+function nameOf(url: TypeUrl, msg: Message): string {
+  if (url === TYPE.EDS) return (msg as unknown as { clusterName: string }).clusterName;
+  return (msg as unknown as { name: string }).name;
+}
+
+function refsOf(url: TypeUrl, msg: Message): ResourceRefs {
+  switch (url) {
+    case TYPE.RDS:
+      return { clusters: routeClusters(msg as RouteConfiguration) };
+    case TYPE.LDS:
+      return listenerRefs(msg as Listener);
+    case TYPE.CDS:
+      return clusterRefs(msg as Cluster);
+    default:
+      return {};
+  }
+}
+
+/**
+ * Encodes ResourceSets into Snapshots. It remembers what it encoded, by message identity and by
+ * content, so a translator that reuses unchanged message objects pays nothing for them, and an
+ * unchanged resource keeps sharing one byte buffer across snapshots.
+ */
+export class SnapshotEncoder {
+  private byMessage = new WeakMap<object, EncodedResource>();
+  private byVersion = new Map<string, EncodedResource>();
+  encodedCount = 0;
+
+  private encode(url: TypeUrl, schema: DescMessage, msg: Message): EncodedResource {
+    const known = this.byMessage.get(msg);
+    if (known) return known;
+    const bytes = toBinary(schema, msg);
+    this.encodedCount++;
+    const version = contentHash(bytes);
+    const name = nameOf(url, msg);
+    const key = `${url}\0${name}\0${version}`;
+    let res = this.byVersion.get(key);
+    if (!res) {
+      res = { name, version, any: create(AnySchema, { typeUrl: url, value: bytes }), refs: refsOf(url, msg) };
+      this.byVersion.set(key, res);
+    }
+    this.byMessage.set(msg, res);
+    return res;
+  }
+
+  /** Encode a set; duplicate names within a type are returned as issues (first one wins). */
+  build(set: ResourceSet): { snapshot: Snapshot; issues: Issue[] } {
+    const issues: Issue[] = [];
+    const types = new Map<TypeUrl, TypeSnapshot>();
+    const live = new Set<string>();
+    for (const url of PUSH_ORDER) {
+      const info = RESOURCE_TYPES[url];
+      const resources = new Map<string, EncodedResource>();
+      for (const msg of set[info.field] as readonly Message[]) {
+        const r = this.encode(url, info.schema, msg);
+        if (!r.name) issues.push({ path: `${info.field}`, message: `a ${info.short} resource has no name` });
+        else if (resources.has(r.name))
+          issues.push({ path: `${info.field}[${r.name}]`, message: 'duplicate resource name' });
+        else resources.set(r.name, r);
+        live.add(`${url}\0${r.name}\0${r.version}`);
+      }
+      const sortedMap = new Map([...resources].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+      types.set(url, { version: versionOf(sortedMap.values()), resources: sortedMap });
+    }
+    // Forget encodings no snapshot uses any more; the WeakMap forgets on its own.
+    for (const k of this.byVersion.keys()) if (!live.has(k)) this.byVersion.delete(k);
+    return { snapshot: new Snapshot(types), issues };
+  }
+}

@@ -1,0 +1,139 @@
+// The ADS gRPC service: StreamAggregatedResources (state of the world) and
+// DeltaAggregatedResources (incremental) on one grpc-js server. Protocol state lives in the
+// stream classes; this file wires calls to them and streams to the snapshot cache.
+import { Server, ServerCredentials, type ServerDuplexStream, type ServerOptions } from '@grpc/grpc-js';
+import { AggregatedDiscoveryService } from '../../../protos/gen/envoy/service/discovery/v3/ads_pb.js';
+import type {
+  DeltaDiscoveryRequest,
+  DeltaDiscoveryResponse,
+  DiscoveryRequest,
+  DiscoveryResponse,
+} from '../../../protos/gen/envoy/service/discovery/v3/discovery_pb.js';
+import { UnavailableError } from '../../errors/index.js';
+import { serviceDefinition } from '../../grpc/service-definition.js';
+import type { SnapshotCache } from '../cache/snapshot-cache.js';
+import { DeltaStream } from './delta-stream.js';
+import type { ResourceFilter } from './desired.js';
+import { defaultGroupOf, nodeFlavor } from './node-flavor.js';
+import { SotwStream, type StreamHost } from './sotw-stream.js';
+import type { StreamContext, XdsCallbacks, XdsProtocol } from './stream-context.js';
+
+export interface XdsServerOptions {
+  readonly cache: SnapshotCache;
+  readonly callbacks?: XdsCallbacks;
+  /** Node group a stream reads; defaults to the node's flavor. */
+  readonly groupOf?: (ctx: StreamContext) => string;
+  /** Per-stream resource filter (for SDS: the node's own identity only). */
+  readonly filterFor?: (ctx: StreamContext) => ResourceFilter | undefined;
+  readonly credentials?: ServerCredentials;
+  readonly grpcOptions?: ServerOptions;
+  readonly now?: () => number;
+}
+
+type Stream = SotwStream | DeltaStream;
+
+export class XdsServer {
+  private readonly server: Server;
+  private readonly streams = new Map<number, Stream>();
+  private nextId = 0;
+  private readonly host: StreamHost;
+  private port = 0;
+
+  constructor(private readonly opts: XdsServerOptions) {
+    this.server = new Server({
+      // Proxies hold one long stream each; keepalive lets dead peers go without TCP timeouts.
+      'grpc.keepalive_time_ms': 30_000,
+      'grpc.keepalive_timeout_ms': 10_000,
+      'grpc.keepalive_permit_without_calls': 1,
+      'grpc.max_receive_message_length': 16 * 1024 * 1024,
+      ...opts.grpcOptions,
+    });
+    const callbacks = opts.callbacks ?? {};
+    const groupOf = opts.groupOf ?? ((ctx: StreamContext) => defaultGroupOf(ctx.node));
+    this.host = {
+      callbacks,
+      now: opts.now ?? (() => performance.now()),
+      ...(opts.filterFor ? { filterFor: opts.filterFor } : {}),
+      attach: (ctx, onSnapshot) => {
+        ctx.flavor = nodeFlavor(ctx.node);
+        ctx.group = groupOf(ctx);
+        const stop = opts.cache.watch(ctx.group, onSnapshot);
+        this.detachers.set(ctx.id, stop);
+        callbacks.onNodeIdentified?.(ctx);
+        return opts.cache.get(ctx.group);
+      },
+    };
+    this.server.addService(serviceDefinition(AggregatedDiscoveryService), {
+      streamAggregatedResources: (call: ServerDuplexStream<DiscoveryRequest, DiscoveryResponse>) =>
+        this.serve(call, 'sotw', (ctx) => new SotwStream(ctx, this.host, (r) => call.write(r))),
+      deltaAggregatedResources: (call: ServerDuplexStream<DeltaDiscoveryRequest, DeltaDiscoveryResponse>) =>
+        this.serve(call, 'delta', (ctx) => new DeltaStream(ctx, this.host, (r) => call.write(r))),
+    });
+  }
+
+  private readonly detachers = new Map<number, () => void>();
+
+  private serve<Req, Res>(
+    call: ServerDuplexStream<Req, Res>,
+    protocol: XdsProtocol,
+    make: (ctx: StreamContext) => { onRequest(r: Req): void; close(): void },
+  ): void {
+    const ctx: StreamContext = { id: ++this.nextId, protocol, peer: call.getPeer(), openedAt: Date.now() };
+    const stream = make(ctx);
+    this.streams.set(ctx.id, stream as Stream);
+    this.opts.callbacks?.onStreamOpen?.(ctx);
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      stream.close();
+      this.streams.delete(ctx.id);
+      this.detachers.get(ctx.id)?.();
+      this.detachers.delete(ctx.id);
+      this.opts.callbacks?.onStreamClose?.(ctx);
+    };
+    call.on('data', (req: Req) => stream.onRequest(req));
+    call.on('end', () => {
+      finish();
+      call.end();
+    });
+    call.on('error', finish);
+    call.on('cancelled', finish);
+    call.on('close', finish);
+  }
+
+  /** Bind and start; resolves with the bound port (pass 0 for an ephemeral one). */
+  listen(host: string, port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.bindAsync(
+        `${host.includes(':') ? `[${host}]` : host}:${port}`,
+        this.opts.credentials ?? ServerCredentials.createInsecure(),
+        (err, bound) => {
+          if (err)
+            reject(new UnavailableError(`xDS server cannot listen on ${host}:${port}: ${err.message}`));
+          else {
+            this.port = bound;
+            resolve(bound);
+          }
+        },
+      );
+    });
+  }
+
+  get boundPort(): number {
+    return this.port;
+  }
+
+  get streamCount(): number {
+    return this.streams.size;
+  }
+
+  /** Graceful stop: streams are cancelled (proxies reconnect elsewhere), then the port closes. */
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.server.tryShutdown(() => resolve());
+      // Long-lived ADS streams never finish by themselves.
+      setImmediate(() => this.server.forceShutdown());
+    });
+  }
+}

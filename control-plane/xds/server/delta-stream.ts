@@ -1,0 +1,202 @@
+// One incremental (delta) ADS stream. The server tracks what the client holds per resource
+// (from its responses and the client's initial_resource_versions) and sends only differences:
+// changed resources, and removals as removed_resources. Every subscribe is answered, even when
+// nothing needs sending, and a subscribed name that does not exist is reported as removed.
+import { create } from '@bufbuild/protobuf';
+import {
+  type DeltaDiscoveryRequest,
+  type DeltaDiscoveryResponse,
+  DeltaDiscoveryResponseSchema,
+  ResourceSchema,
+} from '../../../protos/gen/envoy/service/discovery/v3/discovery_pb.js';
+import type { EncodedResource, Snapshot } from '../cache/snapshot.js';
+import { isTypeUrl, PUSH_ORDER, RESOURCE_TYPES, TYPE, type TypeUrl } from '../resource-types.js';
+import { clustersInUse, desiredResources, type ResourceFilter, retainClusters } from './desired.js';
+import type { StreamHost } from './sotw-stream.js';
+import { nextNonce, type StreamContext } from './stream-context.js';
+import { Subscription } from './subscription.js';
+
+interface Pending {
+  readonly sentAt: number;
+  readonly systemVersion: string;
+  /** The client's versions before this response, to restore if it is NACKed. */
+  readonly before: ReadonlyMap<string, string | undefined>;
+  readonly sent: ReadonlyMap<string, string | undefined>;
+}
+
+interface TypeState {
+  readonly sub: Subscription;
+  /** name -> version the client holds. */
+  readonly known: Map<string, string>;
+  /** The last form of each resource we sent, for make-before-break and status. */
+  readonly held: Map<string, EncodedResource>;
+  readonly pending: Map<string, Pending>;
+  /** name -> version the client rejected; not sent again. */
+  readonly rejected: Map<string, string>;
+  /** Names reported as not existing, so the report is not repeated. */
+  readonly toldMissing: Set<string>;
+  owed: boolean;
+}
+
+/** Unacknowledged responses kept per type; a client that never ACKs cannot grow this. */
+const MAX_PENDING = 64;
+
+export class DeltaStream {
+  private types = new Map<TypeUrl, TypeState>();
+  private snapshot?: Snapshot;
+  private filter?: ResourceFilter;
+  private closed = false;
+
+  constructor(
+    readonly ctx: StreamContext,
+    private readonly host: StreamHost,
+    private readonly write: (resp: DeltaDiscoveryResponse) => void,
+  ) {}
+
+  onRequest(req: DeltaDiscoveryRequest): void {
+    if (this.closed) return;
+    if (!this.ctx.node) {
+      // Rule 6: only the first request carries the node; it is cached for the stream.
+      if (req.node) this.ctx.node = req.node;
+      this.snapshot = this.host.attach(this.ctx, (s) => this.onSnapshot(s));
+      this.filter = this.host.filterFor?.(this.ctx);
+    }
+    const url = req.typeUrl;
+    if (!isTypeUrl(url)) {
+      this.host.callbacks.onUnknownType?.(this.ctx, url);
+      return;
+    }
+    let st = this.types.get(url);
+    const first = !st;
+    if (!st) {
+      st = {
+        sub: new Subscription(),
+        known: new Map(Object.entries(req.initialResourceVersions)),
+        held: new Map(),
+        pending: new Map(),
+        rejected: new Map(),
+        toldMissing: new Set(),
+        owed: true,
+      };
+      this.types.set(url, st);
+    }
+    if (req.responseNonce) this.settle(url, st, req);
+    const added = st.sub.change(req.resourceNamesSubscribe, req.resourceNamesUnsubscribe, first);
+    for (const n of req.resourceNamesUnsubscribe) {
+      st.known.delete(n);
+      st.held.delete(n);
+      st.toldMissing.delete(n);
+    }
+    for (const n of added) st.toldMissing.delete(n);
+    if (req.resourceNamesSubscribe.length > 0) st.owed = true;
+    this.flush();
+  }
+
+  onSnapshot(snapshot: Snapshot): void {
+    if (this.closed) return;
+    this.snapshot = snapshot;
+    this.flush();
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+
+  /** ACK or NACK of one earlier response. Unknown nonces are stale and change nothing. */
+  private settle(url: TypeUrl, st: TypeState, req: DeltaDiscoveryRequest): void {
+    const p = st.pending.get(req.responseNonce);
+    if (!p) {
+      this.host.callbacks.onStaleNonce?.(this.ctx, url, req.responseNonce);
+      return;
+    }
+    st.pending.delete(req.responseNonce);
+    if (req.errorDetail) {
+      for (const [name, version] of p.sent) {
+        if (version !== undefined) st.rejected.set(name, version);
+        const before = p.before.get(name);
+        if (before === undefined) st.known.delete(name);
+        else st.known.set(name, before);
+      }
+      this.host.callbacks.onNack?.(this.ctx, url, p.systemVersion, req.errorDetail.message);
+    } else {
+      this.host.callbacks.onAck?.(this.ctx, url, p.systemVersion, this.host.now() - p.sentAt);
+    }
+  }
+
+  private flush(): void {
+    const snapshot = this.snapshot;
+    if (!snapshot) return;
+    for (const url of PUSH_ORDER) {
+      const st = this.types.get(url);
+      if (!st) continue;
+      const desired = desiredResources(snapshot, url, st.sub, this.filter);
+      if (url === TYPE.CDS) {
+        const inUse = clustersInUse([this.types.get(TYPE.RDS)?.held, this.types.get(TYPE.LDS)?.held]);
+        retainClusters(desired, st.held, st.sub, inUse, snapshot);
+      }
+      const updates: EncodedResource[] = [];
+      for (const r of desired.values())
+        if (st.known.get(r.name) !== r.version && st.rejected.get(r.name) !== r.version) updates.push(r);
+      const removed: string[] = [];
+      for (const name of st.known.keys()) if (!desired.has(name) && st.sub.wants(name)) removed.push(name);
+      for (const name of st.sub.names)
+        if (!desired.has(name) && !st.known.has(name) && !st.toldMissing.has(name)) {
+          removed.push(name);
+          st.toldMissing.add(name);
+        }
+      if (!st.owed && updates.length === 0 && removed.length === 0) continue;
+      this.send(url, st, updates, removed, snapshot.type(url).version);
+    }
+  }
+
+  private send(
+    url: TypeUrl,
+    st: TypeState,
+    updates: EncodedResource[],
+    removed: string[],
+    version: string,
+  ): void {
+    const nonce = nextNonce();
+    const before = new Map<string, string | undefined>();
+    const sent = new Map<string, string | undefined>();
+    for (const r of updates) {
+      before.set(r.name, st.known.get(r.name));
+      sent.set(r.name, r.version);
+      st.known.set(r.name, r.version);
+      st.held.set(r.name, r);
+    }
+    for (const name of removed) {
+      before.set(name, st.known.get(name));
+      sent.set(name, undefined);
+      st.known.delete(name);
+      st.held.delete(name);
+    }
+    this.write(
+      create(DeltaDiscoveryResponseSchema, {
+        systemVersionInfo: version,
+        resources: updates.map((r) =>
+          create(ResourceSchema, { name: r.name, version: r.version, resource: r.any }),
+        ),
+        typeUrl: url,
+        removedResources: removed,
+        nonce,
+      }),
+    );
+    st.pending.set(nonce, { sentAt: this.host.now(), systemVersion: version, before, sent });
+    if (st.pending.size > MAX_PENDING) st.pending.delete(st.pending.keys().next().value as string);
+    st.owed = false;
+    this.host.callbacks.onResponse?.(this.ctx, url, version, updates.length, nonce);
+    this.resendDependents(url, updates);
+  }
+
+  /** Rule 5: a changed cluster or listener needs its EDS or RDS again, even if unchanged. */
+  private resendDependents(url: TypeUrl, updates: EncodedResource[]): void {
+    const dependent = RESOURCE_TYPES[url].dependent;
+    const dep = dependent && this.types.get(dependent);
+    if (!dep) return;
+    for (const r of updates) {
+      const names = url === TYPE.CDS ? (r.refs.eds !== undefined ? [r.refs.eds] : []) : (r.refs.routes ?? []);
+      for (const n of names) if (dep.sub.wants(n)) dep.known.delete(n);
+    }
+  }
+}

@@ -1,0 +1,182 @@
+// One state-of-the-world ADS stream. Requests and snapshot changes both end in flush(), which
+// walks the types in push order and answers what is owed: first requests, newly subscribed
+// names, dependent resends after CDS/LDS, and content changes, never content the client NACKed.
+import { create } from '@bufbuild/protobuf';
+import {
+  type DiscoveryRequest,
+  type DiscoveryResponse,
+  DiscoveryResponseSchema,
+} from '../../../protos/gen/envoy/service/discovery/v3/discovery_pb.js';
+import { contentHash, type EncodedResource, type Snapshot } from '../cache/snapshot.js';
+import { isTypeUrl, PUSH_ORDER, RESOURCE_TYPES, TYPE, type TypeUrl } from '../resource-types.js';
+import {
+  clustersInUse,
+  contentKey,
+  desiredResources,
+  type ResourceFilter,
+  type ResourceMap,
+  retainClusters,
+  sameContent,
+} from './desired.js';
+import { nextNonce, type StreamContext, type XdsCallbacks } from './stream-context.js';
+import { Subscription } from './subscription.js';
+
+interface TypeState {
+  readonly sub: Subscription;
+  /** Nonce of the last response; requests carrying another one are stale. */
+  nonce?: string;
+  sentAt: number;
+  sentVersion: string;
+  sent: ResourceMap;
+  /** What the client last ACKed: it keeps using this after a NACK. */
+  acked: ResourceMap;
+  rejectedKey?: string;
+  /** A response is owed even if nothing changed. */
+  owed: boolean;
+}
+
+export interface StreamHost {
+  /** Called once the node is known; returns the group's current snapshot, if any. */
+  attach(ctx: StreamContext, onSnapshot: (s: Snapshot) => void): Snapshot | undefined;
+  readonly callbacks: XdsCallbacks;
+  readonly filterFor?: (ctx: StreamContext) => ResourceFilter | undefined;
+  readonly now: () => number;
+}
+
+const EMPTY: ResourceMap = new Map();
+
+function onlyWanted(m: ResourceMap, sub: Subscription): ResourceMap {
+  for (const name of m.keys()) if (!sub.wants(name)) return new Map([...m].filter(([n]) => sub.wants(n)));
+  return m;
+}
+
+export class SotwStream {
+  private types = new Map<TypeUrl, TypeState>();
+  private snapshot?: Snapshot;
+  private filter?: ResourceFilter;
+  private closed = false;
+
+  constructor(
+    readonly ctx: StreamContext,
+    private readonly host: StreamHost,
+    private readonly write: (resp: DiscoveryResponse) => void,
+  ) {}
+
+  onRequest(req: DiscoveryRequest): void {
+    if (this.closed) return;
+    if (!this.ctx.node) {
+      if (req.node) this.ctx.node = req.node;
+      this.snapshot = this.host.attach(this.ctx, (s) => this.onSnapshot(s));
+      this.filter = this.host.filterFor?.(this.ctx);
+    }
+    const url = req.typeUrl;
+    if (!isTypeUrl(url)) {
+      this.host.callbacks.onUnknownType?.(this.ctx, url);
+      return;
+    }
+    let st = this.types.get(url);
+    const first = !st;
+    if (!st) {
+      st = { sub: new Subscription(), sentAt: 0, sentVersion: '', sent: EMPTY, acked: EMPTY, owed: true };
+      this.types.set(url, st);
+    } else if (req.responseNonce !== st.nonce) {
+      // Rule 1: the client has not seen our latest response yet; it will send again.
+      this.host.callbacks.onStaleNonce?.(this.ctx, url, req.responseNonce);
+      return;
+    }
+    if (!first && st.nonce !== undefined) {
+      if (req.errorDetail) {
+        st.rejectedKey = contentKey(st.sent);
+        this.host.callbacks.onNack?.(this.ctx, url, st.sentVersion, req.errorDetail.message);
+      } else {
+        st.acked = st.sent;
+        this.host.callbacks.onAck?.(this.ctx, url, req.versionInfo, this.host.now() - st.sentAt);
+      }
+    }
+    const added = st.sub.replace(req.resourceNames, first);
+    // New names are answered even if unchanged. For LDS/CDS an answer without the name also
+    // tells the client it does not exist; for RDS/EDS/SDS a missing name waits until it appears.
+    if (added.length > 0 && (RESOURCE_TYPES[url].fullState || this.anyExists(url, added))) st.owed = true;
+    // The client forgets what it unsubscribed; only answer when something it wants changes.
+    st.sent = onlyWanted(st.sent, st.sub);
+    st.acked = onlyWanted(st.acked, st.sub);
+    this.flush();
+  }
+
+  onSnapshot(snapshot: Snapshot): void {
+    if (this.closed) return;
+    this.snapshot = snapshot;
+    this.flush();
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+
+  /** Subscriptions and versions per type, for status and tests. */
+  describe(): Record<string, { names: string[]; sent: string; nonce?: string }> {
+    const out: Record<string, { names: string[]; sent: string; nonce?: string }> = {};
+    for (const [url, st] of this.types)
+      out[RESOURCE_TYPES[url].short] = {
+        names: st.sub.describe(),
+        sent: st.sentVersion,
+        ...(st.nonce ? { nonce: st.nonce } : {}),
+      };
+    return out;
+  }
+
+  private anyExists(url: TypeUrl, names: string[]): boolean {
+    const have = this.snapshot?.type(url).resources;
+    return !!have && names.some((n) => have.has(n));
+  }
+
+  private flush(): void {
+    const snapshot = this.snapshot;
+    if (!snapshot) return; // answered as soon as the group's first snapshot arrives
+    for (const url of PUSH_ORDER) {
+      const st = this.types.get(url);
+      if (!st) continue;
+      const desired = desiredResources(snapshot, url, st.sub, this.filter);
+      let retained: EncodedResource[] = [];
+      if (url === TYPE.CDS) {
+        const inUse = clustersInUse([
+          this.types.get(TYPE.RDS)?.sent,
+          this.types.get(TYPE.RDS)?.acked,
+          this.types.get(TYPE.LDS)?.sent,
+          this.types.get(TYPE.LDS)?.acked,
+        ]);
+        retained = retainClusters(desired, st.sent, st.sub, inUse, snapshot);
+      }
+      const changed = !sameContent(desired, st.sent);
+      if (!st.owed && !changed) continue;
+      if (!st.owed && st.rejectedKey !== undefined && contentKey(desired) === st.rejectedKey) continue;
+      const base = snapshot.type(url).version;
+      const version = retained.length
+        ? `${base}+${contentHash(contentKey(new Map(retained.map((r) => [r.name, r]))))}`
+        : base;
+      this.send(url, st, desired, version);
+    }
+  }
+
+  private send(url: TypeUrl, st: TypeState, resources: ResourceMap, version: string): void {
+    const nonce = nextNonce();
+    this.write(
+      create(DiscoveryResponseSchema, {
+        versionInfo: version,
+        resources: [...resources.values()].map((r) => r.any),
+        typeUrl: url,
+        nonce,
+      }),
+    );
+    st.nonce = nonce;
+    st.sent = resources;
+    st.sentVersion = version;
+    st.sentAt = this.host.now();
+    st.owed = false;
+    this.host.callbacks.onResponse?.(this.ctx, url, version, resources.size, nonce);
+    // Rule 5: Envoy re-warms changed clusters and listeners and needs their EDS/RDS again.
+    const dependent = RESOURCE_TYPES[url].dependent;
+    const dep = dependent && this.types.get(dependent);
+    if (dep) dep.owed = true;
+  }
+}
