@@ -1,4 +1,4 @@
-import { OptionError } from '../../errors/index.js';
+import { ControlPlane } from '../../pipeline/control-plane.js';
 import { flagsHelp, parseFlags } from '../flags.js';
 import { CONTROL_PLANE_FLAGS } from '../options.js';
 
@@ -8,5 +8,23 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(`usage: switchyard control-plane [options]\n\n${flagsHelp(CONTROL_PLANE_FLAGS)}\n`);
     return 0;
   }
-  throw new OptionError('control-plane: not built yet');
+  const cp = new ControlPlane({
+    ...(flags['policy-dir'] ? { policyDir: flags['policy-dir'] } : {}),
+    host: flags.host,
+    xdsPort: flags['xds-port'],
+    adminPort: flags['admin-port'],
+    debounceQuietMs: flags['debounce-quiet'],
+    debounceMaxMs: flags['debounce-max'],
+  });
+  await cp.start();
+  // Ready line for scripts and the demo: ports are final (0 picks free ones).
+  process.stdout.write(`switchyard control-plane ready xds=${cp.xdsPort} admin=${cp.adminPort}\n`);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  cp.log.info('shutting down');
+  await cp.stop();
+  return 0;
 }

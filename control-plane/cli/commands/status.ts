@@ -1,8 +1,58 @@
-import { OptionError } from '../../errors/index.js';
-import { parseFlags } from '../flags.js';
+import type { GroupStatus } from '../../pipeline/snapshot-publisher.js';
+import type { ProxyStatus } from '../../xds/status/proxy-registry.js';
+import { adminRequest } from '../admin-client.js';
+import { flagsHelp, parseFlags } from '../flags.js';
 import { ADMIN_CLIENT_FLAGS } from '../options.js';
+import { outputFormat, printData } from '../output.js';
+import { age, renderTable } from '../table.js';
+
+const TYPES = ['CDS', 'EDS', 'LDS', 'RDS', 'SDS'] as const;
+
+/** `synced`, `stale` (sent but not ACKed) or `NACK` per type, like istioctl proxy-status. */
+function syncCell(p: ProxyStatus, t: string): string {
+  const s = p.types[t];
+  if (!s) return '-';
+  if (s.lastNack && s.lastNack.version === s.sent) return 'NACKED';
+  if (s.sent && s.sent === s.acked) return 'SYNCED';
+  return 'STALE';
+}
 
 export async function run(argv: string[]): Promise<number> {
-  parseFlags(ADMIN_CLIENT_FLAGS, argv);
-  throw new OptionError('status: not built yet');
+  const flags = parseFlags(ADMIN_CLIENT_FLAGS, argv);
+  if (flags.help) {
+    process.stdout.write(`usage: switchyard status [options]\n\n${flagsHelp(ADMIN_CLIENT_FLAGS)}\n`);
+    return 0;
+  }
+  const format = outputFormat(flags.output);
+  const [{ proxies }, { groups }] = await Promise.all([
+    adminRequest<{ proxies: ProxyStatus[] }>(flags.server, 'GET', 'api/v1/proxies'),
+    adminRequest<{ groups: GroupStatus[] }>(flags.server, 'GET', 'api/v1/snapshots'),
+  ]);
+  if (format !== 'table') {
+    printData(format, { proxies, groups });
+    return 0;
+  }
+  const snapRows = groups.map((g) => [
+    g.group,
+    g.version ?? '-',
+    g.publishedAt ? age(g.publishedAt) : '-',
+    g.lastError ? `ERROR ${g.lastError.code}: ${g.lastError.message.split('\n')[0]}` : 'ok',
+  ]);
+  process.stdout.write(renderTable(['group', 'version', 'published', 'state'], snapRows));
+  process.stdout.write('\n');
+  const rows = proxies.map((p) => [
+    p.nodeId || '(no node id)',
+    p.flavor,
+    p.protocol,
+    age(p.connectedSince),
+    ...TYPES.map((t) => syncCell(p, t)),
+  ]);
+  process.stdout.write(renderTable(['node', 'flavor', 'xds', 'connected', ...TYPES], rows));
+  const nacks = proxies.flatMap((p) =>
+    Object.entries(p.types)
+      .filter(([, s]) => s.lastNack)
+      .map(([t, s]) => `${p.nodeId} ${t} rejected ${s.lastNack!.version}: ${s.lastNack!.message}`),
+  );
+  if (nacks.length) process.stdout.write(`\nlast NACKs:\n${nacks.map((n) => `  ${n}`).join('\n')}\n`);
+  return 0;
 }

@@ -1,0 +1,135 @@
+// A tiny router for the admin API: `/api/v1/proxies/:id` style patterns, JSON in and out, and
+// errors mapped through the error registry to `{code, message}` with the registry's status.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import { asSwitchyardError, NotFoundError, SwitchyardError } from '../errors/index.js';
+
+export interface AdminRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly params: Readonly<Record<string, string>>;
+  readonly query: URLSearchParams;
+  readonly headers: IncomingMessage['headers'];
+  /** Raw body (at most maxBodyBytes); `json()` parses it. */
+  readonly body: Buffer;
+  json<T = unknown>(): T;
+  readonly remoteAddress: string;
+  /** The client certificate on an mTLS connection. */
+  readonly peerCertificate?: ReturnType<TLSSocket['getPeerCertificate']>;
+}
+
+export interface AdminResponse {
+  readonly status?: number;
+  readonly headers?: Record<string, string>;
+  /** Sent as is when a string or Buffer, else as JSON. */
+  readonly body?: unknown;
+}
+
+export interface AdminRoute {
+  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';
+  readonly path: string;
+  handle(req: AdminRequest): Promise<AdminResponse> | AdminResponse;
+}
+
+class BodyTooLargeError extends SwitchyardError {
+  constructor(limit: number) {
+    super('SY_OPTION_INVALID', `request body over ${limit} bytes`);
+  }
+  override get httpStatus(): number {
+    return 413;
+  }
+}
+
+function compile(path: string): { re: RegExp; keys: string[] } {
+  const keys: string[] = [];
+  const re = path.replace(/:([A-Za-z]+)/g, (_, k: string) => {
+    keys.push(k);
+    return '([^/]+)';
+  });
+  return { re: new RegExp(`^${re}$`), keys };
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw new BodyTooLargeError(limit);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+export class Router {
+  private routes: Array<AdminRoute & { re: RegExp; keys: string[] }> = [];
+
+  constructor(private readonly maxBodyBytes = 1024 * 1024) {}
+
+  add(...routes: AdminRoute[]): this {
+    for (const r of routes) this.routes.push({ ...r, handle: r.handle.bind(r), ...compile(r.path) });
+    return this;
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let out: AdminResponse;
+    try {
+      out = await this.dispatch(req);
+    } catch (err) {
+      const e = asSwitchyardError(err);
+      out = { status: e.httpStatus, body: e.toJSON() };
+    }
+    const status = out.status ?? 200;
+    const headers: Record<string, string> = { ...out.headers };
+    let payload: string | Buffer = '';
+    if (typeof out.body === 'string' || Buffer.isBuffer(out.body)) payload = out.body;
+    else if (out.body !== undefined) {
+      payload = `${JSON.stringify(out.body, null, 2)}\n`;
+      headers['content-type'] ??= 'application/json';
+    }
+    res.writeHead(status, headers).end(payload);
+  }
+
+  private async dispatch(req: IncomingMessage): Promise<AdminResponse> {
+    const url = new URL(req.url ?? '/', 'http://admin');
+    const path = url.pathname.replace(/\/+$/, '') || '/';
+    let pathMatched = false;
+    for (const r of this.routes) {
+      const m = r.re.exec(path);
+      if (!m) continue;
+      pathMatched = true;
+      if (r.method !== req.method) continue;
+      const params = Object.fromEntries(r.keys.map((k, i) => [k, decodeURIComponent(m[i + 1]!)]));
+      const body = r.method === 'GET' ? Buffer.alloc(0) : await readBody(req, this.maxBodyBytes);
+      const socket = req.socket as Partial<TLSSocket>;
+      const peer = typeof socket.getPeerCertificate === 'function' ? socket.getPeerCertificate() : undefined;
+      return r.handle({
+        method: req.method,
+        path,
+        params,
+        query: url.searchParams,
+        headers: req.headers,
+        body,
+        json: <T>() => parseJson<T>(body),
+        remoteAddress: req.socket.remoteAddress ?? '',
+        ...(peer && Object.keys(peer).length ? { peerCertificate: peer } : {}),
+      });
+    }
+    if (pathMatched)
+      return { status: 405, body: { code: 'SY_NOT_FOUND', message: `${req.method} not allowed on ${path}` } };
+    throw new NotFoundError(`no admin endpoint ${req.method} ${path}`);
+  }
+}
+
+class JsonBodyError extends SwitchyardError {
+  constructor(message: string) {
+    super('SY_OPTION_INVALID', `request body is not JSON: ${message}`);
+  }
+}
+
+function parseJson<T>(body: Buffer): T {
+  try {
+    return JSON.parse(body.toString('utf8') || 'null') as T;
+  } catch (err) {
+    throw new JsonBodyError((err as Error).message);
+  }
+}
