@@ -1,0 +1,214 @@
+import { describe, expect, it } from 'vitest';
+import { PolicyParseError, PolicyValidationError } from '../errors/index.js';
+import { checkPolicySet, parsePolicyFile } from './index.js';
+
+const DESIGN = `apiVersion: switchyard.dev/v1alpha1
+kind: ModelRoute
+metadata: { name: resnet, namespace: default }
+spec:
+  model: resnet
+  versions:
+    - name: v1
+      weight: 90
+      endpoints: [{ address: 127.0.0.1, port: 8001, region: ae-north }]
+    - name: v2
+      weight: 10
+  match:
+    - headers: { x-cohort: beta }
+      version: v2
+  outlierDetection: { consecutive5xx: 5, failurePercentageThreshold: 50, interval: 1s,
+                      baseEjectionTime: 30s, maxEjectionPercent: 50 }
+  mtls: STRICT
+  residency: { regions: [ae-north] }
+`;
+
+function issuesOf(text: string): string[] {
+  try {
+    parsePolicyFile(text, 'p.yaml');
+  } catch (err) {
+    if (err instanceof PolicyValidationError) return err.issues.map((i) => `${i.path}: ${i.message}`);
+    throw err;
+  }
+  throw new Error('expected a PolicyValidationError');
+}
+
+function doc(spec: string, name = 'p'): string {
+  return `apiVersion: switchyard.dev/v1alpha1\nkind: ModelRoute\nmetadata: { name: ${name} }\nspec:\n${spec
+    .trim()
+    .split('\n')
+    .map((l) => `  ${l}`)
+    .join('\n')}\n`;
+}
+
+describe('parsePolicyFile', () => {
+  it('reads the DESIGN.md shape and fills safe defaults', () => {
+    const [r] = parsePolicyFile(DESIGN, 'design.yaml');
+    expect(r!.metadata).toEqual({ name: 'resnet', namespace: 'default' });
+    expect(r!.spec.versions.map((v) => [v.name, v.weight])).toEqual([
+      ['v1', 90],
+      ['v2', 10],
+    ]);
+    expect(r!.spec.versions[0]!.endpoints).toEqual([
+      { address: '127.0.0.1', port: 8001, region: 'ae-north' },
+    ]);
+    expect(r!.spec.match).toEqual([{ headers: { 'x-cohort': { exact: 'beta' } }, version: 'v2' }]);
+    expect(r!.spec.outlierDetection).toMatchObject({
+      consecutive5xx: 5,
+      failurePercentageThreshold: 50,
+      interval: '1s',
+      maxEjectionTime: '300s',
+      failurePercentageMinimumHosts: 5,
+    });
+    expect(r!.spec).toMatchObject({
+      timeout: '30s',
+      lbPolicy: 'ROUND_ROBIN',
+      http2: true,
+      backendPreference: 'any',
+      retries: { attempts: 2, on: ['connect-failure', 'refused-stream', 'unavailable'] },
+    });
+  });
+
+  it('defaults a lone version to weight 100, namespace to default, mtls to PERMISSIVE', () => {
+    const [r] = parsePolicyFile(doc('model: m\nversions: [{ name: v1 }]'), 'x.yaml');
+    expect(r!.spec.versions[0]!.weight).toBe(100);
+    expect(r!.metadata.namespace).toBe('default');
+    expect(r!.spec.mtls).toBe('PERMISSIVE');
+  });
+
+  it('reports every problem at once, each with its path', () => {
+    const issues = issuesOf(
+      doc(`
+model: m
+verisons: []
+versions:
+  - { name: v1, weight: -1 }
+  - { name: v1, weight: 5 }
+  - { name: v3 }
+match:
+  - headers: { x-cohort: { prefx: beta } }
+    version: v9
+timeout: 5
+retries: { perTryTimeout: 1x }
+mtls: STRIKT
+`),
+    );
+    expect(issues).toEqual(
+      expect.arrayContaining([
+        'spec.verisons: unknown field (did you mean "versions"?)',
+        'spec.versions[0].weight: must be >= 0',
+        'spec.versions[1].name: duplicate version "v1"',
+        'spec.versions[2].weight: is required when there is more than one version',
+        'spec.match[0].headers.x-cohort: must set exactly one of exact, prefix, regex, present (unknown: prefx)',
+        'spec.match[0].version: unknown version "v9" (versions: v1, v3)',
+        'spec.timeout: 5 is not a duration like 250ms, 1s or 1m30s',
+        'spec.retries.perTryTimeout: "1x" is not a duration like 250ms, 1s or 1m30s',
+        'spec.mtls: must be one of STRICT, PERMISSIVE, DISABLE (did you mean "STRICT"?)',
+      ]),
+    );
+    expect(issues).toHaveLength(9);
+  });
+
+  it('rejects weights summing to 0 and suggests near version names', () => {
+    expect(issuesOf(doc('model: m\nversions: [{ name: v1, weight: 0 }, { name: v2, weight: 0 }]'))).toEqual([
+      'spec.versions: weights sum to 0; at least one version needs a weight above 0',
+    ]);
+    expect(
+      issuesOf(
+        doc('model: m\nversions: [{ name: canary, weight: 1 }]\nmirror: { version: canry, percent: 5 }'),
+      ),
+    ).toEqual(['spec.mirror.version: unknown version "canry" (did you mean "canary"?) (versions: canary)']);
+  });
+
+  it('checks header match kinds, regexes (RE2) and header names', () => {
+    const issues = issuesOf(
+      doc(`
+model: m
+versions: [{ name: v1 }]
+match:
+  - headers: { X-Cohort: beta, a: { regex: "(?=x)" }, b: { regex: "[" }, c: { present: yes } }
+    version: v1
+`),
+    );
+    expect(issues).toEqual([
+      'spec.match[0].headers.X-Cohort: "X-Cohort" is not a lower-case HTTP header name',
+      'spec.match[0].headers.a.regex: uses look-around or back-references, which RE2 (Envoy, gRPC) does not support',
+      expect.stringMatching(/^spec\.match\[0\]\.headers\.b\.regex: is not a valid regular expression/),
+      'spec.match[0].headers.c.present: must be true or false',
+    ]);
+  });
+
+  it('keeps residency and backend preference consistent with static endpoints', () => {
+    const issues = issuesOf(
+      doc(`
+model: m
+versions:
+  - name: v1
+    endpoints: [{ address: 10.0.0.1, port: 1, region: us-east, backend: gpu }, { address: 10.0.0.2, port: 1 }, { address: 10.0.0.2, port: 1, region: eu }]
+residency: { regions: [eu] }
+backendPreference: gpu
+`),
+    );
+    expect(issues).toEqual([
+      'spec.versions[0].endpoints[0].region: "us-east" is outside residency regions eu',
+      'spec.versions[0].endpoints[1].region: is required by residency (regions: eu)',
+      'spec.versions[0].endpoints[1].backend: must be "gpu": backendPreference gpu never routes to an unlabeled endpoint',
+      'spec.versions[0].endpoints[2]: duplicate endpoint 10.0.0.2:1',
+      'spec.versions[0].endpoints[2].backend: must be "gpu": backendPreference gpu never routes to an unlabeled endpoint',
+    ]);
+  });
+
+  it('checks option combinations: sticky needs RING_HASH, outlier detection needs a detector', () => {
+    expect(
+      issuesOf(
+        doc(
+          'model: m\nversions: [{ name: v1 }]\nsticky: { header: x-user }\nlbPolicy: LEAST_REQUEST\noutlierDetection: { interval: 1s }',
+        ),
+      ),
+    ).toEqual([
+      'spec.lbPolicy: sticky routing hashes a header: it needs RING_HASH (or leave lbPolicy unset)',
+      'spec.outlierDetection: enable at least one of consecutive5xx, consecutiveGatewayFailure, successRateStdevFactor, failurePercentageThreshold',
+    ]);
+    const [r] = parsePolicyFile(
+      doc('model: m\nversions: [{ name: v1 }]\nsticky: { header: x-user }'),
+      's.yaml',
+    );
+    expect(r!.spec.lbPolicy).toBe('RING_HASH');
+  });
+
+  it('reads several documents, prefixing paths with the document index', () => {
+    const two = `${doc('model: a\nversions: [{ name: v1 }]', 'a')}---\n${doc('model: b\nversions: [{ name: v1 }]', 'b')}---\n`;
+    expect(parsePolicyFile(two, 'two.yaml').map((r) => r.spec.model)).toEqual(['a', 'b']);
+    const bad = `${doc('model: a\nversions: [{ name: v1 }]', 'a')}---\n${doc('model: b\nversions: []', 'b')}`;
+    expect(issuesOf(bad)).toEqual(['documents[1].spec.versions: must have at least 1 item(s)']);
+    const clash = `${doc('model: a\nversions: [{ name: v1 }]', 'a')}---\n${doc('model: a\nversions: [{ name: v1 }]', 'b')}`;
+    expect(issuesOf(clash)).toEqual([
+      'default/b.spec.model: model "a" is already routed by default/a; one policy per model',
+    ]);
+  });
+
+  it('throws PolicyParseError for broken YAML and for documents that are not ModelRoutes', () => {
+    expect(() => parsePolicyFile('a: [1, 2', 'x.yaml')).toThrow(PolicyParseError);
+    expect(() => parsePolicyFile('a: 1\na: 2\n', 'x.yaml')).toThrow(/x\.yaml: line 2/);
+    expect(() =>
+      parsePolicyFile('apiVersion: switchyard.dev/v1alpha1\nkind: ModelRoutes\nspec: {}', 'x.yaml'),
+    ).toThrow(/kind "ModelRoutes" is not ModelRoute \(did you mean "ModelRoute"\?\)/);
+    expect(() => parsePolicyFile('apiVersion: v1\nkind: ModelRoute\n', 'x.yaml')).toThrow(/apiVersion "v1"/);
+    expect(parsePolicyFile('', 'empty.yaml')).toEqual([]);
+  });
+});
+
+describe('checkPolicySet', () => {
+  it('finds two policies claiming one model and duplicate policy names', () => {
+    const [a] = parsePolicyFile(doc('model: m\nversions: [{ name: v1 }]', 'a'), 'a.yaml');
+    const [b] = parsePolicyFile(doc('model: m\nversions: [{ name: v1 }]', 'b'), 'b.yaml');
+    const [c] = parsePolicyFile(doc('model: other\nversions: [{ name: v1 }]', 'a'), 'c.yaml');
+    expect(checkPolicySet([a!, b!, c!])).toEqual([
+      {
+        path: 'default/b.spec.model',
+        message: 'model "m" is already routed by default/a; one policy per model',
+      },
+      { path: 'default/a.metadata.name', message: 'duplicate policy default/a' },
+    ]);
+    expect(checkPolicySet([a!, c!].slice(0, 1))).toEqual([]);
+  });
+});

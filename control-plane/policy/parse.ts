@@ -1,0 +1,71 @@
+// Policy files to validated ModelRoutes: YAML (several documents per file allowed), then the
+// field schema, then the cross-field rules, then the checks between documents of the file.
+// Every problem is reported at once; nothing half-valid is returned.
+import { LineCounter, parseAllDocuments } from 'yaml';
+import { type Issue, PolicyParseError, PolicyValidationError } from '../errors/index.js';
+import { didYouMean } from './did-you-mean.js';
+import { MODEL_ROUTE_FIELDS } from './model-route-schema.js';
+import { checkPolicySet } from './policy-set.js';
+import { applyRules } from './rules.js';
+import { checkObject, isPlainObject } from './schema.js';
+import { API_VERSION, KIND, type ModelRoute } from './types.js';
+
+/** Validate one already-parsed document (a YAML or JSON object); issues go to `out`. */
+export function validatePolicy(value: unknown, out: Issue[]): ModelRoute | undefined {
+  const local: Issue[] = [];
+  const doc = checkObject(MODEL_ROUTE_FIELDS, value, '', local);
+  // Cross-field rules run even after schema problems, so one pass reports everything.
+  const route = doc ? applyRules(doc, local) : undefined;
+  out.push(...local);
+  return local.length === 0 ? route : undefined;
+}
+
+function checkHeader(value: unknown, source: string, where: string): void {
+  if (!isPlainObject(value))
+    throw new PolicyParseError(source, `${where}is not a mapping (a ModelRoute document)`);
+  if (value.kind !== KIND)
+    throw new PolicyParseError(
+      source,
+      `${where}kind ${JSON.stringify(value.kind)} is not ${KIND}${typeof value.kind === 'string' ? didYouMean(value.kind, [KIND]) : ''}`,
+    );
+  if (value.apiVersion !== API_VERSION)
+    throw new PolicyParseError(
+      source,
+      `${where}apiVersion ${JSON.stringify(value.apiVersion)} is not ${API_VERSION}`,
+    );
+}
+
+/**
+ * Parse and validate a policy file. Throws PolicyParseError when it is not YAML or not a
+ * ModelRoute, PolicyValidationError (with every issue) when a document breaks a rule.
+ */
+export function parsePolicyFile(text: string, source: string): ModelRoute[] {
+  const lines = new LineCounter();
+  const docs = parseAllDocuments(text, { uniqueKeys: true, prettyErrors: false, lineCounter: lines });
+  if (!Array.isArray(docs)) return [];
+  const values: unknown[] = [];
+  docs.forEach((d, i) => {
+    const where = docs.length > 1 ? `document ${i + 1}: ` : '';
+    const err = d.errors[0];
+    if (err) {
+      const { line, col } = lines.linePos(err.pos[0]);
+      throw new PolicyParseError(source, `${where}line ${line}:${col}: ${err.message}`);
+    }
+    const value = d.toJS({ maxAliasCount: 100 });
+    if (value === null || value === undefined) return; // an empty document (a trailing ---)
+    checkHeader(value, source, where);
+    values.push(value);
+  });
+  const issues: Issue[] = [];
+  const routes: ModelRoute[] = [];
+  values.forEach((value, i) => {
+    const local: Issue[] = [];
+    const route = validatePolicy(value, local);
+    const prefix = values.length > 1 ? `documents[${i}].` : '';
+    issues.push(...local.map((x) => ({ path: prefix + x.path, message: x.message })));
+    if (route) routes.push(route);
+  });
+  if (issues.length === 0) issues.push(...checkPolicySet(routes));
+  if (issues.length > 0) throw new PolicyValidationError(source, issues);
+  return routes;
+}

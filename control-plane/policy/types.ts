@@ -1,0 +1,121 @@
+// The ModelRoute document after parsing and validation: every default filled in, so the
+// translator never guesses. Field names follow the YAML an operator writes (DESIGN.md shape,
+// extended by issue 3); docs/TRANSLATION.md is the reference for each field and its default.
+
+export const API_VERSION = 'switchyard.dev/v1alpha1';
+export const KIND = 'ModelRoute';
+
+export type MtlsMode = 'STRICT' | 'PERMISSIVE' | 'DISABLE';
+export type LbPolicy = 'ROUND_ROBIN' | 'LEAST_REQUEST' | 'RING_HASH' | 'RANDOM';
+/** `any`: every endpoint at priority 0; `gpu-overflow-cpu`: GPU at priority 0, CPU at 1. */
+export type BackendPreference = 'any' | 'gpu' | 'cpu' | 'gpu-overflow-cpu';
+export type Backend = 'gpu' | 'cpu';
+
+/** Conditions a request retries on. Envoy names; the gRPC flavor maps them to status codes. */
+export const RETRY_ON = [
+  '5xx',
+  'gateway-error',
+  'reset',
+  'connect-failure',
+  'refused-stream',
+  'retriable-4xx',
+  'unavailable',
+  'cancelled',
+  'deadline-exceeded',
+  'internal',
+  'resource-exhausted',
+] as const;
+export type RetryOn = (typeof RETRY_ON)[number];
+
+/** Exactly one key is set. A bare string in YAML means `exact`. */
+export type HeaderMatch =
+  | { readonly exact: string }
+  | { readonly prefix: string }
+  | { readonly regex: string }
+  | { readonly present: boolean };
+
+export interface MatchRule {
+  /** Header name (lower case) to condition; all must hold. */
+  readonly headers: Readonly<Record<string, HeaderMatch>>;
+  /** The version a matching request is pinned to. */
+  readonly version: string;
+}
+
+export interface StaticEndpoint {
+  readonly address: string;
+  readonly port: number;
+  readonly region?: string;
+  readonly zone?: string;
+  readonly weight?: number;
+  readonly backend?: Backend;
+}
+
+export interface VersionSpec {
+  readonly name: string;
+  readonly weight: number;
+  /** Static endpoints; when present they replace discovered ones for this version. */
+  readonly endpoints?: readonly StaticEndpoint[];
+}
+
+export interface RetryBudget {
+  /** Share of active requests that may be retries, 0..100. */
+  readonly percent: number;
+  readonly minConcurrency: number;
+}
+
+export interface RetryPolicy {
+  /** Retries after the first attempt; 0 disables retries. */
+  readonly attempts: number;
+  readonly on: readonly RetryOn[];
+  readonly perTryTimeout?: string;
+  readonly backoff?: { readonly baseInterval: string; readonly maxInterval?: string };
+  readonly budget?: RetryBudget;
+}
+
+export interface OutlierDetection {
+  readonly consecutive5xx?: number;
+  readonly consecutiveGatewayFailure?: number;
+  /** Success-rate ejection: eject hosts below mean - stdevFactor * stdev (e.g. 1.9). */
+  readonly successRateStdevFactor?: number;
+  readonly successRateMinimumHosts: number;
+  readonly successRateRequestVolume: number;
+  /** Failure-percentage ejection: eject hosts whose failure share is at least this, 0..100. */
+  readonly failurePercentageThreshold?: number;
+  readonly failurePercentageMinimumHosts: number;
+  readonly failurePercentageRequestVolume: number;
+  readonly interval: string;
+  readonly baseEjectionTime: string;
+  readonly maxEjectionTime: string;
+  readonly maxEjectionPercent: number;
+}
+
+export interface CircuitBreakers {
+  readonly maxConnections?: number;
+  readonly maxRequests?: number;
+  readonly maxPendingRequests?: number;
+  readonly maxRetries?: number;
+}
+
+export interface ModelRouteSpec {
+  readonly model: string;
+  readonly versions: readonly VersionSpec[];
+  readonly match: readonly MatchRule[];
+  readonly sticky?: { readonly header: string };
+  readonly mirror?: { readonly version: string; readonly percent: number };
+  readonly timeout: string;
+  readonly retries: RetryPolicy;
+  readonly outlierDetection?: OutlierDetection;
+  readonly circuitBreakers?: CircuitBreakers;
+  readonly lbPolicy: LbPolicy;
+  readonly http2: boolean;
+  readonly mtls: MtlsMode;
+  readonly residency?: { readonly regions: readonly string[] };
+  readonly backendPreference: BackendPreference;
+}
+
+export interface ModelRoute {
+  readonly apiVersion: typeof API_VERSION;
+  readonly kind: typeof KIND;
+  readonly metadata: { readonly name: string; readonly namespace: string };
+  readonly spec: ModelRouteSpec;
+}

@@ -1,0 +1,7 @@
+// Pure translation of ModelRoutes and endpoints into xDS resources, per client flavor.
+export { buildLoadAssignment } from './endpoints.js';
+export * from './names.js';
+export { DEFAULT_TRANSLATE_OPTIONS, podIdentity, resolveOptions, type TranslateOptions } from './options.js';
+export type { TlsMaterial } from './tls.js';
+export { type TranslateInput, translate, translateLoadAssignment } from './translator.js';
+export * from './types.js';

@@ -1,0 +1,112 @@
+// LDS. gRPC flavor: one api_listener per model, named after it (clients dial
+// `xds:///<model>`), whose HttpConnectionManager fetches the model's routes over RDS/ADS and
+// ends with the router filter (gRPC checks that it is last). Envoy flavor: one real listener
+// on the gateway port with an HttpConnectionManager over RDS, path normalisation, the router
+// filter and a JSON access log.
+import { create } from '@bufbuild/protobuf';
+import { type Listener, ListenerSchema } from '../../protos/gen/envoy/config/listener/v3/listener_pb.js';
+import { FileAccessLogSchema } from '../../protos/gen/envoy/extensions/access_loggers/file/v3/file_pb.js';
+import { RouterSchema } from '../../protos/gen/envoy/extensions/filters/http/router/v3/router_pb.js';
+import {
+  HttpConnectionManager_CodecType,
+  HttpConnectionManager_PathWithEscapedSlashesAction,
+  HttpConnectionManagerSchema,
+  type HttpFilter,
+  HttpFilterSchema,
+} from '../../protos/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js';
+import { GATEWAY_LISTENER, GATEWAY_ROUTE_CONFIG } from './names.js';
+import type { TranslateOptions } from './options.js';
+import { adsConfigSource, pack } from './proto.js';
+
+export const HCM_FILTER = 'envoy.filters.network.http_connection_manager';
+export const ROUTER_FILTER = 'envoy.filters.http.router';
+export const FILE_ACCESS_LOG = 'envoy.access_loggers.file';
+
+/** What the gateway logs per request: enough to see which version served a model call. */
+const ACCESS_LOG_FIELDS = {
+  start_time: '%START_TIME%',
+  method: '%REQ(:METHOD)%',
+  path: '%REQ(X-ENVOY-ORIGINAL-PATH?:PATH)%',
+  protocol: '%PROTOCOL%',
+  model: '%REQ(X-MODEL-NAME)%',
+  response_code: '%RESPONSE_CODE%',
+  grpc_status: '%GRPC_STATUS%',
+  response_flags: '%RESPONSE_FLAGS%',
+  duration_ms: '%DURATION%',
+  upstream_cluster: '%UPSTREAM_CLUSTER%',
+  upstream_host: '%UPSTREAM_HOST%',
+  request_id: '%REQ(X-REQUEST-ID)%',
+};
+
+let router: HttpFilter | undefined;
+function routerFilter(): HttpFilter {
+  router ??= create(HttpFilterSchema, {
+    name: ROUTER_FILTER,
+    configType: { case: 'typedConfig', value: pack(RouterSchema, create(RouterSchema)) },
+  });
+  return router;
+}
+
+export function grpcListener(model: string): Listener {
+  const hcm = create(HttpConnectionManagerSchema, {
+    statPrefix: model,
+    routeSpecifier: { case: 'rds', value: { configSource: adsConfigSource(), routeConfigName: model } },
+    httpFilters: [routerFilter()],
+  });
+  return create(ListenerSchema, {
+    name: model,
+    apiListener: { apiListener: pack(HttpConnectionManagerSchema, hcm) },
+  });
+}
+
+export function gatewayListener(options: TranslateOptions): Listener {
+  const accessLog = create(FileAccessLogSchema, {
+    path: options.accessLogPath,
+    accessLogFormat: {
+      case: 'logFormat',
+      value: { format: { case: 'jsonFormat', value: ACCESS_LOG_FIELDS } },
+    },
+  });
+  const hcm = create(HttpConnectionManagerSchema, {
+    statPrefix: 'gateway',
+    codecType: HttpConnectionManager_CodecType.AUTO,
+    routeSpecifier: {
+      case: 'rds',
+      value: { configSource: adsConfigSource(), routeConfigName: GATEWAY_ROUTE_CONFIG },
+    },
+    httpFilters: [routerFilter()],
+    accessLog: [
+      {
+        name: FILE_ACCESS_LOG,
+        configType: { case: 'typedConfig', value: pack(FileAccessLogSchema, accessLog) },
+      },
+    ],
+    // A REST path names the model: normalise it so `/v2/models/../x` cannot pick another route.
+    normalizePath: true,
+    mergeSlashes: true,
+    pathWithEscapedSlashesAction: HttpConnectionManager_PathWithEscapedSlashesAction.REJECT_REQUEST,
+    useRemoteAddress: true,
+  });
+  return create(ListenerSchema, {
+    name: GATEWAY_LISTENER,
+    address: {
+      address: {
+        case: 'socketAddress',
+        value: {
+          address: options.gatewayAddress,
+          portSpecifier: { case: 'portValue', value: options.gatewayPort },
+        },
+      },
+    },
+    filterChains: [
+      {
+        filters: [
+          {
+            name: HCM_FILTER,
+            configType: { case: 'typedConfig', value: pack(HttpConnectionManagerSchema, hcm) },
+          },
+        ],
+      },
+    ],
+  });
+}

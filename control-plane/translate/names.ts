@@ -1,0 +1,38 @@
+// Resource names: the one place that decides them, because the xDS server, the consistency
+// check, config-dump and the proxyless clients (`xds:///<model>`) all depend on them.
+// docs/TRANSLATION.md lists them.
+import type { Flavor } from './types.js';
+
+/** The Envoy gateway's one listener and its route configuration. */
+export const GATEWAY_LISTENER = 'switchyard-gateway';
+export const GATEWAY_ROUTE_CONFIG = 'switchyard-gateway';
+
+/** Proxyless gRPC dials `xds:///<model>`, so its api_listener carries the model's name. */
+export function listenerName(flavor: Flavor, model: string): string {
+  return flavor === 'grpc' ? model : GATEWAY_LISTENER;
+}
+
+/** gRPC: one RouteConfiguration per model, named after it; Envoy: one for the gateway. */
+export function routeConfigName(flavor: Flavor, model: string): string {
+  return flavor === 'grpc' ? model : GATEWAY_ROUTE_CONFIG;
+}
+
+/** One EDS cluster per model version; its ClusterLoadAssignment has the same name. */
+export function clusterName(model: string, version: string): string {
+  return `${model}/${version}`;
+}
+
+/** Inverse of clusterName (model names never contain "/"; version names neither). */
+export function parseClusterName(name: string): { model: string; version: string } | undefined {
+  const i = name.indexOf('/');
+  if (i <= 0 || i === name.length - 1 || name.indexOf('/', i + 1) !== -1) return undefined;
+  return { model: name.slice(0, i), version: name.slice(i + 1) };
+}
+
+/** The REST prefix of the KServe v2 protocol for a model on the gateway. */
+export function restPath(model: string): string {
+  return `/v2/models/${model}`;
+}
+
+/** The header that names the model on gRPC requests through the gateway. */
+export const MODEL_HEADER = 'x-model-name';

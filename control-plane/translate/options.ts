@@ -1,0 +1,38 @@
+// Knobs of the translation that are not part of any policy: where the gateway listens, which
+// names the TLS material goes by. Defaults match envoy/*.yaml and docs/TRANSLATION.md.
+
+export interface TranslateOptions {
+  /** Port of the Envoy gateway listener. */
+  readonly gatewayPort: number;
+  readonly gatewayAddress: string;
+  /** SPIFFE trust domain of the pods' identities (SAN checks on upstream TLS). */
+  readonly trustDomain: string;
+  /** gRPC flavor: certificate provider instance names from the client's bootstrap. */
+  readonly certificateProviderInstance: string;
+  readonly caCertificateProviderInstance: string;
+  /** Envoy flavor: SDS secret names for the proxy's identity and the trust bundle. */
+  readonly identitySecretName: string;
+  readonly trustBundleSecretName: string;
+  /** Envoy flavor: where the gateway writes its access log. */
+  readonly accessLogPath: string;
+}
+
+export const DEFAULT_TRANSLATE_OPTIONS: TranslateOptions = {
+  gatewayPort: 10000,
+  gatewayAddress: '0.0.0.0',
+  trustDomain: 'switchyard.local',
+  certificateProviderInstance: 'default',
+  caCertificateProviderInstance: 'default',
+  identitySecretName: 'switchyard/identity',
+  trustBundleSecretName: 'switchyard/trust-bundle',
+  accessLogPath: '/dev/stdout',
+};
+
+export function resolveOptions(partial?: Partial<TranslateOptions>): TranslateOptions {
+  return partial ? { ...DEFAULT_TRANSLATE_OPTIONS, ...partial } : DEFAULT_TRANSLATE_OPTIONS;
+}
+
+/** The SPIFFE identity pods serving a model present (see control-plane/pki/spiffe.ts). */
+export function podIdentity(options: TranslateOptions, namespace: string, model: string): string {
+  return `spiffe://${options.trustDomain}/ns/${namespace}/sa/${model}`;
+}

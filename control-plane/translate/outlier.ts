@@ -1,0 +1,57 @@
+// Outlier detection. Every detector's enforcement is written out, because the defaults differ
+// and bite: Envoy enforces consecutive-5xx (5) and success rate unless told not to, and gRPC
+// enables success-rate ejection whenever enforcing_success_rate is unset. gRPC supports only
+// success-rate and failure-percentage ejection (DESIGN.md rule 7), so its flavor omits the
+// consecutive-failure detectors.
+import { create } from '@bufbuild/protobuf';
+import {
+  type OutlierDetection as OutlierDetectionProto,
+  OutlierDetectionSchema,
+} from '../../protos/gen/envoy/config/cluster/v3/outlier_detection_pb.js';
+import type { OutlierDetection } from '../policy/types.js';
+import { duration } from './proto.js';
+import type { Flavor } from './types.js';
+
+const ON = 100;
+const OFF = 0;
+
+export function buildOutlierDetection(
+  od: OutlierDetection | undefined,
+  flavor: Flavor,
+): OutlierDetectionProto | undefined {
+  if (!od) return undefined;
+  const successRate = od.successRateStdevFactor !== undefined;
+  const failurePercentage = od.failurePercentageThreshold !== undefined;
+  const common = {
+    interval: duration(od.interval),
+    baseEjectionTime: duration(od.baseEjectionTime),
+    maxEjectionTime: duration(od.maxEjectionTime),
+    maxEjectionPercent: od.maxEjectionPercent,
+    enforcingSuccessRate: successRate ? ON : OFF,
+    ...(successRate
+      ? {
+          successRateStdevFactor: Math.round(od.successRateStdevFactor! * 1000),
+          successRateMinimumHosts: od.successRateMinimumHosts,
+          successRateRequestVolume: od.successRateRequestVolume,
+        }
+      : {}),
+    enforcingFailurePercentage: failurePercentage ? ON : OFF,
+    ...(failurePercentage
+      ? {
+          failurePercentageThreshold: od.failurePercentageThreshold,
+          failurePercentageMinimumHosts: od.failurePercentageMinimumHosts,
+          failurePercentageRequestVolume: od.failurePercentageRequestVolume,
+        }
+      : {}),
+  };
+  if (flavor === 'grpc') return create(OutlierDetectionSchema, common);
+  return create(OutlierDetectionSchema, {
+    ...common,
+    ...(od.consecutive5xx !== undefined ? { consecutive5xx: od.consecutive5xx } : {}),
+    enforcingConsecutive5xx: od.consecutive5xx !== undefined ? ON : OFF,
+    ...(od.consecutiveGatewayFailure !== undefined
+      ? { consecutiveGatewayFailure: od.consecutiveGatewayFailure }
+      : {}),
+    enforcingConsecutiveGatewayFailure: od.consecutiveGatewayFailure !== undefined ? ON : OFF,
+  });
+}

@@ -1,0 +1,100 @@
+// What happens to a request once a route matched: timeout, retries, sticky hashing and
+// mirroring. Flavor differences: gRPC reads its deadline from max_stream_duration (gRFC A31),
+// retries only on gRPC status names (A44), and ignores mirroring, so its flavor leaves
+// mirroring out rather than pretend.
+import { create } from '@bufbuild/protobuf';
+import {
+  type RetryPolicy as RetryPolicyProto,
+  RetryPolicySchema,
+  type RouteAction_HashPolicy,
+  RouteAction_HashPolicySchema,
+  type RouteAction_RequestMirrorPolicy,
+  RouteAction_RequestMirrorPolicySchema,
+} from '../../protos/gen/envoy/config/route/v3/route_components_pb.js';
+import { FractionalPercent_DenominatorType } from '../../protos/gen/envoy/type/v3/percent_pb.js';
+import type { ModelRouteSpec, RetryOn } from '../policy/types.js';
+import { clusterName } from './names.js';
+import { duration } from './proto.js';
+import type { Flavor } from './types.js';
+
+/** The gRPC status names each policy condition means for a proxyless client. */
+const GRPC_RETRY_ON: Record<RetryOn, readonly string[]> = {
+  '5xx': ['internal', 'unavailable'],
+  'gateway-error': ['unavailable'],
+  reset: ['unavailable'],
+  'connect-failure': ['unavailable'],
+  'refused-stream': ['unavailable'],
+  'retriable-4xx': [],
+  unavailable: ['unavailable'],
+  cancelled: ['cancelled'],
+  'deadline-exceeded': ['deadline-exceeded'],
+  internal: ['internal'],
+  'resource-exhausted': ['resource-exhausted'],
+};
+const GRPC_ORDER = ['cancelled', 'deadline-exceeded', 'internal', 'resource-exhausted', 'unavailable'];
+
+export function retryOn(spec: ModelRouteSpec, flavor: Flavor): string {
+  if (flavor === 'envoy') return spec.retries.on.join(',');
+  const codes = new Set(spec.retries.on.flatMap((c) => GRPC_RETRY_ON[c]));
+  return GRPC_ORDER.filter((c) => codes.has(c)).join(',');
+}
+
+export function buildRetryPolicy(spec: ModelRouteSpec, flavor: Flavor): RetryPolicyProto | undefined {
+  const r = spec.retries;
+  const on = retryOn(spec, flavor);
+  if (r.attempts === 0 || on === '') return undefined;
+  return create(RetryPolicySchema, {
+    retryOn: on,
+    numRetries: r.attempts,
+    ...(r.perTryTimeout && flavor === 'envoy' ? { perTryTimeout: duration(r.perTryTimeout) } : {}),
+    ...(r.backoff
+      ? {
+          retryBackOff: {
+            baseInterval: duration(r.backoff.baseInterval),
+            ...(r.backoff.maxInterval ? { maxInterval: duration(r.backoff.maxInterval) } : {}),
+          },
+        }
+      : {}),
+  });
+}
+
+export function buildHashPolicy(spec: ModelRouteSpec): RouteAction_HashPolicy[] {
+  if (!spec.sticky) return [];
+  return [
+    create(RouteAction_HashPolicySchema, {
+      policySpecifier: { case: 'header', value: { headerName: spec.sticky.header } },
+    }),
+  ];
+}
+
+/** Envoy only: a share of requests copied to the shadow version; its answers are dropped. */
+export function buildMirrorPolicies(spec: ModelRouteSpec, flavor: Flavor): RouteAction_RequestMirrorPolicy[] {
+  if (!spec.mirror || flavor === 'grpc') return [];
+  const { percent } = spec.mirror;
+  const whole = Number.isInteger(percent);
+  return [
+    create(RouteAction_RequestMirrorPolicySchema, {
+      cluster: clusterName(spec.model, spec.mirror.version),
+      runtimeFraction: {
+        defaultValue: {
+          numerator: whole ? percent : Math.round(percent * 10_000),
+          denominator: whole
+            ? FractionalPercent_DenominatorType.HUNDRED
+            : FractionalPercent_DenominatorType.MILLION,
+        },
+      },
+    }),
+  ];
+}
+
+/** The fields every route of a model shares, apart from where it sends the request. */
+export function routeActionCommon(spec: ModelRouteSpec, flavor: Flavor) {
+  const retryPolicy = buildRetryPolicy(spec, flavor);
+  const timeout = duration(spec.timeout);
+  return {
+    ...(flavor === 'envoy' ? { timeout } : { maxStreamDuration: { maxStreamDuration: timeout } }),
+    ...(retryPolicy ? { retryPolicy } : {}),
+    hashPolicy: buildHashPolicy(spec),
+    requestMirrorPolicies: buildMirrorPolicies(spec, flavor),
+  };
+}

@@ -1,0 +1,129 @@
+// Upstream mTLS for a model's clusters, in the shape each flavor accepts. Envoy takes its
+// identity and trust bundle over SDS (secret names from the options; the PKI fills them);
+// proxyless gRPC rejects SDS and names certificate_provider_instance entries from its own
+// bootstrap instead (DESIGN.md rule 7). Both check the pod's SPIFFE ID as a URI SAN.
+import { create } from '@bufbuild/protobuf';
+import type { Cluster_TransportSocketMatch } from '../../protos/gen/envoy/config/cluster/v3/cluster_pb.js';
+import { Cluster_TransportSocketMatchSchema } from '../../protos/gen/envoy/config/cluster/v3/cluster_pb.js';
+import {
+  type TransportSocket,
+  TransportSocketSchema,
+} from '../../protos/gen/envoy/config/core/v3/base_pb.js';
+import { SubjectAltNameMatcher_SanType } from '../../protos/gen/envoy/extensions/transport_sockets/tls/v3/common_pb.js';
+import {
+  type Secret,
+  SecretSchema,
+} from '../../protos/gen/envoy/extensions/transport_sockets/tls/v3/secret_pb.js';
+import { UpstreamTlsContextSchema } from '../../protos/gen/envoy/extensions/transport_sockets/tls/v3/tls_pb.js';
+import type { ModelRoute } from '../policy/types.js';
+import { TLS_MATCH_KEY, TLS_MATCH_VALUE } from './endpoints.js';
+import { podIdentity, type TranslateOptions } from './options.js';
+import { adsConfigSource, pack } from './proto.js';
+import type { Flavor } from './types.js';
+
+export const TLS_TRANSPORT_SOCKET = 'envoy.transport_sockets.tls';
+
+/** PEM material for the Envoy flavor's SDS secrets; absent until the PKI provides it. */
+export interface TlsMaterial {
+  readonly certificateChainPem: string;
+  readonly privateKeyPem: string;
+  readonly trustBundlePem: string;
+}
+
+function upstreamTls(route: ModelRoute, flavor: Flavor, options: TranslateOptions): TransportSocket {
+  const san = podIdentity(options, route.metadata.namespace, route.spec.model);
+  const context =
+    flavor === 'grpc'
+      ? create(UpstreamTlsContextSchema, {
+          commonTlsContext: {
+            tlsCertificateProviderInstance: { instanceName: options.certificateProviderInstance },
+            validationContextType: {
+              case: 'combinedValidationContext',
+              value: {
+                defaultValidationContext: {
+                  caCertificateProviderInstance: { instanceName: options.caCertificateProviderInstance },
+                  // gRPC reads the older match_subject_alt_names (A29), not the typed list.
+                  matchSubjectAltNames: [{ matchPattern: { case: 'exact', value: san } }],
+                },
+              },
+            },
+          },
+        })
+      : create(UpstreamTlsContextSchema, {
+          commonTlsContext: {
+            tlsCertificateSdsSecretConfigs: [
+              { name: options.identitySecretName, sdsConfig: adsConfigSource() },
+            ],
+            validationContextType: {
+              case: 'combinedValidationContext',
+              value: {
+                defaultValidationContext: {
+                  matchTypedSubjectAltNames: [
+                    {
+                      sanType: SubjectAltNameMatcher_SanType.URI,
+                      matcher: { matchPattern: { case: 'exact', value: san } },
+                    },
+                  ],
+                },
+                validationContextSdsSecretConfig: {
+                  name: options.trustBundleSecretName,
+                  sdsConfig: adsConfigSource(),
+                },
+              },
+            },
+            alpnProtocols: route.spec.http2 ? ['h2'] : [],
+          },
+        });
+  return create(TransportSocketSchema, {
+    name: TLS_TRANSPORT_SOCKET,
+    configType: { case: 'typedConfig', value: pack(UpstreamTlsContextSchema, context) },
+  });
+}
+
+/** transport_socket (STRICT) or transport_socket_matches (PERMISSIVE, Envoy) for a cluster. */
+export function clusterTls(
+  route: ModelRoute,
+  flavor: Flavor,
+  options: TranslateOptions,
+): { transportSocket?: TransportSocket; transportSocketMatches: Cluster_TransportSocketMatch[] } {
+  switch (route.spec.mtls) {
+    case 'STRICT':
+      return { transportSocket: upstreamTls(route, flavor, options), transportSocketMatches: [] };
+    case 'PERMISSIVE':
+      // gRPC has no per-endpoint transport sockets: PERMISSIVE stays plaintext there.
+      if (flavor === 'grpc') return { transportSocketMatches: [] };
+      return {
+        transportSocketMatches: [
+          create(Cluster_TransportSocketMatchSchema, {
+            name: TLS_MATCH_VALUE,
+            match: { [TLS_MATCH_KEY]: TLS_MATCH_VALUE },
+            transportSocket: upstreamTls(route, flavor, options),
+          }),
+        ],
+      };
+    case 'DISABLE':
+      return { transportSocketMatches: [] };
+  }
+}
+
+/** The SDS secrets the Envoy flavor's clusters name, when the PKI has provided the material. */
+export function buildSecrets(options: TranslateOptions, material: TlsMaterial | undefined): Secret[] {
+  if (!material) return [];
+  const inline = (pem: string) => ({ specifier: { case: 'inlineString' as const, value: pem } });
+  return [
+    create(SecretSchema, {
+      name: options.identitySecretName,
+      type: {
+        case: 'tlsCertificate',
+        value: {
+          certificateChain: inline(material.certificateChainPem),
+          privateKey: inline(material.privateKeyPem),
+        },
+      },
+    }),
+    create(SecretSchema, {
+      name: options.trustBundleSecretName,
+      type: { case: 'validationContext', value: { trustedCa: inline(material.trustBundlePem) } },
+    }),
+  ].sort((a, b) => (a.name < b.name ? -1 : 1));
+}

@@ -1,0 +1,136 @@
+import { toBinary } from '@bufbuild/protobuf';
+import { anyUnpack } from '@bufbuild/protobuf/wkt';
+import { describe, expect, it } from 'vitest';
+import {
+  Cluster_DiscoveryType,
+  Cluster_LbPolicy,
+} from '../../protos/gen/envoy/config/cluster/v3/cluster_pb.js';
+import { HealthStatus } from '../../protos/gen/envoy/config/core/v3/health_check_pb.js';
+import { ClusterLoadAssignmentSchema } from '../../protos/gen/envoy/config/endpoint/v3/endpoint_pb.js';
+import { HttpConnectionManagerSchema } from '../../protos/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js';
+import { parsePolicyFile } from '../policy/index.js';
+import { XDS_REGISTRY } from '../validate/registry.js';
+import { type EndpointInfo, translate, translateLoadAssignment } from './index.js';
+
+const POLICY = `apiVersion: switchyard.dev/v1alpha1
+kind: ModelRoute
+metadata: { name: resnet }
+spec:
+  model: resnet
+  versions:
+    - name: v1
+      weight: 90
+      endpoints: [{ address: 127.0.0.1, port: 8001 }]
+    - name: v2
+      weight: 10
+  match:
+    - headers: { x-cohort: beta }
+      version: v2
+`;
+
+const OTHER = POLICY.replaceAll('resnet', 'bert');
+
+const v2: EndpointInfo[] = [
+  { address: '10.0.0.3', port: 8001, region: 'r1', zone: 'b', health: 'HEALTHY' },
+  { address: '10.0.0.2', port: 8001, region: 'r1', zone: 'a', health: 'UNHEALTHY', weight: 3 },
+];
+
+describe('translate (gRPC flavor)', () => {
+  const routes = parsePolicyFile(POLICY, 'p.yaml');
+  const set = translate({ routes, endpoints: new Map([['resnet/v2', v2]]) }, 'grpc');
+
+  it('names the api_listener after the model, with an HttpConnectionManager over RDS/ADS', () => {
+    expect(set.listeners.map((l) => l.name)).toEqual(['resnet']);
+    const any = set.listeners[0]!.apiListener!.apiListener!;
+    const hcm = anyUnpack(any, HttpConnectionManagerSchema)!;
+    expect(hcm.routeSpecifier.case).toBe('rds');
+    if (hcm.routeSpecifier.case !== 'rds') return;
+    expect(hcm.routeSpecifier.value.routeConfigName).toBe('resnet');
+    expect(hcm.routeSpecifier.value.configSource!.configSourceSpecifier.case).toBe('ads');
+    expect(hcm.httpFilters.at(-1)!.name).toBe('envoy.filters.http.router');
+  });
+
+  it('routes the match rule to its version and splits the rest by weight', () => {
+    const [vh] = set.routes[0]!.virtualHosts;
+    expect(set.routes[0]!.name).toBe('resnet');
+    const [pinned, split] = vh!.routes;
+    expect(pinned!.match!.headers[0]!.name).toBe('x-cohort');
+    const pinnedAction = pinned!.action.case === 'route' ? pinned!.action.value : undefined;
+    expect(pinnedAction!.clusterSpecifier).toEqual({ case: 'cluster', value: 'resnet/v2' });
+    const splitAction = split!.action.case === 'route' ? split!.action.value : undefined;
+    expect(splitAction!.clusterSpecifier.case).toBe('weightedClusters');
+    if (splitAction!.clusterSpecifier.case !== 'weightedClusters') return;
+    const wc = splitAction!.clusterSpecifier.value;
+    expect(wc.clusters.map((c) => [c.name, c.weight])).toEqual([
+      ['resnet/v1', 90],
+      ['resnet/v2', 10],
+    ]);
+    expect(wc.totalWeight).toBe(100);
+  });
+
+  it('makes one EDS cluster per version, fed over ADS, balanced ROUND_ROBIN', () => {
+    expect(set.clusters.map((c) => c.name)).toEqual(['resnet/v1', 'resnet/v2']);
+    for (const c of set.clusters) {
+      expect(c.clusterDiscoveryType).toEqual({ case: 'type', value: Cluster_DiscoveryType.EDS });
+      expect(c.edsClusterConfig!.edsConfig!.configSourceSpecifier.case).toBe('ads');
+      expect(c.lbPolicy).toBe(Cluster_LbPolicy.ROUND_ROBIN);
+    }
+  });
+
+  it('puts endpoints in weighted localities, sorted, with health carried through', () => {
+    const [static1, discovered] = set.endpoints;
+    expect(static1!.clusterName).toBe('resnet/v1');
+    expect(static1!.endpoints[0]!.loadBalancingWeight).toBe(1);
+    expect(static1!.endpoints[0]!.lbEndpoints[0]!.healthStatus).toBe(HealthStatus.HEALTHY);
+    expect(discovered!.endpoints.map((l) => [l.locality!.zone, l.loadBalancingWeight])).toEqual([
+      ['a', 3],
+      ['b', 1],
+    ]);
+    expect(discovered!.endpoints[0]!.lbEndpoints[0]!.healthStatus).toBe(HealthStatus.UNHEALTHY);
+  });
+});
+
+describe('translate determinism and memoization', () => {
+  it('gives byte-identical output whatever the input order', () => {
+    const a = parsePolicyFile(POLICY, 'a.yaml');
+    const b = parsePolicyFile(OTHER, 'b.yaml');
+    const one = translate({ routes: [...a, ...b], endpoints: new Map([['resnet/v2', v2]]) }, 'envoy');
+    const two = translate(
+      {
+        routes: [...parsePolicyFile(OTHER, 'b.yaml'), ...parsePolicyFile(POLICY, 'a.yaml')],
+        endpoints: new Map([['resnet/v2', [...v2].reverse()]]),
+      },
+      'envoy',
+    );
+    const bytes = (s: typeof one) =>
+      s.endpoints.map((e) => Buffer.from(toBinary(ClusterLoadAssignmentSchema, e)).toString('hex'));
+    expect(bytes(two)).toEqual(bytes(one));
+    expect(two.clusters.map((c) => c.name)).toEqual(['bert/v1', 'bert/v2', 'resnet/v1', 'resnet/v2']);
+  });
+
+  it('reuses unchanged outputs and rebuilds only the version whose endpoints changed', () => {
+    const routes = parsePolicyFile(POLICY, 'p.yaml');
+    const table = new Map([['resnet/v2', v2]]);
+    const first = translate({ routes, endpoints: table }, 'grpc');
+    const moved = new Map([
+      ['resnet/v2', [...v2, { address: '10.0.0.9', port: 8001, health: 'HEALTHY' as const }]],
+    ]);
+    const second = translate({ routes, endpoints: moved }, 'grpc');
+    expect(second.clusters[0]).toBe(first.clusters[0]);
+    expect(second.listeners[0]).toBe(first.listeners[0]);
+    expect(second.endpoints[0]).toBe(first.endpoints[0]);
+    expect(second.endpoints[1]).not.toBe(first.endpoints[1]);
+    expect(translateLoadAssignment(routes[0]!, 'v2', moved)).toBe(second.endpoints[1]);
+    expect(second.endpoints[1]!.endpoints.flatMap((l) => l.lbEndpoints)).toHaveLength(3);
+  });
+
+  it('packs Any payloads the shared registry can read back', () => {
+    const set = translate({ routes: parsePolicyFile(POLICY, 'p.yaml'), endpoints: new Map() }, 'envoy');
+    const filter = set.listeners[0]!.filterChains[0]!.filters[0]!;
+    expect(filter.configType.case).toBe('typedConfig');
+    if (filter.configType.case !== 'typedConfig') return;
+    expect(anyUnpack(filter.configType.value, XDS_REGISTRY)?.$typeName).toBe(
+      'envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
+    );
+  });
+});

@@ -1,0 +1,167 @@
+// The translator: ModelRoutes + endpoint table -> the xDS resources one flavor of client gets.
+// Pure and deterministic (routes ordered by model, versions as declared, endpoints sorted), so
+// the snapshot cache can derive versions from content. Outputs are memoized by input identity:
+// a route object that did not change yields the very same Listener/Route/Cluster messages, and
+// an endpoint list that did not change (same array) yields the same ClusterLoadAssignment.
+// Producers therefore replace, never mutate, the routes and endpoint arrays they hand in.
+import { create } from '@bufbuild/protobuf';
+import type { Cluster } from '../../protos/gen/envoy/config/cluster/v3/cluster_pb.js';
+import type { ClusterLoadAssignment } from '../../protos/gen/envoy/config/endpoint/v3/endpoint_pb.js';
+import type { Listener } from '../../protos/gen/envoy/config/listener/v3/listener_pb.js';
+import {
+  type Route,
+  type VirtualHost,
+  VirtualHostSchema,
+} from '../../protos/gen/envoy/config/route/v3/route_components_pb.js';
+import {
+  type RouteConfiguration,
+  RouteConfigurationSchema,
+} from '../../protos/gen/envoy/config/route/v3/route_pb.js';
+import type { ModelRoute } from '../policy/types.js';
+import { buildClusters } from './cluster.js';
+import { buildLoadAssignment, versionEndpoints } from './endpoints.js';
+import { gatewayListener, grpcListener } from './listeners.js';
+import { GATEWAY_ROUTE_CONFIG } from './names.js';
+import { resolveOptions, type TranslateOptions } from './options.js';
+import { envoyModelVirtualHost, grpcVirtualHost, modelRoutes } from './routes.js';
+import { buildSecrets, type TlsMaterial } from './tls.js';
+import type { EndpointInfo, EndpointTable, Flavor, ResourceSet } from './types.js';
+
+export interface TranslateInput {
+  readonly routes: readonly ModelRoute[];
+  readonly endpoints: EndpointTable;
+  /** Envoy flavor: PEMs for the SDS secrets the clusters name; omitted until the PKI runs. */
+  readonly tls?: TlsMaterial;
+}
+
+/** Everything one route contributes in one flavor, except its endpoints. */
+interface RouteOutput {
+  readonly clusters: readonly Cluster[];
+  readonly listener?: Listener;
+  readonly routeConfig?: RouteConfiguration;
+  readonly virtualHost?: VirtualHost;
+  readonly restRoutes?: readonly Route[];
+  readonly grpcRoutes?: readonly Route[];
+}
+
+const routeMemo = new WeakMap<ModelRoute, Map<string, RouteOutput>>();
+const claMemo = new WeakMap<
+  readonly EndpointInfo[],
+  WeakMap<ModelRoute, Map<string, ClusterLoadAssignment>>
+>();
+
+function translateRoute(
+  route: ModelRoute,
+  flavor: Flavor,
+  options: TranslateOptions,
+  key: string,
+): RouteOutput {
+  let byKey = routeMemo.get(route);
+  if (!byKey) {
+    byKey = new Map();
+    routeMemo.set(route, byKey);
+  }
+  let out = byKey.get(key);
+  if (out) return out;
+  const clusters = buildClusters(route, flavor, options);
+  if (flavor === 'grpc') {
+    const model = route.spec.model;
+    out = {
+      clusters,
+      listener: grpcListener(model),
+      routeConfig: create(RouteConfigurationSchema, { name: model, virtualHosts: [grpcVirtualHost(route)] }),
+    };
+  } else {
+    out = {
+      clusters,
+      virtualHost: envoyModelVirtualHost(route),
+      restRoutes: modelRoutes(route, 'envoy', 'rest'),
+      grpcRoutes: modelRoutes(route, 'envoy', 'grpc'),
+    };
+  }
+  byKey.set(key, out);
+  return out;
+}
+
+/**
+ * The ClusterLoadAssignment for one version, memoized on the endpoint array's identity. The
+ * same for both flavors. The cache calls this alone when only one version's endpoints moved.
+ */
+export function translateLoadAssignment(
+  route: ModelRoute,
+  version: string,
+  endpoints: EndpointTable,
+): ClusterLoadAssignment {
+  const list = versionEndpoints(route, version, endpoints);
+  let byRoute = claMemo.get(list);
+  if (!byRoute) {
+    byRoute = new WeakMap();
+    claMemo.set(list, byRoute);
+  }
+  let byVersion = byRoute.get(route);
+  if (!byVersion) {
+    byVersion = new Map();
+    byRoute.set(route, byVersion);
+  }
+  let cla = byVersion.get(version);
+  if (!cla) {
+    cla = buildLoadAssignment(route, version, list);
+    byVersion.set(version, cla);
+  }
+  return cla;
+}
+
+function byModel(a: ModelRoute, b: ModelRoute): number {
+  return a.spec.model < b.spec.model ? -1 : a.spec.model > b.spec.model ? 1 : 0;
+}
+
+/** The resources a client of `flavor` receives for these routes and endpoints. */
+export function translate(
+  input: TranslateInput,
+  flavor: Flavor,
+  partialOptions?: Partial<TranslateOptions>,
+): ResourceSet {
+  const options = resolveOptions(partialOptions);
+  const key = `${flavor}\u0000${JSON.stringify(options)}`;
+  const routes = [...input.routes].sort(byModel);
+  const listeners: Listener[] = [];
+  const routeConfigs: RouteConfiguration[] = [];
+  const clusters: Cluster[] = [];
+  const endpoints: ClusterLoadAssignment[] = [];
+  const virtualHosts: VirtualHost[] = [];
+  const restRoutes: Route[] = [];
+  const grpcRoutes: Route[] = [];
+  for (const route of routes) {
+    const out = translateRoute(route, flavor, options, key);
+    for (const c of out.clusters) clusters.push(c);
+    for (const v of route.spec.versions)
+      endpoints.push(translateLoadAssignment(route, v.name, input.endpoints));
+    if (out.listener) listeners.push(out.listener);
+    if (out.routeConfig) routeConfigs.push(out.routeConfig);
+    if (out.virtualHost) virtualHosts.push(out.virtualHost);
+    if (out.restRoutes) for (const r of out.restRoutes) restRoutes.push(r);
+    if (out.grpcRoutes) for (const r of out.grpcRoutes) grpcRoutes.push(r);
+  }
+  if (flavor === 'envoy') {
+    // REST routes first: a path names its model exactly, the header is the fallback for gRPC.
+    const catchAll = create(VirtualHostSchema, {
+      name: 'all-models',
+      domains: ['*'],
+      routes: [...restRoutes, ...grpcRoutes],
+    });
+    routeConfigs.push(
+      create(RouteConfigurationSchema, {
+        name: GATEWAY_ROUTE_CONFIG,
+        virtualHosts: [...virtualHosts, catchAll],
+      }),
+    );
+    listeners.push(gatewayListener(options));
+  }
+  return {
+    listeners,
+    routes: routeConfigs,
+    clusters,
+    endpoints,
+    secrets: flavor === 'envoy' ? buildSecrets(options, input.tls) : [],
+  };
+}
