@@ -1,0 +1,75 @@
+// Named errors of the PKI. Each maps to one stable code of control-plane/errors/codes.ts, so the
+// CSR endpoint can answer with the registry's HTTP status and operators can grep for the code.
+import { SwitchyardError } from '../errors/errors.js';
+
+/** A SPIFFE ID string is malformed, or names a trust domain this CA does not serve. */
+export class SpiffeIdError extends SwitchyardError {
+  constructor(
+    readonly input: string,
+    readonly reason: string,
+  ) {
+    super('SY_PKI_IDENTITY_INVALID', `invalid SPIFFE ID ${JSON.stringify(input)}: ${reason}`);
+  }
+}
+
+/** The CSR cannot be used at all: not PEM/DER, bad signature, weak or unknown key. */
+export class CsrInvalidError extends SwitchyardError {
+  constructor(reason: string) {
+    super('SY_PKI_CSR_INVALID', `certificate signing request unusable: ${reason}`);
+  }
+}
+
+/**
+ * The CSR is well formed but asks for something the caller did not prove (the Consul
+ * CVE-2022-40716 class). Every reason is listed, so the audit record is complete.
+ */
+export class CsrRefusedError extends SwitchyardError {
+  constructor(
+    readonly identity: string,
+    readonly reasons: readonly string[],
+  ) {
+    super('SY_PKI_CSR_REFUSED', `CSR refused for ${identity}: ${reasons.join('; ')}`);
+  }
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), reasons: this.reasons };
+  }
+}
+
+/** No identity proven: unknown, spent or expired token, or an untrusted client certificate. */
+export class UnauthenticatedError extends SwitchyardError {
+  constructor(reason: string) {
+    super('SY_PKI_UNAUTHENTICATED', `not authenticated: ${reason}`);
+  }
+}
+
+/** A TLS peer presented a trusted chain, but not an identity on the allow-list. */
+export class PeerRefusedError extends SwitchyardError {
+  constructor(
+    readonly peer: string | undefined,
+    reason: string,
+  ) {
+    super('SY_PKI_PEER_REFUSED', `peer ${peer ?? '(no SPIFFE ID)'} refused: ${reason}`);
+  }
+}
+
+export class KekError extends SwitchyardError {
+  constructor(reason: string) {
+    super('SY_PKI_KEK_INVALID', `key-encryption key: ${reason}`);
+  }
+}
+
+/** AES-GCM refused to open an envelope: wrong key, or a byte of it changed. */
+export class KeyDecryptError extends SwitchyardError {
+  constructor(
+    readonly label: string,
+    reason: string,
+  ) {
+    super('SY_PKI_KEY_DECRYPT', `cannot open encrypted key ${JSON.stringify(label)}: ${reason}`);
+  }
+}
+
+export class CaError extends SwitchyardError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SY_PKI_CA_INVALID', message, options);
+  }
+}
