@@ -37,14 +37,14 @@ function upstreamTls(route: ModelRoute, flavor: Flavor, options: TranslateOption
       ? create(UpstreamTlsContextSchema, {
           commonTlsContext: {
             tlsCertificateProviderInstance: { instanceName: options.certificateProviderInstance },
+            // A plain validation_context: Envoy's combined one requires an SDS secret config,
+            // which gRPC rejects.
             validationContextType: {
-              case: 'combinedValidationContext',
+              case: 'validationContext',
               value: {
-                defaultValidationContext: {
-                  caCertificateProviderInstance: { instanceName: options.caCertificateProviderInstance },
-                  // gRPC reads the older match_subject_alt_names (A29), not the typed list.
-                  matchSubjectAltNames: [{ matchPattern: { case: 'exact', value: san } }],
-                },
+                caCertificateProviderInstance: { instanceName: options.caCertificateProviderInstance },
+                // gRPC reads the older match_subject_alt_names (A29), not the typed list.
+                matchSubjectAltNames: [{ matchPattern: { case: 'exact', value: san } }],
               },
             },
           },

@@ -1,0 +1,45 @@
+// PGV checks over everything a snapshot would carry, each issue prefixed with the resource's
+// type and name (`Cluster[resnet/v1].outlier_detection.interval: must be > 0s`). The snapshot
+// publisher refuses a set with any issue; tests run it on every golden case.
+import type { DescMessage, Message } from '@bufbuild/protobuf';
+import { ClusterSchema } from '../../protos/gen/envoy/config/cluster/v3/cluster_pb.js';
+import { ClusterLoadAssignmentSchema } from '../../protos/gen/envoy/config/endpoint/v3/endpoint_pb.js';
+import { ListenerSchema } from '../../protos/gen/envoy/config/listener/v3/listener_pb.js';
+import { RouteConfigurationSchema } from '../../protos/gen/envoy/config/route/v3/route_pb.js';
+import { SecretSchema } from '../../protos/gen/envoy/extensions/transport_sockets/tls/v3/secret_pb.js';
+import type { Issue } from '../errors/index.js';
+import type { ResourceSet } from '../translate/types.js';
+import { checkMessage } from './pgv.js';
+
+function checkAll(
+  kind: string,
+  schema: DescMessage,
+  items: readonly Message[],
+  name: (m: Message) => string,
+  out: Issue[],
+) {
+  for (const item of items) {
+    const prefix = `${kind}[${name(item)}]`;
+    for (const issue of checkMessage(schema, item))
+      out.push({ path: issue.path ? `${prefix}.${issue.path}` : prefix, message: issue.message });
+  }
+}
+
+const byName = (m: Message) => (m as unknown as { name: string }).name;
+
+/** Every protoc-gen-validate violation in a resource set. */
+export function checkResources(set: ResourceSet): Issue[] {
+  const out: Issue[] = [];
+  checkAll('Listener', ListenerSchema, set.listeners, byName, out);
+  checkAll('RouteConfiguration', RouteConfigurationSchema, set.routes, byName, out);
+  checkAll('Cluster', ClusterSchema, set.clusters, byName, out);
+  checkAll(
+    'ClusterLoadAssignment',
+    ClusterLoadAssignmentSchema,
+    set.endpoints,
+    (m) => (m as unknown as { clusterName: string }).clusterName,
+    out,
+  );
+  checkAll('Secret', SecretSchema, set.secrets, byName, out);
+  return out;
+}
