@@ -1,0 +1,50 @@
+// The golden cases under control-plane/translate/testdata, read the same way by the golden
+// test and by the suite that feeds them to grpc-js-xds's own validators. A case file holds
+// ModelRoute documents and, optionally, one `kind: GoldenInput` document with discovered
+// endpoints, translate options and TLS material.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import { parsePolicyFile } from '../../control-plane/policy/index.js';
+import type {
+  EndpointInfo,
+  TlsMaterial,
+  TranslateInput,
+  TranslateOptions,
+} from '../../control-plane/translate/index.js';
+
+export const GOLDEN_DIR = fileURLToPath(new URL('../../control-plane/translate/testdata/', import.meta.url));
+
+export interface GoldenCase {
+  readonly name: string;
+  readonly input: TranslateInput;
+  readonly options?: Partial<TranslateOptions>;
+}
+
+interface GoldenInputDoc {
+  endpoints?: Record<string, EndpointInfo[]>;
+  options?: Partial<TranslateOptions>;
+  tls?: TlsMaterial;
+}
+
+export function goldenCaseNames(): string[] {
+  return readdirSync(GOLDEN_DIR)
+    .filter((f) => /^[a-z0-9-]+\.yaml$/.test(f))
+    .map((f) => f.slice(0, -'.yaml'.length))
+    .sort();
+}
+
+export function readGoldenCase(name: string): GoldenCase {
+  const text = readFileSync(join(GOLDEN_DIR, `${name}.yaml`), 'utf8');
+  const docs = text.split(/^---\s*$/m);
+  const extra = docs.filter((d) => /^kind:\s*GoldenInput\s*$/m.test(d));
+  const doc = (extra.length ? parse(extra[0]!) : {}) as GoldenInputDoc;
+  const routes = parsePolicyFile(docs.filter((d) => !extra.includes(d)).join('---\n'), `${name}.yaml`);
+  const input: TranslateInput = {
+    routes,
+    endpoints: new Map(Object.entries(doc.endpoints ?? {})),
+    ...(doc.tls ? { tls: doc.tls } : {}),
+  };
+  return { name, input, ...(doc.options ? { options: doc.options } : {}) };
+}
