@@ -1,6 +1,7 @@
 // Building the three kinds of certificate this CA makes: a self-signed root, an intermediate that
 // signs workloads, and workload leaves (X.509-SVIDs). No I/O and no clock: callers pass `now`.
 import { createPrivateKey, randomBytes } from 'node:crypto';
+import { toPem } from './pem.js';
 import {
   type CryptoKey,
   type CryptoKeyPair,
@@ -135,6 +136,16 @@ export async function createLeafCert(p: LeafParams): Promise<x509.X509Certificat
 /** PKCS#8 DER of a private key (which must be extractable). */
 export async function exportPkcs8(key: CryptoKey): Promise<Buffer> {
   return Buffer.from(await subtle.exportKey('pkcs8', key));
+}
+
+/** PKCS#8 PEM of a private key (which must be extractable): what key files and TLS options take. */
+export async function exportKeyPem(key: CryptoKey): Promise<string> {
+  const der = await exportPkcs8(key);
+  try {
+    return toPem(der, 'PRIVATE KEY');
+  } finally {
+    der.fill(0);
+  }
 }
 
 /**

@@ -18,6 +18,7 @@ export {
   type GenerationState,
   MemoryCaStore,
 } from './authority.js';
+export { exportKeyPem } from './ca-certs.js';
 export { FileCaStore, initFileCa, openFileCa, readOperatorKey } from './ca-store.js';
 export { type ChainAnchors, type ChainResult, verifyChain } from './chain.js';
 export { createCsr, parseCsr } from './csr.js';
@@ -46,6 +47,7 @@ export {
   type PeerAllowList,
   type PeerDecision,
 } from './peer-identity.js';
+export { normalizeCertPem, pemBlocks, toPem } from './pem.js';
 export {
   DEFAULT_RENEWAL,
   DEFAULT_WORKLOAD_TTL_MS,
