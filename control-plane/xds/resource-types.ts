@@ -71,8 +71,10 @@ export const RESOURCE_TYPES: Readonly<Record<TypeUrl, ResourceTypeInfo>> = {
  */
 export const PUSH_ORDER: readonly TypeUrl[] = [TYPE.SDS, TYPE.CDS, TYPE.EDS, TYPE.LDS, TYPE.RDS];
 
+const TYPE_URLS: ReadonlySet<string> = new Set(Object.values(TYPE));
+
 export function isTypeUrl(url: string): url is TypeUrl {
-  return Object.hasOwn(RESOURCE_TYPES, url);
+  return TYPE_URLS.has(url);
 }
 
 export function typeInfo(url: string): ResourceTypeInfo {

@@ -1,19 +1,25 @@
 // The ADS gRPC service: StreamAggregatedResources (state of the world) and
 // DeltaAggregatedResources (incremental) on one grpc-js server. Protocol state lives in the
 // stream classes; this file wires calls to them and streams to the snapshot cache.
-import { Server, ServerCredentials, type ServerDuplexStream, type ServerOptions } from '@grpc/grpc-js';
+import {
+  Server,
+  ServerCredentials,
+  type ServerDuplexStream,
+  type ServerOptions,
+  type ServiceDefinition,
+} from '@grpc/grpc-js';
 import { AggregatedDiscoveryService } from '../../../protos/gen/envoy/service/discovery/v3/ads_pb.js';
 import type {
   DeltaDiscoveryRequest,
   DeltaDiscoveryResponse,
   DiscoveryRequest,
-  DiscoveryResponse,
 } from '../../../protos/gen/envoy/service/discovery/v3/discovery_pb.js';
 import { UnavailableError } from '../../errors/index.js';
 import { serviceDefinition } from '../../grpc/service-definition.js';
 import type { SnapshotCache } from '../cache/snapshot-cache.js';
 import { DeltaStream } from './delta-stream.js';
 import type { ResourceFilter } from './desired.js';
+import { isPreEncoded, type PreEncodedResponse } from './encoded-response.js';
 import { defaultGroupOf, nodeFlavor } from './node-flavor.js';
 import { SotwStream, type StreamHost } from './sotw-stream.js';
 import type { StreamContext, XdsCallbacks, XdsProtocol } from './stream-context.js';
@@ -31,6 +37,18 @@ export interface XdsServerOptions {
 }
 
 type Stream = SotwStream | DeltaStream;
+
+/** The generated ADS definition, with SotW responses accepted already encoded. */
+function adsDefinition(): ServiceDefinition {
+  const def = serviceDefinition(AggregatedDiscoveryService) as unknown as Record<
+    string,
+    { responseSerialize: (m: unknown) => Buffer }
+  >;
+  const sotw = def.streamAggregatedResources!;
+  const generic = sotw.responseSerialize;
+  sotw.responseSerialize = (m: unknown) => (isPreEncoded(m) ? m.preEncoded : generic(m));
+  return def as unknown as ServiceDefinition;
+}
 
 export class XdsServer {
   private readonly server: Server;
@@ -63,8 +81,8 @@ export class XdsServer {
         return opts.cache.get(ctx.group);
       },
     };
-    this.server.addService(serviceDefinition(AggregatedDiscoveryService), {
-      streamAggregatedResources: (call: ServerDuplexStream<DiscoveryRequest, DiscoveryResponse>) =>
+    this.server.addService(adsDefinition(), {
+      streamAggregatedResources: (call: ServerDuplexStream<DiscoveryRequest, PreEncodedResponse>) =>
         this.serve(call, 'sotw', (ctx) => new SotwStream(ctx, this.host, (r) => call.write(r))),
       deltaAggregatedResources: (call: ServerDuplexStream<DeltaDiscoveryRequest, DeltaDiscoveryResponse>) =>
         this.serve(call, 'delta', (ctx) => new DeltaStream(ctx, this.host, (r) => call.write(r))),

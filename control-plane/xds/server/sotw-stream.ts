@@ -1,12 +1,7 @@
 // One state-of-the-world ADS stream. Requests and snapshot changes both end in flush(), which
 // walks the types in push order and answers what is owed: first requests, newly subscribed
 // names, dependent resends after CDS/LDS, and content changes, never content the client NACKed.
-import { create } from '@bufbuild/protobuf';
-import {
-  type DiscoveryRequest,
-  type DiscoveryResponse,
-  DiscoveryResponseSchema,
-} from '../../../protos/gen/envoy/service/discovery/v3/discovery_pb.js';
+import type { DiscoveryRequest } from '../../../protos/gen/envoy/service/discovery/v3/discovery_pb.js';
 import { contentHash, type EncodedResource, type Snapshot } from '../cache/snapshot.js';
 import { isTypeUrl, PUSH_ORDER, RESOURCE_TYPES, TYPE, type TypeUrl } from '../resource-types.js';
 import {
@@ -18,6 +13,7 @@ import {
   retainClusters,
   sameContent,
 } from './desired.js';
+import { encodeResponse, type PreEncodedResponse } from './encoded-response.js';
 import { nextNonce, type StreamContext, type XdsCallbacks } from './stream-context.js';
 import { Subscription } from './subscription.js';
 
@@ -55,11 +51,13 @@ export class SotwStream {
   private snapshot?: Snapshot;
   private filter?: ResourceFilter;
   private closed = false;
+  /** CDS currently carries clusters kept for make-before-break. */
+  private retaining = false;
 
   constructor(
     readonly ctx: StreamContext,
     private readonly host: StreamHost,
-    private readonly write: (resp: DiscoveryResponse) => void,
+    private readonly write: (resp: PreEncodedResponse) => void,
   ) {}
 
   onRequest(req: DiscoveryRequest): void {
@@ -100,6 +98,8 @@ export class SotwStream {
     // The client forgets what it unsubscribed; only answer when something it wants changes.
     st.sent = onlyWanted(st.sent, st.sub);
     st.acked = onlyWanted(st.acked, st.sub);
+    // A plain ACK changes nothing to send, unless routes moved off a cluster kept for them.
+    if (!st.owed && !(this.retaining && (url === TYPE.RDS || url === TYPE.LDS))) return;
     this.flush();
   }
 
@@ -146,6 +146,7 @@ export class SotwStream {
           this.types.get(TYPE.LDS)?.acked,
         ]);
         retained = retainClusters(desired, st.sent, st.sub, inUse, snapshot);
+        this.retaining = retained.length > 0;
       }
       const changed = !sameContent(desired, st.sent);
       if (!st.owed && !changed) continue;
@@ -154,20 +155,21 @@ export class SotwStream {
       const version = retained.length
         ? `${base}+${contentHash(contentKey(new Map(retained.map((r) => [r.name, r]))))}`
         : base;
-      this.send(url, st, desired, version);
+      this.send(url, st, desired, version, snapshot);
     }
   }
 
-  private send(url: TypeUrl, st: TypeState, resources: ResourceMap, version: string): void {
+  private send(
+    url: TypeUrl,
+    st: TypeState,
+    resources: ResourceMap,
+    version: string,
+    snapshot: Snapshot,
+  ): void {
     const nonce = nextNonce();
-    this.write(
-      create(DiscoveryResponseSchema, {
-        versionInfo: version,
-        resources: [...resources.values()].map((r) => r.any),
-        typeUrl: url,
-        nonce,
-      }),
-    );
+    // Streams with the same content share one encoded body (see encoded-response.ts).
+    const key = `${version}\n${[...resources.keys()].join('\n')}`;
+    this.write(encodeResponse(snapshot.type(url), url, version, resources.values(), key, nonce));
     st.nonce = nonce;
     st.sent = resources;
     st.sentVersion = version;

@@ -22,12 +22,25 @@ export class Subscription {
       return [];
     }
     this.legacy = false;
+    // ACKs repeat the same list: keep that path allocation-free.
+    if (this.sameAs(resourceNames)) return [];
     const next = new Set(resourceNames);
     this.wildcard = next.delete(WILDCARD);
     const added = [...next].filter((n) => !this.names.has(n));
     this.names.clear();
     for (const n of next) this.names.add(n);
     return added;
+  }
+
+  private sameAs(names: readonly string[]): boolean {
+    let count = 0;
+    for (const n of names) {
+      if (n === WILDCARD) {
+        if (!this.wildcard) return false;
+      } else if (!this.names.has(n)) return false;
+      else count++;
+    }
+    return count === this.names.size && (this.wildcard ? names.includes(WILDCARD) : true);
   }
 
   /** Delta: explicit subscribe/unsubscribe lists. Returns the names newly subscribed. */

@@ -1,0 +1,149 @@
+// Benchmark for issue 2: N ADS streams (1,000 / 5,000 / 10,000), each on its own HTTP/2 connection
+// from a separate load process, against the real XdsServer in its own process. Reports server
+// memory per stream and the time until every stream ACKed an EDS change and an RDS change.
+// Goals: 10,000 streams on 2 cores; <= 100 KB per stream; EDS p99 < 1 s at 10,000 streams.
+import { type ChildProcess, fork } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { renderTable } from '../../control-plane/cli/table.js';
+import type { AckReport, MemSample } from './xds/protocol.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const STEPS = (process.env.XDS_BENCH_STEPS ?? '1000,5000,10000').split(',').map(Number);
+
+function child(file: string, execArgv: string[]): ChildProcess {
+  return fork(join(here, 'xds', file), [], { execArgv: ['--import', 'tsx', ...execArgv], stdio: 'inherit' });
+}
+
+function request<T>(
+  proc: ChildProcess,
+  msg: unknown,
+  accept: (m: Record<string, unknown>) => boolean,
+): Promise<T> {
+  return new Promise((resolve) => {
+    const on = (m: Record<string, unknown>) => {
+      if (!accept(m)) return;
+      proc.off('message', on);
+      resolve(m as T);
+    };
+    proc.on('message', on);
+    if (msg) proc.send(msg as never);
+  });
+}
+
+function pct(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+const fmtMs = (v: number) => (Number.isNaN(v) ? '-' : v < 10 ? v.toFixed(2) : v.toFixed(0));
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)}`;
+
+async function main() {
+  const server = child('server-proc.ts', ['--expose-gc']);
+  const load = child('load-proc.ts', ['--max-old-space-size=8192']);
+  const { port } = await request<{ port: number }>(server, null, (m) => m.ready === true);
+  await request(load, null, (m) => m.ready === true);
+  const address = `127.0.0.1:${port}`;
+  const mem = () => request<MemSample>(server, { cmd: 'mem' }, (m) => 'rss' in m);
+  const base = await mem();
+  process.stdout.write(
+    `server baseline: rss ${(base.rss / 2 ** 20).toFixed(1)} MiB, heap ${(base.heapUsed / 2 ** 20).toFixed(1)} MiB\n`,
+  );
+
+  const rows: string[][] = [];
+  const results: unknown[] = [];
+  for (const n of STEPS) {
+    process.stdout.write(`opening streams up to ${n} ...\n`);
+    const t0 = performance.now();
+    const onProgress = (m: Record<string, unknown>) => {
+      if ('progress' in m) process.stdout.write(`\r  synced ${m.progress}/${n}  failed ${m.failed}   `);
+    };
+    load.on('message', onProgress);
+    const opened = await request<{ synced: number; failed: number }>(
+      load,
+      { cmd: 'open', total: n, address, batch: 250 },
+      (m) => 'opened' in m,
+    );
+    load.off('message', onProgress);
+    process.stdout.write(
+      `\r  ${opened.synced} streams synced, ${opened.failed} failed, in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`,
+    );
+    await new Promise((r) => setTimeout(r, 1000));
+    const m = await mem();
+    const perRss = (m.rss - base.rss) / n;
+    const perHeap = (m.heapUsed + m.external - base.heapUsed - base.external) / n;
+    const conv: Record<string, number[]> = {};
+    for (const type of ['EDS', 'RDS'] as const) {
+      const ch = await request<{ publishMs: number; publishCpuMs: number }>(
+        server,
+        { cmd: 'change', type },
+        (x) => x.changed === type,
+      );
+      const rep = await request<AckReport>(
+        server,
+        { cmd: 'await-acks', type, count: opened.synced, timeoutMs: 60_000 },
+        (x) => 'latenciesMs' in x,
+      );
+      const s = rep.latenciesMs.sort((a, b) => a - b);
+      conv[type] = s;
+      process.stdout.write(
+        `  ${type} change: ${s.length}/${rep.expected} ACKed, server fan-out ${fmtMs(ch.publishMs)} ms (cpu ${fmtMs(ch.publishCpuMs)} ms), p50 ${fmtMs(pct(s, 50))} ms, p99 ${fmtMs(pct(s, 99))} ms, max ${fmtMs(s.at(-1) ?? Number.NaN)} ms\n`,
+      );
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const e = conv.EDS!;
+    const r = conv.RDS!;
+    rows.push([
+      String(opened.synced),
+      kb(perRss),
+      kb(perHeap),
+      `${e.length}/${opened.synced}`,
+      fmtMs(pct(e, 50)),
+      fmtMs(pct(e, 99)),
+      fmtMs(e.at(-1) ?? Number.NaN),
+      fmtMs(pct(r, 50)),
+      fmtMs(pct(r, 99)),
+      fmtMs(r.at(-1) ?? Number.NaN),
+    ]);
+    results.push({
+      streams: opened.synced,
+      rssPerStreamBytes: perRss,
+      heapPerStreamBytes: perHeap,
+      eds: e,
+      rds: r,
+      mem: m,
+    });
+  }
+  await request(load, { cmd: 'close' }, (m) => m.closed === true);
+  server.kill('SIGINT');
+  load.kill();
+
+  process.stdout.write('\nxDS server: memory per stream and convergence (server clock, publish -> ACK)\n');
+  process.stdout.write(
+    renderTable(
+      [
+        'streams',
+        'rss KB/stream',
+        'heap KB/stream',
+        'EDS acked',
+        'EDS p50 ms',
+        'EDS p99 ms',
+        'EDS max ms',
+        'RDS p50 ms',
+        'RDS p99 ms',
+        'RDS max ms',
+      ],
+      rows,
+    ),
+  );
+  process.stdout.write(
+    'goals: <= 100 KB/stream (Istio 1.3-2 MB per proxy, Kuma ~1 MB); EDS p99 < 1000 ms at 10,000 streams\n',
+  );
+  const out = join(here, 'results');
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, 'xds.json'), JSON.stringify(results));
+}
+
+await main();

@@ -1,0 +1,140 @@
+// Benchmark child: opens ADS streams the way proxyless gRPC clients do (one HTTP/2 connection per
+// stream, LDS/RDS/CDS/EDS subscriptions for one model) and ACKs every response.
+// XDS_BENCH_CLIENT=grpc-js uses a full grpc-js client per stream; the default is a lean client
+// on node:http2 (gRPC's 5-byte message framing, protobuf-es for the messages), so that the load
+// generator, which shares this 2-core machine with the server, takes less of its CPU.
+import { constants as h2, connect as h2connect } from 'node:http2';
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { type ClientDuplexStream, credentials } from '@grpc/grpc-js';
+import { clientConstructor } from '../../../control-plane/grpc/service-definition.js';
+import { TYPE } from '../../../control-plane/xds/resource-types.js';
+import { NodeSchema } from '../../../protos/gen/envoy/config/core/v3/base_pb.js';
+import { AggregatedDiscoveryService } from '../../../protos/gen/envoy/service/discovery/v3/ads_pb.js';
+import {
+  type DiscoveryRequest,
+  DiscoveryRequestSchema,
+  type DiscoveryResponse,
+  DiscoveryResponseSchema,
+} from '../../../protos/gen/envoy/service/discovery/v3/discovery_pb.js';
+import { type LoadCommand, MODEL } from './protocol.js';
+
+const Ads = clientConstructor(AggregatedDiscoveryService);
+const SUBSCRIPTIONS: Array<[string, string[]]> = [
+  [TYPE.LDS, [MODEL]],
+  [TYPE.RDS, [MODEL]],
+  [TYPE.CDS, [`${MODEL}/v1`, `${MODEL}/v2`]],
+  [TYPE.EDS, [`${MODEL}/v1`, `${MODEL}/v2`]],
+];
+const NAMES = new Map(SUBSCRIPTIONS);
+
+const clients: Array<{ close(): void }> = [];
+const calls: Array<{ cancel(): void }> = [];
+let synced = 0;
+let failed = 0;
+
+const ADS_PATH = `/${AggregatedDiscoveryService.typeName}/StreamAggregatedResources`;
+
+function frame(req: DiscoveryRequest): Buffer {
+  const body = toBinary(DiscoveryRequestSchema, req);
+  const out = Buffer.allocUnsafe(5 + body.length);
+  out[0] = 0; // not compressed
+  out.writeUInt32BE(body.length, 1);
+  out.set(body, 5);
+  return out;
+}
+
+function ackFor(res: DiscoveryResponse): DiscoveryRequest {
+  return create(DiscoveryRequestSchema, {
+    typeUrl: res.typeUrl,
+    versionInfo: res.versionInfo,
+    responseNonce: res.nonce,
+    resourceNames: NAMES.get(res.typeUrl) ?? [],
+  });
+}
+
+function initialRequests(i: number): DiscoveryRequest[] {
+  return SUBSCRIPTIONS.map(([typeUrl, names], j) =>
+    create(DiscoveryRequestSchema, {
+      typeUrl,
+      resourceNames: names,
+      ...(j === 0
+        ? { node: create(NodeSchema, { id: `bench-${i}`, userAgentName: 'gRPC Node Pure-JS bench' }) }
+        : {}),
+    }),
+  );
+}
+
+function openLeanStream(address: string, i: number): void {
+  const session = h2connect(`http://${address}`);
+  const stream = session.request({
+    [h2.HTTP2_HEADER_METHOD]: 'POST',
+    [h2.HTTP2_HEADER_PATH]: ADS_PATH,
+    [h2.HTTP2_HEADER_CONTENT_TYPE]: 'application/grpc',
+    te: 'trailers',
+  });
+  clients.push({ close: () => session.destroy() });
+  let pending: Buffer = Buffer.alloc(0);
+  let firstResponses = 0;
+  stream.on('data', (chunk: Buffer) => {
+    pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+    while (pending.length >= 5) {
+      const len = pending.readUInt32BE(1);
+      if (pending.length < 5 + len) break;
+      const res = fromBinary(DiscoveryResponseSchema, pending.subarray(5, 5 + len));
+      pending = pending.subarray(5 + len);
+      stream.write(frame(ackFor(res)));
+      if (++firstResponses === SUBSCRIPTIONS.length) synced++;
+    }
+  });
+  const fail = () => {
+    if (firstResponses < SUBSCRIPTIONS.length) failed++;
+  };
+  stream.on('error', fail);
+  session.on('error', fail);
+  for (const req of initialRequests(i)) stream.write(frame(req));
+}
+
+const openStream = process.env.XDS_BENCH_CLIENT === 'grpc-js' ? openGrpcJsStream : openLeanStream;
+
+function openGrpcJsStream(address: string, i: number): void {
+  // A local subchannel pool gives every client its own HTTP/2 connection, as separate proxies have.
+  const client = new Ads(address, credentials.createInsecure(), {
+    'grpc.use_local_subchannel_pool': 1,
+    'grpc.enable_retries': 0,
+  });
+  clients.push(client);
+  const call = (
+    client as unknown as {
+      streamAggregatedResources(): ClientDuplexStream<DiscoveryRequest, DiscoveryResponse>;
+    }
+  ).streamAggregatedResources();
+  calls.push(call);
+  let firstResponses = 0;
+  call.on('data', (res: DiscoveryResponse) => {
+    call.write(ackFor(res));
+    if (++firstResponses === SUBSCRIPTIONS.length) synced++;
+  });
+  call.on('error', () => failed++);
+  for (const req of initialRequests(i)) call.write(req);
+}
+
+process.on('message', async (msg: LoadCommand) => {
+  if (msg.cmd === 'open') {
+    const start = clients.length;
+    for (let i = start; i < msg.total; i++) {
+      openStream(msg.address, i);
+      if ((i + 1 - start) % msg.batch === 0) {
+        // Pace connection setup so the listen backlog never overflows.
+        while (synced + failed < i + 1 && failed < 50) await new Promise((r) => setTimeout(r, 5));
+        process.send!({ progress: synced, failed });
+      }
+    }
+    while (synced + failed < msg.total && failed < 50) await new Promise((r) => setTimeout(r, 10));
+    process.send!({ opened: clients.length, synced, failed });
+  } else if (msg.cmd === 'close') {
+    for (const c of calls) c.cancel();
+    for (const c of clients) c.close();
+    process.send!({ closed: true });
+  }
+});
+process.send!({ ready: true });

@@ -1,0 +1,99 @@
+// Benchmark child: the real XdsServer with one model's snapshot. It changes EDS or RDS on command
+// and reports, for the new version, when each stream ACKed it (server clock, so no skew).
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
+import { join } from 'node:path';
+import { SnapshotEncoder } from '../../../control-plane/xds/cache/snapshot.js';
+import { SnapshotCache } from '../../../control-plane/xds/cache/snapshot-cache.js';
+import { TYPE } from '../../../control-plane/xds/resource-types.js';
+import { XdsServer } from '../../../control-plane/xds/server/ads-server.js';
+import { modelSet } from '../../helpers/xds-resources.js';
+import { type AckReport, type MemSample, MODEL, type ServerCommand } from './protocol.js';
+
+const cache = new SnapshotCache();
+const encoder = new SnapshotEncoder();
+let weights = [80, 20];
+let port1 = 9001;
+const target: Record<string, { version: string; at: number; latencies: number[] }> = {};
+
+function publish(): void {
+  const set = modelSet(MODEL, {
+    v1: { weight: weights[0]!, ports: [port1] },
+    v2: { weight: weights[1]!, ports: [9002] },
+  });
+  const { snapshot } = encoder.build(set);
+  cache.set('grpc', snapshot);
+}
+
+const server = new XdsServer({
+  cache,
+  callbacks: {
+    onAck(_ctx, type, version) {
+      const short = type === TYPE.EDS ? 'EDS' : type === TYPE.RDS ? 'RDS' : undefined;
+      const t = short && target[short];
+      if (t && version === t.version) t.latencies.push(performance.now() - t.at);
+    },
+  },
+});
+
+publish();
+const port = await server.listen('127.0.0.1', 0);
+process.send!({ ready: true, port });
+// A clean exit on SIGINT lets --cpu-prof write its profile.
+process.on('SIGINT', () => process.exit(0));
+
+function mem(): MemSample {
+  (globalThis as { gc?: () => void }).gc?.();
+  const m = process.memoryUsage();
+  return {
+    rss: m.rss,
+    heapUsed: m.heapUsed,
+    external: m.external,
+    arrayBuffers: m.arrayBuffers,
+    streams: server.streamCount,
+  };
+}
+
+// XDS_BENCH_CPU_PROF=dir: a V8 CPU profile of each change window (publish to last ACK) only.
+const profDir = process.env.XDS_BENCH_CPU_PROF;
+const inspector = profDir ? new Session() : undefined;
+inspector?.connect();
+const post = (method: string, params?: object) =>
+  new Promise<unknown>((resolve, reject) =>
+    inspector!.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res))),
+  );
+if (inspector) await post('Profiler.enable');
+
+process.on('message', async (msg: ServerCommand) => {
+  if (msg.cmd === 'mem') process.send!(mem());
+  else if (msg.cmd === 'change') {
+    if (msg.type === 'EDS') port1++;
+    else weights = [weights[0]! - 1, weights[1]! + 1];
+    if (inspector) await post('Profiler.start');
+    const cpu = process.cpuUsage();
+    const at = performance.now();
+    publish();
+    const used = process.cpuUsage(cpu);
+    const url = msg.type === 'EDS' ? TYPE.EDS : TYPE.RDS;
+    target[msg.type] = { version: cache.get('grpc')!.type(url).version, at, latencies: [] };
+    process.send!({
+      changed: msg.type,
+      publishMs: performance.now() - at,
+      publishCpuMs: (used.user + used.system) / 1000,
+    });
+  } else if (msg.cmd === 'await-acks') {
+    const t = target[msg.type]!;
+    const deadline = Date.now() + msg.timeoutMs;
+    while (t.latencies.length < msg.count && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
+    if (inspector) {
+      const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+      writeFileSync(
+        join(profDir!, `server-${msg.type}-${server.streamCount}.cpuprofile`),
+        JSON.stringify(profile),
+      );
+    }
+    const report: AckReport = { latenciesMs: t.latencies.slice(), expected: msg.count };
+    process.send!(report);
+  }
+});
