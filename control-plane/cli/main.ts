@@ -9,6 +9,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
     summary: 'run the xDS server, policy pipeline and admin API',
     load: () => import('./commands/control-plane.js'),
   },
+  pod: {
+    summary: 'run a data-plane pod: ONNX Runtime behind the KServe v2 gRPC and HTTP APIs',
+    load: () => import('./commands/pod.js'),
+  },
   status: {
     summary: 'show connected proxies and their sync state',
     load: () => import('./commands/status.js'),

@@ -1,0 +1,99 @@
+// `switchyard pod`: runs a data-plane pod until SIGTERM (or SIGINT), then drains: exit 0 when
+// every admitted request was answered, 1 when the drain timeout cut some off.
+import { Pod, type PodOptions } from '../../../data-plane/pod.js';
+import {
+  BUILTIN_MODEL_DEFAULTS,
+  type ExecutionProviderName,
+  type GraphOptimization,
+} from '../../../data-plane/repository/config.js';
+import { OptionError } from '../../errors/index.js';
+import { flagsHelp, type ParsedFlags, parseFlags } from '../flags.js';
+import { POD_FLAGS } from '../options.js';
+
+function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(value))
+    throw new OptionError(`--${name}: ${JSON.stringify(value)} is not one of ${allowed.join(', ')}`);
+  return value as T;
+}
+
+function atLeast(name: string, value: number, min: number): number {
+  if (value < min) throw new OptionError(`--${name}: must be at least ${min}`);
+  return value;
+}
+
+export function podOptionsFrom(flags: ParsedFlags<typeof POD_FLAGS>): PodOptions {
+  const labels: Record<string, string> = {};
+  for (const l of flags.label) {
+    const at = l.indexOf('=');
+    if (at <= 0) throw new OptionError(`--label: ${JSON.stringify(l)} is not key=value`);
+    labels[l.slice(0, at)] = l.slice(at + 1);
+  }
+  if (flags['nats-password'] && !flags['nats-user'])
+    throw new OptionError('--nats-password needs --nats-user');
+  return {
+    modelRepo: flags['model-repo'],
+    host: flags.host,
+    ...(flags['advertise-address'] ? { advertiseAddress: flags['advertise-address'] } : {}),
+    httpPort: flags['http-port'],
+    grpcPort: flags['grpc-port'],
+    metricsPort: flags['metrics-port'],
+    ...(flags.nats
+      ? {
+          nats: {
+            url: flags.nats,
+            ...(flags['nats-user'] ? { user: flags['nats-user'] } : {}),
+            ...(flags['nats-password'] ? { pass: flags['nats-password'] } : {}),
+          },
+        }
+      : {}),
+    ...(flags['pod-id'] ? { podId: flags['pod-id'] } : {}),
+    region: flags.region,
+    zone: flags.zone,
+    labels,
+    heartbeatIntervalMs: atLeast('heartbeat-interval', flags['heartbeat-interval'], 10),
+    statsWindowMs: atLeast('stats-window', flags['stats-window'], 1000),
+    modelDefaults: {
+      ...BUILTIN_MODEL_DEFAULTS,
+      maxBatchSize: atLeast('max-batch-size', flags['max-batch-size'], 0),
+      maxQueueDelayMs: flags['max-queue-delay'],
+      queueLimit: atLeast('queue-limit', flags['queue-limit'], 1),
+      instanceCount: atLeast('instances', flags.instances, 1),
+      executionProvider: oneOf<ExecutionProviderName>('execution-provider', flags['execution-provider'], [
+        'cpu',
+        'cuda',
+      ]),
+      session: {
+        ...BUILTIN_MODEL_DEFAULTS.session,
+        intraOpThreads: atLeast('intra-op-threads', flags['intra-op-threads'], 0),
+        interOpThreads: atLeast('inter-op-threads', flags['inter-op-threads'], 0),
+        graphOptimization: oneOf<GraphOptimization>('graph-optimization', flags['graph-optimization'], [
+          'disabled',
+          'basic',
+          'extended',
+          'all',
+        ]),
+      },
+    },
+    disableBatching: flags['disable-batching'],
+    injectDelayMs: atLeast('inject-delay-ms', flags['inject-delay-ms'], 0),
+    reportGpu: flags['report-gpu'],
+    maxBodyBytes: atLeast('max-body-bytes', flags['max-body-bytes'], 1024),
+    drain: { graceMs: flags['drain-grace'], timeoutMs: flags['drain-timeout'] },
+    repoPollMs: atLeast('repo-poll', flags['repo-poll'], 10),
+    repoSettleMs: flags['repo-settle'],
+  };
+}
+
+export async function run(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(`usage: switchyard pod --model-repo DIR [options]\n\n${flagsHelp(POD_FLAGS)}\n`);
+    return 0;
+  }
+  const pod = await Pod.start(podOptionsFrom(parseFlags(POD_FLAGS, argv)));
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  const report = await pod.drain(signal);
+  return report.unfinished === 0 ? 0 : 1;
+}

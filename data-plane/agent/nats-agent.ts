@@ -1,0 +1,209 @@
+// The pod's voice on NATS: registers on connect and after every reconnect (core NATS drops
+// what was published while disconnected), re-registers when its models change or when the
+// control plane asks (announce), sends a heartbeat every interval, and tells the drain
+// sequence and the final goodbye. Thin: message content comes from messages.ts.
+import { equals, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import {
+  AnnounceRequestSchema,
+  DeregistrationSchema,
+  DrainNoticeSchema,
+  HeartbeatSchema,
+  type PodRegistration,
+  PodRegistrationSchema,
+} from '../../protos/gen/switchyard/dataplane/v1/dataplane_pb.js';
+import type { Logger } from '../log.js';
+import {
+  deregistrationOf,
+  drainNoticeOf,
+  heartbeatOf,
+  type PodIdentity,
+  type PodStatus,
+  registrationOf,
+} from './messages.js';
+import { ANNOUNCE_SUBJECT, podSubjects } from './subjects.js';
+
+export interface AgentOptions {
+  readonly url: string;
+  readonly user?: string;
+  readonly pass?: string;
+  readonly identity: PodIdentity;
+  readonly log: Logger;
+  /** Current state; called for every message. */
+  readonly status: () => PodStatus;
+  /** Takes a fresh utilization sample (before each heartbeat). */
+  readonly sample: () => Promise<unknown>;
+}
+
+export class NatsAgent {
+  private nc: NatsConnection | undefined;
+  private readonly subjects;
+  private sequence = 0n;
+  private revision = 0n;
+  private lastRegistration: PodRegistration | undefined;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private connected = false;
+  private stopped = false;
+  private registerQueued = false;
+  /** Resolves once the first registration went out. */
+  readonly registered: Promise<void>;
+  private markRegistered!: () => void;
+
+  constructor(private readonly opts: AgentOptions) {
+    this.subjects = podSubjects(opts.identity.podId);
+    this.registered = new Promise((resolve) => {
+      this.markRegistered = resolve;
+    });
+  }
+
+  /** Connects in the background, retrying for ever: the pod serves with or without NATS. */
+  start(): void {
+    void this.connectLoop();
+  }
+
+  private async connectLoop(): Promise<void> {
+    const { url, user, pass, identity, log } = this.opts;
+    try {
+      this.nc = await connect({
+        servers: url,
+        ...(user ? { user } : {}),
+        ...(pass ? { pass } : {}),
+        name: `switchyard-pod-${identity.podId}`,
+        waitOnFirstConnect: true,
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: 250,
+        reconnectJitter: 100,
+        pingInterval: 5_000,
+      });
+    } catch (err) {
+      log.error(`nats: cannot connect to ${url}: ${(err as Error).message}`);
+      return;
+    }
+    if (this.stopped) {
+      await this.nc.close();
+      return;
+    }
+    this.connected = true;
+    log.info(`nats: connected to ${url} as pod ${identity.podId}`);
+    void this.watchStatus(this.nc);
+    this.nc.subscribe(ANNOUNCE_SUBJECT, {
+      callback: (_err, msg) => {
+        let region = '';
+        try {
+          region = fromBinary(AnnounceRequestSchema, msg.data).region;
+        } catch {
+          // An empty or foreign body still means "announce".
+        }
+        if (!region || region === identity.region) this.publishRegistration('announce requested');
+      },
+    });
+    this.publishRegistration('start');
+    this.heartbeatTimer = setInterval(() => void this.heartbeat(), identity.heartbeatIntervalMs);
+    this.heartbeatTimer.unref();
+  }
+
+  private async watchStatus(nc: NatsConnection): Promise<void> {
+    for await (const s of nc.status()) {
+      if (s.type === 'disconnect') {
+        this.connected = false;
+        this.opts.log.warn(`nats: disconnected from ${s.server}`);
+      } else if (s.type === 'reconnect') {
+        this.connected = true;
+        this.opts.log.info(`nats: reconnected to ${s.server}; registering again`);
+        this.publishRegistration('reconnect');
+      }
+    }
+  }
+
+  /** The models or the phase changed: registration again (coalesced within a tick). */
+  changed(): void {
+    if (this.registerQueued) return;
+    this.registerQueued = true;
+    queueMicrotask(() => {
+      this.registerQueued = false;
+      this.publishRegistration('change');
+    });
+  }
+
+  private next(): bigint {
+    this.sequence += 1n;
+    return this.sequence;
+  }
+
+  private publish(subject: string, bytes: Uint8Array): boolean {
+    if (!this.nc || !this.connected || this.nc.isClosed()) return false;
+    try {
+      this.nc.publish(subject, bytes);
+      return true;
+    } catch (err) {
+      this.opts.log.warn(`nats: publish to ${subject} failed: ${(err as Error).message}`);
+      return false;
+    }
+  }
+
+  publishRegistration(why: string): void {
+    const reg = registrationOf(this.opts.identity, this.opts.status());
+    if (!this.lastRegistration || !equals(PodRegistrationSchema, reg, this.lastRegistration)) {
+      this.revision += 1n;
+      this.lastRegistration = reg;
+    }
+    const msg = { ...reg, revision: this.revision, sequence: this.next(), sentAtMs: BigInt(Date.now()) };
+    if (this.publish(this.subjects.register, toBinary(PodRegistrationSchema, msg))) {
+      this.opts.log.info(
+        `nats: registered (${why}, revision ${this.revision}, ${reg.models.length} model version(s))`,
+      );
+      this.markRegistered();
+    }
+  }
+
+  /** Sends one heartbeat now (also called on phase changes so the state travels at once). */
+  async heartbeat(): Promise<void> {
+    if (!this.connected) return;
+    await this.opts.sample();
+    if (this.lastRegistration === undefined) return;
+    const hb = heartbeatOf(this.opts.identity, this.opts.status(), {
+      sequence: this.next(),
+      sentAtMs: Date.now(),
+      revision: this.revision,
+    });
+    this.publish(this.subjects.heartbeat, toBinary(HeartbeatSchema, hb));
+  }
+
+  async drainNotice(
+    phase: 'draining' | 'refusing' | 'drained',
+    graceMs: number,
+    reason: string,
+  ): Promise<void> {
+    const n = drainNoticeOf(this.opts.identity, this.opts.status(), phase, {
+      sequence: this.next(),
+      sentAtMs: Date.now(),
+      graceMs,
+      reason,
+    });
+    this.publish(this.subjects.drain, toBinary(DrainNoticeSchema, n));
+    await this.flush();
+  }
+
+  /** Says goodbye and closes the connection (flushing what is pending). */
+  async stop(reason: string): Promise<void> {
+    this.stopped = true;
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    const d = deregistrationOf(this.opts.identity, this.opts.status(), {
+      sequence: this.next(),
+      sentAtMs: Date.now(),
+      reason,
+    });
+    this.publish(this.subjects.deregister, toBinary(DeregistrationSchema, d));
+    await this.flush();
+    await this.nc?.close().catch(() => undefined);
+  }
+
+  private async flush(): Promise<void> {
+    if (!this.nc || !this.connected || this.nc.isClosed()) return;
+    try {
+      await Promise.race([this.nc.flush(), new Promise((r) => setTimeout(r, 2000))]);
+    } catch {
+      // Flushing is best effort: the pod exits either way.
+    }
+  }
+}

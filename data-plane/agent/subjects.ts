@@ -1,0 +1,34 @@
+// NATS subjects between pods and the control plane (schema and rationale:
+// protos/api/switchyard/dataplane/v1/dataplane.proto, docs/DATAPLANE.md). Pure.
+
+export const SUBJECT_ROOT = 'switchyard.pod';
+export const ANNOUNCE_SUBJECT = 'switchyard.pods.announce';
+
+/** A pod id is one subject token and also safe in URLs and logs. */
+export const POD_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
+
+export function podSubjects(podId: string) {
+  if (!POD_ID_PATTERN.test(podId))
+    throw new Error(`pod id ${JSON.stringify(podId)} must match ${POD_ID_PATTERN}`);
+  const base = `${SUBJECT_ROOT}.${podId}`;
+  return {
+    register: `${base}.register`,
+    heartbeat: `${base}.heartbeat`,
+    drain: `${base}.drain`,
+    deregister: `${base}.deregister`,
+    /** What a pod's NATS user needs to publish: nothing outside its own subjects. */
+    publishPermission: `${base}.>`,
+  } as const;
+}
+
+/** For the control plane: every pod's messages of one kind, e.g. `switchyard.pod.*.heartbeat`. */
+export function allPods(kind: 'register' | 'heartbeat' | 'drain' | 'deregister'): string {
+  return `${SUBJECT_ROOT}.*.${kind}`;
+}
+
+/** Pod id from a subject of podSubjects(); undefined for anything else. */
+export function podIdOf(subject: string): string | undefined {
+  const parts = subject.split('.');
+  if (parts.length !== 4 || `${parts[0]}.${parts[1]}` !== SUBJECT_ROOT) return undefined;
+  return parts[2];
+}

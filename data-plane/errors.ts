@@ -1,0 +1,103 @@
+// The pod's named errors. Each carries a registry code (control-plane/errors/codes.ts); the
+// HTTP server answers with the code's status and the gRPC server maps the code onto a gRPC
+// status (server/status.ts), so a proxy can tell "retry elsewhere" from "your request is wrong".
+import { formatIssues, type Issue, SwitchyardError } from '../control-plane/errors/errors.js';
+
+export { formatIssues, type Issue, SwitchyardError };
+
+export class ModelNotFoundError extends SwitchyardError {
+  constructor(
+    readonly model: string,
+    readonly version?: string,
+  ) {
+    super(
+      'SY_MODEL_NOT_FOUND',
+      version
+        ? `model ${JSON.stringify(model)} has no version ${JSON.stringify(version)}`
+        : `unknown model ${JSON.stringify(model)}`,
+    );
+  }
+}
+
+export class ModelNotReadyError extends SwitchyardError {
+  constructor(model: string, version: string, state: string) {
+    super('SY_MODEL_NOT_READY', `model ${model} version ${version} is not ready (${state})`);
+  }
+}
+
+/** A version that did not load: the reason goes into the registration, the pod keeps going. */
+export class ModelLoadError extends SwitchyardError {
+  constructor(
+    readonly model: string,
+    readonly version: string,
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super('SY_MODEL_LOAD', `model ${model} version ${version} failed to load: ${reason}`, options);
+  }
+}
+
+export class ModelConfigError extends SwitchyardError {
+  constructor(
+    readonly source: string,
+    readonly issues: readonly Issue[],
+  ) {
+    super('SY_MODEL_CONFIG', `${source}: ${issues.length} problem(s)\n${formatIssues(issues)}`);
+  }
+}
+
+/** The request does not fit the model; `issues` name the fields (`inputs[0].shape`). */
+export class InvalidInferenceError extends SwitchyardError {
+  constructor(readonly issues: readonly Issue[]) {
+    super('SY_INFER_INVALID', formatIssues(issues));
+  }
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), issues: this.issues };
+  }
+}
+
+export class PayloadTooLargeError extends SwitchyardError {
+  constructor(limitBytes: number) {
+    super('SY_PAYLOAD_TOO_LARGE', `request body is over the limit of ${limitBytes} bytes`);
+  }
+}
+
+export class OverloadedError extends SwitchyardError {
+  constructor(
+    readonly model: string,
+    readonly version: string,
+    readonly queueLimit: number,
+    /** Whole seconds, for Retry-After. */
+    readonly retryAfterSeconds: number,
+  ) {
+    super(
+      'SY_OVERLOADED',
+      `model ${model} version ${version}: queue is full (${queueLimit} waiting); retry in ${retryAfterSeconds}s`,
+    );
+  }
+}
+
+export class DeadlineExceededError extends SwitchyardError {
+  constructor(where: string) {
+    super('SY_DEADLINE_EXCEEDED', `deadline exceeded ${where}; the request was not run`);
+  }
+}
+
+export class DrainingError extends SwitchyardError {
+  constructor() {
+    super('SY_DRAINING', 'the pod is draining and takes no new requests');
+  }
+}
+
+export class InferenceFailedError extends SwitchyardError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SY_INFERENCE_FAILED', message, options);
+  }
+}
+
+/** The caller went away (gRPC cancel, HTTP socket closed) while the request waited. */
+export class CancelledError extends SwitchyardError {
+  constructor() {
+    super('SY_UNAVAILABLE', 'request cancelled by the client before it ran');
+  }
+}

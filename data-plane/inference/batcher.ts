@@ -1,0 +1,231 @@
+// Dynamic batching for one model version. Requests queue here; whenever a worker instance is
+// free, the oldest request and every queued request that can join it (same non-batch shape,
+// rows up to max_batch_size) go out as one run. While all instances are busy the queue fills,
+// so batches grow exactly when load does and a lone request never waits for company (unless
+// max_queue_delay_ms asks it to). Expired requests are dropped before they run; beyond
+// queue_limit new requests are shed with a Retry-After estimate.
+import {
+  CancelledError,
+  DeadlineExceededError,
+  InferenceFailedError,
+  ModelNotReadyError,
+  OverloadedError,
+} from '../errors.js';
+import { concatRows, splitRows } from '../tensors/batch.js';
+import type { RequestContext, Tensor } from '../tensors/tensor.js';
+
+export interface RunResult {
+  readonly outputs: readonly Tensor[];
+  readonly computeMs: number;
+}
+
+/** Runs one (possibly merged) batch on a free instance. */
+export type RunBatch = (inputs: readonly Tensor[]) => Promise<RunResult>;
+
+export interface BatcherOptions {
+  readonly model: string;
+  readonly version: string;
+  /** 0: every request runs alone. */
+  readonly maxBatchSize: number;
+  readonly maxQueueDelayMs: number;
+  readonly queueLimit: number;
+  /** Runs allowed at once (worker instances). */
+  readonly instances: number;
+  readonly now?: () => number;
+}
+
+export interface BatchEvents {
+  /** A request left the queue for a run, after waiting this long. */
+  dequeued?(waitMs: number): void;
+  batch?(rows: number, requests: number, computeMs: number): void;
+}
+
+interface Job {
+  readonly inputs: readonly Tensor[];
+  readonly rows: number;
+  readonly key: string;
+  readonly deadline: number;
+  readonly enqueuedAt: number;
+  readonly resolve: (outputs: Tensor[]) => void;
+  readonly reject: (err: Error) => void;
+  readonly detach: () => void;
+}
+
+export class Batcher {
+  private queue: Job[] = [];
+  private running = 0;
+  private runningRequests = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private ewmaRunMs = 0;
+  private idleWaiters: Array<() => void> = [];
+  private readonly now: () => number;
+
+  constructor(
+    private readonly opts: BatcherOptions,
+    private readonly runBatch: RunBatch,
+    private readonly events: BatchEvents = {},
+  ) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  get queueDepth(): number {
+    return this.queue.length;
+  }
+  /** Queued plus running requests. */
+  get inFlight(): number {
+    return this.queue.length + this.runningRequests;
+  }
+  get busyInstances(): number {
+    return this.running;
+  }
+
+  submit(inputs: readonly Tensor[], rows: number, key: string, ctx: RequestContext): Promise<Tensor[]> {
+    const { model, version, queueLimit } = this.opts;
+    if (this.closed) return Promise.reject(new ModelNotReadyError(model, version, 'unloading'));
+    if (ctx.signal?.aborted) return Promise.reject(new CancelledError());
+    if (ctx.deadline <= this.now()) return Promise.reject(new DeadlineExceededError('before queueing'));
+    if (this.queue.length >= queueLimit)
+      return Promise.reject(new OverloadedError(model, version, queueLimit, this.retryAfterSeconds()));
+    return new Promise<Tensor[]>((resolve, reject) => {
+      const signal = ctx.signal;
+      const onAbort = () => {
+        if (this.remove(job)) reject(new CancelledError());
+      };
+      const job: Job = {
+        inputs,
+        rows,
+        key,
+        deadline: ctx.deadline,
+        enqueuedAt: this.now(),
+        resolve,
+        reject,
+        detach: () => signal?.removeEventListener('abort', onAbort),
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.queue.push(job);
+      this.pump();
+    });
+  }
+
+  /** Seconds until the queue has likely room again: what it holds, at the recent run time. */
+  retryAfterSeconds(): number {
+    const perRun = Math.max(1, this.opts.maxBatchSize);
+    const runs = Math.ceil(this.queue.length / perRun);
+    const ms = (runs * (this.ewmaRunMs || 10)) / Math.max(1, this.opts.instances);
+    return Math.max(1, Math.ceil(ms / 1000));
+  }
+
+  /** Refuses new requests, then resolves once the queued and running ones are done. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.idle();
+  }
+
+  idle(): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** notify=false when the job moves on to a run (it is still in flight). */
+  private remove(job: Job, notify = true): boolean {
+    const i = this.queue.indexOf(job);
+    if (i < 0) return false;
+    this.queue.splice(i, 1);
+    job.detach();
+    if (notify) this.notifyIdle();
+    return true;
+  }
+
+  private pump(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    while (this.running < this.opts.instances && this.queue.length > 0) {
+      const jobs = this.take();
+      if (!jobs) break;
+      if (jobs.length) this.dispatch(jobs);
+    }
+    this.notifyIdle();
+  }
+
+  /** The next batch; [] when only expired requests were found; undefined to wait for more. */
+  private take(): Job[] | undefined {
+    const now = this.now();
+    const { maxBatchSize, maxQueueDelayMs } = this.opts;
+    const taken: Job[] = [];
+    let rows = 0;
+    let key: string | undefined;
+    const limit = maxBatchSize > 0 ? maxBatchSize : 1;
+    for (const job of this.queue) {
+      if (job.deadline <= now) {
+        taken.push(job);
+        continue;
+      }
+      if (key === undefined) key = job.key;
+      else if (maxBatchSize === 0 || job.key !== key || rows + job.rows > limit) continue;
+      taken.push(job);
+      rows += job.rows;
+      if (rows >= limit) break;
+    }
+    const expired = taken.filter((j) => j.deadline <= now);
+    const live = taken.filter((j) => j.deadline > now);
+    const head = live[0];
+    if (head && maxQueueDelayMs > 0 && rows < limit && now - head.enqueuedAt < maxQueueDelayMs) {
+      for (const j of expired) this.fail(j, new DeadlineExceededError('while queued'));
+      this.timer = setTimeout(() => this.pump(), head.enqueuedAt + maxQueueDelayMs - now);
+      return undefined;
+    }
+    for (const j of expired) this.fail(j, new DeadlineExceededError('while queued'));
+    for (const j of live) this.remove(j, false);
+    return live;
+  }
+
+  private fail(job: Job, err: Error): void {
+    this.remove(job);
+    job.reject(err);
+  }
+
+  private dispatch(jobs: Job[]): void {
+    const start = this.now();
+    for (const j of jobs) this.events.dequeued?.(start - j.enqueuedAt);
+    this.running++;
+    this.runningRequests += jobs.length;
+    const rows = jobs.map((j) => j.rows);
+    const inputs = jobs.length === 1 ? jobs[0]!.inputs : concatRows(jobs.map((j) => j.inputs));
+    const totalRows = rows.reduce((a, b) => a + b, 0);
+    let settled: Promise<void>;
+    try {
+      settled = this.runBatch(inputs).then((res) => {
+        this.ewmaRunMs = this.ewmaRunMs ? this.ewmaRunMs * 0.8 + res.computeMs * 0.2 : res.computeMs;
+        this.events.batch?.(totalRows, jobs.length, res.computeMs);
+        if (this.opts.maxBatchSize === 0) {
+          jobs[0]!.resolve([...res.outputs]);
+          return;
+        }
+        const parts = splitRows(res.outputs, rows);
+        jobs.forEach((j, k) => {
+          j.resolve(parts[k]!);
+        });
+      });
+    } catch (err) {
+      settled = Promise.reject(err);
+    }
+    settled
+      .catch((err: unknown) => {
+        const e = err instanceof Error ? err : new InferenceFailedError(String(err));
+        for (const j of jobs) j.reject(e);
+      })
+      .finally(() => {
+        this.running--;
+        this.runningRequests -= jobs.length;
+        this.pump();
+      });
+  }
+
+  private notifyIdle(): void {
+    if (this.inFlight !== 0 || this.idleWaiters.length === 0) return;
+    for (const w of this.idleWaiters.splice(0)) w();
+  }
+}

@@ -1,0 +1,129 @@
+// Prometheus metrics of a pod, on their own registry (several pods can live in one test
+// process). Counters and histograms are fed by the serving path (InferenceObserver); gauges
+// are read when scraped.
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { InferenceObserver, Outcome } from '../stats/observer.js';
+import type { UtilizationSample } from '../stats/utilization.js';
+
+export interface GaugeSources {
+  /** Per ready-or-unloading version: queue depth and in-flight requests. */
+  versions(): Array<{ model: string; version: string; queueDepth: number; inFlight: number; ready: boolean }>;
+  utilization(): UtilizationSample;
+}
+
+const LATENCY_BUCKETS = [
+  0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+];
+const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256];
+
+export class PodMetrics implements InferenceObserver {
+  readonly registry = new Registry();
+  private readonly requests: Counter<'model' | 'version' | 'outcome'>;
+  private readonly requestDuration: Histogram<'model' | 'version'>;
+  private readonly queueDuration: Histogram<'model' | 'version'>;
+  private readonly computeDuration: Histogram<'model' | 'version'>;
+  private readonly batchSize: Histogram<'model' | 'version'>;
+
+  constructor(sources: GaugeSources, defaultMetrics = true) {
+    const registers = [this.registry];
+    const mv = ['model', 'version'] as const;
+    this.requests = new Counter({
+      name: 'switchyard_pod_inference_requests_total',
+      help: 'Inference requests by model, version and outcome',
+      labelNames: ['model', 'version', 'outcome'],
+      registers,
+    });
+    this.requestDuration = new Histogram({
+      name: 'switchyard_pod_request_duration_seconds',
+      help: 'Successful inference requests, admission to response',
+      labelNames: mv,
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.queueDuration = new Histogram({
+      name: 'switchyard_pod_queue_duration_seconds',
+      help: 'Time requests waited in the batching queue',
+      labelNames: mv,
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.computeDuration = new Histogram({
+      name: 'switchyard_pod_compute_duration_seconds',
+      help: 'ONNX Runtime run time per batch',
+      labelNames: mv,
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.batchSize = new Histogram({
+      name: 'switchyard_pod_batch_size',
+      help: 'Rows per ONNX Runtime run',
+      labelNames: mv,
+      buckets: BATCH_BUCKETS,
+      registers,
+    });
+    new Gauge({
+      name: 'switchyard_pod_in_flight_requests',
+      help: 'Requests queued or running, per model version',
+      labelNames: mv,
+      registers,
+      collect() {
+        this.reset();
+        for (const v of sources.versions()) this.set({ model: v.model, version: v.version }, v.inFlight);
+      },
+    });
+    new Gauge({
+      name: 'switchyard_pod_queue_depth',
+      help: 'Requests waiting for a batch, per model version',
+      labelNames: mv,
+      registers,
+      collect() {
+        this.reset();
+        for (const v of sources.versions()) this.set({ model: v.model, version: v.version }, v.queueDepth);
+      },
+    });
+    new Gauge({
+      name: 'switchyard_pod_model_ready',
+      help: '1 when the model version serves requests',
+      labelNames: mv,
+      registers,
+      collect() {
+        this.reset();
+        for (const v of sources.versions()) this.set({ model: v.model, version: v.version }, v.ready ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'switchyard_pod_cpu_utilization_ratio',
+      help: 'Process CPU use over all cores (0..1), worker threads included',
+      registers,
+      collect() {
+        this.set(sources.utilization().cpuPercent / 100);
+      },
+    });
+    new Gauge({
+      name: 'switchyard_pod_gpu_utilization_ratio',
+      help: 'GPU utilization (0..1); absent without a GPU; simulated="true" for --report-gpu pods',
+      labelNames: ['simulated'],
+      registers,
+      collect() {
+        this.reset();
+        const u = sources.utilization();
+        if (u.gpuPercent !== undefined) this.set({ simulated: String(u.gpuSimulated) }, u.gpuPercent / 100);
+      },
+    });
+    if (defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'switchyard_pod_' });
+  }
+
+  queued(model: string, version: string, waitMs: number): void {
+    this.queueDuration.observe({ model, version }, waitMs / 1000);
+  }
+
+  batch(model: string, version: string, rows: number, _requests: number, computeMs: number): void {
+    this.batchSize.observe({ model, version }, rows);
+    this.computeDuration.observe({ model, version }, computeMs / 1000);
+  }
+
+  finished(model: string, version: string, outcome: Outcome, latencyMs: number): void {
+    this.requests.inc({ model, version, outcome });
+    if (outcome === 'success') this.requestDuration.observe({ model, version }, latencyMs / 1000);
+  }
+}

@@ -1,0 +1,267 @@
+// A data-plane pod: the model repository and its watcher, session workers and batchers, the
+// KServe v2 gRPC and HTTP servers, grpc.health.v1, Prometheus metrics, and (with a NATS URL)
+// the agent that registers and sends heartbeats. Start order: servers (live, not ready) ->
+// models -> serving -> NATS registration. drain() is the SIGTERM sequence (drain.ts).
+import type { Server as HttpServer } from 'node:http';
+import { hostname, networkInterfaces, totalmem } from 'node:os';
+import type { Server as GrpcServer } from '@grpc/grpc-js';
+import type { PodIdentity, PodStatus } from './agent/messages.js';
+import { NatsAgent } from './agent/nats-agent.js';
+import { POD_ID_PATTERN } from './agent/subjects.js';
+import { type DrainOptions, type DrainReport, drainPod } from './drain.js';
+import { type Logger, stderrLogger } from './log.js';
+import { createMetricsServer } from './metrics/metrics-server.js';
+import { PodMetrics } from './metrics/pod-metrics.js';
+import type { ModelConfig } from './repository/config.js';
+import { RepositoryWatcher } from './repository/watcher.js';
+import { bindGrpc, createGrpcServer } from './server/grpc-server.js';
+import { HealthService } from './server/health.js';
+import { createHttpServer, listenHttp } from './server/http-server.js';
+import { InferenceService, SERVER_VERSION } from './serving/inference-service.js';
+import { Lifecycle } from './serving/lifecycle.js';
+import { ModelManager } from './serving/model-manager.js';
+import { FanOutObserver } from './stats/observer.js';
+import { PodStats } from './stats/pod-stats.js';
+import { UtilizationSampler } from './stats/utilization.js';
+
+export interface PodOptions {
+  readonly modelRepo: string;
+  /** Address the servers listen on. */
+  readonly host: string;
+  /** Address announced to the control plane; default: host, or this machine's IP for 0.0.0.0. */
+  readonly advertiseAddress?: string;
+  /** 0 picks a free port (tests). */
+  readonly httpPort: number;
+  readonly grpcPort: number;
+  readonly metricsPort: number;
+  readonly nats?: { readonly url: string; readonly user?: string; readonly pass?: string };
+  readonly podId?: string;
+  readonly region: string;
+  readonly zone: string;
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly heartbeatIntervalMs: number;
+  readonly statsWindowMs: number;
+  /** Defaults for every version's config.yaml. */
+  readonly modelDefaults: ModelConfig;
+  readonly disableBatching: boolean;
+  readonly injectDelayMs: number;
+  readonly reportGpu: boolean;
+  readonly maxBodyBytes: number;
+  readonly drain: DrainOptions;
+  readonly repoPollMs: number;
+  readonly repoSettleMs: number;
+  readonly log?: Logger;
+}
+
+function defaultPodId(): string {
+  const host = hostname()
+    .replace(/[^A-Za-z0-9_-]/g, '-')
+    .slice(0, 40);
+  return `${host}-${process.pid}-${Math.random().toString(36).slice(2, 6)}`;
+}
+
+function advertised(host: string): string {
+  if (host !== '0.0.0.0' && host !== '::') return host;
+  for (const list of Object.values(networkInterfaces()))
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  return '127.0.0.1';
+}
+
+export class Pod {
+  readonly lifecycle = new Lifecycle();
+  readonly models: ModelManager;
+  readonly stats: PodStats;
+  readonly metrics: PodMetrics;
+  readonly service: InferenceService;
+  readonly health: HealthService;
+  readonly sampler: UtilizationSampler;
+  readonly watcher: RepositoryWatcher;
+  readonly podId: string;
+  readonly log: Logger;
+  readonly startedAtMs = Date.now();
+  agent: NatsAgent | undefined;
+  ports = { http: 0, grpc: 0, metrics: 0 };
+  private httpServer: HttpServer | undefined;
+  private grpcServer: GrpcServer | undefined;
+  private metricsServer: HttpServer | undefined;
+  private stopping: Promise<DrainReport> | undefined;
+
+  private constructor(readonly opts: PodOptions) {
+    this.log = opts.log ?? stderrLogger();
+    this.podId = opts.podId ?? defaultPodId();
+    if (!POD_ID_PATTERN.test(this.podId)) throw new Error(`pod id must match ${POD_ID_PATTERN}`);
+    this.stats = new PodStats(opts.statsWindowMs);
+    this.metrics = new PodMetrics({
+      versions: () =>
+        this.models.list().map((v) => ({
+          model: v.model,
+          version: v.version,
+          queueDepth: v.batcher?.queueDepth ?? 0,
+          inFlight: v.batcher?.inFlight ?? 0,
+          ready: v.state === 'ready',
+        })),
+      utilization: () => this.sampler.last,
+    });
+    const observer = new FanOutObserver([this.metrics, this.stats]);
+    this.models = new ModelManager({
+      defaults: opts.modelDefaults,
+      disableBatching: opts.disableBatching,
+      injectDelayMs: opts.injectDelayMs,
+      observer,
+      log: this.log,
+    });
+    this.sampler = new UtilizationSampler({
+      gpu: () =>
+        opts.reportGpu
+          ? 'simulated'
+          : this.models.list().some((v) => v.provider === 'cuda')
+            ? 'nvidia'
+            : 'none',
+      busyMs: () => this.models.list().reduce((ms, v) => ms + (v.pool?.busyTime() ?? 0), 0),
+      workers: () => this.models.list().reduce((n, v) => n + (v.pool?.instances ?? 0), 0),
+    });
+    this.service = new InferenceService(this.models, this.lifecycle, observer);
+    this.health = new HealthService(this.service);
+    this.watcher = new RepositoryWatcher(
+      opts.modelRepo,
+      {
+        known: () => new Map(this.models.list().map((v) => [`${v.model}/${v.version}`, v.fingerprint])),
+        load: (v) => this.models.load(v.model, v.version, v.dir, v.fingerprint),
+        unload: (model, version) => this.models.unload(model, version),
+      },
+      { pollMs: opts.repoPollMs, settleMs: opts.repoSettleMs, log: this.log },
+    );
+  }
+
+  static async start(opts: PodOptions): Promise<Pod> {
+    const pod = new Pod(opts);
+    try {
+      await pod.listen();
+      await pod.watcher.start();
+    } catch (err) {
+      await pod.close();
+      throw err;
+    }
+    pod.lifecycle.setPhase('serving');
+    const sampleTimer = setInterval(() => void pod.sampler.sample(), 1000);
+    sampleTimer.unref();
+    pod.lifecycle.onPhase((p) => {
+      if (p === 'stopped') clearInterval(sampleTimer);
+    });
+    if (opts.nats) pod.startAgent(opts.nats);
+    const ready = pod.models.list().filter((v) => v.state === 'ready').length;
+    pod.log.info(
+      `pod ${pod.podId} serving ${ready} model version(s): http ${pod.ports.http}, grpc ${pod.ports.grpc}, ` +
+        `metrics ${pod.ports.metrics}${opts.nats ? `, nats ${opts.nats.url}` : ' (standalone, no NATS)'}`,
+    );
+    return pod;
+  }
+
+  get address(): string {
+    return this.opts.advertiseAddress ?? advertised(this.opts.host);
+  }
+
+  identity(): PodIdentity {
+    return {
+      podId: this.podId,
+      address: this.address,
+      ports: this.ports,
+      region: this.opts.region,
+      zone: this.opts.zone,
+      labels: this.opts.labels ?? {},
+      startedAtMs: this.startedAtMs,
+      heartbeatIntervalMs: this.opts.heartbeatIntervalMs,
+      gpuSimulated: this.opts.reportGpu,
+      softwareVersion: SERVER_VERSION,
+      cpuCores: this.sampler.cores,
+      memoryBytes: totalmem(),
+    };
+  }
+
+  status(): PodStatus {
+    const versions = this.models.list().map((v) => ({
+      model: v.model,
+      version: v.version,
+      state: v.state,
+      ...(v.config ? { requestedProvider: v.config.executionProvider } : {}),
+      ...(v.provider ? { provider: v.provider } : {}),
+      ...(v.fallbackReason ? { fallbackReason: v.fallbackReason } : {}),
+      ...(v.failureReason ? { failureReason: v.failureReason } : {}),
+      maxBatchSize: v.maxBatchSize,
+      instances: v.pool?.instances ?? 0,
+      queueLimit: v.config?.queueLimit ?? 0,
+      queueDepth: v.batcher?.queueDepth ?? 0,
+      inFlight: v.batcher?.inFlight ?? 0,
+      window: this.stats.version(v.model, v.version),
+    }));
+    return {
+      phase: this.lifecycle.phase,
+      versions,
+      utilization: this.sampler.last,
+      window: this.stats.pod(),
+      inFlight: this.lifecycle.inFlightRequests,
+      queueDepth: versions.reduce((n, v) => n + v.queueDepth, 0),
+      served: this.stats.served,
+    };
+  }
+
+  private async listen(): Promise<void> {
+    const { host } = this.opts;
+    this.httpServer = createHttpServer(this.service, { maxBodyBytes: this.opts.maxBodyBytes });
+    this.ports.http = await listenHttp(this.httpServer, host, this.opts.httpPort);
+    this.grpcServer = createGrpcServer(this.service, this.health, {
+      maxMessageBytes: this.opts.maxBodyBytes,
+    });
+    this.ports.grpc = await bindGrpc(this.grpcServer, host, this.opts.grpcPort);
+    this.metricsServer = createMetricsServer(this.metrics.registry);
+    this.ports.metrics = await listenHttp(this.metricsServer, host, this.opts.metricsPort);
+  }
+
+  private startAgent(nats: NonNullable<PodOptions['nats']>): void {
+    const agent = new NatsAgent({
+      url: nats.url,
+      ...(nats.user ? { user: nats.user } : {}),
+      ...(nats.pass ? { pass: nats.pass } : {}),
+      identity: this.identity(),
+      log: this.log,
+      status: () => this.status(),
+      sample: () => this.sampler.sample(),
+    });
+    this.agent = agent;
+    this.models.onChange(() => agent.changed());
+    this.lifecycle.onPhase(() => {
+      agent.changed();
+      void agent.heartbeat();
+    });
+    agent.start();
+  }
+
+  /** The SIGTERM sequence: drain, refuse, wait for in-flight, deregister, close. Idempotent. */
+  drain(reason = 'SIGTERM'): Promise<DrainReport> {
+    this.stopping ??= drainPod(this, this.opts.drain, reason);
+    return this.stopping;
+  }
+
+  /** Closes everything at once, without a grace period (tests, start-up failures). */
+  async close(): Promise<void> {
+    this.lifecycle.setPhase('stopped');
+    await this.watcher.stop();
+    await this.agent?.stop('closed');
+    this.health.endWatches();
+    await Promise.all([
+      new Promise<void>((r) => (this.grpcServer ? this.grpcServer.tryShutdown(() => r()) : r())),
+      closeHttp(this.httpServer),
+      closeHttp(this.metricsServer),
+    ]);
+    this.grpcServer?.forceShutdown();
+    await this.models.stopAll();
+  }
+}
+
+export function closeHttp(server: HttpServer | undefined): Promise<void> {
+  if (!server?.listening) return Promise.resolve();
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+}

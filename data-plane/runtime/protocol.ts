@@ -1,0 +1,67 @@
+// Messages between the main thread and a session worker. Tensor bytes travel as transferred
+// ArrayBuffers (moved, not copied); everything else is small and structured-cloned.
+import type { ExecutionProviderName, SessionConfig } from '../repository/config.js';
+import type { SessionIO } from '../repository/signature.js';
+import type { OrtType } from '../tensors/datatypes.js';
+
+export interface WireTensor {
+  readonly name: string;
+  readonly type: OrtType;
+  readonly dims: readonly number[];
+  readonly buffer: ArrayBuffer;
+  readonly byteOffset: number;
+  readonly byteLength: number;
+}
+
+export interface LoadMessage {
+  readonly type: 'load';
+  readonly modelPath: string;
+  readonly executionProvider: ExecutionProviderName;
+  readonly session: SessionConfig;
+  /** Extra time per run, to play a slow pod in tests. */
+  readonly injectDelayMs: number;
+}
+
+export interface RunMessage {
+  readonly type: 'run';
+  readonly id: number;
+  readonly inputs: readonly WireTensor[];
+}
+
+export type ToWorker = LoadMessage | RunMessage;
+
+export interface LoadedMessage {
+  readonly type: 'loaded';
+  readonly inputs: readonly SessionIO[];
+  readonly outputs: readonly SessionIO[];
+  /** The provider the session really uses. */
+  readonly provider: ExecutionProviderName;
+  /** Why a requested provider was not used. */
+  readonly fallbackReason?: string;
+  readonly loadMs: number;
+}
+
+export interface LoadFailedMessage {
+  readonly type: 'load-failed';
+  readonly message: string;
+}
+
+export interface ResultMessage {
+  readonly type: 'result';
+  readonly id: number;
+  readonly outputs: readonly WireTensor[];
+  readonly computeMs: number;
+}
+
+export interface RunFailedMessage {
+  readonly type: 'run-failed';
+  readonly id: number;
+  readonly message: string;
+}
+
+export type FromWorker = LoadedMessage | LoadFailedMessage | ResultMessage | RunFailedMessage;
+
+/** Buffers to list as transferables (each once: two views may share one buffer). */
+export function transferList(tensors: readonly WireTensor[]): ArrayBuffer[] {
+  return [...new Set(tensors.map((t) => t.buffer))];
+}

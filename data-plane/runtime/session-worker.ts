@@ -1,0 +1,119 @@
+// One ONNX Runtime session in its own thread: session.run() blocks the thread it runs on, so
+// it never runs on the main thread that serves gRPC and HTTP. Runs one batch at a time.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parentPort } from 'node:worker_threads';
+import * as ort from 'onnxruntime-node';
+import type { SessionIO } from '../repository/signature.js';
+import { copyBytes, type Datatype, fromOrtType, typedView } from '../tensors/datatypes.js';
+import type { FromWorker, LoadMessage, ToWorker, WireTensor } from './protocol.js';
+import { transferList } from './protocol.js';
+
+const port = parentPort;
+if (!port) throw new Error('session-worker.ts must run in a worker thread');
+
+let session: ort.InferenceSession | undefined;
+let injectDelayMs = 0;
+
+function post(msg: FromWorker, transfer: ArrayBuffer[] = []): void {
+  port!.postMessage(msg, transfer);
+}
+
+function describe(
+  names: readonly string[],
+  meta: readonly ort.InferenceSession.ValueMetadata[],
+): SessionIO[] {
+  return names.map((name, i) => {
+    const m = meta[i];
+    if (!m?.isTensor) return { name, type: 'unknown', isTensor: false };
+    return { name, type: m.type, shape: [...m.shape], isTensor: true };
+  });
+}
+
+function sessionOptions(msg: LoadMessage, provider: 'cpu' | 'cuda'): ort.InferenceSession.SessionOptions {
+  const s = msg.session;
+  return {
+    executionProviders: [provider],
+    graphOptimizationLevel: s.graphOptimization,
+    executionMode: s.executionMode,
+    ...(s.intraOpThreads ? { intraOpNumThreads: s.intraOpThreads } : {}),
+    ...(s.interOpThreads ? { interOpNumThreads: s.interOpThreads } : {}),
+    extra: { session: { intra_op: { allow_spinning: s.allowSpinning ? '1' : '0' } } },
+  };
+}
+
+async function load(msg: LoadMessage): Promise<void> {
+  const t0 = performance.now();
+  injectDelayMs = msg.injectDelayMs;
+  let provider: 'cpu' | 'cuda' = 'cpu';
+  let fallbackReason: string | undefined;
+  if (msg.executionProvider === 'cuda') {
+    // The CUDA provider library is optional in onnxruntime-node (its installer fetches it);
+    // creating the session is the only honest test of whether it works here.
+    try {
+      session = await ort.InferenceSession.create(msg.modelPath, sessionOptions(msg, 'cuda'));
+      provider = 'cuda';
+    } catch (err) {
+      fallbackReason = `CUDA execution provider unavailable: ${(err as Error).message.split('\n')[0]}`;
+    }
+  }
+  session ??= await ort.InferenceSession.create(msg.modelPath, sessionOptions(msg, 'cpu'));
+  post({
+    type: 'loaded',
+    inputs: describe(session.inputNames, session.inputMetadata),
+    outputs: describe(session.outputNames, session.outputMetadata),
+    provider,
+    ...(fallbackReason ? { fallbackReason } : {}),
+    loadMs: performance.now() - t0,
+  });
+}
+
+function toOrt(t: WireTensor): ort.Tensor {
+  const datatype = fromOrtType(t.type) as Datatype;
+  const data = typedView(datatype, new Uint8Array(t.buffer, t.byteOffset, t.byteLength));
+  return new ort.Tensor(t.type as ort.Tensor.Type, data as ort.Tensor.DataType, [...t.dims]);
+}
+
+function toWire(name: string, t: ort.Tensor): WireTensor {
+  const src = t.data as ArrayBufferView;
+  // Move the output's own buffer (V8 keeps its memory alive for the receiving thread); copy
+  // only when the tensor is a view into a larger or shared buffer.
+  const owned =
+    src.byteOffset === 0 && src.byteLength === src.buffer.byteLength && src.buffer instanceof ArrayBuffer;
+  const data = owned ? src : copyBytes(src);
+  return {
+    name,
+    type: t.type as WireTensor['type'],
+    dims: [...t.dims],
+    buffer: data.buffer as ArrayBuffer,
+    byteOffset: data.byteOffset,
+    byteLength: data.byteLength,
+  };
+}
+
+async function run(id: number, inputs: readonly WireTensor[]): Promise<void> {
+  const s = session;
+  if (!s) {
+    post({ type: 'run-failed', id, message: 'no session loaded' });
+    return;
+  }
+  try {
+    if (injectDelayMs > 0) await sleep(injectDelayMs);
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const t of inputs) feeds[t.name] = toOrt(t);
+    const t0 = performance.now();
+    const results = await s.run(feeds);
+    const computeMs = performance.now() - t0 + injectDelayMs;
+    const outputs = s.outputNames.map((name) => toWire(name, results[name]!));
+    post({ type: 'result', id, outputs, computeMs }, transferList(outputs));
+  } catch (err) {
+    post({ type: 'run-failed', id, message: (err as Error).message });
+  }
+}
+
+port.on('message', (msg: ToWorker) => {
+  if (msg.type === 'load') {
+    load(msg).catch((err: unknown) => post({ type: 'load-failed', message: (err as Error).message }));
+  } else {
+    void run(msg.id, msg.inputs);
+  }
+});

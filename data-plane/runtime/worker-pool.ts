@@ -1,0 +1,202 @@
+// The worker threads behind one model version: `instances` threads, each with its own ONNX
+// Runtime session of the same file. The batcher never hands out more runs than there are
+// instances, so a run always finds an idle worker. A worker that dies fails its run and is
+// replaced.
+import { Worker } from 'node:worker_threads';
+import { InferenceFailedError } from '../errors.js';
+import type { RunResult } from '../inference/batcher.js';
+import type { ExecutionProviderName, SessionConfig } from '../repository/config.js';
+import { copyBytes, fromOrtType, isFixedSize, toOrtType } from '../tensors/datatypes.js';
+import type { Tensor } from '../tensors/tensor.js';
+import type { FromWorker, LoadedMessage, LoadMessage, WireTensor } from './protocol.js';
+import { transferList } from './protocol.js';
+
+const WORKER_URL = new URL('./worker.mjs', import.meta.url);
+
+export interface PoolOptions {
+  readonly modelPath: string;
+  readonly instances: number;
+  readonly executionProvider: ExecutionProviderName;
+  readonly session: SessionConfig;
+  readonly injectDelayMs: number;
+}
+
+interface Pending {
+  resolve(r: RunResult): void;
+  reject(e: Error): void;
+}
+
+class SessionWorker {
+  readonly worker: Worker;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private loaded: ((m: LoadedMessage) => void) | undefined;
+  private loadFailed: ((e: Error) => void) | undefined;
+  dead = false;
+  ready = false;
+  busy = false;
+  busySince = 0;
+
+  constructor(private readonly onDeath: (w: SessionWorker, why: string) => void) {
+    this.worker = new Worker(WORKER_URL);
+    this.worker.on('message', (m: FromWorker) => this.onMessage(m));
+    this.worker.on('error', (err) => this.die(`worker error: ${err.message}`));
+    this.worker.on('exit', (code) => this.die(`worker exited with code ${code}`));
+  }
+
+  load(msg: LoadMessage): Promise<LoadedMessage> {
+    return new Promise((resolve, reject) => {
+      this.loaded = resolve;
+      this.loadFailed = reject;
+      this.worker.postMessage(msg);
+    });
+  }
+
+  run(inputs: readonly Tensor[]): Promise<RunResult> {
+    const id = this.nextId++;
+    const wire: WireTensor[] = inputs.map((t) => {
+      // Move buffers that hold only this tensor (a merged batch, decoded JSON); copy views
+      // into shared ones (a gRPC message, Node's Buffer pool), which must not be detached.
+      const own = t.data.byteOffset === 0 && t.data.byteLength === t.data.buffer.byteLength;
+      const d = own && t.data.buffer instanceof ArrayBuffer ? t.data : copyBytes(t.data);
+      return {
+        name: t.name,
+        type: toOrtType(t.datatype),
+        dims: t.shape,
+        buffer: d.buffer as ArrayBuffer,
+        byteOffset: d.byteOffset,
+        byteLength: d.byteLength,
+      };
+    });
+    return new Promise<RunResult>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ type: 'run', id, inputs: wire }, transferList(wire));
+    });
+  }
+
+  private onMessage(m: FromWorker): void {
+    switch (m.type) {
+      case 'loaded':
+        this.ready = true;
+        this.loaded?.(m);
+        break;
+      case 'load-failed':
+        this.loadFailed?.(new Error(m.message));
+        break;
+      case 'result': {
+        const p = this.pending.get(m.id);
+        this.pending.delete(m.id);
+        p?.resolve({ outputs: m.outputs.map(fromWire), computeMs: m.computeMs });
+        break;
+      }
+      case 'run-failed': {
+        const p = this.pending.get(m.id);
+        this.pending.delete(m.id);
+        p?.reject(new InferenceFailedError(`onnxruntime: ${m.message}`));
+        break;
+      }
+    }
+  }
+
+  private die(why: string): void {
+    if (this.dead) return;
+    this.dead = true;
+    this.loadFailed?.(new Error(why));
+    for (const p of this.pending.values()) p.reject(new InferenceFailedError(why));
+    this.pending.clear();
+    this.onDeath(this, why);
+  }
+
+  async terminate(): Promise<void> {
+    this.dead = true;
+    await this.worker.terminate();
+  }
+}
+
+function fromWire(w: WireTensor): Tensor {
+  const datatype = fromOrtType(w.type);
+  if (!datatype || !isFixedSize(datatype))
+    throw new InferenceFailedError(`output ${w.name} has type ${w.type}`);
+  return {
+    name: w.name,
+    datatype,
+    shape: w.dims,
+    data: new Uint8Array(w.buffer, w.byteOffset, w.byteLength),
+  };
+}
+
+export class WorkerPool {
+  private workers: SessionWorker[] = [];
+  private stopped = false;
+  private busyMs = 0;
+  private info!: LoadedMessage;
+
+  private constructor(private readonly opts: PoolOptions) {}
+
+  /** Starts every instance and waits until all have loaded the model. */
+  static async start(opts: PoolOptions): Promise<WorkerPool> {
+    const pool = new WorkerPool(opts);
+    try {
+      const infos = await Promise.all(Array.from({ length: opts.instances }, () => pool.spawn()));
+      pool.info = infos[0]!;
+    } catch (err) {
+      await pool.stop();
+      throw err;
+    }
+    return pool;
+  }
+
+  /** What the session reports (inputs, outputs, the provider in use). */
+  get loaded(): LoadedMessage {
+    return this.info;
+  }
+  get instances(): number {
+    return this.opts.instances;
+  }
+
+  /** Milliseconds of compute so far (for utilization), running batches included. */
+  busyTime(now = performance.now()): number {
+    let ms = this.busyMs;
+    for (const w of this.workers) if (w.busy) ms += now - w.busySince;
+    return ms;
+  }
+
+  async run(inputs: readonly Tensor[]): Promise<RunResult> {
+    const w = this.workers.find((x) => x.ready && !x.busy && !x.dead);
+    if (!w) throw new InferenceFailedError('no idle worker (more runs than instances)');
+    w.busy = true;
+    w.busySince = performance.now();
+    try {
+      return await w.run(inputs);
+    } finally {
+      w.busy = false;
+      this.busyMs += performance.now() - w.busySince;
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    const ws = this.workers;
+    this.workers = [];
+    await Promise.all(ws.map((w) => w.terminate()));
+  }
+
+  private async spawn(): Promise<LoadedMessage> {
+    const w = new SessionWorker((dead, why) => this.replace(dead, why));
+    this.workers.push(w);
+    return w.load({
+      type: 'load',
+      modelPath: this.opts.modelPath,
+      executionProvider: this.opts.executionProvider,
+      session: this.opts.session,
+      injectDelayMs: this.opts.injectDelayMs,
+    });
+  }
+
+  private replace(dead: SessionWorker, why: string): void {
+    this.workers = this.workers.filter((w) => w !== dead);
+    if (this.stopped || !this.info) return;
+    process.emitWarning(`session worker for ${this.opts.modelPath} died (${why}); starting another`);
+    this.spawn().catch(() => undefined);
+  }
+}

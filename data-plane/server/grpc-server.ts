@@ -1,0 +1,143 @@
+// The KServe v2 gRPC API (inference.GRPCInferenceService) and grpc.health.v1.Health on one
+// grpc-js server. Handlers convert messages and call InferenceService; errors become gRPC
+// statuses (status.ts).
+import { create } from '@bufbuild/protobuf';
+import * as grpc from '@grpc/grpc-js';
+import { asSwitchyardError } from '../../control-plane/errors/errors.js';
+import { Health } from '../../protos/gen/grpc/health/v1/health_pb.js';
+import {
+  GRPCInferenceService,
+  type ModelInferRequest,
+  type ModelInferResponse,
+  type ModelMetadataRequest,
+  type ModelMetadataResponse,
+  ModelMetadataResponse_TensorMetadataSchema,
+  ModelMetadataResponseSchema,
+  type ModelReadyRequest,
+  type ModelReadyResponse,
+  ModelReadyResponseSchema,
+  type ServerLiveResponse,
+  ServerLiveResponseSchema,
+  type ServerMetadataResponse,
+  ServerMetadataResponseSchema,
+  type ServerReadyResponse,
+  ServerReadyResponseSchema,
+} from '../../protos/gen/inference/grpc_predict_v2_pb.js';
+import type { InferenceService } from '../serving/inference-service.js';
+import { SERVER_NAME, SERVER_VERSION } from '../serving/inference-service.js';
+import type { TensorSpec } from '../tensors/tensor.js';
+import { decodeInferRequest, encodeInferResponse } from './grpc-codec.js';
+import { grpcServiceDefinition } from './grpc-service.js';
+import type { HealthService } from './health.js';
+import { grpcErrorOf } from './status.js';
+
+type Unary<Req, Res> = (call: grpc.ServerUnaryCall<Req, Res>, cb: grpc.sendUnaryData<Res>) => void;
+
+function fail<Res>(cb: grpc.sendUnaryData<Res>, err: unknown): void {
+  cb(grpcErrorOf(asSwitchyardError(err)));
+}
+
+/** call.getDeadline() as epoch ms (Infinity when the client set none). */
+function deadlineOf(call: grpc.ServerUnaryCall<unknown, unknown>): number {
+  const d = call.getDeadline();
+  if (d instanceof Date) return d.getTime();
+  return typeof d === 'number' && Number.isFinite(d) ? d : Number.POSITIVE_INFINITY;
+}
+
+function tensorMeta(t: TensorSpec) {
+  return create(ModelMetadataResponse_TensorMetadataSchema, {
+    name: t.name,
+    datatype: t.datatype,
+    shape: t.shape.map((d) => BigInt(d)),
+  });
+}
+
+export function inferenceHandlers(svc: InferenceService): grpc.UntypedServiceImplementation {
+  const modelInfer: Unary<ModelInferRequest, ModelInferResponse> = (call, cb) => {
+    let release: () => void;
+    try {
+      release = svc.lifecycle.enter();
+    } catch (err) {
+      fail(cb, err);
+      return;
+    }
+    const abort = new AbortController();
+    call.once('cancelled', () => abort.abort());
+    let raw = true;
+    Promise.resolve()
+      .then(() => {
+        const decoded = decodeInferRequest(call.request);
+        raw = decoded.raw;
+        return svc.infer(decoded.request, { deadline: deadlineOf(call), signal: abort.signal });
+      })
+      .then(
+        (res) => cb(null, encodeInferResponse(res, raw)),
+        (err: unknown) => fail(cb, err),
+      )
+      .finally(release);
+  };
+  const serverLive: Unary<unknown, ServerLiveResponse> = (_call, cb) =>
+    cb(null, create(ServerLiveResponseSchema, { live: svc.live() }));
+  const serverReady: Unary<unknown, ServerReadyResponse> = (_call, cb) =>
+    cb(null, create(ServerReadyResponseSchema, { ready: svc.ready() }));
+  const modelReady: Unary<ModelReadyRequest, ModelReadyResponse> = (call, cb) =>
+    cb(
+      null,
+      create(ModelReadyResponseSchema, {
+        ready: svc.modelReady(call.request.name, call.request.version || undefined),
+      }),
+    );
+  const serverMetadata: Unary<unknown, ServerMetadataResponse> = (_call, cb) =>
+    cb(
+      null,
+      create(ServerMetadataResponseSchema, { name: SERVER_NAME, version: SERVER_VERSION, extensions: [] }),
+    );
+  const modelMetadata: Unary<ModelMetadataRequest, ModelMetadataResponse> = (call, cb) => {
+    try {
+      const m = svc.modelMetadata(call.request.name, call.request.version || undefined);
+      cb(
+        null,
+        create(ModelMetadataResponseSchema, {
+          name: m.name,
+          versions: [...m.versions],
+          platform: m.platform,
+          inputs: m.signature.inputs.map(tensorMeta),
+          outputs: m.signature.outputs.map(tensorMeta),
+        }),
+      );
+    } catch (err) {
+      fail(cb, err);
+    }
+  };
+  const handlers = { serverLive, serverReady, modelReady, serverMetadata, modelMetadata, modelInfer };
+  return handlers as unknown as grpc.UntypedServiceImplementation;
+}
+
+export interface GrpcServerOptions {
+  readonly maxMessageBytes: number;
+}
+
+export function createGrpcServer(
+  svc: InferenceService,
+  health: HealthService,
+  opts: GrpcServerOptions,
+): grpc.Server {
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': opts.maxMessageBytes,
+    'grpc.max_send_message_length': -1,
+  });
+  server.addService(grpcServiceDefinition(GRPCInferenceService), inferenceHandlers(svc));
+  server.addService(grpcServiceDefinition(Health), {
+    check: health.handlers.check,
+    watch: health.handlers.watch,
+  } as grpc.UntypedServiceImplementation);
+  return server;
+}
+
+export function bindGrpc(server: grpc.Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, bound) =>
+      err ? reject(err) : resolve(bound),
+    );
+  });
+}

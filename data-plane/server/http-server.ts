@@ -1,0 +1,199 @@
+// The KServe v2 HTTP/REST API on node:http:
+//   GET  /v2/health/live | /v2/health/ready
+//   GET  /v2                                             server metadata
+//   GET  /v2/models/{m}[/versions/{v}]                   model metadata
+//   GET  /v2/models/{m}[/versions/{v}]/ready
+//   POST /v2/models/{m}[/versions/{v}]/infer             JSON
+// Errors are {"error": "...", "code": "SY_..."} with the code's 4xx/5xx status; 429 and 503
+// carry Retry-After. Deadlines come from x-request-timeout-ms or Envoy's
+// x-envoy-expected-rq-timeout-ms.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { asSwitchyardError } from '../../control-plane/errors/errors.js';
+import {
+  InvalidInferenceError,
+  ModelNotFoundError,
+  OverloadedError,
+  PayloadTooLargeError,
+  type SwitchyardError,
+} from '../errors.js';
+import type { InferenceService } from '../serving/inference-service.js';
+import { SERVER_NAME, SERVER_VERSION } from '../serving/inference-service.js';
+import { decodeJsonInfer, encodeJsonInfer } from './http-json.js';
+
+export interface HttpServerOptions {
+  readonly maxBodyBytes: number;
+}
+
+type Route =
+  | { kind: 'live' | 'ready' | 'server' }
+  | { kind: 'model' | 'model-ready' | 'infer'; model: string; version?: string };
+
+const MODEL_PATH = /^\/v2\/models\/([^/]+)(?:\/versions\/([^/]+))?(\/ready|\/infer)?\/?$/;
+
+/** Pure: path -> route. */
+export function routeOf(method: string, path: string): Route | { error: number } {
+  const get = method === 'GET' || method === 'HEAD';
+  if (path === '/v2/health/live') return get ? { kind: 'live' } : { error: 405 };
+  if (path === '/v2/health/ready') return get ? { kind: 'ready' } : { error: 405 };
+  if (path === '/v2' || path === '/v2/') return get ? { kind: 'server' } : { error: 405 };
+  const m = MODEL_PATH.exec(path);
+  if (!m) return { error: 404 };
+  const model = decodeURIComponent(m[1]!);
+  const version = m[2] ? decodeURIComponent(m[2]) : undefined;
+  const base = { model, ...(version ? { version } : {}) };
+  if (m[3] === '/infer') return method === 'POST' ? { kind: 'infer', ...base } : { error: 405 };
+  if (!get) return { error: 405 };
+  return m[3] === '/ready' ? { kind: 'model-ready', ...base } : { kind: 'model', ...base };
+}
+
+function send(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    ...headers,
+  });
+  res.end(text);
+}
+
+function sendError(res: ServerResponse, e: SwitchyardError): void {
+  const headers: Record<string, string> = {};
+  if (e instanceof OverloadedError) headers['retry-after'] = String(e.retryAfterSeconds);
+  else if (e.httpStatus === 503) headers['retry-after'] = '1';
+  const body: Record<string, unknown> = { error: e.message, code: e.code };
+  if (e instanceof InvalidInferenceError) body.issues = e.issues;
+  send(res, e.httpStatus, body, headers);
+}
+
+function deadlineOf(req: IncomingMessage): number {
+  let ms = Number.POSITIVE_INFINITY;
+  for (const h of ['x-request-timeout-ms', 'x-envoy-expected-rq-timeout-ms']) {
+    const v = Number(req.headers[h]);
+    if (Number.isFinite(v) && v > 0) ms = Math.min(ms, v);
+  }
+  return Date.now() + ms;
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > limit) {
+      reject(new PayloadTooLargeError(limit));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        req.removeAllListeners('data');
+        reject(new PayloadTooLargeError(limit));
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks, size)));
+    req.on('error', reject);
+  });
+}
+
+export function createHttpServer(svc: InferenceService, opts: HttpServerOptions): Server {
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://pod');
+    const route = routeOf(req.method ?? 'GET', url.pathname);
+    if ('error' in route) {
+      const msg =
+        route.error === 405 ? `${req.method} is not allowed on ${url.pathname}` : `no route ${url.pathname}`;
+      send(res, route.error, { error: msg });
+      return;
+    }
+    switch (route.kind) {
+      case 'live':
+        send(res, svc.live() ? 200 : 503, { live: svc.live() });
+        return;
+      case 'ready':
+        send(res, svc.ready() ? 200 : 503, { ready: svc.ready() });
+        return;
+      case 'server':
+        send(res, 200, { name: SERVER_NAME, version: SERVER_VERSION, extensions: [] });
+        return;
+      case 'model-ready': {
+        if (svc.models.versionsOf(route.model).length === 0) throw new ModelNotFoundError(route.model);
+        if (route.version && !svc.models.get(route.model, route.version))
+          throw new ModelNotFoundError(route.model, route.version);
+        const ready = svc.modelReady(route.model, route.version);
+        send(res, ready ? 200 : 503, { ready });
+        return;
+      }
+      case 'model': {
+        const m = svc.modelMetadata(route.model, route.version);
+        send(res, 200, {
+          name: m.name,
+          versions: m.versions,
+          platform: m.platform,
+          inputs: m.signature.inputs,
+          outputs: m.signature.outputs,
+        });
+        return;
+      }
+      case 'infer':
+        await infer(req, res, route.model, route.version);
+        return;
+    }
+  };
+
+  const infer = async (req: IncomingMessage, res: ServerResponse, model: string, version?: string) => {
+    const release = svc.lifecycle.enter();
+    try {
+      const body = await readBody(req, opts.maxBodyBytes);
+      let json: unknown;
+      try {
+        json = JSON.parse(body.toString('utf8'));
+      } catch (err) {
+        throw new InvalidInferenceError([
+          { path: '', message: `body is not JSON: ${(err as Error).message}` },
+        ]);
+      }
+      const abort = new AbortController();
+      res.once('close', () => {
+        if (!res.writableFinished) abort.abort();
+      });
+      const out = await svc.infer(decodeJsonInfer(json, model, version), {
+        deadline: deadlineOf(req),
+        signal: abort.signal,
+      });
+      send(res, 200, encodeJsonInfer(out));
+    } finally {
+      release();
+    }
+  };
+
+  return createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      const e = asSwitchyardError(err);
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      // An unread body cannot be skipped cheaply: answer, then close the connection.
+      if (e instanceof PayloadTooLargeError) res.setHeader('connection', 'close');
+      sendError(res, e);
+    });
+  });
+}
+
+export function listenHttp(server: Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const a = server.address();
+      resolve(typeof a === 'object' && a ? a.port : port);
+    });
+  });
+}

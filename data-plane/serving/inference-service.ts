@@ -1,0 +1,86 @@
+// The wire-independent core of the pod's API: both servers (gRPC, HTTP) call these methods.
+// infer(): resolve the version, check the tensors, queue for a batch, return the caller's rows
+// and the outputs it asked for, and report the outcome.
+import { asSwitchyardError } from '../../control-plane/errors/errors.js';
+import { InvalidInferenceError } from '../errors.js';
+import { validateRequest } from '../inference/validate.js';
+import type { InferenceObserver } from '../stats/observer.js';
+import { outcomeOf } from '../stats/observer.js';
+import type { InferRequest, InferResponse, ModelSignature, RequestContext } from '../tensors/tensor.js';
+import type { Lifecycle } from './lifecycle.js';
+import type { ModelManager } from './model-manager.js';
+
+export const SERVER_NAME = 'switchyard-pod';
+export const SERVER_VERSION = '0.1.0';
+export const PLATFORM = 'onnxruntime_onnx';
+
+export interface ModelMetadata {
+  readonly name: string;
+  readonly versions: readonly string[];
+  readonly platform: string;
+  readonly signature: ModelSignature;
+  /** The version the metadata describes. */
+  readonly version: string;
+}
+
+export class InferenceService {
+  constructor(
+    readonly models: ModelManager,
+    readonly lifecycle: Lifecycle,
+    private readonly observer: InferenceObserver,
+  ) {}
+
+  live(): boolean {
+    return this.lifecycle.phase !== 'stopped';
+  }
+
+  ready(): boolean {
+    return this.lifecycle.ready;
+  }
+
+  modelReady(model: string, version?: string): boolean {
+    try {
+      this.models.resolve(model, version);
+      return this.lifecycle.phase !== 'refusing' && this.lifecycle.phase !== 'stopped';
+    } catch {
+      return false;
+    }
+  }
+
+  modelMetadata(model: string, version?: string): ModelMetadata {
+    const v = this.models.resolve(model, version);
+    return {
+      name: model,
+      versions: this.models
+        .versionsOf(model)
+        .filter((x) => x.state === 'ready')
+        .map((x) => x.version),
+      platform: PLATFORM,
+      signature: v.signature!,
+      version: v.version,
+    };
+  }
+
+  /** Admission is the caller's job (Lifecycle.enter), so it can cover reading the body too. */
+  async infer(req: InferRequest, ctx: RequestContext): Promise<InferResponse> {
+    const start = performance.now();
+    let model = req.model;
+    let version = req.version ?? '';
+    try {
+      const v = this.models.resolve(req.model, req.version || undefined);
+      model = v.model;
+      version = v.version;
+      const checked = validateRequest(req, v.signature!, v.maxBatchSize);
+      if ('issues' in checked) throw new InvalidInferenceError(checked.issues);
+      const { inputs, rows, key, outputs: wanted } = checked.ok;
+      const all = await v.batcher!.submit(inputs, rows, key, ctx);
+      const outputs = wanted.length ? wanted.map((n) => all.find((t) => t.name === n)!) : all;
+      this.observer.finished(model, version, 'success', performance.now() - start);
+      return { model, version, ...(req.id ? { id: req.id } : {}), outputs };
+    } catch (err) {
+      const e = asSwitchyardError(err);
+      this.observer.finished(model, version, outcomeOf(e.code), performance.now() - start);
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,237 @@
+// The model versions a pod serves, and their lifecycle: loading -> ready | failed, and
+// ready -> unloading -> gone. A version that fails to load is kept with its reason (so the
+// registration can say why) and never takes the pod down. Operations on one version run one
+// after another; different versions load in parallel.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { formatIssues, ModelNotFoundError, ModelNotReadyError } from '../errors.js';
+import { Batcher } from '../inference/batcher.js';
+import type { Logger } from '../log.js';
+import { type ExecutionProviderName, type ModelConfig, parseModelConfig } from '../repository/config.js';
+import { resolveSignature } from '../repository/signature.js';
+import { WorkerPool } from '../runtime/worker-pool.js';
+import type { InferenceObserver } from '../stats/observer.js';
+import type { ModelSignature } from '../tensors/tensor.js';
+
+export type VersionState = 'loading' | 'ready' | 'failed' | 'unloading';
+
+export interface ServedVersion {
+  readonly model: string;
+  readonly version: string;
+  readonly dir: string;
+  readonly fingerprint: string;
+  state: VersionState;
+  config?: ModelConfig;
+  signature?: ModelSignature;
+  /** 0: unbatched. */
+  maxBatchSize: number;
+  unbatchedReason?: string;
+  provider?: ExecutionProviderName;
+  fallbackReason?: string;
+  failureReason?: string;
+  pool?: WorkerPool;
+  batcher?: Batcher;
+}
+
+export interface ManagerOptions {
+  readonly defaults: ModelConfig;
+  /** Every version runs unbatched whatever its config says (benchmarks, debugging). */
+  readonly disableBatching: boolean;
+  readonly injectDelayMs: number;
+  readonly observer: InferenceObserver;
+  readonly log: Logger;
+}
+
+const keyOf = (model: string, version: string) => `${model}/${version}`;
+
+/** Numeric versions compare as numbers ("10" after "9"); others as text. */
+export function compareVersions(a: string, b: string): number {
+  const na = Number(a);
+  const nb = Number(b);
+  if (Number.isFinite(na) && Number.isFinite(nb) && a.trim() !== '' && b.trim() !== '') return na - nb;
+  return a.localeCompare(b);
+}
+
+export class ModelManager {
+  private readonly versions = new Map<string, ServedVersion>();
+  private readonly ops = new Map<string, Promise<void>>();
+  private readonly listeners = new Set<() => void>();
+
+  constructor(private readonly opts: ManagerOptions) {}
+
+  /** Called after any state change (load, failure, unload). */
+  onChange(fn: () => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  list(): ServedVersion[] {
+    return [...this.versions.values()].sort(
+      (a, b) => a.model.localeCompare(b.model) || compareVersions(a.version, b.version),
+    );
+  }
+
+  get(model: string, version: string): ServedVersion | undefined {
+    return this.versions.get(keyOf(model, version));
+  }
+
+  /** Versions of a model, oldest first, whatever their state. */
+  versionsOf(model: string): ServedVersion[] {
+    return this.list().filter((v) => v.model === model);
+  }
+
+  /** The ready version a request names, or the newest ready one when it names none. */
+  resolve(model: string, version?: string): ServedVersion {
+    if (version) {
+      const v = this.versions.get(keyOf(model, version));
+      if (!v) throw new ModelNotFoundError(model, version);
+      if (v.state !== 'ready') throw new ModelNotReadyError(model, version, v.failureReason ?? v.state);
+      return v;
+    }
+    const all = this.versionsOf(model);
+    if (all.length === 0) throw new ModelNotFoundError(model);
+    const ready = all.filter((v) => v.state === 'ready');
+    if (ready.length === 0)
+      throw new ModelNotReadyError(model, all[all.length - 1]!.version, 'no ready version');
+    return ready[ready.length - 1]!;
+  }
+
+  load(model: string, version: string, dir: string, fingerprint: string): Promise<void> {
+    return this.serial(keyOf(model, version), () => this.doLoad(model, version, dir, fingerprint));
+  }
+
+  unload(model: string, version: string): Promise<void> {
+    return this.serial(keyOf(model, version), () => this.doUnload(model, version));
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all(this.list().map((v) => this.unload(v.model, v.version)));
+  }
+
+  private serial(key: string, op: () => Promise<void>): Promise<void> {
+    const next = (this.ops.get(key) ?? Promise.resolve()).then(op, op);
+    this.ops.set(key, next);
+    void next.finally(() => {
+      if (this.ops.get(key) === next) this.ops.delete(key);
+    });
+    return next;
+  }
+
+  private emit(): void {
+    for (const fn of this.listeners) fn();
+  }
+
+  private async doLoad(model: string, version: string, dir: string, fingerprint: string): Promise<void> {
+    const key = keyOf(model, version);
+    const current = this.versions.get(key);
+    if (current && current.fingerprint === fingerprint && current.state !== 'unloading') return;
+    const entry: ServedVersion = { model, version, dir, fingerprint, state: 'loading', maxBatchSize: 0 };
+    // A reload keeps the old version serving until the new one is ready.
+    if (current?.state !== 'ready') {
+      this.versions.set(key, entry);
+      this.emit();
+    }
+    const t0 = performance.now();
+    try {
+      await this.build(entry);
+    } catch (err) {
+      entry.state = 'failed';
+      entry.failureReason = (err as Error).message;
+      this.opts.log.error(`model ${model} version ${version} failed to load: ${entry.failureReason}`);
+      if (current?.state === 'ready') return; // the old one keeps serving
+      this.versions.set(key, entry);
+      this.emit();
+      return;
+    }
+    entry.state = 'ready';
+    this.versions.set(key, entry);
+    const how = entry.maxBatchSize
+      ? `batching up to ${entry.maxBatchSize}`
+      : `unbatched${entry.unbatchedReason ? ` (${entry.unbatchedReason})` : ''}`;
+    this.opts.log.info(
+      `model ${model} version ${version} ready in ${Math.round(performance.now() - t0)} ms on ${entry.provider} ` +
+        `(${entry.pool!.instances} instance(s), ${how})`,
+    );
+    this.emit();
+    if (current?.batcher) void this.retire(current);
+  }
+
+  private async build(entry: ServedVersion): Promise<void> {
+    let text = '';
+    try {
+      text = await readFile(join(entry.dir, 'config.yaml'), 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    const { config, issues } = parseModelConfig(text, this.opts.defaults);
+    if (issues.length) throw new Error(`config.yaml: ${formatIssues(issues).replaceAll('\n', '; ')}`);
+    entry.config = config;
+    const pool = await WorkerPool.start({
+      modelPath: join(entry.dir, 'model.onnx'),
+      instances: config.instanceCount,
+      executionProvider: config.executionProvider,
+      session: config.session,
+      injectDelayMs: this.opts.injectDelayMs,
+    });
+    const loaded = pool.loaded;
+    const resolved = resolveSignature(
+      loaded,
+      this.opts.disableBatching ? { ...config, maxBatchSize: 0 } : config,
+    );
+    if (resolved.issues.length) {
+      await pool.stop();
+      throw new Error(formatIssues(resolved.issues).replaceAll('\n', '; '));
+    }
+    if (loaded.fallbackReason)
+      this.opts.log.warn(
+        `model ${entry.model} version ${entry.version}: ${config.executionProvider} requested, ` +
+          `running on ${loaded.provider}: ${loaded.fallbackReason}`,
+      );
+    entry.pool = pool;
+    entry.provider = loaded.provider;
+    if (loaded.fallbackReason) entry.fallbackReason = loaded.fallbackReason;
+    entry.signature = resolved.signature;
+    entry.maxBatchSize = resolved.maxBatchSize;
+    if (resolved.unbatchedReason) entry.unbatchedReason = resolved.unbatchedReason;
+    const { model, version } = entry;
+    const obs = this.opts.observer;
+    entry.batcher = new Batcher(
+      {
+        model,
+        version,
+        maxBatchSize: resolved.maxBatchSize,
+        maxQueueDelayMs: config.maxQueueDelayMs,
+        queueLimit: config.queueLimit,
+        instances: config.instanceCount,
+      },
+      (inputs) => pool.run(inputs),
+      {
+        dequeued: (waitMs) => obs.queued(model, version, waitMs),
+        batch: (rows, requests, computeMs) => obs.batch(model, version, rows, requests, computeMs),
+      },
+    );
+  }
+
+  private async doUnload(model: string, version: string): Promise<void> {
+    const key = keyOf(model, version);
+    const v = this.versions.get(key);
+    if (!v) return;
+    if (v.state === 'ready') {
+      v.state = 'unloading';
+      this.emit();
+      this.opts.log.info(
+        `model ${model} version ${version}: unloading after ${v.batcher!.inFlight} in-flight request(s)`,
+      );
+    }
+    // Kept (as unloading) until its queue is empty: new requests get 503, not 404.
+    await this.retire(v);
+    if (this.versions.get(key) === v) this.versions.delete(key);
+    this.emit();
+  }
+
+  /** Finishes what the version has queued and running, then stops its workers. */
+  private async retire(v: ServedVersion): Promise<void> {
+    await v.batcher?.close();
+    await v.pool?.stop();
+  }
+}
