@@ -5,6 +5,10 @@ import { asSwitchyardError, OptionError } from '../errors/index.js';
 type CommandModule = { run(args: string[]): Promise<number> };
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
+  'config-dump': {
+    summary: 'print the xDS resources a node would receive for a policy directory, as YAML',
+    load: () => import('./commands/config-dump.js'),
+  },
   'control-plane': {
     summary: 'run the xDS server, policy pipeline and admin API',
     load: () => import('./commands/control-plane.js'),

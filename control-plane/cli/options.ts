@@ -151,3 +151,18 @@ export const POD_FLAGS = {
   },
   help: { type: 'bool', short: 'h', help: 'show this help' },
 } as const satisfies FlagSpecs;
+
+/** `switchyard config-dump`: the resources a node would receive, translated offline. */
+export const CONFIG_DUMP_FLAGS = {
+  'node-flavor': { type: 'string', help: 'which client to translate for: envoy or grpc', default: 'envoy' },
+  'policy-dir': {
+    type: 'string',
+    help: 'directory of ModelRoute YAML files (*.yaml, *.yml)',
+    env: 'SWITCHYARD_POLICY_DIR',
+    required: true,
+  },
+  type: { type: 'list', help: 'only these resource types: listeners,routes,clusters,endpoints,secrets' },
+  'gateway-port': { type: 'port', help: 'port of the Envoy gateway listener', default: 10000 },
+  'trust-domain': { type: 'string', help: 'SPIFFE trust domain of the pods', default: 'switchyard.local' },
+  help: { type: 'bool', short: 'h', help: 'show this help' },
+} as const satisfies FlagSpecs;
