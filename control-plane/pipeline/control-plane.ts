@@ -8,6 +8,7 @@ import { ControlPlaneMetrics } from '../metrics/control-plane-metrics.js';
 import type { ModelRoute } from '../policy/index.js';
 import { Debouncer } from '../runtime/debounce.js';
 import { createLogger, type Logger } from '../runtime/log.js';
+import type { TranslateOptions } from '../translate/index.js';
 import type { EndpointTable } from '../translate/types.js';
 import { SnapshotCache } from '../xds/cache/snapshot-cache.js';
 import { XdsServer } from '../xds/server/ads-server.js';
@@ -23,6 +24,8 @@ export interface ControlPlaneOptions {
   readonly adminPort: number;
   readonly debounceQuietMs: number;
   readonly debounceMaxMs: number;
+  /** Translation knobs (gateway port, trust domain, secret names). */
+  readonly translate?: Partial<TranslateOptions>;
   readonly log?: Logger;
 }
 
@@ -50,7 +53,12 @@ export class ControlPlane {
 
   constructor(private readonly opts: ControlPlaneOptions) {
     this.log = opts.log ?? createLogger('control-plane');
-    this.publisher = new SnapshotPublisher(this.cache, this.metrics, this.log.child('snapshot'));
+    this.publisher = new SnapshotPublisher(
+      this.cache,
+      this.metrics,
+      this.log.child('snapshot'),
+      opts.translate,
+    );
     this.xds = new XdsServer({ cache: this.cache, callbacks: combineCallbacks(this.proxies, this.metrics) });
     this.debouncer = new Debouncer({
       quietMs: opts.debounceQuietMs,

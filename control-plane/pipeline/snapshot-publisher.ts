@@ -5,7 +5,7 @@ import { asSwitchyardError, type Issue, ResourceValidationError } from '../error
 import type { ControlPlaneMetrics } from '../metrics/control-plane-metrics.js';
 import type { ModelRoute } from '../policy/index.js';
 import type { Logger } from '../runtime/log.js';
-import { translate } from '../translate/index.js';
+import { type TranslateOptions, translate } from '../translate/index.js';
 import type { EndpointTable, Flavor } from '../translate/types.js';
 import { checkResources } from '../validate/index.js';
 import { SnapshotEncoder } from '../xds/cache/snapshot.js';
@@ -29,6 +29,7 @@ export class SnapshotPublisher {
     private readonly cache: SnapshotCache,
     private readonly metrics: ControlPlaneMetrics,
     private readonly log: Logger,
+    private readonly options: Partial<TranslateOptions> = {},
   ) {
     for (const f of FLAVORS) this.encoders.set(f, new SnapshotEncoder());
   }
@@ -45,7 +46,7 @@ export class SnapshotPublisher {
     this.status.set(flavor, st);
     const started = performance.now();
     try {
-      const set = translate({ routes, endpoints }, flavor);
+      const set = translate({ routes, endpoints }, flavor, this.options);
       const invalid = checkResources(set);
       if (invalid.length) throw new ResourceValidationError(`${flavor} snapshot`, invalid);
       const { snapshot, issues } = this.encoders.get(flavor)!.build(set);

@@ -15,6 +15,7 @@ export async function run(argv: string[]): Promise<number> {
     adminPort: flags['admin-port'],
     debounceQuietMs: flags['debounce-quiet'],
     debounceMaxMs: flags['debounce-max'],
+    translate: { gatewayPort: flags['gateway-port'] },
   });
   await cp.start();
   // Ready line for scripts and the demo: ports are final (0 picks free ones).
