@@ -5,6 +5,10 @@ import { asSwitchyardError, OptionError } from '../errors/index.js';
 type CommandModule = { run(args: string[]): Promise<number> };
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
+  certs: {
+    summary: 'workload identity: CA, bootstrap tokens, CSR server, certificate agent',
+    load: () => import('./commands/certs.js'),
+  },
   'config-dump': {
     summary: 'print the xDS resources a node would receive for a policy directory, as YAML',
     load: () => import('./commands/config-dump.js'),

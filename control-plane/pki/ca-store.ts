@@ -96,6 +96,14 @@ export class FileCaStore implements CaStore {
   }
 }
 
+/** The trust domain of the CA in `dir`, from its public state alone (no key-encryption key). */
+export async function readCaTrustDomain(dir: string): Promise<string> {
+  const text = await readFile(join(dir, STATE_FILE), 'utf8').catch((err) => {
+    throw new CaError(`no CA in ${dir} (run \`switchyard certs ca init\`)`, { cause: err });
+  });
+  return (JSON.parse(text) as StateFile).trustDomain;
+}
+
 type OpenOptions = Omit<AuthorityOptions, 'store' | 'trustDomain'> & {
   scryptParams?: { N: number; r: number; p: number };
 };

@@ -19,7 +19,7 @@ export {
   MemoryCaStore,
 } from './authority.js';
 export { exportKeyPem } from './ca-certs.js';
-export { FileCaStore, initFileCa, openFileCa, readOperatorKey } from './ca-store.js';
+export { FileCaStore, initFileCa, openFileCa, readCaTrustDomain, readOperatorKey } from './ca-store.js';
 export { type ChainAnchors, type ChainResult, verifyChain } from './chain.js';
 export { createCsr, parseCsr } from './csr.js';
 export { getTrustBundle, postCsr } from './csr-client.js';
