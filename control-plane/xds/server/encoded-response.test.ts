@@ -19,8 +19,9 @@ describe('pre-encoded SotW responses', () => {
     expect(decoded.nonce).toBe('nonce-1');
     expect(decoded.versionInfo).toBe(cds.version);
     expect(decoded.typeUrl).toBe(TYPE.CDS);
-    expect(decoded.resources.map((a) => a.value)).toEqual(
-      [...cds.resources.values()].map((x) => x.any.value),
+    const hex = (u: Uint8Array) => Buffer.from(u).toString('hex');
+    expect(decoded.resources.map((a) => hex(a.value))).toEqual(
+      [...cds.resources.values()].map((x) => hex(x.any.value)),
     );
   });
 
