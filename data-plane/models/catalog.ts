@@ -10,11 +10,11 @@ export interface GeneratedModel {
 }
 
 /** MLP sizes: big enough that a batch amortises reading the weights, small enough to load fast. */
-export const MLP = { inputs: 256, hidden: 1024, classes: 10 } as const;
+export const MLP = { inputs: 512, hidden: 2048, classes: 10 } as const;
 
 /**
- * A 3-layer MLP classifier, [N,256] -> softmax [N,10]. Its 1.3 M weights (5 MB) make one-row
- * runs memory-bound, which is what dynamic batching amortises.
+ * A 3-layer MLP classifier, [N,512] -> softmax [N,10]. Its 5.2 M weights (21 MB, more than a
+ * core's cache) make one-row runs memory-bound, which is what dynamic batching amortises.
  */
 export function mlpClassifier(seed = 1): Uint8Array {
   const rand = seededRandom(seed);
@@ -31,7 +31,7 @@ export function mlpClassifier(seed = 1): Uint8Array {
   }
   g.op('Softmax', [x], { axis: 1 }, 'probabilities');
   g.output('probabilities', ['batch', MLP.classes]);
-  return g.encode('Switchyard test MLP classifier: 256 -> 1024 -> 1024 -> 10, softmax.');
+  return g.encode(`Switchyard test MLP classifier: ${layers.join(' -> ')}, softmax.`);
 }
 
 /** A small convolutional net for 1x28x28 images: two conv/relu/pool stages and a linear head. */

@@ -73,6 +73,7 @@ const SESSION_KEYS = new Set([
   'inter_op_threads',
   'graph_optimization',
   'execution_mode',
+  'allow_spinning',
 ]);
 
 type Obj = Record<string, unknown>;

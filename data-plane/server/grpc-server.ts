@@ -54,24 +54,28 @@ function tensorMeta(t: TensorSpec) {
 
 export function inferenceHandlers(svc: InferenceService): grpc.UntypedServiceImplementation {
   const modelInfer: Unary<ModelInferRequest, ModelInferResponse> = (call, cb) => {
+    const { modelName, modelVersion } = call.request;
     let release: () => void;
+    let decoded: ReturnType<typeof decodeInferRequest>;
     try {
       release = svc.lifecycle.enter();
     } catch (err) {
-      fail(cb, err);
+      fail(cb, svc.rejected(modelName, modelVersion, err));
+      return;
+    }
+    try {
+      decoded = decodeInferRequest(call.request);
+    } catch (err) {
+      fail(cb, svc.rejected(modelName, modelVersion, err));
+      release();
       return;
     }
     const abort = new AbortController();
     call.once('cancelled', () => abort.abort());
-    let raw = true;
-    Promise.resolve()
-      .then(() => {
-        const decoded = decodeInferRequest(call.request);
-        raw = decoded.raw;
-        return svc.infer(decoded.request, { deadline: deadlineOf(call), signal: abort.signal });
-      })
+    svc
+      .infer(decoded.request, { deadline: deadlineOf(call), signal: abort.signal })
       .then(
-        (res) => cb(null, encodeInferResponse(res, raw)),
+        (res) => cb(null, encodeInferResponse(res, decoded.raw)),
         (err: unknown) => fail(cb, err),
       )
       .finally(release);

@@ -18,6 +18,7 @@ import {
 } from '../errors.js';
 import type { InferenceService } from '../serving/inference-service.js';
 import { SERVER_NAME, SERVER_VERSION } from '../serving/inference-service.js';
+import type { InferRequest } from '../tensors/tensor.js';
 import { decodeJsonInfer, encodeJsonInfer } from './http-json.js';
 
 export interface HttpServerOptions {
@@ -148,25 +149,33 @@ export function createHttpServer(svc: InferenceService, opts: HttpServerOptions)
   };
 
   const infer = async (req: IncomingMessage, res: ServerResponse, model: string, version?: string) => {
-    const release = svc.lifecycle.enter();
+    let release: () => void;
     try {
-      const body = await readBody(req, opts.maxBodyBytes);
-      let json: unknown;
+      release = svc.lifecycle.enter();
+    } catch (err) {
+      throw svc.rejected(model, version, err);
+    }
+    try {
+      let request: InferRequest;
       try {
-        json = JSON.parse(body.toString('utf8'));
+        const body = await readBody(req, opts.maxBodyBytes);
+        let json: unknown;
+        try {
+          json = JSON.parse(body.toString('utf8'));
+        } catch (err) {
+          throw new InvalidInferenceError([
+            { path: '', message: `body is not JSON: ${(err as Error).message}` },
+          ]);
+        }
+        request = decodeJsonInfer(json, model, version);
       } catch (err) {
-        throw new InvalidInferenceError([
-          { path: '', message: `body is not JSON: ${(err as Error).message}` },
-        ]);
+        throw svc.rejected(model, version, err);
       }
       const abort = new AbortController();
       res.once('close', () => {
         if (!res.writableFinished) abort.abort();
       });
-      const out = await svc.infer(decodeJsonInfer(json, model, version), {
-        deadline: deadlineOf(req),
-        signal: abort.signal,
-      });
+      const out = await svc.infer(request, { deadline: deadlineOf(req), signal: abort.signal });
       send(res, 200, encodeJsonInfer(out));
     } finally {
       release();

@@ -1,7 +1,7 @@
 // The wire-independent core of the pod's API: both servers (gRPC, HTTP) call these methods.
 // infer(): resolve the version, check the tensors, queue for a batch, return the caller's rows
 // and the outputs it asked for, and report the outcome.
-import { asSwitchyardError } from '../../control-plane/errors/errors.js';
+import { asSwitchyardError, type SwitchyardError } from '../../control-plane/errors/errors.js';
 import { InvalidInferenceError } from '../errors.js';
 import { validateRequest } from '../inference/validate.js';
 import type { InferenceObserver } from '../stats/observer.js';
@@ -59,6 +59,13 @@ export class InferenceService {
       signature: v.signature!,
       version: v.version,
     };
+  }
+
+  /** Counts a request that failed before infer() saw it (refused, too large, undecodable). */
+  rejected(model: string, version: string | undefined, err: unknown): SwitchyardError {
+    const e = asSwitchyardError(err);
+    this.observer.finished(model, version ?? '', outcomeOf(e.code), 0);
+    return e;
   }
 
   /** Admission is the caller's job (Lifecycle.enter), so it can cover reading the body too. */

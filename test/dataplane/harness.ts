@@ -15,8 +15,7 @@ import { grpcServiceDefinition } from '../../data-plane/server/grpc-service.js';
 import { Health } from '../../protos/gen/grpc/health/v1/health_pb.js';
 import {
   GRPCInferenceService,
-  type ModelInferRequest,
-  ModelInferRequestSchema,
+  type ModelInferRequestSchema,
   type ModelInferResponse,
 } from '../../protos/gen/inference/grpc_predict_v2_pb.js';
 
@@ -84,10 +83,20 @@ export class KServeClient {
     this.health = new HealthCtor(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
   }
 
-  call<T>(method: string, req: unknown, opts: grpc.CallOptions = {}, client = this.client): Promise<T> {
+  /** A unary call; `req` is the init shape of the method's request message. */
+  call<T>(
+    method: string,
+    req: Record<string, unknown>,
+    opts: grpc.CallOptions = {},
+    client = this.client,
+  ): Promise<T> {
+    const service = client === this.health ? Health : GRPCInferenceService;
+    const desc = service.methods.find((m) => m.localName === method);
+    if (!desc) throw new Error(`no method ${method}`);
     const fn = (client as unknown as Record<string, UnaryFn>)[method]!.bind(client);
+    const message = create(desc.input, req as never);
     return new Promise((resolve, reject) => {
-      fn(req, new grpc.Metadata(), opts, (err, res) => (err ? reject(err) : resolve(res as T)));
+      fn(message, new grpc.Metadata(), opts, (err, res) => (err ? reject(err) : resolve(res as T)));
     });
   }
 
@@ -95,11 +104,7 @@ export class KServeClient {
     req: MessageInitShape<typeof ModelInferRequestSchema>,
     opts: grpc.CallOptions = {},
   ): Promise<ModelInferResponse> {
-    return this.call<ModelInferResponse>(
-      'modelInfer',
-      create(ModelInferRequestSchema, req) as ModelInferRequest,
-      opts,
-    );
+    return this.call<ModelInferResponse>('modelInfer', req as Record<string, unknown>, opts);
   }
 
   close(): void {

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import type { ModelSignature, Tensor } from '../tensors/tensor.js';
+import { validateRequest } from './validate.js';
+
+const sig: ModelSignature = {
+  inputs: [
+    { name: 'a', datatype: 'FP32', shape: [-1, 4] },
+    { name: 'b', datatype: 'INT64', shape: [-1, 1] },
+  ],
+  outputs: [{ name: 'y', datatype: 'FP32', shape: [-1, 2] }],
+};
+const f32 = (name: string, shape: number[], n = shape.reduce((x, y) => x * y, 1)): Tensor => ({
+  name,
+  datatype: 'FP32',
+  shape,
+  data: new Uint8Array(n * 4),
+});
+const i64 = (name: string, shape: number[]): Tensor => ({
+  name,
+  datatype: 'INT64',
+  shape,
+  data: new Uint8Array(shape.reduce((x, y) => x * y, 1) * 8),
+});
+const paths = (r: ReturnType<typeof validateRequest>) => ('issues' in r ? r.issues.map((i) => i.path) : []);
+
+describe('validateRequest', () => {
+  it('accepts a good request, puts inputs in signature order and keys batches by trailing shape', () => {
+    const r = validateRequest(
+      { model: 'm', inputs: [i64('b', [3, 1]), f32('a', [3, 4])], outputs: ['y'] },
+      sig,
+      8,
+    );
+    expect('ok' in r && r.ok.rows).toBe(3);
+    expect('ok' in r && r.ok.inputs.map((t) => t.name)).toEqual(['a', 'b']);
+    expect('ok' in r && r.ok.key).toBe('4|1');
+  });
+
+  it('names the field of every mistake', () => {
+    expect(
+      paths(validateRequest({ model: 'm', inputs: [f32('a', [1, 4]), f32('c', [1, 1])] }, sig, 8)),
+    ).toEqual(['inputs[1].name', 'inputs']);
+    expect(
+      paths(validateRequest({ model: 'm', inputs: [f32('a', [1, 4]), f32('b', [1, 1])] }, sig, 8)),
+    ).toEqual(['inputs[1].datatype']);
+    expect(
+      paths(validateRequest({ model: 'm', inputs: [f32('a', [1, 5]), i64('b', [1, 1])] }, sig, 8)),
+    ).toEqual(['inputs[0].shape[1]']);
+    expect(paths(validateRequest({ model: 'm', inputs: [f32('a', [4]), i64('b', [1, 1])] }, sig, 8))).toEqual(
+      ['inputs[0].shape'],
+    );
+    expect(
+      paths(validateRequest({ model: 'm', inputs: [f32('a', [1, 4], 3), i64('b', [1, 1])] }, sig, 8)),
+    ).toEqual(['inputs[0].contents']);
+    expect(
+      paths(validateRequest({ model: 'm', inputs: [f32('a', [2, 4]), i64('b', [1, 1])] }, sig, 8)),
+    ).toEqual(['inputs[1].shape[0]']);
+    expect(
+      paths(validateRequest({ model: 'm', inputs: [f32('a', [9, 4]), i64('b', [9, 1])] }, sig, 8)),
+    ).toContain('inputs[0].shape[0]');
+    expect(
+      paths(
+        validateRequest({ model: 'm', inputs: [f32('a', [1, 4]), i64('b', [1, 1])], outputs: ['z'] }, sig, 8),
+      ),
+    ).toEqual(['outputs[0].name']);
+  });
+
+  it('checks the full shape of unbatched models', () => {
+    const fixed: ModelSignature = { inputs: [{ name: 'x', datatype: 'FP32', shape: [2, 3] }], outputs: [] };
+    expect(paths(validateRequest({ model: 'm', inputs: [f32('x', [1, 3])] }, fixed, 0))).toEqual([
+      'inputs[0].shape[0]',
+    ]);
+    const ok = validateRequest({ model: 'm', inputs: [f32('x', [2, 3])] }, fixed, 0);
+    expect('ok' in ok && ok.ok.rows).toBe(1);
+  });
+});
