@@ -7,7 +7,10 @@ const doc = readFileSync(new URL('../../docs/ERRORS.md', import.meta.url), 'utf8
 
 describe('error registry', () => {
   it('documents every code with its HTTP status, and nothing else', () => {
-    const rows = [...doc.matchAll(/^\| `(SY_[A-Z0-9_]+)` \| (\d{3}) \|/gm)].map((m) => [m[1], Number(m[2])]);
+    const rows = [...doc.matchAll(/^\|\s*`(SY_[A-Z0-9_]+)`\s*\|\s*(\d{3})\s*\|/gm)].map((m) => [
+      m[1],
+      Number(m[2]),
+    ]);
     const registry = Object.entries(ERROR_CODES).map(([code, info]) => [code, info.httpStatus]);
     expect(rows.sort()).toEqual(registry.sort());
   });

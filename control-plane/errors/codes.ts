@@ -108,6 +108,23 @@ export const ERROR_CODES = {
     summary: 'The pod is draining and refuses new requests; retry on another pod.',
   },
   SY_INFERENCE_FAILED: { httpStatus: 500, summary: 'ONNX Runtime failed while running a batch.' },
+  SY_UNAUTHENTICATED: {
+    httpStatus: 401,
+    summary: 'The admin API caller presented no valid credentials (client certificate, API key or JWT).',
+  },
+  SY_FORBIDDEN: {
+    httpStatus: 403,
+    summary: "The caller's roles do not allow this operation in this namespace.",
+  },
+  SY_RATE_LIMITED: {
+    httpStatus: 429,
+    summary: 'Too many mutating calls from one caller; retry after the time given in Retry-After.',
+  },
+  SY_IDEMPOTENCY_KEY_REUSED: {
+    httpStatus: 422,
+    summary: 'An idempotency key was reused for a different request.',
+  },
+  SY_STORE: { httpStatus: 503, summary: 'The policy store (NATS JetStream) refused or failed an operation.' },
   SY_INTERNAL: { httpStatus: 500, summary: 'An unexpected failure; the message says where.' },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
