@@ -114,3 +114,36 @@ export function asSwitchyardError(err: unknown): SwitchyardError {
   const message = err instanceof Error ? err.message : String(err);
   return new SwitchyardError('SY_INTERNAL', message, { cause: err });
 }
+
+export class UnauthenticatedError extends SwitchyardError {
+  constructor(message: string) {
+    super('SY_UNAUTHENTICATED', message);
+  }
+}
+
+export class ForbiddenError extends SwitchyardError {
+  constructor(message: string) {
+    super('SY_FORBIDDEN', message);
+  }
+}
+
+export class RateLimitedError extends SwitchyardError {
+  constructor(readonly retryAfterSeconds: number) {
+    super('SY_RATE_LIMITED', `rate limit exceeded; retry after ${retryAfterSeconds} s`);
+  }
+}
+
+export class IdempotencyKeyReusedError extends SwitchyardError {
+  constructor(key: string) {
+    super(
+      'SY_IDEMPOTENCY_KEY_REUSED',
+      `idempotency key ${JSON.stringify(key)} was already used for a different request`,
+    );
+  }
+}
+
+export class StoreError extends SwitchyardError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SY_STORE', message, options);
+  }
+}
