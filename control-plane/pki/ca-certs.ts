@@ -101,6 +101,8 @@ export interface LeafParams {
   now: Date;
   ttlMs: number;
   backdateMs?: number;
+  /** The signer's AKI extension, when the caller keeps it (it is the same for every leaf). */
+  authorityKeyId?: x509.AuthorityKeyIdentifierExtension;
 }
 
 /**
@@ -112,7 +114,8 @@ export async function createLeafCert(p: LeafParams): Promise<x509.X509Certificat
     Math.max(p.now.getTime() - (p.backdateMs ?? DEFAULT_BACKDATE_MS), p.signer.notBefore.getTime()),
   );
   const notAfter = new Date(Math.min(p.now.getTime() + p.ttlMs, p.signer.notAfter.getTime()));
-  const publicKey = await p.publicKey.export();
+  // The CSR's SubjectPublicKeyInfo goes in as is: no WebCrypto import/export round trip.
+  const publicKey = p.publicKey;
   return x509.X509CertificateGenerator.create({
     serialNumber: randomSerial(),
     subject: 'O=Switchyard',
@@ -128,7 +131,7 @@ export async function createLeafCert(p: LeafParams): Promise<x509.X509Certificat
       new x509.ExtendedKeyUsageExtension([EKU.serverAuth, EKU.clientAuth], false),
       new x509.SubjectAlternativeNameExtension([{ type: 'url', value: p.identity }], false),
       await x509.SubjectKeyIdentifierExtension.create(publicKey),
-      await x509.AuthorityKeyIdentifierExtension.create(p.signer.publicKey),
+      p.authorityKeyId ?? (await x509.AuthorityKeyIdentifierExtension.create(p.signer.publicKey)),
     ],
   });
 }

@@ -166,13 +166,17 @@ export class CaGeneration extends Redacted {
   }
 
   /** Signs a workload certificate for `identity`; chain = leaf + issuing chain, PEM. */
+  #aki: Promise<x509.AuthorityKeyIdentifierExtension> | undefined;
+
   async issue(
     identity: string,
     publicKey: x509.PublicKey,
     now: Date,
     ttlMs: number,
   ): Promise<{ cert: x509.X509Certificate; chainPem: string }> {
+    this.#aki ??= x509.AuthorityKeyIdentifierExtension.create(this.signer.publicKey);
     const cert = await createLeafCert({
+      authorityKeyId: await this.#aki,
       identity,
       publicKey,
       signer: this.signer,

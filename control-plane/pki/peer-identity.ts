@@ -1,6 +1,7 @@
 // Deciding whether a TLS peer is who we want, by its SPIFFE ID (the Consul CVE-2021-32574 class:
 // a chain that verifies proves only that *some* workload of the trust domain is talking). Pure:
 // the caller has already verified the chain; this reads the SAN and compares it to an allow-list.
+import { createHash } from 'node:crypto';
 import { SpiffeIdError } from './errors.js';
 import { parseSpiffeId, validateTrustDomain } from './spiffe.js';
 import { OID, x509 } from './x509.js';
@@ -59,13 +60,15 @@ export function subjectAltNames(der: Uint8Array): { type: string; value: string 
     );
 }
 
-/**
- * The SPIFFE ID a certificate proves: its one URI SAN, which must be a valid workload ID.
- * Several URI SANs prove nothing (a verifier that takes "any matching" SAN is the bug class).
- */
-export function certificateSpiffeId(
-  der: Uint8Array,
-): { ok: true; identity: string } | { ok: false; reason: string; identity?: string } {
+type IdResult = { ok: true; identity: string } | { ok: false; reason: string; identity?: string };
+
+// Decoding a certificate with the ASN.1 library costs milliseconds; a gRPC server asks for every
+// call and a client for every handshake, nearly always about the same few certificates. The
+// answer is a pure function of the DER, so it is cached by the DER's SHA-256.
+const CACHE_LIMIT = 1024;
+const idCache = new Map<string, IdResult>();
+
+function readSpiffeId(der: Uint8Array): IdResult {
   let names: { type: string; value: string }[];
   try {
     names = subjectAltNames(der);
@@ -81,6 +84,21 @@ export function certificateSpiffeId(
   } catch (err) {
     return { ok: false, identity: uris[0], reason: (err as Error).message };
   }
+}
+
+/**
+ * The SPIFFE ID a certificate proves: its one URI SAN, which must be a valid workload ID.
+ * Several URI SANs prove nothing (a verifier that takes "any matching" SAN is the bug class).
+ */
+export function certificateSpiffeId(der: Uint8Array): IdResult {
+  const key = createHash('sha256').update(der).digest('base64');
+  let result = idCache.get(key);
+  if (!result) {
+    result = readSpiffeId(der);
+    if (idCache.size >= CACHE_LIMIT) idCache.delete(idCache.keys().next().value!);
+    idCache.set(key, result);
+  }
+  return result;
 }
 
 /**

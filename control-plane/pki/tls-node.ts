@@ -1,7 +1,14 @@
 // node:tls / node:https options from workload material, with peers judged by SPIFFE ID. The
 // chain check (TLS layer, against the trust bundle) proves "a workload of this trust domain";
 // the SAN check here proves "the workload we meant" (Consul CVE-2021-32574 class).
-import type { ConnectionOptions, PeerCertificate, Server, TLSSocket, TlsOptions } from 'node:tls';
+import {
+  type ConnectionOptions,
+  createSecureContext,
+  type PeerCertificate,
+  type Server,
+  type TLSSocket,
+  type TlsOptions,
+} from 'node:tls';
 import { PeerRefusedError } from './errors.js';
 import type { TlsMaterial } from './material.js';
 import { decidePeer, type PeerAllowList, type PeerDecision } from './peer-identity.js';
@@ -62,12 +69,14 @@ export function spiffeServerIdentityCheck(
   };
 }
 
-/** Options for tls.connect / https.request: present our certificate, verify the server's ID. */
+/**
+ * Options for tls.connect / https.request: present our certificate, verify the server's ID.
+ * The secure context is built once here (parsing PEM and the CA store costs milliseconds), so
+ * reuse the result for every connection until the material changes.
+ */
 export function tlsClientOptions(m: TlsMaterial, expectServer: PeerAllowList): ConnectionOptions {
   return {
-    key: m.privateKey,
-    cert: m.certificateChain,
-    ca: m.trustBundle,
+    secureContext: createSecureContext({ key: m.privateKey, cert: m.certificateChain, ca: m.trustBundle }),
     rejectUnauthorized: true,
     checkServerIdentity: spiffeServerIdentityCheck(expectServer),
     minVersion: 'TLSv1.2',

@@ -9,6 +9,7 @@ import {
   issueLocally,
   type LocalIssued,
   type PeerDecision,
+  spiffeServerIdentityCheck,
   tlsClientOptions,
   tlsServerOptions,
 } from '../../control-plane/pki/index.js';
@@ -74,9 +75,15 @@ describe('node:https with SPIFFE peer checks', () => {
     const before = decisions.length;
     expect(await httpsGet(url, tlsClientOptions(expired.material, allowServer))).toEqual(REFUSED);
     // The client trusts the server; only its own certificate comes from a CA the server does not know.
-    const untrusted = { ...tlsClientOptions(foreign.material, allowServer), ca: web.material.trustBundle };
+    const untrusted = tlsClientOptions(
+      foreign.material.withTrustBundle(web.material.trustBundle),
+      allowServer,
+    );
     expect(await httpsGet(url, untrusted)).toEqual(REFUSED);
-    const { key: _k, cert: _c, ...anonymous } = tlsClientOptions(web.material, allowServer);
+    const anonymous = {
+      ca: web.material.trustBundle,
+      checkServerIdentity: spiffeServerIdentityCheck(allowServer),
+    };
     expect(await httpsGet(url, anonymous)).toEqual({
       ok: false,
       error: 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED',
@@ -102,13 +109,19 @@ describe('node:https with SPIFFE peer checks', () => {
     try {
       expect(await httpsGet(purl, tlsClientOptions(expired.material, allowWeb))).toMatchObject({ ok: false });
       expect(seen.at(-1)).toEqual({ allowed: false, reason: 'untrusted certificate: CERT_HAS_EXPIRED' });
-      const untrusted = { ...tlsClientOptions(foreign.material, allowWeb), ca: web.material.trustBundle };
+      const untrusted = tlsClientOptions(
+        foreign.material.withTrustBundle(web.material.trustBundle),
+        allowWeb,
+      );
       expect(await httpsGet(purl, untrusted)).toMatchObject({ ok: false });
       expect(seen.at(-1)).toEqual({
         allowed: false,
         reason: expect.stringMatching(/^untrusted certificate: UNABLE_TO_GET_ISSUER_CERT/),
       });
-      const { key: _k, cert: _c, ...anonymous } = tlsClientOptions(db.material, allowWeb);
+      const anonymous = {
+        ca: web.material.trustBundle,
+        checkServerIdentity: spiffeServerIdentityCheck(allowWeb),
+      };
       expect(await httpsGet(purl, anonymous)).toEqual({ ok: true, status: 200, body: 'ok' });
       expect(await httpsGet(purl, tlsClientOptions(db.material, allowWeb))).toMatchObject({ ok: false });
       expect(seen.at(-1)).toMatchObject({ allowed: false, identity: DB });
