@@ -1,0 +1,63 @@
+// `switchyard pod` flags: defaults from DESIGN.md, environment variables, and refusals.
+import { describe, expect, it } from 'vitest';
+import { podOptionsFrom } from '../../control-plane/cli/commands/pod.js';
+import { parseFlags } from '../../control-plane/cli/flags.js';
+import { POD_FLAGS } from '../../control-plane/cli/options.js';
+import { OptionError } from '../../control-plane/errors/index.js';
+
+const parse = (argv: string[], env: NodeJS.ProcessEnv = {}) =>
+  podOptionsFrom(parseFlags(POD_FLAGS, argv, env));
+
+describe('pod options', () => {
+  it('defaults to ports 8000/8001/8002, standalone, CPU, batching', () => {
+    const o = parse(['--model-repo', '/models']);
+    expect([o.httpPort, o.grpcPort, o.metricsPort]).toEqual([8000, 8001, 8002]);
+    expect(o.nats).toBeUndefined();
+    expect(o.modelDefaults.executionProvider).toBe('cpu');
+    expect(o.modelDefaults.maxBatchSize).toBe(64);
+    expect(o.disableBatching).toBe(false);
+    expect(o.heartbeatIntervalMs).toBe(1000);
+    expect(o.drain).toEqual({ graceMs: 5000, timeoutMs: 30_000 });
+  });
+
+  it('takes every knob from flags or the environment', () => {
+    const o = parse(
+      [
+        '--model-repo=/m',
+        '--nats=nats://127.0.0.1:4333',
+        '--nats-user=pod',
+        '--pod-id=p-1',
+        '--region=ae-north',
+        '--zone=ae-north-1a',
+        '--label=tier=gold',
+        '--label=team=ml',
+        '--heartbeat-interval=250ms',
+        '--execution-provider=cuda',
+        '--inject-delay-ms=40',
+        '--report-gpu',
+        '--disable-batching',
+        '--drain-grace=2s',
+      ],
+      { SWITCHYARD_NATS_PASSWORD: 'secret', SWITCHYARD_GRPC_PORT: '9001' },
+    );
+    expect(o.nats).toEqual({ url: 'nats://127.0.0.1:4333', user: 'pod', pass: 'secret' });
+    expect(o.grpcPort).toBe(9001);
+    expect(o.podId).toBe('p-1');
+    expect([o.region, o.zone]).toEqual(['ae-north', 'ae-north-1a']);
+    expect(o.labels).toEqual({ tier: 'gold', team: 'ml' });
+    expect(o.heartbeatIntervalMs).toBe(250);
+    expect(o.modelDefaults.executionProvider).toBe('cuda');
+    expect(o.injectDelayMs).toBe(40);
+    expect(o.reportGpu).toBe(true);
+    expect(o.disableBatching).toBe(true);
+    expect(o.drain.graceMs).toBe(2000);
+  });
+
+  it('refuses what it cannot use', () => {
+    expect(() => parse([])).toThrow(/--model-repo is required/);
+    expect(() => parse(['--model-repo', '/m', '--execution-provider', 'tpu'])).toThrow(OptionError);
+    expect(() => parse(['--model-repo', '/m', '--label', 'novalue'])).toThrow(/key=value/);
+    expect(() => parse(['--model-repo', '/m', '--nats-password', 'x'])).toThrow(/needs --nats-user/);
+    expect(() => parse(['--model-repo', '/m', '--http-port', '70000'])).toThrow(OptionError);
+  });
+});
