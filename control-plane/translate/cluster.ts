@@ -6,18 +6,20 @@
 import { create } from '@bufbuild/protobuf';
 import {
   type Cluster,
+  Cluster_CommonLbConfigSchema,
   Cluster_DiscoveryType,
   Cluster_LbPolicy,
   Cluster_RingHashLbConfig_HashFunction,
-  ClusterSchema,
+  Cluster_RingHashLbConfigSchema,
 } from '../../protos/gen/envoy/config/cluster/v3/cluster_pb.js';
 import { HttpProtocolOptionsSchema } from '../../protos/gen/envoy/extensions/upstreams/http/v3/http_protocol_options_pb.js';
 import type { LbPolicy, ModelRoute } from '../policy/types.js';
 import { buildCircuitBreakers } from './circuit-breakers.js';
+import { newCluster } from './literals.js';
 import { clusterName } from './names.js';
 import type { TranslateOptions } from './options.js';
 import { buildOutlierDetection } from './outlier.js';
-import { adsConfigSource, duration, pack } from './proto.js';
+import { adsConfigSource, duration, pack, shared } from './proto.js';
 import { clusterTls } from './tls.js';
 import type { Flavor } from './types.js';
 
@@ -38,8 +40,9 @@ function lbPolicy(policy: LbPolicy, flavor: Flavor): Cluster_LbPolicy {
   }
 }
 
-function http2Options() {
-  return pack(
+const EDS = { case: 'type' as const, value: Cluster_DiscoveryType.EDS };
+const HTTP2_OPTIONS = {
+  [HTTP_PROTOCOL_OPTIONS]: pack(
     HttpProtocolOptionsSchema,
     create(HttpProtocolOptionsSchema, {
       upstreamProtocolOptions: {
@@ -47,47 +50,54 @@ function http2Options() {
         value: { protocolConfig: { case: 'http2ProtocolOptions', value: {} } },
       },
     }),
-  );
-}
+  ),
+};
+const RING_HASH = {
+  case: 'ringHashLbConfig' as const,
+  value: create(Cluster_RingHashLbConfigSchema, {
+    hashFunction: Cluster_RingHashLbConfig_HashFunction.XX_HASH,
+  }),
+};
+const LOCALITY_WEIGHTED = create(Cluster_CommonLbConfigSchema, {
+  localityConfigSpecifier: { case: 'localityWeightedLbConfig', value: {} },
+});
+const outlierCache = new Map<string, ReturnType<typeof buildOutlierDetection>>();
+const breakerCache = new Map<string, ReturnType<typeof buildCircuitBreakers>>();
 
 /** The clusters of one model, one per version, in the order the policy declares them. */
 export function buildClusters(route: ModelRoute, flavor: Flavor, options: TranslateOptions): Cluster[] {
   const spec = route.spec;
   const lb = lbPolicy(spec.lbPolicy, flavor);
-  const outlierDetection = buildOutlierDetection(spec.outlierDetection, flavor);
-  const circuitBreakers = buildCircuitBreakers(spec, flavor);
+  const outlierDetection = shared(outlierCache, `${flavor}${JSON.stringify(spec.outlierDetection)}`, () =>
+    buildOutlierDetection(spec.outlierDetection, flavor),
+  );
+  const circuitBreakers = shared(
+    breakerCache,
+    `${flavor}${JSON.stringify(spec.circuitBreakers)}${spec.retries.attempts > 0 ? JSON.stringify(spec.retries.budget) : ''}`,
+    () => buildCircuitBreakers(spec, flavor),
+  );
   const tls = clusterTls(route, flavor, options);
   const envoy = flavor === 'envoy';
   return spec.versions.map((v) => {
     const name = clusterName(spec.model, v.name);
-    return create(ClusterSchema, {
-      name,
-      clusterDiscoveryType: { case: 'type', value: Cluster_DiscoveryType.EDS },
-      edsClusterConfig: { edsConfig: adsConfigSource(), serviceName: name },
-      lbPolicy: lb,
-      ...(lb === Cluster_LbPolicy.RING_HASH
-        ? {
-            lbConfig: {
-              case: 'ringHashLbConfig' as const,
-              value: { hashFunction: Cluster_RingHashLbConfig_HashFunction.XX_HASH },
-            },
-          }
-        : {}),
-      ...(envoy
-        ? {
-            connectTimeout: duration(CONNECT_TIMEOUT),
-            commonLbConfig: {
-              localityConfigSpecifier: { case: 'localityWeightedLbConfig' as const, value: {} },
-            },
-            ...(spec.http2
-              ? { typedExtensionProtocolOptions: { [HTTP_PROTOCOL_OPTIONS]: http2Options() } }
-              : {}),
-          }
-        : {}),
-      ...(outlierDetection ? { outlierDetection } : {}),
-      ...(circuitBreakers ? { circuitBreakers } : {}),
-      ...(tls.transportSocket ? { transportSocket: tls.transportSocket } : {}),
-      transportSocketMatches: tls.transportSocketMatches,
-    });
+    const c = newCluster(name);
+    c.clusterDiscoveryType = EDS;
+    c.edsClusterConfig = {
+      $typeName: 'envoy.config.cluster.v3.Cluster.EdsClusterConfig',
+      edsConfig: adsConfigSource(),
+      serviceName: name,
+    };
+    c.lbPolicy = lb;
+    if (lb === Cluster_LbPolicy.RING_HASH) c.lbConfig = RING_HASH;
+    if (envoy) {
+      c.connectTimeout = duration(CONNECT_TIMEOUT);
+      c.commonLbConfig = LOCALITY_WEIGHTED;
+      if (spec.http2) c.typedExtensionProtocolOptions = { ...HTTP2_OPTIONS };
+    }
+    if (outlierDetection) c.outlierDetection = outlierDetection;
+    if (circuitBreakers) c.circuitBreakers = circuitBreakers;
+    if (tls.transportSocket) c.transportSocket = tls.transportSocket;
+    c.transportSocketMatches = tls.transportSocketMatches;
+    return c;
   });
 }

@@ -4,7 +4,7 @@
 // priority with a locality weight (gRPC ignores localities without one), and sorts everything
 // so equal input gives byte-identical output. This is the hot path of a rebuild: the messages
 // are built as typed literals rather than through create(), which costs twice as much here.
-import type { Metadata } from '../../protos/gen/envoy/config/core/v3/base_pb.js';
+import type { Locality, Metadata } from '../../protos/gen/envoy/config/core/v3/base_pb.js';
 import { HealthStatus } from '../../protos/gen/envoy/config/core/v3/health_check_pb.js';
 import type {
   LbEndpoint,
@@ -110,23 +110,37 @@ function lbEndpoint(e: EndpointInfo, tls: boolean): LbEndpoint {
   };
 }
 
-interface Group {
-  readonly priority: number;
-  readonly region: string;
-  readonly zone: string;
-  readonly members: EndpointInfo[];
-}
-
-function compareGroups(a: Group, b: Group): number {
-  return a.priority - b.priority || cmp(a.region, b.region) || cmp(a.zone, b.zone);
-}
-
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function compareEndpoints(a: EndpointInfo, b: EndpointInfo): number {
-  return cmp(a.address, b.address) || a.port - b.port;
+// Endpoints in output order: priority, locality, then address and port.
+function compareSlots(a: Slot, b: Slot): number {
+  const x = a.e;
+  const y = b.e;
+  return (
+    a.priority - b.priority ||
+    cmp(x.region ?? '', y.region ?? '') ||
+    cmp(x.zone ?? '', y.zone ?? '') ||
+    cmp(x.address, y.address) ||
+    x.port - y.port
+  );
+}
+
+interface Slot {
+  readonly e: EndpointInfo;
+  priority: number;
+}
+
+const localities = new Map<string, Locality>();
+function locality(region: string, zone: string): Locality {
+  const key = `${region}\u0000${zone}`;
+  let l = localities.get(key);
+  if (!l) {
+    l = { $typeName: 'envoy.config.core.v3.Locality', region, zone, subZone: '' };
+    localities.set(key, l);
+  }
+  return l;
 }
 
 /**
@@ -139,48 +153,51 @@ export function buildLoadAssignment(
   endpoints: readonly EndpointInfo[],
 ): ClusterLoadAssignment {
   const regions = route.spec.residency?.regions;
-  const groups = new Map<string, Group>();
-  const raw: number[] = [];
+  const slots: Slot[] = [];
+  let seen = 0; // bit set of the priorities present (0 and 1)
   for (const e of endpoints) {
     // Fail closed: an endpoint with no region is not known to be inside.
     if (regions && (e.region === undefined || !regions.includes(e.region))) continue;
     const priority = priorityOf(route, e);
     if (priority < 0) continue;
-    raw.push(priority);
-    const region = e.region ?? '';
-    const zone = e.zone ?? '';
-    const key = `${priority}\u0000${region}\u0000${zone}`;
-    let g = groups.get(key);
-    if (!g) {
-      g = { priority, region, zone, members: [] };
-      groups.set(key, g);
-    }
-    g.members.push(e);
+    seen |= 1 << priority;
+    slots.push({ e, priority });
   }
   // Priorities must be contiguous from 0 (gRPC rejects a gap): with no GPU endpoint, the CPU
   // ones are the top priority.
-  const present = [...new Set(raw)].sort((a, b) => a - b);
+  if (seen === 2) for (const s of slots) s.priority = 0;
+  slots.sort(compareSlots);
   const tls = route.spec.mtls === 'PERMISSIVE';
-  const localities: LocalityLbEndpoints[] = [...groups.values()].sort(compareGroups).map((g) => {
-    const members = g.members.sort(compareEndpoints);
-    let weight = 0;
-    const lbEndpoints = members.map((e) => {
-      weight += e.weight ?? 1;
-      return lbEndpoint(e, tls);
-    });
-    return {
-      $typeName: 'envoy.config.endpoint.v3.LocalityLbEndpoints',
-      locality: { $typeName: 'envoy.config.core.v3.Locality', region: g.region, zone: g.zone, subZone: '' },
-      lbEndpoints,
-      lbConfig: { case: undefined },
-      loadBalancingWeight: weight,
-      priority: present.indexOf(g.priority),
-    };
-  });
+  const out: LocalityLbEndpoints[] = [];
+  let current: LocalityLbEndpoints | undefined;
+  let last: Slot | undefined;
+  for (const s of slots) {
+    const { e } = s;
+    if (
+      !current ||
+      !last ||
+      s.priority !== last.priority ||
+      (e.region ?? '') !== (last.e.region ?? '') ||
+      (e.zone ?? '') !== (last.e.zone ?? '')
+    ) {
+      current = {
+        $typeName: 'envoy.config.endpoint.v3.LocalityLbEndpoints',
+        locality: locality(e.region ?? '', e.zone ?? ''),
+        lbEndpoints: [],
+        lbConfig: { case: undefined },
+        loadBalancingWeight: 0,
+        priority: s.priority,
+      };
+      out.push(current);
+    }
+    current.lbEndpoints.push(lbEndpoint(e, tls));
+    current.loadBalancingWeight = (current.loadBalancingWeight ?? 0) + (e.weight ?? 1);
+    last = s;
+  }
   return {
     $typeName: 'envoy.config.endpoint.v3.ClusterLoadAssignment',
     clusterName: clusterName(route.spec.model, version),
-    endpoints: localities,
+    endpoints: out,
     namedEndpoints: {},
   };
 }

@@ -14,6 +14,7 @@ import {
   type HttpFilter,
   HttpFilterSchema,
 } from '../../protos/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js';
+import { newListener } from './literals.js';
 import { GATEWAY_LISTENER, GATEWAY_ROUTE_CONFIG } from './names.js';
 import type { TranslateOptions } from './options.js';
 import { adsConfigSource, pack } from './proto.js';
@@ -53,10 +54,12 @@ export function grpcListener(model: string): Listener {
     routeSpecifier: { case: 'rds', value: { configSource: adsConfigSource(), routeConfigName: model } },
     httpFilters: [routerFilter()],
   });
-  return create(ListenerSchema, {
-    name: model,
-    apiListener: { apiListener: pack(HttpConnectionManagerSchema, hcm) },
-  });
+  const listener = newListener(model);
+  listener.apiListener = {
+    $typeName: 'envoy.config.listener.v3.ApiListener',
+    apiListener: pack(HttpConnectionManagerSchema, hcm),
+  };
+  return listener;
 }
 
 export function gatewayListener(options: TranslateOptions): Listener {

@@ -3,18 +3,21 @@
 // retries only on gRPC status names (A44), and ignores mirroring, so its flavor leaves
 // mirroring out rather than pretend.
 import { create } from '@bufbuild/protobuf';
+import type { Duration } from '@bufbuild/protobuf/wkt';
 import {
   type RetryPolicy as RetryPolicyProto,
   RetryPolicySchema,
   type RouteAction_HashPolicy,
   RouteAction_HashPolicySchema,
+  type RouteAction_MaxStreamDuration,
+  RouteAction_MaxStreamDurationSchema,
   type RouteAction_RequestMirrorPolicy,
   RouteAction_RequestMirrorPolicySchema,
 } from '../../protos/gen/envoy/config/route/v3/route_components_pb.js';
 import { FractionalPercent_DenominatorType } from '../../protos/gen/envoy/type/v3/percent_pb.js';
 import type { ModelRouteSpec, RetryOn } from '../policy/types.js';
 import { clusterName } from './names.js';
-import { duration } from './proto.js';
+import { duration, shared } from './proto.js';
 import type { Flavor } from './types.js';
 
 /** The gRPC status names each policy condition means for a proxyless client. */
@@ -87,14 +90,34 @@ export function buildMirrorPolicies(spec: ModelRouteSpec, flavor: Flavor): Route
   ];
 }
 
+const retryCache = new Map<string, RetryPolicyProto | undefined>();
+const hashCache = new Map<string, RouteAction_HashPolicy[]>();
+const streamCache = new Map<string, RouteAction_MaxStreamDuration>();
+
 /** The fields every route of a model shares, apart from where it sends the request. */
-export function routeActionCommon(spec: ModelRouteSpec, flavor: Flavor) {
-  const retryPolicy = buildRetryPolicy(spec, flavor);
+export interface RouteActionCommon {
+  readonly timeout?: Duration;
+  readonly maxStreamDuration?: RouteAction_MaxStreamDuration;
+  readonly retryPolicy?: RetryPolicyProto;
+  readonly hashPolicy: RouteAction_HashPolicy[];
+  readonly requestMirrorPolicies: RouteAction_RequestMirrorPolicy[];
+}
+
+export function routeActionCommon(spec: ModelRouteSpec, flavor: Flavor): RouteActionCommon {
+  const retryPolicy = shared(retryCache, `${flavor}${JSON.stringify(spec.retries)}`, () =>
+    buildRetryPolicy(spec, flavor),
+  );
   const timeout = duration(spec.timeout);
   return {
-    ...(flavor === 'envoy' ? { timeout } : { maxStreamDuration: { maxStreamDuration: timeout } }),
+    ...(flavor === 'envoy'
+      ? { timeout }
+      : {
+          maxStreamDuration: shared(streamCache, spec.timeout, () =>
+            create(RouteAction_MaxStreamDurationSchema, { maxStreamDuration: timeout }),
+          ),
+        }),
     ...(retryPolicy ? { retryPolicy } : {}),
-    hashPolicy: buildHashPolicy(spec),
+    hashPolicy: shared(hashCache, spec.sticky?.header ?? '', () => buildHashPolicy(spec)),
     requestMirrorPolicies: buildMirrorPolicies(spec, flavor),
   };
 }

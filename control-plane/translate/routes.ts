@@ -10,15 +10,21 @@ import {
   HeaderMatcherSchema,
   type Route,
   type RouteAction,
-  RouteActionSchema,
-  RouteSchema,
+  type RouteMatch,
   type VirtualHost,
-  VirtualHostSchema,
-  WeightedClusterSchema,
 } from '../../protos/gen/envoy/config/route/v3/route_components_pb.js';
 import type { HeaderMatch, ModelRoute } from '../policy/types.js';
+import {
+  newClusterWeight,
+  newRoute,
+  newRouteAction,
+  newRouteMatch,
+  newVirtualHost,
+  newWeightedCluster,
+} from './literals.js';
 import { clusterName, MODEL_HEADER, restPath } from './names.js';
-import { routeActionCommon } from './route-action.js';
+import { shared } from './proto.js';
+import { type RouteActionCommon, routeActionCommon } from './route-action.js';
 import type { Flavor } from './types.js';
 
 function stringMatch(m: HeaderMatch) {
@@ -28,7 +34,14 @@ function stringMatch(m: HeaderMatch) {
   return undefined;
 }
 
+const matcherCache = new Map<string, HeaderMatcher>();
+
+/** A header condition as Envoy's HeaderMatcher; equal conditions share one message. */
 export function headerMatcher(name: string, m: HeaderMatch): HeaderMatcher {
+  return shared(matcherCache, `${name}\u0000${JSON.stringify(m)}`, () => buildHeaderMatcher(name, m));
+}
+
+function buildHeaderMatcher(name: string, m: HeaderMatch): HeaderMatcher {
   if ('present' in m) {
     // gRPC treats any present_match as "present"; absence is spelled as an inverted match,
     // which both Envoy and gRPC read the same way.
@@ -47,41 +60,49 @@ export function headerMatcher(name: string, m: HeaderMatch): HeaderMatcher {
 /** How the request reaches this model: anything (own virtual host), a REST path, or the header. */
 type EntryPoint = 'any' | 'rest' | 'grpc';
 
-function entryMatch(model: string, entry: EntryPoint, extra: HeaderMatcher[]) {
-  if (entry === 'rest')
-    return {
-      pathSpecifier: { case: 'pathSeparatedPrefix' as const, value: restPath(model) },
-      headers: extra,
-    };
-  const headers =
-    entry === 'grpc'
-      ? [
-          create(HeaderMatcherSchema, {
-            name: MODEL_HEADER,
-            headerMatchSpecifier: {
-              case: 'stringMatch',
-              value: { matchPattern: { case: 'exact', value: model } },
-            },
-          }),
-          ...extra,
-        ]
-      : extra;
-  return { pathSpecifier: { case: 'prefix' as const, value: '/' }, headers };
+function modelHeaderMatcher(model: string): HeaderMatcher {
+  return create(HeaderMatcherSchema, {
+    name: MODEL_HEADER,
+    headerMatchSpecifier: { case: 'stringMatch', value: { matchPattern: { case: 'exact', value: model } } },
+  });
+}
+
+function entryMatch(
+  model: string,
+  entry: EntryPoint,
+  modelHeader: HeaderMatcher | undefined,
+  extra: HeaderMatcher[],
+): RouteMatch {
+  const m = newRouteMatch();
+  if (entry === 'rest') {
+    m.pathSpecifier = { case: 'pathSeparatedPrefix', value: restPath(model) };
+    m.headers = extra;
+  } else {
+    m.pathSpecifier = { case: 'prefix', value: '/' };
+    m.headers = modelHeader ? [modelHeader, ...extra] : extra;
+  }
+  return m;
 }
 
 function weighted(route: ModelRoute, flavor: Flavor): RouteAction['clusterSpecifier'] {
   const { model, versions } = route.spec;
   const live = versions.filter((v) => v.weight > 0);
   if (live.length === 1) return { case: 'cluster', value: clusterName(model, live[0]!.name) };
-  const total = live.reduce((s, v) => s + v.weight, 0);
-  return {
-    case: 'weightedClusters',
-    value: create(WeightedClusterSchema, {
-      clusters: live.map((v) => ({ name: clusterName(model, v.name), weight: v.weight })),
-      // Older gRPC clients require total_weight; Envoy deprecates it but still checks it.
-      ...(flavor === 'grpc' ? { totalWeight: total } : {}),
-    }),
-  };
+  const wc = newWeightedCluster(live.map((v) => newClusterWeight(clusterName(model, v.name), v.weight)));
+  // Older gRPC clients require total_weight; Envoy deprecates it but still checks it.
+  if (flavor === 'grpc') wc.totalWeight = live.reduce((s, v) => s + v.weight, 0);
+  return { case: 'weightedClusters', value: wc };
+}
+
+function action(common: RouteActionCommon, clusterSpecifier: RouteAction['clusterSpecifier']): RouteAction {
+  const a = newRouteAction();
+  a.clusterSpecifier = clusterSpecifier;
+  if (common.timeout) a.timeout = common.timeout;
+  if (common.maxStreamDuration) a.maxStreamDuration = common.maxStreamDuration;
+  if (common.retryPolicy) a.retryPolicy = common.retryPolicy;
+  a.hashPolicy = common.hashPolicy;
+  a.requestMirrorPolicies = common.requestMirrorPolicies;
+  return a;
 }
 
 /** The routes of one model for one entry point, match rules first. */
@@ -89,53 +110,38 @@ export function modelRoutes(route: ModelRoute, flavor: Flavor, entry: EntryPoint
   const { model } = route.spec;
   const common = routeActionCommon(route.spec, flavor);
   const prefix = entry === 'any' ? model : `${model}/${entry}`;
+  const modelHeader = entry === 'grpc' ? modelHeaderMatcher(model) : undefined;
   const out = route.spec.match.map((rule, i) =>
-    create(RouteSchema, {
-      name: `${prefix}/match-${i}`,
-      match: entryMatch(
+    newRoute(
+      `${prefix}/match-${i}`,
+      entryMatch(
         model,
         entry,
+        modelHeader,
         Object.keys(rule.headers)
           .sort()
           .map((h) => headerMatcher(h, rule.headers[h]!)),
       ),
-      action: {
-        case: 'route',
-        value: create(RouteActionSchema, {
-          ...common,
-          clusterSpecifier: { case: 'cluster', value: clusterName(model, rule.version) },
-        }),
-      },
-    }),
+      action(common, { case: 'cluster', value: clusterName(model, rule.version) }),
+    ),
   );
   out.push(
-    create(RouteSchema, {
-      name: `${prefix}/default`,
-      match: entryMatch(model, entry, []),
-      action: {
-        case: 'route',
-        value: create(RouteActionSchema, { ...common, clusterSpecifier: weighted(route, flavor) }),
-      },
-    }),
+    newRoute(
+      `${prefix}/default`,
+      entryMatch(model, entry, modelHeader, []),
+      action(common, weighted(route, flavor)),
+    ),
   );
   return out;
 }
 
 /** gRPC flavor: the model's own virtual host (the route configuration is per model). */
 export function grpcVirtualHost(route: ModelRoute): VirtualHost {
-  return create(VirtualHostSchema, {
-    name: route.spec.model,
-    domains: ['*'],
-    routes: modelRoutes(route, 'grpc', 'any'),
-  });
+  return newVirtualHost(route.spec.model, ['*'], modelRoutes(route, 'grpc', 'any'));
 }
 
 /** Envoy flavor: the virtual host for requests whose authority is the model's name. */
 export function envoyModelVirtualHost(route: ModelRoute): VirtualHost {
   const { model } = route.spec;
-  return create(VirtualHostSchema, {
-    name: model,
-    domains: [model, `${model}:*`],
-    routes: modelRoutes(route, 'envoy', 'any'),
-  });
+  return newVirtualHost(model, [model, `${model}:*`], modelRoutes(route, 'envoy', 'any'));
 }

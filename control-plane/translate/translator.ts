@@ -4,23 +4,16 @@
 // a route object that did not change yields the very same Listener/Route/Cluster messages, and
 // an endpoint list that did not change (same array) yields the same ClusterLoadAssignment.
 // Producers therefore replace, never mutate, the routes and endpoint arrays they hand in.
-import { create } from '@bufbuild/protobuf';
 import type { Cluster } from '../../protos/gen/envoy/config/cluster/v3/cluster_pb.js';
 import type { ClusterLoadAssignment } from '../../protos/gen/envoy/config/endpoint/v3/endpoint_pb.js';
 import type { Listener } from '../../protos/gen/envoy/config/listener/v3/listener_pb.js';
-import {
-  type Route,
-  type VirtualHost,
-  VirtualHostSchema,
-} from '../../protos/gen/envoy/config/route/v3/route_components_pb.js';
-import {
-  type RouteConfiguration,
-  RouteConfigurationSchema,
-} from '../../protos/gen/envoy/config/route/v3/route_pb.js';
+import type { Route, VirtualHost } from '../../protos/gen/envoy/config/route/v3/route_components_pb.js';
+import type { RouteConfiguration } from '../../protos/gen/envoy/config/route/v3/route_pb.js';
 import type { ModelRoute } from '../policy/types.js';
 import { buildClusters } from './cluster.js';
 import { buildLoadAssignment, versionEndpoints } from './endpoints.js';
 import { gatewayListener, grpcListener } from './listeners.js';
+import { newRouteConfiguration, newVirtualHost } from './literals.js';
 import { GATEWAY_ROUTE_CONFIG } from './names.js';
 import { resolveOptions, type TranslateOptions } from './options.js';
 import { envoyModelVirtualHost, grpcVirtualHost, modelRoutes } from './routes.js';
@@ -69,7 +62,7 @@ function translateRoute(
     out = {
       clusters,
       listener: grpcListener(model),
-      routeConfig: create(RouteConfigurationSchema, { name: model, virtualHosts: [grpcVirtualHost(route)] }),
+      routeConfig: newRouteConfiguration(model, [grpcVirtualHost(route)]),
     };
   } else {
     out = {
@@ -144,17 +137,8 @@ export function translate(
   }
   if (flavor === 'envoy') {
     // REST routes first: a path names its model exactly, the header is the fallback for gRPC.
-    const catchAll = create(VirtualHostSchema, {
-      name: 'all-models',
-      domains: ['*'],
-      routes: [...restRoutes, ...grpcRoutes],
-    });
-    routeConfigs.push(
-      create(RouteConfigurationSchema, {
-        name: GATEWAY_ROUTE_CONFIG,
-        virtualHosts: [...virtualHosts, catchAll],
-      }),
-    );
+    const catchAll = newVirtualHost('all-models', ['*'], [...restRoutes, ...grpcRoutes]);
+    routeConfigs.push(newRouteConfiguration(GATEWAY_ROUTE_CONFIG, [...virtualHosts, catchAll]));
     listeners.push(gatewayListener(options));
   }
   return {

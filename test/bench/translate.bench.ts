@@ -1,0 +1,209 @@
+// Benchmark for issue 3: translate 10,000 models x 3 versions x 10 endpoints.
+//  - full: every route seen for the first time (no memo hits), per flavor; time and the heap
+//    the resulting ResourceSet holds;
+//  - full + encode: the same plus toBinary of every resource (what the snapshot cache adds);
+//  - re-translate: translate() again after one endpoint changed (memo hits everywhere else);
+//  - one endpoint: rebuild and re-encode only the affected ClusterLoadAssignment.
+// Goals: full < 200 ms, one endpoint < 1 ms. Medians of several runs.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { type DescMessage, type Message, toBinary } from '@bufbuild/protobuf';
+import { renderTable } from '../../control-plane/cli/table.js';
+import type { Issue } from '../../control-plane/errors/index.js';
+import { type ModelRoute, validatePolicy } from '../../control-plane/policy/index.js';
+import {
+  type EndpointInfo,
+  endpointKey,
+  type Flavor,
+  type ResourceSet,
+  translate,
+  translateLoadAssignment,
+} from '../../control-plane/translate/index.js';
+import { ClusterSchema } from '../../protos/gen/envoy/config/cluster/v3/cluster_pb.js';
+import { ClusterLoadAssignmentSchema } from '../../protos/gen/envoy/config/endpoint/v3/endpoint_pb.js';
+import { ListenerSchema } from '../../protos/gen/envoy/config/listener/v3/listener_pb.js';
+import { RouteConfigurationSchema } from '../../protos/gen/envoy/config/route/v3/route_pb.js';
+
+const MODELS = Number(process.env.TRANSLATE_BENCH_MODELS ?? 10_000);
+const VERSIONS = 3;
+const ENDPOINTS = 10;
+const RUNS = Number(process.env.TRANSLATE_BENCH_RUNS ?? 5);
+const ONE_RUNS = 2000;
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+const log = (s: string) => process.stdout.write(`${s}\n`);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+function makeRoutes(): ModelRoute[] {
+  const routes: ModelRoute[] = [];
+  for (let i = 0; i < MODELS; i++) {
+    const issues: Issue[] = [];
+    const route = validatePolicy(
+      {
+        apiVersion: 'switchyard.dev/v1alpha1',
+        kind: 'ModelRoute',
+        metadata: { name: `model-${i}` },
+        spec: {
+          model: `model-${i}`,
+          versions: [
+            { name: 'v1', weight: 80 },
+            { name: 'v2', weight: 15 },
+            { name: 'v3', weight: 5 },
+          ],
+          match: [{ headers: { 'x-cohort': 'beta' }, version: 'v2' }],
+          outlierDetection: { failurePercentageThreshold: 50 },
+        },
+      },
+      issues,
+    );
+    if (!route) throw new Error(`bench policy invalid: ${JSON.stringify(issues)}`);
+    routes.push(route);
+  }
+  return routes;
+}
+
+function endpoint(m: number, v: number, e: number, port = 8001): EndpointInfo {
+  return {
+    address: `10.${v}.${Math.floor(m / 250)}.${m % 250}`,
+    port: port + e,
+    region: 'eu',
+    zone: `z${e % 3}`,
+    health: 'HEALTHY',
+    backend: 'gpu',
+  };
+}
+
+function makeTable(): Map<string, readonly EndpointInfo[]> {
+  const table = new Map<string, readonly EndpointInfo[]>();
+  for (let m = 0; m < MODELS; m++)
+    for (let v = 0; v < VERSIONS; v++)
+      table.set(
+        endpointKey(`model-${m}`, `v${v + 1}`),
+        Array.from({ length: ENDPOINTS }, (_, e) => endpoint(m, v, e)),
+      );
+  return table;
+}
+
+function encodeAll(set: ResourceSet): number {
+  let bytes = 0;
+  const enc = (schema: DescMessage, list: readonly Message[]) => {
+    for (const m of list) bytes += toBinary(schema, m).length;
+  };
+  enc(ListenerSchema, set.listeners);
+  enc(RouteConfigurationSchema, set.routes);
+  enc(ClusterSchema, set.clusters);
+  enc(ClusterLoadAssignmentSchema, set.endpoints);
+  return bytes;
+}
+
+function heapUsed(): number {
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed;
+}
+
+interface Row {
+  flavor: Flavor;
+  fullMs: number;
+  fullMb: number;
+  encodeMs: number;
+  encodedMb: number;
+  retranslateMs: number;
+  oneEndpointUs: number;
+  resources: number;
+}
+
+function benchFlavor(flavor: Flavor, routes: ModelRoute[], table: Map<string, readonly EndpointInfo[]>): Row {
+  const full: number[] = [];
+  const mem: number[] = [];
+  const encode: number[] = [];
+  let encoded = 0;
+  let set: ResourceSet | undefined;
+  for (let r = 0; r < RUNS; r++) {
+    // Fresh route objects: nothing memoized from an earlier run can be reused.
+    const fresh = routes.map((x) => ({ ...x }));
+    set = undefined;
+    const before = heapUsed();
+    const t0 = performance.now();
+    set = translate({ routes: fresh, endpoints: table }, flavor);
+    const t1 = performance.now();
+    full.push(t1 - t0);
+    mem.push(heapUsed() - before);
+    const t2 = performance.now();
+    encoded = encodeAll(set);
+    encode.push(performance.now() - t2);
+    log(`  ${flavor} run ${r + 1}/${RUNS}: full ${(t1 - t0).toFixed(0)} ms, encode ${(performance.now() - t2).toFixed(0)} ms`);
+  }
+  // Warm: the same route objects again, one endpoint moved.
+  const warmRoutes = routes;
+  translate({ routes: warmRoutes, endpoints: table }, flavor);
+  const re: number[] = [];
+  for (let r = 0; r < RUNS; r++) {
+    const key = endpointKey('model-42', 'v2');
+    const moved = new Map(table);
+    moved.set(key, [...table.get(key)!.slice(1), endpoint(42, 1, 0, 9000 + r)]);
+    const t0 = performance.now();
+    translate({ routes: warmRoutes, endpoints: moved }, flavor);
+    re.push(performance.now() - t0);
+  }
+  log(`  ${flavor} re-translate after one endpoint change: ${median(re).toFixed(1)} ms`);
+  // One endpoint: rebuild the affected ClusterLoadAssignment and encode it.
+  const route = warmRoutes[4242]!;
+  const key = endpointKey(route.spec.model, 'v3');
+  const one: number[] = [];
+  let moved = new Map(table);
+  for (let r = 0; r < ONE_RUNS; r++) {
+    moved = new Map([[key, [...table.get(key)!.slice(1), endpoint(4242, 2, 0, 10_000 + r)]]]);
+    const t0 = performance.now();
+    const cla = translateLoadAssignment(route, 'v3', moved);
+    toBinary(ClusterLoadAssignmentSchema, cla);
+    one.push(performance.now() - t0);
+  }
+  log(`  ${flavor} one endpoint: ${(median(one) * 1000).toFixed(0)} µs (median of ${ONE_RUNS})`);
+  return {
+    flavor,
+    fullMs: median(full),
+    fullMb: median(mem) / 2 ** 20,
+    encodeMs: median(encode),
+    encodedMb: encoded / 2 ** 20,
+    retranslateMs: median(re),
+    oneEndpointUs: median(one) * 1000,
+    resources: set!.listeners.length + set!.routes.length + set!.clusters.length + set!.endpoints.length,
+  };
+}
+
+function main() {
+  log(`translate bench: ${MODELS} models x ${VERSIONS} versions x ${ENDPOINTS} endpoints, ${RUNS} runs`);
+  const t0 = performance.now();
+  const routes = makeRoutes();
+  const table = makeTable();
+  log(`  inputs built in ${(performance.now() - t0).toFixed(0)} ms`);
+  const rows = (['grpc', 'envoy'] as const).map((f) => benchFlavor(f, routes, table));
+  log('');
+  log(
+    renderTable(
+      ['flavor', 'resources', 'full ms', 'full heap MB', 'encode ms', 'encoded MB', 're-translate ms', 'one endpoint µs'],
+      rows.map((r) => [
+        r.flavor,
+        String(r.resources),
+        r.fullMs.toFixed(0),
+        r.fullMb.toFixed(0),
+        r.encodeMs.toFixed(0),
+        r.encodedMb.toFixed(1),
+        r.retranslateMs.toFixed(1),
+        r.oneEndpointUs.toFixed(0),
+      ]),
+    ),
+  );
+  log('goals: full < 200 ms; one endpoint (rebuild + encode one ClusterLoadAssignment) < 1000 µs');
+  const out = join(dirname(fileURLToPath(import.meta.url)), 'results');
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, 'translate.json'), JSON.stringify({ models: MODELS, versions: VERSIONS, endpoints: ENDPOINTS, rows }));
+}
+
+main();
