@@ -99,10 +99,13 @@ export class CertAgent {
     }
     this.scheduleRenewal();
     const every = this.#o.bundleRefreshMs ?? 60_000;
-    this.#bundleTimer = setInterval(
-      () => void this.serialize(() => this.refreshBundle()).catch(() => {}),
-      every,
-    );
+    this.#bundleTimer = setInterval(() => {
+      this.serialize(() => this.refreshBundle()).catch((err: Error) => {
+        // The next tick tries again; a renewal brings the bundle too.
+        this.log(`trust bundle refresh failed: ${err.message}`);
+        this.emit({ type: 'error', error: err });
+      });
+    }, every);
   }
 
   stop(): void {

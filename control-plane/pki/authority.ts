@@ -248,9 +248,6 @@ export class CertificateAuthority extends Redacted {
 
 /** A store that keeps nothing: tests, benchmarks, and CAs rebuilt from an operator's files. */
 export class MemoryCaStore implements CaStore {
-  saved = 0;
   async addGeneration(): Promise<void> {}
-  async saveState(): Promise<void> {
-    this.saved++;
-  }
+  async saveState(): Promise<void> {}
 }

@@ -77,7 +77,8 @@ export async function startCsrServer(o: CsrServerOptions): Promise<CsrServer> {
   };
   schedule();
   const unsubscribe = o.authority.onChange((change) => {
-    if (change.reason === 'activated') void reissue();
+    // A failed re-issue keeps the current certificate and retries on the renewal schedule.
+    if (change.reason === 'activated') void reissue().catch(() => schedule());
     else {
       current = { ...current, material: current.material.withTrustBundle(change.bundle.pem) };
       apply();

@@ -1,8 +1,10 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { CertificateAuthority, MemoryCaStore } from './authority.js';
 import { KekError, KeyDecryptError } from './errors.js';
 import { KeyEncryptionKey } from './kek.js';
 import { openKey, sealKey } from './key-envelope.js';
+import { issueLocally } from './local-issue.js';
 
 const secret = Buffer.from('0123456789abcdef0123456789abcdef-a-pkcs8-key');
 const fileKek = KeyEncryptionKey.fromKeyBytes(Buffer.alloc(32, 7), 'test');
@@ -61,6 +63,21 @@ describe('encrypted key envelopes', () => {
     ])
       expect(text).not.toContain('horse');
     expect(inspect(kek)).toBe('KeyEncryptionKey([redacted])');
+  });
+
+  it('redacts every key holder, not only the KEK', async () => {
+    const ca = await CertificateAuthority.create({ trustDomain: 'td', store: new MemoryCaStore() });
+    const { material } = await issueLocally(ca, 'spiffe://td/ns/a/sa/b');
+    expect(material.privateKey).toMatch(/BEGIN PRIVATE KEY/);
+    for (const holder of [material, ca, ca.activeGeneration()]) {
+      for (const text of [
+        String(holder),
+        JSON.stringify({ holder }),
+        inspect(holder, { depth: 9, showHidden: true }),
+      ])
+        expect(text).not.toMatch(/PRIVATE KEY|privateKey|BEGIN/);
+    }
+    expect(JSON.stringify({ ...material })).not.toContain('PRIVATE KEY');
   });
 
   it('refuses weak or missing KEKs', () => {
