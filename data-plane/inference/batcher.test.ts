@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CancelledError, DeadlineExceededError, OverloadedError } from '../errors.js';
 import type { Tensor } from '../tensors/tensor.js';
 import { Batcher, type BatcherOptions, type RunBatch } from './batcher.js';
+import { Cancellation } from './cancellation.js';
 
 /** One FP32 input of shape [rows, 2]; row r of request `id` holds [id, r]. */
 function request(id: number, rows = 1): Tensor[] {
@@ -144,9 +145,9 @@ describe('Batcher', () => {
     const rt = fakeRuntime();
     const b = new Batcher(base, rt.run);
     const first = b.submit(request(1), 1, '2', noDeadline);
-    const abort = new AbortController();
-    const gone = b.submit(request(2), 1, '2', { ...noDeadline, signal: abort.signal });
-    abort.abort();
+    const cancellation = new Cancellation();
+    const gone = b.submit(request(2), 1, '2', { ...noDeadline, cancellation });
+    cancellation.cancel();
     await expect(gone).rejects.toBeInstanceOf(CancelledError);
     expect(b.queueDepth).toBe(0);
     await rt.releaseAll();

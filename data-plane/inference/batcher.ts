@@ -83,15 +83,12 @@ export class Batcher {
   submit(inputs: readonly Tensor[], rows: number, key: string, ctx: RequestContext): Promise<Tensor[]> {
     const { model, version, queueLimit } = this.opts;
     if (this.closed) return Promise.reject(new ModelNotReadyError(model, version, 'unloading'));
-    if (ctx.signal?.aborted) return Promise.reject(new CancelledError());
+    if (ctx.cancellation?.aborted) return Promise.reject(new CancelledError());
     if (ctx.deadline <= this.now()) return Promise.reject(new DeadlineExceededError('before queueing'));
     if (this.queue.length >= queueLimit)
       return Promise.reject(new OverloadedError(model, version, queueLimit, this.retryAfterSeconds()));
     return new Promise<Tensor[]>((resolve, reject) => {
-      const signal = ctx.signal;
-      const onAbort = () => {
-        if (this.remove(job)) reject(new CancelledError());
-      };
+      const cancellation = ctx.cancellation;
       const job: Job = {
         inputs,
         rows,
@@ -100,9 +97,11 @@ export class Batcher {
         enqueuedAt: this.now(),
         resolve,
         reject,
-        detach: () => signal?.removeEventListener('abort', onAbort),
+        detach: () => cancellation?.onCancel(undefined),
       };
-      signal?.addEventListener('abort', onAbort, { once: true });
+      cancellation?.onCancel(() => {
+        if (this.remove(job)) reject(new CancelledError());
+      });
       this.queue.push(job);
       this.pump();
     });

@@ -23,6 +23,7 @@ import {
   type ServerReadyResponse,
   ServerReadyResponseSchema,
 } from '../../protos/gen/inference/grpc_predict_v2_pb.js';
+import { Cancellation } from '../inference/cancellation.js';
 import type { InferenceService } from '../serving/inference-service.js';
 import { SERVER_NAME, SERVER_VERSION } from '../serving/inference-service.js';
 import type { TensorSpec } from '../tensors/tensor.js';
@@ -70,10 +71,10 @@ export function inferenceHandlers(svc: InferenceService): grpc.UntypedServiceImp
       release();
       return;
     }
-    const abort = new AbortController();
-    call.once('cancelled', () => abort.abort());
+    const cancellation = new Cancellation();
+    call.once('cancelled', () => cancellation.cancel());
     svc
-      .infer(decoded.request, { deadline: deadlineOf(call), signal: abort.signal })
+      .infer(decoded.request, { deadline: deadlineOf(call), cancellation })
       .then(
         (res) => cb(null, encodeInferResponse(res, decoded.raw)),
         (err: unknown) => fail(cb, err),

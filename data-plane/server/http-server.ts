@@ -16,6 +16,7 @@ import {
   PayloadTooLargeError,
   type SwitchyardError,
 } from '../errors.js';
+import { Cancellation } from '../inference/cancellation.js';
 import type { InferenceService } from '../serving/inference-service.js';
 import { SERVER_NAME, SERVER_VERSION } from '../serving/inference-service.js';
 import type { InferRequest } from '../tensors/tensor.js';
@@ -171,11 +172,11 @@ export function createHttpServer(svc: InferenceService, opts: HttpServerOptions)
       } catch (err) {
         throw svc.rejected(model, version, err);
       }
-      const abort = new AbortController();
+      const cancellation = new Cancellation();
       res.once('close', () => {
-        if (!res.writableFinished) abort.abort();
+        if (!res.writableFinished) cancellation.cancel();
       });
-      const out = await svc.infer(request, { deadline: deadlineOf(req), signal: abort.signal });
+      const out = await svc.infer(request, { deadline: deadlineOf(req), cancellation });
       send(res, 200, encodeJsonInfer(out));
     } finally {
       release();

@@ -1,5 +1,6 @@
 // The pod's own request and response shapes, independent of the wire (gRPC or JSON). Both
 // servers convert into these; the batcher and the runtime only see these.
+import type { Cancellation } from '../inference/cancellation.js';
 import type { Datatype } from './datatypes.js';
 
 /** A tensor as raw little-endian row-major bytes. */
@@ -43,5 +44,5 @@ export interface InferResponse {
 export interface RequestContext {
   /** Epoch milliseconds; Infinity for none. */
   readonly deadline: number;
-  readonly signal?: AbortSignal;
+  readonly cancellation?: Cancellation;
 }

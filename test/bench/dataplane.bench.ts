@@ -1,0 +1,232 @@
+// `npx tsx test/bench/run.ts dataplane`: per model, at concurrency 1, 16 and 64, side by side:
+//   raw    in-process session.run, batched at the same size (min(concurrency, max_batch_size)):
+//          what this machine can do at best
+//   batch  a `switchyard pod` process over gRPC (raw_input_contents), dynamic batching on
+//   single the same pod with --disable-batching
+// Throughput is the median of three 1 s windows (other work shares these cores); p50/p99 are
+// per request (per run for raw). Goals from the issue are checked at the end. Results also go
+// to test/bench/results/dataplane.json.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { create } from '@bufbuild/protobuf';
+import * as ort from 'onnxruntime-node';
+import { ensureModelRepository } from '../../data-plane/models/generate.js';
+import { percentile } from '../../data-plane/stats/window.js';
+import {
+  type ModelInferRequest,
+  ModelInferRequestSchema,
+} from '../../protos/gen/inference/grpc_predict_v2_pb.js';
+import { KServeClient } from '../dataplane/harness.js';
+import { freePorts } from '../helpers/ports.js';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const BIN = join(here, '../../control-plane/cli/bin.mjs');
+const CONCURRENCY = [1, 16, 64] as const;
+const WINDOWS = 3;
+const WINDOW_MS = 1000;
+const WARMUP_MS = 500;
+
+interface Bench {
+  readonly model: string;
+  readonly input: string;
+  readonly dims: readonly number[];
+  readonly maxBatch: number;
+}
+const MODELS: readonly Bench[] = [
+  { model: 'mlp', input: 'input', dims: [512], maxBatch: 64 },
+  { model: 'convnet', input: 'image', dims: [1, 28, 28], maxBatch: 32 },
+  { model: 'ocr-cls', input: 'x', dims: [3, 48, 192], maxBatch: 32 },
+];
+
+type Mode = 'raw' | 'batch' | 'single';
+interface Cell {
+  model: string;
+  mode: Mode;
+  concurrency: number;
+  throughput: number;
+  p50: number;
+  p99: number;
+}
+const cells: Cell[] = [];
+
+const say = (s: string) => process.stdout.write(`${s}\n`);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+const perRow = (b: Bench) => b.dims.reduce((a, c) => a * c, 1);
+
+function record(model: string, mode: Mode, concurrency: number, rates: number[], lat: number[]): void {
+  lat.sort((a, b) => a - b);
+  const cell = {
+    model,
+    mode,
+    concurrency,
+    throughput: median(rates),
+    p50: percentile(lat, 0.5),
+    p99: percentile(lat, 0.99),
+  };
+  cells.push(cell);
+  say(
+    `  ${model.padEnd(8)} ${mode.padEnd(6)} c=${String(concurrency).padEnd(3)} ${cell.throughput.toFixed(0).padStart(7)} req/s  ` +
+      `p50 ${cell.p50.toFixed(3)} ms  p99 ${cell.p99.toFixed(3)} ms`,
+  );
+}
+
+/** Calls `step` in `concurrency` loops; each call completes `rows` requests. */
+async function drive(concurrency: number, rows: number, step: () => Promise<unknown>) {
+  const lat: number[] = [];
+  const rates: number[] = [];
+  let measuring = false;
+  let done = 0;
+  let stop = false;
+  const loop = async () => {
+    while (!stop) {
+      const t0 = performance.now();
+      await step();
+      if (measuring) {
+        lat.push(performance.now() - t0);
+        done += rows;
+      }
+    }
+  };
+  const loops = Array.from({ length: concurrency }, loop);
+  await new Promise((r) => setTimeout(r, WARMUP_MS));
+  measuring = true;
+  for (let w = 0; w < WINDOWS; w++) {
+    done = 0;
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, WINDOW_MS));
+    rates.push(done / ((performance.now() - t0) / 1000));
+  }
+  stop = true;
+  await Promise.all(loops);
+  return { rates, lat };
+}
+
+async function benchRaw(repo: string): Promise<void> {
+  say('raw session.run (in process, same session options as the pod: all cores, no spinning)');
+  for (const b of MODELS) {
+    const session = await ort.InferenceSession.create(join(repo, b.model, '1', 'model.onnx'), {
+      extra: { session: { intra_op: { allow_spinning: '0' } } },
+    });
+    for (const c of CONCURRENCY) {
+      const batch = Math.min(c, b.maxBatch);
+      const x = new ort.Tensor('float32', new Float32Array(batch * perRow(b)).fill(0.5), [batch, ...b.dims]);
+      // One run at a time: session.run occupies the cores; overlapping runs only queue.
+      const { rates, lat } = await drive(1, batch, () => session.run({ [b.input]: x }));
+      record(b.model, 'raw', c, rates, lat);
+    }
+    await session.release();
+  }
+}
+
+async function startPod(repo: string, extra: string[]): Promise<{ child: ChildProcess; grpc: number }> {
+  const [http, grpcPort, metrics] = await freePorts(3);
+  // biome-ignore format: flag pairs
+  const child = spawn(process.execPath, [
+    BIN, 'pod', '--model-repo', repo,
+    '--http-port', String(http), '--grpc-port', String(grpcPort), '--metrics-port', String(metrics),
+    '--drain-grace', '0ms', ...extra,
+  ], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  child.stderr!.setEncoding('utf8');
+  await new Promise<void>((resolve, reject) => {
+    child.stderr!.on('data', (c: string) => {
+      log += c;
+      if (/pod \S+ serving/.test(log)) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`pod exited (${code}):\n${log}`)));
+  });
+  return { child, grpc: grpcPort! };
+}
+
+async function benchPod(repo: string, mode: 'batch' | 'single'): Promise<void> {
+  say(`pod over gRPC, ${mode === 'batch' ? 'dynamic batching' : 'no batching (--disable-batching)'}`);
+  const pod = await startPod(repo, mode === 'single' ? ['--disable-batching'] : []);
+  const client = new KServeClient(pod.grpc);
+  try {
+    for (const b of MODELS) {
+      const x = new Float32Array(perRow(b)).fill(0.5);
+      const req: ModelInferRequest = create(ModelInferRequestSchema, {
+        modelName: b.model,
+        modelVersion: '1',
+        inputs: [{ name: b.input, datatype: 'FP32', shape: [1n, ...b.dims.map(BigInt)] }],
+        rawInputContents: [new Uint8Array(x.buffer)],
+      });
+      for (const c of CONCURRENCY) {
+        const { rates, lat } = await drive(c, 1, () =>
+          client.call('modelInfer', req as unknown as Record<string, unknown>),
+        );
+        record(b.model, mode, c, rates, lat);
+      }
+    }
+  } finally {
+    client.close();
+    pod.child.kill('SIGTERM');
+    await new Promise((r) => pod.child.once('exit', r));
+  }
+}
+
+function cell(model: string, mode: Mode, c: number): Cell {
+  return cells.find((x) => x.model === model && x.mode === mode && x.concurrency === c)!;
+}
+
+function report(): string[] {
+  const lines: string[] = [];
+  const head = `${'model'.padEnd(8)} ${'c'.padStart(3)} | ${'raw req/s'.padStart(9)} ${'p50'.padStart(7)} ${'p99'.padStart(7)} | ${'batch req/s'.padStart(11)} ${'p50'.padStart(7)} ${'p99'.padStart(7)} | ${'single req/s'.padStart(12)} ${'p50'.padStart(7)} ${'p99'.padStart(7)} | ${'batch/raw'.padStart(9)} ${'batch/single'.padStart(12)}`;
+  lines.push(head, '-'.repeat(head.length));
+  for (const b of MODELS)
+    for (const c of CONCURRENCY) {
+      const r = cell(b.model, 'raw', c);
+      const bt = cell(b.model, 'batch', c);
+      const s = cell(b.model, 'single', c);
+      const f = (x: Cell, w: number) =>
+        `${x.throughput.toFixed(0).padStart(w)} ${x.p50.toFixed(2).padStart(7)} ${x.p99.toFixed(2).padStart(7)}`;
+      lines.push(
+        `${b.model.padEnd(8)} ${String(c).padStart(3)} | ${f(r, 9)} | ${f(bt, 11)} | ${f(s, 12)} | ` +
+          `${`${((100 * bt.throughput) / r.throughput).toFixed(0)}%`.padStart(9)} ${`${(bt.throughput / s.throughput).toFixed(1)}x`.padStart(12)}`,
+      );
+    }
+  lines.push('', 'goals (issue 4):');
+  for (const b of MODELS) {
+    const ratio = cell(b.model, 'batch', 64).throughput / cell(b.model, 'raw', 64).throughput;
+    lines.push(
+      `  ${b.model}: pod at c=64 reaches ${(100 * ratio).toFixed(0)}% of raw (goal >= 85%): ${ratio >= 0.85 ? 'met' : 'MISSED'}`,
+    );
+    const added = cell(b.model, 'batch', 1).p50 - cell(b.model, 'raw', 1).p50;
+    lines.push(
+      `  ${b.model}: pod adds ${added.toFixed(3)} ms p50 at c=1 (goal <= 0.3 ms): ${added <= 0.3 ? 'met' : 'MISSED'}`,
+    );
+  }
+  const speedup = cell('mlp', 'batch', 64).throughput / cell('mlp', 'single', 64).throughput;
+  lines.push(
+    `  mlp: batching gives ${speedup.toFixed(1)}x the unbatched pod at c=64 (goal >= 5x): ${speedup >= 5 ? 'met' : 'MISSED'}`,
+  );
+  return lines;
+}
+
+async function main(): Promise<void> {
+  const source = await ensureModelRepository();
+  const repo = await mkdtemp(join(tmpdir(), 'sy-bench-'));
+  try {
+    for (const b of MODELS)
+      await cp(join(source, b.model, '1'), join(repo, b.model, '1'), { recursive: true });
+    say(`dataplane benchmark: ${MODELS.map((m) => m.model).join(', ')} at c=${CONCURRENCY.join('/')}`);
+    await benchRaw(repo);
+    await benchPod(repo, 'batch');
+    await benchPod(repo, 'single');
+    const lines = report();
+    say(`\n${lines.join('\n')}`);
+    const out = join(here, 'results');
+    await mkdir(out, { recursive: true });
+    await writeFile(
+      join(out, 'dataplane.json'),
+      `${JSON.stringify({ at: new Date().toISOString(), cells }, null, 2)}\n`,
+    );
+  } finally {
+    await rm(repo, { recursive: true, force: true });
+  }
+}
+
+await main();
