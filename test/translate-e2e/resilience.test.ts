@@ -1,0 +1,106 @@
+// Outlier detection and retries, as translated for proxyless gRPC, doing their job in a real
+// grpc-js-xds client: a failing pod is ejected (failure percentage) and its share goes to the
+// healthy pod; retries hide a single failing attempt, and without them the failures show.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { xdsDemoClient } from '../helpers/xds-client.js';
+import { startXds, type XdsFixture } from '../helpers/xds-fixture.js';
+import { type Pod, policy, publishPolicy, send, startPod } from './harness.js';
+
+let fx: XdsFixture;
+const pods: Pod[] = [];
+const pod = async (version: string, name: string) => {
+  const p = await startPod(version, name);
+  pods.push(p);
+  return p;
+};
+
+beforeAll(async () => {
+  fx = await startXds();
+});
+afterAll(async () => {
+  await Promise.all([fx.close(), ...pods.map((p) => p.close())]);
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('resilience with grpc-js-xds', () => {
+  it('ejects a failing pod by failure percentage; its share goes to the healthy pod', async () => {
+    const good = await pod('v1', 'v1-good');
+    const bad = await pod('v1', 'v1-bad');
+    const other = await pod('v2', 'v2-only');
+    bad.behaviour = 'fail';
+    publishPolicy(
+      fx,
+      policy(
+        'ejector',
+        `versions:
+  - name: v1
+    weight: 50
+    endpoints: [{ address: 127.0.0.1, port: ${good.port} }, { address: 127.0.0.1, port: ${bad.port} }]
+  - { name: v2, weight: 50, endpoints: [{ address: 127.0.0.1, port: ${other.port} }] }
+retries: { attempts: 0 }
+outlierDetection:
+  failurePercentageThreshold: 50
+  failurePercentageMinimumHosts: 2
+  failurePercentageRequestVolume: 5
+  interval: 500ms
+  baseEjectionTime: 30s
+  maxEjectionPercent: 50`,
+      ),
+    );
+    const client = xdsDemoClient(fx.address, 'ejector', 'translate-outlier');
+    try {
+      // Before ejection the bad pod answers some calls with errors.
+      const warm = await send(client, 'ejector', 100, undefined, 4);
+      expect(warm.failures).toBeGreaterThan(0);
+      // Keep traffic flowing across a few detection intervals, until the bad pod is left alone.
+      const deadline = Date.now() + 10_000;
+      let quiet = false;
+      while (!quiet && Date.now() < deadline) {
+        const before = bad.calls;
+        await send(client, 'ejector', 40, undefined, 4);
+        quiet = bad.calls === before;
+        if (!quiet) await sleep(100);
+      }
+      expect(quiet).toBe(true);
+      const calls = bad.calls;
+      const r = await send(client, 'ejector', 400);
+      expect(r.failures).toBe(0);
+      expect(bad.calls).toBe(calls);
+      expect(r.byPod['v1-bad']).toBeUndefined();
+      // v1 keeps its half of the traffic, now all on the healthy pod.
+      expect(Math.abs((r.byPod['v1-good'] ?? 0) / 400 - 0.5)).toBeLessThan(0.1);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('hides a single failing attempt with a retry, and shows it without one', async () => {
+    const flaky = await pod('v1', 'flaky');
+    flaky.behaviour = 'fail-first-attempt';
+    const spec = (attempts: number) =>
+      policy(
+        'flaky',
+        `versions: [{ name: v1, endpoints: [{ address: 127.0.0.1, port: ${flaky.port} }] }]
+retries: { attempts: ${attempts}, on: [unavailable], backoff: { baseInterval: 10ms, maxInterval: 50ms } }`,
+      );
+    publishPolicy(fx, spec(1));
+    const client = xdsDemoClient(fx.address, 'flaky', 'translate-retry');
+    try {
+      const withRetry = await send(client, 'flaky', 100, undefined, 8);
+      expect(withRetry.failures).toBe(0);
+      // Every request took two attempts: the first failed, the retry answered.
+      expect(flaky.calls).toBe(200);
+      publishPolicy(fx, spec(0));
+      // Wait for the client to apply the new routes: the first call that is not retried fails.
+      const deadline = Date.now() + 5000;
+      while ((await send(client, 'flaky', 1, undefined, 1)).failures === 0 && Date.now() < deadline)
+        await sleep(50);
+      const without = await send(client, 'flaky', 50, undefined, 8);
+      expect(without.failures).toBe(50);
+      expect(without.errors[0]).toMatch(/flaky fails on purpose/);
+    } finally {
+      client.close();
+    }
+  });
+});
