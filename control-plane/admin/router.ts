@@ -16,6 +16,8 @@ export interface AdminRequest {
   readonly remoteAddress: string;
   /** The client certificate on an mTLS connection. */
   readonly peerCertificate?: ReturnType<TLSSocket['getPeerCertificate']>;
+  /** True when the TLS layer verified that certificate against the trust bundle. */
+  readonly peerVerified: boolean;
 }
 
 export interface AdminResponse {
@@ -112,6 +114,7 @@ export class Router {
         json: <T>() => parseJson<T>(body),
         remoteAddress: req.socket.remoteAddress ?? '',
         ...(peer && Object.keys(peer).length ? { peerCertificate: peer } : {}),
+        peerVerified: !!peer && Object.keys(peer).length > 0 && (socket as TLSSocket).authorized === true,
       });
     }
     if (pathMatched)

@@ -1,32 +1,59 @@
-// The CLI's side of the admin API: GET/POST JSON, errors turned back into SwitchyardErrors.
+// The CLI's side of the admin API: JSON over HTTP or HTTPS (with a private CA and a client
+// certificate for mTLS), credentials as headers, errors turned back into SwitchyardErrors.
+import { readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { isErrorCode, SwitchyardError, UnavailableError } from '../errors/index.js';
+import type { Connection } from './connection.js';
 
 export async function adminRequest<T>(
-  server: string,
+  conn: Connection | string,
   method: string,
   path: string,
   body?: unknown,
+  headers: Record<string, string> = {},
 ): Promise<T> {
-  const url = new URL(path, server.endsWith('/') ? server : `${server}/`);
-  let res: Response;
-  try {
-    res = await fetch(url, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      signal: AbortSignal.timeout(10_000),
+  const c: Connection = typeof conn === 'string' ? { server: conn, namespace: 'default' } : conn;
+  const url = new URL(path, c.server.endsWith('/') ? c.server : `${c.server}/`);
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  const h: Record<string, string> = { accept: 'application/json', ...headers };
+  if (payload !== undefined) h['content-type'] = 'application/json';
+  if (c.token) h.authorization = `Bearer ${c.token}`;
+  if (c.apiKey) h['x-api-key'] = c.apiKey;
+  const tls =
+    url.protocol === 'https:'
+      ? {
+          ...(c.ca ? { ca: readFileSync(c.ca) } : {}),
+          ...(c.cert ? { cert: readFileSync(c.cert), key: readFileSync(c.key!) } : {}),
+        }
+      : {};
+  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+    const req = send(url, { method, headers: h, timeout: 15_000, ...tls }, (res) => {
+      let data = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => {
+        data += d;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: data }));
+      res.on('error', reject);
     });
-  } catch (err) {
-    throw new UnavailableError(
-      `cannot reach the admin API at ${server}: ${(err as Error).cause ?? (err as Error).message}`,
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', (err) =>
+      reject(new UnavailableError(`cannot reach the admin API at ${c.server}: ${err.message}`)),
     );
+    req.end(payload);
+  });
+  let json: unknown;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
   }
-  const text = await res.text();
-  const json = text ? (JSON.parse(text) as unknown) : undefined;
-  if (!res.ok) {
+  if (status < 200 || status >= 300) {
     const e = json as { code?: string; message?: string } | undefined;
     const code = e?.code && isErrorCode(e.code) ? e.code : 'SY_INTERNAL';
-    throw new SwitchyardError(code, e?.message ?? `${method} ${path}: HTTP ${res.status}`);
+    throw new SwitchyardError(code, e?.message ?? `${method} ${url.pathname}: HTTP ${status}`);
   }
   return json as T;
 }

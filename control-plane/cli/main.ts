@@ -1,6 +1,7 @@
 // `switchyard <command>`: dispatch only. Each command lives in its own module under commands/
 // and is loaded lazily, so `switchyard status` does not pay for the control plane's imports.
-import { asSwitchyardError, OptionError } from '../errors/index.js';
+import { asSwitchyardError } from '../errors/index.js';
+import { exitCodeFor } from './exit-codes.js';
 
 type CommandModule = { run(args: string[]): Promise<number> };
 
@@ -25,6 +26,23 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
     summary: 'show connected proxies and their sync state',
     load: () => import('./commands/status.js'),
   },
+  apply: { summary: 'create or update policies from files', load: () => import('./commands/apply.js') },
+  get: { summary: 'list policies, or show one', load: () => import('./commands/get.js') },
+  diff: { summary: 'show what applying files would change', load: () => import('./commands/diff.js') },
+  delete: { summary: 'delete a policy', load: () => import('./commands/delete.js') },
+  history: { summary: "list a policy's revisions", load: () => import('./commands/history.js') },
+  rollback: {
+    summary: 'restore an earlier revision of a policy',
+    load: () => import('./commands/rollback.js'),
+  },
+  endpoints: {
+    summary: 'list endpoints with health, load and weight',
+    load: () => import('./commands/endpoints.js'),
+  },
+  audit: {
+    summary: 'show (log) or check (verify) the audit trail',
+    load: () => import('./commands/audit.js'),
+  },
 };
 
 function usage(): string {
@@ -48,6 +66,6 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     const e = asSwitchyardError(err);
     process.stderr.write(`switchyard ${name}: ${e.message} [${e.code}]\n`);
-    return e instanceof OptionError ? 2 : 1;
+    return exitCodeFor(e.code);
   }
 }

@@ -11,6 +11,28 @@ export const CONTROL_PLANE_FLAGS = {
     env: 'SWITCHYARD_POLICY_DIR',
   },
   nats: { type: 'url', help: 'NATS server URL for state and pod signals', env: 'SWITCHYARD_NATS_URL' },
+  'nats-user': {
+    type: 'string',
+    help: 'NATS user (explicit users only: CVE-2023-47090)',
+    env: 'SWITCHYARD_NATS_USER',
+  },
+  'nats-password': { type: 'string', help: 'NATS password', env: 'SWITCHYARD_NATS_PASSWORD' },
+  'store-replicas': {
+    type: 'int',
+    help: 'JetStream replicas of the policy store and audit trail',
+    default: 1,
+  },
+  'auth-config': {
+    type: 'string',
+    help: 'admin API authentication and RBAC (YAML); without it everyone is admin',
+    env: 'SWITCHYARD_AUTH_CONFIG',
+  },
+  'admin-tls-cert': { type: 'string', help: 'serve the admin API over HTTPS with this certificate (PEM)' },
+  'admin-tls-key': { type: 'string', help: 'private key (PEM) of --admin-tls-cert' },
+  'admin-tls-ca': {
+    type: 'string',
+    help: 'CA bundle (PEM) that client certificates must chain to (enables mTLS)',
+  },
   'xds-port': { type: 'port', help: 'ADS gRPC port', env: 'SWITCHYARD_XDS_PORT', default: DEFAULT_XDS_PORT },
   'admin-port': {
     type: 'port',
@@ -25,16 +47,64 @@ export const CONTROL_PLANE_FLAGS = {
   help: { type: 'bool', short: 'h', help: 'show this help' },
 } as const satisfies FlagSpecs;
 
-/** Flags shared by every command that talks to a running control plane's admin API. */
+/**
+ * Flags shared by every command that talks to a running control plane's admin API. Connection
+ * settings come from flags, then the environment, then the config file
+ * ($SWITCHYARD_CONFIG or ~/.config/switchyard/config.yaml), then the defaults.
+ */
 export const ADMIN_CLIENT_FLAGS = {
   server: {
     type: 'url',
-    help: 'admin API base URL',
+    help: `admin API base URL (default http://127.0.0.1:${DEFAULT_ADMIN_PORT})`,
     env: 'SWITCHYARD_SERVER',
-    default: `http://127.0.0.1:${DEFAULT_ADMIN_PORT}`,
+  },
+  token: { type: 'string', help: 'OAuth 2.0 bearer token (JWT)', env: 'SWITCHYARD_TOKEN' },
+  'api-key': { type: 'string', help: 'API key', env: 'SWITCHYARD_API_KEY' },
+  ca: {
+    type: 'string',
+    help: 'CA bundle (PEM) that signs the admin server certificate',
+    env: 'SWITCHYARD_CA',
+  },
+  cert: { type: 'string', help: 'client certificate (PEM) for mTLS', env: 'SWITCHYARD_CERT' },
+  key: { type: 'string', help: 'client private key (PEM) for mTLS', env: 'SWITCHYARD_KEY' },
+  config: { type: 'string', help: 'CLI config file', env: 'SWITCHYARD_CONFIG' },
+  namespace: {
+    type: 'string',
+    short: 'n',
+    help: 'namespace (default "default")',
+    env: 'SWITCHYARD_NAMESPACE',
   },
   output: { type: 'string', short: 'o', help: 'output format: table, json or yaml', default: 'table' },
   help: { type: 'bool', short: 'h', help: 'show this help' },
+} as const satisfies FlagSpecs;
+
+export const APPLY_FLAGS = {
+  ...ADMIN_CLIENT_FLAGS,
+  filename: { type: 'list', short: 'f', help: 'policy file or directory (repeatable)' },
+  reason: { type: 'string', help: 'why: recorded in the history and the audit trail' },
+  'idempotency-key': { type: 'string', help: 'retries with the same key apply at most once' },
+  'auto-rollback': { type: 'bool', help: 'restore the previous revision if proxies NACK this one' },
+} as const satisfies FlagSpecs;
+
+export const DIFF_FLAGS = {
+  ...ADMIN_CLIENT_FLAGS,
+  filename: { type: 'list', short: 'f', help: 'policy file or directory (repeatable)' },
+} as const satisfies FlagSpecs;
+
+export const DELETE_FLAGS = {
+  ...ADMIN_CLIENT_FLAGS,
+  reason: { type: 'string', help: 'why: recorded in the history and the audit trail' },
+} as const satisfies FlagSpecs;
+
+export const ROLLBACK_FLAGS = {
+  ...ADMIN_CLIENT_FLAGS,
+  to: { type: 'int', help: 'the revision to restore', required: true },
+  reason: { type: 'string', help: 'why: recorded in the history and the audit trail' },
+} as const satisfies FlagSpecs;
+
+export const AUDIT_FLAGS = {
+  ...ADMIN_CLIENT_FLAGS,
+  limit: { type: 'int', help: 'newest records to show (audit log)', default: 50 },
 } as const satisfies FlagSpecs;
 
 /** `switchyard pod`: a data-plane pod (KServe v2 over gRPC and HTTP, ONNX Runtime workers). */
@@ -215,7 +285,11 @@ export const CERTS_ISSUE_FLAGS = {
   'ca-dir': CA_DIR,
   'kek-file': KEK_FILE,
   identity: { type: 'string', help: 'SPIFFE ID of the certificate', required: true },
-  dir: { type: 'string', help: 'directory to write certificate.pem, private_key.pem, ca_certificate.pem', required: true },
+  dir: {
+    type: 'string',
+    help: 'directory to write certificate.pem, private_key.pem, ca_certificate.pem',
+    required: true,
+  },
   ttl: { type: 'duration', help: 'certificate lifetime', default: 86_400_000 },
   help: CERTS_HELP,
 } as const satisfies FlagSpecs;
@@ -232,11 +306,19 @@ export const CERTS_SERVE_FLAGS = {
 export const CERTS_AGENT_FLAGS = {
   identity: { type: 'string', help: 'SPIFFE ID to hold, spiffe://<td>/ns/<ns>/sa/<sa>', required: true },
   dir: { type: 'string', help: 'directory for the file_watcher files', required: true },
-  server: { type: 'url', help: 'https URL of the CSR endpoint', env: 'SWITCHYARD_CSR_SERVER', required: true },
+  server: {
+    type: 'url',
+    help: 'https URL of the CSR endpoint',
+    env: 'SWITCHYARD_CSR_SERVER',
+    required: true,
+  },
   token: { type: 'string', help: 'one-time bootstrap token', env: 'SWITCHYARD_BOOTSTRAP_TOKEN' },
   'token-file': { type: 'string', help: 'file holding the bootstrap token (read when needed)' },
   'ca-file': { type: 'string', help: 'PEM roots that verify the server on first contact' },
-  'server-id': { type: 'list', help: 'SPIFFE IDs or prefixes the server may present (default: control plane)' },
+  'server-id': {
+    type: 'list',
+    help: 'SPIFFE IDs or prefixes the server may present (default: control plane)',
+  },
   'bundle-refresh': { type: 'duration', help: 'how often to fetch the trust bundle', default: 60_000 },
   once: { type: 'bool', help: 'exit once a valid certificate is in place' },
   help: CERTS_HELP,

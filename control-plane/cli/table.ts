@@ -6,7 +6,7 @@ export function renderTable(headers: readonly string[], rows: readonly (readonly
       .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
       .join('  ')
       .trimEnd();
-  return [line(headers.map((h) => h.toUpperCase())), ...rows.map(line)].join('\n') + '\n';
+  return `${[line(headers.map((h) => h.toUpperCase())), ...rows.map(line)].join('\n')}\n`;
 }
 
 /** `2m13s` style age of an ISO time. */

@@ -1,29 +1,53 @@
-// The composition root: xDS server, snapshot cache, policy source, publisher, metrics and the
-// admin API wired together. Everything with I/O is started and stopped here, nowhere else.
+// The composition root: xDS server, snapshot cache, policy source (a directory, or the NATS
+// JetStream store with the directory syncing into it), publisher, metrics and the admin API wired
+// together. Everything with I/O is started and stopped here, nowhere else.
 
+import type { ServerOptions as HttpsOptions } from 'node:https';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { AdminServer } from '../admin/admin-server.js';
 import { coreRoutes } from '../admin/routes/core.js';
-import { xdsStatusRoutes } from '../admin/routes/xds-status.js';
+import { apiRoutes, callContext } from '../api/http-routes.js';
+import { PolicyService } from '../api/policy-service.js';
+import { AuditLog } from '../audit/audit-log.js';
+import { type AuthConfig, OPEN_AUTH } from '../auth/auth-config.js';
+import { Authenticator } from '../auth/authenticator.js';
+import { RateLimiter } from '../auth/rate-limit.js';
+import { authorize } from '../auth/rbac.js';
 import { ControlPlaneMetrics } from '../metrics/control-plane-metrics.js';
 import type { ModelRoute } from '../policy/index.js';
 import { Debouncer } from '../runtime/debounce.js';
 import { createLogger, type Logger } from '../runtime/log.js';
+import { IdempotencyStore } from '../store/idempotency.js';
+import { connectNats, type NatsOptions } from '../store/nats-connection.js';
+import type { StoredPolicy } from '../store/policy-record.js';
+import { PolicyStore } from '../store/policy-store.js';
 import type { TranslateOptions } from '../translate/index.js';
 import type { EndpointTable } from '../translate/types.js';
 import { SnapshotCache } from '../xds/cache/snapshot-cache.js';
 import { XdsServer } from '../xds/server/ads-server.js';
 import { combineCallbacks } from '../xds/server/stream-context.js';
 import { ProxyRegistry } from '../xds/status/proxy-registry.js';
+import { AutoRollback } from './auto-rollback.js';
+import { listEndpoints } from './endpoint-view.js';
+import { syncDirectoryToStore } from './gitops-sync.js';
 import { PolicyDirectory, type PolicyDirectoryState } from './policy-directory.js';
-import { SnapshotPublisher } from './snapshot-publisher.js';
+import { FLAVORS, SnapshotPublisher } from './snapshot-publisher.js';
 
 export interface ControlPlaneOptions {
   readonly policyDir?: string;
+  /** Desired state in NATS JetStream; without it the policy directory is the only source. */
+  readonly nats?: NatsOptions;
+  /** JetStream replicas for the KV buckets and the audit stream (3 in production). */
+  readonly storeReplicas?: number;
   readonly host: string;
   readonly xdsPort: number;
   readonly adminPort: number;
   readonly debounceQuietMs: number;
   readonly debounceMaxMs: number;
+  /** Without it every caller is admin (local development; a warning is logged). */
+  readonly auth?: AuthConfig;
+  /** Serve the admin API over HTTPS; with requestCert, client certificates authenticate. */
+  readonly adminTls?: HttpsOptions;
   /** Translation knobs (gateway port, trust domain, secret names). */
   readonly translate?: Partial<TranslateOptions>;
   readonly log?: Logger;
@@ -40,60 +64,67 @@ export class ControlPlane {
   readonly proxies = new ProxyRegistry();
   readonly metrics = new ControlPlaneMetrics();
   readonly log: Logger;
+  readonly authn: Authenticator;
   private readonly xds: XdsServer;
-  private readonly admin: AdminServer;
+  private admin?: AdminServer;
   private readonly publisher: SnapshotPublisher;
   private readonly debouncer: Debouncer;
   private policyDir?: PolicyDirectory;
-  private policyState: PolicyDirectoryState = NO_POLICIES;
+  private dirState: PolicyDirectoryState = NO_POLICIES;
+  private stored: readonly StoredPolicy[] = [];
+  private nc?: NatsConnection;
+  private stopWatch?: () => void;
+  private syncing: Promise<unknown> = Promise.resolve();
   private endpoints: EndpointTable = new Map();
   private started = false;
+  private readonly autoRollback: AutoRollback;
+  service!: PolicyService;
+  store?: PolicyStore;
+  audit?: AuditLog;
   xdsPort = 0;
   adminPort = 0;
 
   constructor(private readonly opts: ControlPlaneOptions) {
     this.log = opts.log ?? createLogger('control-plane');
+    if (!opts.auth)
+      this.log.warn('admin API without an auth config: every caller is admin (local development only)');
+    this.authn = new Authenticator(opts.auth ?? OPEN_AUTH);
     this.publisher = new SnapshotPublisher(
       this.cache,
       this.metrics,
       this.log.child('snapshot'),
       opts.translate,
     );
-    this.xds = new XdsServer({ cache: this.cache, callbacks: combineCallbacks(this.proxies, this.metrics) });
+    this.autoRollback = new AutoRollback(() => this.service, this.log.child('auto-rollback'));
+    this.xds = new XdsServer({
+      cache: this.cache,
+      callbacks: combineCallbacks(this.proxies, this.metrics, this.autoRollback),
+    });
     this.debouncer = new Debouncer({
       quietMs: opts.debounceQuietMs,
       maxMs: opts.debounceMaxMs,
       run: () => this.rebuild(),
       onSaved: (n) => this.metrics.pushesSaved.inc({ source: 'config' }, n),
     });
-    this.admin = new AdminServer({
-      routes: [
-        ...coreRoutes({ registry: this.metrics.registry, ready: () => this.started }),
-        ...xdsStatusRoutes({
-          registry: this.proxies,
-          groups: () => this.publisher.groups(),
-          policies: () => this.policyState,
-        }),
-      ],
-    });
   }
 
   async start(): Promise<void> {
-    if (this.opts.policyDir) {
-      this.policyDir = new PolicyDirectory(
-        this.opts.policyDir,
-        (state) => {
-          this.policyState = state;
-          this.metrics.policyErrors.set(state.errors.length);
-          this.debouncer.trigger();
-        },
-        this.log.child('policy'),
-      );
-      this.policyState = await this.policyDir.start();
-      this.metrics.policyErrors.set(this.policyState.errors.length);
-    }
+    if (this.opts.nats) await this.openStore(this.opts.nats);
+    this.service = new PolicyService({
+      ...(this.store ? { store: this.store } : {}),
+      ...(this.idempotency ? { idempotency: this.idempotency } : {}),
+      ...(this.audit ? { audit: this.audit } : {}),
+      rateLimiter: new RateLimiter(this.authn.config.rateLimit),
+      fallback: () => this.routes(),
+    });
+    if (this.opts.policyDir) await this.openPolicyDir(this.opts.policyDir);
+    if (this.store) this.stopWatch = await this.store.watch((all) => this.onStored(all));
     // The first snapshot is built before the port opens, so no proxy waits on a debounce.
     this.rebuild();
+    this.admin = new AdminServer({
+      routes: this.adminRoutes(),
+      ...(this.opts.adminTls ? { tls: this.opts.adminTls } : {}),
+    });
     this.xdsPort = await this.xds.listen(this.opts.host, this.opts.xdsPort);
     this.adminPort = await this.admin.listen(this.opts.host, this.opts.adminPort);
     this.started = true;
@@ -101,15 +132,95 @@ export class ControlPlane {
       xds: this.xdsPort,
       admin: this.adminPort,
       policyDir: this.opts.policyDir,
+      store: this.store ? 'nats' : 'none',
     });
   }
 
+  private idempotency?: IdempotencyStore;
+
+  private async openStore(nats: NatsOptions): Promise<void> {
+    this.nc = await connectNats(nats, this.log.child('nats'));
+    const replicas = this.opts.storeReplicas ?? 1;
+    this.store = await PolicyStore.open(this.nc, this.log.child('store'), { replicas });
+    this.idempotency = await IdempotencyStore.open(this.nc, { replicas });
+    this.audit = await AuditLog.open(this.nc, { replicas });
+  }
+
+  private async openPolicyDir(dir: string): Promise<void> {
+    this.policyDir = new PolicyDirectory(
+      dir,
+      (state) => {
+        this.dirState = state;
+        this.metrics.policyErrors.set(state.errors.length);
+        if (this.store) this.syncDir();
+        else this.debouncer.trigger();
+      },
+      this.log.child('policy'),
+    );
+    this.dirState = await this.policyDir.start();
+    this.metrics.policyErrors.set(this.dirState.errors.length);
+    if (this.store) {
+      this.stored = await this.store.list();
+      this.syncDir();
+      await this.syncing;
+    }
+  }
+
+  /** GitOps: the directory's policies into the store, one sync at a time. */
+  private syncDir(): void {
+    const dir = this.opts.policyDir!;
+    this.syncing = this.syncing.then(async () => {
+      const report = await syncDirectoryToStore(
+        this.dirState,
+        this.stored,
+        this.service,
+        dir,
+        this.log.child('gitops'),
+      );
+      if (report.applied || report.deleted)
+        this.log.info('policy directory synced to the store', { ...report });
+    });
+  }
+
+  private onStored(all: StoredPolicy[]): void {
+    this.stored = all;
+    this.debouncer.trigger();
+  }
+
+  private adminRoutes() {
+    const publicFlags = this.authn.config.public;
+    return [
+      ...coreRoutes({
+        registry: this.metrics.registry,
+        ready: () => this.started,
+        guard: async (req, what) => {
+          if (publicFlags[what]) return;
+          authorize((await callContext(this.authn, req)).principal, 'snapshots');
+        },
+      }),
+      ...apiRoutes({
+        service: this.service,
+        authn: this.authn,
+        proxies: this.proxies,
+        groups: () => this.publisher.groups(),
+        endpoints: () => listEndpoints(this.routes(), this.endpoints),
+        fileErrors: () => [...this.dirState.errors],
+        ...(this.audit ? { audit: this.audit } : {}),
+      }),
+    ];
+  }
+
+  /** The policies serving now: the store's when there is one, else the directory's. */
   routes(): readonly ModelRoute[] {
-    return this.policyState.policies.map((p) => p.route);
+    return this.store ? this.stored.map((p) => p.route) : this.dirState.policies.map((p) => p.route);
+  }
+
+  storedPolicies(): readonly StoredPolicy[] {
+    return this.stored;
   }
 
   policies(): PolicyDirectoryState {
-    return this.policyState;
+    return this.dirState;
   }
 
   /** Replace the discovered endpoints (issue 5's endpoint table feeds this). */
@@ -124,7 +235,15 @@ export class ControlPlane {
   }
 
   private rebuild(): void {
+    const groups = FLAVORS.map((f) => f as string);
+    const before = new Map(groups.map((g) => [g, this.cache.get(g)]));
     this.publisher.publish(this.routes(), this.endpoints);
+    if (this.store)
+      this.autoRollback.recordPublish(
+        this.stored,
+        new Map(groups.map((g) => [g, this.cache.get(g)])),
+        before,
+      );
   }
 
   snapshotGroups() {
@@ -134,7 +253,10 @@ export class ControlPlane {
   async stop(): Promise<void> {
     this.debouncer.close();
     await this.policyDir?.close();
-    await Promise.all([this.xds.close(), this.admin.close()]);
+    await this.syncing.catch(() => undefined);
+    this.stopWatch?.();
+    await Promise.all([this.xds.close(), this.admin?.close()]);
+    await this.nc?.close().catch(() => undefined);
     this.started = false;
   }
 }

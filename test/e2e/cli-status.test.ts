@@ -37,12 +37,12 @@ describe('switchyard status', () => {
     }
   });
 
-  it('exits 2 naming a bad option, and 1 naming an unreachable server', async () => {
+  it('exits 2 naming a bad option, and 6 naming an unreachable server', async () => {
     const bad = await runCli(['status', '--output', 'xml', '--server', fx.adminUrl]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--output: "xml" is not one of table, json, yaml \[SY_OPTION_INVALID\]/);
     const down = await runCli(['status', '--server', 'http://127.0.0.1:1']);
-    expect(down.code).toBe(1);
+    expect(down.code).toBe(6);
     expect(down.stderr).toMatch(/cannot reach the admin API at http:\/\/127\.0\.0\.1:1.*\[SY_UNAVAILABLE\]/);
   });
 });

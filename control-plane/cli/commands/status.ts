@@ -1,9 +1,9 @@
 import type { GroupStatus } from '../../pipeline/snapshot-publisher.js';
 import type { ProxyStatus } from '../../xds/status/proxy-registry.js';
 import { adminRequest } from '../admin-client.js';
-import { flagsHelp, parseFlags } from '../flags.js';
+import { startClientCommand } from '../client-command.js';
 import { ADMIN_CLIENT_FLAGS } from '../options.js';
-import { outputFormat, printData } from '../output.js';
+import { printData } from '../output.js';
 import { age, renderTable } from '../table.js';
 
 const TYPES = ['CDS', 'EDS', 'LDS', 'RDS', 'SDS'] as const;
@@ -18,15 +18,12 @@ function syncCell(p: ProxyStatus, t: string): string {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const flags = parseFlags(ADMIN_CLIENT_FLAGS, argv);
-  if (flags.help) {
-    process.stdout.write(`usage: switchyard status [options]\n\n${flagsHelp(ADMIN_CLIENT_FLAGS)}\n`);
-    return 0;
-  }
-  const format = outputFormat(flags.output);
+  const call = startClientCommand(ADMIN_CLIENT_FLAGS, 'switchyard status [-o table|yaml|json]', argv);
+  if (!call) return 0;
+  const { conn, format } = call;
   const [{ proxies }, { groups }] = await Promise.all([
-    adminRequest<{ proxies: ProxyStatus[] }>(flags.server, 'GET', 'api/v1/proxies'),
-    adminRequest<{ groups: GroupStatus[] }>(flags.server, 'GET', 'api/v1/snapshots'),
+    adminRequest<{ proxies: ProxyStatus[] }>(conn, 'GET', 'api/v1/proxies'),
+    adminRequest<{ groups: GroupStatus[] }>(conn, 'GET', 'api/v1/snapshots'),
   ]);
   if (format !== 'table') {
     printData(format, { proxies, groups });

@@ -1,0 +1,184 @@
+// The admin HTTP API under /api/v1 (docs/openapi.yaml documents it). Every route authenticates
+// the caller and checks its role; the work is done by PolicyService and the status sources.
+
+import type { AdminRequest, AdminRoute } from '../admin/router.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { Authenticator } from '../auth/authenticator.js';
+import { authorize } from '../auth/rbac.js';
+import { OptionError } from '../errors/index.js';
+import type { GroupStatus } from '../pipeline/snapshot-publisher.js';
+import type { ProxyRegistry } from '../xds/status/proxy-registry.js';
+import type { CallContext, PolicyService } from './policy-service.js';
+
+export interface ApiDeps {
+  readonly service: PolicyService;
+  readonly authn: Authenticator;
+  readonly proxies: ProxyRegistry;
+  readonly groups: () => GroupStatus[];
+  readonly endpoints: () => unknown[];
+  /** Problems with GitOps policy files (shown next to the policies). */
+  readonly fileErrors: () => unknown[];
+  readonly audit?: AuditLog;
+}
+
+export async function callContext(authn: Authenticator, req: AdminRequest): Promise<CallContext> {
+  const der = req.peerVerified ? req.peerCertificate?.raw : undefined;
+  const principal = await authn.authenticate({
+    headers: req.headers,
+    ...(der ? { verifiedPeerCertificate: new Uint8Array(der) } : {}),
+  });
+  return { principal, from: req.remoteAddress, via: 'http' };
+}
+
+function revisionParam(v: string | null | undefined, what: string): number | undefined {
+  if (v === null || v === undefined || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0)
+    throw new OptionError(`${what}: ${JSON.stringify(v)} is not a revision number`);
+  return n;
+}
+
+interface ApplyBody {
+  document?: unknown;
+  reason?: string;
+  autoRollback?: boolean;
+  expectedRevision?: number;
+}
+
+export function apiRoutes(d: ApiDeps): AdminRoute[] {
+  const ctx = (req: AdminRequest) => callContext(d.authn, req);
+  const applyFrom = async (req: AdminRequest, path?: { namespace: string; name: string }) => {
+    const c = await ctx(req);
+    const body = req.json<ApplyBody>() ?? {};
+    const meta = (body.document as { metadata?: { namespace?: string; name?: string } } | undefined)
+      ?.metadata;
+    if (path && (meta?.namespace !== path.namespace || meta?.name !== path.name))
+      throw new OptionError(
+        `the document's metadata (${meta?.namespace}/${meta?.name}) does not match the URL (${path.namespace}/${path.name})`,
+      );
+    const key = req.headers['idempotency-key'];
+    const result = await d.service.apply(c, {
+      document: body.document,
+      ...(body.reason ? { reason: String(body.reason) } : {}),
+      ...(body.autoRollback ? { autoRollback: true } : {}),
+      ...(body.expectedRevision !== undefined
+        ? { expectedRevision: revisionParam(String(body.expectedRevision), 'expectedRevision')! }
+        : {}),
+      ...(typeof key === 'string' && key ? { idempotencyKey: key } : {}),
+    });
+    return { status: result.outcome === 'created' ? 201 : 200, body: result };
+  };
+  const ns = (req: AdminRequest) => req.params.namespace!;
+  const name = (req: AdminRequest) => req.params.name!;
+  return [
+    {
+      method: 'GET',
+      path: '/api/v1/policies',
+      handle: async (req) => ({
+        body: {
+          policies: await d.service.list(await ctx(req), req.query.get('namespace') ?? undefined),
+          errors: d.fileErrors(),
+        },
+      }),
+    },
+    { method: 'POST', path: '/api/v1/policies', handle: (req) => applyFrom(req) },
+    {
+      method: 'POST',
+      path: '/api/v1/policies/diff',
+      handle: async (req) => ({
+        body: await d.service.diff(await ctx(req), req.json<ApplyBody>()?.document),
+      }),
+    },
+    {
+      method: 'GET',
+      path: '/api/v1/namespaces/:namespace/policies/:name',
+      handle: async (req) => ({ body: await d.service.get(await ctx(req), ns(req), name(req)) }),
+    },
+    {
+      method: 'PUT',
+      path: '/api/v1/namespaces/:namespace/policies/:name',
+      handle: (req) => applyFrom(req, { namespace: ns(req), name: name(req) }),
+    },
+    {
+      method: 'DELETE',
+      path: '/api/v1/namespaces/:namespace/policies/:name',
+      handle: async (req) => {
+        const expected = revisionParam(req.query.get('revision'), 'revision');
+        const reason = req.query.get('reason');
+        return {
+          body: await d.service.delete(await ctx(req), ns(req), name(req), {
+            ...(reason ? { reason } : {}),
+            ...(expected !== undefined ? { expectedRevision: expected } : {}),
+          }),
+        };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/v1/namespaces/:namespace/policies/:name/history',
+      handle: async (req) => ({
+        body: { revisions: await d.service.history(await ctx(req), ns(req), name(req)) },
+      }),
+    },
+    {
+      method: 'POST',
+      path: '/api/v1/namespaces/:namespace/policies/:name/rollback',
+      handle: async (req) => {
+        const body = req.json<{ toRevision?: number; reason?: string }>() ?? {};
+        const to = revisionParam(String(body.toRevision ?? ''), 'toRevision');
+        if (to === undefined) throw new OptionError('toRevision is required');
+        return {
+          body: await d.service.rollback(
+            await ctx(req),
+            ns(req),
+            name(req),
+            to,
+            body.reason ? { reason: body.reason } : {},
+          ),
+        };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/v1/proxies',
+      handle: async (req) => {
+        authorize((await ctx(req)).principal, 'proxies');
+        return { body: { proxies: d.proxies.list() } };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/v1/snapshots',
+      handle: async (req) => {
+        authorize((await ctx(req)).principal, 'snapshots');
+        return { body: { groups: d.groups() } };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/v1/endpoints',
+      handle: async (req) => {
+        authorize((await ctx(req)).principal, 'endpoints');
+        return { body: { endpoints: d.endpoints() } };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/v1/audit',
+      handle: async (req) => {
+        authorize((await ctx(req)).principal, 'audit-log');
+        const limit = revisionParam(req.query.get('limit'), 'limit');
+        const records = d.audit ? await d.audit.read(limit ? { limit } : {}) : [];
+        return { body: { records: records.map((r) => r.record) } };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/api/v1/audit/verify',
+      handle: async (req) => {
+        authorize((await ctx(req)).principal, 'audit-verify');
+        return { body: d.audit ? await d.audit.verify() : { ok: true, records: 0, problems: [], head: '' } };
+      },
+    },
+  ];
+}

@@ -1,0 +1,317 @@
+// The operators' operations on policies, shared by the HTTP and gRPC admin APIs and the GitOps
+// sync: every call is authenticated upstream, authorized here per namespace, rate limited when
+// it mutates, written with compare-and-set, and audited with who, from where, the diff and why.
+import { createTwoFilesPatch } from 'diff';
+import { stringify } from 'yaml';
+import type { AuditAction } from '../audit/audit-chain.js';
+import type { AuditSink } from '../audit/audit-log.js';
+import type { RateLimiter } from '../auth/rate-limit.js';
+import { authorize, canView, type Operation, type Principal } from '../auth/rbac.js';
+import { NotFoundError, OptionError, UnavailableError } from '../errors/index.js';
+import type { ModelRoute } from '../policy/index.js';
+import { canonicalJson } from '../runtime/canonical-json.js';
+import type { IdempotencyStore } from '../store/idempotency.js';
+import {
+  type ChangeSource,
+  type PolicyRecord,
+  type PolicyRevision,
+  routeOf,
+  type StoredPolicy,
+  sameDocument,
+} from '../store/policy-record.js';
+import type { PolicyStore } from '../store/policy-store.js';
+
+export interface CallContext {
+  readonly principal: Principal;
+  /** Remote address, for the audit trail. */
+  readonly from: string;
+  readonly via: 'http' | 'grpc' | 'gitops' | 'system';
+}
+
+export interface ApplyRequest {
+  readonly document: unknown;
+  readonly reason?: string;
+  readonly idempotencyKey?: string;
+  /** Base revision for compare-and-set; omitted: the revision read just before writing. */
+  readonly expectedRevision?: number;
+  readonly autoRollback?: boolean;
+  readonly source?: ChangeSource;
+  readonly file?: string;
+}
+
+export interface ApplyResult {
+  readonly namespace: string;
+  readonly name: string;
+  readonly revision: number;
+  readonly outcome: 'created' | 'configured' | 'unchanged';
+  readonly replayed?: boolean;
+}
+
+export interface PolicyView {
+  readonly namespace: string;
+  readonly name: string;
+  readonly model: string;
+  readonly revision: number;
+  readonly versions: ReadonlyArray<{ name: string; weight: number }>;
+  readonly appliedBy?: string;
+  readonly appliedAt?: string;
+  readonly source?: string;
+  readonly autoRollback?: boolean;
+  readonly document: unknown;
+}
+
+export interface PolicyServiceDeps {
+  readonly store?: PolicyStore;
+  readonly idempotency?: IdempotencyStore;
+  readonly audit?: AuditSink;
+  readonly rateLimiter: RateLimiter;
+  /** The policies serving now when there is no store (policy-directory mode). */
+  readonly fallback: () => readonly ModelRoute[];
+}
+
+function view(p: StoredPolicy): PolicyView {
+  return {
+    namespace: p.namespace,
+    name: p.name,
+    model: p.route.spec.model,
+    revision: p.revision,
+    versions: p.route.spec.versions.map((v) => ({ name: v.name, weight: v.weight })),
+    appliedBy: p.record.appliedBy,
+    appliedAt: p.record.appliedAt,
+    source: p.record.source,
+    ...(p.record.autoRollback ? { autoRollback: true } : {}),
+    document: p.record.document,
+  };
+}
+
+function routeView(r: ModelRoute): PolicyView {
+  return {
+    namespace: r.metadata.namespace,
+    name: r.metadata.name,
+    model: r.spec.model,
+    revision: 0,
+    versions: r.spec.versions.map((v) => ({ name: v.name, weight: v.weight })),
+    source: 'policy-dir',
+    document: r,
+  };
+}
+
+/** The effective policy (defaults filled) as YAML: what diffs compare. */
+function effectiveYaml(route: ModelRoute | undefined): string {
+  return route ? stringify(route) : '';
+}
+
+export class PolicyService {
+  constructor(private readonly deps: PolicyServiceDeps) {}
+
+  private requireStore(): PolicyStore {
+    if (!this.deps.store)
+      throw new UnavailableError(
+        'no policy store: start the control plane with --nats to change policies through the API',
+      );
+    return this.deps.store;
+  }
+
+  private check(ctx: CallContext, op: Operation, namespace: string): void {
+    authorize(ctx.principal, op, namespace);
+    // The control plane's own writers (GitOps sync, auto-rollback) are not rate limited.
+    if ((op === 'apply' || op === 'delete' || op === 'rollback') && ctx.principal.kind !== 'system')
+      this.deps.rateLimiter.take(ctx.principal.id);
+  }
+
+  async list(ctx: CallContext, namespace?: string): Promise<PolicyView[]> {
+    if (namespace) authorize(ctx.principal, 'list', namespace);
+    const all = this.deps.store
+      ? (await this.deps.store.list()).map(view)
+      : this.deps.fallback().map(routeView);
+    return all.filter((p) => (namespace ? p.namespace === namespace : canView(ctx.principal, p.namespace)));
+  }
+
+  async get(ctx: CallContext, namespace: string, name: string): Promise<PolicyView> {
+    authorize(ctx.principal, 'get', namespace);
+    const found = this.deps.store
+      ? await this.deps.store.get(namespace, name).then((p) => p && view(p))
+      : this.deps
+          .fallback()
+          .map(routeView)
+          .find((p) => p.namespace === namespace && p.name === name);
+    if (!found) throw new NotFoundError(`policy ${namespace}/${name} does not exist`);
+    return found;
+  }
+
+  async diff(
+    ctx: CallContext,
+    document: unknown,
+  ): Promise<{ namespace: string; name: string; exists: boolean; changed: boolean; diff: string }> {
+    const route = routeOf(document, 'request');
+    const { namespace, name } = route.metadata;
+    authorize(ctx.principal, 'diff', namespace);
+    const live = this.deps.store
+      ? (await this.deps.store.get(namespace, name))?.route
+      : this.deps.fallback().find((r) => r.metadata.namespace === namespace && r.metadata.name === name);
+    const a = effectiveYaml(live);
+    const b = effectiveYaml(route);
+    return {
+      namespace,
+      name,
+      exists: !!live,
+      changed: a !== b,
+      diff:
+        a === b ? '' : createTwoFilesPatch(`live/${namespace}/${name}`, `applied/${namespace}/${name}`, a, b),
+    };
+  }
+
+  async apply(ctx: CallContext, req: ApplyRequest): Promise<ApplyResult> {
+    const route = routeOf(req.document, 'request');
+    this.check(ctx, 'apply', route.metadata.namespace);
+    const store = this.requireStore();
+    const run = () => this.write(ctx, store, route, req);
+    if (!req.idempotencyKey || !this.deps.idempotency) return run();
+    const fingerprint = canonicalJson({
+      who: ctx.principal.id,
+      document: req.document,
+      autoRollback: !!req.autoRollback,
+    });
+    const { result, replayed } = await this.deps.idempotency.once(req.idempotencyKey, fingerprint, run);
+    return replayed ? { ...result, replayed: true } : result;
+  }
+
+  private async write(
+    ctx: CallContext,
+    store: PolicyStore,
+    route: ModelRoute,
+    req: ApplyRequest,
+  ): Promise<ApplyResult> {
+    const { namespace, name } = route.metadata;
+    const live = await store.get(namespace, name);
+    const base = req.expectedRevision ?? live?.revision ?? 0;
+    if (
+      live &&
+      live.revision === base &&
+      sameDocument(live.record.document, req.document) &&
+      !!live.record.autoRollback === !!req.autoRollback
+    )
+      return { namespace, name, revision: live.revision, outcome: 'unchanged' };
+    const record: PolicyRecord = {
+      document: req.document as Record<string, unknown>,
+      appliedBy: ctx.principal.id,
+      appliedAt: new Date().toISOString(),
+      source: req.source ?? 'api',
+      ...(req.reason ? { reason: req.reason } : {}),
+      ...(req.autoRollback ? { autoRollback: true } : {}),
+      ...(req.file ? { file: req.file } : {}),
+    };
+    const revision = await store.put(namespace, name, record, base);
+    await this.audit(ctx, 'apply', namespace, name, live?.route, route, revision, live?.revision, req.reason);
+    return { namespace, name, revision, outcome: live ? 'configured' : 'created' };
+  }
+
+  async delete(
+    ctx: CallContext,
+    namespace: string,
+    name: string,
+    opts: { reason?: string; expectedRevision?: number } = {},
+  ): Promise<{ revision: number }> {
+    this.check(ctx, 'delete', namespace);
+    const store = this.requireStore();
+    const live = await store.get(namespace, name);
+    if (!live) throw new NotFoundError(`policy ${namespace}/${name} does not exist`);
+    const base = opts.expectedRevision ?? live.revision;
+    await store.delete(namespace, name, base);
+    await this.audit(
+      ctx,
+      'delete',
+      namespace,
+      name,
+      live.route,
+      undefined,
+      undefined,
+      live.revision,
+      opts.reason,
+    );
+    return { revision: live.revision };
+  }
+
+  async history(ctx: CallContext, namespace: string, name: string): Promise<PolicyRevision[]> {
+    authorize(ctx.principal, 'history', namespace);
+    const h = await this.requireStore().history(namespace, name);
+    if (h.length === 0) throw new NotFoundError(`policy ${namespace}/${name} has no history`);
+    return h;
+  }
+
+  /** Restore the document of an earlier revision as a new revision. */
+  async rollback(
+    ctx: CallContext,
+    namespace: string,
+    name: string,
+    toRevision: number,
+    opts: {
+      reason?: string;
+      expectedRevision?: number;
+      action?: Extract<AuditAction, 'rollback' | 'auto-rollback'>;
+    } = {},
+  ): Promise<ApplyResult> {
+    if (!Number.isInteger(toRevision) || toRevision <= 0)
+      throw new OptionError(`revision ${toRevision} is not a revision number`);
+    this.check(ctx, 'rollback', namespace);
+    const store = this.requireStore();
+    const target = await store.revision(namespace, name, toRevision);
+    const route = routeOf(target.document, `${namespace}/${name}@${toRevision}`);
+    const live = await store.get(namespace, name);
+    const base = opts.expectedRevision ?? live?.revision ?? 0;
+    const action = opts.action ?? 'rollback';
+    const record: PolicyRecord = {
+      ...target,
+      appliedBy: ctx.principal.id,
+      appliedAt: new Date().toISOString(),
+      source: action,
+      restoredFrom: toRevision,
+      ...(opts.reason ? { reason: opts.reason } : {}),
+    };
+    const revision = await store.put(namespace, name, record, base);
+    await this.audit(
+      ctx,
+      action,
+      namespace,
+      name,
+      live?.route,
+      route,
+      revision,
+      live?.revision,
+      opts.reason,
+      toRevision,
+    );
+    return { namespace, name, revision, outcome: live ? 'configured' : 'created' };
+  }
+
+  private async audit(
+    ctx: CallContext,
+    action: AuditAction,
+    namespace: string,
+    name: string,
+    before: ModelRoute | undefined,
+    after: ModelRoute | undefined,
+    revision: number | undefined,
+    previousRevision: number | undefined,
+    reason: string | undefined,
+    restoredFrom?: number,
+  ): Promise<void> {
+    if (!this.deps.audit) return;
+    const a = effectiveYaml(before);
+    const b = effectiveYaml(after);
+    await this.deps.audit.append({
+      action,
+      who: ctx.principal.id,
+      at: new Date().toISOString(),
+      from: ctx.from,
+      via: ctx.via,
+      namespace,
+      name,
+      ...(revision !== undefined ? { revision } : {}),
+      ...(previousRevision !== undefined ? { previousRevision } : {}),
+      ...(restoredFrom !== undefined ? { restoredFrom } : {}),
+      ...(reason ? { reason } : {}),
+      diff: createTwoFilesPatch(`${namespace}/${name}`, `${namespace}/${name}`, a, b, '', '', { context: 2 }),
+    });
+  }
+}

@@ -1,0 +1,71 @@
+// The audit trail as a hash chain (pure): each record carries the hash of the one before, and its
+// own hash over everything else it says. Altering, removing or reordering any record breaks the
+// chain at that point, which verifyChain reports.
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '../runtime/canonical-json.js';
+
+export type AuditAction = 'apply' | 'delete' | 'rollback' | 'auto-rollback';
+
+/** What happened: who, when, from where, what, the diff and the reason given. Never secrets. */
+export interface AuditEvent {
+  readonly action: AuditAction;
+  readonly who: string;
+  readonly at: string;
+  readonly from: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly revision?: number;
+  readonly previousRevision?: number;
+  readonly restoredFrom?: number;
+  readonly reason?: string;
+  /** Unified diff of the policy document, before -> after. */
+  readonly diff?: string;
+  readonly via?: string;
+}
+
+export interface AuditRecord extends AuditEvent {
+  /** 1-based position in the trail: equals the stream sequence, so a gap shows. */
+  readonly index: number;
+  readonly prev: string;
+  readonly hash: string;
+}
+
+export const GENESIS = '0'.repeat(64);
+
+export function hashRecord(r: Omit<AuditRecord, 'hash'>): string {
+  return createHash('sha256').update(canonicalJson(r)).digest('hex');
+}
+
+export function chainRecord(previous: AuditRecord | undefined, event: AuditEvent): AuditRecord {
+  const base = { ...event, index: (previous?.index ?? 0) + 1, prev: previous?.hash ?? GENESIS };
+  return { ...base, hash: hashRecord(base) };
+}
+
+export interface VerifyResult {
+  readonly ok: boolean;
+  readonly records: number;
+  readonly problems: string[];
+  /** Hash of the last record: publish it elsewhere to detect truncation of the tail. */
+  readonly head: string;
+}
+
+/** Check a trail read in stream order; `seq` is the stream sequence each record was read at. */
+export function verifyChain(entries: ReadonlyArray<{ seq: number; record: AuditRecord }>): VerifyResult {
+  const problems: string[] = [];
+  let prev = GENESIS;
+  let expectedIndex = 1;
+  for (const { seq, record } of entries) {
+    if (record.index !== expectedIndex)
+      problems.push(
+        `record at sequence ${seq}: index ${record.index}, expected ${expectedIndex} (a record is missing or out of order)`,
+      );
+    if (record.index !== seq) problems.push(`record at sequence ${seq}: claims index ${record.index}`);
+    if (record.prev !== prev) problems.push(`record ${record.index}: does not link to the record before it`);
+    const { hash, ...rest } = record;
+    if (hashRecord(rest) !== hash)
+      problems.push(`record ${record.index}: content does not match its hash (altered)`);
+    prev = hash;
+    expectedIndex = record.index + 1;
+  }
+  return { ok: problems.length === 0, records: entries.length, problems, head: prev };
+}

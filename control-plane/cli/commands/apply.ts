@@ -1,0 +1,40 @@
+import type { ApplyResult } from '../../api/policy-service.js';
+import { adminRequest } from '../admin-client.js';
+import { startClientCommand } from '../client-command.js';
+import { manifestId, readManifests } from '../manifests.js';
+import { APPLY_FLAGS } from '../options.js';
+import { printData } from '../output.js';
+
+export async function run(argv: string[]): Promise<number> {
+  const call = startClientCommand(
+    APPLY_FLAGS,
+    'switchyard apply -f FILE|DIR [--reason TEXT] [--auto-rollback]',
+    argv,
+  );
+  if (!call) return 0;
+  const { flags, conn, format } = call;
+  const manifests = readManifests(flags.filename);
+  const results: ApplyResult[] = [];
+  for (const [i, m] of manifests.entries()) {
+    // One key per document: a retried `apply` of the same files applies each at most once.
+    const key = flags['idempotency-key'] ? `${flags['idempotency-key']}#${i}` : undefined;
+    const r = await adminRequest<ApplyResult>(
+      conn,
+      'POST',
+      'api/v1/policies',
+      {
+        document: m.document,
+        ...(flags.reason ? { reason: flags.reason } : {}),
+        ...(flags['auto-rollback'] ? { autoRollback: true } : {}),
+      },
+      key ? { 'idempotency-key': key } : {},
+    );
+    results.push(r);
+    if (format === 'table')
+      process.stdout.write(
+        `modelroute ${manifestId(m)} ${r.outcome}${r.outcome === 'unchanged' ? '' : ` (revision ${r.revision})`}${r.replayed ? ' [replayed]' : ''}\n`,
+      );
+  }
+  if (format !== 'table') printData(format, { results });
+  return 0;
+}

@@ -1,0 +1,35 @@
+// Exit codes scripts can rely on (docs/CLI.md): which kind of failure, not just "failed".
+import type { ErrorCode } from '../errors/index.js';
+
+export const EXIT = {
+  ok: 0,
+  failure: 1,
+  usage: 2,
+  conflict: 3,
+  notFound: 4,
+  denied: 5,
+  unavailable: 6,
+} as const;
+
+export function exitCodeFor(code: ErrorCode): number {
+  switch (code) {
+    case 'SY_OPTION_INVALID':
+    case 'SY_POLICY_PARSE':
+    case 'SY_POLICY_INVALID':
+    case 'SY_IDEMPOTENCY_KEY_REUSED':
+      return EXIT.usage;
+    case 'SY_POLICY_CONFLICT':
+      return EXIT.conflict;
+    case 'SY_NOT_FOUND':
+      return EXIT.notFound;
+    case 'SY_UNAUTHENTICATED':
+    case 'SY_FORBIDDEN':
+      return EXIT.denied;
+    case 'SY_UNAVAILABLE':
+    case 'SY_STORE':
+    case 'SY_RATE_LIMITED':
+      return EXIT.unavailable;
+    default:
+      return EXIT.failure;
+  }
+}

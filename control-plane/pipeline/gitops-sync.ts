@@ -1,0 +1,72 @@
+// The policy directory as a GitOps source of the store: what the files say is applied (as the
+// principal `gitops:<dir>`), and a policy that came from a file which no longer holds it is
+// deleted. Unchanged policies write nothing, so several replicas syncing one directory agree,
+// and a write that loses a race is simply redone on the next change.
+import type { CallContext, PolicyService } from '../api/policy-service.js';
+import { asSwitchyardError } from '../errors/index.js';
+import type { Logger } from '../runtime/log.js';
+import type { StoredPolicy } from '../store/policy-record.js';
+import type { PolicyDirectoryState } from './policy-directory.js';
+
+export interface SyncReport {
+  readonly applied: number;
+  readonly deleted: number;
+  readonly failed: number;
+}
+
+export async function syncDirectoryToStore(
+  state: PolicyDirectoryState,
+  stored: readonly StoredPolicy[],
+  service: PolicyService,
+  dir: string,
+  log: Logger,
+): Promise<SyncReport> {
+  const ctx: CallContext = {
+    principal: { id: `gitops:${dir}`, kind: 'system', bindings: [{ role: 'admin', namespaces: ['*'] }] },
+    from: 'local',
+    via: 'gitops',
+  };
+  let applied = 0;
+  let deleted = 0;
+  let failed = 0;
+  const wanted = new Set<string>();
+  for (const p of state.policies) {
+    const { namespace, name } = p.route.metadata;
+    wanted.add(`${namespace}/${name}`);
+    try {
+      const r = await service.apply(ctx, {
+        document: p.route,
+        source: 'gitops',
+        file: p.source,
+        reason: `synced from ${p.source}`,
+      });
+      if (r.outcome !== 'unchanged') applied++;
+    } catch (err) {
+      failed++;
+      log.warn('GitOps apply failed; retried on the next change', {
+        policy: `${namespace}/${name}`,
+        error: asSwitchyardError(err).message,
+      });
+    }
+  }
+  for (const s of stored) {
+    if (s.record.source !== 'gitops' || wanted.has(`${s.namespace}/${s.name}`)) continue;
+    // Files with errors keep their last good policies: only a file that is gone, or that no
+    // longer holds the policy, removes it.
+    if (s.record.file && state.errors.some((e) => e.file === s.record.file)) continue;
+    try {
+      await service.delete(ctx, s.namespace, s.name, {
+        reason: `removed from ${s.record.file ?? dir}`,
+        expectedRevision: s.revision,
+      });
+      deleted++;
+    } catch (err) {
+      failed++;
+      log.warn('GitOps delete failed; retried on the next change', {
+        policy: `${s.namespace}/${s.name}`,
+        error: asSwitchyardError(err).message,
+      });
+    }
+  }
+  return { applied, deleted, failed };
+}

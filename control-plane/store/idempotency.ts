@@ -1,0 +1,83 @@
+// Idempotency keys for mutating API calls: the first request with a key claims it (a KV create,
+// so two concurrent requests cannot both claim it), the result is stored, and a retry with the
+// same key and the same request gets the stored result instead of a second revision. Keys expire
+// after a day (the bucket's max age).
+
+import { createHash } from 'node:crypto';
+import { jetstream } from '@nats-io/jetstream';
+import { type KV, Kvm } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { IdempotencyKeyReusedError, PolicyConflictError, StoreError } from '../errors/index.js';
+
+export const IDEMPOTENCY_BUCKET = 'switchyard_idempotency';
+const TTL_MS = 24 * 3600 * 1000;
+
+interface Entry<T> {
+  readonly request: string;
+  readonly state: 'pending' | 'done';
+  readonly result?: T;
+}
+
+/** KV keys allow only [-/_=.a-zA-Z0-9]: keys are hashed, so any client string works. */
+function kvKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+export class IdempotencyStore {
+  private constructor(private readonly kv: KV) {}
+
+  static async open(nc: NatsConnection, opts: { replicas?: number } = {}): Promise<IdempotencyStore> {
+    try {
+      const kv = await new Kvm(jetstream(nc)).create(IDEMPOTENCY_BUCKET, {
+        ttl: TTL_MS,
+        history: 1,
+        replicas: opts.replicas ?? 1,
+      });
+      return new IdempotencyStore(kv);
+    } catch (err) {
+      throw new StoreError(`cannot open KV bucket ${IDEMPOTENCY_BUCKET}: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+  }
+
+  /**
+   * Run `fn` once per key. `requestFingerprint` identifies the request; the same key with another
+   * fingerprint is refused.
+   */
+  async once<T>(
+    key: string,
+    requestFingerprint: string,
+    fn: () => Promise<T>,
+  ): Promise<{ result: T; replayed: boolean }> {
+    const k = kvKey(key);
+    const claim: Entry<T> = { request: requestFingerprint, state: 'pending' };
+    let revision: number;
+    try {
+      revision = await this.kv.create(k, JSON.stringify(claim));
+    } catch {
+      const e = await this.kv.get(k);
+      const existing = e && e.operation === 'PUT' ? (e.json() as Entry<T>) : undefined;
+      if (!existing) return this.once(key, requestFingerprint, fn);
+      if (existing.request !== requestFingerprint) throw new IdempotencyKeyReusedError(key);
+      if (existing.state === 'pending')
+        throw new PolicyConflictError(
+          `a request with idempotency key ${JSON.stringify(key)} is still in progress`,
+        );
+      return { result: existing.result as T, replayed: true };
+    }
+    try {
+      const result = await fn();
+      await this.kv.update(
+        k,
+        JSON.stringify({ request: requestFingerprint, state: 'done', result } satisfies Entry<T>),
+        revision,
+      );
+      return { result, replayed: false };
+    } catch (err) {
+      // A failed request may be retried with the same key.
+      await this.kv.delete(k).catch(() => undefined);
+      throw err;
+    }
+  }
+}

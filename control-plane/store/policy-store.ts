@@ -1,0 +1,199 @@
+// Desired state in NATS JetStream KV: one key per policy, every write a revision, every update a
+// compare-and-set on the revision read before, so two concurrent writers get a conflict and
+// never a lost update. KV keeps the last 64 revisions of each key (JetStream's per-subject limit).
+import type { JetStreamClient } from '@nats-io/jetstream';
+import { jetstream } from '@nats-io/jetstream';
+import { type KV, type KvEntry, Kvm } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { NotFoundError, PolicyConflictError, StoreError } from '../errors/index.js';
+import type { Logger } from '../runtime/log.js';
+import {
+  decodeRecord,
+  encodeRecord,
+  type PolicyRecord,
+  type PolicyRevision,
+  parsePolicyKey,
+  policyKey,
+  routeOf,
+  type StoredPolicy,
+} from './policy-record.js';
+
+export const POLICY_BUCKET = 'switchyard_policies';
+export const MAX_HISTORY = 64;
+
+function isCasFailure(err: unknown): boolean {
+  const m = String((err as Error)?.message ?? err);
+  return /wrong last sequence|key exists|10071|10164/i.test(m);
+}
+
+export class PolicyStore {
+  private constructor(
+    readonly kv: KV,
+    private readonly log: Logger,
+  ) {}
+
+  static async open(nc: NatsConnection, log: Logger, opts: { replicas?: number } = {}): Promise<PolicyStore> {
+    const js: JetStreamClient = jetstream(nc);
+    try {
+      const kv = await new Kvm(js).create(POLICY_BUCKET, {
+        history: MAX_HISTORY,
+        replicas: opts.replicas ?? 1,
+      });
+      return new PolicyStore(kv, log);
+    } catch (err) {
+      throw new StoreError(`cannot open KV bucket ${POLICY_BUCKET}: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+  }
+
+  private toStored(e: KvEntry): StoredPolicy | undefined {
+    if (e.operation !== 'PUT') return undefined;
+    const { namespace, name } = parsePolicyKey(e.key);
+    const record = decodeRecord(e.value);
+    try {
+      return {
+        namespace,
+        name,
+        revision: e.revision,
+        record,
+        route: routeOf(record.document, `${e.key}@${e.revision}`),
+      };
+    } catch (err) {
+      this.log.error('stored policy no longer validates; skipped', {
+        key: e.key,
+        revision: e.revision,
+        error: (err as Error).message,
+      });
+      return undefined;
+    }
+  }
+
+  async get(namespace: string, name: string): Promise<StoredPolicy | undefined> {
+    const e = await this.kv.get(policyKey(namespace, name));
+    return e ? this.toStored(e) : undefined;
+  }
+
+  /** Current revision of the key, 0 when absent or deleted. */
+  async currentRevision(namespace: string, name: string): Promise<number> {
+    const e = await this.kv.get(policyKey(namespace, name));
+    return e && e.operation === 'PUT' ? e.revision : 0;
+  }
+
+  async list(): Promise<StoredPolicy[]> {
+    const out: StoredPolicy[] = [];
+    const keys = await this.kv.keys();
+    const all: string[] = [];
+    for await (const k of keys) all.push(k);
+    for (const k of all.sort()) {
+      const e = await this.kv.get(k);
+      const s = e && this.toStored(e);
+      if (s) out.push(s);
+    }
+    return out;
+  }
+
+  /**
+   * Write a new revision. `expected` is the revision the caller based its change on (0: the
+   * policy must not exist); a different current revision is a PolicyConflictError.
+   */
+  async put(namespace: string, name: string, record: PolicyRecord, expected: number): Promise<number> {
+    const key = policyKey(namespace, name);
+    const data = encodeRecord(record);
+    try {
+      return expected === 0
+        ? await this.createOrRevive(key, data)
+        : await this.kv.update(key, data, expected);
+    } catch (err) {
+      if (isCasFailure(err))
+        throw new PolicyConflictError(
+          `${key} changed since revision ${expected || '(none)'}: re-read it and apply again`,
+        );
+      throw new StoreError(`cannot write ${key}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  /** kv.create succeeds over a delete marker too, which is what "must not exist" means here. */
+  private createOrRevive(key: string, data: Uint8Array): Promise<number> {
+    return this.kv.create(key, data);
+  }
+
+  async delete(namespace: string, name: string, expected: number): Promise<void> {
+    const key = policyKey(namespace, name);
+    if (expected === 0) throw new NotFoundError(`policy ${key} does not exist`);
+    try {
+      await this.kv.delete(key, { previousSeq: expected });
+    } catch (err) {
+      if (isCasFailure(err)) throw new PolicyConflictError(`${key} changed since revision ${expected}`);
+      throw new StoreError(`cannot delete ${key}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  async history(namespace: string, name: string): Promise<PolicyRevision[]> {
+    const key = policyKey(namespace, name);
+    const it = await this.kv.history({ key });
+    const out: PolicyRevision[] = [];
+    for await (const e of it) {
+      out.push({
+        revision: e.revision,
+        operation: e.operation,
+        at: e.created.toISOString(),
+        ...(e.operation === 'PUT' ? { record: decodeRecord(e.value) } : {}),
+      });
+    }
+    return out.sort((a, b) => a.revision - b.revision);
+  }
+
+  /** The document stored at a revision of this policy. */
+  async revision(namespace: string, name: string, revision: number): Promise<PolicyRecord> {
+    const key = policyKey(namespace, name);
+    const e = await this.kv.get(key, { revision }).catch(() => null);
+    if (!e || e.key !== key || e.operation !== 'PUT')
+      throw new NotFoundError(
+        `policy ${key} has no revision ${revision} (the store keeps the last ${MAX_HISTORY})`,
+      );
+    return decodeRecord(e.value);
+  }
+
+  /**
+   * Calls `onChange` with the whole current set after the initial load and after every change.
+   * Resolves once the initial set has been delivered.
+   */
+  async watch(onChange: (all: StoredPolicy[]) => void): Promise<() => void> {
+    const current = new Map<string, KvEntry>();
+    const it = await this.kv.watch({ include: 'last_value' as never });
+    let initialDone = false;
+    let resolveInitial: () => void = () => {};
+    const initial = new Promise<void>((r) => {
+      resolveInitial = r;
+    });
+    const emit = () =>
+      onChange(
+        [...current.values()]
+          .map((e) => this.toStored(e))
+          .filter((s): s is StoredPolicy => !!s)
+          .sort((a, b) => policyKey(a.namespace, a.name).localeCompare(policyKey(b.namespace, b.name))),
+      );
+    void (async () => {
+      for await (const e of it) {
+        if (e.operation === 'PUT') current.set(e.key, e);
+        else current.delete(e.key);
+        if (initialDone) emit();
+        else if (e.delta === 0) {
+          initialDone = true;
+          emit();
+          resolveInitial();
+        }
+      }
+    })();
+    // An empty bucket delivers no entries at all.
+    const status = await this.kv.status();
+    if (status.values === 0 && !initialDone) {
+      initialDone = true;
+      emit();
+      resolveInitial();
+    }
+    await initial;
+    return () => it.stop();
+  }
+}
