@@ -134,3 +134,20 @@ describe('translate determinism and memoization', () => {
     );
   });
 });
+
+describe('Envoy gateway reuse', () => {
+  it('keeps the gateway listener and route configuration when only endpoints change', () => {
+    const routes = parsePolicyFile(POLICY, 'p.yaml');
+    const first = translate({ routes, endpoints: new Map([['resnet/v2', v2]]) }, 'envoy');
+    const second = translate({ routes, endpoints: new Map([['resnet/v2', v2.slice(1)]]) }, 'envoy');
+    expect(second.routes[0]).toBe(first.routes[0]);
+    expect(second.listeners[0]).toBe(first.listeners[0]);
+    expect(second.endpoints[1]).not.toBe(first.endpoints[1]);
+    const third = translate(
+      { routes: [...routes, ...parsePolicyFile(OTHER, 'o.yaml')], endpoints: new Map() },
+      'envoy',
+    );
+    expect(third.routes[0]).not.toBe(first.routes[0]);
+    expect(third.routes[0]!.virtualHosts.map((v) => v.name)).toEqual(['bert', 'resnet', 'all-models']);
+  });
+});

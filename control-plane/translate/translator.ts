@@ -104,6 +104,45 @@ export function translateLoadAssignment(
   return cla;
 }
 
+interface Gateway {
+  readonly key: string;
+  readonly parts: readonly object[];
+  readonly routeConfig: RouteConfiguration;
+  readonly listener: Listener;
+}
+let lastGateway: Gateway | undefined;
+
+function sameParts(a: readonly object[], b: readonly object[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * The Envoy gateway's listener and route configuration. Rebuilt only when one of the
+ * per-model virtual hosts or routes changed, so an endpoint change leaves RDS and LDS as the
+ * same objects (nothing to re-check or re-encode).
+ */
+function gatewayResources(
+  key: string,
+  options: TranslateOptions,
+  virtualHosts: VirtualHost[],
+  restRoutes: Route[],
+  grpcRoutes: Route[],
+): Gateway {
+  const parts: object[] = [...virtualHosts, ...restRoutes, ...grpcRoutes];
+  if (lastGateway && lastGateway.key === key && sameParts(lastGateway.parts, parts)) return lastGateway;
+  // REST routes first: a path names its model exactly, the header is the fallback for gRPC.
+  const catchAll = newVirtualHost('all-models', ['*'], [...restRoutes, ...grpcRoutes]);
+  lastGateway = {
+    key,
+    parts,
+    routeConfig: newRouteConfiguration(GATEWAY_ROUTE_CONFIG, [...virtualHosts, catchAll]),
+    listener: lastGateway?.key === key ? lastGateway.listener : gatewayListener(options),
+  };
+  return lastGateway;
+}
+
 function byModel(a: ModelRoute, b: ModelRoute): number {
   return a.spec.model < b.spec.model ? -1 : a.spec.model > b.spec.model ? 1 : 0;
 }
@@ -136,10 +175,9 @@ export function translate(
     if (out.grpcRoutes) for (const r of out.grpcRoutes) grpcRoutes.push(r);
   }
   if (flavor === 'envoy') {
-    // REST routes first: a path names its model exactly, the header is the fallback for gRPC.
-    const catchAll = newVirtualHost('all-models', ['*'], [...restRoutes, ...grpcRoutes]);
-    routeConfigs.push(newRouteConfiguration(GATEWAY_ROUTE_CONFIG, [...virtualHosts, catchAll]));
-    listeners.push(gatewayListener(options));
+    const gw = gatewayResources(key, options, virtualHosts, restRoutes, grpcRoutes);
+    routeConfigs.push(gw.routeConfig);
+    listeners.push(gw.listener);
   }
   return {
     listeners,
