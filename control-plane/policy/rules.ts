@@ -59,7 +59,9 @@ function checkReference(name: unknown, known: Set<string>, path: string, out: Is
 }
 
 function checkEndpoints(spec: Spec, out: Issue[]) {
-  const regions = spec.residency?.regions as string[] | undefined;
+  // An empty or invalid list is reported by the schema; checking against it would only echo.
+  const listed = spec.residency?.regions as string[] | undefined;
+  const regions = listed && listed.length > 0 ? listed : undefined;
   const pref: string | undefined = spec.backendPreference;
   (spec.versions as (Version | undefined)[] | undefined)?.forEach((v, i) => {
     const seen = new Set<string>();
