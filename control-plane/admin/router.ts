@@ -2,7 +2,7 @@
 // errors mapped through the error registry to `{code, message}` with the registry's status.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { asSwitchyardError, NotFoundError, SwitchyardError } from '../errors/index.js';
+import { asSwitchyardError, NotFoundError, RateLimitedError, SwitchyardError } from '../errors/index.js';
 
 export interface AdminRequest {
   readonly method: string;
@@ -78,7 +78,11 @@ export class Router {
       out = await this.dispatch(req);
     } catch (err) {
       const e = asSwitchyardError(err);
-      out = { status: e.httpStatus, body: e.toJSON() };
+      out = {
+        status: e.httpStatus,
+        body: e.toJSON(),
+        ...(e instanceof RateLimitedError ? { headers: { 'retry-after': String(e.retryAfterSeconds) } } : {}),
+      };
     }
     const status = out.status ?? 200;
     const headers: Record<string, string> = { ...out.headers };

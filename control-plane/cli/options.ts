@@ -40,6 +40,12 @@ export const CONTROL_PLANE_FLAGS = {
     env: 'SWITCHYARD_ADMIN_PORT',
     default: DEFAULT_ADMIN_PORT,
   },
+  'admin-grpc-port': {
+    type: 'port',
+    help: 'admin API over gRPC (switchyard.admin.v1.AdminService)',
+    env: 'SWITCHYARD_ADMIN_GRPC_PORT',
+    default: 18081,
+  },
   host: { type: 'string', help: 'address to listen on', env: 'SWITCHYARD_HOST', default: '127.0.0.1' },
   'gateway-port': { type: 'port', help: 'port of the Envoy gateway listener it configures', default: 10000 },
   'debounce-quiet': { type: 'duration', help: 'quiet time before a push', default: 100 },

@@ -3,9 +3,11 @@
 // together. Everything with I/O is started and stopped here, nowhere else.
 
 import type { ServerOptions as HttpsOptions } from 'node:https';
+import { ServerCredentials } from '@grpc/grpc-js';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { AdminServer } from '../admin/admin-server.js';
 import { coreRoutes } from '../admin/routes/core.js';
+import { GrpcAdminServer } from '../api/grpc-admin.js';
 import { apiRoutes, callContext } from '../api/http-routes.js';
 import { PolicyService } from '../api/policy-service.js';
 import { AuditLog } from '../audit/audit-log.js';
@@ -42,6 +44,8 @@ export interface ControlPlaneOptions {
   readonly host: string;
   readonly xdsPort: number;
   readonly adminPort: number;
+  /** The same API over gRPC (AdminService); off when undefined. */
+  readonly adminGrpcPort?: number;
   readonly debounceQuietMs: number;
   readonly debounceMaxMs: number;
   /** Without it every caller is admin (local development; a warning is logged). */
@@ -83,6 +87,8 @@ export class ControlPlane {
   audit?: AuditLog;
   xdsPort = 0;
   adminPort = 0;
+  adminGrpcPort = 0;
+  private adminGrpc?: GrpcAdminServer;
 
   constructor(private readonly opts: ControlPlaneOptions) {
     this.log = opts.log ?? createLogger('control-plane');
@@ -127,6 +133,19 @@ export class ControlPlane {
     });
     this.xdsPort = await this.xds.listen(this.opts.host, this.opts.xdsPort);
     this.adminPort = await this.admin.listen(this.opts.host, this.opts.adminPort);
+    if (this.opts.adminGrpcPort !== undefined) {
+      this.adminGrpc = new GrpcAdminServer({
+        service: this.service,
+        authn: this.authn,
+        proxies: this.proxies,
+        endpoints: () => listEndpoints(this.routes(), this.endpoints),
+      });
+      this.adminGrpcPort = await this.adminGrpc.listen(
+        this.opts.host,
+        this.opts.adminGrpcPort,
+        this.adminGrpcCredentials(),
+      );
+    }
     this.started = true;
     this.log.info('control plane started', {
       xds: this.xdsPort,
@@ -137,6 +156,18 @@ export class ControlPlane {
   }
 
   private idempotency?: IdempotencyStore;
+
+  /** gRPC admin: TLS like the HTTP admin API; with a client CA, client certificates are required. */
+  private adminGrpcCredentials(): ServerCredentials {
+    const tls = this.opts.adminTls;
+    if (!tls?.cert || !tls.key) return ServerCredentials.createInsecure();
+    const ca = tls.ca ? Buffer.from(String(tls.ca)) : null;
+    return ServerCredentials.createSsl(
+      ca,
+      [{ cert_chain: Buffer.from(String(tls.cert)), private_key: Buffer.from(String(tls.key)) }],
+      !!ca,
+    );
+  }
 
   private async openStore(nats: NatsOptions): Promise<void> {
     this.nc = await connectNats(nats, this.log.child('nats'));
@@ -255,7 +286,7 @@ export class ControlPlane {
     await this.policyDir?.close();
     await this.syncing.catch(() => undefined);
     this.stopWatch?.();
-    await Promise.all([this.xds.close(), this.admin?.close()]);
+    await Promise.all([this.xds.close(), this.admin?.close(), this.adminGrpc?.close()]);
     await this.nc?.close().catch(() => undefined);
     this.started = false;
   }

@@ -43,13 +43,16 @@ export async function run(argv: string[]): Promise<number> {
     host: flags.host,
     xdsPort: flags['xds-port'],
     adminPort: flags['admin-port'],
+    adminGrpcPort: flags['admin-grpc-port'],
     debounceQuietMs: flags['debounce-quiet'],
     debounceMaxMs: flags['debounce-max'],
     translate: { gatewayPort: flags['gateway-port'] },
   });
   await cp.start();
   // Ready line for scripts and the demo: ports are final (0 picks free ones).
-  process.stdout.write(`switchyard control-plane ready xds=${cp.xdsPort} admin=${cp.adminPort}\n`);
+  process.stdout.write(
+    `switchyard control-plane ready xds=${cp.xdsPort} admin=${cp.adminPort} admin-grpc=${cp.adminGrpcPort}\n`,
+  );
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);
