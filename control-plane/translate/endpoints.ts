@@ -1,8 +1,14 @@
 // EDS: one ClusterLoadAssignment per model version. Applies residency (endpoints outside the
 // allowed regions are dropped; none left means an empty assignment, never a foreign one) and
-// the backend preference (GPU at priority 0, CPU at 1), groups endpoints by locality and
-// priority with a locality weight (gRPC ignores localities without one), and sorts everything
-// so equal input gives byte-identical output. This is the hot path of a rebuild: the messages
+// the backend preference (GPU at priority 0, CPU at 1, CPU at 0 too while it takes overflow),
+// groups endpoints by locality and priority with a locality weight (gRPC ignores localities
+// without one), and sorts everything so equal input gives byte-identical output.
+//
+// An endpoint with an explicit weight gets a locality of its own (sub_zone: its pod id, or
+// address:port) whose locality weight is that weight. Proxyless gRPC balances localities by
+// weight (weighted_target) but ignores endpoint weights under round_robin, and Envoy with
+// locality-weighted balancing honours locality weights too, so this one form makes the
+// weights count in both flavors (docs/ARCHITECTURE.md, "Endpoint weights in both flavors"). This is the hot path of a rebuild: the messages
 // are built as typed literals rather than through create(), which costs twice as much here.
 import type { Locality, Metadata } from '../../protos/gen/envoy/config/core/v3/base_pb.js';
 import { HealthStatus } from '../../protos/gen/envoy/config/core/v3/health_check_pb.js';
@@ -75,7 +81,7 @@ function priorityOf(route: ModelRoute, e: EndpointInfo): number {
       return e.backend === 'cpu' ? 0 : -1;
     case 'gpu-overflow-cpu':
       // Unlabeled endpoints count as primary capacity.
-      return e.backend === 'cpu' ? 1 : 0;
+      return e.backend === 'cpu' && !e.overflow ? 1 : 0;
   }
 }
 
@@ -122,6 +128,7 @@ function compareSlots(a: Slot, b: Slot): number {
     a.priority - b.priority ||
     cmp(x.region ?? '', y.region ?? '') ||
     cmp(x.zone ?? '', y.zone ?? '') ||
+    cmp(a.subZone, b.subZone) ||
     cmp(x.address, y.address) ||
     x.port - y.port
   );
@@ -130,14 +137,22 @@ function compareSlots(a: Slot, b: Slot): number {
 interface Slot {
   readonly e: EndpointInfo;
   priority: number;
+  /** '' for endpoints without a weight: they share their zone's locality. */
+  readonly subZone: string;
+}
+
+function subZoneOf(e: EndpointInfo): string {
+  if (e.weight === undefined) return '';
+  if (e.podId) return e.podId;
+  return e.address.includes(':') ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`;
 }
 
 const localities = new Map<string, Locality>();
-function locality(region: string, zone: string): Locality {
-  const key = `${region}\u0000${zone}`;
+function locality(region: string, zone: string, subZone: string): Locality {
+  const key = `${region}\u0000${zone}\u0000${subZone}`;
   let l = localities.get(key);
   if (!l) {
-    l = { $typeName: 'envoy.config.core.v3.Locality', region, zone, subZone: '' };
+    l = { $typeName: 'envoy.config.core.v3.Locality', region, zone, subZone };
     localities.set(key, l);
   }
   return l;
@@ -161,7 +176,7 @@ export function buildLoadAssignment(
     const priority = priorityOf(route, e);
     if (priority < 0) continue;
     seen |= 1 << priority;
-    slots.push({ e, priority });
+    slots.push({ e, priority, subZone: subZoneOf(e) });
   }
   // Priorities must be contiguous from 0 (gRPC rejects a gap): with no GPU endpoint, the CPU
   // ones are the top priority.
@@ -178,11 +193,12 @@ export function buildLoadAssignment(
       !last ||
       s.priority !== last.priority ||
       (e.region ?? '') !== (last.e.region ?? '') ||
-      (e.zone ?? '') !== (last.e.zone ?? '')
+      (e.zone ?? '') !== (last.e.zone ?? '') ||
+      s.subZone !== last.subZone
     ) {
       current = {
         $typeName: 'envoy.config.endpoint.v3.LocalityLbEndpoints',
-        locality: locality(e.region ?? '', e.zone ?? ''),
+        locality: locality(e.region ?? '', e.zone ?? '', s.subZone),
         lbEndpoints: [],
         lbConfig: { case: undefined },
         loadBalancingWeight: 0,

@@ -34,6 +34,11 @@ export interface EndpointInfo {
   readonly tls?: boolean;
   /** Stable identity of the pod, when discovered. */
   readonly podId?: string;
+  /**
+   * A CPU endpoint that takes primary traffic now: under backend preference gpu-overflow-cpu
+   * the GPU endpoints crossed their utilization threshold (control-plane/endpoints/overflow.ts).
+   */
+  readonly overflow?: boolean;
 }
 
 /** Discovered endpoints keyed by `${model}/${version}`; static endpoints in a policy win. */
