@@ -152,7 +152,9 @@ describe('bearer JWTs', () => {
   });
 
   it('refuses HS256 signed with the public key', async () => {
-    const pem = await exportSPKI(await importJWK(fx.publicJwk, 'RS256'));
+    const pem = await exportSPKI(
+      (await importJWK(fx.publicJwk, 'RS256')) as Parameters<typeof exportSPKI>[0],
+    );
     const header = b64({ alg: 'HS256', typ: 'JWT', kid: 'test-key-1' });
     const body = b64(claims());
     const sig = createHmac('sha256', pem).update(`${header}.${body}`).digest('base64url');

@@ -216,7 +216,7 @@ describe('state outside the process', () => {
     const before = grpcVersion();
     await fx.nats.restart();
     expect(grpcVersion()).toBe(before);
-    let h: { status: number; json: any } = { status: 0, json: undefined };
+    let h: Awaited<ReturnType<ApiFixture['call']>> = { status: 0, json: undefined, headers: new Headers() };
     await waitFor(
       async () => {
         h = await fx.call('GET', '/api/v1/namespaces/default/policies/survivor/history', undefined, admin);
