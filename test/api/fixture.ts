@@ -34,6 +34,7 @@ export interface ApiFixture {
     path: string,
     body?: unknown,
     headers?: Record<string, string>,
+    // biome-ignore lint/suspicious/noExplicitAny: response bodies are checked field by field in tests
   ): Promise<{ status: number; json: any; headers: Headers }>;
   startReplica(extra?: Partial<ControlPlaneOptions>): Promise<ControlPlane>;
   close(): Promise<void>;
