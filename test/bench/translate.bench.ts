@@ -1,7 +1,8 @@
 // Benchmark for issue 3: translate 10,000 models x 3 versions x 10 endpoints.
 //  - full: every route seen for the first time (no memo hits), per flavor; time and the heap
 //    the resulting ResourceSet holds;
-//  - full + encode: the same plus toBinary of every resource (what the snapshot cache adds);
+//  - encode: toBinary of every resource (what the snapshot cache adds);
+//  - check: the PGV checker over the whole set (what the publisher runs before publishing);
 //  - re-translate: translate() again after one endpoint changed (memo hits everywhere else);
 //  - one endpoint: rebuild and re-encode only the affected ClusterLoadAssignment.
 // Goals: full < 200 ms, one endpoint < 1 ms. Medians of several runs.
@@ -22,6 +23,7 @@ import {
   translate,
   translateLoadAssignment,
 } from '../../control-plane/translate/index.js';
+import { checkResources } from '../../control-plane/validate/index.js';
 import { ClusterSchema } from '../../protos/gen/envoy/config/cluster/v3/cluster_pb.js';
 import { ClusterLoadAssignmentSchema } from '../../protos/gen/envoy/config/endpoint/v3/endpoint_pb.js';
 import { ListenerSchema } from '../../protos/gen/envoy/config/listener/v3/listener_pb.js';
@@ -113,6 +115,7 @@ interface Row {
   fullMb: number;
   encodeMs: number;
   encodedMb: number;
+  checkMs: number;
   retranslateMs: number;
   oneEndpointUs: number;
   resources: number;
@@ -122,6 +125,7 @@ function benchFlavor(flavor: Flavor, routes: ModelRoute[], table: Map<string, re
   const full: number[] = [];
   const mem: number[] = [];
   const encode: number[] = [];
+  const check: number[] = [];
   let encoded = 0;
   let set: ResourceSet | undefined;
   for (let r = 0; r < RUNS; r++) {
@@ -136,8 +140,14 @@ function benchFlavor(flavor: Flavor, routes: ModelRoute[], table: Map<string, re
     mem.push(heapUsed() - before);
     const t2 = performance.now();
     encoded = encodeAll(set);
-    encode.push(performance.now() - t2);
-    log(`  ${flavor} run ${r + 1}/${RUNS}: full ${(t1 - t0).toFixed(0)} ms, encode ${(performance.now() - t2).toFixed(0)} ms`);
+    const t3 = performance.now();
+    encode.push(t3 - t2);
+    const issues = checkResources(set);
+    if (issues.length) throw new Error(`PGV issues: ${JSON.stringify(issues.slice(0, 3))}`);
+    check.push(performance.now() - t3);
+    log(
+      `  ${flavor} run ${r + 1}/${RUNS}: full ${(t1 - t0).toFixed(0)} ms, encode ${(t3 - t2).toFixed(0)} ms, check ${(performance.now() - t3).toFixed(0)} ms`,
+    );
   }
   // Warm: the same route objects again, one endpoint moved.
   const warmRoutes = routes;
@@ -171,6 +181,7 @@ function benchFlavor(flavor: Flavor, routes: ModelRoute[], table: Map<string, re
     fullMb: median(mem) / 2 ** 20,
     encodeMs: median(encode),
     encodedMb: encoded / 2 ** 20,
+    checkMs: median(check),
     retranslateMs: median(re),
     oneEndpointUs: median(one) * 1000,
     resources: set!.listeners.length + set!.routes.length + set!.clusters.length + set!.endpoints.length,
@@ -187,7 +198,17 @@ function main() {
   log('');
   log(
     renderTable(
-      ['flavor', 'resources', 'full ms', 'full heap MB', 'encode ms', 'encoded MB', 're-translate ms', 'one endpoint µs'],
+      [
+        'flavor',
+        'resources',
+        'full ms',
+        'full heap MB',
+        'encode ms',
+        'encoded MB',
+        'check ms',
+        're-translate ms',
+        'one endpoint µs',
+      ],
       rows.map((r) => [
         r.flavor,
         String(r.resources),
@@ -195,6 +216,7 @@ function main() {
         r.fullMb.toFixed(0),
         r.encodeMs.toFixed(0),
         r.encodedMb.toFixed(1),
+        r.checkMs.toFixed(0),
         r.retranslateMs.toFixed(1),
         r.oneEndpointUs.toFixed(0),
       ]),
@@ -203,7 +225,10 @@ function main() {
   log('goals: full < 200 ms; one endpoint (rebuild + encode one ClusterLoadAssignment) < 1000 µs');
   const out = join(dirname(fileURLToPath(import.meta.url)), 'results');
   mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, 'translate.json'), JSON.stringify({ models: MODELS, versions: VERSIONS, endpoints: ENDPOINTS, rows }));
+  writeFileSync(
+    join(out, 'translate.json'),
+    JSON.stringify({ models: MODELS, versions: VERSIONS, endpoints: ENDPOINTS, rows }),
+  );
 }
 
 main();
