@@ -110,6 +110,20 @@ describe('Batcher', () => {
     expect(rt.batches).toEqual([1, 1, 1]);
   });
 
+  it('queues a second run behind the first when slots allow, but not requests that could expire waiting', async () => {
+    const rt = fakeRuntime();
+    const b = new Batcher({ ...base, instances: 1, slots: 2, now: () => 0 }, rt.run);
+    const first = b.submit(request(1), 1, '2', noDeadline);
+    // With no run time measured yet, a pipelined run is assumed to wait 2 x 10 ms.
+    const tight = b.submit(request(2), 1, '2', { deadline: 15 });
+    const loose = b.submit(request(3), 1, '2', noDeadline);
+    expect(rt.batches).toEqual([1, 1]);
+    expect(b.queueDepth).toBe(1);
+    await rt.releaseAll();
+    await Promise.all([first, tight, loose]);
+    expect(rt.batches).toEqual([1, 1, 1]);
+  });
+
   it('sheds beyond the queue limit with a Retry-After estimate', async () => {
     const rt = fakeRuntime();
     const b = new Batcher({ ...base, queueLimit: 2 }, rt.run);

@@ -19,8 +19,8 @@ export interface RunResult {
   readonly computeMs: number;
 }
 
-/** Runs one (possibly merged) batch on a free instance. */
-export type RunBatch = (inputs: readonly Tensor[]) => Promise<RunResult>;
+/** Runs one (possibly merged) batch; `notAfter` (epoch ms) is its earliest deadline, if any. */
+export type RunBatch = (inputs: readonly Tensor[], notAfter?: number) => Promise<RunResult>;
 
 export interface BatcherOptions {
   readonly model: string;
@@ -29,8 +29,14 @@ export interface BatcherOptions {
   readonly maxBatchSize: number;
   readonly maxQueueDelayMs: number;
   readonly queueLimit: number;
-  /** Runs allowed at once (worker instances). */
+  /** Runs that execute at once (worker instances). */
   readonly instances: number;
+  /**
+   * Runs that may be handed out at once (default: instances). Beyond `instances` a run waits in
+   * a worker's inbox behind the current one, so it only takes requests whose deadline leaves
+   * room for that wait.
+   */
+  readonly slots?: number;
   readonly now?: () => number;
 }
 
@@ -141,17 +147,23 @@ export class Batcher {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    while (this.running < this.opts.instances && this.queue.length > 0) {
-      const jobs = this.take();
+    const slots = Math.max(this.opts.instances, this.opts.slots ?? 0);
+    while (this.running < slots && this.queue.length > 0) {
+      const jobs = this.take(this.running >= this.opts.instances);
       if (!jobs) break;
       if (jobs.length) this.dispatch(jobs);
     }
     this.notifyIdle();
   }
 
-  /** The next batch; [] when only expired requests were found; undefined to wait for more. */
-  private take(): Job[] | undefined {
+  /**
+   * The next batch; [] when only expired requests were found; undefined to wait for more.
+   * `behind`: the batch will wait for a running one, so requests that might expire meanwhile
+   * stay queued (an expired request must never run).
+   */
+  private take(behind: boolean): Job[] | undefined {
     const now = this.now();
+    const notBefore = behind ? now + 2 * (this.ewmaRunMs || 10) : now;
     const { maxBatchSize, maxQueueDelayMs } = this.opts;
     const taken: Job[] = [];
     let rows = 0;
@@ -162,6 +174,7 @@ export class Batcher {
         taken.push(job);
         continue;
       }
+      if (job.deadline <= notBefore) continue;
       if (key === undefined) key = job.key;
       else if (maxBatchSize === 0 || job.key !== key || rows + job.rows > limit) continue;
       taken.push(job);
@@ -171,6 +184,10 @@ export class Batcher {
     const expired = taken.filter((j) => j.deadline <= now);
     const live = taken.filter((j) => j.deadline > now);
     const head = live[0];
+    if (!head && behind) {
+      for (const j of expired) this.fail(j, new DeadlineExceededError('while queued'));
+      return undefined;
+    }
     if (head && maxQueueDelayMs > 0 && rows < limit && now - head.enqueuedAt < maxQueueDelayMs) {
       for (const j of expired) this.fail(j, new DeadlineExceededError('while queued'));
       this.timer = setTimeout(() => this.pump(), head.enqueuedAt + maxQueueDelayMs - now);
@@ -196,7 +213,9 @@ export class Batcher {
     const totalRows = rows.reduce((a, b) => a + b, 0);
     let settled: Promise<void>;
     try {
-      settled = this.runBatch(inputs).then((res) => {
+      const earliest = Math.min(...jobs.map((j) => j.deadline));
+      const notAfter = Number.isFinite(earliest) ? earliest : undefined;
+      settled = this.runBatch(inputs, notAfter).then((res) => {
         this.ewmaRunMs = this.ewmaRunMs ? this.ewmaRunMs * 0.8 + res.computeMs * 0.2 : res.computeMs;
         this.events.batch?.(totalRows, jobs.length, res.computeMs);
         if (this.opts.maxBatchSize === 0) {

@@ -26,6 +26,8 @@ export interface RunMessage {
   readonly type: 'run';
   readonly id: number;
   readonly inputs: readonly WireTensor[];
+  /** Epoch ms: the earliest deadline in the batch. Past it, the run is refused, not run. */
+  readonly notAfter?: number;
 }
 
 export type ToWorker = LoadMessage | RunMessage;
@@ -57,6 +59,8 @@ export interface RunFailedMessage {
   readonly type: 'run-failed';
   readonly id: number;
   readonly message: string;
+  /** The batch's deadline had passed when its turn came: it did not run. */
+  readonly expired?: boolean;
 }
 
 export type FromWorker = LoadedMessage | LoadFailedMessage | ResultMessage | RunFailedMessage;

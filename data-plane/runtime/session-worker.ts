@@ -13,6 +13,7 @@ if (!port) throw new Error('session-worker.ts must run in a worker thread');
 
 let session: ort.InferenceSession | undefined;
 let injectDelayMs = 0;
+let runs: Promise<void> = Promise.resolve();
 
 function post(msg: FromWorker, transfer: ArrayBuffer[] = []): void {
   port!.postMessage(msg, transfer);
@@ -90,10 +91,14 @@ function toWire(name: string, t: ort.Tensor): WireTensor {
   };
 }
 
-async function run(id: number, inputs: readonly WireTensor[]): Promise<void> {
+async function run(id: number, inputs: readonly WireTensor[], notAfter: number | undefined): Promise<void> {
   const s = session;
   if (!s) {
     post({ type: 'run-failed', id, message: 'no session loaded' });
+    return;
+  }
+  if (notAfter !== undefined && Date.now() >= notAfter) {
+    post({ type: 'run-failed', id, message: 'deadline passed before the run started', expired: true });
     return;
   }
   try {
@@ -114,6 +119,7 @@ port.on('message', (msg: ToWorker) => {
   if (msg.type === 'load') {
     load(msg).catch((err: unknown) => post({ type: 'load-failed', message: (err as Error).message }));
   } else {
-    void run(msg.id, msg.inputs);
+    // One run at a time, in arrival order: the pool may queue the next batch behind this one.
+    runs = runs.then(() => run(msg.id, msg.inputs, msg.notAfter));
   }
 });

@@ -1,17 +1,20 @@
 // The worker threads behind one model version: `instances` threads, each with its own ONNX
-// Runtime session of the same file. The batcher never hands out more runs than there are
-// instances, so a run always finds an idle worker. A worker that dies fails its run and is
-// replaced.
+// Runtime session of the same file. Each worker holds up to PIPELINE_DEPTH runs: the next batch
+// is already in its inbox when the current one ends, so the thread never idles through a
+// message round trip (which takes milliseconds on a busy machine). The batcher never hands out
+// more runs than `slots`. A worker that dies fails its runs and is replaced.
 import { Worker } from 'node:worker_threads';
-import { InferenceFailedError } from '../errors.js';
+import { DeadlineExceededError, InferenceFailedError } from '../errors.js';
 import type { RunResult } from '../inference/batcher.js';
 import type { ExecutionProviderName, SessionConfig } from '../repository/config.js';
 import { copyBytes, fromOrtType, isFixedSize, toOrtType } from '../tensors/datatypes.js';
 import type { Tensor } from '../tensors/tensor.js';
-import type { FromWorker, LoadedMessage, LoadMessage, WireTensor } from './protocol.js';
+import type { FromWorker, LoadedMessage, LoadMessage, RunMessage, WireTensor } from './protocol.js';
 import { transferList } from './protocol.js';
 
 const WORKER_URL = new URL('./worker.mjs', import.meta.url);
+/** Runs queued per worker: the one running and the next. */
+export const PIPELINE_DEPTH = 2;
 
 export interface PoolOptions {
   readonly modelPath: string;
@@ -34,7 +37,8 @@ class SessionWorker {
   private loadFailed: ((e: Error) => void) | undefined;
   dead = false;
   ready = false;
-  busy = false;
+  /** Runs sent and not yet answered. */
+  outstanding = 0;
   busySince = 0;
 
   constructor(private readonly onDeath: (w: SessionWorker, why: string) => void) {
@@ -52,7 +56,7 @@ class SessionWorker {
     });
   }
 
-  run(inputs: readonly Tensor[]): Promise<RunResult> {
+  run(inputs: readonly Tensor[], notAfter?: number): Promise<RunResult> {
     const id = this.nextId++;
     const wire: WireTensor[] = inputs.map((t) => {
       // Move buffers that hold only this tensor (a merged batch, decoded JSON); copy views
@@ -70,7 +74,13 @@ class SessionWorker {
     });
     return new Promise<RunResult>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ type: 'run', id, inputs: wire }, transferList(wire));
+      const msg: RunMessage = {
+        type: 'run',
+        id,
+        inputs: wire,
+        ...(notAfter !== undefined ? { notAfter } : {}),
+      };
+      this.worker.postMessage(msg, transferList(wire));
     });
   }
 
@@ -92,7 +102,11 @@ class SessionWorker {
       case 'run-failed': {
         const p = this.pending.get(m.id);
         this.pending.delete(m.id);
-        p?.reject(new InferenceFailedError(`onnxruntime: ${m.message}`));
+        p?.reject(
+          m.expired
+            ? new DeadlineExceededError('before its batch ran')
+            : new InferenceFailedError(`onnxruntime: ${m.message}`),
+        );
         break;
       }
     }
@@ -154,23 +168,29 @@ export class WorkerPool {
     return this.opts.instances;
   }
 
-  /** Milliseconds of compute so far (for utilization), running batches included. */
+  /** Runs that may be outstanding at once. */
+  get slots(): number {
+    return this.opts.instances * PIPELINE_DEPTH;
+  }
+
+  /** Milliseconds with work in hand so far (for utilization), current runs included. */
   busyTime(now = performance.now()): number {
     let ms = this.busyMs;
-    for (const w of this.workers) if (w.busy) ms += now - w.busySince;
+    for (const w of this.workers) if (w.outstanding > 0) ms += now - w.busySince;
     return ms;
   }
 
-  async run(inputs: readonly Tensor[]): Promise<RunResult> {
-    const w = this.workers.find((x) => x.ready && !x.busy && !x.dead);
-    if (!w) throw new InferenceFailedError('no idle worker (more runs than instances)');
-    w.busy = true;
-    w.busySince = performance.now();
+  async run(inputs: readonly Tensor[], notAfter?: number): Promise<RunResult> {
+    let w: SessionWorker | undefined;
+    for (const x of this.workers)
+      if (x.ready && !x.dead && x.outstanding < PIPELINE_DEPTH && (!w || x.outstanding < w.outstanding))
+        w = x;
+    if (!w) throw new InferenceFailedError('no free worker slot (more runs than slots)');
+    if (w.outstanding++ === 0) w.busySince = performance.now();
     try {
-      return await w.run(inputs);
+      return await w.run(inputs, notAfter);
     } finally {
-      w.busy = false;
-      this.busyMs += performance.now() - w.busySince;
+      if (--w.outstanding === 0) this.busyMs += performance.now() - w.busySince;
     }
   }
 

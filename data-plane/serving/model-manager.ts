@@ -203,8 +203,9 @@ export class ModelManager {
         maxQueueDelayMs: config.maxQueueDelayMs,
         queueLimit: config.queueLimit,
         instances: config.instanceCount,
+        slots: pool.slots,
       },
-      (inputs) => pool.run(inputs),
+      (inputs, notAfter) => pool.run(inputs, notAfter),
       {
         dequeued: (waitMs) => obs.queued(model, version, waitMs),
         batch: (rows, requests, computeMs) => obs.batch(model, version, rows, requests, computeMs),
