@@ -31,7 +31,7 @@ afterAll(async () => {
 });
 
 const Admin = clientConstructor(AdminService);
-type Unary = (req: unknown, md: Metadata, cb: (err: ServiceError | null, res?: any) => void) => void;
+type Unary = (req: unknown, md: Metadata, cb: (err: ServiceError | null, res?: unknown) => void) => void;
 
 function grpcCall<T>(method: string, req: unknown, key?: string): Promise<T> {
   const client = new Admin(`127.0.0.1:${fx.cp.adminGrpcPort}`, credentials.createInsecure());
