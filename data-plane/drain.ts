@@ -27,8 +27,8 @@ export interface DrainTarget {
   readonly agent?: {
     drainNotice(phase: 'draining' | 'refusing' | 'drained', graceMs: number, reason: string): Promise<void>;
   };
-  /** Deregisters, closes the servers and stops the workers. */
-  close(): Promise<void>;
+  /** Deregisters (with this reason), closes the servers and stops the workers. */
+  close(reason: string): Promise<void>;
 }
 
 export async function drainPod(pod: DrainTarget, opts: DrainOptions, reason: string): Promise<DrainReport> {
@@ -53,7 +53,7 @@ export async function drainPod(pod: DrainTarget, opts: DrainOptions, reason: str
   if (timedOut)
     log.error(`drain: timed out after ${opts.timeoutMs} ms with ${unfinished} request(s) unanswered`);
   await pod.agent?.drainNotice('drained', opts.graceMs, reason);
-  await pod.close();
+  await pod.close(`drained after ${reason}`);
   const durationMs = Date.now() - t0;
   log.info(`drain: done in ${durationMs} ms; deregistered`);
   return { reason, unfinished, durationMs };

@@ -157,6 +157,11 @@ export class Pod {
     return pod;
   }
 
+  /** Tests: the injected per-run delay (--inject-delay-ms) from now on, e.g. 0 to recover. */
+  setInjectDelay(ms: number): void {
+    this.models.setInjectDelay(ms);
+  }
+
   get address(): string {
     return this.opts.advertiseAddress ?? advertised(this.opts.host);
   }
@@ -243,10 +248,10 @@ export class Pod {
   }
 
   /** Closes everything at once, without a grace period (tests, start-up failures). */
-  async close(): Promise<void> {
+  async close(reason = 'closed'): Promise<void> {
     this.lifecycle.setPhase('stopped');
     await this.watcher.stop();
-    await this.agent?.stop('closed');
+    await this.agent?.stop(reason);
     this.health.endWatches();
     await Promise.all([
       new Promise<void>((r) => (this.grpcServer ? this.grpcServer.tryShutdown(() => r()) : r())),

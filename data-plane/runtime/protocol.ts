@@ -30,7 +30,13 @@ export interface RunMessage {
   readonly notAfter?: number;
 }
 
-export type ToWorker = LoadMessage | RunMessage;
+/** Changes the injected delay of later runs (a slow pod that recovers, in routing tests). */
+export interface SetDelayMessage {
+  readonly type: 'set-delay';
+  readonly injectDelayMs: number;
+}
+
+export type ToWorker = LoadMessage | RunMessage | SetDelayMessage;
 
 export interface LoadedMessage {
   readonly type: 'loaded';

@@ -118,6 +118,8 @@ async function run(id: number, inputs: readonly WireTensor[], notAfter: number |
 port.on('message', (msg: ToWorker) => {
   if (msg.type === 'load') {
     load(msg).catch((err: unknown) => post({ type: 'load-failed', message: (err as Error).message }));
+  } else if (msg.type === 'set-delay') {
+    injectDelayMs = msg.injectDelayMs;
   } else {
     // One run at a time, in arrival order: the pool may queue the next batch behind this one.
     runs = runs.then(() => run(msg.id, msg.inputs, msg.notAfter));

@@ -145,7 +145,11 @@ export class WorkerPool {
   private busyMs = 0;
   private info!: LoadedMessage;
 
-  private constructor(private readonly opts: PoolOptions) {}
+  private injectDelayMs: number;
+
+  private constructor(private readonly opts: PoolOptions) {
+    this.injectDelayMs = opts.injectDelayMs;
+  }
 
   /** Starts every instance and waits until all have loaded the model. */
   static async start(opts: PoolOptions): Promise<WorkerPool> {
@@ -209,8 +213,14 @@ export class WorkerPool {
       modelPath: this.opts.modelPath,
       executionProvider: this.opts.executionProvider,
       session: this.opts.session,
-      injectDelayMs: this.opts.injectDelayMs,
+      injectDelayMs: this.injectDelayMs,
     });
+  }
+
+  /** The injected delay of later runs, in every worker (and in replacements). */
+  setInjectDelay(ms: number): void {
+    this.injectDelayMs = ms;
+    for (const w of this.workers) w.worker.postMessage({ type: 'set-delay', injectDelayMs: ms });
   }
 
   private replace(dead: SessionWorker, why: string): void {

@@ -10,6 +10,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { asSwitchyardError } from '../../control-plane/errors/errors.js';
 import {
+  CancelledError,
   InvalidInferenceError,
   ModelNotFoundError,
   OverloadedError,
@@ -101,6 +102,11 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     });
     req.on('end', () => resolve(Buffer.concat(chunks, size)));
     req.on('error', reject);
+    // A client that hangs up mid-body must not keep its admission ticket (a drain waits on
+    // it). Node mostly reports that as 'error'; 'close' before 'complete' catches the rest.
+    req.on('close', () => {
+      if (!req.complete) reject(new CancelledError());
+    });
   });
 }
 

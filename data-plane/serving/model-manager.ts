@@ -57,7 +57,17 @@ export class ModelManager {
   private readonly ops = new Map<string, Promise<void>>();
   private readonly listeners = new Set<() => void>();
 
-  constructor(private readonly opts: ManagerOptions) {}
+  private injectDelayMs: number;
+
+  constructor(private readonly opts: ManagerOptions) {
+    this.injectDelayMs = opts.injectDelayMs;
+  }
+
+  /** Tests: make every version slower or faster from now on (loaded and future ones). */
+  setInjectDelay(ms: number): void {
+    this.injectDelayMs = ms;
+    for (const v of this.versions.values()) v.pool?.setInjectDelay(ms);
+  }
 
   /** Called after any state change (load, failure, unload). */
   onChange(fn: () => void): () => void {
@@ -171,7 +181,7 @@ export class ModelManager {
       instances: config.instanceCount,
       executionProvider: config.executionProvider,
       session: config.session,
-      injectDelayMs: this.opts.injectDelayMs,
+      injectDelayMs: this.injectDelayMs,
     });
     const loaded = pool.loaded;
     const resolved = resolveSignature(

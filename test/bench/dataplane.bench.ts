@@ -44,7 +44,7 @@ interface Bench {
 const MODELS: readonly Bench[] = [
   { model: 'mlp', input: 'input', dims: [512], maxBatch: 64 },
   { model: 'convnet', input: 'image', dims: [1, 28, 28], maxBatch: 32 },
-  { model: 'ocr-cls', input: 'x', dims: [3, 48, 192], maxBatch: 32 },
+  { model: 'ocr-cls', input: 'x', dims: [3, 48, 192], maxBatch: 16 },
 ];
 
 type Mode = 'raw' | 'batch' | 'single';

@@ -199,6 +199,7 @@ describe('SIGTERM drain of a pod process', () => {
     const drained = await listener.next('drain', (d) => d.podId === POD && d.phase === DrainPhase.DRAINED);
     expect(drained.inFlight).toBe(0);
     const bye = await listener.next('deregister', (d) => d.podId === POD);
+    expect(bye.reason).toBe('drained after SIGTERM');
     const successes = outcomes.filter((o) => o.ok);
     // Every request the pod answered reached its client, and the pod says it answered them all.
     expect(Number(bye.served)).toBe(successes.length);

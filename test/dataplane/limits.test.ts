@@ -2,12 +2,13 @@
 // 150 ms more, the queue holds 6): the pod sheds with RESOURCE_EXHAUSTED / 429 + Retry-After,
 // never runs an expired request, names the wrong field of a bad request, and keeps serving.
 import { writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MLP } from '../../data-plane/models/catalog.js';
 import type { Pod } from '../../data-plane/pod.js';
-import { f32Bytes, inputRows, KServeClient, modelRepoCopy, startTestPod } from './harness.js';
+import { f32Bytes, inputRows, KServeClient, modelRepoCopy, startTestPod, waitFor } from './harness.js';
 
 const input = (rows = 1) => ({
   modelName: 'mlp',
@@ -170,6 +171,17 @@ describe('limits: shedding, deadlines, bad input', () => {
     );
     const ok = await client.infer(good);
     expect(ok.outputs[0]!.name).toBe('probabilities');
+  });
+
+  it('lets go of a request whose client hangs up in the middle of its body', async () => {
+    const socket = connect(pod.ports.http, '127.0.0.1');
+    await new Promise((r) => socket.once('connect', r));
+    socket.write(
+      'POST /v2/models/mlp/infer HTTP/1.1\r\nHost: pod\r\nContent-Length: 10000\r\n\r\n{"inputs": [',
+    );
+    await waitFor('the request admitted', () => pod.lifecycle.inFlightRequests > 0);
+    socket.destroy();
+    await waitFor('the ticket returned', () => pod.lifecycle.inFlightRequests === 0);
   });
 
   it('answers bad HTTP requests with {"error"} and a 4xx status, and keeps serving', async () => {
