@@ -1,0 +1,25 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { coreRoutes } from '../admin/routes/core.js';
+import { type ApiDeps, apiRoutes } from './http-routes.js';
+
+const spec = parse(readFileSync(new URL('../../docs/openapi.yaml', import.meta.url), 'utf8')) as {
+  paths: Record<string, Record<string, unknown>>;
+};
+
+describe('docs/openapi.yaml', () => {
+  it('documents exactly the routes the admin server serves', () => {
+    // Only method and path are read from the route tables here.
+    const routes = [...coreRoutes({} as Parameters<typeof coreRoutes>[0]), ...apiRoutes({} as ApiDeps)];
+    const served = routes.map((r) => `${r.method} ${r.path.replace(/:([A-Za-z]+)/g, '{$1}')}`).sort();
+    const documented = Object.entries(spec.paths)
+      .flatMap(([path, ops]) =>
+        Object.keys(ops)
+          .filter((m) => ['get', 'put', 'post', 'delete', 'patch'].includes(m))
+          .map((m) => `${m.toUpperCase()} ${path}`),
+      )
+      .sort();
+    expect(documented).toEqual(served);
+  });
+});
