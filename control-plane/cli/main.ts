@@ -43,6 +43,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
     summary: 'show (log) or check (verify) the audit trail',
     load: () => import('./commands/audit.js'),
   },
+  apikey: {
+    summary: 'generate an API key and its hash for the auth config',
+    load: () => import('./commands/apikey.js'),
+  },
 };
 
 function usage(): string {
