@@ -50,6 +50,33 @@ export const CONTROL_PLANE_FLAGS = {
   'gateway-port': { type: 'port', help: 'port of the Envoy gateway listener it configures', default: 10000 },
   'debounce-quiet': { type: 'duration', help: 'quiet time before a push', default: 100 },
   'debounce-max': { type: 'duration', help: 'longest a push waits during a burst', default: 10_000 },
+  'heartbeat-misses': {
+    type: 'int',
+    help: 'missed pod heartbeat intervals before an endpoint is UNHEALTHY (out of EDS)',
+    default: 3,
+  },
+  'endpoint-ttl': { type: 'duration', help: 'silence after which a pod is forgotten', default: 30_000 },
+  'eds-debounce-quiet': { type: 'duration', help: 'quiet time before an endpoint push', default: 100 },
+  'eds-debounce-max': {
+    type: 'duration',
+    help: 'longest an endpoint push waits during a burst of heartbeats',
+    default: 1000,
+  },
+  weights: {
+    type: 'string',
+    help: 'endpoint weights: adaptive (auto-tuner) or equal (plain round robin)',
+    default: 'adaptive',
+  },
+  'overflow-enter': {
+    type: 'int',
+    help: 'gpu-overflow-cpu: GPU utilization % at which CPU endpoints take traffic',
+    default: 80,
+  },
+  'overflow-exit': {
+    type: 'int',
+    help: 'gpu-overflow-cpu: GPU utilization % at which they stop again',
+    default: 50,
+  },
   help: { type: 'bool', short: 'h', help: 'show this help' },
 } as const satisfies FlagSpecs;
 

@@ -125,6 +125,14 @@ export const ERROR_CODES = {
     summary: 'An idempotency key was reused for a different request.',
   },
   SY_STORE: { httpStatus: 503, summary: 'The policy store (NATS JetStream) refused or failed an operation.' },
+  SY_ENDPOINT_MESSAGE_INVALID: {
+    httpStatus: 400,
+    summary: "A pod's NATS message cannot be decoded, or lacks what an endpoint needs; dropped and counted.",
+  },
+  SY_ENDPOINT_IDENTITY_MISMATCH: {
+    httpStatus: 403,
+    summary: "A pod's NATS message names another pod than its subject does; rejected and counted.",
+  },
   SY_INTERNAL: { httpStatus: 500, summary: 'An unexpected failure; the message says where.' },
 } as const satisfies Record<string, ErrorCodeInfo>;
 

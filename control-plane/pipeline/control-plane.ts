@@ -15,6 +15,9 @@ import { type AuthConfig, OPEN_AUTH } from '../auth/auth-config.js';
 import { Authenticator } from '../auth/authenticator.js';
 import { RateLimiter } from '../auth/rate-limit.js';
 import { authorize } from '../auth/rbac.js';
+import { EndpointDiscovery } from '../endpoints/discovery.js';
+import { latencyObjectives } from '../endpoints/objectives.js';
+import type { DiscoveryInput } from '../endpoints/options.js';
 import { ControlPlaneMetrics } from '../metrics/control-plane-metrics.js';
 import type { ModelRoute } from '../policy/index.js';
 import { Debouncer } from '../runtime/debounce.js';
@@ -54,6 +57,8 @@ export interface ControlPlaneOptions {
   readonly adminTls?: HttpsOptions;
   /** Translation knobs (gateway port, trust domain, secret names). */
   readonly translate?: Partial<TranslateOptions>;
+  /** Endpoint discovery over the NATS connection (health, TTL, weights, overflow, coalescing). */
+  readonly discovery?: DiscoveryInput;
   readonly log?: Logger;
 }
 
@@ -80,6 +85,7 @@ export class ControlPlane {
   private stopWatch?: () => void;
   private syncing: Promise<unknown> = Promise.resolve();
   private endpoints: EndpointTable = new Map();
+  discovery?: EndpointDiscovery;
   private started = false;
   private readonly autoRollback: AutoRollback;
   service!: PolicyService;
@@ -116,6 +122,7 @@ export class ControlPlane {
 
   async start(): Promise<void> {
     if (this.opts.nats) await this.openStore(this.opts.nats);
+    if (this.nc) await this.startDiscovery(this.nc);
     this.service = new PolicyService({
       ...(this.store ? { store: this.store } : {}),
       ...(this.idempotency ? { idempotency: this.idempotency } : {}),
@@ -138,7 +145,7 @@ export class ControlPlane {
         service: this.service,
         authn: this.authn,
         proxies: this.proxies,
-        endpoints: () => listEndpoints(this.routes(), this.endpoints),
+        endpoints: () => listEndpoints(this.routes(), this.endpoints, this.discovery?.statuses()),
       });
       this.adminGrpcPort = await this.adminGrpc.listen(
         this.opts.host,
@@ -234,7 +241,7 @@ export class ControlPlane {
         authn: this.authn,
         proxies: this.proxies,
         groups: () => this.publisher.groups(),
-        endpoints: () => listEndpoints(this.routes(), this.endpoints),
+        endpoints: () => listEndpoints(this.routes(), this.endpoints, this.discovery?.statuses()),
         fileErrors: () => [...this.dirState.errors],
         ...(this.audit ? { audit: this.audit } : {}),
       }),
@@ -254,7 +261,32 @@ export class ControlPlane {
     return this.dirState;
   }
 
-  /** Replace the discovered endpoints (issue 5's endpoint table feeds this). */
+  /**
+   * Pods register and heartbeat over NATS; the table they build is ready (announce + warm-up)
+   * before the first snapshot, so a restarted control plane publishes what it published before.
+   */
+  private async startDiscovery(nc: NatsConnection): Promise<void> {
+    this.discovery = new EndpointDiscovery(
+      {
+        nc,
+        log: this.log.child('endpoints'),
+        registry: this.metrics.registry,
+        objectives: () => latencyObjectives(this.routes()),
+        onSaved: (n) => this.metrics.pushesSaved.inc({ source: 'endpoints' }, n),
+        // Already coalesced (100 ms quiet, 1 s max): rebuild now rather than debounce twice.
+        publish: (table) => {
+          this.endpoints = table;
+          if (this.started) this.rebuild();
+          else this.debouncer.trigger();
+        },
+      },
+      this.opts.discovery,
+    );
+    await this.discovery.start();
+    this.endpoints = this.discovery.routingTable();
+  }
+
+  /** Replace the discovered endpoints (endpoint discovery feeds this through startDiscovery). */
   setEndpoints(table: EndpointTable): void {
     this.endpoints = table;
     this.debouncer.trigger();
@@ -283,6 +315,7 @@ export class ControlPlane {
 
   async stop(): Promise<void> {
     this.debouncer.close();
+    this.discovery?.stop();
     await this.policyDir?.close();
     await this.syncing.catch(() => undefined);
     this.stopWatch?.();

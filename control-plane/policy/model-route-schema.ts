@@ -225,6 +225,7 @@ const SPEC: Schema = {
       { kind: 'string', oneOf: ['any', 'gpu', 'cpu', 'gpu-overflow-cpu'] },
       { default: 'any' },
     ),
+    latencyObjective: f({ kind: 'duration', positive: true }),
   },
 };
 

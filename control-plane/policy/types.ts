@@ -111,6 +111,11 @@ export interface ModelRouteSpec {
   readonly mtls: MtlsMode;
   readonly residency?: { readonly regions: readonly string[] };
   readonly backendPreference: BackendPreference;
+  /**
+   * p99 the model should answer within, e.g. `50ms`. The auto-tuner takes weight from
+   * endpoints above it; without it, a version's endpoints are compared with each other.
+   */
+  readonly latencyObjective?: string;
 }
 
 export interface ModelRoute {

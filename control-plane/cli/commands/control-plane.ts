@@ -47,6 +47,14 @@ export async function run(argv: string[]): Promise<number> {
     debounceQuietMs: flags['debounce-quiet'],
     debounceMaxMs: flags['debounce-max'],
     translate: { gatewayPort: flags['gateway-port'] },
+    discovery: {
+      unhealthyAfterMisses: flags['heartbeat-misses'],
+      ttlMs: flags['endpoint-ttl'],
+      edsQuietMs: flags['eds-debounce-quiet'],
+      edsMaxMs: flags['eds-debounce-max'],
+      weights: flags.weights as 'adaptive' | 'equal',
+      overflow: { enterPercent: flags['overflow-enter'], exitPercent: flags['overflow-exit'] },
+    },
   });
   await cp.start();
   // Ready line for scripts and the demo: ports are final (0 picks free ones).

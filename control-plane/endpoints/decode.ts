@@ -1,0 +1,79 @@
+// A pod message off the wire: which pod the subject says, the body decoded, and the two checked
+// against each other. Pure (bytes in, facts or a named error out), so every rejection path is
+// tested without a NATS server.
+import { fromBinary } from '@bufbuild/protobuf';
+import { podIdOf } from '../../data-plane/agent/subjects.js';
+import {
+  DeregistrationSchema,
+  DrainNoticeSchema,
+  HeartbeatSchema,
+  PodRegistrationSchema,
+} from '../../protos/gen/switchyard/dataplane/v1/dataplane_pb.js';
+import { EndpointIdentityError, EndpointMessageError } from './errors.js';
+import {
+  type HeartbeatInfo,
+  heartbeatInfoOf,
+  type PodInfo,
+  podInfoOf,
+  registrationProblem,
+} from './signals.js';
+
+export type PodMessageKind = 'register' | 'heartbeat' | 'drain' | 'deregister';
+export const POD_MESSAGE_KINDS: readonly PodMessageKind[] = ['register', 'heartbeat', 'drain', 'deregister'];
+
+export type PodMessage =
+  | { readonly kind: 'register'; readonly info: PodInfo }
+  | { readonly kind: 'heartbeat'; readonly info: HeartbeatInfo }
+  | { readonly kind: 'drain' | 'deregister'; readonly podId: string; readonly sequence: bigint };
+
+function subjectPod(subject: string, kind: PodMessageKind): string {
+  const pod = podIdOf(subject);
+  if (pod === undefined || !subject.endsWith(`.${kind}`))
+    throw new EndpointMessageError(subject, `not a ${kind} subject`);
+  return pod;
+}
+
+function decodeBody<T>(subject: string, decode: () => T): T {
+  try {
+    return decode();
+  } catch (err) {
+    throw new EndpointMessageError(subject, `undecodable body: ${(err as Error).message}`);
+  }
+}
+
+function checkIdentity(subject: string, fromSubject: string, claimed: string): void {
+  if (claimed !== fromSubject) throw new EndpointIdentityError(subject, fromSubject, claimed);
+}
+
+/**
+ * Decodes one message of `kind` published on `subject`. Throws EndpointMessageError for a body
+ * that is not that message or cannot become an endpoint, EndpointIdentityError when the body
+ * speaks for another pod than the subject's.
+ */
+export function decodePodMessage(kind: PodMessageKind, subject: string, data: Uint8Array): PodMessage {
+  const pod = subjectPod(subject, kind);
+  switch (kind) {
+    case 'register': {
+      const reg = decodeBody(subject, () => fromBinary(PodRegistrationSchema, data));
+      checkIdentity(subject, pod, reg.podId);
+      const problem = registrationProblem(reg);
+      if (problem) throw new EndpointMessageError(subject, problem);
+      return { kind, info: podInfoOf(reg) };
+    }
+    case 'heartbeat': {
+      const hb = decodeBody(subject, () => fromBinary(HeartbeatSchema, data));
+      checkIdentity(subject, pod, hb.podId);
+      return { kind, info: heartbeatInfoOf(hb) };
+    }
+    case 'drain': {
+      const n = decodeBody(subject, () => fromBinary(DrainNoticeSchema, data));
+      checkIdentity(subject, pod, n.podId);
+      return { kind, podId: pod, sequence: n.sequence };
+    }
+    case 'deregister': {
+      const d = decodeBody(subject, () => fromBinary(DeregistrationSchema, data));
+      checkIdentity(subject, pod, d.podId);
+      return { kind, podId: pod, sequence: d.sequence };
+    }
+  }
+}

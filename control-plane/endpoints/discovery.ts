@@ -1,0 +1,188 @@
+// Endpoint discovery, the runner: the NATS subscriber feeds the endpoint table, a timer ages it
+// and tunes the weights, and changes reach the snapshot publisher coalesced (100 ms quiet, 1 s
+// at most, so a heartbeat flood never becomes a push storm). While NATS is down the table is
+// frozen (fail static); after a restart, an announce rebuilds it before the first snapshot.
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { Registry } from 'prom-client';
+import type { SwitchyardError } from '../errors/index.js';
+import { Debouncer } from '../runtime/debounce.js';
+import type { Logger } from '../runtime/log.js';
+import type { EndpointTable } from '../translate/types.js';
+import type { PodMessage, PodMessageKind } from './decode.js';
+import { DiscoveryMetrics } from './metrics.js';
+import { type DiscoveryInput, type DiscoveryOptions, parseDiscoveryOptions } from './options.js';
+import { PodSignalSubscriber } from './subscriber.js';
+import { type EndpointStatus, EndpointTableState, type Outcome } from './table.js';
+
+export interface DiscoveryDeps {
+  readonly nc: NatsConnection;
+  readonly log: Logger;
+  readonly registry: Registry;
+  /** Receives the routing table after each coalesced burst of changes. */
+  readonly publish: (table: EndpointTable) => void;
+  /** Latency objectives by model, in ms (from the policies). */
+  readonly objectives?: () => ReadonlyMap<string, number>;
+  /** Changes merged into an earlier push. */
+  readonly onSaved?: (saved: number) => void;
+  readonly now?: () => number;
+}
+
+export class EndpointDiscovery {
+  readonly table: EndpointTableState;
+  readonly opts: DiscoveryOptions;
+  readonly metrics: DiscoveryMetrics;
+  private readonly subscriber: PodSignalSubscriber;
+  private readonly coalescer: Debouncer;
+  private readonly now: () => number;
+  private timer: NodeJS.Timeout | undefined;
+  private lastAnnounce = Number.NEGATIVE_INFINITY;
+  private lastRegistration = 0;
+  private live = false;
+
+  constructor(
+    private readonly deps: DiscoveryDeps,
+    options: DiscoveryInput = {},
+  ) {
+    this.opts = parseDiscoveryOptions(options);
+    this.now = deps.now ?? (() => performance.now());
+    this.table = new EndpointTableState(this.opts);
+    this.metrics = new DiscoveryMetrics(deps.registry, () => this.table.stateCounts());
+    this.subscriber = new PodSignalSubscriber(
+      deps.nc,
+      {
+        message: (m) => this.onMessage(m),
+        rejected: (kind, err) => this.onRejected(kind, err),
+        connection: (up) => this.onConnection(up),
+      },
+      deps.log,
+    );
+    this.coalescer = new Debouncer({
+      quietMs: this.opts.edsQuietMs,
+      maxMs: this.opts.edsMaxMs,
+      run: () => this.push(),
+      ...(deps.onSaved ? { onSaved: deps.onSaved } : {}),
+    });
+  }
+
+  /**
+   * Subscribes, asks every pod to register and waits until the registrations have settled, so
+   * the first snapshot after a restart already holds the endpoints it held before. Call
+   * routingTable() after it for that first snapshot; later changes go to `publish`.
+   */
+  async start(): Promise<void> {
+    this.subscriber.start();
+    if (!this.subscriber.authenticated)
+      this.deps.log.warn(
+        'NATS asks for no authentication: any client can publish pod registrations, so the ' +
+          'subject identity check proves nothing (local development only)',
+      );
+    this.announce('start', 'control plane started', true);
+    await this.warmUp();
+    this.timer = setInterval(() => this.tick(), this.opts.tickMs);
+    this.timer.unref();
+    this.live = true;
+    this.deps.log.info('endpoint discovery started', {
+      pods: this.table.size,
+      weights: this.opts.weights,
+    });
+  }
+
+  routingTable(): EndpointTable {
+    return this.table.routingTable();
+  }
+
+  statuses(): Map<string, EndpointStatus[]> {
+    return this.table.statuses(this.now());
+  }
+
+  stop(): void {
+    this.live = false;
+    if (this.timer) clearInterval(this.timer);
+    this.coalescer.close();
+    this.subscriber.stop();
+  }
+
+  private async warmUp(): Promise<void> {
+    const { warmupMinMs, warmupQuietMs, warmupMaxMs } = this.opts;
+    const started = this.now();
+    this.lastRegistration = started;
+    for (;;) {
+      await new Promise((r) => setTimeout(r, Math.min(25, warmupQuietMs)));
+      const now = this.now();
+      if (now - started >= warmupMaxMs) return;
+      if (now - started >= warmupMinMs && now - this.lastRegistration >= warmupQuietMs) return;
+    }
+  }
+
+  private onMessage(m: PodMessage): void {
+    const before = this.table.changes;
+    const now = this.now();
+    let outcome: Outcome;
+    switch (m.kind) {
+      case 'register':
+        outcome = this.table.register(m.info, now) ? 'accepted' : 'stale';
+        if (outcome === 'accepted') this.lastRegistration = now;
+        break;
+      case 'heartbeat':
+        outcome = this.table.heartbeat(m.info, now);
+        // A heartbeat without the registration it belongs to: the registration was lost
+        // (core NATS drops while disconnected) or this control plane is new.
+        if (outcome === 'unknown-pod' || outcome === 'unknown-revision')
+          this.announce(outcome, `heartbeat from pod ${m.info.podId}: ${outcome}`);
+        break;
+      case 'drain':
+        outcome = this.table.drain(m.podId, m.sequence, now);
+        break;
+      case 'deregister':
+        outcome = this.table.deregister(m.podId, m.sequence);
+        break;
+    }
+    if (outcome === 'accepted' || outcome === 'unknown-revision') this.metrics.messages.inc({ kind: m.kind });
+    else this.metrics.rejected.inc({ kind: m.kind, reason: outcome });
+    if (this.table.changes !== before) this.changed();
+  }
+
+  private onRejected(kind: PodMessageKind, err: SwitchyardError): void {
+    this.metrics.rejected.inc({ kind, reason: err.code });
+    this.deps.log.warn('pod message rejected', { kind, code: err.code, error: err.message });
+  }
+
+  private onConnection(up: boolean): void {
+    const now = this.now();
+    if (up) {
+      this.table.thaw(now);
+      this.metrics.frozen.set(0);
+      this.deps.log.info('NATS is back: endpoint health resumes; pods re-register');
+      this.announce('reconnect', 'control plane reconnected', true);
+    } else {
+      this.table.freeze(now);
+      this.metrics.frozen.set(1);
+      this.deps.log.warn('NATS unreachable: endpoint health frozen, the last endpoints keep serving');
+    }
+  }
+
+  private tick(): void {
+    const before = this.table.changes;
+    const objectives = this.deps.objectives?.();
+    this.table.tick(this.now(), objectives ? (model) => objectives.get(model) : undefined);
+    if (this.table.changes !== before) this.changed();
+  }
+
+  private changed(): void {
+    if (this.live) this.coalescer.trigger();
+  }
+
+  private push(): void {
+    this.metrics.pushes.inc();
+    this.deps.publish(this.table.routingTable());
+  }
+
+  /** `label` is the metric's reason (a few fixed words), `reason` what the pods are told. */
+  private announce(label: string, reason: string, force = false): void {
+    const now = this.now();
+    if (!force && now - this.lastAnnounce < this.opts.announceMinIntervalMs) return;
+    this.lastAnnounce = now;
+    this.metrics.announces.inc({ reason: label });
+    this.subscriber.announce(reason);
+  }
+}

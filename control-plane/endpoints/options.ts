@@ -1,0 +1,64 @@
+// Discovery settings: the table's (health, TTL, weights, overflow) plus the runner's timing.
+// `defaultDiscoveryOptions()` + `parseDiscoveryOptions()`, so callers pass only what they change.
+import { OptionError } from '../errors/index.js';
+import { type OverflowParams, validateOverflow } from './overflow.js';
+import { DEFAULT_TABLE_OPTIONS, type TableOptions } from './table.js';
+import type { TunerParams } from './tuner.js';
+
+export interface DiscoveryOptions extends TableOptions {
+  /** How often health ages, weights are tuned and overflow is re-evaluated. */
+  readonly tickMs: number;
+  /** EDS coalescing: publish after this long without a change... */
+  readonly edsQuietMs: number;
+  /** ...or this long after the first change of a burst at the latest. */
+  readonly edsMaxMs: number;
+  /** At start, after the announce: wait at least this long for registrations... */
+  readonly warmupMinMs: number;
+  /** ...then until none arrived for this long... */
+  readonly warmupQuietMs: number;
+  /** ...but never longer than this. */
+  readonly warmupMaxMs: number;
+  /** Announces triggered by unknown pods or revisions: at most one per this interval. */
+  readonly announceMinIntervalMs: number;
+}
+
+/** What callers pass: any subset, the tuner and overflow parameters included. */
+export type DiscoveryInput = Partial<Omit<DiscoveryOptions, 'tuner' | 'overflow'>> & {
+  readonly tuner?: Partial<TunerParams>;
+  readonly overflow?: Partial<OverflowParams>;
+};
+
+export function defaultDiscoveryOptions(): DiscoveryOptions {
+  return {
+    ...DEFAULT_TABLE_OPTIONS,
+    tickMs: 100,
+    edsQuietMs: 100,
+    edsMaxMs: 1000,
+    warmupMinMs: 200,
+    warmupQuietMs: 100,
+    warmupMaxMs: 2000,
+    announceMinIntervalMs: 1000,
+  };
+}
+
+export function parseDiscoveryOptions(partial: DiscoveryInput = {}): DiscoveryOptions {
+  const base = defaultDiscoveryOptions();
+  const o: DiscoveryOptions = {
+    ...base,
+    ...partial,
+    tuner: { ...base.tuner, ...partial.tuner },
+    overflow: { ...base.overflow, ...partial.overflow },
+  };
+  if (!(Number.isInteger(o.unhealthyAfterMisses) && o.unhealthyAfterMisses >= 1))
+    throw new OptionError(`heartbeat misses must be an integer >= 1, got ${o.unhealthyAfterMisses}`);
+  if (!(o.ttlMs > 0)) throw new OptionError(`endpoint TTL must be > 0, got ${o.ttlMs}`);
+  if (!(o.edsQuietMs >= 0 && o.edsMaxMs >= o.edsQuietMs))
+    throw new OptionError(`EDS coalescing needs 0 <= quiet (${o.edsQuietMs}) <= max (${o.edsMaxMs})`);
+  if (o.weights !== 'adaptive' && o.weights !== 'equal')
+    throw new OptionError(`weights must be adaptive or equal, got ${JSON.stringify(o.weights)}`);
+  const overflow = validateOverflow(o.overflow);
+  if (overflow) throw new OptionError(overflow);
+  if (!(o.tuner.minWeight >= 1 && o.tuner.maxWeight >= o.tuner.minWeight))
+    throw new OptionError(`tuner weights need 1 <= min (${o.tuner.minWeight}) <= max (${o.tuner.maxWeight})`);
+  return o;
+}

@@ -1,0 +1,118 @@
+// The pods' NATS messages (dataplane.proto) as the plain facts the endpoint table works on.
+// Pure: decoding happens in the subscriber, so the table and its tests never touch protobuf.
+import {
+  ExecutionProvider,
+  type Heartbeat,
+  ModelState,
+  type PodRegistration,
+  PodState,
+} from '../../protos/gen/switchyard/dataplane/v1/dataplane_pb.js';
+import { endpointKey } from '../translate/types.js';
+
+export interface ServedVersion {
+  readonly model: string;
+  readonly version: string;
+  readonly backend: 'gpu' | 'cpu';
+}
+
+/** What a registration tells: where the pod is and which model versions it serves now. */
+export interface PodInfo {
+  readonly podId: string;
+  readonly address: string;
+  /** KServe v2 gRPC: the port proxies and proxyless clients dial. */
+  readonly port: number;
+  readonly region: string;
+  readonly zone: string;
+  readonly revision: bigint;
+  readonly startedAtMs: bigint;
+  readonly sequence: bigint;
+  readonly intervalMs: number;
+  readonly draining: boolean;
+  /** READY versions only, keyed `${model}/${version}`. */
+  readonly versions: ReadonlyMap<string, ServedVersion>;
+}
+
+export interface VersionLoad {
+  readonly queueDepth: number;
+  readonly inFlight: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly errorRate: number;
+  readonly requests: number;
+}
+
+export interface HeartbeatInfo {
+  readonly podId: string;
+  readonly sequence: bigint;
+  readonly revision: bigint;
+  readonly draining: boolean;
+  readonly intervalMs: number;
+  /** 0..1 of all the pod's cores. */
+  readonly cpu: number;
+  /** 0..1; absent when the pod has no GPU (real or simulated). */
+  readonly gpu?: number;
+  readonly loads: ReadonlyMap<string, VersionLoad>;
+}
+
+function isDraining(state: PodState): boolean {
+  return state === PodState.DRAINING || state === PodState.REFUSING;
+}
+
+/** Why a registration cannot become an endpoint, or undefined when it can. */
+export function registrationProblem(reg: PodRegistration): string | undefined {
+  if (!reg.address) return 'registration without an address';
+  const port = reg.ports?.grpc ?? 0;
+  if (!(port > 0 && port < 65536)) return `registration with gRPC port ${port}`;
+  return undefined;
+}
+
+export function podInfoOf(reg: PodRegistration): PodInfo {
+  const versions = new Map<string, ServedVersion>();
+  for (const m of reg.models) {
+    if (m.state !== ModelState.READY) continue;
+    versions.set(endpointKey(m.model, m.version), {
+      model: m.model,
+      version: m.version,
+      backend: m.executionProvider === ExecutionProvider.GPU ? 'gpu' : 'cpu',
+    });
+  }
+  return {
+    podId: reg.podId,
+    address: reg.address,
+    port: reg.ports?.grpc ?? 0,
+    region: reg.region,
+    zone: reg.zone,
+    revision: reg.revision,
+    startedAtMs: reg.startedAtMs,
+    sequence: reg.sequence,
+    intervalMs: reg.heartbeatIntervalMs,
+    draining: isDraining(reg.state),
+    versions,
+  };
+}
+
+export function heartbeatInfoOf(hb: Heartbeat): HeartbeatInfo {
+  const loads = new Map<string, VersionLoad>();
+  for (const m of hb.models) {
+    const w = m.window;
+    loads.set(endpointKey(m.model, m.version), {
+      queueDepth: m.queueDepth,
+      inFlight: m.inFlight,
+      p50Ms: w?.p50Ms ?? 0,
+      p99Ms: w?.p99Ms ?? 0,
+      errorRate: w?.errorRate ?? 0,
+      requests: Number(w?.requests ?? 0n),
+    });
+  }
+  const u = hb.utilization;
+  return {
+    podId: hb.podId,
+    sequence: hb.sequence,
+    revision: hb.registrationRevision,
+    draining: isDraining(hb.state),
+    intervalMs: hb.intervalMs,
+    cpu: (u?.cpuPercent ?? 0) / 100,
+    ...(u?.gpuPercent !== undefined ? { gpu: u.gpuPercent / 100 } : {}),
+    loads,
+  };
+}

@@ -1,0 +1,128 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_OVERFLOW, NO_OVERFLOW, nextOverflow, validateOverflow } from './overflow.js';
+import {
+  DEFAULT_TUNER,
+  headroomFactors,
+  type LoadSignals,
+  nextWeight,
+  peerReference,
+  targetWeight,
+  tuneStep,
+} from './tuner.js';
+
+const P = DEFAULT_TUNER;
+const idle: LoadSignals = { utilization: 0.1, queueDepth: 0, p99Ms: 10, errorRate: 0, requests: 100 };
+
+describe('tuner formula', () => {
+  it('gives full headroom to an idle, fast, error-free endpoint', () => {
+    expect(headroomFactors(idle, 10, P)).toEqual({ utilization: 1, queue: 1, latency: 1, error: 1 });
+  });
+
+  it('charges utilization only above the knee, linearly to the floor', () => {
+    expect(headroomFactors({ ...idle, utilization: 0.6 }, 10, P).utilization).toBe(1);
+    expect(headroomFactors({ ...idle, utilization: 0.8 }, 10, P).utilization).toBeCloseTo(0.5, 10);
+    expect(headroomFactors({ ...idle, utilization: 1 }, 10, P).utilization).toBe(P.floor);
+  });
+
+  it('halves the queue factor at queueScale queued requests', () => {
+    expect(headroomFactors({ ...idle, queueDepth: 4 }, 10, P).queue).toBe(0.5);
+    expect(headroomFactors({ ...idle, queueDepth: 12 }, 10, P).queue).toBe(0.25);
+  });
+
+  it('charges latency beyond the objective plus slack, in proportion', () => {
+    expect(headroomFactors({ ...idle, p99Ms: 12.5 }, 10, P).latency).toBe(1);
+    // 4x slower than a 10 ms objective: 12.5 / 40.
+    expect(headroomFactors({ ...idle, p99Ms: 40 }, 10, P).latency).toBeCloseTo(0.3125, 10);
+    // No objective and no peers: nothing to compare with.
+    expect(headroomFactors({ ...idle, p99Ms: 400 }, undefined, P).latency).toBe(1);
+  });
+
+  it('charges errors at errorScale per unit of error rate', () => {
+    expect(headroomFactors({ ...idle, errorRate: 0.1 }, 10, P).error).toBeCloseTo(0.8, 10);
+    expect(headroomFactors({ ...idle, errorRate: 0.9 }, 10, P).error).toBe(P.floor);
+  });
+
+  it('trusts latency and errors only with enough requests in the window', () => {
+    const f = headroomFactors({ ...idle, requests: P.minRequests - 1, p99Ms: 400, errorRate: 1 }, 10, P);
+    expect(f.latency).toBeUndefined();
+    expect(f.error).toBeUndefined();
+  });
+});
+
+describe('tuner smoothing, hysteresis and step', () => {
+  it('starts at the target of the first sample (a restarted control plane agrees)', () => {
+    const s = tuneStep(undefined, { ...idle, p99Ms: 40 }, 10, 1000, P);
+    expect(s.weight).toBe(31);
+    expect(s.score).toBeCloseTo(0.3125, 10);
+  });
+
+  it('moves the score by 1 - exp(-dt/tau) towards the raw value', () => {
+    const s0 = tuneStep(undefined, idle, 10, 0, P);
+    const s1 = tuneStep(s0, { ...idle, p99Ms: 40 }, 10, P.tauMs, P);
+    const alpha = 1 - Math.exp(-1);
+    expect(s1.score).toBeCloseTo(1 + alpha * (0.3125 - 1), 10);
+  });
+
+  it('ignores changes inside the deadband and bounds each step to a factor of maxStep', () => {
+    expect(nextWeight(100, 95, P)).toBe(100);
+    expect(nextWeight(100, 89, P)).toBe(89);
+    expect(nextWeight(100, 10, P)).toBe(50);
+    expect(nextWeight(10, 100, P)).toBe(20);
+    expect(nextWeight(1, 3, P)).toBe(2);
+  });
+
+  it('never goes below minWeight', () => {
+    expect(targetWeight(0, P)).toBe(P.minWeight);
+    expect(targetWeight(2, P)).toBe(P.maxWeight);
+  });
+
+  it('takes most of a 4x slower endpoint weight within 10 s of 1 Hz heartbeats, and gives it back', () => {
+    let s = tuneStep(undefined, idle, 10, 0, P);
+    for (let t = 1000; t <= 10_000; t += 1000) s = tuneStep(s, { ...idle, p99Ms: 40 }, 10, t, P);
+    expect(s.weight).toBeLessThanOrEqual(40);
+    for (let t = 11_000; t <= 20_000; t += 1000) s = tuneStep(s, idle, 10, t, P);
+    expect(s.weight).toBeGreaterThanOrEqual(90);
+  });
+
+  it('keeps the last trusted latency factor while an endpoint is starved of requests', () => {
+    let s = tuneStep(undefined, { ...idle, p99Ms: 40 }, 10, 0, P);
+    s = tuneStep(s, { ...idle, p99Ms: 0, requests: 0 }, 10, 5000, P);
+    expect(s.latency).toBeCloseTo(0.3125, 10);
+    expect(s.weight).toBe(31);
+  });
+
+  it('takes the lower median of the peers as the reference', () => {
+    expect(peerReference([10, 11, 40, 9])).toBe(10);
+    expect(peerReference([10, 40])).toBe(10);
+    expect(peerReference([0, 0])).toBeUndefined();
+    expect(peerReference([25])).toBe(25);
+  });
+});
+
+describe('GPU overflow', () => {
+  const p = DEFAULT_OVERFLOW;
+
+  it('enters at the threshold and leaves below the exit threshold after the hold time', () => {
+    let s = nextOverflow(NO_OVERFLOW, [70, 79], 0, p);
+    expect(s.active).toBe(false);
+    s = nextOverflow(s, [85, 80], 1000, p);
+    expect(s).toEqual({ active: true, sinceMs: 1000 });
+    // Below exit, but within the hold: stays.
+    s = nextOverflow(s, [20, 30], 1000 + p.holdMs - 1, p);
+    expect(s.active).toBe(true);
+    // Between the thresholds: stays (hysteresis).
+    s = nextOverflow(s, [60, 70], 1000 + p.holdMs + 10, p);
+    expect(s.active).toBe(true);
+    s = nextOverflow(s, [40, 50], 1000 + p.holdMs + 20, p);
+    expect(s.active).toBe(false);
+  });
+
+  it('has nothing to overflow from without GPU endpoints', () => {
+    expect(nextOverflow({ active: true, sinceMs: 0 }, [], 10, p).active).toBe(false);
+  });
+
+  it('rejects thresholds in the wrong order', () => {
+    expect(validateOverflow({ enterPercent: 50, exitPercent: 60, holdMs: 0 })).toMatch(/exit/);
+    expect(validateOverflow(p)).toBeUndefined();
+  });
+});

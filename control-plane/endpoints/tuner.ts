@@ -1,0 +1,166 @@
+// The auto-tuner: one endpoint's load-balancing weight from its headroom. Pure (the caller
+// passes the time), so the formula can be tested exactly; docs/ENDPOINTS.md explains the choices.
+//
+//   utilization  fu = 1                                  if u <= knee
+//                     max(floor, (1 - u) / (1 - knee))   above the knee
+//   queue        fq = 1 / (1 + queueDepth / queueScale)
+//   latency      fl = 1                                  if p99 <= O * (1 + slack)
+//                     max(floor, O * (1 + slack) / p99)  else (O: the model's latency objective)
+//   errors       fe = max(floor, 1 - errorScale * errorRate)
+//   raw          r  = fu * fq * fl * fe                  (0..1]
+//   smoothed     s += (1 - exp(-dt / tau)) * (r - s)     (EWMA over time, not over samples)
+//   target       t  = clamp(round(maxWeight * s), minWeight, maxWeight)
+//   published    w  moves to t only when |t - w| >= max(1, deadband * w)   (hysteresis)
+//                   and by at most a factor maxStep per update             (bounded step)
+//
+// Latency and errors need evidence: with fewer than minRequests requests in the pod's window
+// the previous fl / fe are kept, so an endpoint that was starved of traffic is not suddenly
+// declared fast because nobody measured it.
+
+export interface TunerParams {
+  /** Weight of an endpoint with full headroom. */
+  readonly maxWeight: number;
+  /** Never zero: a starved endpoint still gets a trickle, so its recovery can be seen. */
+  readonly minWeight: number;
+  /** Utilization (0..1) up to which an endpoint counts as having full headroom. */
+  readonly utilizationKnee: number;
+  /** Queued requests that halve the queue factor. */
+  readonly queueScale: number;
+  /** How far above the objective p99 may be before it costs weight (0.25: 25 %). */
+  readonly latencySlack: number;
+  /** Error rate multiplier: 0.1 errors with errorScale 2 leave 0.8. */
+  readonly errorScale: number;
+  /** Lowest value of any single factor. */
+  readonly floor: number;
+  /** Requests in the window before latency and errors are trusted. */
+  readonly minRequests: number;
+  /** EWMA time constant. */
+  readonly tauMs: number;
+  /** Relative change of the target needed before the published weight moves. */
+  readonly deadband: number;
+  /** Largest factor by which the published weight may grow or shrink in one update. */
+  readonly maxStep: number;
+}
+
+export const DEFAULT_TUNER: TunerParams = {
+  maxWeight: 100,
+  minWeight: 1,
+  utilizationKnee: 0.6,
+  queueScale: 4,
+  latencySlack: 0.25,
+  errorScale: 2,
+  floor: 0.02,
+  minRequests: 5,
+  tauMs: 2000,
+  deadband: 0.1,
+  maxStep: 2,
+};
+
+/** What one heartbeat says about one endpoint (a pod serving one model version). */
+export interface LoadSignals {
+  /** 0..1: GPU utilization for GPU endpoints, CPU for the others; absent when unknown. */
+  readonly utilization?: number;
+  readonly queueDepth: number;
+  /** Over the pod's stats window; 0 when nothing completed. */
+  readonly p99Ms: number;
+  readonly errorRate: number;
+  /** Requests in the pod's stats window. */
+  readonly requests: number;
+}
+
+export interface Factors {
+  readonly utilization: number;
+  readonly queue: number;
+  /** Undefined when there is not enough evidence (see minRequests). */
+  readonly latency?: number;
+  readonly error?: number;
+}
+
+export interface TunerState {
+  /** Smoothed headroom, 0..1. */
+  readonly score: number;
+  /** Last trusted latency and error factors. */
+  readonly latency: number;
+  readonly error: number;
+  /** The weight in EDS. */
+  readonly weight: number;
+  readonly atMs: number;
+}
+
+const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
+
+export function headroomFactors(s: LoadSignals, objectiveMs: number | undefined, p: TunerParams): Factors {
+  const u = s.utilization;
+  const utilization =
+    u === undefined || u <= p.utilizationKnee
+      ? 1
+      : Math.max(p.floor, (1 - Math.min(1, u)) / (1 - p.utilizationKnee));
+  const queue = 1 / (1 + Math.max(0, s.queueDepth) / p.queueScale);
+  const evidence = s.requests >= p.minRequests;
+  let latency: number | undefined;
+  if (evidence && s.p99Ms > 0) {
+    const allowed = (objectiveMs ?? s.p99Ms) * (1 + p.latencySlack);
+    latency = s.p99Ms <= allowed ? 1 : Math.max(p.floor, allowed / s.p99Ms);
+  }
+  const error = evidence ? Math.max(p.floor, 1 - p.errorScale * clamp(s.errorRate, 0, 1)) : undefined;
+  return {
+    utilization,
+    queue,
+    ...(latency !== undefined ? { latency } : {}),
+    ...(error !== undefined ? { error } : {}),
+  };
+}
+
+/** The weight for a smoothed score, before hysteresis. */
+export function targetWeight(score: number, p: TunerParams): number {
+  return clamp(Math.round(score * p.maxWeight), p.minWeight, p.maxWeight);
+}
+
+/** Hysteresis and bounded step from the published weight towards the target. */
+export function nextWeight(current: number, target: number, p: TunerParams): number {
+  if (Math.abs(target - current) < Math.max(1, p.deadband * current)) return current;
+  const lo = Math.max(p.minWeight, Math.ceil(current / p.maxStep));
+  const hi = Math.min(p.maxWeight, Math.floor(current * p.maxStep));
+  return clamp(target, lo, hi);
+}
+
+/**
+ * One update from a fresh heartbeat. The first sample sets the score directly, so a control
+ * plane that restarts reaches the same weights as the one before it for the same signals.
+ */
+export function tuneStep(
+  prev: TunerState | undefined,
+  s: LoadSignals,
+  objectiveMs: number | undefined,
+  nowMs: number,
+  p: TunerParams,
+): TunerState {
+  const f = headroomFactors(s, objectiveMs, p);
+  const latency = f.latency ?? prev?.latency ?? 1;
+  const error = f.error ?? prev?.error ?? 1;
+  const raw = f.utilization * f.queue * latency * error;
+  if (!prev) {
+    return { score: raw, latency, error, weight: targetWeight(raw, p), atMs: nowMs };
+  }
+  const dt = Math.max(0, nowMs - prev.atMs);
+  const alpha = 1 - Math.exp(-dt / p.tauMs);
+  const score = prev.score + alpha * (raw - prev.score);
+  return {
+    score,
+    latency,
+    error,
+    weight: nextWeight(prev.weight, targetWeight(score, p), p),
+    atMs: nowMs,
+  };
+}
+
+/**
+ * The latency objective of a version when its policy sets none: the lower median of its
+ * endpoints' p99 (those with evidence), so a minority of slow endpoints cannot drag the
+ * reference towards themselves. Undefined with no evidence at all.
+ */
+export function peerReference(p99s: readonly number[]): number | undefined {
+  const xs = p99s.filter((x) => x > 0).sort((a, b) => a - b);
+  if (xs.length === 0) return undefined;
+  return xs[Math.floor((xs.length - 1) / 2)];
+}
