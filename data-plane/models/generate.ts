@@ -1,7 +1,7 @@
 // Writes the project's model repository: `npx tsx data-plane/models/generate.ts [--out DIR]
 // [--if-missing]`. Run by `make models` (a step of `make install`) and by tests that find it
 // missing. Layout: <out>/<model>/<version>/{model.onnx,config.yaml}.
-import { copyFile, mkdir, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,19 +52,18 @@ export async function generateModelRepository(out = DEFAULT_MODEL_REPO): Promise
   const ocrDir = join(out, 'ocr-cls', '1');
   await mkdir(ocrDir, { recursive: true });
   await writeAtomic(join(ocrDir, 'config.yaml'), OCR_CLS_CONFIG);
-  await copyFile(pretrainedOcrClassifierPath(), join(ocrDir, 'model.onnx'));
+  await writeAtomic(join(ocrDir, 'model.onnx'), await readFile(pretrainedOcrClassifierPath()));
   written.push(ocrDir);
-  await writeFile(join(out, '.stamp'), STAMP);
+  // Last, so a half-written repository (another process generating too) is never taken as done.
+  await writeAtomic(join(out, '.stamp'), STAMP);
   return written;
 }
 
 /** Generates the repository unless an up-to-date one is there already. */
 export async function ensureModelRepository(out = DEFAULT_MODEL_REPO): Promise<string> {
   const stampPath = join(out, '.stamp');
-  const current = (await exists(stampPath))
-    ? (await import('node:fs/promises')).readFile(stampPath, 'utf8')
-    : Promise.resolve('');
-  if ((await current) !== STAMP) await generateModelRepository(out);
+  const current = (await exists(stampPath)) ? await readFile(stampPath, 'utf8') : '';
+  if (current !== STAMP) await generateModelRepository(out);
   return out;
 }
 
