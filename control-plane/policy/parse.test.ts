@@ -212,3 +212,14 @@ describe('checkPolicySet', () => {
     expect(checkPolicySet([a!, c!].slice(0, 1))).toEqual([]);
   });
 });
+
+describe('parsed routes', () => {
+  it('are frozen, so a change is a new route (the translator memoizes by identity)', () => {
+    const [r] = parsePolicyFile(DESIGN, 'design.yaml');
+    expect(Object.isFrozen(r)).toBe(true);
+    expect(Object.isFrozen(r!.spec.versions[0])).toBe(true);
+    expect(() => {
+      (r!.spec.versions[0] as { weight: number }).weight = 1;
+    }).toThrow(TypeError);
+  });
+});

@@ -10,6 +10,16 @@ import { applyRules } from './rules.js';
 import { checkObject, isPlainObject } from './schema.js';
 import { API_VERSION, KIND, type ModelRoute } from './types.js';
 
+// Routes are frozen: the translator memoizes its output by route identity, so a route changed
+// in place would keep serving stale resources. A change is a new route.
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
 /** Validate one already-parsed document (a YAML or JSON object); issues go to `out`. */
 export function validatePolicy(value: unknown, out: Issue[]): ModelRoute | undefined {
   const local: Issue[] = [];
@@ -17,7 +27,7 @@ export function validatePolicy(value: unknown, out: Issue[]): ModelRoute | undef
   // Cross-field rules run even after schema problems, so one pass reports everything.
   const route = doc ? applyRules(doc, local) : undefined;
   out.push(...local);
-  return local.length === 0 ? route : undefined;
+  return local.length === 0 && route ? deepFreeze(route) : undefined;
 }
 
 function checkHeader(value: unknown, source: string, where: string): void {
