@@ -5,11 +5,9 @@ import { EndpointTableState, type TableOptions } from './table.js';
 
 const INTERVAL = 1000;
 
-function pod(
-  id: string,
-  port: number,
-  over: Partial<PodInfo> & { versions?: ServedVersion[] } = {},
-): PodInfo {
+type PodOverrides = Partial<Omit<PodInfo, 'versions'>> & { versions?: readonly ServedVersion[] };
+
+function pod(id: string, port: number, over: PodOverrides = {}): PodInfo {
   const versions = over.versions ?? [{ model: 'm', version: '1', backend: 'cpu' }];
   return {
     podId: id,
@@ -202,6 +200,26 @@ describe('endpoint table', () => {
       t.tick(s * 1000, () => 50);
     }
     expect(routed(t).find((e) => e.podId === 'd')!.weight).toBeGreaterThanOrEqual(90);
+  });
+
+  it('returns every weight to full once the whole version is idle', () => {
+    const t = table();
+    t.register(pod('a', 9001), 0);
+    t.register(pod('b', 9002), 0);
+    let s = 2;
+    for (; s < 8; s++) {
+      t.heartbeat(hb('a', s), s * 1000);
+      t.heartbeat(hb('b', s, { load: { p99Ms: 30 } }), s * 1000);
+      t.tick(s * 1000);
+    }
+    expect(routed(t).find((e) => e.podId === 'b')!.weight).toBeLessThan(60);
+    // Traffic stops: the windows empty out, no endpoint has evidence any more.
+    for (; s < 20; s++) {
+      t.heartbeat(hb('a', s, { load: { requests: 0, p99Ms: 0 } }), s * 1000);
+      t.heartbeat(hb('b', s, { load: { requests: 0, p99Ms: 0 } }), s * 1000);
+      t.tick(s * 1000);
+    }
+    expect(routed(t).map((e) => e.weight)).toEqual([100, 100]);
   });
 
   it('leaves weights out in equal mode (plain round robin)', () => {

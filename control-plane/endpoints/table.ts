@@ -346,10 +346,14 @@ export class EndpointTableState {
       if (rec.health === 'HEALTHY' && load && load.requests >= p.minRequests) p99s.push(load.p99Ms);
     }
     const objective = (model !== undefined ? objectiveOf(model) : undefined) ?? peerReference(p99s);
+    // No endpoint of the version saw traffic: it is idle, not starved, so the latency and
+    // error verdicts lapse and every weight returns to full (the state a restart starts from).
+    const idle = p99s.length === 0;
     for (const podId of v.pods) {
       const rec = this.pods.get(podId)!;
       const load = rec.hb?.loads.get(key);
-      const prev = rec.tuned.get(key);
+      const last = rec.tuned.get(key);
+      const prev = last && idle ? { ...last, latency: 1, error: 1 } : last;
       if (!rec.hb || !load || (prev && prev.atMs >= rec.hbAtMs)) continue;
       const backend = rec.info.versions.get(key)?.backend;
       const utilization = backend === 'gpu' ? (rec.hb.gpu ?? rec.hb.cpu) : rec.hb.cpu;

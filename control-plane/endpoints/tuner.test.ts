@@ -66,6 +66,10 @@ describe('tuner smoothing, hysteresis and step', () => {
   it('ignores changes inside the deadband and bounds each step to a factor of maxStep', () => {
     expect(nextWeight(100, 95, P)).toBe(100);
     expect(nextWeight(100, 89, P)).toBe(89);
+    expect(nextWeight(80, 85, P)).toBe(80);
+    // The bounds are always reachable, so an idle endpoint ends at exactly full weight.
+    expect(nextWeight(95, 100, P)).toBe(100);
+    expect(nextWeight(2, 1, P)).toBe(1);
     expect(nextWeight(100, 10, P)).toBe(50);
     expect(nextWeight(10, 100, P)).toBe(20);
     expect(nextWeight(1, 3, P)).toBe(2);

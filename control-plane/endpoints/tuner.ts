@@ -11,11 +11,13 @@
 //   smoothed     s += (1 - exp(-dt / tau)) * (r - s)     (EWMA over time, not over samples)
 //   target       t  = clamp(round(maxWeight * s), minWeight, maxWeight)
 //   published    w  moves to t only when |t - w| >= max(1, deadband * w)   (hysteresis)
+//                   or t is minWeight or maxWeight (so idle endpoints return to exactly full),
 //                   and by at most a factor maxStep per update             (bounded step)
 //
 // Latency and errors need evidence: with fewer than minRequests requests in the pod's window
 // the previous fl / fe are kept, so an endpoint that was starved of traffic is not suddenly
-// declared fast because nobody measured it.
+// declared fast because nobody measured it. (When no endpoint of a version has evidence the
+// version is idle, and the table lets those verdicts lapse: table.ts.)
 
 export interface TunerParams {
   /** Weight of an endpoint with full headroom. */
@@ -118,7 +120,9 @@ export function targetWeight(score: number, p: TunerParams): number {
 
 /** Hysteresis and bounded step from the published weight towards the target. */
 export function nextWeight(current: number, target: number, p: TunerParams): number {
-  if (Math.abs(target - current) < Math.max(1, p.deadband * current)) return current;
+  const bound = target === p.maxWeight || target === p.minWeight;
+  if (!bound && Math.abs(target - current) < Math.max(1, p.deadband * current)) return current;
+  if (target === current) return current;
   const lo = Math.max(p.minWeight, Math.ceil(current / p.maxStep));
   const hi = Math.min(p.maxWeight, Math.floor(current * p.maxStep));
   return clamp(target, lo, hi);

@@ -1,0 +1,134 @@
+// Traffic for the endpoint suites and benchmark: a real grpc-js-xds client of the pods' KServe v2
+// service dialing `xds:///<model>` (its own bootstrap, so one process holds several), and a
+// closed-loop load generator that records every call's start, end and outcome.
+import { create } from '@bufbuild/protobuf';
+import * as grpc from '@grpc/grpc-js';
+import { grpcServiceDefinition } from '../../data-plane/server/grpc-service.js';
+import {
+  GRPCInferenceService,
+  type ModelInferRequest,
+  ModelInferRequestSchema,
+} from '../../protos/gen/inference/grpc_predict_v2_pb.js';
+import { bootstrapFor } from '../helpers/xds-client.js';
+
+const BOOTSTRAP_OPTION = 'grpc.TEST_ONLY_DO_NOT_USE_IN_PROD.xds_bootstrap_config';
+const InferenceClient = grpc.makeGenericClientConstructor(
+  grpcServiceDefinition(GRPCInferenceService),
+  'GRPCInferenceService',
+);
+
+type Unary = (
+  req: ModelInferRequest,
+  meta: grpc.Metadata,
+  opts: grpc.CallOptions,
+  cb: (err: grpc.ServiceError | null) => void,
+) => void;
+
+/** The `affine` model's request: a fixed [2,3] FP32 tensor (y = 2x + 1, no batching). */
+export function affineRequest(): ModelInferRequest {
+  return create(ModelInferRequestSchema, {
+    modelName: 'affine',
+    inputs: [{ name: 'x', datatype: 'FP32', shape: [2n, 3n] }],
+    rawInputContents: [new Uint8Array(new Float32Array([1, 2, 3, 4, 5, 6]).buffer)],
+  });
+}
+
+/** A proxyless gRPC client of inference.GRPCInferenceService, routed by the control plane. */
+export class XdsInferenceClient {
+  private readonly client: grpc.Client;
+  private readonly unary: Unary;
+
+  constructor(xdsAddress: string, model: string, nodeId: string) {
+    this.client = new InferenceClient(`xds:///${model}`, grpc.credentials.createInsecure(), {
+      [BOOTSTRAP_OPTION]: bootstrapFor(xdsAddress, nodeId),
+    });
+    const c = this.client as unknown as Record<string, Unary>;
+    this.unary = c.modelInfer!.bind(this.client);
+  }
+
+  /** Resolves with null on success, else the gRPC status code. */
+  infer(req: ModelInferRequest, timeoutMs = 5000): Promise<number | null> {
+    return new Promise((resolve) => {
+      this.unary(req, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (err) =>
+        resolve(err ? err.code : null),
+      );
+    });
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}
+
+export interface Call {
+  readonly startMs: number;
+  readonly endMs: number;
+  /** null: success; else the gRPC status code. */
+  readonly code: number | null;
+}
+
+export interface LoadSummary {
+  readonly calls: number;
+  readonly failures: number;
+  readonly errorRate: number;
+  readonly throughputRps: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+}
+
+export function percentile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+/** Figures for the calls that started in [fromMs, toMs) (performance.now() time). */
+export function summarize(calls: readonly Call[], fromMs = 0, toMs = Number.POSITIVE_INFINITY): LoadSummary {
+  const inside = calls.filter((c) => c.startMs >= fromMs && c.startMs < toMs);
+  const ok = inside.filter((c) => c.code === null);
+  const latencies = ok.map((c) => c.endMs - c.startMs).sort((a, b) => a - b);
+  const spanMs = inside.length
+    ? Math.max(...inside.map((c) => c.endMs)) - Math.min(...inside.map((c) => c.startMs))
+    : 0;
+  return {
+    calls: inside.length,
+    failures: inside.length - ok.length,
+    errorRate: inside.length ? (inside.length - ok.length) / inside.length : 0,
+    throughputRps: spanMs > 0 ? (1000 * ok.length) / spanMs : 0,
+    p50Ms: percentile(latencies, 0.5),
+    p99Ms: percentile(latencies, 0.99),
+  };
+}
+
+/** Closed loop: `concurrency` callers, each sending its next call when the last one ends. */
+export class LoadGenerator {
+  readonly calls: Call[] = [];
+  private running = false;
+  private loops: Promise<void>[] = [];
+
+  constructor(
+    private readonly clients: readonly XdsInferenceClient[],
+    private readonly req: ModelInferRequest = affineRequest(),
+  ) {}
+
+  start(concurrency: number): void {
+    this.running = true;
+    for (let i = 0; i < concurrency; i++) this.loops.push(this.loop(this.clients[i % this.clients.length]!));
+  }
+
+  async stop(): Promise<Call[]> {
+    this.running = false;
+    await Promise.all(this.loops);
+    this.loops = [];
+    return this.calls;
+  }
+
+  private async loop(client: XdsInferenceClient): Promise<void> {
+    while (this.running) {
+      const startMs = performance.now();
+      const code = await client.infer(this.req);
+      this.calls.push({ startMs, endMs: performance.now(), code });
+      // A failing call must not spin: grpc-js may fail fast while it has no endpoint.
+      if (code !== null) await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+}
