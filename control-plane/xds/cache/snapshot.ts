@@ -63,14 +63,18 @@ export class Snapshot {
       listeners: new Map(
         [...view(TYPE.LDS)].map(([n, r]) => [
           n,
-          { routes: r.refs.routes ?? [], clusters: r.refs.clusters ?? [] },
+          { routes: r.refs.routes ?? [], clusters: r.refs.clusters ?? [], secrets: r.refs.secrets ?? [] },
         ]),
       ),
       routes: new Map([...view(TYPE.RDS)].map(([n, r]) => [n, r.refs.clusters ?? []])),
       clusters: new Map(
-        [...view(TYPE.CDS)].map(([n, r]) => [n, r.refs.eds !== undefined ? { eds: r.refs.eds } : {}]),
+        [...view(TYPE.CDS)].map(([n, r]) => [
+          n,
+          { ...(r.refs.eds !== undefined ? { eds: r.refs.eds } : {}), secrets: r.refs.secrets ?? [] },
+        ]),
       ),
       endpoints: new Set(view(TYPE.EDS).keys()),
+      secrets: new Set(view(TYPE.SDS).keys()),
     };
   }
   static readonly EMPTY = new Snapshot(new Map());
@@ -102,6 +106,7 @@ function refsOf(url: TypeUrl, msg: Message): ResourceRefs {
 export class SnapshotEncoder {
   private byMessage = new WeakMap<object, EncodedResource>();
   private byVersion = new Map<string, EncodedResource>();
+  private lastTypes = new Map<TypeUrl, TypeSnapshot>();
   encodedCount = 0;
 
   private encode(url: TypeUrl, schema: DescMessage, msg: Message): EncodedResource {
@@ -138,8 +143,12 @@ export class SnapshotEncoder {
         live.add(`${url}\0${r.name}\0${r.version}`);
       }
       const sortedMap = new Map([...resources].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-      types.set(url, { version: versionOf(sortedMap.values()), resources: sortedMap });
+      const version = versionOf(sortedMap.values());
+      // An unchanged type keeps its object, so streams can tell "unchanged" by identity.
+      const last = this.lastTypes.get(url);
+      types.set(url, last?.version === version ? last : { version, resources: sortedMap });
     }
+    this.lastTypes = types;
     // Forget encodings no snapshot uses any more; the WeakMap forgets on its own.
     for (const k of this.byVersion.keys()) if (!live.has(k)) this.byVersion.delete(k);
     return { snapshot: new Snapshot(types), issues };

@@ -2,7 +2,7 @@
 // walks the types in push order and answers what is owed: first requests, newly subscribed
 // names, dependent resends after CDS/LDS, and content changes, never content the client NACKed.
 import type { DiscoveryRequest } from '../../../protos/gen/envoy/service/discovery/v3/discovery_pb.js';
-import { contentHash, type EncodedResource, type Snapshot } from '../cache/snapshot.js';
+import { contentHash, type EncodedResource, type Snapshot, type TypeSnapshot } from '../cache/snapshot.js';
 import { isTypeUrl, PUSH_ORDER, RESOURCE_TYPES, TYPE, type TypeUrl } from '../resource-types.js';
 import {
   clustersInUse,
@@ -29,6 +29,8 @@ interface TypeState {
   rejectedKey?: string;
   /** A response is owed even if nothing changed. */
   owed: boolean;
+  /** The type snapshot the last flush looked at: an identical one needs no new look. */
+  seen?: TypeSnapshot;
 }
 
 export interface StreamHost {
@@ -136,6 +138,10 @@ export class SotwStream {
     for (const url of PUSH_ORDER) {
       const st = this.types.get(url);
       if (!st) continue;
+      const current = snapshot.type(url);
+      // Most pushes change one or two types: skip the others without building anything.
+      if (!st.owed && st.seen === current && !(url === TYPE.CDS && this.retaining)) continue;
+      st.seen = current;
       const desired = desiredResources(snapshot, url, st.sub, this.filter);
       let retained: EncodedResource[] = [];
       if (url === TYPE.CDS) {
