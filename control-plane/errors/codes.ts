@@ -74,6 +74,11 @@ export const ERROR_CODES = {
     httpStatus: 500,
     summary: 'CA material is missing, inconsistent or expired, or a rotation step is out of order.',
   },
+  SY_XDS_NODE_IDENTITY: {
+    httpStatus: 403,
+    summary:
+      "An xDS stream's node id does not name its client certificate's SPIFFE ID (or that ID is not allowed); closed.",
+  },
   SY_MODEL_NOT_FOUND: {
     httpStatus: 404,
     summary: 'A pod does not serve the requested model or version.',
