@@ -193,7 +193,7 @@ describe('endpoint table', () => {
       t.tick(now);
     }
     const weights = Object.fromEntries(routed(t).map((e) => [e.podId, e.weight]));
-    expect(weights).toEqual({ a: 100, b: 100, c: 100, d: 31 });
+    expect(weights).toEqual({ a: 100, b: 100, c: 100, d: 10 });
     // A 50 ms objective: 40 ms is within it, so d regains its weight.
     for (let s = 12; s < 24; s++) {
       t.heartbeat(hb('d', s, { load: { p99Ms: 40 } }), s * 1000);

@@ -29,10 +29,10 @@ describe('tuner formula', () => {
     expect(headroomFactors({ ...idle, queueDepth: 12 }, 10, P).queue).toBe(0.25);
   });
 
-  it('charges latency beyond the objective plus slack, in proportion', () => {
+  it('charges latency beyond the objective plus slack, by the square of the excess', () => {
     expect(headroomFactors({ ...idle, p99Ms: 12.5 }, 10, P).latency).toBe(1);
-    // 4x slower than a 10 ms objective: 12.5 / 40.
-    expect(headroomFactors({ ...idle, p99Ms: 40 }, 10, P).latency).toBeCloseTo(0.3125, 10);
+    // 4x slower than a 10 ms objective: (12.5 / 40)^2.
+    expect(headroomFactors({ ...idle, p99Ms: 40 }, 10, P).latency).toBeCloseTo(0.09765625, 10);
     // No objective and no peers: nothing to compare with.
     expect(headroomFactors({ ...idle, p99Ms: 400 }, undefined, P).latency).toBe(1);
   });
@@ -52,15 +52,15 @@ describe('tuner formula', () => {
 describe('tuner smoothing, hysteresis and step', () => {
   it('starts at the target of the first sample (a restarted control plane agrees)', () => {
     const s = tuneStep(undefined, { ...idle, p99Ms: 40 }, 10, 1000, P);
-    expect(s.weight).toBe(31);
-    expect(s.score).toBeCloseTo(0.3125, 10);
+    expect(s.weight).toBe(10);
+    expect(s.score).toBeCloseTo(0.09765625, 10);
   });
 
   it('moves the score by 1 - exp(-dt/tau) towards the raw value', () => {
     const s0 = tuneStep(undefined, idle, 10, 0, P);
     const s1 = tuneStep(s0, { ...idle, p99Ms: 40 }, 10, P.tauMs, P);
     const alpha = 1 - Math.exp(-1);
-    expect(s1.score).toBeCloseTo(1 + alpha * (0.3125 - 1), 10);
+    expect(s1.score).toBeCloseTo(1 + alpha * (0.09765625 - 1), 10);
   });
 
   it('ignores changes inside the deadband and bounds each step to a factor of maxStep', () => {
@@ -83,7 +83,7 @@ describe('tuner smoothing, hysteresis and step', () => {
   it('takes most of a 4x slower endpoint weight within 10 s of 1 Hz heartbeats, and gives it back', () => {
     let s = tuneStep(undefined, idle, 10, 0, P);
     for (let t = 1000; t <= 10_000; t += 1000) s = tuneStep(s, { ...idle, p99Ms: 40 }, 10, t, P);
-    expect(s.weight).toBeLessThanOrEqual(40);
+    expect(s.weight).toBeLessThanOrEqual(20);
     for (let t = 11_000; t <= 20_000; t += 1000) s = tuneStep(s, idle, 10, t, P);
     expect(s.weight).toBeGreaterThanOrEqual(90);
   });
@@ -91,8 +91,8 @@ describe('tuner smoothing, hysteresis and step', () => {
   it('keeps the last trusted latency factor while an endpoint is starved of requests', () => {
     let s = tuneStep(undefined, { ...idle, p99Ms: 40 }, 10, 0, P);
     s = tuneStep(s, { ...idle, p99Ms: 0, requests: 0 }, 10, 5000, P);
-    expect(s.latency).toBeCloseTo(0.3125, 10);
-    expect(s.weight).toBe(31);
+    expect(s.latency).toBeCloseTo(0.09765625, 10);
+    expect(s.weight).toBe(10);
   });
 
   it('takes the lower median of the peers as the reference', () => {

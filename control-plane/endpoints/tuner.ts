@@ -5,7 +5,8 @@
 //                     max(floor, (1 - u) / (1 - knee))   above the knee
 //   queue        fq = 1 / (1 + queueDepth / queueScale)
 //   latency      fl = 1                                  if p99 <= O * (1 + slack)
-//                     max(floor, O * (1 + slack) / p99)  else (O: the model's latency objective)
+//                     max(floor, (O * (1 + slack) / p99)^k)  else  (O: the model's latency
+//                                                        objective, k: latencyExponent)
 //   errors       fe = max(floor, 1 - errorScale * errorRate)
 //   raw          r  = fu * fq * fl * fe                  (0..1]
 //   smoothed     s += (1 - exp(-dt / tau)) * (r - s)     (EWMA over time, not over samples)
@@ -30,6 +31,11 @@ export interface TunerParams {
   readonly queueScale: number;
   /** How far above the objective p99 may be before it costs weight (0.25: 25 %). */
   readonly latencySlack: number;
+  /**
+   * How sharply latency beyond the slack costs weight. 2: an endpoint twice as slow as allowed
+   * keeps a quarter, so a 4x slower pod drops to a few percent of the traffic.
+   */
+  readonly latencyExponent: number;
   /** Error rate multiplier: 0.1 errors with errorScale 2 leave 0.8. */
   readonly errorScale: number;
   /** Lowest value of any single factor. */
@@ -50,6 +56,7 @@ export const DEFAULT_TUNER: TunerParams = {
   utilizationKnee: 0.6,
   queueScale: 4,
   latencySlack: 0.25,
+  latencyExponent: 2,
   errorScale: 2,
   floor: 0.02,
   minRequests: 5,
@@ -102,7 +109,7 @@ export function headroomFactors(s: LoadSignals, objectiveMs: number | undefined,
   let latency: number | undefined;
   if (evidence && s.p99Ms > 0) {
     const allowed = (objectiveMs ?? s.p99Ms) * (1 + p.latencySlack);
-    latency = s.p99Ms <= allowed ? 1 : Math.max(p.floor, allowed / s.p99Ms);
+    latency = s.p99Ms <= allowed ? 1 : Math.max(p.floor, (allowed / s.p99Ms) ** p.latencyExponent);
   }
   const error = evidence ? Math.max(p.floor, 1 - p.errorScale * clamp(s.errorRate, 0, 1)) : undefined;
   return {

@@ -17,14 +17,15 @@ export const CLUSTER = 'affine/1';
 export const HEARTBEAT_MS = 200;
 const BIN = fileURLToPath(new URL('../../control-plane/cli/bin.mjs', import.meta.url));
 
-export function routeYaml(extra = ''): string {
+/** The affine ModelRoute: version "1" with discovered endpoints unless `versions` says else. */
+export function routeYaml(extra = '', versions = '  versions: [{ name: "1" }]'): string {
   return `apiVersion: switchyard.dev/v1alpha1
 kind: ModelRoute
 metadata: { name: affine, namespace: default }
 spec:
   model: affine
   mtls: DISABLE
-  versions: [{ name: "1" }]
+${versions}
 ${extra}`;
 }
 
