@@ -73,3 +73,18 @@ export class CaError extends SwitchyardError {
     super('SY_PKI_CA_INVALID', message, options);
   }
 }
+
+/**
+ * An xDS stream was refused: its node id does not name the SPIFFE ID of its client certificate
+ * (docs/SECURITY.md, "Node ids"), or that ID is not allowed on xDS. Closed with gRPC status
+ * PERMISSION_DENIED (UNAUTHENTICATED when the stream proved no identity at all).
+ */
+export class XdsNodeIdentityError extends SwitchyardError {
+  constructor(
+    readonly nodeId: string,
+    readonly identity: string | undefined,
+    readonly reason: string,
+  ) {
+    super('SY_XDS_NODE_IDENTITY', `xDS stream of node ${JSON.stringify(nodeId)} refused: ${reason}`);
+  }
+}

@@ -44,7 +44,8 @@ export function checkConsistency(view: ReferenceView): Issue[] {
   if (secrets?.size) {
     const missing = (kind: string, name: string, refs: readonly string[] | undefined) => {
       for (const s of refs ?? [])
-        if (!secrets.has(s)) issues.push({ path: `${kind}[${name}]`, message: `names missing secret "${s}"` });
+        if (!secrets.has(s))
+          issues.push({ path: `${kind}[${name}]`, message: `names missing secret "${s}"` });
     };
     for (const [name, refs] of view.listeners) missing('listeners', name, refs.secrets);
     for (const [name, refs] of view.clusters) missing('clusters', name, refs.secrets);

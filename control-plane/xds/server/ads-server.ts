@@ -1,6 +1,7 @@
 // The ADS gRPC service: StreamAggregatedResources (state of the world) and
 // DeltaAggregatedResources (incremental) on one grpc-js server. Protocol state lives in the
 // stream classes; this file wires calls to them and streams to the snapshot cache.
+import type { PeerCertificate } from 'node:tls';
 import {
   Server,
   ServerCredentials,
@@ -8,6 +9,7 @@ import {
   type ServerOptions,
   type ServiceDefinition,
 } from '@grpc/grpc-js';
+import type { Node } from '../../../protos/gen/envoy/config/core/v3/base_pb.js';
 import { AggregatedDiscoveryService } from '../../../protos/gen/envoy/service/discovery/v3/ads_pb.js';
 import type {
   DeltaDiscoveryRequest,
@@ -32,11 +34,25 @@ export interface XdsServerOptions {
   /** Per-stream resource filter (for SDS: the node's own identity only). */
   readonly filterFor?: (ctx: StreamContext) => ResourceFilter | undefined;
   readonly credentials?: ServerCredentials;
+  /**
+   * Decides on each stream's first request, before it is attached to a group: the node it
+   * claims and the client certificate the TLS layer verified (undefined on a plaintext port or
+   * without a certificate). A refused stream is closed with `code` and gets nothing.
+   */
+  readonly admit?: (
+    ctx: StreamContext,
+    node: Node | undefined,
+    peer: PeerCertificate | undefined,
+  ) => Admission;
   readonly grpcOptions?: ServerOptions;
   readonly now?: () => number;
 }
 
 type Stream = SotwStream | DeltaStream;
+
+export type Admission =
+  | { readonly ok: true; readonly identity?: string }
+  | { readonly ok: false; readonly code: number; readonly reason: string };
 
 /** The generated ADS definition, with SotW responses accepted already encoded. */
 function adsDefinition(): ServiceDefinition {
@@ -110,7 +126,29 @@ export class XdsServer {
       this.detachers.delete(ctx.id);
       this.opts.callbacks?.onStreamClose?.(ctx);
     };
-    call.on('data', (req: Req) => stream.onRequest(req));
+    // Read once: the connection and its certificate do not change during the stream.
+    const peer = this.opts.admit ? call.getAuthContext()?.sslPeerCertificate : undefined;
+    let admitted = !this.opts.admit;
+    let refused = false;
+    call.on('data', (req: Req) => {
+      if (refused) return;
+      if (!admitted) {
+        const verdict = this.opts.admit!(ctx, (req as { node?: Node }).node, peer);
+        if (!verdict.ok) {
+          refused = true;
+          this.opts.callbacks?.onStreamRefused?.(ctx, verdict.code, verdict.reason);
+          // grpc-js turns an 'error' on a server stream into the call's final status.
+          call.emit(
+            'error',
+            Object.assign(new Error(verdict.reason), { code: verdict.code, details: verdict.reason }),
+          );
+          return;
+        }
+        if (verdict.identity) ctx.identity = verdict.identity;
+        admitted = true;
+      }
+      stream.onRequest(req);
+    });
     call.on('end', () => {
       finish();
       call.end();
@@ -120,17 +158,20 @@ export class XdsServer {
     call.on('close', finish);
   }
 
-  /** Bind and start; resolves with the bound port (pass 0 for an ephemeral one). */
-  listen(host: string, port: number): Promise<number> {
+  /**
+   * Bind and start; resolves with the bound port (pass 0 for an ephemeral one). `credentials`
+   * overrides the server's for this port (an extra plaintext port beside an mTLS one).
+   */
+  listen(host: string, port: number, credentials?: ServerCredentials): Promise<number> {
     return new Promise((resolve, reject) => {
       this.server.bindAsync(
         `${host.includes(':') ? `[${host}]` : host}:${port}`,
-        this.opts.credentials ?? ServerCredentials.createInsecure(),
+        credentials ?? this.opts.credentials ?? ServerCredentials.createInsecure(),
         (err, bound) => {
           if (err)
             reject(new UnavailableError(`xDS server cannot listen on ${host}:${port}: ${err.message}`));
           else {
-            this.port = bound;
+            if (!this.port) this.port = bound;
             resolve(bound);
           }
         },

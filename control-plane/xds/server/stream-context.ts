@@ -15,6 +15,8 @@ export interface StreamContext {
   node?: Node;
   flavor?: Flavor;
   group?: string;
+  /** SPIFFE ID of the verified client certificate (mTLS listeners); set before the group. */
+  identity?: string;
 }
 
 export interface XdsCallbacks {
@@ -22,6 +24,8 @@ export interface XdsCallbacks {
   /** The first request arrived: node, flavor and group are known. */
   onNodeIdentified?(ctx: StreamContext): void;
   onStreamClose?(ctx: StreamContext): void;
+  /** The stream was refused before it got anything (node id vs certificate, allow-list). */
+  onStreamRefused?(ctx: StreamContext, code: number, reason: string): void;
   onResponse?(ctx: StreamContext, type: TypeUrl, version: string, resources: number, nonce: string): void;
   onAck?(ctx: StreamContext, type: TypeUrl, version: string, latencyMs: number): void;
   onNack?(ctx: StreamContext, type: TypeUrl, rejectedVersion: string, message: string): void;
@@ -40,6 +44,7 @@ export function combineCallbacks(...all: XdsCallbacks[]): Required<XdsCallbacks>
     onStreamOpen: fan('onStreamOpen'),
     onNodeIdentified: fan('onNodeIdentified'),
     onStreamClose: fan('onStreamClose'),
+    onStreamRefused: fan('onStreamRefused'),
     onResponse: fan('onResponse'),
     onAck: fan('onAck'),
     onNack: fan('onNack'),

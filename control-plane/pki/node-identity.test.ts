@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { nodeIdFor, nodeIdMatchesIdentity } from './node-identity.js';
+
+const ID = 'spiffe://example.org/ns/edge/sa/gateway';
+
+describe('node id vs certificate identity', () => {
+  it('accepts the SPIFFE ID itself and the ID with an instance after "#"', () => {
+    expect(nodeIdMatchesIdentity(ID, ID)).toEqual({ ok: true });
+    expect(nodeIdMatchesIdentity(`${ID}#gateway-0`, ID)).toEqual({ ok: true });
+    expect(nodeIdMatchesIdentity(nodeIdFor(ID, 'pod.abc_1~x'), ID)).toEqual({ ok: true });
+  });
+
+  it.each([
+    ['another identity', 'spiffe://example.org/ns/edge/sa/other'],
+    ['another identity with an instance', 'spiffe://example.org/ns/edge/sa/other#gateway-0'],
+    ['a longer service account (prefix only)', `${ID}-evil`],
+    ['a path below the identity', `${ID}/x`],
+    ['case changes', ID.toUpperCase()],
+    ['a free-form id', 'switchyard-gateway-0'],
+    ['an empty id', ''],
+    ['an empty instance', `${ID}#`],
+    ['an instance with a second "#"', `${ID}#a#b`],
+    ['an instance with a slash', `${ID}#a/b`],
+    ['a percent-encoded instance', `${ID}#%41`],
+  ])('refuses %s', (_what, nodeId) => {
+    const v = nodeIdMatchesIdentity(nodeId, ID);
+    expect(v.ok).toBe(false);
+    if (!v.ok) expect(v.reason.length).toBeGreaterThan(10);
+  });
+
+  it('refuses an instance name it would not build', () => {
+    expect(() => nodeIdFor(ID, 'a b')).toThrow(RangeError);
+  });
+});
