@@ -1,7 +1,12 @@
 // The admin HTTP server: /healthz, /metrics and /api/v1/*. It never shares a port with xDS.
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer as createHttpsServer, type ServerOptions as HttpsOptions } from 'node:https';
+import {
+  createServer as createHttpsServer,
+  type ServerOptions as HttpsOptions,
+  type Server as HttpsServer,
+} from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { SecureContextOptions } from 'node:tls';
 import { UnavailableError } from '../errors/index.js';
 import type { AdminRoute } from './router.js';
 import { Router } from './router.js';
@@ -35,6 +40,15 @@ export class AdminServer {
         resolve((this.server.address() as AddressInfo).port);
       });
     });
+  }
+
+  /**
+   * HTTPS only: a new certificate or trust bundle for new handshakes (the control plane's own
+   * certificate renews, the CA rotates); open connections keep their sessions.
+   */
+  setSecureContext(options: SecureContextOptions): void {
+    const https = this.server as Partial<Pick<HttpsServer, 'setSecureContext'>>;
+    https.setSecureContext?.(options);
   }
 
   close(): Promise<void> {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { coreRoutes } from '../admin/routes/core.js';
+import { adminCsrRoutes } from '../pki/admin-csr-routes.js';
 import { type ApiDeps, apiRoutes } from './http-routes.js';
 
 const spec = parse(readFileSync(new URL('../../docs/openapi.yaml', import.meta.url), 'utf8')) as {
@@ -11,7 +12,12 @@ const spec = parse(readFileSync(new URL('../../docs/openapi.yaml', import.meta.u
 describe('docs/openapi.yaml', () => {
   it('documents exactly the routes the admin server serves', () => {
     // Only method and path are read from the route tables here.
-    const routes = [...coreRoutes({} as Parameters<typeof coreRoutes>[0]), ...apiRoutes({} as ApiDeps)];
+    // The CSR routes are mounted too when the control plane runs its CA (--ca-dir).
+    const routes = [
+      ...coreRoutes({} as Parameters<typeof coreRoutes>[0]),
+      ...apiRoutes({} as ApiDeps),
+      ...adminCsrRoutes({} as Parameters<typeof adminCsrRoutes>[0]),
+    ];
     const served = routes.map((r) => `${r.method} ${r.path.replace(/:([A-Za-z]+)/g, '{$1}')}`).sort();
     const documented = Object.entries(spec.paths)
       .flatMap(([path, ops]) =>

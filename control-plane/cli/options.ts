@@ -33,6 +33,34 @@ export const CONTROL_PLANE_FLAGS = {
     type: 'string',
     help: 'CA bundle (PEM) that client certificates must chain to (enables mTLS)',
   },
+  'ca-dir': {
+    type: 'string',
+    help: 'run the built-in CA in this directory (certs ca init): xDS and admin over mTLS, SDS, CSR endpoint',
+    env: 'SWITCHYARD_CA_DIR',
+  },
+  'kek-file': {
+    type: 'string',
+    help: "key-encryption key file of --ca-dir's keys; else $SWITCHYARD_PKI_KEK (a passphrase)",
+    env: 'SWITCHYARD_PKI_KEK_FILE',
+  },
+  'workload-ttl': {
+    type: 'duration',
+    help: 'lifetime of certificates the CSR endpoint issues (renewed at half-life)',
+    default: 86_400_000,
+  },
+  'xds-allow': {
+    type: 'list',
+    help: 'SPIFFE IDs or prefixes (ending in /) allowed to hold xDS streams (default: the trust domain)',
+  },
+  'xds-insecure-port': {
+    type: 'port',
+    help: 'with --ca-dir: an extra plaintext xDS port for proxyless gRPC only (anonymous, never secrets)',
+  },
+  'sds-identity-dir': {
+    type: 'string',
+    help: "an Envoy's agent directory on its host, for SDS file secrets ({namespace}, {serviceAccount}, {trustDomain})",
+    default: '/etc/switchyard/tls',
+  },
   'xds-port': { type: 'port', help: 'ADS gRPC port', env: 'SWITCHYARD_XDS_PORT', default: DEFAULT_XDS_PORT },
   'admin-port': {
     type: 'port',

@@ -27,12 +27,14 @@ import { connectNats, type NatsOptions } from '../store/nats-connection.js';
 import type { StoredPolicy } from '../store/policy-record.js';
 import { PolicyStore } from '../store/policy-store.js';
 import type { TranslateOptions } from '../translate/index.js';
+import { resolveOptions } from '../translate/options.js';
 import type { EndpointTable } from '../translate/types.js';
 import { SnapshotCache } from '../xds/cache/snapshot-cache.js';
 import { XdsServer } from '../xds/server/ads-server.js';
 import { combineCallbacks } from '../xds/server/stream-context.js';
 import { ProxyRegistry } from '../xds/status/proxy-registry.js';
 import { AutoRollback } from './auto-rollback.js';
+import { ControlPlanePki, type ControlPlanePkiOptions } from './control-plane-pki.js';
 import { listEndpoints } from './endpoint-view.js';
 import { syncDirectoryToStore } from './gitops-sync.js';
 import { PolicyDirectory, type PolicyDirectoryState } from './policy-directory.js';
@@ -59,6 +61,11 @@ export interface ControlPlaneOptions {
   readonly translate?: Partial<TranslateOptions>;
   /** Endpoint discovery over the NATS connection (health, TTL, weights, overflow, coalescing). */
   readonly discovery?: DiscoveryInput;
+  /**
+   * Run the built-in CA (issue 6): xDS over mTLS (node id == certificate identity), SDS for
+   * Envoy, the admin API over HTTPS with the CSR endpoint. Replaces adminTls.
+   */
+  readonly pki?: ControlPlanePkiOptions;
   readonly log?: Logger;
 }
 
@@ -95,22 +102,37 @@ export class ControlPlane {
   adminPort = 0;
   adminGrpcPort = 0;
   private adminGrpc?: GrpcAdminServer;
+  readonly pki?: ControlPlanePki;
+  /** The extra plaintext xDS port for proxyless gRPC (pki.xdsInsecurePort), once bound. */
+  xdsInsecurePort = 0;
 
   constructor(private readonly opts: ControlPlaneOptions) {
     this.log = opts.log ?? createLogger('control-plane');
     if (!opts.auth)
       this.log.warn('admin API without an auth config: every caller is admin (local development only)');
     this.authn = new Authenticator(opts.auth ?? OPEN_AUTH);
-    this.publisher = new SnapshotPublisher(
-      this.cache,
-      this.metrics,
-      this.log.child('snapshot'),
-      opts.translate,
-    );
+    // With a CA, pods' SAN checks use its trust domain unless the options say otherwise.
+    const translate = opts.pki
+      ? { trustDomain: opts.pki.authority.trustDomain, ...opts.translate }
+      : opts.translate;
+    this.publisher = new SnapshotPublisher(this.cache, this.metrics, this.log.child('snapshot'), translate);
     this.autoRollback = new AutoRollback(() => this.service, this.log.child('auto-rollback'));
+    if (opts.pki)
+      this.pki = new ControlPlanePki(opts.pki, {
+        cache: this.cache,
+        registry: this.metrics.registry,
+        log: this.log.child('pki'),
+        translate: resolveOptions(translate),
+      });
     this.xds = new XdsServer({
       cache: this.cache,
-      callbacks: combineCallbacks(this.proxies, this.metrics, this.autoRollback),
+      callbacks: combineCallbacks(
+        this.proxies,
+        this.metrics,
+        this.autoRollback,
+        ...(this.pki ? [this.pki.security] : []),
+      ),
+      ...this.pki?.xdsServerOptions(),
     });
     this.debouncer = new Debouncer({
       quietMs: opts.debounceQuietMs,
@@ -134,11 +156,21 @@ export class ControlPlane {
     if (this.store) this.stopWatch = await this.store.watch((all) => this.onStored(all));
     // The first snapshot is built before the port opens, so no proxy waits on a debounce.
     this.rebuild();
+    await this.pki?.start();
+    const adminTls = this.pki ? this.pki.adminTls() : this.opts.adminTls;
     this.admin = new AdminServer({
-      routes: this.adminRoutes(),
-      ...(this.opts.adminTls ? { tls: this.opts.adminTls } : {}),
+      // The CSR endpoint only on the TLS listener: a token must never travel in the clear.
+      routes: [...this.adminRoutes(), ...(this.pki?.adminRoutes() ?? [])],
+      ...(adminTls ? { tls: adminTls } : {}),
     });
+    this.pki?.attachAdmin(this.admin);
     this.xdsPort = await this.xds.listen(this.opts.host, this.opts.xdsPort);
+    if (this.pki?.xdsInsecurePort !== undefined)
+      this.xdsInsecurePort = await this.xds.listen(
+        this.opts.host,
+        this.pki.xdsInsecurePort,
+        ServerCredentials.createInsecure(),
+      );
     this.adminPort = await this.admin.listen(this.opts.host, this.opts.adminPort);
     if (this.opts.adminGrpcPort !== undefined) {
       this.adminGrpc = new GrpcAdminServer({
@@ -166,6 +198,7 @@ export class ControlPlane {
 
   /** gRPC admin: TLS like the HTTP admin API; with a client CA, client certificates are required. */
   private adminGrpcCredentials(): ServerCredentials {
+    if (this.pki) return this.pki.adminGrpcCredentials();
     const tls = this.opts.adminTls;
     if (!tls?.cert || !tls.key) return ServerCredentials.createInsecure();
     const ca = tls.ca ? Buffer.from(String(tls.ca)) : null;
@@ -320,6 +353,7 @@ export class ControlPlane {
     await this.syncing.catch(() => undefined);
     this.stopWatch?.();
     await Promise.all([this.xds.close(), this.admin?.close(), this.adminGrpc?.close()]);
+    this.pki?.stop();
     await this.nc?.close().catch(() => undefined);
     this.started = false;
   }

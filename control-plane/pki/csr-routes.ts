@@ -8,11 +8,12 @@ import { type DetailedPeerCertificate, type PeerCertificate, TLSSocket } from 'n
 import { asSwitchyardError } from '../errors/errors.js';
 import type { CertificateAuthority } from './authority.js';
 import { CsrInvalidError } from './errors.js';
-import type { IssueRequest, WorkloadIssuer } from './issuer.js';
+import type { IssuedCertificate, IssueRequest, WorkloadIssuer } from './issuer.js';
 
 export const CERTIFICATES_PATH = '/api/v1/certificates';
 export const TRUST_BUNDLE_PATH = '/api/v1/trust-bundle';
-const MAX_BODY = 64 * 1024;
+export const MAX_CSR_BODY = 64 * 1024;
+const MAX_BODY = MAX_CSR_BODY;
 
 export interface CsrRouteDeps {
   readonly issuer: WorkloadIssuer;
@@ -85,6 +86,26 @@ export function peerFromRequest(req: IncomingMessage, peer?: PeerCertificate): I
   return { raw: cert.raw, chain };
 }
 
+/** The fields of a POST body, checked (shared with the admin server's mount of this route). */
+export function csrRequestFrom(body: Record<string, unknown>): { csr: string; token?: string } {
+  if (typeof body.csr !== 'string') throw new CsrInvalidError('"csr" must be a PEM string');
+  if (body.token !== undefined && typeof body.token !== 'string')
+    throw new CsrInvalidError('"token" must be a string');
+  return { csr: body.csr, ...(body.token !== undefined ? { token: body.token as string } : {}) };
+}
+
+export function certificateResponse(issued: IssuedCertificate): CertificateResponse {
+  return {
+    identity: issued.identity,
+    serialNumber: issued.serialNumber,
+    certificateChain: issued.certificateChain,
+    trustBundle: issued.trustBundle,
+    trustBundleVersion: issued.trustBundleVersion,
+    expiresAt: issued.expiresAt.toISOString(),
+    renewAt: issued.renewAt.toISOString(),
+  };
+}
+
 export function csrRoutes(deps: CsrRouteDeps): PkiRoute[] {
   return [
     {
@@ -92,29 +113,17 @@ export function csrRoutes(deps: CsrRouteDeps): PkiRoute[] {
       path: CERTIFICATES_PATH,
       async handle(req, res, peer) {
         try {
-          const body = await readJson(req);
-          if (typeof body.csr !== 'string') throw new CsrInvalidError('"csr" must be a PEM string');
-          if (body.token !== undefined && typeof body.token !== 'string')
-            throw new CsrInvalidError('"token" must be a string');
+          const body = csrRequestFrom(await readJson(req));
           const peerCert = peerFromRequest(req, peer);
           const issued = await deps.issuer.issue({
             csrPem: body.csr,
-            ...(body.token !== undefined ? { token: body.token as string } : {}),
+            ...(body.token !== undefined ? { token: body.token } : {}),
             ...(peerCert ? { peer: peerCert } : {}),
             ...(req.socket.remoteAddress
               ? { remote: `${req.socket.remoteAddress}:${req.socket.remotePort}` }
               : {}),
           });
-          const out: CertificateResponse = {
-            identity: issued.identity,
-            serialNumber: issued.serialNumber,
-            certificateChain: issued.certificateChain,
-            trustBundle: issued.trustBundle,
-            trustBundleVersion: issued.trustBundleVersion,
-            expiresAt: issued.expiresAt.toISOString(),
-            renewAt: issued.renewAt.toISOString(),
-          };
-          send(res, 200, out);
+          send(res, 200, certificateResponse(issued));
         } catch (err) {
           sendError(res, err);
         }

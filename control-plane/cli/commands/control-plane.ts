@@ -1,9 +1,55 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadAuthConfig } from '../../auth/auth-config.js';
 import { OptionError } from '../../errors/index.js';
 import { ControlPlane } from '../../pipeline/control-plane.js';
-import { flagsHelp, parseFlags } from '../flags.js';
+import { type ControlPlanePkiOptions, logAuditSink } from '../../pipeline/control-plane-pki.js';
+import {
+  BootstrapTokens,
+  compileAllowList,
+  FileTokenStore,
+  KeyEncryptionKey,
+  openFileCa,
+  WorkloadIssuer,
+} from '../../pki/index.js';
+import { createLogger } from '../../runtime/log.js';
+import { identityDirectoryProblem } from '../../xds/sds/secrets.js';
+import { flagsHelp, type ParsedFlags, parseFlags } from '../flags.js';
 import { CONTROL_PLANE_FLAGS } from '../options.js';
+
+/** --ca-dir: open the CA (keys unsealed with the KEK), tokens from its tokens/ directory. */
+async function pkiOptions(
+  flags: ParsedFlags<typeof CONTROL_PLANE_FLAGS>,
+): Promise<ControlPlanePkiOptions | undefined> {
+  const dir = flags['ca-dir'];
+  if (!dir) {
+    if (flags['xds-insecure-port'] !== undefined || flags['xds-allow'].length)
+      throw new OptionError('--xds-insecure-port and --xds-allow need --ca-dir');
+    return undefined;
+  }
+  if (flags['admin-tls-cert'])
+    throw new OptionError('--ca-dir serves the admin API under its own certificate; drop --admin-tls-*');
+  const problem = identityDirectoryProblem(flags['sds-identity-dir']);
+  if (problem) throw new OptionError(`--sds-identity-dir: ${problem}`);
+  compileAllowList(flags['xds-allow']); // refuses a malformed entry before anything starts
+  const authority = await openFileCa(dir, KeyEncryptionKey.fromEnvironment(process.env, flags['kek-file']));
+  const tokens = new BootstrapTokens(new FileTokenStore(join(dir, 'tokens')), authority.trustDomain, () =>
+    authority.now(),
+  );
+  const issuer = new WorkloadIssuer({
+    authority,
+    tokens,
+    audit: logAuditSink(createLogger('pki-audit')),
+    ttlMs: flags['workload-ttl'],
+  });
+  return {
+    authority,
+    issuer,
+    ...(flags['xds-allow'].length ? { xdsAllow: flags['xds-allow'] } : {}),
+    ...(flags['xds-insecure-port'] !== undefined ? { xdsInsecurePort: flags['xds-insecure-port'] } : {}),
+    identityDir: flags['sds-identity-dir'],
+  };
+}
 
 export async function run(argv: string[]): Promise<number> {
   const flags = parseFlags(CONTROL_PLANE_FLAGS, argv);
@@ -15,7 +61,9 @@ export async function run(argv: string[]): Promise<number> {
     throw new OptionError('--admin-tls-cert and --admin-tls-key go together');
   if (flags['admin-tls-ca'] && !flags['admin-tls-cert'])
     throw new OptionError('--admin-tls-ca needs --admin-tls-cert');
+  const pki = await pkiOptions(flags);
   const cp = new ControlPlane({
+    ...(pki ? { pki } : {}),
     ...(flags['policy-dir'] ? { policyDir: flags['policy-dir'] } : {}),
     ...(flags.nats
       ? {
@@ -59,7 +107,8 @@ export async function run(argv: string[]): Promise<number> {
   await cp.start();
   // Ready line for scripts and the demo: ports are final (0 picks free ones).
   process.stdout.write(
-    `switchyard control-plane ready xds=${cp.xdsPort} admin=${cp.adminPort} admin-grpc=${cp.adminGrpcPort}\n`,
+    `switchyard control-plane ready xds=${cp.xdsPort} admin=${cp.adminPort} admin-grpc=${cp.adminGrpcPort}` +
+      `${cp.pki ? ` tls=on xds-insecure=${cp.xdsInsecurePort || 'off'}` : ''}\n`,
   );
   await new Promise<void>((resolve) => {
     const stop = () => resolve();

@@ -1,0 +1,141 @@
+// The xDS server's side of issue 6, in one place: which streams are admitted (certificate, allow-
+// list, node id), which group each reads (Envoy by proven identity, gRPC by flavor), which SDS
+// names a stream may see, and the trust bundle pushed to every stream when the CA changes. The
+// ADS server only calls the hooks (admit, groupOf, filterFor); it knows nothing of certificates.
+import type { PeerCertificate } from 'node:tls';
+import { status } from '@grpc/grpc-js';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Node } from '../../../protos/gen/envoy/config/core/v3/base_pb.js';
+import type { CertificateAuthority } from '../../pki/authority.js';
+import { compileAllowList } from '../../pki/peer-identity.js';
+import type { Logger } from '../../runtime/log.js';
+import type { SnapshotCache } from '../cache/snapshot-cache.js';
+import { TYPE } from '../resource-types.js';
+import type { Admission } from '../server/ads-server.js';
+import type { ResourceFilter } from '../server/desired.js';
+import { nodeFlavor } from '../server/node-flavor.js';
+import type { StreamContext, XdsCallbacks } from '../server/stream-context.js';
+import { IdentityGroups } from './identity-groups.js';
+import { type AdmissionPolicy, admitStream } from './stream-admission.js';
+
+export interface XdsSecurityOptions {
+  readonly cache: SnapshotCache;
+  readonly authority: CertificateAuthority;
+  /** SPIFFE IDs or prefixes (ending in "/") allowed on xDS; default the whole trust domain. */
+  readonly allow?: readonly string[];
+  /** A plaintext port for proxyless gRPC exists (see stream-admission.ts). */
+  readonly anonymousGrpc: boolean;
+  readonly identitySecretName: string;
+  readonly trustBundleSecretName: string;
+  /** Agent directory of a proxy's identity on its host (placeholders: see sds/secrets.ts). */
+  readonly identityDirTemplate: string;
+  /** Flavor group the Envoy identity groups extend. */
+  readonly envoyGroup?: string;
+  readonly registry?: Registry;
+  readonly log: Logger;
+}
+
+const CODE_NAMES: Record<number, string> = {
+  [status.UNAUTHENTICATED]: 'UNAUTHENTICATED',
+  [status.PERMISSION_DENIED]: 'PERMISSION_DENIED',
+};
+
+export class XdsSecurity implements XdsCallbacks {
+  readonly groups: IdentityGroups;
+  private readonly policy: AdmissionPolicy;
+  private readonly sdsNames: ReadonlySet<string>;
+  private readonly unsubscribe: () => void;
+  private readonly refused?: Counter<'code'>;
+  /** Streams refused since start, by gRPC status code (also a Prometheus counter). */
+  readonly refusals = new Map<number, number>();
+
+  constructor(private readonly o: XdsSecurityOptions) {
+    const td = o.authority.trustDomain;
+    this.policy = {
+      allow: compileAllowList(o.allow?.length ? o.allow : [`spiffe://${td}/`]),
+      anonymousGrpc: o.anonymousGrpc,
+    };
+    this.sdsNames = new Set([o.identitySecretName, o.trustBundleSecretName]);
+    const bundle = o.authority.trustBundle();
+    this.groups = new IdentityGroups(
+      o.cache,
+      {
+        baseGroup: o.envoyGroup ?? 'envoy',
+        identitySecretName: o.identitySecretName,
+        trustBundleSecretName: o.trustBundleSecretName,
+        identityDirTemplate: o.identityDirTemplate,
+        trustDomain: td,
+        onError: (group, err) =>
+          o.log.error('identity group not published; it keeps its previous snapshot', {
+            group,
+            error: (err as Error).message,
+          }),
+      },
+      bundle,
+    );
+    this.unsubscribe = o.authority.onChange((change) => {
+      const t0 = performance.now();
+      this.groups.setBundle(change.bundle);
+      o.log.info('trust bundle pushed', {
+        reason: change.reason,
+        version: change.bundle.version,
+        identityGroups: this.groups.identityCount,
+        ms: Number((performance.now() - t0).toFixed(2)),
+      });
+    });
+    if (o.registry) {
+      this.refused = new Counter({
+        name: 'switchyard_xds_streams_refused_total',
+        help: 'xDS streams closed before they got anything: no or disallowed certificate, or a node id that does not name it',
+        labelNames: ['code'],
+        registers: [o.registry],
+      });
+      const groups = this.groups;
+      new Gauge({
+        name: 'switchyard_sds_identity_groups',
+        help: 'Envoy identities with their own SDS group (identity secret + trust bundle)',
+        registers: [o.registry],
+        collect() {
+          this.set(groups.identityCount);
+        },
+      });
+    }
+  }
+
+  /** XdsServerOptions.admit */
+  readonly admit = (
+    _ctx: StreamContext,
+    node: Node | undefined,
+    peer: PeerCertificate | undefined,
+  ): Admission => admitStream(this.policy, node, peer);
+
+  /** XdsServerOptions.groupOf: Envoy by the identity its certificate proved, gRPC by flavor. */
+  readonly groupOf = (ctx: StreamContext): string => {
+    const flavor = nodeFlavor(ctx.node);
+    return flavor === 'envoy' && ctx.identity ? this.groups.groupFor(ctx.identity) : flavor;
+  };
+
+  /**
+   * XdsServerOptions.filterFor: SDS only the two names the translator uses, and only on a stream
+   * reading its own identity's group. Groups already hold nothing else; this keeps it so even if
+   * a later change put a stream in the wrong group, or added secrets to a shared snapshot.
+   */
+  readonly filterFor = (ctx: StreamContext): ResourceFilter => {
+    const own = ctx.identity
+      ? IdentityGroups.groupName(this.o.envoyGroup ?? 'envoy', ctx.identity) === ctx.group
+      : false;
+    return (type, name) => type !== TYPE.SDS || (own && this.sdsNames.has(name));
+  };
+
+  onStreamRefused(ctx: StreamContext, code: number, reason: string): void {
+    this.refusals.set(code, (this.refusals.get(code) ?? 0) + 1);
+    const name = CODE_NAMES[code] ?? String(code);
+    this.refused?.inc({ code: name });
+    this.o.log.warn('xDS stream refused', { stream: ctx.id, peer: ctx.peer, code: name, reason });
+  }
+
+  close(): void {
+    this.unsubscribe();
+    this.groups.close();
+  }
+}
