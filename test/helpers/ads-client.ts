@@ -1,7 +1,12 @@
 // A raw ADS client for protocol tests: it sends exactly the requests a test scripts and
 // records every response, so each xDS rule can be checked message by message.
 import { create, fromBinary, type MessageInitShape } from '@bufbuild/protobuf';
-import { type ClientDuplexStream, credentials } from '@grpc/grpc-js';
+import {
+  type ChannelCredentials,
+  type ChannelOptions,
+  type ClientDuplexStream,
+  credentials,
+} from '@grpc/grpc-js';
 import { clientConstructor } from '../../control-plane/grpc/service-definition.js';
 import { typeInfo } from '../../control-plane/xds/resource-types.js';
 import { NodeSchema } from '../../protos/gen/envoy/config/core/v3/base_pb.js';
@@ -59,6 +64,12 @@ export interface TestNode {
   userAgentName?: string;
 }
 
+/** mTLS to the xDS server (test/security); plaintext when absent. */
+export interface ConnectOptions {
+  readonly credentials?: ChannelCredentials;
+  readonly channelOptions?: ChannelOptions;
+}
+
 function nodeOf(n: TestNode) {
   return create(NodeSchema, { id: n.id, cluster: 'test', userAgentName: n.userAgentName ?? 'envoy' });
 }
@@ -68,14 +79,21 @@ abstract class BaseClient<Req, Res> {
   protected call!: ClientDuplexStream<Req, Res>;
   readonly responses = new Queue<Res>();
   ended = false;
-  constructor(address: string) {
-    this.client = new AdsClient(address, credentials.createInsecure());
+  /** The status that ended the stream, if it ended with an error. */
+  error?: { code: number; details: string };
+  constructor(address: string, connect: ConnectOptions = {}) {
+    this.client = new AdsClient(
+      address,
+      connect.credentials ?? credentials.createInsecure(),
+      connect.channelOptions ?? {},
+    );
   }
   protected wire(call: ClientDuplexStream<Req, Res>): void {
     this.call = call;
     call.on('data', (r: Res) => this.responses.push(r));
-    call.on('error', () => {
+    call.on('error', (e: { code?: number; details?: string }) => {
       this.ended = true;
+      this.error = { code: e.code ?? -1, details: e.details ?? '' };
     });
     call.on('end', () => {
       this.ended = true;
@@ -98,8 +116,9 @@ export class SotwClient extends BaseClient<DiscoveryRequest, DiscoveryResponse> 
   constructor(
     address: string,
     private readonly node: TestNode,
+    connect: ConnectOptions = {},
   ) {
-    super(address);
+    super(address, connect);
     this.wire((this.client as unknown as { streamAggregatedResources(): never }).streamAggregatedResources());
   }
   send(req: MessageInitShape<typeof DiscoveryRequestSchema>): void {
@@ -135,8 +154,9 @@ export class DeltaClient extends BaseClient<DeltaDiscoveryRequest, DeltaDiscover
   constructor(
     address: string,
     private readonly node: TestNode,
+    connect: ConnectOptions = {},
   ) {
-    super(address);
+    super(address, connect);
     this.wire((this.client as unknown as { deltaAggregatedResources(): never }).deltaAggregatedResources());
   }
   send(req: MessageInitShape<typeof DeltaDiscoveryRequestSchema>): void {
