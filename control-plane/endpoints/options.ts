@@ -58,6 +58,8 @@ export function parseDiscoveryOptions(partial: DiscoveryInput = {}): DiscoveryOp
     throw new OptionError(`weights must be adaptive or equal, got ${JSON.stringify(o.weights)}`);
   const overflow = validateOverflow(o.overflow);
   if (overflow) throw new OptionError(overflow);
+  if (!(o.tuner.utilizationKnee >= 0 && o.tuner.utilizationKnee <= 1))
+    throw new OptionError(`tuner utilization knee must be within 0..1, got ${o.tuner.utilizationKnee}`);
   if (!(o.tuner.minWeight >= 1 && o.tuner.maxWeight >= o.tuner.minWeight))
     throw new OptionError(`tuner weights need 1 <= min (${o.tuner.minWeight}) <= max (${o.tuner.maxWeight})`);
   return o;

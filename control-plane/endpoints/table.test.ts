@@ -189,7 +189,7 @@ describe('endpoint table', () => {
     for (let s = 2; s < 12; s++) {
       const now = s * 1000;
       for (const id of ['a', 'b', 'c']) t.heartbeat(hb(id, s), now);
-      t.heartbeat(hb('d', s, { load: { p99Ms: 40 } }), now);
+      t.heartbeat(hb('d', s, { load: { p50Ms: 20, p99Ms: 40 } }), now);
       t.tick(now);
     }
     const weights = Object.fromEntries(routed(t).map((e) => [e.podId, e.weight]));
@@ -200,6 +200,13 @@ describe('endpoint table', () => {
       t.tick(s * 1000, () => 50);
     }
     expect(routed(t).find((e) => e.podId === 'd')!.weight).toBeGreaterThanOrEqual(90);
+    // A 20 ms objective: its p99 of 40 ms is over it, (25 / 40)^2 of the weight remains (to
+    // within the hysteresis deadband of 10 %).
+    for (let s = 24; s < 36; s++) {
+      t.heartbeat(hb('d', s, { load: { p99Ms: 40 } }), s * 1000);
+      t.tick(s * 1000, () => 20);
+    }
+    expect(Math.abs(routed(t).find((e) => e.podId === 'd')!.weight! - 39)).toBeLessThanOrEqual(4);
   });
 
   it('returns every weight to full once the whole version is idle', () => {
@@ -209,14 +216,14 @@ describe('endpoint table', () => {
     let s = 2;
     for (; s < 8; s++) {
       t.heartbeat(hb('a', s), s * 1000);
-      t.heartbeat(hb('b', s, { load: { p99Ms: 30 } }), s * 1000);
+      t.heartbeat(hb('b', s, { load: { p50Ms: 15 } }), s * 1000);
       t.tick(s * 1000);
     }
     expect(routed(t).find((e) => e.podId === 'b')!.weight).toBeLessThan(60);
     // Traffic stops: the windows empty out, no endpoint has evidence any more.
     for (; s < 20; s++) {
-      t.heartbeat(hb('a', s, { load: { requests: 0, p99Ms: 0 } }), s * 1000);
-      t.heartbeat(hb('b', s, { load: { requests: 0, p99Ms: 0 } }), s * 1000);
+      t.heartbeat(hb('a', s, { load: { requests: 0, p50Ms: 0, p99Ms: 0 } }), s * 1000);
+      t.heartbeat(hb('b', s, { load: { requests: 0, p50Ms: 0, p99Ms: 0 } }), s * 1000);
       t.tick(s * 1000);
     }
     expect(routed(t).map((e) => e.weight)).toEqual([100, 100]);
@@ -225,7 +232,7 @@ describe('endpoint table', () => {
   it('leaves weights out in equal mode (plain round robin)', () => {
     const t = table({ weights: 'equal' });
     t.register(pod('a', 9001), 0);
-    t.heartbeat(hb('a', 2, { load: { p99Ms: 400 } }), 100);
+    t.heartbeat(hb('a', 2, { load: { p50Ms: 400, p99Ms: 400 } }), 100);
     t.tick(100);
     expect(routed(t)[0]!.weight).toBeUndefined();
   });

@@ -338,17 +338,19 @@ export class EndpointTableState {
     if (this.opts.weights !== 'adaptive') return;
     const p = this.opts.tuner;
     let model: string | undefined;
-    const p99s: number[] = [];
+    const p50s: number[] = [];
     for (const podId of v.pods) {
       const rec = this.pods.get(podId)!;
       model ??= rec.info.versions.get(key)?.model;
       const load = rec.hb?.loads.get(key);
-      if (rec.health === 'HEALTHY' && load && load.requests >= p.minRequests) p99s.push(load.p99Ms);
+      if (rec.health === 'HEALTHY' && load && load.requests >= p.minRequests) p50s.push(load.p50Ms);
     }
-    const objective = (model !== undefined ? objectiveOf(model) : undefined) ?? peerReference(p99s);
+    // A policy objective is a p99 bound; without one, p50s are compared with the peers'.
+    const policyObjective = model !== undefined ? objectiveOf(model) : undefined;
+    const objective = policyObjective ?? peerReference(p50s);
     // No endpoint of the version saw traffic: it is idle, not starved, so the latency and
     // error verdicts lapse and every weight returns to full (the state a restart starts from).
-    const idle = p99s.length === 0;
+    const idle = p50s.length === 0;
     for (const podId of v.pods) {
       const rec = this.pods.get(podId)!;
       const load = rec.hb?.loads.get(key);
@@ -362,7 +364,7 @@ export class EndpointTableState {
         {
           utilization,
           queueDepth: load.queueDepth,
-          p99Ms: load.p99Ms,
+          latencyMs: policyObjective !== undefined ? load.p99Ms : load.p50Ms,
           errorRate: load.errorRate,
           requests: load.requests,
         },

@@ -11,7 +11,7 @@ import {
 } from './tuner.js';
 
 const P = DEFAULT_TUNER;
-const idle: LoadSignals = { utilization: 0.1, queueDepth: 0, p99Ms: 10, errorRate: 0, requests: 100 };
+const idle: LoadSignals = { utilization: 0.1, queueDepth: 0, latencyMs: 10, errorRate: 0, requests: 100 };
 
 describe('tuner formula', () => {
   it('gives full headroom to an idle, fast, error-free endpoint', () => {
@@ -30,11 +30,11 @@ describe('tuner formula', () => {
   });
 
   it('charges latency beyond the objective plus slack, by the square of the excess', () => {
-    expect(headroomFactors({ ...idle, p99Ms: 12.5 }, 10, P).latency).toBe(1);
+    expect(headroomFactors({ ...idle, latencyMs: 12.5 }, 10, P).latency).toBe(1);
     // 4x slower than a 10 ms objective: (12.5 / 40)^2.
-    expect(headroomFactors({ ...idle, p99Ms: 40 }, 10, P).latency).toBeCloseTo(0.09765625, 10);
+    expect(headroomFactors({ ...idle, latencyMs: 40 }, 10, P).latency).toBeCloseTo(0.09765625, 10);
     // No objective and no peers: nothing to compare with.
-    expect(headroomFactors({ ...idle, p99Ms: 400 }, undefined, P).latency).toBe(1);
+    expect(headroomFactors({ ...idle, latencyMs: 400 }, undefined, P).latency).toBe(1);
   });
 
   it('charges errors at errorScale per unit of error rate', () => {
@@ -43,7 +43,7 @@ describe('tuner formula', () => {
   });
 
   it('trusts latency and errors only with enough requests in the window', () => {
-    const f = headroomFactors({ ...idle, requests: P.minRequests - 1, p99Ms: 400, errorRate: 1 }, 10, P);
+    const f = headroomFactors({ ...idle, requests: P.minRequests - 1, latencyMs: 400, errorRate: 1 }, 10, P);
     expect(f.latency).toBeUndefined();
     expect(f.error).toBeUndefined();
   });
@@ -51,14 +51,14 @@ describe('tuner formula', () => {
 
 describe('tuner smoothing, hysteresis and step', () => {
   it('starts at the target of the first sample (a restarted control plane agrees)', () => {
-    const s = tuneStep(undefined, { ...idle, p99Ms: 40 }, 10, 1000, P);
+    const s = tuneStep(undefined, { ...idle, latencyMs: 40 }, 10, 1000, P);
     expect(s.weight).toBe(10);
     expect(s.score).toBeCloseTo(0.09765625, 10);
   });
 
   it('moves the score by 1 - exp(-dt/tau) towards the raw value', () => {
     const s0 = tuneStep(undefined, idle, 10, 0, P);
-    const s1 = tuneStep(s0, { ...idle, p99Ms: 40 }, 10, P.tauMs, P);
+    const s1 = tuneStep(s0, { ...idle, latencyMs: 40 }, 10, P.tauMs, P);
     const alpha = 1 - Math.exp(-1);
     expect(s1.score).toBeCloseTo(1 + alpha * (0.09765625 - 1), 10);
   });
@@ -82,15 +82,15 @@ describe('tuner smoothing, hysteresis and step', () => {
 
   it('takes most of a 4x slower endpoint weight within 10 s of 1 Hz heartbeats, and gives it back', () => {
     let s = tuneStep(undefined, idle, 10, 0, P);
-    for (let t = 1000; t <= 10_000; t += 1000) s = tuneStep(s, { ...idle, p99Ms: 40 }, 10, t, P);
+    for (let t = 1000; t <= 10_000; t += 1000) s = tuneStep(s, { ...idle, latencyMs: 40 }, 10, t, P);
     expect(s.weight).toBeLessThanOrEqual(20);
     for (let t = 11_000; t <= 20_000; t += 1000) s = tuneStep(s, idle, 10, t, P);
     expect(s.weight).toBeGreaterThanOrEqual(90);
   });
 
   it('keeps the last trusted latency factor while an endpoint is starved of requests', () => {
-    let s = tuneStep(undefined, { ...idle, p99Ms: 40 }, 10, 0, P);
-    s = tuneStep(s, { ...idle, p99Ms: 0, requests: 0 }, 10, 5000, P);
+    let s = tuneStep(undefined, { ...idle, latencyMs: 40 }, 10, 0, P);
+    s = tuneStep(s, { ...idle, latencyMs: 0, requests: 0 }, 10, 5000, P);
     expect(s.latency).toBeCloseTo(0.09765625, 10);
     expect(s.weight).toBe(10);
   });

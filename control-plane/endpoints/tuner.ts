@@ -4,9 +4,11 @@
 //   utilization  fu = 1                                  if u <= knee
 //                     max(floor, (1 - u) / (1 - knee))   above the knee
 //   queue        fq = 1 / (1 + queueDepth / queueScale)
-//   latency      fl = 1                                  if p99 <= O * (1 + slack)
-//                     max(floor, (O * (1 + slack) / p99)^k)  else  (O: the model's latency
-//                                                        objective, k: latencyExponent)
+//   latency      fl = 1                                  if L <= O * (1 + slack)
+//                     max(floor, (O * (1 + slack) / L)^k)    else  (k: latencyExponent)
+//                L, O: the endpoint's p99 against the model's latency objective when its
+//                policy sets one; else its p50 against the lower median of its peers' p50
+//                (the middle of the distribution tells a slow pod from a noisy one)
 //   errors       fe = max(floor, 1 - errorScale * errorRate)
 //   raw          r  = fu * fq * fl * fe                  (0..1]
 //   smoothed     s += (1 - exp(-dt / tau)) * (r - s)     (EWMA over time, not over samples)
@@ -29,7 +31,7 @@ export interface TunerParams {
   readonly utilizationKnee: number;
   /** Queued requests that halve the queue factor. */
   readonly queueScale: number;
-  /** How far above the objective p99 may be before it costs weight (0.25: 25 %). */
+  /** How far above the objective the latency may be before it costs weight (0.25: 25 %). */
   readonly latencySlack: number;
   /**
    * How sharply latency beyond the slack costs weight. 2: an endpoint twice as slow as allowed
@@ -70,8 +72,11 @@ export interface LoadSignals {
   /** 0..1: GPU utilization for GPU endpoints, CPU for the others; absent when unknown. */
   readonly utilization?: number;
   readonly queueDepth: number;
-  /** Over the pod's stats window; 0 when nothing completed. */
-  readonly p99Ms: number;
+  /**
+   * The latency compared with the objective (p99 against a policy objective, p50 against the
+   * peers), over the pod's stats window; 0 when nothing completed.
+   */
+  readonly latencyMs: number;
   readonly errorRate: number;
   /** Requests in the pod's stats window. */
   readonly requests: number;
@@ -107,9 +112,9 @@ export function headroomFactors(s: LoadSignals, objectiveMs: number | undefined,
   const queue = 1 / (1 + Math.max(0, s.queueDepth) / p.queueScale);
   const evidence = s.requests >= p.minRequests;
   let latency: number | undefined;
-  if (evidence && s.p99Ms > 0) {
-    const allowed = (objectiveMs ?? s.p99Ms) * (1 + p.latencySlack);
-    latency = s.p99Ms <= allowed ? 1 : Math.max(p.floor, (allowed / s.p99Ms) ** p.latencyExponent);
+  if (evidence && s.latencyMs > 0) {
+    const allowed = (objectiveMs ?? s.latencyMs) * (1 + p.latencySlack);
+    latency = s.latencyMs <= allowed ? 1 : Math.max(p.floor, (allowed / s.latencyMs) ** p.latencyExponent);
   }
   const error = evidence ? Math.max(p.floor, 1 - p.errorScale * clamp(s.errorRate, 0, 1)) : undefined;
   return {
@@ -167,11 +172,11 @@ export function tuneStep(
 
 /**
  * The latency objective of a version when its policy sets none: the lower median of its
- * endpoints' p99 (those with evidence), so a minority of slow endpoints cannot drag the
+ * endpoints' latencies (those with evidence), so a minority of slow endpoints cannot drag the
  * reference towards themselves. Undefined with no evidence at all.
  */
-export function peerReference(p99s: readonly number[]): number | undefined {
-  const xs = p99s.filter((x) => x > 0).sort((a, b) => a - b);
+export function peerReference(latencies: readonly number[]): number | undefined {
+  const xs = latencies.filter((x) => x > 0).sort((a, b) => a - b);
   if (xs.length === 0) return undefined;
   return xs[Math.floor((xs.length - 1) / 2)];
 }

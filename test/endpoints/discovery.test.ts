@@ -51,7 +51,9 @@ describe('endpoint discovery over NATS', () => {
   beforeAll(async () => {
     nats = await startNats(['pod-a', 'pod-b', 'pod-c', 'pod-r']);
     repo = await affineRepo();
-    fx = await startDiscoveryPlane(nats);
+    // In-process pods all report this test process's CPU, which says nothing about any one of
+    // them: utilization is left out of the weights here (knee at 100 %), so idle means 100.
+    fx = await startDiscoveryPlane(nats, { tuner: { utilizationKnee: 1 } });
     cp = fx.cp;
     pods.push(await startPod(nats, repo, 'pod-a'), await startPod(nats, repo, 'pod-b'));
     eds = new EdsWatcher(fx.xdsAddress, CLUSTER);
@@ -179,6 +181,7 @@ describe('endpoint discovery over NATS', () => {
     const before = Object.fromEntries(FLAVOR_GROUPS.map((g) => [g, cp.cache.get(g)!.version]));
     await cp.stop();
     const next = new ControlPlane({
+      discovery: { tuner: { utilizationKnee: 1 } },
       policyDir: fx.dir,
       nats: { servers: nats.url, ...nats.credentials('admin'), name: 'switchyard-test-restarted' },
       host: '127.0.0.1',
