@@ -2,16 +2,20 @@
 //   raw    in-process session.run, batched at the same size (min(concurrency, max_batch_size)):
 //          what this machine can do at best
 //   batch  a `switchyard pod` process over gRPC (raw_input_contents), dynamic batching on
-//   single the same pod with --disable-batching
-// Throughput is the median of three 1 s windows (other work shares these cores); p50/p99 are
-// per request (per run for raw). Goals from the issue are checked at the end. Results also go
-// to test/bench/results/dataplane.json.
+//   single a second pod process with --disable-batching
+// The three are measured in turns (raw, batch, single, raw, ...: three 1 s windows each), so a
+// burst of other work on the machine hits all three alike; throughput is the median window,
+// p50/p99 are per request (per run for raw) over all windows. Goals from the issue are checked
+// at the end. Results also go to test/bench/results/dataplane.json.
 //
 // The load generator speaks gRPC over node:http2 with a request encoded once by protobuf-es
 // (only the 5-byte gRPC frame header is written here). grpc-js's client costs ~300 us of CPU per
 // call on a 2-core VM, more than the pod itself, so with it the benchmark would measure the
 // client; correctness against grpc-js is what test/dataplane/ covers. The transport floor (a
 // ServerLive round trip) is measured too, to separate gRPC's cost from the pod's.
+//
+// Environment: BENCH_MODELS=mlp,ocr-cls runs only those; BENCH_POD_FLAGS='--intra-op-threads 1'
+// passes flags to both pods (to compare configurations).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http2 from 'node:http2';
@@ -33,7 +37,8 @@ const BIN = join(here, '../../control-plane/cli/bin.mjs');
 const CONCURRENCY = [1, 16, 64] as const;
 const WINDOWS = 3;
 const WINDOW_MS = 1000;
-const WARMUP_MS = 500;
+const WARMUP_MS = 200;
+const MODES = ['raw', 'batch', 'single'] as const;
 
 interface Bench {
   readonly model: string;
@@ -41,13 +46,16 @@ interface Bench {
   readonly dims: readonly number[];
   readonly maxBatch: number;
 }
-const MODELS: readonly Bench[] = [
+const ALL_MODELS: readonly Bench[] = [
   { model: 'mlp', input: 'input', dims: [512], maxBatch: 64 },
   { model: 'convnet', input: 'image', dims: [1, 28, 28], maxBatch: 32 },
   { model: 'ocr-cls', input: 'x', dims: [3, 48, 192], maxBatch: 16 },
 ];
+const only = process.env.BENCH_MODELS?.split(',').filter(Boolean);
+const MODELS = only ? ALL_MODELS.filter((m) => only.includes(m.model)) : ALL_MODELS;
+const POD_FLAGS = (process.env.BENCH_POD_FLAGS ?? '').split(/\s+/).filter(Boolean);
 
-type Mode = 'raw' | 'batch' | 'single';
+type Mode = (typeof MODES)[number];
 interface Cell {
   model: string;
   mode: Mode;
@@ -57,6 +65,7 @@ interface Cell {
   p99: number;
 }
 const cells: Cell[] = [];
+let floor = 0;
 
 const say = (s: string) => process.stdout.write(`${s}\n`);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
@@ -79,10 +88,9 @@ function record(model: string, mode: Mode, concurrency: number, rates: number[],
   );
 }
 
-/** Calls `step` in `concurrency` loops; each call completes `rows` requests. */
-async function drive(concurrency: number, rows: number, step: () => Promise<unknown>) {
+/** One window: `step` in `concurrency` loops after a short warm-up; `rows` requests per call. */
+async function window(concurrency: number, rows: number, step: () => Promise<unknown>) {
   const lat: number[] = [];
-  const rates: number[] = [];
   let measuring = false;
   let done = 0;
   let stop = false;
@@ -99,32 +107,13 @@ async function drive(concurrency: number, rows: number, step: () => Promise<unkn
   const loops = Array.from({ length: concurrency }, loop);
   await new Promise((r) => setTimeout(r, WARMUP_MS));
   measuring = true;
-  for (let w = 0; w < WINDOWS; w++) {
-    done = 0;
-    const t0 = performance.now();
-    await new Promise((r) => setTimeout(r, WINDOW_MS));
-    rates.push(done / ((performance.now() - t0) / 1000));
-  }
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, WINDOW_MS));
+  const rate = done / ((performance.now() - t0) / 1000);
+  measuring = false;
   stop = true;
   await Promise.all(loops);
-  return { rates, lat };
-}
-
-async function benchRaw(repo: string): Promise<void> {
-  say('raw session.run (in process, same session options as the pod: all cores, no spinning)');
-  for (const b of MODELS) {
-    const session = await ort.InferenceSession.create(join(repo, b.model, '1', 'model.onnx'), {
-      extra: { session: { intra_op: { allow_spinning: '0' } } },
-    });
-    for (const c of CONCURRENCY) {
-      const batch = Math.min(c, b.maxBatch);
-      const x = new ort.Tensor('float32', new Float32Array(batch * perRow(b)).fill(0.5), [batch, ...b.dims]);
-      // One run at a time: session.run occupies the cores; overlapping runs only queue.
-      const { rates, lat } = await drive(1, batch, () => session.run({ [b.input]: x }));
-      record(b.model, 'raw', c, rates, lat);
-    }
-    await session.release();
-  }
+  return { rate, lat };
 }
 
 async function startPod(repo: string, extra: string[]): Promise<{ child: ChildProcess; grpc: number }> {
@@ -185,39 +174,40 @@ class GrpcLoad {
   }
 }
 
-const floors: Partial<Record<Mode, number>> = {};
-
-async function benchPod(repo: string, mode: 'batch' | 'single'): Promise<void> {
-  say(`pod over gRPC, ${mode === 'batch' ? 'dynamic batching' : 'no batching (--disable-batching)'}`);
-  const pod = await startPod(repo, mode === 'single' ? ['--disable-batching'] : []);
-  const load = new GrpcLoad(pod.grpc);
-  try {
-    const live = GrpcLoad.frame(toBinary(ServerLiveRequestSchema, create(ServerLiveRequestSchema)));
-    const floor = await drive(1, 1, () => load.call('ServerLive', live));
-    floors[mode] = percentile(
-      floor.lat.sort((a, b) => a - b),
-      0.5,
-    );
-    say(`  transport floor: ServerLive p50 ${floors[mode]!.toFixed(3)} ms at c=1`);
-    for (const b of MODELS) {
-      const x = new Float32Array(perRow(b)).fill(0.5);
-      const req = create(ModelInferRequestSchema, {
-        modelName: b.model,
-        modelVersion: '1',
-        inputs: [{ name: b.input, datatype: 'FP32', shape: [1n, ...b.dims.map(BigInt)] }],
-        rawInputContents: [new Uint8Array(x.buffer)],
-      });
-      const body = GrpcLoad.frame(toBinary(ModelInferRequestSchema, req));
-      for (const c of CONCURRENCY) {
-        const { rates, lat } = await drive(c, 1, () => load.call('ModelInfer', body));
-        record(b.model, mode, c, rates, lat);
-      }
+/** Raw, batched pod and unbatched pod in turns, for one model at one concurrency. */
+async function benchCell(
+  b: Bench,
+  c: number,
+  session: ort.InferenceSession,
+  pods: Record<'batch' | 'single', GrpcLoad>,
+): Promise<void> {
+  const batch = Math.min(c, b.maxBatch);
+  const x = new ort.Tensor('float32', new Float32Array(batch * perRow(b)).fill(0.5), [batch, ...b.dims]);
+  const one = new Float32Array(perRow(b)).fill(0.5);
+  const request = create(ModelInferRequestSchema, {
+    modelName: b.model,
+    modelVersion: '1',
+    inputs: [{ name: b.input, datatype: 'FP32', shape: [1n, ...b.dims.map(BigInt)] }],
+    rawInputContents: [new Uint8Array(one.buffer)],
+  });
+  const body = GrpcLoad.frame(toBinary(ModelInferRequestSchema, request));
+  const steps: Record<Mode, { concurrency: number; rows: number; step: () => Promise<unknown> }> = {
+    // One run at a time: session.run occupies the cores; overlapping runs only queue.
+    raw: { concurrency: 1, rows: batch, step: () => session.run({ [b.input]: x }) },
+    batch: { concurrency: c, rows: 1, step: () => pods.batch.call('ModelInfer', body) },
+    single: { concurrency: c, rows: 1, step: () => pods.single.call('ModelInfer', body) },
+  };
+  const acc = Object.fromEntries(
+    MODES.map((m) => [m, { rates: [] as number[], lat: [] as number[] }]),
+  ) as Record<Mode, { rates: number[]; lat: number[] }>;
+  for (let round = 0; round < WINDOWS; round++)
+    for (const mode of MODES) {
+      const s = steps[mode];
+      const w = await window(s.concurrency, s.rows, s.step);
+      acc[mode].rates.push(w.rate);
+      for (const l of w.lat) acc[mode].lat.push(l);
     }
-  } finally {
-    load.close();
-    pod.child.kill('SIGTERM');
-    await new Promise((r) => pod.child.once('exit', r));
-  }
+  for (const mode of MODES) record(b.model, mode, c, acc[mode].rates, acc[mode].lat);
 }
 
 function cell(model: string, mode: Mode, c: number): Cell {
@@ -247,16 +237,17 @@ function report(): string[] {
       `  ${b.model}: pod at c=64 reaches ${(100 * ratio).toFixed(0)}% of raw (goal >= 85%): ${ratio >= 0.85 ? 'met' : 'MISSED'}`,
     );
     const added = cell(b.model, 'batch', 1).p50 - cell(b.model, 'raw', 1).p50;
-    const beyond = added - (floors.batch ?? 0);
+    const beyond = added - floor;
     lines.push(
       `  ${b.model}: pod adds ${added.toFixed(3)} ms p50 at c=1 (goal <= 0.3 ms): ${added <= 0.3 ? 'met' : 'MISSED'}; ` +
         `${beyond.toFixed(3)} ms beyond the gRPC transport floor`,
     );
   }
   lines.push(
-    `  transport floor (ServerLive p50 at c=1): ${floors.batch?.toFixed(3)} ms; ` +
+    `  transport floor (ServerLive p50 at c=1): ${floor.toFixed(3)} ms; ` +
       `load average now ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores`,
   );
+  if (!MODELS.some((m) => m.model === 'mlp')) return lines;
   const speedup = cell('mlp', 'batch', 64).throughput / cell('mlp', 'single', 64).throughput;
   lines.push(
     `  mlp: batching gives ${speedup.toFixed(1)}x the unbatched pod at c=64 (goal >= 5x): ${speedup >= 5 ? 'met' : 'MISSED'}`,
@@ -267,6 +258,7 @@ function report(): string[] {
 async function main(): Promise<void> {
   const source = await ensureModelRepository();
   const repo = await mkdtemp(join(tmpdir(), 'sy-bench-'));
+  const started: ChildProcess[] = [];
   try {
     for (const b of MODELS)
       await cp(join(source, b.model, '1'), join(repo, b.model, '1'), { recursive: true });
@@ -274,18 +266,39 @@ async function main(): Promise<void> {
       `dataplane benchmark: ${MODELS.map((m) => m.model).join(', ')} at c=${CONCURRENCY.join('/')} ` +
         `(load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores)`,
     );
-    await benchRaw(repo);
-    await benchPod(repo, 'batch');
-    await benchPod(repo, 'single');
-    const lines = report();
-    say(`\n${lines.join('\n')}`);
+    say("raw: in-process session.run with the pod's session options (all cores, no spinning)");
+    if (POD_FLAGS.length) say(`pod flags: ${POD_FLAGS.join(' ')}`);
+    const batchPod = await startPod(repo, POD_FLAGS);
+    started.push(batchPod.child);
+    const singlePod = await startPod(repo, [...POD_FLAGS, '--disable-batching']);
+    started.push(singlePod.child);
+    const pods = { batch: new GrpcLoad(batchPod.grpc), single: new GrpcLoad(singlePod.grpc) };
+    const live = GrpcLoad.frame(toBinary(ServerLiveRequestSchema, create(ServerLiveRequestSchema)));
+    const floorWindow = await window(1, 1, () => pods.batch.call('ServerLive', live));
+    floor = percentile(
+      floorWindow.lat.sort((a, b) => a - b),
+      0.5,
+    );
+    say(`transport floor: ServerLive p50 ${floor.toFixed(3)} ms at c=1`);
+    for (const b of MODELS) {
+      const session = await ort.InferenceSession.create(join(repo, b.model, '1', 'model.onnx'), {
+        extra: { session: { intra_op: { allow_spinning: '0' } } },
+      });
+      for (const c of CONCURRENCY) await benchCell(b, c, session, pods);
+      await session.release();
+    }
+    pods.batch.close();
+    pods.single.close();
+    say(`\n${report().join('\n')}`);
     const out = join(here, 'results');
     await mkdir(out, { recursive: true });
-    await writeFile(
-      join(out, 'dataplane.json'),
-      `${JSON.stringify({ at: new Date().toISOString(), cells }, null, 2)}\n`,
-    );
+    const json = { at: new Date().toISOString(), floor, cells };
+    await writeFile(join(out, 'dataplane.json'), `${JSON.stringify(json, null, 2)}\n`);
   } finally {
+    for (const child of started) {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
     await rm(repo, { recursive: true, force: true });
   }
 }
