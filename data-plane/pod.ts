@@ -17,6 +17,7 @@ import { RepositoryWatcher } from './repository/watcher.js';
 import { bindGrpc, createGrpcServer } from './server/grpc-server.js';
 import { HealthService } from './server/health.js';
 import { createHttpServer, listenHttp } from './server/http-server.js';
+import { PodTls, type PodTlsOptions, TLS_MODE_LABEL } from './server/pod-tls.js';
 import { InferenceService, SERVER_VERSION } from './serving/inference-service.js';
 import { Lifecycle } from './serving/lifecycle.js';
 import { ModelManager } from './serving/model-manager.js';
@@ -50,6 +51,8 @@ export interface PodOptions {
   readonly drain: DrainOptions;
   readonly repoPollMs: number;
   readonly repoSettleMs: number;
+  /** Serve gRPC and HTTP over mTLS (STRICT or PERMISSIVE) from a `certs agent` directory. */
+  readonly tls?: PodTlsOptions;
   readonly log?: Logger;
 }
 
@@ -80,6 +83,8 @@ export class Pod {
   readonly log: Logger;
   readonly startedAtMs = Date.now();
   agent: NatsAgent | undefined;
+  /** mTLS on the gRPC and HTTP ports (undefined: plaintext). */
+  tls: PodTls | undefined;
   ports = { http: 0, grpc: 0, metrics: 0 };
   private httpServer: HttpServer | undefined;
   private grpcServer: GrpcServer | undefined;
@@ -173,7 +178,8 @@ export class Pod {
       ports: this.ports,
       region: this.opts.region,
       zone: this.opts.zone,
-      labels: this.opts.labels ?? {},
+      // Proxies use TLS to endpoints known to accept it (PERMISSIVE, Istio's tlsMode label).
+      labels: { ...(this.opts.labels ?? {}), ...(this.tls ? { [TLS_MODE_LABEL]: 'mtls' } : {}) },
       startedAtMs: this.startedAtMs,
       heartbeatIntervalMs: this.opts.heartbeatIntervalMs,
       gpuSimulated: this.opts.reportGpu,
@@ -213,11 +219,16 @@ export class Pod {
   private async listen(): Promise<void> {
     const { host } = this.opts;
     this.httpServer = createHttpServer(this.service, { maxBodyBytes: this.opts.maxBodyBytes });
-    this.ports.http = await listenHttp(this.httpServer, host, this.opts.httpPort);
+    if (this.opts.tls) this.tls = new PodTls(this.opts.tls, this.log, this.metrics.registry);
+    this.ports.http = this.tls
+      ? await this.tls.listenHttp(this.httpServer, host, this.opts.httpPort)
+      : await listenHttp(this.httpServer, host, this.opts.httpPort);
     this.grpcServer = createGrpcServer(this.service, this.health, {
       maxMessageBytes: this.opts.maxBodyBytes,
     });
-    this.ports.grpc = await bindGrpc(this.grpcServer, host, this.opts.grpcPort);
+    this.ports.grpc = this.tls
+      ? await this.tls.listenGrpc(this.grpcServer, host, this.opts.grpcPort)
+      : await bindGrpc(this.grpcServer, host, this.opts.grpcPort);
     this.metricsServer = createMetricsServer(this.metrics.registry);
     this.ports.metrics = await listenHttp(this.metricsServer, host, this.opts.metricsPort);
   }
@@ -253,6 +264,9 @@ export class Pod {
     await this.watcher.stop();
     await this.agent?.stop(reason);
     this.health.endWatches();
+    // With mTLS the HTTP server never listened itself: its connections came from the front.
+    await this.tls?.close();
+    if (this.tls) this.httpServer?.closeAllConnections();
     await Promise.all([
       new Promise<void>((r) => (this.grpcServer ? this.grpcServer.tryShutdown(() => r()) : r())),
       closeHttp(this.httpServer),

@@ -281,6 +281,25 @@ export const POD_FLAGS = {
     help: 'how long a new model file must stay unchanged before it loads',
     default: 500,
   },
+  'tls-dir': {
+    type: 'string',
+    help: 'workload certificate directory kept by `certs agent` (enables --mtls, default STRICT)',
+    env: 'SWITCHYARD_TLS_DIR',
+  },
+  mtls: {
+    type: 'string',
+    help: 'STRICT (mTLS only), PERMISSIVE (mTLS and plaintext) or DISABLE (plaintext)',
+    env: 'SWITCHYARD_MTLS',
+  },
+  'allow-client': {
+    type: 'list',
+    help: 'client SPIFFE IDs or prefixes ending in / (default: the trust domain of the pod)',
+  },
+  'tls-reload': {
+    type: 'duration',
+    help: 'longest time before a changed certificate in --tls-dir is noticed',
+    default: 1000,
+  },
   help: { type: 'bool', short: 'h', help: 'show this help' },
 } as const satisfies FlagSpecs;
 

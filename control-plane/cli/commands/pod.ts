@@ -7,6 +7,7 @@ import {
   type GraphOptimization,
 } from '../../../data-plane/repository/config.js';
 import { OptionError } from '../../errors/index.js';
+import { compileAllowList } from '../../pki/peer-identity.js';
 import { flagsHelp, type ParsedFlags, parseFlags } from '../flags.js';
 import { POD_FLAGS } from '../options.js';
 
@@ -21,7 +22,30 @@ function atLeast(name: string, value: number, min: number): number {
   return value;
 }
 
+/** --tls-dir / --mtls / --allow-client: undefined means plaintext (DISABLE). */
+function tlsOptions(flags: ParsedFlags<typeof POD_FLAGS>): PodOptions['tls'] {
+  const mode = oneOf('mtls', flags.mtls ?? (flags['tls-dir'] ? 'STRICT' : 'DISABLE'), [
+    'STRICT',
+    'PERMISSIVE',
+    'DISABLE',
+  ]);
+  if (mode === 'DISABLE') {
+    if (flags['allow-client'].length)
+      throw new OptionError('--allow-client needs --mtls STRICT or PERMISSIVE');
+    return undefined;
+  }
+  if (!flags['tls-dir']) throw new OptionError(`--mtls ${mode} needs --tls-dir`);
+  compileAllowList(flags['allow-client']); // a malformed entry fails here, not at the first call
+  return {
+    dir: flags['tls-dir'],
+    mode,
+    ...(flags['allow-client'].length ? { allow: flags['allow-client'] } : {}),
+    reloadMs: atLeast('tls-reload', flags['tls-reload'], 10),
+  };
+}
+
 export function podOptionsFrom(flags: ParsedFlags<typeof POD_FLAGS>): PodOptions {
+  const tls = tlsOptions(flags);
   const labels: Record<string, string> = {};
   for (const l of flags.label) {
     const at = l.indexOf('=');
@@ -81,6 +105,7 @@ export function podOptionsFrom(flags: ParsedFlags<typeof POD_FLAGS>): PodOptions
     drain: { graceMs: flags['drain-grace'], timeoutMs: flags['drain-timeout'] },
     repoPollMs: atLeast('repo-poll', flags['repo-poll'], 10),
     repoSettleMs: flags['repo-settle'],
+    ...(tls ? { tls } : {}),
   };
 }
 
