@@ -10,11 +10,11 @@ export interface GeneratedModel {
 }
 
 /** MLP sizes: big enough that a batch amortises reading the weights, small enough to load fast. */
-export const MLP = { inputs: 512, hidden: 2048, classes: 10 } as const;
+export const MLP = { inputs: 1024, hidden: 3072, classes: 10 } as const;
 
 /**
- * A 3-layer MLP classifier, [N,512] -> softmax [N,10]. Its 5.2 M weights (21 MB, more than a
- * core's cache) make one-row runs memory-bound, which is what dynamic batching amortises.
+ * A 3-layer MLP classifier, [N,1024] -> softmax [N,10]. Its 12.6 M weights (50 MB, more than the
+ * last-level cache) make one-row runs memory-bound, which is what dynamic batching amortises.
  */
 export function mlpClassifier(seed = 1): Uint8Array {
   const rand = seededRandom(seed);

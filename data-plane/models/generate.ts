@@ -11,7 +11,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const DEFAULT_MODEL_REPO = resolve(here, '../../test/fixtures/models/generated/repo');
 
 /** Bump when the catalog changes so that `--if-missing` regenerates. */
-const STAMP = 'switchyard-models-v3';
+const STAMP = 'switchyard-models-v4';
 
 /** The package exports only its `./node` entry (det/rec paths): the classifier sits beside it. */
 export function pretrainedOcrClassifierPath(): string {

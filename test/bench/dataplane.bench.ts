@@ -24,6 +24,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { create, toBinary } from '@bufbuild/protobuf';
 import * as ort from 'onnxruntime-node';
+import { MLP } from '../../data-plane/models/catalog.js';
 import { ensureModelRepository } from '../../data-plane/models/generate.js';
 import { percentile } from '../../data-plane/stats/window.js';
 import {
@@ -47,7 +48,7 @@ interface Bench {
   readonly maxBatch: number;
 }
 const ALL_MODELS: readonly Bench[] = [
-  { model: 'mlp', input: 'input', dims: [512], maxBatch: 64 },
+  { model: 'mlp', input: 'input', dims: [MLP.inputs], maxBatch: 64 },
   { model: 'convnet', input: 'image', dims: [1, 28, 28], maxBatch: 32 },
   { model: 'ocr-cls', input: 'x', dims: [3, 48, 192], maxBatch: 16 },
 ];

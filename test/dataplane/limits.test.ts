@@ -147,12 +147,12 @@ describe('limits: shedding, deadlines, bad input', () => {
     await bad(
       { ...good, inputs: [{ ...good.inputs[0], shape: [1n, 7n] }] },
       grpc.status.INVALID_ARGUMENT,
-      /inputs\[0\]\.shape\[1\]: input must have shape \[-1, 512\]/,
+      new RegExp(`inputs\\[0\\]\\.shape\\[1\\]: input must have shape \\[-1, ${MLP.inputs}\\]`),
     );
     await bad(
       { ...good, rawInputContents: [new Uint8Array(10)] },
       grpc.status.INVALID_ARGUMENT,
-      /inputs\[0\]\.contents: .* needs 2048 bytes, got 10/,
+      new RegExp(`inputs\\[0\\]\\.contents: .* needs ${MLP.inputs * 4} bytes, got 10`),
     );
     await bad(
       { ...good, modelName: 'nope', modelVersion: '' },
