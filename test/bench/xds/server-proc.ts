@@ -63,18 +63,23 @@ const post = (method: string, params?: object) =>
     inspector!.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res))),
   );
 if (inspector) await post('Profiler.enable');
+// One profile per change type: the first window of each.
+const profiled = new Set<string>();
+let profileOpen: string | undefined;
 
 process.on('message', async (msg: ServerCommand) => {
   if (msg.cmd === 'mem') process.send!(mem());
   else if (msg.cmd === 'change') {
     if (msg.type === 'EDS') port1++;
     else weights = [weights[0]! - 1, weights[1]! + 1];
-    if (inspector) await post('Profiler.start');
+    const profiling = inspector && !profiled.has(msg.type);
+    if (profiling) await post('Profiler.start');
     const cpu = process.cpuUsage();
     const at = performance.now();
     publish();
     const used = process.cpuUsage(cpu);
     const url = msg.type === 'EDS' ? TYPE.EDS : TYPE.RDS;
+    if (profiling) profileOpen = msg.type;
     target[msg.type] = { version: cache.get('grpc')!.type(url).version, at, latencies: [] };
     process.send!({
       changed: msg.type,
@@ -86,7 +91,9 @@ process.on('message', async (msg: ServerCommand) => {
     const deadline = Date.now() + msg.timeoutMs;
     while (t.latencies.length < msg.count && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 20));
-    if (inspector) {
+    if (inspector && profileOpen === msg.type) {
+      profileOpen = undefined;
+      profiled.add(msg.type);
       const { profile } = (await post('Profiler.stop')) as { profile: unknown };
       writeFileSync(
         join(profDir!, `server-${msg.type}-${server.streamCount}.cpuprofile`),
