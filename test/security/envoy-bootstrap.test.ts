@@ -1,0 +1,24 @@
+// The shipped Envoy bootstraps can satisfy the control plane's node-id rule, and read their
+// certificate files from the directory the SDS identity secrets point at by default.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { DEFAULT_IDENTITY_DIR } from '../../control-plane/pipeline/control-plane-pki.js';
+import { NODE_INSTANCE_SEPARATOR, nodeIdMatchesIdentity } from '../../control-plane/pki/node-identity.js';
+import { parseSpiffeId } from '../../control-plane/pki/spiffe.js';
+
+describe.each(['gateway', 'sidecar'])('envoy/%s.yaml', (name) => {
+  const text = readFileSync(new URL(`../../envoy/${name}.yaml`, import.meta.url), 'utf8');
+  const boot = parse(text) as { node: { id: string } };
+
+  it('announces a node id of the form <SPIFFE ID>#<instance>', () => {
+    const identity = boot.node.id.split(NODE_INSTANCE_SEPARATOR)[0]!;
+    expect(parseSpiffeId(identity, 'switchyard.local').uri).toBe(identity);
+    expect(nodeIdMatchesIdentity(boot.node.id, identity)).toEqual({ ok: true });
+  });
+
+  it('keeps its agent files where the SDS identity secret points by default', () => {
+    expect(text).toContain(`certificate_chain: { filename: ${DEFAULT_IDENTITY_DIR}/certificate.pem }`);
+    expect(text).toContain(`watched_directory: { path: ${DEFAULT_IDENTITY_DIR} }`);
+  });
+});
