@@ -76,6 +76,14 @@ export const CONTROL_PLANE_FLAGS = {
   },
   host: { type: 'string', help: 'address to listen on', env: 'SWITCHYARD_HOST', default: '127.0.0.1' },
   'gateway-port': { type: 'port', help: 'port of the Envoy gateway listener it configures', default: 10000 },
+  'gateway-mtls': {
+    type: 'bool',
+    help: 'the gateway listener requires client workload certificates (SDS identity and trust bundle)',
+  },
+  'gateway-client-id': {
+    type: 'list',
+    help: 'with --gateway-mtls: SPIFFE IDs allowed to call the gateway (default: any of the trust bundle)',
+  },
   'debounce-quiet': { type: 'duration', help: 'quiet time before a push', default: 100 },
   'debounce-max': { type: 'duration', help: 'longest a push waits during a burst', default: 10_000 },
   'heartbeat-misses': {

@@ -18,6 +18,7 @@ import { newListener } from './literals.js';
 import { GATEWAY_LISTENER, GATEWAY_ROUTE_CONFIG } from './names.js';
 import type { TranslateOptions } from './options.js';
 import { adsConfigSource, pack } from './proto.js';
+import { gatewayDownstreamTls } from './tls.js';
 
 export const HCM_FILTER = 'envoy.filters.network.http_connection_manager';
 export const ROUTER_FILTER = 'envoy.filters.http.router';
@@ -109,6 +110,7 @@ export function gatewayListener(options: TranslateOptions): Listener {
             configType: { case: 'typedConfig', value: pack(HttpConnectionManagerSchema, hcm) },
           },
         ],
+        ...(options.gatewayMtls ? { transportSocket: gatewayDownstreamTls(options) } : {}),
       },
     ],
   });

@@ -15,6 +15,13 @@ export interface TranslateOptions {
   readonly trustBundleSecretName: string;
   /** Envoy flavor: where the gateway writes its access log. */
   readonly accessLogPath: string;
+  /**
+   * Envoy flavor: the gateway listener requires clients to present a workload certificate
+   * (DownstreamTlsContext over the same SDS secrets as the clusters).
+   */
+  readonly gatewayMtls: boolean;
+  /** With gatewayMtls: the SPIFFE IDs allowed to call the gateway (exact); empty: any of the trust bundle. */
+  readonly gatewayClientIdentities: readonly string[];
 }
 
 export const DEFAULT_TRANSLATE_OPTIONS: TranslateOptions = {
@@ -26,6 +33,8 @@ export const DEFAULT_TRANSLATE_OPTIONS: TranslateOptions = {
   identitySecretName: 'switchyard/identity',
   trustBundleSecretName: 'switchyard/trust-bundle',
   accessLogPath: '/dev/stdout',
+  gatewayMtls: false,
+  gatewayClientIdentities: [],
 };
 
 export function resolveOptions(partial?: Partial<TranslateOptions>): TranslateOptions {

@@ -14,7 +14,10 @@ import {
   type Secret,
   SecretSchema,
 } from '../../protos/gen/envoy/extensions/transport_sockets/tls/v3/secret_pb.js';
-import { UpstreamTlsContextSchema } from '../../protos/gen/envoy/extensions/transport_sockets/tls/v3/tls_pb.js';
+import {
+  DownstreamTlsContextSchema,
+  UpstreamTlsContextSchema,
+} from '../../protos/gen/envoy/extensions/transport_sockets/tls/v3/tls_pb.js';
 import type { ModelRoute } from '../policy/types.js';
 import { TLS_MATCH_KEY, TLS_MATCH_VALUE } from './endpoints.js';
 import { podIdentity, type TranslateOptions } from './options.js';
@@ -104,6 +107,40 @@ export function clusterTls(
     case 'DISABLE':
       return { transportSocketMatches: [] };
   }
+}
+
+/**
+ * The gateway listener's DownstreamTlsContext (options.gatewayMtls): the gateway's identity and
+ * the trust bundle over SDS (a per-identity group serves both, see xds/sds/), a client
+ * certificate required, and, when listed, exact URI SAN matchers on the allowed callers.
+ */
+export function gatewayDownstreamTls(options: TranslateOptions): TransportSocket {
+  const context = create(DownstreamTlsContextSchema, {
+    requireClientCertificate: true,
+    commonTlsContext: {
+      tlsCertificateSdsSecretConfigs: [{ name: options.identitySecretName, sdsConfig: adsConfigSource() }],
+      validationContextType: {
+        case: 'combinedValidationContext',
+        value: {
+          defaultValidationContext: {
+            matchTypedSubjectAltNames: options.gatewayClientIdentities.map((id) => ({
+              sanType: SubjectAltNameMatcher_SanType.URI,
+              matcher: { matchPattern: { case: 'exact' as const, value: id } },
+            })),
+          },
+          validationContextSdsSecretConfig: {
+            name: options.trustBundleSecretName,
+            sdsConfig: adsConfigSource(),
+          },
+        },
+      },
+      alpnProtocols: ['h2', 'http/1.1'],
+    },
+  });
+  return create(TransportSocketSchema, {
+    name: TLS_TRANSPORT_SOCKET,
+    configType: { case: 'typedConfig', value: pack(DownstreamTlsContextSchema, context) },
+  });
 }
 
 /** The SDS secrets the Envoy flavor's clusters name, when the PKI has provided the material. */

@@ -6,10 +6,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fromBinary } from '@bufbuild/protobuf';
 import { credentials, status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CertAgent, pemBlocks, TlsMaterial } from '../../control-plane/pki/index.js';
+import { listenerRefs } from '../../control-plane/validate/references.js';
 import { TYPE } from '../../control-plane/xds/resource-types.js';
+import { ListenerSchema } from '../../protos/gen/envoy/config/listener/v3/listener_pb.js';
 import type { Secret } from '../../protos/gen/envoy/extensions/transport_sockets/tls/v3/secret_pb.js';
 import type {
   DeltaDiscoveryResponse,
@@ -55,6 +58,7 @@ beforeAll(async () => {
       xdsAllow: [`spiffe://${TD}/ns/edge/`, `spiffe://${TD}/ns/mesh/`],
       identityDir: '/var/run/switchyard/{namespace}/{serviceAccount}',
     },
+    { translate: { gatewayMtls: true, gatewayClientIdentities: [id('apps', 'frontend')] } },
   );
 });
 afterAll(async () => {
@@ -119,6 +123,12 @@ describe('xDS over mTLS with the control plane CA', () => {
       /PRIVATE KEY/,
     );
     expect(rootsOf(secrets[BUNDLE])).toBe(1);
+    // The gateway listener's DownstreamTlsContext names the same two secrets (--gateway-mtls).
+    c.ack(sds, asked);
+    c.send({ typeUrl: TYPE.LDS });
+    const lds = await c.next();
+    const gateway = fromBinary(ListenerSchema, lds.resources[0]!.value);
+    expect(listenerRefs(gateway).secrets).toEqual([IDENTITY, BUNDLE]);
     expect(f.cp.proxies.list().find((p) => p.nodeId === `${GW}#gw-0`)?.group).toBe(`envoy|${GW}`);
   });
 

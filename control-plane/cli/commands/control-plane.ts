@@ -10,6 +10,7 @@ import {
   FileTokenStore,
   KeyEncryptionKey,
   openFileCa,
+  parseSpiffeId,
   WorkloadIssuer,
 } from '../../pki/index.js';
 import { createLogger } from '../../runtime/log.js';
@@ -22,6 +23,8 @@ async function pkiOptions(
   flags: ParsedFlags<typeof CONTROL_PLANE_FLAGS>,
 ): Promise<ControlPlanePkiOptions | undefined> {
   const dir = flags['ca-dir'];
+  if (flags['gateway-client-id'].length && !flags['gateway-mtls'])
+    throw new OptionError('--gateway-client-id needs --gateway-mtls');
   if (!dir) {
     if (flags['xds-insecure-port'] !== undefined || flags['xds-allow'].length)
       throw new OptionError('--xds-insecure-port and --xds-allow need --ca-dir');
@@ -94,7 +97,15 @@ export async function run(argv: string[]): Promise<number> {
     adminGrpcPort: flags['admin-grpc-port'],
     debounceQuietMs: flags['debounce-quiet'],
     debounceMaxMs: flags['debounce-max'],
-    translate: { gatewayPort: flags['gateway-port'] },
+    translate: {
+      gatewayPort: flags['gateway-port'],
+      ...(flags['gateway-mtls']
+        ? {
+            gatewayMtls: true,
+            gatewayClientIdentities: flags['gateway-client-id'].map((i) => parseSpiffeId(i).uri),
+          }
+        : {}),
+    },
     discovery: {
       unhealthyAfterMisses: flags['heartbeat-misses'],
       ttlMs: flags['endpoint-ttl'],
