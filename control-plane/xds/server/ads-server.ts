@@ -23,7 +23,8 @@ import { DeltaStream } from './delta-stream.js';
 import type { ResourceFilter } from './desired.js';
 import { isPreEncoded, type PreEncodedResponse } from './encoded-response.js';
 import { defaultGroupOf, nodeFlavor } from './node-flavor.js';
-import { SotwStream, type StreamHost } from './sotw-stream.js';
+import { SotwStream } from './sotw-stream.js';
+import type { StreamHost } from './stream-base.js';
 import type { StreamContext, XdsCallbacks, XdsProtocol } from './stream-context.js';
 
 export interface XdsServerOptions {

@@ -9,10 +9,10 @@ import {
   DeltaDiscoveryResponseSchema,
   ResourceSchema,
 } from '../../../protos/gen/envoy/service/discovery/v3/discovery_pb.js';
-import type { EncodedResource, Snapshot } from '../cache/snapshot.js';
-import { isTypeUrl, PUSH_ORDER, RESOURCE_TYPES, TYPE, type TypeUrl } from '../resource-types.js';
-import { clustersInUse, desiredResources, type ResourceFilter, retainClusters } from './desired.js';
-import type { StreamHost } from './sotw-stream.js';
+import type { EncodedResource } from '../cache/snapshot.js';
+import { PUSH_ORDER, RESOURCE_TYPES, TYPE, type TypeUrl } from '../resource-types.js';
+import { clustersInUse, desiredResources, retainClusters } from './desired.js';
+import { AdsStream, type StreamHost } from './stream-base.js';
 import { nextNonce, type StreamContext } from './stream-context.js';
 import { Subscription } from './subscription.js';
 
@@ -41,31 +41,18 @@ interface TypeState {
 /** Unacknowledged responses kept per type; a client that never ACKs cannot grow this. */
 const MAX_PENDING = 64;
 
-export class DeltaStream {
-  private types = new Map<TypeUrl, TypeState>();
-  private snapshot?: Snapshot;
-  private filter?: ResourceFilter;
-  private closed = false;
-
+export class DeltaStream extends AdsStream<TypeState> {
   constructor(
-    readonly ctx: StreamContext,
-    private readonly host: StreamHost,
+    ctx: StreamContext,
+    host: StreamHost,
     private readonly write: (resp: DeltaDiscoveryResponse) => void,
-  ) {}
+  ) {
+    super(ctx, host);
+  }
 
   onRequest(req: DeltaDiscoveryRequest): void {
-    if (this.closed) return;
-    if (!this.ctx.node) {
-      // Rule 6: only the first request carries the node; it is cached for the stream.
-      if (req.node) this.ctx.node = req.node;
-      this.snapshot = this.host.attach(this.ctx, (s) => this.onSnapshot(s));
-      this.filter = this.host.filterFor?.(this.ctx);
-    }
-    const url = req.typeUrl;
-    if (!isTypeUrl(url)) {
-      this.host.callbacks.onUnknownType?.(this.ctx, url);
-      return;
-    }
+    const url = this.begin(req.node, req.typeUrl);
+    if (!url) return;
     let st = this.types.get(url);
     const first = !st;
     if (!st) {
@@ -92,16 +79,6 @@ export class DeltaStream {
     this.flush();
   }
 
-  onSnapshot(snapshot: Snapshot): void {
-    if (this.closed) return;
-    this.snapshot = snapshot;
-    this.flush();
-  }
-
-  close(): void {
-    this.closed = true;
-  }
-
   /** ACK or NACK of one earlier response. Unknown nonces are stale and change nothing. */
   private settle(url: TypeUrl, st: TypeState, req: DeltaDiscoveryRequest): void {
     const p = st.pending.get(req.responseNonce);
@@ -123,7 +100,7 @@ export class DeltaStream {
     }
   }
 
-  private flush(): void {
+  protected flush(): void {
     const snapshot = this.snapshot;
     if (!snapshot) return;
     for (const url of PUSH_ORDER) {

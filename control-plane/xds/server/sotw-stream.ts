@@ -3,18 +3,18 @@
 // names, dependent resends after CDS/LDS, and content changes, never content the client NACKed.
 import type { DiscoveryRequest } from '../../../protos/gen/envoy/service/discovery/v3/discovery_pb.js';
 import { contentHash, type EncodedResource, type Snapshot, type TypeSnapshot } from '../cache/snapshot.js';
-import { isTypeUrl, PUSH_ORDER, RESOURCE_TYPES, TYPE, type TypeUrl } from '../resource-types.js';
+import { PUSH_ORDER, RESOURCE_TYPES, TYPE, type TypeUrl } from '../resource-types.js';
 import {
   clustersInUse,
   contentKey,
   desiredResources,
-  type ResourceFilter,
   type ResourceMap,
   retainClusters,
   sameContent,
 } from './desired.js';
 import { encodeResponse, type PreEncodedResponse } from './encoded-response.js';
-import { nextNonce, type StreamContext, type XdsCallbacks } from './stream-context.js';
+import { AdsStream, type StreamHost } from './stream-base.js';
+import { nextNonce, type StreamContext } from './stream-context.js';
 import { Subscription } from './subscription.js';
 
 interface TypeState {
@@ -33,14 +33,6 @@ interface TypeState {
   seen?: TypeSnapshot;
 }
 
-export interface StreamHost {
-  /** Called once the node is known; returns the group's current snapshot, if any. */
-  attach(ctx: StreamContext, onSnapshot: (s: Snapshot) => void): Snapshot | undefined;
-  readonly callbacks: XdsCallbacks;
-  readonly filterFor?: (ctx: StreamContext) => ResourceFilter | undefined;
-  readonly now: () => number;
-}
-
 const EMPTY: ResourceMap = new Map();
 
 function onlyWanted(m: ResourceMap, sub: Subscription): ResourceMap {
@@ -48,32 +40,21 @@ function onlyWanted(m: ResourceMap, sub: Subscription): ResourceMap {
   return m;
 }
 
-export class SotwStream {
-  private types = new Map<TypeUrl, TypeState>();
-  private snapshot?: Snapshot;
-  private filter?: ResourceFilter;
-  private closed = false;
+export class SotwStream extends AdsStream<TypeState> {
   /** CDS currently carries clusters kept for make-before-break. */
   private retaining = false;
 
   constructor(
-    readonly ctx: StreamContext,
-    private readonly host: StreamHost,
+    ctx: StreamContext,
+    host: StreamHost,
     private readonly write: (resp: PreEncodedResponse) => void,
-  ) {}
+  ) {
+    super(ctx, host);
+  }
 
   onRequest(req: DiscoveryRequest): void {
-    if (this.closed) return;
-    if (!this.ctx.node) {
-      if (req.node) this.ctx.node = req.node;
-      this.snapshot = this.host.attach(this.ctx, (s) => this.onSnapshot(s));
-      this.filter = this.host.filterFor?.(this.ctx);
-    }
-    const url = req.typeUrl;
-    if (!isTypeUrl(url)) {
-      this.host.callbacks.onUnknownType?.(this.ctx, url);
-      return;
-    }
+    const url = this.begin(req.node, req.typeUrl);
+    if (!url) return;
     let st = this.types.get(url);
     const first = !st;
     if (!st) {
@@ -105,16 +86,6 @@ export class SotwStream {
     this.flush();
   }
 
-  onSnapshot(snapshot: Snapshot): void {
-    if (this.closed) return;
-    this.snapshot = snapshot;
-    this.flush();
-  }
-
-  close(): void {
-    this.closed = true;
-  }
-
   /** Subscriptions and versions per type, for status and tests. */
   describe(): Record<string, { names: string[]; sent: string; nonce?: string }> {
     const out: Record<string, { names: string[]; sent: string; nonce?: string }> = {};
@@ -132,7 +103,7 @@ export class SotwStream {
     return !!have && names.some((n) => have.has(n));
   }
 
-  private flush(): void {
+  protected flush(): void {
     const snapshot = this.snapshot;
     if (!snapshot) return; // answered as soon as the group's first snapshot arrives
     for (const url of PUSH_ORDER) {
