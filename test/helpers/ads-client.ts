@@ -9,7 +9,7 @@ import {
 } from '@grpc/grpc-js';
 import { clientConstructor } from '../../control-plane/grpc/service-definition.js';
 import { typeInfo } from '../../control-plane/xds/resource-types.js';
-import { NodeSchema } from '../../protos/gen/envoy/config/core/v3/base_pb.js';
+import { type Node, NodeSchema } from '../../protos/gen/envoy/config/core/v3/base_pb.js';
 import { AggregatedDiscoveryService } from '../../protos/gen/envoy/service/discovery/v3/ads_pb.js';
 import {
   type DeltaDiscoveryRequest,
@@ -74,14 +74,19 @@ function nodeOf(n: TestNode) {
   return create(NodeSchema, { id: n.id, cluster: 'test', userAgentName: n.userAgentName ?? 'envoy' });
 }
 
-abstract class BaseClient<Req, Res> {
+abstract class BaseClient<Req extends { node?: Node }, Res> {
   protected readonly client: InstanceType<typeof AdsClient>;
+  private sentNode = false;
   protected call!: ClientDuplexStream<Req, Res>;
   readonly responses = new Queue<Res>();
   ended = false;
   /** The status that ended the stream, if it ended with an error. */
   error?: { code: number; details: string };
-  constructor(address: string, connect: ConnectOptions = {}) {
+  constructor(
+    address: string,
+    private readonly node: TestNode,
+    connect: ConnectOptions = {},
+  ) {
     this.client = new AdsClient(
       address,
       connect.credentials ?? credentials.createInsecure(),
@@ -99,6 +104,14 @@ abstract class BaseClient<Req, Res> {
       this.ended = true;
     });
   }
+  /** Only the first request of a stream carries the node, as Envoy and gRPC send it. */
+  protected write(msg: Req): void {
+    if (!this.sentNode) {
+      msg.node = nodeOf(this.node);
+      this.sentNode = true;
+    }
+    this.call.write(msg);
+  }
   next(timeoutMs = 3000): Promise<Res> {
     return this.responses.next(timeoutMs, 'an xDS response');
   }
@@ -112,22 +125,12 @@ abstract class BaseClient<Req, Res> {
 }
 
 export class SotwClient extends BaseClient<DiscoveryRequest, DiscoveryResponse> {
-  private sentNode = false;
-  constructor(
-    address: string,
-    private readonly node: TestNode,
-    connect: ConnectOptions = {},
-  ) {
-    super(address, connect);
+  constructor(address: string, node: TestNode, connect: ConnectOptions = {}) {
+    super(address, node, connect);
     this.wire((this.client as unknown as { streamAggregatedResources(): never }).streamAggregatedResources());
   }
   send(req: MessageInitShape<typeof DiscoveryRequestSchema>): void {
-    const msg = create(DiscoveryRequestSchema, req);
-    if (!this.sentNode) {
-      msg.node = nodeOf(this.node);
-      this.sentNode = true;
-    }
-    this.call.write(msg);
+    this.write(create(DiscoveryRequestSchema, req));
   }
   /** ACK a response: same names, its version and nonce. */
   ack(res: DiscoveryResponse, names: string[] = []): void {
@@ -150,22 +153,12 @@ export class SotwClient extends BaseClient<DiscoveryRequest, DiscoveryResponse> 
 }
 
 export class DeltaClient extends BaseClient<DeltaDiscoveryRequest, DeltaDiscoveryResponse> {
-  private sentNode = false;
-  constructor(
-    address: string,
-    private readonly node: TestNode,
-    connect: ConnectOptions = {},
-  ) {
-    super(address, connect);
+  constructor(address: string, node: TestNode, connect: ConnectOptions = {}) {
+    super(address, node, connect);
     this.wire((this.client as unknown as { deltaAggregatedResources(): never }).deltaAggregatedResources());
   }
   send(req: MessageInitShape<typeof DeltaDiscoveryRequestSchema>): void {
-    const msg = create(DeltaDiscoveryRequestSchema, req);
-    if (!this.sentNode) {
-      msg.node = nodeOf(this.node);
-      this.sentNode = true;
-    }
-    this.call.write(msg);
+    this.write(create(DeltaDiscoveryRequestSchema, req));
   }
   ack(res: DeltaDiscoveryResponse): void {
     this.send({ typeUrl: res.typeUrl, responseNonce: res.nonce });
