@@ -22,7 +22,14 @@ import {
   type OverflowState,
 } from './overflow.js';
 import type { HeartbeatInfo, PodInfo } from './signals.js';
-import { DEFAULT_TUNER, peerReference, type TunerParams, type TunerState, tuneStep } from './tuner.js';
+import {
+  DEFAULT_TUNER,
+  type LatencyObjective,
+  peerReference,
+  type TunerParams,
+  type TunerState,
+  tuneStep,
+} from './tuner.js';
 
 export type WeightMode = 'adaptive' | 'equal';
 
@@ -339,24 +346,31 @@ export class EndpointTableState {
     const p = this.opts.tuner;
     let model: string | undefined;
     const p50s: number[] = [];
+    const p99s: number[] = [];
     for (const podId of v.pods) {
       const rec = this.pods.get(podId)!;
       model ??= rec.info.versions.get(key)?.model;
       const load = rec.hb?.loads.get(key);
-      if (rec.health === 'HEALTHY' && load && load.requests >= p.minRequests) p50s.push(load.p50Ms);
+      if (rec.health === 'HEALTHY' && load && load.requests >= p.minRequests) {
+        p50s.push(load.p50Ms);
+        p99s.push(load.p99Ms);
+      }
     }
-    // A policy objective is a p99 bound; without one, p50s are compared with the peers'.
+    // A policy objective is a p99 bound; without one, an endpoint is compared with its peers.
     const policyObjective = model !== undefined ? objectiveOf(model) : undefined;
-    const objective = policyObjective ?? peerReference(p50s);
-    // No endpoint of the version saw traffic: it is idle, not starved, so the latency and
-    // error verdicts lapse and every weight returns to full (the state a restart starts from).
+    const objective: LatencyObjective =
+      policyObjective !== undefined
+        ? { p99: policyObjective }
+        : { ...optional('p50', peerReference(p50s)), ...optional('p99', peerReference(p99s)) };
+    // No endpoint of the version saw traffic: it is idle, not starved, so the tuner starts over
+    // from the next sample and every weight returns to full (the state a restart starts from).
     const idle = p50s.length === 0;
     for (const podId of v.pods) {
       const rec = this.pods.get(podId)!;
       const load = rec.hb?.loads.get(key);
       const last = rec.tuned.get(key);
-      const prev = last && idle ? { ...last, latency: 1, error: 1 } : last;
-      if (!rec.hb || !load || (prev && prev.atMs >= rec.hbAtMs)) continue;
+      if (!rec.hb || !load || (last && last.atMs >= rec.hbAtMs)) continue;
+      const prev = idle ? undefined : last;
       const backend = rec.info.versions.get(key)?.backend;
       const utilization = backend === 'gpu' ? (rec.hb.gpu ?? rec.hb.cpu) : rec.hb.cpu;
       const next = tuneStep(
@@ -364,7 +378,8 @@ export class EndpointTableState {
         {
           utilization,
           queueDepth: load.queueDepth,
-          latencyMs: policyObjective !== undefined ? load.p99Ms : load.p50Ms,
+          p50Ms: load.p50Ms,
+          p99Ms: load.p99Ms,
           errorRate: load.errorRate,
           requests: load.requests,
         },
@@ -374,7 +389,7 @@ export class EndpointTableState {
       );
       rec.tuned.set(key, next);
       // Untuned endpoints are published at maxWeight (weightOf): only a real change counts.
-      if (next.weight !== (prev?.weight ?? p.maxWeight)) this.touch(key);
+      if (next.weight !== (last?.weight ?? p.maxWeight)) this.touch(key);
     }
   }
 
@@ -429,4 +444,8 @@ export class EndpointTableState {
     }
     return out;
   }
+}
+
+function optional<K extends string>(key: K, value: number | undefined): { [k in K]?: number } {
+  return (value === undefined ? {} : { [key]: value }) as { [k in K]?: number };
 }

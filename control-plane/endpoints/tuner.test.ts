@@ -11,39 +11,56 @@ import {
 } from './tuner.js';
 
 const P = DEFAULT_TUNER;
-const idle: LoadSignals = { utilization: 0.1, queueDepth: 0, latencyMs: 10, errorRate: 0, requests: 100 };
+const idle: LoadSignals = {
+  utilization: 0.1,
+  queueDepth: 0,
+  p50Ms: 5,
+  p99Ms: 10,
+  errorRate: 0,
+  requests: 100,
+};
+/** A 10 ms p99 objective, as a policy's latencyObjective gives it. */
+const O = { p99: 10 };
 
 describe('tuner formula', () => {
   it('gives full headroom to an idle, fast, error-free endpoint', () => {
-    expect(headroomFactors(idle, 10, P)).toEqual({ utilization: 1, queue: 1, latency: 1, error: 1 });
+    expect(headroomFactors(idle, O, P)).toEqual({ utilization: 1, queue: 1, latency: 1, error: 1 });
   });
 
   it('charges utilization only above the knee, linearly to the floor', () => {
-    expect(headroomFactors({ ...idle, utilization: 0.6 }, 10, P).utilization).toBe(1);
-    expect(headroomFactors({ ...idle, utilization: 0.8 }, 10, P).utilization).toBeCloseTo(0.5, 10);
-    expect(headroomFactors({ ...idle, utilization: 1 }, 10, P).utilization).toBe(P.floor);
+    expect(headroomFactors({ ...idle, utilization: 0.6 }, O, P).utilization).toBe(1);
+    expect(headroomFactors({ ...idle, utilization: 0.8 }, O, P).utilization).toBeCloseTo(0.5, 10);
+    expect(headroomFactors({ ...idle, utilization: 1 }, O, P).utilization).toBe(P.floor);
   });
 
   it('halves the queue factor at queueScale queued requests', () => {
-    expect(headroomFactors({ ...idle, queueDepth: 4 }, 10, P).queue).toBe(0.5);
-    expect(headroomFactors({ ...idle, queueDepth: 12 }, 10, P).queue).toBe(0.25);
+    expect(headroomFactors({ ...idle, queueDepth: 4 }, O, P).queue).toBe(0.5);
+    expect(headroomFactors({ ...idle, queueDepth: 12 }, O, P).queue).toBe(0.25);
   });
 
   it('charges latency beyond the objective plus slack, by the square of the excess', () => {
-    expect(headroomFactors({ ...idle, latencyMs: 12.5 }, 10, P).latency).toBe(1);
+    expect(headroomFactors({ ...idle, p99Ms: 12.5 }, O, P).latency).toBe(1);
     // 4x slower than a 10 ms objective: (12.5 / 40)^2.
-    expect(headroomFactors({ ...idle, latencyMs: 40 }, 10, P).latency).toBeCloseTo(0.09765625, 10);
+    expect(headroomFactors({ ...idle, p99Ms: 40 }, O, P).latency).toBeCloseTo(0.09765625, 10);
     // No objective and no peers: nothing to compare with.
-    expect(headroomFactors({ ...idle, latencyMs: 400 }, undefined, P).latency).toBe(1);
+    expect(headroomFactors({ ...idle, p99Ms: 400 }, {}, P).latency).toBe(1);
+  });
+
+  it('takes the worse of p50 and p99 against the peers', () => {
+    const peers = { p50: 5, p99: 10 };
+    // Median like the peers, tail 4x theirs: a queue building up.
+    expect(headroomFactors({ ...idle, p99Ms: 40 }, peers, P).latency).toBeCloseTo(0.09765625, 10);
+    // Everything 2x slower: (6.25 / 10)^2 from the p50.
+    expect(headroomFactors({ ...idle, p50Ms: 10, p99Ms: 20 }, peers, P).latency).toBeCloseTo(0.390625, 10);
   });
 
   it('charges errors at errorScale per unit of error rate', () => {
-    expect(headroomFactors({ ...idle, errorRate: 0.1 }, 10, P).error).toBeCloseTo(0.8, 10);
-    expect(headroomFactors({ ...idle, errorRate: 0.9 }, 10, P).error).toBe(P.floor);
+    expect(headroomFactors({ ...idle, errorRate: 0.1 }, O, P).error).toBeCloseTo(0.8, 10);
+    expect(headroomFactors({ ...idle, errorRate: 0.9 }, O, P).error).toBe(P.floor);
   });
 
   it('trusts latency and errors only with enough requests in the window', () => {
-    const f = headroomFactors({ ...idle, requests: P.minRequests - 1, latencyMs: 400, errorRate: 1 }, 10, P);
+    const f = headroomFactors({ ...idle, requests: P.minRequests - 1, p99Ms: 400, errorRate: 1 }, O, P);
     expect(f.latency).toBeUndefined();
     expect(f.error).toBeUndefined();
   });
@@ -51,19 +68,21 @@ describe('tuner formula', () => {
 
 describe('tuner smoothing, hysteresis and step', () => {
   it('starts at the target of the first sample (a restarted control plane agrees)', () => {
-    const s = tuneStep(undefined, { ...idle, latencyMs: 40 }, 10, 1000, P);
+    const s = tuneStep(undefined, { ...idle, p99Ms: 40 }, O, 1000, P);
     expect(s.weight).toBe(10);
     expect(s.score).toBeCloseTo(0.09765625, 10);
   });
 
-  it('moves the score by 1 - exp(-dt/tau) towards the raw value', () => {
-    const s0 = tuneStep(undefined, idle, 10, 0, P);
-    const s1 = tuneStep(s0, { ...idle, latencyMs: 40 }, 10, P.tauMs, P);
+  it('moves the score by 1 - exp(-dt/tau) towards the raw value, faster down than up', () => {
     const alpha = 1 - Math.exp(-1);
+    const s0 = tuneStep(undefined, idle, O, 0, P);
+    const s1 = tuneStep(s0, { ...idle, p99Ms: 40 }, O, P.tauDownMs, P);
     expect(s1.score).toBeCloseTo(1 + alpha * (0.09765625 - 1), 10);
+    const s2 = tuneStep(s1, idle, O, P.tauDownMs + P.tauUpMs, P);
+    expect(s2.score).toBeCloseTo(s1.score + alpha * (1 - s1.score), 10);
   });
 
-  it('ignores changes inside the deadband and bounds each step to a factor of maxStep', () => {
+  it('ignores changes inside the deadband, halves at most on the way down, +25 % on the way up', () => {
     expect(nextWeight(100, 95, P)).toBe(100);
     expect(nextWeight(100, 89, P)).toBe(89);
     expect(nextWeight(80, 85, P)).toBe(80);
@@ -71,8 +90,9 @@ describe('tuner smoothing, hysteresis and step', () => {
     expect(nextWeight(95, 100, P)).toBe(100);
     expect(nextWeight(2, 1, P)).toBe(1);
     expect(nextWeight(100, 10, P)).toBe(50);
-    expect(nextWeight(10, 100, P)).toBe(20);
+    expect(nextWeight(10, 100, P)).toBe(12);
     expect(nextWeight(1, 3, P)).toBe(2);
+    expect(nextWeight(80, 100, P)).toBe(100);
   });
 
   it('never goes below minWeight', () => {
@@ -80,17 +100,21 @@ describe('tuner smoothing, hysteresis and step', () => {
     expect(targetWeight(2, P)).toBe(P.maxWeight);
   });
 
-  it('takes most of a 4x slower endpoint weight within 10 s of 1 Hz heartbeats, and gives it back', () => {
-    let s = tuneStep(undefined, idle, 10, 0, P);
-    for (let t = 1000; t <= 10_000; t += 1000) s = tuneStep(s, { ...idle, latencyMs: 40 }, 10, t, P);
-    expect(s.weight).toBeLessThanOrEqual(20);
-    for (let t = 11_000; t <= 20_000; t += 1000) s = tuneStep(s, idle, 10, t, P);
-    expect(s.weight).toBeGreaterThanOrEqual(90);
+  it('takes most of a 4x slower endpoint weight within 5 s of 1 Hz heartbeats, and gives it back in 20 s', () => {
+    let s = tuneStep(undefined, idle, O, 0, P);
+    for (let t = 1000; t <= 5000; t += 1000) s = tuneStep(s, { ...idle, p99Ms: 40 }, O, t, P);
+    expect(s.weight).toBeLessThanOrEqual(15);
+    const low = s.weight;
+    s = tuneStep(s, idle, O, 6000, P);
+    // One update up: +25 % at most.
+    expect(s.weight).toBeLessThanOrEqual(Math.max(low + 1, Math.floor(low * 1.25)));
+    for (let t = 7000; t <= 25_000; t += 1000) s = tuneStep(s, idle, O, t, P);
+    expect(s.weight).toBeGreaterThanOrEqual(95);
   });
 
   it('keeps the last trusted latency factor while an endpoint is starved of requests', () => {
-    let s = tuneStep(undefined, { ...idle, latencyMs: 40 }, 10, 0, P);
-    s = tuneStep(s, { ...idle, latencyMs: 0, requests: 0 }, 10, 5000, P);
+    let s = tuneStep(undefined, { ...idle, p99Ms: 40 }, O, 0, P);
+    s = tuneStep(s, { ...idle, p99Ms: 0, requests: 0 }, O, 5000, P);
     expect(s.latency).toBeCloseTo(0.09765625, 10);
     expect(s.weight).toBe(10);
   });

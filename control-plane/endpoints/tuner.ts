@@ -4,18 +4,23 @@
 //   utilization  fu = 1                                  if u <= knee
 //                     max(floor, (1 - u) / (1 - knee))   above the knee
 //   queue        fq = 1 / (1 + queueDepth / queueScale)
-//   latency      fl = 1                                  if L <= O * (1 + slack)
-//                     max(floor, (O * (1 + slack) / L)^k)    else  (k: latencyExponent)
-//                L, O: the endpoint's p99 against the model's latency objective when its
-//                policy sets one; else its p50 against the lower median of its peers' p50
-//                (the middle of the distribution tells a slow pod from a noisy one)
+//   latency      fl = min over the objectives O_q of f(L_q, O_q), where
+//                f(L, O) = 1 if L <= O * (1 + slack), else max(floor, (O * (1 + slack) / L)^k)
+//                (k: latencyExponent). With a latency objective in the policy: the endpoint's
+//                p99 against it. Without: its p50 and its p99 against the lower median of its
+//                peers' p50 and p99 (the middle tells a slow pod, the tail a queue building)
 //   errors       fe = max(floor, 1 - errorScale * errorRate)
 //   raw          r  = fu * fq * fl * fe                  (0..1]
-//   smoothed     s += (1 - exp(-dt / tau)) * (r - s)     (EWMA over time, not over samples)
+//   smoothed     s += (1 - exp(-dt / tau)) * (r - s)     (EWMA over time, not over samples;
+//                                                        tau = tauDown when r < s, else tauUp)
 //   target       t  = clamp(round(maxWeight * s), minWeight, maxWeight)
 //   published    w  moves to t only when |t - w| >= max(1, deadband * w)   (hysteresis)
 //                   or t is minWeight or maxWeight (so idle endpoints return to exactly full),
-//                   and by at most a factor maxStep per update             (bounded step)
+//                   and per update by at most a factor stepDown down or stepUp up (bounded step)
+//
+// Weights fall fast and climb slowly (like AIMD): a pod that turns slow loses its traffic within
+// a few heartbeats, and one that recovers is given traffic back gradually, so a queue that
+// built up is not refilled at once and the weights do not swing back and forth.
 //
 // Latency and errors need evidence: with fewer than minRequests requests in the pod's window
 // the previous fl / fe are kept, so an endpoint that was starved of traffic is not suddenly
@@ -44,12 +49,14 @@ export interface TunerParams {
   readonly floor: number;
   /** Requests in the window before latency and errors are trusted. */
   readonly minRequests: number;
-  /** EWMA time constant. */
-  readonly tauMs: number;
+  /** EWMA time constants while the raw headroom is below, and above, the smoothed score. */
+  readonly tauDownMs: number;
+  readonly tauUpMs: number;
   /** Relative change of the target needed before the published weight moves. */
   readonly deadband: number;
-  /** Largest factor by which the published weight may grow or shrink in one update. */
-  readonly maxStep: number;
+  /** Largest factors by which the published weight may shrink, and grow, in one update. */
+  readonly stepDown: number;
+  readonly stepUp: number;
 }
 
 export const DEFAULT_TUNER: TunerParams = {
@@ -62,9 +69,11 @@ export const DEFAULT_TUNER: TunerParams = {
   errorScale: 2,
   floor: 0.02,
   minRequests: 5,
-  tauMs: 2000,
+  tauDownMs: 1000,
+  tauUpMs: 4000,
   deadband: 0.1,
-  maxStep: 2,
+  stepDown: 2,
+  stepUp: 1.25,
 };
 
 /** What one heartbeat says about one endpoint (a pod serving one model version). */
@@ -72,14 +81,18 @@ export interface LoadSignals {
   /** 0..1: GPU utilization for GPU endpoints, CPU for the others; absent when unknown. */
   readonly utilization?: number;
   readonly queueDepth: number;
-  /**
-   * The latency compared with the objective (p99 against a policy objective, p50 against the
-   * peers), over the pod's stats window; 0 when nothing completed.
-   */
-  readonly latencyMs: number;
+  /** Over the pod's stats window; 0 when nothing completed. */
+  readonly p50Ms: number;
+  readonly p99Ms: number;
   readonly errorRate: number;
   /** Requests in the pod's stats window. */
   readonly requests: number;
+}
+
+/** Latency bounds per percentile, in ms: the policy's p99 objective, or the peers' figures. */
+export interface LatencyObjective {
+  readonly p50?: number;
+  readonly p99?: number;
 }
 
 export interface Factors {
@@ -103,7 +116,13 @@ export interface TunerState {
 
 const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
 
-export function headroomFactors(s: LoadSignals, objectiveMs: number | undefined, p: TunerParams): Factors {
+function latencyFactor(latencyMs: number, objectiveMs: number | undefined, p: TunerParams): number {
+  if (objectiveMs === undefined || latencyMs <= 0) return 1;
+  const allowed = objectiveMs * (1 + p.latencySlack);
+  return latencyMs <= allowed ? 1 : Math.max(p.floor, (allowed / latencyMs) ** p.latencyExponent);
+}
+
+export function headroomFactors(s: LoadSignals, objective: LatencyObjective, p: TunerParams): Factors {
   const u = s.utilization;
   const utilization =
     u === undefined || u <= p.utilizationKnee
@@ -111,11 +130,9 @@ export function headroomFactors(s: LoadSignals, objectiveMs: number | undefined,
       : Math.max(p.floor, (1 - Math.min(1, u)) / (1 - p.utilizationKnee));
   const queue = 1 / (1 + Math.max(0, s.queueDepth) / p.queueScale);
   const evidence = s.requests >= p.minRequests;
-  let latency: number | undefined;
-  if (evidence && s.latencyMs > 0) {
-    const allowed = (objectiveMs ?? s.latencyMs) * (1 + p.latencySlack);
-    latency = s.latencyMs <= allowed ? 1 : Math.max(p.floor, (allowed / s.latencyMs) ** p.latencyExponent);
-  }
+  const latency = evidence
+    ? Math.min(latencyFactor(s.p50Ms, objective.p50, p), latencyFactor(s.p99Ms, objective.p99, p))
+    : undefined;
   const error = evidence ? Math.max(p.floor, 1 - p.errorScale * clamp(s.errorRate, 0, 1)) : undefined;
   return {
     utilization,
@@ -135,8 +152,8 @@ export function nextWeight(current: number, target: number, p: TunerParams): num
   const bound = target === p.maxWeight || target === p.minWeight;
   if (!bound && Math.abs(target - current) < Math.max(1, p.deadband * current)) return current;
   if (target === current) return current;
-  const lo = Math.max(p.minWeight, Math.ceil(current / p.maxStep));
-  const hi = Math.min(p.maxWeight, Math.floor(current * p.maxStep));
+  const lo = Math.max(p.minWeight, Math.ceil(current / p.stepDown));
+  const hi = Math.min(p.maxWeight, Math.max(current + 1, Math.floor(current * p.stepUp)));
   return clamp(target, lo, hi);
 }
 
@@ -147,11 +164,11 @@ export function nextWeight(current: number, target: number, p: TunerParams): num
 export function tuneStep(
   prev: TunerState | undefined,
   s: LoadSignals,
-  objectiveMs: number | undefined,
+  objective: LatencyObjective,
   nowMs: number,
   p: TunerParams,
 ): TunerState {
-  const f = headroomFactors(s, objectiveMs, p);
+  const f = headroomFactors(s, objective, p);
   const latency = f.latency ?? prev?.latency ?? 1;
   const error = f.error ?? prev?.error ?? 1;
   const raw = f.utilization * f.queue * latency * error;
@@ -159,7 +176,7 @@ export function tuneStep(
     return { score: raw, latency, error, weight: targetWeight(raw, p), atMs: nowMs };
   }
   const dt = Math.max(0, nowMs - prev.atMs);
-  const alpha = 1 - Math.exp(-dt / p.tauMs);
+  const alpha = 1 - Math.exp(-dt / (raw < prev.score ? p.tauDownMs : p.tauUpMs));
   const score = prev.score + alpha * (raw - prev.score);
   return {
     score,
