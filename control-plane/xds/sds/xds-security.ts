@@ -4,7 +4,7 @@
 // ADS server only calls the hooks (admit, groupOf, filterFor); it knows nothing of certificates.
 import type { PeerCertificate } from 'node:tls';
 import { status } from '@grpc/grpc-js';
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Node } from '../../../protos/gen/envoy/config/core/v3/base_pb.js';
 import type { CertificateAuthority } from '../../pki/authority.js';
 import { compileAllowList } from '../../pki/peer-identity.js';
@@ -48,6 +48,12 @@ export class XdsSecurity implements XdsCallbacks {
   private readonly refused?: Counter<'code'>;
   /** Streams refused since start, by gRPC status code (also a Prometheus counter). */
   readonly refusals = new Map<number, number>();
+  /**
+   * The last bundle push, server side: republishing every identity group, through each stream
+   * writing its SDS response to grpc-js (synchronous; the network and clients come after).
+   */
+  lastBundlePush: { readonly ms: number; readonly groups: number } | undefined;
+  private readonly pushSeconds?: Histogram;
 
   constructor(private readonly o: XdsSecurityOptions) {
     const td = o.authority.trustDomain;
@@ -76,11 +82,14 @@ export class XdsSecurity implements XdsCallbacks {
     this.unsubscribe = o.authority.onChange((change) => {
       const t0 = performance.now();
       this.groups.setBundle(change.bundle);
+      const ms = performance.now() - t0;
+      this.lastBundlePush = { ms, groups: this.groups.identityCount };
+      this.pushSeconds?.observe(ms / 1000);
       o.log.info('trust bundle pushed', {
         reason: change.reason,
         version: change.bundle.version,
         identityGroups: this.groups.identityCount,
-        ms: Number((performance.now() - t0).toFixed(2)),
+        ms: Number(ms.toFixed(2)),
       });
     });
     if (o.registry) {
@@ -88,6 +97,12 @@ export class XdsSecurity implements XdsCallbacks {
         name: 'switchyard_xds_streams_refused_total',
         help: 'xDS streams closed before they got anything: no or disallowed certificate, or a node id that does not name it',
         labelNames: ['code'],
+        registers: [o.registry],
+      });
+      this.pushSeconds = new Histogram({
+        name: 'switchyard_sds_bundle_push_seconds',
+        help: 'Server-side time to hand a changed trust bundle to every connected SDS stream',
+        buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
         registers: [o.registry],
       });
       const groups = this.groups;
