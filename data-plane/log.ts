@@ -6,9 +6,15 @@ export interface Logger {
   error(msg: string): void;
 }
 
-export function stderrLogger(prefix = 'pod'): Logger {
-  const line = (level: string, msg: string) =>
-    process.stderr.write(`${new Date().toISOString()} ${level} ${prefix}: ${msg}\n`);
+const RANK: Record<string, number> = { debug: 0, info: 1, warn: 2, error: 3, silent: 4 };
+
+/** Lines at or above $SWITCHYARD_LOG (debug|info|warn|error|silent; default info), as the control plane. */
+export function stderrLogger(prefix = 'pod', level = process.env.SWITCHYARD_LOG ?? 'info'): Logger {
+  const min = RANK[level] ?? RANK.info!;
+  const line = (l: string, msg: string) => {
+    if (RANK[l.toLowerCase()]! >= min)
+      process.stderr.write(`${new Date().toISOString()} ${l} ${prefix}: ${msg}\n`);
+  };
   return {
     info: (m) => line('INFO', m),
     warn: (m) => line('WARN', m),

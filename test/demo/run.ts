@@ -1,115 +1,300 @@
-// `make demo`: the control plane (the real CLI, as its own process) with a policy directory, two
-// stand-in model backends for versions v1 and v2, and a proxyless gRPC client (grpc-js-xds)
-// sending live traffic. The demo edits the policy; the split the client actually routes with is
-// printed every second, then `switchyard status` shows the proxies' sync state.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// `make demo`: the whole system on this machine. A real nats-server (JetStream, explicit users),
+// the control plane (its own process, policies in the JetStream store), two ONNX Runtime pods
+// serving versions 1 and 2 of the `mlp` model (each registers over NATS with credentials that
+// may publish only its own subjects), a policy applied with the CLI, and a proxyless gRPC
+// client (grpc-js-xds, `xds:///mlp`) sending KServe v2 inference requests. The demo changes the
+// policy (canary, half and half, roll forward, roll back) and prints, every second, which
+// version actually answered; then the CLI shows endpoints, history, the audit trail and proxies.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { create } from '@bufbuild/protobuf';
-import { PredictRequestSchema } from '../../protos/gen/switchyard/demo/v1/backend_pb.js';
+import * as grpc from '@grpc/grpc-js';
+import { clientConstructor } from '../../control-plane/grpc/service-definition.js';
+import { ANNOUNCE_SUBJECT, podSubjects } from '../../data-plane/agent/subjects.js';
+import { ensureModelRepository } from '../../data-plane/models/generate.js';
+import {
+  GRPCInferenceService,
+  type ModelInferRequest,
+  ModelInferRequestSchema,
+  type ModelInferResponse,
+} from '../../protos/gen/inference/grpc_predict_v2_pb.js';
 import { runCli } from '../helpers/cli.js';
-import { modelRouteYaml } from '../helpers/control-plane.js';
-import { predict, startDemoBackend } from '../helpers/demo-backend.js';
-import { xdsDemoClient } from '../helpers/xds-client.js';
+import { NatsServer } from '../helpers/nats-server.js';
+import { freePorts } from '../helpers/ports.js';
+import { bootstrapFor } from '../helpers/xds-client.js';
 
-const STEPS: Array<{ weights: [number, number]; seconds: number; note: string }> = [
-  { weights: [80, 20], seconds: 4, note: 'canary: 20 % to v2' },
-  { weights: [50, 50], seconds: 4, note: 'half and half' },
-  { weights: [0, 100], seconds: 4, note: 'roll forward: all on v2' },
-  { weights: [100, 0], seconds: 4, note: 'roll back: all on v1' },
-];
+const BIN = 'control-plane/cli/bin.mjs';
+const MODEL = 'mlp';
+const say = (s: string) => process.stdout.write(`${s}\n`);
+const step = (s: string) => say(`\n\x1b[1m== ${s}\x1b[0m`);
+const children: ChildProcess[] = [];
 
-const bar = (share: number, width = 30) => '#'.repeat(Math.round(share * width)).padEnd(width, '.');
+function policy(w1: number, w2: number): string {
+  return `apiVersion: switchyard.dev/v1alpha1
+kind: ModelRoute
+metadata: { name: ${MODEL}, namespace: default }
+spec:
+  model: ${MODEL}
+  mtls: DISABLE
+  versions:          # no static endpoints: the pods registered over NATS are the endpoints
+    - { name: "1", weight: ${w1} }
+    - { name: "2", weight: ${w2} }
+  retries: { attempts: 2, on: [unavailable, reset] }
+`;
+}
+
+function start(args: string[], name: string): ChildProcess {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, SWITCHYARD_LOG: process.env.SWITCHYARD_LOG ?? 'warn' },
+  });
+  child.stderr!.on('data', (d: Buffer) => process.stderr.write(`[${name}] ${d}`));
+  children.push(child);
+  return child;
+}
+
+function waitLine(child: ChildProcess, re: RegExp): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      const m = re.exec(d.toString());
+      if (m) resolve(m);
+    });
+    child.on('exit', (code) => reject(new Error(`process exited with ${code}`)));
+  });
+}
+
+async function cli(args: string[], admin: string, show = true): Promise<string> {
+  if (show) say(`$ switchyard ${args.join(' ')}`);
+  const r = await runCli([...args, '--server', admin]);
+  if (show) process.stdout.write(r.stdout + r.stderr);
+  if (r.code !== 0 && args[0] !== 'diff') throw new Error(`switchyard ${args[0]} exited with ${r.code}`);
+  return r.stdout;
+}
+
+const InferenceClient = clientConstructor(GRPCInferenceService);
+type Infer = (
+  req: ModelInferRequest,
+  md: grpc.Metadata,
+  o: grpc.CallOptions,
+  cb: (e: grpc.ServiceError | null, r?: ModelInferResponse) => void,
+) => void;
+
+function mlpRequest(): ModelInferRequest {
+  const x = new Float32Array(1024).map((_, i) => Math.sin(i));
+  return create(ModelInferRequestSchema, {
+    modelName: MODEL,
+    inputs: [{ name: 'input', datatype: 'FP32', shape: [1n, 1024n] }],
+    rawInputContents: [new Uint8Array(x.buffer)],
+  });
+}
+
+const bar = (share: number, width = 24) => '#'.repeat(Math.round(share * width)).padEnd(width, '.');
 
 async function main() {
-  const dir = mkdtempSync(join(tmpdir(), 'switchyard-demo-'));
-  const v1 = await startDemoBackend('v1', 'pod-a');
-  const v2 = await startDemoBackend('v2', 'pod-b');
-  const policy = (w: [number, number]) =>
-    modelRouteYaml('resnet', { v1: [w[0], v1.port], v2: [w[1], v2.port] });
-  writeFileSync(join(dir, 'resnet.yaml'), policy(STEPS[0]!.weights));
-  process.stdout.write(
-    `backends: v1 on 127.0.0.1:${v1.port}, v2 on 127.0.0.1:${v2.port}\npolicy dir: ${dir}\n`,
-  );
-
-  const cp = spawn(
-    process.execPath,
+  const work = mkdtempSync(join(tmpdir(), 'switchyard-demo-'));
+  step('1. NATS (JetStream, explicit users), the control plane, two pods');
+  const repo = await ensureModelRepository();
+  const pods = [
+    { id: 'pod-a', version: '1' },
+    { id: 'pod-b', version: '2' },
+  ];
+  const nats = await NatsServer.start({
+    users: pods.map((p) => ({
+      user: p.id,
+      publish: [podSubjects(p.id).publishPermission],
+      subscribe: [ANNOUNCE_SUBJECT],
+    })),
+  });
+  say(`nats-server ${nats.url} (pods may publish only on their own subjects)`);
+  const admin = nats.credentials('admin');
+  const cp = start(
     [
-      'control-plane/cli/bin.mjs',
       'control-plane',
-      '--policy-dir',
-      dir,
+      '--nats',
+      nats.url,
+      '--nats-user',
+      admin.user,
+      '--nats-password',
+      admin.pass,
       '--xds-port',
       '0',
       '--admin-port',
       '0',
+      '--admin-grpc-port',
+      '0',
     ],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, SWITCHYARD_LOG: process.env.SWITCHYARD_LOG ?? 'warn' },
-    },
+    'control-plane',
   );
-  const ports = await new Promise<{ xds: number; admin: number }>((resolve, reject) => {
-    cp.stdout.on('data', (d: Buffer) => {
-      const m = /ready xds=(\d+) admin=(\d+)/.exec(d.toString());
-      if (m) resolve({ xds: Number(m[1]), admin: Number(m[2]) });
-    });
-    cp.on('exit', (code) => reject(new Error(`control plane exited with ${code}`)));
-  });
-  process.stdout.write(
-    `control plane: xDS on 127.0.0.1:${ports.xds}, admin on http://127.0.0.1:${ports.admin}\n\n`,
-  );
+  const ready = await waitLine(cp, /ready xds=(\d+) admin=(\d+)/);
+  const xds = `127.0.0.1:${ready[1]}`;
+  const adminUrl = `http://127.0.0.1:${ready[2]}`;
+  say(`control plane: xDS ${xds}, admin ${adminUrl}`);
+  for (const p of pods) {
+    // Each pod's repository holds one version of the model.
+    const dir = join(work, p.id, MODEL);
+    mkdirSync(dir, { recursive: true });
+    cpSync(join(repo, MODEL, p.version), join(dir, p.version), { recursive: true });
+    const [http, grpcPort, metrics] = await freePorts(3);
+    const c = nats.credentials(p.id);
+    start(
+      [
+        'pod',
+        '--model-repo',
+        join(work, p.id),
+        '--pod-id',
+        p.id,
+        '--nats',
+        nats.url,
+        '--nats-user',
+        c.user,
+        '--nats-password',
+        c.pass,
+        '--http-port',
+        String(http),
+        '--grpc-port',
+        String(grpcPort),
+        '--metrics-port',
+        String(metrics),
+        '--region',
+        'local',
+        '--zone',
+        `local-${p.id.slice(-1)}`,
+        '--heartbeat-interval',
+        '500ms',
+        '--drain-grace',
+        '200ms',
+        '--intra-op-threads',
+        '1',
+      ],
+      p.id,
+    );
+    say(`${p.id}: ${MODEL} version ${p.version} on 127.0.0.1:${grpcPort} (gRPC), ${http} (HTTP)`);
+  }
 
-  const client = xdsDemoClient(`127.0.0.1:${ports.xds}`, 'resnet', 'demo-client');
-  const req = create(PredictRequestSchema, { model: 'resnet' });
+  step('2. apply the canary policy (90 % to version 1, 10 % to version 2)');
+  const file = join(work, 'mlp.yaml');
+  writeFileSync(file, policy(90, 10));
+  await cli(['apply', '-f', file, '--reason', 'canary for version 2'], adminUrl);
+  say('waiting for both pods to register over NATS ...');
+  for (let i = 0; i < 120; i++) {
+    const out = await cli(['endpoints', '-o', 'json'], adminUrl, false);
+    const eps = (JSON.parse(out) as { endpoints: Array<{ health: string; state?: string }> }).endpoints;
+    if (eps.filter((e) => (e.state ?? e.health) === 'HEALTHY').length >= 2) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  await cli(['endpoints'], adminUrl);
+
+  step('3. live traffic from a proxyless gRPC client (grpc-js-xds, xds:///mlp)');
+  const client = new InferenceClient(`xds:///${MODEL}`, grpc.credentials.createInsecure(), {
+    'grpc.TEST_ONLY_DO_NOT_USE_IN_PROD.xds_bootstrap_config': bootstrapFor(xds, 'demo-client'),
+  });
+  const infer = (client as unknown as { modelInfer: Infer }).modelInfer.bind(client);
+  const req = mlpRequest();
   let window: Record<string, number> = {};
   let failures = 0;
+  let lastError = '';
   let total = 0;
   let running = true;
   const workers = Array.from({ length: 4 }, async () => {
     while (running) {
-      try {
-        const r = await predict(client, req);
-        window[r.version] = (window[r.version] ?? 0) + 1;
-        total++;
-      } catch {
-        failures++;
-      }
+      await new Promise<void>((resolve) =>
+        infer(req, new grpc.Metadata(), { deadline: Date.now() + 5000 }, (err, res) => {
+          if (err || !res) {
+            failures++;
+            lastError = err?.message ?? 'no response';
+          } else {
+            window[res.modelVersion] = (window[res.modelVersion] ?? 0) + 1;
+            total++;
+          }
+          resolve();
+        }),
+      );
     }
   });
-
-  process.stdout.write(
-    'time  policy v1/v2  routed v1                        routed v2                        rps   failed\n',
-  );
+  const phases: Array<{ note: string; seconds: number; action?: () => Promise<unknown> }> = [
+    { note: 'canary 90/10', seconds: 5 },
+    {
+      note: 'half and half',
+      seconds: 4,
+      action: () => (
+        writeFileSync(file, policy(50, 50)),
+        cli(['apply', '-f', file, '--reason', 'widen the canary'], adminUrl)
+      ),
+    },
+    {
+      note: 'roll forward: all on version 2',
+      seconds: 4,
+      action: () => (
+        writeFileSync(file, policy(0, 100)),
+        cli(['apply', '-f', file, '--reason', 'promote version 2'], adminUrl)
+      ),
+    },
+    {
+      note: 'roll back to the first revision',
+      seconds: 4,
+      action: async () => {
+        const hist = JSON.parse(await cli(['history', MODEL, '-o', 'json'], adminUrl, false)) as {
+          revisions: Array<{ revision: number }>;
+        };
+        return cli(
+          [
+            'rollback',
+            MODEL,
+            '--to',
+            String(hist.revisions[0]!.revision),
+            '--reason',
+            'demo: back to the canary',
+          ],
+          adminUrl,
+        );
+      },
+    },
+  ];
   let t = 0;
-  for (const [i, step] of STEPS.entries()) {
-    if (i > 0) writeFileSync(join(dir, 'resnet.yaml'), policy(step.weights));
-    process.stdout.write(`--- ${step.note}: policy file now ${step.weights[0]}/${step.weights[1]}\n`);
-    for (let s = 0; s < step.seconds; s++) {
+  for (const phase of phases) {
+    say(`--- ${phase.note}`);
+    if (phase.action) await phase.action();
+    say('time  version 1                        version 2                        rps  failed');
+    for (let s = 0; s < phase.seconds; s++) {
       window = {};
       await new Promise((r) => setTimeout(r, 1000));
       t++;
-      const n = (window.v1 ?? 0) + (window.v2 ?? 0);
-      const s1 = n ? (window.v1 ?? 0) / n : 0;
-      const s2 = n ? (window.v2 ?? 0) / n : 0;
-      process.stdout.write(
-        `${String(t).padStart(3)}s  ${`${step.weights[0]}/${step.weights[1]}`.padEnd(11)}  ${bar(s1)} ${(100 * s1).toFixed(0).padStart(3)}%  ${bar(s2)} ${(100 * s2).toFixed(0).padStart(3)}%  ${String(n).padStart(4)}  ${failures}\n`,
+      const n = (window['1'] ?? 0) + (window['2'] ?? 0);
+      const s1 = n ? (window['1'] ?? 0) / n : 0;
+      const s2 = n ? (window['2'] ?? 0) / n : 0;
+      say(
+        `${String(t).padStart(3)}s  ${bar(s1)} ${(100 * s1).toFixed(0).padStart(3)}%  ${bar(s2)} ${(100 * s2).toFixed(0).padStart(3)}%  ${String(n).padStart(4)}  ${failures}`,
       );
     }
   }
   running = false;
   await Promise.all(workers);
-  process.stdout.write(
-    `\n${total} RPCs routed by the xDS client, ${failures} failed.\n\n$ switchyard status\n`,
+  say(
+    `\n${total} inference requests routed by the xDS client, ${failures} failed${failures ? ` (last: ${lastError})` : ''}.`,
   );
-  const status = await runCli(['status', '--server', `http://127.0.0.1:${ports.admin}`]);
-  process.stdout.write(status.stdout + status.stderr);
+
+  step('4. what the operators see');
+  await cli(['endpoints'], adminUrl);
+  await cli(['history', MODEL], adminUrl);
+  await cli(['audit', 'log', '--limit', '5'], adminUrl);
+  await cli(['audit', 'verify'], adminUrl);
+  await cli(['status'], adminUrl);
   client.close();
-  cp.kill('SIGTERM');
-  await Promise.all([v1.close(), v2.close()]);
-  rmSync(dir, { recursive: true, force: true });
+
+  for (const c of children) c.kill('SIGTERM');
+  await new Promise((r) => setTimeout(r, 1500));
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  await nats.cleanup();
+  rmSync(work, { recursive: true, force: true });
   if (failures > 0) process.exitCode = 1;
 }
 
-await main();
+try {
+  await main();
+} catch (err) {
+  for (const c of children) c.kill('SIGKILL');
+  process.stderr.write(`demo failed: ${(err as Error).message}\n`);
+  process.exitCode = 1;
+}
