@@ -28,7 +28,7 @@ import type { InferenceService } from '../serving/inference-service.js';
 import { SERVER_NAME, SERVER_VERSION } from '../serving/inference-service.js';
 import type { TensorSpec } from '../tensors/tensor.js';
 import { decodeInferRequest, encodeInferResponse } from './grpc-codec.js';
-import { grpcServiceDefinition } from './grpc-service.js';
+import { serviceDefinition as grpcServiceDefinition } from '../../control-plane/grpc/service-definition.js';
 import type { HealthService } from './health.js';
 import { grpcErrorOf } from './status.js';
 

@@ -11,7 +11,7 @@ import { memoryLogger } from '../../data-plane/log.js';
 import { ensureModelRepository } from '../../data-plane/models/generate.js';
 import { Pod, type PodOptions } from '../../data-plane/pod.js';
 import { BUILTIN_MODEL_DEFAULTS } from '../../data-plane/repository/config.js';
-import { grpcServiceDefinition } from '../../data-plane/server/grpc-service.js';
+import { serviceDefinition as grpcServiceDefinition } from '../../control-plane/grpc/service-definition.js';
 import { Health } from '../../protos/gen/grpc/health/v1/health_pb.js';
 import {
   GRPCInferenceService,
