@@ -11,10 +11,6 @@ import {
 } from '../../protos/gen/envoy/config/core/v3/base_pb.js';
 import { SubjectAltNameMatcher_SanType } from '../../protos/gen/envoy/extensions/transport_sockets/tls/v3/common_pb.js';
 import {
-  type Secret,
-  SecretSchema,
-} from '../../protos/gen/envoy/extensions/transport_sockets/tls/v3/secret_pb.js';
-import {
   DownstreamTlsContextSchema,
   UpstreamTlsContextSchema,
 } from '../../protos/gen/envoy/extensions/transport_sockets/tls/v3/tls_pb.js';
@@ -25,13 +21,6 @@ import { adsConfigSource, pack } from './proto.js';
 import type { Flavor } from './types.js';
 
 export const TLS_TRANSPORT_SOCKET = 'envoy.transport_sockets.tls';
-
-/** PEM material for the Envoy flavor's SDS secrets; absent until the PKI provides it. */
-export interface TlsMaterial {
-  readonly certificateChainPem: string;
-  readonly privateKeyPem: string;
-  readonly trustBundlePem: string;
-}
 
 function upstreamTls(route: ModelRoute, flavor: Flavor, options: TranslateOptions): TransportSocket {
   const san = podIdentity(options, route.metadata.namespace, route.spec.model);
@@ -141,26 +130,4 @@ export function gatewayDownstreamTls(options: TranslateOptions): TransportSocket
     name: TLS_TRANSPORT_SOCKET,
     configType: { case: 'typedConfig', value: pack(DownstreamTlsContextSchema, context) },
   });
-}
-
-/** The SDS secrets the Envoy flavor's clusters name, when the PKI has provided the material. */
-export function buildSecrets(options: TranslateOptions, material: TlsMaterial | undefined): Secret[] {
-  if (!material) return [];
-  const inline = (pem: string) => ({ specifier: { case: 'inlineString' as const, value: pem } });
-  return [
-    create(SecretSchema, {
-      name: options.identitySecretName,
-      type: {
-        case: 'tlsCertificate',
-        value: {
-          certificateChain: inline(material.certificateChainPem),
-          privateKey: inline(material.privateKeyPem),
-        },
-      },
-    }),
-    create(SecretSchema, {
-      name: options.trustBundleSecretName,
-      type: { case: 'validationContext', value: { trustedCa: inline(material.trustBundlePem) } },
-    }),
-  ].sort((a, b) => (a.name < b.name ? -1 : 1));
 }

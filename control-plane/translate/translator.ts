@@ -17,14 +17,11 @@ import { newRouteConfiguration, newVirtualHost } from './literals.js';
 import { GATEWAY_ROUTE_CONFIG } from './names.js';
 import { resolveOptions, type TranslateOptions } from './options.js';
 import { envoyModelVirtualHost, grpcVirtualHost, modelRoutes } from './routes.js';
-import { buildSecrets, type TlsMaterial } from './tls.js';
 import type { EndpointInfo, EndpointTable, Flavor, ResourceSet } from './types.js';
 
 export interface TranslateInput {
   readonly routes: readonly ModelRoute[];
   readonly endpoints: EndpointTable;
-  /** Envoy flavor: PEMs for the SDS secrets the clusters name; omitted until the PKI runs. */
-  readonly tls?: TlsMaterial;
 }
 
 /** Everything one route contributes in one flavor, except its endpoints. */
@@ -184,6 +181,8 @@ export function translate(
     routes: routeConfigs,
     clusters,
     endpoints,
-    secrets: flavor === 'envoy' ? buildSecrets(options, input.tls) : [],
+    // SDS secrets are per identity and come from control-plane/xds/sds, never from here: no
+    // private key is ever part of a shared snapshot.
+    secrets: [],
   };
 }

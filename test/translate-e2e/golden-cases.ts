@@ -1,18 +1,13 @@
 // The golden cases under control-plane/translate/testdata, read the same way by the golden
 // test and by the suite that feeds them to grpc-js-xds's own validators. A case file holds
 // ModelRoute documents and, optionally, one `kind: GoldenInput` document with discovered
-// endpoints, translate options and TLS material.
+// endpoints and translate options.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { parsePolicyFile } from '../../control-plane/policy/index.js';
-import type {
-  EndpointInfo,
-  TlsMaterial,
-  TranslateInput,
-  TranslateOptions,
-} from '../../control-plane/translate/index.js';
+import type { EndpointInfo, TranslateInput, TranslateOptions } from '../../control-plane/translate/index.js';
 
 export const GOLDEN_DIR = fileURLToPath(new URL('../../control-plane/translate/testdata/', import.meta.url));
 
@@ -25,7 +20,6 @@ export interface GoldenCase {
 interface GoldenInputDoc {
   endpoints?: Record<string, EndpointInfo[]>;
   options?: Partial<TranslateOptions>;
-  tls?: TlsMaterial;
 }
 
 export function goldenCaseNames(): string[] {
@@ -44,7 +38,6 @@ export function readGoldenCase(name: string): GoldenCase {
   const input: TranslateInput = {
     routes,
     endpoints: new Map(Object.entries(doc.endpoints ?? {})),
-    ...(doc.tls ? { tls: doc.tls } : {}),
   };
   return { name, input, ...(doc.options ? { options: doc.options } : {}) };
 }
