@@ -37,6 +37,9 @@ export class EndpointDiscovery {
   private timer: NodeJS.Timeout | undefined;
   private lastAnnounce = Number.NEGATIVE_INFINITY;
   private lastRegistration = 0;
+  private lastTune = Number.NEGATIVE_INFINITY;
+  /** Routing changes since the last push: what coalescing merged is this minus one. */
+  private pending = 0;
   private live = false;
 
   constructor(
@@ -60,7 +63,6 @@ export class EndpointDiscovery {
       quietMs: this.opts.edsQuietMs,
       maxMs: this.opts.edsMaxMs,
       run: () => this.push(),
-      ...(deps.onSaved ? { onSaved: deps.onSaved } : {}),
     });
   }
 
@@ -139,7 +141,7 @@ export class EndpointDiscovery {
     }
     if (outcome === 'accepted' || outcome === 'unknown-revision') this.metrics.messages.inc({ kind: m.kind });
     else this.metrics.rejected.inc({ kind: m.kind, reason: outcome });
-    if (this.table.changes !== before) this.changed();
+    this.changed(this.table.changes - before);
   }
 
   private onRejected(kind: PodMessageKind, err: SwitchyardError): void {
@@ -163,17 +165,24 @@ export class EndpointDiscovery {
 
   private tick(): void {
     const before = this.table.changes;
-    const objectives = this.deps.objectives?.();
-    this.table.tick(this.now(), objectives ? (model) => objectives.get(model) : undefined);
-    if (this.table.changes !== before) this.changed();
+    const now = this.now();
+    const tune = now - this.lastTune >= this.opts.tuneMs;
+    if (tune) this.lastTune = now;
+    const objectives = tune ? this.deps.objectives?.() : undefined;
+    this.table.tick(now, objectives ? (model) => objectives.get(model) : undefined, tune);
+    this.changed(this.table.changes - before);
   }
 
-  private changed(): void {
-    if (this.live) this.coalescer.trigger();
+  private changed(count: number): void {
+    if (!this.live || count === 0) return;
+    this.pending += count;
+    this.coalescer.trigger();
   }
 
   private push(): void {
     this.metrics.pushes.inc();
+    if (this.pending > 1) this.deps.onSaved?.(this.pending - 1);
+    this.pending = 0;
     this.deps.publish(this.table.routingTable());
   }
 

@@ -6,8 +6,10 @@ import { DEFAULT_TABLE_OPTIONS, type TableOptions } from './table.js';
 import type { TunerParams } from './tuner.js';
 
 export interface DiscoveryOptions extends TableOptions {
-  /** How often health ages, weights are tuned and overflow is re-evaluated. */
+  /** How often health ages (a silent pod is noticed at most this late)... */
   readonly tickMs: number;
+  /** ...and how often weights and overflow are re-evaluated from the heartbeats since. */
+  readonly tuneMs: number;
   /** EDS coalescing: publish after this long without a change... */
   readonly edsQuietMs: number;
   /** ...or this long after the first change of a burst at the latest. */
@@ -32,6 +34,7 @@ export function defaultDiscoveryOptions(): DiscoveryOptions {
   return {
     ...DEFAULT_TABLE_OPTIONS,
     tickMs: 100,
+    tuneMs: 500,
     edsQuietMs: 100,
     edsMaxMs: 1000,
     warmupMinMs: 200,

@@ -213,11 +213,15 @@ export class EndpointTableState {
   }
 
   /**
-   * Ages the pods, tunes the weights of versions that got heartbeats and updates overflow.
-   * `objectiveOf(model)` is the model's latency objective in ms, when its policy sets one.
-   * Returns true when the routing table changed.
+   * Ages the pods and, with `tune`, re-tunes the weights and the overflow of the versions that
+   * got heartbeats since. `objectiveOf(model)` is the model's latency objective in ms, when its
+   * policy sets one. Returns true when the routing table changed.
    */
-  tick(nowMs: number, objectiveOf: (model: string) => number | undefined = () => undefined): boolean {
+  tick(
+    nowMs: number,
+    objectiveOf: (model: string) => number | undefined = () => undefined,
+    tune = true,
+  ): boolean {
     if (this.frozenSince === undefined) {
       for (const rec of this.pods.values()) {
         const silentMs = nowMs - rec.lastSeenMs;
@@ -230,11 +234,11 @@ export class EndpointTableState {
           this.setHealth(rec, 'UNHEALTHY');
       }
     }
+    if (!tune) return this.dirty;
     for (const [key, v] of this.versions) {
-      if (v.tune) {
-        v.tune = false;
-        this.tuneVersion(key, v, objectiveOf);
-      }
+      if (!v.tune) continue;
+      v.tune = false;
+      this.tuneVersion(key, v, objectiveOf);
       this.updateOverflow(key, v, nowMs);
     }
     return this.dirty;
@@ -361,7 +365,7 @@ export class EndpointTableState {
     const objective: LatencyObjective =
       policyObjective !== undefined
         ? { p99: policyObjective }
-        : { ...optional('p50', peerReference(p50s)), ...optional('p99', peerReference(p99s)) };
+        : { ...optional('p50', peerReference(p50s)), ...optional('p99', peerReference(p99s)), peers: true };
     // No endpoint of the version saw traffic: it is idle, not starved, so the tuner starts over
     // from the next sample and every weight returns to full (the state a restart starts from).
     const idle = p50s.length === 0;

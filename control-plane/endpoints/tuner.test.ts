@@ -33,9 +33,10 @@ describe('tuner formula', () => {
     expect(headroomFactors({ ...idle, utilization: 1 }, O, P).utilization).toBe(P.floor);
   });
 
-  it('halves the queue factor at queueScale queued requests', () => {
-    expect(headroomFactors({ ...idle, queueDepth: 4 }, O, P).queue).toBe(0.5);
-    expect(headroomFactors({ ...idle, queueDepth: 12 }, O, P).queue).toBe(0.25);
+  it('charges queued requests beyond the knee, halving the queue factor every queueScale', () => {
+    expect(headroomFactors({ ...idle, queueDepth: 4 }, O, P).queue).toBe(1);
+    expect(headroomFactors({ ...idle, queueDepth: 8 }, O, P).queue).toBe(0.5);
+    expect(headroomFactors({ ...idle, queueDepth: 16 }, O, P).queue).toBe(0.25);
   });
 
   it('charges latency beyond the objective plus slack, by the square of the excess', () => {
@@ -46,10 +47,12 @@ describe('tuner formula', () => {
     expect(headroomFactors({ ...idle, p99Ms: 400 }, {}, P).latency).toBe(1);
   });
 
-  it('takes the worse of p50 and p99 against the peers', () => {
-    const peers = { p50: 5, p99: 10 };
-    // Median like the peers, tail 4x theirs: a queue building up.
-    expect(headroomFactors({ ...idle, p99Ms: 40 }, peers, P).latency).toBeCloseTo(0.09765625, 10);
+  it('takes the worse of p50 and p99 against the peers, with a wider slack for the noisy tail', () => {
+    const peers = { p50: 5, p99: 10, peers: true };
+    // Median like the peers, tail 4x theirs: a queue building up; (20 / 40)^2.
+    expect(headroomFactors({ ...idle, p99Ms: 40 }, peers, P).latency).toBeCloseTo(0.25, 10);
+    // A tail up to twice theirs is noise, not a verdict.
+    expect(headroomFactors({ ...idle, p99Ms: 20 }, peers, P).latency).toBe(1);
     // Everything 2x slower: (6.25 / 10)^2 from the p50.
     expect(headroomFactors({ ...idle, p50Ms: 10, p99Ms: 20 }, peers, P).latency).toBeCloseTo(0.390625, 10);
   });
@@ -91,6 +94,11 @@ describe('tuner smoothing, hysteresis and step', () => {
     expect(nextWeight(2, 1, P)).toBe(1);
     expect(nextWeight(100, 10, P)).toBe(50);
     expect(nextWeight(10, 100, P)).toBe(12);
+    // The climb is per second: four quarter-second updates add up to one +25 % step (less
+    // what rounding down each time takes: 42, 44, 46, 48).
+    let w = 40;
+    for (let i = 0; i < 4; i++) w = nextWeight(w, 100, P, 250);
+    expect(w).toBe(48);
     expect(nextWeight(1, 3, P)).toBe(2);
     expect(nextWeight(80, 100, P)).toBe(100);
   });

@@ -3,12 +3,15 @@
 //
 //   utilization  fu = 1                                  if u <= knee
 //                     max(floor, (1 - u) / (1 - knee))   above the knee
-//   queue        fq = 1 / (1 + queueDepth / queueScale)
-//   latency      fl = min over the objectives O_q of f(L_q, O_q), where
-//                f(L, O) = 1 if L <= O * (1 + slack), else max(floor, (O * (1 + slack) / L)^k)
+//   queue        fq = 1 / (1 + max(0, queueDepth - queueKnee) / queueScale)
+//                (a sample, not a window: a few queued requests are bursts, not a verdict)
+//   latency      fl = min over the objectives O_q of f(L_q, O_q, slack_q), where
+//                f(L, O, a) = 1 if L <= O * (1 + a), else max(floor, (O * (1 + a) / L)^k)
 //                (k: latencyExponent). With a latency objective in the policy: the endpoint's
-//                p99 against it. Without: its p50 and its p99 against the lower median of its
-//                peers' p50 and p99 (the middle tells a slow pod, the tail a queue building)
+//                p99 against it (slack latencySlack). Without: its p50 against the lower median
+//                of its peers' p50 (latencySlack: the middle tells a slow pod) and its p99
+//                against theirs (tailSlack, wider: the tail tells a queue building, but it is
+//                noisy, so only a clear excess counts)
 //   errors       fe = max(floor, 1 - errorScale * errorRate)
 //   raw          r  = fu * fq * fl * fe                  (0..1]
 //   smoothed     s += (1 - exp(-dt / tau)) * (r - s)     (EWMA over time, not over samples;
@@ -16,7 +19,8 @@
 //   target       t  = clamp(round(maxWeight * s), minWeight, maxWeight)
 //   published    w  moves to t only when |t - w| >= max(1, deadband * w)   (hysteresis)
 //                   or t is minWeight or maxWeight (so idle endpoints return to exactly full),
-//                   and per update by at most a factor stepDown down or stepUp up (bounded step)
+//                   and by at most a factor stepDown per update down, stepUp per second up
+//                   (at least 1 per update)                                (bounded step)
 //
 // Weights fall fast and climb slowly (like AIMD): a pod that turns slow loses its traffic within
 // a few heartbeats, and one that recovers is given traffic back gradually, so a queue that
@@ -36,8 +40,12 @@ export interface TunerParams {
   readonly utilizationKnee: number;
   /** Queued requests that halve the queue factor. */
   readonly queueScale: number;
+  /** Queued requests that cost nothing (bursts; the pod's worker pipeline). */
+  readonly queueKnee: number;
   /** How far above the objective the latency may be before it costs weight (0.25: 25 %). */
   readonly latencySlack: number;
+  /** The same for p99 against the peers' p99 (1: twice theirs before it costs). */
+  readonly tailSlack: number;
   /**
    * How sharply latency beyond the slack costs weight. 2: an endpoint twice as slow as allowed
    * keeps a quarter, so a 4x slower pod drops to a few percent of the traffic.
@@ -54,8 +62,9 @@ export interface TunerParams {
   readonly tauUpMs: number;
   /** Relative change of the target needed before the published weight moves. */
   readonly deadband: number;
-  /** Largest factors by which the published weight may shrink, and grow, in one update. */
+  /** Largest factor by which the published weight may shrink in one update... */
   readonly stepDown: number;
+  /** ...and grow in one second. */
   readonly stepUp: number;
 }
 
@@ -64,7 +73,9 @@ export const DEFAULT_TUNER: TunerParams = {
   minWeight: 1,
   utilizationKnee: 0.6,
   queueScale: 4,
+  queueKnee: 4,
   latencySlack: 0.25,
+  tailSlack: 1,
   latencyExponent: 2,
   errorScale: 2,
   floor: 0.02,
@@ -93,6 +104,8 @@ export interface LoadSignals {
 export interface LatencyObjective {
   readonly p50?: number;
   readonly p99?: number;
+  /** The p99 bound is the peers' (tailSlack), not a policy objective (latencySlack). */
+  readonly peers?: boolean;
 }
 
 export interface Factors {
@@ -116,9 +129,14 @@ export interface TunerState {
 
 const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
 
-function latencyFactor(latencyMs: number, objectiveMs: number | undefined, p: TunerParams): number {
+function latencyFactor(
+  latencyMs: number,
+  objectiveMs: number | undefined,
+  slack: number,
+  p: TunerParams,
+): number {
   if (objectiveMs === undefined || latencyMs <= 0) return 1;
-  const allowed = objectiveMs * (1 + p.latencySlack);
+  const allowed = objectiveMs * (1 + slack);
   return latencyMs <= allowed ? 1 : Math.max(p.floor, (allowed / latencyMs) ** p.latencyExponent);
 }
 
@@ -128,10 +146,13 @@ export function headroomFactors(s: LoadSignals, objective: LatencyObjective, p: 
     u === undefined || u <= p.utilizationKnee
       ? 1
       : Math.max(p.floor, (1 - Math.min(1, u)) / (1 - p.utilizationKnee));
-  const queue = 1 / (1 + Math.max(0, s.queueDepth) / p.queueScale);
+  const queue = 1 / (1 + Math.max(0, s.queueDepth - p.queueKnee) / p.queueScale);
   const evidence = s.requests >= p.minRequests;
   const latency = evidence
-    ? Math.min(latencyFactor(s.p50Ms, objective.p50, p), latencyFactor(s.p99Ms, objective.p99, p))
+    ? Math.min(
+        latencyFactor(s.p50Ms, objective.p50, p.latencySlack, p),
+        latencyFactor(s.p99Ms, objective.p99, objective.peers ? p.tailSlack : p.latencySlack, p),
+      )
     : undefined;
   const error = evidence ? Math.max(p.floor, 1 - p.errorScale * clamp(s.errorRate, 0, 1)) : undefined;
   return {
@@ -148,12 +169,12 @@ export function targetWeight(score: number, p: TunerParams): number {
 }
 
 /** Hysteresis and bounded step from the published weight towards the target. */
-export function nextWeight(current: number, target: number, p: TunerParams): number {
+export function nextWeight(current: number, target: number, p: TunerParams, dtMs = 1000): number {
   const bound = target === p.maxWeight || target === p.minWeight;
   if (!bound && Math.abs(target - current) < Math.max(1, p.deadband * current)) return current;
   if (target === current) return current;
   const lo = Math.max(p.minWeight, Math.ceil(current / p.stepDown));
-  const hi = Math.min(p.maxWeight, Math.max(current + 1, Math.floor(current * p.stepUp)));
+  const hi = Math.min(p.maxWeight, Math.max(current + 1, Math.floor(current * p.stepUp ** (dtMs / 1000))));
   return clamp(target, lo, hi);
 }
 
@@ -182,7 +203,7 @@ export function tuneStep(
     score,
     latency,
     error,
-    weight: nextWeight(prev.weight, targetWeight(score, p), p),
+    weight: nextWeight(prev.weight, targetWeight(score, p), p, dt),
     atMs: nowMs,
   };
 }

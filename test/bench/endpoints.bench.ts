@@ -1,0 +1,327 @@
+// Benchmark for issue 5, endpoint discovery and adaptive routing, in two parts:
+//  1. Heartbeat ingestion: 10,000 simulated pods at 1 Hz (a separate process, one NATS
+//     connection) against one control-plane process. Reports its CPU (share of one core) and
+//     memory, heartbeats accepted per second, and the EDS pushes per second after coalescing.
+//     Goal: under half of one core.
+//  2. Side by side: 4 real `switchyard pod` processes, one 4x slower (--inject-delay-ms), under
+//     steady closed-loop load from grpc-js-xds clients; the control plane with --weights equal
+//     (plain round robin) against --weights adaptive, alternated, each run several times.
+//     Reports throughput and p50/p99; goals: p99 at most a third of round robin's, throughput
+//     at least 1.5x. Medians over the runs.
+// `npx tsx test/bench/run.ts endpoints`; ENDPOINTS_BENCH_PODS, ENDPOINTS_BENCH_REPS and
+// ENDPOINTS_BENCH_PARTS (ingest,routing) change the size.
+import { fork } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { renderTable } from '../../control-plane/cli/table.js';
+import { modelRepoCopy } from '../dataplane/harness.js';
+import { affineRequest, LoadGenerator, summarize, XdsInferenceClient } from '../endpoints/load.js';
+import { NatsServer } from '../helpers/nats-server.js';
+import { freePorts } from '../helpers/ports.js';
+import { metric, type PodProc, procUsage, scrape, startControlPlane, startPod } from './endpoints/procs.js';
+import { modelName, type SimStart } from './endpoints/sim-proc.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const PODS = Number(process.env.ENDPOINTS_BENCH_PODS ?? 10_000);
+const MODELS = 100;
+const REPS = Number(process.env.ENDPOINTS_BENCH_REPS ?? 3);
+const PARTS = (process.env.ENDPOINTS_BENCH_PARTS ?? 'ingest,routing').split(',');
+const WINDOWS = 6;
+const WINDOW_MS = 5000;
+const FAST_MS = 20;
+const SLOW_MS = 4 * FAST_MS;
+const CONCURRENCY = Number(process.env.ENDPOINTS_BENCH_CALLERS ?? 8);
+const WARMUP_MS = 8000;
+const MEASURE_MS = 12_000;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const say = (s: string) => process.stdout.write(`${s}\n`);
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+function policyDir(models: readonly string[], extra = ''): string {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-bench-policies-'));
+  const docs = models.map(
+    (m) => `apiVersion: switchyard.dev/v1alpha1
+kind: ModelRoute
+metadata: { name: ${m}, namespace: default }
+spec:
+  model: ${m}
+  mtls: DISABLE
+  versions: [{ name: "1" }]
+${extra}`,
+  );
+  writeFileSync(join(dir, 'routes.yaml'), docs.join('---\n'));
+  return dir;
+}
+
+interface IngestWindow {
+  cpuPct: number;
+  rssMiB: number;
+  heartbeatsPerS: number;
+  pushesPerS: number;
+  savedPerS: number;
+}
+
+async function ingestion(): Promise<{ windows: IngestWindow[]; median: IngestWindow }> {
+  say(`\n-- heartbeat ingestion: ${PODS} simulated pods at 1 Hz, ${MODELS} models --`);
+  const nats = await NatsServer.start();
+  const dir = policyDir(Array.from({ length: MODELS }, (_, i) => modelName(i)));
+  const cp = await startControlPlane({ policyDir: dir, nats: nats.url, ...credentials(nats) });
+  const pid = cp.child.pid!;
+  const sim = fork(join(here, 'endpoints', 'sim-proc.ts'), [], { execArgv: ['--import', 'tsx'] });
+  const start: SimStart = { cmd: 'start', url: nats.url, ...credentials(nats), pods: PODS, models: MODELS };
+  const simReady = new Promise((r) => sim.once('message', r));
+  sim.send(start);
+  await simReady;
+  try {
+    const t0 = Date.now();
+    for (;;) {
+      const text = await scrape(cp.admin);
+      const healthy = metric(text, 'switchyard_endpoints', 'state="HEALTHY"');
+      process.stdout.write(
+        `\r  ${healthy}/${PODS} endpoints healthy after ${((Date.now() - t0) / 1000).toFixed(0)} s `,
+      );
+      if (healthy >= PODS) break;
+      if (Date.now() - t0 > 120_000) throw new Error(`only ${healthy} endpoints after 120 s\n${cp.output()}`);
+      await sleep(1000);
+    }
+    say('');
+    await sleep(5000);
+    const windows: IngestWindow[] = [];
+    for (let w = 0; w < WINDOWS; w++) {
+      const u0 = procUsage(pid);
+      const m0 = await scrape(cp.admin);
+      const t = performance.now();
+      await sleep(WINDOW_MS);
+      const u1 = procUsage(pid);
+      const m1 = await scrape(cp.admin);
+      const s = (performance.now() - t) / 1000;
+      const delta = (name: string, labels = '') => (metric(m1, name, labels) - metric(m0, name, labels)) / s;
+      const row: IngestWindow = {
+        cpuPct: (100 * (u1.cpuS - u0.cpuS)) / s,
+        rssMiB: u1.rssBytes / 2 ** 20,
+        heartbeatsPerS: delta('switchyard_endpoint_messages_total', 'kind="heartbeat"'),
+        pushesPerS: delta('switchyard_endpoint_pushes_total'),
+        savedPerS: delta('switchyard_debounce_pushes_saved_total', 'source="endpoints"'),
+      };
+      windows.push(row);
+      say(
+        `  window ${w + 1}/${WINDOWS}: cpu ${row.cpuPct.toFixed(1)}% of a core, rss ${row.rssMiB.toFixed(0)} MiB, ` +
+          `${row.heartbeatsPerS.toFixed(0)} heartbeats/s, ${row.pushesPerS.toFixed(2)} pushes/s, ` +
+          `${row.savedPerS.toFixed(1)} merged/s`,
+      );
+    }
+    const med = (k: keyof IngestWindow) => median(windows.map((x) => x[k]));
+    return {
+      windows,
+      median: {
+        cpuPct: med('cpuPct'),
+        rssMiB: med('rssMiB'),
+        heartbeatsPerS: med('heartbeatsPerS'),
+        pushesPerS: med('pushesPerS'),
+        savedPerS: med('savedPerS'),
+      },
+    };
+  } finally {
+    sim.kill();
+    await cp.stop();
+    await nats.cleanup();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function credentials(nats: NatsServer, user = 'admin') {
+  const c = nats.credentials(user);
+  return { user: c.user, pass: c.pass };
+}
+
+interface RoutingRun {
+  mode: 'equal' | 'adaptive';
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  failures: number;
+  slowShare: number;
+}
+
+async function servedByPod(pods: readonly PodProc[]): Promise<number[]> {
+  return Promise.all(
+    pods.map(async (p) =>
+      metric(
+        await scrape(`http://127.0.0.1:${p.metricsPort}`),
+        'switchyard_pod_inference_requests_total',
+        'outcome="success"',
+      ),
+    ),
+  );
+}
+
+async function routing(): Promise<RoutingRun[]> {
+  say(
+    `\n-- side by side: 4 pods (3 x ${FAST_MS} ms, 1 x ${SLOW_MS} ms), ${CONCURRENCY} callers, ` +
+      `${REPS} runs per mode, ${WARMUP_MS / 1000} s warm-up + ${MEASURE_MS / 1000} s measured --`,
+  );
+  const ids = ['pod-a', 'pod-b', 'pod-c', 'pod-slow'];
+  const nats = await NatsServer.start({
+    users: ids.map((id) => ({
+      user: id,
+      publish: [`switchyard.pod.${id}.>`],
+      subscribe: ['switchyard.pods.announce'],
+    })),
+  });
+  const repo = await modelRepoCopy(['affine']);
+  const dir = policyDir(['affine']);
+  const pods: PodProc[] = [];
+  const runs: RoutingRun[] = [];
+  try {
+    for (const id of ids) {
+      const ports = (await freePorts(3)) as [number, number, number];
+      // biome-ignore format: one flag per line reads better
+      pods.push(startPod({
+        id, repo: repo.dir, nats: nats.url, ...credentials(nats, id), ports,
+        extra: [
+          '--inject-delay-ms', String(id === 'pod-slow' ? SLOW_MS : FAST_MS),
+          '--heartbeat-interval', '500ms',
+          '--stats-window', '2s',
+        ],
+      }));
+    }
+    for (let rep = 0; rep < REPS; rep++)
+      for (const mode of ['equal', 'adaptive'] as const)
+        runs.push(await routingRun(mode, rep, nats, dir, pods));
+  } finally {
+    await Promise.all(pods.map((p) => p.stop()));
+    await nats.cleanup();
+    await repo.cleanup();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return runs;
+}
+
+async function routingRun(
+  mode: 'equal' | 'adaptive',
+  rep: number,
+  nats: NatsServer,
+  dir: string,
+  pods: readonly PodProc[],
+): Promise<RoutingRun> {
+  const cp = await startControlPlane({
+    policyDir: dir,
+    nats: nats.url,
+    ...credentials(nats),
+    extra: ['--weights', mode],
+  });
+  const clients: XdsInferenceClient[] = [];
+  try {
+    const t0 = Date.now();
+    for (;;) {
+      const text = await scrape(cp.admin);
+      if (metric(text, 'switchyard_endpoints', 'state="HEALTHY"') >= pods.length) break;
+      if (Date.now() - t0 > 60_000) throw new Error(`pods not registered\n${cp.output()}`);
+      await sleep(200);
+    }
+    for (let i = 0; i < 4; i++)
+      clients.push(new XdsInferenceClient(cp.xds, 'affine', `bench-${mode}-${rep}-${i}`));
+    await Promise.all(clients.map((c) => c.infer(affineRequest())));
+    const load = new LoadGenerator(clients);
+    load.start(CONCURRENCY);
+    await sleep(WARMUP_MS);
+    const from = performance.now();
+    const before = await servedByPod(pods);
+    await sleep(MEASURE_MS);
+    const after = await servedByPod(pods);
+    const to = performance.now();
+    const view = (await (await fetch(`${cp.admin}/api/v1/endpoints`)).json()) as {
+      endpoints: Array<{ podId: string; effectiveWeight?: number; p99Ms?: number; queue?: number }>;
+    };
+    const calls = await load.stop();
+    const s = summarize(calls, from, to);
+    const served = after.map((n, i) => n - before[i]!);
+    const total = served.reduce((a, b) => a + b, 0);
+    const run: RoutingRun = {
+      mode,
+      rps: s.throughputRps,
+      p50Ms: s.p50Ms,
+      p99Ms: s.p99Ms,
+      failures: s.failures,
+      slowShare: total ? served[3]! / total : 0,
+    };
+    say(
+      `  run ${rep + 1} ${mode.padEnd(8)}: ${run.rps.toFixed(0)} rps, p50 ${run.p50Ms.toFixed(1)} ms, ` +
+        `p99 ${run.p99Ms.toFixed(1)} ms, ${run.failures} failed, slow pod share ${(100 * run.slowShare).toFixed(1)}%`,
+    );
+    say(
+      `    per pod: served ${served.join('/')}; weight, pod p99 ms, queue: ${view.endpoints
+        .map((e) => `${e.podId} ${e.effectiveWeight ?? '-'} ${e.p99Ms?.toFixed(0) ?? '-'} ${e.queue ?? '-'}`)
+        .join(', ')}`,
+    );
+    return run;
+  } finally {
+    for (const c of clients) c.close();
+    await cp.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const results: Record<string, unknown> = { pods: PODS, models: MODELS };
+  if (PARTS.includes('ingest')) {
+    const ing = await ingestion();
+    results.ingestion = ing;
+    const m = ing.median;
+    say(
+      `\nheartbeat ingestion, ${PODS} pods at 1 Hz (medians of ${WINDOWS} windows of ${WINDOW_MS / 1000} s)`,
+    );
+    process.stdout.write(
+      renderTable(
+        ['cpu % of one core', 'rss MiB', 'heartbeats/s', 'EDS pushes/s', 'changes merged/s'],
+        [
+          [
+            m.cpuPct.toFixed(1),
+            m.rssMiB.toFixed(0),
+            m.heartbeatsPerS.toFixed(0),
+            m.pushesPerS.toFixed(2),
+            m.savedPerS.toFixed(1),
+          ],
+        ],
+      ),
+    );
+    say(`goal: under 50 % of one core -> ${m.cpuPct < 50 ? 'met' : 'NOT met'}`);
+  }
+  if (PARTS.includes('routing')) {
+    const runs = await routing();
+    results.routing = runs;
+    const by = (mode: RoutingRun['mode'], k: keyof Omit<RoutingRun, 'mode'>) =>
+      median(runs.filter((r) => r.mode === mode).map((r) => r[k]));
+    const rows = (['equal', 'adaptive'] as const).map((mode) => [
+      mode === 'equal' ? 'round robin (equal)' : 'adaptive weights',
+      by(mode, 'rps').toFixed(0),
+      by(mode, 'p50Ms').toFixed(1),
+      by(mode, 'p99Ms').toFixed(1),
+      `${(100 * by(mode, 'slowShare')).toFixed(1)}%`,
+      String(runs.filter((r) => r.mode === mode).reduce((n, r) => n + r.failures, 0)),
+    ]);
+    say(`\n4 pods, one 4x slower, ${CONCURRENCY} closed-loop grpc-js-xds callers (medians of ${REPS} runs)`);
+    process.stdout.write(
+      renderTable(['weights', 'rps', 'p50 ms', 'p99 ms', 'slow pod share', 'failed'], rows),
+    );
+    const p99Ratio = by('adaptive', 'p99Ms') / by('equal', 'p99Ms');
+    const rpsRatio = by('adaptive', 'rps') / by('equal', 'rps');
+    results.ratios = { p99: p99Ratio, throughput: rpsRatio };
+    say(
+      `adaptive / round robin: p99 ${p99Ratio.toFixed(2)}x (goal <= 0.33: ${p99Ratio <= 1 / 3 ? 'met' : 'NOT met'}), ` +
+        `throughput ${rpsRatio.toFixed(2)}x (goal >= 1.5: ${rpsRatio >= 1.5 ? 'met' : 'NOT met'})`,
+    );
+  }
+  const out = join(here, 'results');
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, 'endpoints.json'), `${JSON.stringify(results, null, 1)}\n`);
+}
+
+await main();
+process.exit(0);
