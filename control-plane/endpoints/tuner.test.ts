@@ -39,22 +39,22 @@ describe('tuner formula', () => {
     expect(headroomFactors({ ...idle, queueDepth: 16 }, O, P).queue).toBe(0.25);
   });
 
-  it('charges latency beyond the objective plus slack, by the square of the excess', () => {
+  it('charges latency beyond the objective plus slack, by the cube of the excess', () => {
     expect(headroomFactors({ ...idle, p99Ms: 12.5 }, O, P).latency).toBe(1);
-    // 4x slower than a 10 ms objective: (12.5 / 40)^2.
-    expect(headroomFactors({ ...idle, p99Ms: 40 }, O, P).latency).toBeCloseTo(0.09765625, 10);
+    // 4x slower than a 10 ms objective: (12.5 / 40)^3.
+    expect(headroomFactors({ ...idle, p99Ms: 40 }, O, P).latency).toBeCloseTo(0.030517578125, 10);
     // No objective and no peers: nothing to compare with.
     expect(headroomFactors({ ...idle, p99Ms: 400 }, {}, P).latency).toBe(1);
   });
 
   it('takes the worse of p50 and p99 against the peers, with a wider slack for the noisy tail', () => {
     const peers = { p50: 5, p99: 10, peers: true };
-    // Median like the peers, tail 4x theirs: a queue building up; (20 / 40)^2.
-    expect(headroomFactors({ ...idle, p99Ms: 40 }, peers, P).latency).toBeCloseTo(0.25, 10);
+    // Median like the peers, tail 4x theirs: a queue building up; (20 / 40)^3.
+    expect(headroomFactors({ ...idle, p99Ms: 40 }, peers, P).latency).toBeCloseTo(0.125, 10);
     // A tail up to twice theirs is noise, not a verdict.
     expect(headroomFactors({ ...idle, p99Ms: 20 }, peers, P).latency).toBe(1);
-    // Everything 2x slower: (6.25 / 10)^2 from the p50.
-    expect(headroomFactors({ ...idle, p50Ms: 10, p99Ms: 20 }, peers, P).latency).toBeCloseTo(0.390625, 10);
+    // Everything 2x slower: (6.25 / 10)^3 from the p50.
+    expect(headroomFactors({ ...idle, p50Ms: 10, p99Ms: 20 }, peers, P).latency).toBeCloseTo(0.244140625, 10);
   });
 
   it('charges errors at errorScale per unit of error rate', () => {
@@ -72,15 +72,15 @@ describe('tuner formula', () => {
 describe('tuner smoothing, hysteresis and step', () => {
   it('starts at the target of the first sample (a restarted control plane agrees)', () => {
     const s = tuneStep(undefined, { ...idle, p99Ms: 40 }, O, 1000, P);
-    expect(s.weight).toBe(10);
-    expect(s.score).toBeCloseTo(0.09765625, 10);
+    expect(s.weight).toBe(3);
+    expect(s.score).toBeCloseTo(0.030517578125, 10);
   });
 
   it('moves the score by 1 - exp(-dt/tau) towards the raw value, faster down than up', () => {
     const alpha = 1 - Math.exp(-1);
     const s0 = tuneStep(undefined, idle, O, 0, P);
     const s1 = tuneStep(s0, { ...idle, p99Ms: 40 }, O, P.tauDownMs, P);
-    expect(s1.score).toBeCloseTo(1 + alpha * (0.09765625 - 1), 10);
+    expect(s1.score).toBeCloseTo(1 + alpha * (0.030517578125 - 1), 10);
     const s2 = tuneStep(s1, idle, O, P.tauDownMs + P.tauUpMs, P);
     expect(s2.score).toBeCloseTo(s1.score + alpha * (1 - s1.score), 10);
   });
@@ -123,8 +123,8 @@ describe('tuner smoothing, hysteresis and step', () => {
   it('keeps the last trusted latency factor while an endpoint is starved of requests', () => {
     let s = tuneStep(undefined, { ...idle, p99Ms: 40 }, O, 0, P);
     s = tuneStep(s, { ...idle, p99Ms: 0, requests: 0 }, O, 5000, P);
-    expect(s.latency).toBeCloseTo(0.09765625, 10);
-    expect(s.weight).toBe(10);
+    expect(s.latency).toBeCloseTo(0.030517578125, 10);
+    expect(s.weight).toBe(3);
   });
 
   it('takes the lower median of the peers as the reference', () => {

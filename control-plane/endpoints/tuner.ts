@@ -47,8 +47,8 @@ export interface TunerParams {
   /** The same for p99 against the peers' p99 (1: twice theirs before it costs). */
   readonly tailSlack: number;
   /**
-   * How sharply latency beyond the slack costs weight. 2: an endpoint twice as slow as allowed
-   * keeps a quarter, so a 4x slower pod drops to a few percent of the traffic.
+   * How sharply latency beyond the slack costs weight. 3: an endpoint twice as slow as allowed
+   * keeps an eighth, so a 4x slower pod drops to a few percent of the traffic.
    */
   readonly latencyExponent: number;
   /** Error rate multiplier: 0.1 errors with errorScale 2 leave 0.8. */
@@ -76,7 +76,7 @@ export const DEFAULT_TUNER: TunerParams = {
   queueKnee: 4,
   latencySlack: 0.25,
   tailSlack: 1,
-  latencyExponent: 2,
+  latencyExponent: 3,
   errorScale: 2,
   floor: 0.02,
   minRequests: 5,

@@ -4,12 +4,12 @@
 //     memory, heartbeats accepted per second, and the EDS pushes per second after coalescing.
 //     Goal: under half of one core.
 //  2. Side by side: 4 real `switchyard pod` processes, one 4x slower (--inject-delay-ms), under
-//     steady closed-loop load from grpc-js-xds clients; the control plane with --weights equal
-//     (plain round robin) against --weights adaptive, alternated, each run several times.
-//     Reports throughput and p50/p99; goals: p99 at most a third of round robin's, throughput
-//     at least 1.5x. Medians over the runs.
-// `npx tsx test/bench/run.ts endpoints`; ENDPOINTS_BENCH_PODS, ENDPOINTS_BENCH_REPS and
-// ENDPOINTS_BENCH_PARTS (ingest,routing) change the size.
+//     steady closed-loop load from grpc-js-xds clients (6 callers: the fast pods keep headroom;
+//     16: every pod queues); the control plane with --weights equal (plain round robin) against
+//     --weights adaptive, alternated, each run several times. Reports throughput and p50/p99;
+//     goals: p99 at most a third of round robin's, throughput at least 1.5x. Medians.
+// `npx tsx test/bench/run.ts endpoints`; ENDPOINTS_BENCH_PODS, ENDPOINTS_BENCH_REPS,
+// ENDPOINTS_BENCH_CALLERS (6,16) and ENDPOINTS_BENCH_PARTS (ingest,routing) change the size.
 import { fork } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,7 +32,8 @@ const WINDOWS = 6;
 const WINDOW_MS = 5000;
 const FAST_MS = 20;
 const SLOW_MS = 4 * FAST_MS;
-const CONCURRENCY = Number(process.env.ENDPOINTS_BENCH_CALLERS ?? 8);
+// Moderate load (the fast pods have headroom) and saturation (every pod queues).
+const CALLERS = (process.env.ENDPOINTS_BENCH_CALLERS ?? '6,16').split(',').map(Number);
 const WARMUP_MS = 8000;
 const MEASURE_MS = 12_000;
 
@@ -142,6 +143,7 @@ function credentials(nats: NatsServer, user = 'admin') {
 }
 
 interface RoutingRun {
+  callers: number;
   mode: 'equal' | 'adaptive';
   rps: number;
   p50Ms: number;
@@ -164,7 +166,7 @@ async function servedByPod(pods: readonly PodProc[]): Promise<number[]> {
 
 async function routing(): Promise<RoutingRun[]> {
   say(
-    `\n-- side by side: 4 pods (3 x ${FAST_MS} ms, 1 x ${SLOW_MS} ms), ${CONCURRENCY} callers, ` +
+    `\n-- side by side: 4 pods (3 x ${FAST_MS} ms, 1 x ${SLOW_MS} ms), ${CALLERS.join(' and ')} callers, ` +
       `${REPS} runs per mode, ${WARMUP_MS / 1000} s warm-up + ${MEASURE_MS / 1000} s measured --`,
   );
   const ids = ['pod-a', 'pod-b', 'pod-c', 'pod-slow'];
@@ -192,9 +194,10 @@ async function routing(): Promise<RoutingRun[]> {
         ],
       }));
     }
-    for (let rep = 0; rep < REPS; rep++)
-      for (const mode of ['equal', 'adaptive'] as const)
-        runs.push(await routingRun(mode, rep, nats, dir, pods));
+    for (const callers of CALLERS)
+      for (let rep = 0; rep < REPS; rep++)
+        for (const mode of ['equal', 'adaptive'] as const)
+          runs.push(await routingRun(callers, mode, rep, nats, dir, pods));
   } finally {
     await Promise.all(pods.map((p) => p.stop()));
     await nats.cleanup();
@@ -205,6 +208,7 @@ async function routing(): Promise<RoutingRun[]> {
 }
 
 async function routingRun(
+  callers: number,
   mode: 'equal' | 'adaptive',
   rep: number,
   nats: NatsServer,
@@ -230,7 +234,7 @@ async function routingRun(
       clients.push(new XdsInferenceClient(cp.xds, 'affine', `bench-${mode}-${rep}-${i}`));
     await Promise.all(clients.map((c) => c.infer(affineRequest())));
     const load = new LoadGenerator(clients);
-    load.start(CONCURRENCY);
+    load.start(callers);
     await sleep(WARMUP_MS);
     const from = performance.now();
     const before = await servedByPod(pods);
@@ -245,6 +249,7 @@ async function routingRun(
     const served = after.map((n, i) => n - before[i]!);
     const total = served.reduce((a, b) => a + b, 0);
     const run: RoutingRun = {
+      callers,
       mode,
       rps: s.throughputRps,
       p50Ms: s.p50Ms,
@@ -253,7 +258,7 @@ async function routingRun(
       slowShare: total ? served[3]! / total : 0,
     };
     say(
-      `  run ${rep + 1} ${mode.padEnd(8)}: ${run.rps.toFixed(0)} rps, p50 ${run.p50Ms.toFixed(1)} ms, ` +
+      `  ${callers} callers, run ${rep + 1} ${mode.padEnd(8)}: ${run.rps.toFixed(0)} rps, p50 ${run.p50Ms.toFixed(1)} ms, ` +
         `p99 ${run.p99Ms.toFixed(1)} ms, ${run.failures} failed, slow pod share ${(100 * run.slowShare).toFixed(1)}%`,
     );
     say(
@@ -296,27 +301,41 @@ async function main(): Promise<void> {
   if (PARTS.includes('routing')) {
     const runs = await routing();
     results.routing = runs;
-    const by = (mode: RoutingRun['mode'], k: keyof Omit<RoutingRun, 'mode'>) =>
-      median(runs.filter((r) => r.mode === mode).map((r) => r[k]));
-    const rows = (['equal', 'adaptive'] as const).map((mode) => [
-      mode === 'equal' ? 'round robin (equal)' : 'adaptive weights',
-      by(mode, 'rps').toFixed(0),
-      by(mode, 'p50Ms').toFixed(1),
-      by(mode, 'p99Ms').toFixed(1),
-      `${(100 * by(mode, 'slowShare')).toFixed(1)}%`,
-      String(runs.filter((r) => r.mode === mode).reduce((n, r) => n + r.failures, 0)),
-    ]);
-    say(`\n4 pods, one 4x slower, ${CONCURRENCY} closed-loop grpc-js-xds callers (medians of ${REPS} runs)`);
+    const ratios: Record<number, { p99: number; throughput: number }> = {};
+    const rows: string[][] = [];
+    for (const callers of CALLERS) {
+      const by = (mode: RoutingRun['mode'], k: 'rps' | 'p50Ms' | 'p99Ms' | 'slowShare') =>
+        median(runs.filter((r) => r.callers === callers && r.mode === mode).map((r) => r[k]));
+      for (const mode of ['equal', 'adaptive'] as const)
+        rows.push([
+          String(callers),
+          mode === 'equal' ? 'round robin (equal)' : 'adaptive weights',
+          by(mode, 'rps').toFixed(0),
+          by(mode, 'p50Ms').toFixed(1),
+          by(mode, 'p99Ms').toFixed(1),
+          `${(100 * by(mode, 'slowShare')).toFixed(1)}%`,
+          String(
+            runs.filter((r) => r.callers === callers && r.mode === mode).reduce((n, r) => n + r.failures, 0),
+          ),
+        ]);
+      ratios[callers] = {
+        p99: by('adaptive', 'p99Ms') / by('equal', 'p99Ms'),
+        throughput: by('adaptive', 'rps') / by('equal', 'rps'),
+      };
+    }
+    results.ratios = ratios;
+    say(`\n4 pods, one 4x slower, closed-loop grpc-js-xds callers (medians of ${REPS} runs)`);
     process.stdout.write(
-      renderTable(['weights', 'rps', 'p50 ms', 'p99 ms', 'slow pod share', 'failed'], rows),
+      renderTable(['callers', 'weights', 'rps', 'p50 ms', 'p99 ms', 'slow pod share', 'failed'], rows),
     );
-    const p99Ratio = by('adaptive', 'p99Ms') / by('equal', 'p99Ms');
-    const rpsRatio = by('adaptive', 'rps') / by('equal', 'rps');
-    results.ratios = { p99: p99Ratio, throughput: rpsRatio };
-    say(
-      `adaptive / round robin: p99 ${p99Ratio.toFixed(2)}x (goal <= 0.33: ${p99Ratio <= 1 / 3 ? 'met' : 'NOT met'}), ` +
-        `throughput ${rpsRatio.toFixed(2)}x (goal >= 1.5: ${rpsRatio >= 1.5 ? 'met' : 'NOT met'})`,
-    );
+    for (const callers of CALLERS) {
+      const r = ratios[callers]!;
+      say(
+        `${callers} callers, adaptive / round robin: p99 ${r.p99.toFixed(2)}x ` +
+          `(goal <= 0.33: ${r.p99 <= 1 / 3 ? 'met' : 'NOT met'}), throughput ${r.throughput.toFixed(2)}x ` +
+          `(goal >= 1.5: ${r.throughput >= 1.5 ? 'met' : 'NOT met'})`,
+      );
+    }
   }
   const out = join(here, 'results');
   mkdirSync(out, { recursive: true });

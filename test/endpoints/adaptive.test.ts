@@ -101,7 +101,8 @@ describe('adaptive weights: a 4x slower pod', () => {
     const back = await eds.waitFor(
       'the slow pod back at full weight',
       (u) => u.atMs > t1 && slowShare(u) > 0.24,
-      20_000,
+      // Weights climb back at +25 % a second at most: from a few percent, about 15 s.
+      40_000,
     );
     const regained = await measure(2000);
     console.log(

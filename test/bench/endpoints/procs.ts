@@ -14,11 +14,19 @@ export interface Proc {
   stop(): Promise<void>;
 }
 
+// A benchmark that fails half-way must not leave pods behind.
+const children = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const c of children) c.kill('SIGKILL');
+});
+
 function start(args: readonly string[], env: NodeJS.ProcessEnv = {}): Proc {
   const child = spawn(process.execPath, [BIN, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, SWITCHYARD_LOG: 'warn', ...env },
   });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
   let out = '';
   child.stdout!.setEncoding('utf8').on('data', (c: string) => {
     out += c;
