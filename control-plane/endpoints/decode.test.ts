@@ -57,10 +57,17 @@ describe('pod message decoding', () => {
       sequence: 9n,
       intervalMs: 250,
       draining: false,
+      tls: false,
     });
     expect([...m.info.versions.entries()]).toEqual([
       ['mlp/1', { model: 'mlp', version: '1', backend: 'gpu' }],
     ]);
+    const tls = decodePodMessage(
+      'register',
+      'switchyard.pod.pod-a.register',
+      registration('pod-a', { labels: { 'security.switchyard.dev/tlsMode': 'mtls' } }),
+    );
+    expect(tls.kind === 'register' && tls.info.tls).toBe(true);
   });
 
   it('rejects a message that speaks for another pod than its subject', () => {

@@ -1,5 +1,7 @@
 // The pods' NATS messages (dataplane.proto) as the plain facts the endpoint table works on.
 // Pure: decoding happens in the subscriber, so the table and its tests never touch protobuf.
+
+import { TLS_MODE_LABEL } from '../../data-plane/agent/subjects.js';
 import {
   ExecutionProvider,
   type Heartbeat,
@@ -30,6 +32,8 @@ export interface PodInfo {
   readonly draining: boolean;
   /** READY versions only, keyed `${model}/${version}`. */
   readonly versions: ReadonlyMap<string, ServedVersion>;
+  /** The pod accepts mTLS (PERMISSIVE Envoy clusters then use TLS to it). */
+  readonly tls: boolean;
 }
 
 export interface VersionLoad {
@@ -88,6 +92,7 @@ export function podInfoOf(reg: PodRegistration): PodInfo {
     intervalMs: reg.heartbeatIntervalMs,
     draining: isDraining(reg.state),
     versions,
+    tls: reg.labels[TLS_MODE_LABEL] === 'mtls',
   };
 }
 

@@ -20,6 +20,7 @@ function pod(id: string, port: number, over: PodOverrides = {}): PodInfo {
     sequence: 1n,
     intervalMs: INTERVAL,
     draining: false,
+    tls: false,
     ...over,
     versions: new Map(versions.map((v) => [`${v.model}/${v.version}`, v])),
   };
@@ -63,6 +64,16 @@ describe('endpoint table', () => {
         backend: 'gpu',
         podId: 'a',
       },
+    ]);
+  });
+
+  it('marks the endpoints of a pod that accepts mTLS, so PERMISSIVE clusters use TLS to them', () => {
+    const t = table();
+    t.register(pod('a', 9001, { tls: true }), 0);
+    t.register(pod('b', 9002), 0);
+    expect(routed(t).map((e) => [e.podId, e.tls ?? false])).toEqual([
+      ['a', true],
+      ['b', false],
     ]);
   });
 

@@ -433,6 +433,7 @@ export class EndpointTableState {
       ...(weight !== undefined ? { weight } : {}),
       backend,
       podId: info.podId,
+      ...(info.tls ? { tls: true } : {}),
       ...(backend === 'cpu' && v.overflow.active ? { overflow: true } : {}),
     };
   }

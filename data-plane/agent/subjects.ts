@@ -4,6 +4,9 @@
 export const SUBJECT_ROOT = 'switchyard.pod';
 export const ANNOUNCE_SUBJECT = 'switchyard.pods.announce';
 
+/** Registration label of a pod that accepts mTLS (Istio's tlsMode): proxies may use TLS to it. */
+export const TLS_MODE_LABEL = 'security.switchyard.dev/tlsMode';
+
 /** A pod id is one subject token and also safe in URLs and logs. */
 export const POD_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
 

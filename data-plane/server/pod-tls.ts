@@ -16,7 +16,7 @@ import { TlsFiles } from './tls-files.js';
 export type MtlsMode = PeerMode | 'DISABLE';
 
 /** Registration label of a pod that accepts mTLS: PERMISSIVE Envoy clusters use TLS to it. */
-export const TLS_MODE_LABEL = 'security.switchyard.dev/tlsMode';
+export { TLS_MODE_LABEL } from '../agent/subjects.js';
 
 export interface PodTlsOptions {
   /** Directory kept by `switchyard certs agent --dir`. */
