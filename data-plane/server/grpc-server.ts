@@ -4,6 +4,7 @@
 import { create } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
 import { asSwitchyardError } from '../../control-plane/errors/errors.js';
+import { serviceDefinition as grpcServiceDefinition } from '../../control-plane/grpc/service-definition.js';
 import { Health } from '../../protos/gen/grpc/health/v1/health_pb.js';
 import {
   GRPCInferenceService,
@@ -28,7 +29,6 @@ import type { InferenceService } from '../serving/inference-service.js';
 import { SERVER_NAME, SERVER_VERSION } from '../serving/inference-service.js';
 import type { TensorSpec } from '../tensors/tensor.js';
 import { decodeInferRequest, encodeInferResponse } from './grpc-codec.js';
-import { serviceDefinition as grpcServiceDefinition } from '../../control-plane/grpc/service-definition.js';
 import type { HealthService } from './health.js';
 import { grpcErrorOf } from './status.js';
 

@@ -213,23 +213,21 @@ async function main() {
       );
     }
   });
+  const applyPolicy = (yaml: string, reason: string) => {
+    writeFileSync(file, yaml);
+    return cli(['apply', '-f', file, '--reason', reason], adminUrl);
+  };
   const phases: Array<{ note: string; seconds: number; action?: () => Promise<unknown> }> = [
     { note: 'canary 90/10', seconds: 5 },
     {
       note: 'half and half',
       seconds: 4,
-      action: () => (
-        writeFileSync(file, policy(50, 50)),
-        cli(['apply', '-f', file, '--reason', 'widen the canary'], adminUrl)
-      ),
+      action: () => applyPolicy(policy(50, 50), 'widen the canary'),
     },
     {
       note: 'roll forward: all on version 2',
       seconds: 4,
-      action: () => (
-        writeFileSync(file, policy(0, 100)),
-        cli(['apply', '-f', file, '--reason', 'promote version 2'], adminUrl)
-      ),
+      action: () => applyPolicy(policy(0, 100), 'promote version 2'),
     },
     {
       note: 'roll back to the first revision',
