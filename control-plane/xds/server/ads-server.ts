@@ -22,6 +22,7 @@ import type { SnapshotCache } from '../cache/snapshot-cache.js';
 import { DeltaStream } from './delta-stream.js';
 import type { ResourceFilter } from './desired.js';
 import { isPreEncoded, type PreEncodedResponse } from './encoded-response.js';
+import { Fanout } from './fanout.js';
 import { defaultGroupOf, nodeFlavor } from './node-flavor.js';
 import { SotwStream } from './sotw-stream.js';
 import type { StreamHost } from './stream-base.js';
@@ -71,6 +72,7 @@ export class XdsServer {
   private readonly server: Server;
   private readonly streams = new Map<number, Stream>();
   private nextId = 0;
+  private readonly fanout = new Fanout();
   private readonly host: StreamHost;
   private port = 0;
 
@@ -92,8 +94,11 @@ export class XdsServer {
       attach: (ctx, onSnapshot) => {
         ctx.flavor = nodeFlavor(ctx.node);
         ctx.group = groupOf(ctx);
-        const stop = opts.cache.watch(ctx.group, onSnapshot);
-        this.detachers.set(ctx.id, stop);
+        const stop = opts.cache.watch(ctx.group, (s) => this.fanout.push(ctx.id, () => onSnapshot(s)));
+        this.detachers.set(ctx.id, () => {
+          stop();
+          this.fanout.drop(ctx.id);
+        });
         callbacks.onNodeIdentified?.(ctx);
         return opts.cache.get(ctx.group);
       },
