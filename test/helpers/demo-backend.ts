@@ -1,6 +1,6 @@
-// A stand-in model server for routing tests and the demo: DemoBackend.Predict answers with the
-// version (and pod) that served the call, so a client can count the split. It can be told to
-// fail, to check ejection and zero-failure moves.
+// A stand-in model server for routing tests: DemoBackend.Predict answers with the version and
+// pod that served the call, so a client can count the split. It can be told to fail, always or
+// only on first attempts, to check ejection and retries.
 import { create } from '@bufbuild/protobuf';
 import {
   status as GrpcStatus,
@@ -18,12 +18,16 @@ import {
   PredictResponseSchema,
 } from '../../protos/gen/switchyard/demo/v1/backend_pb.js';
 
+/** ok: answer; fail: always UNAVAILABLE; fail-first-attempt: UNAVAILABLE unless it is a retry. */
+export type Behaviour = 'ok' | 'fail' | 'fail-first-attempt';
+
 export interface DemoBackendHandle {
+  readonly name: string;
+  readonly host: string;
   readonly port: number;
   readonly version: string;
   calls: number;
-  /** Answer UNAVAILABLE while true. */
-  failing: boolean;
+  behaviour: Behaviour;
   close(): Promise<void>;
 }
 
@@ -34,10 +38,12 @@ export async function startDemoBackend(
 ): Promise<DemoBackendHandle> {
   const server = new Server();
   const handle: DemoBackendHandle = {
+    name: pod,
+    host,
     port: 0,
     version,
     calls: 0,
-    failing: false,
+    behaviour: 'ok',
     close: () =>
       new Promise((resolve) => {
         server.tryShutdown(() => resolve());
@@ -47,8 +53,10 @@ export async function startDemoBackend(
   server.addService(serviceDefinition(DemoBackend), {
     predict(call: ServerUnaryCall<PredictRequest, PredictResponse>, cb: sendUnaryData<PredictResponse>) {
       handle.calls++;
-      if (handle.failing) {
-        cb({ code: GrpcStatus.UNAVAILABLE, details: `${pod} is failing on purpose` });
+      // grpc-js marks retry attempts with grpc-previous-rpc-attempts (gRFC A6).
+      const retry = call.metadata.get('grpc-previous-rpc-attempts').length > 0;
+      if (handle.behaviour === 'fail' || (handle.behaviour === 'fail-first-attempt' && !retry)) {
+        cb({ code: GrpcStatus.UNAVAILABLE, details: `${pod} fails on purpose` });
         return;
       }
       cb(null, create(PredictResponseSchema, { model: call.request.model, version, pod }));

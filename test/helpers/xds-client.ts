@@ -26,12 +26,15 @@ export function xdsDemoClient(xdsAddress: string, model: string, nodeId = `grpc-
 }
 
 export interface SplitResult {
+  /** Answers by the version that served them. */
   readonly counts: Record<string, number>;
+  /** Answers by the pod that served them. */
+  readonly byPod: Record<string, number>;
   readonly failures: number;
   readonly errors: string[];
 }
 
-/** Send n Predict calls (with bounded concurrency) and count answers by version. */
+/** Send n Predict calls (with bounded concurrency) and count answers by version and pod. */
 export async function measureSplit(
   client: InstanceType<typeof DemoBackendClient>,
   model: string,
@@ -40,6 +43,7 @@ export async function measureSplit(
   headers?: Record<string, string>,
 ): Promise<SplitResult> {
   const counts: Record<string, number> = {};
+  const byPod: Record<string, number> = {};
   const errors: string[] = [];
   let next = 0;
   const req = create(PredictRequestSchema, { model });
@@ -49,11 +53,12 @@ export async function measureSplit(
       try {
         const res = await predict(client, req, headers ? { headers } : {});
         counts[res.version] = (counts[res.version] ?? 0) + 1;
+        byPod[res.pod] = (byPod[res.pod] ?? 0) + 1;
       } catch (err) {
         errors.push((err as Error).message);
       }
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
-  return { counts, failures: errors.length, errors: errors.slice(0, 5) };
+  return { counts, byPod, failures: errors.length, errors: errors.slice(0, 5) };
 }
