@@ -34,7 +34,8 @@ export async function startControlPlane(
     cp,
     dir,
     xdsAddress: `127.0.0.1:${cp.xdsPort}`,
-    adminUrl: `http://127.0.0.1:${cp.adminPort}`,
+    // With a CA (or admin TLS) the admin API serves HTTPS.
+    adminUrl: `${extra.pki || extra.adminTls ? 'https' : 'http'}://127.0.0.1:${cp.adminPort}`,
     write,
     close: async () => {
       await cp.stop();
@@ -48,6 +49,7 @@ export function modelRouteYaml(
   model: string,
   versions: Record<string, [number, number]>,
   extra = '',
+  opts: { namespace?: string; mtls?: 'STRICT' | 'PERMISSIVE' | 'DISABLE' } = {},
 ): string {
   const vs = Object.entries(versions)
     .map(
@@ -57,10 +59,10 @@ export function modelRouteYaml(
     .join('\n');
   return `apiVersion: switchyard.dev/v1alpha1
 kind: ModelRoute
-metadata: { name: ${model}, namespace: default }
+metadata: { name: ${model}, namespace: ${opts.namespace ?? 'default'} }
 spec:
   model: ${model}
-  mtls: DISABLE
+  mtls: ${opts.mtls ?? 'DISABLE'}
   versions:
 ${vs}
 ${extra}`;

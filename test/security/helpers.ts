@@ -1,13 +1,10 @@
 // Shared fixtures of the issue-6 delivery suites: one CA born in the past (so it can sign an
 // already-expired certificate), a foreign CA, workload material for any identity, a control
 // plane that runs that CA, and mTLS credentials for raw xDS clients.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fromBinary } from '@bufbuild/protobuf';
 import type { Any } from '@bufbuild/protobuf/wkt';
 import type { ChannelCredentials } from '@grpc/grpc-js';
-import { ControlPlane, type ControlPlaneOptions } from '../../control-plane/pipeline/control-plane.js';
+import type { ControlPlane, ControlPlaneOptions } from '../../control-plane/pipeline/control-plane.js';
 import type { ControlPlanePkiOptions } from '../../control-plane/pipeline/control-plane-pki.js';
 import {
   type CertificateAuthority,
@@ -22,6 +19,7 @@ import {
   SecretSchema,
 } from '../../protos/gen/envoy/extensions/transport_sockets/tls/v3/secret_pb.js';
 import type { ConnectOptions } from '../helpers/ads-client.js';
+import { modelRouteYaml, startControlPlane } from '../helpers/control-plane.js';
 import { CHANNEL_OPTIONS, newCa, newIssuer, TD, TestClock } from '../pki/helpers.js';
 
 export { TD };
@@ -96,21 +94,7 @@ export function routeYaml(
   mtls: 'STRICT' | 'PERMISSIVE' | 'DISABLE',
   versions: Record<string, [number, number]>,
 ): string {
-  const vs = Object.entries(versions)
-    .map(
-      ([v, [weight, port]]) =>
-        `    - name: ${v}\n      weight: ${weight}\n      endpoints: [{ address: 127.0.0.1, port: ${port} }]`,
-    )
-    .join('\n');
-  return `apiVersion: switchyard.dev/v1alpha1
-kind: ModelRoute
-metadata: { name: ${model}, namespace: ${ns} }
-spec:
-  model: ${model}
-  mtls: ${mtls}
-  versions:
-${vs}
-`;
+  return modelRouteYaml(model, versions, '', { namespace: ns, mtls });
 }
 
 export interface SecureControlPlane {
@@ -130,30 +114,11 @@ export async function startSecureControlPlane(
   pki: Partial<ControlPlanePkiOptions> = {},
   extra: Partial<ControlPlaneOptions> = {},
 ): Promise<SecureControlPlane> {
-  const dir = mkdtempSync(join(tmpdir(), 'sy-sec-policies-'));
-  const write = (file: string, yaml: string) => writeFileSync(join(dir, file), yaml);
-  for (const [f, y] of Object.entries(files)) write(f, y);
-  const cp = new ControlPlane({
-    policyDir: dir,
-    host: '127.0.0.1',
-    xdsPort: 0,
-    adminPort: 0,
+  const fx = await startControlPlane(files, {
     debounceQuietMs: 20,
     debounceMaxMs: 200,
     pki: { authority: sca.ca, issuer: sca.issuer, xdsInsecurePort: 0, ...pki },
     ...extra,
   });
-  await cp.start();
-  return {
-    cp,
-    dir,
-    xdsAddress: `127.0.0.1:${cp.xdsPort}`,
-    insecureAddress: `127.0.0.1:${cp.xdsInsecurePort}`,
-    adminUrl: `https://127.0.0.1:${cp.adminPort}`,
-    write,
-    close: async () => {
-      await cp.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return { ...fx, insecureAddress: `127.0.0.1:${fx.cp.xdsInsecurePort}` };
 }
