@@ -4,8 +4,7 @@ import { X509Certificate } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../control-plane/cli/main.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   BootstrapTokens,
   FileTokenStore,
@@ -16,26 +15,10 @@ import {
   startCsrServer,
   WorkloadIssuer,
 } from '../../control-plane/pki/index.js';
+import { runMain } from '../helpers/cli-in-process.js';
 import { TD, WEB } from './helpers.js';
 
-async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((c) => {
-    stdout += String(c);
-    return true;
-  });
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((c) => {
-    stderr += String(c);
-    return true;
-  });
-  try {
-    return { code: await main(argv), stdout, stderr };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const cli = runMain;
 
 describe('switchyard certs', () => {
   let tmp: string;

@@ -7,37 +7,20 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { podOptionsFrom } from '../../control-plane/cli/commands/pod.js';
 import { parseFlags } from '../../control-plane/cli/flags.js';
-import { main } from '../../control-plane/cli/main.js';
 import { POD_FLAGS } from '../../control-plane/cli/options.js';
 import { KeyEncryptionKey, openFileCa, TlsMaterial } from '../../control-plane/pki/index.js';
 import { TYPE } from '../../control-plane/xds/resource-types.js';
 import { namesOf, SotwClient } from '../helpers/ads-client.js';
+import { runMain } from '../helpers/cli-in-process.js';
 import { id, routeYaml, TD, xdsConnect } from './helpers.js';
 
 const BIN = fileURLToPath(new URL('../../control-plane/cli/bin.mjs', import.meta.url));
 const GW = id('edge', 'gateway');
 
-async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((c) => {
-    stdout += String(c);
-    return true;
-  });
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((c) => {
-    stderr += String(c);
-    return true;
-  });
-  try {
-    return { code: await main(argv), stdout, stderr };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const cli = runMain;
 
 describe('switchyard control-plane --ca-dir', () => {
   let tmp: string;

@@ -1,0 +1,28 @@
+// The `switchyard` CLI run inside a test process: no tsx start-up per call. Kept apart from
+// cli.ts (subprocess runs), which the demo uses outside vitest.
+import { vi } from 'vitest';
+import type { CliResult } from './cli.js';
+
+/**
+ * Runs `switchyard` in this process (no tsx start-up per call), capturing what it writes.
+ * Only for commands that finish: stdout and stderr are taken over while it runs.
+ */
+export async function runMain(...argv: string[]): Promise<CliResult> {
+  const { main } = await import('../../control-plane/cli/main.js');
+  let stdout = '';
+  let stderr = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((c) => {
+    stdout += String(c);
+    return true;
+  });
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((c) => {
+    stderr += String(c);
+    return true;
+  });
+  try {
+    return { code: await main(argv), stdout, stderr };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+}
