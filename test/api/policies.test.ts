@@ -165,7 +165,16 @@ describe('audit trail', () => {
       via: 'http',
     });
     expect(rec.from).toMatch(/127\.0\.0\.1/);
-    expect(rec.diff).toMatch(/\+\s+weight: 60/);
+    // The last record is the outcome; the diff is in the intent written before the revision.
+    expect(rec).toMatchObject({ phase: 'committed', revision: expect.any(Number) });
+    const intent = log.json.records.find((r: { index: number }) => r.index === rec.intent);
+    expect(intent).toMatchObject({
+      phase: 'intent',
+      action: 'apply',
+      name: 'audited',
+      reason: 'ticket OPS-7',
+    });
+    expect(intent.diff).toMatch(/\+\s+weight: 60/);
     expect(JSON.stringify(log.json)).not.toContain(fx.keys['admin-all']);
     const v = await fx.call('POST', '/api/v1/audit/verify', undefined, admin);
     expect(v.json).toMatchObject({ ok: true, problems: [] });
