@@ -15,6 +15,7 @@ import { ControlPlane } from '../../control-plane/pipeline/control-plane.js';
 import { createLogger } from '../../control-plane/runtime/log.js';
 import { encodeRecord } from '../../control-plane/store/policy-record.js';
 import { POLICY_BUCKET, PolicyStore } from '../../control-plane/store/policy-store.js';
+import { runMain } from '../helpers/cli-in-process.js';
 import { NatsServer } from '../helpers/nats-server.js';
 import { routeDoc } from './fixture.js';
 
@@ -215,6 +216,10 @@ describe('nothing changes without its audit record', () => {
     const v = (await verify()).json;
     expect(v.ok).toBe(false);
     expect(v.problems).toContain(`revision ${rev} of default/sneaky (PUT) has no audit record`);
+    const cli = await runMain('audit', 'verify', '--server', url);
+    expect(cli.code).toBe(1);
+    expect(cli.stdout).toContain(`audit trail BROKEN`);
+    expect(cli.stdout).toContain(`revision ${rev} of default/sneaky (PUT) has no audit record`);
     await kv.delete('default/sneaky');
     const after = (await verify()).json.problems.join('\n');
     expect(after).toMatch(/revision \d+ of default\/sneaky \(DEL\) has no audit record/);
