@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallContext } from '../../control-plane/api/policy-service.js';
 import { TYPE } from '../../control-plane/xds/resource-types.js';
 import { routeDoc } from '../api/fixture.js';
-import { SotwClient } from '../helpers/ads-client.js';
+import { DeltaClient, SotwClient } from '../helpers/ads-client.js';
 import { waitFor } from '../helpers/control-plane.js';
 import { NatsServer } from '../helpers/nats-server.js';
 import {
@@ -20,6 +20,8 @@ import {
 } from './helpers.js';
 
 const GRPC = { userAgentName: 'gRPC Node Pure-JS' };
+const ENVOY = { userAgentName: 'envoy' };
+const GATEWAY = id('edge', 'gateway');
 const SUBSCRIBER = id('mesh', 'frontend');
 const BYSTANDER = id('mesh', 'other');
 const OPERATOR: CallContext = {
@@ -127,5 +129,31 @@ describe('auto-rollback counts only authenticated proxies that were sent the pol
     const status = f.cp.proxies.list().find((p) => p.nodeId === SUBSCRIBER);
     expect(status?.types.RDS?.lastNack?.message.length).toBeLessThanOrEqual(512);
     expect(status?.types.RDS?.lastNack?.message).not.toMatch(/[\r\n\u202e]/);
+  });
+
+  it('counts a delta NACK of the gateway routes from an authenticated Envoy (identity group)', async () => {
+    const before = await f.cp.store!.currentRevision('default', 'fragile');
+    const bad = await applyAndPublish(routeDoc('fragile', 'default', 30), 'second risky change');
+    expect(bad).toBeGreaterThan(before);
+    const envoy = track(
+      new DeltaClient(f.xdsAddress, { id: GATEWAY, ...ENVOY }, xdsConnect(await sca.material(GATEWAY))),
+    );
+    envoy.send({ typeUrl: TYPE.RDS, resourceNamesSubscribe: ['switchyard-gateway'] });
+    const res = await envoy.next(5000);
+    expect(res.resources.map((r) => r.name)).toEqual(['switchyard-gateway']);
+    envoy.send({
+      typeUrl: TYPE.RDS,
+      responseNonce: res.nonce,
+      errorDetail: { code: 3, message: 'gateway route rejected' },
+    });
+    await waitFor(
+      async () => (await f.cp.store!.currentRevision('default', 'fragile')) > bad,
+      10_000,
+      'the auto-rollback',
+    );
+    expect(f.cp.proxies.list().find((p) => p.nodeId === GATEWAY)?.group).toBe(`envoy|${GATEWAY}`);
+    const rec = (await f.cp.audit!.read()).map((e) => e.record).findLast((r) => r.name === 'fragile');
+    expect(rec).toMatchObject({ action: 'auto-rollback', restoredFrom: before });
+    expect(rec!.reason).toMatch(new RegExp(`^proxy ${GATEWAY} rejected RDS \\S+: gateway route rejected$`));
   });
 });
