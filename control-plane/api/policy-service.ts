@@ -257,8 +257,10 @@ export class PolicyService {
     const live = await store.get(namespace, name);
     const base = opts.expectedRevision ?? live?.revision ?? 0;
     const action = opts.action ?? 'rollback';
+    // The restored revision gets its own audit link, not the one of the revision it copies.
+    const { audit: _copiedLink, ...restored } = target;
     const record: PolicyRecord = {
-      ...target,
+      ...restored,
       appliedBy: ctx.principal.id,
       appliedAt: new Date().toISOString(),
       source: action,
