@@ -3,8 +3,8 @@
 // it mutates, written with compare-and-set, and audited with who, from where, the diff and why.
 import { createTwoFilesPatch } from 'diff';
 import { stringify } from 'yaml';
-import type { AuditAction } from '../audit/audit-chain.js';
-import type { AuditSink } from '../audit/audit-log.js';
+import type { AuditAction, VerifyResult } from '../audit/audit-chain.js';
+import type { AuditLog } from '../audit/audit-log.js';
 import type { RateLimiter } from '../auth/rate-limit.js';
 import { authorize, canView, type Operation, type Principal } from '../auth/rbac.js';
 import { NotFoundError, OptionError, UnavailableError } from '../errors/index.js';
@@ -20,6 +20,7 @@ import {
   sameDocument,
 } from '../store/policy-record.js';
 import type { PolicyStore } from '../store/policy-store.js';
+import type { AuditedChanges, ChangeEvent } from './audited-changes.js';
 
 export interface CallContext {
   readonly principal: Principal;
@@ -63,7 +64,10 @@ export interface PolicyView {
 export interface PolicyServiceDeps {
   readonly store?: PolicyStore;
   readonly idempotency?: IdempotencyStore;
-  readonly audit?: AuditSink;
+  /** The trail, for `audit verify`. */
+  readonly audit?: AuditLog;
+  /** Writes each change together with its audit records; without it the store is written alone. */
+  readonly changes?: AuditedChanges;
   readonly rateLimiter: RateLimiter;
   /** The policies serving now when there is no store (policy-directory mode). */
   readonly fallback: () => readonly ModelRoute[];
@@ -201,8 +205,10 @@ export class PolicyService {
       ...(req.autoRollback ? { autoRollback: true } : {}),
       ...(req.file ? { file: req.file } : {}),
     };
-    const revision = await store.put(namespace, name, record, base);
-    await this.audit(ctx, 'apply', namespace, name, live?.route, route, revision, live?.revision, req.reason);
+    const event = this.event(ctx, 'apply', namespace, name, live?.route, route, base, req.reason);
+    const revision = this.deps.changes
+      ? await this.deps.changes.put(event, record, base)
+      : await store.put(namespace, name, record, base);
     return { namespace, name, revision, outcome: live ? 'configured' : 'created' };
   }
 
@@ -217,18 +223,9 @@ export class PolicyService {
     const live = await store.get(namespace, name);
     if (!live) throw new NotFoundError(`policy ${namespace}/${name} does not exist`);
     const base = opts.expectedRevision ?? live.revision;
-    await store.delete(namespace, name, base);
-    await this.audit(
-      ctx,
-      'delete',
-      namespace,
-      name,
-      live.route,
-      undefined,
-      undefined,
-      live.revision,
-      opts.reason,
-    );
+    const event = this.event(ctx, 'delete', namespace, name, live.route, undefined, base, opts.reason);
+    if (this.deps.changes) await this.deps.changes.delete(event, base);
+    else await store.delete(namespace, name, base);
     return { revision: live.revision };
   }
 
@@ -260,46 +257,45 @@ export class PolicyService {
     const live = await store.get(namespace, name);
     const base = opts.expectedRevision ?? live?.revision ?? 0;
     const action = opts.action ?? 'rollback';
+    // The restored revision gets its own audit link, not the one of the revision it copies.
+    const { audit: _copiedLink, ...restored } = target;
     const record: PolicyRecord = {
-      ...target,
+      ...restored,
       appliedBy: ctx.principal.id,
       appliedAt: new Date().toISOString(),
       source: action,
       restoredFrom: toRevision,
       ...(opts.reason ? { reason: opts.reason } : {}),
     };
-    const revision = await store.put(namespace, name, record, base);
-    await this.audit(
-      ctx,
-      action,
-      namespace,
-      name,
-      live?.route,
-      route,
-      revision,
-      live?.revision,
-      opts.reason,
-      toRevision,
-    );
+    const event = this.event(ctx, action, namespace, name, live?.route, route, base, opts.reason, toRevision);
+    const revision = this.deps.changes
+      ? await this.deps.changes.put(event, record, base)
+      : await store.put(namespace, name, record, base);
     return { namespace, name, revision, outcome: live ? 'configured' : 'created' };
   }
 
-  private async audit(
+  /** The chain and, with a store, that every kept revision has its record. */
+  async verifyAudit(): Promise<VerifyResult> {
+    const { audit, store } = this.deps;
+    if (!audit) return { ok: true, records: 0, problems: [], head: '' };
+    return audit.verify(store ? { revisions: () => store.allRevisions() } : {});
+  }
+
+  /** The audit event of a change based on revision `base` (0: none). */
+  private event(
     ctx: CallContext,
     action: AuditAction,
     namespace: string,
     name: string,
     before: ModelRoute | undefined,
     after: ModelRoute | undefined,
-    revision: number | undefined,
-    previousRevision: number | undefined,
+    base: number,
     reason: string | undefined,
     restoredFrom?: number,
-  ): Promise<void> {
-    if (!this.deps.audit) return;
+  ): ChangeEvent {
     const a = effectiveYaml(before);
     const b = effectiveYaml(after);
-    await this.deps.audit.append({
+    return {
       action,
       who: ctx.principal.id,
       at: new Date().toISOString(),
@@ -307,11 +303,10 @@ export class PolicyService {
       via: ctx.via,
       namespace,
       name,
-      ...(revision !== undefined ? { revision } : {}),
-      ...(previousRevision !== undefined ? { previousRevision } : {}),
+      ...(base ? { previousRevision: base } : {}),
       ...(restoredFrom !== undefined ? { restoredFrom } : {}),
       ...(reason ? { reason } : {}),
       diff: createTwoFilesPatch(`${namespace}/${name}`, `${namespace}/${name}`, a, b, '', '', { context: 2 }),
-    });
+    };
   }
 }

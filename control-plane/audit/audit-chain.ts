@@ -6,6 +6,13 @@ import { canonicalJson } from '../runtime/canonical-json.js';
 
 export type AuditAction = 'apply' | 'delete' | 'rollback' | 'auto-rollback';
 
+/**
+ * A change is written as an intent (before the store is touched), then its outcome: committed
+ * (with the revision) or aborted (with why). Records without a phase predate this and describe a
+ * committed change. See "The audit trail" in docs/OPERATIONS.md.
+ */
+export type AuditPhase = 'intent' | 'committed' | 'aborted';
+
 /** What happened: who, when, from where, what, the diff and the reason given. Never secrets. */
 export interface AuditEvent {
   readonly action: AuditAction;
@@ -20,7 +27,15 @@ export interface AuditEvent {
   readonly reason?: string;
   /** Unified diff of the policy document, before -> after. */
   readonly diff?: string;
+  /** A diff too large for one record is kept as its SHA-256 and size instead. */
+  readonly diffSha256?: string;
+  readonly diffBytes?: number;
   readonly via?: string;
+  readonly phase?: AuditPhase;
+  /** Outcomes: the index of the intent they complete. */
+  readonly intent?: number;
+  /** Aborted: why no revision was written. */
+  readonly error?: string;
 }
 
 export interface AuditRecord extends AuditEvent {

@@ -4,6 +4,8 @@
 import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { StoreError } from '../errors/index.js';
+import type { RevisionRef } from '../store/policy-record.js';
+import { boundEvent } from './audit-bounds.js';
 import {
   type AuditEvent,
   type AuditRecord,
@@ -11,6 +13,7 @@ import {
   type VerifyResult,
   verifyChain,
 } from './audit-chain.js';
+import { crossCheck } from './audit-cross-check.js';
 
 export const AUDIT_STREAM = 'SWITCHYARD_AUDIT';
 export const AUDIT_SUBJECT = 'switchyard.audit.events';
@@ -25,6 +28,8 @@ export class AuditLog implements AuditSink {
   private constructor(
     private readonly js: JetStreamClient,
     private readonly jsm: JetStreamManager,
+    /** The server's max_payload: no record may be larger. */
+    private readonly maxPayload: number,
   ) {}
 
   static async open(nc: NatsConnection, opts: { replicas?: number } = {}): Promise<AuditLog> {
@@ -44,7 +49,7 @@ export class AuditLog implements AuditSink {
           throw new StoreError(`cannot create the audit stream: ${(err as Error).message}`, { cause: err });
       }
     }
-    return new AuditLog(jetstream(nc), jsm);
+    return new AuditLog(jetstream(nc), jsm, nc.info?.max_payload ?? 1024 * 1024);
   }
 
   private async last(): Promise<{ seq: number; record?: AuditRecord }> {
@@ -57,9 +62,10 @@ export class AuditLog implements AuditSink {
 
   append(event: AuditEvent): Promise<AuditRecord> {
     const run = async (): Promise<AuditRecord> => {
+      const bounded = boundEvent(event, this.maxPayload);
       for (let attempt = 0; attempt < 20; attempt++) {
         const { seq, record } = await this.last();
-        const next = chainRecord(record, event);
+        const next = chainRecord(record, bounded);
         try {
           await this.js.publish(AUDIT_SUBJECT, JSON.stringify(next), { expect: { lastSequence: seq } });
           return next;
@@ -79,10 +85,16 @@ export class AuditLog implements AuditSink {
   }
 
   /** Every record in stream order, with the sequence it was stored at. */
-  async read(opts: { limit?: number } = {}): Promise<Array<{ seq: number; record: AuditRecord }>> {
+  async read(
+    opts: { limit?: number; after?: number } = {},
+  ): Promise<Array<{ seq: number; record: AuditRecord }>> {
     const info = await this.jsm.streams.info(AUDIT_STREAM);
     const out: Array<{ seq: number; record: AuditRecord }> = [];
-    const first = Math.max(info.state.first_seq, opts.limit ? info.state.last_seq - opts.limit + 1 : 0);
+    const first = Math.max(
+      info.state.first_seq,
+      opts.limit ? info.state.last_seq - opts.limit + 1 : 0,
+      (opts.after ?? 0) + 1,
+    );
     for (let seq = first; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
       const m = await this.jsm.streams.getMessage(AUDIT_STREAM, { seq }).catch(() => null);
       if (m) out.push({ seq, record: m.json<AuditRecord>() });
@@ -90,11 +102,20 @@ export class AuditLog implements AuditSink {
     return out;
   }
 
-  async verify(): Promise<VerifyResult> {
+  /** The chain, and with `revisions` (the store's) that each has its record (audit-cross-check). */
+  async verify(opts: { revisions?: () => Promise<RevisionRef[]> } = {}): Promise<VerifyResult> {
     const info = await this.jsm.streams.info(AUDIT_STREAM);
     const entries = await this.read();
     const result = verifyChain(entries);
     const problems = [...result.problems];
+    if (opts.revisions)
+      problems.push(
+        ...crossCheck(
+          entries.map((e) => e.record),
+          await opts.revisions(),
+          Date.now(),
+        ),
+      );
     const lastRead = entries.at(-1)?.seq ?? 0;
     if (info.state.last_seq > 0 && lastRead !== info.state.last_seq)
       problems.push(`records after ${lastRead} up to sequence ${info.state.last_seq} were removed`);

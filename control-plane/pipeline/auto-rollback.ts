@@ -1,18 +1,23 @@
 // `apply --auto-rollback`: when a proxy NACKs the configuration a revision produced, the
 // policy's previous revision is restored (and audited as auto-rollback). Each published snapshot
-// remembers which policy revisions changed in it; a NACK names the rejected version, which leads
-// back to the snapshot and so to the revisions to undo. Only policies that opted in roll back.
+// remembers which policy revisions changed in it and which resources each of those policies owns
+// there; a NACK names the rejected version, which leads back to the snapshot and so to the
+// revisions to undo. Only policies that opted in roll back, and only a NACK that proves something
+// counts: see "Auto-rollback" in docs/OPERATIONS.md for who may trigger it and why.
 import type { CallContext, PolicyService } from '../api/policy-service.js';
 import { asSwitchyardError } from '../errors/index.js';
 import type { Logger } from '../runtime/log.js';
 import type { StoredPolicy } from '../store/policy-record.js';
+import { GATEWAY_LISTENER, GATEWAY_ROUTE_CONFIG, parseClusterName } from '../translate/names.js';
 import type { Snapshot } from '../xds/cache/snapshot.js';
 import { PUSH_ORDER, RESOURCE_TYPES, type TypeUrl } from '../xds/resource-types.js';
 import type { StreamContext, XdsCallbacks } from '../xds/server/stream-context.js';
+import { sanitizeNackText } from '../xds/status/nack-text.js';
 
 interface Change {
   readonly namespace: string;
   readonly name: string;
+  readonly model: string;
   readonly revision: number;
   readonly previousRevision: number;
 }
@@ -21,7 +26,8 @@ interface Published {
   readonly group: string;
   /** `${typeUrl} ${version}` of every type that this snapshot changed. */
   readonly versions: ReadonlySet<string>;
-  readonly changes: readonly Change[];
+  /** Each change with the `${typeUrl} ${name}` of the resources its policy owns in the snapshot. */
+  readonly changes: ReadonlyArray<{ change: Change; resources: ReadonlySet<string> }>;
 }
 
 const KEEP = 32;
@@ -30,6 +36,27 @@ const SYSTEM: CallContext = {
   from: 'local',
   via: 'system',
 };
+
+/**
+ * Does this resource carry part of the model's policy? Its own listener and route configuration
+ * (proxyless gRPC), its clusters and their assignments, and the Envoy gateway's listener and
+ * route configuration, which hold every model's routes.
+ */
+function ownedBy(name: string, model: string): boolean {
+  return (
+    name === model ||
+    parseClusterName(name)?.model === model ||
+    name === GATEWAY_LISTENER ||
+    name === GATEWAY_ROUTE_CONFIG
+  );
+}
+
+function resourcesOf(snap: Snapshot, model: string): Set<string> {
+  const out = new Set<string>();
+  for (const t of PUSH_ORDER)
+    for (const name of snap.type(t).resources.keys()) if (ownedBy(name, model)) out.add(`${t} ${name}`);
+  return out;
+}
 
 export class AutoRollback implements XdsCallbacks {
   private revisions = new Map<string, number>();
@@ -57,6 +84,7 @@ export class AutoRollback implements XdsCallbacks {
         changes.push({
           namespace: p.namespace,
           name: p.name,
+          model: p.route.spec.model,
           revision: p.revision,
           previousRevision: before,
         });
@@ -69,21 +97,39 @@ export class AutoRollback implements XdsCallbacks {
       const versions = new Set<string>();
       for (const t of PUSH_ORDER)
         if (snap.type(t).version !== old?.type(t).version) versions.add(`${t} ${snap.type(t).version}`);
-      this.published.push({ group, versions, changes });
+      this.published.push({
+        group,
+        versions,
+        changes: changes.map((change) => ({ change, resources: resourcesOf(snap, change.model) })),
+      });
     }
     this.published = this.published.slice(-KEEP);
   }
 
-  onNack(ctx: StreamContext, type: TypeUrl, rejectedVersion: string, message: string): void {
+  onNack(
+    ctx: StreamContext,
+    type: TypeUrl,
+    rejectedVersion: string,
+    message: string,
+    rejected: readonly string[],
+  ): void {
+    // Anyone can open a plaintext stream and send a NACK; only a certificate our CA issued proves
+    // that a real proxy is speaking.
+    if (!ctx.identity) return;
     // Make-before-break versions carry a "+..." suffix on the snapshot's version.
     const version = rejectedVersion.split('+')[0];
-    const hit = this.published.findLast((p) => p.group === ctx.group && p.versions.has(`${type} ${version}`));
+    // Identity groups (`envoy|<identity>`) share their flavor group's snapshots.
+    const hit = this.published.findLast(
+      (p) => (p.group === ctx.group || p.group === ctx.flavor) && p.versions.has(`${type} ${version}`),
+    );
     if (!hit) return;
-    for (const c of hit.changes) {
+    for (const { change: c, resources } of hit.changes) {
+      // The proxy must have been sent, and so subscribed to, a resource of this policy.
+      if (!rejected.some((n) => resources.has(`${type} ${n}`))) continue;
       const key = `${c.namespace}/${c.name}@${c.revision}`;
       if (this.done.has(key)) continue;
       this.done.add(key);
-      const reason = `proxy ${ctx.node?.id ?? '?'} rejected ${RESOURCE_TYPES[type].short} ${rejectedVersion}: ${message}`;
+      const reason = `proxy ${ctx.identity} rejected ${RESOURCE_TYPES[type].short} ${sanitizeNackText(rejectedVersion, 64)}: ${sanitizeNackText(message, 256)}`;
       this.service()
         .rollback(SYSTEM, c.namespace, c.name, c.previousRevision, {
           reason,

@@ -7,6 +7,7 @@ import { ServerCredentials } from '@grpc/grpc-js';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { AdminServer } from '../admin/admin-server.js';
 import { coreRoutes } from '../admin/routes/core.js';
+import { AuditedChanges } from '../api/audited-changes.js';
 import { GrpcAdminServer } from '../api/grpc-admin.js';
 import { apiRoutes, callContext } from '../api/http-routes.js';
 import { PolicyService } from '../api/policy-service.js';
@@ -149,6 +150,7 @@ export class ControlPlane {
       ...(this.store ? { store: this.store } : {}),
       ...(this.idempotency ? { idempotency: this.idempotency } : {}),
       ...(this.audit ? { audit: this.audit } : {}),
+      ...(this.changes ? { changes: this.changes } : {}),
       rateLimiter: new RateLimiter(this.authn.config.rateLimit),
       fallback: () => this.routes(),
     });
@@ -215,7 +217,12 @@ export class ControlPlane {
     this.store = await PolicyStore.open(this.nc, this.log.child('store'), { replicas });
     this.idempotency = await IdempotencyStore.open(this.nc, { replicas });
     this.audit = await AuditLog.open(this.nc, { replicas });
+    this.changes = new AuditedChanges(this.store, this.audit, this.log.child('audit'));
+    // Changes a previous process left half done get the outcome the store shows.
+    await this.changes.recover();
   }
+
+  private changes?: AuditedChanges;
 
   private async openPolicyDir(dir: string): Promise<void> {
     this.policyDir = new PolicyDirectory(

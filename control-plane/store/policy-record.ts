@@ -20,6 +20,8 @@ export interface PolicyRecord {
   readonly restoredFrom?: number;
   /** For GitOps: the file it came from. */
   readonly file?: string;
+  /** Index of the audit record (the intent) written before this revision. */
+  readonly audit?: number;
 }
 
 export interface StoredPolicy {
@@ -28,6 +30,17 @@ export interface StoredPolicy {
   readonly revision: number;
   readonly record: PolicyRecord;
   readonly route: ModelRoute;
+}
+
+/** One revision of any policy, as `audit verify` cross-checks them against the trail. */
+export interface RevisionRef {
+  readonly namespace: string;
+  readonly name: string;
+  readonly revision: number;
+  readonly operation: 'PUT' | 'DEL' | 'PURGE';
+  /** The revision before it in the kept history of the key, if any. */
+  readonly previous?: number;
+  readonly audit?: number;
 }
 
 export interface PolicyRevision {

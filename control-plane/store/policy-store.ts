@@ -14,6 +14,7 @@ import {
   type PolicyRevision,
   parsePolicyKey,
   policyKey,
+  type RevisionRef,
   routeOf,
   type StoredPolicy,
 } from './policy-record.js';
@@ -118,7 +119,8 @@ export class PolicyStore {
     return this.kv.create(key, data);
   }
 
-  async delete(namespace: string, name: string, expected: number): Promise<void> {
+  /** Writes a delete marker on `expected`; returns the marker's revision. */
+  async delete(namespace: string, name: string, expected: number): Promise<number> {
     const key = policyKey(namespace, name);
     if (expected === 0) throw new NotFoundError(`policy ${key} does not exist`);
     try {
@@ -127,6 +129,41 @@ export class PolicyStore {
       if (isCasFailure(err)) throw new PolicyConflictError(`${key} changed since revision ${expected}`);
       throw new StoreError(`cannot delete ${key}: ${(err as Error).message}`, { cause: err });
     }
+    return (await this.revisionAfter(namespace, name, expected))?.revision ?? 0;
+  }
+
+  /** The revision written directly on `revision` (compare-and-set makes it the only one). */
+  async revisionAfter(
+    namespace: string,
+    name: string,
+    revision: number,
+  ): Promise<PolicyRevision | undefined> {
+    const h = await this.history(namespace, name);
+    const i = h.findIndex((e) => e.revision === revision);
+    return i >= 0 ? h[i + 1] : undefined;
+  }
+
+  /** Every kept revision of every policy, deletes included. */
+  async allRevisions(): Promise<RevisionRef[]> {
+    const byKey = new Map<string, RevisionRef[]>();
+    for await (const e of await this.kv.history()) {
+      const { namespace, name } = parsePolicyKey(e.key);
+      const audit = e.operation === 'PUT' ? decodeRecord(e.value).audit : undefined;
+      const list = byKey.get(e.key) ?? [];
+      byKey.set(e.key, list);
+      list.push({
+        namespace,
+        name,
+        revision: e.revision,
+        operation: e.operation,
+        ...(audit ? { audit } : {}),
+      });
+    }
+    return [...byKey.values()].flatMap((list) =>
+      list
+        .sort((a, b) => a.revision - b.revision)
+        .map((r, i) => (i > 0 ? { ...r, previous: list[i - 1]!.revision } : r)),
+    );
   }
 
   async history(namespace: string, name: string): Promise<PolicyRevision[]> {

@@ -43,6 +43,8 @@ export interface NatsServerOptions {
   readonly debug?: boolean;
   /** Default 60 s. */
   readonly startTimeoutMs?: number;
+  /** The largest message the server accepts (max_payload); default 8 MiB. */
+  readonly maxPayload?: number;
 }
 
 export interface NatsConnectOptions {
@@ -81,6 +83,7 @@ export function renderNatsConfig(opts: {
   jetstream: boolean;
   users: readonly StoredUser[];
   systemPassword: string;
+  maxPayload?: number;
 }): string {
   const users = opts.users.map((u) => {
     const permissions: Record<string, unknown> = {};
@@ -102,7 +105,7 @@ export function renderNatsConfig(opts: {
     server_name: `switchyard-test-${opts.port}`,
     accounts: { [NATS_ACCOUNT]: account, SYS: { users: [{ user: 'sys', password: opts.systemPassword }] } },
     system_account: 'SYS',
-    max_payload: 8 * 1024 * 1024,
+    max_payload: opts.maxPayload ?? 8 * 1024 * 1024,
   };
   if (opts.jetstream) {
     config.jetstream = { store_dir: opts.storeDir, max_memory_store: 64 << 20, max_file_store: 256 << 20 };
@@ -214,6 +217,7 @@ export class NatsServer {
       jetstream: this.opts.jetstream ?? true,
       users: [...this.users.values()],
       systemPassword: this.systemPassword,
+      ...(this.opts.maxPayload ? { maxPayload: this.opts.maxPayload } : {}),
     });
     await writeFile(this.configPath, text, { mode: 0o600 });
   }

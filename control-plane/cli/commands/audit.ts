@@ -38,10 +38,13 @@ export async function run(argv: string[]): Promise<number> {
     r.at,
     r.who,
     r.from,
-    r.action + (r.restoredFrom ? ` to ${r.restoredFrom}` : ''),
+    // A change is an intent and its outcome; only the unusual phases are spelled out.
+    r.action +
+      (r.restoredFrom ? ` to ${r.restoredFrom}` : '') +
+      (r.phase && r.phase !== 'committed' ? ` (${r.phase})` : ''),
     `${r.namespace}/${r.name}`,
     r.revision ? String(r.revision) : '-',
-    r.reason ?? '',
+    r.error ?? r.reason ?? '',
   ]);
   process.stdout.write(
     renderTable(['#', 'time', 'who', 'from', 'action', 'policy', 'revision', 'reason'], rows),

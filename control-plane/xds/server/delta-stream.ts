@@ -94,7 +94,9 @@ export class DeltaStream extends AdsStream<TypeState> {
         if (before === undefined) st.known.delete(name);
         else st.known.set(name, before);
       }
-      this.host.callbacks.onNack?.(this.ctx, url, p.systemVersion, req.errorDetail.message);
+      this.host.callbacks.onNack?.(this.ctx, url, p.systemVersion, req.errorDetail.message, [
+        ...p.sent.keys(),
+      ]);
     } else {
       this.host.callbacks.onAck?.(this.ctx, url, p.systemVersion, this.host.now() - p.sentAt);
     }

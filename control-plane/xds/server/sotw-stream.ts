@@ -68,7 +68,9 @@ export class SotwStream extends AdsStream<TypeState> {
     if (!first && st.nonce !== undefined) {
       if (req.errorDetail) {
         st.rejectedKey = contentKey(st.sent);
-        this.host.callbacks.onNack?.(this.ctx, url, st.sentVersion, req.errorDetail.message);
+        this.host.callbacks.onNack?.(this.ctx, url, st.sentVersion, req.errorDetail.message, [
+          ...st.sent.keys(),
+        ]);
       } else {
         st.acked = st.sent;
         this.host.callbacks.onAck?.(this.ctx, url, req.versionInfo, this.host.now() - st.sentAt);

@@ -28,7 +28,14 @@ export interface XdsCallbacks {
   onStreamRefused?(ctx: StreamContext, code: number, reason: string): void;
   onResponse?(ctx: StreamContext, type: TypeUrl, version: string, resources: number, nonce: string): void;
   onAck?(ctx: StreamContext, type: TypeUrl, version: string, latencyMs: number): void;
-  onNack?(ctx: StreamContext, type: TypeUrl, rejectedVersion: string, message: string): void;
+  /** `rejected`: the names the NACKed response carried (what this stream subscribed to and got). */
+  onNack?(
+    ctx: StreamContext,
+    type: TypeUrl,
+    rejectedVersion: string,
+    message: string,
+    rejected: readonly string[],
+  ): void;
   onStaleNonce?(ctx: StreamContext, type: TypeUrl, nonce: string): void;
   onUnknownType?(ctx: StreamContext, typeUrl: string): void;
 }

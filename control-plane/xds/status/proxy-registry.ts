@@ -3,6 +3,7 @@
 // id after the stream goes, so an operator still sees why a proxy rejected a push.
 import { RESOURCE_TYPES, type TypeUrl } from '../resource-types.js';
 import type { StreamContext, XdsCallbacks } from '../server/stream-context.js';
+import { sanitizeNackText } from './nack-text.js';
 
 export interface NackRecord {
   readonly version: string;
@@ -66,7 +67,11 @@ export class ProxyRegistry implements XdsCallbacks {
   }
 
   onNack(ctx: StreamContext, type: TypeUrl, rejectedVersion: string, message: string): void {
-    const record: NackRecord = { version: rejectedVersion, message, at: this.clock().toISOString() };
+    const record: NackRecord = {
+      version: sanitizeNackText(rejectedVersion, 128),
+      message: sanitizeNackText(message),
+      at: this.clock().toISOString(),
+    };
     const s = this.typeStatus(ctx, type);
     s.nacks++;
     s.lastNack = record;
