@@ -101,3 +101,10 @@ export class CancelledError extends SwitchyardError {
     super('SY_UNAVAILABLE', 'request cancelled by the client before it ran');
   }
 }
+
+/** The repository cannot serve anything: the pod refuses to start (unless told to start empty). */
+export class ModelRepositoryError extends SwitchyardError {
+  constructor(message: string) {
+    super('SY_MODEL_REPOSITORY', message);
+  }
+}

@@ -5,6 +5,7 @@
 import type { Server as HttpServer } from 'node:http';
 import { hostname, networkInterfaces, totalmem } from 'node:os';
 import type { Server as GrpcServer } from '@grpc/grpc-js';
+import { listenError, probePort } from '../control-plane/runtime/port-probe.js';
 import type { PodIdentity, PodStatus } from './agent/messages.js';
 import { NatsAgent } from './agent/nats-agent.js';
 import { POD_ID_PATTERN } from './agent/subjects.js';
@@ -13,6 +14,7 @@ import { type Logger, stderrLogger } from './log.js';
 import { createMetricsServer } from './metrics/metrics-server.js';
 import { PodMetrics } from './metrics/pod-metrics.js';
 import type { ModelConfig } from './repository/config.js';
+import { checkRepositoryLayout } from './repository/layout.js';
 import { RepositoryWatcher } from './repository/watcher.js';
 import { bindGrpc, createGrpcServer } from './server/grpc-server.js';
 import { HealthService } from './server/health.js';
@@ -27,6 +29,8 @@ import { UtilizationSampler } from './stats/utilization.js';
 
 export interface PodOptions {
   readonly modelRepo: string;
+  /** Start even when the repository holds no <model>/<version>/model.onnx (default: refuse). */
+  readonly allowEmptyRepo?: boolean;
   /** Address the servers listen on. */
   readonly host: string;
   /** Address announced to the control plane; default: host, or this machine's IP for 0.0.0.0. */
@@ -139,6 +143,7 @@ export class Pod {
   }
 
   static async start(opts: PodOptions): Promise<Pod> {
+    if (!opts.allowEmptyRepo) await checkRepositoryLayout(opts.modelRepo);
     const pod = new Pod(opts);
     try {
       await pod.listen();
@@ -152,12 +157,15 @@ export class Pod {
     sampleTimer.unref();
     pod.lifecycle.onPhase((p) => {
       if (p === 'stopped') clearInterval(sampleTimer);
+      // Idle keep-alive sockets are closed now, while clients can still reconnect; busy ones
+      // close after their answer (Connection: close while draining).
+      if (p === 'draining') pod.httpServer?.closeIdleConnections();
     });
     if (opts.nats) pod.startAgent(opts.nats);
     const ready = pod.models.list().filter((v) => v.state === 'ready').length;
     pod.log.info(
       `pod ${pod.podId} serving ${ready} model version(s): http ${pod.ports.http}, grpc ${pod.ports.grpc}, ` +
-        `metrics ${pod.ports.metrics}${opts.nats ? `, nats ${opts.nats.url}` : ' (standalone, no NATS)'}`,
+        `metrics ${pod.ports.metrics}${opts.nats ? `; NATS ${opts.nats.url}: connecting` : ' (standalone, no NATS)'}`,
     );
     return pod;
   }
@@ -218,19 +226,28 @@ export class Pod {
 
   private async listen(): Promise<void> {
     const { host } = this.opts;
+    // A taken port is one clear error naming the port (grpc-js would only say "No address added").
+    const named = (what: string, port: number) => (err: unknown) => {
+      throw listenError(err, what, host, port);
+    };
     this.httpServer = createHttpServer(this.service, { maxBodyBytes: this.opts.maxBodyBytes });
     if (this.opts.tls) this.tls = new PodTls(this.opts.tls, this.log, this.metrics.registry);
-    this.ports.http = this.tls
-      ? await this.tls.listenHttp(this.httpServer, host, this.opts.httpPort)
-      : await listenHttp(this.httpServer, host, this.opts.httpPort);
+    this.ports.http = await (this.tls
+      ? this.tls.listenHttp(this.httpServer, host, this.opts.httpPort)
+      : listenHttp(this.httpServer, host, this.opts.httpPort)
+    ).catch(named('HTTP', this.opts.httpPort));
     this.grpcServer = createGrpcServer(this.service, this.health, {
       maxMessageBytes: this.opts.maxBodyBytes,
     });
-    this.ports.grpc = this.tls
-      ? await this.tls.listenGrpc(this.grpcServer, host, this.opts.grpcPort)
-      : await bindGrpc(this.grpcServer, host, this.opts.grpcPort);
+    await probePort('gRPC', host, this.opts.grpcPort);
+    this.ports.grpc = await (this.tls
+      ? this.tls.listenGrpc(this.grpcServer, host, this.opts.grpcPort)
+      : bindGrpc(this.grpcServer, host, this.opts.grpcPort)
+    ).catch(named('gRPC', this.opts.grpcPort));
     this.metricsServer = createMetricsServer(this.metrics.registry);
-    this.ports.metrics = await listenHttp(this.metricsServer, host, this.opts.metricsPort);
+    this.ports.metrics = await listenHttp(this.metricsServer, host, this.opts.metricsPort).catch(
+      named('metrics', this.opts.metricsPort),
+    );
   }
 
   private startAgent(nats: NonNullable<PodOptions['nats']>): void {

@@ -7,7 +7,7 @@ import {
 } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { SecureContextOptions } from 'node:tls';
-import { UnavailableError } from '../errors/index.js';
+import { listenError } from '../runtime/port-probe.js';
 import type { AdminRoute } from './router.js';
 import { Router } from './router.js';
 
@@ -32,8 +32,7 @@ export class AdminServer {
 
   listen(host: string, port: number): Promise<number> {
     return new Promise((resolve, reject) => {
-      const onError = (err: Error) =>
-        reject(new UnavailableError(`admin server cannot listen on ${host}:${port}: ${err.message}`));
+      const onError = (err: Error) => reject(listenError(err, 'admin', host, port));
       this.server.once('error', onError);
       this.server.listen(port, host, () => {
         this.server.off('error', onError);

@@ -2,7 +2,13 @@
 // errors mapped through the error registry to `{code, message}` with the registry's status.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { asSwitchyardError, NotFoundError, RateLimitedError, SwitchyardError } from '../errors/index.js';
+import {
+  asSwitchyardError,
+  NotFoundError,
+  OptionError,
+  RateLimitedError,
+  SwitchyardError,
+} from '../errors/index.js';
 
 export interface AdminRequest {
   readonly method: string;
@@ -104,7 +110,7 @@ export class Router {
       if (!m) continue;
       pathMatched = true;
       if (r.method !== req.method) continue;
-      const params = Object.fromEntries(r.keys.map((k, i) => [k, decodeURIComponent(m[i + 1]!)]));
+      const params = Object.fromEntries(r.keys.map((k, i) => [k, decodeSegment(k, m[i + 1]!)]));
       const body = r.method === 'GET' ? Buffer.alloc(0) : await readBody(req, this.maxBodyBytes);
       const socket = req.socket as Partial<TLSSocket>;
       const peer = typeof socket.getPeerCertificate === 'function' ? socket.getPeerCertificate() : undefined;
@@ -124,6 +130,16 @@ export class Router {
     if (pathMatched)
       return { status: 405, body: { code: 'SY_NOT_FOUND', message: `${req.method} not allowed on ${path}` } };
     throw new NotFoundError(`no admin endpoint ${req.method} ${path}`);
+  }
+}
+
+/** A malformed percent-encoding is the caller's mistake (400), not a server failure. */
+function decodeSegment(key: string, raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    const shown = raw.length > 80 ? `${raw.slice(0, 80)}...` : raw;
+    throw new OptionError(`path segment ${key} ${JSON.stringify(shown)} is not valid percent-encoding`);
   }
 }
 

@@ -4,11 +4,12 @@
 import type { AdminRequest, AdminRoute } from '../admin/router.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Authenticator } from '../auth/authenticator.js';
-import { authorize } from '../auth/rbac.js';
+import { allowed, authorize } from '../auth/rbac.js';
 import { OptionError } from '../errors/index.js';
 import type { GroupStatus } from '../pipeline/snapshot-publisher.js';
 import type { ProxyRegistry } from '../xds/status/proxy-registry.js';
 import type { CallContext, PolicyService } from './policy-service.js';
+import { reasonParam } from './reason.js';
 
 export interface ApiDeps {
   readonly service: PolicyService;
@@ -40,7 +41,7 @@ function revisionParam(v: string | null | undefined, what: string): number | und
 
 interface ApplyBody {
   document?: unknown;
-  reason?: string;
+  reason?: unknown;
   autoRollback?: boolean;
   expectedRevision?: number;
 }
@@ -57,9 +58,10 @@ export function apiRoutes(d: ApiDeps): AdminRoute[] {
         `the document's metadata (${meta?.namespace}/${meta?.name}) does not match the URL (${path.namespace}/${path.name})`,
       );
     const key = req.headers['idempotency-key'];
+    const reason = reasonParam(body.reason, 'reason');
     const result = await d.service.apply(c, {
       document: body.document,
-      ...(body.reason ? { reason: String(body.reason) } : {}),
+      ...(reason ? { reason } : {}),
       ...(body.autoRollback ? { autoRollback: true } : {}),
       ...(body.expectedRevision !== undefined
         ? { expectedRevision: revisionParam(String(body.expectedRevision), 'expectedRevision')! }
@@ -74,12 +76,16 @@ export function apiRoutes(d: ApiDeps): AdminRoute[] {
     {
       method: 'GET',
       path: '/api/v1/policies',
-      handle: async (req) => ({
-        body: {
-          policies: await d.service.list(await ctx(req), req.query.get('namespace') ?? undefined),
-          errors: d.fileErrors(),
-        },
-      }),
+      handle: async (req) => {
+        const c = await ctx(req);
+        return {
+          body: {
+            policies: await d.service.list(c, req.query.get('namespace') ?? undefined),
+            // A broken file may hold any namespace's policy: only cluster-wide viewers see them.
+            errors: allowed(c.principal, 'get', '*') ? d.fileErrors() : [],
+          },
+        };
+      },
     },
     { method: 'POST', path: '/api/v1/policies', handle: (req) => applyFrom(req) },
     {
@@ -104,7 +110,7 @@ export function apiRoutes(d: ApiDeps): AdminRoute[] {
       path: '/api/v1/namespaces/:namespace/policies/:name',
       handle: async (req) => {
         const expected = revisionParam(req.query.get('revision'), 'revision');
-        const reason = req.query.get('reason');
+        const reason = reasonParam(req.query.get('reason'), 'reason');
         return {
           body: await d.service.delete(await ctx(req), ns(req), name(req), {
             ...(reason ? { reason } : {}),
@@ -124,17 +130,12 @@ export function apiRoutes(d: ApiDeps): AdminRoute[] {
       method: 'POST',
       path: '/api/v1/namespaces/:namespace/policies/:name/rollback',
       handle: async (req) => {
-        const body = req.json<{ toRevision?: number; reason?: string }>() ?? {};
+        const body = req.json<{ toRevision?: number; reason?: unknown }>() ?? {};
         const to = revisionParam(String(body.toRevision ?? ''), 'toRevision');
         if (to === undefined) throw new OptionError('toRevision is required');
+        const reason = reasonParam(body.reason, 'reason');
         return {
-          body: await d.service.rollback(
-            await ctx(req),
-            ns(req),
-            name(req),
-            to,
-            body.reason ? { reason: body.reason } : {},
-          ),
+          body: await d.service.rollback(await ctx(req), ns(req), name(req), to, reason ? { reason } : {}),
         };
       },
     },

@@ -9,6 +9,7 @@ import type { RateLimiter } from '../auth/rate-limit.js';
 import { authorize, canView, type Operation, type Principal } from '../auth/rbac.js';
 import { NotFoundError, OptionError, UnavailableError } from '../errors/index.js';
 import type { ModelRoute } from '../policy/index.js';
+import { checkObjectName } from '../policy/object-name.js';
 import { canonicalJson } from '../runtime/canonical-json.js';
 import type { IdempotencyStore } from '../store/idempotency.js';
 import {
@@ -100,6 +101,11 @@ function routeView(r: ModelRoute): PolicyView {
   };
 }
 
+function checkNames(namespace: string, name: string): void {
+  checkObjectName('namespace', namespace);
+  checkObjectName('name', name);
+}
+
 /** The effective policy (defaults filled) as YAML: what diffs compare. */
 function effectiveYaml(route: ModelRoute | undefined): string {
   return route ? stringify(route) : '';
@@ -117,6 +123,7 @@ export class PolicyService {
   }
 
   private check(ctx: CallContext, op: Operation, namespace: string): void {
+    checkObjectName('namespace', namespace);
     authorize(ctx.principal, op, namespace);
     // The control plane's own writers (GitOps sync, auto-rollback) are not rate limited.
     if ((op === 'apply' || op === 'delete' || op === 'rollback') && ctx.principal.kind !== 'system')
@@ -124,6 +131,7 @@ export class PolicyService {
   }
 
   async list(ctx: CallContext, namespace?: string): Promise<PolicyView[]> {
+    if (namespace) checkObjectName('namespace', namespace);
     if (namespace) authorize(ctx.principal, 'list', namespace);
     const all = this.deps.store
       ? (await this.deps.store.list()).map(view)
@@ -132,6 +140,7 @@ export class PolicyService {
   }
 
   async get(ctx: CallContext, namespace: string, name: string): Promise<PolicyView> {
+    checkNames(namespace, name);
     authorize(ctx.principal, 'get', namespace);
     const found = this.deps.store
       ? await this.deps.store.get(namespace, name).then((p) => p && view(p))
@@ -176,7 +185,13 @@ export class PolicyService {
       document: req.document,
       autoRollback: !!req.autoRollback,
     });
-    const { result, replayed } = await this.deps.idempotency.once(req.idempotencyKey, fingerprint, run);
+    // Keys are scoped per caller: another caller's key never replays (or blocks) this request.
+    const { result, replayed } = await this.deps.idempotency.once(
+      ctx.principal.id,
+      req.idempotencyKey,
+      fingerprint,
+      run,
+    );
     return replayed ? { ...result, replayed: true } : result;
   }
 
@@ -218,6 +233,7 @@ export class PolicyService {
     name: string,
     opts: { reason?: string; expectedRevision?: number } = {},
   ): Promise<{ revision: number }> {
+    checkNames(namespace, name);
     this.check(ctx, 'delete', namespace);
     const store = this.requireStore();
     const live = await store.get(namespace, name);
@@ -230,6 +246,7 @@ export class PolicyService {
   }
 
   async history(ctx: CallContext, namespace: string, name: string): Promise<PolicyRevision[]> {
+    checkNames(namespace, name);
     authorize(ctx.principal, 'history', namespace);
     const h = await this.requireStore().history(namespace, name);
     if (h.length === 0) throw new NotFoundError(`policy ${namespace}/${name} has no history`);
@@ -250,6 +267,7 @@ export class PolicyService {
   ): Promise<ApplyResult> {
     if (!Number.isInteger(toRevision) || toRevision <= 0)
       throw new OptionError(`revision ${toRevision} is not a revision number`);
+    checkNames(namespace, name);
     this.check(ctx, 'rollback', namespace);
     const store = this.requireStore();
     const target = await store.revision(namespace, name, toRevision);

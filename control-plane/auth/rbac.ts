@@ -1,7 +1,7 @@
 // Who may do what, where (pure). Roles nest: admin > operator > viewer. A binding grants a role
 // in listed namespaces or in all ("*"). Cluster-wide operations (proxies, endpoints, snapshots,
 // the audit trail) need the role bound for "*".
-import { ForbiddenError } from '../errors/index.js';
+import { ForbiddenError, UnauthenticatedError } from '../errors/index.js';
 
 export type Role = 'viewer' | 'operator' | 'admin';
 export const ROLES: readonly Role[] = ['viewer', 'operator', 'admin'];
@@ -49,11 +49,19 @@ export function allowed(p: Principal, op: Operation, namespace?: string): boolea
   return p.bindings.some((b) => grants(b, o.role, ns));
 }
 
-/** Throws ForbiddenError naming the principal, operation and namespace. */
+/**
+ * Throws naming the principal, operation and namespace: UnauthenticatedError (401) when the
+ * caller presented no credentials, since credentials are what it lacks; ForbiddenError (403)
+ * when a known caller lacks the role.
+ */
 export function authorize(p: Principal, op: Operation, namespace?: string): void {
   if (allowed(p, op, namespace)) return;
   const o = OPERATIONS[op];
   const where = o.scope === 'cluster' ? 'cluster-wide' : `in namespace ${JSON.stringify(namespace)}`;
+  if (p.kind === 'anonymous')
+    throw new UnauthenticatedError(
+      `no credentials: anonymous callers may not ${op} ${where} (needs role ${o.role}); present an API key, a bearer token or a client certificate`,
+    );
   throw new ForbiddenError(`${p.id} may not ${op} ${where} (needs role ${o.role})`);
 }
 

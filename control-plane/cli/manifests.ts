@@ -4,6 +4,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { LineCounter, parseAllDocuments } from 'yaml';
 import { OptionError, PolicyParseError } from '../errors/index.js';
+import { documentValue } from '../policy/parse.js';
 
 export interface Manifest {
   readonly source: string;
@@ -36,7 +37,7 @@ export function readManifests(paths: readonly string[]): Manifest[] {
         const { line, col } = lines.linePos(err.pos[0]);
         throw new PolicyParseError(file, `line ${line}:${col}: ${err.message}`);
       }
-      const value = d.toJS() as unknown;
+      const value = documentValue(d, file);
       if (value === null || value === undefined) continue;
       if (typeof value !== 'object' || Array.isArray(value))
         throw new PolicyParseError(file, 'a document is not a mapping');

@@ -184,6 +184,10 @@ export const POD_FLAGS = {
     env: 'SWITCHYARD_MODEL_REPO',
     required: true,
   },
+  'allow-empty-repo': {
+    type: 'bool',
+    help: 'start even when the model repository holds no <model>/<version>/model.onnx yet',
+  },
   nats: {
     type: 'url',
     help: 'NATS URL for registration and heartbeats (none: standalone)',

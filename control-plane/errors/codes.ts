@@ -139,6 +139,14 @@ export const ERROR_CODES = {
     summary: "A pod's NATS message names another pod than its subject does; rejected and counted.",
   },
   SY_INTERNAL: { httpStatus: 500, summary: 'An unexpected failure; the message says where.' },
+  SY_PORT_IN_USE: {
+    httpStatus: 503,
+    summary: 'A port the process must listen on is taken by another process; it exits non-zero.',
+  },
+  SY_MODEL_REPOSITORY: {
+    httpStatus: 500,
+    summary: 'The model repository is missing or holds no <model>/<version>/model.onnx; the pod exits.',
+  },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -147,3 +147,13 @@ export class StoreError extends SwitchyardError {
     super('SY_STORE', message, options);
   }
 }
+
+/** A listener's port is taken: the process cannot serve, so it says which port and exits. */
+export class PortInUseError extends SwitchyardError {
+  constructor(
+    readonly what: string,
+    readonly port: number,
+  ) {
+    super('SY_PORT_IN_USE', `${what} port ${port} is in use (EADDRINUSE)`);
+  }
+}

@@ -23,6 +23,7 @@ import { ControlPlaneMetrics } from '../metrics/control-plane-metrics.js';
 import type { ModelRoute } from '../policy/index.js';
 import { Debouncer } from '../runtime/debounce.js';
 import { createLogger, type Logger } from '../runtime/log.js';
+import { probePort } from '../runtime/port-probe.js';
 import { IdempotencyStore } from '../store/idempotency.js';
 import { connectNats, type NatsOptions } from '../store/nats-connection.js';
 import type { StoredPolicy } from '../store/policy-record.js';
@@ -143,7 +144,20 @@ export class ControlPlane {
     });
   }
 
+  /**
+   * Starts everything, or nothing: a failure (a port in use, NATS unreachable) stops what had
+   * started, so the process can exit with one line instead of idling with half its parts.
+   */
   async start(): Promise<void> {
+    try {
+      await this.startParts();
+    } catch (err) {
+      await this.stop().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async startParts(): Promise<void> {
     if (this.opts.nats) await this.openStore(this.opts.nats);
     if (this.nc) await this.startDiscovery(this.nc);
     this.service = new PolicyService({
@@ -166,7 +180,10 @@ export class ControlPlane {
       ...(adminTls ? { tls: adminTls } : {}),
     });
     this.pki?.attachAdmin(this.admin);
+    await probePort('xDS', this.opts.host, this.opts.xdsPort);
     this.xdsPort = await this.xds.listen(this.opts.host, this.opts.xdsPort);
+    if (this.pki?.xdsInsecurePort !== undefined)
+      await probePort('xDS (plaintext)', this.opts.host, this.pki.xdsInsecurePort);
     if (this.pki?.xdsInsecurePort !== undefined)
       this.xdsInsecurePort = await this.xds.listen(
         this.opts.host,
@@ -175,6 +192,7 @@ export class ControlPlane {
       );
     this.adminPort = await this.admin.listen(this.opts.host, this.opts.adminPort);
     if (this.opts.adminGrpcPort !== undefined) {
+      await probePort('admin gRPC', this.opts.host, this.opts.adminGrpcPort);
       this.adminGrpc = new GrpcAdminServer({
         service: this.service,
         authn: this.authn,

@@ -1,5 +1,5 @@
 // The policy model: ModelRoute documents parsed, defaulted and validated (issue 3).
 export { durationMs, parseDurationNs } from './duration.js';
-export { parsePolicyFile, validatePolicy } from './parse.js';
+export { checkPolicyHeader, documentValue, parsePolicyFile, validatePolicy } from './parse.js';
 export { checkPolicySet, policyId } from './policy-set.js';
 export * from './types.js';

@@ -11,7 +11,7 @@ const NAME_HINT =
 
 export const MODEL_NAME: StringSchema = { kind: 'string', pattern: NAME, hint: NAME_HINT, maxLength: 200 };
 const VERSION_NAME: StringSchema = { kind: 'string', pattern: NAME, hint: NAME_HINT, maxLength: 63 };
-const DNS_NAME: StringSchema = {
+export const DNS_NAME: StringSchema = {
   kind: 'string',
   pattern: /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/,
   hint: 'a DNS-1123 name (lower-case letters, digits, "." and "-")',

@@ -195,6 +195,23 @@ backendPreference: gpu
     expect(() => parsePolicyFile('apiVersion: v1\nkind: ModelRoute\n', 'x.yaml')).toThrow(/apiVersion "v1"/);
     expect(parsePolicyFile('', 'empty.yaml')).toEqual([]);
   });
+
+  it('throws PolicyParseError, naming the file, for aliases that expand without bound', () => {
+    const levels = ['a: &a [x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 9; i++) {
+      const [prev, cur] = [String.fromCharCode(96 + i), String.fromCharCode(97 + i)];
+      levels.push(`${cur}: &${cur} [${Array(9).fill(`*${prev}`).join(', ')}]`);
+    }
+    const bomb = () => parsePolicyFile(levels.join('\n'), 'lol.yaml');
+    expect(bomb).toThrow(PolicyParseError);
+    expect(bomb).toThrow(/^lol\.yaml: .*alias/i);
+  });
+
+  it('suggests the apiVersion when it is a near miss', () => {
+    expect(() => parsePolicyFile('apiVersion: switchyard.dev/v1alpha\nkind: ModelRoute\n', 'x.yaml')).toThrow(
+      /is not switchyard\.dev\/v1alpha1 \(did you mean "switchyard\.dev\/v1alpha1"\?\)/,
+    );
+  });
 });
 
 describe('checkPolicySet', () => {

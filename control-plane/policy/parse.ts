@@ -1,7 +1,7 @@
 // Policy files to validated ModelRoutes: YAML (several documents per file allowed), then the
 // field schema, then the cross-field rules, then the checks between documents of the file.
 // Every problem is reported at once; nothing half-valid is returned.
-import { LineCounter, parseAllDocuments } from 'yaml';
+import { type Document, LineCounter, parseAllDocuments } from 'yaml';
 import { type Issue, PolicyParseError, PolicyValidationError } from '../errors/index.js';
 import { didYouMean } from './did-you-mean.js';
 import { MODEL_ROUTE_FIELDS } from './model-route-schema.js';
@@ -9,6 +9,9 @@ import { checkPolicySet } from './policy-set.js';
 import { applyRules } from './rules.js';
 import { checkObject, isPlainObject } from './schema.js';
 import { API_VERSION, KIND, type ModelRoute } from './types.js';
+
+/** Alias expansions one document may make; YAML's own default, stated so both readers agree. */
+const MAX_ALIAS_COUNT = 100;
 
 // Routes are frozen: the translator memoizes its output by route identity, so a route changed
 // in place would keep serving stale resources. A change is a new route.
@@ -30,7 +33,11 @@ export function validatePolicy(value: unknown, out: Issue[]): ModelRoute | undef
   return local.length === 0 && route ? deepFreeze(route) : undefined;
 }
 
-function checkHeader(value: unknown, source: string, where: string): void {
+/**
+ * apiVersion and kind say what a document is: anything else is not a ModelRoute at all
+ * (SY_POLICY_PARSE), whether it came from a file or through the API.
+ */
+export function checkPolicyHeader(value: unknown, source: string, where = ''): void {
   if (!isPlainObject(value))
     throw new PolicyParseError(source, `${where}is not a mapping (a ModelRoute document)`);
   if (value.kind !== KIND)
@@ -41,8 +48,20 @@ function checkHeader(value: unknown, source: string, where: string): void {
   if (value.apiVersion !== API_VERSION)
     throw new PolicyParseError(
       source,
-      `${where}apiVersion ${JSON.stringify(value.apiVersion)} is not ${API_VERSION}`,
+      `${where}apiVersion ${JSON.stringify(value.apiVersion)} is not ${API_VERSION}${typeof value.apiVersion === 'string' ? didYouMean(value.apiVersion, [API_VERSION]) : ''}`,
     );
+}
+
+/**
+ * The document as plain data. Aliases are expanded here, and a document whose aliases would
+ * expand without bound (a "billion laughs" file) is malformed input, not a server failure.
+ */
+export function documentValue(d: Document, source: string, where = ''): unknown {
+  try {
+    return d.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    throw new PolicyParseError(source, `${where}${(err as Error).message}`);
+  }
 }
 
 /**
@@ -61,9 +80,9 @@ export function parsePolicyFile(text: string, source: string): ModelRoute[] {
       const { line, col } = lines.linePos(err.pos[0]);
       throw new PolicyParseError(source, `${where}line ${line}:${col}: ${err.message}`);
     }
-    const value = d.toJS({ maxAliasCount: 100 });
+    const value = documentValue(d, source, where);
     if (value === null || value === undefined) return; // an empty document (a trailing ---)
-    checkHeader(value, source, where);
+    checkPolicyHeader(value, source, where);
     values.push(value);
   });
   const issues: Issue[] = [];

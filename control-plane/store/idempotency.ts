@@ -8,6 +8,7 @@ import { jetstream } from '@nats-io/jetstream';
 import { type KV, Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { IdempotencyKeyReusedError, PolicyConflictError, StoreError } from '../errors/index.js';
+import { isCasFailure, STORE_TIMEOUT_MS, storeCall } from './store-calls.js';
 
 export const IDEMPOTENCY_BUCKET = 'switchyard_idempotency';
 const TTL_MS = 24 * 3600 * 1000;
@@ -18,9 +19,12 @@ interface Entry<T> {
   readonly result?: T;
 }
 
-/** KV keys allow only [-/_=.a-zA-Z0-9]: keys are hashed, so any client string works. */
-function kvKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
+/**
+ * KV keys allow only [-/_=.a-zA-Z0-9]: keys are hashed, so any client string works. The caller
+ * is part of the hash, so two callers choosing the same key never see each other's requests.
+ */
+function kvKey(scope: string, key: string): string {
+  return createHash('sha256').update(scope).update('\0').update(key).digest('hex');
 }
 
 export class IdempotencyStore {
@@ -28,7 +32,7 @@ export class IdempotencyStore {
 
   static async open(nc: NatsConnection, opts: { replicas?: number } = {}): Promise<IdempotencyStore> {
     try {
-      const kv = await new Kvm(jetstream(nc)).create(IDEMPOTENCY_BUCKET, {
+      const kv = await new Kvm(jetstream(nc, { timeout: STORE_TIMEOUT_MS })).create(IDEMPOTENCY_BUCKET, {
         ttl: TTL_MS,
         history: 1,
         replicas: opts.replicas ?? 1,
@@ -42,23 +46,27 @@ export class IdempotencyStore {
   }
 
   /**
-   * Run `fn` once per key. `requestFingerprint` identifies the request; the same key with another
+   * Run `fn` once per key of a scope (the caller). `requestFingerprint` identifies the request; the same key with another
    * fingerprint is refused.
    */
   async once<T>(
+    scope: string,
     key: string,
     requestFingerprint: string,
     fn: () => Promise<T>,
   ): Promise<{ result: T; replayed: boolean }> {
-    const k = kvKey(key);
+    const k = kvKey(scope, key);
     const claim: Entry<T> = { request: requestFingerprint, state: 'pending' };
-    let revision: number;
-    try {
-      revision = await this.kv.create(k, JSON.stringify(claim));
-    } catch {
-      const e = await this.kv.get(k);
+    const claimed = await storeCall('claim an idempotency key', () =>
+      this.kv.create(k, JSON.stringify(claim)).catch((err: unknown) => {
+        if (isCasFailure(err)) return undefined;
+        throw err;
+      }),
+    );
+    if (claimed === undefined) {
+      const e = await storeCall('read an idempotency key', () => this.kv.get(k));
       const existing = e && e.operation === 'PUT' ? (e.json() as Entry<T>) : undefined;
-      if (!existing) return this.once(key, requestFingerprint, fn);
+      if (!existing) return this.once(scope, key, requestFingerprint, fn);
       if (existing.request !== requestFingerprint) throw new IdempotencyKeyReusedError(key);
       if (existing.state === 'pending')
         throw new PolicyConflictError(
@@ -68,10 +76,12 @@ export class IdempotencyStore {
     }
     try {
       const result = await fn();
-      await this.kv.update(
-        k,
-        JSON.stringify({ request: requestFingerprint, state: 'done', result } satisfies Entry<T>),
-        revision,
+      await storeCall('record an idempotent result', () =>
+        this.kv.update(
+          k,
+          JSON.stringify({ request: requestFingerprint, state: 'done', result } satisfies Entry<T>),
+          claimed,
+        ),
       );
       return { result, replayed: false };
     } catch (err) {

@@ -2,7 +2,7 @@
 // validation, no NATS. The document is kept as the operator applied it; it is validated again
 // whenever it is read, so a stored policy never reaches a proxy without passing today's rules.
 import { type Issue, PolicyValidationError } from '../errors/index.js';
-import { type ModelRoute, validatePolicy } from '../policy/index.js';
+import { checkPolicyHeader, type ModelRoute, validatePolicy } from '../policy/index.js';
 import { canonicalJson } from '../runtime/canonical-json.js';
 
 export type ChangeSource = 'api' | 'gitops' | 'rollback' | 'auto-rollback';
@@ -68,8 +68,12 @@ export function decodeRecord(bytes: Uint8Array): PolicyRecord {
   return JSON.parse(new TextDecoder().decode(bytes)) as PolicyRecord;
 }
 
-/** Validate a document; throws PolicyValidationError with every issue. */
+/**
+ * Validate a document; throws PolicyParseError when it is not a ModelRoute (apiVersion, kind),
+ * PolicyValidationError with every issue when it breaks a rule.
+ */
 export function routeOf(document: unknown, source: string): ModelRoute {
+  checkPolicyHeader(document, source);
   const issues: Issue[] = [];
   const route = validatePolicy(document, issues);
   if (!route || issues.length) throw new PolicyValidationError(source, issues);

@@ -18,13 +18,15 @@ import {
   routeOf,
   type StoredPolicy,
 } from './policy-record.js';
+import { isCasFailure, STORE_TIMEOUT_MS, storeCall } from './store-calls.js';
 
 export const POLICY_BUCKET = 'switchyard_policies';
 export const MAX_HISTORY = 64;
 
-function isCasFailure(err: unknown): boolean {
-  const m = String((err as Error)?.message ?? err);
-  return /wrong last sequence|key exists|10071|10164/i.test(m);
+/** A revision JetStream does not have is "not found"; a store that does not answer is not. */
+function notFoundAsNull(err: unknown): null {
+  if (/not found|no message|10037/i.test(String((err as Error)?.message ?? err))) return null;
+  throw err;
 }
 
 export class PolicyStore {
@@ -34,7 +36,7 @@ export class PolicyStore {
   ) {}
 
   static async open(nc: NatsConnection, log: Logger, opts: { replicas?: number } = {}): Promise<PolicyStore> {
-    const js: JetStreamClient = jetstream(nc);
+    const js: JetStreamClient = jetstream(nc, { timeout: STORE_TIMEOUT_MS });
     try {
       const kv = await new Kvm(js).create(POLICY_BUCKET, {
         history: MAX_HISTORY,
@@ -71,27 +73,31 @@ export class PolicyStore {
   }
 
   async get(namespace: string, name: string): Promise<StoredPolicy | undefined> {
-    const e = await this.kv.get(policyKey(namespace, name));
+    const key = policyKey(namespace, name);
+    const e = await storeCall(`read ${key}`, () => this.kv.get(key));
     return e ? this.toStored(e) : undefined;
   }
 
   /** Current revision of the key, 0 when absent or deleted. */
   async currentRevision(namespace: string, name: string): Promise<number> {
-    const e = await this.kv.get(policyKey(namespace, name));
+    const key = policyKey(namespace, name);
+    const e = await storeCall(`read ${key}`, () => this.kv.get(key));
     return e && e.operation === 'PUT' ? e.revision : 0;
   }
 
-  async list(): Promise<StoredPolicy[]> {
-    const out: StoredPolicy[] = [];
-    const keys = await this.kv.keys();
-    const all: string[] = [];
-    for await (const k of keys) all.push(k);
-    for (const k of all.sort()) {
-      const e = await this.kv.get(k);
-      const s = e && this.toStored(e);
-      if (s) out.push(s);
-    }
-    return out;
+  list(): Promise<StoredPolicy[]> {
+    return storeCall('list policies', async () => {
+      const out: StoredPolicy[] = [];
+      const keys = await this.kv.keys();
+      const all: string[] = [];
+      for await (const k of keys) all.push(k);
+      for (const k of all.sort()) {
+        const e = await this.kv.get(k);
+        const s = e && this.toStored(e);
+        if (s) out.push(s);
+      }
+      return out;
+    });
   }
 
   /**
@@ -101,17 +107,19 @@ export class PolicyStore {
   async put(namespace: string, name: string, record: PolicyRecord, expected: number): Promise<number> {
     const key = policyKey(namespace, name);
     const data = encodeRecord(record);
-    try {
-      return expected === 0
-        ? await this.createOrRevive(key, data)
-        : await this.kv.update(key, data, expected);
-    } catch (err) {
-      if (isCasFailure(err))
-        throw new PolicyConflictError(
-          `${key} changed since revision ${expected || '(none)'}: re-read it and apply again`,
-        );
-      throw new StoreError(`cannot write ${key}: ${(err as Error).message}`, { cause: err });
-    }
+    return storeCall(`write ${key}`, async () => {
+      try {
+        return expected === 0
+          ? await this.createOrRevive(key, data)
+          : await this.kv.update(key, data, expected);
+      } catch (err) {
+        if (isCasFailure(err))
+          throw new PolicyConflictError(
+            `${key} changed since revision ${expected || '(none)'}: re-read it and apply again`,
+          );
+        throw err;
+      }
+    });
   }
 
   /** kv.create succeeds over a delete marker too, which is what "must not exist" means here. */
@@ -123,12 +131,14 @@ export class PolicyStore {
   async delete(namespace: string, name: string, expected: number): Promise<number> {
     const key = policyKey(namespace, name);
     if (expected === 0) throw new NotFoundError(`policy ${key} does not exist`);
-    try {
-      await this.kv.delete(key, { previousSeq: expected });
-    } catch (err) {
-      if (isCasFailure(err)) throw new PolicyConflictError(`${key} changed since revision ${expected}`);
-      throw new StoreError(`cannot delete ${key}: ${(err as Error).message}`, { cause: err });
-    }
+    await storeCall(`delete ${key}`, async () => {
+      try {
+        await this.kv.delete(key, { previousSeq: expected });
+      } catch (err) {
+        if (isCasFailure(err)) throw new PolicyConflictError(`${key} changed since revision ${expected}`);
+        throw err;
+      }
+    });
     return (await this.revisionAfter(namespace, name, expected))?.revision ?? 0;
   }
 
@@ -168,23 +178,25 @@ export class PolicyStore {
 
   async history(namespace: string, name: string): Promise<PolicyRevision[]> {
     const key = policyKey(namespace, name);
-    const it = await this.kv.history({ key });
-    const out: PolicyRevision[] = [];
-    for await (const e of it) {
-      out.push({
-        revision: e.revision,
-        operation: e.operation,
-        at: e.created.toISOString(),
-        ...(e.operation === 'PUT' ? { record: decodeRecord(e.value) } : {}),
-      });
-    }
-    return out.sort((a, b) => a.revision - b.revision);
+    return storeCall(`read the history of ${key}`, async () => {
+      const it = await this.kv.history({ key });
+      const out: PolicyRevision[] = [];
+      for await (const e of it) {
+        out.push({
+          revision: e.revision,
+          operation: e.operation,
+          at: e.created.toISOString(),
+          ...(e.operation === 'PUT' ? { record: decodeRecord(e.value) } : {}),
+        });
+      }
+      return out.sort((a, b) => a.revision - b.revision);
+    });
   }
 
   /** The document stored at a revision of this policy. */
   async revision(namespace: string, name: string, revision: number): Promise<PolicyRecord> {
     const key = policyKey(namespace, name);
-    const e = await this.kv.get(key, { revision }).catch(() => null);
+    const e = await storeCall(`read ${key}`, () => this.kv.get(key, { revision }).catch(notFoundAsNull));
     if (!e || e.key !== key || e.operation !== 'PUT')
       throw new NotFoundError(
         `policy ${key} has no revision ${revision} (the store keeps the last ${MAX_HISTORY})`,

@@ -35,6 +35,23 @@ export interface AgentOptions {
   readonly sample: () => Promise<unknown>;
 }
 
+/** One connection attempt; a NATS that does not answer at all is retried like a refused one. */
+const CONNECT_TIMEOUT_MS = 2000;
+const RETRY_MS = 1000;
+/** Closing flushes first; a NATS gone mid-drain must not keep the process from exiting. */
+const CLOSE_TIMEOUT_MS = 2000;
+
+async function closeBounded(nc: NatsConnection): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    nc.close().catch(() => undefined),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, CLOSE_TIMEOUT_MS);
+    }),
+  ]);
+  clearTimeout(timer);
+}
+
 export class NatsAgent {
   private nc: NatsConnection | undefined;
   private readonly subjects;
@@ -45,6 +62,9 @@ export class NatsAgent {
   private connected = false;
   private stopped = false;
   private registerQueued = false;
+  private unreachableSaid = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private wakeRetry: (() => void) | undefined;
   /** Resolves once the first registration went out. */
   readonly registered: Promise<void>;
   private markRegistered!: () => void;
@@ -56,31 +76,52 @@ export class NatsAgent {
     });
   }
 
-  /** Connects in the background, retrying for ever: the pod serves with or without NATS. */
+  /**
+   * Connects in the background, retrying for ever: the pod serves with or without NATS. An
+   * unreachable NATS is said once (a warning), and again when it becomes reachable; stop()
+   * ends the retries, so a drained pod never waits on a NATS that is not there.
+   */
   start(): void {
     void this.connectLoop();
   }
 
-  private async connectLoop(): Promise<void> {
+  private async connectOnce(): Promise<NatsConnection | undefined> {
     const { url, user, pass, identity, log } = this.opts;
     try {
-      this.nc = await connect({
+      return await connect({
         servers: url,
         ...(user ? { user } : {}),
         ...(pass ? { pass } : {}),
         name: `switchyard-pod-${identity.podId}`,
-        waitOnFirstConnect: true,
+        timeout: CONNECT_TIMEOUT_MS,
         maxReconnectAttempts: -1,
         reconnectTimeWait: 250,
         reconnectJitter: 100,
         pingInterval: 5_000,
       });
     } catch (err) {
-      log.error(`nats: cannot connect to ${url}: ${(err as Error).message}`);
-      return;
+      if (!this.unreachableSaid)
+        log.warn(
+          `nats: cannot reach ${url} (${(err as Error).message}); serving without registration, retrying every ${RETRY_MS} ms`,
+        );
+      this.unreachableSaid = true;
+      return undefined;
     }
+  }
+
+  private async connectLoop(): Promise<void> {
+    const { url, identity, log } = this.opts;
+    while (!this.stopped) {
+      this.nc = await this.connectOnce();
+      if (this.nc || this.stopped) break;
+      await new Promise<void>((resolve) => {
+        this.retryTimer = setTimeout(resolve, RETRY_MS);
+        this.wakeRetry = resolve;
+      });
+    }
+    if (!this.nc) return;
     if (this.stopped) {
-      await this.nc.close();
+      await closeBounded(this.nc);
       return;
     }
     this.connected = true;
@@ -188,6 +229,8 @@ export class NatsAgent {
   async stop(reason: string): Promise<void> {
     this.stopped = true;
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    clearTimeout(this.retryTimer);
+    this.wakeRetry?.();
     const d = deregistrationOf(this.opts.identity, this.opts.status(), {
       sequence: this.next(),
       sentAtMs: Date.now(),
@@ -195,7 +238,7 @@ export class NatsAgent {
     });
     this.publish(this.subjects.deregister, toBinary(DeregistrationSchema, d));
     await this.flush();
-    await this.nc?.close().catch(() => undefined);
+    if (this.nc) await closeBounded(this.nc);
   }
 
   private async flush(): Promise<void> {

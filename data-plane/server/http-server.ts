@@ -190,6 +190,10 @@ export function createHttpServer(svc: InferenceService, opts: HttpServerOptions)
   };
 
   return createServer((req, res) => {
+    // Draining: every answer closes its connection, so no keep-alive socket is idle (and
+    // reused by a client) when the server closes; clients reconnect, to another pod.
+    if (svc.lifecycle.phase !== 'serving' && svc.lifecycle.phase !== 'starting')
+      res.setHeader('connection', 'close');
     handle(req, res).catch((err: unknown) => {
       const e = asSwitchyardError(err);
       if (res.headersSent) {

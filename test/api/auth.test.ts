@@ -116,9 +116,11 @@ describe('RBAC matrix', () => {
     const bad = await fx.call('GET', '/api/v1/policies', undefined, apiKey('sy_not-a-key'));
     expect(bad.status).toBe(401);
     expect(bad.json.code).toBe('SY_UNAUTHENTICATED');
+    // No credentials at all: credentials are what is missing (401), not a role (403).
     const none = await fx.call('GET', '/api/v1/namespaces/default/policies/seed');
-    expect(none.status).toBe(403);
-    expect(none.json.message).toMatch(/anonymous may not get/);
+    expect(none.status).toBe(401);
+    expect(none.json.code).toBe('SY_UNAUTHENTICATED');
+    expect(none.json.message).toMatch(/anonymous callers may not get/);
   });
 });
 
@@ -189,7 +191,7 @@ describe('bearer JWTs', () => {
 describe('exposure and limits', () => {
   it('serves /healthz publicly and /metrics only to a viewer of "*", as configured', async () => {
     expect((await fx.call('GET', '/healthz')).status).toBe(200);
-    expect((await fx.call('GET', '/metrics')).status).toBe(403);
+    expect((await fx.call('GET', '/metrics')).status).toBe(401);
     expect((await fx.call('GET', '/metrics', undefined, apiKey(fx.keys['viewer-all']))).status).toBe(200);
   });
 

@@ -98,7 +98,7 @@ describe('gRPC AdminService', () => {
     ).catch((e: ServiceError) => e);
     expect((missing as ServiceError).code).toBe(status.NOT_FOUND);
     const anon = await grpcCall('proxies', create(ProxiesRequestSchema, {})).catch((e: ServiceError) => e);
-    expect((anon as ServiceError).code).toBe(status.PERMISSION_DENIED);
+    expect((anon as ServiceError).code).toBe(status.UNAUTHENTICATED);
     const badKey = await grpcCall('proxies', create(ProxiesRequestSchema, {}), 'sy_wrong').catch(
       (e: ServiceError) => e,
     );

@@ -1,9 +1,21 @@
 import type { ApplyResult } from '../../api/policy-service.js';
+import { SwitchyardError } from '../../errors/index.js';
 import { adminRequest } from '../admin-client.js';
 import { startClientCommand } from '../client-command.js';
 import { manifestId, readManifests } from '../manifests.js';
 import { APPLY_FLAGS } from '../options.js';
 import { printData } from '../output.js';
+
+/**
+ * With -f DIR the server's "request: ..." would not say which file is wrong: every line of a
+ * refusal names the file (problems in a document, not a server that cannot be reached).
+ */
+function inFile(file: string, err: unknown): unknown {
+  if (!(err instanceof SwitchyardError) || ['SY_UNAVAILABLE', 'SY_STORE', 'SY_INTERNAL'].includes(err.code))
+    return err;
+  const lines = err.message.replace(/^request: /, '').split('\n');
+  return new SwitchyardError(err.code, lines.map((l) => `${file}: ${l}`).join('\n'), { cause: err });
+}
 
 export async function run(argv: string[]): Promise<number> {
   const call = startClientCommand(
@@ -28,7 +40,9 @@ export async function run(argv: string[]): Promise<number> {
         ...(flags['auto-rollback'] ? { autoRollback: true } : {}),
       },
       key ? { 'idempotency-key': key } : {},
-    );
+    ).catch((err: unknown) => {
+      throw inFile(m.source, err);
+    });
     results.push(r);
     if (format === 'table')
       process.stdout.write(

@@ -1,5 +1,6 @@
 // `switchyard pod`: runs a data-plane pod until SIGTERM (or SIGINT), then drains: exit 0 when
-// every admitted request was answered, 1 when the drain timeout cut some off.
+// every admitted request was answered, 1 when the drain timeout cut some off. It always exits
+// after the drain.
 import { Pod, type PodOptions } from '../../../data-plane/pod.js';
 import {
   BUILTIN_MODEL_DEFAULTS,
@@ -10,6 +11,8 @@ import { OptionError } from '../../errors/index.js';
 import { compileAllowList } from '../../pki/peer-identity.js';
 import { flagsHelp, type ParsedFlags, parseFlags } from '../flags.js';
 import { POD_FLAGS } from '../options.js';
+
+const EXIT_AFTER_DRAIN_MS = 1000;
 
 function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {
   if (!(allowed as readonly string[]).includes(value))
@@ -56,6 +59,7 @@ export function podOptionsFrom(flags: ParsedFlags<typeof POD_FLAGS>): PodOptions
     throw new OptionError('--nats-password needs --nats-user');
   return {
     modelRepo: flags['model-repo'],
+    ...(flags['allow-empty-repo'] ? { allowEmptyRepo: true } : {}),
     host: flags.host,
     ...(flags['advertise-address'] ? { advertiseAddress: flags['advertise-address'] } : {}),
     httpPort: flags['http-port'],
@@ -120,5 +124,9 @@ export async function run(argv: string[]): Promise<number> {
     process.once('SIGINT', () => resolve('SIGINT'));
   });
   const report = await pod.drain(signal);
-  return report.unfinished === 0 ? 0 : 1;
+  const code = report.unfinished === 0 ? 0 : 1;
+  // The drain is over and everything was closed: nothing left may hold the process (a handle a
+  // library forgot would make a supervisor wait for ever), so exit soon whatever remains.
+  setTimeout(() => process.exit(code), EXIT_AFTER_DRAIN_MS).unref();
+  return code;
 }
