@@ -152,3 +152,53 @@ describe('two files claiming one model in a policy directory', () => {
     expect(await metric(fx, /^switchyard_models_not_served\{/m)).toBe(false);
   });
 });
+
+describe('two files claiming one model in a policy directory synced into the store', () => {
+  let nats: NatsServer;
+  let fx: ControlPlaneFixture;
+  let bee: ModelB;
+
+  beforeAll(async () => {
+    nats = await NatsServer.start();
+    bee = await startModelB();
+    fx = await startControlPlane(
+      {
+        'a-mlp-two.yaml': mlp('mlp-two', 9002),
+        'z-mlp.yaml': mlp('mlp', 9001),
+        [`${BEE}.yaml`]: bee.yaml('b1'),
+      },
+      { nats: { servers: nats.url, name: 'switchyard-test', ...nats.credentials() } },
+    );
+    await bee.waitForBackend(fx.xdsAddress, 'b1');
+  });
+  afterAll(async () => {
+    await fx?.close();
+    await bee?.close();
+    await nats?.cleanup();
+  });
+
+  it('stores only the owner, reports the other file policy by name, and keeps publishing other models', async () => {
+    await waitFor(
+      () => fx.cp.storedPolicies().some((p) => p.name === 'mlp'),
+      10_000,
+      'the owner synced into the store',
+    );
+    expect(
+      fx.cp
+        .storedPolicies()
+        .map((p) => p.name)
+        .sort(),
+    ).toEqual(['bee', 'mlp']);
+    const snaps = await call(fx, 'GET', '/api/v1/snapshots');
+    expect(snaps.json.models).toEqual([
+      expect.objectContaining({ model: 'mlp', policy: 'default/mlp-two', code: 'SY_POLICY_CONFLICT' }),
+    ]);
+    const status = await runCli(['status', '--server', fx.adminUrl]);
+    expect(status.stdout).toMatch(/mlp\s+default\/mlp-two\s+SY_POLICY_CONFLICT/);
+    expect(await metric(fx, /^switchyard_models_not_served\{reason="SY_POLICY_CONFLICT"\} 1$/m)).toBe(true);
+
+    fx.write(`${BEE}.yaml`, bee.yaml('b2'));
+    await bee.waitForBackend(fx.xdsAddress, 'b2');
+    for (const g of fx.cp.snapshotGroups()) expect(g.lastError).toBeUndefined();
+  });
+});
