@@ -9,9 +9,9 @@ import type { ModelRoute } from '../policy/index.js';
 import { policyId } from '../policy/index.js';
 import { type TranslateInput, type TranslateOptions, translateModel } from '../translate/index.js';
 import { type EndpointInfo, type EndpointTable, endpointKey, type Flavor } from '../translate/types.js';
-import { checkConsistency } from '../validate/consistency.js';
 import { checkResources } from '../validate/index.js';
-import { SnapshotEncoder } from '../xds/cache/snapshot.js';
+import { routeClusters } from '../validate/references.js';
+import type { SnapshotEncoder } from '../xds/cache/snapshot.js';
 
 /** Why a model's current inputs were not published. */
 export interface ModelFault {
@@ -43,12 +43,12 @@ export class ModelGate {
   private readonly lastGood = new Map<string, LastGood>();
   private readonly verdicts = new Map<string, Verdict>();
   private readonly faultsByModel = new Map<string, ModelFault>();
-  /** Encodes each model's resources once (by message identity) to catch unencodable values. */
-  private readonly probe = new SnapshotEncoder();
 
+  /** `encoder`: the flavor's own, so what a model check encodes the snapshot build reuses. */
   constructor(
     readonly flavor: Flavor,
     private readonly options: Partial<TranslateOptions>,
+    private readonly encoder: SnapshotEncoder,
   ) {}
 
   /**
@@ -115,16 +115,24 @@ export class ModelGate {
   private judge(set: ReturnType<typeof translateModel>): Verdict['fault'] {
     const invalid = checkResources(set);
     if (invalid.length) return { code: 'SY_RESOURCE_INVALID', issues: invalid };
-    let built: ReturnType<SnapshotEncoder['build']>;
+    // Envoy's per-model route configuration is a stand-in for the shared gateway one: it is
+    // not encoded here (the gateway's is, at build), only followed to the model's clusters.
+    const wrapped = this.flavor === 'envoy' ? set.routes : [];
+    let issues: Issue[];
     try {
-      built = this.probe.build(set);
+      issues = this.encoder.precheck(wrapped.length ? { ...set, routes: [] } : set);
     } catch (err) {
       // protobuf-es refuses values its wire type cannot hold (a NaN or negative uint32).
       return { code: 'SY_RESOURCE_INVALID', issues: [{ path: '', message: (err as Error).message }] };
     }
-    if (built.issues.length) return { code: 'SY_RESOURCE_INVALID', issues: built.issues };
-    const dangling = checkConsistency(built.snapshot.referenceView());
-    if (dangling.length) return { code: 'SY_SNAPSHOT_INCONSISTENT', issues: dangling };
+    const clusters = new Set(set.clusters.map((c) => c.name));
+    for (const rc of wrapped)
+      for (const c of routeClusters(rc))
+        if (!clusters.has(c))
+          issues.push({ path: `routes[${rc.name}]`, message: `routes to missing cluster "${c}"` });
+    if (issues.some((i) => i.message === 'duplicate resource name' || i.message.includes('has no name')))
+      return { code: 'SY_RESOURCE_INVALID', issues };
+    if (issues.length) return { code: 'SY_SNAPSHOT_INCONSISTENT', issues };
     return undefined;
   }
 }

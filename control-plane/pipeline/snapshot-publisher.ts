@@ -53,8 +53,9 @@ export class SnapshotPublisher {
     private readonly options: Partial<TranslateOptions> = {},
   ) {
     for (const f of FLAVORS) {
-      this.encoders.set(f, new SnapshotEncoder());
-      this.gates.set(f, new ModelGate(f, options));
+      const encoder = new SnapshotEncoder();
+      this.encoders.set(f, encoder);
+      this.gates.set(f, new ModelGate(f, options, encoder));
     }
   }
 
