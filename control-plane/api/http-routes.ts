@@ -6,7 +6,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import { allowed, authorize } from '../auth/rbac.js';
 import { OptionError } from '../errors/index.js';
-import type { GroupStatus } from '../pipeline/snapshot-publisher.js';
+import type { GroupStatus, ModelProblem } from '../pipeline/snapshot-publisher.js';
 import type { ProxyRegistry } from '../xds/status/proxy-registry.js';
 import type { CallContext, PolicyService } from './policy-service.js';
 import { reasonParam } from './reason.js';
@@ -16,6 +16,8 @@ export interface ApiDeps {
   readonly authn: Authenticator;
   readonly proxies: ProxyRegistry;
   readonly groups: () => GroupStatus[];
+  /** Models and policies not served as written (conflicts, per-model faults). */
+  readonly models?: () => ModelProblem[];
   readonly endpoints: () => unknown[];
   /** Problems with GitOps policy files (shown next to the policies). */
   readonly fileErrors: () => unknown[];
@@ -152,7 +154,7 @@ export function apiRoutes(d: ApiDeps): AdminRoute[] {
       path: '/api/v1/snapshots',
       handle: async (req) => {
         authorize((await ctx(req)).principal, 'snapshots');
-        return { body: { groups: d.groups() } };
+        return { body: { groups: d.groups(), models: d.models?.() ?? [] } };
       },
     },
     {

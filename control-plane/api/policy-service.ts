@@ -7,7 +7,7 @@ import type { AuditAction, VerifyResult } from '../audit/audit-chain.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { RateLimiter } from '../auth/rate-limit.js';
 import { authorize, canView, type Operation, type Principal } from '../auth/rbac.js';
-import { NotFoundError, OptionError, UnavailableError } from '../errors/index.js';
+import { NotFoundError, OptionError, PolicyConflictError, UnavailableError } from '../errors/index.js';
 import type { ModelRoute } from '../policy/index.js';
 import { checkObjectName } from '../policy/object-name.js';
 import { canonicalJson } from '../runtime/canonical-json.js';
@@ -60,6 +60,14 @@ export interface PolicyView {
   readonly source?: string;
   readonly autoRollback?: boolean;
   readonly document: unknown;
+  /** Set when clients do not get this document (a conflict, or resources that fail checks). */
+  readonly problem?: PolicyProblem;
+}
+
+export interface PolicyProblem {
+  readonly code: string;
+  readonly message: string;
+  readonly serving: string;
 }
 
 export interface PolicyServiceDeps {
@@ -72,6 +80,8 @@ export interface PolicyServiceDeps {
   readonly rateLimiter: RateLimiter;
   /** The policies serving now when there is no store (policy-directory mode). */
   readonly fallback: () => readonly ModelRoute[];
+  /** Policies whose document clients do not get now, by `namespace/name` (the publisher's). */
+  readonly problems?: () => ReadonlyMap<string, PolicyProblem>;
 }
 
 function view(p: StoredPolicy): PolicyView {
@@ -136,7 +146,29 @@ export class PolicyService {
     const all = this.deps.store
       ? (await this.deps.store.list()).map(view)
       : this.deps.fallback().map(routeView);
-    return all.filter((p) => (namespace ? p.namespace === namespace : canView(ctx.principal, p.namespace)));
+    return all
+      .filter((p) => (namespace ? p.namespace === namespace : canView(ctx.principal, p.namespace)))
+      .map((p) => this.withProblem(p));
+  }
+
+  private withProblem(p: PolicyView): PolicyView {
+    const problem = this.deps.problems?.().get(`${p.namespace}/${p.name}`);
+    return problem ? { ...p, problem } : p;
+  }
+
+  /**
+   * One policy per model: a write that would make a second policy route a model is refused,
+   * naming the policy that has it, instead of being stored and then never served.
+   */
+  private async refuseConflict(store: PolicyStore, route: ModelRoute): Promise<void> {
+    const { namespace, name } = route.metadata;
+    const owner = (await store.list()).find(
+      (p) => p.route.spec.model === route.spec.model && !(p.namespace === namespace && p.name === name),
+    );
+    if (owner)
+      throw new PolicyConflictError(
+        `policy ${namespace}/${name} not applied: model ${JSON.stringify(route.spec.model)} is already routed by ${owner.namespace}/${owner.name}; one policy per model (delete or change that policy first)`,
+      );
   }
 
   async get(ctx: CallContext, namespace: string, name: string): Promise<PolicyView> {
@@ -149,7 +181,7 @@ export class PolicyService {
           .map(routeView)
           .find((p) => p.namespace === namespace && p.name === name);
     if (!found) throw new NotFoundError(`policy ${namespace}/${name} does not exist`);
-    return found;
+    return this.withProblem(found);
   }
 
   async diff(
@@ -211,6 +243,7 @@ export class PolicyService {
       !!live.record.autoRollback === !!req.autoRollback
     )
       return { namespace, name, revision: live.revision, outcome: 'unchanged' };
+    await this.refuseConflict(store, route);
     const record: PolicyRecord = {
       document: req.document as Record<string, unknown>,
       appliedBy: ctx.principal.id,
@@ -272,6 +305,7 @@ export class PolicyService {
     const store = this.requireStore();
     const target = await store.revision(namespace, name, toRevision);
     const route = routeOf(target.document, `${namespace}/${name}@${toRevision}`);
+    await this.refuseConflict(store, route);
     const live = await store.get(namespace, name);
     const base = opts.expectedRevision ?? live?.revision ?? 0;
     const action = opts.action ?? 'rollback';

@@ -1,6 +1,8 @@
 import { create, toBinary } from '@bufbuild/protobuf';
 import { describe, expect, it } from 'vitest';
 import {
+  DeregistrationSchema,
+  DrainNoticeSchema,
   ExecutionProvider,
   HeartbeatSchema,
   LatencyWindowSchema,
@@ -126,6 +128,81 @@ describe('pod message decoding', () => {
       p99Ms: 12,
       errorRate: 0.05,
       requests: 40,
+    });
+  });
+
+  describe('figures out of range', () => {
+    const heartbeat = (extra: Record<string, unknown>, window: Record<string, unknown> = {}) =>
+      toBinary(
+        HeartbeatSchema,
+        create(HeartbeatSchema, {
+          podId: 'a',
+          sequence: 4n,
+          utilization: create(UtilizationSchema, { cpuPercent: 25 }),
+          models: [
+            create(ModelLoadSchema, {
+              model: 'mlp',
+              version: '1',
+              window: create(LatencyWindowSchema, { requests: 40n, errorRate: 0.05, ...window }),
+            }),
+          ],
+          ...extra,
+        }),
+      );
+    const hb = (bytes: Uint8Array) => () =>
+      decodePodMessage('heartbeat', 'switchyard.pod.a.heartbeat', bytes);
+    const util = (u: Record<string, unknown>) => ({ utilization: create(UtilizationSchema, u) });
+
+    it('rejects non-finite and out-of-range utilization, naming the field', () => {
+      expect(hb(heartbeat(util({ cpuPercent: Number.NaN })))).toThrow(
+        /utilization\.cpu_percent = NaN is not a number in 0\.\.100/,
+      );
+      expect(hb(heartbeat(util({ cpuPercent: 1e308 })))).toThrow(/cpu_percent = 1e\+308/);
+      expect(hb(heartbeat(util({ cpuPercent: -500 })))).toThrow(/cpu_percent = -500/);
+      expect(hb(heartbeat(util({ cpuPercent: 10, gpuPercent: Number.POSITIVE_INFINITY })))).toThrow(
+        /utilization\.gpu_percent = Infinity/,
+      );
+      expect(hb(heartbeat(util({ cpuPercent: Number.NaN })))).toThrow(EndpointMessageError);
+    });
+
+    it('rejects a NaN or impossible figure in a model window', () => {
+      expect(hb(heartbeat({}, { errorRate: Number.NaN }))).toThrow(/models\[0\]\.window\.error_rate = NaN/);
+      expect(hb(heartbeat({}, { errorRate: 1.5 }))).toThrow(/error_rate = 1\.5/);
+      expect(hb(heartbeat({}, { p99Ms: -1 }))).toThrow(/models\[0\]\.window\.p99_ms = -1/);
+      expect(hb(heartbeat({}, { p50Ms: Number.NaN }))).toThrow(/p50_ms = NaN/);
+      expect(hb(heartbeat({}, { errors: 50n }))).toThrow(/errors = 50 exceeds requests = 40/);
+      expect(hb(heartbeat({ window: create(LatencyWindowSchema, { throughputRps: Number.NaN }) }))).toThrow(
+        /^switchyard\.pod\.a\.heartbeat: window\.throughput_rps = NaN/,
+      );
+    });
+
+    it('accepts the edges of every range', () => {
+      expect(
+        hb(heartbeat(util({ cpuPercent: 100, gpuPercent: 0 }), { errorRate: 1, p99Ms: 86_400_000 })),
+      ).not.toThrow();
+      expect(hb(heartbeat({ sequence: BigInt(Number.MAX_SAFE_INTEGER) }))).not.toThrow();
+    });
+
+    it('rejects a sequence beyond 2^53 - 1 on every kind of message', () => {
+      const max = 2n ** 64n - 1n;
+      expect(hb(heartbeat({ sequence: max }))).toThrow(/sequence = 18446744073709551615 is above/);
+      expect(() =>
+        decodePodMessage('register', 'switchyard.pod.a.register', registration('a', { sequence: max })),
+      ).toThrow(/sequence = /);
+      expect(() =>
+        decodePodMessage(
+          'drain',
+          'switchyard.pod.a.drain',
+          toBinary(DrainNoticeSchema, create(DrainNoticeSchema, { podId: 'a', sequence: max })),
+        ),
+      ).toThrow(/sequence = /);
+      expect(() =>
+        decodePodMessage(
+          'deregister',
+          'switchyard.pod.a.deregister',
+          toBinary(DeregistrationSchema, create(DeregistrationSchema, { podId: 'a', sequence: 2n ** 53n })),
+        ),
+      ).toThrow(EndpointMessageError);
     });
   });
 });

@@ -10,6 +10,7 @@ import {
   PodRegistrationSchema,
 } from '../../protos/gen/switchyard/dataplane/v1/dataplane_pb.js';
 import { EndpointIdentityError, EndpointMessageError } from './errors.js';
+import { heartbeatProblem, noticeProblem, registrationSequenceProblem } from './ranges.js';
 import {
   type HeartbeatInfo,
   heartbeatInfoOf,
@@ -41,6 +42,10 @@ function decodeBody<T>(subject: string, decode: () => T): T {
   }
 }
 
+function reject(subject: string, problem: string | undefined): void {
+  if (problem) throw new EndpointMessageError(subject, problem);
+}
+
 function checkIdentity(subject: string, fromSubject: string, claimed: string): void {
   if (claimed !== fromSubject) throw new EndpointIdentityError(subject, fromSubject, claimed);
 }
@@ -48,7 +53,8 @@ function checkIdentity(subject: string, fromSubject: string, claimed: string): v
 /**
  * Decodes one message of `kind` published on `subject`. Throws EndpointMessageError for a body
  * that is not that message or cannot become an endpoint, EndpointIdentityError when the body
- * speaks for another pod than the subject's.
+ * speaks for another pod than the subject's. Figures out of range (ranges.ts) are rejected
+ * here, where they enter, so nothing downstream ever sees a NaN.
  */
 export function decodePodMessage(kind: PodMessageKind, subject: string, data: Uint8Array): PodMessage {
   const pod = subjectPod(subject, kind);
@@ -56,23 +62,25 @@ export function decodePodMessage(kind: PodMessageKind, subject: string, data: Ui
     case 'register': {
       const reg = decodeBody(subject, () => fromBinary(PodRegistrationSchema, data));
       checkIdentity(subject, pod, reg.podId);
-      const problem = registrationProblem(reg);
-      if (problem) throw new EndpointMessageError(subject, problem);
+      reject(subject, registrationProblem(reg) ?? registrationSequenceProblem(reg));
       return { kind, info: podInfoOf(reg) };
     }
     case 'heartbeat': {
       const hb = decodeBody(subject, () => fromBinary(HeartbeatSchema, data));
       checkIdentity(subject, pod, hb.podId);
+      reject(subject, heartbeatProblem(hb));
       return { kind, info: heartbeatInfoOf(hb) };
     }
     case 'drain': {
       const n = decodeBody(subject, () => fromBinary(DrainNoticeSchema, data));
       checkIdentity(subject, pod, n.podId);
+      reject(subject, noticeProblem(n));
       return { kind, podId: pod, sequence: n.sequence };
     }
     case 'deregister': {
       const d = decodeBody(subject, () => fromBinary(DeregistrationSchema, data));
       checkIdentity(subject, pod, d.podId);
+      reject(subject, noticeProblem(d));
       return { kind, podId: pod, sequence: d.sequence };
     }
   }

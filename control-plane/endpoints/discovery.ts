@@ -7,6 +7,7 @@ import type { Registry } from 'prom-client';
 import type { SwitchyardError } from '../errors/index.js';
 import { Debouncer } from '../runtime/debounce.js';
 import type { Logger } from '../runtime/log.js';
+import { LogThrottle } from '../runtime/log-throttle.js';
 import type { EndpointTable } from '../translate/types.js';
 import type { PodMessage, PodMessageKind } from './decode.js';
 import { DiscoveryMetrics } from './metrics.js';
@@ -27,6 +28,9 @@ export interface DiscoveryDeps {
   readonly now?: () => number;
 }
 
+/** One warning per kind and reason per interval: junk floods cost lines, not the log. */
+const REJECT_LOG_INTERVAL_MS = 10_000;
+
 export class EndpointDiscovery {
   readonly table: EndpointTableState;
   readonly opts: DiscoveryOptions;
@@ -41,6 +45,7 @@ export class EndpointDiscovery {
   /** Routing changes since the last push: what coalescing merged is this minus one. */
   private pending = 0;
   private live = false;
+  private readonly rejectLog = new LogThrottle(REJECT_LOG_INTERVAL_MS);
 
   constructor(
     private readonly deps: DiscoveryDeps,
@@ -146,7 +151,25 @@ export class EndpointDiscovery {
 
   private onRejected(kind: PodMessageKind, err: SwitchyardError): void {
     this.metrics.rejected.inc({ kind, reason: err.code });
-    this.deps.log.warn('pod message rejected', { kind, code: err.code, error: err.message });
+    const line = this.rejectLog.event(`${kind} ${err.code}`, this.now());
+    if (line)
+      this.deps.log.warn('pod message rejected', {
+        kind,
+        code: err.code,
+        error: err.message,
+        ...(line.suppressed ? { suppressed: line.suppressed } : {}),
+      });
+  }
+
+  private flushRejectLog(now: number): void {
+    for (const line of this.rejectLog.flush(now)) {
+      const [kind, code] = line.key.split(' ');
+      this.deps.log.warn('pod messages rejected (not logged one by one)', {
+        kind,
+        code,
+        suppressed: line.suppressed,
+      });
+    }
   }
 
   private onConnection(up: boolean): void {
@@ -166,6 +189,7 @@ export class EndpointDiscovery {
   private tick(): void {
     const before = this.table.changes;
     const now = this.now();
+    this.flushRejectLog(now);
     const tune = now - this.lastTune >= this.opts.tuneMs;
     if (tune) this.lastTune = now;
     const objectives = tune ? this.deps.objectives?.() : undefined;

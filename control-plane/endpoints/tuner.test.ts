@@ -162,3 +162,43 @@ describe('GPU overflow', () => {
     expect(validateOverflow(p)).toBeUndefined();
   });
 });
+
+describe('tuner against junk signals', () => {
+  const junk: LoadSignals[] = [
+    { ...idle, utilization: Number.NaN },
+    { ...idle, errorRate: Number.NaN },
+    { ...idle, p99Ms: Number.NaN },
+    { ...idle, utilization: Number.POSITIVE_INFINITY, queueDepth: Number.NaN },
+    { ...idle, utilization: -5, p50Ms: Number.NEGATIVE_INFINITY },
+  ];
+
+  it('never produces a weight that is NaN or outside minWeight..maxWeight', () => {
+    for (const s of junk) {
+      const first = tuneStep(undefined, s, O, 0, P);
+      const settled = tuneStep(tuneStep(undefined, idle, O, 0, P), s, O, 1000, P);
+      const after = tuneStep(settled, idle, O, 2000, P);
+      for (const st of [first, settled, after]) {
+        expect(Number.isInteger(st.weight), `${JSON.stringify(s)} -> ${st.weight}`).toBe(true);
+        expect(st.weight).toBeGreaterThanOrEqual(P.minWeight);
+        expect(st.weight).toBeLessThanOrEqual(P.maxWeight);
+        expect(Number.isFinite(st.score)).toBe(true);
+        expect(Number.isFinite(st.latency) && Number.isFinite(st.error)).toBe(true);
+      }
+    }
+  });
+
+  it('keeps the previous score when a sample says nothing finite', () => {
+    const prev = tuneStep(undefined, { ...idle, utilization: 0.9 }, O, 0, P);
+    const next = tuneStep(prev, { ...idle, utilization: Number.NaN }, O, 1000, P);
+    expect(next.score).toBe(prev.score);
+    expect(next.weight).toBe(prev.weight);
+  });
+
+  it('maps a non-finite score or weight into range', () => {
+    expect(targetWeight(Number.NaN, P)).toBe(P.minWeight);
+    expect(targetWeight(Number.POSITIVE_INFINITY, P)).toBe(P.minWeight);
+    expect(nextWeight(Number.NaN, 50, P)).toBe(50);
+    expect(nextWeight(40, Number.NaN, P)).toBe(40);
+    expect(nextWeight(Number.NaN, Number.NaN, P)).toBe(P.minWeight);
+  });
+});

@@ -129,6 +129,20 @@ export interface TunerState {
 
 const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
 
+function safeWeight(w: number, p: TunerParams): number {
+  return Number.isFinite(w) ? clamp(Math.round(w), p.minWeight, p.maxWeight) : p.minWeight;
+}
+
+function trusted(factor: number | undefined): number | undefined {
+  return factor !== undefined && Number.isFinite(factor) ? factor : undefined;
+}
+
+/** A factor product that is not a finite 0..1 says nothing: the previous score stands. */
+function saneScore(raw: number, prev: number | undefined): number {
+  if (Number.isFinite(raw)) return clamp(raw, 0, 1);
+  return prev !== undefined && Number.isFinite(prev) ? prev : 1;
+}
+
 function latencyFactor(
   latencyMs: number,
   objectiveMs: number | undefined,
@@ -163,13 +177,20 @@ export function headroomFactors(s: LoadSignals, objective: LatencyObjective, p: 
   };
 }
 
-/** The weight for a smoothed score, before hysteresis. */
+/**
+ * The weight for a smoothed score, before hysteresis. Decoding already rejects non-finite
+ * signals; this is the last line: a weight is always an integer in minWeight..maxWeight, never
+ * NaN, because one NaN weight would make the whole ClusterLoadAssignment unencodable.
+ */
 export function targetWeight(score: number, p: TunerParams): number {
+  if (!Number.isFinite(score)) return p.minWeight;
   return clamp(Math.round(score * p.maxWeight), p.minWeight, p.maxWeight);
 }
 
 /** Hysteresis and bounded step from the published weight towards the target. */
 export function nextWeight(current: number, target: number, p: TunerParams, dtMs = 1000): number {
+  if (!Number.isFinite(current)) return safeWeight(target, p);
+  if (!Number.isFinite(target)) return safeWeight(current, p);
   const bound = target === p.maxWeight || target === p.minWeight;
   if (!bound && Math.abs(target - current) < Math.max(1, p.deadband * current)) return current;
   if (target === current) return current;
@@ -190,15 +211,15 @@ export function tuneStep(
   p: TunerParams,
 ): TunerState {
   const f = headroomFactors(s, objective, p);
-  const latency = f.latency ?? prev?.latency ?? 1;
-  const error = f.error ?? prev?.error ?? 1;
-  const raw = f.utilization * f.queue * latency * error;
+  const latency = trusted(f.latency) ?? prev?.latency ?? 1;
+  const error = trusted(f.error) ?? prev?.error ?? 1;
+  const raw = saneScore(f.utilization * f.queue * latency * error, prev?.score);
   if (!prev) {
     return { score: raw, latency, error, weight: targetWeight(raw, p), atMs: nowMs };
   }
   const dt = Math.max(0, nowMs - prev.atMs);
   const alpha = 1 - Math.exp(-dt / (raw < prev.score ? p.tauDownMs : p.tauUpMs));
-  const score = prev.score + alpha * (raw - prev.score);
+  const score = saneScore(prev.score + alpha * (raw - prev.score), raw);
   return {
     score,
     latency,

@@ -92,4 +92,17 @@ export class ControlPlaneMetrics implements XdsCallbacks {
   onStaleNonce(_ctx: StreamContext, type: TypeUrl): void {
     this.stale.inc({ type: RESOURCE_TYPES[type].short });
   }
+  /** Bounded: one series per error code, never per model. */
+  readonly modelsNotServed = new Gauge({
+    name: 'switchyard_models_not_served',
+    help: 'Models or policies whose current document is not what clients get (a policy conflict, or resources that fail their checks), by reason',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
+  readonly modelRejections = new Counter({
+    name: 'switchyard_model_rejections_total',
+    help: 'Times a model or policy started failing and was held back while the rest published, by reason',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
 }

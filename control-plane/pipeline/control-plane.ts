@@ -10,7 +10,7 @@ import { coreRoutes } from '../admin/routes/core.js';
 import { AuditedChanges } from '../api/audited-changes.js';
 import { GrpcAdminServer } from '../api/grpc-admin.js';
 import { apiRoutes, callContext } from '../api/http-routes.js';
-import { PolicyService } from '../api/policy-service.js';
+import { type PolicyProblem, PolicyService } from '../api/policy-service.js';
 import { AuditLog } from '../audit/audit-log.js';
 import { type AuthConfig, OPEN_AUTH } from '../auth/auth-config.js';
 import { Authenticator } from '../auth/authenticator.js';
@@ -20,7 +20,7 @@ import { EndpointDiscovery } from '../endpoints/discovery.js';
 import { latencyObjectives } from '../endpoints/objectives.js';
 import type { DiscoveryInput } from '../endpoints/options.js';
 import { ControlPlaneMetrics } from '../metrics/control-plane-metrics.js';
-import type { ModelRoute } from '../policy/index.js';
+import { type ModelRoute, resolveOwners } from '../policy/index.js';
 import { Debouncer } from '../runtime/debounce.js';
 import { createLogger, type Logger } from '../runtime/log.js';
 import { probePort } from '../runtime/port-probe.js';
@@ -167,6 +167,7 @@ export class ControlPlane {
       ...(this.changes ? { changes: this.changes } : {}),
       rateLimiter: new RateLimiter(this.authn.config.rateLimit),
       fallback: () => this.routes(),
+      problems: () => this.policyProblems(),
     });
     if (this.opts.policyDir) await this.openPolicyDir(this.opts.policyDir);
     if (this.store) this.stopWatch = await this.store.watch((all) => this.onStored(all));
@@ -299,6 +300,7 @@ export class ControlPlane {
         authn: this.authn,
         proxies: this.proxies,
         groups: () => this.publisher.groups(),
+        models: () => this.publisher.models(),
         endpoints: () => listEndpoints(this.routes(), this.endpoints, this.discovery?.statuses()),
         fileErrors: () => [...this.dirState.errors],
         ...(this.audit ? { audit: this.audit } : {}),
@@ -358,7 +360,11 @@ export class ControlPlane {
   private rebuild(): void {
     const groups = FLAVORS.map((f) => f as string);
     const before = new Map(groups.map((g) => [g, this.cache.get(g)]));
-    this.publisher.publish(this.routes(), this.endpoints);
+    // With a store, the directory's losers never reach it: report them from the directory.
+    const dirConflicts = this.store
+      ? resolveOwners(this.dirState.policies.map((p) => p.route)).conflicts
+      : [];
+    this.publisher.publish(this.routes(), this.endpoints, dirConflicts);
     if (this.store)
       this.autoRollback.recordPublish(
         this.stored,
@@ -369,6 +375,18 @@ export class ControlPlane {
 
   snapshotGroups() {
     return this.publisher.groups();
+  }
+
+  /** Models and policies not served as written (see SnapshotPublisher.models). */
+  modelProblems() {
+    return this.publisher.models();
+  }
+
+  private policyProblems(): Map<string, PolicyProblem> {
+    const out = new Map<string, PolicyProblem>();
+    for (const p of this.publisher.models())
+      if (!out.has(p.policy)) out.set(p.policy, { code: p.code, message: p.message, serving: p.serving });
+    return out;
   }
 
   async stop(): Promise<void> {

@@ -4,6 +4,7 @@
 // and a write that loses a race is simply redone on the next change.
 import type { CallContext, PolicyService } from '../api/policy-service.js';
 import { asSwitchyardError } from '../errors/index.js';
+import { policyId, resolveOwners } from '../policy/index.js';
 import type { Logger } from '../runtime/log.js';
 import type { StoredPolicy } from '../store/policy-record.js';
 import type { PolicyDirectoryState } from './policy-directory.js';
@@ -30,7 +31,14 @@ export async function syncDirectoryToStore(
   let deleted = 0;
   let failed = 0;
   const wanted = new Set<string>();
+  // Only each model's owner is applied (the store refuses a second policy for a model anyway):
+  // the losers stay in their files, reported by the publisher like in directory-only mode.
+  const owners = new Set(resolveOwners(state.policies.map((p) => p.route)).routes);
   for (const p of state.policies) {
+    if (!owners.has(p.route)) {
+      wanted.add(policyId(p.route));
+      continue;
+    }
     const { namespace, name } = p.route.metadata;
     wanted.add(`${namespace}/${name}`);
     try {

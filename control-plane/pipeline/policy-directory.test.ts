@@ -77,18 +77,13 @@ describe('PolicyDirectory', () => {
     expect(states.at(-1)!.policies.map((p) => p.route.spec.model)).toEqual(['resnet']);
   });
 
-  it('refuses a new file claiming a model another file has, and takes it once the conflict is gone', async () => {
-    writeFileSync(join(dir, 'a.yaml'), policy('a', 'resnet'));
+  it('loads both files claiming one model, whichever came first: the owner rule decides downstream', async () => {
+    writeFileSync(join(dir, 'z.yaml'), policy('a', 'resnet'));
     await start();
     writeFileSync(join(dir, 'b.yaml'), policy('b', 'resnet'));
     await pd.reload();
-    let s = states.at(-1)!;
-    expect(s.policies.map((p) => p.source)).toEqual(['a.yaml']);
-    expect(s.errors.map((e) => e.file)).toEqual(['b.yaml']);
-    unlinkSync(join(dir, 'a.yaml'));
-    await pd.reload();
-    s = states.at(-1)!;
-    expect(s.policies.map((p) => p.source)).toEqual(['b.yaml']);
+    const s = states.at(-1)!;
+    expect(s.policies.map((p) => `${p.source}:${p.route.metadata.name}`)).toEqual(['b.yaml:b', 'z.yaml:a']);
     expect(s.errors).toEqual([]);
   });
 

@@ -1,12 +1,15 @@
 // The GitOps source of policies: a directory of ModelRoute YAML files, watched for changes.
 // A file that fails to parse or validate is reported (file, path, reason) and its last good
 // version keeps serving; a deleted file's policies go away. Nothing here throws on bad input.
+// Two files claiming one model both load: the owner rule (policy-set.ts, the policy whose
+// namespace/name sorts first) decides downstream, so the outcome does not depend on which file
+// was written first, and the loser is reported by name (docs/TRANSLATION.md).
 import { createHash } from 'node:crypto';
 import { type FSWatcher, watch } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { asSwitchyardError, type Issue, PolicyValidationError, UnavailableError } from '../errors/index.js';
-import { checkPolicySet, type ModelRoute, parsePolicyFile } from '../policy/index.js';
+import { type ModelRoute, parsePolicyFile } from '../policy/index.js';
 import type { Logger } from '../runtime/log.js';
 
 export interface PolicyFileError {
@@ -86,7 +89,7 @@ export class PolicyDirectory {
   async reload(): Promise<void> {
     const files = await listFiles(this.dir);
     const seen = new Set<string>();
-    const changed = new Map<string, ModelRoute[] | undefined>(); // previous last-good of changed files
+    const changed = new Set<string>();
     for (const path of files) {
       const source = relative(this.dir, path);
       seen.add(source);
@@ -95,7 +98,7 @@ export class PolicyDirectory {
       const digest = createHash('sha256').update(text).digest('hex');
       if (this.digests.get(source) === digest) continue;
       this.digests.set(source, digest);
-      changed.set(source, this.lastGood.get(source));
+      changed.add(source);
       try {
         this.lastGood.set(source, parsePolicyFile(text, source));
         this.errors.delete(source);
@@ -105,14 +108,13 @@ export class PolicyDirectory {
     }
     for (const source of [...this.digests.keys()])
       if (!seen.has(source)) {
-        changed.set(source, this.lastGood.get(source));
+        changed.add(source);
         this.digests.delete(source);
         this.lastGood.delete(source);
         this.errors.delete(source);
       }
     if (changed.size === 0) return;
-    this.checkAcrossFiles(changed);
-    for (const source of changed.keys())
+    for (const source of changed)
       if (this.errors.has(source))
         this.log.warn('policy file rejected; its last good version keeps serving', {
           file: source,
@@ -122,20 +124,6 @@ export class PolicyDirectory {
         this.log.info('policy file loaded', { file: source, policies: this.lastGood.get(source)!.length });
       else this.log.info('policy file removed', { file: source });
     this.onChange(this.state());
-  }
-
-  /** Two files claiming one model: the files that just changed fall back to their last good. */
-  private checkAcrossFiles(changed: Map<string, ModelRoute[] | undefined>): void {
-    const issues = checkPolicySet(this.state().policies.map((p) => p.route));
-    if (issues.length === 0) return;
-    for (const [source, previous] of changed) {
-      if (!this.lastGood.has(source) || this.errors.has(source)) continue;
-      if (previous) this.lastGood.set(source, previous);
-      else this.lastGood.delete(source);
-      this.reject(source, new PolicyValidationError(source, issues));
-      // Parse it again on the next change anywhere: the conflict may be resolved elsewhere.
-      this.digests.delete(source);
-    }
   }
 
   private reject(source: string, err: unknown): void {

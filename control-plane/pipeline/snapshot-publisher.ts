@@ -1,15 +1,19 @@
-// Policies + endpoints -> per-flavor snapshots: translate (pure), check every resource against
-// Envoy's validation rules, encode, and publish through the cache's consistency check. A group
-// whose build fails keeps serving its previous snapshot; the failure is kept for operators.
-import { asSwitchyardError, type Issue, ResourceValidationError } from '../errors/index.js';
+// Policies + endpoints -> per-flavor snapshots: one owner per model (policy-set.ts), each model
+// checked on its own (model-gate.ts: a failing model keeps its last good resources, the others
+// publish), then translate (pure), check every resource against Envoy's validation rules,
+// encode, and publish through the cache's consistency check. Only a fault of the whole snapshot
+// (the shared gateway, a reference across models) refuses a group, which then keeps serving its
+// previous snapshot. Every failure is kept for operators (docs/TRANSLATION.md).
+import { asSwitchyardError, formatIssues, type Issue, ResourceValidationError } from '../errors/index.js';
 import type { ControlPlaneMetrics } from '../metrics/control-plane-metrics.js';
-import type { ModelRoute } from '../policy/index.js';
+import { conflictMessage, type ModelRoute, type PolicyConflict, resolveOwners } from '../policy/index.js';
 import type { Logger } from '../runtime/log.js';
 import { type TranslateOptions, translate } from '../translate/index.js';
 import type { EndpointTable, Flavor } from '../translate/types.js';
 import { checkResources } from '../validate/index.js';
 import { SnapshotEncoder } from '../xds/cache/snapshot.js';
 import type { SnapshotCache } from '../xds/cache/snapshot-cache.js';
+import { ModelGate } from './model-gate.js';
 
 export interface GroupStatus {
   readonly group: string;
@@ -19,11 +23,28 @@ export interface GroupStatus {
   lastError?: { code: string; message: string; issues?: readonly Issue[]; at: string };
 }
 
+/** A model, or a policy, whose current inputs are not what clients get. */
+export interface ModelProblem {
+  readonly model: string;
+  /** The policy (`namespace/name`) whose document is not served. */
+  readonly policy: string;
+  readonly code: string;
+  readonly message: string;
+  readonly issues?: readonly Issue[];
+  /** The node groups (flavors) affected. */
+  readonly groups: readonly string[];
+  /** last-good: the previous resources keep serving; nothing: none; owner: another policy's. */
+  readonly serving: 'last-good' | 'nothing' | 'owner';
+  readonly since: string;
+}
+
 export const FLAVORS: readonly Flavor[] = ['envoy', 'grpc'];
 
 export class SnapshotPublisher {
   private encoders = new Map<Flavor, SnapshotEncoder>();
   private status = new Map<string, GroupStatus>();
+  private gates = new Map<Flavor, ModelGate>();
+  private conflicts: ReadonlyArray<PolicyConflict & { since: string }> = [];
 
   constructor(
     private readonly cache: SnapshotCache,
@@ -31,14 +52,86 @@ export class SnapshotPublisher {
     private readonly log: Logger,
     private readonly options: Partial<TranslateOptions> = {},
   ) {
-    for (const f of FLAVORS) this.encoders.set(f, new SnapshotEncoder());
+    for (const f of FLAVORS) {
+      const encoder = new SnapshotEncoder();
+      this.encoders.set(f, encoder);
+      this.gates.set(f, new ModelGate(f, options, encoder));
+    }
   }
 
   /** Build and publish every flavor's snapshot; returns true if all published. */
-  publish(routes: readonly ModelRoute[], endpoints: EndpointTable): boolean {
+  /**
+   * `alsoConflicting`: conflicts found upstream among policies that never reach `routes` (a
+   * policy directory syncing into the store applies only each model's owner), to report them.
+   */
+  publish(
+    routes: readonly ModelRoute[],
+    endpoints: EndpointTable,
+    alsoConflicting: readonly PolicyConflict[] = [],
+  ): boolean {
+    const owners = this.resolve(routes, alsoConflicting);
     let ok = true;
-    for (const flavor of FLAVORS) ok = this.publishGroup(flavor, routes, endpoints) && ok;
+    for (const flavor of FLAVORS) ok = this.publishGroup(flavor, owners, endpoints) && ok;
+    this.countProblems();
     return ok;
+  }
+
+  /** One owner per model; the losers are reported, not published. */
+  private resolve(routes: readonly ModelRoute[], upstream: readonly PolicyConflict[]): readonly ModelRoute[] {
+    const { routes: owners, conflicts: own } = resolveOwners(routes);
+    const conflicts = [...own, ...upstream.filter((u) => !own.some((c) => c.policy === u.policy))];
+    const now = new Date().toISOString();
+    const before = new Map(this.conflicts.map((c) => [c.policy, c]));
+    this.conflicts = conflicts.map((c) => {
+      const prev = before.get(c.policy);
+      if (prev?.model === c.model && prev.owner === c.owner) return prev;
+      this.metrics.modelRejections.inc({ reason: 'SY_POLICY_CONFLICT' });
+      this.log.warn('policy not served: its model belongs to another policy', { ...c });
+      return { ...c, since: now };
+    });
+    return owners;
+  }
+
+  private countProblems(): void {
+    const byCode = new Map<string, number>();
+    for (const p of this.models()) byCode.set(p.code, (byCode.get(p.code) ?? 0) + 1);
+    this.metrics.modelsNotServed.reset();
+    for (const [reason, n] of byCode) this.metrics.modelsNotServed.set({ reason }, n);
+  }
+
+  /** Every model or policy not served as written: conflicts first, then per-model faults. */
+  models(): ModelProblem[] {
+    const out: ModelProblem[] = this.conflicts.map((c) => ({
+      model: c.model,
+      policy: c.policy,
+      code: 'SY_POLICY_CONFLICT',
+      message: `${c.policy} is not served: ${conflictMessage(c)}`,
+      groups: [...FLAVORS],
+      serving: 'owner',
+      since: c.since,
+    }));
+    const faults = new Map<string, ModelProblem>();
+    for (const [flavor, gate] of this.gates)
+      for (const f of gate.faults()) {
+        const key = `${f.model}\u0000${f.code}`;
+        const prev = faults.get(key);
+        if (prev) {
+          faults.set(key, { ...prev, groups: [...prev.groups, flavor] });
+          continue;
+        }
+        const what = f.serving === 'last-good' ? 'its last good resources keep serving' : 'it is not served';
+        faults.set(key, {
+          model: f.model,
+          policy: f.policy,
+          code: f.code,
+          message: `model ${f.model} (policy ${f.policy}): ${f.issues.length} problem(s), ${what}; first: ${formatIssues(f.issues.slice(0, 1))}`,
+          issues: f.issues,
+          groups: [flavor],
+          serving: f.serving,
+          since: f.since,
+        });
+      }
+    return [...out, ...faults.values()];
   }
 
   private publishGroup(flavor: Flavor, routes: readonly ModelRoute[], endpoints: EndpointTable): boolean {
@@ -46,7 +139,18 @@ export class SnapshotPublisher {
     this.status.set(flavor, st);
     const started = performance.now();
     try {
-      const set = translate({ routes, endpoints }, flavor, this.options);
+      const { input, newFaults } = this.gates.get(flavor)!.admit(routes, endpoints, new Date().toISOString());
+      for (const f of newFaults) {
+        this.metrics.modelRejections.inc({ reason: f.code });
+        this.log.error('model not published; the rest of the snapshot is', {
+          group: flavor,
+          model: f.model,
+          policy: f.policy,
+          serving: f.serving,
+          error: formatIssues(f.issues.slice(0, 3)),
+        });
+      }
+      const set = translate(input, flavor, this.options);
       const invalid = checkResources(set);
       if (invalid.length) throw new ResourceValidationError(`${flavor} snapshot`, invalid);
       const { snapshot, issues } = this.encoders.get(flavor)!.build(set);

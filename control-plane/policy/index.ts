@@ -1,5 +1,12 @@
-// The policy model: ModelRoute documents parsed, defaulted and validated (issue 3).
+// The policy model: ModelRoute documents parsed, defaulted and validated.
 export { durationMs, parseDurationNs } from './duration.js';
 export { checkPolicyHeader, documentValue, parsePolicyFile, validatePolicy } from './parse.js';
-export { checkPolicySet, policyId } from './policy-set.js';
+export {
+  checkPolicySet,
+  conflictMessage,
+  type Owners,
+  type PolicyConflict,
+  policyId,
+  resolveOwners,
+} from './policy-set.js';
 export * from './types.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PolicyParseError, PolicyValidationError } from '../errors/index.js';
-import { checkPolicySet, parsePolicyFile } from './index.js';
+import { checkPolicySet, parsePolicyFile, policyId, resolveOwners } from './index.js';
 
 const DESIGN = `apiVersion: switchyard.dev/v1alpha1
 kind: ModelRoute
@@ -220,13 +220,42 @@ describe('checkPolicySet', () => {
     const [b] = parsePolicyFile(doc('model: m\nversions: [{ name: v1 }]', 'b'), 'b.yaml');
     const [c] = parsePolicyFile(doc('model: other\nversions: [{ name: v1 }]', 'a'), 'c.yaml');
     expect(checkPolicySet([a!, b!, c!])).toEqual([
+      { path: 'default/a.metadata.name', message: 'duplicate policy default/a' },
       {
         path: 'default/b.spec.model',
         message: 'model "m" is already routed by default/a; one policy per model',
       },
-      { path: 'default/a.metadata.name', message: 'duplicate policy default/a' },
     ]);
     expect(checkPolicySet([a!, c!].slice(0, 1))).toEqual([]);
+  });
+});
+
+describe('resolveOwners', () => {
+  const route = (name: string, model: string, namespace = 'default') =>
+    parsePolicyFile(
+      doc(`model: ${model}\nversions: [{ name: v1 }]`, name).replace(
+        `{ name: ${name} }`,
+        `{ name: ${name}, namespace: ${namespace} }`,
+      ),
+      `${name}.yaml`,
+    )[0]!;
+
+  it('gives each model to the policy whose namespace/name sorts first, whatever the order', () => {
+    const mlp = route('mlp', 'mlp');
+    const two = route('mlp-two', 'mlp');
+    const other = route('aaa', 'mlp', 'prod');
+    const bee = route('bee', 'bee');
+    for (const order of [
+      [two, mlp, other, bee],
+      [bee, other, mlp, two],
+    ]) {
+      const { routes, conflicts } = resolveOwners(order);
+      expect(routes.map(policyId).sort()).toEqual(['default/bee', 'default/mlp']);
+      expect(conflicts).toEqual([
+        { policy: 'default/mlp-two', model: 'mlp', owner: 'default/mlp' },
+        { policy: 'prod/aaa', model: 'mlp', owner: 'default/mlp' },
+      ]);
+    }
   });
 });
 

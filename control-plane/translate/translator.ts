@@ -34,6 +34,8 @@ interface RouteOutput {
   readonly grpcRoutes?: readonly Route[];
 }
 
+const modelCheckMemo = new WeakMap<RouteOutput, RouteConfiguration>();
+
 const routeMemo = new WeakMap<ModelRoute, Map<string, RouteOutput>>();
 const claMemo = new WeakMap<
   readonly EndpointInfo[],
@@ -183,6 +185,45 @@ export function translate(
     endpoints,
     // SDS secrets are per identity and come from control-plane/xds/sds, never from here: no
     // private key is ever part of a shared snapshot.
+    secrets: [],
+  };
+}
+
+/**
+ * What one route contributes to `flavor`'s snapshot, on its own: its clusters and
+ * ClusterLoadAssignments, and its listener and route configuration (proxyless gRPC) or, for
+ * Envoy, a route configuration holding just its virtual host and routes. The publisher checks
+ * this per model, so one model's fault stays that model's; the shared gateway is left alone
+ * (its memo is not disturbed) and is checked with the whole snapshot.
+ */
+export function translateModel(
+  route: ModelRoute,
+  endpoints: EndpointTable,
+  flavor: Flavor,
+  partialOptions?: Partial<TranslateOptions>,
+): ResourceSet {
+  const options = resolveOptions(partialOptions);
+  const out = translateRoute(route, flavor, options, `${flavor}\u0000${JSON.stringify(options)}`);
+  let routes: RouteConfiguration[] = [];
+  if (out.routeConfig) routes = [out.routeConfig];
+  else if (out.virtualHost) {
+    let rc = modelCheckMemo.get(out);
+    if (!rc) {
+      const catchAll = newVirtualHost(
+        'all-models',
+        ['*'],
+        [...(out.restRoutes ?? []), ...(out.grpcRoutes ?? [])],
+      );
+      rc = newRouteConfiguration(`${GATEWAY_ROUTE_CONFIG}/${route.spec.model}`, [out.virtualHost, catchAll]);
+      modelCheckMemo.set(out, rc);
+    }
+    routes = [rc];
+  }
+  return {
+    listeners: out.listener ? [out.listener] : [],
+    routes,
+    clusters: out.clusters,
+    endpoints: route.spec.versions.map((v) => translateLoadAssignment(route, v.name, endpoints)),
     secrets: [],
   };
 }

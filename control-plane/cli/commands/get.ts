@@ -49,4 +49,9 @@ function printTable(ps: PolicyView[]): void {
   process.stdout.write(
     renderTable(['namespace', 'name', 'model', 'weights', 'revision', 'applied by', 'age'], rows),
   );
+  const held = ps.filter((p) => p.problem);
+  if (held.length)
+    process.stdout.write(
+      `\nnot served as written:\n${held.map((p) => `  ${p.namespace}/${p.name} ${p.problem!.code}: ${p.problem!.message}`).join('\n')}\n`,
+    );
 }

@@ -1,4 +1,4 @@
-import type { GroupStatus } from '../../pipeline/snapshot-publisher.js';
+import type { GroupStatus, ModelProblem } from '../../pipeline/snapshot-publisher.js';
 import type { ProxyStatus } from '../../xds/status/proxy-registry.js';
 import { adminRequest } from '../admin-client.js';
 import { startClientCommand } from '../client-command.js';
@@ -21,12 +21,12 @@ export async function run(argv: string[]): Promise<number> {
   const call = startClientCommand(ADMIN_CLIENT_FLAGS, 'switchyard status [-o table|yaml|json]', argv);
   if (!call) return 0;
   const { conn, format } = call;
-  const [{ proxies }, { groups }] = await Promise.all([
+  const [{ proxies }, { groups, models = [] }] = await Promise.all([
     adminRequest<{ proxies: ProxyStatus[] }>(conn, 'GET', 'api/v1/proxies'),
-    adminRequest<{ groups: GroupStatus[] }>(conn, 'GET', 'api/v1/snapshots'),
+    adminRequest<{ groups: GroupStatus[]; models?: ModelProblem[] }>(conn, 'GET', 'api/v1/snapshots'),
   ]);
   if (format !== 'table') {
-    printData(format, { proxies, groups });
+    printData(format, { proxies, groups, models });
     return 0;
   }
   const snapRows = groups.map((g) => [
@@ -37,6 +37,19 @@ export async function run(argv: string[]): Promise<number> {
   ]);
   process.stdout.write(renderTable(['group', 'version', 'published', 'state'], snapRows));
   process.stdout.write('\n');
+  if (models.length) {
+    // One model held back never stops the others: name each one and what clients get instead.
+    const modelRows = models.map((m) => [
+      m.model,
+      m.policy,
+      m.code,
+      m.serving,
+      age(m.since),
+      m.groups.join(','),
+    ]);
+    process.stdout.write(renderTable(['model', 'policy', 'code', 'serving', 'since', 'groups'], modelRows));
+    process.stdout.write(`${models.map((m) => `  ${m.policy}: ${m.message}`).join('\n')}\n\n`);
+  }
   const rows = proxies.map((p) => [
     p.nodeId || '(no node id)',
     p.flavor,

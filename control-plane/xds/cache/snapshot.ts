@@ -9,7 +9,7 @@ import type { Listener } from '../../../protos/gen/envoy/config/listener/v3/list
 import type { RouteConfiguration } from '../../../protos/gen/envoy/config/route/v3/route_pb.js';
 import type { Issue } from '../../errors/index.js';
 import type { ResourceSet } from '../../translate/types.js';
-import type { ReferenceView } from '../../validate/consistency.js';
+import { checkConsistency, type ReferenceView } from '../../validate/consistency.js';
 import { clusterRefs, listenerRefs, routeClusters } from '../../validate/references.js';
 import { PUSH_ORDER, RESOURCE_TYPES, TYPE, type TypeUrl } from '../resource-types.js';
 
@@ -50,8 +50,12 @@ const EMPTY_TYPE: TypeSnapshot = { version: versionOf([]), resources: new Map() 
 export class Snapshot {
   /** Hash of the per-type versions: one token for "same configuration" across replicas. */
   readonly version: string;
-  constructor(readonly types: ReadonlyMap<TypeUrl, TypeSnapshot>) {
-    this.version = contentHash(PUSH_ORDER.map((t) => this.type(t).version).join('.'));
+  /** `version` is given only for a throwaway view (SnapshotEncoder.precheck). */
+  constructor(
+    readonly types: ReadonlyMap<TypeUrl, TypeSnapshot>,
+    version?: string,
+  ) {
+    this.version = version ?? contentHash(PUSH_ORDER.map((t) => this.type(t).version).join('.'));
   }
   type(url: TypeUrl): TypeSnapshot {
     return this.types.get(url) ?? EMPTY_TYPE;
@@ -124,6 +128,32 @@ export class SnapshotEncoder {
     }
     this.byMessage.set(msg, res);
     return res;
+  }
+
+  /**
+   * Encodes part of a set ahead of `build` (into the same cache, so `build` does not encode it
+   * again) and returns what `build` would report for it plus the references it cannot resolve
+   * within itself. The snapshot publisher checks each model this way (isolation per model);
+   * the last built snapshot is left alone. Throws what toBinary throws (a NaN uint32).
+   */
+  precheck(set: ResourceSet): Issue[] {
+    const issues: Issue[] = [];
+    const byType = new Map<TypeUrl, Map<string, EncodedResource>>();
+    for (const url of PUSH_ORDER) {
+      const info = RESOURCE_TYPES[url];
+      const resources = new Map<string, EncodedResource>();
+      byType.set(url, resources);
+      for (const msg of set[info.field] as readonly Message[]) {
+        const r = this.encode(url, info.schema, msg);
+        if (!r.name) issues.push({ path: `${info.field}`, message: `a ${info.short} resource has no name` });
+        else if (resources.has(r.name))
+          issues.push({ path: `${info.field}[${r.name}]`, message: 'duplicate resource name' });
+        else resources.set(r.name, r);
+      }
+    }
+    if (issues.length) return issues;
+    const types = new Map([...byType].map(([url, resources]) => [url, { version: '', resources }]));
+    return checkConsistency(new Snapshot(types, '').referenceView());
   }
 
   /** Encode a set; duplicate names within a type are returned as issues (first one wins). */
