@@ -62,6 +62,21 @@ export const CONTROL_PLANE_FLAGS = {
     default: '/etc/switchyard/tls',
   },
   'xds-port': { type: 'port', help: 'ADS gRPC port', env: 'SWITCHYARD_XDS_PORT', default: DEFAULT_XDS_PORT },
+  'xds-max-streams-per-connection': {
+    type: 'int',
+    help: 'HTTP/2 max concurrent streams on one xDS connection',
+    default: 100,
+  },
+  'xds-max-streams-per-client': {
+    type: 'int',
+    help: 'ADS streams one client (certificate identity, else node id) may hold; more are refused',
+    default: 32,
+  },
+  'xds-slow-reader-timeout': {
+    type: 'duration',
+    help: 'close an ADS stream whose responses stay unread this long',
+    default: 60_000,
+  },
   'admin-port': {
     type: 'port',
     help: 'admin HTTP port',

@@ -32,6 +32,7 @@ import type { EndpointTable } from '../translate/types.js';
 import { SnapshotCache } from '../xds/cache/snapshot-cache.js';
 import { XdsServer } from '../xds/server/ads-server.js';
 import { combineCallbacks } from '../xds/server/stream-context.js';
+import type { XdsLimits } from '../xds/server/stream-limits.js';
 import { ProxyRegistry } from '../xds/status/proxy-registry.js';
 import { AutoRollback } from './auto-rollback.js';
 import { ControlPlanePki, type ControlPlanePkiOptions } from './control-plane-pki.js';
@@ -53,6 +54,8 @@ export interface ControlPlaneOptions {
   readonly adminGrpcPort?: number;
   readonly debounceQuietMs: number;
   readonly debounceMaxMs: number;
+  /** Streams per connection and per client, slow readers (docs/XDS.md, "Limits"). */
+  readonly xdsLimits?: Partial<XdsLimits>;
   /** Without it every caller is admin (local development; a warning is logged). */
   readonly auth?: AuthConfig;
   /** Serve the admin API over HTTPS; with requestCert, client certificates authenticate. */
@@ -133,6 +136,7 @@ export class ControlPlane {
         ...(this.pki ? [this.pki.security] : []),
       ),
       ...this.pki?.xdsServerOptions(),
+      ...(opts.xdsLimits ? { limits: opts.xdsLimits } : {}),
     });
     this.debouncer = new Debouncer({
       quietMs: opts.debounceQuietMs,
