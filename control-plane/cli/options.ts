@@ -287,7 +287,16 @@ export const POD_FLAGS = {
     type: 'bool',
     help: 'report a (simulated) GPU in registration and heartbeats, for routing tests',
   },
-  'max-body-bytes': { type: 'int', help: 'largest request body or gRPC message', default: 64 * 1024 * 1024 },
+  'max-body-bytes': {
+    type: 'int',
+    help: 'largest gRPC message or request body (binary tensors)',
+    default: 64 * 1024 * 1024,
+  },
+  'max-json-body-bytes': {
+    type: 'int',
+    help: 'largest JSON inference body over HTTP (refused with 413 while streaming, before parsing)',
+    default: 8 * 1024 * 1024,
+  },
   'drain-grace': {
     type: 'duration',
     help: 'after SIGTERM, how long new requests are still admitted',
