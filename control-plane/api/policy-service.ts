@@ -1,6 +1,7 @@
 // The operators' operations on policies, shared by the HTTP and gRPC admin APIs and the GitOps
 // sync: every call is authenticated upstream, authorized here per namespace, rate limited when
 // it mutates, written with compare-and-set, and audited with who, from where, the diff and why.
+
 import { createTwoFilesPatch } from 'diff';
 import { stringify } from 'yaml';
 import type { AuditAction } from '../audit/audit-chain.js';
@@ -20,6 +21,7 @@ import {
   sameDocument,
 } from '../store/policy-record.js';
 import type { PolicyStore } from '../store/policy-store.js';
+import { checkNamespaceQuotas, type NamespaceQuotas } from './quotas.js';
 
 export interface CallContext {
   readonly principal: Principal;
@@ -65,6 +67,8 @@ export interface PolicyServiceDeps {
   readonly idempotency?: IdempotencyStore;
   readonly audit?: AuditSink;
   readonly rateLimiter: RateLimiter;
+  /** Per-namespace quotas on what callers (not the control plane itself) may apply. */
+  readonly quotas?: NamespaceQuotas;
   /** The policies serving now when there is no store (policy-directory mode). */
   readonly fallback: () => readonly ModelRoute[];
 }
@@ -185,6 +189,12 @@ export class PolicyService {
     const { namespace, name } = route.metadata;
     const live = await store.get(namespace, name);
     const base = req.expectedRevision ?? live?.revision ?? 0;
+    if (this.deps.quotas && ctx.principal.kind !== 'system')
+      checkNamespaceQuotas(
+        (await store.list()).map((p) => p.route),
+        route,
+        this.deps.quotas,
+      );
     if (
       live &&
       live.revision === base &&

@@ -62,6 +62,13 @@ export const CONTROL_PLANE_FLAGS = {
     default: '/etc/switchyard/tls',
   },
   'xds-port': { type: 'port', help: 'ADS gRPC port', env: 'SWITCHYARD_XDS_PORT', default: DEFAULT_XDS_PORT },
+  'quota-policies': { type: 'int', help: 'policies one namespace may hold', default: 100 },
+  'quota-versions': { type: 'int', help: 'versions all policies of one namespace may hold', default: 400 },
+  'quota-endpoints': {
+    type: 'int',
+    help: 'static endpoints all policies of one namespace may hold',
+    default: 4096,
+  },
   'xds-max-streams-per-connection': {
     type: 'int',
     help: 'HTTP/2 max concurrent streams on one xDS connection',

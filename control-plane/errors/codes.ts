@@ -139,6 +139,10 @@ export const ERROR_CODES = {
     summary: "A pod's NATS message names another pod than its subject does; rejected and counted.",
   },
   SY_INTERNAL: { httpStatus: 500, summary: 'An unexpected failure; the message says where.' },
+  SY_QUOTA_EXCEEDED: {
+    httpStatus: 403,
+    summary: 'An apply would take a namespace over a quota (policies, versions or static endpoints).',
+  },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

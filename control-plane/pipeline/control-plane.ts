@@ -10,6 +10,7 @@ import { coreRoutes } from '../admin/routes/core.js';
 import { GrpcAdminServer } from '../api/grpc-admin.js';
 import { apiRoutes, callContext } from '../api/http-routes.js';
 import { PolicyService } from '../api/policy-service.js';
+import { DEFAULT_NAMESPACE_QUOTAS, type NamespaceQuotas } from '../api/quotas.js';
 import { AuditLog } from '../audit/audit-log.js';
 import { type AuthConfig, OPEN_AUTH } from '../auth/auth-config.js';
 import { Authenticator } from '../auth/authenticator.js';
@@ -54,6 +55,8 @@ export interface ControlPlaneOptions {
   readonly adminGrpcPort?: number;
   readonly debounceQuietMs: number;
   readonly debounceMaxMs: number;
+  /** Per-namespace quotas on applied policies (docs/OPERATIONS.md, "Limits and quotas"). */
+  readonly quotas?: NamespaceQuotas;
   /** Streams per connection and per client, slow readers (docs/XDS.md, "Limits"). */
   readonly xdsLimits?: Partial<XdsLimits>;
   /** Without it every caller is admin (local development; a warning is logged). */
@@ -154,6 +157,7 @@ export class ControlPlane {
       ...(this.idempotency ? { idempotency: this.idempotency } : {}),
       ...(this.audit ? { audit: this.audit } : {}),
       rateLimiter: new RateLimiter(this.authn.config.rateLimit),
+      quotas: this.opts.quotas ?? DEFAULT_NAMESPACE_QUOTAS,
       fallback: () => this.routes(),
     });
     if (this.opts.policyDir) await this.openPolicyDir(this.opts.policyDir);
