@@ -1,6 +1,6 @@
 // Size limits of one ModelRoute. Every policy is translated into every client's CDS, RDS and
-// EDS, so one oversized policy costs every proxy; these keep one apply well under 100 ms of
-// event-loop time and one model's share of a push small. Table in docs/OPERATIONS.md, "Limits
+// EDS, so one oversized policy costs every proxy and the event loop that builds the snapshot;
+// these keep one model's share of a push small. Table in docs/OPERATIONS.md, "Limits
 // and quotas"; per-namespace totals are quotas (api/quotas.ts), configured per control plane.
 export const POLICY_LIMITS = {
   /** spec.versions */
