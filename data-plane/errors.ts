@@ -57,8 +57,8 @@ export class InvalidInferenceError extends SwitchyardError {
 }
 
 export class PayloadTooLargeError extends SwitchyardError {
-  constructor(limitBytes: number) {
-    super('SY_PAYLOAD_TOO_LARGE', `request body is over the limit of ${limitBytes} bytes`);
+  constructor(limitBytes: number, what = 'request body') {
+    super('SY_PAYLOAD_TOO_LARGE', `${what} is over the limit of ${limitBytes} bytes`);
   }
 }
 

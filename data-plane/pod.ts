@@ -51,7 +51,10 @@ export interface PodOptions {
   readonly disableBatching: boolean;
   readonly injectDelayMs: number;
   readonly reportGpu: boolean;
+  /** Largest gRPC message (binary tensors); also caps maxJsonBodyBytes. */
   readonly maxBodyBytes: number;
+  /** Largest JSON inference body over HTTP (docs/DATAPLANE.md, "Limits"). */
+  readonly maxJsonBodyBytes: number;
   readonly drain: DrainOptions;
   readonly repoPollMs: number;
   readonly repoSettleMs: number;
@@ -230,7 +233,10 @@ export class Pod {
     const named = (what: string, port: number) => (err: unknown) => {
       throw listenError(err, what, host, port);
     };
-    this.httpServer = createHttpServer(this.service, { maxBodyBytes: this.opts.maxBodyBytes });
+    this.httpServer = createHttpServer(this.service, {
+      maxBodyBytes: this.opts.maxBodyBytes,
+      maxJsonBodyBytes: this.opts.maxJsonBodyBytes,
+    });
     if (this.opts.tls) this.tls = new PodTls(this.opts.tls, this.log, this.metrics.registry);
     this.ports.http = await (this.tls
       ? this.tls.listenHttp(this.httpServer, host, this.opts.httpPort)

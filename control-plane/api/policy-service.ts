@@ -1,6 +1,7 @@
 // The operators' operations on policies, shared by the HTTP and gRPC admin APIs and the GitOps
 // sync: every call is authenticated upstream, authorized here per namespace, rate limited when
 // it mutates, written with compare-and-set, and audited with who, from where, the diff and why.
+
 import { createTwoFilesPatch } from 'diff';
 import { stringify } from 'yaml';
 import type { AuditAction, VerifyResult } from '../audit/audit-chain.js';
@@ -22,6 +23,7 @@ import {
 } from '../store/policy-record.js';
 import type { PolicyStore } from '../store/policy-store.js';
 import type { AuditedChanges, ChangeEvent } from './audited-changes.js';
+import { checkNamespaceQuotas, type NamespaceQuotas } from './quotas.js';
 
 export interface CallContext {
   readonly principal: Principal;
@@ -78,6 +80,8 @@ export interface PolicyServiceDeps {
   /** Writes each change together with its audit records; without it the store is written alone. */
   readonly changes?: AuditedChanges;
   readonly rateLimiter: RateLimiter;
+  /** Per-namespace quotas on what callers (not the control plane itself) may apply. */
+  readonly quotas?: NamespaceQuotas;
   /** The policies serving now when there is no store (policy-directory mode). */
   readonly fallback: () => readonly ModelRoute[];
   /** Policies whose document clients do not get now, by `namespace/name` (the publisher's). */
@@ -236,6 +240,12 @@ export class PolicyService {
     const { namespace, name } = route.metadata;
     const live = await store.get(namespace, name);
     const base = req.expectedRevision ?? live?.revision ?? 0;
+    if (this.deps.quotas && ctx.principal.kind !== 'system')
+      checkNamespaceQuotas(
+        (await store.list()).map((p) => p.route),
+        route,
+        this.deps.quotas,
+      );
     if (
       live &&
       live.revision === base &&

@@ -62,6 +62,28 @@ export const CONTROL_PLANE_FLAGS = {
     default: '/etc/switchyard/tls',
   },
   'xds-port': { type: 'port', help: 'ADS gRPC port', env: 'SWITCHYARD_XDS_PORT', default: DEFAULT_XDS_PORT },
+  'quota-policies': { type: 'int', help: 'policies one namespace may hold', default: 100 },
+  'quota-versions': { type: 'int', help: 'versions all policies of one namespace may hold', default: 400 },
+  'quota-endpoints': {
+    type: 'int',
+    help: 'static endpoints all policies of one namespace may hold',
+    default: 4096,
+  },
+  'xds-max-streams-per-connection': {
+    type: 'int',
+    help: 'HTTP/2 max concurrent streams on one xDS connection',
+    default: 100,
+  },
+  'xds-max-streams-per-client': {
+    type: 'int',
+    help: 'ADS streams one client (certificate identity, else node id) may hold; more are refused',
+    default: 32,
+  },
+  'xds-slow-reader-timeout': {
+    type: 'duration',
+    help: 'close an ADS stream whose responses stay unread this long',
+    default: 60_000,
+  },
   'admin-port': {
     type: 'port',
     help: 'admin HTTP port',
@@ -276,7 +298,16 @@ export const POD_FLAGS = {
     type: 'bool',
     help: 'report a (simulated) GPU in registration and heartbeats, for routing tests',
   },
-  'max-body-bytes': { type: 'int', help: 'largest request body or gRPC message', default: 64 * 1024 * 1024 },
+  'max-body-bytes': {
+    type: 'int',
+    help: 'largest gRPC message or request body (binary tensors)',
+    default: 64 * 1024 * 1024,
+  },
+  'max-json-body-bytes': {
+    type: 'int',
+    help: 'largest JSON inference body over HTTP (refused with 413 while streaming, before parsing)',
+    default: 8 * 1024 * 1024,
+  },
   'drain-grace': {
     type: 'duration',
     help: 'after SIGTERM, how long new requests are still admitted',

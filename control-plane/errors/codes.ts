@@ -147,6 +147,10 @@ export const ERROR_CODES = {
     httpStatus: 500,
     summary: 'The model repository is missing or holds no <model>/<version>/model.onnx; the pod exits.',
   },
+  SY_QUOTA_EXCEEDED: {
+    httpStatus: 403,
+    summary: 'An apply would take a namespace over a quota (policies, versions or static endpoints).',
+  },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -133,6 +133,12 @@ export class RateLimitedError extends SwitchyardError {
   }
 }
 
+export class QuotaExceededError extends SwitchyardError {
+  constructor(message: string) {
+    super('SY_QUOTA_EXCEEDED', message);
+  }
+}
+
 export class IdempotencyKeyReusedError extends SwitchyardError {
   constructor(key: string) {
     super(

@@ -1,5 +1,6 @@
 // Prometheus metrics of the control plane, one Registry per instance (tests run several).
 // The xDS part is an XdsCallbacks implementation, so the server knows nothing about metrics.
+import { status } from '@grpc/grpc-js';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { RESOURCE_TYPES, type TypeUrl } from '../xds/resource-types.js';
 import type { StreamContext, XdsCallbacks } from '../xds/server/stream-context.js';
@@ -37,6 +38,18 @@ export class ControlPlaneMetrics implements XdsCallbacks {
     name: 'switchyard_xds_stale_nonce_requests_total',
     help: 'Requests ignored because they carried a stale nonce, by type',
     labelNames: ['type'],
+    registers: [this.registry],
+  });
+  private readonly slowReaders = new Counter({
+    name: 'switchyard_xds_slow_reader_streams_closed_total',
+    help: 'ADS streams closed because their responses stayed unread past the slow-reader timeout',
+    labelNames: ['protocol'],
+    registers: [this.registry],
+  });
+  private readonly refused = new Counter({
+    name: 'switchyard_xds_streams_refused_total',
+    help: 'xDS streams closed before they got anything (certificate, node id, per-client limit), by gRPC status',
+    labelNames: ['code'],
     registers: [this.registry],
   });
   readonly snapshotBuild = new Histogram({
@@ -105,4 +118,12 @@ export class ControlPlaneMetrics implements XdsCallbacks {
     labelNames: ['reason'],
     registers: [this.registry],
   });
+
+  onSlowReaderClosed(ctx: StreamContext): void {
+    this.slowReaders.inc({ protocol: ctx.protocol });
+  }
+
+  onStreamRefused(_ctx: StreamContext, code: number): void {
+    this.refused.inc({ code: status[code] ?? String(code) });
+  }
 }

@@ -11,6 +11,7 @@ import { AuditedChanges } from '../api/audited-changes.js';
 import { GrpcAdminServer } from '../api/grpc-admin.js';
 import { apiRoutes, callContext } from '../api/http-routes.js';
 import { type PolicyProblem, PolicyService } from '../api/policy-service.js';
+import { DEFAULT_NAMESPACE_QUOTAS, type NamespaceQuotas } from '../api/quotas.js';
 import { AuditLog } from '../audit/audit-log.js';
 import { type AuthConfig, OPEN_AUTH } from '../auth/auth-config.js';
 import { Authenticator } from '../auth/authenticator.js';
@@ -34,6 +35,7 @@ import type { EndpointTable } from '../translate/types.js';
 import { SnapshotCache } from '../xds/cache/snapshot-cache.js';
 import { XdsServer } from '../xds/server/ads-server.js';
 import { combineCallbacks } from '../xds/server/stream-context.js';
+import type { XdsLimits } from '../xds/server/stream-limits.js';
 import { ProxyRegistry } from '../xds/status/proxy-registry.js';
 import { AutoRollback } from './auto-rollback.js';
 import { ControlPlanePki, type ControlPlanePkiOptions } from './control-plane-pki.js';
@@ -55,6 +57,10 @@ export interface ControlPlaneOptions {
   readonly adminGrpcPort?: number;
   readonly debounceQuietMs: number;
   readonly debounceMaxMs: number;
+  /** Per-namespace quotas on applied policies (docs/OPERATIONS.md, "Limits and quotas"). */
+  readonly quotas?: NamespaceQuotas;
+  /** Streams per connection and per client, slow readers (docs/XDS.md, "Limits"). */
+  readonly xdsLimits?: Partial<XdsLimits>;
   /** Without it every caller is admin (local development; a warning is logged). */
   readonly auth?: AuthConfig;
   /** Serve the admin API over HTTPS; with requestCert, client certificates authenticate. */
@@ -135,6 +141,7 @@ export class ControlPlane {
         ...(this.pki ? [this.pki.security] : []),
       ),
       ...this.pki?.xdsServerOptions(),
+      ...(opts.xdsLimits ? { limits: opts.xdsLimits } : {}),
     });
     this.debouncer = new Debouncer({
       quietMs: opts.debounceQuietMs,
@@ -166,6 +173,7 @@ export class ControlPlane {
       ...(this.audit ? { audit: this.audit } : {}),
       ...(this.changes ? { changes: this.changes } : {}),
       rateLimiter: new RateLimiter(this.authn.config.rateLimit),
+      quotas: this.opts.quotas ?? DEFAULT_NAMESPACE_QUOTAS,
       fallback: () => this.routes(),
       problems: () => this.policyProblems(),
     });

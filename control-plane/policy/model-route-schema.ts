@@ -2,6 +2,7 @@
 // (weights, version references, residency) live in rules.ts. docs/TRANSLATION.md mirrors this.
 import { isIP } from 'node:net';
 import type { Issue } from '../errors/index.js';
+import { POLICY_LIMITS } from './limits.js';
 import { type Field, isPlainObject, type Schema, type StringSchema } from './schema.js';
 import { RETRY_ON } from './types.js';
 
@@ -126,7 +127,7 @@ const VERSION: Schema = {
     name: f(VERSION_NAME, { required: true }),
     // Required when there is more than one version (rules.ts); a lone version gets 100.
     weight: f({ kind: 'int', min: 0, max: 1_000_000 }),
-    endpoints: f({ kind: 'list', items: STATIC_ENDPOINT }),
+    endpoints: f({ kind: 'list', items: STATIC_ENDPOINT, maxItems: POLICY_LIMITS.endpointsPerVersion }),
   },
 };
 
@@ -134,7 +135,13 @@ const MATCH_RULE: Schema = {
   kind: 'object',
   fields: {
     headers: f(
-      { kind: 'map', key: HEADER_NAME, values: { kind: 'custom', check: checkHeaderMatch }, minEntries: 1 },
+      {
+        kind: 'map',
+        key: HEADER_NAME,
+        values: { kind: 'custom', check: checkHeaderMatch },
+        minEntries: 1,
+        maxEntries: POLICY_LIMITS.headersPerMatch,
+      },
       { required: true },
     ),
     version: f(VERSION_NAME, { required: true }),
@@ -196,8 +203,11 @@ const SPEC: Schema = {
   kind: 'object',
   fields: {
     model: f(MODEL_NAME, { required: true }),
-    versions: f({ kind: 'list', items: VERSION, minItems: 1 }, { required: true }),
-    match: f({ kind: 'list', items: MATCH_RULE }, { default: [] }),
+    versions: f(
+      { kind: 'list', items: VERSION, minItems: 1, maxItems: POLICY_LIMITS.versions },
+      { required: true },
+    ),
+    match: f({ kind: 'list', items: MATCH_RULE, maxItems: POLICY_LIMITS.matchRules }, { default: [] }),
     sticky: f({ kind: 'object', fields: { header: f(HEADER_NAME, { required: true }) } }),
     mirror: f({
       kind: 'object',
@@ -218,7 +228,10 @@ const SPEC: Schema = {
     residency: f({
       kind: 'object',
       fields: {
-        regions: f({ kind: 'list', items: LOCALITY, minItems: 1, unique: true }, { required: true }),
+        regions: f(
+          { kind: 'list', items: LOCALITY, minItems: 1, maxItems: POLICY_LIMITS.regions, unique: true },
+          { required: true },
+        ),
       },
     }),
     backendPreference: f(

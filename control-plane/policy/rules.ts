@@ -4,6 +4,7 @@
 import type { Issue } from '../errors/index.js';
 import { didYouMean } from './did-you-mean.js';
 import { parseDurationNs } from './duration.js';
+import { POLICY_LIMITS } from './limits.js';
 import type { ModelRoute, ModelRouteSpec, VersionSpec } from './types.js';
 
 // The schema checker has made these shapes; fields may be missing where the value was invalid.
@@ -63,7 +64,14 @@ function checkEndpoints(spec: Spec, out: Issue[]) {
   const listed = spec.residency?.regions as string[] | undefined;
   const regions = listed && listed.length > 0 ? listed : undefined;
   const pref: string | undefined = spec.backendPreference;
-  (spec.versions as (Version | undefined)[] | undefined)?.forEach((v, i) => {
+  const versions = spec.versions as (Version | undefined)[] | undefined;
+  const total = versions?.reduce((n, v) => n + (v?.endpoints?.length ?? 0), 0) ?? 0;
+  if (total > POLICY_LIMITS.endpoints)
+    out.push({
+      path: 'spec.versions',
+      message: `has ${total} static endpoints in all; at most ${POLICY_LIMITS.endpoints} are allowed per policy`,
+    });
+  versions?.forEach((v, i) => {
     const seen = new Set<string>();
     v?.endpoints?.forEach((e, j) => {
       if (!e) return;

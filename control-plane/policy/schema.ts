@@ -11,13 +11,20 @@ export type Schema =
   | { readonly kind: 'number'; readonly min?: number; readonly max?: number; readonly above?: number }
   | { readonly kind: 'bool' }
   | { readonly kind: 'duration'; readonly positive?: boolean }
-  | { readonly kind: 'list'; readonly items: Schema; readonly minItems?: number; readonly unique?: boolean }
+  | {
+      readonly kind: 'list';
+      readonly items: Schema;
+      readonly minItems?: number;
+      readonly maxItems?: number;
+      readonly unique?: boolean;
+    }
   | { readonly kind: 'object'; readonly fields: Readonly<Record<string, Field>> }
   | {
       readonly kind: 'map';
       readonly key: StringSchema;
       readonly values: Schema;
       readonly minEntries?: number;
+      readonly maxEntries?: number;
     }
   | { readonly kind: 'custom'; readonly check: (value: unknown, path: string, issues: Issue[]) => unknown };
 
@@ -153,8 +160,14 @@ function checkList(
   if (schema.minItems !== undefined && value.length < schema.minItems) {
     out.push({ path, message: `must have at least ${schema.minItems} item(s)` });
   }
+  // Over the limit, only the first maxItems are looked at: the document is refused anyway, and
+  // checking thousands of items would cost the event loop and bury the one problem that matters.
+  if (schema.maxItems !== undefined && value.length > schema.maxItems) {
+    out.push({ path, message: `has ${value.length} items; at most ${schema.maxItems} are allowed` });
+    value = value.slice(0, schema.maxItems);
+  }
   const seen = new Set<string>();
-  return value.map((item, i) => {
+  return (value as unknown[]).map((item, i) => {
     const p = joinPath(path, i);
     if (schema.unique) {
       const key = JSON.stringify(item);
@@ -208,12 +221,16 @@ function checkMap(
     out.push({ path, message: `must be ${KIND_NAMES.map}` });
     return undefined;
   }
-  const keys = Object.keys(value);
+  let keys = Object.keys(value);
   if (schema.minEntries !== undefined && keys.length < schema.minEntries) {
     out.push({
       path,
       message: `must have at least ${schema.minEntries} entr${schema.minEntries === 1 ? 'y' : 'ies'}`,
     });
+  }
+  if (schema.maxEntries !== undefined && keys.length > schema.maxEntries) {
+    out.push({ path, message: `has ${keys.length} entries; at most ${schema.maxEntries} are allowed` });
+    keys = keys.slice(0, schema.maxEntries);
   }
   const result: Record<string, unknown> = {};
   for (const key of keys) {

@@ -25,6 +25,12 @@ import { decodeJsonInfer, encodeJsonInfer } from './http-json.js';
 
 export interface HttpServerOptions {
   readonly maxBodyBytes: number;
+  /**
+   * Largest JSON inference body (capped by maxBodyBytes). JSON costs several times its size
+   * once decoded (the buffer, the string, then a boxed number per element), so it gets a
+   * smaller bound than binary gRPC messages.
+   */
+  readonly maxJsonBodyBytes: number;
 }
 
 type Route =
@@ -82,11 +88,12 @@ function deadlineOf(req: IncomingMessage): number {
   return Date.now() + ms;
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+/** The body, refused as soon as its declared or received size passes the limit. */
+function readBody(req: IncomingMessage, limit: number, what: string): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > limit) {
-      reject(new PayloadTooLargeError(limit));
+      reject(new PayloadTooLargeError(limit, what));
       return;
     }
     const chunks: Buffer[] = [];
@@ -95,7 +102,10 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       size += c.length;
       if (size > limit) {
         req.removeAllListeners('data');
-        reject(new PayloadTooLargeError(limit));
+        // Nothing more is kept; the rest is read and dropped until the connection closes.
+        req.on('data', () => {});
+        chunks.length = 0;
+        reject(new PayloadTooLargeError(limit, what));
         return;
       }
       chunks.push(c);
@@ -111,6 +121,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 }
 
 export function createHttpServer(svc: InferenceService, opts: HttpServerOptions): Server {
+  const jsonLimit = Math.min(opts.maxJsonBodyBytes, opts.maxBodyBytes);
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://pod');
     const route = routeOf(req.method ?? 'GET', url.pathname);
@@ -165,7 +176,7 @@ export function createHttpServer(svc: InferenceService, opts: HttpServerOptions)
     try {
       let request: InferRequest;
       try {
-        const body = await readBody(req, opts.maxBodyBytes);
+        const body = await readBody(req, jsonLimit, 'JSON request body');
         let json: unknown;
         try {
           json = JSON.parse(body.toString('utf8'));

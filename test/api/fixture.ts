@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
+import type { NamespaceQuotas } from '../../control-plane/api/quotas.js';
 import { generateApiKey, hashApiKey } from '../../control-plane/auth/api-keys.js';
 import { type AuthConfig, parseAuthConfig } from '../../control-plane/auth/auth-config.js';
 import { ControlPlane, type ControlPlaneOptions } from '../../control-plane/pipeline/control-plane.js';
@@ -54,6 +55,7 @@ export async function startApi(
     rateLimit?: { perSecond: number; burst: number };
     debounceQuietMs?: number;
     policyDir?: string;
+    quotas?: NamespaceQuotas;
   } = {},
 ): Promise<ApiFixture> {
   const nats = await NatsServer.start();
@@ -89,6 +91,7 @@ export async function startApi(
     nats: { servers: nats.url, name: 'test-control-plane', ...nats.credentials() },
     auth: authConfig,
     ...(opts.policyDir ? { policyDir: opts.policyDir } : {}),
+    ...(opts.quotas ? { quotas: opts.quotas } : {}),
     ...extra,
   });
   const cp = new ControlPlane(base({ adminGrpcPort: 0 }));

@@ -49,6 +49,7 @@ export function testPodOptions(modelRepo: string, overrides: Partial<PodOptions>
     injectDelayMs: 0,
     reportGpu: false,
     maxBodyBytes: 8 * 1024 * 1024,
+    maxJsonBodyBytes: 8 * 1024 * 1024,
     drain: { graceMs: 200, timeoutMs: 10_000 },
     repoPollMs: 200,
     repoSettleMs: 100,

@@ -5,6 +5,7 @@ import { SnapshotEncoder } from '../../control-plane/xds/cache/snapshot.js';
 import { SnapshotCache } from '../../control-plane/xds/cache/snapshot-cache.js';
 import { XdsServer } from '../../control-plane/xds/server/ads-server.js';
 import { combineCallbacks, type XdsCallbacks } from '../../control-plane/xds/server/stream-context.js';
+import type { XdsLimits } from '../../control-plane/xds/server/stream-limits.js';
 import { ProxyRegistry } from '../../control-plane/xds/status/proxy-registry.js';
 
 export interface XdsFixture {
@@ -19,7 +20,7 @@ export interface XdsFixture {
   close(): Promise<void>;
 }
 
-export async function startXds(extra: XdsCallbacks = {}): Promise<XdsFixture> {
+export async function startXds(extra: XdsCallbacks = {}, limits?: Partial<XdsLimits>): Promise<XdsFixture> {
   const cache = new SnapshotCache();
   const registry = new ProxyRegistry();
   const events: XdsFixture['events'] = [];
@@ -28,7 +29,11 @@ export async function startXds(extra: XdsCallbacks = {}): Promise<XdsFixture> {
     onStaleNonce: (_c, type, nonce) => events.push({ kind: 'stale', type, detail: nonce }),
     onAck: (_c, type, version) => events.push({ kind: 'ack', type, detail: version }),
   };
-  const server = new XdsServer({ cache, callbacks: combineCallbacks(registry, recorder, extra) });
+  const server = new XdsServer({
+    cache,
+    callbacks: combineCallbacks(registry, recorder, extra),
+    ...(limits ? { limits } : {}),
+  });
   const port = await server.listen('127.0.0.1', 0);
   const encoders = new Map<string, SnapshotEncoder>();
   const encoder = (group: string) => {

@@ -64,6 +64,13 @@ export async function run(argv: string[]): Promise<number> {
     throw new OptionError('--admin-tls-cert and --admin-tls-key go together');
   if (flags['admin-tls-ca'] && !flags['admin-tls-cert'])
     throw new OptionError('--admin-tls-ca needs --admin-tls-cert');
+  for (const f of [
+    'xds-max-streams-per-connection',
+    'xds-max-streams-per-client',
+    'quota-policies',
+    'quota-versions',
+  ] as const)
+    if (flags[f] < 1) throw new OptionError(`--${f} must be at least 1 (got ${flags[f]})`);
   const pki = await pkiOptions(flags);
   const cp = new ControlPlane({
     ...(pki ? { pki } : {}),
@@ -97,6 +104,16 @@ export async function run(argv: string[]): Promise<number> {
     adminGrpcPort: flags['admin-grpc-port'],
     debounceQuietMs: flags['debounce-quiet'],
     debounceMaxMs: flags['debounce-max'],
+    quotas: {
+      policies: flags['quota-policies'],
+      versions: flags['quota-versions'],
+      endpoints: Math.max(0, flags['quota-endpoints']),
+    },
+    xdsLimits: {
+      maxStreamsPerConnection: flags['xds-max-streams-per-connection'],
+      maxStreamsPerClient: flags['xds-max-streams-per-client'],
+      slowReaderTimeoutMs: flags['xds-slow-reader-timeout'],
+    },
     translate: {
       gatewayPort: flags['gateway-port'],
       ...(flags['gateway-mtls']

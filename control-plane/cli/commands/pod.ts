@@ -106,6 +106,7 @@ export function podOptionsFrom(flags: ParsedFlags<typeof POD_FLAGS>): PodOptions
     injectDelayMs: atLeast('inject-delay-ms', flags['inject-delay-ms'], 0),
     reportGpu: flags['report-gpu'],
     maxBodyBytes: atLeast('max-body-bytes', flags['max-body-bytes'], 1024),
+    maxJsonBodyBytes: atLeast('max-json-body-bytes', flags['max-json-body-bytes'], 1024),
     drain: { graceMs: flags['drain-grace'], timeoutMs: flags['drain-timeout'] },
     repoPollMs: atLeast('repo-poll', flags['repo-poll'], 10),
     repoSettleMs: flags['repo-settle'],

@@ -4,7 +4,7 @@
 // ADS server only calls the hooks (admit, groupOf, filterFor); it knows nothing of certificates.
 import type { PeerCertificate } from 'node:tls';
 import { status } from '@grpc/grpc-js';
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Gauge, Histogram, type Registry } from 'prom-client';
 import type { Node } from '../../../protos/gen/envoy/config/core/v3/base_pb.js';
 import type { CertificateAuthority } from '../../pki/authority.js';
 import { compileAllowList } from '../../pki/peer-identity.js';
@@ -45,8 +45,7 @@ export class XdsSecurity implements XdsCallbacks {
   private readonly policy: AdmissionPolicy;
   private readonly sdsNames: ReadonlySet<string>;
   private readonly unsubscribe: () => void;
-  private readonly refused?: Counter<'code'>;
-  /** Streams refused since start, by gRPC status code (also a Prometheus counter). */
+  /** Streams refused since start, by gRPC status code (the Prometheus counter is in metrics). */
   readonly refusals = new Map<number, number>();
   /**
    * The last bundle push, server side: republishing every identity group, through each stream
@@ -93,12 +92,6 @@ export class XdsSecurity implements XdsCallbacks {
       });
     });
     if (o.registry) {
-      this.refused = new Counter({
-        name: 'switchyard_xds_streams_refused_total',
-        help: 'xDS streams closed before they got anything: no or disallowed certificate, or a node id that does not name it',
-        labelNames: ['code'],
-        registers: [o.registry],
-      });
       this.pushSeconds = new Histogram({
         name: 'switchyard_sds_bundle_push_seconds',
         help: 'Server-side time to hand a changed trust bundle to every connected SDS stream',
@@ -145,7 +138,6 @@ export class XdsSecurity implements XdsCallbacks {
   onStreamRefused(ctx: StreamContext, code: number, reason: string): void {
     this.refusals.set(code, (this.refusals.get(code) ?? 0) + 1);
     const name = CODE_NAMES[code] ?? String(code);
-    this.refused?.inc({ code: name });
     this.o.log.warn('xDS stream refused', { stream: ctx.id, peer: ctx.peer, code: name, reason });
   }
 

@@ -8,6 +8,7 @@ import {
   type ServerDuplexStream,
   type ServerOptions,
   type ServiceDefinition,
+  status as Status,
 } from '@grpc/grpc-js';
 import type { Node } from '../../../protos/gen/envoy/config/core/v3/base_pb.js';
 import { AggregatedDiscoveryService } from '../../../protos/gen/envoy/service/discovery/v3/ads_pb.js';
@@ -24,9 +25,11 @@ import type { ResourceFilter } from './desired.js';
 import { isPreEncoded, type PreEncodedResponse } from './encoded-response.js';
 import { Fanout } from './fanout.js';
 import { defaultGroupOf, nodeFlavor } from './node-flavor.js';
+import { PacedWriter, resetCall } from './paced-writer.js';
 import { SotwStream } from './sotw-stream.js';
-import type { StreamHost } from './stream-base.js';
+import type { ResponseSink, StreamHost } from './stream-base.js';
 import type { StreamContext, XdsCallbacks, XdsProtocol } from './stream-context.js';
+import { ClientStreamCounter, clientKey, DEFAULT_XDS_LIMITS, type XdsLimits } from './stream-limits.js';
 
 export interface XdsServerOptions {
   readonly cache: SnapshotCache;
@@ -47,6 +50,8 @@ export interface XdsServerOptions {
     peer: PeerCertificate | undefined,
   ) => Admission;
   readonly grpcOptions?: ServerOptions;
+  /** Streams per connection and per client, slow readers; defaults in stream-limits.ts. */
+  readonly limits?: Partial<XdsLimits>;
   readonly now?: () => number;
 }
 
@@ -75,9 +80,16 @@ export class XdsServer {
   private readonly fanout = new Fanout();
   private readonly host: StreamHost;
   private port = 0;
+  private readonly limits: XdsLimits;
+  private readonly perClient: ClientStreamCounter;
+  private readonly writers = new Map<number, PacedWriter<unknown>>();
 
   constructor(private readonly opts: XdsServerOptions) {
+    this.limits = { ...DEFAULT_XDS_LIMITS, ...opts.limits };
+    this.perClient = new ClientStreamCounter(this.limits.maxStreamsPerClient);
     this.server = new Server({
+      // HTTP/2 refuses streams beyond this on one connection (one TCP connection, many streams).
+      'grpc.max_concurrent_streams': this.limits.maxStreamsPerConnection,
       // Proxies hold one long stream each; keepalive lets dead peers go without TCP timeouts.
       'grpc.keepalive_time_ms': 30_000,
       'grpc.keepalive_timeout_ms': 10_000,
@@ -105,9 +117,9 @@ export class XdsServer {
     };
     this.server.addService(adsDefinition(), {
       streamAggregatedResources: (call: ServerDuplexStream<DiscoveryRequest, PreEncodedResponse>) =>
-        this.serve(call, 'sotw', (ctx) => new SotwStream(ctx, this.host, (r) => call.write(r))),
+        this.serve(call, 'sotw', (ctx, sink) => new SotwStream(ctx, this.host, sink)),
       deltaAggregatedResources: (call: ServerDuplexStream<DeltaDiscoveryRequest, DeltaDiscoveryResponse>) =>
-        this.serve(call, 'delta', (ctx) => new DeltaStream(ctx, this.host, (r) => call.write(r))),
+        this.serve(call, 'delta', (ctx, sink) => new DeltaStream(ctx, this.host, sink)),
     });
   }
 
@@ -116,41 +128,71 @@ export class XdsServer {
   private serve<Req, Res>(
     call: ServerDuplexStream<Req, Res>,
     protocol: XdsProtocol,
-    make: (ctx: StreamContext) => { onRequest(r: Req): void; close(): void },
+    make: (
+      ctx: StreamContext,
+      sink: ResponseSink<Res>,
+    ) => { onRequest(r: Req): void; close(): void; resume(): void },
   ): void {
     const ctx: StreamContext = { id: ++this.nextId, protocol, peer: call.getPeer(), openedAt: Date.now() };
-    const stream = make(ctx);
+    const writer = new PacedWriter<Res>(call, {
+      slowReaderTimeoutMs: this.limits.slowReaderTimeoutMs,
+      onDrained: () => stream.resume(),
+      onSlowReader: () => {
+        this.opts.callbacks?.onSlowReaderClosed?.(ctx, writer.pending);
+        fail(
+          Status.RESOURCE_EXHAUSTED,
+          `xDS stream closed: its responses stayed unread for ${this.limits.slowReaderTimeoutMs} ms (slow reader)`,
+        );
+        resetCall(call);
+      },
+    });
+    const stream = make(ctx, writer);
     this.streams.set(ctx.id, stream as Stream);
+    this.writers.set(ctx.id, writer as PacedWriter<unknown>);
     this.opts.callbacks?.onStreamOpen?.(ctx);
     let done = false;
+    let slot: string | undefined;
     const finish = () => {
       if (done) return;
       done = true;
+      writer.close();
       stream.close();
+      if (slot !== undefined) this.perClient.release(slot);
       this.streams.delete(ctx.id);
+      this.writers.delete(ctx.id);
       this.detachers.get(ctx.id)?.();
       this.detachers.delete(ctx.id);
       this.opts.callbacks?.onStreamClose?.(ctx);
     };
+    // grpc-js turns an 'error' on a server stream into the call's final status.
+    const fail = (code: number, reason: string) =>
+      call.emit('error', Object.assign(new Error(reason), { code, details: reason }));
     // Read once: the connection and its certificate do not change during the stream.
     const peer = this.opts.admit ? call.getAuthContext()?.sslPeerCertificate : undefined;
-    let admitted = !this.opts.admit;
+    let admitted = false;
     let refused = false;
     call.on('data', (req: Req) => {
       if (refused) return;
       if (!admitted) {
-        const verdict = this.opts.admit!(ctx, (req as { node?: Node }).node, peer);
-        if (!verdict.ok) {
+        const node = (req as { node?: Node }).node;
+        const verdict = this.opts.admit ? this.opts.admit(ctx, node, peer) : ({ ok: true } as Admission);
+        if (verdict.ok && verdict.identity) ctx.identity = verdict.identity;
+        const key = clientKey(ctx, node);
+        const refusal = !verdict.ok
+          ? verdict
+          : this.perClient.acquire(key)
+            ? undefined
+            : {
+                code: Status.RESOURCE_EXHAUSTED,
+                reason: `xDS stream refused: ${key} already holds ${this.perClient.limit} streams (--xds-max-streams-per-client)`,
+              };
+        if (refusal) {
           refused = true;
-          this.opts.callbacks?.onStreamRefused?.(ctx, verdict.code, verdict.reason);
-          // grpc-js turns an 'error' on a server stream into the call's final status.
-          call.emit(
-            'error',
-            Object.assign(new Error(verdict.reason), { code: verdict.code, details: verdict.reason }),
-          );
+          this.opts.callbacks?.onStreamRefused?.(ctx, refusal.code, refusal.reason);
+          fail(refusal.code, refusal.reason);
           return;
         }
-        if (verdict.identity) ctx.identity = verdict.identity;
+        slot = key;
         admitted = true;
       }
       stream.onRequest(req);
@@ -191,6 +233,11 @@ export class XdsServer {
 
   get streamCount(): number {
     return this.streams.size;
+  }
+
+  /** Responses written but not yet flushed by HTTP/2, per open stream id. */
+  unflushedResponses(): Map<number, number> {
+    return new Map([...this.writers].map(([id, w]) => [id, w.pending]));
   }
 
   /** Graceful stop: streams are cancelled (proxies reconnect elsewhere), then the port closes. */

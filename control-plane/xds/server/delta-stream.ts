@@ -12,8 +12,8 @@ import {
 import type { EncodedResource } from '../cache/snapshot.js';
 import { PUSH_ORDER, RESOURCE_TYPES, TYPE, type TypeUrl } from '../resource-types.js';
 import { clustersInUse, desiredResources, retainClusters } from './desired.js';
-import { AdsStream, type StreamHost } from './stream-base.js';
-import { nextNonce, type StreamContext } from './stream-context.js';
+import { AdsStream } from './stream-base.js';
+import { nextNonce } from './stream-context.js';
 import { Subscription } from './subscription.js';
 
 interface Pending {
@@ -41,15 +41,7 @@ interface TypeState {
 /** Unacknowledged responses kept per type; a client that never ACKs cannot grow this. */
 const MAX_PENDING = 64;
 
-export class DeltaStream extends AdsStream<TypeState> {
-  constructor(
-    ctx: StreamContext,
-    host: StreamHost,
-    private readonly write: (resp: DeltaDiscoveryResponse) => void,
-  ) {
-    super(ctx, host);
-  }
-
+export class DeltaStream extends AdsStream<TypeState, DeltaDiscoveryResponse> {
   onRequest(req: DeltaDiscoveryRequest): void {
     const url = this.begin(req.node, req.typeUrl);
     if (!url) return;
@@ -102,7 +94,7 @@ export class DeltaStream extends AdsStream<TypeState> {
     }
   }
 
-  protected flush(): void {
+  protected respond(): void {
     const snapshot = this.snapshot;
     if (!snapshot) return;
     for (const url of PUSH_ORDER) {
@@ -150,7 +142,7 @@ export class DeltaStream extends AdsStream<TypeState> {
       st.known.delete(name);
       st.held.delete(name);
     }
-    this.write(
+    this.sink.write(
       create(DeltaDiscoveryResponseSchema, {
         systemVersionInfo: version,
         resources: updates.map((r) =>

@@ -13,8 +13,8 @@ import {
   sameContent,
 } from './desired.js';
 import { encodeResponse, type PreEncodedResponse } from './encoded-response.js';
-import { AdsStream, type StreamHost } from './stream-base.js';
-import { nextNonce, type StreamContext } from './stream-context.js';
+import { AdsStream } from './stream-base.js';
+import { nextNonce } from './stream-context.js';
 import { Subscription } from './subscription.js';
 
 interface TypeState {
@@ -40,17 +40,9 @@ function onlyWanted(m: ResourceMap, sub: Subscription): ResourceMap {
   return m;
 }
 
-export class SotwStream extends AdsStream<TypeState> {
+export class SotwStream extends AdsStream<TypeState, PreEncodedResponse> {
   /** CDS currently carries clusters kept for make-before-break. */
   private retaining = false;
-
-  constructor(
-    ctx: StreamContext,
-    host: StreamHost,
-    private readonly write: (resp: PreEncodedResponse) => void,
-  ) {
-    super(ctx, host);
-  }
 
   onRequest(req: DiscoveryRequest): void {
     const url = this.begin(req.node, req.typeUrl);
@@ -105,7 +97,7 @@ export class SotwStream extends AdsStream<TypeState> {
     return !!have && names.some((n) => have.has(n));
   }
 
-  protected flush(): void {
+  protected respond(): void {
     const snapshot = this.snapshot;
     if (!snapshot) return; // answered as soon as the group's first snapshot arrives
     for (const url of PUSH_ORDER) {
@@ -148,7 +140,7 @@ export class SotwStream extends AdsStream<TypeState> {
     const nonce = nextNonce();
     // Streams with the same content share one encoded body (see encoded-response.ts).
     const key = `${version}\n${[...resources.keys()].join('\n')}`;
-    this.write(encodeResponse(snapshot.type(url), url, version, resources.values(), key, nonce));
+    this.sink.write(encodeResponse(snapshot.type(url), url, version, resources.values(), key, nonce));
     st.nonce = nonce;
     st.sent = resources;
     st.sentVersion = version;

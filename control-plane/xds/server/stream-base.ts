@@ -1,6 +1,7 @@
 // What SotW and delta streams share: the node taken from the first request (rule 6: only the
 // first one has to carry it), attaching to the node group's snapshots, ignoring types this
-// server does not serve, and re-flushing when a new snapshot arrives.
+// server does not serve, and re-flushing when a new snapshot arrives. While responses are
+// unflushed nothing new is built (see paced-writer.ts); the flush after the drain sends the latest.
 import type { Node } from '../../../protos/gen/envoy/config/core/v3/base_pb.js';
 import type { Snapshot } from '../cache/snapshot.js';
 import { isTypeUrl, type TypeUrl } from '../resource-types.js';
@@ -15,15 +16,24 @@ export interface StreamHost {
   readonly now: () => number;
 }
 
-export abstract class AdsStream<TypeState> {
+/** Where a stream writes its responses; `busy` while earlier ones are not flushed yet. */
+export interface ResponseSink<T> {
+  write(msg: T): void;
+  readonly busy: boolean;
+}
+
+export abstract class AdsStream<TypeState, Response> {
   protected readonly types = new Map<TypeUrl, TypeState>();
   protected snapshot?: Snapshot;
   protected filter?: ResourceFilter;
   protected closed = false;
+  /** A flush was skipped while the sink was busy. */
+  private deferred = false;
 
   constructor(
     readonly ctx: StreamContext,
     protected readonly host: StreamHost,
+    protected readonly sink: ResponseSink<Response>,
   ) {}
 
   /** The request's type if it is to be handled; identifies the stream on its first request. */
@@ -51,5 +61,21 @@ export abstract class AdsStream<TypeState> {
     this.closed = true;
   }
 
-  protected abstract flush(): void;
+  /** The sink flushed everything: send what was held back meanwhile. */
+  resume(): void {
+    if (!this.deferred || this.closed) return;
+    this.deferred = false;
+    this.flush();
+  }
+
+  protected flush(): void {
+    if (this.sink.busy) {
+      this.deferred = true;
+      return;
+    }
+    this.respond();
+  }
+
+  /** Sends what is owed, at most one response per type. */
+  protected abstract respond(): void;
 }

@@ -38,6 +38,8 @@ export interface XdsCallbacks {
   ): void;
   onStaleNonce?(ctx: StreamContext, type: TypeUrl, nonce: string): void;
   onUnknownType?(ctx: StreamContext, typeUrl: string): void;
+  /** The stream left its responses unread past the slow-reader timeout and was closed. */
+  onSlowReaderClosed?(ctx: StreamContext, unflushed: number): void;
 }
 
 /** Fan one event out to several callback sets. */
@@ -57,6 +59,7 @@ export function combineCallbacks(...all: XdsCallbacks[]): Required<XdsCallbacks>
     onNack: fan('onNack'),
     onStaleNonce: fan('onStaleNonce'),
     onUnknownType: fan('onUnknownType'),
+    onSlowReaderClosed: fan('onSlowReaderClosed'),
   };
 }
 
