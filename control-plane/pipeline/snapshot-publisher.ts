@@ -1,12 +1,14 @@
-// Policies + endpoints -> per-flavor snapshots: translate (pure), check every resource against
-// Envoy's validation rules, encode, and publish through the cache's consistency check. A group
+// Policies + endpoints -> one snapshot per node group (flavor and capability set): translate
+// (pure), check every resource against Envoy's validation rules, encode, and publish through the
+// cache's consistency check. A group
 // whose build fails keeps serving its previous snapshot; the failure is kept for operators.
 import { asSwitchyardError, type Issue, ResourceValidationError } from '../errors/index.js';
 import type { ControlPlaneMetrics } from '../metrics/control-plane-metrics.js';
 import type { ModelRoute } from '../policy/index.js';
 import type { Logger } from '../runtime/log.js';
+import { forCapabilities, GROUPS, type GroupSpec } from '../translate/capabilities.js';
 import { type TranslateOptions, translate } from '../translate/index.js';
-import type { EndpointTable, Flavor } from '../translate/types.js';
+import type { EndpointTable } from '../translate/types.js';
 import { checkResources } from '../validate/index.js';
 import { SnapshotEncoder } from '../xds/cache/snapshot.js';
 import type { SnapshotCache } from '../xds/cache/snapshot-cache.js';
@@ -19,10 +21,11 @@ export interface GroupStatus {
   lastError?: { code: string; message: string; issues?: readonly Issue[]; at: string };
 }
 
-export const FLAVORS: readonly Flavor[] = ['envoy', 'grpc'];
+/** Every node group the publisher keeps a snapshot for. */
+export const PUBLISHED_GROUPS: readonly string[] = GROUPS.map((g) => g.group);
 
 export class SnapshotPublisher {
-  private encoders = new Map<Flavor, SnapshotEncoder>();
+  private encoders = new Map<string, SnapshotEncoder>();
   private status = new Map<string, GroupStatus>();
 
   constructor(
@@ -31,28 +34,30 @@ export class SnapshotPublisher {
     private readonly log: Logger,
     private readonly options: Partial<TranslateOptions> = {},
   ) {
-    for (const f of FLAVORS) this.encoders.set(f, new SnapshotEncoder());
+    for (const g of GROUPS) this.encoders.set(g.group, new SnapshotEncoder());
   }
 
-  /** Build and publish every flavor's snapshot; returns true if all published. */
+  /** Build and publish every group's snapshot; returns true if all published. */
   publish(routes: readonly ModelRoute[], endpoints: EndpointTable): boolean {
     let ok = true;
-    for (const flavor of FLAVORS) ok = this.publishGroup(flavor, routes, endpoints) && ok;
+    for (const spec of GROUPS) ok = this.publishGroup(spec, routes, endpoints) && ok;
     return ok;
   }
 
-  private publishGroup(flavor: Flavor, routes: readonly ModelRoute[], endpoints: EndpointTable): boolean {
-    const st = this.status.get(flavor) ?? { group: flavor };
-    this.status.set(flavor, st);
+  private publishGroup(spec: GroupSpec, routes: readonly ModelRoute[], endpoints: EndpointTable): boolean {
+    const { group, flavor } = spec;
+    const st = this.status.get(group) ?? { group };
+    this.status.set(group, st);
     const started = performance.now();
     try {
-      const set = translate({ routes, endpoints }, flavor, this.options);
+      // Translation is memoized: the groups of one flavor share every unchanged message.
+      const set = forCapabilities(translate({ routes, endpoints }, flavor, this.options), spec.capabilities);
       const invalid = checkResources(set);
-      if (invalid.length) throw new ResourceValidationError(`${flavor} snapshot`, invalid);
-      const { snapshot, issues } = this.encoders.get(flavor)!.build(set);
-      if (issues.length) throw new ResourceValidationError(`${flavor} snapshot`, issues);
-      const res = this.cache.set(flavor, snapshot);
-      this.metrics.snapshotBuild.observe({ group: flavor }, (performance.now() - started) / 1000);
+      if (invalid.length) throw new ResourceValidationError(`${group} snapshot`, invalid);
+      const { snapshot, issues } = this.encoders.get(group)!.build(set);
+      if (issues.length) throw new ResourceValidationError(`${group} snapshot`, issues);
+      const res = this.cache.set(group, snapshot);
+      this.metrics.snapshotBuild.observe({ group }, (performance.now() - started) / 1000);
       st.version = res.version;
       st.publishedAt = new Date().toISOString();
       st.resources = {
@@ -64,7 +69,7 @@ export class SnapshotPublisher {
       };
       delete st.lastError;
       if (res.changed)
-        this.log.info('snapshot published', { group: flavor, version: res.version, streams: res.watchers });
+        this.log.info('snapshot published', { group, version: res.version, streams: res.watchers });
       return true;
     } catch (err) {
       const e = asSwitchyardError(err);
@@ -75,9 +80,9 @@ export class SnapshotPublisher {
         ...(issues ? { issues } : {}),
         at: new Date().toISOString(),
       };
-      this.metrics.snapshotsRejected.inc({ group: flavor, reason: e.code });
+      this.metrics.snapshotsRejected.inc({ group, reason: e.code });
       this.log.error('snapshot not published; the previous one keeps serving', {
-        group: flavor,
+        group,
         error: e.message,
       });
       return false;

@@ -1,0 +1,109 @@
+// A real gRPC C-core xDS client (Debian's python3-grpcio) as a child process: the second
+// proxyless family next to grpc-js-xds. test/helpers/ccore_client.py runs the RPC loops itself;
+// this side writes one JSON command per line and reads one JSON answer per line.
+import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { bootstrapFor } from './xds-client.js';
+
+export const PYTHON = process.env.SWITCHYARD_CCORE_PYTHON ?? '/usr/bin/python3';
+const SCRIPT = fileURLToPath(new URL('./ccore_client.py', import.meta.url));
+
+/** Why C-core cannot run here, or undefined when `import grpc` works. */
+export function ccoreUnavailable(): string | undefined {
+  const r = spawnSync(PYTHON, ['-c', 'import grpc; print(grpc.__version__)'], { encoding: 'utf8' });
+  if (r.status === 0) return undefined;
+  return `gRPC C-core client unavailable (${PYTHON} cannot import grpc; run \`make install-grpcio\`): ${
+    r.error?.message ?? r.stderr.trim().split('\n').pop()
+  }`;
+}
+
+export interface CcoreTally {
+  readonly byVersion: Record<string, number>;
+  readonly byPod: Record<string, number>;
+  readonly failures: number;
+  readonly errors: string[];
+}
+
+export interface CcoreSend {
+  readonly n: number;
+  readonly concurrency?: number;
+  readonly headers?: Record<string, string>;
+  /** Seconds per RPC. */
+  readonly timeout?: number;
+  /** Queue RPCs until the channel has resolved and connected (no failures while it starts). */
+  readonly waitForReady?: boolean;
+}
+
+export class CcoreClient {
+  private readonly child: ChildProcessWithoutNullStreams;
+  private readonly pending: Array<{ resolve: (v: unknown) => void; reject: (e: Error) => void }> = [];
+  private stderr = '';
+  private exited = false;
+
+  constructor(xdsAddress: string, nodeId: string, bootstrap = bootstrapFor(xdsAddress, nodeId)) {
+    this.child = spawn(PYTHON, [SCRIPT], {
+      env: { ...process.env, GRPC_XDS_BOOTSTRAP_CONFIG: bootstrap, PYTHONUNBUFFERED: '1' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    this.child.stderr.on('data', (d: Buffer) => {
+      this.stderr = (this.stderr + d.toString()).slice(-4000);
+    });
+    createInterface({ input: this.child.stdout }).on('line', (line) => {
+      this.pending.shift()?.resolve(JSON.parse(line));
+    });
+    this.child.on('exit', (code) => {
+      this.exited = true;
+      for (const p of this.pending.splice(0))
+        p.reject(new Error(`C-core client exited (${code}): ${this.stderr.trim()}`));
+    });
+  }
+
+  private command<T>(cmd: Record<string, unknown>): Promise<T> {
+    if (this.exited) return Promise.reject(new Error(`C-core client has exited: ${this.stderr.trim()}`));
+    return new Promise<T>((resolve, reject) => {
+      this.pending.push({ resolve: resolve as (v: unknown) => void, reject });
+      this.child.stdin.write(`${JSON.stringify(cmd)}\n`);
+    });
+  }
+
+  /** n Predict calls to xds:///<model>, counted by the version and pod that answered. */
+  send(model: string, opts: CcoreSend): Promise<CcoreTally> {
+    return this.command({
+      op: 'send',
+      target: `xds:///${model}`,
+      model,
+      n: opts.n,
+      concurrency: opts.concurrency ?? 16,
+      headers: opts.headers ?? {},
+      timeout: opts.timeout ?? 5,
+      wait_for_ready: opts.waitForReady ?? false,
+    });
+  }
+
+  /** Calls in a loop (in the child) until stop(); for live changes under load. */
+  async start(model: string, concurrency = 8): Promise<void> {
+    await this.command({ op: 'start', target: `xds:///${model}`, model, concurrency, timeout: 5 });
+  }
+
+  stop(): Promise<CcoreTally> {
+    return this.command({ op: 'stop' });
+  }
+
+  /** Resolve xds:///<name> (LDS, RDS, CDS, EDS) and wait until the channel is READY. */
+  connect(name: string, timeoutSeconds = 5): Promise<{ state: 'READY' | 'TIMEOUT' }> {
+    return this.command({ op: 'connect', target: `xds:///${name}`, timeout: timeoutSeconds });
+  }
+
+  close(): Promise<void> {
+    if (this.exited) return Promise.resolve();
+    return new Promise((resolve) => {
+      const kill = setTimeout(() => this.child.kill('SIGKILL'), 5000);
+      this.child.once('exit', () => {
+        clearTimeout(kill);
+        resolve();
+      });
+      this.child.stdin.end(`${JSON.stringify({ op: 'exit' })}\n`);
+    });
+  }
+}
