@@ -6,16 +6,48 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { bootstrapFor } from './xds-client.js';
 
+/** A bootstrap naming certificate providers (file_watcher), for resources that reference them. */
+export function bootstrapWithProviders(
+  xdsAddress: string,
+  nodeId: string,
+  providers: Record<string, { cert: string; key: string; ca: string }>,
+): string {
+  const b = JSON.parse(bootstrapFor(xdsAddress, nodeId)) as Record<string, unknown>;
+  b.certificate_providers = Object.fromEntries(
+    Object.entries(providers).map(([name, f]) => [
+      name,
+      {
+        plugin_name: 'file_watcher',
+        config: {
+          certificate_file: f.cert,
+          private_key_file: f.key,
+          ca_certificate_file: f.ca,
+          refresh_interval: '60s',
+        },
+      },
+    ]),
+  );
+  return JSON.stringify(b);
+}
+
 export const PYTHON = process.env.SWITCHYARD_CCORE_PYTHON ?? '/usr/bin/python3';
 const SCRIPT = fileURLToPath(new URL('./ccore_client.py', import.meta.url));
 
+const probe = () => spawnSync(PYTHON, ['-c', 'import grpc; print(grpc.__version__)'], { encoding: 'utf8' });
+let probed: ReturnType<typeof probe> | undefined;
+
 /** Why C-core cannot run here, or undefined when `import grpc` works. */
 export function ccoreUnavailable(): string | undefined {
-  const r = spawnSync(PYTHON, ['-c', 'import grpc; print(grpc.__version__)'], { encoding: 'utf8' });
-  if (r.status === 0) return undefined;
+  probed ??= probe();
+  if (probed.status === 0) return undefined;
   return `gRPC C-core client unavailable (${PYTHON} cannot import grpc; run \`make install-grpcio\`): ${
-    r.error?.message ?? r.stderr.trim().split('\n').pop()
+    probed.error?.message ?? probed.stderr.trim().split('\n').pop()
   }`;
+}
+
+/** The grpcio release (e.g. "1.51.1"), or undefined when unavailable. */
+export function ccoreVersion(): string | undefined {
+  return ccoreUnavailable() ? undefined : probed!.stdout.trim();
 }
 
 export interface CcoreTally {
@@ -52,10 +84,10 @@ export class CcoreClient {
     createInterface({ input: this.child.stdout }).on('line', (line) => {
       this.pending.shift()?.resolve(JSON.parse(line));
     });
-    this.child.on('exit', (code) => {
+    this.child.on('exit', (code, signal) => {
       this.exited = true;
       for (const p of this.pending.splice(0))
-        p.reject(new Error(`C-core client exited (${code}): ${this.stderr.trim()}`));
+        p.reject(new Error(`C-core client exited (${code ?? signal}): ${this.stderr.trim()}`));
     });
   }
 
@@ -93,6 +125,11 @@ export class CcoreClient {
   /** Resolve xds:///<name> (LDS, RDS, CDS, EDS) and wait until the channel is READY. */
   connect(name: string, timeoutSeconds = 5): Promise<{ state: 'READY' | 'TIMEOUT' }> {
     return this.command({ op: 'connect', target: `xds:///${name}`, timeout: timeoutSeconds });
+  }
+
+  /** Close every channel; C-core drops their xDS subscriptions (the stream itself stays). */
+  closeChannels(): Promise<{ closed: number }> {
+    return this.command({ op: 'close_channels' });
   }
 
   close(): Promise<void> {

@@ -10,6 +10,7 @@ RPC loops itself:
   {"op": "start", "target": ..., "concurrency": 8, "headers": {...}}  -> {"started": true}
   {"op": "stop"}                                                     -> the tally since start
   {"op": "connect", "target": ..., "timeout": 5}  -> {"state": "READY" | "TIMEOUT"}
+  {"op": "close_channels"}  -> {"closed": n}  (their xDS subscriptions end with them)
   {"op": "exit"}
 
 It calls switchyard.demo.v1.DemoBackend/Predict, whose messages are small enough to encode by
@@ -198,6 +199,11 @@ def main():
             loop = None
         elif op == "connect":
             out = connect(cmd)
+        elif op == "close_channels":
+            out = {"closed": len(channels)}
+            for channel in channels.values():
+                channel.close()
+            channels.clear()
         elif op == "exit":
             break
         else:
