@@ -40,7 +40,7 @@ let probed: ReturnType<typeof probe> | undefined;
 export function ccoreUnavailable(): string | undefined {
   probed ??= probe();
   if (probed.status === 0) return undefined;
-  return `gRPC C-core client unavailable (${PYTHON} cannot import grpc; run \`make install-grpcio\`): ${
+  return `gRPC C-core client unavailable (${PYTHON} cannot import grpc; run \`make grpcio\`): ${
     probed.error?.message ?? probed.stderr.trim().split('\n').pop()
   }`;
 }
