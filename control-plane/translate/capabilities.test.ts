@@ -32,6 +32,7 @@ describe('client families and capability sets', () => {
     expect(group('gRPC C-core linux', 'C-core 34.0.0')).toBe('grpc');
     expect(group('gRPC Node Pure JS', '1.14.1')).toBe('grpc');
     expect(group('gRPC Node Pure JS', '1.9.0')).toBe('grpc+legacy-header-matchers');
+    expect(group('gRPC Node Pure-JS', '')).toBe('grpc');
     expect(group('gRPC Go', '1.56.3')).toBe('grpc+legacy-header-matchers');
     expect(group('gRPC Go', '1.60.0')).toBe('grpc');
     expect(group('some client', '9.9.9')).toBe('grpc+legacy-header-matchers');

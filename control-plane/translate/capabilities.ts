@@ -55,7 +55,9 @@ function numbers(version: string): number[] {
 
 function atLeast(version: string, min: readonly number[]): boolean {
   const v = numbers(version);
-  if (!v.length) return false;
+  // Every gRPC release reports its version; a known family without one is a hand-made client
+  // speaking the current protocol.
+  if (!v.length) return true;
   for (let i = 0; i < min.length; i++) {
     const a = v[i] ?? 0;
     if (a !== min[i]) return a > min[i]!;
@@ -65,7 +67,7 @@ function atLeast(version: string, min: readonly number[]): boolean {
 
 /**
  * The first release of each family known to read HeaderMatcher.string_match. Conservative: a
- * client below (or without) a known version gets the deprecated fields, which cost nothing in
+ * client below it, or of an unknown family, gets the deprecated fields, which cost nothing in
  * meaning and which every release still parses.
  */
 const STRING_MATCH_SINCE: Partial<Record<ClientFamily, readonly number[]>> = {
