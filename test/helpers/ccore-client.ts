@@ -73,9 +73,23 @@ export class CcoreClient {
   private stderr = '';
   private exited = false;
 
-  constructor(xdsAddress: string, nodeId: string, bootstrap = bootstrapFor(xdsAddress, nodeId)) {
+  /**
+   * `bootstrap` replaces the plain one (certificate providers); `xdsCredentials` makes the
+   * channels use xDS channel credentials, so clusters with a transport socket get mTLS.
+   */
+  constructor(
+    xdsAddress: string,
+    nodeId: string,
+    bootstrap = bootstrapFor(xdsAddress, nodeId),
+    xdsCredentials = false,
+  ) {
     this.child = spawn(PYTHON, [SCRIPT], {
-      env: { ...process.env, GRPC_XDS_BOOTSTRAP_CONFIG: bootstrap, PYTHONUNBUFFERED: '1' },
+      env: {
+        ...process.env,
+        GRPC_XDS_BOOTSTRAP_CONFIG: bootstrap,
+        PYTHONUNBUFFERED: '1',
+        ...(xdsCredentials ? { CCORE_XDS_CREDENTIALS: '1' } : {}),
+      },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     this.child.stderr.on('data', (d: Buffer) => {
@@ -125,6 +139,19 @@ export class CcoreClient {
   /** Resolve xds:///<name> (LDS, RDS, CDS, EDS) and wait until the channel is READY. */
   connect(name: string, timeoutSeconds = 5): Promise<{ state: 'READY' | 'TIMEOUT' }> {
     return this.command({ op: 'connect', target: `xds:///${name}`, timeout: timeoutSeconds });
+  }
+
+  /** KServe v2 ServerLive on the pods behind xds:///<model>. */
+  live(
+    model: string,
+    opts: { timeout?: number; waitForReady?: boolean } = {},
+  ): Promise<{ ok: boolean; code?: string; details?: string }> {
+    return this.command({
+      op: 'live',
+      target: `xds:///${model}`,
+      timeout: opts.timeout ?? 5,
+      wait_for_ready: opts.waitForReady ?? false,
+    });
   }
 
   /** Close every channel; C-core drops their xDS subscriptions (the stream itself stays). */

@@ -11,6 +11,12 @@ RPC loops itself:
   {"op": "stop"}                                                     -> the tally since start
   {"op": "connect", "target": ..., "timeout": 5}  -> {"state": "READY" | "TIMEOUT"}
   {"op": "close_channels"}  -> {"closed": n}  (their xDS subscriptions end with them)
+  {"op": "live", "target": ..., "timeout": 5}  -> {"ok": true} or {"ok": false, "code", "details"}
+      (KServe v2 ServerLive on a pod: empty request, `bool live = 1` back)
+
+With CCORE_XDS_CREDENTIALS=1 channels use xDS channel credentials (gRFC A29: the clusters'
+transport sockets decide TLS, with the bootstrap's file_watcher certificate providers;
+plaintext where a cluster has none).
   {"op": "exit"}
 
 It calls switchyard.demo.v1.DemoBackend/Predict, whose messages are small enough to encode by
@@ -19,11 +25,13 @@ PredictResponse {string model = 1; string version = 2; string pod = 3}.
 """
 
 import json
+import os
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import grpc
+import grpc.experimental
 
 METHOD = "/switchyard.demo.v1.DemoBackend/Predict"
 
@@ -107,12 +115,30 @@ class Tally:
 channels = {}
 
 
-def stub(target):
+def channel_for(target):
     if target not in channels:
-        channels[target] = grpc.insecure_channel(target)
-    return channels[target].unary_unary(
-        METHOD, request_serializer=lambda b: b, response_deserializer=lambda b: b
+        if os.environ.get("CCORE_XDS_CREDENTIALS") == "1":
+            creds = grpc.xds_channel_credentials(grpc.experimental.insecure_channel_credentials())
+            channels[target] = grpc.secure_channel(target, creds)
+        else:
+            channels[target] = grpc.insecure_channel(target)
+    return channels[target]
+
+
+def stub(target, method=METHOD):
+    return channel_for(target).unary_unary(
+        method, request_serializer=lambda b: b, response_deserializer=lambda b: b
     )
+
+
+def live(cmd):
+    try:
+        raw = stub(cmd["target"], "/inference.GRPCInferenceService/ServerLive")(
+            b"", timeout=cmd.get("timeout", 5), wait_for_ready=cmd.get("wait_for_ready", False)
+        )
+        return {"ok": raw == b"\x08\x01"}
+    except grpc.RpcError as e:
+        return {"ok": False, "code": e.code().name, "details": e.details()}
 
 
 def call_once(cmd, tally):
@@ -172,8 +198,7 @@ class Loop:
 
 
 def connect(cmd):
-    channel = grpc.insecure_channel(cmd["target"]) if cmd["target"] not in channels else channels[cmd["target"]]
-    channels[cmd["target"]] = channel
+    channel = channel_for(cmd["target"])
     try:
         grpc.channel_ready_future(channel).result(timeout=cmd.get("timeout", 5))
         return {"state": "READY"}
@@ -199,6 +224,8 @@ def main():
             loop = None
         elif op == "connect":
             out = connect(cmd)
+        elif op == "live":
+            out = live(cmd)
         elif op == "close_channels":
             out = {"closed": len(channels)}
             for channel in channels.values():
