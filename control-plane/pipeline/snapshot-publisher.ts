@@ -10,7 +10,7 @@ import { forCapabilities, GROUPS, type GroupSpec } from '../translate/capabiliti
 import { type TranslateOptions, translate } from '../translate/index.js';
 import type { EndpointTable } from '../translate/types.js';
 import { checkResources } from '../validate/index.js';
-import { SnapshotEncoder } from '../xds/cache/snapshot.js';
+import { type EncodedResource, SnapshotEncoder } from '../xds/cache/snapshot.js';
 import type { SnapshotCache } from '../xds/cache/snapshot-cache.js';
 
 export interface GroupStatus {
@@ -34,7 +34,12 @@ export class SnapshotPublisher {
     private readonly log: Logger,
     private readonly options: Partial<TranslateOptions> = {},
   ) {
-    for (const g of GROUPS) this.encoders.set(g.group, new SnapshotEncoder());
+    // The groups of one flavor share their encodings: only what differs is encoded again.
+    const shared = new Map<string, WeakMap<object, EncodedResource>>();
+    for (const g of GROUPS) {
+      if (!shared.has(g.flavor)) shared.set(g.flavor, new WeakMap());
+      this.encoders.set(g.group, new SnapshotEncoder(shared.get(g.flavor)));
+    }
   }
 
   /** Build and publish every group's snapshot; returns true if all published. */
@@ -87,6 +92,11 @@ export class SnapshotPublisher {
       });
       return false;
     }
+  }
+
+  /** Resources encoded so far for a group (what sharing between groups saves shows here). */
+  encodedCount(group: string): number {
+    return this.encoders.get(group)?.encodedCount ?? 0;
   }
 
   groups(): GroupStatus[] {
