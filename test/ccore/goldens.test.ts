@@ -16,6 +16,7 @@ let fx: XdsFixture;
 let client: CcoreClient;
 
 beforeAll(async () => {
+  if (unavailable) return;
   fx = await startXds();
   // The instance names the golden cases use; C-core checks them against its bootstrap.
   const names = new Set(['default']);
@@ -45,10 +46,12 @@ const TYPES = [
 
 /**
  * Cases this C-core release cannot take, and why. RING_HASH clusters crash gRPC 1.51's ring_hash
- * picker (SIGSEGV; grpc/grpc#31766, fixed after 1.51): see docs/TRANSLATION.md.
+ * picker (SIGSEGV, fixed after 1.51: https://github.com/grpc/grpc/issues/31766); see
+ * docs/TRANSLATION.md.
  */
 const CRASHES_CCORE_1_51: Record<string, string> = {
-  'sticky-header': 'RING_HASH crashes the C-core 1.51 ring_hash picker (grpc/grpc#31766)',
+  'sticky-header':
+    'RING_HASH crashes the C-core 1.51 ring_hash picker (https://github.com/grpc/grpc/issues/31766)',
 };
 
 describe.skipIf(unavailable)('gRPC C-core accepts every gRPC-flavor golden case', () => {
