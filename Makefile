@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export ONNXRUNTIME_NODE_INSTALL := skip
 NPM_STAMP := node_modules/.install-stamp
 
-.PHONY: all install deps nats gen models check typecheck lint cycles test unit demo bench format clean
+.PHONY: all install deps nats grpcio gen models check typecheck lint cycles test unit demo bench format clean
 
 all: check
 
@@ -12,7 +12,7 @@ $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-install: $(NPM_STAMP) nats gen models
+install: $(NPM_STAMP) nats grpcio gen models
 
 # nats-server comes from Debian's package: installed when missing and we are root, else explained.
 nats:
@@ -22,6 +22,17 @@ nats:
 	    (apt-get install -y -q nats-server || (apt-get update -q && apt-get install -y -q nats-server)) >/dev/null; \
 	  else \
 	    echo "nats-server is missing: run 'sudo apt-get install nats-server' and retry"; exit 1; \
+	  fi; }
+
+# The second real xDS client family in the tests, gRPC C-core, is Debian's python3-grpcio (run by
+# /usr/bin/python3, test/helpers/ccore_client.py): installed the same way as nats-server.
+grpcio:
+	@/usr/bin/python3 -c 'import grpc' >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing python3-grpcio from Debian's package"; \
+	    (apt-get install -y -q python3-grpcio || (apt-get update -q && apt-get install -y -q python3-grpcio)) >/dev/null; \
+	  else \
+	    echo "python3-grpcio is missing: run 'sudo apt-get install python3-grpcio' and retry"; exit 1; \
 	  fi; }
 
 gen: $(NPM_STAMP)

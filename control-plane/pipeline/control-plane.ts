@@ -42,7 +42,7 @@ import { ControlPlanePki, type ControlPlanePkiOptions } from './control-plane-pk
 import { listEndpoints } from './endpoint-view.js';
 import { syncDirectoryToStore } from './gitops-sync.js';
 import { PolicyDirectory, type PolicyDirectoryState } from './policy-directory.js';
-import { FLAVORS, SnapshotPublisher } from './snapshot-publisher.js';
+import { PUBLISHED_GROUPS, SnapshotPublisher } from './snapshot-publisher.js';
 
 export interface ControlPlaneOptions {
   readonly policyDir?: string;
@@ -366,7 +366,7 @@ export class ControlPlane {
   }
 
   private rebuild(): void {
-    const groups = FLAVORS.map((f) => f as string);
+    const groups = PUBLISHED_GROUPS;
     const before = new Map(groups.map((g) => [g, this.cache.get(g)]));
     // With a store, the directory's losers never reach it: report them from the directory.
     const dirConflicts = this.store

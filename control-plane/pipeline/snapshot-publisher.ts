@@ -1,4 +1,4 @@
-// Policies + endpoints -> per-flavor snapshots: one owner per model (policy-set.ts), each model
+// Policies + endpoints -> one snapshot per node group (flavor and capability set): one owner per model (policy-set.ts), each model
 // checked on its own (model-gate.ts: a failing model keeps its last good resources, the others
 // publish), then translate (pure), check every resource against Envoy's validation rules,
 // encode, and publish through the cache's consistency check. Only a fault of the whole snapshot
@@ -8,10 +8,11 @@ import { asSwitchyardError, formatIssues, type Issue, ResourceValidationError } 
 import type { ControlPlaneMetrics } from '../metrics/control-plane-metrics.js';
 import { conflictMessage, type ModelRoute, type PolicyConflict, resolveOwners } from '../policy/index.js';
 import type { Logger } from '../runtime/log.js';
+import { forCapabilities, GROUPS, type GroupSpec } from '../translate/capabilities.js';
 import { type TranslateOptions, translate } from '../translate/index.js';
 import type { EndpointTable, Flavor } from '../translate/types.js';
 import { checkResources } from '../validate/index.js';
-import { SnapshotEncoder } from '../xds/cache/snapshot.js';
+import { type EncodedResource, SnapshotEncoder } from '../xds/cache/snapshot.js';
 import type { SnapshotCache } from '../xds/cache/snapshot-cache.js';
 import { ModelGate } from './model-gate.js';
 
@@ -40,8 +41,11 @@ export interface ModelProblem {
 
 export const FLAVORS: readonly Flavor[] = ['envoy', 'grpc'];
 
+/** Every node group the publisher keeps a snapshot for. */
+export const PUBLISHED_GROUPS: readonly string[] = GROUPS.map((g) => g.group);
+
 export class SnapshotPublisher {
-  private encoders = new Map<Flavor, SnapshotEncoder>();
+  private encoders = new Map<string, SnapshotEncoder>();
   private status = new Map<string, GroupStatus>();
   private gates = new Map<Flavor, ModelGate>();
   private conflicts: ReadonlyArray<PolicyConflict & { since: string }> = [];
@@ -52,15 +56,19 @@ export class SnapshotPublisher {
     private readonly log: Logger,
     private readonly options: Partial<TranslateOptions> = {},
   ) {
-    for (const f of FLAVORS) {
-      const encoder = new SnapshotEncoder();
-      this.encoders.set(f, encoder);
-      this.gates.set(f, new ModelGate(f, options, encoder));
+    // The groups of one flavor share their encodings: only what differs is encoded again. Models
+    // are admitted once per flavor, through the encoder of the flavor's first group.
+    const shared = new Map<Flavor, WeakMap<object, EncodedResource>>();
+    for (const g of GROUPS) {
+      if (!shared.has(g.flavor)) shared.set(g.flavor, new WeakMap());
+      const encoder = new SnapshotEncoder(shared.get(g.flavor));
+      this.encoders.set(g.group, encoder);
+      if (!this.gates.has(g.flavor)) this.gates.set(g.flavor, new ModelGate(g.flavor, options, encoder));
     }
   }
 
-  /** Build and publish every flavor's snapshot; returns true if all published. */
   /**
+   * Build and publish every group's snapshot; returns true if all published.
    * `alsoConflicting`: conflicts found upstream among policies that never reach `routes` (a
    * policy directory syncing into the store applies only each model's owner), to report them.
    */
@@ -71,7 +79,7 @@ export class SnapshotPublisher {
   ): boolean {
     const owners = this.resolve(routes, alsoConflicting);
     let ok = true;
-    for (const flavor of FLAVORS) ok = this.publishGroup(flavor, owners, endpoints) && ok;
+    for (const flavor of FLAVORS) ok = this.publishFlavor(flavor, owners, endpoints) && ok;
     this.countProblems();
     return ok;
   }
@@ -134,10 +142,11 @@ export class SnapshotPublisher {
     return [...out, ...faults.values()];
   }
 
-  private publishGroup(flavor: Flavor, routes: readonly ModelRoute[], endpoints: EndpointTable): boolean {
-    const st = this.status.get(flavor) ?? { group: flavor };
-    this.status.set(flavor, st);
+  /** Admits each model once per flavor, translates once, then publishes every group of it. */
+  private publishFlavor(flavor: Flavor, routes: readonly ModelRoute[], endpoints: EndpointTable): boolean {
+    const specs = GROUPS.filter((g) => g.flavor === flavor);
     const started = performance.now();
+    let set: ReturnType<typeof translate>;
     try {
       const { input, newFaults } = this.gates.get(flavor)!.admit(routes, endpoints, new Date().toISOString());
       for (const f of newFaults) {
@@ -150,13 +159,27 @@ export class SnapshotPublisher {
           error: formatIssues(f.issues.slice(0, 3)),
         });
       }
-      const set = translate(input, flavor, this.options);
+      set = translate(input, flavor, this.options);
+    } catch (err) {
+      for (const spec of specs) this.refuse(spec.group, err);
+      return false;
+    }
+    let ok = true;
+    for (const spec of specs) ok = this.publishGroup(spec, set, started) && ok;
+    return ok;
+  }
+
+  private publishGroup(spec: GroupSpec, translated: ReturnType<typeof translate>, started: number): boolean {
+    const { group } = spec;
+    const st = this.statusOf(group);
+    try {
+      const set = forCapabilities(translated, spec.capabilities);
       const invalid = checkResources(set);
-      if (invalid.length) throw new ResourceValidationError(`${flavor} snapshot`, invalid);
-      const { snapshot, issues } = this.encoders.get(flavor)!.build(set);
-      if (issues.length) throw new ResourceValidationError(`${flavor} snapshot`, issues);
-      const res = this.cache.set(flavor, snapshot);
-      this.metrics.snapshotBuild.observe({ group: flavor }, (performance.now() - started) / 1000);
+      if (invalid.length) throw new ResourceValidationError(`${group} snapshot`, invalid);
+      const { snapshot, issues } = this.encoders.get(group)!.build(set);
+      if (issues.length) throw new ResourceValidationError(`${group} snapshot`, issues);
+      const res = this.cache.set(group, snapshot);
+      this.metrics.snapshotBuild.observe({ group }, (performance.now() - started) / 1000);
       st.version = res.version;
       st.publishedAt = new Date().toISOString();
       st.resources = {
@@ -168,24 +191,37 @@ export class SnapshotPublisher {
       };
       delete st.lastError;
       if (res.changed)
-        this.log.info('snapshot published', { group: flavor, version: res.version, streams: res.watchers });
+        this.log.info('snapshot published', { group, version: res.version, streams: res.watchers });
       return true;
     } catch (err) {
-      const e = asSwitchyardError(err);
-      const issues = (e as { issues?: readonly Issue[] }).issues;
-      st.lastError = {
-        code: e.code,
-        message: e.message,
-        ...(issues ? { issues } : {}),
-        at: new Date().toISOString(),
-      };
-      this.metrics.snapshotsRejected.inc({ group: flavor, reason: e.code });
-      this.log.error('snapshot not published; the previous one keeps serving', {
-        group: flavor,
-        error: e.message,
-      });
+      this.refuse(group, err);
       return false;
     }
+  }
+
+  private statusOf(group: string): GroupStatus {
+    const st = this.status.get(group) ?? { group };
+    this.status.set(group, st);
+    return st;
+  }
+
+  /** The group keeps serving its previous snapshot; the failure is kept for operators. */
+  private refuse(group: string, err: unknown): void {
+    const e = asSwitchyardError(err);
+    const issues = (e as { issues?: readonly Issue[] }).issues;
+    this.statusOf(group).lastError = {
+      code: e.code,
+      message: e.message,
+      ...(issues ? { issues } : {}),
+      at: new Date().toISOString(),
+    };
+    this.metrics.snapshotsRejected.inc({ group, reason: e.code });
+    this.log.error('snapshot not published; the previous one keeps serving', { group, error: e.message });
+  }
+
+  /** Resources encoded so far for a group (what sharing between groups saves shows here). */
+  encodedCount(group: string): number {
+    return this.encoders.get(group)?.encodedCount ?? 0;
   }
 
   groups(): GroupStatus[] {

@@ -27,7 +27,9 @@ describe('switchyard status', () => {
       expect(r.code).toBe(0);
       const line = r.stdout.split('\n').find((l) => l.startsWith('status-node-1'));
       expect(line).toBeDefined();
-      expect(line).toMatch(/status-node-1\s+grpc\s+sotw\s+\S+\s+SYNCED\s+SYNCED\s+SYNCED\s+SYNCED\s+-/);
+      expect(line).toMatch(
+        /status-node-1\s+grpc\s+grpc-js \d+\.\d+\.\d+\s+sotw\s+\S+\s+SYNCED\s+SYNCED\s+SYNCED\s+SYNCED\s+-/,
+      );
       expect(r.stdout).toMatch(/^grpc\s+[0-9a-f]{16}\s+\S+\s+ok$/m);
       const json = await runCli(['status', '--server', fx.adminUrl, '-o', 'json']);
       const parsed = JSON.parse(json.stdout) as { proxies: Array<{ nodeId: string }> };

@@ -2,6 +2,7 @@
 // name (or fail, on purpose, in a chosen way), policies parsed from YAML, translation published
 // to a real xDS server, and real grpc-js-xds clients dialing `xds:///<model>`.
 import { parsePolicyFile } from '../../control-plane/policy/index.js';
+import { forCapabilities, GROUPS } from '../../control-plane/translate/capabilities.js';
 import { type EndpointInfo, translate } from '../../control-plane/translate/index.js';
 import { type DemoBackendClient, type DemoBackendHandle, startDemoBackend } from '../helpers/demo-backend.js';
 import { measureSplit } from '../helpers/xds-client.js';
@@ -17,14 +18,18 @@ export function endpointOf(pod: Pod, extra: Partial<EndpointInfo> = {}): Endpoin
   return { address: pod.host, port: pod.port, health: 'HEALTHY', podId: pod.name, ...extra };
 }
 
-/** Parse policy YAML, translate for gRPC and publish it; throws if the snapshot is refused. */
+/**
+ * Parse policy YAML, translate for gRPC and publish it to every gRPC group (each capability
+ * set: grpc-js-xds and C-core read different ones); throws if a snapshot is refused.
+ */
 export function publishPolicy(
   fx: XdsFixture,
   yaml: string,
   endpoints: Record<string, EndpointInfo[]> = {},
 ): void {
   const routes = parsePolicyFile(yaml, 'e2e.yaml');
-  fx.publish('grpc', translate({ routes, endpoints: new Map(Object.entries(endpoints)) }, 'grpc'));
+  const set = translate({ routes, endpoints: new Map(Object.entries(endpoints)) }, 'grpc');
+  for (const g of GROUPS) if (g.flavor === 'grpc') fx.publish(g.group, forCapabilities(set, g.capabilities));
 }
 
 export interface Tally {

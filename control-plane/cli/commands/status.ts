@@ -17,6 +17,13 @@ function syncCell(p: ProxyStatus, t: string): string {
   return 'STALE';
 }
 
+/** The client library and its version, as the node announced them (`c-core 29.0.0 Python 1.51.1`). */
+function clientCell(p: ProxyStatus): string {
+  // Proxies listed by a control plane that predates the client field have none.
+  if (!p.client) return '-';
+  return p.client.version ? `${p.client.family} ${p.client.version}` : p.client.family;
+}
+
 export async function run(argv: string[]): Promise<number> {
   const call = startClientCommand(ADMIN_CLIENT_FLAGS, 'switchyard status [-o table|yaml|json]', argv);
   if (!call) return 0;
@@ -53,11 +60,12 @@ export async function run(argv: string[]): Promise<number> {
   const rows = proxies.map((p) => [
     p.nodeId || '(no node id)',
     p.flavor,
+    clientCell(p),
     p.protocol,
     age(p.connectedSince),
     ...TYPES.map((t) => syncCell(p, t)),
   ]);
-  process.stdout.write(renderTable(['node', 'flavor', 'xds', 'connected', ...TYPES], rows));
+  process.stdout.write(renderTable(['node', 'flavor', 'client', 'xds', 'connected', ...TYPES], rows));
   const nacks = proxies.flatMap((p) =>
     Object.entries(p.types)
       .filter(([, s]) => s.lastNack)

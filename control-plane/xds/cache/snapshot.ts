@@ -108,7 +108,11 @@ function refsOf(url: TypeUrl, msg: Message): ResourceRefs {
  * unchanged resource keeps sharing one byte buffer across snapshots.
  */
 export class SnapshotEncoder {
-  private byMessage = new WeakMap<object, EncodedResource>();
+  /**
+   * `byMessage` may be shared between the encoders of groups that receive the same message
+   * objects (the capability sets of one flavor): a message's encoding depends on nothing else.
+   */
+  constructor(private readonly byMessage = new WeakMap<object, EncodedResource>()) {}
   private byVersion = new Map<string, EncodedResource>();
   private lastTypes = new Map<TypeUrl, TypeSnapshot>();
   encodedCount = 0;

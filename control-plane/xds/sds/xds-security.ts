@@ -1,7 +1,8 @@
 // The xDS server's side of issue 6, in one place: which streams are admitted (certificate, allow-
-// list, node id), which group each reads (Envoy by proven identity, gRPC by flavor), which SDS
-// names a stream may see, and the trust bundle pushed to every stream when the CA changes. The
-// ADS server only calls the hooks (admit, groupOf, filterFor); it knows nothing of certificates.
+// list, node id), which group each reads (Envoy by proven identity, gRPC by flavor and
+// capability set), which SDS names a stream may see, and the trust bundle pushed to every
+// stream when the CA changes. The ADS server only calls the hooks (admit, groupOf, filterFor);
+// it knows nothing of certificates.
 import type { PeerCertificate } from 'node:tls';
 import { status } from '@grpc/grpc-js';
 import { Gauge, Histogram, type Registry } from 'prom-client';
@@ -13,7 +14,7 @@ import type { SnapshotCache } from '../cache/snapshot-cache.js';
 import { TYPE } from '../resource-types.js';
 import type { Admission } from '../server/ads-server.js';
 import type { ResourceFilter } from '../server/desired.js';
-import { nodeFlavor } from '../server/node-flavor.js';
+import { defaultGroupOf, nodeFlavor } from '../server/node-flavor.js';
 import type { StreamContext, XdsCallbacks } from '../server/stream-context.js';
 import { IdentityGroups } from './identity-groups.js';
 import { type AdmissionPolicy, admitStream } from './stream-admission.js';
@@ -117,10 +118,13 @@ export class XdsSecurity implements XdsCallbacks {
     peer: PeerCertificate | undefined,
   ): Admission => admitStream(this.policy, node, peer);
 
-  /** XdsServerOptions.groupOf: Envoy by the identity its certificate proved, gRPC by flavor. */
+  /**
+   * XdsServerOptions.groupOf: Envoy by the identity its certificate proved, gRPC by flavor and
+   * capability set.
+   */
   readonly groupOf = (ctx: StreamContext): string => {
     const flavor = nodeFlavor(ctx.node);
-    return flavor === 'envoy' && ctx.identity ? this.groups.groupFor(ctx.identity) : flavor;
+    return flavor === 'envoy' && ctx.identity ? this.groups.groupFor(ctx.identity) : defaultGroupOf(ctx.node);
   };
 
   /**

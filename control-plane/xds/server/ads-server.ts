@@ -20,6 +20,7 @@ import type {
 import { UnavailableError } from '../../errors/index.js';
 import { serviceDefinition } from '../../grpc/service-definition.js';
 import type { SnapshotCache } from '../cache/snapshot-cache.js';
+import { clientOf } from './client-family.js';
 import { DeltaStream } from './delta-stream.js';
 import type { ResourceFilter } from './desired.js';
 import { isPreEncoded, type PreEncodedResponse } from './encoded-response.js';
@@ -34,7 +35,7 @@ import { ClientStreamCounter, clientKey, DEFAULT_XDS_LIMITS, type XdsLimits } fr
 export interface XdsServerOptions {
   readonly cache: SnapshotCache;
   readonly callbacks?: XdsCallbacks;
-  /** Node group a stream reads; defaults to the node's flavor. */
+  /** Node group a stream reads; defaults to the node's flavor and capability set. */
   readonly groupOf?: (ctx: StreamContext) => string;
   /** Per-stream resource filter (for SDS: the node's own identity only). */
   readonly filterFor?: (ctx: StreamContext) => ResourceFilter | undefined;
@@ -105,6 +106,7 @@ export class XdsServer {
       ...(opts.filterFor ? { filterFor: opts.filterFor } : {}),
       attach: (ctx, onSnapshot) => {
         ctx.flavor = nodeFlavor(ctx.node);
+        ctx.client = clientOf(ctx.node);
         ctx.group = groupOf(ctx);
         const stop = opts.cache.watch(ctx.group, (s) => this.fanout.push(ctx.id, () => onSnapshot(s)));
         this.detachers.set(ctx.id, () => {

@@ -3,6 +3,7 @@
 // `switchyard.flavor` metadata value wins, for clients that identify themselves oddly.
 import type { Node } from '../../../protos/gen/envoy/config/core/v3/base_pb.js';
 import type { Flavor } from '../../translate/types.js';
+import { capabilityGroupOf } from './client-family.js';
 
 export function nodeFlavor(node: Node | undefined): Flavor {
   const explicit = node?.metadata?.['switchyard.flavor'];
@@ -13,7 +14,7 @@ export function nodeFlavor(node: Node | undefined): Flavor {
   return 'envoy';
 }
 
-/** The default node group: one snapshot per flavor. */
+/** The default node group: one snapshot per flavor and capability set. */
 export function defaultGroupOf(node: Node | undefined): string {
-  return nodeFlavor(node);
+  return capabilityGroupOf(node, nodeFlavor(node));
 }

@@ -1,6 +1,7 @@
 // What the server knows about one ADS stream, and the hooks it reports through (go-control-plane's
 // callbacks): the proxy registry and the metrics are both just XdsCallbacks.
 import type { Node } from '../../../protos/gen/envoy/config/core/v3/base_pb.js';
+import type { ClientInfo } from '../../translate/capabilities.js';
 import type { Flavor } from '../../translate/types.js';
 import type { TypeUrl } from '../resource-types.js';
 
@@ -14,6 +15,8 @@ export interface StreamContext {
   /** Set by the first request (only the first request is required to carry the node). */
   node?: Node;
   flavor?: Flavor;
+  /** Client library family and version, from the node's user agent. */
+  client?: ClientInfo;
   group?: string;
   /** SPIFFE ID of the verified client certificate (mTLS listeners); set before the group. */
   identity?: string;

@@ -1,5 +1,5 @@
-// Who is connected and how in sync each one is: per stream the node, flavor and protocol, and per
-// type the version sent, the version ACKed and the last NACK. NACKs are also remembered per node
+// Who is connected and how in sync each one is: per stream the node, flavor, client library and
+// protocol, and per type the version sent, the version ACKed and the last NACK. NACKs are also remembered per node
 // id after the stream goes, so an operator still sees why a proxy rejected a push.
 import { RESOURCE_TYPES, type TypeUrl } from '../resource-types.js';
 import type { StreamContext, XdsCallbacks } from '../server/stream-context.js';
@@ -24,6 +24,8 @@ export interface ProxyStatus {
   readonly nodeId: string;
   readonly cluster: string;
   readonly flavor: string;
+  /** Client library family and version, e.g. `c-core` / `29.0.0 Python 1.51.1`. */
+  readonly client: { readonly family: string; readonly version: string };
   readonly protocol: string;
   readonly peer: string;
   readonly group: string;
@@ -90,6 +92,7 @@ export class ProxyRegistry implements XdsCallbacks {
       nodeId: ctx.node?.id ?? '',
       cluster: ctx.node?.cluster ?? '',
       flavor: ctx.flavor ?? 'unknown',
+      client: { family: ctx.client?.family ?? 'unknown', version: ctx.client?.version ?? '' },
       protocol: ctx.protocol,
       peer: ctx.peer,
       group: ctx.group ?? '',

@@ -1,0 +1,78 @@
+import { create } from '@bufbuild/protobuf';
+import { describe, expect, it } from 'vitest';
+import { NodeSchema } from '../../protos/gen/envoy/config/core/v3/base_pb.js';
+import { parsePolicyFile } from '../policy/index.js';
+import { capabilityGroupOf, clientOf } from '../xds/server/client-family.js';
+import { capabilitiesFor, forCapabilities, LEGACY_HEADER_MATCHERS } from './capabilities.js';
+import { translate } from './translator.js';
+
+const node = (name: string, version: string) =>
+  create(NodeSchema, {
+    userAgentName: name,
+    userAgentVersionType: { case: 'userAgentVersion', value: version },
+  });
+
+describe('client families and capability sets', () => {
+  it('reads the family and version each client announces', () => {
+    expect(clientOf(node('gRPC C-core linux Python', 'C-core 29.0.0 Python 1.51.1'))).toEqual({
+      family: 'c-core',
+      version: '29.0.0 Python 1.51.1',
+    });
+    expect(clientOf(node('gRPC Node Pure JS', '1.14.1'))).toEqual({ family: 'grpc-js', version: '1.14.1' });
+    expect(clientOf(node('gRPC Go', '1.50.0')).family).toBe('grpc-go');
+    expect(clientOf(node('gRPC Java', '1.60.0')).family).toBe('grpc-java');
+    expect(clientOf(undefined)).toEqual({ family: 'unknown', version: '' });
+  });
+
+  it('gives string_match only to releases known to read it', () => {
+    const group = (n: string, v: string) => capabilityGroupOf(node(n, v), 'grpc');
+    expect(group('gRPC C-core linux Python', 'C-core 29.0.0 Python 1.51.1')).toBe(
+      'grpc+legacy-header-matchers',
+    );
+    expect(group('gRPC C-core linux', 'C-core 34.0.0')).toBe('grpc');
+    expect(group('gRPC Node Pure JS', '1.14.1')).toBe('grpc');
+    expect(group('gRPC Node Pure JS', '1.9.0')).toBe('grpc+legacy-header-matchers');
+    expect(group('gRPC Node Pure-JS', '')).toBe('grpc');
+    expect(group('gRPC Go', '1.56.3')).toBe('grpc+legacy-header-matchers');
+    expect(group('gRPC Go', '1.60.0')).toBe('grpc');
+    expect(group('some client', '9.9.9')).toBe('grpc+legacy-header-matchers');
+    expect(capabilitiesFor('envoy', { family: 'unknown', version: '' }).headerStringMatch).toBe(true);
+  });
+
+  it('spells header conditions in the deprecated fields for legacy clients, sharing the rest', () => {
+    const routes = parsePolicyFile(
+      `apiVersion: switchyard.dev/v1alpha1
+kind: ModelRoute
+metadata: { name: m }
+spec:
+  model: m
+  versions: [{ name: v1, weight: 100 }, { name: v2, weight: 0 }]
+  match:
+    - headers: { a: x, b: { prefix: p }, c: { regex: "r.*" }, d: { present: false } }
+      version: v2`,
+      'm.yaml',
+    );
+    const set = translate({ routes, endpoints: new Map() }, 'grpc');
+    const legacy = forCapabilities(set, LEGACY_HEADER_MATCHERS);
+    const headers = legacy.routes[0]!.virtualHosts[0]!.routes[0]!.match!.headers;
+    expect(headers.map((h) => [h.name, h.headerMatchSpecifier.case, h.invertMatch])).toEqual([
+      ['a', 'exactMatch', false],
+      ['b', 'prefixMatch', false],
+      ['c', 'safeRegexMatch', false],
+      ['d', 'presentMatch', true],
+    ]);
+    expect(headers.map((h) => h.headerMatchSpecifier.value)).toEqual([
+      'x',
+      'p',
+      expect.objectContaining({ regex: 'r.*' }),
+      true,
+    ]);
+    // The full set is untouched; everything but the route configuration is the same object.
+    expect(set.routes[0]!.virtualHosts[0]!.routes[0]!.match!.headers[0]!.headerMatchSpecifier.case).toBe(
+      'stringMatch',
+    );
+    expect(legacy.clusters).toBe(set.clusters);
+    expect(legacy.listeners).toBe(set.listeners);
+    expect(forCapabilities(set, LEGACY_HEADER_MATCHERS).routes[0]).toBe(legacy.routes[0]);
+  });
+});

@@ -1,0 +1,29 @@
+// What the C-core suites share: one python3-grpcio client process per scenario against a real
+// xDS server, and a way to wait for a condition with a generous deadline.
+import { CcoreClient, ccoreUnavailable } from '../helpers/ccore-client.js';
+import type { XdsFixture } from '../helpers/xds-fixture.js';
+
+export const unavailable = ccoreUnavailable();
+if (unavailable) console.warn(`skipping the C-core suites: ${unavailable}`);
+
+const clients: CcoreClient[] = [];
+
+/** Close every client ccoreClient() started; before the xDS server, so its streams end first. */
+export async function closeClients(): Promise<void> {
+  await Promise.all(clients.splice(0).map((c) => c.close()));
+}
+
+/** A C-core client for this scenario; closeClients() ends it. */
+export function ccoreClient(fx: XdsFixture, nodeId: string): CcoreClient {
+  const c = new CcoreClient(fx.address, nodeId);
+  clients.push(c);
+  return c;
+}
+
+export async function until(what: string, check: () => boolean | Promise<boolean>, ms = 15_000) {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -1,0 +1,147 @@
+// Translated policies steering a real gRPC C-core client (python3-grpcio dialing xds:///<model>),
+// the same scenarios test/translate-e2e/routing.test.ts runs with grpc-js-xds: header pinning
+// (the deprecated header matcher fields C-core 1.51 reads), a weighted split, residency and a
+// live change under load without a failed RPC.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startXds, type XdsFixture } from '../helpers/xds-fixture.js';
+import { endpointOf, type Pod, policy, publishPolicy, startPod } from '../translate-e2e/harness.js';
+import { ccoreClient, closeClients, unavailable, until } from './harness.js';
+
+let fx: XdsFixture;
+const pods: Pod[] = [];
+const pod = async (version: string, name: string, host?: string) => {
+  const p = await startPod(version, name, host);
+  pods.push(p);
+  return p;
+};
+
+beforeAll(async () => {
+  fx = await startXds();
+});
+afterAll(async () => {
+  await closeClients();
+  await Promise.all([fx.close(), ...pods.map((p) => p.close())]);
+});
+
+describe.skipIf(unavailable)('translated routes with gRPC C-core', () => {
+  it('pins x-cohort: beta to v2, and only that header value', async () => {
+    const v1 = await pod('v1', 'pin-v1');
+    const v2 = await pod('v2', 'pin-v2');
+    publishPolicy(
+      fx,
+      policy(
+        'pinned',
+        `versions:
+  - { name: v1, weight: 100, endpoints: [{ address: 127.0.0.1, port: ${v1.port} }] }
+  - { name: v2, weight: 0, endpoints: [{ address: 127.0.0.1, port: ${v2.port} }] }
+match:
+  - headers: { x-cohort: beta }
+    version: v2
+  - headers: { x-tier: { prefix: gold } }
+    version: v2`,
+      ),
+    );
+    const client = ccoreClient(fx, 'ccore-pin');
+    // The first call waits for the channel to resolve; a NACKed route fails the ones after fast.
+    await client.send('pinned', { n: 1, waitForReady: true, timeout: 10 });
+    const beta = await client.send('pinned', { n: 200, headers: { 'x-cohort': 'beta' } });
+    const alpha = await client.send('pinned', { n: 200, headers: { 'x-cohort': 'betamax' } });
+    const gold = await client.send('pinned', { n: 100, headers: { 'x-tier': 'golden' } });
+    const none = await client.send('pinned', { n: 200 });
+    expect([beta.errors, alpha.errors, gold.errors, none.errors]).toEqual([[], [], [], []]);
+    expect(beta.byVersion).toEqual({ v2: 200 });
+    expect(alpha.byVersion).toEqual({ v1: 200 });
+    expect(gold.byVersion).toEqual({ v2: 100 });
+    expect(none.byVersion).toEqual({ v1: 200 });
+    expect(fx.events.filter((e) => e.kind === 'nack')).toEqual([]);
+    const [status] = fx.registry.list().filter((p) => p.nodeId === 'ccore-pin');
+    expect(status!.client.family).toBe('c-core');
+    expect(status!.group).toBe('grpc+legacy-header-matchers');
+  });
+
+  it('splits 50/30/20 across three versions within 5 points over 2,000 RPCs', async () => {
+    const [a, b, c] = await Promise.all([pod('a', 'split-a'), pod('b', 'split-b'), pod('c', 'split-c')]);
+    publishPolicy(
+      fx,
+      policy(
+        'three',
+        `versions:
+  - { name: a, weight: 50, endpoints: [{ address: 127.0.0.1, port: ${a!.port} }] }
+  - { name: b, weight: 30, endpoints: [{ address: 127.0.0.1, port: ${b!.port} }] }
+  - { name: c, weight: 20, endpoints: [{ address: 127.0.0.1, port: ${c!.port} }] }`,
+      ),
+    );
+    const client = ccoreClient(fx, 'ccore-split');
+    const r = await client.send('three', { n: 2000, concurrency: 32, waitForReady: true });
+    expect(r.errors).toEqual([]);
+    const share = (v: string) => (r.byVersion[v] ?? 0) / 2000;
+    expect(Math.abs(share('a') - 0.5)).toBeLessThan(0.05);
+    expect(Math.abs(share('b') - 0.3)).toBeLessThan(0.05);
+    expect(Math.abs(share('c') - 0.2)).toBeLessThan(0.05);
+  });
+
+  it('moves all traffic from v1 to v2 under load without one failed RPC', async () => {
+    const v1 = await pod('v1', 'live-v1');
+    const v2 = await pod('v2', 'live-v2');
+    const spec = (w1: number, w2: number) =>
+      policy(
+        'live',
+        `versions:
+  - { name: v1, weight: ${w1}, endpoints: [{ address: 127.0.0.1, port: ${v1.port} }] }
+  - { name: v2, weight: ${w2}, endpoints: [{ address: 127.0.0.1, port: ${v2.port} }] }`,
+      );
+    publishPolicy(fx, spec(100, 0));
+    const client = ccoreClient(fx, 'ccore-live');
+    expect((await client.send('live', { n: 20, waitForReady: true })).byVersion).toEqual({ v1: 20 });
+    await client.start('live', 8);
+    await until('v1 under load', () => v1.calls > 200);
+    publishPolicy(fx, spec(50, 50));
+    await until('the 50/50 split', () => v2.calls > 200);
+    publishPolicy(fx, spec(0, 100));
+    const v1Calls = () => v1.calls;
+    let last = v1Calls();
+    // v1 is done when it stops receiving calls while v2 keeps getting them.
+    await until('v1 drained', async () => {
+      const before = v2.calls;
+      await new Promise((r) => setTimeout(r, 200));
+      const quiet = v1Calls() === last && v2.calls > before;
+      last = v1Calls();
+      return quiet;
+    });
+    const tally = await client.stop();
+    expect(tally.errors).toEqual([]);
+    expect(tally.failures).toBe(0);
+    expect(tally.byVersion.v1).toBeGreaterThan(200);
+    expect(tally.byVersion.v2).toBeGreaterThan(200);
+  });
+
+  it('keeps traffic inside the allowed regions, and fails closed when none is left', async () => {
+    const north = await pod('v1', 'north', '127.0.0.1');
+    const south = await pod('v1', 'south', '127.0.0.1');
+    const foreign = await pod('v1', 'foreign', '127.0.0.2');
+    const table = {
+      'resident/v1': [
+        endpointOf(north, { region: 'ae-north' }),
+        endpointOf(south, { region: 'ae-south' }),
+        endpointOf(foreign, { region: 'us-east' }),
+      ],
+      'stranded/v1': [endpointOf(foreign, { region: 'us-east' })],
+    };
+    publishPolicy(
+      fx,
+      `${policy('resident', 'versions: [{ name: v1 }]\nresidency: { regions: [ae-north, ae-south] }')}---\n${policy(
+        'stranded',
+        'versions: [{ name: v1 }]\nresidency: { regions: [ae-north] }',
+      )}`,
+      table,
+    );
+    const client = ccoreClient(fx, 'ccore-resident');
+    const r = await client.send('resident', { n: 300, waitForReady: true });
+    expect(r.errors).toEqual([]);
+    expect(Object.keys(r.byPod).sort()).toEqual(['north', 'south']);
+    const s = await client.send('stranded', { n: 20, concurrency: 4, timeout: 2 });
+    expect(s.failures).toBe(20);
+    expect(s.errors[0]).toMatch(/^UNAVAILABLE|^DEADLINE_EXCEEDED/);
+    expect(foreign.calls).toBe(0);
+  });
+});
