@@ -13,8 +13,10 @@ import { canonicalJson } from '../runtime/canonical-json.js';
 import type { IdempotencyStore } from '../store/idempotency.js';
 import {
   type ChangeSource,
+  nextNumber,
   type PolicyRecord,
   type PolicyRevision,
+  rollbackTarget,
   routeOf,
   type StoredPolicy,
   sameDocument,
@@ -42,7 +44,12 @@ export interface ApplyRequest {
 export interface ApplyResult {
   readonly namespace: string;
   readonly name: string;
+  /** KV revision (the compare-and-set base). */
   readonly revision: number;
+  /** Per-policy revision number (PolicyRecord.number). */
+  readonly number?: number;
+  /** For rollbacks: the per-policy number of the revision restored. */
+  readonly restoredFromNumber?: number;
   readonly outcome: 'created' | 'configured' | 'unchanged';
   readonly replayed?: boolean;
 }
@@ -52,6 +59,8 @@ export interface PolicyView {
   readonly name: string;
   readonly model: string;
   readonly revision: number;
+  /** Per-policy revision number (PolicyRecord.number). */
+  readonly number?: number;
   readonly versions: ReadonlyArray<{ name: string; weight: number }>;
   readonly appliedBy?: string;
   readonly appliedAt?: string;
@@ -75,6 +84,7 @@ function view(p: StoredPolicy): PolicyView {
     name: p.name,
     model: p.route.spec.model,
     revision: p.revision,
+    ...(p.record.number !== undefined ? { number: p.record.number } : {}),
     versions: p.route.spec.versions.map((v) => ({ name: v.name, weight: v.weight })),
     appliedBy: p.record.appliedBy,
     appliedAt: p.record.appliedAt,
@@ -191,7 +201,14 @@ export class PolicyService {
       sameDocument(live.record.document, req.document) &&
       !!live.record.autoRollback === !!req.autoRollback
     )
-      return { namespace, name, revision: live.revision, outcome: 'unchanged' };
+      return {
+        namespace,
+        name,
+        revision: live.revision,
+        ...(live.record.number !== undefined ? { number: live.record.number } : {}),
+        outcome: 'unchanged',
+      };
+    const number = await this.nextNumberOf(store, namespace, name, live);
     const record: PolicyRecord = {
       document: req.document as Record<string, unknown>,
       appliedBy: ctx.principal.id,
@@ -200,10 +217,22 @@ export class PolicyService {
       ...(req.reason ? { reason: req.reason } : {}),
       ...(req.autoRollback ? { autoRollback: true } : {}),
       ...(req.file ? { file: req.file } : {}),
+      number,
     };
     const revision = await store.put(namespace, name, record, base);
     await this.audit(ctx, 'apply', namespace, name, live?.route, route, revision, live?.revision, req.reason);
-    return { namespace, name, revision, outcome: live ? 'configured' : 'created' };
+    return { namespace, name, revision, number, outcome: live ? 'configured' : 'created' };
+  }
+
+  /** One past the live number; the history is read only when there is no live number. */
+  private async nextNumberOf(
+    store: PolicyStore,
+    namespace: string,
+    name: string,
+    live: StoredPolicy | undefined,
+  ): Promise<number> {
+    if (live?.record.number !== undefined) return live.record.number + 1;
+    return nextNumber(await store.history(namespace, name));
   }
 
   async delete(
@@ -239,7 +268,35 @@ export class PolicyService {
     return h;
   }
 
-  /** Restore the document of an earlier revision as a new revision. */
+  /**
+   * `rollback NAME [--to N]`: restore the revision numbered `number` in this policy's history,
+   * or without it the revision before the live one.
+   */
+  async rollbackToNumber(
+    ctx: CallContext,
+    namespace: string,
+    name: string,
+    number: number | undefined,
+    opts: { reason?: string } = {},
+  ): Promise<ApplyResult> {
+    if (number !== undefined && (!Number.isInteger(number) || number <= 0))
+      throw new OptionError(`revision ${number} is not a revision number`);
+    this.check(ctx, 'rollback', namespace);
+    const store = this.requireStore();
+    const history = await store.history(namespace, name);
+    if (history.length === 0) throw new NotFoundError(`policy ${namespace}/${name} has no history`);
+    const live = await store.get(namespace, name);
+    const target = rollbackTarget(history, live?.revision, number);
+    if (!target)
+      throw new NotFoundError(
+        number === undefined
+          ? `policy ${namespace}/${name} has no earlier revision to roll back to`
+          : `policy ${namespace}/${name} has no revision ${number} (see switchyard history ${name})`,
+      );
+    return this.rollback(ctx, namespace, name, target.revision, { ...opts, authorized: true });
+  }
+
+  /** Restore the document of an earlier revision (a KV revision) as a new revision. */
   async rollback(
     ctx: CallContext,
     namespace: string,
@@ -249,23 +306,29 @@ export class PolicyService {
       reason?: string;
       expectedRevision?: number;
       action?: Extract<AuditAction, 'rollback' | 'auto-rollback'>;
+      /** rollbackToNumber checked (and rate-limited) the call already. */
+      authorized?: boolean;
     } = {},
   ): Promise<ApplyResult> {
     if (!Number.isInteger(toRevision) || toRevision <= 0)
       throw new OptionError(`revision ${toRevision} is not a revision number`);
-    this.check(ctx, 'rollback', namespace);
+    if (!opts.authorized) this.check(ctx, 'rollback', namespace);
     const store = this.requireStore();
     const target = await store.revision(namespace, name, toRevision);
     const route = routeOf(target.document, `${namespace}/${name}@${toRevision}`);
     const live = await store.get(namespace, name);
     const base = opts.expectedRevision ?? live?.revision ?? 0;
     const action = opts.action ?? 'rollback';
+    const number = await this.nextNumberOf(store, namespace, name, live);
+    const { restoredFromNumber: _previous, ...kept } = target;
     const record: PolicyRecord = {
-      ...target,
+      ...kept,
       appliedBy: ctx.principal.id,
       appliedAt: new Date().toISOString(),
       source: action,
       restoredFrom: toRevision,
+      ...(target.number !== undefined ? { restoredFromNumber: target.number } : {}),
+      number,
       ...(opts.reason ? { reason: opts.reason } : {}),
     };
     const revision = await store.put(namespace, name, record, base);
@@ -281,7 +344,14 @@ export class PolicyService {
       opts.reason,
       toRevision,
     );
-    return { namespace, name, revision, outcome: live ? 'configured' : 'created' };
+    return {
+      namespace,
+      name,
+      revision,
+      number,
+      ...(record.restoredFromNumber !== undefined ? { restoredFromNumber: record.restoredFromNumber } : {}),
+      outcome: live ? 'configured' : 'created',
+    };
   }
 
   private async audit(

@@ -167,7 +167,10 @@ export const DELETE_FLAGS = {
 
 export const ROLLBACK_FLAGS = {
   ...ADMIN_CLIENT_FLAGS,
-  to: { type: 'int', help: 'the revision to restore', required: true },
+  to: {
+    type: 'int',
+    help: 'the revision to restore, as numbered by `switchyard history` (default: the one before the live one)',
+  },
   reason: { type: 'string', help: 'why: recorded in the history and the audit trail' },
 } as const satisfies FlagSpecs;
 

@@ -10,6 +10,7 @@ import type { Logger } from '../runtime/log.js';
 import {
   decodeRecord,
   encodeRecord,
+  numberHistory,
   type PolicyRecord,
   type PolicyRevision,
   parsePolicyKey,
@@ -141,7 +142,7 @@ export class PolicyStore {
         ...(e.operation === 'PUT' ? { record: decodeRecord(e.value) } : {}),
       });
     }
-    return out.sort((a, b) => a.revision - b.revision);
+    return numberHistory(out.sort((a, b) => a.revision - b.revision));
   }
 
   /** The document stored at a revision of this policy. */

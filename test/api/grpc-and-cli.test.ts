@@ -163,7 +163,10 @@ describe('switchyard CLI against the store', () => {
     const invalid = await cli(['apply', '-f', join(dir, 'bad.yaml')]);
     expect(invalid.code).toBe(2);
     expect(invalid.stderr).toMatch(/spec\.versions/);
-    expect((await cli(['rollback', 'cli-b'])).code).toBe(2);
+    // Without --to: the revision before the live one, and cli-b has none.
+    const noEarlier = await cli(['rollback', 'cli-b']);
+    expect(noEarlier.code).toBe(4);
+    expect(noEarlier.stderr).toMatch(/no earlier revision to roll back to/);
   });
 
   it('reads connection settings from a config file', async () => {

@@ -32,7 +32,7 @@ export async function run(argv: string[]): Promise<number> {
     results.push(r);
     if (format === 'table')
       process.stdout.write(
-        `modelroute ${manifestId(m)} ${r.outcome}${r.outcome === 'unchanged' ? '' : ` (revision ${r.revision})`}${r.replayed ? ' [replayed]' : ''}\n`,
+        `modelroute ${manifestId(m)} ${r.outcome}${r.outcome === 'unchanged' ? '' : ` (revision ${r.number ?? r.revision})`}${r.replayed ? ' [replayed]' : ''}\n`,
       );
   }
   if (format !== 'table') printData(format, { results });
