@@ -1,7 +1,7 @@
 import type { ApplyResult } from '../../api/policy-service.js';
 import { adminRequest } from '../admin-client.js';
 import { startClientCommand } from '../client-command.js';
-import { manifestId, readManifests } from '../manifests.js';
+import { inNamespace, manifestId, readManifests } from '../manifests.js';
 import { APPLY_FLAGS } from '../options.js';
 import { printData } from '../output.js';
 
@@ -13,7 +13,7 @@ export async function run(argv: string[]): Promise<number> {
   );
   if (!call) return 0;
   const { flags, conn, format } = call;
-  const manifests = readManifests(flags.filename);
+  const manifests = inNamespace(readManifests(flags.filename), conn.namespace, flags.namespace !== undefined);
   const results: ApplyResult[] = [];
   for (const [i, m] of manifests.entries()) {
     // One key per document: a retried `apply` of the same files applies each at most once.
