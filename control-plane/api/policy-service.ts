@@ -1,13 +1,14 @@
 // The operators' operations on policies, shared by the HTTP and gRPC admin APIs and the GitOps
 // sync: every call is authenticated upstream, authorized here per namespace, rate limited when
 // it mutates, written with compare-and-set, and audited with who, from where, the diff and why.
+import { join } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { stringify } from 'yaml';
 import type { AuditAction } from '../audit/audit-chain.js';
 import type { AuditSink } from '../audit/audit-log.js';
 import type { RateLimiter } from '../auth/rate-limit.js';
 import { authorize, canView, type Operation, type Principal } from '../auth/rbac.js';
-import { NotFoundError, OptionError, UnavailableError } from '../errors/index.js';
+import { NotFoundError, OptionError, PolicyConflictError, UnavailableError } from '../errors/index.js';
 import type { ModelRoute } from '../policy/index.js';
 import { canonicalJson } from '../runtime/canonical-json.js';
 import type { IdempotencyStore } from '../store/idempotency.js';
@@ -245,6 +246,15 @@ export class PolicyService {
     const store = this.requireStore();
     const live = await store.get(namespace, name);
     if (!live) throw new NotFoundError(`policy ${namespace}/${name} does not exist`);
+    // The directory is the source of truth for its policies: the next sync would bring it back.
+    if (live.record.source === 'gitops' && ctx.via !== 'gitops') {
+      // The sync applies as `gitops:<dir>` and records the file relative to that directory.
+      const dir = live.record.appliedBy.replace(/^gitops:/, '');
+      const file = live.record.file ? join(dir, live.record.file) : dir;
+      throw new PolicyConflictError(
+        `policy ${namespace}/${name} is owned by the policy directory (file ${file}): remove it from that file instead`,
+      );
+    }
     const base = opts.expectedRevision ?? live.revision;
     await store.delete(namespace, name, base);
     await this.audit(
