@@ -62,11 +62,18 @@ function policyMessage(p: PolicyView) {
     source: p.source ?? '',
     autoRollback: !!p.autoRollback,
     document: JSON.parse(JSON.stringify(p.document)),
+    number: BigInt(p.number ?? 0),
   });
 }
 
 function applyMessage(r: ApplyResult) {
-  return create(ApplyResponseSchema, { ...r, revision: BigInt(r.revision), replayed: !!r.replayed });
+  return create(ApplyResponseSchema, {
+    ...r,
+    revision: BigInt(r.revision),
+    replayed: !!r.replayed,
+    number: BigInt(r.number ?? 0),
+    restoredFromNumber: BigInt(r.restoredFromNumber ?? 0),
+  });
 }
 
 const listValue = (items: unknown[]) =>
@@ -149,22 +156,32 @@ export class GrpcAdminServer {
               source: r.record?.source ?? '',
               reason: r.record?.reason ?? '',
               restoredFrom: BigInt(r.record?.restoredFrom ?? 0),
+              number: BigInt(r.number ?? 0),
+              restoredFromNumber: BigInt(r.record?.restoredFromNumber ?? 0),
               ...(r.record ? { document: JSON.parse(JSON.stringify(r.record.document)) } : {}),
             }),
           ),
         }),
       ),
       rollback: unary(
-        async (ctx, req: { namespace: string; name: string; toRevision: bigint; reason: string }) =>
-          applyMessage(
-            await s.rollback(
-              ctx,
-              req.namespace || 'default',
-              req.name,
-              Number(req.toRevision),
-              req.reason ? { reason: req.reason } : {},
-            ),
-          ),
+        async (
+          ctx,
+          req: { namespace: string; name: string; toRevision: bigint; toNumber: bigint; reason: string },
+        ) => {
+          const ns = req.namespace || 'default';
+          const opts = req.reason ? { reason: req.reason } : {};
+          return applyMessage(
+            req.toRevision
+              ? await s.rollback(ctx, ns, req.name, Number(req.toRevision), opts)
+              : await s.rollbackToNumber(
+                  ctx,
+                  ns,
+                  req.name,
+                  req.toNumber ? Number(req.toNumber) : undefined,
+                  opts,
+                ),
+          );
+        },
       ),
       proxies: unary(async (ctx) => {
         authorize(ctx.principal, 'proxies');

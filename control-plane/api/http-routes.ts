@@ -132,13 +132,15 @@ export function apiRoutes(d: ApiDeps): AdminRoute[] {
       method: 'POST',
       path: '/api/v1/namespaces/:namespace/policies/:name/rollback',
       handle: async (req) => {
-        const body = req.json<{ toRevision?: number; reason?: unknown }>() ?? {};
-        const to = revisionParam(String(body.toRevision ?? ''), 'toRevision');
-        if (to === undefined) throw new OptionError('toRevision is required');
+        const body = req.json<{ toRevision?: number; to?: number; reason?: unknown }>() ?? {};
+        const c = await ctx(req);
         const reason = reasonParam(body.reason, 'reason');
-        return {
-          body: await d.service.rollback(await ctx(req), ns(req), name(req), to, reason ? { reason } : {}),
-        };
+        const opts = reason ? { reason } : {};
+        // toRevision: a KV revision; to: a per-policy number; neither: the previous revision.
+        const kv = revisionParam(String(body.toRevision ?? ''), 'toRevision');
+        if (kv !== undefined) return { body: await d.service.rollback(c, ns(req), name(req), kv, opts) };
+        const n = revisionParam(String(body.to ?? ''), 'to');
+        return { body: await d.service.rollbackToNumber(c, ns(req), name(req), n, opts) };
       },
     },
     {

@@ -1,7 +1,7 @@
 // The operators' operations on policies, shared by the HTTP and gRPC admin APIs and the GitOps
 // sync: every call is authenticated upstream, authorized here per namespace, rate limited when
 // it mutates, written with compare-and-set, and audited with who, from where, the diff and why.
-
+import { join } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { stringify } from 'yaml';
 import type { AuditAction, VerifyResult } from '../audit/audit-chain.js';
@@ -15,8 +15,10 @@ import { canonicalJson } from '../runtime/canonical-json.js';
 import type { IdempotencyStore } from '../store/idempotency.js';
 import {
   type ChangeSource,
+  nextNumber,
   type PolicyRecord,
   type PolicyRevision,
+  rollbackTarget,
   routeOf,
   type StoredPolicy,
   sameDocument,
@@ -46,7 +48,12 @@ export interface ApplyRequest {
 export interface ApplyResult {
   readonly namespace: string;
   readonly name: string;
+  /** KV revision (the compare-and-set base). */
   readonly revision: number;
+  /** Per-policy revision number (PolicyRecord.number). */
+  readonly number?: number;
+  /** For rollbacks: the per-policy number of the revision restored. */
+  readonly restoredFromNumber?: number;
   readonly outcome: 'created' | 'configured' | 'unchanged';
   readonly replayed?: boolean;
 }
@@ -56,6 +63,8 @@ export interface PolicyView {
   readonly name: string;
   readonly model: string;
   readonly revision: number;
+  /** Per-policy revision number (PolicyRecord.number). */
+  readonly number?: number;
   readonly versions: ReadonlyArray<{ name: string; weight: number }>;
   readonly appliedBy?: string;
   readonly appliedAt?: string;
@@ -94,6 +103,7 @@ function view(p: StoredPolicy): PolicyView {
     name: p.name,
     model: p.route.spec.model,
     revision: p.revision,
+    ...(p.record.number !== undefined ? { number: p.record.number } : {}),
     versions: p.route.spec.versions.map((v) => ({ name: v.name, weight: v.weight })),
     appliedBy: p.record.appliedBy,
     appliedAt: p.record.appliedAt,
@@ -252,8 +262,15 @@ export class PolicyService {
       sameDocument(live.record.document, req.document) &&
       !!live.record.autoRollback === !!req.autoRollback
     )
-      return { namespace, name, revision: live.revision, outcome: 'unchanged' };
+      return {
+        namespace,
+        name,
+        revision: live.revision,
+        ...(live.record.number !== undefined ? { number: live.record.number } : {}),
+        outcome: 'unchanged',
+      };
     await this.refuseConflict(store, route);
+    const number = await this.nextNumberOf(store, namespace, name, live);
     const record: PolicyRecord = {
       document: req.document as Record<string, unknown>,
       appliedBy: ctx.principal.id,
@@ -262,12 +279,24 @@ export class PolicyService {
       ...(req.reason ? { reason: req.reason } : {}),
       ...(req.autoRollback ? { autoRollback: true } : {}),
       ...(req.file ? { file: req.file } : {}),
+      number,
     };
     const event = this.event(ctx, 'apply', namespace, name, live?.route, route, base, req.reason);
     const revision = this.deps.changes
       ? await this.deps.changes.put(event, record, base)
       : await store.put(namespace, name, record, base);
-    return { namespace, name, revision, outcome: live ? 'configured' : 'created' };
+    return { namespace, name, revision, number, outcome: live ? 'configured' : 'created' };
+  }
+
+  /** One past the live number; the history is read only when there is no live number. */
+  private async nextNumberOf(
+    store: PolicyStore,
+    namespace: string,
+    name: string,
+    live: StoredPolicy | undefined,
+  ): Promise<number> {
+    if (live?.record.number !== undefined) return live.record.number + 1;
+    return nextNumber(await store.history(namespace, name));
   }
 
   async delete(
@@ -281,6 +310,15 @@ export class PolicyService {
     const store = this.requireStore();
     const live = await store.get(namespace, name);
     if (!live) throw new NotFoundError(`policy ${namespace}/${name} does not exist`);
+    // The directory is the source of truth for its policies: the next sync would bring it back.
+    if (live.record.source === 'gitops' && ctx.via !== 'gitops') {
+      // The sync applies as `gitops:<dir>` and records the file relative to that directory.
+      const dir = live.record.appliedBy.replace(/^gitops:/, '');
+      const file = live.record.file ? join(dir, live.record.file) : dir;
+      throw new PolicyConflictError(
+        `policy ${namespace}/${name} is owned by the policy directory (file ${file}): remove it from that file instead`,
+      );
+    }
     const base = opts.expectedRevision ?? live.revision;
     const event = this.event(ctx, 'delete', namespace, name, live.route, undefined, base, opts.reason);
     if (this.deps.changes) await this.deps.changes.delete(event, base);
@@ -296,7 +334,35 @@ export class PolicyService {
     return h;
   }
 
-  /** Restore the document of an earlier revision as a new revision. */
+  /**
+   * `rollback NAME [--to N]`: restore the revision numbered `number` in this policy's history,
+   * or without it the revision before the live one.
+   */
+  async rollbackToNumber(
+    ctx: CallContext,
+    namespace: string,
+    name: string,
+    number: number | undefined,
+    opts: { reason?: string } = {},
+  ): Promise<ApplyResult> {
+    if (number !== undefined && (!Number.isInteger(number) || number <= 0))
+      throw new OptionError(`revision ${number} is not a revision number`);
+    this.check(ctx, 'rollback', namespace);
+    const store = this.requireStore();
+    const history = await store.history(namespace, name);
+    if (history.length === 0) throw new NotFoundError(`policy ${namespace}/${name} has no history`);
+    const live = await store.get(namespace, name);
+    const target = rollbackTarget(history, live?.revision, number);
+    if (!target)
+      throw new NotFoundError(
+        number === undefined
+          ? `policy ${namespace}/${name} has no earlier revision to roll back to`
+          : `policy ${namespace}/${name} has no revision ${number} (see switchyard history ${name})`,
+      );
+    return this.rollback(ctx, namespace, name, target.revision, { ...opts, authorized: true });
+  }
+
+  /** Restore the document of an earlier revision (a KV revision) as a new revision. */
   async rollback(
     ctx: CallContext,
     namespace: string,
@@ -306,12 +372,14 @@ export class PolicyService {
       reason?: string;
       expectedRevision?: number;
       action?: Extract<AuditAction, 'rollback' | 'auto-rollback'>;
+      /** rollbackToNumber checked (and rate-limited) the call already. */
+      authorized?: boolean;
     } = {},
   ): Promise<ApplyResult> {
     if (!Number.isInteger(toRevision) || toRevision <= 0)
       throw new OptionError(`revision ${toRevision} is not a revision number`);
     checkNames(namespace, name);
-    this.check(ctx, 'rollback', namespace);
+    if (!opts.authorized) this.check(ctx, 'rollback', namespace);
     const store = this.requireStore();
     const target = await store.revision(namespace, name, toRevision);
     const route = routeOf(target.document, `${namespace}/${name}@${toRevision}`);
@@ -319,21 +387,31 @@ export class PolicyService {
     const live = await store.get(namespace, name);
     const base = opts.expectedRevision ?? live?.revision ?? 0;
     const action = opts.action ?? 'rollback';
+    const number = await this.nextNumberOf(store, namespace, name, live);
     // The restored revision gets its own audit link, not the one of the revision it copies.
-    const { audit: _copiedLink, ...restored } = target;
+    const { audit: _copiedLink, restoredFromNumber: _previous, ...restored } = target;
     const record: PolicyRecord = {
       ...restored,
       appliedBy: ctx.principal.id,
       appliedAt: new Date().toISOString(),
       source: action,
       restoredFrom: toRevision,
+      ...(target.number !== undefined ? { restoredFromNumber: target.number } : {}),
+      number,
       ...(opts.reason ? { reason: opts.reason } : {}),
     };
     const event = this.event(ctx, action, namespace, name, live?.route, route, base, opts.reason, toRevision);
     const revision = this.deps.changes
       ? await this.deps.changes.put(event, record, base)
       : await store.put(namespace, name, record, base);
-    return { namespace, name, revision, outcome: live ? 'configured' : 'created' };
+    return {
+      namespace,
+      name,
+      revision,
+      number,
+      ...(record.restoredFromNumber !== undefined ? { restoredFromNumber: record.restoredFromNumber } : {}),
+      outcome: live ? 'configured' : 'created',
+    };
   }
 
   /** The chain and, with a store, that every kept revision has its record. */

@@ -5,6 +5,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isErrorCode, SwitchyardError, UnavailableError } from '../errors/index.js';
 import type { Connection } from './connection.js';
+import { explainForeignAnswer, explainTransportError } from './transport-errors.js';
 
 export async function adminRequest<T>(
   conn: Connection | string,
@@ -28,22 +29,40 @@ export async function adminRequest<T>(
         }
       : {};
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-  const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+  const { status, text, contentType } = await new Promise<{
+    status: number;
+    text: string;
+    contentType: string | undefined;
+  }>((resolve, reject) => {
     const req = send(url, { method, headers: h, timeout: 15_000, ...tls }, (res) => {
       let data = '';
       res.setEncoding('utf8');
       res.on('data', (d) => {
         data += d;
       });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: data }));
-      res.on('error', reject);
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, text: data, contentType: res.headers['content-type'] }),
+      );
+      res.on('error', (err) =>
+        reject(
+          new UnavailableError(
+            `cannot reach the admin API at ${c.server}: ${explainTransportError(c.server, err)}`,
+          ),
+        ),
+      );
     });
     req.on('timeout', () => req.destroy(new Error('timed out')));
     req.on('error', (err) =>
-      reject(new UnavailableError(`cannot reach the admin API at ${c.server}: ${err.message}`)),
+      reject(
+        new UnavailableError(
+          `cannot reach the admin API at ${c.server}: ${explainTransportError(c.server, err)}`,
+        ),
+      ),
     );
     req.end(payload);
   });
+  const foreign = explainForeignAnswer(c.server, status, contentType);
+  if (foreign && text) throw new UnavailableError(foreign);
   let json: unknown;
   try {
     json = text ? JSON.parse(text) : undefined;

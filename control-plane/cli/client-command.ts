@@ -19,7 +19,7 @@ export function startClientCommand<S extends typeof ADMIN_CLIENT_FLAGS & FlagSpe
 ): ClientCall<S> | undefined {
   const flags = parseFlags(specs, argv);
   if (flags.help) {
-    process.stdout.write(`usage: ${usage}\n\n${flagsHelp(specs)}\n`);
+    process.stdout.write(flagsHelp(specs, usage));
     return undefined;
   }
   // Every spec here extends ADMIN_CLIENT_FLAGS, so these fields have its types.

@@ -1,4 +1,4 @@
-// Exit codes scripts can rely on (docs/CLI.md): which kind of failure, not just "failed".
+// Exit codes scripts can rely on (docs/OPERATIONS.md, "The CLI"): which kind of failure, not just "failed".
 import type { ErrorCode } from '../errors/index.js';
 
 export const EXIT = {

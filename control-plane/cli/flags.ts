@@ -1,8 +1,12 @@
-// A small typed layer over node:util parseArgs: every option has a type, a default, an optional
+// A small typed layer over commander: every option has a type, a default, an optional
 // environment variable, and one help line. Commands declare their options in options.ts, the
-// one place where flags are parsed.
-import { parseArgs } from 'node:util';
+// one place where flags are parsed. Commander does the syntax (known options, values present,
+// repeated lists, suggestions for misspelt options) and the help layout; the types, the
+// environment, the defaults and the required check are ours, so every error names the flag or
+// the variable it came from.
+import { Command, CommanderError, Option } from 'commander';
 import { OptionError } from '../errors/index.js';
+import { parseDurationNs } from '../policy/duration.js';
 
 export type FlagType = 'string' | 'int' | 'port' | 'bool' | 'url' | 'duration' | 'list';
 
@@ -31,18 +35,29 @@ export type ParsedFlags<S extends FlagSpecs> = {
     : ValueOf<S[K]> | undefined;
 } & { _: string[] };
 
-const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+/** What duration flags accept, as policies write durations (policy/duration.ts). */
+export const DURATION_SYNTAX = 'a duration: 250ms, 1s, 1m30s, 1.5h';
 
-/** `100ms`, `1.5s`, `2m`, `1h` to milliseconds. */
+/** `100ms`, `1.5s`, `1m30s`, `1h` to milliseconds: the spelling policies use. */
 export function parseDurationMs(text: string, where: string): number {
-  const m = DURATION.exec(text.trim());
-  if (!m) throw new OptionError(`${where}: ${JSON.stringify(text)} is not a duration (like 100ms, 1s, 2m)`);
-  return Number(m[1]) * UNIT_MS[m[2]!]!;
+  const ns = parseDurationNs(text.trim());
+  if (ns === undefined) throw new OptionError(`${where}: ${JSON.stringify(text)} is not ${DURATION_SYNTAX}`);
+  return ns / 1e6;
+}
+
+/** Milliseconds as the shortest duration text that parses back to them (help defaults). */
+export function formatDurationMs(ms: number): string {
+  const units: Array<[string, number]> = [
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+  ];
+  for (const [u, size] of units) if (ms > 0 && ms % size === 0) return `${ms / size}${u}`;
+  return `${ms}ms`;
 }
 
 function convert(name: string, spec: FlagSpec, raw: string | boolean | string[], from: string): unknown {
-  const where = `${from} ${name}`;
+  const where = `${from}${name}`;
   switch (spec.type) {
     case 'bool':
       if (typeof raw === 'boolean') return raw;
@@ -52,7 +67,7 @@ function convert(name: string, spec: FlagSpec, raw: string | boolean | string[],
     case 'int':
     case 'port': {
       const n = Number(raw);
-      if (!Number.isInteger(n) || (spec.type === 'port' && (n < 0 || n > 65535)))
+      if (String(raw).trim() === '' || !Number.isInteger(n) || (spec.type === 'port' && (n < 0 || n > 65535)))
         throw new OptionError(
           `${where}: ${JSON.stringify(raw)} is not ${spec.type === 'port' ? 'a port' : 'an integer'}`,
         );
@@ -74,46 +89,99 @@ function convert(name: string, spec: FlagSpec, raw: string | boolean | string[],
   }
 }
 
-/** Parse argv against specs: flags win over environment, environment over defaults. */
+const PLACEHOLDER: Record<FlagType, string> = {
+  string: '<value>',
+  int: '<n>',
+  port: '<port>',
+  bool: '',
+  url: '<url>',
+  duration: '<duration>',
+  list: '<value>',
+};
+
+function describe(spec: FlagSpec): string {
+  const parts = [spec.help];
+  if (spec.type === 'duration') parts.push(`(${DURATION_SYNTAX})`);
+  if (spec.type === 'list') parts.push('(repeatable, or comma-separated)');
+  if (spec.required) parts.push('(required)');
+  if (spec.default !== undefined) {
+    const d =
+      spec.type === 'duration' && typeof spec.default === 'number'
+        ? formatDurationMs(spec.default)
+        : JSON.stringify(spec.default);
+    parts.push(`(default ${d})`);
+  }
+  if (spec.env) parts.push(`[$${spec.env}]`);
+  return parts.join(' ');
+}
+
+/**
+ * A commander command for these specs. `synopsis` is the usage line after "switchyard"
+ * (`apply -f FILE|DIR [options]`); `summary` says what the command does.
+ */
+export function commandFor(specs: FlagSpecs, synopsis = '[options]', summary?: string): Command {
+  const cmd = new Command('switchyard')
+    .usage(synopsis.replace(/^switchyard /, ''))
+    .helpOption(false)
+    .argument('[args...]')
+    .allowExcessArguments(true)
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({ writeOut: () => undefined, writeErr: () => undefined });
+  if (summary) cmd.description(summary);
+  for (const [name, spec] of Object.entries(specs)) {
+    const flags = `${spec.short ? `-${spec.short}, ` : ''}--${name}${spec.type === 'bool' ? '' : ` ${PLACEHOLDER[spec.type]}`}`;
+    const opt = new Option(flags, describe(spec));
+    if (spec.type === 'list') opt.argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v]);
+    cmd.addOption(opt);
+  }
+  return cmd;
+}
+
+/** The help screen of a command: usage, summary, every option with its unit, default and variable. */
+export function flagsHelp(specs: FlagSpecs, synopsis?: string, summary?: string): string {
+  return commandFor(specs, synopsis, summary).helpInformation();
+}
+
+/** One line from commander's error ("error: unknown option '--x'\n(Did you mean --y?)"). */
+function commanderMessage(err: CommanderError): string {
+  return err.message
+    .replace(/^error: /, '')
+    .split('\n')
+    .filter(Boolean)
+    .join(' ');
+}
+
+/**
+ * Parse argv against specs: flags win over environment, environment over defaults. When
+ * `--help` is given the result has `help: true` and the required flags are not checked, so help
+ * works whatever else is missing.
+ */
 export function parseFlags<S extends FlagSpecs>(
   specs: S,
   argv: string[],
   env: NodeJS.ProcessEnv = process.env,
 ): ParsedFlags<S> {
-  const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {};
-  for (const [name, spec] of Object.entries(specs)) {
-    options[name] = {
-      type: spec.type === 'bool' ? 'boolean' : 'string',
-      ...(spec.short ? { short: spec.short } : {}),
-      ...(spec.type === 'list' ? { multiple: true } : {}),
-    };
-  }
-  let parsed: ReturnType<typeof parseArgs>;
+  const cmd = commandFor(specs);
   try {
-    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    cmd.parse(argv, { from: 'user' });
   } catch (err) {
-    throw new OptionError((err as Error).message);
+    if (err instanceof CommanderError) throw new OptionError(commanderMessage(err));
+    throw err;
   }
-  const out: Record<string, unknown> = { _: parsed.positionals };
+  const values = cmd.opts();
+  const attribute = new Map(cmd.options.map((o) => [o.long?.slice(2) ?? '', o.attributeName()]));
+  const helpAsked = specs.help !== undefined && values[attribute.get('help')!] === true;
+  const out: Record<string, unknown> = { _: cmd.args };
   for (const [name, spec] of Object.entries(specs)) {
-    const fromFlag = parsed.values[name];
+    const fromFlag = values[attribute.get(name)!] as string | boolean | string[] | undefined;
     const fromEnv = spec.env ? env[spec.env] : undefined;
-    if (fromFlag !== undefined) out[name] = convert(name, spec, fromFlag as string, '--');
+    if (fromFlag !== undefined) out[name] = convert(name, spec, fromFlag, '--');
     else if (fromEnv !== undefined && fromEnv !== '') out[name] = convert(spec.env!, spec, fromEnv, '$');
     else if (spec.default !== undefined) out[name] = spec.default;
     else if (spec.type === 'bool') out[name] = false;
     else if (spec.type === 'list') out[name] = [];
-    else if (spec.required) throw new OptionError(`--${name} is required`);
+    else if (spec.required && !helpAsked) throw new OptionError(`--${name} is required`);
   }
   return out as ParsedFlags<S>;
-}
-
-export function flagsHelp(specs: FlagSpecs): string {
-  return Object.entries(specs)
-    .map(([name, s]) => {
-      const def = s.default !== undefined ? ` (default ${JSON.stringify(s.default)})` : '';
-      const env = s.env ? ` [$${s.env}]` : '';
-      return `  --${name.padEnd(20)} ${s.help}${def}${env}`;
-    })
-    .join('\n');
 }

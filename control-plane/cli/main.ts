@@ -1,7 +1,11 @@
 // `switchyard <command>`: dispatch only. Each command lives in its own module under commands/
 // and is loaded lazily, so `switchyard status` does not pay for the control plane's imports.
+// Commander answers what no command does: the command list, --version, and unknown commands
+// (with a suggestion).
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
 import { asSwitchyardError } from '../errors/index.js';
-import { exitCodeFor } from './exit-codes.js';
+import { EXIT, exitCodeFor } from './exit-codes.js';
 
 type CommandModule = { run(args: string[]): Promise<number> };
 
@@ -32,7 +36,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   delete: { summary: 'delete a policy', load: () => import('./commands/delete.js') },
   history: { summary: "list a policy's revisions", load: () => import('./commands/history.js') },
   rollback: {
-    summary: 'restore an earlier revision of a policy',
+    summary: 'restore an earlier revision of a policy (default: the previous one)',
     load: () => import('./commands/rollback.js'),
   },
   endpoints: {
@@ -49,27 +53,76 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   },
 };
 
-function usage(): string {
-  const rows = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(16)} ${c.summary}`);
-  return ['usage: switchyard <command> [options]', '', 'commands:', ...rows, ''].join('\n');
+/** The package version, read from package.json next to the sources. */
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+function program(): Command {
+  const p = new Command('switchyard')
+    .usage('<command> [options]')
+    .description('xDS control plane for model serving; every command takes --help')
+    .version(version(), '-V, --version')
+    .helpCommand(false)
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => process.stdout.write(s),
+      writeErr: () => undefined,
+    });
+  for (const [name, c] of Object.entries(COMMANDS)) p.command(name).description(c.summary);
+  return p;
+}
+
+/**
+ * Leaving quietly when the reader of stdout is gone (`switchyard status | head`): what was
+ * asked for has been delivered as far as anyone listens.
+ */
+let epipeHandled = false;
+function exitQuietlyOnEpipe(): void {
+  if (epipeHandled) return;
+  epipeHandled = true;
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(EXIT.ok);
+    throw err;
+  });
 }
 
 export async function main(argv: string[]): Promise<number> {
+  exitQuietlyOnEpipe();
   const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(usage());
-    return name ? 0 : 2;
+  const cmd = name === undefined ? undefined : COMMANDS[name];
+  if (cmd) {
+    try {
+      return await (await cmd.load()).run(rest);
+    } catch (err) {
+      const e = asSwitchyardError(err);
+      process.stderr.write(`switchyard ${name}: ${e.message} [${e.code}]\n`);
+      return exitCodeFor(e.code);
+    }
   }
-  const cmd = COMMANDS[name];
-  if (!cmd) {
-    process.stderr.write(`switchyard: unknown command ${JSON.stringify(name)}\n\n${usage()}`);
-    return 2;
+  // `switchyard help status` is `switchyard status --help`.
+  if (name === 'help' && rest[0] && COMMANDS[rest[0]]) return main([rest[0], '--help']);
+  const p = program();
+  if (name === undefined || name === 'help') {
+    process.stdout.write(p.helpInformation());
+    return name ? EXIT.ok : EXIT.usage;
   }
   try {
-    return await (await cmd.load()).run(rest);
+    p.parse(argv, { from: 'user' });
+    return EXIT.ok;
   } catch (err) {
-    const e = asSwitchyardError(err);
-    process.stderr.write(`switchyard ${name}: ${e.message} [${e.code}]\n`);
-    return exitCodeFor(e.code);
+    if (!(err instanceof CommanderError)) throw err;
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return EXIT.ok;
+    const line = err.message
+      .replace(/^error: /, '')
+      .split('\n')
+      .filter(Boolean)
+      .join(' ');
+    process.stderr.write(`switchyard: ${line}; see switchyard --help\n`);
+    return EXIT.usage;
   }
 }

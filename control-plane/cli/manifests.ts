@@ -47,6 +47,28 @@ export function readManifests(paths: readonly string[]): Manifest[] {
   return out;
 }
 
+/**
+ * Namespaces as kubectl treats them: a document without one goes to the command's namespace; a
+ * document whose namespace differs from an explicit -n is refused (exit 2), never moved silently.
+ */
+export function inNamespace(
+  manifests: readonly Manifest[],
+  namespace: string,
+  explicit: boolean,
+): Manifest[] {
+  return manifests.map((m) => {
+    const meta = (m.document.metadata ?? {}) as Record<string, unknown>;
+    const own = meta.namespace;
+    if (own === undefined || own === null || own === '')
+      return { ...m, document: { ...m.document, metadata: { ...meta, namespace } } };
+    if (explicit && own !== namespace)
+      throw new OptionError(
+        `${m.source}: the document says namespace ${JSON.stringify(own)} but -n says ${JSON.stringify(namespace)}; drop -n or make them agree`,
+      );
+    return m;
+  });
+}
+
 export function manifestId(m: Manifest): string {
   const meta = (m.document.metadata ?? {}) as { namespace?: string; name?: string };
   return `${meta.namespace ?? 'default'}/${meta.name ?? '?'}`;

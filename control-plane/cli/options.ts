@@ -1,4 +1,4 @@
-// Every command's options, in one place. Defaults follow DESIGN.md (ports 18000/18080).
+// Every command's options, in one place. The admin API listens on 18080, xDS on 18000.
 import type { FlagSpecs } from './flags.js';
 
 export const DEFAULT_XDS_PORT = 18000;
@@ -189,13 +189,20 @@ export const DELETE_FLAGS = {
 
 export const ROLLBACK_FLAGS = {
   ...ADMIN_CLIENT_FLAGS,
-  to: { type: 'int', help: 'the revision to restore', required: true },
+  to: {
+    type: 'int',
+    help: 'the revision to restore, as numbered by `switchyard history` (default: the one before the live one)',
+  },
   reason: { type: 'string', help: 'why: recorded in the history and the audit trail' },
 } as const satisfies FlagSpecs;
 
 export const AUDIT_FLAGS = {
   ...ADMIN_CLIENT_FLAGS,
   limit: { type: 'int', help: 'newest records to show (audit log)', default: 50 },
+} as const satisfies FlagSpecs;
+
+export const APIKEY_FLAGS = {
+  help: { type: 'bool', short: 'h', help: 'show this help' },
 } as const satisfies FlagSpecs;
 
 /** `switchyard pod`: a data-plane pod (KServe v2 over gRPC and HTTP, ONNX Runtime workers). */
@@ -394,6 +401,7 @@ export const CERTS_CA_FLAGS = {
   'ca-dir': CA_DIR,
   'kek-file': KEK_FILE,
   generation: { type: 'string', help: 'for drop: generation id or root SHA-256 fingerprint' },
+  bundle: { type: 'bool', help: 'for show: print only the trust bundle (PEM)' },
   help: CERTS_HELP,
 } as const satisfies FlagSpecs;
 

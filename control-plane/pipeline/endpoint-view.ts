@@ -19,6 +19,11 @@ export interface EndpointView extends EndpointInfo {
   /** The weight in EDS now (0: not in EDS). */
   readonly effectiveWeight?: number;
   readonly lastSeenAgoMs?: number;
+  /** The version's share of the model's traffic in the policy (%), apart from `weight`, which
+   * balances between the version's endpoints. */
+  readonly split?: number;
+  /** A version with no endpoint at all: one row with no address, so operators see the hole. */
+  readonly empty?: true;
 }
 
 export function listEndpoints(
@@ -29,6 +34,8 @@ export function listEndpoints(
   const out: EndpointView[] = [];
   for (const r of routes)
     for (const v of r.spec.versions) {
+      const split = v.weight;
+      const before = out.length;
       if (v.endpoints) {
         for (const e of v.endpoints)
           out.push({
@@ -39,17 +46,31 @@ export function listEndpoints(
             state: 'HEALTHY',
             effectiveWeight: e.weight ?? 1,
             ...e,
+            split,
           });
-        continue;
-      }
-      const key = endpointKey(r.spec.model, v.name);
-      const detailed = statuses?.get(key);
-      if (detailed) {
-        for (const e of detailed) out.push({ ...e, source: 'discovered' });
       } else {
-        for (const e of table.get(key) ?? [])
-          out.push({ model: r.spec.model, version: v.name, source: 'discovered', ...e });
+        const key = endpointKey(r.spec.model, v.name);
+        const detailed = statuses?.get(key);
+        if (detailed) {
+          for (const e of detailed) out.push({ ...e, source: 'discovered', split });
+        } else {
+          for (const e of table.get(key) ?? [])
+            out.push({ model: r.spec.model, version: v.name, source: 'discovered', ...e, split });
+        }
       }
+      if (out.length === before)
+        out.push({
+          model: r.spec.model,
+          version: v.name,
+          source: v.endpoints ? 'static' : 'discovered',
+          address: '',
+          port: 0,
+          health: 'UNHEALTHY',
+          state: 'NO ENDPOINTS',
+          effectiveWeight: 0,
+          split,
+          empty: true,
+        });
     }
   return out;
 }

@@ -18,6 +18,14 @@ export interface PolicyRecord {
   readonly autoRollback?: boolean;
   /** For rollbacks: the revision whose document was restored. */
   readonly restoredFrom?: number;
+  /** For rollbacks: the per-policy number of that revision. */
+  readonly restoredFromNumber?: number;
+  /**
+   * Per-policy revision number: 1 for the first write of a policy, one more for each write after
+   * it (rollbacks too, and across a delete). KV revisions are sequence numbers of the whole bucket,
+   * so they jump; this is the number operators see and give to `rollback --to`.
+   */
+  readonly number?: number;
   /** For GitOps: the file it came from. */
   readonly file?: string;
   /** Index of the audit record (the intent) written before this revision. */
@@ -45,6 +53,8 @@ export interface RevisionRef {
 
 export interface PolicyRevision {
   readonly revision: number;
+  /** Per-policy number of a PUT (PolicyRecord.number). */
+  readonly number?: number;
   readonly operation: 'PUT' | 'DEL' | 'PURGE';
   readonly at: string;
   readonly record?: PolicyRecord;
@@ -78,6 +88,39 @@ export function routeOf(document: unknown, source: string): ModelRoute {
   const route = validatePolicy(document, issues);
   if (!route || issues.length) throw new PolicyValidationError(source, issues);
   return route;
+}
+
+/**
+ * Per-policy numbers of the PUTs of a history (oldest first): the stored number, or for records
+ * written before numbers were stored, one more than the one before.
+ */
+export function numberHistory(history: readonly PolicyRevision[]): PolicyRevision[] {
+  let last = 0;
+  return history.map((r) => {
+    if (r.operation !== 'PUT' || !r.record) return r;
+    last = r.record.number ?? last + 1;
+    return { ...r, number: last };
+  });
+}
+
+/** The number the next write of this policy gets. */
+export function nextNumber(history: readonly PolicyRevision[]): number {
+  return Math.max(0, ...numberHistory(history).map((r) => r.number ?? 0)) + 1;
+}
+
+/**
+ * The revision `rollback` restores: the one numbered `number`, or without a number the one
+ * before the live revision (the last one when the policy was deleted). Undefined when there is
+ * none.
+ */
+export function rollbackTarget(
+  history: readonly PolicyRevision[],
+  liveRevision: number | undefined,
+  number?: number,
+): PolicyRevision | undefined {
+  const puts = numberHistory(history).filter((r) => r.operation === 'PUT');
+  if (number !== undefined) return puts.find((r) => r.number === number);
+  return puts.filter((r) => liveRevision === undefined || r.revision < liveRevision).at(-1);
 }
 
 /** Key-order-independent equality of two documents (an unchanged apply writes nothing). */

@@ -10,6 +10,7 @@ import type { Logger } from '../runtime/log.js';
 import {
   decodeRecord,
   encodeRecord,
+  numberHistory,
   type PolicyRecord,
   type PolicyRevision,
   parsePolicyKey,
@@ -189,7 +190,7 @@ export class PolicyStore {
           ...(e.operation === 'PUT' ? { record: decodeRecord(e.value) } : {}),
         });
       }
-      return out.sort((a, b) => a.revision - b.revision);
+      return numberHistory(out.sort((a, b) => a.revision - b.revision));
     });
   }
 

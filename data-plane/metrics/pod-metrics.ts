@@ -16,6 +16,13 @@ const LATENCY_BUCKETS = [
 ];
 const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256];
 
+/**
+ * The label of a model or version the repository does not hold. Names come from request URLs
+ * (`/v2/models/<anything>/infer`), so a label per name would let any caller grow the series
+ * without bound; the repository is bounded, so the labels are too.
+ */
+export const UNKNOWN_LABEL = '_unknown';
+
 export class PodMetrics implements InferenceObserver {
   readonly registry = new Registry();
   private readonly requests: Counter<'model' | 'version' | 'outcome'>;
@@ -24,7 +31,10 @@ export class PodMetrics implements InferenceObserver {
   private readonly computeDuration: Histogram<'model' | 'version'>;
   private readonly batchSize: Histogram<'model' | 'version'>;
 
-  constructor(sources: GaugeSources, defaultMetrics = true) {
+  constructor(
+    private readonly sources: GaugeSources,
+    defaultMetrics = true,
+  ) {
     const registers = [this.registry];
     const mv = ['model', 'version'] as const;
     this.requests = new Counter({
@@ -113,17 +123,28 @@ export class PodMetrics implements InferenceObserver {
     if (defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'switchyard_pod_' });
   }
 
+  /** Labels of a request: its model and version if the repository holds them, else UNKNOWN_LABEL. */
+  private labels(model: string, version: string): { model: string; version: string } {
+    const known = this.sources.versions();
+    if (!known.some((v) => v.model === model)) return { model: UNKNOWN_LABEL, version: UNKNOWN_LABEL };
+    if (!known.some((v) => v.model === model && v.version === version))
+      return { model, version: UNKNOWN_LABEL };
+    return { model, version };
+  }
+
   queued(model: string, version: string, waitMs: number): void {
-    this.queueDuration.observe({ model, version }, waitMs / 1000);
+    this.queueDuration.observe(this.labels(model, version), waitMs / 1000);
   }
 
   batch(model: string, version: string, rows: number, _requests: number, computeMs: number): void {
-    this.batchSize.observe({ model, version }, rows);
-    this.computeDuration.observe({ model, version }, computeMs / 1000);
+    const labels = this.labels(model, version);
+    this.batchSize.observe(labels, rows);
+    this.computeDuration.observe(labels, computeMs / 1000);
   }
 
   finished(model: string, version: string, outcome: Outcome, latencyMs: number): void {
-    this.requests.inc({ model, version, outcome });
-    if (outcome === 'success') this.requestDuration.observe({ model, version }, latencyMs / 1000);
+    const labels = this.labels(model, version);
+    this.requests.inc({ ...labels, outcome });
+    if (outcome === 'success') this.requestDuration.observe(labels, latencyMs / 1000);
   }
 }

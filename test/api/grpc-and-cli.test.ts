@@ -81,6 +81,20 @@ describe('gRPC AdminService', () => {
     );
     expect(h.revisions.map((r) => r.source)).toEqual(['api', 'api', 'rollback']);
     expect(h.revisions[2]!.restoredFrom).toBe(a.revision);
+    expect(h.revisions.map((r) => (r as { number?: bigint }).number)).toEqual([1n, 2n, 3n]);
+    // Per-policy numbers: to_number, and neither field for the revision before the live one.
+    const byNumber = await grpcCall<{ number: bigint; restoredFromNumber: bigint }>(
+      'rollback',
+      create(RollbackRequestSchema, { namespace: 'default', name: 'rpc', toNumber: 2n }),
+      key,
+    );
+    expect([byNumber.restoredFromNumber, byNumber.number]).toEqual([2n, 4n]);
+    const previous = await grpcCall<{ number: bigint; restoredFromNumber: bigint }>(
+      'rollback',
+      create(RollbackRequestSchema, { namespace: 'default', name: 'rpc' }),
+      key,
+    );
+    expect([previous.restoredFromNumber, previous.number]).toEqual([3n, 5n]);
   });
 
   it('maps errors onto gRPC status codes with the Switchyard code in metadata', async () => {
@@ -163,7 +177,10 @@ describe('switchyard CLI against the store', () => {
     const invalid = await cli(['apply', '-f', join(dir, 'bad.yaml')]);
     expect(invalid.code).toBe(2);
     expect(invalid.stderr).toMatch(/spec\.versions/);
-    expect((await cli(['rollback', 'cli-b'])).code).toBe(2);
+    // Without --to: the revision before the live one, and cli-b has none.
+    const noEarlier = await cli(['rollback', 'cli-b']);
+    expect(noEarlier.code).toBe(4);
+    expect(noEarlier.stderr).toMatch(/no earlier revision to roll back to/);
   });
 
   it('reads connection settings from a config file', async () => {

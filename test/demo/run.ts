@@ -234,14 +234,14 @@ async function main() {
       seconds: 4,
       action: async () => {
         const hist = JSON.parse(await cli(['history', MODEL, '-o', 'json'], adminUrl, false)) as {
-          revisions: Array<{ revision: number }>;
+          revisions: Array<{ number: number }>;
         };
         return cli(
           [
             'rollback',
             MODEL,
             '--to',
-            String(hist.revisions[0]!.revision),
+            String(hist.revisions[0]!.number),
             '--reason',
             'demo: back to the canary',
           ],

@@ -116,10 +116,15 @@ describe('endpoint discovery over NATS', () => {
     expect(cli.code, cli.stderr).toBe(0);
     const lines = cli.stdout.trim().split('\n');
     expect(lines[0]).toMatch(
-      /MODEL\s+VERSION\s+ADDRESS\s+BACKEND\s+REGION\s+STATE\s+UTIL\s+QUEUE\s+P99 MS\s+WEIGHT/,
+      /MODEL\s+VERSION\s+SPLIT\s+POD\s+ADDRESS\s+BACKEND\s+REGION\s+STATE\s+UTIL\s+QUEUE\s+P99 MS\s+LB-WEIGHT/,
     );
-    for (const p of pods)
-      expect(cli.stdout).toMatch(new RegExp(`affine\\s+1\\s+${addr(p)}\\s+cpu\\s+local\\s+HEALTHY`));
+    for (const [id, p] of [
+      ['pod-a', pods[0]!],
+      ['pod-b', pods[1]!],
+    ] as const)
+      expect(cli.stdout).toMatch(
+        new RegExp(`affine\\s+1\\s+100%\\s+${id}\\s+${addr(p)}\\s+cpu\\s+local\\s+HEALTHY`),
+      );
   });
 
   it('rejects registrations from the wrong credentials: NATS refuses the subject, the control plane the identity', async () => {

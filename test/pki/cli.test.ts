@@ -121,6 +121,21 @@ describe('switchyard certs', () => {
     expect(r.stdout.match(/ root [0-9a-f]{64}/g)).toHaveLength(2);
   });
 
+  it('prints the trust bundle as PEM with ca show --bundle, every root of it', async () => {
+    const r = await cli('certs', 'ca', 'show', '--bundle', '--ca-dir', caDir, '--kek-file', kekFile);
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    const ca = await openFileCa(caDir, KeyEncryptionKey.fromFile(kekFile));
+    expect(r.stdout).toBe(ca.trustBundle().pem);
+    const pems = r.stdout.match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) ?? [];
+    expect(pems.length).toBe(ca.trustBundle().roots.length);
+    expect(pems.map((p) => new X509Certificate(p).fingerprint256.replaceAll(':', '').toLowerCase())).toEqual(
+      ca.trustBundle().roots.map((root) => root.fingerprint),
+    );
+    const wrong = await cli('certs', 'ca', 'rotate', '--bundle', '--ca-dir', caDir, '--kek-file', kekFile);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(/--bundle goes with ca show/);
+  });
+
   it('answers option errors with exit code 2', async () => {
     expect((await cli('certs', 'agent', '--dir', tmp)).code).toBe(2);
     expect((await cli('certs', 'ca', 'frobnicate', '--ca-dir', caDir)).code).toBe(2);

@@ -1,10 +1,12 @@
 import { generateApiKey, hashApiKey } from '../../auth/api-keys.js';
+import { flagsHelp, parseFlags } from '../flags.js';
+import { APIKEY_FLAGS } from '../options.js';
 
 /** `switchyard apikey`: a new API key and the hash to put in the auth config (the key is not stored). */
 export async function run(argv: string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
+  if (parseFlags(APIKEY_FLAGS, argv).help) {
     process.stdout.write(
-      'usage: switchyard apikey\n\nPrints a new API key and the line for the auth config.\n',
+      flagsHelp(APIKEY_FLAGS, 'apikey', 'Prints a new API key and the hash for the auth config.'),
     );
     return 0;
   }

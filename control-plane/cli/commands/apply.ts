@@ -2,7 +2,7 @@ import type { ApplyResult } from '../../api/policy-service.js';
 import { SwitchyardError } from '../../errors/index.js';
 import { adminRequest } from '../admin-client.js';
 import { startClientCommand } from '../client-command.js';
-import { manifestId, readManifests } from '../manifests.js';
+import { inNamespace, manifestId, readManifests } from '../manifests.js';
 import { APPLY_FLAGS } from '../options.js';
 import { printData } from '../output.js';
 
@@ -25,7 +25,7 @@ export async function run(argv: string[]): Promise<number> {
   );
   if (!call) return 0;
   const { flags, conn, format } = call;
-  const manifests = readManifests(flags.filename);
+  const manifests = inNamespace(readManifests(flags.filename), conn.namespace, flags.namespace !== undefined);
   const results: ApplyResult[] = [];
   for (const [i, m] of manifests.entries()) {
     // One key per document: a retried `apply` of the same files applies each at most once.
@@ -46,7 +46,7 @@ export async function run(argv: string[]): Promise<number> {
     results.push(r);
     if (format === 'table')
       process.stdout.write(
-        `modelroute ${manifestId(m)} ${r.outcome}${r.outcome === 'unchanged' ? '' : ` (revision ${r.revision})`}${r.replayed ? ' [replayed]' : ''}\n`,
+        `modelroute ${manifestId(m)} ${r.outcome}${r.outcome === 'unchanged' ? '' : ` (revision ${r.number ?? r.revision})`}${r.replayed ? ' [replayed]' : ''}\n`,
       );
   }
   if (format !== 'table') printData(format, { results });

@@ -38,7 +38,7 @@ const USAGE = `usage: switchyard certs <command> [options]
 
 commands:
   ca init          create a CA (built-in root + intermediate, or --operator-chain/--operator-key)
-  ca show          print generations and the trust bundle's roots
+  ca show          print generations and the trust bundle's roots (--bundle: the bundle's PEM)
   ca prepare       add a new generation whose root is trusted but does not sign yet
   ca activate      make the prepared generation sign; the old one is retired
   ca rotate        prepare and activate at once
@@ -49,12 +49,21 @@ commands:
   agent            obtain, renew and rotate a workload's certificate files
 `;
 
+const CA_USAGE = `usage: switchyard certs ca <init|show|prepare|activate|rotate|drop> [options]
+
+${USAGE.split('\n')
+  .filter((l) => l.startsWith('  ca '))
+  .join('\n')}
+
+Each takes --help.
+`;
+
 const CA_STEPS = ['show', 'prepare', 'activate', 'rotate', 'drop'];
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const tokenDir = (caDir: string) => join(caDir, 'tokens');
 
 function help(name: string, specs: FlagSpecs): number {
-  out(`usage: switchyard certs ${name} [options]\n\n${flagsHelp(specs)}`);
+  process.stdout.write(flagsHelp(specs, `certs ${name} [options]`));
   return 0;
 }
 
@@ -89,7 +98,13 @@ async function caStep(step: string, argv: string[]): Promise<number> {
   if (!CA_STEPS.includes(step))
     throw new OptionError(`unknown ca command ${JSON.stringify(step)}\n\n${USAGE}`);
   if (step === 'drop' && !f.generation) throw new OptionError('ca drop needs --generation');
+  if (f.bundle && step !== 'show') throw new OptionError('--bundle goes with ca show');
   const ca = await openFileCa(f['ca-dir'], kekFor(f['kek-file']));
+  if (f.bundle) {
+    // Only the PEM, so it can be piped into a file that clients trust.
+    process.stdout.write(ca.trustBundle().pem);
+    return 0;
+  }
   switch (step) {
     case 'show':
       break;
@@ -196,7 +211,11 @@ export async function run(argv: string[]): Promise<number> {
   switch (sub) {
     case 'ca': {
       const [step, ...flags] = rest;
-      return step === 'init' ? caInit(flags) : caStep(step ?? '', flags);
+      if (step === undefined || step === '--help' || step === '-h') {
+        process.stdout.write(CA_USAGE);
+        return step ? 0 : 2;
+      }
+      return step === 'init' ? caInit(flags) : caStep(step, flags);
     }
     case 'token':
       return token(rest);

@@ -29,11 +29,11 @@ function readPolicies(dir: string): ModelRoute[] {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(`usage: switchyard config-dump [options]\n\n${flagsHelp(CONFIG_DUMP_FLAGS)}\n`);
+  const flags = parseFlags(CONFIG_DUMP_FLAGS, argv);
+  if (flags.help) {
+    process.stdout.write(flagsHelp(CONFIG_DUMP_FLAGS, 'config-dump --policy-dir DIR [options]'));
     return 0;
   }
-  const flags = parseFlags(CONFIG_DUMP_FLAGS, argv);
   const flavor = flags['node-flavor'];
   if (flavor !== 'envoy' && flavor !== 'grpc')
     throw new OptionError(`--node-flavor ${JSON.stringify(flavor)}: must be envoy or grpc`);

@@ -57,7 +57,7 @@ async function pkiOptions(
 export async function run(argv: string[]): Promise<number> {
   const flags = parseFlags(CONTROL_PLANE_FLAGS, argv);
   if (flags.help) {
-    process.stdout.write(`usage: switchyard control-plane [options]\n\n${flagsHelp(CONTROL_PLANE_FLAGS)}\n`);
+    process.stdout.write(flagsHelp(CONTROL_PLANE_FLAGS, 'control-plane [options]'));
     return 0;
   }
   if (!flags['admin-tls-cert'] !== !flags['admin-tls-key'])

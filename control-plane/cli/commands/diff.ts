@@ -1,6 +1,6 @@
 import { adminRequest } from '../admin-client.js';
 import { startClientCommand } from '../client-command.js';
-import { readManifests } from '../manifests.js';
+import { inNamespace, readManifests } from '../manifests.js';
 import { DIFF_FLAGS } from '../options.js';
 import { printData } from '../output.js';
 
@@ -18,7 +18,7 @@ export async function run(argv: string[]): Promise<number> {
   if (!call) return 0;
   const { flags, conn, format } = call;
   const results: DiffResult[] = [];
-  for (const m of readManifests(flags.filename)) {
+  for (const m of inNamespace(readManifests(flags.filename), conn.namespace, flags.namespace !== undefined)) {
     const r = await adminRequest<DiffResult>(conn, 'POST', 'api/v1/policies/diff', { document: m.document });
     results.push(r);
     if (format === 'table' && r.changed) process.stdout.write(r.diff);

@@ -42,7 +42,7 @@ function printTable(ps: PolicyView[]): void {
     p.name,
     p.model,
     p.versions.map((v) => `${v.name}=${v.weight}`).join(','),
-    p.revision ? String(p.revision) : '-',
+    p.number !== undefined ? String(p.number) : p.revision ? String(p.revision) : '-',
     p.appliedBy ?? p.source ?? '-',
     p.appliedAt ? age(p.appliedAt) : '-',
   ]);

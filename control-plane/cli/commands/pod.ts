@@ -115,11 +115,12 @@ export function podOptionsFrom(flags: ParsedFlags<typeof POD_FLAGS>): PodOptions
 }
 
 export async function run(argv: string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(`usage: switchyard pod --model-repo DIR [options]\n\n${flagsHelp(POD_FLAGS)}\n`);
+  const flags = parseFlags(POD_FLAGS, argv);
+  if (flags.help) {
+    process.stdout.write(flagsHelp(POD_FLAGS, 'pod --model-repo DIR [options]'));
     return 0;
   }
-  const pod = await Pod.start(podOptionsFrom(parseFlags(POD_FLAGS, argv)));
+  const pod = await Pod.start(podOptionsFrom(flags));
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));
