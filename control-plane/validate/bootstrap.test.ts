@@ -55,10 +55,12 @@ describe.each(['gateway', 'sidecar'])('envoy/%s.yaml', (role) => {
     });
     const ts = xds.transportSocket!.configType;
     const tls = ts.case === 'typedConfig' ? anyUnpack(ts.value, UpstreamTlsContextSchema) : undefined;
-    expect(tls!.commonTlsContext!.tlsCertificates).toHaveLength(1);
+    // The identity and trust bundle come from the agent's SDS files (test/envoy/bootstrap-xds-tls.test.ts).
+    expect(tls!.commonTlsContext!.tlsCertificateSdsSecretConfigs).toHaveLength(1);
     const vc = tls!.commonTlsContext!.validationContextType;
     expect(
-      vc.case === 'validationContext' && vc.value.matchTypedSubjectAltNames[0]!.matcher!.matchPattern,
+      vc.case === 'combinedValidationContext' &&
+        vc.value.defaultValidationContext!.matchTypedSubjectAltNames[0]!.matcher!.matchPattern,
     ).toEqual({
       case: 'exact',
       value: 'spiffe://switchyard.local/ns/switchyard-system/sa/control-plane',
