@@ -2,6 +2,7 @@
 // (weights, version references, residency) live in rules.ts. docs/TRANSLATION.md mirrors this.
 import { isIP } from 'node:net';
 import type { Issue } from '../errors/index.js';
+import { re2Problem } from './re2.js';
 import { type Field, isPlainObject, type Schema, type StringSchema } from './schema.js';
 import { RETRY_ON } from './types.js';
 
@@ -33,8 +34,9 @@ const PERCENT: Schema = { kind: 'number', min: 0, max: 100 };
 const UINT32: Schema = { kind: 'int', min: 0, max: 0xffff_ffff };
 const COUNT: Schema = { kind: 'int', min: 1, max: 0xffff_ffff };
 
-// RE2 (what Envoy and gRPC run) lacks look-around and back-references; JavaScript has them, so
-// a pattern that compiles here could still be rejected by a proxy.
+// A pattern must compile in JavaScript (grpc-js-xds matches safe_regex with RegExp) and in real
+// RE2 within Envoy's program-size limit (re2.ts). Look-around and back-references get their
+// own message: they are the usual way a JavaScript pattern fails in RE2.
 const NOT_RE2 = /\(\?<?[=!]|\\[1-9]|\\k</;
 
 function checkRegex(value: unknown, path: string, out: Issue[]): string | undefined {
@@ -53,6 +55,11 @@ function checkRegex(value: unknown, path: string, out: Issue[]): string | undefi
       path,
       message: 'uses look-around or back-references, which RE2 (Envoy, gRPC) does not support',
     });
+    return undefined;
+  }
+  const re2 = re2Problem(value);
+  if (re2) {
+    out.push({ path, message: re2 });
     return undefined;
   }
   return value;
