@@ -180,7 +180,8 @@ const OUTLIER_DETECTION: Schema = {
     successRateMinimumHosts: f(COUNT, { default: 5 }),
     successRateRequestVolume: f(COUNT, { default: 100 }),
     failurePercentageThreshold: f({ kind: 'int', min: 0, max: 100 }),
-    failurePercentageMinimumHosts: f(COUNT, { default: 5 }),
+    // Model pools are small: Envoy's default of 5 hosts would switch the detector off for them.
+    failurePercentageMinimumHosts: f(COUNT, { default: 2 }),
     failurePercentageRequestVolume: f(COUNT, { default: 50 }),
     interval: f({ kind: 'duration', positive: true }, { default: '10s' }),
     baseEjectionTime: f({ kind: 'duration', positive: true }, { default: '30s' }),

@@ -60,6 +60,9 @@ const RING_HASH = {
 };
 const LOCALITY_WEIGHTED = create(Cluster_CommonLbConfigSchema, {
   localityConfigSpecifier: { case: 'localityWeightedLbConfig', value: {} },
+  // No panic mode: at Envoy's default of 50%, a pool with half its pods ejected or unhealthy
+  // would send traffic to all of them again, failing ones included.
+  healthyPanicThreshold: { value: 0 },
 });
 const outlierCache = new Map<string, ReturnType<typeof buildOutlierDetection>>();
 const breakerCache = new Map<string, ReturnType<typeof buildCircuitBreakers>>();
