@@ -84,6 +84,9 @@ export function buildClusters(route: ModelRoute, flavor: Flavor, options: Transl
   return spec.versions.map((v) => {
     const name = clusterName(spec.model, v.name);
     const c = newCluster(name);
+    // Envoy's default tag extractor takes a cluster's name up to its first dot
+    // (`cluster.<name>.`), so `llama-3.1-8b/v1` would report as cluster `llama-3`.
+    if (envoy && name.includes('.')) c.altStatName = name.replaceAll('.', '_');
     c.clusterDiscoveryType = EDS;
     c.edsClusterConfig = {
       $typeName: 'envoy.config.cluster.v3.Cluster.EdsClusterConfig',

@@ -18,6 +18,7 @@ import { newListener } from './literals.js';
 import { GATEWAY_LISTENER, GATEWAY_ROUTE_CONFIG } from './names.js';
 import type { TranslateOptions } from './options.js';
 import { adsConfigSource, pack } from './proto.js';
+import { BODY_BUFFER_LIMIT } from './route-action.js';
 import { gatewayDownstreamTls } from './tls.js';
 
 export const HCM_FILTER = 'envoy.filters.network.http_connection_manager';
@@ -90,9 +91,15 @@ export function gatewayListener(options: TranslateOptions): Listener {
     mergeSlashes: true,
     pathWithEscapedSlashesAction: HttpConnectionManager_PathWithEscapedSlashesAction.REJECT_REQUEST,
     useRemoteAddress: true,
+    // Said explicitly: no peer is internal. Left unset, Envoy treats RFC 1918 peers as
+    // internal and trusts their x-envoy-* headers (HttpConnectionManager.internal_address_config).
+    internalAddressConfig: { unixSockets: false, cidrRanges: [] },
   });
   return create(ListenerSchema, {
     name: GATEWAY_LISTENER,
+    // Retries and mirroring buffer the request body; Envoy gives up on both for bodies over
+    // this limit (default 1 MiB, route-action.ts BODY_BUFFER_LIMIT).
+    perConnectionBufferLimitBytes: BODY_BUFFER_LIMIT,
     address: {
       address: {
         case: 'socketAddress',

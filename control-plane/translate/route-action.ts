@@ -75,6 +75,14 @@ export function buildMirrorPolicies(spec: ModelRouteSpec, flavor: Flavor): Route
   ];
 }
 
+/**
+ * Bytes Envoy buffers per request for retries and mirroring: inference bodies (images, tensors)
+ * often pass Envoy's 1 MiB default, and a body over the limit is neither retried nor mirrored
+ * (Route.per_request_buffer_limit_bytes, bounded by the listener's
+ * per_connection_buffer_limit_bytes). docs/TRANSLATION.md, "What Envoy does with it".
+ */
+export const BODY_BUFFER_LIMIT = 16 * 1024 * 1024;
+
 const retryCache = new Map<string, RetryPolicyProto | undefined>();
 const hashCache = new Map<string, RouteAction_HashPolicy[]>();
 const streamCache = new Map<string, RouteAction_MaxStreamDuration>();

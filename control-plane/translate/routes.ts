@@ -25,7 +25,7 @@ import {
 import { clusterName, MODEL_HEADER, restPath } from './names.js';
 import { shared } from './proto.js';
 import type { EntryPoint } from './retry-on.js';
-import { type RouteActionCommon, routeActionCommon } from './route-action.js';
+import { BODY_BUFFER_LIMIT, type RouteActionCommon, routeActionCommon } from './route-action.js';
 import type { Flavor } from './types.js';
 
 function stringMatch(m: HeaderMatch) {
@@ -130,6 +130,8 @@ export function modelRoutes(route: ModelRoute, flavor: Flavor, entry: EntryPoint
       action(common, weighted(route, flavor)),
     ),
   );
+  if (flavor === 'envoy' && (common.retryPolicy || common.requestMirrorPolicies.length > 0))
+    for (const r of out) r.perRequestBufferLimitBytes = BODY_BUFFER_LIMIT;
   return out;
 }
 
