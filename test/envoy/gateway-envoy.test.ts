@@ -46,6 +46,16 @@ describe('the Envoy gateway as Envoy reads it', () => {
     expect(hcm!.internalAddressConfig!.unixSockets).toBe(false);
   });
 
+  it('times out slow headers and idle connections, as Envoy edge best practices say', () => {
+    const l = envoySet(policy('resnet')).listeners[0]!;
+    const tc = l.filterChains[0]!.filters[0]!.configType;
+    const hcm = tc.case === 'typedConfig' ? anyUnpack(tc.value, HttpConnectionManagerSchema)! : undefined;
+    // Unset, Envoy waits for headers forever (request_headers_timeout defaults to 0: disabled).
+    expect(Number(hcm!.requestHeadersTimeout?.seconds ?? 0n)).toBe(10);
+    expect(Number(hcm!.streamIdleTimeout?.seconds)).toBe(300);
+    expect(Number(hcm!.commonHttpProtocolOptions?.idleTimeout?.seconds)).toBe(3600);
+  });
+
   it('keeps a 5 MiB inference body for retries and mirroring', () => {
     const set = envoySet(
       policy(
