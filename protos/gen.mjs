@@ -50,6 +50,8 @@ export const ROOTS = [
   'envoy/extensions/load_balancing_policies/client_side_weighted_round_robin/v3/client_side_weighted_round_robin.proto',
   'envoy/extensions/load_balancing_policies/pick_first/v3/pick_first.proto',
   'envoy/extensions/load_balancing_policies/least_request/v3/least_request.proto',
+  'envoy/extensions/resource_monitors/downstream_connections/v3/downstream_connections.proto',
+  'envoy/extensions/resource_monitors/fixed_heap/v3/fixed_heap.proto',
 ];
 
 // The validate.proto pinned with grpc-js-xds 1.14.1 predates StringRules.ignore_empty

@@ -7,11 +7,14 @@
 //   DIR/certificate.pem     -> ..data/certificate.pem
 //   DIR/private_key.pem     -> ..data/private_key.pem      (0600)
 //   DIR/ca_certificate.pem  -> ..data/ca_certificate.pem
+//   DIR/sds_identity.json   -> ..data/sds_identity.json      (Envoy's xDS client, sds-files.ts)
+//   DIR/sds_trust_bundle.json -> ..data/sds_trust_bundle.json
 //   DIR/..data              -> ..2026_01_01T00_00_00Z_ab12cd
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MATERIAL_FILES, TlsMaterial } from './material.js';
+import { SDS_FILES, sdsFileContents } from './sds-files.js';
 
 const DATA = '..data';
 
@@ -23,10 +26,13 @@ export async function writeMaterial(dir: string, m: TlsMaterial, now = new Date(
   await writeFile(join(vdir, MATERIAL_FILES.certificate), m.certificateChain, { mode: 0o644 });
   await writeFile(join(vdir, MATERIAL_FILES.privateKey), m.privateKey, { mode: 0o600 });
   await writeFile(join(vdir, MATERIAL_FILES.caCertificate), m.trustBundle, { mode: 0o644 });
+  const sds = sdsFileContents(dir);
+  await writeFile(join(vdir, SDS_FILES.identity), sds.identity, { mode: 0o644 });
+  await writeFile(join(vdir, SDS_FILES.trustBundle), sds.trustBundle, { mode: 0o644 });
   const tmpLink = join(dir, `..data_tmp_${randomBytes(3).toString('hex')}`);
   await symlink(version, tmpLink);
   await rename(tmpLink, join(dir, DATA));
-  for (const name of Object.values(MATERIAL_FILES)) {
+  for (const name of [...Object.values(MATERIAL_FILES), ...Object.values(SDS_FILES)]) {
     const path = join(dir, name);
     const target = join(DATA, name);
     const current = await readlink(path).catch(() => undefined);

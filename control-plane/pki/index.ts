@@ -55,6 +55,7 @@ export {
   renewAt,
   retryDelayMs,
 } from './renewal.js';
+export { SDS_FILES, SDS_SECRET_NAMES, sdsFileContents } from './sds-files.js';
 export {
   controlPlaneId,
   formatSpiffeId,

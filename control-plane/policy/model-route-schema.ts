@@ -3,6 +3,7 @@
 import { isIP } from 'node:net';
 import type { Issue } from '../errors/index.js';
 import { POLICY_LIMITS } from './limits.js';
+import { re2Problem } from './re2.js';
 import { type Field, isPlainObject, type Schema, type StringSchema } from './schema.js';
 import { RETRY_ON } from './types.js';
 
@@ -34,8 +35,9 @@ const PERCENT: Schema = { kind: 'number', min: 0, max: 100 };
 const UINT32: Schema = { kind: 'int', min: 0, max: 0xffff_ffff };
 const COUNT: Schema = { kind: 'int', min: 1, max: 0xffff_ffff };
 
-// RE2 (what Envoy and gRPC run) lacks look-around and back-references; JavaScript has them, so
-// a pattern that compiles here could still be rejected by a proxy.
+// A pattern must compile in JavaScript (grpc-js-xds matches safe_regex with RegExp) and in real
+// RE2 within Envoy's program-size limit (re2.ts). Look-around and back-references get their
+// own message: they are the usual way a JavaScript pattern fails in RE2.
 const NOT_RE2 = /\(\?<?[=!]|\\[1-9]|\\k</;
 
 function checkRegex(value: unknown, path: string, out: Issue[]): string | undefined {
@@ -54,6 +56,11 @@ function checkRegex(value: unknown, path: string, out: Issue[]): string | undefi
       path,
       message: 'uses look-around or back-references, which RE2 (Envoy, gRPC) does not support',
     });
+    return undefined;
+  }
+  const re2 = re2Problem(value);
+  if (re2) {
+    out.push({ path, message: re2 });
     return undefined;
   }
   return value;
@@ -180,7 +187,8 @@ const OUTLIER_DETECTION: Schema = {
     successRateMinimumHosts: f(COUNT, { default: 5 }),
     successRateRequestVolume: f(COUNT, { default: 100 }),
     failurePercentageThreshold: f({ kind: 'int', min: 0, max: 100 }),
-    failurePercentageMinimumHosts: f(COUNT, { default: 5 }),
+    // Model pools are small: Envoy's default of 5 hosts would switch the detector off for them.
+    failurePercentageMinimumHosts: f(COUNT, { default: 2 }),
     failurePercentageRequestVolume: f(COUNT, { default: 50 }),
     interval: f({ kind: 'duration', positive: true }, { default: '10s' }),
     baseEjectionTime: f({ kind: 'duration', positive: true }, { default: '30s' }),

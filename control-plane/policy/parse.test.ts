@@ -57,7 +57,7 @@ describe('parsePolicyFile', () => {
       failurePercentageThreshold: 50,
       interval: '1s',
       maxEjectionTime: '300s',
-      failurePercentageMinimumHosts: 5,
+      failurePercentageMinimumHosts: 2,
     });
     expect(r!.spec).toMatchObject({
       timeout: '30s',

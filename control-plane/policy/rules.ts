@@ -153,6 +153,14 @@ export function applyRules(doc: Record<string, unknown>, out: Issue[]): ModelRou
     spec.lbPolicy ??= spec.sticky ? 'RING_HASH' : 'ROUND_ROBIN';
     checkEndpoints(spec, out);
     checkDurations(spec, out);
+    // Envoy ignores circuit_breakers max_retries when a retry_budget is set
+    // (cluster.v3.CircuitBreakers.Thresholds.retry_budget), so one of them would be a dead letter.
+    if (spec.retries?.budget && spec.circuitBreakers?.maxRetries !== undefined)
+      out.push({
+        path: 'spec.circuitBreakers.maxRetries',
+        message:
+          'cannot be combined with spec.retries.budget: Envoy then ignores maxRetries; keep the budget (a share of active requests) or the fixed limit',
+      });
   }
   return out.length === before ? (doc as unknown as ModelRoute) : undefined;
 }

@@ -60,6 +60,9 @@ const RING_HASH = {
 };
 const LOCALITY_WEIGHTED = create(Cluster_CommonLbConfigSchema, {
   localityConfigSpecifier: { case: 'localityWeightedLbConfig', value: {} },
+  // No panic mode: at Envoy's default of 50%, a pool with half its pods ejected or unhealthy
+  // would send traffic to all of them again, failing ones included.
+  healthyPanicThreshold: { value: 0 },
 });
 const outlierCache = new Map<string, ReturnType<typeof buildOutlierDetection>>();
 const breakerCache = new Map<string, ReturnType<typeof buildCircuitBreakers>>();
@@ -81,6 +84,9 @@ export function buildClusters(route: ModelRoute, flavor: Flavor, options: Transl
   return spec.versions.map((v) => {
     const name = clusterName(spec.model, v.name);
     const c = newCluster(name);
+    // Envoy's default tag extractor takes a cluster's name up to its first dot
+    // (`cluster.<name>.`), so `llama-3.1-8b/v1` would report as cluster `llama-3`.
+    if (envoy && name.includes('.')) c.altStatName = name.replaceAll('.', '_');
     c.clusterDiscoveryType = EDS;
     c.edsClusterConfig = {
       $typeName: 'envoy.config.cluster.v3.Cluster.EdsClusterConfig',

@@ -17,7 +17,8 @@ import {
 import { newListener } from './literals.js';
 import { GATEWAY_LISTENER, GATEWAY_ROUTE_CONFIG } from './names.js';
 import type { TranslateOptions } from './options.js';
-import { adsConfigSource, pack } from './proto.js';
+import { adsConfigSource, duration, pack } from './proto.js';
+import { BODY_BUFFER_LIMIT } from './route-action.js';
 import { gatewayDownstreamTls } from './tls.js';
 
 export const HCM_FILTER = 'envoy.filters.network.http_connection_manager';
@@ -90,9 +91,20 @@ export function gatewayListener(options: TranslateOptions): Listener {
     mergeSlashes: true,
     pathWithEscapedSlashesAction: HttpConnectionManager_PathWithEscapedSlashesAction.REJECT_REQUEST,
     useRemoteAddress: true,
+    // Said explicitly: no peer is internal. Left unset, Envoy treats RFC 1918 peers as
+    // internal and trusts their x-envoy-* headers (HttpConnectionManager.internal_address_config).
+    internalAddressConfig: { unixSockets: false, cidrRanges: [] },
+    // Edge best practices: a client gets 10 s to send its headers, an idle connection closes
+    // after an hour and an idle stream after 5 minutes (slowloris and idle-socket hoarding).
+    requestHeadersTimeout: duration('10s'),
+    streamIdleTimeout: duration('300s'),
+    commonHttpProtocolOptions: { idleTimeout: duration('3600s') },
   });
   return create(ListenerSchema, {
     name: GATEWAY_LISTENER,
+    // Retries and mirroring buffer the request body; Envoy gives up on both for bodies over
+    // this limit (default 1 MiB, route-action.ts BODY_BUFFER_LIMIT).
+    perConnectionBufferLimitBytes: BODY_BUFFER_LIMIT,
     address: {
       address: {
         case: 'socketAddress',

@@ -47,6 +47,10 @@ export function buildOutlierDetection(
   if (flavor === 'grpc') return create(OutlierDetectionSchema, common);
   return create(OutlierDetectionSchema, {
     ...common,
+    // Since Envoy 1.28 max_ejection_percent always holds, so 10% of a pool under 10 pods would
+    // never eject; this lets the first ejection through (gRPC's A50 already ejects while fewer
+    // than max_ejection_percent are out, so its flavor needs no such flag).
+    alwaysEjectOneHost: true,
     ...(od.consecutive5xx !== undefined ? { consecutive5xx: od.consecutive5xx } : {}),
     enforcingConsecutive5xx: od.consecutive5xx !== undefined ? ON : OFF,
     ...(od.consecutiveGatewayFailure !== undefined

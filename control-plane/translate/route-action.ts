@@ -1,7 +1,8 @@
 // What happens to a request once a route matched: timeout, retries, sticky hashing and
 // mirroring. Flavor differences: gRPC reads its deadline from max_stream_duration (gRFC A31),
 // retries only on gRPC status names (A44), and ignores mirroring, so its flavor leaves
-// mirroring out rather than pretend.
+// mirroring out rather than pretend. Retry conditions also differ per entry point
+// (retry-on.ts).
 import { create } from '@bufbuild/protobuf';
 import type { Duration } from '@bufbuild/protobuf/wkt';
 import {
@@ -15,39 +16,23 @@ import {
   RouteAction_RequestMirrorPolicySchema,
 } from '../../protos/gen/envoy/config/route/v3/route_components_pb.js';
 import { FractionalPercent_DenominatorType } from '../../protos/gen/envoy/type/v3/percent_pb.js';
-import type { ModelRouteSpec, RetryOn } from '../policy/types.js';
+import type { ModelRouteSpec } from '../policy/types.js';
 import { clusterName } from './names.js';
 import { duration, shared } from './proto.js';
+import { type EntryPoint, retryConditions } from './retry-on.js';
 import type { Flavor } from './types.js';
 
-/** The gRPC status names each policy condition means for a proxyless client. */
-const GRPC_RETRY_ON: Record<RetryOn, readonly string[]> = {
-  '5xx': ['internal', 'unavailable'],
-  'gateway-error': ['unavailable'],
-  reset: ['unavailable'],
-  'connect-failure': ['unavailable'],
-  'refused-stream': ['unavailable'],
-  'retriable-4xx': [],
-  unavailable: ['unavailable'],
-  cancelled: ['cancelled'],
-  'deadline-exceeded': ['deadline-exceeded'],
-  internal: ['internal'],
-  'resource-exhausted': ['resource-exhausted'],
-};
-const GRPC_ORDER = ['cancelled', 'deadline-exceeded', 'internal', 'resource-exhausted', 'unavailable'];
-
-export function retryOn(spec: ModelRouteSpec, flavor: Flavor): string {
-  if (flavor === 'envoy') return spec.retries.on.join(',');
-  const codes = new Set(spec.retries.on.flatMap((c) => GRPC_RETRY_ON[c]));
-  return GRPC_ORDER.filter((c) => codes.has(c)).join(',');
-}
-
-export function buildRetryPolicy(spec: ModelRouteSpec, flavor: Flavor): RetryPolicyProto | undefined {
+export function buildRetryPolicy(
+  spec: ModelRouteSpec,
+  flavor: Flavor,
+  entry: EntryPoint,
+): RetryPolicyProto | undefined {
   const r = spec.retries;
-  const on = retryOn(spec, flavor);
-  if (r.attempts === 0 || on === '') return undefined;
+  const { retryOn, retriableStatusCodes } = retryConditions(r.on, flavor === 'grpc', entry);
+  if (r.attempts === 0 || retryOn === '') return undefined;
   return create(RetryPolicySchema, {
-    retryOn: on,
+    retryOn,
+    retriableStatusCodes,
     numRetries: r.attempts,
     ...(r.perTryTimeout && flavor === 'envoy' ? { perTryTimeout: duration(r.perTryTimeout) } : {}),
     ...(r.backoff
@@ -90,6 +75,14 @@ export function buildMirrorPolicies(spec: ModelRouteSpec, flavor: Flavor): Route
   ];
 }
 
+/**
+ * Bytes Envoy buffers per request for retries and mirroring: inference bodies (images, tensors)
+ * often pass Envoy's 1 MiB default, and a body over the limit is neither retried nor mirrored
+ * (Route.per_request_buffer_limit_bytes, bounded by the listener's
+ * per_connection_buffer_limit_bytes). docs/TRANSLATION.md, "What Envoy does with it".
+ */
+export const BODY_BUFFER_LIMIT = 16 * 1024 * 1024;
+
 const retryCache = new Map<string, RetryPolicyProto | undefined>();
 const hashCache = new Map<string, RouteAction_HashPolicy[]>();
 const streamCache = new Map<string, RouteAction_MaxStreamDuration>();
@@ -103,14 +96,22 @@ export interface RouteActionCommon {
   readonly requestMirrorPolicies: RouteAction_RequestMirrorPolicy[];
 }
 
-export function routeActionCommon(spec: ModelRouteSpec, flavor: Flavor): RouteActionCommon {
-  const retryPolicy = shared(retryCache, `${flavor}${JSON.stringify(spec.retries)}`, () =>
-    buildRetryPolicy(spec, flavor),
+// Envoy: a gRPC caller's deadline (grpc-timeout) replaces the route timeout, uncapped, so a
+// long stream the client allows is not cut at spec.timeout.
+const GRPC_DEADLINE = create(RouteAction_MaxStreamDurationSchema, { grpcTimeoutHeaderMax: duration('0s') });
+
+export function routeActionCommon(
+  spec: ModelRouteSpec,
+  flavor: Flavor,
+  entry: EntryPoint,
+): RouteActionCommon {
+  const retryPolicy = shared(retryCache, `${flavor}${entry}${JSON.stringify(spec.retries)}`, () =>
+    buildRetryPolicy(spec, flavor, entry),
   );
   const timeout = duration(spec.timeout);
   return {
     ...(flavor === 'envoy'
-      ? { timeout }
+      ? { timeout, ...(entry === 'rest' ? {} : { maxStreamDuration: GRPC_DEADLINE }) }
       : {
           maxStreamDuration: shared(streamCache, spec.timeout, () =>
             create(RouteAction_MaxStreamDurationSchema, { maxStreamDuration: timeout }),

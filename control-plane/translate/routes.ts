@@ -24,7 +24,8 @@ import {
 } from './literals.js';
 import { clusterName, MODEL_HEADER, restPath } from './names.js';
 import { shared } from './proto.js';
-import { type RouteActionCommon, routeActionCommon } from './route-action.js';
+import type { EntryPoint } from './retry-on.js';
+import { BODY_BUFFER_LIMIT, type RouteActionCommon, routeActionCommon } from './route-action.js';
 import type { Flavor } from './types.js';
 
 function stringMatch(m: HeaderMatch) {
@@ -56,9 +57,6 @@ function buildHeaderMatcher(name: string, m: HeaderMatch): HeaderMatcher {
     headerMatchSpecifier: { case: 'stringMatch', value: stringMatch(m)! },
   });
 }
-
-/** How the request reaches this model: anything (own virtual host), a REST path, or the header. */
-type EntryPoint = 'any' | 'rest' | 'grpc';
 
 function modelHeaderMatcher(model: string): HeaderMatcher {
   return create(HeaderMatcherSchema, {
@@ -108,7 +106,7 @@ function action(common: RouteActionCommon, clusterSpecifier: RouteAction['cluste
 /** The routes of one model for one entry point, match rules first. */
 export function modelRoutes(route: ModelRoute, flavor: Flavor, entry: EntryPoint): Route[] {
   const { model } = route.spec;
-  const common = routeActionCommon(route.spec, flavor);
+  const common = routeActionCommon(route.spec, flavor, entry);
   const prefix = entry === 'any' ? model : `${model}/${entry}`;
   const modelHeader = entry === 'grpc' ? modelHeaderMatcher(model) : undefined;
   const out = route.spec.match.map((rule, i) =>
@@ -132,6 +130,8 @@ export function modelRoutes(route: ModelRoute, flavor: Flavor, entry: EntryPoint
       action(common, weighted(route, flavor)),
     ),
   );
+  if (flavor === 'envoy' && (common.retryPolicy || common.requestMirrorPolicies.length > 0))
+    for (const r of out) r.perRequestBufferLimitBytes = BODY_BUFFER_LIMIT;
   return out;
 }
 

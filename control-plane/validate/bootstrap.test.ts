@@ -6,6 +6,8 @@ import { anyUnpack } from '@bufbuild/protobuf/wkt';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { type Bootstrap, BootstrapSchema } from '../../protos/gen/envoy/config/bootstrap/v3/bootstrap_pb.js';
+import { DownstreamConnectionsConfigSchema } from '../../protos/gen/envoy/extensions/resource_monitors/downstream_connections/v3/downstream_connections_pb.js';
+import { FixedHeapConfigSchema } from '../../protos/gen/envoy/extensions/resource_monitors/fixed_heap/v3/fixed_heap_pb.js';
 import { UpstreamTlsContextSchema } from '../../protos/gen/envoy/extensions/transport_sockets/tls/v3/tls_pb.js';
 import { checkMessage, XDS_REGISTRY } from './index.js';
 
@@ -55,14 +57,41 @@ describe.each(['gateway', 'sidecar'])('envoy/%s.yaml', (role) => {
     });
     const ts = xds.transportSocket!.configType;
     const tls = ts.case === 'typedConfig' ? anyUnpack(ts.value, UpstreamTlsContextSchema) : undefined;
-    expect(tls!.commonTlsContext!.tlsCertificates).toHaveLength(1);
+    // The identity and trust bundle come from the agent's SDS files (test/envoy/bootstrap-xds-tls.test.ts).
+    expect(tls!.commonTlsContext!.tlsCertificateSdsSecretConfigs).toHaveLength(1);
     const vc = tls!.commonTlsContext!.validationContextType;
     expect(
-      vc.case === 'validationContext' && vc.value.matchTypedSubjectAltNames[0]!.matcher!.matchPattern,
+      vc.case === 'combinedValidationContext' &&
+        vc.value.defaultValidationContext!.matchTypedSubjectAltNames[0]!.matcher!.matchPattern,
     ).toEqual({
       case: 'exact',
       value: 'spiffe://switchyard.local/ns/switchyard-system/sa/control-plane',
     });
+  });
+});
+
+describe('envoy/gateway.yaml overload manager', () => {
+  const om = load('gateway.yaml').overloadManager!;
+
+  it('caps downstream connections and the heap, as Envoy edge best practices say', () => {
+    const monitors = Object.fromEntries(om.resourceMonitors.map((m) => [m.name, m.configType]));
+    const conns = monitors['envoy.resource_monitors.global_downstream_max_connections'];
+    expect(
+      conns?.case === 'typedConfig' && anyUnpack(conns.value, DownstreamConnectionsConfigSchema),
+    ).toMatchObject({
+      maxActiveDownstreamConnections: 50000n,
+    });
+    const heap = monitors['envoy.resource_monitors.fixed_heap'];
+    expect(heap?.case === 'typedConfig' && anyUnpack(heap.value, FixedHeapConfigSchema)).toMatchObject({
+      maxHeapSizeBytes: 2n ** 31n,
+    });
+    // Every action is triggered by a configured monitor, or Envoy refuses the bootstrap.
+    for (const a of om.actions)
+      for (const t of a.triggers) expect(Object.keys(monitors), `${a.name}`).toContain(t.name);
+    expect(om.actions.map((a) => a.name)).toEqual([
+      'envoy.overload_actions.shrink_heap',
+      'envoy.overload_actions.stop_accepting_requests',
+    ]);
   });
 });
 

@@ -20,6 +20,8 @@ import { file_envoy_extensions_load_balancing_policies_pick_first_v3_pick_first 
 import { file_envoy_extensions_load_balancing_policies_ring_hash_v3_ring_hash } from '../../protos/gen/envoy/extensions/load_balancing_policies/ring_hash/v3/ring_hash_pb.js';
 import { file_envoy_extensions_load_balancing_policies_round_robin_v3_round_robin } from '../../protos/gen/envoy/extensions/load_balancing_policies/round_robin/v3/round_robin_pb.js';
 import { file_envoy_extensions_load_balancing_policies_wrr_locality_v3_wrr_locality } from '../../protos/gen/envoy/extensions/load_balancing_policies/wrr_locality/v3/wrr_locality_pb.js';
+import { file_envoy_extensions_resource_monitors_downstream_connections_v3_downstream_connections } from '../../protos/gen/envoy/extensions/resource_monitors/downstream_connections/v3/downstream_connections_pb.js';
+import { file_envoy_extensions_resource_monitors_fixed_heap_v3_fixed_heap } from '../../protos/gen/envoy/extensions/resource_monitors/fixed_heap/v3/fixed_heap_pb.js';
 import { file_envoy_extensions_transport_sockets_tls_v3_secret } from '../../protos/gen/envoy/extensions/transport_sockets/tls/v3/secret_pb.js';
 import { file_envoy_extensions_transport_sockets_tls_v3_tls } from '../../protos/gen/envoy/extensions/transport_sockets/tls/v3/tls_pb.js';
 import { file_envoy_extensions_upstreams_http_v3_http_protocol_options } from '../../protos/gen/envoy/extensions/upstreams/http/v3/http_protocol_options_pb.js';
@@ -45,6 +47,8 @@ const ROOT_FILES: readonly DescFile[] = [
   file_envoy_extensions_load_balancing_policies_client_side_weighted_round_robin_v3_client_side_weighted_round_robin,
   file_envoy_extensions_load_balancing_policies_pick_first_v3_pick_first,
   file_envoy_extensions_load_balancing_policies_least_request_v3_least_request,
+  file_envoy_extensions_resource_monitors_downstream_connections_v3_downstream_connections,
+  file_envoy_extensions_resource_monitors_fixed_heap_v3_fixed_heap,
 ];
 
 function withDependencies(roots: readonly DescFile[]): DescFile[] {

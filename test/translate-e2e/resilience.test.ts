@@ -1,6 +1,6 @@
 // Outlier detection and retries, as translated for proxyless gRPC, doing their job in a real
 // grpc-js-xds client: a failing pod is ejected (failure percentage) and its share goes to the
-// healthy pod; retries hide a single failing attempt, and without them the failures show.
+// healthy pod, also in a pool of three under the policy defaults; retries hide a single failing attempt, and without them the failures show.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { xdsDemoClient } from '../helpers/xds-client.js';
 import { startXds, type XdsFixture } from '../helpers/xds-fixture.js';
@@ -70,6 +70,44 @@ outlierDetection:
       expect(r.byPod['v1-bad']).toBeUndefined();
       // v1 keeps its half of the traffic, now all on the healthy pod.
       expect(Math.abs((r.byPod['v1-good'] ?? 0) / 400 - 0.5)).toBeLessThan(0.1);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('ejects one failing pod of three with the policy defaults (minimum hosts, max ejection percent)', async () => {
+    const ok = [await pod('v1', 'trio-a'), await pod('v1', 'trio-b')];
+    const bad = await pod('v1', 'trio-bad');
+    bad.behaviour = 'fail';
+    const eps = [...ok, bad].map((p) => `{ address: 127.0.0.1, port: ${p.port} }`).join(', ');
+    // Only the detector, its volume and interval are set: failurePercentageMinimumHosts and
+    // maxEjectionPercent (10) keep their defaults, which must still eject 1 of 3.
+    publishPolicy(
+      fx,
+      policy(
+        'trio',
+        `versions: [{ name: v1, endpoints: [${eps}] }]
+retries: { attempts: 0 }
+outlierDetection: { failurePercentageThreshold: 50, failurePercentageRequestVolume: 5, interval: 500ms }`,
+      ),
+    );
+    const client = xdsDemoClient(fx.address, 'trio', 'translate-outlier-trio');
+    try {
+      const warm = await send(client, 'trio', 60, undefined, 4);
+      expect(warm.failures).toBeGreaterThan(0);
+      const deadline = Date.now() + 10_000;
+      let quiet = false;
+      while (!quiet && Date.now() < deadline) {
+        const before = bad.calls;
+        await send(client, 'trio', 30, undefined, 4);
+        quiet = bad.calls === before;
+        if (!quiet) await sleep(100);
+      }
+      expect(quiet).toBe(true);
+      const r = await send(client, 'trio', 300);
+      expect(r.failures).toBe(0);
+      expect(r.byPod['trio-bad']).toBeUndefined();
+      expect((r.byPod['trio-a'] ?? 0) + (r.byPod['trio-b'] ?? 0)).toBe(300);
     } finally {
       client.close();
     }

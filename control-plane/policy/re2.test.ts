@@ -1,0 +1,73 @@
+// Regexes in policy rules pass only when real RE2 compiles them within Envoy's program-size
+// limit: a pattern Envoy refuses would NACK the gateway's one RouteConfiguration for every model.
+import { describe, expect, it } from 'vitest';
+import { PolicyValidationError } from '../errors/index.js';
+import { parsePolicyFile } from './index.js';
+import { RE2_MAX_PROGRAM_SIZE, re2Problem } from './re2.js';
+import { re2ProgramSizeBound } from './re2-program-size.js';
+
+function regexIssues(regex: string): string[] {
+  const text = `apiVersion: switchyard.dev/v1alpha1
+kind: ModelRoute
+metadata: { name: p }
+spec:
+  model: m
+  versions: [{ name: v1 }]
+  match: [{ headers: { x-cohort: { regex: ${JSON.stringify(regex)} } }, version: v1 }]
+`;
+  try {
+    parsePolicyFile(text, 'p.yaml');
+    return [];
+  } catch (err) {
+    if (err instanceof PolicyValidationError) return err.issues.map((i) => `${i.path}: ${i.message}`);
+    throw err;
+  }
+}
+
+describe('regexes in policy rules', () => {
+  it.each([
+    // JavaScript accepts these; Google RE2 does not.
+    ['(?<name>a)', /not a valid RE2 expression .*invalid perl operator/],
+    ['\\cA', /not a valid RE2 expression .*invalid escape sequence: \\c/],
+    ['a{1001}', /not a valid RE2 expression .*invalid repetition size/],
+  ])('refuses %s, which RE2 cannot compile', (regex, message) => {
+    expect(regexIssues(regex)).toEqual([expect.stringMatching(message)]);
+    expect(() => new RegExp(regex, 'u')).not.toThrow();
+  });
+
+  it.each([
+    // RE2 compiles these, but their program size exceeds Envoy's default limit of 100
+    // (`^.{0,200}$` is 1,802 in RE2).
+    '^.{0,200}$',
+    '^[a-z]{0,50}$',
+    '\\p{L}+',
+    '^[a-z0-9-]{1,63}\\.example\\.com$',
+  ])('refuses %s, over Envoy re2.max_program_size.error_level', (regex) => {
+    expect(regexIssues(regex)).toEqual([
+      expect.stringMatching(
+        /^spec\.match\[0\]\.headers\.x-cohort\.regex: is too complex for Envoy: .* over the limit of 100/,
+      ),
+    ]);
+  });
+
+  it.each(['^acme-[a-z0-9]+$', 'beta|gamma', '^v[0-9]+$', '^(canary|beta|gamma)-[0-9a-f]{8}$', '[^/]+'])(
+    'accepts %s',
+    (regex) => {
+      expect(regexIssues(regex)).toEqual([]);
+    },
+  );
+
+  it('bounds the program size from above on patterns whose RE2 size is known', () => {
+    // RE2 program sizes measured with RE2::ProgramSize (the number Envoy checks).
+    expect(re2ProgramSizeBound('^.{0,200}$')).toBeGreaterThanOrEqual(1802);
+    expect(re2ProgramSizeBound('.{0,10}')).toBeGreaterThan(RE2_MAX_PROGRAM_SIZE);
+    // Adding to a pattern never lowers its bound.
+    expect(re2ProgramSizeBound('^a[0-9]+$')).toBeGreaterThan(re2ProgramSizeBound('^a$'));
+    expect(re2ProgramSizeBound('(a|b)*')).toBeGreaterThan(re2ProgramSizeBound('a|b'));
+  });
+
+  it('names the problem without the schema around it', () => {
+    expect(re2Problem('^ok$')).toBeUndefined();
+    expect(re2Problem('(')).toMatch(/missing \)/);
+  });
+});

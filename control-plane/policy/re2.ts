@@ -1,0 +1,36 @@
+// Regexes in policy rules become Envoy `safe_regex` matchers in the one gateway
+// RouteConfiguration every model shares, so a pattern Envoy refuses NACKs routes for all
+// models. Envoy runs Google RE2 and refuses patterns whose program size exceeds
+// re2.max_program_size.error_level (default 100); proxyless gRPC runs RE2 too. We compile each
+// pattern with real RE2 (re2-wasm, Google's RE2 built to WASM, loaded synchronously with this
+// module) and bound its program size (re2-program-size.ts). docs/TRANSLATION.md, "Regular
+// expressions".
+import { createRequire } from 'node:module';
+import { re2ProgramSizeBound } from './re2-program-size.js';
+
+/** Envoy's default re2.max_program_size.error_level. */
+export const RE2_MAX_PROGRAM_SIZE = 100;
+
+interface WrappedRE2 {
+  ok(): boolean;
+  error(): string;
+  delete(): void;
+}
+const { WrappedRE2: Wrapped } = createRequire(import.meta.url)('re2-wasm/build/wasm/re2.js') as {
+  WrappedRE2: new (pattern: string, ignoreCase: boolean, multiline: boolean, dotAll: boolean) => WrappedRE2;
+};
+
+/** Why RE2 (or Envoy's size limit) refuses `pattern`, or undefined when it is accepted. */
+export function re2Problem(pattern: string): string | undefined {
+  // Envoy compiles with RE2::Quiet: default options, the pattern as written.
+  const re = new Wrapped(pattern, false, false, false);
+  try {
+    if (!re.ok()) return `is not a valid RE2 expression (Envoy, gRPC): ${re.error()}`;
+  } finally {
+    re.delete();
+  }
+  const size = re2ProgramSizeBound(pattern);
+  if (size > RE2_MAX_PROGRAM_SIZE)
+    return `is too complex for Envoy: its RE2 program size is estimated at ${size >= 1_000_000 ? 'over 1,000,000 (Unicode property classes)' : size}, over the limit of ${RE2_MAX_PROGRAM_SIZE} (re2.max_program_size.error_level); use a shorter pattern, bounded repetitions of plain characters, or a prefix match`;
+  return undefined;
+}
