@@ -28,6 +28,14 @@ describe('CSR policy', () => {
     expect(r.join('\n')).toMatch(/sa\/db is not the proven identity/);
   });
 
+  it('refuses a SAN that only starts with the proven identity (equality, not a prefix)', () => {
+    for (const value of [`${ME}-admin`, `${ME}2`]) {
+      expect(csrRefusalReasons({ ...good, sans: [{ type: 'url', value }] }, ME, 'td')).toEqual([
+        `URI SAN ${value} is not the proven identity ${ME}`,
+      ]);
+    }
+  });
+
   it('refuses a DNS or IP SAN smuggled beside the identity', () => {
     for (const extra of [
       { type: 'dns', value: 'payments.internal' },

@@ -64,6 +64,14 @@ describe('validateRequest', () => {
     ).toEqual(['outputs[0].name']);
   });
 
+  it('refuses a zero-row batch: nothing to run, and a batcher must never queue an empty slice', () => {
+    const r = validateRequest({ model: 'm', inputs: [f32('a', [0, 4]), i64('b', [0, 1])] }, sig, 8);
+    expect('issues' in r && r.issues).toEqual([
+      { path: 'inputs[0].shape[0]', message: 'batch size must be 1 to 8, got 0' },
+      { path: 'inputs[1].shape[0]', message: 'batch size must be 1 to 8, got 0' },
+    ]);
+  });
+
   it('checks the full shape of unbatched models', () => {
     const fixed: ModelSignature = { inputs: [{ name: 'x', datatype: 'FP32', shape: [2, 3] }], outputs: [] };
     expect(paths(validateRequest({ model: 'm', inputs: [f32('x', [1, 3])] }, fixed, 0))).toEqual([
