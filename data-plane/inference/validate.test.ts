@@ -72,6 +72,25 @@ describe('validateRequest', () => {
     ]);
   });
 
+  it('accepts exactly maxBatchSize rows, and refuses negative or fractional dimensions with the rule', () => {
+    const full = validateRequest({ model: 'm', inputs: [f32('a', [8, 4]), i64('b', [8, 1])] }, sig, 8);
+    expect('ok' in full && full.ok.rows).toBe(8);
+    const fractional = validateRequest(
+      { model: 'm', inputs: [{ ...f32('a', [1, 4]), shape: [1, 1.5] }, i64('b', [1, 1])] },
+      sig,
+      8,
+    );
+    expect('issues' in fractional && fractional.issues).toEqual([
+      { path: 'inputs[0].shape[1]', message: 'a must have shape [-1, 4], got [1, 1.5]' },
+    ]);
+    const negative = validateRequest(
+      { model: 'm', inputs: [{ ...f32('a', [1, 4]), shape: [-2, 4] }, i64('b', [1, 1])] },
+      sig,
+      8,
+    );
+    expect(paths(negative)).toEqual(['inputs[0].shape[0]']);
+  });
+
   it('checks the full shape of unbatched models', () => {
     const fixed: ModelSignature = { inputs: [{ name: 'x', datatype: 'FP32', shape: [2, 3] }], outputs: [] };
     expect(paths(validateRequest({ model: 'm', inputs: [f32('x', [1, 3])] }, fixed, 0))).toEqual([
@@ -79,5 +98,7 @@ describe('validateRequest', () => {
     ]);
     const ok = validateRequest({ model: 'm', inputs: [f32('x', [2, 3])] }, fixed, 0);
     expect('ok' in ok && ok.ok.rows).toBe(1);
+    // Unbatched requests are never merged: one batch key for all of them.
+    expect('ok' in ok && ok.ok.key).toBe('');
   });
 });
