@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export ONNXRUNTIME_NODE_INSTALL := skip
 NPM_STAMP := node_modules/.install-stamp
 
-.PHONY: all install deps nats grpcio gen models check typecheck lint cycles test unit demo bench format clean
+.PHONY: all install deps nats grpcio gen models check typecheck lint cycles test unit mutation demo bench format clean
 
 all: check
 
@@ -59,6 +59,11 @@ test: install check
 
 unit: install
 	npx vitest run control-plane data-plane
+
+# StrykerJS over the protocol and security core (docs/TESTING.md); not part of `make test`.
+# Incremental: a rerun tests only mutants whose code or tests changed. MUTATE=<folder> narrows it.
+mutation: gen
+	npx stryker run
 
 demo: install
 	npx tsx test/demo/run.ts

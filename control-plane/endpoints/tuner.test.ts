@@ -93,6 +93,9 @@ describe('tuner smoothing, hysteresis and step', () => {
     expect(nextWeight(95, 100, P)).toBe(100);
     expect(nextWeight(2, 1, P)).toBe(1);
     expect(nextWeight(100, 10, P)).toBe(50);
+    // Halving an odd weight rounds up: the step down never takes more than half.
+    expect(nextWeight(3, 1, P)).toBe(2);
+    expect(nextWeight(21, 2, P)).toBe(11);
     expect(nextWeight(10, 100, P)).toBe(12);
     // The climb is per second: four quarter-second updates add up to one +25 % step (less
     // what rounding down each time takes: 42, 44, 46, 48).

@@ -28,6 +28,14 @@ describe('CSR policy', () => {
     expect(r.join('\n')).toMatch(/sa\/db is not the proven identity/);
   });
 
+  it('refuses a SAN that only starts with the proven identity (equality, not a prefix)', () => {
+    for (const value of [`${ME}-admin`, `${ME}2`]) {
+      expect(csrRefusalReasons({ ...good, sans: [{ type: 'url', value }] }, ME, 'td')).toEqual([
+        `URI SAN ${value} is not the proven identity ${ME}`,
+      ]);
+    }
+  });
+
   it('refuses a DNS or IP SAN smuggled beside the identity', () => {
     for (const extra of [
       { type: 'dns', value: 'payments.internal' },
@@ -76,5 +84,45 @@ describe('CSR policy', () => {
       csrUsabilityProblems({ ...good, keyAlgorithm: { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048 } }),
     ).toEqual([]);
     expect(csrUsabilityProblems({ ...good, keyAlgorithm: { name: 'Ed25519' } })).toHaveLength(1);
+  });
+
+  it('accepts exactly ECDSA P-256/P-384 and RSA >= 2048 (PKCS#1 v1.5 or PSS), naming what it refuses', () => {
+    const refusal = (keyAlgorithm: CsrFacts['keyAlgorithm']) =>
+      csrUsabilityProblems({ ...good, keyAlgorithm });
+    for (const ok of [
+      { name: 'ECDSA', namedCurve: 'P-256' },
+      { name: 'ECDSA', namedCurve: 'P-384' },
+      { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048 },
+      { name: 'RSA-PSS', modulusLength: 4096 },
+    ])
+      expect(refusal(ok)).toEqual([]);
+    const tail = 'is not ECDSA P-256/P-384 or RSA >= 2048';
+    expect(refusal({ name: 'ECDSA', namedCurve: 'P-521' })).toEqual([`key ECDSA P-521 ${tail}`]);
+    expect(refusal({ name: 'ECDH', namedCurve: 'P-256' })).toEqual([`key ECDH P-256 ${tail}`]);
+    expect(refusal({ name: 'ECDSA' })).toEqual([`key ECDSA ${tail}`]);
+    expect(refusal({ name: 'RSA-OAEP', modulusLength: 4096 })).toEqual([`key RSA-OAEP 4096 ${tail}`]);
+    expect(refusal({ name: 'RSA-PSS', modulusLength: 2047 })).toEqual([`key RSA-PSS 2047 ${tail}`]);
+    expect(refusal({ name: 'RSA-PSS' })).toEqual([`key RSA-PSS ${tail}`]);
+    expect(refusal({ name: 'Ed25519' })).toEqual([`key Ed25519 ${tail}`]);
+    expect(csrUsabilityProblems({ ...good, signatureValid: false })).toEqual([
+      'its signature does not verify with its own public key',
+    ]);
+  });
+
+  it('names every SAN it found when there is not exactly one, and counts extensionRequests', () => {
+    const two = [
+      { type: 'url', value: ME },
+      { type: 'dns', value: 'a.example' },
+    ];
+    expect(csrRefusalReasons({ ...good, sans: two }, ME, 'td')).toEqual([
+      `exactly one SAN is allowed, found 2: url:${ME}, dns:a.example`,
+      'SAN dns:a.example is not allowed; only the URI SAN of the identity',
+    ]);
+    expect(csrRefusalReasons({ ...good, sans: [] }, ME, 'td')).toEqual([
+      'exactly one SAN is allowed, found 0',
+    ]);
+    expect(csrRefusalReasons({ ...good, extensionRequestCount: 2 }, ME, 'td')).toEqual([
+      '2 extensionRequest attributes',
+    ]);
   });
 });

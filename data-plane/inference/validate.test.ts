@@ -64,6 +64,33 @@ describe('validateRequest', () => {
     ).toEqual(['outputs[0].name']);
   });
 
+  it('refuses a zero-row batch: nothing to run, and a batcher must never queue an empty slice', () => {
+    const r = validateRequest({ model: 'm', inputs: [f32('a', [0, 4]), i64('b', [0, 1])] }, sig, 8);
+    expect('issues' in r && r.issues).toEqual([
+      { path: 'inputs[0].shape[0]', message: 'batch size must be 1 to 8, got 0' },
+      { path: 'inputs[1].shape[0]', message: 'batch size must be 1 to 8, got 0' },
+    ]);
+  });
+
+  it('accepts exactly maxBatchSize rows, and refuses negative or fractional dimensions with the rule', () => {
+    const full = validateRequest({ model: 'm', inputs: [f32('a', [8, 4]), i64('b', [8, 1])] }, sig, 8);
+    expect('ok' in full && full.ok.rows).toBe(8);
+    const fractional = validateRequest(
+      { model: 'm', inputs: [{ ...f32('a', [1, 4]), shape: [1, 1.5] }, i64('b', [1, 1])] },
+      sig,
+      8,
+    );
+    expect('issues' in fractional && fractional.issues).toEqual([
+      { path: 'inputs[0].shape[1]', message: 'a must have shape [-1, 4], got [1, 1.5]' },
+    ]);
+    const negative = validateRequest(
+      { model: 'm', inputs: [{ ...f32('a', [1, 4]), shape: [-2, 4] }, i64('b', [1, 1])] },
+      sig,
+      8,
+    );
+    expect(paths(negative)).toEqual(['inputs[0].shape[0]']);
+  });
+
   it('checks the full shape of unbatched models', () => {
     const fixed: ModelSignature = { inputs: [{ name: 'x', datatype: 'FP32', shape: [2, 3] }], outputs: [] };
     expect(paths(validateRequest({ model: 'm', inputs: [f32('x', [1, 3])] }, fixed, 0))).toEqual([
@@ -71,5 +98,7 @@ describe('validateRequest', () => {
     ]);
     const ok = validateRequest({ model: 'm', inputs: [f32('x', [2, 3])] }, fixed, 0);
     expect('ok' in ok && ok.ok.rows).toBe(1);
+    // Unbatched requests are never merged: one batch key for all of them.
+    expect('ok' in ok && ok.ok.key).toBe('');
   });
 });

@@ -87,7 +87,17 @@ describe('control-plane replicas', () => {
     });
     try {
       await waitFor(() => ok > 100, 10_000, 'traffic through replica A');
-      expect(fx.cp.proxies.list().some((p) => p.nodeId === 'ha-client')).toBe(true);
+      const TYPES = ['LDS', 'RDS', 'CDS', 'EDS'];
+      await waitFor(
+        () => {
+          const p = fx.cp.proxies.list().find((x) => x.nodeId === 'ha-client');
+          return !!p && TYPES.every((t) => p.types[t]?.acked && p.types[t]?.acked === p.types[t]?.sent);
+        },
+        20_000,
+        'the client to ACK everything replica A sent',
+      );
+      const aStatus = fx.cp.proxies.list().find((x) => x.nodeId === 'ha-client')!;
+      const aVersions = Object.fromEntries(TYPES.map((t) => [t, aStatus.types[t]!.acked]));
       const killedAt = performance.now();
       const okBefore = ok;
       await fx.cp.stop();
@@ -107,7 +117,7 @@ describe('control-plane replicas', () => {
       const failoverMs = performance.now() - killedAt;
       const bStatus = b.proxies.list().find((x) => x.nodeId === 'ha-client')!;
       // What B sent is exactly what A had: the same versions.
-      for (const t of ['LDS', 'RDS', 'CDS', 'EDS']) expect(bStatus.types[t]?.sent).toBeDefined();
+      expect(Object.fromEntries(TYPES.map((t) => [t, bStatus.types[t]?.sent]))).toEqual(aVersions);
       await waitFor(() => ok > okBefore + 200, 10_000, 'traffic after the failover');
       stop = true;
       await Promise.all(workers);

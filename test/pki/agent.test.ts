@@ -99,11 +99,16 @@ describe('certs agent', () => {
   it('renews at about half-life with its current certificate and a new key', async () => {
     const before = agent.current()!;
     const keyBefore = await readFile(join(dir, MATERIAL_FILES.privateKey), 'utf8');
-    const started = Date.now();
-    const e = await next(agent, 'renewed');
-    const waited = Date.now() - started;
-    expect(e).toMatchObject({ type: 'renewed' });
-    expect(waited).toBeLessThan(TTL * 0.55 + 1000);
+    // However late a loaded machine runs the timer, the event is what the test waits for; the
+    // agent keeps to its schedule (not earlier: timers and Date.now() may disagree by a ms or so).
+    const e = await next(agent, 'renewed', 30_000);
+    const at = Date.now();
+    expect(at).toBeGreaterThanOrEqual(before.renewAt.getTime() - 10);
+    if (e.type !== 'renewed') throw new Error(`unexpected ${e.type} event`);
+    // The new schedule is at most 55 % into the new certificate's life (half-life plus half the
+    // jitter window), counted from its issuance, which came before `at`.
+    expect(e.renewAt.getTime() - at).toBeLessThanOrEqual(0.55 * TTL);
+    expect(e.renewAt.getTime()).toBeLessThan(e.expiresAt.getTime());
     expect(agent.current()!.serialNumber).not.toBe(before.serialNumber);
     expect((await leafOf()).serialNumber.toLowerCase()).toBe(agent.current()!.serialNumber);
     expect(await readFile(join(dir, MATERIAL_FILES.privateKey), 'utf8')).not.toBe(keyBefore);

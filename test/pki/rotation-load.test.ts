@@ -13,6 +13,7 @@ import {
   spiffePeerInterceptor,
   spiffeServerIdentityCheck,
 } from '../../control-plane/pki/index.js';
+import { waitFor } from '../helpers/control-plane.js';
 import {
   type CallOutcome,
   CHANNEL_OPTIONS,
@@ -80,21 +81,31 @@ describe('server certificate rotation under load', () => {
         client.close();
       }
     })();
+    // Each phase waits for what it needs (calls on the wire, fresh handshakes with the new
+    // certificate), not for a time: a loaded machine only makes it slower.
+    const traffic = async (what: string) => {
+      const [c0, f0] = [calls, fresh];
+      await waitFor(() => calls >= c0 + 40 && fresh >= f0 + 2, 60_000, what);
+    };
+    await traffic('traffic before the first rotation');
     const rotated: string[] = [];
     for (let i = 0; i < 3; i++) {
-      await new Promise((r) => setTimeout(r, 400));
       const next = await issueLocally(ca, SERVER);
       provider.update(next.material);
       rotated.push(next.serialNumber);
+      await waitFor(
+        () => seenSerials.has(next.serialNumber),
+        60_000,
+        `a handshake with certificate ${i + 1}`,
+      );
+      await traffic(`traffic on certificate ${i + 1}`);
     }
-    await new Promise((r) => setTimeout(r, 400));
     stop = true;
     await Promise.all([...steady, churn]);
     expect(failures).toEqual([]);
-    expect(calls).toBeGreaterThan(100);
-    expect(fresh).toBeGreaterThan(5);
-    // New handshakes picked up each rotated certificate (the last one at least, once stable).
-    expect(seenSerials.has(rotated[2]!)).toBe(true);
-    expect(rotated.filter((s) => seenSerials.has(s)).length).toBeGreaterThanOrEqual(2);
-  });
+    expect(calls).toBeGreaterThanOrEqual(160);
+    expect(fresh).toBeGreaterThanOrEqual(8);
+    // New handshakes picked up every rotated certificate.
+    expect(rotated.filter((s) => seenSerials.has(s))).toEqual(rotated);
+  }, 300_000);
 });

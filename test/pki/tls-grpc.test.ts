@@ -10,7 +10,7 @@ import {
   type LocalIssued,
   spiffePeerInterceptor,
 } from '../../control-plane/pki/index.js';
-import { DB, grpcCall, newCa, SERVER, startGrpc, TestClock, WEB } from './helpers.js';
+import { DB, grpcCall, newCa, SERVER, startGrpc, TestClock, tlsExchange, WEB } from './helpers.js';
 
 const H = 3_600_000;
 
@@ -69,6 +69,26 @@ describe('grpc-js with SPIFFE peer checks', () => {
       const out = await grpcCall(grpcServer.port, creds, 3000);
       expect(out).toMatchObject({ ok: false, code: status.UNAVAILABLE });
     }
+    // grpc-js words most handshake failures "Failed to connect", as it would a server that is down.
+    // The same certificates on a raw TLS connection tell them apart: the server speaks HTTP/2 to a
+    // valid certificate, drops an expired or foreign one after checking it (Node's TLS server
+    // sends no alert for a chain it rejects), and alerts when none is sent.
+    const tls = (m?: LocalIssued['material']) => ({
+      ca: web.material.trustBundle,
+      ...(m ? { key: m.privateKey, cert: m.certificateChain } : {}),
+      ALPNProtocols: ['h2'],
+      checkServerIdentity: () => undefined,
+    });
+    expect((await tlsExchange(grpcServer.port, tls(web.material))).ok).toBe(true);
+    expect([
+      await tlsExchange(grpcServer.port, tls(expired.material)),
+      await tlsExchange(grpcServer.port, tls(foreign.material)),
+      await tlsExchange(grpcServer.port, tls()),
+    ]).toEqual([
+      { ok: false, error: 'closed' },
+      { ok: false, error: 'closed' },
+      { ok: false, error: 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED' },
+    ]);
   });
 
   it('lets the client refuse a server whose SPIFFE ID is not the one expected', async () => {

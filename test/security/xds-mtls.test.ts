@@ -20,6 +20,7 @@ import type {
 } from '../../protos/gen/envoy/service/discovery/v3/discovery_pb.js';
 import { DeltaClient, namesOf, SotwClient } from '../helpers/ads-client.js';
 import { waitFor } from '../helpers/control-plane.js';
+import { tlsExchange } from '../pki/helpers.js';
 import {
   decodeSecret,
   foreignMaterial,
@@ -185,6 +186,26 @@ describe('xDS over mTLS with the control plane CA', () => {
       const err = await refused(c);
       expect({ what, code: err.code }).toEqual({ what, code: status.UNAVAILABLE });
     }
+    // UNAVAILABLE is also what a server that is down answers. A raw TLS connection with the same
+    // certificates shows the refusal is the handshake's: HTTP/2 for a valid certificate, a drop
+    // after the check for an expired or foreign one, an alert when none is sent.
+    const port = Number(f.xdsAddress.split(':').at(-1));
+    const tls = (m?: TlsMaterial) => ({
+      ca: sca.ca.trustBundle().pem,
+      ...(m ? { key: m.privateKey, cert: m.certificateChain } : {}),
+      ALPNProtocols: ['h2'],
+      checkServerIdentity: () => undefined,
+    });
+    expect((await tlsExchange(port, tls(await sca.material(GW)))).ok).toBe(true);
+    expect([
+      await tlsExchange(port, tls(await sca.expired(GW))),
+      await tlsExchange(port, tls(await foreignMaterial(GW))),
+      await tlsExchange(port, tls()),
+    ]).toEqual([
+      { ok: false, error: 'closed' },
+      { ok: false, error: 'closed' },
+      { ok: false, error: 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED' },
+    ]);
   });
 
   it('serves proxyless gRPC on the plaintext port without any secret, and refuses Envoy there', async () => {

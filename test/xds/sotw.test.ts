@@ -1,10 +1,11 @@
-// DESIGN.md's xDS rules against the state-of-the-world ADS stream, with a raw client that
+// The xDS rules of docs/XDS.md against the state-of-the-world ADS stream, with a raw client that
 // scripts every request.
 import { create } from '@bufbuild/protobuf';
 import { DurationSchema } from '@bufbuild/protobuf/wkt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TYPE } from '../../control-plane/xds/resource-types.js';
 import { namesOf, SotwClient } from '../helpers/ads-client.js';
+import { waitFor } from '../helpers/control-plane.js';
 import { startXds, type XdsFixture } from '../helpers/xds-fixture.js';
 import { cluster, endpoints, listener, mergeSets, modelSet, route } from '../helpers/xds-resources.js';
 
@@ -112,6 +113,49 @@ describe('state of the world', () => {
     const next = await c.next();
     expect(next.typeUrl).toBe(TYPE.CDS);
     expect(namesOf(next)).toContain('gpt/v1');
+  });
+
+  it('stays silent when content it NACKed comes back after the client ACKed something newer', async () => {
+    const withModel = (name: string, port: number, resnet = two()) =>
+      mergeSets(resnet, modelSet(name, { v1: { weight: 1, ports: [port] } }));
+    fx.publish('envoy', two());
+    const c = connect('envoy-renack');
+    c.send({ typeUrl: TYPE.CDS });
+    const a = await c.next();
+    c.ack(a);
+    c.send({ typeUrl: TYPE.RDS, resourceNames: ['resnet'] });
+    c.ack(await c.next(), ['resnet']);
+    fx.publish('envoy', withModel('bert', 9003));
+    const b = await c.next();
+    expect(namesOf(b)).toContain('bert/v1');
+    c.nack(b, a.versionInfo, 'cluster bert/v1: invalid something');
+    // Published before the server read the NACK, C would make the NACK stale (another nonce).
+    await waitFor(() => fx.events.some((e) => e.kind === 'nack'), 10_000, 'the NACK of B');
+    fx.publish('envoy', withModel('gpt', 9004));
+    const cAcked = await c.next();
+    expect(cAcked.typeUrl).toBe(TYPE.CDS);
+    expect(namesOf(cAcked)).toContain('gpt/v1');
+    c.ack(cAcked);
+    await waitFor(
+      () => fx.events.some((e) => e.kind === 'ack' && e.detail === cAcked.versionInfo),
+      10_000,
+      'the ACK of C',
+    );
+    // B's clusters again, in the same snapshot as a route change: responses go out CDS first,
+    // so a resend of the refused clusters would arrive before the routes. Only the routes come.
+    const resnet = modelSet('resnet', {
+      v1: { weight: 10, ports: [9001] },
+      v2: { weight: 90, ports: [9002] },
+    });
+    fx.publish('envoy', withModel('bert', 9003, resnet));
+    const next = await c.next();
+    expect(next.typeUrl).toBe(TYPE.RDS);
+    c.ack(next, ['resnet']);
+    // And the stream still serves new clusters.
+    fx.publish('envoy', withModel('llama', 9005, resnet));
+    const d = await c.next();
+    expect(d.typeUrl).toBe(TYPE.CDS);
+    expect(namesOf(d)).toEqual(['llama/v1', 'resnet/v1', 'resnet/v2']);
   });
 
   it('sends only requested RDS/EDS names, newly subscribed names even if unchanged, and late names when they appear', async () => {
