@@ -1,8 +1,9 @@
 // CDS: one EDS cluster per model version, endpoints over ADS. The gRPC flavor keeps to what
 // proxyless clients accept (DESIGN.md rule 7): type EDS, ROUND_ROBIN or RING_HASH with the
 // XX_HASH function, outlier detection limited to success rate and failure percentage, TLS
-// only through certificate providers. The Envoy flavor adds HTTP/2 upstream, locality-weighted
-// balancing (Envoy ignores locality weights without it), connect timeout and circuit breakers.
+// only through certificate providers. The Envoy flavor adds HTTP/2 upstream, connect timeout,
+// circuit breakers and no panic mode; it has no locality-weighted balancing, because its
+// weights are on the endpoints (endpoints.ts) and all hosts of a priority compete directly.
 import { create } from '@bufbuild/protobuf';
 import {
   type Cluster,
@@ -58,8 +59,7 @@ const RING_HASH = {
     hashFunction: Cluster_RingHashLbConfig_HashFunction.XX_HASH,
   }),
 };
-const LOCALITY_WEIGHTED = create(Cluster_CommonLbConfigSchema, {
-  localityConfigSpecifier: { case: 'localityWeightedLbConfig', value: {} },
+const COMMON_LB = create(Cluster_CommonLbConfigSchema, {
   // No panic mode: at Envoy's default of 50%, a pool with half its pods ejected or unhealthy
   // would send traffic to all of them again, failing ones included.
   healthyPanicThreshold: { value: 0 },
@@ -97,7 +97,7 @@ export function buildClusters(route: ModelRoute, flavor: Flavor, options: Transl
     if (lb === Cluster_LbPolicy.RING_HASH) c.lbConfig = RING_HASH;
     if (envoy) {
       c.connectTimeout = duration(CONNECT_TIMEOUT);
-      c.commonLbConfig = LOCALITY_WEIGHTED;
+      c.commonLbConfig = COMMON_LB;
       if (spec.http2) c.typedExtensionProtocolOptions = { ...HTTP2_OPTIONS };
     }
     if (outlierDetection) c.outlierDetection = outlierDetection;

@@ -1,15 +1,19 @@
-// EDS: one ClusterLoadAssignment per model version. Applies residency (endpoints outside the
-// allowed regions are dropped; none left means an empty assignment, never a foreign one) and
-// the backend preference (GPU at priority 0, CPU at 1, CPU at 0 too while it takes overflow),
-// groups endpoints by locality and priority with a locality weight (gRPC ignores localities
-// without one), and sorts everything so equal input gives byte-identical output.
+// EDS: one ClusterLoadAssignment per model version and flavor. Applies residency (endpoints
+// outside the allowed regions are dropped; none left means an empty assignment, never a foreign
+// one) and the backend preference (GPU at priority 0, CPU at 1, CPU at 0 too while it takes
+// overflow), groups endpoints by locality and priority, and sorts everything so equal input
+// gives byte-identical output.
 //
-// An endpoint with an explicit weight gets a locality of its own (sub_zone: its pod id, or
-// address:port) whose locality weight is that weight. Proxyless gRPC balances localities by
-// weight (weighted_target) but ignores endpoint weights under round_robin, and Envoy with
-// locality-weighted balancing honours locality weights too, so this one form makes the
-// weights count in both flavors (docs/ARCHITECTURE.md, "Endpoint weights in both flavors"). This is the hot path of a rebuild: the messages
-// are built as typed literals rather than through create(), which costs twice as much here.
+// Weights take a different form per flavor (docs/ARCHITECTURE.md, "Endpoint weights in both
+// flavors"). Envoy: all endpoints of a zone share one locality and each carries its weight as
+// the endpoint's load_balancing_weight, which round robin, least request and ring hash honour
+// across the whole priority; a locality weight would only count under locality-weighted
+// balancing, which picks the locality first and so would keep least request from comparing
+// hosts of different localities. Proxyless gRPC ignores endpoint weights under round_robin but
+// balances localities by weight (weighted_target), and drops a locality without one: there an
+// endpoint with a weight gets a locality of its own (sub_zone: its pod id, or address:port)
+// whose locality weight is that weight. This is the hot path of a rebuild: the messages are
+// built as typed literals rather than through create(), which costs twice as much here.
 import type { Locality, Metadata } from '../../protos/gen/envoy/config/core/v3/base_pb.js';
 import { HealthStatus } from '../../protos/gen/envoy/config/core/v3/health_check_pb.js';
 import type {
@@ -19,7 +23,7 @@ import type {
 import type { ClusterLoadAssignment } from '../../protos/gen/envoy/config/endpoint/v3/endpoint_pb.js';
 import type { ModelRoute, StaticEndpoint } from '../policy/types.js';
 import { clusterName } from './names.js';
-import { type EndpointInfo, type EndpointTable, endpointKey } from './types.js';
+import { type EndpointInfo, type EndpointTable, endpointKey, type Flavor } from './types.js';
 
 const HEALTH: Record<EndpointInfo['health'], HealthStatus> = {
   HEALTHY: HealthStatus.HEALTHY,
@@ -137,12 +141,12 @@ function compareSlots(a: Slot, b: Slot): number {
 interface Slot {
   readonly e: EndpointInfo;
   priority: number;
-  /** '' for endpoints without a weight: they share their zone's locality. */
+  /** '' unless a gRPC locality of its own: endpoints share their zone's locality. */
   readonly subZone: string;
 }
 
-function subZoneOf(e: EndpointInfo): string {
-  if (e.weight === undefined) return '';
+function subZoneOf(e: EndpointInfo, flavor: Flavor): string {
+  if (flavor === 'envoy' || e.weight === undefined) return '';
   if (e.podId) return e.podId;
   return e.address.includes(':') ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`;
 }
@@ -158,14 +162,12 @@ function locality(region: string, zone: string, subZone: string): Locality {
   return l;
 }
 
-/**
- * The ClusterLoadAssignment for one version. Pure in (route, version, endpoints): the same
- * for both flavors, so it is built once and shared.
- */
+/** The ClusterLoadAssignment for one version and flavor. Pure in its arguments. */
 export function buildLoadAssignment(
   route: ModelRoute,
   version: string,
   endpoints: readonly EndpointInfo[],
+  flavor: Flavor,
 ): ClusterLoadAssignment {
   const regions = route.spec.residency?.regions;
   const slots: Slot[] = [];
@@ -176,13 +178,14 @@ export function buildLoadAssignment(
     const priority = priorityOf(route, e);
     if (priority < 0) continue;
     seen |= 1 << priority;
-    slots.push({ e, priority, subZone: subZoneOf(e) });
+    slots.push({ e, priority, subZone: subZoneOf(e, flavor) });
   }
   // Priorities must be contiguous from 0 (gRPC rejects a gap): with no GPU endpoint, the CPU
   // ones are the top priority.
   if (seen === 2) for (const s of slots) s.priority = 0;
   slots.sort(compareSlots);
   const tls = route.spec.mtls === 'PERMISSIVE';
+  const localityWeights = flavor === 'grpc';
   const out: LocalityLbEndpoints[] = [];
   let current: LocalityLbEndpoints | undefined;
   let last: Slot | undefined;
@@ -201,13 +204,13 @@ export function buildLoadAssignment(
         locality: locality(e.region ?? '', e.zone ?? '', s.subZone),
         lbEndpoints: [],
         lbConfig: { case: undefined },
-        loadBalancingWeight: 0,
+        loadBalancingWeight: localityWeights ? 0 : undefined,
         priority: s.priority,
       };
       out.push(current);
     }
     current.lbEndpoints.push(lbEndpoint(e, tls));
-    current.loadBalancingWeight = (current.loadBalancingWeight ?? 0) + (e.weight ?? 1);
+    if (localityWeights) current.loadBalancingWeight = (current.loadBalancingWeight ?? 0) + (e.weight ?? 1);
     last = s;
   }
   return {

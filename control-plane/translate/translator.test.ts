@@ -120,7 +120,7 @@ describe('translate determinism and memoization', () => {
     expect(second.listeners[0]).toBe(first.listeners[0]);
     expect(second.endpoints[0]).toBe(first.endpoints[0]);
     expect(second.endpoints[1]).not.toBe(first.endpoints[1]);
-    expect(translateLoadAssignment(routes[0]!, 'v2', moved)).toBe(second.endpoints[1]);
+    expect(translateLoadAssignment(routes[0]!, 'v2', moved, 'grpc')).toBe(second.endpoints[1]);
     expect(second.endpoints[1]!.endpoints.flatMap((l) => l.lbEndpoints)).toHaveLength(3);
   });
 

@@ -2,7 +2,8 @@
 // Pure and deterministic (routes ordered by model, versions as declared, endpoints sorted), so
 // the snapshot cache can derive versions from content. Outputs are memoized by input identity:
 // a route object that did not change yields the very same Listener/Route/Cluster messages, and
-// an endpoint list that did not change (same array) yields the same ClusterLoadAssignment.
+// an endpoint list that did not change (same array) yields the same ClusterLoadAssignment per
+// flavor (the flavors carry endpoint weights differently, so each has its own).
 // Producers therefore replace, never mutate, the routes and endpoint arrays they hand in.
 import type { Cluster } from '../../protos/gen/envoy/config/cluster/v3/cluster_pb.js';
 import type { ClusterLoadAssignment } from '../../protos/gen/envoy/config/endpoint/v3/endpoint_pb.js';
@@ -39,7 +40,7 @@ const modelCheckMemo = new WeakMap<RouteOutput, RouteConfiguration>();
 const routeMemo = new WeakMap<ModelRoute, Map<string, RouteOutput>>();
 const claMemo = new WeakMap<
   readonly EndpointInfo[],
-  WeakMap<ModelRoute, Map<string, ClusterLoadAssignment>>
+  WeakMap<ModelRoute, Map<string, ClusterLoadAssignment>> // key: flavor NUL version
 >();
 
 function translateRoute(
@@ -76,13 +77,14 @@ function translateRoute(
 }
 
 /**
- * The ClusterLoadAssignment for one version, memoized on the endpoint array's identity. The
- * same for both flavors. The cache calls this alone when only one version's endpoints moved.
+ * The ClusterLoadAssignment for one version in one flavor, memoized on the endpoint array's
+ * identity. The cache calls this alone when only one version's endpoints moved.
  */
 export function translateLoadAssignment(
   route: ModelRoute,
   version: string,
   endpoints: EndpointTable,
+  flavor: Flavor,
 ): ClusterLoadAssignment {
   const list = versionEndpoints(route, version, endpoints);
   let byRoute = claMemo.get(list);
@@ -95,10 +97,11 @@ export function translateLoadAssignment(
     byVersion = new Map();
     byRoute.set(route, byVersion);
   }
-  let cla = byVersion.get(version);
+  const key = `${flavor}\u0000${version}`;
+  let cla = byVersion.get(key);
   if (!cla) {
-    cla = buildLoadAssignment(route, version, list);
-    byVersion.set(version, cla);
+    cla = buildLoadAssignment(route, version, list, flavor);
+    byVersion.set(key, cla);
   }
   return cla;
 }
@@ -166,7 +169,7 @@ export function translate(
     const out = translateRoute(route, flavor, options, key);
     for (const c of out.clusters) clusters.push(c);
     for (const v of route.spec.versions)
-      endpoints.push(translateLoadAssignment(route, v.name, input.endpoints));
+      endpoints.push(translateLoadAssignment(route, v.name, input.endpoints, flavor));
     if (out.listener) listeners.push(out.listener);
     if (out.routeConfig) routeConfigs.push(out.routeConfig);
     if (out.virtualHost) virtualHosts.push(out.virtualHost);
@@ -223,7 +226,7 @@ export function translateModel(
     listeners: out.listener ? [out.listener] : [],
     routes,
     clusters: out.clusters,
-    endpoints: route.spec.versions.map((v) => translateLoadAssignment(route, v.name, endpoints)),
+    endpoints: route.spec.versions.map((v) => translateLoadAssignment(route, v.name, endpoints, flavor)),
     secrets: [],
   };
 }

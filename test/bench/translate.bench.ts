@@ -178,7 +178,7 @@ function benchFlavor(flavor: Flavor, routes: ModelRoute[], table: Map<string, re
   for (let r = 0; r < ONE_RUNS; r++) {
     moved = new Map([[key, [...table.get(key)!.slice(1), endpoint(PICK, 2, 0, 10_000 + r)]]]);
     const t0 = performance.now();
-    const cla = translateLoadAssignment(route, 'v3', moved);
+    const cla = translateLoadAssignment(route, 'v3', moved, flavor);
     toBinary(ClusterLoadAssignmentSchema, cla);
     one.push(performance.now() - t0);
   }
