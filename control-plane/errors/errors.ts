@@ -61,7 +61,7 @@ export class PolicyConflictError extends SwitchyardError {
   }
 }
 
-/** A snapshot refers to resources it does not contain (rule 5 of DESIGN.md). */
+/** A snapshot refers to resources it does not contain (xDS rule 5, docs/XDS.md). */
 export class SnapshotInconsistentError extends SwitchyardError {
   constructor(
     readonly group: string,

@@ -1,4 +1,4 @@
-// The control plane running its own CA (issue 6, "Delivery"): its serving certificate (renewed,
+// The control plane running its own CA (docs/SECURITY.md, "Delivery"): its serving certificate (renewed,
 // and re-issued on rotation), xDS over mTLS with the stream admission and SDS of xds/sds/, the
 // admin API over HTTPS with client certificates requested, and the CSR endpoint mounted there.
 // control-plane.ts only asks this object for options, routes and callbacks.

@@ -70,7 +70,7 @@ export interface ControlPlaneOptions {
   /** Endpoint discovery over the NATS connection (health, TTL, weights, overflow, coalescing). */
   readonly discovery?: DiscoveryInput;
   /**
-   * Run the built-in CA (issue 6): xDS over mTLS (node id == certificate identity), SDS for
+   * Run the built-in CA (docs/SECURITY.md): xDS over mTLS (node id == certificate identity), SDS for
    * Envoy, the admin API over HTTPS with the CSR endpoint. Replaces adminTls.
    */
   readonly pki?: ControlPlanePkiOptions;

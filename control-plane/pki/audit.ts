@@ -1,6 +1,6 @@
 // What the PKI tells auditors: every certificate issued, every CSR refused, every failed proof of
 // identity. A sink is injected, so the control plane can route events to its audit log (NATS,
-// issue 7) while tests collect them in memory. Events never carry keys or tokens.
+// docs/OPERATIONS.md) while tests collect them in memory. Events never carry keys or tokens.
 import type { Writable } from 'node:stream';
 
 export type PkiAuditEvent =

@@ -1,5 +1,5 @@
-// The rule that ties an xDS node id to the certificate of its stream (issue 6: "the node id a
-// proxy claims must match its certificate"). Pure.
+// The rule that ties an xDS node id to the certificate of its stream: the node id a proxy
+// claims must match its certificate (docs/SECURITY.md, "Node ids"). Pure.
 //
 //   node.id == <SPIFFE ID>                    one proxy per identity, or
 //   node.id == <SPIFFE ID>#<instance>         several proxies sharing an identity (a gateway

@@ -41,7 +41,7 @@ function doc(spec: string, name = 'p'): string {
 }
 
 describe('parsePolicyFile', () => {
-  it('reads the DESIGN.md shape and fills safe defaults', () => {
+  it('reads the example ModelRoute and fills safe defaults', () => {
     const [r] = parsePolicyFile(DESIGN, 'design.yaml');
     expect(r!.metadata).toEqual({ name: 'resnet', namespace: 'default' });
     expect(r!.spec.versions.map((v) => [v.name, v.weight])).toEqual([

@@ -1,6 +1,6 @@
 // The ModelRoute document after parsing and validation: every default filled in, so the
-// translator never guesses. Field names follow the YAML an operator writes (DESIGN.md shape,
-// extended by issue 3); docs/TRANSLATION.md is the reference for each field and its default.
+// translator never guesses. Field names follow the YAML an operator writes (the ModelRoute
+// shape); docs/TRANSLATION.md is the reference for each field and its default.
 
 export const API_VERSION = 'switchyard.dev/v1alpha1';
 export const KIND = 'ModelRoute';

@@ -1,5 +1,5 @@
 // CDS: one EDS cluster per model version, endpoints over ADS. The gRPC flavor keeps to what
-// proxyless clients accept (DESIGN.md rule 7): type EDS, ROUND_ROBIN or RING_HASH with the
+// proxyless clients accept (xDS rule 7, docs/XDS.md): type EDS, ROUND_ROBIN or RING_HASH with the
 // XX_HASH function, outlier detection limited to success rate and failure percentage, TLS
 // only through certificate providers. The Envoy flavor adds HTTP/2 upstream, connect timeout,
 // circuit breakers and no panic mode; it has no locality-weighted balancing, because its

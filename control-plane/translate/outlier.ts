@@ -1,7 +1,7 @@
 // Outlier detection. Every detector's enforcement is written out, because the defaults differ
 // and bite: Envoy enforces consecutive-5xx (5) and success rate unless told not to, and gRPC
 // enables success-rate ejection whenever enforcing_success_rate is unset. gRPC supports only
-// success-rate and failure-percentage ejection (DESIGN.md rule 7), so its flavor omits the
+// success-rate and failure-percentage ejection (xDS rule 7, docs/XDS.md), so its flavor omits the
 // consecutive-failure detectors.
 import { create } from '@bufbuild/protobuf';
 import {

@@ -1,7 +1,7 @@
 // Upstream mTLS for a model's clusters, in the shape each flavor accepts. Envoy takes its
 // identity and trust bundle over SDS (secret names from the options; the PKI fills them);
 // proxyless gRPC rejects SDS and names certificate_provider_instance entries from its own
-// bootstrap instead (DESIGN.md rule 7). Both check the pod's SPIFFE ID as a URI SAN.
+// bootstrap instead (xDS rule 7, docs/XDS.md). Both check the pod's SPIFFE ID as a URI SAN.
 import { create } from '@bufbuild/protobuf';
 import type { Cluster_TransportSocketMatch } from '../../protos/gen/envoy/config/cluster/v3/cluster_pb.js';
 import { Cluster_TransportSocketMatchSchema } from '../../protos/gen/envoy/config/cluster/v3/cluster_pb.js';

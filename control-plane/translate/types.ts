@@ -6,7 +6,7 @@ import type { Listener } from '../../protos/gen/envoy/config/listener/v3/listene
 import type { RouteConfiguration } from '../../protos/gen/envoy/config/route/v3/route_pb.js';
 import type { Secret } from '../../protos/gen/envoy/extensions/transport_sockets/tls/v3/secret_pb.js';
 
-/** Which client a node is: Envoy, or a proxyless gRPC client (stricter: DESIGN.md rule 7). */
+/** Which client a node is: Envoy, or a proxyless gRPC client (stricter: xDS rule 7, docs/XDS.md). */
 export type Flavor = 'envoy' | 'grpc';
 
 /** Everything one node group receives, as typed messages (encoding happens in the cache). */

@@ -1,4 +1,4 @@
-// The check a snapshot passes before it is published (DESIGN.md rule 5): every name a resource
+// The check a snapshot passes before it is published (xDS rule 5, docs/XDS.md): every name a resource
 // uses exists in the same snapshot. Pure; returns every problem at once.
 //
 // Secrets: a snapshot that serves SDS (an Envoy identity group, see xds/sds/) must hold every

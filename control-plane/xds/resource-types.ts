@@ -1,5 +1,5 @@
 // The xDS resource types this server serves, with their schemas and the rules that differ
-// between them (DESIGN.md rules 3 and 5).
+// between them (xDS rules 3 and 5, docs/XDS.md).
 import type { DescMessage } from '@bufbuild/protobuf';
 import { ClusterSchema } from '../../protos/gen/envoy/config/cluster/v3/cluster_pb.js';
 import { ClusterLoadAssignmentSchema } from '../../protos/gen/envoy/config/endpoint/v3/endpoint_pb.js';

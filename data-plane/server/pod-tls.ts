@@ -1,4 +1,4 @@
-// A pod's mTLS (issue 6): its workload certificate from a `certs agent` directory, served on the
+// A pod's mTLS (docs/SECURITY.md, "Pods"): its workload certificate from a `certs agent` directory, served on the
 // gRPC and HTTP ports in STRICT or PERMISSIVE mode (DISABLE: the pod listens in plaintext as
 // before and this is not created). Rotation: the agent swaps the files, TlsFiles notices, and the
 // next handshake on either port gets the new certificate and trust bundle; nothing open closes.

@@ -231,7 +231,7 @@ function report(): string[] {
           `${`${((100 * bt.throughput) / r.throughput).toFixed(0)}%`.padStart(9)} ${`${(bt.throughput / s.throughput).toFixed(1)}x`.padStart(12)}`,
       );
     }
-  lines.push('', 'goals (issue 4):');
+  lines.push('', 'goals (docs/DATAPLANE.md):');
   for (const b of MODELS) {
     const ratio = cell(b.model, 'batch', 64).throughput / cell(b.model, 'raw', 64).throughput;
     lines.push(

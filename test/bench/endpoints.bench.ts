@@ -1,4 +1,4 @@
-// Benchmark for issue 5, endpoint discovery and adaptive routing, in two parts:
+// Benchmark of endpoint discovery and adaptive routing (docs/ENDPOINTS.md), in two parts:
 //  1. Heartbeat ingestion: 10,000 simulated pods at 1 Hz (a separate process, one NATS
 //     connection) against one control-plane process. Reports its CPU (share of one core) and
 //     memory, heartbeats accepted per second, and the EDS pushes per second after coalescing.

@@ -1,4 +1,4 @@
-// Benchmark for issue 7 (the operators' API on a real nats-server with JetStream):
+// Benchmark of the operators' API (docs/OPERATIONS.md on a real nats-server with JetStream):
 //  1. applies per second (sequential, and 8 concurrent writers on distinct policies);
 //  2. time from an apply (HTTP call start) to every connected proxy ACKing the new routes, with 100
 //     ADS streams, over 20 applies (p50/p99/max of all proxy ACKs);

@@ -1,4 +1,4 @@
-// Benchmark for issue 6 (PKI), all in one process and one run, side by side:
+// Benchmark of the PKI (docs/SECURITY.md), all in one process and one run, side by side:
 //  - handshakes: a raw TCP connect vs a full mTLS handshake (node:tls), and a new gRPC channel
 //    plus its first unary call, insecure vs mTLS (grpc-js, SPIFFE interceptor on), in
 //    alternating windows so both see the same machine load;

@@ -1,4 +1,4 @@
-// Benchmark for issue 6, part 2 (delivery), one process and one run, side by side:
+// Benchmark of mTLS delivery (docs/SECURITY.md, "Delivery"), one process and one run, side by side:
 //  1. pod handshakes: real `switchyard pod` processes (DISABLE, STRICT, PERMISSIVE), each
 //     measured as "new connection + first call" (gRPC ServerLive on a fresh channel, HTTP GET
 //     /v2/health/live on a fresh connection), variants alternating window by window so all see

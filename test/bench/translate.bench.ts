@@ -1,4 +1,4 @@
-// Benchmark for issue 3: translate 10,000 models x 3 versions x 10 endpoints.
+// Benchmark of translation (docs/TRANSLATION.md): 10,000 models x 3 versions x 10 endpoints.
 //  - full: every route seen for the first time (no memo hits), per flavor; time and the heap
 //    the resulting ResourceSet holds;
 //  - encode: toBinary of every resource (what the snapshot cache adds);

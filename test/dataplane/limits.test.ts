@@ -27,6 +27,8 @@ function counter(metrics: string, outcome: string): number {
 }
 const rowsRun = (metrics: string) =>
   Number(/switchyard_pod_batch_size_sum\{model="mlp",version="1"\} (\d+)/.exec(metrics)?.[1] ?? 0);
+const inFlight = (metrics: string) =>
+  Number(/switchyard_pod_in_flight_requests\{model="mlp",version="1"\} (\d+)/.exec(metrics)?.[1] ?? 0);
 
 describe('limits: shedding, deadlines, bad input', () => {
   let repo: Awaited<ReturnType<typeof modelRepoCopy>>;
@@ -101,7 +103,12 @@ describe('limits: shedding, deadlines, bad input', () => {
     const before = await metrics();
     // Three full batches ahead (150 ms each), then requests allowed 100 ms.
     const ahead = Array.from({ length: 3 }, () => client.infer(input(4)));
-    await new Promise((r) => setTimeout(r, 10));
+    // The late requests must find all three in the pod: received = in flight + finished (a
+    // scrape cannot fall between a batch's row count and its in-flight release).
+    await waitFor('the three requests ahead in the pod', async () => {
+      const m = await metrics();
+      return inFlight(m) + (rowsRun(m) - rowsRun(before)) / 4 >= 3;
+    });
     const late = client.infer(input(1), { deadline: Date.now() + 100 });
     const lateHttp = fetch(`${http}/v2/models/mlp/versions/1/infer`, {
       method: 'POST',
@@ -117,8 +124,13 @@ describe('limits: shedding, deadlines, bad input', () => {
     expect(res.status).toBe(504);
     expect(((await res.json()) as { code: string }).code).toBe('SY_DEADLINE_EXCEEDED');
     await Promise.all(ahead);
-    await new Promise((r) => setTimeout(r, 300));
-    const after = await metrics();
+    // Settled: nothing left in the pod and both late requests counted (the gRPC one as a
+    // deadline or, when the server's own deadline timer fires first, as cancelled).
+    const after = await waitFor('the pod idle with both late requests counted', async () => {
+      const m = await metrics();
+      const late = (o: string) => counter(m, o) - counter(before, o);
+      return inFlight(m) === 0 && late('deadline') + late('cancelled') >= 2 ? m : undefined;
+    });
     // 12 rows ran for the requests ahead; the two late rows never did.
     expect(rowsRun(after) - rowsRun(before)).toBe(12);
     expect(counter(after, 'deadline')).toBeGreaterThan(counter(before, 'deadline'));

@@ -1,4 +1,4 @@
-// `switchyard pod` flags: defaults from DESIGN.md, environment variables, and refusals.
+// `switchyard pod` flags: defaults (docs/DATAPLANE.md), environment variables, and refusals.
 import { describe, expect, it } from 'vitest';
 import { podOptionsFrom } from '../../control-plane/cli/commands/pod.js';
 import { parseFlags } from '../../control-plane/cli/flags.js';

@@ -1,7 +1,7 @@
-// The issue-2 routing scenario through a real Envoy, when one is installed. Envoy is in neither
-// Debian's nor npm's registry, so on these machines the suite says why it skips; the resources
-// Envoy would receive are still checked against Envoy's own protos and rules in
-// control-plane/validate and control-plane/translate.
+// Weighted routing (an 80/20 split moved to 0/100 without failed requests) through a real
+// Envoy, when one is installed. Envoy is in neither Debian's nor npm's registry, so on these
+// machines the suite says why it skips; the resources Envoy would receive are still checked
+// against Envoy's own protos and rules in control-plane/validate and control-plane/translate.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';

@@ -1,6 +1,7 @@
 // `certs agent` against a real CSR server with 4-second certificates: it bootstraps with a
 // token, writes the grpc file_watcher layout atomically, renews at about half-life with its
-// current certificate, picks up a new trust bundle, and restarts from its files.
+// current certificate, picks up a new trust bundle, and restarts from its files (hour-long
+// certificates there, so that test does not race the clock).
 
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { lstat, mkdtemp, readdir, readFile, readlink, rm } from 'node:fs/promises';
@@ -149,13 +150,43 @@ describe('certs agent', () => {
 
   it('restarts from valid files without a token', async () => {
     agent.stop();
-    const serial = agent.current()!.serialNumber;
-    const again = new CertAgent({ identity: WEB, dir, server: srv.url, bundleRefreshMs: 250 });
+    // Hour-long certificates in a directory of its own: the suite's 4-second ones can expire
+    // before a loaded machine reaches this test, and what it proves is the restart from files
+    // (no token, no new certificate), not the renewal schedule.
+    const long = newIssuer(ca, 3_600_000);
+    const longSrv = await startCsrServer({ authority: ca, issuer: long.issuer, serverTtlMs: 3_600_000 });
+    const longDir = await mkdtemp(join(tmpdir(), 'sy-agent-restart-'));
     try {
-      await again.start();
-      expect(again.current()?.serialNumber).toBe(serial);
+      const { token } = await long.tokens.create(WEB);
+      const first = new CertAgent({
+        identity: WEB,
+        dir: longDir,
+        server: longSrv.url,
+        token: () => token,
+        bootstrapTrust: ca.trustBundle().pem,
+        log: (l) => logs.push(l),
+      });
+      await first.start();
+      first.stop();
+      const serial = first.current()!.serialNumber;
+      const issued = long.audit.ofType('certificate.issued').length;
+      const again = new CertAgent({
+        identity: WEB,
+        dir: longDir,
+        server: longSrv.url,
+        bundleRefreshMs: 250,
+        log: (l) => logs.push(l),
+      });
+      try {
+        await again.start();
+        expect(again.current()?.serialNumber).toBe(serial);
+        expect(long.audit.ofType('certificate.issued')).toHaveLength(issued);
+      } finally {
+        again.stop();
+      }
     } finally {
-      again.stop();
+      await longSrv.close();
+      await rm(longDir, { recursive: true, force: true });
     }
     expect(logs.join('\n')).not.toMatch(/PRIVATE KEY|syt_/);
   });

@@ -1,4 +1,4 @@
-// Shared fixtures of the issue-6 delivery suites: one CA born in the past (so it can sign an
+// Shared fixtures of the mTLS delivery suites (docs/SECURITY.md): one CA born in the past (so it can sign an
 // already-expired certificate), a foreign CA, workload material for any identity, a control
 // plane that runs that CA, and mTLS credentials for raw xDS clients.
 import { fromBinary } from '@bufbuild/protobuf';

@@ -22,7 +22,7 @@ import {
 import type { Pod } from '../../data-plane/pod.js';
 import { modelRepoCopy, startTestPod } from '../dataplane/harness.js';
 import { waitFor } from '../helpers/control-plane.js';
-import { CHANNEL_OPTIONS } from '../pki/helpers.js';
+import { CHANNEL_OPTIONS, tlsExchange } from '../pki/helpers.js';
 import {
   foreignMaterial,
   id,
@@ -53,11 +53,15 @@ let permissive: Pod;
 let podAgent: CertAgent;
 let client: TlsMaterial;
 const dirs: Record<string, string> = {};
+const materials: Record<string, TlsMaterial> = {};
 const closers: Array<{ close(): void }> = [];
 
 async function dirWith(name: string, m?: TlsMaterial): Promise<string> {
   const d = await mkdtemp(join(tmpdir(), `sy-sec-${name}-`));
-  if (m) await writeMaterial(d, m);
+  if (m) {
+    await writeMaterial(d, m);
+    materials[name] = m;
+  }
   dirs[name] = d;
   return d;
 }
@@ -126,6 +130,21 @@ function failedWith(out: Outcome): number | undefined {
   return out.ok ? undefined : out.code;
 }
 
+// UNAVAILABLE is also what a pod that is down answers. A raw TLS connection with the same
+// certificate shows the refusal is the handshake's: HTTP/2 (the server's SETTINGS) for a valid
+// certificate, a drop after the pod's check for a refused or missing one (it requests a
+// certificate without requiring it, so that it can count why it refused), and ECONNREFUSED,
+// which no expectation below accepts, when nothing listens.
+function rawTls(port: number, m?: TlsMaterial) {
+  return tlsExchange(port, {
+    ca: sca.ca.trustBundle().pem,
+    ...(m ? { key: m.privateKey, cert: m.certificateChain } : {}),
+    ALPNProtocols: ['h2'],
+    checkServerIdentity: () => undefined,
+  });
+}
+const DROPPED = { ok: false, error: 'closed' };
+
 describe('pods over mTLS behind grpc-js-xds clients', () => {
   it('lets the right identity call a STRICT pod over mTLS, inference included', async () => {
     const c = xdsClient('affine', { dir: dirs.client! });
@@ -144,6 +163,8 @@ describe('pods over mTLS behind grpc-js-xds clients', () => {
     const c = xdsClient('affine', { dir: dirs[dir]! });
     expect(failedWith(await serverLive(c, 3000))).toBe(status.UNAVAILABLE);
     expect(strict.tls!.count('grpc', result)).toBeGreaterThan(before);
+    expect(await rawTls(strict.ports.grpc, materials.client)).toMatchObject({ ok: true });
+    expect(await rawTls(strict.ports.grpc, materials[dir])).toEqual(DROPPED);
   });
 
   it('refuses a client without a certificate: plaintext, TLS without one, and none to present', async () => {
@@ -162,6 +183,7 @@ describe('pods over mTLS behind grpc-js-xds clients', () => {
     closers.push(anonymous);
     expect(failedWith(await serverLive(anonymous, 3000))).toBe(status.UNAVAILABLE);
     expect(strict.tls!.count('grpc', 'refused:no-certificate')).toBe(1);
+    expect(await rawTls(strict.ports.grpc)).toEqual(DROPPED);
     // grpc-js-xds itself will not connect a STRICT cluster when its provider has no identity.
     const out = await serverLive(xdsClient('affine', { caOnly: dirs.caonly! }), 3000);
     expect(out).toMatchObject({ ok: false, code: status.UNAVAILABLE });
@@ -196,8 +218,10 @@ describe('pods over mTLS behind grpc-js-xds clients', () => {
     };
     expect(await serverLive(direct(client))).toMatchObject({ ok: true });
     expect(permissive.tls!.count('grpc', 'mtls')).toBeGreaterThan(0);
-    expect(failedWith(await serverLive(direct(await sca.material(OTHER)), 3000))).toBe(status.UNAVAILABLE);
+    expect(failedWith(await serverLive(direct(materials.other!), 3000))).toBe(status.UNAVAILABLE);
     expect(permissive.tls!.count('grpc', 'refused:not-allowed')).toBe(1);
+    expect(await rawTls(permissive.ports.grpc, client)).toMatchObject({ ok: true });
+    expect(await rawTls(permissive.ports.grpc, materials.other)).toEqual(DROPPED);
     const plainHttp = await fetch(`http://127.0.0.1:${permissive.ports.http}/v2/health/live`);
     expect(plainHttp.status).toBe(200);
     expect(await httpsGet(permissive.ports.http, client)).toEqual({ status: 200, body: '{"live":true}' });

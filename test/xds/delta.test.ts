@@ -1,4 +1,4 @@
-// DESIGN.md's xDS rules against the incremental (delta) ADS stream.
+// The xDS rules of docs/XDS.md against the incremental (delta) ADS stream.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TYPE } from '../../control-plane/xds/resource-types.js';
 import type { DeltaDiscoveryResponse } from '../../protos/gen/envoy/service/discovery/v3/discovery_pb.js';

@@ -1,5 +1,5 @@
 // An immutable, fully encoded view of what one node group receives. Each resource is encoded
-// once (toBinary) and wrapped in one shared Any that every stream sends (DESIGN.md rule 8);
+// once (toBinary) and wrapped in one shared Any that every stream sends (xDS rule 8, docs/XDS.md);
 // versions are content hashes, so two replicas or a restart produce the same versions (rule 4).
 import { createHash } from 'node:crypto';
 import { create, type DescMessage, type Message, toBinary } from '@bufbuild/protobuf';

@@ -1,6 +1,6 @@
 // Per-identity node groups for Envoy. The translated clusters and listeners name the SDS secrets
 // `switchyard/identity` and `switchyard/trust-bundle` for every Envoy node (one shared snapshot,
-// encoded once: DESIGN.md rule 8), but the identity secret's content is per identity (its
+// encoded once: xDS rule 8, docs/XDS.md), but the identity secret's content is per identity (its
 // agent directory). So an Envoy stream whose certificate proved identity X reads the group
 // `envoy|X`: the very same CDS/EDS/LDS/RDS type snapshots as the flavor group, plus an SDS type
 // holding X's identity secret and the trust bundle. A stream is put in a group by the identity

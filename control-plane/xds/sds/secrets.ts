@@ -1,4 +1,4 @@
-// The SDS Secret resources an Envoy node receives (issue 6, "Delivery"). Pure: names, PEMs and
+// The SDS Secret resources an Envoy node receives (docs/SECURITY.md, "SDS for Envoy"). Pure: names, PEMs and
 // paths in, typed messages out, encoded once each and shared by every stream that may see them.
 //
 // - The trust bundle is a validation_context with the roots inline: public data, the same for

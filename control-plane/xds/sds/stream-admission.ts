@@ -1,4 +1,4 @@
-// Who may hold an xDS stream when the control plane runs its CA (issue 6): the decision on a
+// Who may hold an xDS stream when the control plane runs its CA (docs/SECURITY.md, "Delivery"): the decision on a
 // stream's first request, from the client certificate the TLS layer verified and the node the
 // request claims. Pure apart from the gRPC status numbers it answers with.
 //

@@ -1,4 +1,4 @@
-// The xDS server's side of issue 6, in one place: which streams are admitted (certificate, allow-
+// The xDS server's side of mTLS delivery (docs/SECURITY.md), in one place: which streams are admitted (certificate, allow-
 // list, node id), which group each reads (Envoy by proven identity, gRPC by flavor and
 // capability set), which SDS names a stream may see, and the trust bundle pushed to every
 // stream when the CA changes. The ADS server only calls the hooks (admit, groupOf, filterFor);

@@ -6,7 +6,7 @@ import type { Subscription } from './subscription.js';
 
 export type ResourceMap = ReadonlyMap<string, EncodedResource>;
 
-/** May this stream see this resource? (SDS: only the node's own identity; see issue 6.) */
+/** May this stream see this resource? (SDS: only the node's own identity; docs/SECURITY.md.) */
 export type ResourceFilter = (type: TypeUrl, name: string) => boolean;
 
 export function desiredResources(
