@@ -217,17 +217,30 @@ export class PolicyStore {
     const initial = new Promise<void>((r) => {
       resolveInitial = r;
     });
+    // Parsed once per revision: an unchanged policy keeps its very route object, so the
+    // translator's memo (keyed by identity) re-translates only what changed.
+    const parsed = new Map<string, { revision: number; stored: StoredPolicy | undefined }>();
+    const storedOf = (e: KvEntry) => {
+      const memo = parsed.get(e.key);
+      if (memo?.revision === e.revision) return memo.stored;
+      const stored = this.toStored(e);
+      parsed.set(e.key, { revision: e.revision, stored });
+      return stored;
+    };
     const emit = () =>
       onChange(
         [...current.values()]
-          .map((e) => this.toStored(e))
+          .map(storedOf)
           .filter((s): s is StoredPolicy => !!s)
           .sort((a, b) => policyKey(a.namespace, a.name).localeCompare(policyKey(b.namespace, b.name))),
       );
     void (async () => {
       for await (const e of it) {
         if (e.operation === 'PUT') current.set(e.key, e);
-        else current.delete(e.key);
+        else {
+          current.delete(e.key);
+          parsed.delete(e.key);
+        }
         if (initialDone) emit();
         else if (e.delta === 0) {
           initialDone = true;

@@ -107,6 +107,27 @@ describe('PolicyStore', () => {
     stop();
   });
 
+  it('watches: an unchanged policy keeps its parsed route object, a changed one gets a new one', async () => {
+    const ra = await store.put('default', 'keep', record('keep', 70), 0);
+    const rb = await store.put('default', 'moves', record('moves', 70), 0);
+    const seen: StoredPolicy[][] = [];
+    const stop = await store.watch((all) => seen.push(all));
+    const find = (all: StoredPolicy[], name: string) => all.find((p) => p.name === name)!;
+    const first = seen.at(-1)!;
+    const rb2 = await store.put('default', 'moves', record('moves', 60), rb);
+    const deadline = Date.now() + 5000;
+    while (find(seen.at(-1)!, 'moves').revision !== rb2 && Date.now() < deadline)
+      await new Promise((x) => setTimeout(x, 10));
+    const after = seen.at(-1)!;
+    stop();
+    expect(find(after, 'keep').revision).toBe(ra);
+    // Identity, not equality: the translator memoizes on the route object.
+    expect(find(after, 'keep').route).toBe(find(first, 'keep').route);
+    expect(find(after, 'moves').revision).toBe(rb2);
+    expect(find(after, 'moves').route).not.toBe(find(first, 'moves').route);
+    expect(find(after, 'moves').route.spec.versions[0]?.weight).toBe(60);
+  });
+
   it('loses no revision across a NATS restart', async () => {
     const r1 = await store.put('default', 'durable', record('durable', 60), 0);
     const r2 = await store.put('default', 'durable', record('durable', 61), r1);
