@@ -88,12 +88,15 @@ export class PolicyStore {
 
   list(): Promise<StoredPolicy[]> {
     return storeCall('list policies', async () => {
-      const out: StoredPolicy[] = [];
       const keys = await this.kv.keys();
       const all: string[] = [];
       for await (const k of keys) all.push(k);
-      for (const k of all.sort()) {
-        const e = await this.kv.get(k);
+      // One request per key, all in flight at once: NATS pipelines them on the connection, so a
+      // listing costs one round trip rather than one per policy (sequential gets of a few hundred
+      // policies outlasted the store deadline on a loaded machine).
+      const entries = await Promise.all(all.sort().map((k) => this.kv.get(k)));
+      const out: StoredPolicy[] = [];
+      for (const e of entries) {
         const s = e && this.toStored(e);
         if (s) out.push(s);
       }
