@@ -1,4 +1,6 @@
+import { fromBinary } from '@bufbuild/protobuf';
 import { describe, expect, it } from 'vitest';
+import { Cluster_LbPolicy, ClusterSchema } from '../../protos/gen/envoy/config/cluster/v3/cluster_pb.js';
 import { ControlPlaneMetrics } from '../metrics/control-plane-metrics.js';
 import { parsePolicyFile } from '../policy/index.js';
 import { createLogger } from '../runtime/log.js';
@@ -26,7 +28,13 @@ describe('snapshot publisher: one snapshot per flavor and capability set', () =>
     const cache = new SnapshotCache();
     const publisher = new SnapshotPublisher(cache, new ControlPlaneMetrics(), createLogger('test', 'error'));
     expect(publisher.publish(routes, new Map())).toBe(true);
-    expect(PUBLISHED_GROUPS).toEqual(['envoy', 'grpc', 'grpc+legacy-header-matchers']);
+    expect(PUBLISHED_GROUPS).toEqual([
+      'envoy',
+      'envoy+sidecar',
+      'grpc',
+      'grpc+legacy-header-matchers',
+      'grpc+legacy-header-matchers+no-ring-hash',
+    ]);
     const full = cache.get('grpc')!;
     const legacy = cache.get('grpc+legacy-header-matchers')!;
     for (const t of [TYPE.LDS, TYPE.CDS, TYPE.EDS]) expect(legacy.type(t).version).toBe(full.type(t).version);
@@ -40,5 +48,54 @@ describe('snapshot publisher: one snapshot per flavor and capability set', () =>
     // HeaderMatcher.exact_match is field 4; string_match is field 13 (tag 0x6a).
     expect(bytes(legacy)).toContain('\u0022\u0004beta');
     expect(bytes(full)).not.toContain('\u0022\u0004beta');
+  });
+
+  it('gives sidecars their own listener and shares the rest of the envoy group', () => {
+    const cache = new SnapshotCache();
+    const publisher = new SnapshotPublisher(cache, new ControlPlaneMetrics(), createLogger('test', 'error'));
+    expect(publisher.publish(routes, new Map())).toBe(true);
+    const gateway = cache.get('envoy')!;
+    const sidecar = cache.get('envoy+sidecar')!;
+    for (const t of [TYPE.RDS, TYPE.CDS, TYPE.EDS])
+      expect(sidecar.type(t).version).toBe(gateway.type(t).version);
+    expect(sidecar.type(TYPE.LDS).version).not.toBe(gateway.type(TYPE.LDS).version);
+    expect(publisher.encodedCount('envoy+sidecar')).toBe(1);
+  });
+
+  it('serves sticky clusters as ROUND_ROBIN to clients without ring_hash, and says so', () => {
+    const sticky = parsePolicyFile(
+      `apiVersion: switchyard.dev/v1alpha1
+kind: ModelRoute
+metadata: { name: s }
+spec:
+  model: s
+  versions: [{ name: v1, weight: 100, endpoints: [{ address: 127.0.0.1, port: 9001 }] }]
+  sticky: { header: x-session-id }`,
+      's.yaml',
+    );
+    const lines: string[] = [];
+    const log = createLogger('test', 'warn', (line) => {
+      lines.push(line);
+      return true;
+    });
+    const cache = new SnapshotCache();
+    const publisher = new SnapshotPublisher(cache, new ControlPlaneMetrics(), log);
+    expect(publisher.publish(sticky, new Map())).toBe(true);
+    const group = 'grpc+legacy-header-matchers+no-ring-hash';
+    const lb = (g: string) =>
+      fromBinary(ClusterSchema, cache.get(g)!.type(TYPE.CDS).resources.get('s/v1')!.any.value).lbPolicy;
+    expect(lb('grpc')).toBe(Cluster_LbPolicy.RING_HASH);
+    expect(lb('grpc+legacy-header-matchers')).toBe(Cluster_LbPolicy.RING_HASH);
+    expect(lb(group)).toBe(Cluster_LbPolicy.ROUND_ROBIN);
+    const status = (g: string) => publisher.groups().find((s) => s.group === g)!;
+    expect(status(group).ringHashAsRoundRobin).toBe(1);
+    expect(status('grpc').ringHashAsRoundRobin).toBeUndefined();
+    expect(lines.filter((l) => l.includes('served as ROUND_ROBIN'))).toHaveLength(1);
+    expect(lines.find((l) => l.includes('served as ROUND_ROBIN'))).toContain(group);
+    // Said once, not on every publish; cleared when no sticky model is left.
+    expect(publisher.publish(sticky, new Map())).toBe(true);
+    expect(lines.filter((l) => l.includes('served as ROUND_ROBIN'))).toHaveLength(1);
+    expect(publisher.publish(routes, new Map())).toBe(true);
+    expect(status(group).ringHashAsRoundRobin).toBeUndefined();
   });
 });

@@ -8,8 +8,9 @@ import { asSwitchyardError, formatIssues, type Issue, ResourceValidationError } 
 import type { ControlPlaneMetrics } from '../metrics/control-plane-metrics.js';
 import { conflictMessage, type ModelRoute, type PolicyConflict, resolveOwners } from '../policy/index.js';
 import type { Logger } from '../runtime/log.js';
-import { forCapabilities, GROUPS, type GroupSpec } from '../translate/capabilities.js';
+import { forCapabilities, GROUPS, type GroupSpec, ringHashDowngrades } from '../translate/capabilities.js';
 import { type TranslateOptions, translate } from '../translate/index.js';
+import { forRole } from '../translate/node-role.js';
 import type { EndpointTable, Flavor } from '../translate/types.js';
 import { checkResources } from '../validate/index.js';
 import { type EncodedResource, SnapshotEncoder } from '../xds/cache/snapshot.js';
@@ -21,6 +22,11 @@ export interface GroupStatus {
   version?: string;
   publishedAt?: string;
   resources?: Record<string, number>;
+  /**
+   * Sticky (RING_HASH) clusters this group's clients get as ROUND_ROBIN, because their ring_hash
+   * would crash them (docs/TRANSLATION.md, "Client capabilities"); absent when none.
+   */
+  ringHashAsRoundRobin?: number;
   lastError?: { code: string; message: string; issues?: readonly Issue[]; at: string };
 }
 
@@ -173,7 +179,7 @@ export class SnapshotPublisher {
     const { group } = spec;
     const st = this.statusOf(group);
     try {
-      const set = forCapabilities(translated, spec.capabilities);
+      const set = forRole(forCapabilities(translated, spec.capabilities), spec.role);
       const invalid = checkResources(set);
       if (invalid.length) throw new ResourceValidationError(`${group} snapshot`, invalid);
       const { snapshot, issues } = this.encoders.get(group)!.build(set);
@@ -190,6 +196,7 @@ export class SnapshotPublisher {
         secrets: set.secrets.length,
       };
       delete st.lastError;
+      this.noteDowngrades(st, ringHashDowngrades(translated, spec.capabilities));
       if (res.changed)
         this.log.info('snapshot published', { group, version: res.version, streams: res.watchers });
       return true;
@@ -197,6 +204,18 @@ export class SnapshotPublisher {
       this.refuse(group, err);
       return false;
     }
+  }
+
+  /** Logged when the count changes, not on every publish. */
+  private noteDowngrades(st: GroupStatus, n: number): void {
+    if ((st.ringHashAsRoundRobin ?? 0) === n) return;
+    if (n) {
+      st.ringHashAsRoundRobin = n;
+      this.log.warn('sticky clusters served as ROUND_ROBIN: these clients crash on RING_HASH', {
+        group: st.group,
+        clusters: n,
+      });
+    } else delete st.ringHashAsRoundRobin;
   }
 
   private statusOf(group: string): GroupStatus {

@@ -1,9 +1,18 @@
 import { create } from '@bufbuild/protobuf';
 import { describe, expect, it } from 'vitest';
+import { Cluster_LbPolicy } from '../../protos/gen/envoy/config/cluster/v3/cluster_pb.js';
 import { NodeSchema } from '../../protos/gen/envoy/config/core/v3/base_pb.js';
 import { parsePolicyFile } from '../policy/index.js';
 import { capabilityGroupOf, clientOf } from '../xds/server/client-family.js';
-import { capabilitiesFor, forCapabilities, LEGACY_HEADER_MATCHERS } from './capabilities.js';
+import {
+  type ClientFamily,
+  capabilitiesFor,
+  forCapabilities,
+  GROUPS,
+  LEGACY_HEADER_MATCHERS,
+  LEGACY_WITHOUT_RING_HASH,
+  ringHashDowngrades,
+} from './capabilities.js';
 import { translate } from './translator.js';
 
 const node = (name: string, version: string) =>
@@ -26,9 +35,7 @@ describe('client families and capability sets', () => {
 
   it('gives string_match only to releases known to read it', () => {
     const group = (n: string, v: string) => capabilityGroupOf(node(n, v), 'grpc');
-    expect(group('gRPC C-core linux Python', 'C-core 29.0.0 Python 1.51.1')).toBe(
-      'grpc+legacy-header-matchers',
-    );
+    expect(group('gRPC C-core linux', 'C-core 33.0.0')).toBe('grpc+legacy-header-matchers');
     expect(group('gRPC C-core linux', 'C-core 34.0.0')).toBe('grpc');
     expect(group('gRPC Node Pure JS', '1.14.1')).toBe('grpc');
     expect(group('gRPC Node Pure JS', '1.9.0')).toBe('grpc+legacy-header-matchers');
@@ -74,5 +81,79 @@ spec:
     expect(legacy.clusters).toBe(set.clusters);
     expect(legacy.listeners).toBe(set.listeners);
     expect(forCapabilities(set, LEGACY_HEADER_MATCHERS).routes[0]).toBe(legacy.routes[0]);
+  });
+
+  it('gives ring_hash to every client but the C-core releases whose picker crashes on it', () => {
+    const group = (n: string, v: string) => capabilityGroupOf(node(n, v), 'grpc');
+    // gRPC Python 1.51 reports core 29: SIGSEGV in the ring_hash picker (test/ccore/goldens.test.ts).
+    expect(group('gRPC C-core linux Python', 'C-core 29.0.0 Python 1.51.1')).toBe(
+      'grpc+legacy-header-matchers+no-ring-hash',
+    );
+    expect(group('gRPC C-core linux', 'C-core 30.0.0')).toBe('grpc+legacy-header-matchers+no-ring-hash');
+    expect(group('gRPC C-core linux', 'C-core 31.0.0')).toBe('grpc+legacy-header-matchers');
+    expect(group('gRPC Node Pure JS', '1.9.0')).toBe('grpc+legacy-header-matchers');
+    expect(group('gRPC Go', '1.40.0')).toBe('grpc+legacy-header-matchers');
+  });
+
+  it('puts every client a published group can serve', () => {
+    const families: ClientFamily[] = ['envoy', 'grpc-js', 'c-core', 'grpc-go', 'grpc-java', 'unknown'];
+    const versions = [
+      '',
+      '0.1.0',
+      '1.9.0',
+      '1.14.0',
+      '1.51.1',
+      '1.60.0',
+      '29.0.0',
+      '31.0.0',
+      '34.0.0',
+      '99.0.0',
+    ];
+    const published = new Set(GROUPS.map((g) => g.group));
+    for (const family of families)
+      for (const version of versions) {
+        const client = { family, version };
+        const n = node(family === 'c-core' ? 'gRPC C-core' : family, version);
+        expect(published, `${family} ${version}`).toContain(capabilityGroupOf(n, 'grpc'));
+        expect(capabilitiesFor('envoy', client)).toEqual({ headerStringMatch: true, ringHash: true });
+      }
+  });
+
+  it('serves sticky clusters as ROUND_ROBIN without ring_hash, sharing every other resource', () => {
+    const routes = parsePolicyFile(
+      `apiVersion: switchyard.dev/v1alpha1
+kind: ModelRoute
+metadata: { name: s }
+spec:
+  model: s
+  versions: [{ name: v1, weight: 50 }, { name: v2, weight: 50 }]
+  sticky: { header: x-session-id }
+---
+apiVersion: switchyard.dev/v1alpha1
+kind: ModelRoute
+metadata: { name: r }
+spec:
+  model: r
+  versions: [{ name: v1, weight: 100 }]`,
+      'm.yaml',
+    );
+    const set = translate({ routes, endpoints: new Map() }, 'grpc');
+    const ring = set.clusters.filter((c) => c.lbPolicy === Cluster_LbPolicy.RING_HASH);
+    expect(ring.map((c) => c.name)).toEqual(['s/v1', 's/v2']);
+    const safe = forCapabilities(set, LEGACY_WITHOUT_RING_HASH);
+    expect(safe.clusters.map((c) => [c.name, c.lbPolicy, c.lbConfig.case])).toEqual([
+      ['r/v1', Cluster_LbPolicy.ROUND_ROBIN, undefined],
+      ['s/v1', Cluster_LbPolicy.ROUND_ROBIN, undefined],
+      ['s/v2', Cluster_LbPolicy.ROUND_ROBIN, undefined],
+    ]);
+    // The round-robin cluster was never touched; the ring-hash ones are one cached copy each.
+    expect(safe.clusters[0]).toBe(set.clusters[0]);
+    expect(forCapabilities(set, LEGACY_WITHOUT_RING_HASH).clusters[1]).toBe(safe.clusters[1]);
+    expect(safe.endpoints).toBe(set.endpoints);
+    expect(safe.listeners).toBe(set.listeners);
+    expect(ring[0]!.lbPolicy).toBe(Cluster_LbPolicy.RING_HASH);
+    expect(ringHashDowngrades(set, LEGACY_WITHOUT_RING_HASH)).toBe(2);
+    expect(ringHashDowngrades(set, LEGACY_HEADER_MATCHERS)).toBe(0);
+    expect(forCapabilities(set, LEGACY_HEADER_MATCHERS).clusters).toBe(set.clusters);
   });
 });

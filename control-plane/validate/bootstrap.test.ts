@@ -9,6 +9,7 @@ import { type Bootstrap, BootstrapSchema } from '../../protos/gen/envoy/config/b
 import { DownstreamConnectionsConfigSchema } from '../../protos/gen/envoy/extensions/resource_monitors/downstream_connections/v3/downstream_connections_pb.js';
 import { FixedHeapConfigSchema } from '../../protos/gen/envoy/extensions/resource_monitors/fixed_heap/v3/fixed_heap_pb.js';
 import { UpstreamTlsContextSchema } from '../../protos/gen/envoy/extensions/transport_sockets/tls/v3/tls_pb.js';
+import { defaultGroupOf, nodeRole } from '../xds/server/node-flavor.js';
 import { checkMessage, XDS_REGISTRY } from './index.js';
 
 function load(name: string): Bootstrap {
@@ -33,6 +34,9 @@ describe.each(['gateway', 'sidecar'])('envoy/%s.yaml', (role) => {
     expect(bootstrap.node!.id).toBe(`spiffe://switchyard.local/ns/${ns}/sa/${role}#${role}-0`);
     expect(bootstrap.node!.cluster).toBe(`switchyard-${role}`);
     expect(bootstrap.node!.metadata).toEqual({ 'switchyard.flavor': 'envoy', 'switchyard.role': role });
+    // The role picks the group, hence where the listener binds (docs/XDS.md, "Node roles").
+    expect(nodeRole(bootstrap.node)).toBe(role);
+    expect(defaultGroupOf(bootstrap.node)).toBe(role === 'sidecar' ? 'envoy+sidecar' : 'envoy');
   });
 
   it('keeps the admin interface on loopback', () => {

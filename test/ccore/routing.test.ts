@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startXds, type XdsFixture } from '../helpers/xds-fixture.js';
 import { endpointOf, type Pod, policy, publishPolicy, startPod } from '../translate-e2e/harness.js';
-import { ccoreClient, closeClients, unavailable, until } from './harness.js';
+import { CCORE_GROUP, ccoreClient, closeClients, unavailable, until } from './harness.js';
 
 let fx: XdsFixture;
 const pods: Pod[] = [];
@@ -56,7 +56,7 @@ match:
     expect(fx.events.filter((e) => e.kind === 'nack')).toEqual([]);
     const [status] = fx.registry.list().filter((p) => p.nodeId === 'ccore-pin');
     expect(status!.client.family).toBe('c-core');
-    expect(status!.group).toBe('grpc+legacy-header-matchers');
+    expect(status!.group).toBe(CCORE_GROUP);
   });
 
   it('splits 50/30/20 across three versions within 5 points over 2,000 RPCs', async () => {

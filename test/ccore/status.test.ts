@@ -6,9 +6,8 @@ import { CcoreClient } from '../helpers/ccore-client.js';
 import { runCli } from '../helpers/cli.js';
 import { type ControlPlaneFixture, modelRouteYaml, startControlPlane } from '../helpers/control-plane.js';
 import { type DemoBackendHandle, startDemoBackend } from '../helpers/demo-backend.js';
-import { unavailable, until } from './harness.js';
+import { CCORE_GROUP, unavailable, until } from './harness.js';
 
-const LEGACY = 'grpc+legacy-header-matchers';
 let fx: ControlPlaneFixture;
 let v1: DemoBackendHandle;
 let v2: DemoBackendHandle;
@@ -42,12 +41,12 @@ describe.skipIf(unavailable)('switchyard status with gRPC C-core', () => {
       /^ccore-status\s+grpc\s+c-core \d+\.\d+\.\d+ Python \d+\.\d+\.\d+\s+sotw\s+\S+\s+SYNCED/,
     );
     expect(ok.stdout).toMatch(
-      new RegExp(`^${LEGACY.replace('+', '\\+')}\\s+[0-9a-f]{16}\\s+\\S+\\s+ok$`, 'm'),
+      new RegExp(`^${CCORE_GROUP.replaceAll('+', '\\+')}\\s+[0-9a-f]{16}\\s+\\S+\\s+ok$`, 'm'),
     );
 
     // A control plane that ignored the capability set would serve C-core the string_match
     // encoding: the client says why it rejects it, and status shows that text.
-    fx.cp.cache.set(LEGACY, fx.cp.cache.get('grpc')!);
+    fx.cp.cache.set(CCORE_GROUP, fx.cp.cache.get('grpc')!);
     await until('the C-core NACK', () =>
       fx.cp.proxies.list().some((p) => p.nodeId === 'ccore-status' && p.types.RDS?.lastNack !== undefined),
     );

@@ -62,6 +62,8 @@ class Queue<T> {
 export interface TestNode {
   id: string;
   userAgentName?: string;
+  /** Node metadata, e.g. `switchyard.role` (docs/XDS.md, "Node roles"). */
+  metadata?: Record<string, string>;
 }
 
 /** mTLS to the xDS server (test/security); plaintext when absent. */
@@ -71,7 +73,12 @@ export interface ConnectOptions {
 }
 
 function nodeOf(n: TestNode) {
-  return create(NodeSchema, { id: n.id, cluster: 'test', userAgentName: n.userAgentName ?? 'envoy' });
+  return create(NodeSchema, {
+    id: n.id,
+    cluster: 'test',
+    userAgentName: n.userAgentName ?? 'envoy',
+    ...(n.metadata ? { metadata: n.metadata } : {}),
+  });
 }
 
 abstract class BaseClient<Req extends { node?: Node }, Res> {

@@ -133,6 +133,43 @@ describe('xDS over mTLS with the control plane CA', () => {
     expect(f.cp.proxies.list().find((p) => p.nodeId === `${GW}#gw-0`)?.group).toBe(`envoy|${GW}`);
   });
 
+  it('binds a sidecar node’s listener to 127.0.0.1, a gateway’s to 0.0.0.0, each with its own secrets', async () => {
+    const listen = async (identity: string, nodeId: string, role: string) => {
+      const c = track(
+        new SotwClient(
+          f.xdsAddress,
+          { id: nodeId, ...ENVOY, metadata: { 'switchyard.role': role } },
+          xdsConnect(await sca.material(identity)),
+        ),
+      );
+      c.send({ typeUrl: TYPE.LDS });
+      const lds = await c.next();
+      const a = fromBinary(ListenerSchema, lds.resources[0]!.value).address?.address;
+      c.ack(lds);
+      c.send({ typeUrl: TYPE.SDS, resourceNames: [IDENTITY, BUNDLE] });
+      const sds = byName((await c.next()).resources.map(decodeSecret));
+      const group = f.cp.proxies.list().find((p) => p.nodeId === nodeId)?.group;
+      return {
+        bound: a?.case === 'socketAddress' ? a.value.address : undefined,
+        group,
+        watched: filesOf(sds[IDENTITY]).watched,
+        roots: rootsOf(sds[BUNDLE]),
+      };
+    };
+    expect(await listen(SIDECAR, `${SIDECAR}#sc-0`, 'sidecar')).toEqual({
+      bound: '127.0.0.1',
+      group: `envoy+sidecar|${SIDECAR}`,
+      watched: '/var/run/switchyard/mesh/frontend',
+      roots: 1,
+    });
+    expect(await listen(GW, `${GW}#gw-1`, 'gateway')).toEqual({
+      bound: '0.0.0.0',
+      group: `envoy|${GW}`,
+      watched: '/var/run/switchyard/edge/gateway',
+      roots: 1,
+    });
+  });
+
   it('gives a delta wildcard subscriber its own two secrets and nobody else’s', async () => {
     const side = await sca.material(SIDECAR);
     const d = track(new DeltaClient(f.xdsAddress, { id: SIDECAR, ...ENVOY }, xdsConnect(side)));

@@ -13,7 +13,7 @@ import { TYPE } from '../resource-types.js';
 import { encodeSecret, identityDirectory, identityFileSecret, trustBundleSecret } from './secrets.js';
 
 export interface IdentityGroupOptions {
-  /** The flavor group whose snapshot every identity group shares (`envoy`). */
+  /** The flavor group whose snapshot every identity group shares (`envoy`, `envoy+sidecar`). */
   readonly baseGroup: string;
   readonly identitySecretName: string;
   readonly trustBundleSecretName: string;

@@ -10,6 +10,7 @@ import type { Node } from '../../../protos/gen/envoy/config/core/v3/base_pb.js';
 import type { CertificateAuthority } from '../../pki/authority.js';
 import { compileAllowList } from '../../pki/peer-identity.js';
 import type { Logger } from '../../runtime/log.js';
+import { GROUPS } from '../../translate/capabilities.js';
 import type { SnapshotCache } from '../cache/snapshot-cache.js';
 import { TYPE } from '../resource-types.js';
 import type { Admission } from '../server/ads-server.js';
@@ -30,11 +31,13 @@ export interface XdsSecurityOptions {
   readonly trustBundleSecretName: string;
   /** Agent directory of a proxy's identity on its host (placeholders: see sds/secrets.ts). */
   readonly identityDirTemplate: string;
-  /** Flavor group the Envoy identity groups extend. */
-  readonly envoyGroup?: string;
+  /** Flavor groups the Envoy identity groups extend; default every Envoy group of GROUPS. */
+  readonly envoyGroups?: readonly string[];
   readonly registry?: Registry;
   readonly log: Logger;
 }
+
+const ENVOY_GROUPS = GROUPS.filter((g) => g.flavor === 'envoy').map((g) => g.group);
 
 const CODE_NAMES: Record<number, string> = {
   [status.UNAUTHENTICATED]: 'UNAUTHENTICATED',
@@ -42,7 +45,8 @@ const CODE_NAMES: Record<number, string> = {
 };
 
 export class XdsSecurity implements XdsCallbacks {
-  readonly groups: IdentityGroups;
+  /** Per Envoy flavor group (gateway, sidecar): the identity groups extending it. */
+  private readonly groups = new Map<string, IdentityGroups>();
   private readonly policy: AdmissionPolicy;
   private readonly sdsNames: ReadonlySet<string>;
   private readonly unsubscribe: () => void;
@@ -63,32 +67,36 @@ export class XdsSecurity implements XdsCallbacks {
     };
     this.sdsNames = new Set([o.identitySecretName, o.trustBundleSecretName]);
     const bundle = o.authority.trustBundle();
-    this.groups = new IdentityGroups(
-      o.cache,
-      {
-        baseGroup: o.envoyGroup ?? 'envoy',
-        identitySecretName: o.identitySecretName,
-        trustBundleSecretName: o.trustBundleSecretName,
-        identityDirTemplate: o.identityDirTemplate,
-        trustDomain: td,
-        onError: (group, err) =>
-          o.log.error('identity group not published; it keeps its previous snapshot', {
-            group,
-            error: (err as Error).message,
-          }),
-      },
-      bundle,
-    );
+    for (const baseGroup of o.envoyGroups ?? ENVOY_GROUPS)
+      this.groups.set(
+        baseGroup,
+        new IdentityGroups(
+          o.cache,
+          {
+            baseGroup,
+            identitySecretName: o.identitySecretName,
+            trustBundleSecretName: o.trustBundleSecretName,
+            identityDirTemplate: o.identityDirTemplate,
+            trustDomain: td,
+            onError: (group, err) =>
+              o.log.error('identity group not published; it keeps its previous snapshot', {
+                group,
+                error: (err as Error).message,
+              }),
+          },
+          bundle,
+        ),
+      );
     this.unsubscribe = o.authority.onChange((change) => {
       const t0 = performance.now();
-      this.groups.setBundle(change.bundle);
+      for (const g of this.groups.values()) g.setBundle(change.bundle);
       const ms = performance.now() - t0;
-      this.lastBundlePush = { ms, groups: this.groups.identityCount };
+      this.lastBundlePush = { ms, groups: this.identityCount };
       this.pushSeconds?.observe(ms / 1000);
       o.log.info('trust bundle pushed', {
         reason: change.reason,
         version: change.bundle.version,
-        identityGroups: this.groups.identityCount,
+        identityGroups: this.identityCount,
         ms: Number(ms.toFixed(2)),
       });
     });
@@ -99,16 +107,23 @@ export class XdsSecurity implements XdsCallbacks {
         buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
         registers: [o.registry],
       });
-      const groups = this.groups;
+      const count = () => this.identityCount;
       new Gauge({
         name: 'switchyard_sds_identity_groups',
         help: 'Envoy identities with their own SDS group (identity secret + trust bundle)',
         registers: [o.registry],
         collect() {
-          this.set(groups.identityCount);
+          this.set(count());
         },
       });
     }
+  }
+
+  /** Identity groups in use, over every Envoy role. */
+  get identityCount(): number {
+    let n = 0;
+    for (const g of this.groups.values()) n += g.identityCount;
+    return n;
   }
 
   /** XdsServerOptions.admit */
@@ -119,12 +134,13 @@ export class XdsSecurity implements XdsCallbacks {
   ): Admission => admitStream(this.policy, node, peer);
 
   /**
-   * XdsServerOptions.groupOf: Envoy by the identity its certificate proved, gRPC by flavor and
-   * capability set.
+   * XdsServerOptions.groupOf: Envoy by its role and the identity its certificate proved, gRPC by
+   * flavor and capability set.
    */
   readonly groupOf = (ctx: StreamContext): string => {
-    const flavor = nodeFlavor(ctx.node);
-    return flavor === 'envoy' && ctx.identity ? this.groups.groupFor(ctx.identity) : defaultGroupOf(ctx.node);
+    const base = defaultGroupOf(ctx.node);
+    const groups = nodeFlavor(ctx.node) === 'envoy' && ctx.identity ? this.groups.get(base) : undefined;
+    return groups ? groups.groupFor(ctx.identity!) : base;
   };
 
   /**
@@ -133,8 +149,9 @@ export class XdsSecurity implements XdsCallbacks {
    * a later change put a stream in the wrong group, or added secrets to a shared snapshot.
    */
   readonly filterFor = (ctx: StreamContext): ResourceFilter => {
-    const own = ctx.identity
-      ? IdentityGroups.groupName(this.o.envoyGroup ?? 'envoy', ctx.identity) === ctx.group
+    const identity = ctx.identity;
+    const own = identity
+      ? [...this.groups.keys()].some((base) => IdentityGroups.groupName(base, identity) === ctx.group)
       : false;
     return (type, name) => type !== TYPE.SDS || (own && this.sdsNames.has(name));
   };
@@ -147,6 +164,6 @@ export class XdsSecurity implements XdsCallbacks {
 
   close(): void {
     this.unsubscribe();
-    this.groups.close();
+    for (const g of this.groups.values()) g.close();
   }
 }

@@ -10,6 +10,7 @@ import {
   capabilitiesFor,
   groupName,
 } from '../../translate/capabilities.js';
+import type { NodeRole } from '../../translate/node-role.js';
 import type { Flavor } from '../../translate/types.js';
 
 function familyOf(agent: string): ClientFamily {
@@ -37,7 +38,11 @@ export function nodeCapabilities(node: Node | undefined, flavor: Flavor): Capabi
   return capabilitiesFor(flavor, clientOf(node));
 }
 
-/** The node group a node reads without an identity of its own: its flavor and capability set. */
-export function capabilityGroupOf(node: Node | undefined, flavor: Flavor): string {
-  return groupName(flavor, nodeCapabilities(node, flavor));
+/** The node group a node reads without an identity of its own: flavor, capability set and role. */
+export function capabilityGroupOf(
+  node: Node | undefined,
+  flavor: Flavor,
+  role: NodeRole = 'gateway',
+): string {
+  return groupName(flavor, nodeCapabilities(node, flavor), role);
 }

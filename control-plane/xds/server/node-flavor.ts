@@ -2,6 +2,7 @@
 // user_agent_name ("gRPC Node Pure-JS", "gRPC Go", ...); Envoy sends "envoy". An explicit
 // `switchyard.flavor` metadata value wins, for clients that identify themselves oddly.
 import type { Node } from '../../../protos/gen/envoy/config/core/v3/base_pb.js';
+import type { NodeRole } from '../../translate/node-role.js';
 import type { Flavor } from '../../translate/types.js';
 import { capabilityGroupOf } from './client-family.js';
 
@@ -14,7 +15,18 @@ export function nodeFlavor(node: Node | undefined): Flavor {
   return 'envoy';
 }
 
-/** The default node group: one snapshot per flavor and capability set. */
+/**
+ * An Envoy node's role from its `switchyard.role` metadata: absent or `gateway` is the gateway;
+ * any other value binds loopback like a sidecar, so a mistyped role can never open a proxy to
+ * the network (docs/XDS.md, "Node roles"). Proxyless clients have no listener to bind.
+ */
+export function nodeRole(node: Node | undefined): NodeRole {
+  const role = node?.metadata?.['switchyard.role'];
+  return role === undefined || role === 'gateway' ? 'gateway' : 'sidecar';
+}
+
+/** The default node group: one snapshot per flavor, capability set and (Envoy) role. */
 export function defaultGroupOf(node: Node | undefined): string {
-  return capabilityGroupOf(node, nodeFlavor(node));
+  const flavor = nodeFlavor(node);
+  return capabilityGroupOf(node, flavor, flavor === 'envoy' ? nodeRole(node) : 'gateway');
 }

@@ -1,0 +1,33 @@
+import { create } from '@bufbuild/protobuf';
+import { describe, expect, it } from 'vitest';
+import { NodeSchema } from '../../../protos/gen/envoy/config/core/v3/base_pb.js';
+import { defaultGroupOf, nodeRole } from './node-flavor.js';
+
+const envoy = (metadata?: Record<string, unknown>) =>
+  create(NodeSchema, {
+    id: 'n',
+    userAgentName: 'envoy',
+    ...(metadata ? { metadata: metadata as never } : {}),
+  });
+
+describe('node roles', () => {
+  it('reads the role an Envoy node announces, and never opens a proxy on a mistyped one', () => {
+    expect(nodeRole(envoy())).toBe('gateway');
+    expect(nodeRole(undefined)).toBe('gateway');
+    expect(nodeRole(envoy({ 'switchyard.role': 'gateway' }))).toBe('gateway');
+    expect(nodeRole(envoy({ 'switchyard.role': 'sidecar' }))).toBe('sidecar');
+    expect(nodeRole(envoy({ 'switchyard.role': 'side-car' }))).toBe('sidecar');
+    expect(nodeRole(envoy({ 'switchyard.role': 1 }))).toBe('sidecar');
+  });
+
+  it('puts a sidecar in envoy+sidecar, and ignores the role of proxyless clients', () => {
+    expect(defaultGroupOf(envoy())).toBe('envoy');
+    expect(defaultGroupOf(envoy({ 'switchyard.role': 'sidecar' }))).toBe('envoy+sidecar');
+    const grpc = create(NodeSchema, {
+      userAgentName: 'gRPC Node Pure JS',
+      userAgentVersionType: { case: 'userAgentVersion', value: '1.14.1' },
+      metadata: { 'switchyard.role': 'sidecar' },
+    });
+    expect(defaultGroupOf(grpc)).toBe('grpc');
+  });
+});
