@@ -1,5 +1,6 @@
 // The shipped Envoy bootstraps can satisfy the control plane's node-id rule, and read their
-// certificate files from the directory the SDS identity secrets point at by default.
+// xDS client identity through SDS from the files the certs agent writes into the directory the
+// SDS identity secrets point at by default.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -17,8 +18,10 @@ describe.each(['gateway', 'sidecar'])('envoy/%s.yaml', (name) => {
     expect(nodeIdMatchesIdentity(boot.node.id, identity)).toEqual({ ok: true });
   });
 
-  it('keeps its agent files where the SDS identity secret points by default', () => {
-    expect(text).toContain(`certificate_chain: { filename: ${DEFAULT_IDENTITY_DIR}/certificate.pem }`);
+  it('reads its agent files, through SDS, where the SDS identity secret points by default', () => {
+    expect(text).toContain(`path: ${DEFAULT_IDENTITY_DIR}/sds_identity.json`);
+    expect(text).toContain(`path: ${DEFAULT_IDENTITY_DIR}/sds_trust_bundle.json`);
     expect(text).toContain(`watched_directory: { path: ${DEFAULT_IDENTITY_DIR} }`);
+    expect(text).not.toContain('filename:');
   });
 });
