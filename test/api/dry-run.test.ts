@@ -15,7 +15,12 @@ import { MAX_REASON_CHARS } from '../../control-plane/api/reason.js';
 import { AUDIT_STREAM } from '../../control-plane/audit/audit-log.js';
 import { clientConstructor } from '../../control-plane/grpc/service-definition.js';
 import { POLICY_BUCKET } from '../../control-plane/store/policy-store.js';
-import { AdminService, ApplyRequestSchema } from '../../protos/gen/switchyard/admin/v1/admin_pb.js';
+import {
+  AdminService,
+  ApplyRequestSchema,
+  DeleteRequestSchema,
+  RollbackRequestSchema,
+} from '../../protos/gen/switchyard/admin/v1/admin_pb.js';
 import { runMain } from '../helpers/cli-in-process.js';
 import { type ApiFixture, apiKey, routeDoc, startApi } from './fixture.js';
 
@@ -183,12 +188,12 @@ describe('apply --dry-run over HTTP', () => {
 const Admin = clientConstructor(AdminService);
 type Unary = (req: unknown, md: Metadata, cb: (err: ServiceError | null, res?: unknown) => void) => void;
 
-function grpcApply<T>(req: unknown): Promise<T> {
+function grpcCall<T>(method: string, req: unknown): Promise<T> {
   const client = new Admin(`127.0.0.1:${fx.cp.adminGrpcPort}`, credentials.createInsecure());
   const md = new Metadata();
   md.set('x-api-key', fx.keys['admin-all']);
   return new Promise<T>((resolve, reject) =>
-    (client as unknown as Record<string, Unary>).apply!.call(client, req, md, (err, res) => {
+    (client as unknown as Record<string, Unary>)[method]!.call(client, req, md, (err, res) => {
       client.close();
       if (err) reject(err);
       else resolve(res as T);
@@ -199,7 +204,8 @@ function grpcApply<T>(req: unknown): Promise<T> {
 describe('apply --dry-run over gRPC', () => {
   it('answers with dry_run set and writes nothing', async () => {
     const before = await written();
-    const r = await grpcApply<{ outcome: string; dryRun: boolean; diff: string; checks: unknown[] }>(
+    const r = await grpcCall<{ outcome: string; dryRun: boolean; diff: string; checks: unknown[] }>(
+      'apply',
       create(ApplyRequestSchema, { document: routeDoc('rpc-dry'), dryRun: true, reason: 'try' }),
     );
     expect(r).toMatchObject({ outcome: 'created', dryRun: true, checks: [] });
@@ -207,19 +213,21 @@ describe('apply --dry-run over gRPC', () => {
     expect(await written()).toEqual(before);
   });
 
-  it('refuses a reason over the limit with INVALID_ARGUMENT, as HTTP does', async () => {
+  it('refuses a reason over the limit with INVALID_ARGUMENT on apply, delete and rollback, as HTTP does', async () => {
+    const long = 'x'.repeat(MAX_REASON_CHARS + 1);
     const before = await written();
-    const err = await grpcApply(
-      create(ApplyRequestSchema, {
-        document: routeDoc('rpc-long'),
-        reason: 'x'.repeat(MAX_REASON_CHARS + 1),
-      }),
-    ).catch((e: ServiceError) => e);
-    expect((err as ServiceError).code).toBe(status.INVALID_ARGUMENT);
-    expect((err as ServiceError).details).toBe(
-      `reason: ${MAX_REASON_CHARS + 1} characters, at most ${MAX_REASON_CHARS} allowed`,
-    );
-    expect((err as ServiceError).metadata.get('switchyard-error-code')).toEqual(['SY_OPTION_INVALID']);
+    for (const [method, req] of [
+      ['apply', create(ApplyRequestSchema, { document: routeDoc('rpc-long'), reason: long })],
+      ['delete', create(DeleteRequestSchema, { namespace: 'default', name: 'live', reason: long })],
+      ['rollback', create(RollbackRequestSchema, { namespace: 'default', name: 'live', reason: long })],
+    ] as const) {
+      const err = (await grpcCall(method, req).catch((e: ServiceError) => e)) as ServiceError;
+      expect([method, err.code]).toEqual([method, status.INVALID_ARGUMENT]);
+      expect(err.details).toBe(
+        `reason: ${MAX_REASON_CHARS + 1} characters, at most ${MAX_REASON_CHARS} allowed`,
+      );
+      expect(err.metadata.get('switchyard-error-code')).toEqual(['SY_OPTION_INVALID']);
+    }
     expect(await written()).toEqual(before);
   });
 });
