@@ -7,12 +7,10 @@ import { type StoredPolicy, sameDocument } from '../store/policy-record.js';
 import type { PolicyStore } from '../store/policy-store.js';
 import { checkNamespaceQuotas, type NamespaceQuotas } from './quotas.js';
 
-export interface ApplyPlan {
-  readonly live: StoredPolicy | undefined;
-  /** The compare-and-set base (0: the policy must not exist). */
-  readonly base: number;
-  readonly outcome: 'created' | 'configured' | 'unchanged';
-}
+/** `base`: the compare-and-set base (0: the policy must not exist). */
+export type ApplyPlan =
+  | { readonly live: StoredPolicy; readonly base: number; readonly outcome: 'configured' | 'unchanged' }
+  | { readonly live: undefined; readonly base: number; readonly outcome: 'created' };
 
 export interface PlanInput {
   readonly document: unknown;
@@ -44,7 +42,7 @@ export async function planApply(
   )
     return { live, base, outcome: 'unchanged' };
   await refuseConflict(store, route);
-  return { live, base, outcome: live ? 'configured' : 'created' };
+  return live ? { live, base, outcome: 'configured' } : { live, base, outcome: 'created' };
 }
 
 /**

@@ -197,14 +197,15 @@ export class PolicyService {
     req: ApplyRequest,
   ): Promise<ApplyResult> {
     const { namespace, name } = route.metadata;
-    const { live, base, outcome } = await this.plan(ctx, store, route, req);
-    if (outcome === 'unchanged')
+    const plan = await this.plan(ctx, store, route, req);
+    const { live, base } = plan;
+    if (plan.outcome === 'unchanged')
       return {
         namespace,
         name,
-        revision: live!.revision,
-        ...(live!.record.number !== undefined ? { number: live!.record.number } : {}),
-        outcome,
+        revision: plan.live.revision,
+        ...(plan.live.record.number !== undefined ? { number: plan.live.record.number } : {}),
+        outcome: 'unchanged',
       };
     const number = await this.nextNumberOf(store, namespace, name, live);
     const record: PolicyRecord = {
@@ -221,7 +222,7 @@ export class PolicyService {
     const revision = this.deps.changes
       ? await this.deps.changes.put(event, record, base)
       : await store.put(namespace, name, record, base);
-    return { namespace, name, revision, number, outcome: live ? 'configured' : 'created' };
+    return { namespace, name, revision, number, outcome: plan.outcome };
   }
 
   /** One past the live number; the history is read only when there is no live number. */
