@@ -29,6 +29,7 @@ import { asSwitchyardError, type ErrorCode, UnavailableError } from '../errors/i
 import { serviceDefinition } from '../grpc/service-definition.js';
 import type { ProxyRegistry } from '../xds/status/proxy-registry.js';
 import type { ApplyResult, CallContext, PolicyService, PolicyView } from './policy-service.js';
+import { reasonParam } from './reason.js';
 
 export interface GrpcAdminDeps {
   readonly service: PolicyService;
@@ -73,6 +74,13 @@ function applyMessage(r: ApplyResult) {
     replayed: !!r.replayed,
     number: BigInt(r.number ?? 0),
     restoredFromNumber: BigInt(r.restoredFromNumber ?? 0),
+    dryRun: !!r.dryRun,
+    diff: r.diff ?? '',
+    checks: (r.checks ?? []).map((c) => ({
+      flavor: c.flavor,
+      code: c.code,
+      issues: c.issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)),
+    })),
   });
 }
 
@@ -111,19 +119,23 @@ export class GrpcAdminServer {
             idempotencyKey: string;
             expectedRevision?: bigint;
             autoRollback: boolean;
+            dryRun: boolean;
           },
-        ) =>
-          applyMessage(
+        ) => {
+          const reason = reasonParam(req.reason, 'reason');
+          return applyMessage(
             await s.apply(ctx, {
               document: req.document,
-              ...(req.reason ? { reason: req.reason } : {}),
+              ...(reason ? { reason } : {}),
               ...(req.idempotencyKey ? { idempotencyKey: req.idempotencyKey } : {}),
               ...(req.expectedRevision !== undefined
                 ? { expectedRevision: Number(req.expectedRevision) }
                 : {}),
               ...(req.autoRollback ? { autoRollback: true } : {}),
+              ...(req.dryRun ? { dryRun: true } : {}),
             }),
-          ),
+          );
+        },
       ),
       get: unary(async (ctx, req: { namespace: string; name: string }) =>
         policyMessage(await s.get(ctx, req.namespace || 'default', req.name)),
@@ -138,8 +150,9 @@ export class GrpcAdminServer {
       ),
       delete: unary(
         async (ctx, req: { namespace: string; name: string; reason: string; expectedRevision?: bigint }) => {
+          const reason = reasonParam(req.reason, 'reason');
           const r = await s.delete(ctx, req.namespace || 'default', req.name, {
-            ...(req.reason ? { reason: req.reason } : {}),
+            ...(reason ? { reason } : {}),
             ...(req.expectedRevision !== undefined ? { expectedRevision: Number(req.expectedRevision) } : {}),
           });
           return create(DeleteResponseSchema, { revision: BigInt(r.revision) });
@@ -169,7 +182,8 @@ export class GrpcAdminServer {
           req: { namespace: string; name: string; toRevision: bigint; toNumber: bigint; reason: string },
         ) => {
           const ns = req.namespace || 'default';
-          const opts = req.reason ? { reason: req.reason } : {};
+          const reason = reasonParam(req.reason, 'reason');
+          const opts = reason ? { reason } : {};
           return applyMessage(
             req.toRevision
               ? await s.rollback(ctx, ns, req.name, Number(req.toRevision), opts)

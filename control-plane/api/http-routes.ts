@@ -41,6 +41,13 @@ function revisionParam(v: string | null | undefined, what: string): number | und
   return n;
 }
 
+/** `?dryRun=true`: a boolean query parameter, spelled out so a typo is not a real apply. */
+function dryRunParam(v: string | null): boolean {
+  if (v === null || v === '' || v === 'false') return false;
+  if (v === 'true') return true;
+  throw new OptionError(`dryRun: ${JSON.stringify(v)} is not true or false`);
+}
+
 interface ApplyBody {
   document?: unknown;
   reason?: unknown;
@@ -61,6 +68,7 @@ export function apiRoutes(d: ApiDeps): AdminRoute[] {
       );
     const key = req.headers['idempotency-key'];
     const reason = reasonParam(body.reason, 'reason');
+    const dryRun = dryRunParam(req.query.get('dryRun'));
     const result = await d.service.apply(c, {
       document: body.document,
       ...(reason ? { reason } : {}),
@@ -69,6 +77,7 @@ export function apiRoutes(d: ApiDeps): AdminRoute[] {
         ? { expectedRevision: revisionParam(String(body.expectedRevision), 'expectedRevision')! }
         : {}),
       ...(typeof key === 'string' && key ? { idempotencyKey: key } : {}),
+      ...(dryRun ? { dryRun: true } : {}),
     });
     return { status: result.outcome === 'created' ? 201 : 200, body: result };
   };

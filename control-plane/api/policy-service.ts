@@ -3,12 +3,12 @@
 // it mutates, written with compare-and-set, and audited with who, from where, the diff and why.
 import { join } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
-import { stringify } from 'yaml';
 import type { AuditAction, VerifyResult } from '../audit/audit-chain.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { RateLimiter } from '../auth/rate-limit.js';
 import { authorize, canView, type Operation, type Principal } from '../auth/rbac.js';
 import { NotFoundError, OptionError, PolicyConflictError, UnavailableError } from '../errors/index.js';
+import type { ModelCheck } from '../pipeline/model-gate.js';
 import type { ModelRoute } from '../policy/index.js';
 import { checkObjectName } from '../policy/object-name.js';
 import { canonicalJson } from '../runtime/canonical-json.js';
@@ -21,11 +21,15 @@ import {
   rollbackTarget,
   routeOf,
   type StoredPolicy,
-  sameDocument,
 } from '../store/policy-record.js';
 import type { PolicyStore } from '../store/policy-store.js';
+import { planApply, refuseConflict } from './apply-plan.js';
 import type { AuditedChanges, ChangeEvent } from './audited-changes.js';
-import { checkNamespaceQuotas, type NamespaceQuotas } from './quotas.js';
+import { dryRun } from './dry-run.js';
+import { effectiveYaml, type PolicyProblem, type PolicyView, routeView, storedView } from './policy-views.js';
+import type { NamespaceQuotas } from './quotas.js';
+
+export type { PolicyProblem, PolicyView } from './policy-views.js';
 
 export interface CallContext {
   readonly principal: Principal;
@@ -43,6 +47,8 @@ export interface ApplyRequest {
   readonly autoRollback?: boolean;
   readonly source?: ChangeSource;
   readonly file?: string;
+  /** Check and answer what would happen; store, audit and idempotency records stay untouched. */
+  readonly dryRun?: boolean;
 }
 
 export interface ApplyResult {
@@ -56,29 +62,10 @@ export interface ApplyResult {
   readonly restoredFromNumber?: number;
   readonly outcome: 'created' | 'configured' | 'unchanged';
   readonly replayed?: boolean;
-}
-
-export interface PolicyView {
-  readonly namespace: string;
-  readonly name: string;
-  readonly model: string;
-  readonly revision: number;
-  /** Per-policy revision number (PolicyRecord.number). */
-  readonly number?: number;
-  readonly versions: ReadonlyArray<{ name: string; weight: number }>;
-  readonly appliedBy?: string;
-  readonly appliedAt?: string;
-  readonly source?: string;
-  readonly autoRollback?: boolean;
-  readonly document: unknown;
-  /** Set when clients do not get this document (a conflict, or resources that fail checks). */
-  readonly problem?: PolicyProblem;
-}
-
-export interface PolicyProblem {
-  readonly code: string;
-  readonly message: string;
-  readonly serving: string;
+  /** Dry run only (see DryRunResult). */
+  readonly dryRun?: true;
+  readonly diff?: string;
+  readonly checks?: readonly ModelCheck[];
 }
 
 export interface PolicyServiceDeps {
@@ -95,44 +82,13 @@ export interface PolicyServiceDeps {
   readonly fallback: () => readonly ModelRoute[];
   /** Policies whose document clients do not get now, by `namespace/name` (the publisher's). */
   readonly problems?: () => ReadonlyMap<string, PolicyProblem>;
-}
-
-function view(p: StoredPolicy): PolicyView {
-  return {
-    namespace: p.namespace,
-    name: p.name,
-    model: p.route.spec.model,
-    revision: p.revision,
-    ...(p.record.number !== undefined ? { number: p.record.number } : {}),
-    versions: p.route.spec.versions.map((v) => ({ name: v.name, weight: v.weight })),
-    appliedBy: p.record.appliedBy,
-    appliedAt: p.record.appliedAt,
-    source: p.record.source,
-    ...(p.record.autoRollback ? { autoRollback: true } : {}),
-    document: p.record.document,
-  };
-}
-
-function routeView(r: ModelRoute): PolicyView {
-  return {
-    namespace: r.metadata.namespace,
-    name: r.metadata.name,
-    model: r.spec.model,
-    revision: 0,
-    versions: r.spec.versions.map((v) => ({ name: v.name, weight: v.weight })),
-    source: 'policy-dir',
-    document: r,
-  };
+  /** A dry run's per-flavor check of a policy's translated resources (the publisher's). */
+  readonly inspect?: (route: ModelRoute) => readonly ModelCheck[];
 }
 
 function checkNames(namespace: string, name: string): void {
   checkObjectName('namespace', namespace);
   checkObjectName('name', name);
-}
-
-/** The effective policy (defaults filled) as YAML: what diffs compare. */
-function effectiveYaml(route: ModelRoute | undefined): string {
-  return route ? stringify(route) : '';
 }
 
 export class PolicyService {
@@ -158,7 +114,7 @@ export class PolicyService {
     if (namespace) checkObjectName('namespace', namespace);
     if (namespace) authorize(ctx.principal, 'list', namespace);
     const all = this.deps.store
-      ? (await this.deps.store.list()).map(view)
+      ? (await this.deps.store.list()).map(storedView)
       : this.deps.fallback().map(routeView);
     return all
       .filter((p) => (namespace ? p.namespace === namespace : canView(ctx.principal, p.namespace)))
@@ -170,26 +126,11 @@ export class PolicyService {
     return problem ? { ...p, problem } : p;
   }
 
-  /**
-   * One policy per model: a write that would make a second policy route a model is refused,
-   * naming the policy that has it, instead of being stored and then never served.
-   */
-  private async refuseConflict(store: PolicyStore, route: ModelRoute): Promise<void> {
-    const { namespace, name } = route.metadata;
-    const owner = (await store.list()).find(
-      (p) => p.route.spec.model === route.spec.model && !(p.namespace === namespace && p.name === name),
-    );
-    if (owner)
-      throw new PolicyConflictError(
-        `policy ${namespace}/${name} not applied: model ${JSON.stringify(route.spec.model)} is already routed by ${owner.namespace}/${owner.name}; one policy per model (delete or change that policy first)`,
-      );
-  }
-
   async get(ctx: CallContext, namespace: string, name: string): Promise<PolicyView> {
     checkNames(namespace, name);
     authorize(ctx.principal, 'get', namespace);
     const found = this.deps.store
-      ? await this.deps.store.get(namespace, name).then((p) => p && view(p))
+      ? await this.deps.store.get(namespace, name).then((p) => p && storedView(p))
       : this.deps
           .fallback()
           .map(routeView)
@@ -224,6 +165,8 @@ export class PolicyService {
     const route = routeOf(req.document, 'request');
     this.check(ctx, 'apply', route.metadata.namespace);
     const store = this.requireStore();
+    if (req.dryRun)
+      return dryRun(route, await this.plan(ctx, store, route, req), req.expectedRevision, this.deps.inspect);
     const run = () => this.write(ctx, store, route, req);
     if (!req.idempotencyKey || !this.deps.idempotency) return run();
     const fingerprint = canonicalJson({
@@ -241,6 +184,12 @@ export class PolicyService {
     return replayed ? { ...result, replayed: true } : result;
   }
 
+  private plan(ctx: CallContext, store: PolicyStore, route: ModelRoute, req: ApplyRequest) {
+    // Quotas bind callers, not the control plane's own writers.
+    const quotas = ctx.principal.kind === 'system' ? undefined : this.deps.quotas;
+    return planApply(store, route, req, quotas);
+  }
+
   private async write(
     ctx: CallContext,
     store: PolicyStore,
@@ -248,28 +197,16 @@ export class PolicyService {
     req: ApplyRequest,
   ): Promise<ApplyResult> {
     const { namespace, name } = route.metadata;
-    const live = await store.get(namespace, name);
-    const base = req.expectedRevision ?? live?.revision ?? 0;
-    if (this.deps.quotas && ctx.principal.kind !== 'system')
-      checkNamespaceQuotas(
-        (await store.list()).map((p) => p.route),
-        route,
-        this.deps.quotas,
-      );
-    if (
-      live &&
-      live.revision === base &&
-      sameDocument(live.record.document, req.document) &&
-      !!live.record.autoRollback === !!req.autoRollback
-    )
+    const plan = await this.plan(ctx, store, route, req);
+    const { live, base } = plan;
+    if (plan.outcome === 'unchanged')
       return {
         namespace,
         name,
-        revision: live.revision,
-        ...(live.record.number !== undefined ? { number: live.record.number } : {}),
+        revision: plan.live.revision,
+        ...(plan.live.record.number !== undefined ? { number: plan.live.record.number } : {}),
         outcome: 'unchanged',
       };
-    await this.refuseConflict(store, route);
     const number = await this.nextNumberOf(store, namespace, name, live);
     const record: PolicyRecord = {
       document: req.document as Record<string, unknown>,
@@ -285,7 +222,7 @@ export class PolicyService {
     const revision = this.deps.changes
       ? await this.deps.changes.put(event, record, base)
       : await store.put(namespace, name, record, base);
-    return { namespace, name, revision, number, outcome: live ? 'configured' : 'created' };
+    return { namespace, name, revision, number, outcome: plan.outcome };
   }
 
   /** One past the live number; the history is read only when there is no live number. */
@@ -383,7 +320,7 @@ export class PolicyService {
     const store = this.requireStore();
     const target = await store.revision(namespace, name, toRevision);
     const route = routeOf(target.document, `${namespace}/${name}@${toRevision}`);
-    await this.refuseConflict(store, route);
+    await refuseConflict(store, route);
     const live = await store.get(namespace, name);
     const base = opts.expectedRevision ?? live?.revision ?? 0;
     const action = opts.action ?? 'rollback';

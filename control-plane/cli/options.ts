@@ -175,6 +175,10 @@ export const APPLY_FLAGS = {
   reason: { type: 'string', help: 'why: recorded in the history and the audit trail' },
   'idempotency-key': { type: 'string', help: 'retries with the same key apply at most once' },
   'auto-rollback': { type: 'bool', help: 'restore the previous revision if proxies NACK this one' },
+  'dry-run': {
+    type: 'bool',
+    help: 'run every server-side check and print what would happen; nothing is stored',
+  },
 } as const satisfies FlagSpecs;
 
 export const DIFF_FLAGS = {

@@ -176,6 +176,7 @@ export class ControlPlane {
       quotas: this.opts.quotas ?? DEFAULT_NAMESPACE_QUOTAS,
       fallback: () => this.routes(),
       problems: () => this.policyProblems(),
+      inspect: (route) => this.publisher.inspect(route, this.endpoints),
     });
     if (this.opts.policyDir) await this.openPolicyDir(this.opts.policyDir);
     if (this.store) this.stopWatch = await this.store.watch((all) => this.onStored(all));

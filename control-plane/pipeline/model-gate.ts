@@ -25,6 +25,13 @@ export interface ModelFault {
   readonly serving: 'last-good' | 'nothing';
 }
 
+/** A flavor's finding on one model's translated resources (a dry run's answer). */
+export interface ModelCheck {
+  readonly flavor: Flavor;
+  readonly code: ModelFault['code'];
+  readonly issues: readonly Issue[];
+}
+
 interface LastGood {
   readonly route: ModelRoute;
   readonly endpoints: ReadonlyMap<string, readonly EndpointInfo[]>;
@@ -99,6 +106,14 @@ export class ModelGate {
 
   faults(): ModelFault[] {
     return [...this.faultsByModel.values()].sort((a, b) => (a.model < b.model ? -1 : 1));
+  }
+
+  /**
+   * What `admit` would find for this route now, remembering nothing (a dry run): the gate's
+   * last-good inputs and verdicts stay those of the policies actually served.
+   */
+  inspect(route: ModelRoute, endpoints: EndpointTable): Verdict['fault'] {
+    return this.judge(translateModel(route, endpoints, this.flavor, this.options));
   }
 
   /** The model's fault, or undefined; memoized on the identity of its translated resources. */

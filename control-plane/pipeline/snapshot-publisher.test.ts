@@ -144,4 +144,22 @@ describe('snapshot publisher: isolation per model', () => {
     publisher.publish([bee], new Map([['bee/v1', [ep(9101)]]]));
     expect(publisher.models()).toEqual([]);
   });
+
+  it('inspects a route for a dry run per flavor without changing what is served or reported', () => {
+    const { publisher, ports } = setup();
+    publisher.publish([mlp], new Map([['mlp/v1', [ep(9001, 50)]]]));
+    const bad = new Map([['mlp/v1', [ep(9002, Number.NaN)]]]);
+    const checks = publisher.inspect(mlp, bad);
+    expect(checks.map((c) => [c.flavor, c.code])).toEqual([
+      ['envoy', 'SY_RESOURCE_INVALID'],
+      ['grpc', 'SY_RESOURCE_INVALID'],
+    ]);
+    expect(checks[0]!.issues.map((i) => i.message).join('\n')).toMatch(/NaN/);
+    expect(publisher.inspect(mlp, new Map([['mlp/v1', [ep(9003, 40)]]]))).toEqual([]);
+    // Nothing remembered: no fault reported, and the next publish of the same inputs serves them.
+    expect(publisher.models()).toEqual([]);
+    publisher.publish([mlp], new Map([['mlp/v1', [ep(9004, 50)]]]));
+    expect(ports('grpc', 'mlp/v1')).toEqual([9004]);
+    expect(publisher.models()).toEqual([]);
+  });
 });

@@ -15,7 +15,7 @@ import type { EndpointTable, Flavor } from '../translate/types.js';
 import { checkResources } from '../validate/index.js';
 import { type EncodedResource, SnapshotEncoder } from '../xds/cache/snapshot.js';
 import type { SnapshotCache } from '../xds/cache/snapshot-cache.js';
-import { ModelGate } from './model-gate.js';
+import { type ModelCheck, ModelGate } from './model-gate.js';
 
 export interface GroupStatus {
   readonly group: string;
@@ -88,6 +88,16 @@ export class SnapshotPublisher {
     for (const flavor of FLAVORS) ok = this.publishFlavor(flavor, owners, endpoints) && ok;
     this.countProblems();
     return ok;
+  }
+
+  /** Each flavor's fault for `route` if it were applied now (a dry run); nothing changes. */
+  inspect(route: ModelRoute, endpoints: EndpointTable): ModelCheck[] {
+    const out: ModelCheck[] = [];
+    for (const [flavor, gate] of this.gates) {
+      const fault = gate.inspect(route, endpoints);
+      if (fault) out.push({ flavor, ...fault });
+    }
+    return out;
   }
 
   /** One owner per model; the losers are reported, not published. */

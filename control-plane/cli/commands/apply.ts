@@ -1,5 +1,5 @@
 import type { ApplyResult } from '../../api/policy-service.js';
-import { SwitchyardError } from '../../errors/index.js';
+import { formatIssues, SwitchyardError } from '../../errors/index.js';
 import { adminRequest } from '../admin-client.js';
 import { startClientCommand } from '../client-command.js';
 import { inNamespace, manifestId, readManifests } from '../manifests.js';
@@ -17,23 +17,30 @@ function inFile(file: string, err: unknown): unknown {
   return new SwitchyardError(err.code, lines.map((l) => `${file}: ${l}`).join('\n'), { cause: err });
 }
 
+function outcomeText(r: ApplyResult): string {
+  if (r.dryRun) return `${r.outcome} (dry run)`;
+  const revision = r.outcome === 'unchanged' ? '' : ` (revision ${r.number ?? r.revision})`;
+  return `${r.outcome}${revision}${r.replayed ? ' [replayed]' : ''}`;
+}
+
 export async function run(argv: string[]): Promise<number> {
   const call = startClientCommand(
     APPLY_FLAGS,
-    'switchyard apply -f FILE|DIR [--reason TEXT] [--auto-rollback]',
+    'switchyard apply -f FILE|DIR [--reason TEXT] [--auto-rollback] [--dry-run]',
     argv,
   );
   if (!call) return 0;
   const { flags, conn, format } = call;
   const manifests = inNamespace(readManifests(flags.filename), conn.namespace, flags.namespace !== undefined);
+  const dryRun = !!flags['dry-run'];
   const results: ApplyResult[] = [];
   for (const [i, m] of manifests.entries()) {
     // One key per document: a retried `apply` of the same files applies each at most once.
-    const key = flags['idempotency-key'] ? `${flags['idempotency-key']}#${i}` : undefined;
+    const key = flags['idempotency-key'] && !dryRun ? `${flags['idempotency-key']}#${i}` : undefined;
     const r = await adminRequest<ApplyResult>(
       conn,
       'POST',
-      'api/v1/policies',
+      dryRun ? 'api/v1/policies?dryRun=true' : 'api/v1/policies',
       {
         document: m.document,
         ...(flags.reason ? { reason: flags.reason } : {}),
@@ -44,9 +51,10 @@ export async function run(argv: string[]): Promise<number> {
       throw inFile(m.source, err);
     });
     results.push(r);
-    if (format === 'table')
-      process.stdout.write(
-        `modelroute ${manifestId(m)} ${r.outcome}${r.outcome === 'unchanged' ? '' : ` (revision ${r.number ?? r.revision})`}${r.replayed ? ' [replayed]' : ''}\n`,
+    if (format === 'table') process.stdout.write(`modelroute ${manifestId(m)} ${outcomeText(r)}\n`);
+    for (const c of r.checks ?? [])
+      process.stderr.write(
+        `warning: modelroute ${manifestId(m)}: ${c.flavor} clients would not get it (${c.code}): ${formatIssues(c.issues).replaceAll('\n', '; ')}\n`,
       );
   }
   if (format !== 'table') printData(format, { results });
