@@ -5,7 +5,7 @@
 // offers h2. The connection is made with exactly what the served context says: ALPN list, SAN
 // to expect, endpoint from the REST cluster's assignment.
 import { mkdtemp, rm } from 'node:fs/promises';
-import { request } from 'node:https';
+import { type RequestOptions, request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fromBinary } from '@bufbuild/protobuf';
@@ -66,23 +66,22 @@ function infer(
   m: TlsMaterial,
   tls: { alpn: string[]; san: string },
 ): Promise<{ status: number } | { error: string }> {
+  // Node passes ALPNProtocols through to tls.connect; its https typings leave it out.
+  const options: RequestOptions & { ALPNProtocols: string[] } = {
+    host: '127.0.0.1',
+    port,
+    method: 'POST',
+    path: '/v2/models/affine/infer',
+    headers: { 'content-type': 'application/json' },
+    agent: false,
+    ...tlsClientOptions(m, compileAllowList([tls.san])),
+    ALPNProtocols: tls.alpn,
+  };
   return new Promise((resolve) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        method: 'POST',
-        path: '/v2/models/affine/infer',
-        headers: { 'content-type': 'application/json' },
-        agent: false,
-        ...tlsClientOptions(m, compileAllowList([tls.san])),
-        ALPNProtocols: tls.alpn,
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve({ status: res.statusCode ?? 0 }));
-      },
-    );
+    const req = request(options, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0 }));
+    });
     req.on('error', (e: NodeJS.ErrnoException) => resolve({ error: `${e.code}: ${e.message}` }));
     req.end(BODY);
   });
