@@ -72,6 +72,23 @@ describe('pod message decoding', () => {
     expect(tls.kind === 'register' && tls.info.tls).toBe(true);
   });
 
+  it('carries the HTTP port for REST clusters, and leaves out one the pod does not advertise', () => {
+    const m = decodePodMessage('register', 'switchyard.pod.pod-a.register', registration('pod-a'));
+    expect(m.kind === 'register' && m.info.httpPort).toBe(8000);
+    const none = decodePodMessage(
+      'register',
+      'switchyard.pod.pod-a.register',
+      registration('pod-a', { ports: create(PortsSchema, { http: 0, grpc: 8001 }) }),
+    );
+    expect(none.kind === 'register' && 'httpPort' in none.info).toBe(false);
+    const bad = decodePodMessage(
+      'register',
+      'switchyard.pod.pod-a.register',
+      registration('pod-a', { ports: create(PortsSchema, { http: 70_000, grpc: 8001 }) }),
+    );
+    expect(bad.kind === 'register' && 'httpPort' in bad.info).toBe(false);
+  });
+
   it('rejects a message that speaks for another pod than its subject', () => {
     const call = () => decodePodMessage('register', 'switchyard.pod.pod-b.register', registration('pod-a'));
     expect(call).toThrow(EndpointIdentityError);

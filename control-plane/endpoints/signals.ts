@@ -23,6 +23,8 @@ export interface PodInfo {
   readonly address: string;
   /** KServe v2 gRPC: the port proxies and proxyless clients dial. */
   readonly port: number;
+  /** KServe v2 HTTP: the Envoy gateway's REST clusters dial it; absent when not advertised. */
+  readonly httpPort?: number;
   readonly region: string;
   readonly zone: string;
   readonly revision: bigint;
@@ -70,6 +72,13 @@ export function registrationProblem(reg: PodRegistration): string | undefined {
   return undefined;
 }
 
+// A pod that does not advertise a usable HTTP port still serves gRPC; it is only left out of
+// the REST clusters.
+function httpPortOf(reg: PodRegistration): { httpPort?: number } {
+  const port = reg.ports?.http ?? 0;
+  return port > 0 && port < 65536 ? { httpPort: port } : {};
+}
+
 export function podInfoOf(reg: PodRegistration): PodInfo {
   const versions = new Map<string, ServedVersion>();
   for (const m of reg.models) {
@@ -84,6 +93,7 @@ export function podInfoOf(reg: PodRegistration): PodInfo {
     podId: reg.podId,
     address: reg.address,
     port: reg.ports?.grpc ?? 0,
+    ...httpPortOf(reg),
     region: reg.region,
     zone: reg.zone,
     revision: reg.revision,

@@ -77,6 +77,24 @@ describe('endpoint table', () => {
     ]);
   });
 
+  it('carries the pod HTTP port for REST clusters, and republishes when only that port moves', () => {
+    const t = table();
+    t.register(pod('a', 9001, { httpPort: 9000 }), 0);
+    t.register(pod('b', 9002), 0);
+    const first = routed(t);
+    expect(first.map((e) => [e.podId, e.httpPort])).toEqual([
+      ['a', 9000],
+      ['b', undefined],
+    ]);
+    t.register(pod('a', 9001, { httpPort: 9100, sequence: 2n }), 0);
+    const moved = routed(t);
+    expect(moved).not.toBe(first);
+    expect(moved.map((e) => [e.podId, e.httpPort])).toEqual([
+      ['a', 9100],
+      ['b', undefined],
+    ]);
+  });
+
   it('is UNHEALTHY (out of EDS, still listed) after 3 missed intervals, HEALTHY again on a heartbeat', () => {
     const t = table();
     t.register(pod('a', 9001), 0);

@@ -139,7 +139,10 @@ export class EndpointTableState {
     if (rec) {
       // A new incarnation (same id, new start time) restarts the sequence.
       if (rec.info.startedAtMs === info.startedAtMs && info.sequence <= rec.lastSeq) return false;
-      const moved = rec.info.address !== info.address || rec.info.port !== info.port;
+      const moved =
+        rec.info.address !== info.address ||
+        rec.info.port !== info.port ||
+        rec.info.httpPort !== info.httpPort;
       const before = rec.info.versions;
       rec.info = info;
       rec.lastSeq = info.sequence;
@@ -427,6 +430,7 @@ export class EndpointTableState {
     return {
       address: info.address,
       port: info.port,
+      ...(info.httpPort !== undefined ? { httpPort: info.httpPort } : {}),
       ...(info.region ? { region: info.region } : {}),
       ...(info.zone ? { zone: info.zone } : {}),
       health: rec.health,

@@ -121,6 +121,7 @@ const STATIC_ENDPOINT: Schema = {
   fields: {
     address: f({ kind: 'custom', check: checkAddress }, { required: true }),
     port: f({ kind: 'int', min: 1, max: 65535 }, { required: true }),
+    httpPort: f({ kind: 'int', min: 1, max: 65535 }),
     region: f(LOCALITY),
     zone: f(LOCALITY),
     weight: f({ kind: 'int', min: 1, max: 1_000_000 }),

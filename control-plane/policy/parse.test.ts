@@ -157,6 +157,25 @@ backendPreference: gpu
     ]);
   });
 
+  it('takes an optional HTTP port on a static endpoint, for the REST clusters, in 1..65535', () => {
+    const [r] = parsePolicyFile(
+      doc(
+        'model: m\nversions:\n  - name: v1\n    endpoints: [{ address: 10.0.0.1, port: 8001, httpPort: 8000 }, { address: 10.0.0.2, port: 8001 }]',
+      ),
+      'h.yaml',
+    );
+    expect(r!.spec.versions[0]!.endpoints!.map((e) => e.httpPort)).toEqual([8000, undefined]);
+    const issues = issuesOf(
+      doc(
+        'model: m\nversions:\n  - name: v1\n    endpoints: [{ address: 10.0.0.1, port: 8001, httpPort: 0 }, { address: 10.0.0.2, port: 8001, httpPort: "8000" }]',
+      ),
+    );
+    expect(issues).toEqual([
+      expect.stringMatching(/^spec\.versions\[0\]\.endpoints\[0\]\.httpPort: /),
+      expect.stringMatching(/^spec\.versions\[0\]\.endpoints\[1\]\.httpPort: /),
+    ]);
+  });
+
   it('checks option combinations: sticky needs RING_HASH, outlier detection needs a detector', () => {
     expect(
       issuesOf(

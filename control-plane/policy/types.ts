@@ -44,6 +44,8 @@ export interface MatchRule {
 export interface StaticEndpoint {
   readonly address: string;
   readonly port: number;
+  /** The pod's KServe v2 HTTP port; without it the endpoint takes no REST traffic. */
+  readonly httpPort?: number;
   readonly region?: string;
   readonly zone?: string;
   readonly weight?: number;

@@ -3,7 +3,8 @@
 // XX_HASH function, outlier detection limited to success rate and failure percentage, TLS
 // only through certificate providers. The Envoy flavor adds HTTP/2 upstream, connect timeout,
 // circuit breakers and no panic mode; it has no locality-weighted balancing, because its
-// weights are on the endpoints (endpoints.ts) and all hosts of a priority compete directly.
+// weights are on the endpoints (endpoints.ts) and all hosts of a priority compete directly. It
+// also has a REST cluster per version: HTTP/1.1 to the pods' HTTP port (docs/TRANSLATION.md).
 import { create } from '@bufbuild/protobuf';
 import {
   type Cluster,
@@ -17,7 +18,7 @@ import { HttpProtocolOptionsSchema } from '../../protos/gen/envoy/extensions/ups
 import type { LbPolicy, ModelRoute } from '../policy/types.js';
 import { buildCircuitBreakers } from './circuit-breakers.js';
 import { newCluster } from './literals.js';
-import { clusterName } from './names.js';
+import { clusterName, restClusterName } from './names.js';
 import type { TranslateOptions } from './options.js';
 import { buildOutlierDetection } from './outlier.js';
 import { adsConfigSource, duration, pack, shared } from './proto.js';
@@ -53,6 +54,18 @@ const HTTP2_OPTIONS = {
     }),
   ),
 };
+// The pods' HTTP port speaks HTTP/1.1 only (node:http), so the REST clusters say so explicitly.
+const HTTP1_OPTIONS = {
+  [HTTP_PROTOCOL_OPTIONS]: pack(
+    HttpProtocolOptionsSchema,
+    create(HttpProtocolOptionsSchema, {
+      upstreamProtocolOptions: {
+        case: 'explicitHttpConfig',
+        value: { protocolConfig: { case: 'httpProtocolOptions', value: {} } },
+      },
+    }),
+  ),
+};
 const RING_HASH = {
   case: 'ringHashLbConfig' as const,
   value: create(Cluster_RingHashLbConfigSchema, {
@@ -67,7 +80,11 @@ const COMMON_LB = create(Cluster_CommonLbConfigSchema, {
 const outlierCache = new Map<string, ReturnType<typeof buildOutlierDetection>>();
 const breakerCache = new Map<string, ReturnType<typeof buildCircuitBreakers>>();
 
-/** The clusters of one model, one per version, in the order the policy declares them. */
+/**
+ * The clusters of one model: one per version, in the order the policy declares them, then for
+ * Envoy one REST cluster per version (HTTP/1.1 to the pods' HTTP port) with the same balancing,
+ * outlier detection, circuit breakers and TLS.
+ */
 export function buildClusters(route: ModelRoute, flavor: Flavor, options: TranslateOptions): Cluster[] {
   const spec = route.spec;
   const lb = lbPolicy(spec.lbPolicy, flavor);
@@ -79,10 +96,12 @@ export function buildClusters(route: ModelRoute, flavor: Flavor, options: Transl
     `${flavor}${JSON.stringify(spec.circuitBreakers)}${spec.retries.attempts > 0 ? JSON.stringify(spec.retries.budget) : ''}`,
     () => buildCircuitBreakers(spec, flavor),
   );
-  const tls = clusterTls(route, flavor, options);
   const envoy = flavor === 'envoy';
-  return spec.versions.map((v) => {
-    const name = clusterName(spec.model, v.name);
+  const one = (
+    name: string,
+    tls: ReturnType<typeof clusterTls>,
+    protocol: Cluster['typedExtensionProtocolOptions'] | undefined,
+  ): Cluster => {
     const c = newCluster(name);
     // Envoy's default tag extractor takes a cluster's name up to its first dot
     // (`cluster.<name>.`), so `llama-3.1-8b/v1` would report as cluster `llama-3`.
@@ -98,12 +117,20 @@ export function buildClusters(route: ModelRoute, flavor: Flavor, options: Transl
     if (envoy) {
       c.connectTimeout = duration(CONNECT_TIMEOUT);
       c.commonLbConfig = COMMON_LB;
-      if (spec.http2) c.typedExtensionProtocolOptions = { ...HTTP2_OPTIONS };
+      if (protocol) c.typedExtensionProtocolOptions = { ...protocol };
     }
     if (outlierDetection) c.outlierDetection = outlierDetection;
     if (circuitBreakers) c.circuitBreakers = circuitBreakers;
     if (tls.transportSocket) c.transportSocket = tls.transportSocket;
     c.transportSocketMatches = tls.transportSocketMatches;
     return c;
-  });
+  };
+  const tls = clusterTls(route, flavor, options, spec.http2 ? ['h2'] : []);
+  const out = spec.versions.map((v) =>
+    one(clusterName(spec.model, v.name), tls, spec.http2 ? HTTP2_OPTIONS : undefined),
+  );
+  if (!envoy) return out;
+  const restTls = clusterTls(route, flavor, options, ['http/1.1']);
+  for (const v of spec.versions) out.push(one(restClusterName(spec.model, v.name), restTls, HTTP1_OPTIONS));
+  return out;
 }

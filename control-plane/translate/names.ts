@@ -22,11 +22,30 @@ export function clusterName(model: string, version: string): string {
   return `${model}/${version}`;
 }
 
-/** Inverse of clusterName (model names never contain "/"; version names neither). */
-export function parseClusterName(name: string): { model: string; version: string } | undefined {
-  const i = name.indexOf('/');
-  if (i <= 0 || i === name.length - 1 || name.indexOf('/', i + 1) !== -1) return undefined;
-  return { model: name.slice(0, i), version: name.slice(i + 1) };
+const REST_SUFFIX = 'http';
+
+/**
+ * Envoy only: the cluster of a version's KServe v2 REST API, on the pods' HTTP port (the gRPC
+ * cluster speaks HTTP/2 to their gRPC port, where a REST request gets 415). Its
+ * ClusterLoadAssignment has the same name.
+ */
+export function restClusterName(model: string, version: string): string {
+  return `${model}/${version}/${REST_SUFFIX}`;
+}
+
+/**
+ * Inverse of clusterName and restClusterName (model names never contain "/"; version names
+ * neither).
+ */
+export function parseClusterName(
+  name: string,
+): { model: string; version: string; rest: boolean } | undefined {
+  const parts = name.split('/');
+  const rest = parts.length === 3 && parts[2] === REST_SUFFIX;
+  if (parts.length !== 2 && !rest) return undefined;
+  const [model, version] = parts as [string, string];
+  if (!model || !version) return undefined;
+  return { model, version, rest };
 }
 
 /** The REST prefix of the KServe v2 protocol for a model on the gateway. */

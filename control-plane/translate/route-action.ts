@@ -17,7 +17,7 @@ import {
 } from '../../protos/gen/envoy/config/route/v3/route_components_pb.js';
 import { FractionalPercent_DenominatorType } from '../../protos/gen/envoy/type/v3/percent_pb.js';
 import type { ModelRouteSpec } from '../policy/types.js';
-import { clusterName } from './names.js';
+import { clusterName, restClusterName } from './names.js';
 import { duration, shared } from './proto.js';
 import { type EntryPoint, retryConditions } from './retry-on.js';
 import type { Flavor } from './types.js';
@@ -56,13 +56,19 @@ export function buildHashPolicy(spec: ModelRouteSpec): RouteAction_HashPolicy[] 
 }
 
 /** Envoy only: a share of requests copied to the shadow version; its answers are dropped. */
-export function buildMirrorPolicies(spec: ModelRouteSpec, flavor: Flavor): RouteAction_RequestMirrorPolicy[] {
+export function buildMirrorPolicies(
+  spec: ModelRouteSpec,
+  flavor: Flavor,
+  entry: EntryPoint,
+): RouteAction_RequestMirrorPolicy[] {
   if (!spec.mirror || flavor === 'grpc') return [];
+  // A REST request is copied to the shadow version's REST cluster, which speaks its protocol.
+  const target = entry === 'rest' ? restClusterName : clusterName;
   const { percent } = spec.mirror;
   const whole = Number.isInteger(percent);
   return [
     create(RouteAction_RequestMirrorPolicySchema, {
-      cluster: clusterName(spec.model, spec.mirror.version),
+      cluster: target(spec.model, spec.mirror.version),
       runtimeFraction: {
         defaultValue: {
           numerator: whole ? percent : Math.round(percent * 10_000),
@@ -119,6 +125,6 @@ export function routeActionCommon(
         }),
     ...(retryPolicy ? { retryPolicy } : {}),
     hashPolicy: shared(hashCache, spec.sticky?.header ?? '', () => buildHashPolicy(spec)),
-    requestMirrorPolicies: buildMirrorPolicies(spec, flavor),
+    requestMirrorPolicies: buildMirrorPolicies(spec, flavor, entry),
   };
 }

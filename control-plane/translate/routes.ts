@@ -3,7 +3,8 @@
 // RouteConfiguration (named after the model, one virtual host matching any authority). The
 // Envoy gateway has one RouteConfiguration: a virtual host per model for requests addressed to
 // the model by host name, and a catch-all virtual host that finds the model by REST path
-// (`/v2/models/<model>[/...]`) or by the `x-model-name` header for gRPC.
+// (`/v2/models/<model>[/...]`, to the REST clusters on the pods' HTTP port) or by the
+// `x-model-name` header for gRPC.
 import { create } from '@bufbuild/protobuf';
 import {
   type HeaderMatcher,
@@ -22,7 +23,7 @@ import {
   newVirtualHost,
   newWeightedCluster,
 } from './literals.js';
-import { clusterName, MODEL_HEADER, restPath } from './names.js';
+import { clusterName, MODEL_HEADER, restClusterName, restPath } from './names.js';
 import { shared } from './proto.js';
 import type { EntryPoint } from './retry-on.js';
 import { BODY_BUFFER_LIMIT, type RouteActionCommon, routeActionCommon } from './route-action.js';
@@ -82,11 +83,17 @@ function entryMatch(
   return m;
 }
 
-function weighted(route: ModelRoute, flavor: Flavor): RouteAction['clusterSpecifier'] {
+/** The cluster an entry point's requests go to: Envoy's REST requests have clusters of their own. */
+export function entryCluster(flavor: Flavor, entry: EntryPoint): (model: string, version: string) => string {
+  return flavor === 'envoy' && entry === 'rest' ? restClusterName : clusterName;
+}
+
+function weighted(route: ModelRoute, flavor: Flavor, entry: EntryPoint): RouteAction['clusterSpecifier'] {
   const { model, versions } = route.spec;
+  const target = entryCluster(flavor, entry);
   const live = versions.filter((v) => v.weight > 0);
-  if (live.length === 1) return { case: 'cluster', value: clusterName(model, live[0]!.name) };
-  const wc = newWeightedCluster(live.map((v) => newClusterWeight(clusterName(model, v.name), v.weight)));
+  if (live.length === 1) return { case: 'cluster', value: target(model, live[0]!.name) };
+  const wc = newWeightedCluster(live.map((v) => newClusterWeight(target(model, v.name), v.weight)));
   // Older gRPC clients require total_weight; Envoy deprecates it but still checks it.
   if (flavor === 'grpc') wc.totalWeight = live.reduce((s, v) => s + v.weight, 0);
   return { case: 'weightedClusters', value: wc };
@@ -120,14 +127,14 @@ export function modelRoutes(route: ModelRoute, flavor: Flavor, entry: EntryPoint
           .sort()
           .map((h) => headerMatcher(h, rule.headers[h]!)),
       ),
-      action(common, { case: 'cluster', value: clusterName(model, rule.version) }),
+      action(common, { case: 'cluster', value: entryCluster(flavor, entry)(model, rule.version) }),
     ),
   );
   out.push(
     newRoute(
       `${prefix}/default`,
       entryMatch(model, entry, modelHeader, []),
-      action(common, weighted(route, flavor)),
+      action(common, weighted(route, flavor, entry)),
     ),
   );
   if (flavor === 'envoy' && (common.retryPolicy || common.requestMirrorPolicies.length > 0))

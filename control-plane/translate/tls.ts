@@ -22,7 +22,12 @@ import type { Flavor } from './types.js';
 
 export const TLS_TRANSPORT_SOCKET = 'envoy.transport_sockets.tls';
 
-function upstreamTls(route: ModelRoute, flavor: Flavor, options: TranslateOptions): TransportSocket {
+function upstreamTls(
+  route: ModelRoute,
+  flavor: Flavor,
+  options: TranslateOptions,
+  alpn: readonly string[],
+): TransportSocket {
   const san = podIdentity(options, route.metadata.namespace, route.spec.model);
   const context =
     flavor === 'grpc'
@@ -63,7 +68,7 @@ function upstreamTls(route: ModelRoute, flavor: Flavor, options: TranslateOption
                 },
               },
             },
-            alpnProtocols: route.spec.http2 ? ['h2'] : [],
+            alpnProtocols: [...alpn],
           },
         });
   return create(TransportSocketSchema, {
@@ -72,15 +77,19 @@ function upstreamTls(route: ModelRoute, flavor: Flavor, options: TranslateOption
   });
 }
 
-/** transport_socket (STRICT) or transport_socket_matches (PERMISSIVE, Envoy) for a cluster. */
+/**
+ * transport_socket (STRICT) or transport_socket_matches (PERMISSIVE, Envoy) for a cluster;
+ * `alpn` is what Envoy offers the pod (h2 on the gRPC port, http/1.1 on the HTTP port).
+ */
 export function clusterTls(
   route: ModelRoute,
   flavor: Flavor,
   options: TranslateOptions,
+  alpn: readonly string[],
 ): { transportSocket?: TransportSocket; transportSocketMatches: Cluster_TransportSocketMatch[] } {
   switch (route.spec.mtls) {
     case 'STRICT':
-      return { transportSocket: upstreamTls(route, flavor, options), transportSocketMatches: [] };
+      return { transportSocket: upstreamTls(route, flavor, options, alpn), transportSocketMatches: [] };
     case 'PERMISSIVE':
       // gRPC has no per-endpoint transport sockets: PERMISSIVE stays plaintext there.
       if (flavor === 'grpc') return { transportSocketMatches: [] };
@@ -89,7 +98,7 @@ export function clusterTls(
           create(Cluster_TransportSocketMatchSchema, {
             name: TLS_MATCH_VALUE,
             match: { [TLS_MATCH_KEY]: TLS_MATCH_VALUE },
-            transportSocket: upstreamTls(route, flavor, options),
+            transportSocket: upstreamTls(route, flavor, options, alpn),
           }),
         ],
       };

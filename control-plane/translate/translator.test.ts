@@ -105,7 +105,17 @@ describe('translate determinism and memoization', () => {
     const bytes = (s: typeof one) =>
       s.endpoints.map((e) => Buffer.from(toBinary(ClusterLoadAssignmentSchema, e)).toString('hex'));
     expect(bytes(two)).toEqual(bytes(one));
-    expect(two.clusters.map((c) => c.name)).toEqual(['bert/v1', 'bert/v2', 'resnet/v1', 'resnet/v2']);
+    // Per model: its versions' gRPC clusters, then their REST clusters (Envoy only).
+    expect(two.clusters.map((c) => c.name)).toEqual([
+      'bert/v1',
+      'bert/v2',
+      'bert/v1/http',
+      'bert/v2/http',
+      'resnet/v1',
+      'resnet/v2',
+      'resnet/v1/http',
+      'resnet/v2/http',
+    ]);
   });
 
   it('reuses unchanged outputs and rebuilds only the version whose endpoints changed', () => {

@@ -17,6 +17,7 @@ import { gatewayListener, grpcListener } from './listeners.js';
 import { newRouteConfiguration, newVirtualHost } from './literals.js';
 import { GATEWAY_ROUTE_CONFIG } from './names.js';
 import { resolveOptions, type TranslateOptions } from './options.js';
+import { buildRestLoadAssignment } from './rest-endpoints.js';
 import { envoyModelVirtualHost, grpcVirtualHost, modelRoutes } from './routes.js';
 import type { EndpointInfo, EndpointTable, Flavor, ResourceSet } from './types.js';
 
@@ -78,13 +79,15 @@ function translateRoute(
 
 /**
  * The ClusterLoadAssignment for one version in one flavor, memoized on the endpoint array's
- * identity. The cache calls this alone when only one version's endpoints moved.
+ * identity; `rest`: the Envoy gateway's REST cluster of that version instead. The cache calls
+ * this alone when only one version's endpoints moved.
  */
 export function translateLoadAssignment(
   route: ModelRoute,
   version: string,
   endpoints: EndpointTable,
   flavor: Flavor,
+  rest = false,
 ): ClusterLoadAssignment {
   const list = versionEndpoints(route, version, endpoints);
   let byRoute = claMemo.get(list);
@@ -97,13 +100,28 @@ export function translateLoadAssignment(
     byVersion = new Map();
     byRoute.set(route, byVersion);
   }
-  const key = `${flavor}\u0000${version}`;
+  const key = `${flavor}\u0000${version}${rest ? '\u0000rest' : ''}`;
   let cla = byVersion.get(key);
   if (!cla) {
-    cla = buildLoadAssignment(route, version, list, flavor);
+    cla = rest
+      ? buildRestLoadAssignment(route, version, list, flavor)
+      : buildLoadAssignment(route, version, list, flavor);
     byVersion.set(key, cla);
   }
   return cla;
+}
+
+/** A route's assignments in cluster order: per version, then (Envoy) per version's REST cluster. */
+function loadAssignments(
+  route: ModelRoute,
+  flavor: Flavor,
+  endpoints: EndpointTable,
+): ClusterLoadAssignment[] {
+  const out = route.spec.versions.map((v) => translateLoadAssignment(route, v.name, endpoints, flavor));
+  if (flavor === 'envoy')
+    for (const v of route.spec.versions)
+      out.push(translateLoadAssignment(route, v.name, endpoints, flavor, true));
+  return out;
 }
 
 interface Gateway {
@@ -168,8 +186,7 @@ export function translate(
   for (const route of routes) {
     const out = translateRoute(route, flavor, options, key);
     for (const c of out.clusters) clusters.push(c);
-    for (const v of route.spec.versions)
-      endpoints.push(translateLoadAssignment(route, v.name, input.endpoints, flavor));
+    for (const cla of loadAssignments(route, flavor, input.endpoints)) endpoints.push(cla);
     if (out.listener) listeners.push(out.listener);
     if (out.routeConfig) routeConfigs.push(out.routeConfig);
     if (out.virtualHost) virtualHosts.push(out.virtualHost);
@@ -226,7 +243,7 @@ export function translateModel(
     listeners: out.listener ? [out.listener] : [],
     routes,
     clusters: out.clusters,
-    endpoints: route.spec.versions.map((v) => translateLoadAssignment(route, v.name, endpoints, flavor)),
+    endpoints: loadAssignments(route, flavor, endpoints),
     secrets: [],
   };
 }

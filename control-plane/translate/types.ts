@@ -23,7 +23,13 @@ export type EndpointHealth = 'HEALTHY' | 'UNHEALTHY' | 'DRAINING' | 'UNKNOWN';
 /** One serving address for a model version, static (from the policy) or discovered (NATS). */
 export interface EndpointInfo {
   readonly address: string;
+  /** KServe v2 gRPC. */
   readonly port: number;
+  /**
+   * KServe v2 HTTP/REST, the target of the Envoy gateway's REST clusters; absent: the endpoint
+   * is left out of them (docs/TRANSLATION.md, "REST clusters").
+   */
+  readonly httpPort?: number;
   readonly region?: string;
   readonly zone?: string;
   readonly health: EndpointHealth;

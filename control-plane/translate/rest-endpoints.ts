@@ -1,0 +1,32 @@
+// EDS for the Envoy gateway's REST clusters: the same assignment as a version's gRPC cluster
+// (residency, backend preference, localities, weights, health, TLS metadata), built over the
+// endpoints' HTTP ports. An endpoint without an HTTP port (a static endpoint without
+// `httpPort`, a pod that advertises none) is left out, so REST requests never reach a gRPC port.
+import type { ClusterLoadAssignment } from '../../protos/gen/envoy/config/endpoint/v3/endpoint_pb.js';
+import type { ModelRoute } from '../policy/types.js';
+import { buildLoadAssignment } from './endpoints.js';
+import { restClusterName } from './names.js';
+import type { EndpointInfo, Flavor } from './types.js';
+
+const restLists = new WeakMap<readonly EndpointInfo[], readonly EndpointInfo[]>();
+
+/** The endpoints on their HTTP ports, memoized on the list's identity like the assignments. */
+export function restEndpoints(list: readonly EndpointInfo[]): readonly EndpointInfo[] {
+  let out = restLists.get(list);
+  if (!out) {
+    out = list.flatMap((e) => (e.httpPort === undefined ? [] : [{ ...e, port: e.httpPort }]));
+    restLists.set(list, out);
+  }
+  return out;
+}
+
+/** The ClusterLoadAssignment of one version's REST cluster. */
+export function buildRestLoadAssignment(
+  route: ModelRoute,
+  version: string,
+  endpoints: readonly EndpointInfo[],
+  flavor: Flavor,
+): ClusterLoadAssignment {
+  const cla = buildLoadAssignment(route, version, restEndpoints(endpoints), flavor);
+  return { ...cla, clusterName: restClusterName(route.spec.model, version) };
+}

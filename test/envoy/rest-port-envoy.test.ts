@@ -1,0 +1,235 @@
+// A KServe v2 REST request through the Envoy gateway, followed over the served resources the way
+// Envoy resolves it (Envoy is not installable here): LDS listener -> its HttpConnectionManager's
+// RDS name -> virtual host by authority -> first route whose path and headers match -> CDS
+// cluster and its upstream protocol -> EDS assignment -> a HEALTHY endpoint, which must be a real
+// pod's HTTP port answering the request with 200. The same walk for a gRPC request still ends on
+// the pod's gRPC port over HTTP/2. Envoy's rules: route matching in
+// https://www.envoyproxy.io/docs/envoy/latest/intro/arch_overview/http/http_routing (virtual
+// host by domain, routes in order, first match wins) and the upstream protocol from the cluster's
+// typed_extension_protocol_options["envoy.extensions.upstreams.http.v3.HttpProtocolOptions"].
+// The pod registers over a real nats-server; the control plane serves over real ADS.
+import { fromBinary, type Message } from '@bufbuild/protobuf';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HTTP_PROTOCOL_OPTIONS } from '../../control-plane/translate/cluster.js';
+import { TYPE, typeInfo } from '../../control-plane/xds/resource-types.js';
+import type { Pod } from '../../data-plane/pod.js';
+import type { Cluster } from '../../protos/gen/envoy/config/cluster/v3/cluster_pb.js';
+import { HealthStatus } from '../../protos/gen/envoy/config/core/v3/health_check_pb.js';
+import type { ClusterLoadAssignment } from '../../protos/gen/envoy/config/endpoint/v3/endpoint_pb.js';
+import type { Listener } from '../../protos/gen/envoy/config/listener/v3/listener_pb.js';
+import type { HeaderMatcher, Route } from '../../protos/gen/envoy/config/route/v3/route_components_pb.js';
+import type { RouteConfiguration } from '../../protos/gen/envoy/config/route/v3/route_pb.js';
+import { HttpConnectionManagerSchema } from '../../protos/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js';
+import { HttpProtocolOptionsSchema } from '../../protos/gen/envoy/extensions/upstreams/http/v3/http_protocol_options_pb.js';
+import type { DiscoveryResponse } from '../../protos/gen/envoy/service/discovery/v3/discovery_pb.js';
+import { f32Of, KServeClient } from '../dataplane/harness.js';
+import {
+  affineRepo,
+  type ModelRepo,
+  startDiscoveryPlane,
+  startNats,
+  startPod,
+} from '../endpoints/harness.js';
+import { affineRequest } from '../endpoints/load.js';
+import { SotwClient } from '../helpers/ads-client.js';
+import type { ControlPlaneFixture } from '../helpers/control-plane.js';
+import type { NatsServer } from '../helpers/nats-server.js';
+
+const DEADLINE_MS = 20_000;
+
+/**
+ * An ADS stream that keeps the latest resources of each type and ACKs what it gets. Like Envoy,
+ * it grows a type's subscription by resending all its names with the last version and nonce.
+ */
+class Follower {
+  private readonly latest = new Map<string, Message[]>();
+  private readonly subscribed = new Map<string, string[]>();
+  private readonly last = new Map<string, DiscoveryResponse>();
+  constructor(private readonly client: SotwClient) {}
+
+  async want<T>(typeUrl: string, names: string[], pick: (msgs: Message[]) => T | undefined): Promise<T> {
+    const before = this.subscribed.get(typeUrl);
+    const all = [...new Set([...(before ?? []), ...names])].sort();
+    if (!before || all.length !== before.length) {
+      this.subscribed.set(typeUrl, all);
+      const prev = this.last.get(typeUrl);
+      this.client.send({
+        typeUrl,
+        resourceNames: all,
+        ...(prev ? { versionInfo: prev.versionInfo, responseNonce: prev.nonce } : {}),
+      });
+    }
+    const deadline = Date.now() + DEADLINE_MS;
+    for (;;) {
+      const have = this.latest.get(typeUrl);
+      const found = have ? pick(have) : undefined;
+      if (found !== undefined) return found;
+      const res: DiscoveryResponse = await this.client.next(Math.max(1, deadline - Date.now()));
+      this.latest.set(
+        res.typeUrl,
+        res.resources.map((a) => fromBinary(typeInfo(a.typeUrl).schema, a.value)),
+      );
+      this.last.set(res.typeUrl, res);
+      this.client.ack(res, this.subscribed.get(res.typeUrl) ?? []);
+    }
+  }
+}
+
+interface Request {
+  readonly authority: string;
+  readonly path: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+function domainMatches(domain: string, authority: string): boolean {
+  if (domain === '*') return true;
+  if (domain.endsWith(':*')) return authority.startsWith(domain.slice(0, -1));
+  return domain === authority;
+}
+
+function headerMatches(m: HeaderMatcher, headers: Request['headers']): boolean {
+  const value = headers[m.name];
+  let ok: boolean;
+  const spec = m.headerMatchSpecifier;
+  if (spec.case === 'presentMatch') ok = value !== undefined;
+  else if (spec.case === 'stringMatch' && spec.value.matchPattern.case === 'exact')
+    ok = value === spec.value.matchPattern.value;
+  else if (spec.case === 'stringMatch' && spec.value.matchPattern.case === 'prefix')
+    ok = value?.startsWith(spec.value.matchPattern.value) ?? false;
+  else throw new Error(`matcher ${spec.case} is not followed by this test`);
+  return m.invertMatch ? !ok : ok;
+}
+
+function routeMatches(r: Route, req: Request): boolean {
+  const p = r.match!.pathSpecifier;
+  let pathOk: boolean;
+  if (p.case === 'prefix') pathOk = req.path.startsWith(p.value);
+  // path_separated_prefix: the prefix, then the end of the path or a "/" (or "?").
+  else if (p.case === 'pathSeparatedPrefix')
+    pathOk = req.path.startsWith(p.value) && /^([/?]|$)/.test(req.path.slice(p.value.length));
+  else throw new Error(`path specifier ${p.case} is not followed by this test`);
+  return pathOk && r.match!.headers.every((h) => headerMatches(h, req.headers));
+}
+
+/** The clusters (all weighted targets) of the route Envoy picks for `req`. */
+async function clustersFor(f: Follower, req: Request): Promise<string[]> {
+  const listener = await f.want(TYPE.LDS, [], (ls) =>
+    (ls as Listener[]).find((l) => l.name === 'switchyard-gateway'),
+  );
+  const hcmAny = listener.filterChains[0]!.filters[0]!.configType;
+  if (hcmAny.case !== 'typedConfig') throw new Error('gateway listener without a typed HCM');
+  const hcm = fromBinary(HttpConnectionManagerSchema, hcmAny.value.value);
+  if (hcm.routeSpecifier.case !== 'rds') throw new Error('gateway HCM without RDS');
+  const rdsName = hcm.routeSpecifier.value.routeConfigName;
+  const rc = await f.want(TYPE.RDS, [rdsName], (rs) =>
+    (rs as RouteConfiguration[]).find((r) => r.name === rdsName),
+  );
+  // Exact domains win over wildcards.
+  const vh =
+    rc.virtualHosts.find((v) => v.domains.includes(req.authority)) ??
+    rc.virtualHosts.find((v) => v.domains.some((d) => d !== '*' && domainMatches(d, req.authority))) ??
+    rc.virtualHosts.find((v) => v.domains.includes('*'))!;
+  const route = vh.routes.find((r) => routeMatches(r, req));
+  if (route?.action.case !== 'route') throw new Error(`no route for ${req.path}`);
+  const spec = route.action.value.clusterSpecifier;
+  if (spec.case === 'cluster') return [spec.value];
+  if (spec.case === 'weightedClusters')
+    return spec.value.clusters.filter((c) => (c.weight ?? 0) > 0).map((c) => c.name);
+  throw new Error(`cluster specifier ${spec.case} is not followed by this test`);
+}
+
+/** The cluster's upstream protocol and its HEALTHY endpoints, as Envoy would dial them. */
+async function upstream(f: Follower, name: string): Promise<{ protocol: string; addresses: string[] }> {
+  const cluster = await f.want(TYPE.CDS, [], (cs) => (cs as Cluster[]).find((c) => c.name === name));
+  const opts = cluster.typedExtensionProtocolOptions[HTTP_PROTOCOL_OPTIONS];
+  // Without the extension Envoy speaks HTTP/1.1 upstream.
+  let protocol = 'httpProtocolOptions';
+  if (opts) {
+    const http = fromBinary(HttpProtocolOptionsSchema, opts.value);
+    const p = http.upstreamProtocolOptions;
+    if (p.case !== 'explicitHttpConfig') throw new Error(`upstream protocol ${p.case} is not followed`);
+    protocol = p.value.protocolConfig.case ?? '';
+  }
+  const eds = cluster.edsClusterConfig!.serviceName || name;
+  const addresses = await f.want(TYPE.EDS, [eds], (as) => {
+    const cla = (as as ClusterLoadAssignment[]).find((a) => a.clusterName === eds);
+    const out: string[] = [];
+    for (const l of cla?.endpoints ?? [])
+      for (const e of l.lbEndpoints) {
+        if (e.healthStatus !== HealthStatus.HEALTHY || e.hostIdentifier.case !== 'endpoint') continue;
+        const a = e.hostIdentifier.value.address!.address;
+        if (a.case === 'socketAddress' && a.value.portSpecifier.case === 'portValue')
+          out.push(`${a.value.address}:${a.value.portSpecifier.value}`);
+      }
+    return out.length > 0 ? out : undefined;
+  });
+  return { protocol, addresses };
+}
+
+describe('REST through the Envoy gateway reaches the pods over their HTTP port', () => {
+  let nats: NatsServer;
+  let repo: ModelRepo;
+  let fx: ControlPlaneFixture;
+  let pod: Pod;
+  let ads: SotwClient;
+  let follow: Follower;
+
+  beforeAll(async () => {
+    nats = await startNats(['pod-a']);
+    repo = await affineRepo();
+    fx = await startDiscoveryPlane(nats);
+    pod = await startPod(nats, repo, 'pod-a');
+    ads = new SotwClient(fx.xdsAddress, { id: 'rest-gateway', userAgentName: 'envoy' });
+    follow = new Follower(ads);
+  });
+
+  afterAll(async () => {
+    ads?.close();
+    await pod?.close();
+    await fx?.cp.stop();
+    await fx?.close();
+    await repo?.cleanup();
+    await nats?.cleanup();
+  });
+
+  it('routes /v2/models/<model>/infer to an HTTP/1.1 cluster on the pod HTTP port, answered 200', async () => {
+    const req: Request = { authority: 'gateway.example:8080', path: '/v2/models/affine/infer', headers: {} };
+    const clusters = await clustersFor(follow, req);
+    expect(clusters).toEqual(['affine/1/http']);
+    const up = await upstream(follow, clusters[0]!);
+    expect(up.protocol).toBe('httpProtocolOptions');
+    expect(up.addresses).toEqual([`127.0.0.1:${pod.ports.http}`]);
+
+    const res = await fetch(`http://${up.addresses[0]}${req.path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        inputs: [{ name: 'x', datatype: 'FP32', shape: [2, 3], data: [1, 2, 3, 4, 5, 6] }],
+      }),
+    });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { model_name: string; outputs: { data: number[] }[] };
+    expect(body.model_name).toBe('affine');
+    // The same pod's gRPC answer for the same input: REST reached the real model.
+    const grpc = new KServeClient(pod.ports.grpc);
+    try {
+      const viaGrpc = await grpc.infer(affineRequest());
+      expect(body.outputs[0]!.data).toEqual([...f32Of(viaGrpc.rawOutputContents[0]!)]);
+    } finally {
+      grpc.close();
+    }
+  });
+
+  it('still routes gRPC (x-model-name) to the HTTP/2 cluster on the pod gRPC port', async () => {
+    const req: Request = {
+      authority: 'gateway.example:8080',
+      path: '/inference.GRPCInferenceService/ModelInfer',
+      headers: { 'x-model-name': 'affine', 'content-type': 'application/grpc' },
+    };
+    const clusters = await clustersFor(follow, req);
+    expect(clusters).toEqual(['affine/1']);
+    const up = await upstream(follow, clusters[0]!);
+    expect(up.protocol).toBe('http2ProtocolOptions');
+    expect(up.addresses).toEqual([`127.0.0.1:${pod.ports.grpc}`]);
+  });
+});
