@@ -103,7 +103,7 @@ describe('switchyard control-plane --ca-dir', () => {
     );
     try {
       c.send({ typeUrl: TYPE.CDS });
-      expect(namesOf(await c.next(10_000))).toEqual(['resnet/v1']);
+      expect(namesOf(await c.next(10_000))).toEqual(['resnet/v1', 'resnet/v1/http']);
     } finally {
       c.close();
     }

@@ -107,7 +107,7 @@ describe('xDS over mTLS with the control plane CA', () => {
     const c = track(new SotwClient(f.xdsAddress, { id: `${GW}#gw-0`, ...ENVOY }, xdsConnect(gw)));
     c.send({ typeUrl: TYPE.CDS });
     const cds = await c.next();
-    expect(namesOf(cds)).toEqual(['resnet/v1']);
+    expect(namesOf(cds)).toEqual(['resnet/v1', 'resnet/v1/http']);
     c.ack(cds);
     // Names of other identities, a prefix and a made-up one ride along: none exists for this node.
     const asked = [IDENTITY, BUNDLE, SIDECAR, `${IDENTITY}/${SIDECAR}`, 'switchyard/identity-mesh'];
@@ -275,7 +275,7 @@ describe('xDS over mTLS with the control plane CA', () => {
         new SotwClient(f.xdsAddress, { id: `${GW}#agent`, ...ENVOY }, xdsConnect(TlsMaterial.fromDir(dir))),
       );
       c.send({ typeUrl: TYPE.CDS });
-      expect(namesOf(await c.next())).toEqual(['resnet/v1']);
+      expect(namesOf(await c.next())).toEqual(['resnet/v1', 'resnet/v1/http']);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -333,7 +333,7 @@ describe('xDS over mTLS with the control plane CA', () => {
     for (const m of [old.withTrustBundle(sca.ca.trustBundle().pem), await sca.material(GW)]) {
       const c = track(new SotwClient(f.xdsAddress, { id: GW, ...ENVOY }, xdsConnect(m)));
       c.send({ typeUrl: TYPE.CDS });
-      expect(namesOf(await c.next())).toEqual(['resnet/v1']);
+      expect(namesOf(await c.next())).toEqual(['resnet/v1', 'resnet/v1/http']);
     }
   });
 });
