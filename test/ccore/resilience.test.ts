@@ -2,7 +2,7 @@
 // the same scenarios as test/translate-e2e/resilience.test.ts runs with grpc-js-xds.
 import { describe, expect, it } from 'vitest';
 import { publishPolicy } from '../translate-e2e/harness.js';
-import { ejectorPolicy, flakyPolicy, scenarioWorld } from '../translate-e2e/scenarios.js';
+import { ejectorPolicy, flakyPolicy, scenarioWorld, untilLeftAlone } from '../translate-e2e/scenarios.js';
 import { ccoreClient, closeClients, unavailable, until } from './harness.js';
 
 const world = scenarioWorld(closeClients);
@@ -20,14 +20,7 @@ describe.skipIf(unavailable)('resilience with gRPC C-core', () => {
     const warm = await client.send('ejector', { n: 100, concurrency: 4, waitForReady: true });
     expect(warm.failures).toBeGreaterThan(0);
     expect(warm.errors[0]).toMatch(/v1-bad fails on purpose/);
-    // Keep traffic flowing across detection intervals until the bad pod is left alone.
-    let before = bad.calls;
-    await until('the failing pod ejected', async () => {
-      await client.send('ejector', { n: 40, concurrency: 4 });
-      const quiet = bad.calls === before;
-      before = bad.calls;
-      return quiet;
-    });
+    await untilLeftAlone(bad, () => client.send('ejector', { n: 40, concurrency: 4 }));
     const calls = bad.calls;
     const r = await client.send('ejector', { n: 400 });
     expect(r.errors).toEqual([]);

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { xdsDemoClient } from '../helpers/xds-client.js';
 import { policy, publishPolicy, send } from './harness.js';
-import { ejectorPolicy, flakyPolicy, scenarioWorld } from './scenarios.js';
+import { ejectorPolicy, flakyPolicy, scenarioWorld, untilLeftAlone } from './scenarios.js';
 
 const world = scenarioWorld();
 const pod = world.pod;
@@ -25,16 +25,7 @@ describe('resilience with grpc-js-xds', () => {
       // Before ejection the bad pod answers some calls with errors.
       const warm = await send(client, 'ejector', 100, undefined, 4);
       expect(warm.failures).toBeGreaterThan(0);
-      // Keep traffic flowing across a few detection intervals, until the bad pod is left alone.
-      const deadline = Date.now() + 10_000;
-      let quiet = false;
-      while (!quiet && Date.now() < deadline) {
-        const before = bad.calls;
-        await send(client, 'ejector', 40, undefined, 4);
-        quiet = bad.calls === before;
-        if (!quiet) await sleep(100);
-      }
-      expect(quiet).toBe(true);
+      await untilLeftAlone(bad, () => send(client, 'ejector', 40, undefined, 4), 10_000);
       const calls = bad.calls;
       const r = await send(client, 'ejector', 400);
       expect(r.failures).toBe(0);
@@ -68,15 +59,7 @@ outlierDetection: { failurePercentageThreshold: 50, failurePercentageRequestVolu
     try {
       const warm = await send(client, 'trio', 60, undefined, 4);
       expect(warm.failures).toBeGreaterThan(0);
-      const deadline = Date.now() + 10_000;
-      let quiet = false;
-      while (!quiet && Date.now() < deadline) {
-        const before = bad.calls;
-        await send(client, 'trio', 30, undefined, 4);
-        quiet = bad.calls === before;
-        if (!quiet) await sleep(100);
-      }
-      expect(quiet).toBe(true);
+      await untilLeftAlone(bad, () => send(client, 'trio', 30, undefined, 4), 10_000);
       const r = await send(client, 'trio', 300);
       expect(r.failures).toBe(0);
       expect(r.byPod['trio-bad']).toBeUndefined();

@@ -128,3 +128,18 @@ export function flakyPolicy(flaky: Pod, attempts: number): string {
 retries: { attempts: ${attempts}, on: [unavailable], backoff: { baseInterval: 10ms, maxInterval: 50ms } }`,
   );
 }
+
+/**
+ * Keep `traffic` flowing until one round of it leaves `pod` alone: outlier detection only ejects
+ * after enough calls across several of its intervals. Throws after `ms`.
+ */
+export async function untilLeftAlone(pod: Pod, traffic: () => Promise<unknown>, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const before = pod.calls;
+    await traffic();
+    if (pod.calls === before) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${pod.name} to be left alone`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
