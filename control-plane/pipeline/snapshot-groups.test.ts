@@ -1,6 +1,7 @@
 import { fromBinary } from '@bufbuild/protobuf';
 import { describe, expect, it } from 'vitest';
 import { Cluster_LbPolicy, ClusterSchema } from '../../protos/gen/envoy/config/cluster/v3/cluster_pb.js';
+import { policy } from '../../test/helpers/policy-yaml.js';
 import { ControlPlaneMetrics } from '../metrics/control-plane-metrics.js';
 import { parsePolicyFile } from '../policy/index.js';
 import { createLogger } from '../runtime/log.js';
@@ -9,17 +10,15 @@ import { TYPE } from '../xds/resource-types.js';
 import { PUBLISHED_GROUPS, SnapshotPublisher } from './snapshot-publisher.js';
 
 const routes = parsePolicyFile(
-  `apiVersion: switchyard.dev/v1alpha1
-kind: ModelRoute
-metadata: { name: m }
-spec:
-  model: m
-  versions:
-    - { name: v1, weight: 100, endpoints: [{ address: 127.0.0.1, port: 9001 }] }
-    - { name: v2, weight: 0, endpoints: [{ address: 127.0.0.1, port: 9002 }] }
-  match:
-    - headers: { x-cohort: beta }
-      version: v2`,
+  policy(
+    'm',
+    `versions:
+  - { name: v1, weight: 100, endpoints: [{ address: 127.0.0.1, port: 9001 }] }
+  - { name: v2, weight: 0, endpoints: [{ address: 127.0.0.1, port: 9002 }] }
+match:
+  - headers: { x-cohort: beta }
+    version: v2`,
+  ),
   'm.yaml',
 );
 
@@ -64,13 +63,11 @@ describe('snapshot publisher: one snapshot per flavor and capability set', () =>
 
   it('serves sticky clusters as ROUND_ROBIN to clients without ring_hash, and says so', () => {
     const sticky = parsePolicyFile(
-      `apiVersion: switchyard.dev/v1alpha1
-kind: ModelRoute
-metadata: { name: s }
-spec:
-  model: s
-  versions: [{ name: v1, weight: 100, endpoints: [{ address: 127.0.0.1, port: 9001 }] }]
-  sticky: { header: x-session-id }`,
+      policy(
+        's',
+        `versions: [{ name: v1, weight: 100, endpoints: [{ address: 127.0.0.1, port: 9001 }] }]
+sticky: { header: x-session-id }`,
+      ),
       's.yaml',
     );
     const lines: string[] = [];

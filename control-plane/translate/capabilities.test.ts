@@ -2,6 +2,7 @@ import { create } from '@bufbuild/protobuf';
 import { describe, expect, it } from 'vitest';
 import { Cluster_LbPolicy } from '../../protos/gen/envoy/config/cluster/v3/cluster_pb.js';
 import { NodeSchema } from '../../protos/gen/envoy/config/core/v3/base_pb.js';
+import { policy } from '../../test/helpers/policy-yaml.js';
 import { parsePolicyFile } from '../policy/index.js';
 import { capabilityGroupOf, clientOf } from '../xds/server/client-family.js';
 import {
@@ -48,15 +49,13 @@ describe('client families and capability sets', () => {
 
   it('spells header conditions in the deprecated fields for legacy clients, sharing the rest', () => {
     const routes = parsePolicyFile(
-      `apiVersion: switchyard.dev/v1alpha1
-kind: ModelRoute
-metadata: { name: m }
-spec:
-  model: m
-  versions: [{ name: v1, weight: 100 }, { name: v2, weight: 0 }]
-  match:
-    - headers: { a: x, b: { prefix: p }, c: { regex: "r.*" }, d: { present: false } }
-      version: v2`,
+      policy(
+        'm',
+        `versions: [{ name: v1, weight: 100 }, { name: v2, weight: 0 }]
+match:
+  - headers: { a: x, b: { prefix: p }, c: { regex: "r.*" }, d: { present: false } }
+    version: v2`,
+      ),
       'm.yaml',
     );
     const set = translate({ routes, endpoints: new Map() }, 'grpc');
@@ -121,20 +120,8 @@ spec:
 
   it('serves sticky clusters as ROUND_ROBIN without ring_hash, sharing every other resource', () => {
     const routes = parsePolicyFile(
-      `apiVersion: switchyard.dev/v1alpha1
-kind: ModelRoute
-metadata: { name: s }
-spec:
-  model: s
-  versions: [{ name: v1, weight: 50 }, { name: v2, weight: 50 }]
-  sticky: { header: x-session-id }
----
-apiVersion: switchyard.dev/v1alpha1
-kind: ModelRoute
-metadata: { name: r }
-spec:
-  model: r
-  versions: [{ name: v1, weight: 100 }]`,
+      `${policy('s', 'versions: [{ name: v1, weight: 50 }, { name: v2, weight: 50 }]\nsticky: { header: x-session-id }')}---
+${policy('r', 'versions: [{ name: v1, weight: 100 }]')}`,
       'm.yaml',
     );
     const set = translate({ routes, endpoints: new Map() }, 'grpc');

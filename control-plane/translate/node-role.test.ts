@@ -1,17 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { policy } from '../../test/helpers/policy-yaml.js';
 import { parsePolicyFile } from '../policy/index.js';
 import { forRole } from './node-role.js';
 import { translate } from './translator.js';
 
-const routes = parsePolicyFile(
-  `apiVersion: switchyard.dev/v1alpha1
-kind: ModelRoute
-metadata: { name: m }
-spec:
-  model: m
-  versions: [{ name: v1, weight: 100 }]`,
-  'm.yaml',
-);
+const routes = parsePolicyFile(policy('m', 'versions: [{ name: v1, weight: 100 }]'), 'm.yaml');
 
 function bound(l: ReturnType<typeof translate>['listeners'][number]) {
   const a = l.address?.address;

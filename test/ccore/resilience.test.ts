@@ -1,25 +1,12 @@
 // Outlier detection and retries, as translated for proxyless gRPC, in a real gRPC C-core client:
 // the same scenarios as test/translate-e2e/resilience.test.ts runs with grpc-js-xds.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startXds, type XdsFixture } from '../helpers/xds-fixture.js';
-import { type Pod, policy, publishPolicy, startPod } from '../translate-e2e/harness.js';
+import { describe, expect, it } from 'vitest';
+import { publishPolicy } from '../translate-e2e/harness.js';
+import { ejectorPolicy, flakyPolicy, scenarioWorld, untilLeftAlone } from '../translate-e2e/scenarios.js';
 import { ccoreClient, closeClients, unavailable, until } from './harness.js';
 
-let fx: XdsFixture;
-const pods: Pod[] = [];
-const pod = async (version: string, name: string) => {
-  const p = await startPod(version, name);
-  pods.push(p);
-  return p;
-};
-
-beforeAll(async () => {
-  fx = await startXds();
-});
-afterAll(async () => {
-  await closeClients();
-  await Promise.all([fx.close(), ...pods.map((p) => p.close())]);
-});
+const world = scenarioWorld(closeClients);
+const pod = world.pod;
 
 describe.skipIf(unavailable)('resilience with gRPC C-core', () => {
   it('ejects a failing pod by failure percentage; its share goes to the healthy pod', async () => {
@@ -27,37 +14,13 @@ describe.skipIf(unavailable)('resilience with gRPC C-core', () => {
     const bad = await pod('v1', 'v1-bad');
     const other = await pod('v2', 'v2-only');
     bad.behaviour = 'fail';
-    publishPolicy(
-      fx,
-      policy(
-        'ejector',
-        `versions:
-  - name: v1
-    weight: 50
-    endpoints: [{ address: 127.0.0.1, port: ${good.port} }, { address: 127.0.0.1, port: ${bad.port} }]
-  - { name: v2, weight: 50, endpoints: [{ address: 127.0.0.1, port: ${other.port} }] }
-retries: { attempts: 0 }
-outlierDetection:
-  failurePercentageThreshold: 50
-  failurePercentageMinimumHosts: 2
-  failurePercentageRequestVolume: 5
-  interval: 500ms
-  baseEjectionTime: 30s
-  maxEjectionPercent: 50`,
-      ),
-    );
+    const fx = world.fx;
+    publishPolicy(fx, ejectorPolicy(good, bad, other));
     const client = ccoreClient(fx, 'ccore-outlier');
     const warm = await client.send('ejector', { n: 100, concurrency: 4, waitForReady: true });
     expect(warm.failures).toBeGreaterThan(0);
     expect(warm.errors[0]).toMatch(/v1-bad fails on purpose/);
-    // Keep traffic flowing across detection intervals until the bad pod is left alone.
-    let before = bad.calls;
-    await until('the failing pod ejected', async () => {
-      await client.send('ejector', { n: 40, concurrency: 4 });
-      const quiet = bad.calls === before;
-      before = bad.calls;
-      return quiet;
-    });
+    await untilLeftAlone(bad, () => client.send('ejector', { n: 40, concurrency: 4 }));
     const calls = bad.calls;
     const r = await client.send('ejector', { n: 400 });
     expect(r.errors).toEqual([]);
@@ -69,12 +32,8 @@ outlierDetection:
   it('hides a single failing attempt with a retry, and shows it without one', async () => {
     const flaky = await pod('v1', 'flaky');
     flaky.behaviour = 'fail-first-attempt';
-    const spec = (attempts: number) =>
-      policy(
-        'flaky',
-        `versions: [{ name: v1, endpoints: [{ address: 127.0.0.1, port: ${flaky.port} }] }]
-retries: { attempts: ${attempts}, on: [unavailable], backoff: { baseInterval: 10ms, maxInterval: 50ms } }`,
-      );
+    const fx = world.fx;
+    const spec = (attempts: number) => flakyPolicy(flaky, attempts);
     publishPolicy(fx, spec(1));
     const client = ccoreClient(fx, 'ccore-retry');
     const withRetry = await client.send('flaky', { n: 100, concurrency: 8, waitForReady: true });

@@ -2,45 +2,25 @@
 // the same scenarios test/translate-e2e/routing.test.ts runs with grpc-js-xds: header pinning
 // (the deprecated header matcher fields C-core 1.51 reads), a weighted split, residency and a
 // live change under load without a failed RPC.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startXds, type XdsFixture } from '../helpers/xds-fixture.js';
-import { endpointOf, type Pod, policy, publishPolicy, startPod } from '../translate-e2e/harness.js';
+import { describe, expect, it } from 'vitest';
+import { policy, publishPolicy } from '../translate-e2e/harness.js';
+import {
+  pinnedPolicy,
+  residencyScenario,
+  scenarioWorld,
+  threeWayPolicy,
+} from '../translate-e2e/scenarios.js';
 import { CCORE_GROUP, ccoreClient, closeClients, unavailable, until } from './harness.js';
 
-let fx: XdsFixture;
-const pods: Pod[] = [];
-const pod = async (version: string, name: string, host?: string) => {
-  const p = await startPod(version, name, host);
-  pods.push(p);
-  return p;
-};
-
-beforeAll(async () => {
-  fx = await startXds();
-});
-afterAll(async () => {
-  await closeClients();
-  await Promise.all([fx.close(), ...pods.map((p) => p.close())]);
-});
+const world = scenarioWorld(closeClients);
+const pod = world.pod;
 
 describe.skipIf(unavailable)('translated routes with gRPC C-core', () => {
   it('pins x-cohort: beta to v2, and only that header value', async () => {
     const v1 = await pod('v1', 'pin-v1');
     const v2 = await pod('v2', 'pin-v2');
-    publishPolicy(
-      fx,
-      policy(
-        'pinned',
-        `versions:
-  - { name: v1, weight: 100, endpoints: [{ address: 127.0.0.1, port: ${v1.port} }] }
-  - { name: v2, weight: 0, endpoints: [{ address: 127.0.0.1, port: ${v2.port} }] }
-match:
-  - headers: { x-cohort: beta }
-    version: v2
-  - headers: { x-tier: { prefix: gold } }
-    version: v2`,
-      ),
-    );
+    const fx = world.fx;
+    publishPolicy(fx, pinnedPolicy(v1, v2, { goldTier: true }));
     const client = ccoreClient(fx, 'ccore-pin');
     // The first call waits for the channel to resolve; a NACKed route fails the ones after fast.
     await client.send('pinned', { n: 1, waitForReady: true, timeout: 10 });
@@ -61,16 +41,8 @@ match:
 
   it('splits 50/30/20 across three versions within 5 points over 2,000 RPCs', async () => {
     const [a, b, c] = await Promise.all([pod('a', 'split-a'), pod('b', 'split-b'), pod('c', 'split-c')]);
-    publishPolicy(
-      fx,
-      policy(
-        'three',
-        `versions:
-  - { name: a, weight: 50, endpoints: [{ address: 127.0.0.1, port: ${a!.port} }] }
-  - { name: b, weight: 30, endpoints: [{ address: 127.0.0.1, port: ${b!.port} }] }
-  - { name: c, weight: 20, endpoints: [{ address: 127.0.0.1, port: ${c!.port} }] }`,
-      ),
-    );
+    const fx = world.fx;
+    publishPolicy(fx, threeWayPolicy(a!, b!, c!));
     const client = ccoreClient(fx, 'ccore-split');
     const r = await client.send('three', { n: 2000, concurrency: 32, waitForReady: true });
     expect(r.errors).toEqual([]);
@@ -83,6 +55,7 @@ match:
   it('moves all traffic from v1 to v2 under load without one failed RPC', async () => {
     const v1 = await pod('v1', 'live-v1');
     const v2 = await pod('v2', 'live-v2');
+    const fx = world.fx;
     const spec = (w1: number, w2: number) =>
       policy(
         'live',
@@ -119,22 +92,9 @@ match:
     const north = await pod('v1', 'north', '127.0.0.1');
     const south = await pod('v1', 'south', '127.0.0.1');
     const foreign = await pod('v1', 'foreign', '127.0.0.2');
-    const table = {
-      'resident/v1': [
-        endpointOf(north, { region: 'ae-north' }),
-        endpointOf(south, { region: 'ae-south' }),
-        endpointOf(foreign, { region: 'us-east' }),
-      ],
-      'stranded/v1': [endpointOf(foreign, { region: 'us-east' })],
-    };
-    publishPolicy(
-      fx,
-      `${policy('resident', 'versions: [{ name: v1 }]\nresidency: { regions: [ae-north, ae-south] }')}---\n${policy(
-        'stranded',
-        'versions: [{ name: v1 }]\nresidency: { regions: [ae-north] }',
-      )}`,
-      table,
-    );
+    const fx = world.fx;
+    const { yaml, endpoints } = residencyScenario(north, south, foreign);
+    publishPolicy(fx, yaml, endpoints);
     const client = ccoreClient(fx, 'ccore-resident');
     const r = await client.send('resident', { n: 300, waitForReady: true });
     expect(r.errors).toEqual([]);

@@ -14,15 +14,12 @@ import { describe, expect, it } from 'vitest';
 import { parsePolicyFile } from '../../control-plane/policy/index.js';
 import { translate } from '../../control-plane/translate/index.js';
 import type { Cluster } from '../../protos/gen/envoy/config/cluster/v3/cluster_pb.js';
+import { policy } from '../helpers/policy-yaml.js';
 
-const POLICY = `apiVersion: switchyard.dev/v1alpha1
-kind: ModelRoute
-metadata: { name: llm }
-spec:
-  model: llm
-  versions: [{ name: v1 }]
-  outlierDetection: { failurePercentageThreshold: 50 }
-`;
+const POLICY = policy(
+  'llm',
+  'versions: [{ name: v1 }]\noutlierDetection: { failurePercentageThreshold: 50 }',
+);
 
 function servedCluster(): Cluster {
   const routes = parsePolicyFile(POLICY, 'llm.yaml');

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { parsePolicyFile } from '../../control-plane/policy/index.js';
 import { translate } from '../../control-plane/translate/index.js';
 import type { Route } from '../../protos/gen/envoy/config/route/v3/route_components_pb.js';
+import { policy } from '../helpers/policy-yaml.js';
 
 const GRPC_CODES: Record<string, number> = {
   cancelled: 1,
@@ -39,14 +40,7 @@ function envoyRetries(route: Route, answer: Answer): boolean {
 }
 
 function gatewayRoutes(on: string): Map<string, Route> {
-  const text = `apiVersion: switchyard.dev/v1alpha1
-kind: ModelRoute
-metadata: { name: llm }
-spec:
-  model: llm
-  versions: [{ name: v1 }]
-  retries: { attempts: 2, on: [${on}] }
-`;
+  const text = policy('llm', `versions: [{ name: v1 }]\nretries: { attempts: 2, on: [${on}] }`);
   const set = translate({ routes: parsePolicyFile(text, 'llm.yaml'), endpoints: new Map() }, 'envoy');
   const routes = set.routes.flatMap((rc) => rc.virtualHosts.flatMap((vh) => vh.routes));
   return new Map(routes.map((r) => [r.name, r]));

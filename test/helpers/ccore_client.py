@@ -53,31 +53,28 @@ def encode_request(model):
     return b"\x0a" + varint(len(data)) + data
 
 
+def read_varint(buf, i):
+    """The varint at buf[i], and the offset just past it."""
+    value = 0
+    shift = 0
+    while True:
+        b = buf[i]
+        i += 1
+        value |= (b & 0x7F) << shift
+        shift += 7
+        if not b & 0x80:
+            return value, i
+
+
 def decode_response(buf):
     fields = {}
     i = 0
     while i < len(buf):
-        key = 0
-        shift = 0
-        while True:
-            b = buf[i]
-            i += 1
-            key |= (b & 0x7F) << shift
-            shift += 7
-            if not b & 0x80:
-                break
+        key, i = read_varint(buf, i)
         number, wire = key >> 3, key & 7
         if wire != 2:
             raise ValueError("unexpected wire type %d" % wire)
-        length = 0
-        shift = 0
-        while True:
-            b = buf[i]
-            i += 1
-            length |= (b & 0x7F) << shift
-            shift += 7
-            if not b & 0x80:
-                break
+        length, i = read_varint(buf, i)
         fields[number] = buf[i : i + length].decode()
         i += length
     return {"model": fields.get(1, ""), "version": fields.get(2, ""), "pod": fields.get(3, "")}

@@ -40,26 +40,48 @@ async function metric(fx: ControlPlaneFixture, line: RegExp): Promise<boolean> {
   return line.test(await (await fetch(`${fx.adminUrl}/metrics`)).text());
 }
 
-describe('a second policy for a routed model, through the API', () => {
-  let nats: NatsServer;
-  let fx: ControlPlaneFixture;
-  let bee: ModelB;
+/** A policy directory where two files claim model mlp, next to bee's own policy at b1. */
+function conflictingFiles(bee: ModelB): Record<string, string> {
+  // a-mlp-two.yaml is read first: the owner rule goes by namespace/name, not by file or order.
+  return {
+    'a-mlp-two.yaml': mlp('mlp-two', 9002),
+    'z-mlp.yaml': mlp('mlp', 9001),
+    [`${BEE}.yaml`]: bee.yaml('b1'),
+  };
+}
 
+/**
+ * The suite's model bee and control plane, closed after all its tests: with a store on a real
+ * nats-server when `store`; with a policy directory of `files(bee)`, then waiting for bee's b1.
+ */
+function world(opts: { store: boolean; files?: (bee: ModelB) => Record<string, string> }): {
+  fx: ControlPlaneFixture;
+  bee: ModelB;
+} {
+  const w = {} as { fx: ControlPlaneFixture; bee: ModelB };
+  let nats: NatsServer | undefined;
   beforeAll(async () => {
-    nats = await NatsServer.start();
-    bee = await startModelB();
-    fx = await startControlPlane(
-      {},
-      { nats: { servers: nats.url, name: 'switchyard-test', ...nats.credentials() } },
+    if (opts.store) nats = await NatsServer.start();
+    w.bee = await startModelB();
+    w.fx = await startControlPlane(
+      opts.files?.(w.bee) ?? {},
+      nats ? { nats: { servers: nats.url, name: 'switchyard-test', ...nats.credentials() } } : {},
     );
+    if (opts.files) await w.bee.waitForBackend(w.fx.xdsAddress, 'b1');
   });
   afterAll(async () => {
-    await fx?.close();
-    await bee?.close();
+    await w.fx?.close();
+    await w.bee?.close();
     await nats?.cleanup();
   });
+  return w;
+}
+
+describe('a second policy for a routed model, through the API', () => {
+  const w = world({ store: true });
 
   it('is refused with 409 SY_POLICY_CONFLICT naming the owner; the CLI exits non-zero; other models keep updating', async () => {
+    const { fx, bee } = w;
     const { parse } = await import('yaml');
     expect((await call(fx, 'POST', '/api/v1/policies', { document: parse(mlp('mlp', 9001)) })).status).toBe(
       201,
@@ -94,25 +116,10 @@ describe('a second policy for a routed model, through the API', () => {
 });
 
 describe('two files claiming one model in a policy directory', () => {
-  let fx: ControlPlaneFixture;
-  let bee: ModelB;
-
-  beforeAll(async () => {
-    bee = await startModelB();
-    // a-mlp-two.yaml is read first: the owner rule goes by namespace/name, not by file or order.
-    fx = await startControlPlane({
-      'a-mlp-two.yaml': mlp('mlp-two', 9002),
-      'z-mlp.yaml': mlp('mlp', 9001),
-      [`${BEE}.yaml`]: bee.yaml('b1'),
-    });
-    await bee.waitForBackend(fx.xdsAddress, 'b1');
-  });
-  afterAll(async () => {
-    await fx?.close();
-    await bee?.close();
-  });
+  const w = world({ store: false, files: conflictingFiles });
 
   it('serves default/mlp, reports default/mlp-two by name everywhere, and keeps publishing other models', async () => {
+    const { fx, bee } = w;
     const snaps = await call(fx, 'GET', '/api/v1/snapshots');
     for (const g of snaps.json.groups) expect(g.lastError).toBeUndefined();
     expect(snaps.json.models).toEqual([
@@ -154,30 +161,10 @@ describe('two files claiming one model in a policy directory', () => {
 });
 
 describe('two files claiming one model in a policy directory synced into the store', () => {
-  let nats: NatsServer;
-  let fx: ControlPlaneFixture;
-  let bee: ModelB;
-
-  beforeAll(async () => {
-    nats = await NatsServer.start();
-    bee = await startModelB();
-    fx = await startControlPlane(
-      {
-        'a-mlp-two.yaml': mlp('mlp-two', 9002),
-        'z-mlp.yaml': mlp('mlp', 9001),
-        [`${BEE}.yaml`]: bee.yaml('b1'),
-      },
-      { nats: { servers: nats.url, name: 'switchyard-test', ...nats.credentials() } },
-    );
-    await bee.waitForBackend(fx.xdsAddress, 'b1');
-  });
-  afterAll(async () => {
-    await fx?.close();
-    await bee?.close();
-    await nats?.cleanup();
-  });
+  const w = world({ store: true, files: conflictingFiles });
 
   it('stores only the owner, reports the other file policy by name, and keeps publishing other models', async () => {
+    const { fx, bee } = w;
     await waitFor(
       () => fx.cp.storedPolicies().some((p) => p.name === 'mlp'),
       10_000,

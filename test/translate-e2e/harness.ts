@@ -8,6 +8,8 @@ import { type DemoBackendClient, type DemoBackendHandle, startDemoBackend } from
 import { measureSplit } from '../helpers/xds-client.js';
 import type { XdsFixture } from '../helpers/xds-fixture.js';
 
+export { policy } from '../helpers/policy-yaml.js';
+
 export type Pod = DemoBackendHandle;
 
 export function startPod(version: string, name: string, host = '127.0.0.1'): Promise<Pod> {
@@ -49,13 +51,4 @@ export async function send(
 ): Promise<Tally> {
   const r = await measureSplit(client, model, n, concurrency, headers);
   return { byVersion: r.counts, byPod: r.byPod, failures: r.failures, errors: r.errors };
-}
-
-export function policy(model: string, spec: string): string {
-  const body = spec
-    .trim()
-    .split('\n')
-    .map((l) => `  ${l}`)
-    .join('\n');
-  return `apiVersion: switchyard.dev/v1alpha1\nkind: ModelRoute\nmetadata: { name: ${model} }\nspec:\n  model: ${model}\n${body}\n`;
 }

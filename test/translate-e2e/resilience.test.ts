@@ -1,25 +1,14 @@
 // Outlier detection and retries, as translated for proxyless gRPC, doing their job in a real
 // grpc-js-xds client: a failing pod is ejected (failure percentage) and its share goes to the
 // healthy pod, also in a pool of three under the policy defaults; retries hide a single failing attempt, and without them the failures show.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// The ejector and retry scenarios (pods, policies) are shared with test/ccore/resilience.test.ts.
+import { describe, expect, it } from 'vitest';
 import { xdsDemoClient } from '../helpers/xds-client.js';
-import { startXds, type XdsFixture } from '../helpers/xds-fixture.js';
-import { type Pod, policy, publishPolicy, send, startPod } from './harness.js';
+import { policy, publishPolicy, send } from './harness.js';
+import { ejectorPolicy, flakyPolicy, scenarioWorld, untilLeftAlone } from './scenarios.js';
 
-let fx: XdsFixture;
-const pods: Pod[] = [];
-const pod = async (version: string, name: string) => {
-  const p = await startPod(version, name);
-  pods.push(p);
-  return p;
-};
-
-beforeAll(async () => {
-  fx = await startXds();
-});
-afterAll(async () => {
-  await Promise.all([fx.close(), ...pods.map((p) => p.close())]);
-});
+const world = scenarioWorld();
+const pod = world.pod;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -29,40 +18,14 @@ describe('resilience with grpc-js-xds', () => {
     const bad = await pod('v1', 'v1-bad');
     const other = await pod('v2', 'v2-only');
     bad.behaviour = 'fail';
-    publishPolicy(
-      fx,
-      policy(
-        'ejector',
-        `versions:
-  - name: v1
-    weight: 50
-    endpoints: [{ address: 127.0.0.1, port: ${good.port} }, { address: 127.0.0.1, port: ${bad.port} }]
-  - { name: v2, weight: 50, endpoints: [{ address: 127.0.0.1, port: ${other.port} }] }
-retries: { attempts: 0 }
-outlierDetection:
-  failurePercentageThreshold: 50
-  failurePercentageMinimumHosts: 2
-  failurePercentageRequestVolume: 5
-  interval: 500ms
-  baseEjectionTime: 30s
-  maxEjectionPercent: 50`,
-      ),
-    );
+    const fx = world.fx;
+    publishPolicy(fx, ejectorPolicy(good, bad, other));
     const client = xdsDemoClient(fx.address, 'ejector', 'translate-outlier');
     try {
       // Before ejection the bad pod answers some calls with errors.
       const warm = await send(client, 'ejector', 100, undefined, 4);
       expect(warm.failures).toBeGreaterThan(0);
-      // Keep traffic flowing across a few detection intervals, until the bad pod is left alone.
-      const deadline = Date.now() + 10_000;
-      let quiet = false;
-      while (!quiet && Date.now() < deadline) {
-        const before = bad.calls;
-        await send(client, 'ejector', 40, undefined, 4);
-        quiet = bad.calls === before;
-        if (!quiet) await sleep(100);
-      }
-      expect(quiet).toBe(true);
+      await untilLeftAlone(bad, () => send(client, 'ejector', 40, undefined, 4), 10_000);
       const calls = bad.calls;
       const r = await send(client, 'ejector', 400);
       expect(r.failures).toBe(0);
@@ -82,6 +45,7 @@ outlierDetection:
     const eps = [...ok, bad].map((p) => `{ address: 127.0.0.1, port: ${p.port} }`).join(', ');
     // Only the detector, its volume and interval are set: failurePercentageMinimumHosts and
     // maxEjectionPercent (10) keep their defaults, which must still eject 1 of 3.
+    const fx = world.fx;
     publishPolicy(
       fx,
       policy(
@@ -95,15 +59,7 @@ outlierDetection: { failurePercentageThreshold: 50, failurePercentageRequestVolu
     try {
       const warm = await send(client, 'trio', 60, undefined, 4);
       expect(warm.failures).toBeGreaterThan(0);
-      const deadline = Date.now() + 10_000;
-      let quiet = false;
-      while (!quiet && Date.now() < deadline) {
-        const before = bad.calls;
-        await send(client, 'trio', 30, undefined, 4);
-        quiet = bad.calls === before;
-        if (!quiet) await sleep(100);
-      }
-      expect(quiet).toBe(true);
+      await untilLeftAlone(bad, () => send(client, 'trio', 30, undefined, 4), 10_000);
       const r = await send(client, 'trio', 300);
       expect(r.failures).toBe(0);
       expect(r.byPod['trio-bad']).toBeUndefined();
@@ -116,12 +72,8 @@ outlierDetection: { failurePercentageThreshold: 50, failurePercentageRequestVolu
   it('hides a single failing attempt with a retry, and shows it without one', async () => {
     const flaky = await pod('v1', 'flaky');
     flaky.behaviour = 'fail-first-attempt';
-    const spec = (attempts: number) =>
-      policy(
-        'flaky',
-        `versions: [{ name: v1, endpoints: [{ address: 127.0.0.1, port: ${flaky.port} }] }]
-retries: { attempts: ${attempts}, on: [unavailable], backoff: { baseInterval: 10ms, maxInterval: 50ms } }`,
-      );
+    const fx = world.fx;
+    const spec = (attempts: number) => flakyPolicy(flaky, attempts);
     publishPolicy(fx, spec(1));
     const client = xdsDemoClient(fx.address, 'flaky', 'translate-retry');
     try {

@@ -10,6 +10,7 @@ import { createLogger } from '../../control-plane/runtime/log.js';
 import { TYPE } from '../../control-plane/xds/resource-types.js';
 import { ListenerSchema } from '../../protos/gen/envoy/config/listener/v3/listener_pb.js';
 import { SotwClient } from '../helpers/ads-client.js';
+import { policy } from '../helpers/policy-yaml.js';
 import { startXds, type XdsFixture } from '../helpers/xds-fixture.js';
 
 let fx: XdsFixture;
@@ -18,12 +19,7 @@ const clients: SotwClient[] = [];
 beforeAll(async () => {
   fx = await startXds();
   const routes = parsePolicyFile(
-    `apiVersion: switchyard.dev/v1alpha1
-kind: ModelRoute
-metadata: { name: m }
-spec:
-  model: m
-  versions: [{ name: v1, weight: 100, endpoints: [{ address: 127.0.0.1, port: 9001 }] }]`,
+    policy('m', 'versions: [{ name: v1, weight: 100, endpoints: [{ address: 127.0.0.1, port: 9001 }] }]'),
     'm.yaml',
   );
   const publisher = new SnapshotPublisher(fx.cache, new ControlPlaneMetrics(), createLogger('test', 'error'));

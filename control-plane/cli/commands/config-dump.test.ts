@@ -3,21 +3,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { parse } from 'yaml';
+import { policy } from '../../../test/helpers/policy-yaml.js';
 import { OptionError, PolicyValidationError } from '../../errors/index.js';
 import { run } from './config-dump.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'config-dump-'));
 writeFileSync(
   join(dir, 'resnet.yaml'),
-  `apiVersion: switchyard.dev/v1alpha1
-kind: ModelRoute
-metadata: { name: resnet }
-spec:
-  model: resnet
-  versions:
-    - { name: v1, weight: 90, endpoints: [{ address: 10.0.0.1, port: 8001 }] }
-    - { name: v2, weight: 10, endpoints: [{ address: 10.0.0.2, port: 8001 }] }
-`,
+  policy(
+    'resnet',
+    `versions:
+  - { name: v1, weight: 90, endpoints: [{ address: 10.0.0.1, port: 8001 }] }
+  - { name: v2, weight: 10, endpoints: [{ address: 10.0.0.2, port: 8001 }] }`,
+  ),
 );
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
