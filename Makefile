@@ -50,7 +50,7 @@ lint: $(NPM_STAMP)
 	npx biome ci .
 
 cycles: $(NPM_STAMP)
-	npx madge --circular --extensions ts --ts-config tsconfig.json control-plane data-plane test
+	npx madge --circular --extensions ts --ts-config tsconfig.json control-plane data-plane kernel test
 
 check: typecheck lint cycles
 
@@ -58,7 +58,7 @@ test: install check
 	npx vitest run
 
 unit: install
-	npx vitest run control-plane data-plane
+	npx vitest run control-plane data-plane kernel
 
 # StrykerJS over the protocol and security core (docs/TESTING.md); not part of `make test`.
 # Incremental: a rerun tests only mutants whose code or tests changed. MUTATE=<folder> narrows it.

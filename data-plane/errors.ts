@@ -1,7 +1,7 @@
-// The pod's named errors. Each carries a registry code (control-plane/errors/codes.ts); the
+// The pod's named errors. Each carries a registry code (kernel/errors/codes.ts); the
 // HTTP server answers with the code's status and the gRPC server maps the code onto a gRPC
 // status (server/status.ts), so a proxy can tell "retry elsewhere" from "your request is wrong".
-import { formatIssues, type Issue, SwitchyardError } from '../control-plane/errors/errors.js';
+import { formatIssues, type Issue, SwitchyardError } from '../kernel/errors/errors.js';
 
 export { formatIssues, type Issue, SwitchyardError };
 

@@ -1,5 +1,5 @@
 // Exit codes scripts can rely on (docs/OPERATIONS.md, "The CLI"): which kind of failure, not just "failed".
-import type { ErrorCode } from '../errors/index.js';
+import type { ErrorCode } from '../../kernel/errors/index.js';
 
 export const EXIT = {
   ok: 0,

@@ -5,7 +5,7 @@
 // environment, the defaults and the required check are ours, so every error names the flag or
 // the variable it came from.
 import { Command, CommanderError, Option } from 'commander';
-import { OptionError } from '../errors/index.js';
+import { OptionError } from '../../kernel/errors/index.js';
 import { parseDurationNs } from '../policy/duration.js';
 
 export type FlagType = 'string' | 'int' | 'port' | 'bool' | 'url' | 'duration' | 'list';

@@ -4,7 +4,7 @@
 // (with a suggestion).
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { asSwitchyardError } from '../errors/index.js';
+import { asSwitchyardError } from '../../kernel/errors/index.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 
 type CommandModule = { run(args: string[]): Promise<number> };

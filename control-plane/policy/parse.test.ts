@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PolicyParseError, PolicyValidationError } from '../errors/index.js';
+import { PolicyParseError, PolicyValidationError } from '../../kernel/errors/index.js';
 import { checkPolicySet, parsePolicyFile, policyId, resolveOwners } from './index.js';
 
 const DESIGN = `apiVersion: switchyard.dev/v1alpha1

@@ -1,7 +1,7 @@
 // Rules that span fields of one ModelRoute: weights, references between versions, match rules
 // and mirrors, residency against static endpoints, option combinations. They run on the value
 // the schema checker produced, so every field here already has its type and default.
-import type { Issue } from '../errors/index.js';
+import type { Issue } from '../../kernel/errors/index.js';
 import { didYouMean } from './did-you-mean.js';
 import { parseDurationNs } from './duration.js';
 import { POLICY_LIMITS } from './limits.js';

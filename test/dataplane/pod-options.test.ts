@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { podOptionsFrom } from '../../control-plane/cli/commands/pod.js';
 import { parseFlags } from '../../control-plane/cli/flags.js';
 import { POD_FLAGS } from '../../control-plane/cli/options.js';
-import { OptionError } from '../../control-plane/errors/index.js';
+import { OptionError } from '../../kernel/errors/index.js';
 
 const parse = (argv: string[], env: NodeJS.ProcessEnv = {}) =>
   podOptionsFrom(parseFlags(POD_FLAGS, argv, env));

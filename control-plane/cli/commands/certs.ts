@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { OptionError } from '../../errors/index.js';
+import { OptionError } from '../../../kernel/errors/index.js';
 import {
   BootstrapTokens,
   CertAgent,

@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { formatIssues, OptionError, PolicyValidationError } from '../../errors/index.js';
+import { formatIssues, OptionError, PolicyValidationError } from '../../../kernel/errors/index.js';
 import { checkPolicySet, type ModelRoute, parsePolicyFile } from '../../policy/index.js';
 import { type Flavor, translate } from '../../translate/index.js';
 import { RESOURCE_TYPES, type ResourceType, resourcesToJson } from '../../translate/render.js';

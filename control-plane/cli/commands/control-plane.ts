@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { OptionError } from '../../../kernel/errors/index.js';
 import { loadAuthConfig } from '../../auth/auth-config.js';
-import { OptionError } from '../../errors/index.js';
 import { ControlPlane } from '../../pipeline/control-plane.js';
 import { type ControlPlanePkiOptions, logAuditSink } from '../../pipeline/control-plane-pki.js';
 import {
