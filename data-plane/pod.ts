@@ -5,7 +5,7 @@
 import type { Server as HttpServer } from 'node:http';
 import { hostname, networkInterfaces, totalmem } from 'node:os';
 import type { Server as GrpcServer } from '@grpc/grpc-js';
-import { listenError, probePort } from '../control-plane/runtime/port-probe.js';
+import { listenError, probePort } from '../kernel/runtime/port-probe.js';
 import type { PodIdentity, PodStatus } from './agent/messages.js';
 import { NatsAgent } from './agent/nats-agent.js';
 import { POD_ID_PATTERN } from './agent/subjects.js';

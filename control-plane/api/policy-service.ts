@@ -9,6 +9,7 @@ import {
   PolicyConflictError,
   UnavailableError,
 } from '../../kernel/errors/index.js';
+import { canonicalJson } from '../../kernel/runtime/canonical-json.js';
 import type { AuditAction, VerifyResult } from '../audit/audit-chain.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { RateLimiter } from '../auth/rate-limit.js';
@@ -16,7 +17,6 @@ import { authorize, canView, type Operation, type Principal } from '../auth/rbac
 import type { ModelCheck } from '../pipeline/model-gate.js';
 import type { ModelRoute } from '../policy/index.js';
 import { checkObjectName } from '../policy/object-name.js';
-import { canonicalJson } from '../runtime/canonical-json.js';
 import type { IdempotencyStore } from '../store/idempotency.js';
 import {
   type ChangeSource,

@@ -6,7 +6,7 @@
 // the variable it came from.
 import { Command, CommanderError, Option } from 'commander';
 import { OptionError } from '../../kernel/errors/index.js';
-import { parseDurationNs } from '../policy/duration.js';
+import { parseDurationNs } from '../../kernel/runtime/duration.js';
 
 export type FlagType = 'string' | 'int' | 'port' | 'bool' | 'url' | 'duration' | 'list';
 
@@ -35,7 +35,7 @@ export type ParsedFlags<S extends FlagSpecs> = {
     : ValueOf<S[K]> | undefined;
 } & { _: string[] };
 
-/** What duration flags accept, as policies write durations (policy/duration.ts). */
+/** What duration flags accept, as policies write durations (kernel/runtime/duration.ts). */
 export const DURATION_SYNTAX = 'a duration: 250ms, 1s, 1m30s, 1.5h';
 
 /** `100ms`, `1.5s`, `1m30s`, `1h` to milliseconds: the spelling policies use. */

@@ -2,8 +2,8 @@
 // and mirrors, residency against static endpoints, option combinations. They run on the value
 // the schema checker produced, so every field here already has its type and default.
 import type { Issue } from '../../kernel/errors/index.js';
+import { parseDurationNs } from '../../kernel/runtime/duration.js';
 import { didYouMean } from './did-you-mean.js';
-import { parseDurationNs } from './duration.js';
 import { POLICY_LIMITS } from './limits.js';
 import type { ModelRoute, ModelRouteSpec, VersionSpec } from './types.js';
 

@@ -2,8 +2,8 @@
 // walking a document collects every problem (never stopping at the first) with its path, and
 // returns the value with defaults filled in. Unknown keys get a did-you-mean suggestion.
 import type { Issue } from '../../kernel/errors/index.js';
+import { parseDurationNs } from '../../kernel/runtime/duration.js';
 import { didYouMean } from './did-you-mean.js';
-import { parseDurationNs } from './duration.js';
 
 export type Schema =
   | StringSchema

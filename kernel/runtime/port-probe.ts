@@ -2,7 +2,7 @@
 // taken port only as "No address added out of total 1 resolved" (and logs that line itself), so
 // each port is tried with a plain socket first; the same mapping serves Node's own listeners.
 import { createServer } from 'node:net';
-import { PortInUseError, UnavailableError } from '../../kernel/errors/index.js';
+import { PortInUseError, UnavailableError } from '../errors/index.js';
 
 /** The error a failed listen means, named after the listener (`xDS`, `admin`, `HTTP`, ...). */
 export function listenError(err: unknown, what: string, host: string, port: number): Error {
