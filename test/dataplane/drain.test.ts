@@ -8,8 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { create } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ANNOUNCE_SUBJECT, podSubjects } from '../../data-plane/agent/subjects.js';
 import { MLP } from '../../data-plane/models/catalog.js';
+import { ANNOUNCE_SUBJECT, podSubjects } from '../../kernel/contract/subjects.js';
 import {
   HealthCheckRequestSchema,
   type HealthCheckResponse,

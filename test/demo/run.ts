@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { create } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
-import { ANNOUNCE_SUBJECT, podSubjects } from '../../data-plane/agent/subjects.js';
 import { ensureModelRepository } from '../../data-plane/models/generate.js';
+import { ANNOUNCE_SUBJECT, podSubjects } from '../../kernel/contract/subjects.js';
 import { clientConstructor } from '../../kernel/grpc/service-definition.js';
 import {
   GRPCInferenceService,

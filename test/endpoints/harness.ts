@@ -5,8 +5,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { DiscoveryInput } from '../../control-plane/endpoints/options.js';
-import { ANNOUNCE_SUBJECT, podSubjects } from '../../data-plane/agent/subjects.js';
 import type { Pod, PodOptions } from '../../data-plane/pod.js';
+import { ANNOUNCE_SUBJECT, podSubjects } from '../../kernel/contract/subjects.js';
 import { modelRepoCopy, startTestPod } from '../dataplane/harness.js';
 import { type ControlPlaneFixture, startControlPlane } from '../helpers/control-plane.js';
 import { NatsServer, type NatsUserSpec } from '../helpers/nats-server.js';
