@@ -21,7 +21,7 @@ import { freePorts } from '../helpers/ports.js';
 import { f32Bytes, inputRows, KServeClient, modelRepoCopy, waitFor } from './harness.js';
 import { PodListener } from './pod-listener.js';
 
-const BIN = fileURLToPath(new URL('../../control-plane/cli/bin.mjs', import.meta.url));
+const BIN = fileURLToPath(new URL('../../switchyard.mjs', import.meta.url));
 const POD = 'pod-drain';
 const GRACE_MS = 1000;
 

@@ -1,8 +1,8 @@
 // `switchyard pod` flags: defaults (docs/DATAPLANE.md), environment variables, and refusals.
 import { describe, expect, it } from 'vitest';
-import { podOptionsFrom } from '../../control-plane/cli/commands/pod.js';
-import { parseFlags } from '../../control-plane/cli/flags.js';
-import { POD_FLAGS } from '../../control-plane/cli/options.js';
+import { POD_FLAGS } from '../../data-plane/cli/options.js';
+import { podOptionsFrom } from '../../data-plane/cli/pod.js';
+import { parseFlags } from '../../kernel/cli/flags.js';
 import { OptionError } from '../../kernel/errors/index.js';
 
 const parse = (argv: string[], env: NodeJS.ProcessEnv = {}) =>

@@ -25,7 +25,7 @@ import { NatsServer } from '../helpers/nats-server.js';
 import { freePorts } from '../helpers/ports.js';
 import { bootstrapFor } from '../helpers/xds-client.js';
 
-const BIN = 'control-plane/cli/bin.mjs';
+const BIN = 'switchyard.mjs';
 const MODEL = 'mlp';
 const say = (s: string) => process.stdout.write(`${s}\n`);
 const step = (s: string) => say(`\n\x1b[1m== ${s}\x1b[0m`);

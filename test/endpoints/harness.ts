@@ -15,7 +15,7 @@ import { freePorts } from '../helpers/ports.js';
 export const MODEL = 'affine';
 export const CLUSTER = 'affine/1';
 export const HEARTBEAT_MS = 200;
-const BIN = fileURLToPath(new URL('../../control-plane/cli/bin.mjs', import.meta.url));
+const BIN = fileURLToPath(new URL('../../switchyard.mjs', import.meta.url));
 
 /** The affine ModelRoute: version "1" with discovered endpoints unless `versions` says else. */
 export function routeYaml(extra = '', versions = '  versions: [{ name: "1" }]'): string {

@@ -1,16 +1,17 @@
 // `switchyard pod`: runs a data-plane pod until SIGTERM (or SIGINT), then drains: exit 0 when
 // every admitted request was answered, 1 when the drain timeout cut some off. It always exits
 // after the drain.
-import { Pod, type PodOptions } from '../../../data-plane/pod.js';
+
+import { compileAllowList } from '../../control-plane/pki/peer-identity.js';
+import { flagsHelp, type ParsedFlags, parseFlags } from '../../kernel/cli/flags.js';
+import { OptionError } from '../../kernel/errors/index.js';
+import { Pod, type PodOptions } from '../pod.js';
 import {
   BUILTIN_MODEL_DEFAULTS,
   type ExecutionProviderName,
   type GraphOptimization,
-} from '../../../data-plane/repository/config.js';
-import { OptionError } from '../../../kernel/errors/index.js';
-import { compileAllowList } from '../../pki/peer-identity.js';
-import { flagsHelp, type ParsedFlags, parseFlags } from '../flags.js';
-import { POD_FLAGS } from '../options.js';
+} from '../repository/config.js';
+import { POD_FLAGS } from './options.js';
 
 const EXIT_AFTER_DRAIN_MS = 1000;
 

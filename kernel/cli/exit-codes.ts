@@ -1,5 +1,5 @@
 // Exit codes scripts can rely on (docs/OPERATIONS.md, "The CLI"): which kind of failure, not just "failed".
-import type { ErrorCode } from '../../kernel/errors/index.js';
+import type { ErrorCode } from '../errors/index.js';
 
 export const EXIT = {
   ok: 0,
@@ -14,6 +14,7 @@ export const EXIT = {
 export function exitCodeFor(code: ErrorCode): number {
   switch (code) {
     case 'SY_OPTION_INVALID':
+    case 'SY_POD_ID_INVALID':
     case 'SY_POLICY_PARSE':
     case 'SY_POLICY_INVALID':
     case 'SY_IDEMPOTENCY_KEY_REUSED':
