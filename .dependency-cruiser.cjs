@@ -46,6 +46,14 @@ module.exports = {
       },
     },
     {
+      name: 'pure-core-imports-only-the-pure-core',
+      comment:
+        'policy/, translate/ and validate/ are the start of the one-way path (policy -> IR -> translate -> validate -> cache -> ADS): they never reach into the store, the xDS cache and servers, the APIs, the runners or the PKI.',
+      severity: 'error',
+      from: { path: '^control-plane/(policy|translate|validate)/', pathNot: '\\.test\\.ts$' },
+      to: { path: '^control-plane/(store|xds|api|admin|pipeline|cli|audit|auth|metrics|pki)/' },
+    },
+    {
       name: 'pki-entered-through-its-index',
       comment: 'control-plane/pki/ is entered only through control-plane/pki/index.ts from outside it.',
       severity: 'error',

@@ -33,6 +33,8 @@ const TREE: Record<string, string> = {
     'export const t = [readFileSync, credentials];',
     '',
   ].join('\n'),
+  // pure-core-imports-only-the-pure-core
+  'control-plane/policy/p.ts': "import { a } from '../api/a';\nexport const p = a;\n",
   'control-plane/validate/v.ts': "import type { T } from '../translate/t';\nexport type V = T | 2;\n",
   // allowed: pki through its index, pki's own files among themselves, a test of translate/ reading files
   'control-plane/translate/t.test.ts':
@@ -82,6 +84,7 @@ describe('import rules', () => {
         'pki-entered-through-its-index: data-plane/b.ts -> control-plane/pki/ca/inner.ts',
         'kernel-imports-neither-program: kernel/k.ts -> control-plane/api/a.ts',
         'only-the-launcher-joins-the-programs: protos/p.ts -> kernel/k.ts',
+        'pure-core-imports-only-the-pure-core: control-plane/policy/p.ts -> control-plane/api/a.ts',
         'translate-and-validate-do-no-io: control-plane/translate/t.ts -> fs',
         'translate-and-validate-do-no-io: control-plane/translate/t.ts -> node_modules/@grpc/grpc-js/build/src/index.js',
         'no-circular: control-plane/translate/t.ts',
