@@ -4,6 +4,7 @@
 
 import { compileAllowList } from '../../control-plane/pki/peer-identity.js';
 import { flagsHelp, type ParsedFlags, parseFlags } from '../../kernel/cli/flags.js';
+import { POD_ID_PATTERN } from '../../kernel/contract/index.js';
 import { OptionError } from '../../kernel/errors/index.js';
 import { Pod, type PodOptions } from '../pod.js';
 import {
@@ -56,6 +57,8 @@ export function podOptionsFrom(flags: ParsedFlags<typeof POD_FLAGS>): PodOptions
     if (at <= 0) throw new OptionError(`--label: ${JSON.stringify(l)} is not key=value`);
     labels[l.slice(0, at)] = l.slice(at + 1);
   }
+  if (flags['pod-id'] && !POD_ID_PATTERN.test(flags['pod-id']))
+    throw new OptionError(`--pod-id: ${JSON.stringify(flags['pod-id'])} must match ${POD_ID_PATTERN}`);
   if (flags['nats-password'] && !flags['nats-user'])
     throw new OptionError('--nats-password needs --nats-user');
   return {

@@ -59,5 +59,8 @@ describe('pod options', () => {
     expect(() => parse(['--model-repo', '/m', '--label', 'novalue'])).toThrow(/key=value/);
     expect(() => parse(['--model-repo', '/m', '--nats-password', 'x'])).toThrow(/needs --nats-user/);
     expect(() => parse(['--model-repo', '/m', '--http-port', '70000'])).toThrow(OptionError);
+    // A pod id becomes a NATS subject token: a dot or a wildcard would change the subject.
+    for (const id of ['a.b', 'a*', 'a>', 'a b'])
+      expect(() => parse(['--model-repo', '/m', '--pod-id', id]), id).toThrow(/^--pod-id: .* must match/);
   });
 });
