@@ -25,7 +25,7 @@ module.exports = {
       to: { path: '^(control-plane|data-plane)/' },
     },
     {
-      name: 'only-the-launcher-joins-the-programs',
+      name: 'protos-and-envoy-call-no-program',
       comment: 'protos/ and envoy/ hold schemas and configuration, not callers of either program.',
       severity: 'error',
       from: { path: '^(protos|envoy)/' },

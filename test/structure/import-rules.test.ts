@@ -22,7 +22,7 @@ const TREE: Record<string, string> = {
   'data-plane/b.ts': "import { inner } from '../control-plane/pki/ca/inner';\nexport const b = inner;\n",
   // kernel-imports-neither-program
   'kernel/k.ts': "import { a } from '../control-plane/api/a';\nexport const k = a;\n",
-  // only-the-launcher-joins-the-programs
+  // protos-and-envoy-call-no-program
   'protos/p.ts': "import { k } from '../kernel/k';\nexport const p = k;\n",
   // translate-and-validate-do-no-io (twice), and a type-only cycle with validate/ (no-circular)
   'control-plane/translate/t.ts': [
@@ -83,7 +83,7 @@ describe('import rules', () => {
         'data-plane-not-into-control-plane: data-plane/b.ts -> control-plane/pki/ca/inner.ts',
         'pki-entered-through-its-index: data-plane/b.ts -> control-plane/pki/ca/inner.ts',
         'kernel-imports-neither-program: kernel/k.ts -> control-plane/api/a.ts',
-        'only-the-launcher-joins-the-programs: protos/p.ts -> kernel/k.ts',
+        'protos-and-envoy-call-no-program: protos/p.ts -> kernel/k.ts',
         'pure-core-imports-only-the-pure-core: control-plane/policy/p.ts -> control-plane/api/a.ts',
         'translate-and-validate-do-no-io: control-plane/translate/t.ts -> fs',
         'translate-and-validate-do-no-io: control-plane/translate/t.ts -> node_modules/@grpc/grpc-js/build/src/index.js',
