@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export ONNXRUNTIME_NODE_INSTALL := skip
 NPM_STAMP := node_modules/.install-stamp
 
-.PHONY: all install deps nats grpcio gen models check typecheck lint cycles test unit mutation demo bench format clean
+.PHONY: all install nats grpcio gen models check typecheck lint cycles imports sizes test unit mutation demo bench format clean
 
 all: check
 
@@ -50,15 +50,25 @@ lint: $(NPM_STAMP)
 	npx biome ci .
 
 cycles: $(NPM_STAMP)
-	npx madge --circular --extensions ts --ts-config tsconfig.json control-plane data-plane test
+	npx madge --circular --extensions ts --ts-config tsconfig.json control-plane data-plane kernel test
 
-check: typecheck lint cycles
+# The import rules of the house (.dependency-cruiser.cjs, docs/ARCHITECTURE.md): neither program
+# imports the other, kernel/ imports neither, translate/ and validate/ do no I/O, pki/ is entered
+# through its index, no cycles (type-only imports included).
+imports: gen
+	npx depcruise --config .dependency-cruiser.cjs --output-type err control-plane data-plane kernel protos envoy test switchyard.mjs
+
+# No source file over 400 lines (test/structure/file-size.test.ts lists the offenders).
+sizes: $(NPM_STAMP)
+	npx vitest run test/structure/file-size.test.ts
+
+check: typecheck lint cycles imports sizes
 
 test: install check
 	npx vitest run
 
 unit: install
-	npx vitest run control-plane data-plane
+	npx vitest run control-plane data-plane kernel
 
 # StrykerJS over the protocol and security core (docs/TESTING.md); not part of `make test`.
 # Incremental: a rerun tests only mutants whose code or tests changed. MUTATE=<folder> narrows it.

@@ -18,6 +18,8 @@ const CORE = [
   'control-plane/validate',
   'data-plane/inference',
   'data-plane/tensors',
+  'kernel/runtime/duration.ts',
+  'kernel/contract',
 ];
 
 const globs = (entry) =>

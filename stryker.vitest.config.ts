@@ -7,6 +7,7 @@ export default defineConfig({
     include: [
       'control-plane/**/*.test.ts',
       'data-plane/**/*.test.ts',
+      'kernel/**/*.test.ts',
       'test/xds/sotw.test.ts',
       'test/xds/delta.test.ts',
     ],

@@ -1,7 +1,7 @@
-// The pod's named errors. Each carries a registry code (control-plane/errors/codes.ts); the
+// The pod's named errors. Each carries a registry code (kernel/errors/codes.ts); the
 // HTTP server answers with the code's status and the gRPC server maps the code onto a gRPC
 // status (server/status.ts), so a proxy can tell "retry elsewhere" from "your request is wrong".
-import { formatIssues, type Issue, SwitchyardError } from '../control-plane/errors/errors.js';
+import { formatIssues, type Issue, SwitchyardError } from '../kernel/errors/errors.js';
 
 export { formatIssues, type Issue, SwitchyardError };
 
@@ -37,12 +37,17 @@ export class ModelLoadError extends SwitchyardError {
   }
 }
 
+/**
+ * A version's config.yaml, or the config against the model's signature, does not hold. One
+ * line (issues joined by "; "): it becomes the version's failure_reason in the registration.
+ */
 export class ModelConfigError extends SwitchyardError {
   constructor(
-    readonly source: string,
+    readonly source: string | undefined,
     readonly issues: readonly Issue[],
   ) {
-    super('SY_MODEL_CONFIG', `${source}: ${issues.length} problem(s)\n${formatIssues(issues)}`);
+    const line = formatIssues(issues).replaceAll('\n', '; ');
+    super('SY_MODEL_CONFIG', source ? `${source}: ${line}` : line);
   }
 }
 
@@ -106,5 +111,12 @@ export class CancelledError extends SwitchyardError {
 export class ModelRepositoryError extends SwitchyardError {
   constructor(message: string) {
     super('SY_MODEL_REPOSITORY', message);
+  }
+}
+
+/** The workload certificate directory (--tls-dir) holds nothing the pod can serve with. */
+export class TlsMaterialError extends SwitchyardError {
+  constructor(message: string) {
+    super('SY_TLS_MATERIAL_INVALID', message);
   }
 }

@@ -5,10 +5,10 @@
 import type { Server as HttpServer } from 'node:http';
 import { hostname, networkInterfaces, totalmem } from 'node:os';
 import type { Server as GrpcServer } from '@grpc/grpc-js';
-import { listenError, probePort } from '../control-plane/runtime/port-probe.js';
+import { checkPodId } from '../kernel/contract/index.js';
+import { listenError, probePort } from '../kernel/runtime/port-probe.js';
 import type { PodIdentity, PodStatus } from './agent/messages.js';
 import { NatsAgent } from './agent/nats-agent.js';
-import { POD_ID_PATTERN } from './agent/subjects.js';
 import { type DrainOptions, type DrainReport, drainPod } from './drain.js';
 import { type Logger, stderrLogger } from './log.js';
 import { createMetricsServer } from './metrics/metrics-server.js';
@@ -101,7 +101,7 @@ export class Pod {
   private constructor(readonly opts: PodOptions) {
     this.log = opts.log ?? stderrLogger();
     this.podId = opts.podId ?? defaultPodId();
-    if (!POD_ID_PATTERN.test(this.podId)) throw new Error(`pod id must match ${POD_ID_PATTERN}`);
+    checkPodId(this.podId);
     this.stats = new PodStats(opts.statsWindowMs);
     this.metrics = new PodMetrics({
       versions: () =>

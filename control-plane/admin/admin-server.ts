@@ -7,7 +7,7 @@ import {
 } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { SecureContextOptions } from 'node:tls';
-import { listenError } from '../runtime/port-probe.js';
+import { listenError } from '../../kernel/runtime/port-probe.js';
 import type { AdminRoute } from './router.js';
 import { Router } from './router.js';
 

@@ -8,7 +8,7 @@ import {
   OptionError,
   RateLimitedError,
   SwitchyardError,
-} from '../errors/index.js';
+} from '../../kernel/errors/index.js';
 
 export interface AdminRequest {
   readonly method: string;

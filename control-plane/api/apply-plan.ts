@@ -1,7 +1,7 @@
 // What an apply would do, decided before anything is written: the live revision it bases on,
 // the namespace quotas, "unchanged" for a repeat, and the one-policy-per-model rule. A real
 // apply and a dry run both start here, so a dry run refuses exactly what an apply refuses.
-import { PolicyConflictError } from '../errors/index.js';
+import { PolicyConflictError } from '../../kernel/errors/index.js';
 import type { ModelRoute } from '../policy/index.js';
 import { type StoredPolicy, sameDocument } from '../store/policy-record.js';
 import type { PolicyStore } from '../store/policy-store.js';

@@ -3,7 +3,7 @@
 // resources checked as the publisher would, so what clients would not get shows before it is
 // written. No revision, no audit record, no idempotency record. docs/OPERATIONS.md, "Dry run".
 import { createTwoFilesPatch } from 'diff';
-import { PolicyConflictError } from '../errors/index.js';
+import { PolicyConflictError } from '../../kernel/errors/index.js';
 import type { ModelCheck } from '../pipeline/model-gate.js';
 import type { ModelRoute } from '../policy/index.js';
 import type { ApplyPlan } from './apply-plan.js';

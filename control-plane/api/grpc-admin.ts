@@ -11,6 +11,8 @@ import {
   status as Status,
   type sendUnaryData,
 } from '@grpc/grpc-js';
+import { asSwitchyardError, type ErrorCode, UnavailableError } from '../../kernel/errors/index.js';
+import { serviceDefinition } from '../../kernel/grpc/service-definition.js';
 import {
   AdminService,
   ApplyResponseSchema,
@@ -25,8 +27,6 @@ import {
 } from '../../protos/gen/switchyard/admin/v1/admin_pb.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import { authorize } from '../auth/rbac.js';
-import { asSwitchyardError, type ErrorCode, UnavailableError } from '../errors/index.js';
-import { serviceDefinition } from '../grpc/service-definition.js';
 import type { ProxyRegistry } from '../xds/status/proxy-registry.js';
 import type { ApplyResult, CallContext, PolicyService, PolicyView } from './policy-service.js';
 import { reasonParam } from './reason.js';

@@ -1,11 +1,11 @@
 // The admin HTTP API under /api/v1 (docs/openapi.yaml documents it). Every route authenticates
 // the caller and checks its role; the work is done by PolicyService and the status sources.
 
+import { OptionError } from '../../kernel/errors/index.js';
 import type { AdminRequest, AdminRoute } from '../admin/router.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import { allowed, authorize } from '../auth/rbac.js';
-import { OptionError } from '../errors/index.js';
 import type { GroupStatus, ModelProblem } from '../pipeline/snapshot-publisher.js';
 import type { ProxyRegistry } from '../xds/status/proxy-registry.js';
 import type { CallContext, PolicyService } from './policy-service.js';

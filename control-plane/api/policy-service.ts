@@ -3,15 +3,20 @@
 // it mutates, written with compare-and-set, and audited with who, from where, the diff and why.
 import { join } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
+import {
+  NotFoundError,
+  OptionError,
+  PolicyConflictError,
+  UnavailableError,
+} from '../../kernel/errors/index.js';
+import { canonicalJson } from '../../kernel/runtime/canonical-json.js';
 import type { AuditAction, VerifyResult } from '../audit/audit-chain.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { RateLimiter } from '../auth/rate-limit.js';
 import { authorize, canView, type Operation, type Principal } from '../auth/rbac.js';
-import { NotFoundError, OptionError, PolicyConflictError, UnavailableError } from '../errors/index.js';
 import type { ModelCheck } from '../pipeline/model-gate.js';
 import type { ModelRoute } from '../policy/index.js';
 import { checkObjectName } from '../policy/object-name.js';
-import { canonicalJson } from '../runtime/canonical-json.js';
 import type { IdempotencyStore } from '../store/idempotency.js';
 import {
   type ChangeSource,

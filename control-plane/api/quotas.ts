@@ -2,7 +2,7 @@
 // namespace may hold in all. A namespace operator can otherwise grow every proxy's CDS and EDS
 // without bound. Pure: the caller passes the namespace's live policies. docs/OPERATIONS.md,
 // "Limits and quotas".
-import { QuotaExceededError } from '../errors/index.js';
+import { QuotaExceededError } from '../../kernel/errors/index.js';
 import type { ModelRoute } from '../policy/index.js';
 
 export interface NamespaceQuotas {

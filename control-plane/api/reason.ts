@@ -1,6 +1,6 @@
 // The free-text reason of a change lands in the store, the audit trail and every `history`
 // listing, so it is one bounded string; anything else is the caller's mistake (400).
-import { OptionError } from '../errors/index.js';
+import { OptionError } from '../../kernel/errors/index.js';
 
 export const MAX_REASON_CHARS = 1024;
 

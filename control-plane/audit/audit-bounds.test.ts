@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { StoreError } from '../errors/index.js';
+import { StoreError } from '../../kernel/errors/index.js';
 import { boundEvent, MAX_AUDIT_DIFF_BYTES, MAX_AUDIT_REASON } from './audit-bounds.js';
 import type { AuditEvent } from './audit-chain.js';
 

@@ -2,7 +2,7 @@
 // cannot be appended would leave a change unaudited. Pure: the oversized parts of an event are
 // replaced by what still proves them (a diff by its SHA-256 and size, a reason cut short).
 import { createHash } from 'node:crypto';
-import { StoreError } from '../errors/index.js';
+import { StoreError } from '../../kernel/errors/index.js';
 import type { AuditEvent } from './audit-chain.js';
 
 /** Diffs above this are kept as digest and size even when the server would take more. */

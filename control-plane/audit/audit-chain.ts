@@ -2,7 +2,7 @@
 // own hash over everything else it says. Altering, removing or reordering any record breaks the
 // chain at that point, which verifyChain reports.
 import { createHash } from 'node:crypto';
-import { canonicalJson } from '../runtime/canonical-json.js';
+import { canonicalJson } from '../../kernel/runtime/canonical-json.js';
 
 export type AuditAction = 'apply' | 'delete' | 'rollback' | 'auto-rollback';
 

@@ -3,7 +3,7 @@
 // stays linear however many control planes write to it.
 import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { StoreError } from '../errors/index.js';
+import { StoreError } from '../../kernel/errors/index.js';
 import type { RevisionRef } from '../store/policy-record.js';
 import { boundEvent } from './audit-bounds.js';
 import {

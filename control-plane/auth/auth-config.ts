@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse } from 'yaml';
-import { type Issue, PolicyValidationError } from '../errors/index.js';
+import { type Issue, PolicyValidationError } from '../../kernel/errors/index.js';
 import { checkObject, type Field } from '../policy/schema.js';
 import type { RateLimit } from './rate-limit.js';
 import { ROLES, type RoleBinding } from './rbac.js';

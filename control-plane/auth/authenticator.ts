@@ -2,7 +2,7 @@
 // (`x-api-key` or `Authorization: ApiKey ...`) or a bearer JWT. No credentials -> the configured
 // anonymous roles (none by default). Credentials that are present but wrong are always refused.
 import type { IncomingHttpHeaders } from 'node:http';
-import { UnauthenticatedError } from '../errors/index.js';
+import { UnauthenticatedError } from '../../kernel/errors/index.js';
 import { certificateSpiffeId } from '../pki/peer-identity.js';
 import { apiKeyMatches } from './api-keys.js';
 import type { AuthConfig } from './auth-config.js';

@@ -3,7 +3,7 @@
 // algorithm family it belongs to, so an HS256 token "signed" with the public key finds no key.
 import { readFileSync } from 'node:fs';
 import { createLocalJWKSet, createRemoteJWKSet, type JWTPayload, jwtVerify } from 'jose';
-import { UnauthenticatedError } from '../errors/index.js';
+import { UnauthenticatedError } from '../../kernel/errors/index.js';
 import type { JwtConfig } from './auth-config.js';
 import { type Principal, ROLES, type Role, type RoleBinding } from './rbac.js';
 

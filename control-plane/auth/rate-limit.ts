@@ -1,5 +1,5 @@
 // A token bucket per caller for mutating calls (pure apart from the injected clock).
-import { RateLimitedError } from '../errors/index.js';
+import { RateLimitedError } from '../../kernel/errors/index.js';
 
 export interface RateLimit {
   readonly perSecond: number;

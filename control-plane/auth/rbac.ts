@@ -1,7 +1,7 @@
 // Who may do what, where (pure). Roles nest: admin > operator > viewer. A binding grants a role
 // in listed namespaces or in all ("*"). Cluster-wide operations (proxies, endpoints, snapshots,
 // the audit trail) need the role bound for "*".
-import { ForbiddenError, UnauthenticatedError } from '../errors/index.js';
+import { ForbiddenError, UnauthenticatedError } from '../../kernel/errors/index.js';
 
 export type Role = 'viewer' | 'operator' | 'admin';
 export const ROLES: readonly Role[] = ['viewer', 'operator', 'admin'];

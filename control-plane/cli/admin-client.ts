@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { isErrorCode, SwitchyardError, UnavailableError } from '../errors/index.js';
+import { isErrorCode, SwitchyardError, UnavailableError } from '../../kernel/errors/index.js';
 import type { Connection } from './connection.js';
 import { explainForeignAnswer, explainTransportError } from './transport-errors.js';
 

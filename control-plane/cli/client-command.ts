@@ -1,7 +1,8 @@
 // The shared start of every admin-API command: parse its flags, answer --help, resolve the
 // connection and the output format.
+
+import { type FlagSpecs, flagsHelp, type ParsedFlags, parseFlags } from '../../kernel/cli/flags.js';
 import { type Connection, resolveConnection } from './connection.js';
-import { type FlagSpecs, flagsHelp, type ParsedFlags, parseFlags } from './flags.js';
 import type { ADMIN_CLIENT_FLAGS } from './options.js';
 import { type OutputFormat, outputFormat } from './output.js';
 

@@ -4,8 +4,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { OptionError } from '../errors/index.js';
-import type { ParsedFlags } from './flags.js';
+import type { ParsedFlags } from '../../kernel/cli/flags.js';
+import { OptionError } from '../../kernel/errors/index.js';
 import { type ADMIN_CLIENT_FLAGS, DEFAULT_ADMIN_PORT } from './options.js';
 
 export interface Connection {

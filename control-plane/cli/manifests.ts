@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { LineCounter, parseAllDocuments } from 'yaml';
-import { OptionError, PolicyParseError } from '../errors/index.js';
+import { OptionError, PolicyParseError } from '../../kernel/errors/index.js';
 import { documentValue } from '../policy/parse.js';
 
 export interface Manifest {

@@ -1,6 +1,6 @@
 // -o table|json|yaml for every read command.
 import { stringify } from 'yaml';
-import { OptionError } from '../errors/index.js';
+import { OptionError } from '../../kernel/errors/index.js';
 
 export type OutputFormat = 'table' | 'json' | 'yaml';
 

@@ -1,14 +1,7 @@
 // A pod message off the wire: which pod the subject says, the body decoded, and the two checked
 // against each other. Pure (bytes in, facts or a named error out), so every rejection path is
 // tested without a NATS server.
-import { fromBinary } from '@bufbuild/protobuf';
-import { podIdOf } from '../../data-plane/agent/subjects.js';
-import {
-  DeregistrationSchema,
-  DrainNoticeSchema,
-  HeartbeatSchema,
-  PodRegistrationSchema,
-} from '../../protos/gen/switchyard/dataplane/v1/dataplane_pb.js';
+import { decodePodBody, type PodMessageKind, podIdOf } from '../../kernel/contract/index.js';
 import { EndpointIdentityError, EndpointMessageError } from './errors.js';
 import { heartbeatProblem, noticeProblem, registrationSequenceProblem } from './ranges.js';
 import {
@@ -19,8 +12,7 @@ import {
   registrationProblem,
 } from './signals.js';
 
-export type PodMessageKind = 'register' | 'heartbeat' | 'drain' | 'deregister';
-export const POD_MESSAGE_KINDS: readonly PodMessageKind[] = ['register', 'heartbeat', 'drain', 'deregister'];
+export { POD_MESSAGE_KINDS, type PodMessageKind } from '../../kernel/contract/index.js';
 
 export type PodMessage =
   | { readonly kind: 'register'; readonly info: PodInfo }
@@ -60,25 +52,25 @@ export function decodePodMessage(kind: PodMessageKind, subject: string, data: Ui
   const pod = subjectPod(subject, kind);
   switch (kind) {
     case 'register': {
-      const reg = decodeBody(subject, () => fromBinary(PodRegistrationSchema, data));
+      const reg = decodeBody(subject, () => decodePodBody('register', data));
       checkIdentity(subject, pod, reg.podId);
       reject(subject, registrationProblem(reg) ?? registrationSequenceProblem(reg));
       return { kind, info: podInfoOf(reg) };
     }
     case 'heartbeat': {
-      const hb = decodeBody(subject, () => fromBinary(HeartbeatSchema, data));
+      const hb = decodeBody(subject, () => decodePodBody('heartbeat', data));
       checkIdentity(subject, pod, hb.podId);
       reject(subject, heartbeatProblem(hb));
       return { kind, info: heartbeatInfoOf(hb) };
     }
     case 'drain': {
-      const n = decodeBody(subject, () => fromBinary(DrainNoticeSchema, data));
+      const n = decodeBody(subject, () => decodePodBody('drain', data));
       checkIdentity(subject, pod, n.podId);
       reject(subject, noticeProblem(n));
       return { kind, podId: pod, sequence: n.sequence };
     }
     case 'deregister': {
-      const d = decodeBody(subject, () => fromBinary(DeregistrationSchema, data));
+      const d = decodeBody(subject, () => decodePodBody('deregister', data));
       checkIdentity(subject, pod, d.podId);
       reject(subject, noticeProblem(d));
       return { kind, podId: pod, sequence: d.sequence };

@@ -1,5 +1,5 @@
 // Each model's latency objective (spec.latencyObjective) in milliseconds, for the tuner. Pure.
-import { durationMs } from '../policy/duration.js';
+import { durationMs } from '../../kernel/runtime/duration.js';
 import type { ModelRoute } from '../policy/index.js';
 
 export function latencyObjectives(routes: readonly ModelRoute[]): Map<string, number> {

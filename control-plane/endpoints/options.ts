@@ -1,6 +1,6 @@
 // Discovery settings: the table's (health, TTL, weights, overflow) plus the runner's timing.
 // `defaultDiscoveryOptions()` + `parseDiscoveryOptions()`, so callers pass only what they change.
-import { OptionError } from '../errors/index.js';
+import { OptionError } from '../../kernel/errors/index.js';
 import { type OverflowParams, validateOverflow } from './overflow.js';
 import { DEFAULT_TABLE_OPTIONS, type TableOptions } from './table.js';
 import type { TunerParams } from './tuner.js';

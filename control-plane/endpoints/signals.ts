@@ -1,7 +1,7 @@
 // The pods' NATS messages (dataplane.proto) as the plain facts the endpoint table works on.
 // Pure: decoding happens in the subscriber, so the table and its tests never touch protobuf.
 
-import { TLS_MODE_LABEL } from '../../data-plane/agent/subjects.js';
+import { TLS_MODE_LABEL } from '../../kernel/contract/subjects.js';
 import {
   ExecutionProvider,
   type Heartbeat,

@@ -1,11 +1,9 @@
 // The NATS side of discovery: subscribes to every pod's register/heartbeat/drain/deregister
 // subjects, decodes and checks each message (decode.ts), reports the connection going down and
 // coming back, and publishes announce requests. Thin: what a message means is the table's job.
-import { create, toBinary } from '@bufbuild/protobuf';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
-import { ANNOUNCE_SUBJECT, allPods } from '../../data-plane/agent/subjects.js';
-import { AnnounceRequestSchema } from '../../protos/gen/switchyard/dataplane/v1/dataplane_pb.js';
-import { asSwitchyardError, type SwitchyardError } from '../errors/index.js';
+import { ANNOUNCE_SUBJECT, allPods, encodeAnnounce } from '../../kernel/contract/index.js';
+import { asSwitchyardError, type SwitchyardError } from '../../kernel/errors/index.js';
 import type { Logger } from '../runtime/log.js';
 import { decodePodMessage, POD_MESSAGE_KINDS, type PodMessage, type PodMessageKind } from './decode.js';
 
@@ -64,10 +62,7 @@ export class PodSignalSubscriber {
   announce(reason: string): void {
     if (this.stopped || this.nc.isClosed()) return;
     try {
-      this.nc.publish(
-        ANNOUNCE_SUBJECT,
-        toBinary(AnnounceRequestSchema, create(AnnounceRequestSchema, { reason })),
-      );
+      this.nc.publish(ANNOUNCE_SUBJECT, encodeAnnounce({ reason }));
     } catch (err) {
       this.log.warn('announce not sent', { error: (err as Error).message });
     }

@@ -4,7 +4,7 @@
 // before, or nothing if it never passed; every other model publishes as usual. The gate owns the
 // last-good map; what is global (the shared gateway, the whole snapshot's consistency) stays the
 // publisher's. Rules: docs/TRANSLATION.md, "Isolation per model".
-import type { Issue } from '../errors/index.js';
+import type { Issue } from '../../kernel/errors/index.js';
 import type { ModelRoute } from '../policy/index.js';
 import { policyId } from '../policy/index.js';
 import { type TranslateInput, type TranslateOptions, translateModel } from '../translate/index.js';

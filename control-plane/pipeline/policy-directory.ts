@@ -8,7 +8,12 @@ import { createHash } from 'node:crypto';
 import { type FSWatcher, watch } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { asSwitchyardError, type Issue, PolicyValidationError, UnavailableError } from '../errors/index.js';
+import {
+  asSwitchyardError,
+  type Issue,
+  PolicyValidationError,
+  UnavailableError,
+} from '../../kernel/errors/index.js';
 import { type ModelRoute, parsePolicyFile } from '../policy/index.js';
 import type { Logger } from '../runtime/log.js';
 

@@ -1,6 +1,7 @@
 // Building the three kinds of certificate this CA makes: a self-signed root, an intermediate that
 // signs workloads, and workload leaves (X.509-SVIDs). No I/O and no clock: callers pass `now`.
 import { createPrivateKey, randomBytes } from 'node:crypto';
+import { CaError } from './errors.js';
 import { toPem } from './pem.js';
 import {
   type CryptoKey,
@@ -167,12 +168,12 @@ export async function importSigningKey(pkcs8: Uint8Array): Promise<CryptoKey> {
         : details.namedCurve === 'prime256v1'
           ? 'P-256'
           : undefined;
-    if (!curve) throw new Error(`EC curve ${details.namedCurve} is not supported (P-256, P-384)`);
+    if (!curve) throw new CaError(`EC curve ${details.namedCurve} is not supported (P-256, P-384)`);
     alg = { name: 'ECDSA', namedCurve: curve };
   } else if (t === 'rsa') {
     alg = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
   } else {
-    throw new Error(`key type ${t} is not supported (EC P-256/P-384 or RSA)`);
+    throw new CaError(`key type ${t} is not supported (EC P-256/P-384 or RSA)`);
   }
   return subtle.importKey('pkcs8', pkcs8, alg, false, ['sign']);
 }

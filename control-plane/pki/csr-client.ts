@@ -2,8 +2,8 @@
 // network in clear, and renewal authenticates with the client certificate of the TLS session.
 // Every request uses a fresh connection so that the certificate presented is the current one.
 import { request } from 'node:https';
-import { isErrorCode } from '../errors/codes.js';
-import { SwitchyardError, UnavailableError } from '../errors/errors.js';
+import { isErrorCode } from '../../kernel/errors/codes.js';
+import { SwitchyardError, UnavailableError } from '../../kernel/errors/errors.js';
 import { CERTIFICATES_PATH, type CertificateResponse, TRUST_BUNDLE_PATH } from './csr-routes.js';
 import type { TlsMaterial } from './material.js';
 import type { PeerAllowList } from './peer-identity.js';

@@ -5,7 +5,7 @@
 // mTLS connection; the listener must request certificates without requiring them (tokens).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type DetailedPeerCertificate, type PeerCertificate, TLSSocket } from 'node:tls';
-import { asSwitchyardError } from '../errors/errors.js';
+import { asSwitchyardError } from '../../kernel/errors/errors.js';
 import type { CertificateAuthority } from './authority.js';
 import { CsrInvalidError } from './errors.js';
 import type { IssuedCertificate, IssueRequest, WorkloadIssuer } from './issuer.js';

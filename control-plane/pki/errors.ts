@@ -1,6 +1,6 @@
 // Named errors of the PKI. Each maps to one stable code of control-plane/errors/codes.ts, so the
 // CSR endpoint can answer with the registry's HTTP status and operators can grep for the code.
-import { SwitchyardError } from '../errors/errors.js';
+import { SwitchyardError } from '../../kernel/errors/errors.js';
 
 /** A SPIFFE ID string is malformed, or names a trust domain this CA does not serve. */
 export class SpiffeIdError extends SwitchyardError {

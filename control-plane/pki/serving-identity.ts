@@ -3,6 +3,7 @@
 // trust bundle on every other CA change. Listeners (the xDS server's certificate provider, the
 // admin HTTPS server's secure context) hear about each new material; connections already open
 // keep their sessions, new handshakes get the new material.
+import { InternalError } from '../../kernel/errors/index.js';
 import type { CertificateAuthority } from './authority.js';
 import { issueLocally, type LocalIssued } from './local-issue.js';
 import type { TlsMaterial } from './material.js';
@@ -44,7 +45,7 @@ export class ServingIdentity {
   }
 
   get material(): TlsMaterial {
-    if (!this.#current) throw new Error('ServingIdentity.start() has not run');
+    if (!this.#current) throw new InternalError('ServingIdentity.start() has not run');
     return this.#current.material;
   }
 

@@ -1,5 +1,5 @@
 // The policy model: ModelRoute documents parsed, defaulted and validated.
-export { durationMs, parseDurationNs } from './duration.js';
+export { durationMs, parseDurationNs } from '../../kernel/runtime/duration.js';
 export { checkPolicyHeader, documentValue, parsePolicyFile, validatePolicy } from './parse.js';
 export {
   checkPolicySet,

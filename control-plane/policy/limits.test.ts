@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PolicyValidationError } from '../errors/index.js';
+import { PolicyValidationError } from '../../kernel/errors/index.js';
 import { parsePolicyFile } from './index.js';
 import { POLICY_LIMITS } from './limits.js';
 

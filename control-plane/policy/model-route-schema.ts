@@ -1,7 +1,7 @@
 // The ModelRoute document, field by field: types, bounds and defaults. Cross-field rules
 // (weights, version references, residency) live in rules.ts. docs/TRANSLATION.md mirrors this.
 import { isIP } from 'node:net';
-import type { Issue } from '../errors/index.js';
+import type { Issue } from '../../kernel/errors/index.js';
 import { POLICY_LIMITS } from './limits.js';
 import { re2Problem } from './re2.js';
 import { type Field, isPlainObject, type Schema, type StringSchema } from './schema.js';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { PolicyParseError, PolicyValidationError } from '../errors/index.js';
+import { PolicyParseError, PolicyValidationError } from '../../kernel/errors/index.js';
 import { checkPolicySet, parsePolicyFile, policyId, resolveOwners } from './index.js';
 
-const DESIGN = `apiVersion: switchyard.dev/v1alpha1
+const EXAMPLE = `apiVersion: switchyard.dev/v1alpha1
 kind: ModelRoute
 metadata: { name: resnet, namespace: default }
 spec:
@@ -42,7 +42,7 @@ function doc(spec: string, name = 'p'): string {
 
 describe('parsePolicyFile', () => {
   it('reads the example ModelRoute and fills safe defaults', () => {
-    const [r] = parsePolicyFile(DESIGN, 'design.yaml');
+    const [r] = parsePolicyFile(EXAMPLE, 'example.yaml');
     expect(r!.metadata).toEqual({ name: 'resnet', namespace: 'default' });
     expect(r!.spec.versions.map((v) => [v.name, v.weight])).toEqual([
       ['v1', 90],
@@ -280,7 +280,7 @@ describe('resolveOwners', () => {
 
 describe('parsed routes', () => {
   it('are frozen, so a change is a new route (the translator memoizes by identity)', () => {
-    const [r] = parsePolicyFile(DESIGN, 'design.yaml');
+    const [r] = parsePolicyFile(EXAMPLE, 'example.yaml');
     expect(Object.isFrozen(r)).toBe(true);
     expect(Object.isFrozen(r!.spec.versions[0])).toBe(true);
     expect(() => {

@@ -2,7 +2,7 @@
 // field schema, then the cross-field rules, then the checks between documents of the file.
 // Every problem is reported at once; nothing half-valid is returned.
 import { type Document, LineCounter, parseAllDocuments } from 'yaml';
-import { type Issue, PolicyParseError, PolicyValidationError } from '../errors/index.js';
+import { type Issue, PolicyParseError, PolicyValidationError } from '../../kernel/errors/index.js';
 import { didYouMean } from './did-you-mean.js';
 import { MODEL_ROUTE_FIELDS } from './model-route-schema.js';
 import { checkPolicySet } from './policy-set.js';

@@ -3,7 +3,7 @@
 // directory, two replicas racing an apply), one rule decides the owner everywhere: the policy
 // whose `namespace/name` sorts first. The rule depends on nothing but the set, so every replica
 // and every restart picks the same owner (docs/TRANSLATION.md, "Isolation per model").
-import type { Issue } from '../errors/index.js';
+import type { Issue } from '../../kernel/errors/index.js';
 import type { ModelRoute } from './types.js';
 
 export function policyId(route: ModelRoute): string {

@@ -1,7 +1,7 @@
 // Regexes in policy rules pass only when real RE2 compiles them within Envoy's program-size
 // limit: a pattern Envoy refuses would NACK the gateway's one RouteConfiguration for every model.
 import { describe, expect, it } from 'vitest';
-import { PolicyValidationError } from '../errors/index.js';
+import { PolicyValidationError } from '../../kernel/errors/index.js';
 import { parsePolicyFile } from './index.js';
 import { RE2_MAX_PROGRAM_SIZE, re2Problem } from './re2.js';
 import { re2ProgramSizeBound } from './re2-program-size.js';

@@ -1,9 +1,9 @@
 // Rules that span fields of one ModelRoute: weights, references between versions, match rules
 // and mirrors, residency against static endpoints, option combinations. They run on the value
 // the schema checker produced, so every field here already has its type and default.
-import type { Issue } from '../errors/index.js';
+import type { Issue } from '../../kernel/errors/index.js';
+import { parseDurationNs } from '../../kernel/runtime/duration.js';
 import { didYouMean } from './did-you-mean.js';
-import { parseDurationNs } from './duration.js';
 import { POLICY_LIMITS } from './limits.js';
 import type { ModelRoute, ModelRouteSpec, VersionSpec } from './types.js';
 

@@ -1,9 +1,9 @@
 // A small declarative checker for YAML documents: each field has a type, bounds and a default;
 // walking a document collects every problem (never stopping at the first) with its path, and
 // returns the value with defaults filled in. Unknown keys get a did-you-mean suggestion.
-import type { Issue } from '../errors/index.js';
+import type { Issue } from '../../kernel/errors/index.js';
+import { parseDurationNs } from '../../kernel/runtime/duration.js';
 import { didYouMean } from './did-you-mean.js';
-import { parseDurationNs } from './duration.js';
 
 export type Schema =
   | StringSchema

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { jetstream } from '@nats-io/jetstream';
 import { type KV, Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { IdempotencyKeyReusedError, PolicyConflictError, StoreError } from '../errors/index.js';
+import { IdempotencyKeyReusedError, PolicyConflictError, StoreError } from '../../kernel/errors/index.js';
 import { isCasFailure, STORE_TIMEOUT_MS, storeCall } from './store-calls.js';
 
 export const IDEMPOTENCY_BUCKET = 'switchyard_idempotency';

@@ -1,9 +1,9 @@
 // What one KV revision of a policy holds, and the key it lives under. Pure: (de)serialization and
 // validation, no NATS. The document is kept as the operator applied it; it is validated again
 // whenever it is read, so a stored policy never reaches a proxy without passing today's rules.
-import { type Issue, PolicyValidationError } from '../errors/index.js';
+import { type Issue, PolicyValidationError } from '../../kernel/errors/index.js';
+import { canonicalJson } from '../../kernel/runtime/canonical-json.js';
 import { checkPolicyHeader, type ModelRoute, validatePolicy } from '../policy/index.js';
-import { canonicalJson } from '../runtime/canonical-json.js';
 
 export type ChangeSource = 'api' | 'gitops' | 'rollback' | 'auto-rollback';
 

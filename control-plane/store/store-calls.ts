@@ -1,7 +1,7 @@
 // Every call into JetStream is bounded and answers in our terms: a NATS that is down or slow is
 // SY_STORE (503, CLI exit 6) within STORE_TIMEOUT_MS, never an untyped "timeout" after the
 // client's default 5 s. Messages say which operation failed, not which JetStream subject.
-import { StoreError, SwitchyardError } from '../errors/index.js';
+import { StoreError, SwitchyardError } from '../../kernel/errors/index.js';
 
 /** JetStream request timeout and the deadline of one store operation. */
 export const STORE_TIMEOUT_MS = 2000;

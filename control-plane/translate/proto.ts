@@ -1,12 +1,12 @@
 // Small builders shared by the translators: durations, Any packing, the ADS config source.
 import { create, type DescMessage, type MessageShape } from '@bufbuild/protobuf';
 import { type Any, anyPack, type Duration, DurationSchema } from '@bufbuild/protobuf/wkt';
+import { parseDurationNs } from '../../kernel/runtime/duration.js';
 import {
   ApiVersion,
   type ConfigSource,
   ConfigSourceSchema,
 } from '../../protos/gen/envoy/config/core/v3/config_source_pb.js';
-import { parseDurationNs } from '../policy/duration.js';
 
 // Resources share immutable sub-messages (durations, config sources, filters) instead of
 // building equal copies: at 10,000 models the copies cost more in garbage collection than in

@@ -5,7 +5,7 @@
 // secret its clusters and listeners name, or Envoy would wait on a secret that never comes
 // (clusters stuck warming). A snapshot without any secret is a flavor snapshot that identity
 // groups extend, or one served to proxyless gRPC (which rejects SDS): not checked for secrets.
-import type { Issue } from '../errors/index.js';
+import type { Issue } from '../../kernel/errors/index.js';
 
 /** Names per type plus, per resource, what it refers to (see references.ts). */
 export interface ReferenceView {

@@ -11,6 +11,7 @@ import {
   type Message,
 } from '@bufbuild/protobuf';
 import type { Duration } from '@bufbuild/protobuf/wkt';
+import type { Issue } from '../../kernel/errors/index.js';
 import {
   AnyRulesSchema,
   BytesRulesSchema,
@@ -25,7 +26,6 @@ import {
   StringRulesSchema,
   TimestampRulesSchema,
 } from '../../protos/gen/validate/validate_pb.js';
-import type { Issue } from '../errors/index.js';
 import { headerTest, isEmail, isHostname, isIpv4, isIpv6, isUri, isUuid } from './formats.js';
 
 export type ValueCheck = (value: unknown, path: string, out: Issue[]) => void;

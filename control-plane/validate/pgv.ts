@@ -18,8 +18,8 @@ import {
   type Registry,
 } from '@bufbuild/protobuf';
 import { type Any, anyUnpack } from '@bufbuild/protobuf/wkt';
+import type { Issue } from '../../kernel/errors/index.js';
 import { disabled, required } from '../../protos/gen/validate/validate_pb.js';
-import type { Issue } from '../errors/index.js';
 import { type FieldCheck, fieldCheck } from './pgv-rules.js';
 import { XDS_REGISTRY } from './registry.js';
 

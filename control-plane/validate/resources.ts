@@ -2,12 +2,12 @@
 // type and name (`Cluster[resnet/v1].outlier_detection.interval: must be > 0s`). The snapshot
 // publisher refuses a set with any issue; tests run it on every golden case.
 import type { DescMessage, Message } from '@bufbuild/protobuf';
+import type { Issue } from '../../kernel/errors/index.js';
 import { ClusterSchema } from '../../protos/gen/envoy/config/cluster/v3/cluster_pb.js';
 import { ClusterLoadAssignmentSchema } from '../../protos/gen/envoy/config/endpoint/v3/endpoint_pb.js';
 import { ListenerSchema } from '../../protos/gen/envoy/config/listener/v3/listener_pb.js';
 import { RouteConfigurationSchema } from '../../protos/gen/envoy/config/route/v3/route_pb.js';
 import { SecretSchema } from '../../protos/gen/envoy/extensions/transport_sockets/tls/v3/secret_pb.js';
-import type { Issue } from '../errors/index.js';
 import type { ResourceSet } from '../translate/types.js';
 import { checkMessage } from './pgv.js';
 

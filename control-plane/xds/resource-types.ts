@@ -1,12 +1,12 @@
 // The xDS resource types this server serves, with their schemas and the rules that differ
 // between them (xDS rules 3 and 5, docs/XDS.md).
 import type { DescMessage } from '@bufbuild/protobuf';
+import { XdsTypeError } from '../../kernel/errors/index.js';
 import { ClusterSchema } from '../../protos/gen/envoy/config/cluster/v3/cluster_pb.js';
 import { ClusterLoadAssignmentSchema } from '../../protos/gen/envoy/config/endpoint/v3/endpoint_pb.js';
 import { ListenerSchema } from '../../protos/gen/envoy/config/listener/v3/listener_pb.js';
 import { RouteConfigurationSchema } from '../../protos/gen/envoy/config/route/v3/route_pb.js';
 import { SecretSchema } from '../../protos/gen/envoy/extensions/transport_sockets/tls/v3/secret_pb.js';
-import { XdsTypeError } from '../errors/index.js';
 import type { ResourceSet } from '../translate/types.js';
 
 export const TYPE = {

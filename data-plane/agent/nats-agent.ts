@@ -2,16 +2,16 @@
 // what was published while disconnected), re-registers when its models change or when the
 // control plane asks (announce), sends a heartbeat every interval, and tells the drain
 // sequence and the final goodbye. Thin: message content comes from messages.ts.
-import { equals, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { equals } from '@bufbuild/protobuf';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import {
-  AnnounceRequestSchema,
-  DeregistrationSchema,
-  DrainNoticeSchema,
-  HeartbeatSchema,
+  ANNOUNCE_SUBJECT,
+  decodeAnnounce,
+  encodePodBody,
+  POD_MESSAGE_SCHEMAS,
   type PodRegistration,
-  PodRegistrationSchema,
-} from '../../protos/gen/switchyard/dataplane/v1/dataplane_pb.js';
+  podSubjects,
+} from '../../kernel/contract/index.js';
 import type { Logger } from '../log.js';
 import {
   deregistrationOf,
@@ -21,7 +21,6 @@ import {
   type PodStatus,
   registrationOf,
 } from './messages.js';
-import { ANNOUNCE_SUBJECT, podSubjects } from './subjects.js';
 
 export interface AgentOptions {
   readonly url: string;
@@ -131,7 +130,7 @@ export class NatsAgent {
       callback: (_err, msg) => {
         let region = '';
         try {
-          region = fromBinary(AnnounceRequestSchema, msg.data).region;
+          region = decodeAnnounce(msg.data).region;
         } catch {
           // An empty or foreign body still means "announce".
         }
@@ -184,12 +183,12 @@ export class NatsAgent {
 
   publishRegistration(why: string): void {
     const reg = registrationOf(this.opts.identity, this.opts.status());
-    if (!this.lastRegistration || !equals(PodRegistrationSchema, reg, this.lastRegistration)) {
+    if (!this.lastRegistration || !equals(POD_MESSAGE_SCHEMAS.register, reg, this.lastRegistration)) {
       this.revision += 1n;
       this.lastRegistration = reg;
     }
     const msg = { ...reg, revision: this.revision, sequence: this.next(), sentAtMs: BigInt(Date.now()) };
-    if (this.publish(this.subjects.register, toBinary(PodRegistrationSchema, msg))) {
+    if (this.publish(this.subjects.register, encodePodBody('register', msg))) {
       this.opts.log.info(
         `nats: registered (${why}, revision ${this.revision}, ${reg.models.length} model version(s))`,
       );
@@ -207,7 +206,7 @@ export class NatsAgent {
       sentAtMs: Date.now(),
       revision: this.revision,
     });
-    this.publish(this.subjects.heartbeat, toBinary(HeartbeatSchema, hb));
+    this.publish(this.subjects.heartbeat, encodePodBody('heartbeat', hb));
   }
 
   async drainNotice(
@@ -221,7 +220,7 @@ export class NatsAgent {
       graceMs,
       reason,
     });
-    this.publish(this.subjects.drain, toBinary(DrainNoticeSchema, n));
+    this.publish(this.subjects.drain, encodePodBody('drain', n));
     await this.flush();
   }
 
@@ -236,7 +235,7 @@ export class NatsAgent {
       sentAtMs: Date.now(),
       reason,
     });
-    this.publish(this.subjects.deregister, toBinary(DeregistrationSchema, d));
+    this.publish(this.subjects.deregister, encodePodBody('deregister', d));
     await this.flush();
     if (this.nc) await closeBounded(this.nc);
   }

@@ -3,13 +3,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parentPort } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
+import { InternalError } from '../../kernel/errors/index.js';
 import type { SessionIO } from '../repository/signature.js';
 import { copyBytes, type Datatype, fromOrtType, typedView } from '../tensors/datatypes.js';
 import type { FromWorker, LoadMessage, ToWorker, WireTensor } from './protocol.js';
 import { transferList } from './protocol.js';
 
 const port = parentPort;
-if (!port) throw new Error('session-worker.ts must run in a worker thread');
+if (!port) throw new InternalError('session-worker.ts must run in a worker thread');
 
 let session: ort.InferenceSession | undefined;
 let injectDelayMs = 0;

@@ -1,5 +1,5 @@
 // Worker-thread entry. Worker threads do not inherit tsx's loader from the thread that spawns
-// them (bin.mjs registers it programmatically, vitest uses its own), so this plain-JS bootstrap
+// them (switchyard.mjs registers it programmatically, vitest uses its own), so this plain-JS bootstrap
 // registers tsx and then loads the TypeScript worker.
 import { register } from 'tsx/esm/api';
 

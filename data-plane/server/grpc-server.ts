@@ -3,8 +3,8 @@
 // statuses (status.ts).
 import { create } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
-import { asSwitchyardError } from '../../control-plane/errors/errors.js';
-import { serviceDefinition as grpcServiceDefinition } from '../../control-plane/grpc/service-definition.js';
+import { asSwitchyardError } from '../../kernel/errors/errors.js';
+import { serviceDefinition as grpcServiceDefinition } from '../../kernel/grpc/service-definition.js';
 import { Health } from '../../protos/gen/grpc/health/v1/health_pb.js';
 import {
   GRPCInferenceService,

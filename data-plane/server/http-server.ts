@@ -8,7 +8,7 @@
 // carry Retry-After. Deadlines come from x-request-timeout-ms or Envoy's
 // x-envoy-expected-rq-timeout-ms.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { asSwitchyardError } from '../../control-plane/errors/errors.js';
+import { asSwitchyardError } from '../../kernel/errors/errors.js';
 import {
   CancelledError,
   InvalidInferenceError,

@@ -16,7 +16,7 @@ import { TlsFiles } from './tls-files.js';
 export type MtlsMode = PeerMode | 'DISABLE';
 
 /** Registration label of a pod that accepts mTLS: PERMISSIVE Envoy clusters use TLS to it. */
-export { TLS_MODE_LABEL } from '../agent/subjects.js';
+export { TLS_MODE_LABEL } from '../../kernel/contract/subjects.js';
 
 export interface PodTlsOptions {
   /** Directory kept by `switchyard certs agent --dir`. */

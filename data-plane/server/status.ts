@@ -2,7 +2,7 @@
 // codes proxies (Envoy retry_on, gRPC retry policies) retry on another endpoint; the client's
 // own mistakes map to codes they do not retry.
 import { Metadata, status } from '@grpc/grpc-js';
-import type { ErrorCode } from '../../control-plane/errors/codes.js';
+import type { ErrorCode } from '../../kernel/errors/codes.js';
 import { OverloadedError, type SwitchyardError } from '../errors.js';
 
 export function grpcStatusOf(code: ErrorCode): status {

@@ -9,6 +9,7 @@ import { createSecureContext } from 'node:tls';
 import { MATERIAL_FILES, TlsMaterial } from '../../control-plane/pki/material.js';
 import { certificateSpiffeId } from '../../control-plane/pki/peer-identity.js';
 import { pemBlocks } from '../../control-plane/pki/pem.js';
+import { TlsMaterialError } from '../errors.js';
 
 export interface LoadedTls {
   readonly material: TlsMaterial;
@@ -32,9 +33,9 @@ function build(files: [string, string, string], generation: number): LoadedTls {
   const [cert, key, ca] = files;
   const material = new TlsMaterial(cert, key, ca);
   const leaf = pemBlocks(cert)[0];
-  if (!leaf) throw new Error(`${MATERIAL_FILES.certificate} holds no certificate`);
+  if (!leaf) throw new TlsMaterialError(`${MATERIAL_FILES.certificate} holds no certificate`);
   const id = certificateSpiffeId(leaf);
-  if (!id.ok) throw new Error(`the workload certificate proves no identity: ${id.reason}`);
+  if (!id.ok) throw new TlsMaterialError(`the workload certificate proves no identity: ${id.reason}`);
   // Only to check: a key that does not match the certificate, or an unparsable PEM, throws here
   // and the current material keeps serving (the agent may be between two writes).
   createSecureContext({ cert, key, ca });

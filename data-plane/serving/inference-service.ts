@@ -1,7 +1,7 @@
 // The wire-independent core of the pod's API: both servers (gRPC, HTTP) call these methods.
 // infer(): resolve the version, check the tensors, queue for a batch, return the caller's rows
 // and the outputs it asked for, and report the outcome.
-import { asSwitchyardError, type SwitchyardError } from '../../control-plane/errors/errors.js';
+import { asSwitchyardError, type SwitchyardError } from '../../kernel/errors/errors.js';
 import { InvalidInferenceError } from '../errors.js';
 import { validateRequest } from '../inference/validate.js';
 import type { InferenceObserver } from '../stats/observer.js';

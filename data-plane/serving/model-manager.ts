@@ -4,7 +4,7 @@
 // after another; different versions load in parallel.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { formatIssues, ModelNotFoundError, ModelNotReadyError } from '../errors.js';
+import { ModelConfigError, ModelNotFoundError, ModelNotReadyError } from '../errors.js';
 import { Batcher } from '../inference/batcher.js';
 import type { Logger } from '../log.js';
 import { type ExecutionProviderName, type ModelConfig, parseModelConfig } from '../repository/config.js';
@@ -174,7 +174,7 @@ export class ModelManager {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
     const { config, issues } = parseModelConfig(text, this.opts.defaults);
-    if (issues.length) throw new Error(`config.yaml: ${formatIssues(issues).replaceAll('\n', '; ')}`);
+    if (issues.length) throw new ModelConfigError('config.yaml', issues);
     entry.config = config;
     const pool = await WorkerPool.start({
       modelPath: join(entry.dir, 'model.onnx'),
@@ -190,7 +190,7 @@ export class ModelManager {
     );
     if (resolved.issues.length) {
       await pool.stop();
-      throw new Error(formatIssues(resolved.issues).replaceAll('\n', '; '));
+      throw new ModelConfigError(undefined, resolved.issues);
     }
     if (loaded.fallbackReason)
       this.opts.log.warn(

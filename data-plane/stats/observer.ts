@@ -1,6 +1,6 @@
 // What the serving path reports as requests move: queue wait, batches, outcomes. Metrics
 // (Prometheus) and the heartbeat windows both listen; the serving code knows neither.
-import type { ErrorCode } from '../../control-plane/errors/codes.js';
+import type { ErrorCode } from '../../kernel/errors/codes.js';
 
 export type Outcome =
   | 'success'

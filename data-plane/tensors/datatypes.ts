@@ -1,6 +1,7 @@
 // KServe v2 datatypes and their ONNX Runtime counterparts. Tensors move through the pod as raw
 // little-endian bytes (what raw_input_contents carries), so batching and thread transfer work
 // on bytes and never care about the element type; typed views are made only at the edges.
+import { InternalError } from '../../kernel/errors/index.js';
 
 export const KSERVE_DATATYPES = [
   'BOOL',
@@ -147,7 +148,7 @@ export function typedView(d: Datatype, bytes: Uint8Array): NumericArray {
     case 'FP64':
       return new Float64Array(b.buffer, b.byteOffset, n);
     case 'BYTES':
-      throw new Error('BYTES has no typed view');
+      throw new InternalError('BYTES has no typed view');
   }
 }
 

@@ -13,8 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { MAX_REASON_CHARS } from '../../control-plane/api/reason.js';
 import { AUDIT_STREAM } from '../../control-plane/audit/audit-log.js';
-import { clientConstructor } from '../../control-plane/grpc/service-definition.js';
 import { POLICY_BUCKET } from '../../control-plane/store/policy-store.js';
+import { clientConstructor } from '../../kernel/grpc/service-definition.js';
 import {
   AdminService,
   ApplyRequestSchema,

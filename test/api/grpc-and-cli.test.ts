@@ -6,7 +6,7 @@ import { create } from '@bufbuild/protobuf';
 import { credentials, Metadata, type ServiceError, status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { clientConstructor } from '../../control-plane/grpc/service-definition.js';
+import { clientConstructor } from '../../kernel/grpc/service-definition.js';
 import {
   AdminService,
   ApplyRequestSchema,

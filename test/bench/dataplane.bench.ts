@@ -34,7 +34,7 @@ import {
 import { freePorts } from '../helpers/ports.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const BIN = join(here, '../../control-plane/cli/bin.mjs');
+const BIN = join(here, '../../switchyard.mjs');
 const CONCURRENCY = [1, 16, 64] as const;
 const WINDOWS = 3;
 const WINDOW_MS = 1000;

@@ -6,9 +6,9 @@
 // REST and gRPC requests to uniformly random models. docs/TRANSLATION.md, "Route lookup at
 // 10,000 models". ROUTE_BENCH_MODELS and ROUTE_BENCH_REQUESTS (default 2,000) size the run.
 import { renderTable } from '../../control-plane/cli/table.js';
-import type { Issue } from '../../control-plane/errors/index.js';
 import { type ModelRoute, validatePolicy } from '../../control-plane/policy/index.js';
 import { translate } from '../../control-plane/translate/index.js';
+import type { Issue } from '../../kernel/errors/index.js';
 import type { Route } from '../../protos/gen/envoy/config/route/v3/route_components_pb.js';
 
 const MODELS = Number(process.env.ROUTE_BENCH_MODELS ?? 10_000);

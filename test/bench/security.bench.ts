@@ -41,7 +41,7 @@ const STREAMS = (process.env.SECURITY_BENCH_STREAMS ?? '100x10,1000x10,1000x100'
   const [n, k] = s.split('x').map(Number);
   return { n: n!, identities: k ?? Math.min(10, n!) };
 });
-const BIN = fileURLToPath(new URL('../../control-plane/cli/bin.mjs', import.meta.url));
+const BIN = fileURLToPath(new URL('../../switchyard.mjs', import.meta.url));
 const POD = id('models', 'affine');
 const CLIENT = id('apps', 'frontend');
 

@@ -13,7 +13,6 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { type DescMessage, type Message, toBinary } from '@bufbuild/protobuf';
 import { renderTable } from '../../control-plane/cli/table.js';
-import type { Issue } from '../../control-plane/errors/index.js';
 import { type ModelRoute, validatePolicy } from '../../control-plane/policy/index.js';
 import {
   type EndpointInfo,
@@ -24,6 +23,7 @@ import {
   translateLoadAssignment,
 } from '../../control-plane/translate/index.js';
 import { checkResources } from '../../control-plane/validate/index.js';
+import type { Issue } from '../../kernel/errors/index.js';
 import { ClusterSchema } from '../../protos/gen/envoy/config/cluster/v3/cluster_pb.js';
 import { ClusterLoadAssignmentSchema } from '../../protos/gen/envoy/config/endpoint/v3/endpoint_pb.js';
 import { ListenerSchema } from '../../protos/gen/envoy/config/listener/v3/listener_pb.js';

@@ -3,8 +3,8 @@
 // answered with a suggestion, duration flags in the policies' spelling, and a closed stdout.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseFlags } from '../../control-plane/cli/flags.js';
-import { POD_FLAGS } from '../../control-plane/cli/options.js';
+import { POD_FLAGS } from '../../data-plane/cli/options.js';
+import { parseFlags } from '../../kernel/cli/flags.js';
 import { runCli } from '../helpers/cli.js';
 import { runCliIntoClosedPipe } from '../helpers/cli-epipe.js';
 import { runMain } from '../helpers/cli-in-process.js';
@@ -63,6 +63,14 @@ describe('switchyard --help', () => {
     expect(agent).toMatch(/--identity <value> [^(]+\(required\)/);
     expect(agent).toMatch(/--bundle-refresh <duration> [^(]+\(a duration: 250ms, 1s, 1m30s/);
     for (const sub of ['log', 'verify']) expect((await runMain('audit', sub, '--help')).code).toBe(0);
+  });
+
+  it("runs the data plane's pod command through the launcher", async () => {
+    const viaHelp = await runCli(['help', 'pod']);
+    const direct = await runCli(['pod', '--help']);
+    expect(direct).toMatchObject({ code: 0, stderr: '' });
+    expect(direct.stdout).toMatch(/usage: switchyard pod --model-repo/i);
+    expect(viaHelp.stdout).toBe(direct.stdout);
   });
 
   it('prints the version of the package', async () => {

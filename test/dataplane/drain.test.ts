@@ -8,8 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { create } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ANNOUNCE_SUBJECT, podSubjects } from '../../data-plane/agent/subjects.js';
 import { MLP } from '../../data-plane/models/catalog.js';
+import { ANNOUNCE_SUBJECT, podSubjects } from '../../kernel/contract/subjects.js';
 import {
   HealthCheckRequestSchema,
   type HealthCheckResponse,
@@ -21,7 +21,7 @@ import { freePorts } from '../helpers/ports.js';
 import { f32Bytes, inputRows, KServeClient, modelRepoCopy, waitFor } from './harness.js';
 import { PodListener } from './pod-listener.js';
 
-const BIN = fileURLToPath(new URL('../../control-plane/cli/bin.mjs', import.meta.url));
+const BIN = fileURLToPath(new URL('../../switchyard.mjs', import.meta.url));
 const POD = 'pod-drain';
 const GRACE_MS = 1000;
 

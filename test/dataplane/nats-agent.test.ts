@@ -4,9 +4,9 @@
 import { create, toBinary } from '@bufbuild/protobuf';
 import type * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ANNOUNCE_SUBJECT, podSubjects } from '../../data-plane/agent/subjects.js';
 import { MLP } from '../../data-plane/models/catalog.js';
 import type { Pod } from '../../data-plane/pod.js';
+import { ANNOUNCE_SUBJECT, podSubjects } from '../../kernel/contract/subjects.js';
 import {
   AnnounceRequestSchema,
   ExecutionProvider,

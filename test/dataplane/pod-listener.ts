@@ -2,7 +2,7 @@
 // arrives with the dataplane.proto schemas.
 import { fromBinary } from '@bufbuild/protobuf';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { podIdOf, SUBJECT_ROOT } from '../../data-plane/agent/subjects.js';
+import { podIdOf, SUBJECT_ROOT } from '../../kernel/contract/subjects.js';
 import {
   type Deregistration,
   DeregistrationSchema,

@@ -1,9 +1,9 @@
 // `switchyard pod` flags: defaults (docs/DATAPLANE.md), environment variables, and refusals.
 import { describe, expect, it } from 'vitest';
-import { podOptionsFrom } from '../../control-plane/cli/commands/pod.js';
-import { parseFlags } from '../../control-plane/cli/flags.js';
-import { POD_FLAGS } from '../../control-plane/cli/options.js';
-import { OptionError } from '../../control-plane/errors/index.js';
+import { POD_FLAGS } from '../../data-plane/cli/options.js';
+import { podOptionsFrom } from '../../data-plane/cli/pod.js';
+import { parseFlags } from '../../kernel/cli/flags.js';
+import { OptionError } from '../../kernel/errors/index.js';
 
 const parse = (argv: string[], env: NodeJS.ProcessEnv = {}) =>
   podOptionsFrom(parseFlags(POD_FLAGS, argv, env));
@@ -59,5 +59,8 @@ describe('pod options', () => {
     expect(() => parse(['--model-repo', '/m', '--label', 'novalue'])).toThrow(/key=value/);
     expect(() => parse(['--model-repo', '/m', '--nats-password', 'x'])).toThrow(/needs --nats-user/);
     expect(() => parse(['--model-repo', '/m', '--http-port', '70000'])).toThrow(OptionError);
+    // A pod id becomes a NATS subject token: a dot or a wildcard would change the subject.
+    for (const id of ['a.b', 'a*', 'a>', 'a b'])
+      expect(() => parse(['--model-repo', '/m', '--pod-id', id]), id).toThrow(/^--pod-id: .* must match/);
   });
 });

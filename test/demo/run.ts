@@ -11,9 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { create } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
-import { clientConstructor } from '../../control-plane/grpc/service-definition.js';
-import { ANNOUNCE_SUBJECT, podSubjects } from '../../data-plane/agent/subjects.js';
 import { ensureModelRepository } from '../../data-plane/models/generate.js';
+import { ANNOUNCE_SUBJECT, podSubjects } from '../../kernel/contract/subjects.js';
+import { clientConstructor } from '../../kernel/grpc/service-definition.js';
 import {
   GRPCInferenceService,
   type ModelInferRequest,
@@ -25,7 +25,7 @@ import { NatsServer } from '../helpers/nats-server.js';
 import { freePorts } from '../helpers/ports.js';
 import { bootstrapFor } from '../helpers/xds-client.js';
 
-const BIN = 'control-plane/cli/bin.mjs';
+const BIN = 'switchyard.mjs';
 const MODEL = 'mlp';
 const say = (s: string) => process.stdout.write(`${s}\n`);
 const step = (s: string) => say(`\n\x1b[1m== ${s}\x1b[0m`);

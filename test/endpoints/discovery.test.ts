@@ -11,8 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ControlPlane } from '../../control-plane/pipeline/control-plane.js';
 import type { EndpointView } from '../../control-plane/pipeline/endpoint-view.js';
 import { createLogger } from '../../control-plane/runtime/log.js';
-import { podSubjects } from '../../data-plane/agent/subjects.js';
 import type { Pod } from '../../data-plane/pod.js';
+import { podSubjects } from '../../kernel/contract/subjects.js';
 import {
   ModelState,
   ModelVersionSchema,

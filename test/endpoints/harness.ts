@@ -5,8 +5,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { DiscoveryInput } from '../../control-plane/endpoints/options.js';
-import { ANNOUNCE_SUBJECT, podSubjects } from '../../data-plane/agent/subjects.js';
 import type { Pod, PodOptions } from '../../data-plane/pod.js';
+import { ANNOUNCE_SUBJECT, podSubjects } from '../../kernel/contract/subjects.js';
 import { modelRepoCopy, startTestPod } from '../dataplane/harness.js';
 import { type ControlPlaneFixture, startControlPlane } from '../helpers/control-plane.js';
 import { NatsServer, type NatsUserSpec } from '../helpers/nats-server.js';
@@ -15,7 +15,7 @@ import { freePorts } from '../helpers/ports.js';
 export const MODEL = 'affine';
 export const CLUSTER = 'affine/1';
 export const HEARTBEAT_MS = 200;
-const BIN = fileURLToPath(new URL('../../control-plane/cli/bin.mjs', import.meta.url));
+const BIN = fileURLToPath(new URL('../../switchyard.mjs', import.meta.url));
 
 /** The affine ModelRoute: version "1" with discovered endpoints unless `versions` says else. */
 export function routeYaml(extra = '', versions = '  versions: [{ name: "1" }]'): string {

@@ -3,7 +3,7 @@
 // closed-loop load generator that records every call's start, end and outcome.
 import { create } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
-import { serviceDefinition as grpcServiceDefinition } from '../../control-plane/grpc/service-definition.js';
+import { serviceDefinition as grpcServiceDefinition } from '../../kernel/grpc/service-definition.js';
 import {
   GRPCInferenceService,
   type ModelInferRequest,

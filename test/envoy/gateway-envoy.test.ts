@@ -3,9 +3,9 @@
 // keeps for retries and mirroring, and a policy rule for a combination Envoy silently resolves.
 import { anyUnpack } from '@bufbuild/protobuf/wkt';
 import { describe, expect, it } from 'vitest';
-import { PolicyValidationError } from '../../control-plane/errors/index.js';
 import { parsePolicyFile } from '../../control-plane/policy/index.js';
 import { type ResourceSet, translate } from '../../control-plane/translate/index.js';
+import { PolicyValidationError } from '../../kernel/errors/index.js';
 import { HttpConnectionManagerSchema } from '../../protos/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js';
 
 function policy(model: string, extra = ''): string {

@@ -7,8 +7,8 @@ import {
   type ClientDuplexStream,
   credentials,
 } from '@grpc/grpc-js';
-import { clientConstructor } from '../../control-plane/grpc/service-definition.js';
 import { typeInfo } from '../../control-plane/xds/resource-types.js';
+import { clientConstructor } from '../../kernel/grpc/service-definition.js';
 import { type Node, NodeSchema } from '../../protos/gen/envoy/config/core/v3/base_pb.js';
 import { AggregatedDiscoveryService } from '../../protos/gen/envoy/service/discovery/v3/ads_pb.js';
 import {

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { CliResult } from './cli.js';
 
-const BIN = fileURLToPath(new URL('../../control-plane/cli/bin.mjs', import.meta.url));
+const BIN = fileURLToPath(new URL('../../switchyard.mjs', import.meta.url));
 const EPIPE_PY = fileURLToPath(new URL('./epipe.py', import.meta.url));
 
 /** stdout of the result is empty: nobody could read it. */

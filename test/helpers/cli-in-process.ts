@@ -8,7 +8,12 @@ import type { CliResult } from './cli.js';
  * Only for commands that finish: stdout and stderr are taken over while it runs.
  */
 export async function runMain(...argv: string[]): Promise<CliResult> {
-  const { main } = await import('../../control-plane/cli/main.js');
+  // The same command list the launcher (switchyard.mjs) puts together.
+  const [{ dispatch }, { CONTROL_PLANE_COMMANDS }, { DATA_PLANE_COMMANDS }] = await Promise.all([
+    import('../../kernel/cli/dispatch.js'),
+    import('../../control-plane/cli/commands.js'),
+    import('../../data-plane/cli/commands.js'),
+  ]);
   let stdout = '';
   let stderr = '';
   const o = vi.spyOn(process.stdout, 'write').mockImplementation((c) => {
@@ -20,7 +25,11 @@ export async function runMain(...argv: string[]): Promise<CliResult> {
     return true;
   });
   try {
-    return { code: await main(argv), stdout, stderr };
+    return {
+      code: await dispatch({ ...CONTROL_PLANE_COMMANDS, ...DATA_PLANE_COMMANDS }, argv),
+      stdout,
+      stderr,
+    };
   } finally {
     o.mockRestore();
     e.mockRestore();

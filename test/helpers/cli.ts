@@ -1,8 +1,8 @@
-// Runs the real `switchyard` CLI (control-plane/cli/bin.mjs) as a subprocess.
+// Runs the real `switchyard` CLI (switchyard.mjs) as a subprocess.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const BIN = fileURLToPath(new URL('../../control-plane/cli/bin.mjs', import.meta.url));
+const BIN = fileURLToPath(new URL('../../switchyard.mjs', import.meta.url));
 
 export interface CliResult {
   readonly code: number;

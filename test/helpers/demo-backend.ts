@@ -10,7 +10,7 @@ import {
   type ServerUnaryCall,
   type sendUnaryData,
 } from '@grpc/grpc-js';
-import { clientConstructor, serviceDefinition } from '../../control-plane/grpc/service-definition.js';
+import { clientConstructor, serviceDefinition } from '../../kernel/grpc/service-definition.js';
 import {
   DemoBackend,
   type PredictRequest,

@@ -6,7 +6,7 @@ import { create, toBinary } from '@bufbuild/protobuf';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../control-plane/runtime/log.js';
-import { podSubjects } from '../../data-plane/agent/subjects.js';
+import { podSubjects } from '../../kernel/contract/subjects.js';
 import {
   HeartbeatSchema,
   LatencyWindowSchema,

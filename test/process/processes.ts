@@ -1,10 +1,10 @@
-// A real `switchyard` process (control-plane/cli/bin.mjs) as a supervisor sees it: its output as
+// A real `switchyard` process (switchyard.mjs) as a supervisor sees it: its output as
 // it comes, its exit code, and waits for either with a deadline instead of sleeping.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
-const BIN = fileURLToPath(new URL('../../control-plane/cli/bin.mjs', import.meta.url));
+const BIN = fileURLToPath(new URL('../../switchyard.mjs', import.meta.url));
 
 export class CliProcess {
   readonly child: ChildProcess;

@@ -8,16 +8,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { podOptionsFrom } from '../../control-plane/cli/commands/pod.js';
-import { parseFlags } from '../../control-plane/cli/flags.js';
-import { POD_FLAGS } from '../../control-plane/cli/options.js';
 import { KeyEncryptionKey, openFileCa, TlsMaterial } from '../../control-plane/pki/index.js';
 import { TYPE } from '../../control-plane/xds/resource-types.js';
+import { POD_FLAGS } from '../../data-plane/cli/options.js';
+import { podOptionsFrom } from '../../data-plane/cli/pod.js';
+import { parseFlags } from '../../kernel/cli/flags.js';
 import { namesOf, SotwClient } from '../helpers/ads-client.js';
 import { runMain } from '../helpers/cli-in-process.js';
 import { id, routeYaml, TD, xdsConnect } from './helpers.js';
 
-const BIN = fileURLToPath(new URL('../../control-plane/cli/bin.mjs', import.meta.url));
+const BIN = fileURLToPath(new URL('../../switchyard.mjs', import.meta.url));
 const GW = id('edge', 'gateway');
 
 const cli = runMain;

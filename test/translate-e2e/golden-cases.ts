@@ -9,7 +9,7 @@ import { parse } from 'yaml';
 import { parsePolicyFile } from '../../control-plane/policy/index.js';
 import type { EndpointInfo, TranslateInput, TranslateOptions } from '../../control-plane/translate/index.js';
 
-export const GOLDEN_DIR = fileURLToPath(new URL('../../control-plane/translate/testdata/', import.meta.url));
+export const GOLDEN_DIR = fileURLToPath(new URL('../../control-plane/translate/testdata', import.meta.url));
 
 export interface GoldenCase {
   readonly name: string;

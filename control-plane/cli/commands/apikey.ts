@@ -1,5 +1,5 @@
+import { flagsHelp, parseFlags } from '../../../kernel/cli/flags.js';
 import { generateApiKey, hashApiKey } from '../../auth/api-keys.js';
-import { flagsHelp, parseFlags } from '../flags.js';
 import { APIKEY_FLAGS } from '../options.js';
 
 /** `switchyard apikey`: a new API key and the hash to put in the auth config (the key is not stored). */

@@ -1,5 +1,5 @@
+import { formatIssues, SwitchyardError } from '../../../kernel/errors/index.js';
 import type { ApplyResult } from '../../api/policy-service.js';
-import { formatIssues, SwitchyardError } from '../../errors/index.js';
 import { adminRequest } from '../admin-client.js';
 import { startClientCommand } from '../client-command.js';
 import { inNamespace, manifestId, readManifests } from '../manifests.js';

@@ -1,5 +1,5 @@
+import { OptionError } from '../../../kernel/errors/index.js';
 import type { AuditRecord, VerifyResult } from '../../audit/audit-chain.js';
-import { OptionError } from '../../errors/index.js';
 import { adminRequest } from '../admin-client.js';
 import { startClientCommand } from '../client-command.js';
 import { AUDIT_FLAGS } from '../options.js';

@@ -7,7 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { OptionError } from '../../errors/index.js';
+import { type FlagSpecs, flagsHelp, parseFlags } from '../../../kernel/cli/flags.js';
+import { OptionError } from '../../../kernel/errors/index.js';
 import {
   BootstrapTokens,
   CertAgent,
@@ -24,7 +25,6 @@ import {
   WorkloadIssuer,
   writeMaterial,
 } from '../../pki/index.js';
-import { type FlagSpecs, flagsHelp, parseFlags } from '../flags.js';
 import {
   CERTS_AGENT_FLAGS,
   CERTS_CA_FLAGS,
@@ -32,7 +32,7 @@ import {
   CERTS_ISSUE_FLAGS,
   CERTS_SERVE_FLAGS,
   CERTS_TOKEN_FLAGS,
-} from '../options.js';
+} from '../certs-options.js';
 
 const USAGE = `usage: switchyard certs <command> [options]
 

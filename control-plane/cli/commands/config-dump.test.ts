@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { parse } from 'yaml';
+import { OptionError, PolicyValidationError } from '../../../kernel/errors/index.js';
 import { policy } from '../../../test/helpers/policy-yaml.js';
-import { OptionError, PolicyValidationError } from '../../errors/index.js';
 import { run } from './config-dump.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'config-dump-'));

@@ -5,12 +5,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { formatIssues, OptionError, PolicyValidationError } from '../../errors/index.js';
+import { flagsHelp, parseFlags } from '../../../kernel/cli/flags.js';
+import { formatIssues, OptionError, PolicyValidationError } from '../../../kernel/errors/index.js';
 import { checkPolicySet, type ModelRoute, parsePolicyFile } from '../../policy/index.js';
 import { type Flavor, translate } from '../../translate/index.js';
 import { RESOURCE_TYPES, type ResourceType, resourcesToJson } from '../../translate/render.js';
 import { checkResources } from '../../validate/index.js';
-import { flagsHelp, parseFlags } from '../flags.js';
 import { CONFIG_DUMP_FLAGS } from '../options.js';
 
 function readPolicies(dir: string): ModelRoute[] {

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { flagsHelp, type ParsedFlags, parseFlags } from '../../../kernel/cli/flags.js';
+import { OptionError } from '../../../kernel/errors/index.js';
 import { loadAuthConfig } from '../../auth/auth-config.js';
-import { OptionError } from '../../errors/index.js';
 import { ControlPlane } from '../../pipeline/control-plane.js';
 import { type ControlPlanePkiOptions, logAuditSink } from '../../pipeline/control-plane-pki.js';
 import {
@@ -15,7 +16,6 @@ import {
 } from '../../pki/index.js';
 import { createLogger } from '../../runtime/log.js';
 import { identityDirectoryProblem } from '../../xds/sds/secrets.js';
-import { flagsHelp, type ParsedFlags, parseFlags } from '../flags.js';
 import { CONTROL_PLANE_FLAGS } from '../options.js';
 
 /** --ca-dir: open the CA (keys unsealed with the KEK), tokens from its tokens/ directory. */

@@ -1,4 +1,4 @@
-import { OptionError } from '../../errors/index.js';
+import { OptionError } from '../../../kernel/errors/index.js';
 import { adminRequest } from '../admin-client.js';
 import { startClientCommand } from '../client-command.js';
 import { DELETE_FLAGS } from '../options.js';

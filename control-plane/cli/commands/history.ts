@@ -1,4 +1,4 @@
-import { OptionError } from '../../errors/index.js';
+import { OptionError } from '../../../kernel/errors/index.js';
 import type { PolicyRecord, PolicyRevision } from '../../store/policy-record.js';
 import { routeOf } from '../../store/policy-record.js';
 import { adminRequest } from '../admin-client.js';

@@ -1,5 +1,5 @@
+import { OptionError } from '../../../kernel/errors/index.js';
 import type { ApplyResult } from '../../api/policy-service.js';
-import { OptionError } from '../../errors/index.js';
 import { adminRequest } from '../admin-client.js';
 import { startClientCommand } from '../client-command.js';
 import { ROLLBACK_FLAGS } from '../options.js';

@@ -1,6 +1,6 @@
 // Holds the current Snapshot per node group and tells the streams of that group when it
 // changes. State only: the stream protocols live in ../server (as in go-control-plane).
-import { SnapshotInconsistentError } from '../../errors/index.js';
+import { SnapshotInconsistentError } from '../../../kernel/errors/index.js';
 import { checkConsistency } from '../../validate/consistency.js';
 import type { Snapshot } from './snapshot.js';
 

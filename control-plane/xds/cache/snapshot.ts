@@ -4,10 +4,10 @@
 import { createHash } from 'node:crypto';
 import { create, type DescMessage, type Message, toBinary } from '@bufbuild/protobuf';
 import { type Any, AnySchema } from '@bufbuild/protobuf/wkt';
+import type { Issue } from '../../../kernel/errors/index.js';
 import type { Cluster } from '../../../protos/gen/envoy/config/cluster/v3/cluster_pb.js';
 import type { Listener } from '../../../protos/gen/envoy/config/listener/v3/listener_pb.js';
 import type { RouteConfiguration } from '../../../protos/gen/envoy/config/route/v3/route_pb.js';
-import type { Issue } from '../../errors/index.js';
 import type { ResourceSet } from '../../translate/types.js';
 import { checkConsistency, type ReferenceView } from '../../validate/consistency.js';
 import { clusterRefs, listenerRefs, routeClusters } from '../../validate/references.js';

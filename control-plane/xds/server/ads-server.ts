@@ -10,6 +10,8 @@ import {
   type ServiceDefinition,
   status as Status,
 } from '@grpc/grpc-js';
+import { UnavailableError } from '../../../kernel/errors/index.js';
+import { serviceDefinition } from '../../../kernel/grpc/service-definition.js';
 import type { Node } from '../../../protos/gen/envoy/config/core/v3/base_pb.js';
 import { AggregatedDiscoveryService } from '../../../protos/gen/envoy/service/discovery/v3/ads_pb.js';
 import type {
@@ -17,8 +19,6 @@ import type {
   DeltaDiscoveryResponse,
   DiscoveryRequest,
 } from '../../../protos/gen/envoy/service/discovery/v3/discovery_pb.js';
-import { UnavailableError } from '../../errors/index.js';
-import { serviceDefinition } from '../../grpc/service-definition.js';
 import type { SnapshotCache } from '../cache/snapshot-cache.js';
 import { clientOf } from './client-family.js';
 import { DeltaStream } from './delta-stream.js';

@@ -4,7 +4,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const BIN = fileURLToPath(new URL('../../../control-plane/cli/bin.mjs', import.meta.url));
+const BIN = fileURLToPath(new URL('../../../switchyard.mjs', import.meta.url));
 /** Linux's USER_HZ: /proc/<pid>/stat counts CPU time in these ticks. */
 const TICKS_PER_S = 100;
 

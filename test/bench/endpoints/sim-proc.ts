@@ -4,7 +4,7 @@
 // tuner has weights to change and the coalescer has bursts to absorb.
 import { create, toBinary } from '@bufbuild/protobuf';
 import { connect } from '@nats-io/transport-node';
-import { ANNOUNCE_SUBJECT, podSubjects } from '../../../data-plane/agent/subjects.js';
+import { ANNOUNCE_SUBJECT, podSubjects } from '../../../kernel/contract/subjects.js';
 import {
   ExecutionProvider,
   HeartbeatSchema,

@@ -6,8 +6,8 @@
 import { constants as h2, connect as h2connect } from 'node:http2';
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { type ClientDuplexStream, credentials } from '@grpc/grpc-js';
-import { clientConstructor } from '../../../control-plane/grpc/service-definition.js';
 import { TYPE } from '../../../control-plane/xds/resource-types.js';
+import { clientConstructor } from '../../../kernel/grpc/service-definition.js';
 import { NodeSchema } from '../../../protos/gen/envoy/config/core/v3/base_pb.js';
 import { AggregatedDiscoveryService } from '../../../protos/gen/envoy/service/discovery/v3/ads_pb.js';
 import {

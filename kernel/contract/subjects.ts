@@ -1,5 +1,7 @@
-// NATS subjects between pods and the control plane (schema and rationale:
-// protos/api/switchyard/dataplane/v1/dataplane.proto, docs/DATAPLANE.md). Pure.
+// The NATS subjects between pods and the control plane: the half of the contract that is not
+// in the message schema (protos/api/switchyard/dataplane/v1/dataplane.proto). Both programs
+// import it; docs/ENDPOINTS.md ("The pod contract") documents subjects and fields. Pure.
+import { PodIdError } from './errors.js';
 
 export const SUBJECT_ROOT = 'switchyard.pod';
 export const ANNOUNCE_SUBJECT = 'switchyard.pods.announce';
@@ -10,9 +12,17 @@ export const TLS_MODE_LABEL = 'security.switchyard.dev/tlsMode';
 /** A pod id is one subject token and also safe in URLs and logs. */
 export const POD_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
 
+/** What a pod publishes, one subject per kind. */
+export type PodMessageKind = 'register' | 'heartbeat' | 'drain' | 'deregister';
+export const POD_MESSAGE_KINDS: readonly PodMessageKind[] = ['register', 'heartbeat', 'drain', 'deregister'];
+
+/** Throws PodIdError unless `podId` can be a pod's subject token. */
+export function checkPodId(podId: string): void {
+  if (!POD_ID_PATTERN.test(podId)) throw new PodIdError(podId, POD_ID_PATTERN);
+}
+
 export function podSubjects(podId: string) {
-  if (!POD_ID_PATTERN.test(podId))
-    throw new Error(`pod id ${JSON.stringify(podId)} must match ${POD_ID_PATTERN}`);
+  checkPodId(podId);
   const base = `${SUBJECT_ROOT}.${podId}`;
   return {
     register: `${base}.register`,
@@ -25,7 +35,7 @@ export function podSubjects(podId: string) {
 }
 
 /** For the control plane: every pod's messages of one kind, e.g. `switchyard.pod.*.heartbeat`. */
-export function allPods(kind: 'register' | 'heartbeat' | 'drain' | 'deregister'): string {
+export function allPods(kind: PodMessageKind): string {
   return `${SUBJECT_ROOT}.*.${kind}`;
 }
 

@@ -108,6 +108,16 @@ export class UnavailableError extends SwitchyardError {
   }
 }
 
+/**
+ * A broken internal invariant (a call out of order, code run where it cannot work): a bug,
+ * never a user's mistake. The message names the invariant.
+ */
+export class InternalError extends SwitchyardError {
+  constructor(message: string) {
+    super('SY_INTERNAL', message);
+  }
+}
+
 /** Wraps anything thrown that is not ours, so callers can always read a code. */
 export function asSwitchyardError(err: unknown): SwitchyardError {
   if (err instanceof SwitchyardError) return err;

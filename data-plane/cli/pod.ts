@@ -1,16 +1,18 @@
 // `switchyard pod`: runs a data-plane pod until SIGTERM (or SIGINT), then drains: exit 0 when
 // every admitted request was answered, 1 when the drain timeout cut some off. It always exits
 // after the drain.
-import { Pod, type PodOptions } from '../../../data-plane/pod.js';
+
+import { compileAllowList } from '../../control-plane/pki/peer-identity.js';
+import { flagsHelp, type ParsedFlags, parseFlags } from '../../kernel/cli/flags.js';
+import { POD_ID_PATTERN } from '../../kernel/contract/index.js';
+import { OptionError } from '../../kernel/errors/index.js';
+import { Pod, type PodOptions } from '../pod.js';
 import {
   BUILTIN_MODEL_DEFAULTS,
   type ExecutionProviderName,
   type GraphOptimization,
-} from '../../../data-plane/repository/config.js';
-import { OptionError } from '../../errors/index.js';
-import { compileAllowList } from '../../pki/peer-identity.js';
-import { flagsHelp, type ParsedFlags, parseFlags } from '../flags.js';
-import { POD_FLAGS } from '../options.js';
+} from '../repository/config.js';
+import { POD_FLAGS } from './options.js';
 
 const EXIT_AFTER_DRAIN_MS = 1000;
 
@@ -55,6 +57,8 @@ export function podOptionsFrom(flags: ParsedFlags<typeof POD_FLAGS>): PodOptions
     if (at <= 0) throw new OptionError(`--label: ${JSON.stringify(l)} is not key=value`);
     labels[l.slice(0, at)] = l.slice(at + 1);
   }
+  if (flags['pod-id'] && !POD_ID_PATTERN.test(flags['pod-id']))
+    throw new OptionError(`--pod-id: ${JSON.stringify(flags['pod-id'])} must match ${POD_ID_PATTERN}`);
   if (flags['nats-password'] && !flags['nats-user'])
     throw new OptionError('--nats-password needs --nats-user');
   return {

@@ -139,6 +139,14 @@ export const ERROR_CODES = {
     summary: "A pod's NATS message names another pod than its subject does; rejected and counted.",
   },
   SY_INTERNAL: { httpStatus: 500, summary: 'An unexpected failure; the message says where.' },
+  SY_POD_ID_INVALID: {
+    httpStatus: 400,
+    summary: 'A pod id is not one NATS subject token ([A-Za-z0-9_-], 1 to 128 characters).',
+  },
+  SY_TLS_MATERIAL_INVALID: {
+    httpStatus: 500,
+    summary: 'A workload certificate directory holds no certificate, or one that proves no SPIFFE identity.',
+  },
   SY_PORT_IN_USE: {
     httpStatus: 503,
     summary: 'A port the process must listen on is taken by another process; it exits non-zero.',

@@ -1,12 +1,12 @@
-// A small typed layer over commander: every option has a type, a default, an optional
-// environment variable, and one help line. Commands declare their options in options.ts, the
-// one place where flags are parsed. Commander does the syntax (known options, values present,
-// repeated lists, suggestions for misspelt options) and the help layout; the types, the
-// environment, the defaults and the required check are ours, so every error names the flag or
-// the variable it came from.
+// A small typed layer over commander, for both programs' commands: every option has a type, a
+// default, an optional environment variable, and one help line. Each program declares its
+// commands' options in its cli/options.ts, the one place where its flags are parsed. Commander
+// does the syntax (known options, values present, repeated lists, suggestions for misspelt
+// options) and the help layout; the types, the environment, the defaults and the required check
+// are ours, so every error names the flag or the variable it came from.
 import { Command, CommanderError, Option } from 'commander';
 import { OptionError } from '../errors/index.js';
-import { parseDurationNs } from '../policy/duration.js';
+import { parseDurationNs } from '../runtime/duration.js';
 
 export type FlagType = 'string' | 'int' | 'port' | 'bool' | 'url' | 'duration' | 'list';
 
@@ -35,7 +35,7 @@ export type ParsedFlags<S extends FlagSpecs> = {
     : ValueOf<S[K]> | undefined;
 } & { _: string[] };
 
-/** What duration flags accept, as policies write durations (policy/duration.ts). */
+/** What duration flags accept, as policies write durations (kernel/runtime/duration.ts). */
 export const DURATION_SYNTAX = 'a duration: 250ms, 1s, 1m30s, 1.5h';
 
 /** `100ms`, `1.5s`, `1m30s`, `1h` to milliseconds: the spelling policies use. */

@@ -14,6 +14,7 @@ export const EXIT = {
 export function exitCodeFor(code: ErrorCode): number {
   switch (code) {
     case 'SY_OPTION_INVALID':
+    case 'SY_POD_ID_INVALID':
     case 'SY_POLICY_PARSE':
     case 'SY_POLICY_INVALID':
     case 'SY_IDEMPOTENCY_KEY_REUSED':

@@ -1,0 +1,106 @@
+import { create } from '@bufbuild/protobuf';
+import { describe, expect, it } from 'vitest';
+import {
+  DeregistrationSchema,
+  DrainNoticeSchema,
+  HeartbeatSchema,
+  PodRegistrationSchema,
+} from '../../protos/gen/switchyard/dataplane/v1/dataplane_pb.js';
+import type { SwitchyardError } from '../errors/index.js';
+import {
+  allPods,
+  decodeAnnounce,
+  decodePodBody,
+  encodeAnnounce,
+  encodePodBody,
+  POD_MESSAGE_KINDS,
+  PodIdError,
+  podIdOf,
+  podSubjects,
+} from './index.js';
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
+describe('pod contract: subjects', () => {
+  it('gives a pod its four subjects and the permission that covers exactly them', () => {
+    const s = podSubjects('pod-a_1');
+    expect(s).toEqual({
+      register: 'switchyard.pod.pod-a_1.register',
+      heartbeat: 'switchyard.pod.pod-a_1.heartbeat',
+      drain: 'switchyard.pod.pod-a_1.drain',
+      deregister: 'switchyard.pod.pod-a_1.deregister',
+      publishPermission: 'switchyard.pod.pod-a_1.>',
+    });
+    for (const kind of POD_MESSAGE_KINDS) expect(podIdOf(s[kind])).toBe('pod-a_1');
+    expect(allPods('heartbeat')).toBe('switchyard.pod.*.heartbeat');
+  });
+
+  it('refuses a pod id that is not one subject token, with a named error', () => {
+    for (const bad of ['', 'a.b', 'a b', 'a*', 'a>', 'x'.repeat(129)]) {
+      let caught: unknown;
+      try {
+        podSubjects(bad);
+      } catch (err) {
+        caught = err;
+      }
+      expect(caught, bad).toBeInstanceOf(PodIdError);
+      expect((caught as SwitchyardError).code).toBe('SY_POD_ID_INVALID');
+      expect((caught as Error).message).toContain(JSON.stringify(bad));
+    }
+  });
+
+  it('reads no pod id out of subjects that are not a pod subject', () => {
+    for (const s of [
+      'switchyard.pods.announce',
+      'switchyard.pod.a',
+      'switchyard.pod.a.b.c',
+      'other.pod.a.register',
+    ])
+      expect(podIdOf(s), s).toBeUndefined();
+  });
+});
+
+describe('pod contract: bodies', () => {
+  it('keeps the wire format of released pods: protobuf binary of dataplane.proto', () => {
+    // Heartbeat{pod_id: "p", sequence: 1}: field 1 (LEN) "p", field 2 (VARINT) 1.
+    const hb = create(HeartbeatSchema, { podId: 'p', sequence: 1n });
+    expect(hex(encodePodBody('heartbeat', hb))).toBe('0a01701001');
+    // AnnounceRequest{region: "eu"}: field 1 (LEN) "eu".
+    expect(hex(encodeAnnounce({ region: 'eu' }))).toBe('0a026575');
+    expect(decodeAnnounce(Uint8Array.from([0x0a, 0x02, 0x65, 0x75])).region).toBe('eu');
+  });
+
+  it('round-trips each kind through the schema its subject carries', () => {
+    const bodies = {
+      register: create(PodRegistrationSchema, {
+        podId: 'a',
+        address: '10.0.0.1',
+        sequence: 3n,
+        revision: 2n,
+      }),
+      heartbeat: create(HeartbeatSchema, {
+        podId: 'a',
+        sequence: 4n,
+        utilization: { cpuPercent: 42.5, gpuPercent: 7, rssBytes: 1024n },
+      }),
+      drain: create(DrainNoticeSchema, { podId: 'a', sequence: 5n, graceMs: 5000, reason: 'SIGTERM' }),
+      deregister: create(DeregistrationSchema, { podId: 'a', sequence: 6n, served: 99n }),
+    } as const;
+    expect(decodePodBody('register', encodePodBody('register', bodies.register))).toEqual(bodies.register);
+    expect(decodePodBody('heartbeat', encodePodBody('heartbeat', bodies.heartbeat))).toEqual(
+      bodies.heartbeat,
+    );
+    expect(decodePodBody('drain', encodePodBody('drain', bodies.drain))).toEqual(bodies.drain);
+    expect(decodePodBody('deregister', encodePodBody('deregister', bodies.deregister))).toEqual(
+      bodies.deregister,
+    );
+    expect(
+      decodePodBody('heartbeat', encodePodBody('heartbeat', bodies.heartbeat)).utilization?.gpuPercent,
+    ).toBe(7);
+  });
+
+  it('throws on bytes that are not a message', () => {
+    // A LEN field whose length runs past the end of the buffer.
+    expect(() => decodePodBody('heartbeat', Uint8Array.from([0x0a, 0x05, 0x70]))).toThrow();
+  });
+});

@@ -1,0 +1,15 @@
+// The NATS contract between pods and the control plane: subjects, the message of each, and
+// their wire encoding. docs/ENDPOINTS.md ("The pod contract") documents fields, units and ranges.
+
+export type {
+  AnnounceRequest,
+  Deregistration,
+  DrainNotice,
+  Heartbeat,
+  LatencyWindow,
+  PodRegistration,
+  Utilization,
+} from '../../protos/gen/switchyard/dataplane/v1/dataplane_pb.js';
+export * from './codec.js';
+export * from './errors.js';
+export * from './subjects.js';
