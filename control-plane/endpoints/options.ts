@@ -1,9 +1,9 @@
 // Discovery settings: the table's (health, TTL, weights, overflow) plus the runner's timing.
 // `defaultDiscoveryOptions()` + `parseDiscoveryOptions()`, so callers pass only what they change.
 import { OptionError } from '../errors/index.js';
-import { type OverflowParams, validateOverflow } from './overflow.js';
-import { DEFAULT_TABLE_OPTIONS, type TableOptions } from './table.js';
-import type { TunerParams } from './tuner.js';
+import { type OverflowParams, validateOverflow } from './model/overflow.js';
+import { DEFAULT_TABLE_OPTIONS, type TableOptions } from './model/table.js';
+import type { TunerParams } from './model/tuner.js';
 
 export interface DiscoveryOptions extends TableOptions {
   /** How often health ages (a silent pod is noticed at most this late)... */

@@ -42,7 +42,7 @@ export interface EndpointInfo {
   readonly podId?: string;
   /**
    * A CPU endpoint that takes primary traffic now: under backend preference gpu-overflow-cpu
-   * the GPU endpoints crossed their utilization threshold (control-plane/endpoints/overflow.ts).
+   * the GPU endpoints crossed their utilization threshold (control-plane/endpoints/model/overflow.ts).
    */
   readonly overflow?: boolean;
 }

@@ -13,7 +13,7 @@
 //
 // The routing table is rebuilt lazily and only for versions that changed: an unchanged
 // version keeps the very same array, which the translator memoizes on.
-import type { EndpointHealth, EndpointInfo, EndpointTable } from '../translate/types.js';
+import type { EndpointHealth, EndpointInfo, EndpointTable } from '../../translate/types.js';
 import {
   DEFAULT_OVERFLOW,
   NO_OVERFLOW,

@@ -1,15 +1,15 @@
 // The pods' NATS messages (dataplane.proto) as the plain facts the endpoint table works on.
 // Pure: decoding happens in the subscriber, so the table and its tests never touch protobuf.
 
-import { TLS_MODE_LABEL } from '../../data-plane/agent/subjects.js';
+import { TLS_MODE_LABEL } from '../../../data-plane/agent/subjects.js';
 import {
   ExecutionProvider,
   type Heartbeat,
   ModelState,
   type PodRegistration,
   PodState,
-} from '../../protos/gen/switchyard/dataplane/v1/dataplane_pb.js';
-import { endpointKey } from '../translate/types.js';
+} from '../../../protos/gen/switchyard/dataplane/v1/dataplane_pb.js';
+import { endpointKey } from '../../translate/types.js';
 
 export interface ServedVersion {
   readonly model: string;

@@ -2,13 +2,13 @@
 // against each other. Pure (bytes in, facts or a named error out), so every rejection path is
 // tested without a NATS server.
 import { fromBinary } from '@bufbuild/protobuf';
-import { podIdOf } from '../../data-plane/agent/subjects.js';
+import { podIdOf } from '../../../data-plane/agent/subjects.js';
 import {
   DeregistrationSchema,
   DrainNoticeSchema,
   HeartbeatSchema,
   PodRegistrationSchema,
-} from '../../protos/gen/switchyard/dataplane/v1/dataplane_pb.js';
+} from '../../../protos/gen/switchyard/dataplane/v1/dataplane_pb.js';
 import { EndpointIdentityError, EndpointMessageError } from './errors.js';
 import { heartbeatProblem, noticeProblem, registrationSequenceProblem } from './ranges.js';
 import {
