@@ -6,6 +6,11 @@
 const CORE = [
   'control-plane/policy',
   'control-plane/endpoints/model/table.ts',
+  'control-plane/endpoints/model/records.ts',
+  'control-plane/endpoints/model/tune-version.ts',
+  'control-plane/endpoints/model/version-overflow.ts',
+  'control-plane/endpoints/model/published.ts',
+  'control-plane/endpoints/model/status.ts',
   'control-plane/endpoints/model/tuner.ts',
   'control-plane/endpoints/model/overflow.ts',
   'control-plane/pki/csr-policy.ts',
