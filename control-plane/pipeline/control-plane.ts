@@ -2,82 +2,47 @@
 // JetStream store with the directory syncing into it), publisher, metrics and the admin API wired
 // together. Everything with I/O is started and stopped here, nowhere else.
 
-import type { ServerOptions as HttpsOptions } from 'node:https';
 import { ServerCredentials } from '@grpc/grpc-js';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { AdminServer } from '../admin/admin-server.js';
 import { coreRoutes } from '../admin/routes/core.js';
-import { AuditedChanges } from '../api/audited-changes.js';
+import type { AuditedChanges } from '../api/audited-changes.js';
 import { GrpcAdminServer } from '../api/grpc-admin.js';
 import { apiRoutes, callContext } from '../api/http-routes.js';
 import { type PolicyProblem, PolicyService } from '../api/policy-service.js';
-import { DEFAULT_NAMESPACE_QUOTAS, type NamespaceQuotas } from '../api/quotas.js';
-import { AuditLog } from '../audit/audit-log.js';
-import { type AuthConfig, OPEN_AUTH } from '../auth/auth-config.js';
+import { DEFAULT_NAMESPACE_QUOTAS } from '../api/quotas.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import { OPEN_AUTH } from '../auth/auth-config.js';
 import { Authenticator } from '../auth/authenticator.js';
 import { RateLimiter } from '../auth/rate-limit.js';
 import { authorize } from '../auth/rbac.js';
-import { type DiscoveryInput, EndpointDiscovery, latencyObjectives } from '../endpoints/index.js';
+import { EndpointDiscovery, latencyObjectives } from '../endpoints/index.js';
 import { ControlPlaneMetrics } from '../metrics/control-plane-metrics.js';
 import { type ModelRoute, resolveOwners } from '../policy/index.js';
 import { Debouncer } from '../runtime/debounce.js';
 import { createLogger, type Logger } from '../runtime/log.js';
 import { probePort } from '../runtime/port-probe.js';
-import { IdempotencyStore } from '../store/idempotency.js';
-import { connectNats, type NatsOptions } from '../store/nats-connection.js';
+import type { IdempotencyStore } from '../store/idempotency.js';
+import type { NatsOptions } from '../store/nats-connection.js';
 import type { StoredPolicy } from '../store/policy-record.js';
-import { PolicyStore } from '../store/policy-store.js';
-import type { TranslateOptions } from '../translate/index.js';
+import type { PolicyStore } from '../store/policy-store.js';
 import { resolveOptions } from '../translate/options.js';
 import type { EndpointTable } from '../translate/types.js';
 import { SnapshotCache } from '../xds/cache/snapshot-cache.js';
 import { XdsServer } from '../xds/server/ads-server.js';
 import { combineCallbacks } from '../xds/server/stream-context.js';
-import type { XdsLimits } from '../xds/server/stream-limits.js';
 import { ProxyRegistry } from '../xds/status/proxy-registry.js';
+import { grpcCredentialsLike } from './admin-grpc-credentials.js';
 import { AutoRollback } from './auto-rollback.js';
-import { ControlPlanePki, type ControlPlanePkiOptions } from './control-plane-pki.js';
+import type { ControlPlaneOptions } from './control-plane-options.js';
+import { ControlPlanePki } from './control-plane-pki.js';
 import { listEndpoints } from './endpoint-view.js';
 import { syncDirectoryToStore } from './gitops-sync.js';
 import { PolicyDirectory, type PolicyDirectoryState } from './policy-directory.js';
 import { PUBLISHED_GROUPS, SnapshotPublisher } from './snapshot-publisher.js';
+import { openStateStore } from './state-store.js';
 
-export interface ControlPlaneOptions {
-  readonly policyDir?: string;
-  /** Desired state in NATS JetStream; without it the policy directory is the only source. */
-  readonly nats?: NatsOptions;
-  /** JetStream replicas for the KV buckets and the audit stream (3 in production). */
-  readonly storeReplicas?: number;
-  readonly host: string;
-  readonly xdsPort: number;
-  readonly adminPort: number;
-  /** The same API over gRPC (AdminService); off when undefined. */
-  readonly adminGrpcPort?: number;
-  readonly debounceQuietMs: number;
-  readonly debounceMaxMs: number;
-  /** Per-namespace quotas on applied policies (docs/OPERATIONS.md, "Limits and quotas"). */
-  readonly quotas?: NamespaceQuotas;
-  /** Streams per connection and per client, slow readers (docs/XDS.md, "Limits"). */
-  readonly xdsLimits?: Partial<XdsLimits>;
-  /** Without it every caller is admin (local development; a warning is logged). */
-  readonly auth?: AuthConfig;
-  /** Serve the admin API over HTTPS; with requestCert, client certificates authenticate. */
-  readonly adminTls?: HttpsOptions;
-  /** Translation knobs (gateway port, trust domain, secret names). */
-  readonly translate?: Partial<TranslateOptions>;
-  /** Endpoint discovery over the NATS connection (health, TTL, weights, overflow, coalescing). */
-  readonly discovery?: DiscoveryInput;
-  /**
-   * Run the built-in CA (docs/SECURITY.md): xDS over mTLS (node id == certificate identity), SDS for
-   * Envoy, the admin API over HTTPS with the CSR endpoint. Replaces adminTls.
-   */
-  readonly pki?: ControlPlanePkiOptions;
-  readonly log?: Logger;
-}
-
-export function defaultControlPlaneOptions(): ControlPlaneOptions {
-  return { host: '127.0.0.1', xdsPort: 18000, adminPort: 18080, debounceQuietMs: 100, debounceMaxMs: 10_000 };
-}
+export type { ControlPlaneOptions } from './control-plane-options.js';
 
 const NO_POLICIES: PolicyDirectoryState = { policies: [], errors: [] };
 
@@ -226,26 +191,16 @@ export class ControlPlane {
 
   /** gRPC admin: TLS like the HTTP admin API; with a client CA, client certificates are required. */
   private adminGrpcCredentials(): ServerCredentials {
-    if (this.pki) return this.pki.adminGrpcCredentials();
-    const tls = this.opts.adminTls;
-    if (!tls?.cert || !tls.key) return ServerCredentials.createInsecure();
-    const ca = tls.ca ? Buffer.from(String(tls.ca)) : null;
-    return ServerCredentials.createSsl(
-      ca,
-      [{ cert_chain: Buffer.from(String(tls.cert)), private_key: Buffer.from(String(tls.key)) }],
-      !!ca,
-    );
+    return this.pki ? this.pki.adminGrpcCredentials() : grpcCredentialsLike(this.opts.adminTls);
   }
 
   private async openStore(nats: NatsOptions): Promise<void> {
-    this.nc = await connectNats(nats, this.log.child('nats'));
-    const replicas = this.opts.storeReplicas ?? 1;
-    this.store = await PolicyStore.open(this.nc, this.log.child('store'), { replicas });
-    this.idempotency = await IdempotencyStore.open(this.nc, { replicas });
-    this.audit = await AuditLog.open(this.nc, { replicas });
-    this.changes = new AuditedChanges(this.store, this.audit, this.log.child('audit'));
-    // Changes a previous process left half done get the outcome the store shows.
-    await this.changes.recover();
+    const state = await openStateStore(nats, this.opts.storeReplicas ?? 1, this.log);
+    this.nc = state.nc;
+    this.store = state.store;
+    this.idempotency = state.idempotency;
+    this.audit = state.audit;
+    this.changes = state.changes;
   }
 
   private changes?: AuditedChanges;
