@@ -37,14 +37,12 @@ import { AutoRollback } from './auto-rollback.js';
 import type { ControlPlaneOptions } from './control-plane-options.js';
 import { ControlPlanePki } from './control-plane-pki.js';
 import { listEndpoints } from './endpoint-view.js';
-import { syncDirectoryToStore } from './gitops-sync.js';
-import { PolicyDirectory, type PolicyDirectoryState } from './policy-directory.js';
+import type { PolicyDirectoryState } from './policy-directory.js';
+import { PolicySources } from './policy-sources.js';
 import { PUBLISHED_GROUPS, SnapshotPublisher } from './snapshot-publisher.js';
 import { openStateStore } from './state-store.js';
 
 export type { ControlPlaneOptions } from './control-plane-options.js';
-
-const NO_POLICIES: PolicyDirectoryState = { policies: [], errors: [] };
 
 export class ControlPlane {
   readonly cache = new SnapshotCache();
@@ -56,12 +54,8 @@ export class ControlPlane {
   private admin?: AdminServer;
   private readonly publisher: SnapshotPublisher;
   private readonly debouncer: Debouncer;
-  private policyDir?: PolicyDirectory;
-  private dirState: PolicyDirectoryState = NO_POLICIES;
-  private stored: readonly StoredPolicy[] = [];
+  private readonly sources: PolicySources;
   private nc?: NatsConnection;
-  private stopWatch?: () => void;
-  private syncing: Promise<unknown> = Promise.resolve();
   private endpoints: EndpointTable = new Map();
   discovery?: EndpointDiscovery;
   private started = false;
@@ -88,6 +82,14 @@ export class ControlPlane {
       : opts.translate;
     this.publisher = new SnapshotPublisher(this.cache, this.metrics, this.log.child('snapshot'), translate);
     this.autoRollback = new AutoRollback(() => this.service, this.log.child('auto-rollback'));
+    this.sources = new PolicySources({
+      ...(opts.policyDir ? { dir: opts.policyDir } : {}),
+      store: () => this.store,
+      service: () => this.service,
+      changed: () => this.debouncer.trigger(),
+      fileErrors: (n) => this.metrics.policyErrors.set(n),
+      log: this.log,
+    });
     if (opts.pki)
       this.pki = new ControlPlanePki(opts.pki, {
         cache: this.cache,
@@ -141,8 +143,7 @@ export class ControlPlane {
       problems: () => this.policyProblems(),
       inspect: (route) => this.publisher.inspect(route, this.endpoints),
     });
-    if (this.opts.policyDir) await this.openPolicyDir(this.opts.policyDir);
-    if (this.store) this.stopWatch = await this.store.watch((all) => this.onStored(all));
+    await this.sources.start();
     // The first snapshot is built before the port opens, so no proxy waits on a debounce.
     this.rebuild();
     await this.pki?.start();
@@ -205,47 +206,6 @@ export class ControlPlane {
 
   private changes?: AuditedChanges;
 
-  private async openPolicyDir(dir: string): Promise<void> {
-    this.policyDir = new PolicyDirectory(
-      dir,
-      (state) => {
-        this.dirState = state;
-        this.metrics.policyErrors.set(state.errors.length);
-        if (this.store) this.syncDir();
-        else this.debouncer.trigger();
-      },
-      this.log.child('policy'),
-    );
-    this.dirState = await this.policyDir.start();
-    this.metrics.policyErrors.set(this.dirState.errors.length);
-    if (this.store) {
-      this.stored = await this.store.list();
-      this.syncDir();
-      await this.syncing;
-    }
-  }
-
-  /** GitOps: the directory's policies into the store, one sync at a time. */
-  private syncDir(): void {
-    const dir = this.opts.policyDir!;
-    this.syncing = this.syncing.then(async () => {
-      const report = await syncDirectoryToStore(
-        this.dirState,
-        this.stored,
-        this.service,
-        dir,
-        this.log.child('gitops'),
-      );
-      if (report.applied || report.deleted)
-        this.log.info('policy directory synced to the store', { ...report });
-    });
-  }
-
-  private onStored(all: StoredPolicy[]): void {
-    this.stored = all;
-    this.debouncer.trigger();
-  }
-
   private adminRoutes() {
     const publicFlags = this.authn.config.public;
     return [
@@ -264,7 +224,7 @@ export class ControlPlane {
         groups: () => this.publisher.groups(),
         models: () => this.publisher.models(),
         endpoints: () => listEndpoints(this.routes(), this.endpoints, this.discovery?.statuses()),
-        fileErrors: () => [...this.dirState.errors],
+        fileErrors: () => [...this.sources.directoryState().errors],
         ...(this.audit ? { audit: this.audit } : {}),
       }),
     ];
@@ -272,15 +232,15 @@ export class ControlPlane {
 
   /** The policies serving now: the store's when there is one, else the directory's. */
   routes(): readonly ModelRoute[] {
-    return this.store ? this.stored.map((p) => p.route) : this.dirState.policies.map((p) => p.route);
+    return this.sources.routes();
   }
 
   storedPolicies(): readonly StoredPolicy[] {
-    return this.stored;
+    return this.sources.storedPolicies();
   }
 
   policies(): PolicyDirectoryState {
-    return this.dirState;
+    return this.sources.directoryState();
   }
 
   /**
@@ -324,12 +284,12 @@ export class ControlPlane {
     const before = new Map(groups.map((g) => [g, this.cache.get(g)]));
     // With a store, the directory's losers never reach it: report them from the directory.
     const dirConflicts = this.store
-      ? resolveOwners(this.dirState.policies.map((p) => p.route)).conflicts
+      ? resolveOwners(this.sources.directoryState().policies.map((p) => p.route)).conflicts
       : [];
     this.publisher.publish(this.routes(), this.endpoints, dirConflicts);
     if (this.store)
       this.autoRollback.recordPublish(
-        this.stored,
+        this.sources.storedPolicies(),
         new Map(groups.map((g) => [g, this.cache.get(g)])),
         before,
       );
@@ -354,9 +314,7 @@ export class ControlPlane {
   async stop(): Promise<void> {
     this.debouncer.close();
     this.discovery?.stop();
-    await this.policyDir?.close();
-    await this.syncing.catch(() => undefined);
-    this.stopWatch?.();
+    await this.sources.stop();
     await Promise.all([this.xds.close(), this.admin?.close(), this.adminGrpc?.close()]);
     this.pki?.stop();
     await this.nc?.close().catch(() => undefined);
