@@ -5,9 +5,14 @@
 /** The folders whose tests must catch small, plausible bugs. */
 const CORE = [
   'control-plane/policy',
-  'control-plane/endpoints/table.ts',
-  'control-plane/endpoints/tuner.ts',
-  'control-plane/endpoints/overflow.ts',
+  'control-plane/endpoints/model/table.ts',
+  'control-plane/endpoints/model/records.ts',
+  'control-plane/endpoints/model/tune-version.ts',
+  'control-plane/endpoints/model/version-overflow.ts',
+  'control-plane/endpoints/model/published.ts',
+  'control-plane/endpoints/model/status.ts',
+  'control-plane/endpoints/model/tuner.ts',
+  'control-plane/endpoints/model/overflow.ts',
   'control-plane/pki/csr-policy.ts',
   'control-plane/pki/node-identity.ts',
   'control-plane/pki/issuer.ts',

@@ -1,9 +1,10 @@
 // Discovery settings: the table's (health, TTL, weights, overflow) plus the runner's timing.
 // `defaultDiscoveryOptions()` + `parseDiscoveryOptions()`, so callers pass only what they change.
 import { OptionError } from '../../kernel/errors/index.js';
-import { type OverflowParams, validateOverflow } from './overflow.js';
-import { DEFAULT_TABLE_OPTIONS, type TableOptions } from './table.js';
-import type { TunerParams } from './tuner.js';
+import { type OverflowParams, validateOverflow } from './model/overflow.js';
+import { DEFAULT_TABLE_OPTIONS, type TableOptions } from './model/table-options.js';
+import type { TunerParams } from './model/tuner.js';
+import { utilization, utilizationFromPercent } from './model/utilization.js';
 
 export interface DiscoveryOptions extends TableOptions {
   /** How often health ages (a silent pod is noticed at most this late)... */
@@ -24,11 +25,32 @@ export interface DiscoveryOptions extends TableOptions {
   readonly announceMinIntervalMs: number;
 }
 
+/**
+ * The overflow thresholds as operators write them (`--overflow-enter 80`): percent. Converted
+ * here, once, into the fractions the table works in (model/utilization.ts).
+ */
+export interface OverflowInput {
+  readonly enterPercent?: number;
+  readonly exitPercent?: number;
+  readonly holdMs?: number;
+}
+
 /** What callers pass: any subset, the tuner and overflow parameters included. */
 export type DiscoveryInput = Partial<Omit<DiscoveryOptions, 'tuner' | 'overflow'>> & {
-  readonly tuner?: Partial<TunerParams>;
-  readonly overflow?: Partial<OverflowParams>;
+  /** The utilization knee is a fraction 0..1, as in the tuner. */
+  readonly tuner?: Partial<Omit<TunerParams, 'utilizationKnee'>> & { readonly utilizationKnee?: number };
+  readonly overflow?: OverflowInput;
 };
+
+function overflowOf(base: OverflowParams, input: OverflowInput = {}): OverflowParams {
+  return {
+    enterUtilization:
+      input.enterPercent !== undefined ? utilizationFromPercent(input.enterPercent) : base.enterUtilization,
+    exitUtilization:
+      input.exitPercent !== undefined ? utilizationFromPercent(input.exitPercent) : base.exitUtilization,
+    holdMs: input.holdMs ?? base.holdMs,
+  };
+}
 
 export function defaultDiscoveryOptions(): DiscoveryOptions {
   return {
@@ -49,8 +71,12 @@ export function parseDiscoveryOptions(partial: DiscoveryInput = {}): DiscoveryOp
   const o: DiscoveryOptions = {
     ...base,
     ...partial,
-    tuner: { ...base.tuner, ...partial.tuner },
-    overflow: { ...base.overflow, ...partial.overflow },
+    tuner: {
+      ...base.tuner,
+      ...partial.tuner,
+      utilizationKnee: utilization(partial.tuner?.utilizationKnee ?? base.tuner.utilizationKnee),
+    },
+    overflow: overflowOf(base.overflow, partial.overflow),
   };
   if (!(Number.isInteger(o.unhealthyAfterMisses) && o.unhealthyAfterMisses >= 1))
     throw new OptionError(`heartbeat misses must be an integer >= 1, got ${o.unhealthyAfterMisses}`);

@@ -2,86 +2,47 @@
 // JetStream store with the directory syncing into it), publisher, metrics and the admin API wired
 // together. Everything with I/O is started and stopped here, nowhere else.
 
-import type { ServerOptions as HttpsOptions } from 'node:https';
 import { ServerCredentials } from '@grpc/grpc-js';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Debouncer } from '../../kernel/runtime/debounce.js';
 import { probePort } from '../../kernel/runtime/port-probe.js';
 import { AdminServer } from '../admin/admin-server.js';
 import { coreRoutes } from '../admin/routes/core.js';
-import { AuditedChanges } from '../api/audited-changes.js';
+import type { AuditedChanges } from '../api/audited-changes.js';
 import { GrpcAdminServer } from '../api/grpc-admin.js';
 import { apiRoutes, callContext } from '../api/http-routes.js';
 import { type PolicyProblem, PolicyService } from '../api/policy-service.js';
-import { DEFAULT_NAMESPACE_QUOTAS, type NamespaceQuotas } from '../api/quotas.js';
-import { AuditLog } from '../audit/audit-log.js';
-import { type AuthConfig, OPEN_AUTH } from '../auth/auth-config.js';
+import { DEFAULT_NAMESPACE_QUOTAS } from '../api/quotas.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import { OPEN_AUTH } from '../auth/auth-config.js';
 import { Authenticator } from '../auth/authenticator.js';
 import { RateLimiter } from '../auth/rate-limit.js';
 import { authorize } from '../auth/rbac.js';
-import { EndpointDiscovery } from '../endpoints/discovery.js';
-import { latencyObjectives } from '../endpoints/objectives.js';
-import type { DiscoveryInput } from '../endpoints/options.js';
+import { EndpointDiscovery, latencyObjectives } from '../endpoints/index.js';
 import { ControlPlaneMetrics } from '../metrics/control-plane-metrics.js';
 import { type ModelRoute, resolveOwners } from '../policy/index.js';
 import { createLogger, type Logger } from '../runtime/log.js';
-import { IdempotencyStore } from '../store/idempotency.js';
-import { connectNats, type NatsOptions } from '../store/nats-connection.js';
+import type { IdempotencyStore } from '../store/idempotency.js';
+import type { NatsOptions } from '../store/nats-connection.js';
 import type { StoredPolicy } from '../store/policy-record.js';
-import { PolicyStore } from '../store/policy-store.js';
-import type { TranslateOptions } from '../translate/index.js';
+import type { PolicyStore } from '../store/policy-store.js';
 import { resolveOptions } from '../translate/options.js';
 import type { EndpointTable } from '../translate/types.js';
 import { SnapshotCache } from '../xds/cache/snapshot-cache.js';
 import { XdsServer } from '../xds/server/ads-server.js';
 import { combineCallbacks } from '../xds/server/stream-context.js';
-import type { XdsLimits } from '../xds/server/stream-limits.js';
 import { ProxyRegistry } from '../xds/status/proxy-registry.js';
+import { grpcCredentialsLike } from './admin-grpc-credentials.js';
 import { AutoRollback } from './auto-rollback.js';
-import { ControlPlanePki, type ControlPlanePkiOptions } from './control-plane-pki.js';
+import type { ControlPlaneOptions } from './control-plane-options.js';
+import { ControlPlanePki } from './control-plane-pki.js';
 import { listEndpoints } from './endpoint-view.js';
-import { syncDirectoryToStore } from './gitops-sync.js';
-import { PolicyDirectory, type PolicyDirectoryState } from './policy-directory.js';
+import type { PolicyDirectoryState } from './policy-directory.js';
+import { PolicySources } from './policy-sources.js';
 import { PUBLISHED_GROUPS, SnapshotPublisher } from './snapshot-publisher.js';
+import { openStateStore } from './state-store.js';
 
-export interface ControlPlaneOptions {
-  readonly policyDir?: string;
-  /** Desired state in NATS JetStream; without it the policy directory is the only source. */
-  readonly nats?: NatsOptions;
-  /** JetStream replicas for the KV buckets and the audit stream (3 in production). */
-  readonly storeReplicas?: number;
-  readonly host: string;
-  readonly xdsPort: number;
-  readonly adminPort: number;
-  /** The same API over gRPC (AdminService); off when undefined. */
-  readonly adminGrpcPort?: number;
-  readonly debounceQuietMs: number;
-  readonly debounceMaxMs: number;
-  /** Per-namespace quotas on applied policies (docs/OPERATIONS.md, "Limits and quotas"). */
-  readonly quotas?: NamespaceQuotas;
-  /** Streams per connection and per client, slow readers (docs/XDS.md, "Limits"). */
-  readonly xdsLimits?: Partial<XdsLimits>;
-  /** Without it every caller is admin (local development; a warning is logged). */
-  readonly auth?: AuthConfig;
-  /** Serve the admin API over HTTPS; with requestCert, client certificates authenticate. */
-  readonly adminTls?: HttpsOptions;
-  /** Translation knobs (gateway port, trust domain, secret names). */
-  readonly translate?: Partial<TranslateOptions>;
-  /** Endpoint discovery over the NATS connection (health, TTL, weights, overflow, coalescing). */
-  readonly discovery?: DiscoveryInput;
-  /**
-   * Run the built-in CA (docs/SECURITY.md): xDS over mTLS (node id == certificate identity), SDS for
-   * Envoy, the admin API over HTTPS with the CSR endpoint. Replaces adminTls.
-   */
-  readonly pki?: ControlPlanePkiOptions;
-  readonly log?: Logger;
-}
-
-export function defaultControlPlaneOptions(): ControlPlaneOptions {
-  return { host: '127.0.0.1', xdsPort: 18000, adminPort: 18080, debounceQuietMs: 100, debounceMaxMs: 10_000 };
-}
-
-const NO_POLICIES: PolicyDirectoryState = { policies: [], errors: [] };
+export type { ControlPlaneOptions } from './control-plane-options.js';
 
 export class ControlPlane {
   readonly cache = new SnapshotCache();
@@ -93,12 +54,8 @@ export class ControlPlane {
   private admin?: AdminServer;
   private readonly publisher: SnapshotPublisher;
   private readonly debouncer: Debouncer;
-  private policyDir?: PolicyDirectory;
-  private dirState: PolicyDirectoryState = NO_POLICIES;
-  private stored: readonly StoredPolicy[] = [];
+  private readonly sources: PolicySources;
   private nc?: NatsConnection;
-  private stopWatch?: () => void;
-  private syncing: Promise<unknown> = Promise.resolve();
   private endpoints: EndpointTable = new Map();
   discovery?: EndpointDiscovery;
   private started = false;
@@ -125,6 +82,14 @@ export class ControlPlane {
       : opts.translate;
     this.publisher = new SnapshotPublisher(this.cache, this.metrics, this.log.child('snapshot'), translate);
     this.autoRollback = new AutoRollback(() => this.service, this.log.child('auto-rollback'));
+    this.sources = new PolicySources({
+      ...(opts.policyDir ? { dir: opts.policyDir } : {}),
+      store: () => this.store,
+      service: () => this.service,
+      changed: () => this.debouncer.trigger(),
+      fileErrors: (n) => this.metrics.policyErrors.set(n),
+      log: this.log,
+    });
     if (opts.pki)
       this.pki = new ControlPlanePki(opts.pki, {
         cache: this.cache,
@@ -178,8 +143,7 @@ export class ControlPlane {
       problems: () => this.policyProblems(),
       inspect: (route) => this.publisher.inspect(route, this.endpoints),
     });
-    if (this.opts.policyDir) await this.openPolicyDir(this.opts.policyDir);
-    if (this.store) this.stopWatch = await this.store.watch((all) => this.onStored(all));
+    await this.sources.start();
     // The first snapshot is built before the port opens, so no proxy waits on a debounce.
     this.rebuild();
     await this.pki?.start();
@@ -228,70 +192,19 @@ export class ControlPlane {
 
   /** gRPC admin: TLS like the HTTP admin API; with a client CA, client certificates are required. */
   private adminGrpcCredentials(): ServerCredentials {
-    if (this.pki) return this.pki.adminGrpcCredentials();
-    const tls = this.opts.adminTls;
-    if (!tls?.cert || !tls.key) return ServerCredentials.createInsecure();
-    const ca = tls.ca ? Buffer.from(String(tls.ca)) : null;
-    return ServerCredentials.createSsl(
-      ca,
-      [{ cert_chain: Buffer.from(String(tls.cert)), private_key: Buffer.from(String(tls.key)) }],
-      !!ca,
-    );
+    return this.pki ? this.pki.adminGrpcCredentials() : grpcCredentialsLike(this.opts.adminTls);
   }
 
   private async openStore(nats: NatsOptions): Promise<void> {
-    this.nc = await connectNats(nats, this.log.child('nats'));
-    const replicas = this.opts.storeReplicas ?? 1;
-    this.store = await PolicyStore.open(this.nc, this.log.child('store'), { replicas });
-    this.idempotency = await IdempotencyStore.open(this.nc, { replicas });
-    this.audit = await AuditLog.open(this.nc, { replicas });
-    this.changes = new AuditedChanges(this.store, this.audit, this.log.child('audit'));
-    // Changes a previous process left half done get the outcome the store shows.
-    await this.changes.recover();
+    const state = await openStateStore(nats, this.opts.storeReplicas ?? 1, this.log);
+    this.nc = state.nc;
+    this.store = state.store;
+    this.idempotency = state.idempotency;
+    this.audit = state.audit;
+    this.changes = state.changes;
   }
 
   private changes?: AuditedChanges;
-
-  private async openPolicyDir(dir: string): Promise<void> {
-    this.policyDir = new PolicyDirectory(
-      dir,
-      (state) => {
-        this.dirState = state;
-        this.metrics.policyErrors.set(state.errors.length);
-        if (this.store) this.syncDir();
-        else this.debouncer.trigger();
-      },
-      this.log.child('policy'),
-    );
-    this.dirState = await this.policyDir.start();
-    this.metrics.policyErrors.set(this.dirState.errors.length);
-    if (this.store) {
-      this.stored = await this.store.list();
-      this.syncDir();
-      await this.syncing;
-    }
-  }
-
-  /** GitOps: the directory's policies into the store, one sync at a time. */
-  private syncDir(): void {
-    const dir = this.opts.policyDir!;
-    this.syncing = this.syncing.then(async () => {
-      const report = await syncDirectoryToStore(
-        this.dirState,
-        this.stored,
-        this.service,
-        dir,
-        this.log.child('gitops'),
-      );
-      if (report.applied || report.deleted)
-        this.log.info('policy directory synced to the store', { ...report });
-    });
-  }
-
-  private onStored(all: StoredPolicy[]): void {
-    this.stored = all;
-    this.debouncer.trigger();
-  }
 
   private adminRoutes() {
     const publicFlags = this.authn.config.public;
@@ -311,7 +224,7 @@ export class ControlPlane {
         groups: () => this.publisher.groups(),
         models: () => this.publisher.models(),
         endpoints: () => listEndpoints(this.routes(), this.endpoints, this.discovery?.statuses()),
-        fileErrors: () => [...this.dirState.errors],
+        fileErrors: () => [...this.sources.directoryState().errors],
         ...(this.audit ? { audit: this.audit } : {}),
       }),
     ];
@@ -319,15 +232,15 @@ export class ControlPlane {
 
   /** The policies serving now: the store's when there is one, else the directory's. */
   routes(): readonly ModelRoute[] {
-    return this.store ? this.stored.map((p) => p.route) : this.dirState.policies.map((p) => p.route);
+    return this.sources.routes();
   }
 
   storedPolicies(): readonly StoredPolicy[] {
-    return this.stored;
+    return this.sources.storedPolicies();
   }
 
   policies(): PolicyDirectoryState {
-    return this.dirState;
+    return this.sources.directoryState();
   }
 
   /**
@@ -371,12 +284,12 @@ export class ControlPlane {
     const before = new Map(groups.map((g) => [g, this.cache.get(g)]));
     // With a store, the directory's losers never reach it: report them from the directory.
     const dirConflicts = this.store
-      ? resolveOwners(this.dirState.policies.map((p) => p.route)).conflicts
+      ? resolveOwners(this.sources.directoryState().policies.map((p) => p.route)).conflicts
       : [];
     this.publisher.publish(this.routes(), this.endpoints, dirConflicts);
     if (this.store)
       this.autoRollback.recordPublish(
-        this.stored,
+        this.sources.storedPolicies(),
         new Map(groups.map((g) => [g, this.cache.get(g)])),
         before,
       );
@@ -401,9 +314,7 @@ export class ControlPlane {
   async stop(): Promise<void> {
     this.debouncer.close();
     this.discovery?.stop();
-    await this.policyDir?.close();
-    await this.syncing.catch(() => undefined);
-    this.stopWatch?.();
+    await this.sources.stop();
     await Promise.all([this.xds.close(), this.admin?.close(), this.adminGrpc?.close()]);
     this.pki?.stop();
     await this.nc?.close().catch(() => undefined);

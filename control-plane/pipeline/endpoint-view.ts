@@ -2,7 +2,7 @@
 // `switchyard endpoints`: static ones from the policies, discovered ones from the endpoint table
 // with their state, utilization, queue, p99 and current weight (UNHEALTHY ones included: they
 // are out of EDS, but operators need to see them).
-import type { EndpointStatus } from '../endpoints/table.js';
+import type { EndpointStatus } from '../endpoints/index.js';
 import type { ModelRoute } from '../policy/index.js';
 import { type EndpointInfo, type EndpointTable, endpointKey } from '../translate/types.js';
 

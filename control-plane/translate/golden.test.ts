@@ -1,10 +1,10 @@
-// Golden files: every testdata/<case>.yaml is translated for both flavors and compared with
-// testdata/<case>.<flavor>.<type>.yaml (proto3 JSON as YAML; no file for an empty type).
+// Golden files: every testdata/in/<case>.yaml is translated for both flavors and compared with
+// testdata/out/<flavor>/<case>.<type>.yaml (proto3 JSON as YAML; no file for an empty type).
 // `UPDATE_GOLDEN=1 npx vitest run control-plane/translate` rewrites them; nothing else does.
-import { existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { GOLDEN_DIR, goldenCaseNames, readGoldenCase } from '../../test/translate-e2e/golden-cases.js';
+import { goldenCaseNames, goldenOutFile, readGoldenCase } from '../../test/translate-e2e/golden-cases.js';
 import { checkResources } from '../validate/index.js';
 import { type Flavor, translate } from './index.js';
 import { RESOURCE_TYPES, renderResourcesYaml } from './render.js';
@@ -25,11 +25,14 @@ describe('golden translation', () => {
         const set = translate(input, flavor, options);
         expect(checkResources(set)).toEqual([]);
         for (const type of RESOURCE_TYPES) {
-          const file = join(GOLDEN_DIR, `${name}.${flavor}.${type}.yaml`);
+          const file = goldenOutFile(name, flavor, type);
           const empty = set[type].length === 0;
           if (UPDATE) {
             if (empty && existsSync(file)) unlinkSync(file);
-            if (!empty) writeFileSync(file, renderResourcesYaml(set, type));
+            if (!empty) {
+              mkdirSync(dirname(file), { recursive: true });
+              writeFileSync(file, renderResourcesYaml(set, type));
+            }
           } else if (empty) {
             expect(existsSync(file), `${file} should not exist`).toBe(false);
           } else {

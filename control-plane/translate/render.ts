@@ -8,7 +8,7 @@ import { ClusterLoadAssignmentSchema } from '../../protos/gen/envoy/config/endpo
 import { ListenerSchema } from '../../protos/gen/envoy/config/listener/v3/listener_pb.js';
 import { RouteConfigurationSchema } from '../../protos/gen/envoy/config/route/v3/route_pb.js';
 import { SecretSchema } from '../../protos/gen/envoy/extensions/transport_sockets/tls/v3/secret_pb.js';
-import { XDS_REGISTRY } from '../validate/registry.js';
+import { XDS_REGISTRY } from '../resources/index.js';
 import type { ResourceSet } from './types.js';
 
 export const RESOURCE_TYPES = ['listeners', 'routes', 'clusters', 'endpoints', 'secrets'] as const;

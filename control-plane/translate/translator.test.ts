@@ -9,7 +9,7 @@ import { HealthStatus } from '../../protos/gen/envoy/config/core/v3/health_check
 import { ClusterLoadAssignmentSchema } from '../../protos/gen/envoy/config/endpoint/v3/endpoint_pb.js';
 import { HttpConnectionManagerSchema } from '../../protos/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js';
 import { parsePolicyFile } from '../policy/index.js';
-import { XDS_REGISTRY } from '../validate/registry.js';
+import { XDS_REGISTRY } from '../resources/index.js';
 import { type EndpointInfo, translate, translateLoadAssignment } from './index.js';
 
 const POLICY = `apiVersion: switchyard.dev/v1alpha1

@@ -1,22 +1,10 @@
 // The contract between the policy pipeline, the translator and the snapshot cache. Pure types:
 // translate/ and validate/ never import I/O, clocks, NATS or gRPC.
-import type { Cluster } from '../../protos/gen/envoy/config/cluster/v3/cluster_pb.js';
-import type { ClusterLoadAssignment } from '../../protos/gen/envoy/config/endpoint/v3/endpoint_pb.js';
-import type { Listener } from '../../protos/gen/envoy/config/listener/v3/listener_pb.js';
-import type { RouteConfiguration } from '../../protos/gen/envoy/config/route/v3/route_pb.js';
-import type { Secret } from '../../protos/gen/envoy/extensions/transport_sockets/tls/v3/secret_pb.js';
+// The resource set itself lives in control-plane/resources, which validate/ reads as well.
+export type { ResourceSet } from '../resources/index.js';
 
 /** Which client a node is: Envoy, or a proxyless gRPC client (stricter: xDS rule 7, docs/XDS.md). */
 export type Flavor = 'envoy' | 'grpc';
-
-/** Everything one node group receives, as typed messages (encoding happens in the cache). */
-export interface ResourceSet {
-  readonly listeners: readonly Listener[];
-  readonly routes: readonly RouteConfiguration[];
-  readonly clusters: readonly Cluster[];
-  readonly endpoints: readonly ClusterLoadAssignment[];
-  readonly secrets: readonly Secret[];
-}
 
 export type EndpointHealth = 'HEALTHY' | 'UNHEALTHY' | 'DRAINING' | 'UNKNOWN';
 
@@ -42,7 +30,7 @@ export interface EndpointInfo {
   readonly podId?: string;
   /**
    * A CPU endpoint that takes primary traffic now: under backend preference gpu-overflow-cpu
-   * the GPU endpoints crossed their utilization threshold (control-plane/endpoints/overflow.ts).
+   * the GPU endpoints crossed their utilization threshold (control-plane/endpoints/model/overflow.ts).
    */
   readonly overflow?: boolean;
 }

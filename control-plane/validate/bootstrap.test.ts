@@ -9,8 +9,9 @@ import { type Bootstrap, BootstrapSchema } from '../../protos/gen/envoy/config/b
 import { DownstreamConnectionsConfigSchema } from '../../protos/gen/envoy/extensions/resource_monitors/downstream_connections/v3/downstream_connections_pb.js';
 import { FixedHeapConfigSchema } from '../../protos/gen/envoy/extensions/resource_monitors/fixed_heap/v3/fixed_heap_pb.js';
 import { UpstreamTlsContextSchema } from '../../protos/gen/envoy/extensions/transport_sockets/tls/v3/tls_pb.js';
+import { XDS_REGISTRY } from '../resources/index.js';
 import { defaultGroupOf, nodeRole } from '../xds/server/node-flavor.js';
-import { checkMessage, XDS_REGISTRY } from './index.js';
+import { checkMessage } from './index.js';
 
 function load(name: string): Bootstrap {
   const text = readFileSync(new URL(`../../envoy/${name}`, import.meta.url), 'utf8');

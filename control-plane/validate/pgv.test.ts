@@ -6,7 +6,8 @@ import { ClusterLoadAssignmentSchema } from '../../protos/gen/envoy/config/endpo
 import { ListenerSchema } from '../../protos/gen/envoy/config/listener/v3/listener_pb.js';
 import { RouteConfigurationSchema } from '../../protos/gen/envoy/config/route/v3/route_pb.js';
 import { HttpConnectionManagerSchema } from '../../protos/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js';
-import { checkMessage, checkResources, XDS_REGISTRY } from './index.js';
+import { XDS_REGISTRY } from '../resources/index.js';
+import { checkMessage, checkResources } from './index.js';
 import { fieldCheck } from './pgv-rules.js';
 
 describe('PGV checker', () => {

@@ -20,8 +20,8 @@ import {
 import { type Any, anyUnpack } from '@bufbuild/protobuf/wkt';
 import type { Issue } from '../../kernel/errors/index.js';
 import { disabled, required } from '../../protos/gen/validate/validate_pb.js';
+import { XDS_REGISTRY } from '../resources/index.js';
 import { type FieldCheck, fieldCheck } from './pgv-rules.js';
-import { XDS_REGISTRY } from './registry.js';
 
 // Messages protobuf-es represents as plain JSON values: nothing inside carries PGV rules.
 const JSON_TYPES = new Set(['google.protobuf.Struct', 'google.protobuf.Value', 'google.protobuf.ListValue']);

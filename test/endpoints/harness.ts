@@ -4,7 +4,7 @@
 // ModelRoute that routes to whatever they register.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { DiscoveryInput } from '../../control-plane/endpoints/options.js';
+import type { DiscoveryInput } from '../../control-plane/endpoints/index.js';
 import type { Pod, PodOptions } from '../../data-plane/pod.js';
 import { ANNOUNCE_SUBJECT, podSubjects } from '../../kernel/contract/subjects.js';
 import { modelRepoCopy, startTestPod } from '../dataplane/harness.js';

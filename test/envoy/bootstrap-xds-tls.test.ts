@@ -19,7 +19,8 @@ import {
   tlsServerOptions,
   writeMaterial,
 } from '../../control-plane/pki/index.js';
-import { checkMessage, XDS_REGISTRY } from '../../control-plane/validate/index.js';
+import { XDS_REGISTRY } from '../../control-plane/resources/index.js';
+import { checkMessage } from '../../control-plane/validate/index.js';
 import { type Bootstrap, BootstrapSchema } from '../../protos/gen/envoy/config/bootstrap/v3/bootstrap_pb.js';
 import type { ConfigSource } from '../../protos/gen/envoy/config/core/v3/config_source_pb.js';
 import { TlsParameters_TlsProtocol } from '../../protos/gen/envoy/extensions/transport_sockets/tls/v3/common_pb.js';

@@ -9,10 +9,11 @@ import {
   targetWeight,
   tuneStep,
 } from './tuner.js';
+import { utilizationFromPercent as pct, utilization as u } from './utilization.js';
 
 const P = DEFAULT_TUNER;
 const idle: LoadSignals = {
-  utilization: 0.1,
+  utilization: u(0.1),
   queueDepth: 0,
   p50Ms: 5,
   p99Ms: 10,
@@ -28,9 +29,9 @@ describe('tuner formula', () => {
   });
 
   it('charges utilization only above the knee, linearly to the floor', () => {
-    expect(headroomFactors({ ...idle, utilization: 0.6 }, O, P).utilization).toBe(1);
-    expect(headroomFactors({ ...idle, utilization: 0.8 }, O, P).utilization).toBeCloseTo(0.5, 10);
-    expect(headroomFactors({ ...idle, utilization: 1 }, O, P).utilization).toBe(P.floor);
+    expect(headroomFactors({ ...idle, utilization: u(0.6) }, O, P).utilization).toBe(1);
+    expect(headroomFactors({ ...idle, utilization: u(0.8) }, O, P).utilization).toBeCloseTo(0.5, 10);
+    expect(headroomFactors({ ...idle, utilization: u(1) }, O, P).utilization).toBe(P.floor);
   });
 
   it('charges queued requests beyond the knee, halving the queue factor every queueScale', () => {
@@ -142,17 +143,17 @@ describe('GPU overflow', () => {
   const p = DEFAULT_OVERFLOW;
 
   it('enters at the threshold and leaves below the exit threshold after the hold time', () => {
-    let s = nextOverflow(NO_OVERFLOW, [70, 79], 0, p);
+    let s = nextOverflow(NO_OVERFLOW, [pct(70), pct(79)], 0, p);
     expect(s.active).toBe(false);
-    s = nextOverflow(s, [85, 80], 1000, p);
+    s = nextOverflow(s, [pct(85), pct(80)], 1000, p);
     expect(s).toEqual({ active: true, sinceMs: 1000 });
     // Below exit, but within the hold: stays.
-    s = nextOverflow(s, [20, 30], 1000 + p.holdMs - 1, p);
+    s = nextOverflow(s, [pct(20), pct(30)], 1000 + p.holdMs - 1, p);
     expect(s.active).toBe(true);
     // Between the thresholds: stays (hysteresis).
-    s = nextOverflow(s, [60, 70], 1000 + p.holdMs + 10, p);
+    s = nextOverflow(s, [pct(60), pct(70)], 1000 + p.holdMs + 10, p);
     expect(s.active).toBe(true);
-    s = nextOverflow(s, [40, 50], 1000 + p.holdMs + 20, p);
+    s = nextOverflow(s, [pct(40), pct(50)], 1000 + p.holdMs + 20, p);
     expect(s.active).toBe(false);
   });
 
@@ -161,18 +162,20 @@ describe('GPU overflow', () => {
   });
 
   it('rejects thresholds in the wrong order', () => {
-    expect(validateOverflow({ enterPercent: 50, exitPercent: 60, holdMs: 0 })).toMatch(/exit/);
+    expect(validateOverflow({ enterUtilization: pct(50), exitUtilization: pct(60), holdMs: 0 })).toMatch(
+      /exit/,
+    );
     expect(validateOverflow(p)).toBeUndefined();
   });
 });
 
 describe('tuner against junk signals', () => {
   const junk: LoadSignals[] = [
-    { ...idle, utilization: Number.NaN },
+    { ...idle, utilization: u(Number.NaN) },
     { ...idle, errorRate: Number.NaN },
     { ...idle, p99Ms: Number.NaN },
-    { ...idle, utilization: Number.POSITIVE_INFINITY, queueDepth: Number.NaN },
-    { ...idle, utilization: -5, p50Ms: Number.NEGATIVE_INFINITY },
+    { ...idle, utilization: u(Number.POSITIVE_INFINITY), queueDepth: Number.NaN },
+    { ...idle, utilization: u(-5), p50Ms: Number.NEGATIVE_INFINITY },
   ];
 
   it('never produces a weight that is NaN or outside minWeight..maxWeight', () => {
@@ -191,8 +194,8 @@ describe('tuner against junk signals', () => {
   });
 
   it('keeps the previous score when a sample says nothing finite', () => {
-    const prev = tuneStep(undefined, { ...idle, utilization: 0.9 }, O, 0, P);
-    const next = tuneStep(prev, { ...idle, utilization: Number.NaN }, O, 1000, P);
+    const prev = tuneStep(undefined, { ...idle, utilization: u(0.9) }, O, 0, P);
+    const next = tuneStep(prev, { ...idle, utilization: u(Number.NaN) }, O, 1000, P);
     expect(next.score).toBe(prev.score);
     expect(next.weight).toBe(prev.weight);
   });

@@ -8,7 +8,7 @@ import type {
   Heartbeat,
   LatencyWindow,
   PodRegistration,
-} from '../../protos/gen/switchyard/dataplane/v1/dataplane_pb.js';
+} from '../../../protos/gen/switchyard/dataplane/v1/dataplane_pb.js';
 
 /**
  * Largest sequence accepted: 2^53 - 1. A pod counts from 1, one per message, so it would need

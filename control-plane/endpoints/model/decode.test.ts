@@ -13,7 +13,7 @@ import {
   PodState,
   PortsSchema,
   UtilizationSchema,
-} from '../../protos/gen/switchyard/dataplane/v1/dataplane_pb.js';
+} from '../../../protos/gen/switchyard/dataplane/v1/dataplane_pb.js';
 import { decodePodMessage } from './decode.js';
 import { EndpointIdentityError, EndpointMessageError } from './errors.js';
 

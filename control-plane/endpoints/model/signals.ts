@@ -1,15 +1,16 @@
 // The pods' NATS messages (dataplane.proto) as the plain facts the endpoint table works on.
 // Pure: decoding happens in the subscriber, so the table and its tests never touch protobuf.
 
-import { TLS_MODE_LABEL } from '../../kernel/contract/subjects.js';
+import { TLS_MODE_LABEL } from '../../../kernel/contract/subjects.js';
 import {
   ExecutionProvider,
   type Heartbeat,
   ModelState,
   type PodRegistration,
   PodState,
-} from '../../protos/gen/switchyard/dataplane/v1/dataplane_pb.js';
-import { endpointKey } from '../translate/types.js';
+} from '../../../protos/gen/switchyard/dataplane/v1/dataplane_pb.js';
+import { endpointKey } from '../../translate/types.js';
+import { type Utilization, utilizationFromPercent } from './utilization.js';
 
 export interface ServedVersion {
   readonly model: string;
@@ -53,10 +54,10 @@ export interface HeartbeatInfo {
   readonly revision: bigint;
   readonly draining: boolean;
   readonly intervalMs: number;
-  /** 0..1 of all the pod's cores. */
-  readonly cpu: number;
-  /** 0..1; absent when the pod has no GPU (real or simulated). */
-  readonly gpu?: number;
+  /** Of all the pod's cores. */
+  readonly cpu: Utilization;
+  /** Absent when the pod has no GPU (real or simulated). */
+  readonly gpu?: Utilization;
   readonly loads: ReadonlyMap<string, VersionLoad>;
 }
 
@@ -126,8 +127,9 @@ export function heartbeatInfoOf(hb: Heartbeat): HeartbeatInfo {
     revision: hb.registrationRevision,
     draining: isDraining(hb.state),
     intervalMs: hb.intervalMs,
-    cpu: (u?.cpuPercent ?? 0) / 100,
-    ...(u?.gpuPercent !== undefined ? { gpu: u.gpuPercent / 100 } : {}),
+    // The one place a pod's percent becomes the control plane's unit (utilization.ts).
+    cpu: utilizationFromPercent(u?.cpuPercent ?? 0),
+    ...(u?.gpuPercent !== undefined ? { gpu: utilizationFromPercent(u.gpuPercent) } : {}),
     loads,
   };
 }

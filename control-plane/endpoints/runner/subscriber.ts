@@ -2,10 +2,15 @@
 // subjects, decodes and checks each message (decode.ts), reports the connection going down and
 // coming back, and publishes announce requests. Thin: what a message means is the table's job.
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
-import { ANNOUNCE_SUBJECT, allPods, encodeAnnounce } from '../../kernel/contract/index.js';
-import { asSwitchyardError, type SwitchyardError } from '../../kernel/errors/index.js';
-import type { Logger } from '../runtime/log.js';
-import { decodePodMessage, POD_MESSAGE_KINDS, type PodMessage, type PodMessageKind } from './decode.js';
+import { ANNOUNCE_SUBJECT, allPods, encodeAnnounce } from '../../../kernel/contract/index.js';
+import { asSwitchyardError, type SwitchyardError } from '../../../kernel/errors/index.js';
+import type { Logger } from '../../runtime/log.js';
+import {
+  decodePodMessage,
+  POD_MESSAGE_KINDS,
+  type PodMessage,
+  type PodMessageKind,
+} from '../model/decode.js';
 
 export interface SignalSink {
   message(msg: PodMessage): void;

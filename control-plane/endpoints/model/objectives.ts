@@ -1,6 +1,6 @@
 // Each model's latency objective (spec.latencyObjective) in milliseconds, for the tuner. Pure.
-import { durationMs } from '../../kernel/runtime/duration.js';
-import type { ModelRoute } from '../policy/index.js';
+import { durationMs } from '../../../kernel/runtime/duration.js';
+import type { ModelRoute } from '../../policy/index.js';
 
 export function latencyObjectives(routes: readonly ModelRoute[]): Map<string, number> {
   const out = new Map<string, number>();

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { HeartbeatInfo, PodInfo, ServedVersion, VersionLoad } from './signals.js';
 import { EndpointTableState, type TableOptions } from './table.js';
+import { utilization } from './utilization.js';
 
 const INTERVAL = 1000;
 
@@ -35,7 +36,7 @@ function hb(id: string, seq: number, over: Partial<HeartbeatInfo> & { load?: Par
     revision: 1n,
     draining: false,
     intervalMs: INTERVAL,
-    cpu: 0.1,
+    cpu: utilization(0.1),
     ...over,
     loads: new Map([['m/1', { ...LOAD, ...over.load }]]),
   } satisfies HeartbeatInfo;
@@ -273,8 +274,8 @@ describe('endpoint table', () => {
     t.register(pod('g2', 9002, { versions: [...gpu] }), 0);
     t.register(pod('c1', 9003), 0);
     const beat = (seq: number, now: number, gpuLoad: number) => {
-      t.heartbeat(hb('g1', seq, { gpu: gpuLoad }), now);
-      t.heartbeat(hb('g2', seq, { gpu: gpuLoad }), now);
+      t.heartbeat(hb('g1', seq, { gpu: utilization(gpuLoad) }), now);
+      t.heartbeat(hb('g2', seq, { gpu: utilization(gpuLoad) }), now);
       t.heartbeat(hb('c1', seq), now);
       t.tick(now);
     };

@@ -4,16 +4,16 @@
 // frozen (fail static); after a restart, an announce rebuilds it before the first snapshot.
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Registry } from 'prom-client';
-import type { SwitchyardError } from '../../kernel/errors/index.js';
-import { Debouncer } from '../../kernel/runtime/debounce.js';
-import type { Logger } from '../runtime/log.js';
-import { LogThrottle } from '../runtime/log-throttle.js';
-import type { EndpointTable } from '../translate/types.js';
-import type { PodMessage, PodMessageKind } from './decode.js';
+import type { SwitchyardError } from '../../../kernel/errors/index.js';
+import { Debouncer } from '../../../kernel/runtime/debounce.js';
+import type { Logger } from '../../runtime/log.js';
+import { LogThrottle } from '../../runtime/log-throttle.js';
+import type { EndpointTable } from '../../translate/types.js';
+import type { PodMessage, PodMessageKind } from '../model/decode.js';
+import { type EndpointStatus, EndpointTableState, type Outcome } from '../model/table.js';
+import { type DiscoveryInput, type DiscoveryOptions, parseDiscoveryOptions } from '../options.js';
 import { DiscoveryMetrics } from './metrics.js';
-import { type DiscoveryInput, type DiscoveryOptions, parseDiscoveryOptions } from './options.js';
 import { PodSignalSubscriber } from './subscriber.js';
-import { type EndpointStatus, EndpointTableState, type Outcome } from './table.js';
 
 export interface DiscoveryDeps {
   readonly nc: NatsConnection;

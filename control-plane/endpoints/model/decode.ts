@@ -1,7 +1,7 @@
 // A pod message off the wire: which pod the subject says, the body decoded, and the two checked
 // against each other. Pure (bytes in, facts or a named error out), so every rejection path is
 // tested without a NATS server.
-import { decodePodBody, type PodMessageKind, podIdOf } from '../../kernel/contract/index.js';
+import { decodePodBody, type PodMessageKind, podIdOf } from '../../../kernel/contract/index.js';
 import { EndpointIdentityError, EndpointMessageError } from './errors.js';
 import { heartbeatProblem, noticeProblem, registrationSequenceProblem } from './ranges.js';
 import {
@@ -12,7 +12,7 @@ import {
   registrationProblem,
 } from './signals.js';
 
-export { POD_MESSAGE_KINDS, type PodMessageKind } from '../../kernel/contract/index.js';
+export { POD_MESSAGE_KINDS, type PodMessageKind } from '../../../kernel/contract/index.js';
 
 export type PodMessage =
   | { readonly kind: 'register'; readonly info: PodInfo }

@@ -12,84 +12,24 @@
 //   frozen (NATS down) ----------------------> nothing ages; thaw() restarts every clock
 //
 // The routing table is rebuilt lazily and only for versions that changed: an unchanged
-// version keeps the very same array, which the translator memoizes on.
-import type { EndpointHealth, EndpointInfo, EndpointTable } from '../translate/types.js';
-import {
-  DEFAULT_OVERFLOW,
-  NO_OVERFLOW,
-  nextOverflow,
-  type OverflowParams,
-  type OverflowState,
-} from './overflow.js';
+// version keeps the very same array, which the translator memoizes on. The steps the table
+// runs on its records live beside it: tune-version.ts (weights), version-overflow.ts (GPU
+// overflow), published.ts (what goes to EDS) and status.ts (the operators' view).
+import type { EndpointHealth, EndpointInfo, EndpointTable } from '../../translate/types.js';
+import { NO_OVERFLOW } from './overflow.js';
+import { publishedEndpoints } from './published.js';
+import type { PodRecord, VersionEntry } from './records.js';
 import type { HeartbeatInfo, PodInfo } from './signals.js';
-import {
-  DEFAULT_TUNER,
-  type LatencyObjective,
-  peerReference,
-  type TunerParams,
-  type TunerState,
-  tuneStep,
-} from './tuner.js';
+import { type EndpointStatus, endpointStatuses } from './status.js';
+import { DEFAULT_TABLE_OPTIONS, type TableOptions } from './table-options.js';
+import { type ObjectiveOf, tuneVersion } from './tune-version.js';
+import { versionOverflow } from './version-overflow.js';
 
-export type WeightMode = 'adaptive' | 'equal';
-
-export interface TableOptions {
-  /** Missed heartbeat intervals before an endpoint is UNHEALTHY. */
-  readonly unhealthyAfterMisses: number;
-  /** Silence after which a pod is forgotten. */
-  readonly ttlMs: number;
-  /** For pods that do not say their heartbeat interval. */
-  readonly defaultIntervalMs: number;
-  /** adaptive: weights from the tuner; equal: no weights (plain round robin). */
-  readonly weights: WeightMode;
-  readonly tuner: TunerParams;
-  readonly overflow: OverflowParams;
-}
-
-export const DEFAULT_TABLE_OPTIONS: TableOptions = {
-  unhealthyAfterMisses: 3,
-  ttlMs: 30_000,
-  defaultIntervalMs: 1000,
-  weights: 'adaptive',
-  tuner: DEFAULT_TUNER,
-  overflow: DEFAULT_OVERFLOW,
-};
-
-/** An endpoint as operators see it (`GET /api/v1/endpoints`), UNHEALTHY ones included. */
-export interface EndpointStatus extends EndpointInfo {
-  readonly model: string;
-  readonly version: string;
-  /** HEALTHY, UNHEALTHY or DRAINING; with " (frozen)" while NATS is down. */
-  readonly state: string;
-  /** 0..1: GPU utilization for GPU endpoints, else CPU. */
-  readonly utilization?: number;
-  readonly queue?: number;
-  readonly p99Ms?: number;
-  /** The weight in EDS now. */
-  readonly effectiveWeight?: number;
-  readonly lastSeenAgoMs: number;
-}
+export type { EndpointStatus } from './status.js';
+export { DEFAULT_TABLE_OPTIONS, type TableOptions, type WeightMode } from './table-options.js';
 
 /** What a message led to; unknown-pod and unknown-revision ask the runner for an announce. */
 export type Outcome = 'accepted' | 'stale' | 'unknown-pod' | 'unknown-revision';
-
-interface PodRecord {
-  info: PodInfo;
-  lastSeq: bigint;
-  lastSeenMs: number;
-  draining: boolean;
-  health: EndpointHealth;
-  hb?: HeartbeatInfo;
-  hbAtMs: number;
-  readonly tuned: Map<string, TunerState>;
-}
-
-interface VersionEntry {
-  readonly pods: Set<string>;
-  overflow: OverflowState;
-  dirty: boolean;
-  tune: boolean;
-}
 
 export class EndpointTableState {
   private readonly pods = new Map<string, PodRecord>();
@@ -220,11 +160,7 @@ export class EndpointTableState {
    * got heartbeats since. `objectiveOf(model)` is the model's latency objective in ms, when its
    * policy sets one. Returns true when the routing table changed.
    */
-  tick(
-    nowMs: number,
-    objectiveOf: (model: string) => number | undefined = () => undefined,
-    tune = true,
-  ): boolean {
+  tick(nowMs: number, objectiveOf: ObjectiveOf = () => undefined, tune = true): boolean {
     if (this.frozenSince === undefined) {
       for (const rec of this.pods.values()) {
         const silentMs = nowMs - rec.lastSeenMs;
@@ -241,7 +177,10 @@ export class EndpointTableState {
     for (const [key, v] of this.versions) {
       if (!v.tune) continue;
       v.tune = false;
-      this.tuneVersion(key, v, objectiveOf);
+      if (this.opts.weights === 'adaptive') {
+        const moved = tuneVersion(key, v, this.pods, objectiveOf, this.opts.tuner);
+        for (let i = 0; i < moved; i++) this.touch(key);
+      }
       this.updateOverflow(key, v, nowMs);
     }
     return this.dirty;
@@ -258,7 +197,7 @@ export class EndpointTableState {
         continue;
       }
       v.dirty = false;
-      const list = this.publishedEndpoints(key, v);
+      const list = publishedEndpoints(key, v, this.pods, this.opts);
       if (list.length) next.set(key, list);
     }
     this.routing = next;
@@ -268,30 +207,7 @@ export class EndpointTableState {
 
   /** Every endpoint with its figures, for operators. */
   statuses(nowMs: number): Map<string, EndpointStatus[]> {
-    const out = new Map<string, EndpointStatus[]>();
-    const suffix = this.frozen ? ' (frozen)' : '';
-    for (const [key, v] of this.versions) {
-      const rows: EndpointStatus[] = [];
-      for (const podId of [...v.pods].sort()) {
-        const rec = this.pods.get(podId)!;
-        const served = rec.info.versions.get(key)!;
-        const load = rec.hb?.loads.get(key);
-        const utilization = served.backend === 'gpu' ? (rec.hb?.gpu ?? rec.hb?.cpu) : rec.hb?.cpu;
-        const weight = this.weightOf(rec, key);
-        rows.push({
-          ...this.endpointOf(rec, key, v),
-          model: served.model,
-          version: served.version,
-          state: `${rec.health}${suffix}`,
-          ...(utilization !== undefined ? { utilization } : {}),
-          ...(load ? { queue: load.queueDepth, p99Ms: load.p99Ms } : {}),
-          effectiveWeight: rec.health === 'UNHEALTHY' ? 0 : (weight ?? 1),
-          lastSeenAgoMs: Math.max(0, nowMs - rec.lastSeenMs),
-        });
-      }
-      if (rows.length) out.set(key, rows);
-    }
-    return out;
+    return endpointStatuses(this.versions, this.pods, this.opts, this.frozen, nowMs);
   }
 
   private seen(rec: PodRecord, nowMs: number, draining: boolean): void {
@@ -344,117 +260,13 @@ export class EndpointTableState {
     for (const key of rec.info.versions.keys()) this.leave(key, rec.info.podId);
   }
 
-  private tuneVersion(
-    key: string,
-    v: VersionEntry,
-    objectiveOf: (model: string) => number | undefined,
-  ): void {
-    if (this.opts.weights !== 'adaptive') return;
-    const p = this.opts.tuner;
-    let model: string | undefined;
-    const p50s: number[] = [];
-    const p99s: number[] = [];
-    for (const podId of v.pods) {
-      const rec = this.pods.get(podId)!;
-      model ??= rec.info.versions.get(key)?.model;
-      const load = rec.hb?.loads.get(key);
-      if (rec.health === 'HEALTHY' && load && load.requests >= p.minRequests) {
-        p50s.push(load.p50Ms);
-        p99s.push(load.p99Ms);
-      }
-    }
-    // A policy objective is a p99 bound; without one, an endpoint is compared with its peers.
-    const policyObjective = model !== undefined ? objectiveOf(model) : undefined;
-    const objective: LatencyObjective =
-      policyObjective !== undefined
-        ? { p99: policyObjective }
-        : { ...optional('p50', peerReference(p50s)), ...optional('p99', peerReference(p99s)), peers: true };
-    // No endpoint of the version saw traffic: it is idle, not starved, so the tuner starts over
-    // from the next sample and every weight returns to full (the state a restart starts from).
-    const idle = p50s.length === 0;
-    for (const podId of v.pods) {
-      const rec = this.pods.get(podId)!;
-      const load = rec.hb?.loads.get(key);
-      const last = rec.tuned.get(key);
-      if (!rec.hb || !load || (last && last.atMs >= rec.hbAtMs)) continue;
-      const prev = idle ? undefined : last;
-      const backend = rec.info.versions.get(key)?.backend;
-      const utilization = backend === 'gpu' ? (rec.hb.gpu ?? rec.hb.cpu) : rec.hb.cpu;
-      const next = tuneStep(
-        prev,
-        {
-          utilization,
-          queueDepth: load.queueDepth,
-          p50Ms: load.p50Ms,
-          p99Ms: load.p99Ms,
-          errorRate: load.errorRate,
-          requests: load.requests,
-        },
-        objective,
-        rec.hbAtMs,
-        p,
-      );
-      rec.tuned.set(key, next);
-      // Untuned endpoints are published at maxWeight (weightOf): only a real change counts.
-      if (next.weight !== (last?.weight ?? p.maxWeight)) this.touch(key);
-    }
-  }
-
   private updateOverflow(key: string, v: VersionEntry, nowMs: number): void {
-    const gpu: number[] = [];
-    let cpu = 0;
-    for (const podId of v.pods) {
-      const rec = this.pods.get(podId)!;
-      if (rec.health !== 'HEALTHY') continue;
-      if (rec.info.versions.get(key)?.backend === 'gpu') gpu.push(100 * (rec.hb?.gpu ?? 0));
-      else cpu++;
-    }
-    if (cpu === 0 && !v.overflow.active) return;
-    const next = nextOverflow(v.overflow, gpu, nowMs, this.opts.overflow);
+    const next = versionOverflow(key, v, this.pods, nowMs, this.opts.overflow);
+    if (!next) return;
     if (next.active !== v.overflow.active) {
       v.overflow = next;
       v.dirty = true;
       this.mark();
     } else v.overflow = next;
   }
-
-  private weightOf(rec: PodRecord, key: string): number | undefined {
-    if (this.opts.weights !== 'adaptive') return undefined;
-    return rec.tuned.get(key)?.weight ?? this.opts.tuner.maxWeight;
-  }
-
-  private endpointOf(rec: PodRecord, key: string, v: VersionEntry): EndpointInfo {
-    const { info } = rec;
-    const backend = info.versions.get(key)!.backend;
-    const weight = this.weightOf(rec, key);
-    return {
-      address: info.address,
-      port: info.port,
-      ...(info.httpPort !== undefined ? { httpPort: info.httpPort } : {}),
-      ...(info.region ? { region: info.region } : {}),
-      ...(info.zone ? { zone: info.zone } : {}),
-      health: rec.health,
-      ...(weight !== undefined ? { weight } : {}),
-      backend,
-      podId: info.podId,
-      ...(info.tls ? { tls: true } : {}),
-      ...(backend === 'cpu' && v.overflow.active ? { overflow: true } : {}),
-    };
-  }
-
-  private publishedEndpoints(key: string, v: VersionEntry): EndpointInfo[] {
-    const out: EndpointInfo[] = [];
-    for (const podId of [...v.pods].sort()) {
-      const rec = this.pods.get(podId)!;
-      // Like Istio, unhealthy endpoints are not sent at all: Envoy's panic mode would
-      // otherwise route to them once too few hosts are healthy.
-      if (rec.health === 'UNHEALTHY') continue;
-      out.push(this.endpointOf(rec, key, v));
-    }
-    return out;
-  }
-}
-
-function optional<K extends string>(key: K, value: number | undefined): { [k in K]?: number } {
-  return (value === undefined ? {} : { [key]: value }) as { [k in K]?: number };
 }

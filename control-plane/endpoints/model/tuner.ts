@@ -1,7 +1,7 @@
 // The auto-tuner: one endpoint's load-balancing weight from its headroom. Pure (the caller
 // passes the time), so the formula can be tested exactly; docs/ENDPOINTS.md explains the choices.
 //
-//   utilization  fu = 1                                  if u <= knee
+//   utilization  fu = 1                                  if u <= knee  (u, knee: fractions 0..1)
 //                     max(floor, (1 - u) / (1 - knee))   above the knee
 //   queue        fq = 1 / (1 + max(0, queueDepth - queueKnee) / queueScale)
 //                (a sample, not a window: a few queued requests are bursts, not a verdict)
@@ -29,15 +29,17 @@
 // Latency and errors need evidence: with fewer than minRequests requests in the pod's window
 // the previous fl / fe are kept, so an endpoint that was starved of traffic is not suddenly
 // declared fast because nobody measured it. (When no endpoint of a version has evidence the
-// version is idle, and the table lets those verdicts lapse: table.ts.)
+// version is idle, and the table lets those verdicts lapse: tune-version.ts.)
+
+import { type Utilization, utilization } from './utilization.js';
 
 export interface TunerParams {
   /** Weight of an endpoint with full headroom. */
   readonly maxWeight: number;
   /** Never zero: a starved endpoint still gets a trickle, so its recovery can be seen. */
   readonly minWeight: number;
-  /** Utilization (0..1) up to which an endpoint counts as having full headroom. */
-  readonly utilizationKnee: number;
+  /** Utilization up to which an endpoint counts as having full headroom. */
+  readonly utilizationKnee: Utilization;
   /** Queued requests that halve the queue factor. */
   readonly queueScale: number;
   /** Queued requests that cost nothing (bursts; the pod's worker pipeline). */
@@ -71,7 +73,7 @@ export interface TunerParams {
 export const DEFAULT_TUNER: TunerParams = {
   maxWeight: 100,
   minWeight: 1,
-  utilizationKnee: 0.6,
+  utilizationKnee: utilization(0.6),
   queueScale: 4,
   queueKnee: 4,
   latencySlack: 0.25,
@@ -89,8 +91,8 @@ export const DEFAULT_TUNER: TunerParams = {
 
 /** What one heartbeat says about one endpoint (a pod serving one model version). */
 export interface LoadSignals {
-  /** 0..1: GPU utilization for GPU endpoints, CPU for the others; absent when unknown. */
-  readonly utilization?: number;
+  /** GPU utilization for GPU endpoints, CPU for the others; absent when unknown. */
+  readonly utilization?: Utilization;
   readonly queueDepth: number;
   /** Over the pod's stats window; 0 when nothing completed. */
   readonly p50Ms: number;

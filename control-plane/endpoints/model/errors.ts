@@ -1,6 +1,6 @@
 // Named errors of endpoint discovery, each with one stable code of kernel/errors/codes.ts.
 // They never reach an API caller: the subscriber drops the message, counts it by code and logs it.
-import { SwitchyardError } from '../../kernel/errors/errors.js';
+import { SwitchyardError } from '../../../kernel/errors/errors.js';
 
 /** The body does not decode as the subject's message type, or lacks an address or port. */
 export class EndpointMessageError extends SwitchyardError {

@@ -1,0 +1,35 @@
+// The control plane's state in NATS JetStream: policies, idempotency keys and the audit trail on
+// one connection, with the audited change log recovered before anything is served.
+import type { NatsConnection } from '@nats-io/transport-node';
+import { AuditedChanges } from '../api/audited-changes.js';
+import { AuditLog } from '../audit/audit-log.js';
+import type { Logger } from '../runtime/log.js';
+import { IdempotencyStore } from '../store/idempotency.js';
+import { connectNats, type NatsOptions } from '../store/nats-connection.js';
+import { PolicyStore } from '../store/policy-store.js';
+
+export interface StateStore {
+  readonly nc: NatsConnection;
+  readonly store: PolicyStore;
+  readonly idempotency: IdempotencyStore;
+  readonly audit: AuditLog;
+  readonly changes: AuditedChanges;
+}
+
+/** `replicas`: JetStream replicas for the KV buckets and the audit stream (3 in production). */
+export async function openStateStore(nats: NatsOptions, replicas: number, log: Logger): Promise<StateStore> {
+  const nc = await connectNats(nats, log.child('nats'));
+  try {
+    const store = await PolicyStore.open(nc, log.child('store'), { replicas });
+    const idempotency = await IdempotencyStore.open(nc, { replicas });
+    const audit = await AuditLog.open(nc, { replicas });
+    const changes = new AuditedChanges(store, audit, log.child('audit'));
+    // Changes a previous process left half done get the outcome the store shows.
+    await changes.recover();
+    return { nc, store, idempotency, audit, changes };
+  } catch (err) {
+    // Nothing else holds the connection yet: a store that cannot open must not leave it open.
+    await nc.close().catch(() => undefined);
+    throw err;
+  }
+}
