@@ -50,7 +50,7 @@ lint: $(NPM_STAMP)
 	npx biome ci .
 
 cycles: $(NPM_STAMP)
-	npx madge --circular --extensions ts --ts-config tsconfig.json control-plane data-plane test
+	npx madge --circular --extensions ts --ts-config tsconfig.json control-plane data-plane kernel test
 
 check: typecheck lint cycles
 

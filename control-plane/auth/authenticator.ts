@@ -2,8 +2,8 @@
 // (`x-api-key` or `Authorization: ApiKey ...`) or a bearer JWT. No credentials -> the configured
 // anonymous roles (none by default). Credentials that are present but wrong are always refused.
 import type { IncomingHttpHeaders } from 'node:http';
+import { certificateSpiffeId } from '../../kernel/tls/index.js';
 import { UnauthenticatedError } from '../errors/index.js';
-import { certificateSpiffeId } from '../pki/peer-identity.js';
 import { apiKeyMatches } from './api-keys.js';
 import type { AuthConfig } from './auth-config.js';
 import { JwtVerifier } from './jwt.js';

@@ -2,16 +2,6 @@
 // CSR endpoint can answer with the registry's HTTP status and operators can grep for the code.
 import { SwitchyardError } from '../errors/errors.js';
 
-/** A SPIFFE ID string is malformed, or names a trust domain this CA does not serve. */
-export class SpiffeIdError extends SwitchyardError {
-  constructor(
-    readonly input: string,
-    readonly reason: string,
-  ) {
-    super('SY_PKI_IDENTITY_INVALID', `invalid SPIFFE ID ${JSON.stringify(input)}: ${reason}`);
-  }
-}
-
 /** The CSR cannot be used at all: not PEM/DER, bad signature, weak or unknown key. */
 export class CsrInvalidError extends SwitchyardError {
   constructor(reason: string) {
@@ -39,16 +29,6 @@ export class CsrRefusedError extends SwitchyardError {
 export class UnauthenticatedError extends SwitchyardError {
   constructor(reason: string) {
     super('SY_PKI_UNAUTHENTICATED', `not authenticated: ${reason}`);
-  }
-}
-
-/** A TLS peer presented a trusted chain, but not an identity on the allow-list. */
-export class PeerRefusedError extends SwitchyardError {
-  constructor(
-    readonly peer: string | undefined,
-    reason: string,
-  ) {
-    super('SY_PKI_PEER_REFUSED', `peer ${peer ?? '(no SPIFFE ID)'} refused: ${reason}`);
   }
 }
 

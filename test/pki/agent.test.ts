@@ -14,17 +14,19 @@ import {
   CertAgent,
   type CertificateAuthority,
   type CsrServer,
+  issueLocally,
+  startCsrServer,
+  UnauthenticatedError,
+} from '../../control-plane/pki/index.js';
+import {
   compileAllowList,
   fileWatcherProviderConfig,
   grpcChannelCredentials,
   grpcServerCredentials,
-  issueLocally,
   MATERIAL_FILES,
   pemBlocks,
   spiffePeerInterceptor,
-  startCsrServer,
-  UnauthenticatedError,
-} from '../../control-plane/pki/index.js';
+} from '../../kernel/tls/index.js';
 import { DB, grpcCall, newCa, newIssuer, startGrpc, WEB } from './helpers.js';
 
 const TTL = 4000;

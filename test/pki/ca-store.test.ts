@@ -13,11 +13,10 @@ import {
   KeyDecryptError,
   KeyEncryptionKey,
   openFileCa,
-  pemBlocks,
   readOperatorKey,
-  toPem,
   verifyChain,
 } from '../../control-plane/pki/index.js';
+import { pemBlocks, toPem } from '../../kernel/tls/index.js';
 import { TD, WEB } from './helpers.js';
 
 async function filesUnder(dir: string): Promise<string[]> {

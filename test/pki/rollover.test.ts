@@ -8,17 +8,19 @@ import {
   type CaChange,
   CaError,
   type CertificateAuthority,
-  compileAllowList,
   createCsr,
-  enforcePeerIdentity,
   issueLocally,
   type LocalIssued,
+} from '../../control-plane/pki/index.js';
+import {
+  compileAllowList,
+  enforcePeerIdentity,
+  generateKeyPair,
   pemBlocks,
   secureContextOptions,
   tlsClientOptions,
   tlsServerOptions,
-} from '../../control-plane/pki/index.js';
-import { generateKeyPair } from '../../control-plane/pki/x509.js';
+} from '../../kernel/tls/index.js';
 import { httpsGet, listenPort, newCa, newIssuer, SERVER, WEB } from './helpers.js';
 
 describe('CA rotation and trust-bundle rollover', () => {

@@ -6,14 +6,13 @@ import type { Any } from '@bufbuild/protobuf/wkt';
 import type { ChannelCredentials } from '@grpc/grpc-js';
 import type { ControlPlane, ControlPlaneOptions } from '../../control-plane/pipeline/control-plane.js';
 import type { ControlPlanePkiOptions } from '../../control-plane/pipeline/control-plane-pki.js';
+import { type CertificateAuthority, issueLocally } from '../../control-plane/pki/index.js';
 import {
-  type CertificateAuthority,
   compileAllowList,
   controlPlaneId,
   grpcChannelCredentials,
-  issueLocally,
   type TlsMaterial,
-} from '../../control-plane/pki/index.js';
+} from '../../kernel/tls/index.js';
 import {
   type Secret,
   SecretSchema,

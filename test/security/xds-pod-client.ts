@@ -7,7 +7,7 @@ import { create } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
 import * as grpcXds from '@grpc/grpc-js-xds';
 import { serviceDefinition as grpcServiceDefinition } from '../../control-plane/grpc/service-definition.js';
-import { fileWatcherProviderConfig, MATERIAL_FILES } from '../../control-plane/pki/material.js';
+import { fileWatcherProviderConfig, MATERIAL_FILES } from '../../kernel/tls/index.js';
 import {
   GRPCInferenceService,
   ModelInferRequestSchema,

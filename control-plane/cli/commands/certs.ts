@@ -7,12 +7,12 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileWatcherProviderConfig } from '../../../kernel/tls/index.js';
 import { OptionError } from '../../errors/index.js';
 import {
   BootstrapTokens,
   CertAgent,
   FileTokenStore,
-  fileWatcherProviderConfig,
   initFileCa,
   issueLocally,
   JsonLinesAuditSink,

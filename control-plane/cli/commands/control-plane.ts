@@ -1,16 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { compileAllowList, parseSpiffeId } from '../../../kernel/tls/index.js';
 import { loadAuthConfig } from '../../auth/auth-config.js';
 import { OptionError } from '../../errors/index.js';
 import { ControlPlane } from '../../pipeline/control-plane.js';
 import { type ControlPlanePkiOptions, logAuditSink } from '../../pipeline/control-plane-pki.js';
 import {
   BootstrapTokens,
-  compileAllowList,
   FileTokenStore,
   KeyEncryptionKey,
   openFileCa,
-  parseSpiffeId,
   WorkloadIssuer,
 } from '../../pki/index.js';
 import { createLogger } from '../../runtime/log.js';

@@ -7,8 +7,8 @@ import {
   type ExecutionProviderName,
   type GraphOptimization,
 } from '../../../data-plane/repository/config.js';
+import { compileAllowList } from '../../../kernel/tls/index.js';
 import { OptionError } from '../../errors/index.js';
-import { compileAllowList } from '../../pki/peer-identity.js';
 import { flagsHelp, type ParsedFlags, parseFlags } from '../flags.js';
 import { POD_FLAGS } from '../options.js';
 

@@ -1,10 +1,14 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CertificateAuthority, MemoryCaStore } from './authority.js';
-import { SpiffeIdError } from './errors.js';
-import { issueLocally } from './local-issue.js';
-import { allowListMatches, compileAllowList, decidePeer } from './peer-identity.js';
-import { pemBlocks } from './pem.js';
-import { generateKeyPair, x509 } from './x509.js';
+import { CertificateAuthority, issueLocally, MemoryCaStore } from '../../control-plane/pki/index.js';
+import {
+  allowListMatches,
+  compileAllowList,
+  decidePeer,
+  generateKeyPair,
+  pemBlocks,
+  SpiffeIdError,
+  x509,
+} from '../../kernel/tls/index.js';
 
 describe('allow-lists', () => {
   it('matches exact IDs and whole-segment prefixes only', () => {

@@ -1,14 +1,14 @@
 // Workload certificate issuance: authenticate the caller (one-time token, or the certificate it
 // holds), hold the CSR to exactly that identity, sign, and audit every outcome. The HTTP route
 // (csr-routes.ts) and, later, an xDS-side SDS signer call issue(); neither repeats these checks.
+
+import { certificateSpiffeId, pemBlocks } from '../../../kernel/tls/index.js';
+import type { CertificateAuthority } from '../ca/authority.js';
+import { verifyChain } from '../ca/chain.js';
+import { CsrInvalidError, CsrRefusedError, UnauthenticatedError } from '../errors.js';
 import type { AuditSink, AuthMethod, PkiAuditEvent } from './audit.js';
-import type { CertificateAuthority } from './authority.js';
-import { verifyChain } from './chain.js';
 import { parseCsr } from './csr.js';
 import { csrRefusalReasons, csrUsabilityProblems } from './csr-policy.js';
-import { CsrInvalidError, CsrRefusedError, UnauthenticatedError } from './errors.js';
-import { certificateSpiffeId } from './peer-identity.js';
-import { pemBlocks } from './pem.js';
 import { DEFAULT_RENEWAL, DEFAULT_WORKLOAD_TTL_MS, type RenewalPolicy, renewAt } from './renewal.js';
 import type { BootstrapTokens } from './tokens.js';
 

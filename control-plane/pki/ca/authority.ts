@@ -2,13 +2,11 @@
 // most one prepared (its root is already trusted, it does not sign yet), and retired ones whose
 // roots stay in the trust bundle until an operator drops them. Every change notifies listeners
 // (the xDS server pushes the bundle to its streams) and is persisted through a CaStore.
-import { CaError } from './errors.js';
+
+import { pemBlocks, Redacted, validateTrustDomain, type x509 } from '../../../kernel/tls/index.js';
+import { CaError } from '../errors.js';
 import { CaGeneration, type GenerationRecord, type NewGenerationSecrets } from './generation.js';
-import { Redacted } from './kek.js';
-import { pemBlocks } from './pem.js';
-import { validateTrustDomain } from './spiffe.js';
 import { buildTrustBundle, type TrustBundle } from './trust-bundle.js';
-import type { x509 } from './x509.js';
 
 export type GenerationState = 'active' | 'prepared' | 'retired';
 

@@ -5,12 +5,11 @@
 // at once through setSecureContext, while open connections continue.
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import type { CertificateAuthority } from './authority.js';
+import { controlPlaneId, secureContextOptions } from '../../../kernel/tls/index.js';
+import type { CertificateAuthority } from '../ca/authority.js';
+import type { WorkloadIssuer } from '../issuance/issuer.js';
+import { issueLocally } from '../issuance/local-issue.js';
 import { csrRoutes } from './csr-routes.js';
-import type { WorkloadIssuer } from './issuer.js';
-import { issueLocally } from './local-issue.js';
-import { controlPlaneId } from './spiffe.js';
-import { secureContextOptions } from './tls-node.js';
 
 export interface CsrServerOptions {
   readonly authority: CertificateAuthority;

@@ -2,8 +2,8 @@
 // old and the new root together. Pure: the same roots in any order give the same PEM and version,
 // so a version can key xDS resources (an SDS validation_context) and compare across replicas.
 import { createHash, X509Certificate } from 'node:crypto';
-import { CaError } from './errors.js';
-import { pemBlocks, toPem } from './pem.js';
+import { pemBlocks, toPem } from '../../../kernel/tls/index.js';
+import { CaError } from '../errors.js';
 
 export interface BundleRoot {
   /** SHA-256 of the DER, lowercase hex: the name `dropRoot` takes. */

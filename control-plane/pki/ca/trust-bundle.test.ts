@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { pemBlocks } from '../../../kernel/tls/index.js';
+import { CaError } from '../errors.js';
+import { issueLocally } from '../issuance/local-issue.js';
 import { CertificateAuthority, MemoryCaStore } from './authority.js';
-import { CaError } from './errors.js';
 import { CaGeneration } from './generation.js';
-import { issueLocally } from './local-issue.js';
-import { pemBlocks } from './pem.js';
 import { buildTrustBundle } from './trust-bundle.js';
 
 const now = new Date();

@@ -2,12 +2,14 @@
 // network in clear, and renewal authenticates with the client certificate of the TLS session.
 // Every request uses a fresh connection so that the certificate presented is the current one.
 import { request } from 'node:https';
-import { isErrorCode } from '../errors/codes.js';
-import { SwitchyardError, UnavailableError } from '../errors/errors.js';
+import {
+  type PeerAllowList,
+  spiffeServerIdentityCheck,
+  type TlsMaterial,
+} from '../../../kernel/tls/index.js';
+import { isErrorCode } from '../../errors/codes.js';
+import { SwitchyardError, UnavailableError } from '../../errors/errors.js';
 import { CERTIFICATES_PATH, type CertificateResponse, TRUST_BUNDLE_PATH } from './csr-routes.js';
-import type { TlsMaterial } from './material.js';
-import type { PeerAllowList } from './peer-identity.js';
-import { spiffeServerIdentityCheck } from './tls-node.js';
 
 export interface ClientTls {
   /** Roots that verify the server (the current bundle, or the operator's CA on first contact). */

@@ -4,8 +4,10 @@
 // requests certificates without requiring them, and the issuer verifies the chain itself, so
 // the TLS layer's verdict alone decides nothing. These routes bypass the admin API's RBAC: a
 // workload holds no API role, and what it may get is fixed by the issuer's rules.
-import type { AdminRoute } from '../admin/router.js';
-import type { CertificateAuthority } from './authority.js';
+import type { AdminRoute } from '../../admin/router.js';
+import type { CertificateAuthority } from '../ca/authority.js';
+import { CsrInvalidError } from '../errors.js';
+import type { WorkloadIssuer } from '../issuance/issuer.js';
 import {
   CERTIFICATES_PATH,
   certificateResponse,
@@ -13,8 +15,6 @@ import {
   MAX_CSR_BODY,
   TRUST_BUNDLE_PATH,
 } from './csr-routes.js';
-import { CsrInvalidError } from './errors.js';
-import type { WorkloadIssuer } from './issuer.js';
 
 const NO_STORE = { 'cache-control': 'no-store' };
 

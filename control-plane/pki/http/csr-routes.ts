@@ -5,10 +5,10 @@
 // mTLS connection; the listener must request certificates without requiring them (tokens).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type DetailedPeerCertificate, type PeerCertificate, TLSSocket } from 'node:tls';
-import { asSwitchyardError } from '../errors/errors.js';
-import type { CertificateAuthority } from './authority.js';
-import { CsrInvalidError } from './errors.js';
-import type { IssuedCertificate, IssueRequest, WorkloadIssuer } from './issuer.js';
+import { asSwitchyardError } from '../../errors/errors.js';
+import type { CertificateAuthority } from '../ca/authority.js';
+import { CsrInvalidError } from '../errors.js';
+import type { IssuedCertificate, IssueRequest, WorkloadIssuer } from '../issuance/issuer.js';
 
 export const CERTIFICATES_PATH = '/api/v1/certificates';
 export const TRUST_BUNDLE_PATH = '/api/v1/trust-bundle';

@@ -3,11 +3,11 @@
 // trust bundle on every other CA change. Listeners (the xDS server's certificate provider, the
 // admin HTTPS server's secure context) hear about each new material; connections already open
 // keep their sessions, new handshakes get the new material.
-import type { CertificateAuthority } from './authority.js';
+
+import { MemoryCertificateProvider, type TlsMaterial } from '../../../kernel/tls/index.js';
+import type { CertificateAuthority } from '../ca/authority.js';
 import { issueLocally, type LocalIssued } from './local-issue.js';
-import type { TlsMaterial } from './material.js';
 import { retryDelayMs } from './renewal.js';
-import { MemoryCertificateProvider } from './tls-grpc.js';
 
 export interface ServingIdentityOptions {
   readonly identity: string;

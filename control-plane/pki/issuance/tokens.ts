@@ -4,9 +4,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { UnauthenticatedError } from './errors.js';
-import { writeFileAtomic } from './files.js';
-import { parseSpiffeId } from './spiffe.js';
+import { parseSpiffeId } from '../../../kernel/tls/index.js';
+import { UnauthenticatedError } from '../errors.js';
+import { writeFileAtomic } from '../files.js';
 
 export interface TokenRecord {
   readonly identity: string;

@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UnauthenticatedError } from './errors.js';
+import { UnauthenticatedError } from '../errors.js';
 import { BootstrapTokens, FileTokenStore, hashToken, MemoryTokenStore } from './tokens.js';
 
 const ID = 'spiffe://td/ns/default/sa/web';

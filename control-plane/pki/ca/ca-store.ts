@@ -7,14 +7,14 @@
 import { createPrivateKey } from 'node:crypto';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { CaError } from '../errors.js';
+import { writeFileAtomic } from '../files.js';
 import {
   type AuthorityOptions,
   type CaStore,
   CertificateAuthority,
   type PersistedGeneration,
 } from './authority.js';
-import { CaError } from './errors.js';
-import { writeFileAtomic } from './files.js';
 import { CaGeneration, type GenerationRecord, type NewGenerationSecrets } from './generation.js';
 import type { KeyEncryptionKey } from './kek.js';
 import { isKeyEnvelope, openKey, sealKey } from './key-envelope.js';

@@ -1,10 +1,10 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { KekError, KeyDecryptError } from '../errors.js';
+import { issueLocally } from '../issuance/local-issue.js';
 import { CertificateAuthority, MemoryCaStore } from './authority.js';
-import { KekError, KeyDecryptError } from './errors.js';
 import { KeyEncryptionKey } from './kek.js';
 import { openKey, sealKey } from './key-envelope.js';
-import { issueLocally } from './local-issue.js';
 
 const secret = Buffer.from('0123456789abcdef0123456789abcdef-a-pkcs8-key');
 const fileKek = KeyEncryptionKey.fromKeyBytes(Buffer.alloc(32, 7), 'test');

@@ -1,13 +1,11 @@
 // Issuing a certificate inside the CA's own process, with no CSR round trip: for the control
 // plane's own serving identity, for `certs issue` (operators) and for tests. The key is made
 // here and handed back only inside a redacting TlsMaterial.
-import type { CertificateAuthority } from './authority.js';
-import { exportPkcs8 } from './ca-certs.js';
-import { TlsMaterial } from './material.js';
-import { toPem } from './pem.js';
+
+import { generateKeyPair, parseSpiffeId, TlsMaterial, toPem, x509 } from '../../../kernel/tls/index.js';
+import type { CertificateAuthority } from '../ca/authority.js';
+import { exportPkcs8 } from '../ca/ca-certs.js';
 import { DEFAULT_RENEWAL, DEFAULT_WORKLOAD_TTL_MS, renewAt } from './renewal.js';
-import { parseSpiffeId } from './spiffe.js';
-import { generateKeyPair, x509 } from './x509.js';
 
 export interface LocalIssued {
   readonly material: TlsMaterial;

@@ -3,6 +3,17 @@
 // bundle is the union of the roots of the generations still kept.
 import { randomBytes } from 'node:crypto';
 import {
+  type CryptoKey,
+  generateKeyPair,
+  normalizeCertPem,
+  pemBlocks,
+  Redacted,
+  subtle,
+  toPem,
+  x509,
+} from '../../../kernel/tls/index.js';
+import { CaError } from '../errors.js';
+import {
   createIntermediateCert,
   createLeafCert,
   createRootCert,
@@ -10,10 +21,6 @@ import {
   importSigningKey,
   signingAlgorithmFor,
 } from './ca-certs.js';
-import { CaError } from './errors.js';
-import { Redacted } from './kek.js';
-import { normalizeCertPem, pemBlocks, toPem } from './pem.js';
-import { type CryptoKey, generateKeyPair, subtle, x509 } from './x509.js';
 
 export type GenerationSource = 'built-in' | 'operator';
 

@@ -3,26 +3,13 @@
 // Holders redact themselves in toString, JSON and util.inspect, so a stray log line or an error
 // dump never carries key material.
 import { readFileSync } from 'node:fs';
-import { inspect } from 'node:util';
-import { KekError } from './errors.js';
+import { Redacted } from '../../../kernel/tls/index.js';
+import { KekError } from '../errors.js';
 
 export const KEK_ENV = 'SWITCHYARD_PKI_KEK';
 export const KEK_FILE_ENV = 'SWITCHYARD_PKI_KEK_FILE';
 const MIN_PASSPHRASE = 16;
 const MIN_KEY_BYTES = 32;
-
-/** Base of objects that hold secrets: every way of printing them prints only the class name. */
-export abstract class Redacted {
-  toString(): string {
-    return `${this.constructor.name}([redacted])`;
-  }
-  toJSON(): string {
-    return this.toString();
-  }
-  [inspect.custom](): string {
-    return this.toString();
-  }
-}
 
 export type KekKind = 'passphrase' | 'key-file';
 

@@ -2,7 +2,7 @@
 // CSR (see csr.ts) and the identity the caller proved, and lists every violation. The CA then
 // builds the certificate's SAN from the proven identity, never from the CSR, so a rule missed
 // here still cannot put a foreign name in a certificate.
-import { tryParseSpiffeId } from './spiffe.js';
+import { tryParseSpiffeId } from '../../../kernel/tls/index.js';
 
 export interface CsrFacts {
   readonly signatureValid: boolean;

@@ -2,7 +2,7 @@
 // bundle. The key is a private field and the holder redacts itself when printed.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Redacted } from './kek.js';
+import { Redacted } from './redacted.js';
 
 /** File names inside an agent's directory; they mirror grpc's file_watcher config keys. */
 export const MATERIAL_FILES = {

@@ -13,7 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MATERIAL_FILES, TlsMaterial } from './material.js';
+import { MATERIAL_FILES, TlsMaterial } from '../../../kernel/tls/index.js';
 import { SDS_FILES, sdsFileContents } from './sds-files.js';
 
 const DATA = '..data';

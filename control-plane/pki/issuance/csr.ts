@@ -1,8 +1,8 @@
 // Reading a PKCS#10 CSR into the facts csr-policy.ts judges, and making one (the agent's side).
 
+import { type CryptoKeyPair, EC_P256, OID, x509 } from '../../../kernel/tls/index.js';
+import { CsrInvalidError } from '../errors.js';
 import type { CsrFacts } from './csr-policy.js';
-import { CsrInvalidError } from './errors.js';
-import { type CryptoKeyPair, EC_P256, OID, x509 } from './x509.js';
 
 const MAX_CSR_BYTES = 16 * 1024;
 

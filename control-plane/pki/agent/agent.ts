@@ -5,19 +5,26 @@
 import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import {
+  certificateSpiffeId,
+  compileAllowList,
+  controlPlaneId,
+  generateKeyPair,
+  MATERIAL_FILES,
+  type PeerAllowList,
+  parseSpiffeId,
+  pemBlocks,
+  TlsMaterial,
+  toPem,
+} from '../../../kernel/tls/index.js';
+import { exportPkcs8 } from '../ca/ca-certs.js';
+import { verifyChain } from '../ca/chain.js';
+import { buildTrustBundle } from '../ca/trust-bundle.js';
+import { UnauthenticatedError } from '../errors.js';
+import { type ClientTls, getTrustBundle, postCsr } from '../http/csr-client.js';
+import { createCsr } from '../issuance/csr.js';
+import { renewAt, retryDelayMs } from '../issuance/renewal.js';
 import { readMaterial, writeMaterial } from './agent-files.js';
-import { exportPkcs8 } from './ca-certs.js';
-import { verifyChain } from './chain.js';
-import { createCsr } from './csr.js';
-import { type ClientTls, getTrustBundle, postCsr } from './csr-client.js';
-import { UnauthenticatedError } from './errors.js';
-import { MATERIAL_FILES, TlsMaterial } from './material.js';
-import { certificateSpiffeId, compileAllowList, type PeerAllowList } from './peer-identity.js';
-import { pemBlocks, toPem } from './pem.js';
-import { renewAt, retryDelayMs } from './renewal.js';
-import { controlPlaneId, parseSpiffeId } from './spiffe.js';
-import { buildTrustBundle } from './trust-bundle.js';
-import { generateKeyPair } from './x509.js';
 
 export interface AgentOptions {
   readonly identity: string;

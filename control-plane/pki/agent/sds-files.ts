@@ -8,7 +8,7 @@
 // directory, so the `..data` swap reloads them. See docs/SECURITY.md, "Envoy's xDS client
 // certificate".
 import { resolve } from 'node:path';
-import { MATERIAL_FILES } from './material.js';
+import { MATERIAL_FILES } from '../../../kernel/tls/index.js';
 
 export const SDS_FILES = {
   identity: 'sds_identity.json',

@@ -1,7 +1,6 @@
 // Building the three kinds of certificate this CA makes: a self-signed root, an intermediate that
 // signs workloads, and workload leaves (X.509-SVIDs). No I/O and no clock: callers pass `now`.
 import { createPrivateKey, randomBytes } from 'node:crypto';
-import { toPem } from './pem.js';
 import {
   type CryptoKey,
   type CryptoKeyPair,
@@ -9,8 +8,9 @@ import {
   type KeyImportAlgorithm,
   type SignAlgorithm,
   subtle,
+  toPem,
   x509,
-} from './x509.js';
+} from '../../../kernel/tls/index.js';
 
 const DAY = 86_400_000;
 export const ROOT_TTL_MS = 10 * 365 * DAY;
