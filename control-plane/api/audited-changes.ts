@@ -5,11 +5,12 @@
 // A process that dies between 1 and 3 leaves an intent without an outcome; the next write (or the
 // next start) looks the intent up in the store and records what really happened. See "The audit
 // trail" in docs/OPERATIONS.md.
+
+import type { Logger } from '../../kernel/log/index.js';
 import type { AuditEvent, AuditRecord } from '../audit/audit-chain.js';
 import { INTENT_GRACE_MS } from '../audit/audit-cross-check.js';
 import type { AuditSink } from '../audit/audit-log.js';
 import { asSwitchyardError } from '../errors/index.js';
-import type { Logger } from '../runtime/log.js';
 import type { PolicyRecord, PolicyRevision } from '../store/policy-record.js';
 import type { PolicyStore } from '../store/policy-store.js';
 

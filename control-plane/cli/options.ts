@@ -1,10 +1,14 @@
 // Every command's options, in one place. The admin API listens on 18080, xDS on 18000.
+
+// The options module only: the CLI's flag tables must not load the logger for every command.
+import { LOG_FLAGS } from '../../kernel/log/options.js';
 import type { FlagSpecs } from './flags.js';
 
 export const DEFAULT_XDS_PORT = 18000;
 export const DEFAULT_ADMIN_PORT = 18080;
 
 export const CONTROL_PLANE_FLAGS = {
+  ...LOG_FLAGS,
   'policy-dir': {
     type: 'string',
     help: 'directory of ModelRoute YAML files, watched for changes',
@@ -211,6 +215,7 @@ export const APIKEY_FLAGS = {
 
 /** `switchyard pod`: a data-plane pod (KServe v2 over gRPC and HTTP, ONNX Runtime workers). */
 export const POD_FLAGS = {
+  ...LOG_FLAGS,
   'model-repo': {
     type: 'string',
     help: 'model repository: <dir>/<model>/<version>/model.onnx (+ config.yaml), watched',

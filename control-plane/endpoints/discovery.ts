@@ -4,10 +4,10 @@
 // frozen (fail static); after a restart, an announce rebuilds it before the first snapshot.
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Registry } from 'prom-client';
+import type { Logger } from '../../kernel/log/index.js';
+import { LogThrottle } from '../../kernel/log/index.js';
 import type { SwitchyardError } from '../errors/index.js';
 import { Debouncer } from '../runtime/debounce.js';
-import type { Logger } from '../runtime/log.js';
-import { LogThrottle } from '../runtime/log-throttle.js';
 import type { EndpointTable } from '../translate/types.js';
 import type { PodMessage, PodMessageKind } from './decode.js';
 import { DiscoveryMetrics } from './metrics.js';

@@ -4,9 +4,9 @@
 import { create, toBinary } from '@bufbuild/protobuf';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { ANNOUNCE_SUBJECT, allPods } from '../../data-plane/agent/subjects.js';
+import type { Logger } from '../../kernel/log/index.js';
 import { AnnounceRequestSchema } from '../../protos/gen/switchyard/dataplane/v1/dataplane_pb.js';
 import { asSwitchyardError, type SwitchyardError } from '../errors/index.js';
-import type { Logger } from '../runtime/log.js';
 import { decodePodMessage, POD_MESSAGE_KINDS, type PodMessage, type PodMessageKind } from './decode.js';
 
 export interface SignalSink {

@@ -4,9 +4,10 @@
 // there; a NACK names the rejected version, which leads back to the snapshot and so to the
 // revisions to undo. Only policies that opted in roll back, and only a NACK that proves something
 // counts: see "Auto-rollback" in docs/OPERATIONS.md for who may trigger it and why.
+
+import type { Logger } from '../../kernel/log/index.js';
 import type { CallContext, PolicyService } from '../api/policy-service.js';
 import { asSwitchyardError } from '../errors/index.js';
-import type { Logger } from '../runtime/log.js';
 import type { StoredPolicy } from '../store/policy-record.js';
 import { GATEWAY_LISTENER, GATEWAY_ROUTE_CONFIG, parseClusterName } from '../translate/names.js';
 import type { Snapshot } from '../xds/cache/snapshot.js';

@@ -5,6 +5,7 @@
 import type { ServerOptions as HttpsOptions } from 'node:https';
 import type { ServerCredentials } from '@grpc/grpc-js';
 import type { Registry } from 'prom-client';
+import type { Logger } from '../../kernel/log/index.js';
 import { controlPlaneId, grpcServerCredentials, secureContextOptions } from '../../kernel/tls/index.js';
 import type { AdminServer } from '../admin/admin-server.js';
 import type { AdminRoute } from '../admin/router.js';
@@ -15,7 +16,6 @@ import {
   ServingIdentity,
   type WorkloadIssuer,
 } from '../pki/index.js';
-import type { Logger } from '../runtime/log.js';
 import type { TranslateOptions } from '../translate/options.js';
 import type { SnapshotCache } from '../xds/cache/snapshot-cache.js';
 import { XdsSecurity } from '../xds/sds/xds-security.js';

@@ -5,6 +5,7 @@
 import type { ServerOptions as HttpsOptions } from 'node:https';
 import { ServerCredentials } from '@grpc/grpc-js';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { createLogger, type Logger } from '../../kernel/log/index.js';
 import { AdminServer } from '../admin/admin-server.js';
 import { coreRoutes } from '../admin/routes/core.js';
 import { AuditedChanges } from '../api/audited-changes.js';
@@ -23,7 +24,6 @@ import type { DiscoveryInput } from '../endpoints/options.js';
 import { ControlPlaneMetrics } from '../metrics/control-plane-metrics.js';
 import { type ModelRoute, resolveOwners } from '../policy/index.js';
 import { Debouncer } from '../runtime/debounce.js';
-import { createLogger, type Logger } from '../runtime/log.js';
 import { probePort } from '../runtime/port-probe.js';
 import { IdempotencyStore } from '../store/idempotency.js';
 import { connectNats, type NatsOptions } from '../store/nats-connection.js';

@@ -2,10 +2,11 @@
 // principal `gitops:<dir>`), and a policy that came from a file which no longer holds it is
 // deleted. Unchanged policies write nothing, so several replicas syncing one directory agree,
 // and a write that loses a race is simply redone on the next change.
+
+import type { Logger } from '../../kernel/log/index.js';
 import type { CallContext, PolicyService } from '../api/policy-service.js';
 import { asSwitchyardError } from '../errors/index.js';
 import { policyId, resolveOwners } from '../policy/index.js';
-import type { Logger } from '../runtime/log.js';
 import type { StoredPolicy } from '../store/policy-record.js';
 import type { PolicyDirectoryState } from './policy-directory.js';
 

@@ -8,9 +8,9 @@ import { createHash } from 'node:crypto';
 import { type FSWatcher, watch } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import type { Logger } from '../../kernel/log/index.js';
 import { asSwitchyardError, type Issue, PolicyValidationError, UnavailableError } from '../errors/index.js';
 import { type ModelRoute, parsePolicyFile } from '../policy/index.js';
-import type { Logger } from '../runtime/log.js';
 
 export interface PolicyFileError {
   readonly file: string;

@@ -4,10 +4,11 @@
 // encode, and publish through the cache's consistency check. Only a fault of the whole snapshot
 // (the shared gateway, a reference across models) refuses a group, which then keeps serving its
 // previous snapshot. Every failure is kept for operators (docs/TRANSLATION.md).
+
+import type { Logger } from '../../kernel/log/index.js';
 import { asSwitchyardError, formatIssues, type Issue, ResourceValidationError } from '../errors/index.js';
 import type { ControlPlaneMetrics } from '../metrics/control-plane-metrics.js';
 import { conflictMessage, type ModelRoute, type PolicyConflict, resolveOwners } from '../policy/index.js';
-import type { Logger } from '../runtime/log.js';
 import { forCapabilities, GROUPS, type GroupSpec, ringHashDowngrades } from '../translate/capabilities.js';
 import { type TranslateOptions, translate } from '../translate/index.js';
 import { forRole } from '../translate/node-role.js';

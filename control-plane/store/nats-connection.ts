@@ -2,8 +2,8 @@
 // has CVE-2023-47090, so the default account is never relied on), reconnecting forever, with
 // status changes logged. JetStream state (KV, audit stream) hangs off this one connection.
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { Logger } from '../../kernel/log/index.js';
 import { UnavailableError } from '../errors/index.js';
-import type { Logger } from '../runtime/log.js';
 
 export interface NatsOptions {
   readonly servers: string;

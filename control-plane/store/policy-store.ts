@@ -5,8 +5,8 @@ import type { JetStreamClient } from '@nats-io/jetstream';
 import { jetstream } from '@nats-io/jetstream';
 import { type KV, type KvEntry, Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
+import type { Logger } from '../../kernel/log/index.js';
 import { NotFoundError, PolicyConflictError, StoreError } from '../errors/index.js';
-import type { Logger } from '../runtime/log.js';
 import {
   decodeRecord,
   encodeRecord,

@@ -4,6 +4,7 @@
 // sequence and the final goodbye. Thin: message content comes from messages.ts.
 import { equals, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { Logger } from '../../kernel/log/index.js';
 import {
   AnnounceRequestSchema,
   DeregistrationSchema,
@@ -12,7 +13,6 @@ import {
   type PodRegistration,
   PodRegistrationSchema,
 } from '../../protos/gen/switchyard/dataplane/v1/dataplane_pb.js';
-import type { Logger } from '../log.js';
 import {
   deregistrationOf,
   drainNoticeOf,

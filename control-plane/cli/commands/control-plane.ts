@@ -1,5 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import {
+  createLogger,
+  defaultLogLevel,
+  type LogSettings,
+  parseLogSettings,
+} from '../../../kernel/log/index.js';
 import { compileAllowList, parseSpiffeId } from '../../../kernel/tls/index.js';
 import { loadAuthConfig } from '../../auth/auth-config.js';
 import { OptionError } from '../../errors/index.js';
@@ -12,7 +18,6 @@ import {
   openFileCa,
   WorkloadIssuer,
 } from '../../pki/index.js';
-import { createLogger } from '../../runtime/log.js';
 import { identityDirectoryProblem } from '../../xds/sds/secrets.js';
 import { flagsHelp, type ParsedFlags, parseFlags } from '../flags.js';
 import { CONTROL_PLANE_FLAGS } from '../options.js';
@@ -20,6 +25,7 @@ import { CONTROL_PLANE_FLAGS } from '../options.js';
 /** --ca-dir: open the CA (keys unsealed with the KEK), tokens from its tokens/ directory. */
 async function pkiOptions(
   flags: ParsedFlags<typeof CONTROL_PLANE_FLAGS>,
+  logSettings: LogSettings,
 ): Promise<ControlPlanePkiOptions | undefined> {
   const dir = flags['ca-dir'];
   if (flags['gateway-client-id'].length && !flags['gateway-mtls'])
@@ -41,7 +47,7 @@ async function pkiOptions(
   const issuer = new WorkloadIssuer({
     authority,
     tokens,
-    audit: logAuditSink(createLogger('pki-audit')),
+    audit: logAuditSink(createLogger('pki-audit', logSettings)),
     ttlMs: flags['workload-ttl'],
   });
   return {
@@ -70,8 +76,13 @@ export async function run(argv: string[]): Promise<number> {
     'quota-versions',
   ] as const)
     if (flags[f] < 1) throw new OptionError(`--${f} must be at least 1 (got ${flags[f]})`);
-  const pki = await pkiOptions(flags);
+  const logSettings = parseLogSettings(
+    { level: flags['log-level'], format: flags['log-format'] },
+    { level: defaultLogLevel(), isTTY: process.stderr.isTTY === true },
+  );
+  const pki = await pkiOptions(flags, logSettings);
   const cp = new ControlPlane({
+    log: createLogger('control-plane', logSettings),
     ...(pki ? { pki } : {}),
     ...(flags['policy-dir'] ? { policyDir: flags['policy-dir'] } : {}),
     ...(flags.nats

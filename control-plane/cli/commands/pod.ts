@@ -7,6 +7,7 @@ import {
   type ExecutionProviderName,
   type GraphOptimization,
 } from '../../../data-plane/repository/config.js';
+import { createLogger, parseLogSettings } from '../../../kernel/log/index.js';
 import { compileAllowList } from '../../../kernel/tls/index.js';
 import { OptionError } from '../../errors/index.js';
 import { flagsHelp, type ParsedFlags, parseFlags } from '../flags.js';
@@ -48,6 +49,11 @@ function tlsOptions(flags: ParsedFlags<typeof POD_FLAGS>): PodOptions['tls'] {
 }
 
 export function podOptionsFrom(flags: ParsedFlags<typeof POD_FLAGS>): PodOptions {
+  // A pod logs at info unless told otherwise, under the test runner too (its suites read the lines).
+  const logSettings = parseLogSettings(
+    { level: flags['log-level'], format: flags['log-format'] },
+    { level: 'info', isTTY: process.stderr.isTTY === true },
+  );
   const tls = tlsOptions(flags);
   const labels: Record<string, string> = {};
   for (const l of flags.label) {
@@ -58,6 +64,7 @@ export function podOptionsFrom(flags: ParsedFlags<typeof POD_FLAGS>): PodOptions
   if (flags['nats-password'] && !flags['nats-user'])
     throw new OptionError('--nats-password needs --nats-user');
   return {
+    log: createLogger('pod', logSettings),
     modelRepo: flags['model-repo'],
     ...(flags['allow-empty-repo'] ? { allowEmptyRepo: true } : {}),
     host: flags.host,
