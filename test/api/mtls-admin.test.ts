@@ -6,7 +6,7 @@ import { parseAuthConfig } from '../../control-plane/auth/auth-config.js';
 import { ControlPlane } from '../../control-plane/pipeline/control-plane.js';
 import { issueLocally } from '../../control-plane/pki/index.js';
 import type { TlsMaterial } from '../../kernel/tls/index.js';
-import { newCa, TD } from '../pki/helpers.js';
+import { newCa, TD } from '../helpers/pki.js';
 
 const DEPLOYER = `spiffe://${TD}/ns/ops/sa/deployer`;
 const STRANGER = `spiffe://${TD}/ns/ops/sa/stranger`;

@@ -36,7 +36,7 @@ import {
   tlsServerOptions,
   x509,
 } from '../../kernel/tls/index.js';
-import { CHANNEL_OPTIONS, startGrpc, unary, WhoAmIClient } from '../pki/helpers.js';
+import { CHANNEL_OPTIONS, startGrpc, unary, WhoAmIClient } from '../helpers/pki.js';
 
 const ROUNDS = Number(process.env.PKI_BENCH_ROUNDS ?? 5);
 const WINDOW_MS = Number(process.env.PKI_BENCH_WINDOW_MS ?? 1000);

@@ -25,7 +25,7 @@ import {
   tlsClientOptions,
 } from '../../kernel/tls/index.js';
 import { modelRepoCopy } from '../dataplane/harness.js';
-import { CHANNEL_OPTIONS } from '../pki/helpers.js';
+import { CHANNEL_OPTIONS } from '../helpers/pki.js';
 import { id, securityCa, startSecureControlPlane } from '../security/helpers.js';
 import { KServe, serverLive } from '../security/xds-pod-client.js';
 import { bundlePush } from './security/bundle-push.js';

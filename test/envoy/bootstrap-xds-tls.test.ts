@@ -28,7 +28,7 @@ import {
   UpstreamTlsContextSchema,
 } from '../../protos/gen/envoy/extensions/transport_sockets/tls/v3/tls_pb.js';
 import { DiscoveryResponseSchema } from '../../protos/gen/envoy/service/discovery/v3/discovery_pb.js';
-import { newCa } from '../pki/helpers.js';
+import { newCa } from '../helpers/pki.js';
 
 const AGENT_DIR = '/etc/switchyard/tls';
 const TD = 'switchyard.local';

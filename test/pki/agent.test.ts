@@ -27,7 +27,7 @@ import {
   pemBlocks,
   spiffePeerInterceptor,
 } from '../../kernel/tls/index.js';
-import { DB, grpcCall, newCa, newIssuer, startGrpc, WEB } from './helpers.js';
+import { DB, grpcCall, newCa, newIssuer, startGrpc, WEB } from '../helpers/pki.js';
 
 const TTL = 4000;
 

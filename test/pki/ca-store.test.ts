@@ -17,7 +17,7 @@ import {
   verifyChain,
 } from '../../control-plane/pki/index.js';
 import { pemBlocks, toPem } from '../../kernel/tls/index.js';
-import { TD, WEB } from './helpers.js';
+import { TD, WEB } from '../helpers/pki.js';
 
 async function filesUnder(dir: string): Promise<string[]> {
   const out: string[] = [];

@@ -16,7 +16,7 @@ import {
 } from '../../control-plane/pki/index.js';
 import { MATERIAL_FILES } from '../../kernel/tls/index.js';
 import { runMain } from '../helpers/cli-in-process.js';
-import { TD, WEB } from './helpers.js';
+import { TD, WEB } from '../helpers/pki.js';
 
 const cli = runMain;
 

@@ -21,7 +21,7 @@ import {
   TlsMaterial,
   x509,
 } from '../../kernel/tls/index.js';
-import { DB, newCa, newIssuer, TD, TestClock, WEB } from './helpers.js';
+import { DB, newCa, newIssuer, TD, TestClock, WEB } from '../helpers/pki.js';
 
 const H = 3_600_000;
 type Issuer = ReturnType<typeof newIssuer>;

@@ -21,7 +21,7 @@ import {
   tlsClientOptions,
   tlsServerOptions,
 } from '../../kernel/tls/index.js';
-import { httpsGet, listenPort, newCa, newIssuer, SERVER, WEB } from './helpers.js';
+import { httpsGet, listenPort, newCa, newIssuer, SERVER, WEB } from '../helpers/pki.js';
 
 describe('CA rotation and trust-bundle rollover', () => {
   let ca: CertificateAuthority;

@@ -22,7 +22,7 @@ import {
   unary,
   WEB,
   WhoAmIClient,
-} from './helpers.js';
+} from '../helpers/pki.js';
 
 describe('server certificate rotation under load', () => {
   let web: LocalIssued;

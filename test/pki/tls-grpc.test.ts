@@ -9,7 +9,7 @@ import {
   grpcStaticServerCredentials,
   spiffePeerInterceptor,
 } from '../../kernel/tls/index.js';
-import { DB, grpcCall, newCa, SERVER, startGrpc, TestClock, tlsExchange, WEB } from './helpers.js';
+import { DB, grpcCall, newCa, SERVER, startGrpc, TestClock, tlsExchange, WEB } from '../helpers/pki.js';
 
 const H = 3_600_000;
 

@@ -12,7 +12,7 @@ import {
   tlsClientOptions,
   tlsServerOptions,
 } from '../../kernel/tls/index.js';
-import { DB, httpsGet, listenPort, newCa, SERVER, TestClock, WEB } from './helpers.js';
+import { DB, httpsGet, listenPort, newCa, SERVER, TestClock, WEB } from '../helpers/pki.js';
 
 const H = 3_600_000;
 /** The server closed the connection: how a refusal looks from the client. */

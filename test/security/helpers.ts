@@ -19,7 +19,7 @@ import {
 } from '../../protos/gen/envoy/extensions/transport_sockets/tls/v3/secret_pb.js';
 import type { ConnectOptions } from '../helpers/ads-client.js';
 import { modelRouteYaml, startControlPlane } from '../helpers/control-plane.js';
-import { CHANNEL_OPTIONS, newCa, newIssuer, TD, TestClock } from '../pki/helpers.js';
+import { CHANNEL_OPTIONS, newCa, newIssuer, TD, TestClock } from '../helpers/pki.js';
 
 export { TD };
 export const H = 3_600_000;

@@ -21,7 +21,7 @@ import {
 } from '../../kernel/tls/index.js';
 import { modelRepoCopy, startTestPod } from '../dataplane/harness.js';
 import { waitFor } from '../helpers/control-plane.js';
-import { CHANNEL_OPTIONS, tlsExchange } from '../pki/helpers.js';
+import { CHANNEL_OPTIONS, tlsExchange } from '../helpers/pki.js';
 import {
   foreignMaterial,
   id,

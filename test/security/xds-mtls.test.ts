@@ -21,7 +21,7 @@ import type {
 } from '../../protos/gen/envoy/service/discovery/v3/discovery_pb.js';
 import { DeltaClient, namesOf, SotwClient } from '../helpers/ads-client.js';
 import { waitFor } from '../helpers/control-plane.js';
-import { tlsExchange } from '../pki/helpers.js';
+import { tlsExchange } from '../helpers/pki.js';
 import {
   decodeSecret,
   foreignMaterial,

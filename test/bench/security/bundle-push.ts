@@ -6,7 +6,7 @@
 import { TYPE } from '../../../control-plane/xds/resource-types.js';
 import { compileAllowList, controlPlaneId, grpcChannelCredentials } from '../../../kernel/tls/index.js';
 import { SotwClient } from '../../helpers/ads-client.js';
-import { CHANNEL_OPTIONS } from '../../pki/helpers.js';
+import { CHANNEL_OPTIONS } from '../../helpers/pki.js';
 import { id, type SecureControlPlane, type SecurityCa } from '../../security/helpers.js';
 
 const BUNDLE = 'switchyard/trust-bundle';
