@@ -1,8 +1,9 @@
 // The one structured logger of both programs (pino). Every record is one line: JSON for machines
 // (`{"level":"info","time":"…","component":"xds","msg":"…",…fields}`), or pino-pretty's lines for
 // a terminal. Lines go to stderr: stdout is what a command prints for scripts (help, the ready
-// line, results), so a pipe reading it never meets a log line. Secrets are scrubbed before pino sees a record (./redact.ts), and JSON escapes
-// control characters, so a client value with a newline cannot forge a second line.
+// line, results), so a pipe reading it never meets a log line. Secrets are scrubbed before pino
+// sees a record (./redact.ts), and JSON escapes control characters, so a client value with a
+// newline cannot forge a second line.
 import { pino, stdTimeFunctions } from 'pino';
 import { prettyFactory } from 'pino-pretty';
 import { defaultLogLevel, type LogFormat, type LogLevel } from './options.js';
@@ -96,6 +97,3 @@ export function createLogger(component: string, options: LoggerOptions = {}): Lo
   };
   return make(component);
 }
-
-/** A logger that writes nothing. */
-export const silentLogger: Logger = createLogger('silent', { level: 'silent' });

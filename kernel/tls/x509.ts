@@ -1,6 +1,6 @@
 // The one entry to @peculiar/x509. tsyringe (inside it) needs a Reflect polyfill evaluated before
 // the library itself, and the library needs a WebCrypto provider: node:crypto's, so no native
-// addon and no openssl subprocess. Every PKI module imports x509 from here, never directly.
+// addon and no openssl subprocess. Every module (the PKI's too) imports x509 through here.
 import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
