@@ -22,7 +22,15 @@ export { CaGeneration, type GenerationRecord } from './ca/generation.js';
 export { KEK_ENV, KEK_FILE_ENV, KeyEncryptionKey } from './ca/kek.js';
 export { openKey, sealKey } from './ca/key-envelope.js';
 export { type BundleRoot, buildTrustBundle, type TrustBundle } from './ca/trust-bundle.js';
-export * from './errors.js';
+export {
+  CaError,
+  CsrInvalidError,
+  CsrRefusedError,
+  KekError,
+  KeyDecryptError,
+  UnauthenticatedError,
+  XdsNodeIdentityError,
+} from './errors.js';
 export { adminCsrRoutes } from './http/admin-csr-routes.js';
 export { getTrustBundle, postCsr } from './http/csr-client.js';
 export {
