@@ -4,7 +4,7 @@
 // requests with UNAVAILABLE / 503, waits for every admitted request to be answered,
 // deregisters and closes. Nothing admitted is dropped unless the drain timeout runs out, and
 // the report says if it did.
-import type { Logger } from './log.js';
+import type { Logger } from '../kernel/log/index.js';
 import type { Lifecycle } from './serving/lifecycle.js';
 
 export interface DrainOptions {

@@ -6,11 +6,11 @@ import type { Server as HttpServer } from 'node:http';
 import { hostname, networkInterfaces, totalmem } from 'node:os';
 import type { Server as GrpcServer } from '@grpc/grpc-js';
 import { checkPodId } from '../kernel/contract/index.js';
+import { createLogger, type Logger } from '../kernel/log/index.js';
 import { listenError, probePort } from '../kernel/runtime/port-probe.js';
 import type { PodIdentity, PodStatus } from './agent/messages.js';
 import { NatsAgent } from './agent/nats-agent.js';
 import { type DrainOptions, type DrainReport, drainPod } from './drain.js';
-import { type Logger, stderrLogger } from './log.js';
 import { createMetricsServer } from './metrics/metrics-server.js';
 import { PodMetrics } from './metrics/pod-metrics.js';
 import type { ModelConfig } from './repository/config.js';
@@ -99,7 +99,7 @@ export class Pod {
   private stopping: Promise<DrainReport> | undefined;
 
   private constructor(readonly opts: PodOptions) {
-    this.log = opts.log ?? stderrLogger();
+    this.log = opts.log ?? createLogger('pod');
     this.podId = opts.podId ?? defaultPodId();
     checkPodId(this.podId);
     this.stats = new PodStats(opts.statsWindowMs);

@@ -7,10 +7,10 @@
 // trail" in docs/OPERATIONS.md.
 
 import { asSwitchyardError } from '../../kernel/errors/index.js';
+import type { Logger } from '../../kernel/log/index.js';
 import type { AuditEvent, AuditRecord } from '../audit/audit-chain.js';
 import { INTENT_GRACE_MS } from '../audit/audit-cross-check.js';
 import type { AuditSink } from '../audit/audit-log.js';
-import type { Logger } from '../runtime/log.js';
 import type { PolicyRecord, PolicyRevision } from '../store/policy-record.js';
 import type { PolicyStore } from '../store/policy-store.js';
 

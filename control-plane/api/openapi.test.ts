@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { coreRoutes } from '../admin/routes/core.js';
-import { adminCsrRoutes } from '../pki/admin-csr-routes.js';
+import { adminCsrRoutes } from '../pki/index.js';
 import { type ApiDeps, apiRoutes } from './http-routes.js';
 
 const spec = parse(readFileSync(new URL('../../docs/openapi.yaml', import.meta.url), 'utf8')) as {

@@ -3,7 +3,7 @@
 // anonymous roles (none by default). Credentials that are present but wrong are always refused.
 import type { IncomingHttpHeaders } from 'node:http';
 import { UnauthenticatedError } from '../../kernel/errors/index.js';
-import { certificateSpiffeId } from '../pki/peer-identity.js';
+import { certificateSpiffeId } from '../../kernel/tls/index.js';
 import { apiKeyMatches } from './api-keys.js';
 import type { AuthConfig } from './auth-config.js';
 import { JwtVerifier } from './jwt.js';

@@ -1,11 +1,15 @@
 // The control plane's commands' options, in one place (`certs` in certs-options.ts; `pod` in
 // data-plane/cli/options.ts). The admin API listens on 18080, xDS on 18000.
+
+// The options module only: the CLI's flag tables must not load the logger for every command.
 import type { FlagSpecs } from '../../kernel/cli/flags.js';
+import { LOG_FLAGS } from '../../kernel/log/options.js';
 
 export const DEFAULT_XDS_PORT = 18000;
 export const DEFAULT_ADMIN_PORT = 18080;
 
 export const CONTROL_PLANE_FLAGS = {
+  ...LOG_FLAGS,
   'policy-dir': {
     type: 'string',
     help: 'directory of ModelRoute YAML files, watched for changes',

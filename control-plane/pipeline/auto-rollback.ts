@@ -6,8 +6,8 @@
 // counts: see "Auto-rollback" in docs/OPERATIONS.md for who may trigger it and why.
 
 import { asSwitchyardError } from '../../kernel/errors/index.js';
+import type { Logger } from '../../kernel/log/index.js';
 import type { CallContext, PolicyService } from '../api/policy-service.js';
-import type { Logger } from '../runtime/log.js';
 import type { StoredPolicy } from '../store/policy-record.js';
 import { GATEWAY_LISTENER, GATEWAY_ROUTE_CONFIG, parseClusterName } from '../translate/names.js';
 import type { Snapshot } from '../xds/cache/snapshot.js';

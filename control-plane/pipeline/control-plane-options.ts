@@ -2,10 +2,10 @@
 // translation and endpoint discovery settings. The CLI builds it from flags; tests build it
 // directly.
 import type { ServerOptions as HttpsOptions } from 'node:https';
+import type { Logger } from '../../kernel/log/index.js';
 import type { NamespaceQuotas } from '../api/quotas.js';
 import type { AuthConfig } from '../auth/auth-config.js';
 import type { DiscoveryInput } from '../endpoints/index.js';
-import type { Logger } from '../runtime/log.js';
 import type { NatsOptions } from '../store/nats-connection.js';
 import type { TranslateOptions } from '../translate/index.js';
 import type { XdsLimits } from '../xds/server/stream-limits.js';

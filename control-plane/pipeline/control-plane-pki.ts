@@ -5,17 +5,17 @@
 import type { ServerOptions as HttpsOptions } from 'node:https';
 import type { ServerCredentials } from '@grpc/grpc-js';
 import type { Registry } from 'prom-client';
+import type { Logger } from '../../kernel/log/index.js';
+import { controlPlaneId, grpcServerCredentials, secureContextOptions } from '../../kernel/tls/index.js';
 import type { AdminServer } from '../admin/admin-server.js';
 import type { AdminRoute } from '../admin/router.js';
-import { adminCsrRoutes } from '../pki/admin-csr-routes.js';
-import type { AuditSink } from '../pki/audit.js';
-import type { CertificateAuthority } from '../pki/authority.js';
-import type { WorkloadIssuer } from '../pki/issuer.js';
-import { ServingIdentity } from '../pki/serving-identity.js';
-import { controlPlaneId } from '../pki/spiffe.js';
-import { grpcServerCredentials } from '../pki/tls-grpc.js';
-import { secureContextOptions } from '../pki/tls-node.js';
-import type { Logger } from '../runtime/log.js';
+import {
+  type AuditSink,
+  adminCsrRoutes,
+  type CertificateAuthority,
+  ServingIdentity,
+  type WorkloadIssuer,
+} from '../pki/index.js';
 import type { TranslateOptions } from '../translate/options.js';
 import type { SnapshotCache } from '../xds/cache/snapshot-cache.js';
 import { XdsSecurity } from '../xds/sds/xds-security.js';

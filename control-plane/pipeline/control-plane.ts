@@ -4,6 +4,7 @@
 
 import { ServerCredentials } from '@grpc/grpc-js';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { createLogger, type Logger } from '../../kernel/log/index.js';
 import { Debouncer } from '../../kernel/runtime/debounce.js';
 import { probePort } from '../../kernel/runtime/port-probe.js';
 import { AdminServer } from '../admin/admin-server.js';
@@ -21,7 +22,6 @@ import { authorize } from '../auth/rbac.js';
 import { EndpointDiscovery, latencyObjectives } from '../endpoints/index.js';
 import { ControlPlaneMetrics } from '../metrics/control-plane-metrics.js';
 import { type ModelRoute, resolveOwners } from '../policy/index.js';
-import { createLogger, type Logger } from '../runtime/log.js';
 import type { IdempotencyStore } from '../store/idempotency.js';
 import type { NatsOptions } from '../store/nats-connection.js';
 import type { StoredPolicy } from '../store/policy-record.js';

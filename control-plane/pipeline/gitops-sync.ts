@@ -4,9 +4,9 @@
 // and a write that loses a race is simply redone on the next change.
 
 import { asSwitchyardError } from '../../kernel/errors/index.js';
+import type { Logger } from '../../kernel/log/index.js';
 import type { CallContext, PolicyService } from '../api/policy-service.js';
 import { policyId, resolveOwners } from '../policy/index.js';
-import type { Logger } from '../runtime/log.js';
 import type { StoredPolicy } from '../store/policy-record.js';
 import type { PolicyDirectoryState } from './policy-directory.js';
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../runtime/log.js';
+import { createLogger } from '../../kernel/log/index.js';
 import { PolicyDirectory, type PolicyDirectoryState } from './policy-directory.js';
 
 const policy = (name: string, model: string, w1 = 90) => `apiVersion: switchyard.dev/v1alpha1
@@ -18,7 +18,7 @@ spec:
 let dir: string;
 let states: PolicyDirectoryState[];
 let pd: PolicyDirectory;
-const log = createLogger('test', 'silent');
+const log = createLogger('test', { level: 'silent' });
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'pd-'));

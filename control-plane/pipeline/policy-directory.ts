@@ -14,8 +14,8 @@ import {
   PolicyValidationError,
   UnavailableError,
 } from '../../kernel/errors/index.js';
+import type { Logger } from '../../kernel/log/index.js';
 import { type ModelRoute, parsePolicyFile } from '../policy/index.js';
-import type { Logger } from '../runtime/log.js';
 
 export interface PolicyFileError {
   readonly file: string;

@@ -1,9 +1,10 @@
 // Where the served policies come from: the policy directory alone, or the NATS JetStream store
 // with the directory synced into it (GitOps, one sync at a time). Every change is reported to
 // `changed`; the control plane debounces it into a rebuild.
+
+import type { Logger } from '../../kernel/log/index.js';
 import type { PolicyService } from '../api/policy-service.js';
 import type { ModelRoute } from '../policy/index.js';
-import type { Logger } from '../runtime/log.js';
 import type { StoredPolicy } from '../store/policy-record.js';
 import type { PolicyStore } from '../store/policy-store.js';
 import { syncDirectoryToStore } from './gitops-sync.js';

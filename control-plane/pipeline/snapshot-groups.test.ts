@@ -1,10 +1,10 @@
 import { fromBinary } from '@bufbuild/protobuf';
 import { describe, expect, it } from 'vitest';
+import { createLogger, memoryLogger } from '../../kernel/log/index.js';
 import { Cluster_LbPolicy, ClusterSchema } from '../../protos/gen/envoy/config/cluster/v3/cluster_pb.js';
 import { policy } from '../../test/helpers/policy-yaml.js';
 import { ControlPlaneMetrics } from '../metrics/control-plane-metrics.js';
 import { parsePolicyFile } from '../policy/index.js';
-import { createLogger } from '../runtime/log.js';
 import { SnapshotCache } from '../xds/cache/snapshot-cache.js';
 import { TYPE } from '../xds/resource-types.js';
 import { PUBLISHED_GROUPS, SnapshotPublisher } from './snapshot-publisher.js';
@@ -25,7 +25,11 @@ match:
 describe('snapshot publisher: one snapshot per flavor and capability set', () => {
   it('publishes every group; the legacy gRPC group differs only in routes and encodes only them', () => {
     const cache = new SnapshotCache();
-    const publisher = new SnapshotPublisher(cache, new ControlPlaneMetrics(), createLogger('test', 'error'));
+    const publisher = new SnapshotPublisher(
+      cache,
+      new ControlPlaneMetrics(),
+      createLogger('test', { level: 'error' }),
+    );
     expect(publisher.publish(routes, new Map())).toBe(true);
     expect(PUBLISHED_GROUPS).toEqual([
       'envoy',
@@ -51,7 +55,11 @@ describe('snapshot publisher: one snapshot per flavor and capability set', () =>
 
   it('gives sidecars their own listener and shares the rest of the envoy group', () => {
     const cache = new SnapshotCache();
-    const publisher = new SnapshotPublisher(cache, new ControlPlaneMetrics(), createLogger('test', 'error'));
+    const publisher = new SnapshotPublisher(
+      cache,
+      new ControlPlaneMetrics(),
+      createLogger('test', { level: 'error' }),
+    );
     expect(publisher.publish(routes, new Map())).toBe(true);
     const gateway = cache.get('envoy')!;
     const sidecar = cache.get('envoy+sidecar')!;
@@ -70,11 +78,8 @@ sticky: { header: x-session-id }`,
       ),
       's.yaml',
     );
-    const lines: string[] = [];
-    const log = createLogger('test', 'warn', (line) => {
-      lines.push(line);
-      return true;
-    });
+    const log = memoryLogger('test', 'warn');
+    const lines = log.raw;
     const cache = new SnapshotCache();
     const publisher = new SnapshotPublisher(cache, new ControlPlaneMetrics(), log);
     expect(publisher.publish(sticky, new Map())).toBe(true);

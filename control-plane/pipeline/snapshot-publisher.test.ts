@@ -2,10 +2,10 @@
 // resources cannot be built holds back that model only; the rest publishes.
 import { fromBinary } from '@bufbuild/protobuf';
 import { describe, expect, it } from 'vitest';
+import { createLogger } from '../../kernel/log/index.js';
 import { ClusterLoadAssignmentSchema } from '../../protos/gen/envoy/config/endpoint/v3/endpoint_pb.js';
 import { ControlPlaneMetrics } from '../metrics/control-plane-metrics.js';
 import { type ModelRoute, parsePolicyFile } from '../policy/index.js';
-import { createLogger } from '../runtime/log.js';
 import type { EndpointInfo, EndpointTable } from '../translate/types.js';
 import { SnapshotCache } from '../xds/cache/snapshot-cache.js';
 import { TYPE } from '../xds/resource-types.js';
@@ -36,7 +36,7 @@ const ep = (port: number, weight?: number): EndpointInfo => ({
 function setup() {
   const cache = new SnapshotCache();
   const metrics = new ControlPlaneMetrics();
-  const publisher = new SnapshotPublisher(cache, metrics, createLogger('test', 'silent'));
+  const publisher = new SnapshotPublisher(cache, metrics, createLogger('test', { level: 'silent' }));
   const names = (group: string, url: string) => [
     ...cache
       .get(group)!

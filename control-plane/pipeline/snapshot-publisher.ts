@@ -10,9 +10,9 @@ import {
   type Issue,
   ResourceValidationError,
 } from '../../kernel/errors/index.js';
+import type { Logger } from '../../kernel/log/index.js';
 import type { ControlPlaneMetrics } from '../metrics/control-plane-metrics.js';
 import { conflictMessage, type ModelRoute, type PolicyConflict, resolveOwners } from '../policy/index.js';
-import type { Logger } from '../runtime/log.js';
 import { forCapabilities, GROUPS, type GroupSpec, ringHashDowngrades } from '../translate/capabilities.js';
 import { type TranslateOptions, translate } from '../translate/index.js';
 import { forRole } from '../translate/node-role.js';

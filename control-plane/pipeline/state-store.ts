@@ -1,9 +1,9 @@
 // The control plane's state in NATS JetStream: policies, idempotency keys and the audit trail on
 // one connection, with the audited change log recovered before anything is served.
 import type { NatsConnection } from '@nats-io/transport-node';
+import type { Logger } from '../../kernel/log/index.js';
 import { AuditedChanges } from '../api/audited-changes.js';
 import { AuditLog } from '../audit/audit-log.js';
-import type { Logger } from '../runtime/log.js';
 import { IdempotencyStore } from '../store/idempotency.js';
 import { connectNats, type NatsOptions } from '../store/nats-connection.js';
 import { PolicyStore } from '../store/policy-store.js';

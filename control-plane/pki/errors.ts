@@ -1,16 +1,6 @@
-// Named errors of the PKI. Each maps to one stable code of control-plane/errors/codes.ts, so the
+// Named errors of the PKI. Each maps to one stable code of kernel/errors/codes.ts, so the
 // CSR endpoint can answer with the registry's HTTP status and operators can grep for the code.
 import { SwitchyardError } from '../../kernel/errors/errors.js';
-
-/** A SPIFFE ID string is malformed, or names a trust domain this CA does not serve. */
-export class SpiffeIdError extends SwitchyardError {
-  constructor(
-    readonly input: string,
-    readonly reason: string,
-  ) {
-    super('SY_PKI_IDENTITY_INVALID', `invalid SPIFFE ID ${JSON.stringify(input)}: ${reason}`);
-  }
-}
 
 /** The CSR cannot be used at all: not PEM/DER, bad signature, weak or unknown key. */
 export class CsrInvalidError extends SwitchyardError {
@@ -39,16 +29,6 @@ export class CsrRefusedError extends SwitchyardError {
 export class UnauthenticatedError extends SwitchyardError {
   constructor(reason: string) {
     super('SY_PKI_UNAUTHENTICATED', `not authenticated: ${reason}`);
-  }
-}
-
-/** A TLS peer presented a trusted chain, but not an identity on the allow-list. */
-export class PeerRefusedError extends SwitchyardError {
-  constructor(
-    readonly peer: string | undefined,
-    reason: string,
-  ) {
-    super('SY_PKI_PEER_REFUSED', `peer ${peer ?? '(no SPIFFE ID)'} refused: ${reason}`);
   }
 }
 

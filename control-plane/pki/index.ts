@@ -1,15 +1,12 @@
-// The PKI's public surface: what the xDS server, the admin API, the pods and the CLI import.
+// The PKI's public surface: what the xDS server, the admin API and the CLI import; nothing outside
+// control-plane/pki reaches past it. Inside, ca/ keeps the authority and its keys, issuance/ decides
+// and signs, http/ serves and calls the CSR endpoints, agent/ keeps a workload's files current.
+// The TLS helpers both programs share (PEM, SPIFFE, peer allow-lists) are in kernel/tls.
 // See docs/SECURITY.md for the model behind it.
-export { type AgentEvent, type AgentOptions, CertAgent } from './agent.js';
-export { readMaterial, writeMaterial } from './agent-files.js';
-export {
-  type AuditRecord,
-  type AuditSink,
-  JsonLinesAuditSink,
-  MemoryAuditSink,
-  NULL_AUDIT,
-  type PkiAuditEvent,
-} from './audit.js';
+
+export { type AgentEvent, type AgentOptions, CertAgent } from './agent/agent.js';
+export { readMaterial, writeMaterial } from './agent/agent-files.js';
+export { SDS_FILES, SDS_SECRET_NAMES, sdsFileContents } from './agent/sds-files.js';
 export {
   type CaChange,
   type CaChangeListener,
@@ -17,68 +14,57 @@ export {
   CertificateAuthority,
   type GenerationState,
   MemoryCaStore,
-} from './authority.js';
-export { exportKeyPem } from './ca-certs.js';
-export { FileCaStore, initFileCa, openFileCa, readCaTrustDomain, readOperatorKey } from './ca-store.js';
-export { type ChainAnchors, type ChainResult, verifyChain } from './chain.js';
-export { createCsr, parseCsr } from './csr.js';
-export { getTrustBundle, postCsr } from './csr-client.js';
-export { type CsrFacts, csrRefusalReasons, csrUsabilityProblems } from './csr-policy.js';
+} from './ca/authority.js';
+export { exportKeyPem } from './ca/ca-certs.js';
+export { FileCaStore, initFileCa, openFileCa, readCaTrustDomain, readOperatorKey } from './ca/ca-store.js';
+export { type ChainAnchors, type ChainResult, verifyChain } from './ca/chain.js';
+export { CaGeneration, type GenerationRecord } from './ca/generation.js';
+export { KEK_ENV, KEK_FILE_ENV, KeyEncryptionKey } from './ca/kek.js';
+export { openKey, sealKey } from './ca/key-envelope.js';
+export { type BundleRoot, buildTrustBundle, type TrustBundle } from './ca/trust-bundle.js';
+export {
+  CaError,
+  CsrInvalidError,
+  CsrRefusedError,
+  KekError,
+  KeyDecryptError,
+  UnauthenticatedError,
+  XdsNodeIdentityError,
+} from './errors.js';
+export { adminCsrRoutes } from './http/admin-csr-routes.js';
+export { getTrustBundle, postCsr } from './http/csr-client.js';
 export {
   CERTIFICATES_PATH,
   type CertificateResponse,
   csrRoutes,
   type PkiRoute,
   TRUST_BUNDLE_PATH,
-} from './csr-routes.js';
-export { type CsrServer, startCsrServer } from './csr-server.js';
-export * from './errors.js';
-export { CaGeneration, type GenerationRecord } from './generation.js';
-export { type IssuedCertificate, type IssueRequest, WorkloadIssuer } from './issuer.js';
-export { KEK_ENV, KEK_FILE_ENV, KeyEncryptionKey, Redacted } from './kek.js';
-export { openKey, sealKey } from './key-envelope.js';
-export { issueLocally, type LocalIssued } from './local-issue.js';
-export { fileWatcherProviderConfig, MATERIAL_FILES, TlsMaterial } from './material.js';
+} from './http/csr-routes.js';
+export { type CsrServer, startCsrServer } from './http/csr-server.js';
 export {
-  allowListMatches,
-  certificateSpiffeId,
-  compileAllowList,
-  decidePeer,
-  type PeerAllowList,
-  type PeerDecision,
-} from './peer-identity.js';
-export { normalizeCertPem, pemBlocks, toPem } from './pem.js';
+  type AuditRecord,
+  type AuditSink,
+  JsonLinesAuditSink,
+  MemoryAuditSink,
+  NULL_AUDIT,
+  type PkiAuditEvent,
+} from './issuance/audit.js';
+export { createCsr, parseCsr } from './issuance/csr.js';
+export { type CsrFacts, csrRefusalReasons, csrUsabilityProblems } from './issuance/csr-policy.js';
+export { type IssuedCertificate, type IssueRequest, WorkloadIssuer } from './issuance/issuer.js';
+export { issueLocally, type LocalIssued } from './issuance/local-issue.js';
+export {
+  NODE_INSTANCE_SEPARATOR,
+  type NodeIdentityVerdict,
+  nodeIdFor,
+  nodeIdMatchesIdentity,
+} from './issuance/node-identity.js';
 export {
   DEFAULT_RENEWAL,
   DEFAULT_WORKLOAD_TTL_MS,
   type RenewalPolicy,
   renewAt,
   retryDelayMs,
-} from './renewal.js';
-export { SDS_FILES, SDS_SECRET_NAMES, sdsFileContents } from './sds-files.js';
-export {
-  controlPlaneId,
-  formatSpiffeId,
-  isValidTrustDomain,
-  parseSpiffeId,
-  type SpiffeId,
-  tryParseSpiffeId,
-  validateTrustDomain,
-} from './spiffe.js';
-export {
-  grpcChannelCredentials,
-  grpcProviderChannelCredentials,
-  grpcServerCredentials,
-  grpcStaticServerCredentials,
-  MemoryCertificateProvider,
-  spiffePeerInterceptor,
-} from './tls-grpc.js';
-export {
-  enforcePeerIdentity,
-  secureContextOptions,
-  spiffeServerIdentityCheck,
-  tlsClientOptions,
-  tlsServerOptions,
-} from './tls-node.js';
-export { BootstrapTokens, FileTokenStore, MemoryTokenStore, type TokenStore } from './tokens.js';
-export { type BundleRoot, buildTrustBundle, type TrustBundle } from './trust-bundle.js';
+} from './issuance/renewal.js';
+export { ServingIdentity, type ServingIdentityOptions } from './issuance/serving-identity.js';
+export { BootstrapTokens, FileTokenStore, MemoryTokenStore, type TokenStore } from './issuance/tokens.js';

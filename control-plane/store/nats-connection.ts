@@ -3,7 +3,7 @@
 // status changes logged. JetStream state (KV, audit stream) hangs off this one connection.
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { UnavailableError } from '../../kernel/errors/index.js';
-import type { Logger } from '../runtime/log.js';
+import type { Logger } from '../../kernel/log/index.js';
 
 export interface NatsOptions {
   readonly servers: string;

@@ -6,7 +6,7 @@ import { jetstream } from '@nats-io/jetstream';
 import { type KV, type KvEntry, Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { NotFoundError, PolicyConflictError, StoreError } from '../../kernel/errors/index.js';
-import type { Logger } from '../runtime/log.js';
+import type { Logger } from '../../kernel/log/index.js';
 import {
   decodeRecord,
   encodeRecord,

@@ -41,7 +41,7 @@ export function resolveOptions(partial?: Partial<TranslateOptions>): TranslateOp
   return partial ? { ...DEFAULT_TRANSLATE_OPTIONS, ...partial } : DEFAULT_TRANSLATE_OPTIONS;
 }
 
-/** The SPIFFE identity pods serving a model present (see control-plane/pki/spiffe.ts). */
+/** The SPIFFE identity pods serving a model present (see kernel/tls/spiffe.ts). */
 export function podIdentity(options: TranslateOptions, namespace: string, model: string): string {
   return `spiffe://${options.trustDomain}/ns/${namespace}/sa/${model}`;
 }

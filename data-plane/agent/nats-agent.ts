@@ -12,7 +12,7 @@ import {
   type PodRegistration,
   podSubjects,
 } from '../../kernel/contract/index.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../../kernel/log/index.js';
 import {
   deregistrationOf,
   drainNoticeOf,

@@ -1,8 +1,10 @@
 // `switchyard pod`'s options, in one place: parsed here, turned into PodOptions by pod.ts.
 import type { FlagSpecs } from '../../kernel/cli/flags.js';
+import { LOG_FLAGS } from '../../kernel/log/options.js';
 
 /** `switchyard pod`: a data-plane pod (KServe v2 over gRPC and HTTP, ONNX Runtime workers). */
 export const POD_FLAGS = {
+  ...LOG_FLAGS,
   'model-repo': {
     type: 'string',
     help: 'model repository: <dir>/<model>/<version>/model.onnx (+ config.yaml), watched',

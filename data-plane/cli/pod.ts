@@ -2,10 +2,11 @@
 // every admitted request was answered, 1 when the drain timeout cut some off. It always exits
 // after the drain.
 
-import { compileAllowList } from '../../control-plane/pki/peer-identity.js';
 import { flagsHelp, type ParsedFlags, parseFlags } from '../../kernel/cli/flags.js';
 import { POD_ID_PATTERN } from '../../kernel/contract/index.js';
 import { OptionError } from '../../kernel/errors/index.js';
+import { createLogger, parseLogSettings } from '../../kernel/log/index.js';
+import { compileAllowList } from '../../kernel/tls/index.js';
 import { Pod, type PodOptions } from '../pod.js';
 import {
   BUILTIN_MODEL_DEFAULTS,
@@ -50,6 +51,11 @@ function tlsOptions(flags: ParsedFlags<typeof POD_FLAGS>): PodOptions['tls'] {
 }
 
 export function podOptionsFrom(flags: ParsedFlags<typeof POD_FLAGS>): PodOptions {
+  // A pod logs at info unless told otherwise, under the test runner too (its suites read the lines).
+  const logSettings = parseLogSettings(
+    { level: flags['log-level'], format: flags['log-format'] },
+    { level: 'info', isTTY: process.stderr.isTTY === true },
+  );
   const tls = tlsOptions(flags);
   const labels: Record<string, string> = {};
   for (const l of flags.label) {
@@ -62,6 +68,7 @@ export function podOptionsFrom(flags: ParsedFlags<typeof POD_FLAGS>): PodOptions
   if (flags['nats-password'] && !flags['nats-user'])
     throw new OptionError('--nats-password needs --nats-user');
   return {
+    log: createLogger('pod', logSettings),
     modelRepo: flags['model-repo'],
     ...(flags['allow-empty-repo'] ? { allowEmptyRepo: true } : {}),
     host: flags.host,

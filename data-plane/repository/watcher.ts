@@ -3,7 +3,7 @@
 // drained and unloaded, a changed one is reloaded. Polling is the source of truth; fs.watch
 // events only make the next scan come sooner.
 import { type FSWatcher, watch } from 'node:fs';
-import type { Logger } from '../log.js';
+import type { Logger } from '../../kernel/log/index.js';
 import { type Pending, planChanges } from './plan.js';
 import { type ScannedVersion, scanRepository } from './scan.js';
 

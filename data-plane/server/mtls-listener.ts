@@ -16,7 +16,7 @@ import {
   type Server as TlsServer,
   createServer as tlsServer,
 } from 'node:tls';
-import { decidePeer, type PeerAllowList } from '../../control-plane/pki/peer-identity.js';
+import { decidePeer, type PeerAllowList } from '../../kernel/tls/index.js';
 
 export type PeerMode = 'STRICT' | 'PERMISSIVE';
 

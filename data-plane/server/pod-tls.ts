@@ -6,10 +6,13 @@ import type { Server as HttpServer } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type Server as GrpcServer, ServerCredentials } from '@grpc/grpc-js';
 import { Counter, type Registry } from 'prom-client';
-import { compileAllowList, type PeerAllowList } from '../../control-plane/pki/peer-identity.js';
-import { parseSpiffeId } from '../../control-plane/pki/spiffe.js';
-import { secureContextOptions } from '../../control-plane/pki/tls-node.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../../kernel/log/index.js';
+import {
+  compileAllowList,
+  type PeerAllowList,
+  parseSpiffeId,
+  secureContextOptions,
+} from '../../kernel/tls/index.js';
 import { type ConnectionVerdict, MtlsListener, type PeerMode } from './mtls-listener.js';
 import { TlsFiles } from './tls-files.js';
 

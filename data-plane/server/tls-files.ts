@@ -6,9 +6,7 @@
 import { watch as fsWatch, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createSecureContext } from 'node:tls';
-import { MATERIAL_FILES, TlsMaterial } from '../../control-plane/pki/material.js';
-import { certificateSpiffeId } from '../../control-plane/pki/peer-identity.js';
-import { pemBlocks } from '../../control-plane/pki/pem.js';
+import { certificateSpiffeId, MATERIAL_FILES, pemBlocks, TlsMaterial } from '../../kernel/tls/index.js';
 import { TlsMaterialError } from '../errors.js';
 
 export interface LoadedTls {

@@ -4,9 +4,9 @@
 // after another; different versions load in parallel.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Logger } from '../../kernel/log/index.js';
 import { ModelConfigError, ModelNotFoundError, ModelNotReadyError } from '../errors.js';
 import { Batcher } from '../inference/batcher.js';
-import type { Logger } from '../log.js';
 import { type ExecutionProviderName, type ModelConfig, parseModelConfig } from '../repository/config.js';
 import { resolveSignature } from '../repository/signature.js';
 import { WorkerPool } from '../runtime/worker-pool.js';

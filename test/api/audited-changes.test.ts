@@ -12,9 +12,9 @@ import { AuditedChanges } from '../../control-plane/api/audited-changes.js';
 import type { AuditRecord } from '../../control-plane/audit/audit-chain.js';
 import { AUDIT_STREAM, AuditLog } from '../../control-plane/audit/audit-log.js';
 import { ControlPlane } from '../../control-plane/pipeline/control-plane.js';
-import { createLogger } from '../../control-plane/runtime/log.js';
 import { encodeRecord } from '../../control-plane/store/policy-record.js';
 import { POLICY_BUCKET, PolicyStore } from '../../control-plane/store/policy-store.js';
+import { createLogger } from '../../kernel/log/index.js';
 import { runMain } from '../helpers/cli-in-process.js';
 import { NatsServer } from '../helpers/nats-server.js';
 import { routeDoc } from './fixture.js';
@@ -35,7 +35,7 @@ beforeAll(async () => {
     debounceQuietMs: 20,
     debounceMaxMs: 500,
     nats: { servers: nats.url, name: 'audited-changes-test', ...nats.credentials() },
-    log: createLogger('test', 'error'),
+    log: createLogger('test', { level: 'error' }),
   });
   await cp.start();
   url = `http://127.0.0.1:${cp.adminPort}`;
@@ -164,7 +164,7 @@ describe('nothing changes without its audit record', () => {
   });
 
   it('completes the half-done changes of a dead process, and verify names them until then', async () => {
-    const log = createLogger('test', 'error');
+    const log = createLogger('test', { level: 'error' });
     const audit = await AuditLog.open(nc);
     const store = await PolicyStore.open(nc, log);
     const base = await apply(routeDoc('orphan', 'default', 90));

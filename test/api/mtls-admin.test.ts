@@ -4,9 +4,9 @@ import { request } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAuthConfig } from '../../control-plane/auth/auth-config.js';
 import { ControlPlane } from '../../control-plane/pipeline/control-plane.js';
-import { issueLocally } from '../../control-plane/pki/local-issue.js';
-import type { TlsMaterial } from '../../control-plane/pki/material.js';
-import { newCa, TD } from '../pki/helpers.js';
+import { issueLocally } from '../../control-plane/pki/index.js';
+import type { TlsMaterial } from '../../kernel/tls/index.js';
+import { newCa, TD } from '../helpers/pki.js';
 
 const DEPLOYER = `spiffe://${TD}/ns/ops/sa/deployer`;
 const STRANGER = `spiffe://${TD}/ns/ops/sa/stranger`;

@@ -19,21 +19,24 @@ import {
   buildTrustBundle,
   CaGeneration,
   CertificateAuthority,
-  compileAllowList,
   createCsr,
-  grpcChannelCredentials,
-  grpcStaticServerCredentials,
   issueLocally,
   MemoryCaStore,
   MemoryTokenStore,
   NULL_AUDIT,
+  WorkloadIssuer,
+} from '../../control-plane/pki/index.js';
+import {
+  compileAllowList,
+  generateKeyPair,
+  grpcChannelCredentials,
+  grpcStaticServerCredentials,
   spiffePeerInterceptor,
   tlsClientOptions,
   tlsServerOptions,
-  WorkloadIssuer,
-} from '../../control-plane/pki/index.js';
-import { generateKeyPair, x509 } from '../../control-plane/pki/x509.js';
-import { CHANNEL_OPTIONS, startGrpc, unary, WhoAmIClient } from '../pki/helpers.js';
+  x509,
+} from '../../kernel/tls/index.js';
+import { CHANNEL_OPTIONS, startGrpc, unary, WhoAmIClient } from '../helpers/pki.js';
 
 const ROUNDS = Number(process.env.PKI_BENCH_ROUNDS ?? 5);
 const WINDOW_MS = Number(process.env.PKI_BENCH_WINDOW_MS ?? 1000);

@@ -17,17 +17,15 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { credentials } from '@grpc/grpc-js';
 import { renderTable } from '../../control-plane/cli/table.js';
+import { createCsr, issueLocally, writeMaterial } from '../../control-plane/pki/index.js';
 import {
   compileAllowList,
-  createCsr,
+  generateKeyPair,
   grpcChannelCredentials,
-  issueLocally,
   tlsClientOptions,
-  writeMaterial,
-} from '../../control-plane/pki/index.js';
-import { generateKeyPair } from '../../control-plane/pki/x509.js';
+} from '../../kernel/tls/index.js';
 import { modelRepoCopy } from '../dataplane/harness.js';
-import { CHANNEL_OPTIONS } from '../pki/helpers.js';
+import { CHANNEL_OPTIONS } from '../helpers/pki.js';
 import { id, securityCa, startSecureControlPlane } from '../security/helpers.js';
 import { KServe, serverLive } from '../security/xds-pod-client.js';
 import { bundlePush } from './security/bundle-push.js';

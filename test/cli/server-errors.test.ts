@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MATERIAL_FILES } from '../../control-plane/pki/index.js';
+import { MATERIAL_FILES } from '../../kernel/tls/index.js';
 import { runMain } from '../helpers/cli-in-process.js';
 
 let dir: string;

@@ -7,11 +7,11 @@ import { join } from 'node:path';
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
 import * as ort from 'onnxruntime-node';
-import { memoryLogger } from '../../data-plane/log.js';
 import { ensureModelRepository } from '../../data-plane/models/generate.js';
 import { Pod, type PodOptions } from '../../data-plane/pod.js';
 import { BUILTIN_MODEL_DEFAULTS } from '../../data-plane/repository/config.js';
 import { serviceDefinition as grpcServiceDefinition } from '../../kernel/grpc/service-definition.js';
+import { memoryLogger } from '../../kernel/log/index.js';
 import { Health } from '../../protos/gen/grpc/health/v1/health_pb.js';
 import {
   GRPCInferenceService,

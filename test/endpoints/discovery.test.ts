@@ -10,9 +10,9 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ControlPlane } from '../../control-plane/pipeline/control-plane.js';
 import type { EndpointView } from '../../control-plane/pipeline/endpoint-view.js';
-import { createLogger } from '../../control-plane/runtime/log.js';
 import type { Pod } from '../../data-plane/pod.js';
 import { podSubjects } from '../../kernel/contract/subjects.js';
+import { createLogger } from '../../kernel/log/index.js';
 import {
   ModelState,
   ModelVersionSchema,
@@ -261,10 +261,7 @@ describe('endpoint discovery against a NATS server without authentication', () =
       adminPort: 0,
       debounceQuietMs: 50,
       debounceMaxMs: 1000,
-      log: createLogger('cp', 'warn', (l) => {
-        lines.push(l);
-        return true;
-      }),
+      log: createLogger('cp', { level: 'warn', write: (l) => lines.push(l) }),
     });
     await cp.start();
     const { startTestPod } = await import('../dataplane/harness.js');
@@ -289,7 +286,10 @@ describe('endpoint discovery against a NATS server without authentication', () =
       10_000,
       'the pod in the table',
     );
-    expect(lines.some((l) => / warn .*NATS asks for no authentication/.test(l))).toBe(true);
+    const records = lines.map((l) => JSON.parse(l) as { level: string; msg: string });
+    expect(records.some((r) => r.level === 'warn' && /NATS asks for no authentication/.test(r.msg))).toBe(
+      true,
+    );
   });
 });
 

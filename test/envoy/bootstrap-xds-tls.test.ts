@@ -13,14 +13,10 @@ import { fromJson, type JsonValue } from '@bufbuild/protobuf';
 import { anyUnpack } from '@bufbuild/protobuf/wkt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import {
-  type CertificateAuthority,
-  issueLocally,
-  tlsServerOptions,
-  writeMaterial,
-} from '../../control-plane/pki/index.js';
+import { type CertificateAuthority, issueLocally, writeMaterial } from '../../control-plane/pki/index.js';
 import { XDS_REGISTRY } from '../../control-plane/resources/index.js';
 import { checkMessage } from '../../control-plane/validate/index.js';
+import { tlsServerOptions } from '../../kernel/tls/index.js';
 import { type Bootstrap, BootstrapSchema } from '../../protos/gen/envoy/config/bootstrap/v3/bootstrap_pb.js';
 import type { ConfigSource } from '../../protos/gen/envoy/config/core/v3/config_source_pb.js';
 import { TlsParameters_TlsProtocol } from '../../protos/gen/envoy/extensions/transport_sockets/tls/v3/common_pb.js';
@@ -33,7 +29,7 @@ import {
   UpstreamTlsContextSchema,
 } from '../../protos/gen/envoy/extensions/transport_sockets/tls/v3/tls_pb.js';
 import { DiscoveryResponseSchema } from '../../protos/gen/envoy/service/discovery/v3/discovery_pb.js';
-import { newCa } from '../pki/helpers.js';
+import { newCa } from '../helpers/pki.js';
 
 const AGENT_DIR = '/etc/switchyard/tls';
 const TD = 'switchyard.local';

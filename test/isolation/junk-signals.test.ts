@@ -5,8 +5,8 @@
 import { create, toBinary } from '@bufbuild/protobuf';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../control-plane/runtime/log.js';
 import { podSubjects } from '../../kernel/contract/subjects.js';
+import { createLogger } from '../../kernel/log/index.js';
 import {
   HeartbeatSchema,
   LatencyWindowSchema,
@@ -88,7 +88,7 @@ describe('junk signals from one pod', () => {
       {
         nats: { servers: nats.url, ...nats.credentials('admin'), name: 'switchyard-test-control-plane' },
         discovery: { weights: 'adaptive' },
-        log: createLogger('control-plane', 'warn', (l) => lines.push(l) > 0),
+        log: createLogger('control-plane', { level: 'warn', write: (l) => lines.push(l) }),
       },
     );
     pod = await connect({ servers: nats.url, ...nats.credentials(POD) });

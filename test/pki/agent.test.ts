@@ -14,18 +14,20 @@ import {
   CertAgent,
   type CertificateAuthority,
   type CsrServer,
+  issueLocally,
+  startCsrServer,
+  UnauthenticatedError,
+} from '../../control-plane/pki/index.js';
+import {
   compileAllowList,
   fileWatcherProviderConfig,
   grpcChannelCredentials,
   grpcServerCredentials,
-  issueLocally,
   MATERIAL_FILES,
   pemBlocks,
   spiffePeerInterceptor,
-  startCsrServer,
-  UnauthenticatedError,
-} from '../../control-plane/pki/index.js';
-import { DB, grpcCall, newCa, newIssuer, startGrpc, WEB } from './helpers.js';
+} from '../../kernel/tls/index.js';
+import { DB, grpcCall, newCa, newIssuer, startGrpc, WEB } from '../helpers/pki.js';
 
 const TTL = 4000;
 

@@ -13,12 +13,11 @@ import {
   KeyDecryptError,
   KeyEncryptionKey,
   openFileCa,
-  pemBlocks,
   readOperatorKey,
-  toPem,
   verifyChain,
 } from '../../control-plane/pki/index.js';
-import { TD, WEB } from './helpers.js';
+import { pemBlocks, toPem } from '../../kernel/tls/index.js';
+import { TD, WEB } from '../helpers/pki.js';
 
 async function filesUnder(dir: string): Promise<string[]> {
   const out: string[] = [];

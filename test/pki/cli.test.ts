@@ -9,14 +9,14 @@ import {
   BootstrapTokens,
   FileTokenStore,
   KeyEncryptionKey,
-  MATERIAL_FILES,
   MemoryAuditSink,
   openFileCa,
   startCsrServer,
   WorkloadIssuer,
 } from '../../control-plane/pki/index.js';
+import { MATERIAL_FILES } from '../../kernel/tls/index.js';
 import { runMain } from '../helpers/cli-in-process.js';
-import { TD, WEB } from './helpers.js';
+import { TD, WEB } from '../helpers/pki.js';
 
 const cli = runMain;
 

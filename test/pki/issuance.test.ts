@@ -6,19 +6,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type CertificateAuthority,
   type CsrServer,
-  compileAllowList,
-  controlPlaneId,
   createCsr,
   exportKeyPem,
   issueLocally,
   type MemoryAuditSink,
   postCsr,
-  spiffeServerIdentityCheck,
   startCsrServer,
-  TlsMaterial,
 } from '../../control-plane/pki/index.js';
-import { generateKeyPair, x509 } from '../../control-plane/pki/x509.js';
-import { DB, newCa, newIssuer, TD, TestClock, WEB } from './helpers.js';
+import {
+  compileAllowList,
+  controlPlaneId,
+  generateKeyPair,
+  spiffeServerIdentityCheck,
+  TlsMaterial,
+  x509,
+} from '../../kernel/tls/index.js';
+import { DB, newCa, newIssuer, TD, TestClock, WEB } from '../helpers/pki.js';
 
 const H = 3_600_000;
 type Issuer = ReturnType<typeof newIssuer>;

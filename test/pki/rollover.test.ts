@@ -8,18 +8,20 @@ import {
   type CaChange,
   CaError,
   type CertificateAuthority,
-  compileAllowList,
   createCsr,
-  enforcePeerIdentity,
   issueLocally,
   type LocalIssued,
+} from '../../control-plane/pki/index.js';
+import {
+  compileAllowList,
+  enforcePeerIdentity,
+  generateKeyPair,
   pemBlocks,
   secureContextOptions,
   tlsClientOptions,
   tlsServerOptions,
-} from '../../control-plane/pki/index.js';
-import { generateKeyPair } from '../../control-plane/pki/x509.js';
-import { httpsGet, listenPort, newCa, newIssuer, SERVER, WEB } from './helpers.js';
+} from '../../kernel/tls/index.js';
+import { httpsGet, listenPort, newCa, newIssuer, SERVER, WEB } from '../helpers/pki.js';
 
 describe('CA rotation and trust-bundle rollover', () => {
   let ca: CertificateAuthority;

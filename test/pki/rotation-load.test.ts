@@ -4,15 +4,14 @@
 import type { PeerCertificate } from 'node:tls';
 import { credentials } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { issueLocally, type LocalIssued } from '../../control-plane/pki/index.js';
 import {
   compileAllowList,
   grpcServerCredentials,
-  issueLocally,
-  type LocalIssued,
   MemoryCertificateProvider,
   spiffePeerInterceptor,
   spiffeServerIdentityCheck,
-} from '../../control-plane/pki/index.js';
+} from '../../kernel/tls/index.js';
 import { waitFor } from '../helpers/control-plane.js';
 import {
   type CallOutcome,
@@ -23,7 +22,7 @@ import {
   unary,
   WEB,
   WhoAmIClient,
-} from './helpers.js';
+} from '../helpers/pki.js';
 
 describe('server certificate rotation under load', () => {
   let web: LocalIssued;

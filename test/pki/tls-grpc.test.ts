@@ -2,15 +2,14 @@
 // enforces the chain, the interceptor enforces the SPIFFE ID, the client checks the server's.
 import { credentials, status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { issueLocally, type LocalIssued } from '../../control-plane/pki/index.js';
 import {
   compileAllowList,
   grpcChannelCredentials,
   grpcStaticServerCredentials,
-  issueLocally,
-  type LocalIssued,
   spiffePeerInterceptor,
-} from '../../control-plane/pki/index.js';
-import { DB, grpcCall, newCa, SERVER, startGrpc, TestClock, tlsExchange, WEB } from './helpers.js';
+} from '../../kernel/tls/index.js';
+import { DB, grpcCall, newCa, SERVER, startGrpc, TestClock, tlsExchange, WEB } from '../helpers/pki.js';
 
 const H = 3_600_000;
 

@@ -3,17 +3,16 @@
 import { createServer, type Server } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { issueLocally, type LocalIssued } from '../../control-plane/pki/index.js';
 import {
   compileAllowList,
   enforcePeerIdentity,
-  issueLocally,
-  type LocalIssued,
   type PeerDecision,
   spiffeServerIdentityCheck,
   tlsClientOptions,
   tlsServerOptions,
-} from '../../control-plane/pki/index.js';
-import { DB, httpsGet, listenPort, newCa, SERVER, TestClock, WEB } from './helpers.js';
+} from '../../kernel/tls/index.js';
+import { DB, httpsGet, listenPort, newCa, SERVER, TestClock, WEB } from '../helpers/pki.js';
 
 const H = 3_600_000;
 /** The server closed the connection: how a refusal looks from the client. */

@@ -61,9 +61,18 @@ export class CliProcess {
   }
 }
 
-/** Lines of stderr that are not the processes' timestamped log lines. */
+/** Lines of stderr that are not the processes' log records (one JSON object each). */
 export function plainLines(text: string): string[] {
-  return text.split('\n').filter((l) => l.trim() && !/^\d{4}-\d\d-\d\dT/.test(l));
+  return text.split('\n').filter((l) => l.trim() && !isLogRecord(l));
+}
+
+function isLogRecord(line: string): boolean {
+  try {
+    const r = JSON.parse(line) as { level?: unknown; msg?: unknown };
+    return typeof r.level === 'string' && typeof r.msg === 'string';
+  } catch {
+    return false;
+  }
 }
 
 /** Holds a loopback port, as another process would. */

@@ -150,7 +150,12 @@ describe('pod', { timeout: 240_000 }, () => {
     const ports = await freePorts(3);
     const p = start(podArgs(ports, ['--nats', `nats://127.0.0.1:${closed}`, '--drain-grace', '200ms']));
     await p.waitForOutput(/serving [1-9]\d* model version/, START_MS);
-    await p.waitForOutput(new RegExp(`WARN pod: nats: cannot reach nats://127.0.0.1:${closed}`), 30_000);
+    await p.waitForOutput(
+      new RegExp(
+        `"level":"warn",[^\\n]*"component":"pod",[^\\n]*"msg":"nats: cannot reach nats://127.0.0.1:${closed}`,
+      ),
+      30_000,
+    );
     expect(p.stderr).not.toMatch(/nats: connected/);
     const live = await fetch(`http://127.0.0.1:${ports[0]}/v2/health/live`);
     expect(live.status).toBe(200);

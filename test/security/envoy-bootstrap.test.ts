@@ -5,8 +5,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { DEFAULT_IDENTITY_DIR } from '../../control-plane/pipeline/control-plane-pki.js';
-import { NODE_INSTANCE_SEPARATOR, nodeIdMatchesIdentity } from '../../control-plane/pki/node-identity.js';
-import { parseSpiffeId } from '../../control-plane/pki/spiffe.js';
+import { NODE_INSTANCE_SEPARATOR, nodeIdMatchesIdentity } from '../../control-plane/pki/index.js';
+import { parseSpiffeId } from '../../kernel/tls/index.js';
 
 describe.each(['gateway', 'sidecar'])('envoy/%s.yaml', (name) => {
   const text = readFileSync(new URL(`../../envoy/${name}.yaml`, import.meta.url), 'utf8');

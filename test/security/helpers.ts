@@ -6,21 +6,20 @@ import type { Any } from '@bufbuild/protobuf/wkt';
 import type { ChannelCredentials } from '@grpc/grpc-js';
 import type { ControlPlane, ControlPlaneOptions } from '../../control-plane/pipeline/control-plane.js';
 import type { ControlPlanePkiOptions } from '../../control-plane/pipeline/control-plane-pki.js';
+import { type CertificateAuthority, issueLocally } from '../../control-plane/pki/index.js';
 import {
-  type CertificateAuthority,
   compileAllowList,
   controlPlaneId,
   grpcChannelCredentials,
-  issueLocally,
   type TlsMaterial,
-} from '../../control-plane/pki/index.js';
+} from '../../kernel/tls/index.js';
 import {
   type Secret,
   SecretSchema,
 } from '../../protos/gen/envoy/extensions/transport_sockets/tls/v3/secret_pb.js';
 import type { ConnectOptions } from '../helpers/ads-client.js';
 import { modelRouteYaml, startControlPlane } from '../helpers/control-plane.js';
-import { CHANNEL_OPTIONS, newCa, newIssuer, TD, TestClock } from '../pki/helpers.js';
+import { CHANNEL_OPTIONS, newCa, newIssuer, TD, TestClock } from '../helpers/pki.js';
 
 export { TD };
 export const H = 3_600_000;

@@ -10,19 +10,18 @@ import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { credentials, status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CertAgent, writeMaterial } from '../../control-plane/pki/index.js';
+import type { Pod } from '../../data-plane/pod.js';
 import {
-  CertAgent,
   compileAllowList,
   grpcChannelCredentials,
   MATERIAL_FILES,
   type TlsMaterial,
   tlsClientOptions,
-  writeMaterial,
-} from '../../control-plane/pki/index.js';
-import type { Pod } from '../../data-plane/pod.js';
+} from '../../kernel/tls/index.js';
 import { modelRepoCopy, startTestPod } from '../dataplane/harness.js';
 import { waitFor } from '../helpers/control-plane.js';
-import { CHANNEL_OPTIONS, tlsExchange } from '../pki/helpers.js';
+import { CHANNEL_OPTIONS, tlsExchange } from '../helpers/pki.js';
 import {
   foreignMaterial,
   id,

@@ -10,15 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fromBinary } from '@bufbuild/protobuf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  compileAllowList,
-  type TlsMaterial,
-  tlsClientOptions,
-  writeMaterial,
-} from '../../control-plane/pki/index.js';
+import { writeMaterial } from '../../control-plane/pki/index.js';
 import { parsePolicyFile } from '../../control-plane/policy/index.js';
 import { translate } from '../../control-plane/translate/index.js';
 import type { Pod } from '../../data-plane/pod.js';
+import { compileAllowList, type TlsMaterial, tlsClientOptions } from '../../kernel/tls/index.js';
 import type { Cluster } from '../../protos/gen/envoy/config/cluster/v3/cluster_pb.js';
 import { UpstreamTlsContextSchema } from '../../protos/gen/envoy/extensions/transport_sockets/tls/v3/tls_pb.js';
 import { modelRepoCopy, startTestPod } from '../dataplane/harness.js';

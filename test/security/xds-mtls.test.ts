@@ -9,9 +9,10 @@ import { join } from 'node:path';
 import { fromBinary } from '@bufbuild/protobuf';
 import { credentials, status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CertAgent, pemBlocks, TlsMaterial } from '../../control-plane/pki/index.js';
+import { CertAgent } from '../../control-plane/pki/index.js';
 import { listenerRefs } from '../../control-plane/validate/references.js';
 import { TYPE } from '../../control-plane/xds/resource-types.js';
+import { pemBlocks, TlsMaterial } from '../../kernel/tls/index.js';
 import { ListenerSchema } from '../../protos/gen/envoy/config/listener/v3/listener_pb.js';
 import type { Secret } from '../../protos/gen/envoy/extensions/transport_sockets/tls/v3/secret_pb.js';
 import type {
@@ -20,7 +21,7 @@ import type {
 } from '../../protos/gen/envoy/service/discovery/v3/discovery_pb.js';
 import { DeltaClient, namesOf, SotwClient } from '../helpers/ads-client.js';
 import { waitFor } from '../helpers/control-plane.js';
-import { tlsExchange } from '../pki/helpers.js';
+import { tlsExchange } from '../helpers/pki.js';
 import {
   decodeSecret,
   foreignMaterial,

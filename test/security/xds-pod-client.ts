@@ -6,8 +6,8 @@
 import { create } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
 import * as grpcXds from '@grpc/grpc-js-xds';
-import { fileWatcherProviderConfig, MATERIAL_FILES } from '../../control-plane/pki/material.js';
 import { serviceDefinition as grpcServiceDefinition } from '../../kernel/grpc/service-definition.js';
+import { fileWatcherProviderConfig, MATERIAL_FILES } from '../../kernel/tls/index.js';
 import {
   GRPCInferenceService,
   ModelInferRequestSchema,

@@ -2,15 +2,15 @@
 // concurrency, history, watch, and durability across a NATS restart.
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../control-plane/runtime/log.js';
 import type { PolicyRecord, StoredPolicy } from '../../control-plane/store/policy-record.js';
 import { PolicyStore } from '../../control-plane/store/policy-store.js';
+import { createLogger } from '../../kernel/log/index.js';
 import { NatsServer } from '../helpers/nats-server.js';
 
 let nats: NatsServer;
 let nc: NatsConnection;
 let store: PolicyStore;
-const log = createLogger('test', 'silent');
+const log = createLogger('test', { level: 'silent' });
 
 const doc = (model: string, w1: number) => ({
   apiVersion: 'switchyard.dev/v1alpha1',

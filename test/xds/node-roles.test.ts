@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ControlPlaneMetrics } from '../../control-plane/metrics/control-plane-metrics.js';
 import { SnapshotPublisher } from '../../control-plane/pipeline/snapshot-publisher.js';
 import { parsePolicyFile } from '../../control-plane/policy/index.js';
-import { createLogger } from '../../control-plane/runtime/log.js';
 import { TYPE } from '../../control-plane/xds/resource-types.js';
+import { createLogger } from '../../kernel/log/index.js';
 import { ListenerSchema } from '../../protos/gen/envoy/config/listener/v3/listener_pb.js';
 import { SotwClient } from '../helpers/ads-client.js';
 import { policy } from '../helpers/policy-yaml.js';
@@ -22,7 +22,11 @@ beforeAll(async () => {
     policy('m', 'versions: [{ name: v1, weight: 100, endpoints: [{ address: 127.0.0.1, port: 9001 }] }]'),
     'm.yaml',
   );
-  const publisher = new SnapshotPublisher(fx.cache, new ControlPlaneMetrics(), createLogger('test', 'error'));
+  const publisher = new SnapshotPublisher(
+    fx.cache,
+    new ControlPlaneMetrics(),
+    createLogger('test', { level: 'error' }),
+  );
   expect(publisher.publish(routes, new Map())).toBe(true);
 });
 afterAll(async () => {

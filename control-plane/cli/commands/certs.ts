@@ -9,11 +9,11 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type FlagSpecs, flagsHelp, parseFlags } from '../../../kernel/cli/flags.js';
 import { OptionError } from '../../../kernel/errors/index.js';
+import { fileWatcherProviderConfig } from '../../../kernel/tls/index.js';
 import {
   BootstrapTokens,
   CertAgent,
   FileTokenStore,
-  fileWatcherProviderConfig,
   initFileCa,
   issueLocally,
   JsonLinesAuditSink,

@@ -2,25 +2,30 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { flagsHelp, type ParsedFlags, parseFlags } from '../../../kernel/cli/flags.js';
 import { OptionError } from '../../../kernel/errors/index.js';
+import {
+  createLogger,
+  defaultLogLevel,
+  type LogSettings,
+  parseLogSettings,
+} from '../../../kernel/log/index.js';
+import { compileAllowList, parseSpiffeId } from '../../../kernel/tls/index.js';
 import { loadAuthConfig } from '../../auth/auth-config.js';
 import { ControlPlane } from '../../pipeline/control-plane.js';
 import { type ControlPlanePkiOptions, logAuditSink } from '../../pipeline/control-plane-pki.js';
 import {
   BootstrapTokens,
-  compileAllowList,
   FileTokenStore,
   KeyEncryptionKey,
   openFileCa,
-  parseSpiffeId,
   WorkloadIssuer,
 } from '../../pki/index.js';
-import { createLogger } from '../../runtime/log.js';
 import { identityDirectoryProblem } from '../../xds/sds/secrets.js';
 import { CONTROL_PLANE_FLAGS } from '../options.js';
 
 /** --ca-dir: open the CA (keys unsealed with the KEK), tokens from its tokens/ directory. */
 async function pkiOptions(
   flags: ParsedFlags<typeof CONTROL_PLANE_FLAGS>,
+  logSettings: LogSettings,
 ): Promise<ControlPlanePkiOptions | undefined> {
   const dir = flags['ca-dir'];
   if (flags['gateway-client-id'].length && !flags['gateway-mtls'])
@@ -42,7 +47,7 @@ async function pkiOptions(
   const issuer = new WorkloadIssuer({
     authority,
     tokens,
-    audit: logAuditSink(createLogger('pki-audit')),
+    audit: logAuditSink(createLogger('pki-audit', logSettings)),
     ttlMs: flags['workload-ttl'],
   });
   return {
@@ -71,8 +76,13 @@ export async function run(argv: string[]): Promise<number> {
     'quota-versions',
   ] as const)
     if (flags[f] < 1) throw new OptionError(`--${f} must be at least 1 (got ${flags[f]})`);
-  const pki = await pkiOptions(flags);
+  const logSettings = parseLogSettings(
+    { level: flags['log-level'], format: flags['log-format'] },
+    { level: defaultLogLevel(), isTTY: process.stderr.isTTY === true },
+  );
+  const pki = await pkiOptions(flags, logSettings);
   const cp = new ControlPlane({
+    log: createLogger('control-plane', logSettings),
     ...(pki ? { pki } : {}),
     ...(flags['policy-dir'] ? { policyDir: flags['policy-dir'] } : {}),
     ...(flags.nats

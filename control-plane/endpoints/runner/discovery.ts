@@ -5,9 +5,8 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Registry } from 'prom-client';
 import type { SwitchyardError } from '../../../kernel/errors/index.js';
+import { type Logger, LogThrottle } from '../../../kernel/log/index.js';
 import { Debouncer } from '../../../kernel/runtime/debounce.js';
-import type { Logger } from '../../runtime/log.js';
-import { LogThrottle } from '../../runtime/log-throttle.js';
 import type { EndpointTable } from '../../translate/types.js';
 import type { PodMessage, PodMessageKind } from '../model/decode.js';
 import { type EndpointStatus, EndpointTableState, type Outcome } from '../model/table.js';

@@ -4,7 +4,7 @@
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { ANNOUNCE_SUBJECT, allPods, encodeAnnounce } from '../../../kernel/contract/index.js';
 import { asSwitchyardError, type SwitchyardError } from '../../../kernel/errors/index.js';
-import type { Logger } from '../../runtime/log.js';
+import type { Logger } from '../../../kernel/log/index.js';
 import {
   decodePodMessage,
   POD_MESSAGE_KINDS,

@@ -6,7 +6,7 @@
 // holding X's identity secret and the trust bundle. A stream is put in a group by the identity
 // its *certificate* proved, never by anything the node claims, so no request can reach another
 // identity's group or its secrets.
-import { parseSpiffeId } from '../../pki/spiffe.js';
+import { parseSpiffeId } from '../../../kernel/tls/index.js';
 import { type EncodedResource, Snapshot, type TypeSnapshot, versionOf } from '../cache/snapshot.js';
 import type { SnapshotCache } from '../cache/snapshot-cache.js';
 import { TYPE } from '../resource-types.js';

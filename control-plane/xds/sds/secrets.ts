@@ -9,12 +9,11 @@
 //   its `..data` link, so renewals need no push and the private key never crosses the wire.
 import { create, toBinary } from '@bufbuild/protobuf';
 import { AnySchema } from '@bufbuild/protobuf/wkt';
+import { MATERIAL_FILES, type SpiffeId } from '../../../kernel/tls/index.js';
 import {
   type Secret,
   SecretSchema,
 } from '../../../protos/gen/envoy/extensions/transport_sockets/tls/v3/secret_pb.js';
-import { MATERIAL_FILES } from '../../pki/material.js';
-import type { SpiffeId } from '../../pki/spiffe.js';
 import { contentHash, type EncodedResource } from '../cache/snapshot.js';
 import { TYPE } from '../resource-types.js';
 

@@ -8,12 +8,12 @@
 //    secrets (gRPC rejects SDS, and the SDS filter gives an anonymous stream nothing). Envoy has
 //    no reason to be anonymous and is refused, since its clusters would wait for secrets.
 // 2. A certificate whose SPIFFE ID is not on the xDS allow-list: PERMISSION_DENIED.
-// 3. A node id that does not name that SPIFFE ID (pki/node-identity.ts): PERMISSION_DENIED.
+// 3. A node id that does not name that SPIFFE ID (nodeIdMatchesIdentity of the PKI): PERMISSION_DENIED.
 import type { PeerCertificate } from 'node:tls';
 import { status } from '@grpc/grpc-js';
+import { decidePeer, type PeerAllowList } from '../../../kernel/tls/index.js';
 import type { Node } from '../../../protos/gen/envoy/config/core/v3/base_pb.js';
-import { nodeIdMatchesIdentity } from '../../pki/node-identity.js';
-import { decidePeer, type PeerAllowList } from '../../pki/peer-identity.js';
+import { nodeIdMatchesIdentity } from '../../pki/index.js';
 import type { Admission } from '../server/ads-server.js';
 import { nodeFlavor } from '../server/node-flavor.js';
 

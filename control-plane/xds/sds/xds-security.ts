@@ -6,10 +6,10 @@
 import type { PeerCertificate } from 'node:tls';
 import { status } from '@grpc/grpc-js';
 import { Gauge, Histogram, type Registry } from 'prom-client';
+import type { Logger } from '../../../kernel/log/index.js';
+import { compileAllowList } from '../../../kernel/tls/index.js';
 import type { Node } from '../../../protos/gen/envoy/config/core/v3/base_pb.js';
-import type { CertificateAuthority } from '../../pki/authority.js';
-import { compileAllowList } from '../../pki/peer-identity.js';
-import type { Logger } from '../../runtime/log.js';
+import type { CertificateAuthority } from '../../pki/index.js';
 import { GROUPS } from '../../translate/capabilities.js';
 import type { SnapshotCache } from '../cache/snapshot-cache.js';
 import { TYPE } from '../resource-types.js';

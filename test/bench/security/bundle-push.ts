@@ -2,14 +2,11 @@
 // connection per identity, the streams multiplexed on it), each subscribed to the trust-bundle
 // secret; then CA changes (prepare a new generation: two roots; activate and drop the old one:
 // one root) and, per change, the time from the CA's change event to each stream's response.
-import {
-  compileAllowList,
-  controlPlaneId,
-  grpcChannelCredentials,
-} from '../../../control-plane/pki/index.js';
+
 import { TYPE } from '../../../control-plane/xds/resource-types.js';
+import { compileAllowList, controlPlaneId, grpcChannelCredentials } from '../../../kernel/tls/index.js';
 import { SotwClient } from '../../helpers/ads-client.js';
-import { CHANNEL_OPTIONS } from '../../pki/helpers.js';
+import { CHANNEL_OPTIONS } from '../../helpers/pki.js';
 import { id, type SecureControlPlane, type SecurityCa } from '../../security/helpers.js';
 
 const BUNDLE = 'switchyard/trust-bundle';
