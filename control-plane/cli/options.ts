@@ -43,6 +43,21 @@ export const CONTROL_PLANE_FLAGS = {
     help: "key-encryption key file of --ca-dir's keys; else $SWITCHYARD_PKI_KEK (a passphrase)",
     env: 'SWITCHYARD_PKI_KEK_FILE',
   },
+  'ca-store': {
+    type: 'string',
+    help: 'where the CA and bootstrap tokens live: jetstream (default with --nats; every replica signs, --ca-dir seeds an empty bucket) or file',
+    env: 'SWITCHYARD_CA_STORE',
+  },
+  'replica-name': {
+    type: 'string',
+    help: "this replica's name in the leader lease (default: host, pid and a random suffix)",
+    env: 'SWITCHYARD_REPLICA_NAME',
+  },
+  'lease-ttl': {
+    type: 'duration',
+    help: 'with --nats: how long the leader lease lasts unrenewed (renewed every third of it)',
+    default: 6000,
+  },
   'workload-ttl': {
     type: 'duration',
     help: 'lifetime of certificates the CSR endpoint issues (renewed at half-life)',
@@ -410,7 +425,14 @@ export const CERTS_CA_FLAGS = {
 } as const satisfies FlagSpecs;
 
 export const CERTS_TOKEN_FLAGS = {
-  'ca-dir': CA_DIR,
+  'ca-dir': { ...CA_DIR, required: false, help: `${CA_DIR.help}; not with --nats` },
+  nats: {
+    type: 'url',
+    help: 'store the token in JetStream (control planes run with --ca-store jetstream), not in --ca-dir',
+    env: 'SWITCHYARD_NATS_URL',
+  },
+  'nats-user': { type: 'string', help: 'NATS user', env: 'SWITCHYARD_NATS_USER' },
+  'nats-password': { type: 'string', help: 'NATS password', env: 'SWITCHYARD_NATS_PASSWORD' },
   identity: { type: 'string', help: 'SPIFFE ID the token proves', required: true },
   ttl: { type: 'duration', help: 'how long the token stays redeemable', default: 3_600_000 },
   help: CERTS_HELP,

@@ -42,6 +42,7 @@ import { ControlPlanePki, type ControlPlanePkiOptions } from './control-plane-pk
 import { listEndpoints } from './endpoint-view.js';
 import { syncDirectoryToStore } from './gitops-sync.js';
 import { PolicyDirectory, type PolicyDirectoryState } from './policy-directory.js';
+import { leaseFence, type ReplicaState } from './replica-state.js';
 import { PUBLISHED_GROUPS, SnapshotPublisher } from './snapshot-publisher.js';
 
 export interface ControlPlaneOptions {
@@ -74,6 +75,8 @@ export interface ControlPlaneOptions {
    * Envoy, the admin API over HTTPS with the CSR endpoint. Replaces adminTls.
    */
   readonly pki?: ControlPlanePkiOptions;
+  /** Shared with other replicas (replica-state.ts): its NATS connection, lease and CA; closed on stop. */
+  readonly replica?: ReplicaState;
   readonly log?: Logger;
 }
 
@@ -165,7 +168,8 @@ export class ControlPlane {
   }
 
   private async startParts(): Promise<void> {
-    if (this.opts.nats) await this.openStore(this.opts.nats);
+    if (this.opts.nats || this.opts.replica) await this.openStore(this.opts.nats);
+    await this.startReplica();
     if (this.nc) await this.startDiscovery(this.nc);
     this.service = new PolicyService({
       ...(this.store ? { store: this.store } : {}),
@@ -239,8 +243,8 @@ export class ControlPlane {
     );
   }
 
-  private async openStore(nats: NatsOptions): Promise<void> {
-    this.nc = await connectNats(nats, this.log.child('nats'));
+  private async openStore(nats: NatsOptions | undefined): Promise<void> {
+    this.nc = this.opts.replica?.nc ?? (await connectNats(nats!, this.log.child('nats')));
     const replicas = this.opts.storeReplicas ?? 1;
     this.store = await PolicyStore.open(this.nc, this.log.child('store'), { replicas });
     this.idempotency = await IdempotencyStore.open(this.nc, { replicas });
@@ -251,6 +255,22 @@ export class ControlPlane {
   }
 
   private changes?: AuditedChanges;
+
+  /** The lease, then the CA's watch: a replica that becomes the leader syncs the directory. */
+  private async startReplica(): Promise<void> {
+    const r = this.opts.replica;
+    if (!r) return;
+    r.lease.onChange((held) => {
+      if (held && this.opts.policyDir && this.store && this.policyDir) this.syncDir();
+    });
+    await r.lease.start();
+    await r.ca?.start();
+  }
+
+  /** For readiness: whether this replica knows who leads (always, without a lease). */
+  isLeaseKnown(): boolean {
+    return this.opts.replica?.lease.isLeaseKnown() ?? true;
+  }
 
   private async openPolicyDir(dir: string): Promise<void> {
     this.policyDir = new PolicyDirectory(
@@ -275,6 +295,9 @@ export class ControlPlane {
   /** GitOps: the directory's policies into the store, one sync at a time. */
   private syncDir(): void {
     const dir = this.opts.policyDir!;
+    const lease = this.opts.replica?.lease;
+    // A singleton job: only the leader syncs, and every write re-checks its fencing token.
+    if (lease && !lease.isHeld()) return;
     this.syncing = this.syncing.then(async () => {
       const report = await syncDirectoryToStore(
         this.dirState,
@@ -282,6 +305,7 @@ export class ControlPlane {
         this.service,
         dir,
         this.log.child('gitops'),
+        lease && (() => leaseFence(lease)().then(() => undefined)),
       );
       if (report.applied || report.deleted)
         this.log.info('policy directory synced to the store', { ...report });
@@ -312,6 +336,7 @@ export class ControlPlane {
         models: () => this.publisher.models(),
         endpoints: () => listEndpoints(this.routes(), this.endpoints, this.discovery?.statuses()),
         fileErrors: () => [...this.dirState.errors],
+        ...(this.opts.replica ? { leader: () => this.opts.replica!.lease.status() } : {}),
         ...(this.audit ? { audit: this.audit } : {}),
       }),
     ];
@@ -406,6 +431,8 @@ export class ControlPlane {
     this.stopWatch?.();
     await Promise.all([this.xds.close(), this.admin?.close(), this.adminGrpc?.close()]);
     this.pki?.stop();
+    this.opts.replica?.ca?.stop();
+    await this.opts.replica?.lease.stop().catch(() => undefined);
     await this.nc?.close().catch(() => undefined);
     this.started = false;
   }

@@ -17,6 +17,7 @@ export {
   CertificateAuthority,
   type GenerationState,
   MemoryCaStore,
+  type PersistedGeneration,
 } from './authority.js';
 export { exportKeyPem } from './ca-certs.js';
 export { FileCaStore, initFileCa, openFileCa, readCaTrustDomain, readOperatorKey } from './ca-store.js';
@@ -33,7 +34,7 @@ export {
 } from './csr-routes.js';
 export { type CsrServer, startCsrServer } from './csr-server.js';
 export * from './errors.js';
-export { CaGeneration, type GenerationRecord } from './generation.js';
+export { CaGeneration, type GenerationRecord, type NewGenerationSecrets } from './generation.js';
 export { type IssuedCertificate, type IssueRequest, WorkloadIssuer } from './issuer.js';
 export { KEK_ENV, KEK_FILE_ENV, KeyEncryptionKey, Redacted } from './kek.js';
 export { openKey, sealKey } from './key-envelope.js';
@@ -80,5 +81,12 @@ export {
   tlsClientOptions,
   tlsServerOptions,
 } from './tls-node.js';
-export { BootstrapTokens, FileTokenStore, MemoryTokenStore, type TokenStore } from './tokens.js';
+export {
+  BootstrapTokens,
+  FileTokenStore,
+  hashToken,
+  MemoryTokenStore,
+  type TokenRecord,
+  type TokenStore,
+} from './tokens.js';
 export { type BundleRoot, buildTrustBundle, type TrustBundle } from './trust-bundle.js';
