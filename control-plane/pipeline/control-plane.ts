@@ -8,6 +8,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { AdminServer } from '../admin/admin-server.js';
 import { coreRoutes } from '../admin/routes/core.js';
 import { AuditedChanges } from '../api/audited-changes.js';
+import { caRoutes } from '../api/ca-routes.js';
 import { GrpcAdminServer } from '../api/grpc-admin.js';
 import { apiRoutes, callContext } from '../api/http-routes.js';
 import { type PolicyProblem, PolicyService } from '../api/policy-service.js';
@@ -338,6 +339,12 @@ export class ControlPlane {
         fileErrors: () => [...this.dirState.errors],
         ...(this.opts.replica ? { leader: () => this.opts.replica!.lease.status() } : {}),
         ...(this.audit ? { audit: this.audit } : {}),
+      }),
+      ...caRoutes({
+        authn: this.authn,
+        ...(this.pki ? { authority: this.pki.authority } : {}),
+        ...(this.opts.replica ? { lease: this.opts.replica.lease } : {}),
+        ...(this.opts.replica?.ca ? { reload: () => this.opts.replica!.ca!.reload() } : {}),
       }),
     ];
   }

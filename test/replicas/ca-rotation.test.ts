@@ -3,6 +3,7 @@
 // new generation. The replica that does not lead cannot start a rotation.
 import { X509Certificate } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -138,4 +139,53 @@ describe('CA rotation across replicas', () => {
       [next, 'active'],
     ]);
   });
+
+  it('rotates through the admin API of the leader only; the follower names the leader', async () => {
+    const leader = replicas.find((r) => r.state.lease.isHeld())!;
+    const follower = replicas.find((r) => r !== leader)!;
+    const bundle = leader.authority.trustBundle().pem;
+    const refused = await post(follower.fx.cp.adminPort, { step: 'rotate' }, bundle);
+    expect(refused.status).toBe(409);
+    expect(refused.json).toMatchObject({ code: 'SY_LEASE_FENCED' });
+    expect(String(refused.json.message)).toContain(`send the request to ${leader.name}`);
+    expect((await post(leader.fx.cp.adminPort, { step: 'twist' }, bundle)).status).toBe(400);
+
+    const done = await post(leader.fx.cp.adminPort, { step: 'rotate' }, bundle);
+    expect(done.status).toBe(200);
+    const id = String(done.json.generation);
+    expect(leader.authority.activeGeneration().id).toBe(id);
+    await waitFor(() => follower.authority.activeGeneration().id === id, 10_000, 'the follower adopts');
+  });
 });
+
+/** POST /api/v1/ca/rotation over HTTPS (no auth config: every caller is admin). */
+function post(
+  port: number,
+  body: unknown,
+  ca: string,
+): Promise<{ status: number; json: Record<string, unknown> }> {
+  const payload = Buffer.from(JSON.stringify(body));
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/api/v1/ca/rotation',
+        ca,
+        agent: false,
+        checkServerIdentity: () => undefined,
+        headers: { 'content-type': 'application/json', 'content-length': payload.length },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, json: JSON.parse(Buffer.concat(chunks).toString('utf8')) }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
