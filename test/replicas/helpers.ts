@@ -1,7 +1,7 @@
 // Control-plane replicas as real `switchyard control-plane` processes on one nats-server, sharing
 // a CA seeded from a directory, and the HTTPS calls the suites make to their admin ports.
 import { randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import type { LeaseStatus } from '../../control-plane/lease/index.js';
@@ -13,6 +13,7 @@ export const TD = 'example.org';
 
 /** A file CA in `dir` (KEK in `dir`/kek) and its trust bundle: what the first replica seeds. */
 export async function seedCa(dir: string): Promise<{ caDir: string; kekFile: string; bundle: string }> {
+  await mkdir(dir, { recursive: true });
   const kekFile = join(dir, 'kek');
   await writeFile(kekFile, randomBytes(32), { mode: 0o600 });
   const caDir = join(dir, 'ca');
