@@ -49,6 +49,12 @@ describe('PKI stores in JetStream', () => {
     expect(await stores[1]!.take(hashToken(token))).toBeUndefined();
     await expect(stores[0]!.put('a'.repeat(64), { identity: 'x', expiresAt: 0 })).resolves.toBeUndefined();
     await expect(stores[1]!.put('a'.repeat(64), { identity: 'y', expiresAt: 0 })).rejects.toThrow();
+    // Unredeemed tokens leave with the bucket's max age, so none may be made to outlive it.
+    await expect(
+      tokens[0]!.create(`spiffe://${TD}/ns/default/sa/web`, 31 * 86_400_000),
+    ).rejects.toMatchObject({
+      code: 'SY_OPTION_INVALID',
+    });
   });
 
   it('seeds an empty CA bucket once when replicas start together, each from its own directory', async () => {

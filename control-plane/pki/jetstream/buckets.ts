@@ -17,11 +17,17 @@ export interface PkiBucketOptions {
   readonly existing?: boolean;
 }
 
-async function open(nc: NatsConnection, name: string, o: PkiBucketOptions): Promise<KV> {
+/**
+ * Tokens nobody redeemed leave the bucket after this (its max age); a token may not be made to
+ * outlive it (JetStreamTokenStore.put refuses).
+ */
+export const TOKEN_MAX_AGE_MS = 30 * 24 * 3600 * 1000;
+
+async function open(nc: NatsConnection, name: string, o: PkiBucketOptions, ttl?: number): Promise<KV> {
   const kvm = new Kvm(jetstream(nc, { timeout: STORE_TIMEOUT_MS }));
   try {
     if (o.existing) return await kvm.open(name);
-    return await kvm.create(name, { history: 1, replicas: o.replicas ?? 1 });
+    return await kvm.create(name, { history: 1, replicas: o.replicas ?? 1, ...(ttl ? { ttl } : {}) });
   } catch (err) {
     throw new StoreError(`cannot open KV bucket ${name}: ${(err as Error).message}`, { cause: err });
   }
@@ -32,5 +38,5 @@ export function openCaBucket(nc: NatsConnection, o: PkiBucketOptions = {}): Prom
 }
 
 export function openTokenBucket(nc: NatsConnection, o: PkiBucketOptions = {}): Promise<KV> {
-  return open(nc, tokenBucketName(o.prefix), o);
+  return open(nc, tokenBucketName(o.prefix), o, TOKEN_MAX_AGE_MS);
 }

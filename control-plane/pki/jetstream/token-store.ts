@@ -3,8 +3,10 @@
 // two replicas redeeming one token at once exactly one delete lands and the other finds nothing.
 // Keys are the tokens' SHA-256 (tokens.ts), so the bucket holds nothing redeemable.
 import type { KV } from '@nats-io/kv';
+import { OptionError } from '../../errors/index.js';
 import { isCasFailure, storeCall } from '../../store/store-calls.js';
 import type { TokenRecord, TokenStore } from '../index.js';
+import { TOKEN_MAX_AGE_MS } from './buckets.js';
 
 const HASH = /^[0-9a-f]{64}$/;
 
@@ -12,6 +14,10 @@ export class JetStreamTokenStore implements TokenStore {
   constructor(private readonly kv: KV) {}
 
   async put(hash: string, record: TokenRecord): Promise<void> {
+    if (record.expiresAt - Date.now() > TOKEN_MAX_AGE_MS)
+      throw new OptionError(
+        `a bootstrap token in JetStream lives at most ${TOKEN_MAX_AGE_MS / 86_400_000} days (the bucket's max age)`,
+      );
     await storeCall('store a bootstrap token', () => this.kv.create(hash, JSON.stringify(record)));
   }
 
