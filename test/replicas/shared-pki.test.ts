@@ -57,6 +57,30 @@ describe('PKI stores in JetStream', () => {
     });
   });
 
+  it("refuses a CA write from a replica that missed another's step, until it reloads", async () => {
+    const { caDir, kekFile } = await seedCa(join(tmp, 'cas'));
+    const kek = KeyEncryptionKey.fromFile(kekFile);
+    const [kvA, kvB] = await Promise.all(ncs.slice(0, 2).map((nc) => openCaBucket(nc, { prefix: 'cas' })));
+    expect(await seedFromFileCa(kvA!, kek, caDir)).toBe(true);
+    const a = await ReplicatedCa.open({ kv: kvA!, kek });
+    const b = await ReplicatedCa.open({ kv: kvB!, kek }); // not watching: it will not hear of a's step
+    const next = await a.authority.rotate();
+    await expect(b.authority.prepareRotation()).rejects.toMatchObject({
+      code: 'SY_PKI_CA_INVALID',
+      message: expect.stringMatching(/changed on another replica/),
+    });
+    // The refused step stays out of the store; reloading gives b what a wrote, and b can go on.
+    expect((await a.store.read())!.state.generations.map((g) => g.id)).toEqual(
+      a.authority.generations().map((g) => g.id),
+    );
+    await b.reload();
+    expect(b.authority.activeGeneration().id).toBe(next);
+    expect(b.authority.generations()).toHaveLength(2);
+    const third = await b.authority.rotate();
+    await a.reload();
+    expect(a.authority.activeGeneration().id).toBe(third);
+  });
+
   it('seeds an empty CA bucket once when replicas start together, each from its own directory', async () => {
     const seeds = await Promise.all(ncs.map((_, i) => seedCa(join(tmp, `r${i}`))));
     // Four different CAs (one per directory, as a misconfiguration would have it): one wins.
