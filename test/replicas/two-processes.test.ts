@@ -39,11 +39,14 @@ describe('two control-plane processes sharing JetStream', () => {
     await rm(policyDir, { recursive: true, force: true });
     await import('node:fs/promises').then((fs) => fs.mkdir(policyDir));
     await writeFile(join(policyDir, 'resnet.yaml'), modelRouteYaml('resnet', { v1: [100, 9001] }));
-    const args = ['--ca-dir', ca.caDir, '--kek-file', ca.kekFile, '--policy-dir', policyDir];
-    args.push('--lease-ttl', `${LEASE_TTL_MS}ms`);
-    // One at a time, so the second finds the CA the first seeded (seeding races are CAS-safe too).
-    replicas.push(await startReplica(nats, 'r1', args));
-    replicas.push(await startReplica(nats, 'r2', args));
+    const args = (caDir: string) => [
+      ...['--ca-dir', caDir, '--kek-file', ca.kekFile, '--policy-dir', policyDir],
+      ...['--lease-ttl', `${LEASE_TTL_MS}ms`],
+    ];
+    // r1 seeds the bucket from the CA directory; r2, on "another host", has no such directory:
+    // it loads the CA r1 seeded.
+    replicas.push(await startReplica(nats, 'r1', args(ca.caDir)));
+    replicas.push(await startReplica(nats, 'r2', args(join(tmp, 'no-ca-here'))));
   });
   afterAll(async () => {
     for (const r of replicas) r.proc.kill();
