@@ -43,7 +43,7 @@ import { ControlPlanePki, type ControlPlanePkiOptions } from './control-plane-pk
 import { listEndpoints } from './endpoint-view.js';
 import { syncDirectoryToStore } from './gitops-sync.js';
 import { PolicyDirectory, type PolicyDirectoryState } from './policy-directory.js';
-import { leaseFence, type ReplicaState } from './replica-state.js';
+import { leaseFence, type ReplicaState, startReplicaState, stopReplicaState } from './replica-state.js';
 import { PUBLISHED_GROUPS, SnapshotPublisher } from './snapshot-publisher.js';
 
 export interface ControlPlaneOptions {
@@ -170,7 +170,9 @@ export class ControlPlane {
 
   private async startParts(): Promise<void> {
     if (this.opts.nats || this.opts.replica) await this.openStore(this.opts.nats);
-    await this.startReplica();
+    if (this.opts.replica)
+      // A replica that becomes the leader syncs the directory (the first sync runs in openPolicyDir).
+      await startReplicaState(this.opts.replica, () => this.policyDir && this.store && this.syncDir());
     if (this.nc) await this.startDiscovery(this.nc);
     this.service = new PolicyService({
       ...(this.store ? { store: this.store } : {}),
@@ -256,17 +258,6 @@ export class ControlPlane {
   }
 
   private changes?: AuditedChanges;
-
-  /** The lease, then the CA's watch: a replica that becomes the leader syncs the directory. */
-  private async startReplica(): Promise<void> {
-    const r = this.opts.replica;
-    if (!r) return;
-    r.lease.onChange((held) => {
-      if (held && this.opts.policyDir && this.store && this.policyDir) this.syncDir();
-    });
-    await r.lease.start();
-    await r.ca?.start();
-  }
 
   /** For readiness: whether this replica knows who leads (always, without a lease). */
   isLeaseKnown(): boolean {
@@ -438,8 +429,7 @@ export class ControlPlane {
     this.stopWatch?.();
     await Promise.all([this.xds.close(), this.admin?.close(), this.adminGrpc?.close()]);
     this.pki?.stop();
-    this.opts.replica?.ca?.stop();
-    await this.opts.replica?.lease.stop().catch(() => undefined);
+    if (this.opts.replica) await stopReplicaState(this.opts.replica);
     await this.nc?.close().catch(() => undefined);
     this.started = false;
   }

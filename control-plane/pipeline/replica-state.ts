@@ -42,6 +42,21 @@ export function leaseFence(lease: Lease): () => Promise<number> {
   };
 }
 
+/** Starts the lease (calling `onLeader` each time this replica becomes leader), then the CA's watch. */
+export async function startReplicaState(r: ReplicaState, onLeader: () => void): Promise<void> {
+  r.lease.onChange((held) => {
+    if (held) onLeader();
+  });
+  await r.lease.start();
+  await r.ca?.start();
+}
+
+/** Stops following the CA and releases the lease; the NATS connection is its owner's to close. */
+export async function stopReplicaState(r: ReplicaState): Promise<void> {
+  r.ca?.stop();
+  await r.lease.stop().catch(() => undefined);
+}
+
 export async function openReplicaState(
   nats: NatsOptions | NatsConnection,
   o: ReplicaStateOptions,
