@@ -111,6 +111,17 @@ describe('two control-plane processes sharing JetStream', () => {
     expect(refused.reason).toMatchObject({ code: 'SY_PKI_UNAUTHENTICATED' });
   });
 
+  it('refuses option mistakes of the shared CA with exit code 2', async () => {
+    const noNats = await runMain('control-plane', '--ca-dir', '/nonexistent', '--ca-store', 'jetstream');
+    expect(noNats).toMatchObject({ code: 2 });
+    expect(noNats.stderr).toMatch(/--ca-store jetstream needs --nats/);
+    const bogus = await runMain('control-plane', '--ca-dir', '/nonexistent', '--ca-store', 'vault');
+    expect(bogus.stderr).toMatch(/--ca-store: "vault" is neither jetstream nor file/);
+    const neither = await runMain('certs', 'token', '--identity', WEB);
+    expect(neither).toMatchObject({ code: 2 });
+    expect(neither.stderr).toMatch(/needs --ca-dir or --nats/);
+  });
+
   it('has one leader; after a SIGKILL of it the other leads within the lease TTL, and GitOps writes once', async () => {
     await waitFor(
       async () => {
