@@ -8,4 +8,5 @@ export {
   leaseBucketName,
   openLeaseBucket,
 } from './lease-bucket.js';
+export { registerLeaseMetrics } from './lease-metrics.js';
 export { decodeLease, encodeLease, type LeaseRecord, nextStep } from './lease-record.js';

@@ -172,7 +172,11 @@ export class ControlPlane {
     if (this.opts.nats || this.opts.replica) await this.openStore(this.opts.nats);
     if (this.opts.replica)
       // A replica that becomes the leader syncs the directory (the first sync runs in openPolicyDir).
-      await startReplicaState(this.opts.replica, () => this.policyDir && this.store && this.syncDir());
+      await startReplicaState(
+        this.opts.replica,
+        () => this.policyDir && this.store && this.syncDir(),
+        this.metrics.registry,
+      );
     if (this.nc) await this.startDiscovery(this.nc);
     this.service = new PolicyService({
       ...(this.store ? { store: this.store } : {}),

@@ -3,7 +3,8 @@
 // JetStream on one NATS connection. Opened before the ControlPlane is built, because the CA's
 // trust domain shapes the xDS server; the ControlPlane then starts, uses and closes all of it.
 import type { NatsConnection } from '@nats-io/transport-node';
-import { LEADER_GROUP, Lease, openLeaseBucket } from '../lease/index.js';
+import type { Registry } from 'prom-client';
+import { LEADER_GROUP, Lease, openLeaseBucket, registerLeaseMetrics } from '../lease/index.js';
 import type { KeyEncryptionKey } from '../pki/index.js';
 import {
   JetStreamTokenStore,
@@ -42,8 +43,16 @@ export function leaseFence(lease: Lease): () => Promise<number> {
   };
 }
 
-/** Starts the lease (calling `onLeader` each time this replica becomes leader), then the CA's watch. */
-export async function startReplicaState(r: ReplicaState, onLeader: () => void): Promise<void> {
+/**
+ * Starts the lease (calling `onLeader` each time this replica becomes leader, and exporting it on
+ * `registry`), then the CA's watch.
+ */
+export async function startReplicaState(
+  r: ReplicaState,
+  onLeader: () => void,
+  registry?: Registry,
+): Promise<void> {
+  if (registry) registerLeaseMetrics(r.lease, registry);
   r.lease.onChange((held) => {
     if (held) onLeader();
   });

@@ -1,5 +1,5 @@
 // `switchyard status` names the replica that leads, its fencing token and lease expiry, in the
-// table and in JSON, from a control plane that holds a lease on a real nats-server.
+// table and in JSON (and /metrics exports the same), from a control plane that holds a lease on a real nats-server.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openReplicaState } from '../../control-plane/pipeline/replica-state.js';
 import { createLogger } from '../../control-plane/runtime/log.js';
@@ -42,5 +42,8 @@ describe('switchyard status with replicas', () => {
       known: true,
     });
     expect(Date.parse(leader.expiresAt)).toBeGreaterThan(Date.now());
+    const metrics = await (await fetch(`${fx.adminUrl}/metrics`)).text();
+    expect(metrics).toMatch(/^switchyard_lease_held\{group="leader"\} 1$/m);
+    expect(metrics).toMatch(/^switchyard_lease_token\{group="leader"\} 1$/m);
   });
 });
