@@ -6,6 +6,7 @@ import type { AdminRequest, AdminRoute } from '../admin/router.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import { allowed, authorize } from '../auth/rbac.js';
+import type { LeaseStatus } from '../lease/index.js';
 import type { GroupStatus, ModelProblem } from '../pipeline/snapshot-publisher.js';
 import type { ProxyRegistry } from '../xds/status/proxy-registry.js';
 import type { CallContext, PolicyService } from './policy-service.js';
@@ -22,6 +23,8 @@ export interface ApiDeps {
   /** Problems with GitOps policy files (shown next to the policies). */
   readonly fileErrors: () => unknown[];
   readonly audit?: AuditLog;
+  /** Which replica leads singleton work, its fencing token and lease expiry (with a NATS store). */
+  readonly leader?: () => LeaseStatus;
 }
 
 export async function callContext(authn: Authenticator, req: AdminRequest): Promise<CallContext> {
@@ -165,7 +168,13 @@ export function apiRoutes(d: ApiDeps): AdminRoute[] {
       path: '/api/v1/snapshots',
       handle: async (req) => {
         authorize((await ctx(req)).principal, 'snapshots');
-        return { body: { groups: d.groups(), models: d.models?.() ?? [] } };
+        return {
+          body: {
+            groups: d.groups(),
+            models: d.models?.() ?? [],
+            ...(d.leader ? { leader: d.leader() } : {}),
+          },
+        };
       },
     },
     {

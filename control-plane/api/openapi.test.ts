@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { coreRoutes } from '../admin/routes/core.js';
 import { adminCsrRoutes } from '../pki/index.js';
+import { caRoutes } from './ca-routes.js';
 import { type ApiDeps, apiRoutes } from './http-routes.js';
 
 const spec = parse(readFileSync(new URL('../../docs/openapi.yaml', import.meta.url), 'utf8')) as {
@@ -17,6 +18,7 @@ describe('docs/openapi.yaml', () => {
       ...coreRoutes({} as Parameters<typeof coreRoutes>[0]),
       ...apiRoutes({} as ApiDeps),
       ...adminCsrRoutes({} as Parameters<typeof adminCsrRoutes>[0]),
+      ...caRoutes({} as Parameters<typeof caRoutes>[0]),
     ];
     const served = routes.map((r) => `${r.method} ${r.path.replace(/:([A-Za-z]+)/g, '{$1}')}`).sort();
     const documented = Object.entries(spec.paths)

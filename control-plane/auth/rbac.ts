@@ -33,6 +33,7 @@ export const OPERATIONS = {
   snapshots: { role: 'viewer', scope: 'cluster', mutating: false },
   'audit-log': { role: 'admin', scope: 'cluster', mutating: false },
   'audit-verify': { role: 'admin', scope: 'cluster', mutating: false },
+  'ca-rotate': { role: 'admin', scope: 'cluster', mutating: true },
 } as const satisfies Record<string, { role: Role; scope: 'namespace' | 'cluster'; mutating: boolean }>;
 
 export type Operation = keyof typeof OPERATIONS;

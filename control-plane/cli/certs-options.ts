@@ -38,7 +38,14 @@ export const CERTS_CA_FLAGS = {
 } as const satisfies FlagSpecs;
 
 export const CERTS_TOKEN_FLAGS = {
-  'ca-dir': CA_DIR,
+  'ca-dir': { ...CA_DIR, required: false, help: `${CA_DIR.help}; not with --nats` },
+  nats: {
+    type: 'url',
+    help: 'store the token in JetStream (control planes run with --ca-store jetstream), not in --ca-dir',
+    env: 'SWITCHYARD_NATS_URL',
+  },
+  'nats-user': { type: 'string', help: 'NATS user', env: 'SWITCHYARD_NATS_USER' },
+  'nats-password': { type: 'string', help: 'NATS password', env: 'SWITCHYARD_NATS_PASSWORD' },
   identity: { type: 'string', help: 'SPIFFE ID the token proves', required: true },
   ttl: { type: 'duration', help: 'how long the token stays redeemable', default: 3_600_000 },
   help: CERTS_HELP,

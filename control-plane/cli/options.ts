@@ -48,6 +48,21 @@ export const CONTROL_PLANE_FLAGS = {
     help: "key-encryption key file of --ca-dir's keys; else $SWITCHYARD_PKI_KEK (a passphrase)",
     env: 'SWITCHYARD_PKI_KEK_FILE',
   },
+  'ca-store': {
+    type: 'string',
+    help: 'where the CA and bootstrap tokens live: jetstream (default with --nats; every replica signs, --ca-dir seeds an empty bucket) or file',
+    env: 'SWITCHYARD_CA_STORE',
+  },
+  'replica-name': {
+    type: 'string',
+    help: "this replica's name in the leader lease (default: host, pid and a random suffix)",
+    env: 'SWITCHYARD_REPLICA_NAME',
+  },
+  'lease-ttl': {
+    type: 'duration',
+    help: 'with --nats: how long the leader lease lasts unrenewed (renewed every third of it)',
+    default: 6000,
+  },
   'workload-ttl': {
     type: 'duration',
     help: 'lifetime of certificates the CSR endpoint issues (renewed at half-life)',

@@ -10,6 +10,7 @@ import type { NatsOptions } from '../store/nats-connection.js';
 import type { TranslateOptions } from '../translate/index.js';
 import type { XdsLimits } from '../xds/server/stream-limits.js';
 import type { ControlPlanePkiOptions } from './control-plane-pki.js';
+import type { ReplicaState } from './replica-state.js';
 
 export interface ControlPlaneOptions {
   readonly policyDir?: string;
@@ -41,6 +42,8 @@ export interface ControlPlaneOptions {
    * Envoy, the admin API over HTTPS with the CSR endpoint. Replaces adminTls.
    */
   readonly pki?: ControlPlanePkiOptions;
+  /** Shared with other replicas (replica-state.ts): its NATS connection, lease and CA; closed on stop. */
+  readonly replica?: ReplicaState;
   readonly log?: Logger;
 }
 

@@ -10,6 +10,7 @@ import { probePort } from '../../kernel/runtime/port-probe.js';
 import { AdminServer } from '../admin/admin-server.js';
 import { coreRoutes } from '../admin/routes/core.js';
 import type { AuditedChanges } from '../api/audited-changes.js';
+import { caRoutes } from '../api/ca-routes.js';
 import { GrpcAdminServer } from '../api/grpc-admin.js';
 import { apiRoutes, callContext } from '../api/http-routes.js';
 import { type PolicyProblem, PolicyService } from '../api/policy-service.js';
@@ -39,6 +40,7 @@ import { ControlPlanePki } from './control-plane-pki.js';
 import { listEndpoints } from './endpoint-view.js';
 import type { PolicyDirectoryState } from './policy-directory.js';
 import { PolicySources } from './policy-sources.js';
+import { startReplicaState, stopReplicaState } from './replica-state.js';
 import { PUBLISHED_GROUPS, SnapshotPublisher } from './snapshot-publisher.js';
 import { openStateStore } from './state-store.js';
 
@@ -88,6 +90,7 @@ export class ControlPlane {
       service: () => this.service,
       changed: () => this.debouncer.trigger(),
       fileErrors: (n) => this.metrics.policyErrors.set(n),
+      ...(opts.replica ? { lease: opts.replica.lease } : {}),
       log: this.log,
     });
     if (opts.pki)
@@ -130,7 +133,10 @@ export class ControlPlane {
   }
 
   private async startParts(): Promise<void> {
-    if (this.opts.nats) await this.openStore(this.opts.nats);
+    if (this.opts.nats || this.opts.replica) await this.openStore(this.opts.nats);
+    if (this.opts.replica)
+      // A replica that becomes the leader syncs the directory (the first sync runs at start).
+      await startReplicaState(this.opts.replica, () => this.sources.resync(), this.metrics.registry);
     if (this.nc) await this.startDiscovery(this.nc);
     this.service = new PolicyService({
       ...(this.store ? { store: this.store } : {}),
@@ -195,8 +201,8 @@ export class ControlPlane {
     return this.pki ? this.pki.adminGrpcCredentials() : grpcCredentialsLike(this.opts.adminTls);
   }
 
-  private async openStore(nats: NatsOptions): Promise<void> {
-    const state = await openStateStore(nats, this.opts.storeReplicas ?? 1, this.log);
+  private async openStore(nats: NatsOptions | undefined): Promise<void> {
+    const state = await openStateStore(nats, this.opts.storeReplicas ?? 1, this.log, this.opts.replica?.nc);
     this.nc = state.nc;
     this.store = state.store;
     this.idempotency = state.idempotency;
@@ -205,6 +211,11 @@ export class ControlPlane {
   }
 
   private changes?: AuditedChanges;
+
+  /** For readiness: whether this replica knows who leads (always, without a lease). */
+  isLeaseKnown(): boolean {
+    return this.opts.replica?.lease.isLeaseKnown() ?? true;
+  }
 
   private adminRoutes() {
     const publicFlags = this.authn.config.public;
@@ -225,7 +236,14 @@ export class ControlPlane {
         models: () => this.publisher.models(),
         endpoints: () => listEndpoints(this.routes(), this.endpoints, this.discovery?.statuses()),
         fileErrors: () => [...this.sources.directoryState().errors],
+        ...(this.opts.replica ? { leader: () => this.opts.replica!.lease.status() } : {}),
         ...(this.audit ? { audit: this.audit } : {}),
+      }),
+      ...caRoutes({
+        authn: this.authn,
+        ...(this.pki ? { authority: this.pki.authority } : {}),
+        ...(this.opts.replica ? { lease: this.opts.replica.lease } : {}),
+        ...(this.opts.replica?.ca ? { reload: () => this.opts.replica!.ca!.reload() } : {}),
       }),
     ];
   }
@@ -317,6 +335,7 @@ export class ControlPlane {
     await this.sources.stop();
     await Promise.all([this.xds.close(), this.admin?.close(), this.adminGrpc?.close()]);
     this.pki?.stop();
+    if (this.opts.replica) await stopReplicaState(this.opts.replica);
     await this.nc?.close().catch(() => undefined);
     this.started = false;
   }

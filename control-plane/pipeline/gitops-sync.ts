@@ -22,6 +22,8 @@ export async function syncDirectoryToStore(
   service: PolicyService,
   dir: string,
   log: Logger,
+  /** Runs before every write; throws to refuse it (a replica that lost the lease). */
+  guard?: () => Promise<void>,
 ): Promise<SyncReport> {
   const ctx: CallContext = {
     principal: { id: `gitops:${dir}`, kind: 'system', bindings: [{ role: 'admin', namespaces: ['*'] }] },
@@ -43,6 +45,7 @@ export async function syncDirectoryToStore(
     const { namespace, name } = p.route.metadata;
     wanted.add(`${namespace}/${name}`);
     try {
+      await guard?.();
       const r = await service.apply(ctx, {
         document: p.route,
         source: 'gitops',
@@ -64,6 +67,7 @@ export async function syncDirectoryToStore(
     // longer holds the policy, removes it.
     if (s.record.file && state.errors.some((e) => e.file === s.record.file)) continue;
     try {
+      await guard?.();
       await service.delete(ctx, s.namespace, s.name, {
         reason: `removed from ${s.record.file ?? dir}`,
         expectedRevision: s.revision,

@@ -4,11 +4,13 @@
 
 import type { Logger } from '../../kernel/log/index.js';
 import type { PolicyService } from '../api/policy-service.js';
+import type { Lease } from '../lease/index.js';
 import type { ModelRoute } from '../policy/index.js';
 import type { StoredPolicy } from '../store/policy-record.js';
 import type { PolicyStore } from '../store/policy-store.js';
 import { syncDirectoryToStore } from './gitops-sync.js';
 import { PolicyDirectory, type PolicyDirectoryState } from './policy-directory.js';
+import { leaseFence } from './replica-state.js';
 
 const NO_POLICIES: PolicyDirectoryState = { policies: [], errors: [] };
 
@@ -21,6 +23,8 @@ export interface PolicySourcesDeps {
   readonly changed: () => void;
   /** The number of policy files that do not load, for the gauge. */
   readonly fileErrors: (count: number) => void;
+  /** With replicas: the directory syncs only on the leader, every write re-checking its fence. */
+  readonly lease?: Lease;
   readonly log: Logger;
 }
 
@@ -54,6 +58,11 @@ export class PolicySources {
     return this.dirState;
   }
 
+  /** A replica that has just become the leader syncs the directory at once. */
+  resync(): void {
+    if (this.deps.dir && this.deps.store()) this.syncDirectory(this.deps.dir);
+  }
+
   async stop(): Promise<void> {
     await this.directory?.close();
     await this.syncing.catch(() => undefined);
@@ -82,6 +91,9 @@ export class PolicySources {
 
   /** GitOps: the directory's policies into the store, one sync at a time. */
   private syncDirectory(dir: string): void {
+    const lease = this.deps.lease;
+    // A singleton job: only the leader syncs, and every write re-checks its fencing token.
+    if (lease && !lease.isHeld()) return;
     this.syncing = this.syncing.then(async () => {
       const report = await syncDirectoryToStore(
         this.dirState,
@@ -89,6 +101,7 @@ export class PolicySources {
         this.deps.service(),
         dir,
         this.deps.log.child('gitops'),
+        lease && (() => leaseFence(lease)().then(() => undefined)),
       );
       if (report.applied || report.deleted)
         this.deps.log.info('policy directory synced to the store', { ...report });

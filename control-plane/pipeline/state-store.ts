@@ -1,6 +1,7 @@
 // The control plane's state in NATS JetStream: policies, idempotency keys and the audit trail on
 // one connection, with the audited change log recovered before anything is served.
 import type { NatsConnection } from '@nats-io/transport-node';
+import { InternalError } from '../../kernel/errors/index.js';
 import type { Logger } from '../../kernel/log/index.js';
 import { AuditedChanges } from '../api/audited-changes.js';
 import { AuditLog } from '../audit/audit-log.js';
@@ -16,9 +17,18 @@ export interface StateStore {
   readonly changes: AuditedChanges;
 }
 
-/** `replicas`: JetStream replicas for the KV buckets and the audit stream (3 in production). */
-export async function openStateStore(nats: NatsOptions, replicas: number, log: Logger): Promise<StateStore> {
-  const nc = await connectNats(nats, log.child('nats'));
+/**
+ * `replicas`: JetStream replicas for the KV buckets and the audit stream (3 in production).
+ * `shared`: the connection a replica already holds for its lease and CA; else one is opened.
+ */
+export async function openStateStore(
+  nats: NatsOptions | undefined,
+  replicas: number,
+  log: Logger,
+  shared?: NatsConnection,
+): Promise<StateStore> {
+  if (!shared && !nats) throw new InternalError('the state store needs a NATS connection or its options');
+  const nc = shared ?? (await connectNats(nats!, log.child('nats')));
   try {
     const store = await PolicyStore.open(nc, log.child('store'), { replicas });
     const idempotency = await IdempotencyStore.open(nc, { replicas });
@@ -28,8 +38,8 @@ export async function openStateStore(nats: NatsOptions, replicas: number, log: L
     await changes.recover();
     return { nc, store, idempotency, audit, changes };
   } catch (err) {
-    // Nothing else holds the connection yet: a store that cannot open must not leave it open.
-    await nc.close().catch(() => undefined);
+    // Nothing else holds a connection opened here yet: a store that cannot open must not leave it open.
+    if (!shared) await nc.close().catch(() => undefined);
     throw err;
   }
 }

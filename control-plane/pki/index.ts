@@ -14,14 +14,16 @@ export {
   CertificateAuthority,
   type GenerationState,
   MemoryCaStore,
+  type PersistedGeneration,
 } from './ca/authority.js';
 export { exportKeyPem } from './ca/ca-certs.js';
 export { FileCaStore, initFileCa, openFileCa, readCaTrustDomain, readOperatorKey } from './ca/ca-store.js';
 export { type ChainAnchors, type ChainResult, verifyChain } from './ca/chain.js';
-export { CaGeneration, type GenerationRecord } from './ca/generation.js';
+export { CaGeneration, type GenerationRecord, type NewGenerationSecrets } from './ca/generation.js';
 export { KEK_ENV, KEK_FILE_ENV, KeyEncryptionKey } from './ca/kek.js';
 export { openKey, sealKey } from './ca/key-envelope.js';
 export { type BundleRoot, buildTrustBundle, type TrustBundle } from './ca/trust-bundle.js';
+export * from './errors.js';
 export {
   CaError,
   CsrInvalidError,
@@ -67,4 +69,27 @@ export {
   retryDelayMs,
 } from './issuance/renewal.js';
 export { ServingIdentity, type ServingIdentityOptions } from './issuance/serving-identity.js';
-export { BootstrapTokens, FileTokenStore, MemoryTokenStore, type TokenStore } from './issuance/tokens.js';
+export {
+  BootstrapTokens,
+  FileTokenStore,
+  hashToken,
+  MemoryTokenStore,
+  type TokenRecord,
+  type TokenStore,
+} from './issuance/tokens.js';
+export {
+  caBucketName,
+  openCaBucket,
+  openTokenBucket,
+  type PkiBucketOptions,
+  tokenBucketName,
+} from './jetstream/buckets.js';
+export { type JetStreamCaOptions, ReplicatedCa, seedFromFileCa } from './jetstream/ca-replicas.js';
+export {
+  decodeCaState,
+  type Fence,
+  type JetStreamCaState,
+  JetStreamCaStore,
+  readBucketTrustDomain,
+} from './jetstream/ca-store.js';
+export { JetStreamTokenStore } from './jetstream/token-store.js';

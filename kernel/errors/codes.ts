@@ -129,6 +129,11 @@ export const ERROR_CODES = {
     httpStatus: 422,
     summary: 'An idempotency key was reused for a different request.',
   },
+  SY_LEASE_FENCED: {
+    httpStatus: 409,
+    summary:
+      'A singleton write came from a replica that does not lead, or carried a fencing token a newer leader replaced.',
+  },
   SY_STORE: { httpStatus: 503, summary: 'The policy store (NATS JetStream) refused or failed an operation.' },
   SY_ENDPOINT_MESSAGE_INVALID: {
     httpStatus: 400,

@@ -71,6 +71,8 @@ async function attempt(op: Operation, ns: string, key: string, i: number): Promi
       return (await fx.call('GET', '/api/v1/audit', undefined, h)).status;
     case 'audit-verify':
       return (await fx.call('POST', '/api/v1/audit/verify', undefined, h)).status;
+    case 'ca-rotate':
+      return (await fx.call('POST', '/api/v1/ca/rotation', { step: 'prepare' }, h)).status;
   }
 }
 
@@ -91,6 +93,7 @@ const MATRIX: Record<Operation, readonly [string, string, string]> = {
   snapshots: ['-', '-', '-'],
   'audit-log': ['-', '-', '-'],
   'audit-verify': ['-', '-', '-'],
+  'ca-rotate': ['-', '-', '-'],
 };
 
 describe('RBAC matrix', () => {

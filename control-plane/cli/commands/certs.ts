@@ -9,6 +9,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type FlagSpecs, flagsHelp, parseFlags } from '../../../kernel/cli/flags.js';
 import { OptionError } from '../../../kernel/errors/index.js';
+import { createLogger } from '../../../kernel/log/index.js';
 import { fileWatcherProviderConfig } from '../../../kernel/tls/index.js';
 import {
   BootstrapTokens,
@@ -16,15 +17,20 @@ import {
   FileTokenStore,
   initFileCa,
   issueLocally,
+  JetStreamTokenStore,
   JsonLinesAuditSink,
   KeyEncryptionKey,
+  openCaBucket,
   openFileCa,
+  openTokenBucket,
+  readBucketTrustDomain,
   readCaTrustDomain,
   readOperatorKey,
   startCsrServer,
   WorkloadIssuer,
   writeMaterial,
 } from '../../pki/index.js';
+import { connectNats } from '../../store/nats-connection.js';
 import {
   CERTS_AGENT_FLAGS,
   CERTS_CA_FLAGS,
@@ -130,12 +136,38 @@ async function caStep(step: string, argv: string[]): Promise<number> {
 async function token(argv: string[]): Promise<number> {
   const f = parseFlags(CERTS_TOKEN_FLAGS, argv);
   if (f.help) return help('token', CERTS_TOKEN_FLAGS);
-  const td = await readCaTrustDomain(f['ca-dir']);
-  const tokens = new BootstrapTokens(new FileTokenStore(tokenDir(f['ca-dir'])), td);
-  const t = await tokens.create(f.identity, f.ttl);
+  if (!f.nats === !f['ca-dir']) throw new OptionError('certs token needs --ca-dir or --nats (one of them)');
+  const t = f.nats
+    ? await jetstreamToken(f.nats, f['nats-user'], f['nats-password'], f.identity, f.ttl)
+    : await new BootstrapTokens(
+        new FileTokenStore(tokenDir(f['ca-dir']!)),
+        await readCaTrustDomain(f['ca-dir']!),
+      ).create(f.identity, f.ttl);
   out(t.token);
   process.stderr.write(`token for ${f.identity}, single use, expires ${t.expiresAt.toISOString()}\n`);
   return 0;
+}
+
+/** A token in the bucket every replica redeems from (--ca-store jetstream). */
+async function jetstreamToken(
+  servers: string,
+  user: string | undefined,
+  pass: string | undefined,
+  identity: string,
+  ttl: number,
+): Promise<{ token: string; expiresAt: Date }> {
+  const log = createLogger('certs');
+  const nc = await connectNats(
+    { servers, name: `switchyard-certs-${process.pid}`, ...(user ? { user, pass: pass ?? '' } : {}) },
+    log,
+  );
+  try {
+    const td = await readBucketTrustDomain(await openCaBucket(nc, { existing: true }));
+    const store = new JetStreamTokenStore(await openTokenBucket(nc, { existing: true }));
+    return await new BootstrapTokens(store, td).create(identity, ttl);
+  } finally {
+    await nc.close();
+  }
 }
 
 async function issue(argv: string[]): Promise<number> {

@@ -10,8 +10,10 @@ import {
 } from '../../../kernel/log/index.js';
 import { compileAllowList, parseSpiffeId } from '../../../kernel/tls/index.js';
 import { loadAuthConfig } from '../../auth/auth-config.js';
+import { defaultReplicaName } from '../../lease/index.js';
 import { ControlPlane } from '../../pipeline/control-plane.js';
 import { type ControlPlanePkiOptions, logAuditSink } from '../../pipeline/control-plane-pki.js';
+import { openReplicaState, type ReplicaState } from '../../pipeline/replica-state.js';
 import {
   BootstrapTokens,
   FileTokenStore,
@@ -22,28 +24,81 @@ import {
 import { identityDirectoryProblem } from '../../xds/sds/secrets.js';
 import { CONTROL_PLANE_FLAGS } from '../options.js';
 
-/** --ca-dir: open the CA (keys unsealed with the KEK), tokens from its tokens/ directory. */
-async function pkiOptions(
-  flags: ParsedFlags<typeof CONTROL_PLANE_FLAGS>,
-  logSettings: LogSettings,
-): Promise<ControlPlanePkiOptions | undefined> {
-  const dir = flags['ca-dir'];
+type Flags = ParsedFlags<typeof CONTROL_PLANE_FLAGS>;
+
+/** jetstream by default when there is a NATS to keep it in (docs/SECURITY.md, "The CA in JetStream"). */
+function caStore(flags: Flags): 'jetstream' | 'file' {
+  const v = flags['ca-store'] ?? (flags.nats ? 'jetstream' : 'file');
+  if (v !== 'jetstream' && v !== 'file')
+    throw new OptionError(`--ca-store: ${JSON.stringify(v)} is neither jetstream nor file`);
+  if (v === 'jetstream' && !flags.nats) throw new OptionError('--ca-store jetstream needs --nats');
+  return v;
+}
+
+/** With --nats: the lease, and with the CA in JetStream, the CA and tokens every replica shares. */
+async function replicaState(flags: Flags, logSettings: LogSettings): Promise<ReplicaState | undefined> {
+  if (!flags.nats) return undefined;
+  const jetstreamCa = !!flags['ca-dir'] && caStore(flags) === 'jetstream';
+  return openReplicaState(
+    natsOptions(flags, flags.nats),
+    {
+      replica: flags['replica-name'] ?? defaultReplicaName(),
+      leaseTtlMs: flags['lease-ttl'],
+      replicas: flags['store-replicas'],
+      ...(jetstreamCa
+        ? {
+            pki: {
+              kek: KeyEncryptionKey.fromEnvironment(process.env, flags['kek-file']),
+              seedDir: flags['ca-dir']!,
+            },
+          }
+        : {}),
+    },
+    createLogger('replica', logSettings),
+  );
+}
+
+function natsOptions(flags: Flags, servers: string) {
+  return {
+    servers,
+    name: `switchyard-control-plane-${process.pid}`,
+    ...(flags['nats-user'] ? { user: flags['nats-user'], pass: flags['nats-password'] ?? '' } : {}),
+  };
+}
+
+/** Refuses PKI flag combinations before anything connects. */
+function checkPkiFlags(flags: Flags): void {
   if (flags['gateway-client-id'].length && !flags['gateway-mtls'])
     throw new OptionError('--gateway-client-id needs --gateway-mtls');
-  if (!dir) {
+  if (flags['ca-store'] !== undefined) caStore(flags);
+  if (!flags['ca-dir']) {
     if (flags['xds-insecure-port'] !== undefined || flags['xds-allow'].length)
       throw new OptionError('--xds-insecure-port and --xds-allow need --ca-dir');
-    return undefined;
+    return;
   }
   if (flags['admin-tls-cert'])
     throw new OptionError('--ca-dir serves the admin API under its own certificate; drop --admin-tls-*');
   const problem = identityDirectoryProblem(flags['sds-identity-dir']);
   if (problem) throw new OptionError(`--sds-identity-dir: ${problem}`);
   compileAllowList(flags['xds-allow']); // refuses a malformed entry before anything starts
-  const authority = await openFileCa(dir, KeyEncryptionKey.fromEnvironment(process.env, flags['kek-file']));
-  const tokens = new BootstrapTokens(new FileTokenStore(join(dir, 'tokens')), authority.trustDomain, () =>
-    authority.now(),
-  );
+}
+
+/**
+ * --ca-dir: the CA (keys unsealed with the KEK) and its tokens, from JetStream when the replica
+ * state holds them, else from the directory and its tokens/ directory.
+ */
+async function pkiOptions(
+  flags: Flags,
+  shared: ReplicaState | undefined,
+  logSettings: LogSettings,
+): Promise<ControlPlanePkiOptions | undefined> {
+  const dir = flags['ca-dir'];
+  if (!dir) return undefined;
+  const authority =
+    shared?.ca?.authority ??
+    (await openFileCa(dir, KeyEncryptionKey.fromEnvironment(process.env, flags['kek-file'])));
+  const store = shared?.tokens ?? new FileTokenStore(join(dir, 'tokens'));
+  const tokens = new BootstrapTokens(store, authority.trustDomain, () => authority.now());
   const issuer = new WorkloadIssuer({
     authority,
     tokens,
@@ -80,18 +135,23 @@ export async function run(argv: string[]): Promise<number> {
     { level: flags['log-level'], format: flags['log-format'] },
     { level: defaultLogLevel(), isTTY: process.stderr.isTTY === true },
   );
-  const pki = await pkiOptions(flags, logSettings);
+  checkPkiFlags(flags);
+  const replica = await replicaState(flags, logSettings);
+  let pki: ControlPlanePkiOptions | undefined;
+  try {
+    pki = await pkiOptions(flags, replica, logSettings);
+  } catch (err) {
+    await replica?.nc.close().catch(() => undefined);
+    throw err;
+  }
   const cp = new ControlPlane({
     log: createLogger('control-plane', logSettings),
     ...(pki ? { pki } : {}),
+    ...(replica ? { replica } : {}),
     ...(flags['policy-dir'] ? { policyDir: flags['policy-dir'] } : {}),
     ...(flags.nats
       ? {
-          nats: {
-            servers: flags.nats,
-            name: `switchyard-control-plane-${process.pid}`,
-            ...(flags['nats-user'] ? { user: flags['nats-user'], pass: flags['nats-password'] ?? '' } : {}),
-          },
+          nats: natsOptions(flags, flags.nats),
           storeReplicas: flags['store-replicas'],
         }
       : {}),

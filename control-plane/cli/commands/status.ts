@@ -1,3 +1,4 @@
+import type { LeaseStatus } from '../../lease/index.js';
 import type { GroupStatus, ModelProblem } from '../../pipeline/snapshot-publisher.js';
 import type { ProxyStatus } from '../../xds/status/proxy-registry.js';
 import { adminRequest } from '../admin-client.js';
@@ -24,18 +25,31 @@ function clientCell(p: ProxyStatus): string {
   return p.client.version ? `${p.client.family} ${p.client.version}` : p.client.family;
 }
 
+/** Which replica runs singleton work (CA rotation, GitOps sync), with its fencing token. */
+function leaderLine(l: LeaseStatus): string {
+  if (!l.known) return `leader: unknown (replica ${l.replica} cannot read the lease)`;
+  if (!l.leader) return `leader: none (lease free; replica ${l.replica} answering)`;
+  const you = l.held ? ' (this replica)' : ` (answering: ${l.replica})`;
+  return `leader: ${l.leader}${you}, fencing token ${l.token}, lease until ${l.expiresAt}`;
+}
+
 export async function run(argv: string[]): Promise<number> {
   const call = startClientCommand(ADMIN_CLIENT_FLAGS, 'switchyard status [-o table|yaml|json]', argv);
   if (!call) return 0;
   const { conn, format } = call;
-  const [{ proxies }, { groups, models = [] }] = await Promise.all([
+  const [{ proxies }, { groups, models = [], leader }] = await Promise.all([
     adminRequest<{ proxies: ProxyStatus[] }>(conn, 'GET', 'api/v1/proxies'),
-    adminRequest<{ groups: GroupStatus[]; models?: ModelProblem[] }>(conn, 'GET', 'api/v1/snapshots'),
+    adminRequest<{ groups: GroupStatus[]; models?: ModelProblem[]; leader?: LeaseStatus }>(
+      conn,
+      'GET',
+      'api/v1/snapshots',
+    ),
   ]);
   if (format !== 'table') {
-    printData(format, { proxies, groups, models });
+    printData(format, { proxies, groups, models, ...(leader ? { leader } : {}) });
     return 0;
   }
+  if (leader) process.stdout.write(`${leaderLine(leader)}\n\n`);
   const snapRows = groups.map((g) => [
     g.group,
     g.version ?? '-',

@@ -124,6 +124,10 @@ export class CertificateAuthority extends Redacted {
     return this.#entries.map((e) => ({ id: e.generation.id, state: e.state, record: e.generation.record }));
   }
 
+  generationById(id: string): CaGeneration | undefined {
+    return this.#entries.find((e) => e.generation.id === id)?.generation;
+  }
+
   activeGeneration(): CaGeneration {
     return this.#entries.find((e) => e.state === 'active')!.generation;
   }
@@ -213,6 +217,29 @@ export class CertificateAuthority extends Redacted {
     });
   }
 
+  /**
+   * Takes the generations another replica persisted (a rotation step it ran) as this CA's own,
+   * without persisting them again, and tells listeners as a local step would: issuance, SDS and
+   * the trust bundle switch over on every replica that shares the store.
+   */
+  adopt(generations: readonly { generation: CaGeneration; state: GenerationState }[]): Promise<void> {
+    return this.serialize(async () => {
+      if (generations.filter((g) => g.state === 'active').length !== 1)
+        throw new CaError('a CA needs exactly one active generation');
+      const before = this.activeGeneration().id;
+      const count = this.#entries.length;
+      this.#entries.splice(0, count, ...generations.map((g) => ({ ...g })));
+      const reason =
+        this.activeGeneration().id !== before
+          ? 'activated'
+          : this.#entries.length > count
+            ? 'prepared'
+            : 'dropped';
+      this.#bundle = this.computeBundle();
+      this.notify(reason);
+    });
+  }
+
   private computeBundle(): TrustBundle {
     return buildTrustBundle(this.#entries.map((e) => e.generation.record.rootPem));
   }
@@ -227,6 +254,10 @@ export class CertificateAuthority extends Redacted {
   private async changed(reason: CaChange['reason']): Promise<void> {
     this.#bundle = this.computeBundle();
     await this.persist();
+    this.notify(reason);
+  }
+
+  private notify(reason: CaChange['reason']): void {
     const change: CaChange = { reason, bundle: this.#bundle, activeGeneration: this.activeGeneration().id };
     for (const listener of this.#listeners) {
       try {
