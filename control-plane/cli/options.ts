@@ -10,7 +10,11 @@ export const CONTROL_PLANE_FLAGS = {
     help: 'directory of ModelRoute YAML files, watched for changes',
     env: 'SWITCHYARD_POLICY_DIR',
   },
-  nats: { type: 'url', help: 'NATS server URL for state and pod signals', env: 'SWITCHYARD_NATS_URL' },
+  nats: {
+    type: 'url-list',
+    help: 'NATS seed URLs for state and pod signals (docs/OPERATIONS.md, "A JetStream cluster")',
+    env: 'SWITCHYARD_NATS_URL',
+  },
   'nats-user': {
     type: 'string',
     help: 'NATS user (explicit users only: CVE-2023-47090)',
@@ -21,6 +25,12 @@ export const CONTROL_PLANE_FLAGS = {
     type: 'int',
     help: 'JetStream replicas of the policy store and audit trail',
     default: 1,
+  },
+  'store-prefix': {
+    type: 'string',
+    help: 'prefix of every KV bucket, stream and subject this installation owns, so several share one NATS',
+    env: 'SWITCHYARD_STORE_PREFIX',
+    default: 'switchyard',
   },
   'auth-config': {
     type: 'string',
@@ -222,8 +232,8 @@ export const POD_FLAGS = {
     help: 'start even when the model repository holds no <model>/<version>/model.onnx yet',
   },
   nats: {
-    type: 'url',
-    help: 'NATS URL for registration and heartbeats (none: standalone)',
+    type: 'url-list',
+    help: 'NATS seed URLs for registration and heartbeats (none: standalone)',
     env: 'SWITCHYARD_NATS_URL',
   },
   'nats-user': { type: 'string', help: 'NATS user', env: 'SWITCHYARD_NATS_USER' },

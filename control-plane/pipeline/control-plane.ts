@@ -6,6 +6,7 @@ import type { ServerOptions as HttpsOptions } from 'node:https';
 import { ServerCredentials } from '@grpc/grpc-js';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { AdminServer } from '../admin/admin-server.js';
+import type { CheckResult, ReadinessCheck } from '../admin/readiness.js';
 import { coreRoutes } from '../admin/routes/core.js';
 import { AuditedChanges } from '../api/audited-changes.js';
 import { GrpcAdminServer } from '../api/grpc-admin.js';
@@ -29,6 +30,7 @@ import { IdempotencyStore } from '../store/idempotency.js';
 import { connectNats, type NatsOptions } from '../store/nats-connection.js';
 import type { StoredPolicy } from '../store/policy-record.js';
 import { PolicyStore } from '../store/policy-store.js';
+import { type StoreNames, storeNames } from '../store/store-names.js';
 import type { TranslateOptions } from '../translate/index.js';
 import { resolveOptions } from '../translate/options.js';
 import type { EndpointTable } from '../translate/types.js';
@@ -50,6 +52,8 @@ export interface ControlPlaneOptions {
   readonly nats?: NatsOptions;
   /** JetStream replicas for the KV buckets and the audit stream (3 in production). */
   readonly storeReplicas?: number;
+  /** Prefix of every bucket, stream and subject in JetStream (store-names.ts); "switchyard" by default. */
+  readonly storePrefix?: string;
   readonly host: string;
   readonly xdsPort: number;
   readonly adminPort: number;
@@ -113,9 +117,17 @@ export class ControlPlane {
   readonly pki?: ControlPlanePki;
   /** The extra plaintext xDS port for proxyless gRPC (pki.xdsInsecurePort), once bound. */
   xdsInsecurePort = 0;
+  /** JetStream names of this installation (buckets, streams, subjects). */
+  readonly storeNames: StoreNames;
+  /**
+   * Whether this replica knows if it leads singleton work. Without a lease (one replica, or a
+   * build without leader election) the answer is known: every replica does its own.
+   */
+  private leaseState: () => CheckResult = () => ({ ok: true, detail: 'no lease: not elected' });
 
   constructor(private readonly opts: ControlPlaneOptions) {
     this.log = opts.log ?? createLogger('control-plane');
+    this.storeNames = storeNames(opts.storePrefix);
     if (!opts.auth)
       this.log.warn('admin API without an auth config: every caller is admin (local development only)');
     this.authn = new Authenticator(opts.auth ?? OPEN_AUTH);
@@ -242,9 +254,13 @@ export class ControlPlane {
   private async openStore(nats: NatsOptions): Promise<void> {
     this.nc = await connectNats(nats, this.log.child('nats'));
     const replicas = this.opts.storeReplicas ?? 1;
-    this.store = await PolicyStore.open(this.nc, this.log.child('store'), { replicas });
-    this.idempotency = await IdempotencyStore.open(this.nc, { replicas });
-    this.audit = await AuditLog.open(this.nc, { replicas });
+    const names = this.storeNames;
+    this.store = await PolicyStore.open(this.nc, this.log.child('store'), {
+      replicas,
+      bucket: names.policyBucket,
+    });
+    this.idempotency = await IdempotencyStore.open(this.nc, { replicas, bucket: names.idempotencyBucket });
+    this.audit = await AuditLog.open(this.nc, { replicas, names });
     this.changes = new AuditedChanges(this.store, this.audit, this.log.child('audit'));
     // Changes a previous process left half done get the outcome the store shows.
     await this.changes.recover();
@@ -298,7 +314,7 @@ export class ControlPlane {
     return [
       ...coreRoutes({
         registry: this.metrics.registry,
-        ready: () => this.started,
+        readiness: () => this.readinessChecks(),
         guard: async (req, what) => {
           if (publicFlags[what]) return;
           authorize((await callContext(this.authn, req)).principal, 'snapshots');
@@ -315,6 +331,41 @@ export class ControlPlane {
         ...(this.audit ? { audit: this.audit } : {}),
       }),
     ];
+  }
+
+  /** Leader election reports here whether this replica knows its role (readiness). */
+  setLeaseState(state: () => CheckResult): void {
+    this.leaseState = state;
+  }
+
+  /** What /readyz checks: docs/OPERATIONS.md, "Liveness and readiness". */
+  readinessChecks(): ReadinessCheck[] {
+    return [
+      { name: 'started', check: () => (this.started ? { ok: true } : { ok: false, detail: 'starting' }) },
+      { name: 'store', check: () => this.storeReachable() },
+      { name: 'lease', check: () => this.leaseState() },
+      {
+        name: 'snapshot',
+        check: () => {
+          const missing = PUBLISHED_GROUPS.filter((g) => !this.cache.get(g));
+          return missing.length
+            ? { ok: false, detail: `no snapshot published for ${missing.join(', ')}` }
+            : { ok: true };
+        },
+      },
+    ];
+  }
+
+  /** One JetStream round trip (the policy bucket's status), so a partitioned replica says so. */
+  private async storeReachable(): Promise<CheckResult> {
+    if (!this.store || !this.nc) return { ok: true, detail: 'no store: the policy directory only' };
+    if (this.nc.isClosed()) return { ok: false, detail: 'the NATS connection is closed' };
+    try {
+      await this.store.kv.status();
+      return { ok: true, detail: `connected to ${this.nc.getServer()}` };
+    } catch (err) {
+      return { ok: false, detail: `JetStream does not answer: ${(err as Error).message}` };
+    }
   }
 
   /** The policies serving now: the store's when there is one, else the directory's. */

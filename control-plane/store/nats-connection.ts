@@ -1,32 +1,68 @@
 // The control plane's NATS connection: explicit user and password (Debian's nats-server 2.9.10
-// has CVE-2023-47090, so the default account is never relied on), reconnecting forever, with
-// status changes logged. JetStream state (KV, audit stream) hangs off this one connection.
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+// has CVE-2023-47090, so the default account is never relied on), a seed list of servers,
+// reconnecting forever, with status changes logged. JetStream state (KV, audit stream) hangs off
+// this one connection. The timings are chosen for failover within a JetStream cluster; the
+// reasons are in docs/OPERATIONS.md, "Failover timings".
+import { type ConnectionOptions, connect, type NatsConnection } from '@nats-io/transport-node';
 import { UnavailableError } from '../errors/index.js';
 import type { Logger } from '../runtime/log.js';
 
 export interface NatsOptions {
-  readonly servers: string;
+  /** Seed URLs: a list, or one string with comma-separated URLs as NATS tools take them. */
+  readonly servers: string | readonly string[];
   readonly user?: string;
   readonly pass?: string;
   readonly name: string;
 }
 
+/** A seed list as an array: "nats://a,nats://b" and ["nats://a", "nats://b"] are the same. */
+export function seedList(servers: string | readonly string[]): string[] {
+  return (typeof servers === 'string' ? [servers] : [...servers])
+    .flatMap((s) => s.split(','))
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/**
+ * Client timings shared by the control plane and pods. A node that closes its socket is noticed
+ * at once; the client then moves to the next seed (or a node the cluster told it about) without
+ * waiting, since only a server tried within reconnectTimeWait is waited on.
+ */
+export const NATS_FAILOVER_TIMINGS = {
+  /** Per connection attempt: a seed that does not answer costs at most this. */
+  timeout: 1000,
+  /** Only before trying the same server again; other servers are tried at once. */
+  reconnectTimeWait: 250,
+  /** Spreads the reconnects of many clients after a node loss. */
+  reconnectJitter: 100,
+  reconnectJitterTLS: 100,
+  maxReconnectAttempts: -1,
+  /** The first connect fails rather than waits: a start with no reachable seed is an error. */
+  waitOnFirstConnect: false,
+} as const satisfies Partial<ConnectionOptions>;
+
+/**
+ * Keep-alive of the control plane's own connection: a node that vanishes without closing its
+ * socket (a host lost, a partition) is given up after about pingInterval * (maxPingOut + 1).
+ */
+export const CONTROL_PLANE_PINGS = { pingInterval: 1000, maxPingOut: 2 } as const;
+
 export async function connectNats(opts: NatsOptions, log: Logger): Promise<NatsConnection> {
+  const servers = seedList(opts.servers);
   let nc: NatsConnection;
   try {
     nc = await connect({
-      servers: opts.servers.split(','),
+      servers,
       name: opts.name,
       ...(opts.user ? { user: opts.user, pass: opts.pass ?? '' } : {}),
-      maxReconnectAttempts: -1,
-      reconnectTimeWait: 250,
-      timeout: 5000,
+      ...NATS_FAILOVER_TIMINGS,
+      ...CONTROL_PLANE_PINGS,
     });
   } catch (err) {
-    throw new UnavailableError(`cannot connect to NATS at ${opts.servers}: ${(err as Error).message}`, {
-      cause: err,
-    });
+    throw new UnavailableError(
+      `cannot connect to NATS at any of ${servers.join(', ')}: ${(err as Error).message}`,
+      { cause: err },
+    );
   }
   if (!opts.user)
     log.warn('NATS connection without credentials: use explicit users in production (CVE-2023-47090)');

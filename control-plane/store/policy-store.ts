@@ -19,10 +19,16 @@ import {
   routeOf,
   type StoredPolicy,
 } from './policy-record.js';
-import { isCasFailure, STORE_TIMEOUT_MS, storeCall } from './store-calls.js';
+import { isCasFailure, JS_REQUEST_TIMEOUT_MS, storeCall } from './store-calls.js';
+import { storeNames } from './store-names.js';
 
-export const POLICY_BUCKET = 'switchyard_policies';
+/** The bucket's name under the default prefix (store-names.ts). */
+export const POLICY_BUCKET = storeNames().policyBucket;
 export const MAX_HISTORY = 64;
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.compare(a, b) === 0;
+}
 
 /** A revision JetStream does not have is "not found"; a store that does not answer is not. */
 function notFoundAsNull(err: unknown): null {
@@ -36,16 +42,21 @@ export class PolicyStore {
     private readonly log: Logger,
   ) {}
 
-  static async open(nc: NatsConnection, log: Logger, opts: { replicas?: number } = {}): Promise<PolicyStore> {
-    const js: JetStreamClient = jetstream(nc, { timeout: STORE_TIMEOUT_MS });
+  static async open(
+    nc: NatsConnection,
+    log: Logger,
+    opts: { replicas?: number; bucket?: string } = {},
+  ): Promise<PolicyStore> {
+    const js: JetStreamClient = jetstream(nc, { timeout: JS_REQUEST_TIMEOUT_MS });
+    const bucket = opts.bucket ?? POLICY_BUCKET;
     try {
-      const kv = await new Kvm(js).create(POLICY_BUCKET, {
+      const kv = await new Kvm(js).create(bucket, {
         history: MAX_HISTORY,
         replicas: opts.replicas ?? 1,
       });
       return new PolicyStore(kv, log);
     } catch (err) {
-      throw new StoreError(`cannot open KV bucket ${POLICY_BUCKET}: ${(err as Error).message}`, {
+      throw new StoreError(`cannot open KV bucket ${bucket}: ${(err as Error).message}`, {
         cause: err,
       });
     }
@@ -111,17 +122,22 @@ export class PolicyStore {
   async put(namespace: string, name: string, record: PolicyRecord, expected: number): Promise<number> {
     const key = policyKey(namespace, name);
     const data = encodeRecord(record);
-    return storeCall(`write ${key}`, async () => {
+    return storeCall(`write ${key}`, async (retry) => {
       try {
         return expected === 0
           ? await this.createOrRevive(key, data)
           : await this.kv.update(key, data, expected);
       } catch (err) {
-        if (isCasFailure(err))
-          throw new PolicyConflictError(
-            `${key} changed since revision ${expected || '(none)'}: re-read it and apply again`,
-          );
-        throw err;
+        if (!isCasFailure(err)) throw err;
+        // A retried write whose first attempt did land (its answer was lost with the node that
+        // sent it) fails its compare-and-set on itself: the stored bytes say it is ours.
+        if (retry) {
+          const e = await this.kv.get(key);
+          if (e?.operation === 'PUT' && sameBytes(e.value, data)) return e.revision;
+        }
+        throw new PolicyConflictError(
+          `${key} changed since revision ${expected || '(none)'}: re-read it and apply again`,
+        );
       }
     });
   }
@@ -135,12 +151,14 @@ export class PolicyStore {
   async delete(namespace: string, name: string, expected: number): Promise<number> {
     const key = policyKey(namespace, name);
     if (expected === 0) throw new NotFoundError(`policy ${key} does not exist`);
-    await storeCall(`delete ${key}`, async () => {
+    await storeCall(`delete ${key}`, async (retry) => {
       try {
         await this.kv.delete(key, { previousSeq: expected });
       } catch (err) {
-        if (isCasFailure(err)) throw new PolicyConflictError(`${key} changed since revision ${expected}`);
-        throw err;
+        if (!isCasFailure(err)) throw err;
+        // As in put: a retry may find its own first attempt's delete marker right after `expected`.
+        if (retry && (await this.revisionAfter(namespace, name, expected))?.operation === 'DEL') return;
+        throw new PolicyConflictError(`${key} changed since revision ${expected}`);
       }
     });
     return (await this.revisionAfter(namespace, name, expected))?.revision ?? 0;

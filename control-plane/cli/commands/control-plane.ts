@@ -83,6 +83,7 @@ export async function run(argv: string[]): Promise<number> {
             ...(flags['nats-user'] ? { user: flags['nats-user'], pass: flags['nats-password'] ?? '' } : {}),
           },
           storeReplicas: flags['store-replicas'],
+          storePrefix: flags['store-prefix'],
         }
       : {}),
     ...(flags['auth-config'] ? { auth: loadAuthConfig(flags['auth-config']) } : {}),
