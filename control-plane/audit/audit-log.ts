@@ -5,7 +5,7 @@ import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManage
 import type { NatsConnection } from '@nats-io/transport-node';
 import { StoreError } from '../errors/index.js';
 import type { RevisionRef } from '../store/policy-record.js';
-import { JS_REQUEST_TIMEOUT_MS, storeCall } from '../store/store-calls.js';
+import { JS_CREATE_TIMEOUT_MS, JS_REQUEST_TIMEOUT_MS, storeCall } from '../store/store-calls.js';
 import { type StoreNames, storeNames } from '../store/store-names.js';
 import { boundEvent } from './audit-bounds.js';
 import {
@@ -43,11 +43,12 @@ export class AuditLog implements AuditSink {
   ): Promise<AuditLog> {
     const { auditStream, auditSubject } = opts.names ?? storeNames();
     const jsm = await jetstreamManager(nc, { timeout: JS_REQUEST_TIMEOUT_MS });
+    const patient = await jetstreamManager(nc, { timeout: JS_CREATE_TIMEOUT_MS });
     try {
-      await jsm.streams.info(auditStream);
+      await patient.streams.info(auditStream);
     } catch {
       try {
-        await jsm.streams.add({
+        await patient.streams.add({
           name: auditStream,
           subjects: [auditSubject],
           num_replicas: opts.replicas ?? 1,

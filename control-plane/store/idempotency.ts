@@ -8,7 +8,7 @@ import { jetstream } from '@nats-io/jetstream';
 import { type KV, Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { IdempotencyKeyReusedError, PolicyConflictError, StoreError } from '../errors/index.js';
-import { isCasFailure, JS_REQUEST_TIMEOUT_MS, storeCall } from './store-calls.js';
+import { isCasFailure, JS_CREATE_TIMEOUT_MS, JS_REQUEST_TIMEOUT_MS, storeCall } from './store-calls.js';
 import { storeNames } from './store-names.js';
 
 /** The bucket's name under the default prefix (store-names.ts). */
@@ -38,11 +38,12 @@ export class IdempotencyStore {
   ): Promise<IdempotencyStore> {
     const bucket = opts.bucket ?? IDEMPOTENCY_BUCKET;
     try {
-      const kv = await new Kvm(jetstream(nc, { timeout: JS_REQUEST_TIMEOUT_MS })).create(bucket, {
+      await new Kvm(jetstream(nc, { timeout: JS_CREATE_TIMEOUT_MS })).create(bucket, {
         ttl: TTL_MS,
         history: 1,
         replicas: opts.replicas ?? 1,
       });
+      const kv = await new Kvm(jetstream(nc, { timeout: JS_REQUEST_TIMEOUT_MS })).open(bucket);
       return new IdempotencyStore(kv);
     } catch (err) {
       throw new StoreError(`cannot open KV bucket ${bucket}: ${(err as Error).message}`, {

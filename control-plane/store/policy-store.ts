@@ -19,7 +19,7 @@ import {
   routeOf,
   type StoredPolicy,
 } from './policy-record.js';
-import { isCasFailure, JS_REQUEST_TIMEOUT_MS, storeCall } from './store-calls.js';
+import { isCasFailure, JS_CREATE_TIMEOUT_MS, JS_REQUEST_TIMEOUT_MS, storeCall } from './store-calls.js';
 import { storeNames } from './store-names.js';
 
 /** The bucket's name under the default prefix (store-names.ts). */
@@ -50,11 +50,12 @@ export class PolicyStore {
     const js: JetStreamClient = jetstream(nc, { timeout: JS_REQUEST_TIMEOUT_MS });
     const bucket = opts.bucket ?? POLICY_BUCKET;
     try {
-      const kv = await new Kvm(js).create(bucket, {
+      // Created (or found) with the patient client; used with the short one (store-calls.ts).
+      await new Kvm(jetstream(nc, { timeout: JS_CREATE_TIMEOUT_MS })).create(bucket, {
         history: MAX_HISTORY,
         replicas: opts.replicas ?? 1,
       });
-      return new PolicyStore(kv, log);
+      return new PolicyStore(await new Kvm(js).open(bucket), log);
     } catch (err) {
       throw new StoreError(`cannot open KV bucket ${bucket}: ${(err as Error).message}`, {
         cause: err,

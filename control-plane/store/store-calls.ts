@@ -19,6 +19,12 @@ export const STORE_TIMEOUT_MS = 2000;
  */
 export const JS_REQUEST_TIMEOUT_MS = 700;
 
+/**
+ * Creating a bucket or stream goes through the JetStream meta leader and, replicated, waits for
+ * a new Raft group to elect its leader: seconds, once, at start.
+ */
+export const JS_CREATE_TIMEOUT_MS = 15_000;
+
 /** Pause between attempts: long enough not to spin while no JetStream answers at all. */
 const RETRY_PAUSE_MS = 50;
 

@@ -19,7 +19,10 @@ interface Jsz {
     replicas?: Array<{ name: string; current: boolean }>;
   };
   account_details?: Array<{
-    stream_detail?: Array<{ name: string; cluster?: { leader?: string } }>;
+    stream_detail?: Array<{
+      name: string;
+      cluster?: { leader?: string; replicas?: Array<{ name: string; current: boolean }> };
+    }>;
   }>;
 }
 
@@ -128,6 +131,39 @@ export class NatsCluster {
       if (Date.now() > deadline)
         throw new Error(`stream ${stream} has no running leader after ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /**
+   * Waits until every stream has a running leader and every other running node is a current
+   * replica of it: after a restart, the node has caught up and the cluster has full redundancy.
+   */
+  async waitForFullRedundancy(timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let last = '';
+    for (;;) {
+      const running = this.running();
+      await this.waitForMetaLeader(Math.max(1, deadline - Date.now()));
+      // Only a stream's leader knows how current its followers are: ask each node about the
+      // streams it leads.
+      const views = await Promise.all(
+        running.map(async (n) => ({ n, jsz: await this.jsz(n, '?accounts=true&streams=true') })),
+      );
+      const streams = new Map<string, boolean>();
+      for (const { n, jsz } of views)
+        for (const a of jsz?.account_details ?? [])
+          for (const st of a.stream_detail ?? []) {
+            if (!streams.has(st.name)) streams.set(st.name, false);
+            if (st.cluster?.leader !== n.serverName) continue;
+            const current = new Set((st.cluster.replicas ?? []).filter((r) => r.current).map((r) => r.name));
+            if (running.every((m) => m === n || current.has(m.serverName))) streams.set(st.name, true);
+          }
+      const behind = [...streams].filter(([, ok]) => !ok).map(([name]) => name);
+      if (views.every((v) => v.jsz) && behind.length === 0) return;
+      last = behind.join(', ');
+      if (Date.now() > deadline)
+        throw new Error(`streams not fully replicated after ${timeoutMs} ms: ${last}`);
+      await new Promise((r) => setTimeout(r, 200));
     }
   }
 
