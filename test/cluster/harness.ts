@@ -116,10 +116,14 @@ export interface Ack {
   readonly at: number;
 }
 
+/** Policies the writer cycles through: 128 keys x 64 kept revisions = 8192 applies verifiable. */
+export const WRITER_KEYS = 128;
+
 /**
- * Applies one new policy after another through the admin API, without pause, and records every
- * acknowledged (2xx) one. Failed applies (503 while the store elects) are counted, not retried:
- * the next apply is a new policy.
+ * Applies without pause through the admin API, cycling through WRITER_KEYS policies (created,
+ * then updated with a new weight each time), and records every acknowledged (2xx) revision.
+ * Failed applies (503 while the store elects a leader) are counted, not retried: the next apply
+ * carries other content anyway.
  */
 export class Writer {
   readonly acks: Ack[] = [];
@@ -139,7 +143,8 @@ export class Writer {
     this.loop = (async () => {
       while (!this.stopped) {
         const i = this.n++;
-        const name = `${this.prefix}-${i}`;
+        const name = `${this.prefix}-${i % WRITER_KEYS}`;
+        // Consecutive applies of one key always differ (128 * 7 is not a multiple of 101).
         const w1 = (i * 7) % 101;
         try {
           const r = await api(this.adminUrl(), 'POST', '/api/v1/policies', {
