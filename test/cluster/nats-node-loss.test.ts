@@ -1,8 +1,9 @@
 // A 3-node JetStream cluster (R3 store), a control plane process on its seed list, applies
 // without pause through the admin API and proxyless gRPC traffic through grpc-js-xds. SIGKILL the
 // NATS node the control plane is connected to, then (after it is back) the JetStream meta leader:
-// no acknowledged revision is lost, no RPC fails, and applies resume within the cluster's own
-// election time plus one store deadline. The write gaps are printed.
+// no acknowledged revision is lost, no RPC fails, and applies resume within 2 s when the lost
+// node led no write stream, else within the cluster's own (measured) stream leader election plus
+// one store deadline. The write gaps are printed.
 import * as grpcXds from '@grpc/grpc-js-xds';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STORE_TIMEOUT_MS } from '../../control-plane/store/store-calls.js';
@@ -24,6 +25,8 @@ grpcXds.register();
 
 /** Slack for a loaded test machine on top of what the cluster itself needs. */
 const SLACK_MS = 1500;
+/** The write gap allowed when the lost node led no write stream. */
+const GOAL_MS = 2000;
 
 let cluster: NatsCluster;
 let cp: ControlPlaneProcess;
@@ -89,7 +92,11 @@ describe('JetStream cluster: losing a NATS node', () => {
       expect(lost).toEqual([]);
       expect(traffic.failed, traffic.lastError).toBe(0);
       for (const r of results)
-        expect(r.gapMs, report(r)).toBeLessThanOrEqual(r.electionMs + STORE_TIMEOUT_MS + SLACK_MS);
+        if (r.electionMs === 0)
+          // The node led no write stream: reconnecting and resending is all it takes.
+          expect(r.gapMs, report(r)).toBeLessThan(GOAL_MS);
+        // Else nats-server's Raft election bounds the gap; ours adds at most one store deadline.
+        else expect(r.gapMs, report(r)).toBeLessThanOrEqual(r.electionMs + STORE_TIMEOUT_MS + SLACK_MS);
     } finally {
       await writer.stop();
       await traffic.stop();
