@@ -90,6 +90,11 @@ describe('JetStream cluster: losing a NATS node', () => {
       );
       expect(writer.acks.length).toBeGreaterThan(20);
       expect(lost).toEqual([]);
+      // The audit trail stayed one chain, with one record per revision (retried appends that had
+      // landed were not appended again).
+      const verify = await api(cp.adminUrl, 'POST', '/api/v1/audit/verify');
+      expect(verify.json.problems).toEqual([]);
+      expect(verify.json.ok).toBe(true);
       expect(traffic.failed, traffic.lastError).toBe(0);
       for (const r of results)
         if (r.electionMs === 0)
