@@ -44,6 +44,7 @@ import { ControlPlanePki, type ControlPlanePkiOptions } from './control-plane-pk
 import { listEndpoints } from './endpoint-view.js';
 import { syncDirectoryToStore } from './gitops-sync.js';
 import { PolicyDirectory, type PolicyDirectoryState } from './policy-directory.js';
+import { NO_LEASE, readinessChecks } from './readiness-checks.js';
 import { PUBLISHED_GROUPS, SnapshotPublisher } from './snapshot-publisher.js';
 
 export interface ControlPlaneOptions {
@@ -119,11 +120,8 @@ export class ControlPlane {
   xdsInsecurePort = 0;
   /** JetStream names of this installation (buckets, streams, subjects). */
   readonly storeNames: StoreNames;
-  /**
-   * Whether this replica knows if it leads singleton work. Without a lease (one replica, or a
-   * build without leader election) the answer is known: every replica does its own.
-   */
-  private leaseState: () => CheckResult = () => ({ ok: true, detail: 'no lease: not elected' });
+  /** Whether this replica knows if it leads singleton work (readiness-checks.ts). */
+  private leaseState: () => CheckResult = NO_LEASE;
 
   constructor(private readonly opts: ControlPlaneOptions) {
     this.log = opts.log ?? createLogger('control-plane');
@@ -340,32 +338,12 @@ export class ControlPlane {
 
   /** What /readyz checks: docs/OPERATIONS.md, "Liveness and readiness". */
   readinessChecks(): ReadinessCheck[] {
-    return [
-      { name: 'started', check: () => (this.started ? { ok: true } : { ok: false, detail: 'starting' }) },
-      { name: 'store', check: () => this.storeReachable() },
-      { name: 'lease', check: () => this.leaseState() },
-      {
-        name: 'snapshot',
-        check: () => {
-          const missing = PUBLISHED_GROUPS.filter((g) => !this.cache.get(g));
-          return missing.length
-            ? { ok: false, detail: `no snapshot published for ${missing.join(', ')}` }
-            : { ok: true };
-        },
-      },
-    ];
-  }
-
-  /** One JetStream round trip (the policy bucket's status), so a partitioned replica says so. */
-  private async storeReachable(): Promise<CheckResult> {
-    if (!this.store || !this.nc) return { ok: true, detail: 'no store: the policy directory only' };
-    if (this.nc.isClosed()) return { ok: false, detail: 'the NATS connection is closed' };
-    try {
-      await this.store.kv.status();
-      return { ok: true, detail: `connected to ${this.nc.getServer()}` };
-    } catch (err) {
-      return { ok: false, detail: `JetStream does not answer: ${(err as Error).message}` };
-    }
+    return readinessChecks({
+      started: () => this.started,
+      store: () => (this.store && this.nc ? { store: this.store, nc: this.nc } : undefined),
+      lease: () => this.leaseState(),
+      cache: this.cache,
+    });
   }
 
   /** The policies serving now: the store's when there is one, else the directory's. */
