@@ -78,16 +78,20 @@ export class AuditLog implements AuditSink {
 
   append(event: AuditEvent): Promise<AuditRecord> {
     const bounded = boundEvent(event, this.maxPayload);
-    // The record whose publish went unanswered: a retry that finds it last in the stream is done
-    // (chaining it again would record the change twice).
-    let sent: AuditRecord | undefined;
+    // The record whose publish went unanswered, and the sequence it would have landed at: a retry
+    // that finds it there is done (chaining it again would record the change twice), even when
+    // another replica has appended after it since.
+    let sent: { record: AuditRecord; seq: number } | undefined;
     const run = () =>
       storeCall('append to the audit trail', async () => {
+        if (sent) {
+          const m = await this.jsm.streams.getMessage(this.stream, { seq: sent.seq });
+          if (m && m.json<AuditRecord>().hash === sent.record.hash) return sent.record;
+        }
         for (let attempt = 0; attempt < 20; attempt++) {
           const { seq, record } = await this.last();
-          if (sent && record?.hash === sent.hash) return record;
           const next = chainRecord(record, bounded);
-          sent = next;
+          sent = { record: next, seq: seq + 1 };
           try {
             await this.js.publish(this.subject, JSON.stringify(next), {
               expect: { lastSequence: seq },
