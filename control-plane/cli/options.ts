@@ -12,7 +12,7 @@ export const CONTROL_PLANE_FLAGS = {
   },
   nats: {
     type: 'url-list',
-    help: 'NATS seed URLs for state and pod signals (docs/OPERATIONS.md, "A JetStream cluster")',
+    help: 'NATS seed URLs for state and pod signals (docs/OPERATIONS.md, "Seeds")',
     env: 'SWITCHYARD_NATS_URL',
   },
   'nats-user': {
