@@ -39,7 +39,11 @@ export interface PodOptions {
   readonly httpPort: number;
   readonly grpcPort: number;
   readonly metricsPort: number;
-  readonly nats?: { readonly url: string; readonly user?: string; readonly pass?: string };
+  readonly nats?: {
+    readonly url: string | readonly string[];
+    readonly user?: string;
+    readonly pass?: string;
+  };
   readonly podId?: string;
   readonly region: string;
   readonly zone: string;

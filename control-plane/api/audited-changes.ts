@@ -2,8 +2,9 @@
 // 1. the intent is appended to the trail (if that fails, nothing was changed);
 // 2. the revision is written to the store, compare-and-set, naming the intent's index;
 // 3. the outcome is appended: committed with the revision, or aborted with why.
-// A process that dies between 1 and 3 leaves an intent without an outcome; the next write (or the
-// next start) looks the intent up in the store and records what really happened. See "The audit
+// A process that dies between 1 and 3 leaves an intent without an outcome, and so does a write
+// whose store did not answer (it may have landed); the next write (or the next start) looks the
+// intent up in the store and records what really happened. See "The audit
 // trail" in docs/OPERATIONS.md.
 
 import { asSwitchyardError } from '../../kernel/errors/index.js';
@@ -59,7 +60,10 @@ export class AuditedChanges {
         revision = await write(intent.index);
       } catch (err) {
         const e = asSwitchyardError(err);
-        await this.conclude(intent, { phase: 'aborted', error: `${e.code}: ${e.message}` });
+        // A store that did not answer in time may still have written (a retried write can land
+        // after the deadline): recovery records what the store shows instead of a guess.
+        if (e.code !== 'SY_STORE')
+          await this.conclude(intent, { phase: 'aborted', error: `${e.code}: ${e.message}` });
         throw err;
       }
       await this.conclude(intent, { phase: 'committed', revision });

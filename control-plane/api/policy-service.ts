@@ -238,6 +238,9 @@ export class PolicyService {
     live: StoredPolicy | undefined,
   ): Promise<number> {
     if (live?.record.number !== undefined) return live.record.number + 1;
+    // A history read needs a consumer (placed by the JetStream meta leader): skipped for a policy
+    // that never existed, so creating one does not wait on a meta-leader election.
+    if (!(await store.written(namespace, name))) return 1;
     return nextNumber(await store.history(namespace, name));
   }
 

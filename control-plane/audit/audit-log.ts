@@ -5,6 +5,8 @@ import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManage
 import type { NatsConnection } from '@nats-io/transport-node';
 import { StoreError } from '../../kernel/errors/index.js';
 import type { RevisionRef } from '../store/policy-record.js';
+import { JS_CREATE_TIMEOUT_MS, JS_REQUEST_TIMEOUT_MS, storeCall } from '../store/store-calls.js';
+import { type StoreNames, storeNames } from '../store/store-names.js';
 import { boundEvent } from './audit-bounds.js';
 import {
   type AuditEvent,
@@ -15,8 +17,9 @@ import {
 } from './audit-chain.js';
 import { crossCheck } from './audit-cross-check.js';
 
-export const AUDIT_STREAM = 'SWITCHYARD_AUDIT';
-export const AUDIT_SUBJECT = 'switchyard.audit.events';
+/** The stream and subject under the default prefix (store-names.ts). */
+export const AUDIT_STREAM = storeNames().auditStream;
+export const AUDIT_SUBJECT = storeNames().auditSubject;
 
 export interface AuditSink {
   append(event: AuditEvent): Promise<AuditRecord>;
@@ -30,17 +33,24 @@ export class AuditLog implements AuditSink {
     private readonly jsm: JetStreamManager,
     /** The server's max_payload: no record may be larger. */
     private readonly maxPayload: number,
+    private readonly stream: string,
+    private readonly subject: string,
   ) {}
 
-  static async open(nc: NatsConnection, opts: { replicas?: number } = {}): Promise<AuditLog> {
-    const jsm = await jetstreamManager(nc);
+  static async open(
+    nc: NatsConnection,
+    opts: { replicas?: number; names?: Pick<StoreNames, 'auditStream' | 'auditSubject'> } = {},
+  ): Promise<AuditLog> {
+    const { auditStream, auditSubject } = opts.names ?? storeNames();
+    const jsm = await jetstreamManager(nc, { timeout: JS_REQUEST_TIMEOUT_MS });
+    const patient = await jetstreamManager(nc, { timeout: JS_CREATE_TIMEOUT_MS });
     try {
-      await jsm.streams.info(AUDIT_STREAM);
+      await patient.streams.info(auditStream);
     } catch {
       try {
-        await jsm.streams.add({
-          name: AUDIT_STREAM,
-          subjects: [AUDIT_SUBJECT],
+        await patient.streams.add({
+          name: auditStream,
+          subjects: [auditSubject],
           num_replicas: opts.replicas ?? 1,
         });
       } catch (err) {
@@ -49,36 +59,52 @@ export class AuditLog implements AuditSink {
           throw new StoreError(`cannot create the audit stream: ${(err as Error).message}`, { cause: err });
       }
     }
-    return new AuditLog(jetstream(nc), jsm, nc.info?.max_payload ?? 1024 * 1024);
+    return new AuditLog(
+      jetstream(nc, { timeout: JS_REQUEST_TIMEOUT_MS }),
+      jsm,
+      nc.info?.max_payload ?? 1024 * 1024,
+      auditStream,
+      auditSubject,
+    );
   }
 
   private async last(): Promise<{ seq: number; record?: AuditRecord }> {
-    const info = await this.jsm.streams.info(AUDIT_STREAM);
+    const info = await this.jsm.streams.info(this.stream);
     const seq = info.state.last_seq;
     if (info.state.messages === 0) return { seq };
-    const m = await this.jsm.streams.getMessage(AUDIT_STREAM, { seq });
+    const m = await this.jsm.streams.getMessage(this.stream, { seq });
     return { seq, ...(m ? { record: m.json<AuditRecord>() } : {}) };
   }
 
   append(event: AuditEvent): Promise<AuditRecord> {
-    const run = async (): Promise<AuditRecord> => {
-      const bounded = boundEvent(event, this.maxPayload);
-      for (let attempt = 0; attempt < 20; attempt++) {
-        const { seq, record } = await this.last();
-        const next = chainRecord(record, bounded);
-        try {
-          await this.js.publish(AUDIT_SUBJECT, JSON.stringify(next), { expect: { lastSequence: seq } });
-          return next;
-        } catch (err) {
-          if (!/wrong last sequence/i.test((err as Error).message))
-            throw new StoreError(`cannot append to the audit trail: ${(err as Error).message}`, {
-              cause: err,
-            });
-          // Another replica appended first: chain onto its record.
+    const bounded = boundEvent(event, this.maxPayload);
+    // The record whose publish went unanswered, and the sequence it would have landed at: a retry
+    // that finds it there is done (chaining it again would record the change twice), even when
+    // another replica has appended after it since.
+    let sent: { record: AuditRecord; seq: number } | undefined;
+    const run = () =>
+      storeCall('append to the audit trail', async () => {
+        if (sent) {
+          const m = await this.jsm.streams.getMessage(this.stream, { seq: sent.seq });
+          if (m && m.json<AuditRecord>().hash === sent.record.hash) return sent.record;
         }
-      }
-      throw new StoreError('cannot append to the audit trail: too much contention');
-    };
+        for (let attempt = 0; attempt < 20; attempt++) {
+          const { seq, record } = await this.last();
+          const next = chainRecord(record, bounded);
+          sent = { record: next, seq: seq + 1 };
+          try {
+            await this.js.publish(this.subject, JSON.stringify(next), {
+              expect: { lastSequence: seq },
+              msgID: next.hash,
+            });
+            return next;
+          } catch (err) {
+            if (!/wrong last sequence/i.test((err as Error).message)) throw err;
+            // Another replica appended first: chain onto its record.
+          }
+        }
+        throw new StoreError('cannot append to the audit trail: too much contention');
+      });
     const p = this.queue.then(run, run);
     this.queue = p.catch(() => undefined);
     return p;
@@ -88,7 +114,7 @@ export class AuditLog implements AuditSink {
   async read(
     opts: { limit?: number; after?: number } = {},
   ): Promise<Array<{ seq: number; record: AuditRecord }>> {
-    const info = await this.jsm.streams.info(AUDIT_STREAM);
+    const info = await this.jsm.streams.info(this.stream);
     const out: Array<{ seq: number; record: AuditRecord }> = [];
     const first = Math.max(
       info.state.first_seq,
@@ -96,7 +122,9 @@ export class AuditLog implements AuditSink {
       (opts.after ?? 0) + 1,
     );
     for (let seq = first; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
-      const m = await this.jsm.streams.getMessage(AUDIT_STREAM, { seq }).catch(() => null);
+      // A removed record is null (a gap verify reports); a store that does not answer fails the
+      // read, so that recovery never steps over a record it could not see.
+      const m = await this.jsm.streams.getMessage(this.stream, { seq });
       if (m) out.push({ seq, record: m.json<AuditRecord>() });
     }
     return out;
@@ -104,7 +132,7 @@ export class AuditLog implements AuditSink {
 
   /** The chain, and with `revisions` (the store's) that each has its record (audit-cross-check). */
   async verify(opts: { revisions?: () => Promise<RevisionRef[]> } = {}): Promise<VerifyResult> {
-    const info = await this.jsm.streams.info(AUDIT_STREAM);
+    const info = await this.jsm.streams.info(this.stream);
     const entries = await this.read();
     const result = verifyChain(entries);
     const problems = [...result.problems];

@@ -40,9 +40,15 @@ export const CERTS_CA_FLAGS = {
 export const CERTS_TOKEN_FLAGS = {
   'ca-dir': { ...CA_DIR, required: false, help: `${CA_DIR.help}; not with --nats` },
   nats: {
-    type: 'url',
+    type: 'url-list',
     help: 'store the token in JetStream (control planes run with --ca-store jetstream), not in --ca-dir',
     env: 'SWITCHYARD_NATS_URL',
+  },
+  'store-prefix': {
+    type: 'string',
+    help: "prefix of the installation's buckets (as the control plane's --store-prefix)",
+    env: 'SWITCHYARD_STORE_PREFIX',
+    default: 'switchyard',
   },
   'nats-user': { type: 'string', help: 'NATS user', env: 'SWITCHYARD_NATS_USER' },
   'nats-password': { type: 'string', help: 'NATS password', env: 'SWITCHYARD_NATS_PASSWORD' },

@@ -15,7 +15,11 @@ export const CONTROL_PLANE_FLAGS = {
     help: 'directory of ModelRoute YAML files, watched for changes',
     env: 'SWITCHYARD_POLICY_DIR',
   },
-  nats: { type: 'url', help: 'NATS server URL for state and pod signals', env: 'SWITCHYARD_NATS_URL' },
+  nats: {
+    type: 'url-list',
+    help: 'NATS seed URLs for state and pod signals (docs/OPERATIONS.md, "Seeds")',
+    env: 'SWITCHYARD_NATS_URL',
+  },
   'nats-user': {
     type: 'string',
     help: 'NATS user (explicit users only: CVE-2023-47090)',
@@ -26,6 +30,12 @@ export const CONTROL_PLANE_FLAGS = {
     type: 'int',
     help: 'JetStream replicas of the policy store and audit trail',
     default: 1,
+  },
+  'store-prefix': {
+    type: 'string',
+    help: 'prefix of every KV bucket, stream and subject this installation owns, so several share one NATS',
+    env: 'SWITCHYARD_STORE_PREFIX',
+    default: 'switchyard',
   },
   'auth-config': {
     type: 'string',

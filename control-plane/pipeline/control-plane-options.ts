@@ -18,6 +18,8 @@ export interface ControlPlaneOptions {
   readonly nats?: NatsOptions;
   /** JetStream replicas for the KV buckets and the audit stream (3 in production). */
   readonly storeReplicas?: number;
+  /** Prefix of every bucket, stream and subject in JetStream (store-names.ts); "switchyard" by default. */
+  readonly storePrefix?: string;
   readonly host: string;
   readonly xdsPort: number;
   readonly adminPort: number;

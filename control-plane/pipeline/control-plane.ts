@@ -8,6 +8,7 @@ import { createLogger, type Logger } from '../../kernel/log/index.js';
 import { Debouncer } from '../../kernel/runtime/debounce.js';
 import { probePort } from '../../kernel/runtime/port-probe.js';
 import { AdminServer } from '../admin/admin-server.js';
+import type { CheckResult, ReadinessCheck } from '../admin/readiness.js';
 import { coreRoutes } from '../admin/routes/core.js';
 import type { AuditedChanges } from '../api/audited-changes.js';
 import { caRoutes } from '../api/ca-routes.js';
@@ -27,6 +28,7 @@ import type { IdempotencyStore } from '../store/idempotency.js';
 import type { NatsOptions } from '../store/nats-connection.js';
 import type { StoredPolicy } from '../store/policy-record.js';
 import type { PolicyStore } from '../store/policy-store.js';
+import { type StoreNames, storeNames } from '../store/store-names.js';
 import { resolveOptions } from '../translate/options.js';
 import type { EndpointTable } from '../translate/types.js';
 import { SnapshotCache } from '../xds/cache/snapshot-cache.js';
@@ -40,6 +42,7 @@ import { ControlPlanePki } from './control-plane-pki.js';
 import { listEndpoints } from './endpoint-view.js';
 import type { PolicyDirectoryState } from './policy-directory.js';
 import { PolicySources } from './policy-sources.js';
+import { NO_LEASE, readinessChecks } from './readiness-checks.js';
 import { startReplicaState, stopReplicaState } from './replica-state.js';
 import { PUBLISHED_GROUPS, SnapshotPublisher } from './snapshot-publisher.js';
 import { openStateStore } from './state-store.js';
@@ -72,9 +75,20 @@ export class ControlPlane {
   readonly pki?: ControlPlanePki;
   /** The extra plaintext xDS port for proxyless gRPC (pki.xdsInsecurePort), once bound. */
   xdsInsecurePort = 0;
+  /** JetStream names of this installation (buckets, streams, subjects). */
+  readonly storeNames: StoreNames;
+  /** Whether this replica knows if it leads singleton work (readiness-checks.ts). */
+  private leaseState: () => CheckResult = NO_LEASE;
 
   constructor(private readonly opts: ControlPlaneOptions) {
     this.log = opts.log ?? createLogger('control-plane');
+    this.storeNames = storeNames(opts.storePrefix);
+    const lease = opts.replica?.lease;
+    if (lease)
+      this.leaseState = () =>
+        lease.isLeaseKnown()
+          ? { ok: true, detail: lease.isHeld() ? 'leader' : 'follower' }
+          : { ok: false, detail: 'leader lease not read yet' };
     if (!opts.auth)
       this.log.warn('admin API without an auth config: every caller is admin (local development only)');
     this.authn = new Authenticator(opts.auth ?? OPEN_AUTH);
@@ -202,7 +216,12 @@ export class ControlPlane {
   }
 
   private async openStore(nats: NatsOptions | undefined): Promise<void> {
-    const state = await openStateStore(nats, this.opts.storeReplicas ?? 1, this.log, this.opts.replica?.nc);
+    const state = await openStateStore(nats, {
+      replicas: this.opts.storeReplicas ?? 1,
+      names: this.storeNames,
+      log: this.log,
+      ...(this.opts.replica ? { shared: this.opts.replica.nc } : {}),
+    });
     this.nc = state.nc;
     this.store = state.store;
     this.idempotency = state.idempotency;
@@ -222,7 +241,7 @@ export class ControlPlane {
     return [
       ...coreRoutes({
         registry: this.metrics.registry,
-        ready: () => this.started,
+        readiness: () => this.readinessChecks(),
         guard: async (req, what) => {
           if (publicFlags[what]) return;
           authorize((await callContext(this.authn, req)).principal, 'snapshots');
@@ -246,6 +265,21 @@ export class ControlPlane {
         ...(this.opts.replica?.ca ? { reload: () => this.opts.replica!.ca!.reload() } : {}),
       }),
     ];
+  }
+
+  /** Leader election reports here whether this replica knows its role (readiness). */
+  setLeaseState(state: () => CheckResult): void {
+    this.leaseState = state;
+  }
+
+  /** What /readyz checks: docs/OPERATIONS.md, "Liveness and readiness". */
+  readinessChecks(): ReadinessCheck[] {
+    return readinessChecks({
+      started: () => this.started,
+      store: () => (this.store && this.nc ? { store: this.store, nc: this.nc } : undefined),
+      lease: () => this.leaseState(),
+      cache: this.cache,
+    });
   }
 
   /** The policies serving now: the store's when there is one, else the directory's. */

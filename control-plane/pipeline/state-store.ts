@@ -8,6 +8,7 @@ import { AuditLog } from '../audit/audit-log.js';
 import { IdempotencyStore } from '../store/idempotency.js';
 import { connectNats, type NatsOptions } from '../store/nats-connection.js';
 import { PolicyStore } from '../store/policy-store.js';
+import type { StoreNames } from '../store/store-names.js';
 
 export interface StateStore {
   readonly nc: NatsConnection;
@@ -17,22 +18,27 @@ export interface StateStore {
   readonly changes: AuditedChanges;
 }
 
-/**
- * `replicas`: JetStream replicas for the KV buckets and the audit stream (3 in production).
- * `shared`: the connection a replica already holds for its lease and CA; else one is opened.
- */
+export interface StateStoreOptions {
+  /** JetStream replicas for the KV buckets and the audit stream (3 in production). */
+  readonly replicas: number;
+  /** Bucket, stream and subject names under the installation's prefix. */
+  readonly names: StoreNames;
+  readonly log: Logger;
+  /** The connection a replica already holds for its lease and CA; else one is opened. */
+  readonly shared?: NatsConnection;
+}
+
 export async function openStateStore(
   nats: NatsOptions | undefined,
-  replicas: number,
-  log: Logger,
-  shared?: NatsConnection,
+  o: StateStoreOptions,
 ): Promise<StateStore> {
+  const { replicas, names, log, shared } = o;
   if (!shared && !nats) throw new InternalError('the state store needs a NATS connection or its options');
   const nc = shared ?? (await connectNats(nats!, log.child('nats')));
   try {
-    const store = await PolicyStore.open(nc, log.child('store'), { replicas });
-    const idempotency = await IdempotencyStore.open(nc, { replicas });
-    const audit = await AuditLog.open(nc, { replicas });
+    const store = await PolicyStore.open(nc, log.child('store'), { replicas, bucket: names.policyBucket });
+    const idempotency = await IdempotencyStore.open(nc, { replicas, bucket: names.idempotencyBucket });
+    const audit = await AuditLog.open(nc, { replicas, names });
     const changes = new AuditedChanges(store, audit, log.child('audit'));
     // Changes a previous process left half done get the outcome the store shows.
     await changes.recover();

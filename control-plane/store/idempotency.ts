@@ -8,9 +8,11 @@ import { jetstream } from '@nats-io/jetstream';
 import { type KV, Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { IdempotencyKeyReusedError, PolicyConflictError, StoreError } from '../../kernel/errors/index.js';
-import { isCasFailure, STORE_TIMEOUT_MS, storeCall } from './store-calls.js';
+import { isCasFailure, JS_CREATE_TIMEOUT_MS, JS_REQUEST_TIMEOUT_MS, storeCall } from './store-calls.js';
+import { storeNames } from './store-names.js';
 
-export const IDEMPOTENCY_BUCKET = 'switchyard_idempotency';
+/** The bucket's name under the default prefix (store-names.ts). */
+export const IDEMPOTENCY_BUCKET = storeNames().idempotencyBucket;
 const TTL_MS = 24 * 3600 * 1000;
 
 interface Entry<T> {
@@ -30,16 +32,21 @@ function kvKey(scope: string, key: string): string {
 export class IdempotencyStore {
   private constructor(private readonly kv: KV) {}
 
-  static async open(nc: NatsConnection, opts: { replicas?: number } = {}): Promise<IdempotencyStore> {
+  static async open(
+    nc: NatsConnection,
+    opts: { replicas?: number; bucket?: string } = {},
+  ): Promise<IdempotencyStore> {
+    const bucket = opts.bucket ?? IDEMPOTENCY_BUCKET;
     try {
-      const kv = await new Kvm(jetstream(nc, { timeout: STORE_TIMEOUT_MS })).create(IDEMPOTENCY_BUCKET, {
+      await new Kvm(jetstream(nc, { timeout: JS_CREATE_TIMEOUT_MS })).create(bucket, {
         ttl: TTL_MS,
         history: 1,
         replicas: opts.replicas ?? 1,
       });
+      const kv = await new Kvm(jetstream(nc, { timeout: JS_REQUEST_TIMEOUT_MS })).open(bucket);
       return new IdempotencyStore(kv);
     } catch (err) {
-      throw new StoreError(`cannot open KV bucket ${IDEMPOTENCY_BUCKET}: ${(err as Error).message}`, {
+      throw new StoreError(`cannot open KV bucket ${bucket}: ${(err as Error).message}`, {
         cause: err,
       });
     }
@@ -57,11 +64,15 @@ export class IdempotencyStore {
   ): Promise<{ result: T; replayed: boolean }> {
     const k = kvKey(scope, key);
     const claim: Entry<T> = { request: requestFingerprint, state: 'pending' };
-    const claimed = await storeCall('claim an idempotency key', () =>
-      this.kv.create(k, JSON.stringify(claim)).catch((err: unknown) => {
-        if (isCasFailure(err)) return undefined;
-        throw err;
-      }),
+    // Claims are not retried: a claim that landed but lost its answer reads as another request's.
+    const claimed = await storeCall(
+      'claim an idempotency key',
+      () =>
+        this.kv.create(k, JSON.stringify(claim)).catch((err: unknown) => {
+          if (isCasFailure(err)) return undefined;
+          throw err;
+        }),
+      { retry: false },
     );
     if (claimed === undefined) {
       const e = await storeCall('read an idempotency key', () => this.kv.get(k));
@@ -76,12 +87,15 @@ export class IdempotencyStore {
     }
     try {
       const result = await fn();
-      await storeCall('record an idempotent result', () =>
-        this.kv.update(
-          k,
-          JSON.stringify({ request: requestFingerprint, state: 'done', result } satisfies Entry<T>),
-          claimed,
-        ),
+      await storeCall(
+        'record an idempotent result',
+        () =>
+          this.kv.update(
+            k,
+            JSON.stringify({ request: requestFingerprint, state: 'done', result } satisfies Entry<T>),
+            claimed,
+          ),
+        { retry: false },
       );
       return { result, replayed: false };
     } catch (err) {

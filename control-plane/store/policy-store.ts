@@ -1,8 +1,8 @@
 // Desired state in NATS JetStream KV: one key per policy, every write a revision, every update a
 // compare-and-set on the revision read before, so two concurrent writers get a conflict and
 // never a lost update. KV keeps the last 64 revisions of each key (JetStream's per-subject limit).
-import type { JetStreamClient } from '@nats-io/jetstream';
-import { jetstream } from '@nats-io/jetstream';
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { type KV, type KvEntry, Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { NotFoundError, PolicyConflictError, StoreError } from '../../kernel/errors/index.js';
@@ -19,10 +19,16 @@ import {
   routeOf,
   type StoredPolicy,
 } from './policy-record.js';
-import { isCasFailure, STORE_TIMEOUT_MS, storeCall } from './store-calls.js';
+import { isCasFailure, JS_CREATE_TIMEOUT_MS, JS_REQUEST_TIMEOUT_MS, storeCall } from './store-calls.js';
+import { storeNames } from './store-names.js';
 
-export const POLICY_BUCKET = 'switchyard_policies';
+/** The bucket's name under the default prefix (store-names.ts). */
+export const POLICY_BUCKET = storeNames().policyBucket;
 export const MAX_HISTORY = 64;
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.compare(a, b) === 0;
+}
 
 /** A revision JetStream does not have is "not found"; a store that does not answer is not. */
 function notFoundAsNull(err: unknown): null {
@@ -33,19 +39,28 @@ function notFoundAsNull(err: unknown): null {
 export class PolicyStore {
   private constructor(
     readonly kv: KV,
+    private readonly jsm: JetStreamManager,
+    private readonly bucket: string,
     private readonly log: Logger,
   ) {}
 
-  static async open(nc: NatsConnection, log: Logger, opts: { replicas?: number } = {}): Promise<PolicyStore> {
-    const js: JetStreamClient = jetstream(nc, { timeout: STORE_TIMEOUT_MS });
+  static async open(
+    nc: NatsConnection,
+    log: Logger,
+    opts: { replicas?: number; bucket?: string } = {},
+  ): Promise<PolicyStore> {
+    const js: JetStreamClient = jetstream(nc, { timeout: JS_REQUEST_TIMEOUT_MS });
+    const bucket = opts.bucket ?? POLICY_BUCKET;
     try {
-      const kv = await new Kvm(js).create(POLICY_BUCKET, {
+      // Created (or found) with the patient client; used with the short one (store-calls.ts).
+      await new Kvm(jetstream(nc, { timeout: JS_CREATE_TIMEOUT_MS })).create(bucket, {
         history: MAX_HISTORY,
         replicas: opts.replicas ?? 1,
       });
-      return new PolicyStore(kv, log);
+      const jsm = await jetstreamManager(nc, { timeout: JS_REQUEST_TIMEOUT_MS });
+      return new PolicyStore(await new Kvm(js).open(bucket), jsm, bucket, log);
     } catch (err) {
-      throw new StoreError(`cannot open KV bucket ${POLICY_BUCKET}: ${(err as Error).message}`, {
+      throw new StoreError(`cannot open KV bucket ${bucket}: ${(err as Error).message}`, {
         cause: err,
       });
     }
@@ -88,9 +103,7 @@ export class PolicyStore {
 
   list(): Promise<StoredPolicy[]> {
     return storeCall('list policies', async () => {
-      const keys = await this.kv.keys();
-      const all: string[] = [];
-      for await (const k of keys) all.push(k);
+      const all = await this.keys();
       // One request per key, all in flight at once: NATS pipelines them on the connection, so a
       // listing costs one round trip rather than one per policy (sequential gets of a few hundred
       // policies outlasted the store deadline on a loaded machine).
@@ -105,23 +118,46 @@ export class PolicyStore {
   }
 
   /**
+   * Every key with a message in the bucket (deleted ones too), from the stream's subject counts.
+   * Not kv.keys(): that creates a consumer, and in a JetStream cluster consumers are placed by
+   * the meta leader, so every apply (quotas and the one-policy-per-model check list the bucket)
+   * would stall for a whole meta-leader election. The stream's own leader answers this.
+   */
+  private async keys(): Promise<string[]> {
+    const prefix = `$KV.${this.bucket}.`;
+    const info = await this.jsm.streams.info(`KV_${this.bucket}`, { subjects_filter: `${prefix}>` });
+    return Object.keys(info.state.subjects ?? {}).map((s) => s.slice(prefix.length));
+  }
+
+  /** Whether the key ever had a revision (a delete marker counts): else its history is empty. */
+  async written(namespace: string, name: string): Promise<boolean> {
+    const key = policyKey(namespace, name);
+    return !!(await storeCall(`read ${key}`, () => this.kv.get(key)));
+  }
+
+  /**
    * Write a new revision. `expected` is the revision the caller based its change on (0: the
    * policy must not exist); a different current revision is a PolicyConflictError.
    */
   async put(namespace: string, name: string, record: PolicyRecord, expected: number): Promise<number> {
     const key = policyKey(namespace, name);
     const data = encodeRecord(record);
-    return storeCall(`write ${key}`, async () => {
+    return storeCall(`write ${key}`, async (retry) => {
       try {
         return expected === 0
           ? await this.createOrRevive(key, data)
           : await this.kv.update(key, data, expected);
       } catch (err) {
-        if (isCasFailure(err))
-          throw new PolicyConflictError(
-            `${key} changed since revision ${expected || '(none)'}: re-read it and apply again`,
-          );
-        throw err;
+        if (!isCasFailure(err)) throw err;
+        // A retried write whose first attempt did land (its answer was lost with the node that
+        // sent it) fails its compare-and-set on itself: the stored bytes say it is ours.
+        if (retry) {
+          const e = await this.kv.get(key);
+          if (e?.operation === 'PUT' && sameBytes(e.value, data)) return e.revision;
+        }
+        throw new PolicyConflictError(
+          `${key} changed since revision ${expected || '(none)'}: re-read it and apply again`,
+        );
       }
     });
   }
@@ -135,12 +171,14 @@ export class PolicyStore {
   async delete(namespace: string, name: string, expected: number): Promise<number> {
     const key = policyKey(namespace, name);
     if (expected === 0) throw new NotFoundError(`policy ${key} does not exist`);
-    await storeCall(`delete ${key}`, async () => {
+    await storeCall(`delete ${key}`, async (retry) => {
       try {
         await this.kv.delete(key, { previousSeq: expected });
       } catch (err) {
-        if (isCasFailure(err)) throw new PolicyConflictError(`${key} changed since revision ${expected}`);
-        throw err;
+        if (!isCasFailure(err)) throw err;
+        // As in put: a retry may find its own first attempt's delete marker right after `expected`.
+        if (retry && (await this.revisionAfter(namespace, name, expected))?.operation === 'DEL') return;
+        throw new PolicyConflictError(`${key} changed since revision ${expected}`);
       }
     });
     return (await this.revisionAfter(namespace, name, expected))?.revision ?? 0;

@@ -1,15 +1,45 @@
 // Every call into JetStream is bounded and answers in our terms: a NATS that is down or slow is
 // SY_STORE (503, CLI exit 6) within STORE_TIMEOUT_MS, never an untyped "timeout" after the
 // client's default 5 s. Messages say which operation failed, not which JetStream subject.
+//
+// Within that deadline a call is retried when the failure is transient. A request in flight to a
+// NATS node that dies is never answered: waiting out one long request timeout was the whole write
+// gap after a node loss, so each request gets JS_REQUEST_TIMEOUT_MS and the operation is tried
+// again (on the node the client has meanwhile reconnected to). Retried writes must therefore be
+// idempotent: the callers check, on a compare-and-set that lost, whether it lost to their own
+// first attempt (policy-store.ts). docs/OPERATIONS.md, "Failover timings", has the numbers.
 import { StoreError, SwitchyardError } from '../../kernel/errors/index.js';
 
-/** JetStream request timeout and the deadline of one store operation. */
+/** The deadline of one store operation, retries included. */
 export const STORE_TIMEOUT_MS = 2000;
+
+/**
+ * One JetStream request: a few round trips of an R3 write on a loaded host, well under
+ * STORE_TIMEOUT_MS so that a request lost with its node leaves time for two more attempts.
+ */
+export const JS_REQUEST_TIMEOUT_MS = 700;
+
+/**
+ * Creating a bucket or stream goes through the JetStream meta leader and, replicated, waits for
+ * a new Raft group to elect its leader: seconds, once, at start.
+ */
+export const JS_CREATE_TIMEOUT_MS = 15_000;
+
+/** Pause between attempts: long enough not to spin while no JetStream answers at all. */
+const RETRY_PAUSE_MS = 50;
 
 /** A compare-and-set that lost: the key changed, or already exists. */
 export function isCasFailure(err: unknown): boolean {
   const m = String((err as Error)?.message ?? err);
   return /wrong last sequence|key exists|10071|10164/i.test(m);
+}
+
+/** Lost requests, a connection between nodes, a stream or meta leader being elected. */
+export function isTransient(err: unknown): boolean {
+  const m = String((err as Error)?.message ?? err);
+  return /timeout|timed out|no responders|503|disconnect|reconnect|temporarily unavailable|10008|leader/i.test(
+    m,
+  );
 }
 
 function reasonOf(err: unknown): string {
@@ -19,18 +49,43 @@ function reasonOf(err: unknown): string {
   return 'NATS JetStream refused the operation';
 }
 
+export interface StoreCallOptions {
+  /** false: one attempt only (a write that cannot recognise its own earlier attempt). */
+  readonly retry?: boolean;
+}
+
 /**
  * Runs `fn` with a deadline (operations such as key listings consume over several requests and
- * would otherwise wait on a reconnect for ever). Our own errors pass through; anything else
+ * would otherwise wait on a reconnect for ever), again while it fails transiently; `retry` tells
+ * `fn` that an earlier attempt may have landed. Our own errors pass through; anything else
  * becomes a StoreError naming `what`.
  */
-export async function storeCall<T>(what: string, fn: () => Promise<T>): Promise<T> {
+export async function storeCall<T>(
+  what: string,
+  fn: (retry: boolean) => Promise<T>,
+  opts: StoreCallOptions = {},
+): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
+  let expired = false;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('timeout')), STORE_TIMEOUT_MS);
+    timer = setTimeout(() => {
+      expired = true;
+      reject(new Error('timeout'));
+    }, STORE_TIMEOUT_MS);
   });
+  const attempts = async (): Promise<T> => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await fn(attempt > 0);
+      } catch (err) {
+        if (err instanceof SwitchyardError || opts.retry === false || !isTransient(err) || expired) throw err;
+        await new Promise((r) => setTimeout(r, RETRY_PAUSE_MS));
+        if (expired) throw err;
+      }
+    }
+  };
   try {
-    return await Promise.race([fn(), deadline]);
+    return await Promise.race([attempts(), deadline]);
   } catch (err) {
     if (err instanceof SwitchyardError) throw err;
     throw new StoreError(`policy store: cannot ${what}: ${reasonOf(err)}`, { cause: err });

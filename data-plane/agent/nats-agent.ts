@@ -12,6 +12,7 @@ import {
   type PodRegistration,
   podSubjects,
 } from '../../kernel/contract/index.js';
+import { NATS_FAILOVER_TIMINGS, seedList } from '../../kernel/contract/nats-client.js';
 import type { Logger } from '../../kernel/log/index.js';
 import {
   deregistrationOf,
@@ -23,7 +24,8 @@ import {
 } from './messages.js';
 
 export interface AgentOptions {
-  readonly url: string;
+  /** Seed URLs (a list, or comma-separated in one string). */
+  readonly url: string | readonly string[];
   readonly user?: string;
   readonly pass?: string;
   readonly identity: PodIdentity;
@@ -88,15 +90,17 @@ export class NatsAgent {
     const { url, user, pass, identity, log } = this.opts;
     try {
       return await connect({
-        servers: url,
+        servers: seedList(url),
         ...(user ? { user } : {}),
         ...(pass ? { pass } : {}),
         name: `switchyard-pod-${identity.podId}`,
+        ...NATS_FAILOVER_TIMINGS,
         timeout: CONNECT_TIMEOUT_MS,
-        maxReconnectAttempts: -1,
-        reconnectTimeWait: 250,
-        reconnectJitter: 100,
+        // Many pods per node: a slower keep-alive than the control plane's. A pod whose node
+        // vanished silently misses heartbeats for ~15 s at worst, which the control plane's
+        // heartbeat-misses rule already treats as unhealthy.
         pingInterval: 5_000,
+        maxPingOut: 2,
       });
     } catch (err) {
       if (!this.unreachableSaid)

@@ -16,8 +16,8 @@ export const POD_FLAGS = {
     help: 'start even when the model repository holds no <model>/<version>/model.onnx yet',
   },
   nats: {
-    type: 'url',
-    help: 'NATS URL for registration and heartbeats (none: standalone)',
+    type: 'url-list',
+    help: 'NATS seed URLs for registration and heartbeats (none: standalone)',
     env: 'SWITCHYARD_NATS_URL',
   },
   'nats-user': { type: 'string', help: 'NATS user', env: 'SWITCHYARD_NATS_USER' },

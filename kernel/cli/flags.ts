@@ -8,7 +8,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { OptionError } from '../errors/index.js';
 import { parseDurationNs } from '../runtime/duration.js';
 
-export type FlagType = 'string' | 'int' | 'port' | 'bool' | 'url' | 'duration' | 'list';
+export type FlagType = 'string' | 'int' | 'port' | 'bool' | 'url' | 'url-list' | 'duration' | 'list';
 
 export interface FlagSpec {
   readonly type: FlagType;
@@ -25,7 +25,7 @@ type ValueOf<S extends FlagSpec> = S['type'] extends 'int' | 'port' | 'duration'
   ? number
   : S['type'] extends 'bool'
     ? boolean
-    : S['type'] extends 'list'
+    : S['type'] extends 'list' | 'url-list'
       ? string[]
       : string;
 
@@ -56,6 +56,26 @@ export function formatDurationMs(ms: number): string {
   return `${ms}ms`;
 }
 
+/**
+ * A seed list as NATS tools take it ("nats://a:4222,nats://b:4222", or the flag repeated): every
+ * entry must be a URL, and the error names the entry that is not.
+ */
+function urlList(values: readonly string[], where: string): string[] {
+  const out = values.flatMap((v) => v.split(',')).map((v) => v.trim());
+  if (!out.some(Boolean)) throw new OptionError(`${where}: no URL given`);
+  out.forEach((u, i) => {
+    try {
+      if (!u) throw new Error('empty');
+      new URL(u);
+    } catch {
+      throw new OptionError(
+        `${where}: entry ${i + 1} of the list, ${JSON.stringify(u)}, is not a URL (a seed list is comma-separated URLs)`,
+      );
+    }
+  });
+  return out;
+}
+
 function convert(name: string, spec: FlagSpec, raw: string | boolean | string[], from: string): unknown {
   const where = `${from}${name}`;
   switch (spec.type) {
@@ -82,6 +102,8 @@ function convert(name: string, spec: FlagSpec, raw: string | boolean | string[],
         throw new OptionError(`${where}: ${JSON.stringify(raw)} is not a URL`);
       }
       return String(raw);
+    case 'url-list':
+      return urlList(Array.isArray(raw) ? raw : [String(raw)], where);
     case 'list':
       return (Array.isArray(raw) ? raw : [String(raw)]).flatMap((v) => v.split(',')).filter(Boolean);
     case 'string':
@@ -95,6 +117,7 @@ const PLACEHOLDER: Record<FlagType, string> = {
   port: '<port>',
   bool: '',
   url: '<url>',
+  'url-list': '<url[,url...]>',
   duration: '<duration>',
   list: '<value>',
 };
@@ -103,6 +126,8 @@ function describe(spec: FlagSpec): string {
   const parts = [spec.help];
   if (spec.type === 'duration') parts.push(`(${DURATION_SYNTAX})`);
   if (spec.type === 'list') parts.push('(repeatable, or comma-separated)');
+  if (spec.type === 'url-list')
+    parts.push('(seed list: comma-separated or repeated; any one reachable suffices)');
   if (spec.required) parts.push('(required)');
   if (spec.default !== undefined) {
     const d =
@@ -132,7 +157,8 @@ export function commandFor(specs: FlagSpecs, synopsis = '[options]', summary?: s
   for (const [name, spec] of Object.entries(specs)) {
     const flags = `${spec.short ? `-${spec.short}, ` : ''}--${name}${spec.type === 'bool' ? '' : ` ${PLACEHOLDER[spec.type]}`}`;
     const opt = new Option(flags, describe(spec));
-    if (spec.type === 'list') opt.argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v]);
+    if (spec.type === 'list' || spec.type === 'url-list')
+      opt.argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v]);
     cmd.addOption(opt);
   }
   return cmd;

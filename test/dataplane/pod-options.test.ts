@@ -40,7 +40,7 @@ describe('pod options', () => {
       ],
       { SWITCHYARD_NATS_PASSWORD: 'secret', SWITCHYARD_GRPC_PORT: '9001' },
     );
-    expect(o.nats).toEqual({ url: 'nats://127.0.0.1:4333', user: 'pod', pass: 'secret' });
+    expect(o.nats).toEqual({ url: ['nats://127.0.0.1:4333'], user: 'pod', pass: 'secret' });
     expect(o.grpcPort).toBe(9001);
     expect(o.podId).toBe('p-1');
     expect([o.region, o.zone]).toEqual(['ae-north', 'ae-north-1a']);

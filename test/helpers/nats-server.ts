@@ -45,6 +45,21 @@ export interface NatsServerOptions {
   readonly startTimeoutMs?: number;
   /** The largest message the server accepts (max_payload); default 8 MiB. */
   readonly maxPayload?: number;
+  /** Client port; a free one when omitted. */
+  readonly port?: number;
+  /** HTTP monitoring port (/jsz, /connz): off when omitted. */
+  readonly httpPort?: number;
+  /** A member of a cluster (nats-cluster.ts): its route port and its peers' route ports. */
+  readonly cluster?: ClusterSpec;
+}
+
+export interface ClusterSpec {
+  readonly name: string;
+  readonly port: number;
+  readonly routes: readonly number[];
+  /** Routes authenticate too: a stray process on loopback cannot join. */
+  readonly user: string;
+  readonly password: string;
 }
 
 export interface NatsConnectOptions {
@@ -84,6 +99,8 @@ export function renderNatsConfig(opts: {
   users: readonly StoredUser[];
   systemPassword: string;
   maxPayload?: number;
+  httpPort?: number;
+  cluster?: ClusterSpec;
 }): string {
   const users = opts.users.map((u) => {
     const permissions: Record<string, unknown> = {};
@@ -110,6 +127,16 @@ export function renderNatsConfig(opts: {
   if (opts.jetstream) {
     config.jetstream = { store_dir: opts.storeDir, max_memory_store: 64 << 20, max_file_store: 256 << 20 };
   }
+  if (opts.httpPort) config.http = `127.0.0.1:${opts.httpPort}`;
+  if (opts.cluster) {
+    const { name, port, routes, user, password } = opts.cluster;
+    config.cluster = {
+      name,
+      listen: `127.0.0.1:${port}`,
+      authorization: { user, password },
+      routes: routes.map((p) => `nats-route://${user}:${password}@127.0.0.1:${p}`),
+    };
+  }
   return `${JSON.stringify(config, null, 2)}\n`;
 }
 
@@ -129,7 +156,7 @@ export class NatsServer {
 
   static async start(opts: NatsServerOptions = {}): Promise<NatsServer> {
     const dir = await mkdtemp(join(tmpdir(), 'sy-nats-'));
-    const server = new NatsServer(await freePort(), dir, opts);
+    const server = new NatsServer(opts.port ?? (await freePort()), dir, opts);
     server.users.set('admin', { user: 'admin', password: randomBytes(12).toString('hex') });
     for (const u of opts.users ?? []) server.storeUser(u);
     await server.writeConfig();
@@ -145,6 +172,14 @@ export class NatsServer {
   }
   get storeDir(): string {
     return join(this.dir, 'jetstream');
+  }
+  /** The HTTP monitoring endpoint, when the options asked for one. */
+  get monitorUrl(): string | undefined {
+    return this.opts.httpPort ? `http://127.0.0.1:${this.opts.httpPort}` : undefined;
+  }
+  /** server_name: how JetStream's /jsz names this node (meta and stream leaders). */
+  get serverName(): string {
+    return `switchyard-test-${this.port}`;
   }
   get pid(): number | undefined {
     return this.child?.pid;
@@ -218,6 +253,8 @@ export class NatsServer {
       users: [...this.users.values()],
       systemPassword: this.systemPassword,
       ...(this.opts.maxPayload ? { maxPayload: this.opts.maxPayload } : {}),
+      ...(this.opts.httpPort ? { httpPort: this.opts.httpPort } : {}),
+      ...(this.opts.cluster ? { cluster: this.opts.cluster } : {}),
     });
     await writeFile(this.configPath, text, { mode: 0o600 });
   }

@@ -138,7 +138,7 @@ async function token(argv: string[]): Promise<number> {
   if (f.help) return help('token', CERTS_TOKEN_FLAGS);
   if (!f.nats === !f['ca-dir']) throw new OptionError('certs token needs --ca-dir or --nats (one of them)');
   const t = f.nats
-    ? await jetstreamToken(f.nats, f['nats-user'], f['nats-password'], f.identity, f.ttl)
+    ? await jetstreamToken(f.nats, f['store-prefix'], f['nats-user'], f['nats-password'], f.identity, f.ttl)
     : await new BootstrapTokens(
         new FileTokenStore(tokenDir(f['ca-dir']!)),
         await readCaTrustDomain(f['ca-dir']!),
@@ -150,7 +150,8 @@ async function token(argv: string[]): Promise<number> {
 
 /** A token in the bucket every replica redeems from (--ca-store jetstream). */
 async function jetstreamToken(
-  servers: string,
+  servers: string[],
+  prefix: string,
   user: string | undefined,
   pass: string | undefined,
   identity: string,
@@ -162,8 +163,8 @@ async function jetstreamToken(
     log,
   );
   try {
-    const td = await readBucketTrustDomain(await openCaBucket(nc, { existing: true }));
-    const store = new JetStreamTokenStore(await openTokenBucket(nc, { existing: true }));
+    const td = await readBucketTrustDomain(await openCaBucket(nc, { prefix, existing: true }));
+    const store = new JetStreamTokenStore(await openTokenBucket(nc, { prefix, existing: true }));
     return await new BootstrapTokens(store, td).create(identity, ttl);
   } finally {
     await nc.close();

@@ -43,6 +43,7 @@ async function replicaState(flags: Flags, logSettings: LogSettings): Promise<Rep
     natsOptions(flags, flags.nats),
     {
       replica: flags['replica-name'] ?? defaultReplicaName(),
+      prefix: flags['store-prefix'],
       leaseTtlMs: flags['lease-ttl'],
       replicas: flags['store-replicas'],
       ...(jetstreamCa
@@ -58,7 +59,7 @@ async function replicaState(flags: Flags, logSettings: LogSettings): Promise<Rep
   );
 }
 
-function natsOptions(flags: Flags, servers: string) {
+function natsOptions(flags: Flags, servers: string | string[]) {
   return {
     servers,
     name: `switchyard-control-plane-${process.pid}`,
@@ -153,6 +154,7 @@ export async function run(argv: string[]): Promise<number> {
       ? {
           nats: natsOptions(flags, flags.nats),
           storeReplicas: flags['store-replicas'],
+          storePrefix: flags['store-prefix'],
         }
       : {}),
     ...(flags['auth-config'] ? { auth: loadAuthConfig(flags['auth-config']) } : {}),

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { PolicyConflictError, StoreError } from '../../kernel/errors/index.js';
+import { isTransient, STORE_TIMEOUT_MS, storeCall } from './store-calls.js';
+
+/** An operation that fails with each of `errors` in turn, then answers `value`. */
+function flaky<T>(errors: Error[], value: T) {
+  const retries: boolean[] = [];
+  const fn = async (retry: boolean) => {
+    retries.push(retry);
+    const e = errors.shift();
+    if (e) throw e;
+    return value;
+  };
+  return { fn, retries };
+}
+
+describe('storeCall', () => {
+  it('tries a transiently failing operation again, telling it that it is a retry', async () => {
+    const f = flaky([new Error('TIMEOUT'), new Error('503 no responders')], 7);
+    await expect(storeCall('write x', f.fn)).resolves.toBe(7);
+    expect(f.retries).toEqual([false, true, true]);
+  });
+
+  it('does not retry what is not transient, nor with retry: false, nor our own errors', async () => {
+    const refused = flaky([new Error('maximum bytes exceeded')], 1);
+    await expect(storeCall('write x', refused.fn)).rejects.toThrow(
+      'policy store: cannot write x: NATS JetStream refused the operation',
+    );
+    expect(refused.retries).toEqual([false]);
+    const once = flaky([new Error('timeout')], 1);
+    await expect(storeCall('claim', once.fn, { retry: false })).rejects.toBeInstanceOf(StoreError);
+    expect(once.retries).toEqual([false]);
+    const ours = flaky([new PolicyConflictError('changed')], 1);
+    await expect(storeCall('write x', ours.fn)).rejects.toBeInstanceOf(PolicyConflictError);
+    expect(ours.retries).toEqual([false]);
+  });
+
+  it('gives up at the deadline with SY_STORE, however many attempts that took', async () => {
+    let attempts = 0;
+    const t0 = Date.now();
+    const err = await storeCall('list policies', async () => {
+      attempts++;
+      throw new Error('timeout');
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StoreError);
+    expect((err as StoreError).message).toBe(
+      `policy store: cannot list policies: no answer within ${STORE_TIMEOUT_MS} ms`,
+    );
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(STORE_TIMEOUT_MS - 50);
+    expect(attempts).toBeGreaterThan(3);
+    // No attempt starts after the deadline.
+    const after = attempts;
+    await new Promise((r) => setTimeout(r, 200));
+    expect(attempts).toBe(after);
+  });
+
+  it('knows transient failures by their messages', () => {
+    for (const m of [
+      'TIMEOUT',
+      'no responders',
+      '503',
+      'JetStream system temporarily unavailable',
+      'no leader',
+    ])
+      expect(isTransient(new Error(m)), m).toBe(true);
+    for (const m of ['wrong last sequence: 4', 'maximum messages exceeded', 'invalid key'])
+      expect(isTransient(new Error(m)), m).toBe(false);
+  });
+});
