@@ -9,7 +9,12 @@ import { EXIT, exitCodeFor } from './exit-codes.js';
 
 type CommandModule = { run(args: string[]): Promise<number> };
 
-const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
+/**
+ * `server`: a long-running process. One that fails to start exits at once with its line, because
+ * a library may still hold a socket open after its failure (nats.js keeps the socket of a
+ * connect that timed out on a peer that never answered), and a supervisor waits on the exit.
+ */
+const COMMANDS: Record<string, { summary: string; server?: true; load: () => Promise<CommandModule> }> = {
   certs: {
     summary: 'workload identity: CA, bootstrap tokens, CSR server, certificate agent',
     load: () => import('./commands/certs.js'),
@@ -20,10 +25,12 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   },
   'control-plane': {
     summary: 'run the xDS server, policy pipeline and admin API',
+    server: true,
     load: () => import('./commands/control-plane.js'),
   },
   pod: {
     summary: 'run a data-plane pod: ONNX Runtime behind the KServe v2 gRPC and HTTP APIs',
+    server: true,
     load: () => import('./commands/pod.js'),
   },
   status: {
@@ -101,6 +108,7 @@ export async function main(argv: string[]): Promise<number> {
     } catch (err) {
       const e = asSwitchyardError(err);
       process.stderr.write(`switchyard ${name}: ${e.message} [${e.code}]\n`);
+      if (cmd.server) process.exit(exitCodeFor(e.code));
       return exitCodeFor(e.code);
     }
   }
