@@ -68,11 +68,25 @@ export class ModelGate {
     endpoints: EndpointTable,
     now: string,
   ): { input: TranslateInput; newFaults: ModelFault[] } {
+    const steps = this.admitSteps(routes, endpoints, now);
+    for (;;) {
+      const next = steps.next();
+      if (next.done) return next.value;
+    }
+  }
+
+  /** `admit`, yielding after each model (the publisher slices its work there). */
+  *admitSteps(
+    routes: readonly ModelRoute[],
+    endpoints: EndpointTable,
+    now: string,
+  ): Generator<void, { input: TranslateInput; newFaults: ModelFault[] }> {
     const admitted: ModelRoute[] = [];
     const table = new Map(endpoints);
     const seen = new Set<string>();
     const newFaults: ModelFault[] = [];
     for (const route of routes) {
+      yield;
       const model = route.spec.model;
       seen.add(model);
       const fault = this.check(route, endpoints);

@@ -163,3 +163,39 @@ describe('snapshot publisher: isolation per model', () => {
     expect(publisher.models()).toEqual([]);
   });
 });
+
+describe('snapshot publisher: in slices', () => {
+  const many = Array.from({ length: 200 }, (_, i) => route(`m${i}`, `m${i}`));
+
+  it('gives the event loop turns during a publish and ends with what a publish at once builds', async () => {
+    const sliced = setup();
+    const whole = setup();
+    let turns = 0;
+    let done = false;
+    const tick = (): void => {
+      turns++;
+      if (!done) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const ok = await sliced.publisher.publishSliced(many, new Map(), [], {
+      sliceMs: 0,
+      superseded: () => false,
+    });
+    done = true;
+    expect(ok).toBe(true);
+    // At least one turn per model per flavor with no time per slice.
+    expect(turns).toBeGreaterThan(2 * many.length);
+    expect(whole.publisher.publish(many, new Map())).toBe(true);
+    for (const g of whole.publisher.groups())
+      expect(sliced.cache.get(g.group)!.version, g.group).toBe(whole.cache.get(g.group)!.version);
+  });
+
+  it('gives up when superseded, leaving the rest to the newer publish', async () => {
+    const { publisher, cache } = setup();
+    let superseded = false;
+    const run = publisher.publishSliced(many, new Map(), [], { sliceMs: 0, superseded: () => superseded });
+    superseded = true;
+    expect(await run).toBeUndefined();
+    expect(cache.groups()).toEqual([]);
+  });
+});

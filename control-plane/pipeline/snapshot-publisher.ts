@@ -74,7 +74,7 @@ export class SnapshotPublisher {
   }
 
   /**
-   * Build and publish every group's snapshot; returns true if all published.
+   * Build and publish every group's snapshot at once; returns true if all published.
    * `alsoConflicting`: conflicts found upstream among policies that never reach `routes` (a
    * policy directory syncing into the store applies only each model's owner), to report them.
    */
@@ -83,9 +83,48 @@ export class SnapshotPublisher {
     endpoints: EndpointTable,
     alsoConflicting: readonly PolicyConflict[] = [],
   ): boolean {
+    const steps = this.steps(routes, endpoints, alsoConflicting);
+    for (;;) {
+      const next = steps.next();
+      if (next.done) return next.value;
+    }
+  }
+
+  /**
+   * The same as `publish`, in slices of about `sliceMs` of work with the event loop free in
+   * between (setImmediate), so one publish of many models never holds the admin API and the xDS
+   * streams for long (docs/ARCHITECTURE.md, "Publishing in slices"). Between slices it gives up
+   * when `superseded()` says a newer publish has begun (returning undefined): that one covers
+   * whatever this one had not published yet.
+   */
+  async publishSliced(
+    routes: readonly ModelRoute[],
+    endpoints: EndpointTable,
+    alsoConflicting: readonly PolicyConflict[],
+    opts: { readonly sliceMs: number; readonly superseded: () => boolean },
+  ): Promise<boolean | undefined> {
+    const steps = this.steps(routes, endpoints, alsoConflicting);
+    let sliceStart = performance.now();
+    for (;;) {
+      const next = steps.next();
+      if (next.done) return next.value;
+      if (performance.now() - sliceStart < opts.sliceMs) continue;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (opts.superseded()) return undefined;
+      sliceStart = performance.now();
+    }
+  }
+
+  /** The work of one publish, yielding between pieces that each take a bounded time. */
+  private *steps(
+    routes: readonly ModelRoute[],
+    endpoints: EndpointTable,
+    alsoConflicting: readonly PolicyConflict[],
+  ): Generator<void, boolean> {
     const owners = this.resolve(routes, alsoConflicting);
+    yield;
     let ok = true;
-    for (const flavor of FLAVORS) ok = this.publishFlavor(flavor, owners, endpoints) && ok;
+    for (const flavor of FLAVORS) ok = (yield* this.publishFlavor(flavor, owners, endpoints)) && ok;
     this.countProblems();
     return ok;
   }
@@ -159,12 +198,18 @@ export class SnapshotPublisher {
   }
 
   /** Admits each model once per flavor, translates once, then publishes every group of it. */
-  private publishFlavor(flavor: Flavor, routes: readonly ModelRoute[], endpoints: EndpointTable): boolean {
+  private *publishFlavor(
+    flavor: Flavor,
+    routes: readonly ModelRoute[],
+    endpoints: EndpointTable,
+  ): Generator<void, boolean> {
     const specs = GROUPS.filter((g) => g.flavor === flavor);
     const started = performance.now();
     let set: ReturnType<typeof translate>;
     try {
-      const { input, newFaults } = this.gates.get(flavor)!.admit(routes, endpoints, new Date().toISOString());
+      const { input, newFaults } = yield* this.gates
+        .get(flavor)!
+        .admitSteps(routes, endpoints, new Date().toISOString());
       for (const f of newFaults) {
         this.metrics.modelRejections.inc({ reason: f.code });
         this.log.error('model not published; the rest of the snapshot is', {
@@ -175,13 +220,17 @@ export class SnapshotPublisher {
           error: formatIssues(f.issues.slice(0, 3)),
         });
       }
+      yield;
       set = translate(input, flavor, this.options);
     } catch (err) {
       for (const spec of specs) this.refuse(spec.group, err);
       return false;
     }
     let ok = true;
-    for (const spec of specs) ok = this.publishGroup(spec, set, started) && ok;
+    for (const spec of specs) {
+      yield;
+      ok = this.publishGroup(spec, set, started) && ok;
+    }
     return ok;
   }
 

@@ -44,10 +44,8 @@ describe('RouteConfigEncoder', () => {
   it('keeps fields numbered after the virtual hosts in place', () => {
     const enc = new RouteConfigEncoder();
     const [rc] = translate({ routes: [route('a', 60, true)], endpoints: new Map() }, 'envoy').routes;
-    const withTail = {
-      ...rc!,
-      validateClusters: { $typeName: 'google.protobuf.BoolValue' as const, value: true },
-    };
+    // Fields numbered after virtual_hosts (2): they must follow the assembled hosts.
+    const withTail = { ...rc!, validateClusters: true, maxDirectResponseBodySizeBytes: 4096 };
     expect(
       Buffer.from(enc.encode(withTail)).equals(Buffer.from(toBinary(RouteConfigurationSchema, withTail))),
     ).toBe(true);
