@@ -31,6 +31,8 @@ function notFoundAsNull(err: unknown): null {
 }
 
 export class PolicyStore {
+  /** Parsed policies by key, each with the revision it was parsed from (see `listed`). */
+  private readonly parsed = new Map<string, { revision: number; stored: StoredPolicy | undefined }>();
   private constructor(
     readonly kv: KV,
     private readonly log: Logger,
@@ -51,6 +53,19 @@ export class PolicyStore {
     }
   }
 
+  /**
+   * `toStored`, parsed once per revision: an apply lists the store (quotas, the model's owner),
+   * and parsing every policy again each time would hold the event loop for as long as the store
+   * is large. Holds only the keys of the last listing.
+   */
+  private listed(e: KvEntry): StoredPolicy | undefined {
+    if (e.operation !== 'PUT') return undefined;
+    const memo = this.parsed.get(e.key);
+    if (memo?.revision === e.revision) return memo.stored;
+    const stored = this.toStored(e);
+    this.parsed.set(e.key, { revision: e.revision, stored });
+    return stored;
+  }
   private toStored(e: KvEntry): StoredPolicy | undefined {
     if (e.operation !== 'PUT') return undefined;
     const { namespace, name } = parsePolicyKey(e.key);
@@ -97,9 +112,11 @@ export class PolicyStore {
       const entries = await Promise.all(all.sort().map((k) => this.kv.get(k)));
       const out: StoredPolicy[] = [];
       for (const e of entries) {
-        const s = e && this.toStored(e);
+        const s = e && this.listed(e);
         if (s) out.push(s);
       }
+      const listed = new Set(all);
+      for (const k of this.parsed.keys()) if (!listed.has(k)) this.parsed.delete(k);
       return out;
     });
   }

@@ -46,6 +46,29 @@ export function versionOf(resources: Iterable<EncodedResource>): string {
   return contentHash(parts.join('\n'));
 }
 
+const views = new WeakMap<TypeSnapshot, Map<string, unknown>>();
+
+/** One type's names with what each references; kept with the (immutable) TypeSnapshot. */
+function viewOf<T>(t: TypeSnapshot, refs: (r: EncodedResource) => T): Map<string, T> {
+  let view = views.get(t) as Map<string, T> | undefined;
+  if (!view) {
+    view = new Map([...t.resources].map(([n, r]) => [n, refs(r)]));
+    views.set(t, view);
+  }
+  return view;
+}
+
+const names = new WeakMap<TypeSnapshot, ReadonlySet<string>>();
+
+function namesOf(t: TypeSnapshot): ReadonlySet<string> {
+  let set = names.get(t);
+  if (!set) {
+    set = new Set(t.resources.keys());
+    names.set(t, set);
+  }
+  return set;
+}
+
 const EMPTY_TYPE: TypeSnapshot = { version: versionOf([]), resources: new Map() };
 
 export class Snapshot {
@@ -61,25 +84,21 @@ export class Snapshot {
   type(url: TypeUrl): TypeSnapshot {
     return this.types.get(url) ?? EMPTY_TYPE;
   }
-  /** Names and references, for the consistency check. */
+  /** Names and references, for the consistency check; each type's part is built once per TypeSnapshot. */
   referenceView(): ReferenceView {
-    const view = (t: TypeUrl) => this.type(t).resources;
     return {
-      listeners: new Map(
-        [...view(TYPE.LDS)].map(([n, r]) => [
-          n,
-          { routes: r.refs.routes ?? [], clusters: r.refs.clusters ?? [], secrets: r.refs.secrets ?? [] },
-        ]),
-      ),
-      routes: new Map([...view(TYPE.RDS)].map(([n, r]) => [n, r.refs.clusters ?? []])),
-      clusters: new Map(
-        [...view(TYPE.CDS)].map(([n, r]) => [
-          n,
-          { ...(r.refs.eds !== undefined ? { eds: r.refs.eds } : {}), secrets: r.refs.secrets ?? [] },
-        ]),
-      ),
-      endpoints: new Set(view(TYPE.EDS).keys()),
-      secrets: new Set(view(TYPE.SDS).keys()),
+      listeners: viewOf(this.type(TYPE.LDS), (r) => ({
+        routes: r.refs.routes ?? [],
+        clusters: r.refs.clusters ?? [],
+        secrets: r.refs.secrets ?? [],
+      })),
+      routes: viewOf(this.type(TYPE.RDS), (r) => r.refs.clusters ?? []),
+      clusters: viewOf(this.type(TYPE.CDS), (r) => ({
+        ...(r.refs.eds !== undefined ? { eds: r.refs.eds } : {}),
+        secrets: r.refs.secrets ?? [],
+      })),
+      endpoints: namesOf(this.type(TYPE.EDS)),
+      secrets: namesOf(this.type(TYPE.SDS)),
     };
   }
   static readonly EMPTY = new Snapshot(new Map());
