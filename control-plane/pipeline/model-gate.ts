@@ -7,7 +7,12 @@
 import type { Issue } from '../errors/index.js';
 import type { ModelRoute } from '../policy/index.js';
 import { policyId } from '../policy/index.js';
-import { type TranslateInput, type TranslateOptions, translateModel } from '../translate/index.js';
+import {
+  type TranslateInput,
+  type TranslateOptions,
+  type TranslationCache,
+  translateModel,
+} from '../translate/index.js';
 import { type EndpointInfo, type EndpointTable, endpointKey, type Flavor } from '../translate/types.js';
 import { checkResources } from '../validate/index.js';
 import { routeClusters } from '../validate/references.js';
@@ -56,6 +61,7 @@ export class ModelGate {
     readonly flavor: Flavor,
     private readonly options: Partial<TranslateOptions>,
     private readonly encoder: SnapshotEncoder,
+    private readonly translation?: TranslationCache,
   ) {}
 
   /**
@@ -132,7 +138,7 @@ export class ModelGate {
 
   /** The model's fault, or undefined; memoized on the identity of its translated resources. */
   private check(route: ModelRoute, endpoints: EndpointTable): Verdict['fault'] {
-    const set = translateModel(route, endpoints, this.flavor, this.options);
+    const set = translateModel(route, endpoints, this.flavor, this.options, this.translation);
     const parts: object[] = [...set.listeners, ...set.routes, ...set.clusters, ...set.endpoints];
     const memo = this.verdicts.get(route.spec.model);
     if (memo && sameParts(memo.parts, parts)) return memo.fault;

@@ -199,3 +199,36 @@ describe('snapshot publisher: in slices', () => {
     expect(cache.groups()).toEqual([]);
   });
 });
+
+describe('snapshot publisher: translation caches it owns', () => {
+  it('keeps the interned localities bounded by the live pods through pod churn', () => {
+    const { publisher, ports } = setup();
+    const mlp = route('mlp', 'mlp');
+    // Proxyless gRPC gives each weighted pod a locality of its own: 200 pods come and go, two
+    // at a time.
+    for (let i = 0; i < 100; i++) {
+      const live = [ep(10_000 + 2 * i, 10), ep(10_001 + 2 * i, 20)];
+      publisher.publish([mlp], new Map([['mlp/v1', live]]));
+      expect(publisher.translationCacheSize('grpc')).toBeLessThanOrEqual(live.length);
+    }
+    expect(ports('grpc', 'mlp/v1')).toEqual([10_198, 10_199]);
+    expect(publisher.translationCacheSize('grpc')).toBe(2);
+  });
+
+  it("forgets a removed model's localities", () => {
+    const { publisher, names } = setup();
+    const [mlp, bee] = [route('mlp', 'mlp'), route('bee', 'bee')];
+    publisher.publish(
+      [mlp, bee],
+      new Map([
+        ['mlp/v1', [ep(9001, 10)]],
+        ['bee/v1', [ep(9101, 10), ep(9102, 10)]],
+      ]),
+    );
+    expect(publisher.translationCacheSize('grpc')).toBe(3);
+    publisher.publish([mlp], new Map([['mlp/v1', [ep(9001, 10)]]]));
+    // mlp's assignment is memoized (unchanged inputs would keep it); bee's are gone.
+    expect(publisher.translationCacheSize('grpc')).toBeLessThanOrEqual(1);
+    expect(names('grpc', TYPE.CDS)).toEqual(['mlp/v1']);
+  });
+});

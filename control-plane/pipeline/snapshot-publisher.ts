@@ -9,7 +9,7 @@ import type { ControlPlaneMetrics } from '../metrics/control-plane-metrics.js';
 import { conflictMessage, type ModelRoute, type PolicyConflict, resolveOwners } from '../policy/index.js';
 import type { Logger } from '../runtime/log.js';
 import { forCapabilities, GROUPS, type GroupSpec, ringHashDowngrades } from '../translate/capabilities.js';
-import { type TranslateOptions, translate } from '../translate/index.js';
+import { type TranslateOptions, TranslationCache, translate } from '../translate/index.js';
 import { forRole } from '../translate/node-role.js';
 import type { EndpointTable, Flavor } from '../translate/types.js';
 import { checkResources } from '../validate/index.js';
@@ -54,6 +54,8 @@ export class SnapshotPublisher {
   private encoders = new Map<string, SnapshotEncoder>();
   private status = new Map<string, GroupStatus>();
   private gates = new Map<Flavor, ModelGate>();
+  /** What translation keeps between publishes, per flavor: owned here, swept every publish. */
+  private translations = new Map<Flavor, TranslationCache>();
   private conflicts: ReadonlyArray<PolicyConflict & { since: string }> = [];
 
   constructor(
@@ -69,7 +71,10 @@ export class SnapshotPublisher {
       if (!shared.has(g.flavor)) shared.set(g.flavor, new WeakMap());
       const encoder = new SnapshotEncoder(shared.get(g.flavor));
       this.encoders.set(g.group, encoder);
-      if (!this.gates.has(g.flavor)) this.gates.set(g.flavor, new ModelGate(g.flavor, options, encoder));
+      if (this.gates.has(g.flavor)) continue;
+      const translation = new TranslationCache();
+      this.translations.set(g.flavor, translation);
+      this.gates.set(g.flavor, new ModelGate(g.flavor, options, encoder, translation));
     }
   }
 
@@ -221,7 +226,9 @@ export class SnapshotPublisher {
         });
       }
       yield;
-      set = translate(input, flavor, this.options);
+      const translation = this.translations.get(flavor)!;
+      set = translate(input, flavor, this.options, translation);
+      translation.sweep();
     } catch (err) {
       for (const spec of specs) this.refuse(spec.group, err);
       return false;
@@ -302,6 +309,11 @@ export class SnapshotPublisher {
     };
     this.metrics.snapshotsRejected.inc({ group, reason: e.code });
     this.log.error('snapshot not published; the previous one keeps serving', { group, error: e.message });
+  }
+
+  /** Interned localities per flavor (what pod churn must not grow). */
+  translationCacheSize(flavor: Flavor): number {
+    return this.translations.get(flavor)?.size ?? 0;
   }
 
   /** Resources encoded so far for a group (what sharing between groups saves shows here). */
