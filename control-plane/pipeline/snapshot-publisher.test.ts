@@ -209,10 +209,10 @@ describe('snapshot publisher: translation caches it owns', () => {
     for (let i = 0; i < 100; i++) {
       const live = [ep(10_000 + 2 * i, 10), ep(10_001 + 2 * i, 20)];
       publisher.publish([mlp], new Map([['mlp/v1', live]]));
-      expect(publisher.translationCacheSize('grpc')).toBeLessThanOrEqual(live.length);
+      expect(publisher.translationCacheSize('grpc', 'locality')).toBeLessThanOrEqual(live.length);
     }
     expect(ports('grpc', 'mlp/v1')).toEqual([10_198, 10_199]);
-    expect(publisher.translationCacheSize('grpc')).toBe(2);
+    expect(publisher.translationCacheSize('grpc', 'locality')).toBe(2);
   });
 
   it("forgets a removed model's localities", () => {
@@ -225,10 +225,10 @@ describe('snapshot publisher: translation caches it owns', () => {
         ['bee/v1', [ep(9101, 10), ep(9102, 10)]],
       ]),
     );
-    expect(publisher.translationCacheSize('grpc')).toBe(3);
+    expect(publisher.translationCacheSize('grpc', 'locality')).toBe(3);
     publisher.publish([mlp], new Map([['mlp/v1', [ep(9001, 10)]]]));
     // mlp's assignment is memoized (unchanged inputs would keep it); bee's are gone.
-    expect(publisher.translationCacheSize('grpc')).toBeLessThanOrEqual(1);
+    expect(publisher.translationCacheSize('grpc', 'locality')).toBeLessThanOrEqual(1);
     expect(names('grpc', TYPE.CDS)).toEqual(['mlp/v1']);
   });
 });

@@ -311,9 +311,9 @@ export class SnapshotPublisher {
     this.log.error('snapshot not published; the previous one keeps serving', { group, error: e.message });
   }
 
-  /** Interned localities per flavor (what pod churn must not grow). */
-  translationCacheSize(flavor: Flavor): number {
-    return this.translations.get(flavor)?.size ?? 0;
+  /** Entries of a flavor's translation cache, all or of one kind ('locality': what pod churn must not grow). */
+  translationCacheSize(flavor: Flavor, kind?: string): number {
+    return this.translations.get(flavor)?.size(kind) ?? 0;
   }
 
   /** Resources encoded so far for a group (what sharing between groups saves shows here). */

@@ -190,4 +190,28 @@ describe('translate: the caller-owned cache', () => {
     expect(x.routes.at(-1)).not.toBe(y.routes.at(-1));
     expect(x.routes.at(-1)).toEqual(y.routes.at(-1));
   });
+
+  it("keeps shared sub-messages while used and forgets a removed model's at the next sweep", () => {
+    const cache = new TranslationCache();
+    const doc = (model: string, extra = '') =>
+      parsePolicyFile(
+        `apiVersion: switchyard.dev/v1alpha1\nkind: ModelRoute\nmetadata: { name: ${model}, namespace: default }\nspec: { model: ${model}, mtls: DISABLE, versions: [{ name: v1 }]${extra} }\n`,
+        `${model}.yaml`,
+      )[0]!;
+    const [a, b, c] = [doc('a'), doc('b', ', timeout: 7s'), doc('c', ', timeout: 7s')];
+    const both = translate({ routes: [a, b, c], endpoints: new Map() }, 'envoy', {}, cache);
+    cache.sweep();
+    expect(cache.has('duration', '7s')).toBe(true);
+    // b and c share one Duration message.
+    const timeouts = both.routes
+      .at(-1)!
+      .virtualHosts.flatMap((v) => v.routes)
+      .map((r) => (r.action.case === 'route' ? r.action.value.timeout : undefined))
+      .filter((t) => t?.seconds === 7n);
+    expect(timeouts.length).toBeGreaterThan(1);
+    expect(new Set(timeouts).size).toBe(1);
+    translate({ routes: [a], endpoints: new Map() }, 'envoy', {}, cache);
+    cache.sweep();
+    expect(cache.has('duration', '7s')).toBe(false);
+  });
 });

@@ -17,6 +17,7 @@ import { gatewayListener, grpcListener } from './listeners.js';
 import { newRouteConfiguration, newVirtualHost } from './literals.js';
 import { GATEWAY_ROUTE_CONFIG } from './names.js';
 import { resolveOptions, type TranslateOptions } from './options.js';
+import { interningIn } from './proto.js';
 import { buildRestLoadAssignment } from './rest-endpoints.js';
 import { envoyModelVirtualHost, grpcVirtualHost, modelRoutes } from './routes.js';
 import { type GatewayMemo, TranslationCache } from './translation-cache.js';
@@ -182,6 +183,15 @@ export function translate(
   partialOptions?: Partial<TranslateOptions>,
   cache: TranslationCache = new TranslationCache(),
 ): ResourceSet {
+  return interningIn(cache, () => translateAll(input, flavor, partialOptions, cache));
+}
+
+function translateAll(
+  input: TranslateInput,
+  flavor: Flavor,
+  partialOptions: Partial<TranslateOptions> | undefined,
+  cache: TranslationCache,
+): ResourceSet {
   const options = resolveOptions(partialOptions);
   const key = `${flavor}\u0000${JSON.stringify(options)}`;
   const routes = [...input.routes].sort(byModel);
@@ -231,6 +241,16 @@ export function translateModel(
   flavor: Flavor,
   partialOptions?: Partial<TranslateOptions>,
   cache: TranslationCache = new TranslationCache(),
+): ResourceSet {
+  return interningIn(cache, () => translateOne(route, endpoints, flavor, partialOptions, cache));
+}
+
+function translateOne(
+  route: ModelRoute,
+  endpoints: EndpointTable,
+  flavor: Flavor,
+  partialOptions: Partial<TranslateOptions> | undefined,
+  cache: TranslationCache,
 ): ResourceSet {
   const options = resolveOptions(partialOptions);
   const out = translateRoute(route, flavor, options, `${flavor}\u0000${JSON.stringify(options)}`);
