@@ -9,7 +9,12 @@ import type { ControlPlaneMetrics } from '../metrics/control-plane-metrics.js';
 import { conflictMessage, type ModelRoute, type PolicyConflict, resolveOwners } from '../policy/index.js';
 import type { Logger } from '../runtime/log.js';
 import { forCapabilities, GROUPS, type GroupSpec, ringHashDowngrades } from '../translate/capabilities.js';
-import { type TranslateOptions, TranslationCache, translate } from '../translate/index.js';
+import {
+  type TranslateOptions,
+  TranslationCache,
+  type translate,
+  translateSteps,
+} from '../translate/index.js';
 import { forRole } from '../translate/node-role.js';
 import type { EndpointTable, Flavor } from '../translate/types.js';
 import { checkResources } from '../validate/index.js';
@@ -227,7 +232,7 @@ export class SnapshotPublisher {
       }
       yield;
       const translation = this.translations.get(flavor)!;
-      set = translate(input, flavor, this.options, translation);
+      set = yield* translateSteps(input, flavor, this.options, translation);
       translation.sweep();
     } catch (err) {
       for (const spec of specs) this.refuse(spec.group, err);

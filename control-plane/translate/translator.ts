@@ -183,15 +183,37 @@ export function translate(
   partialOptions?: Partial<TranslateOptions>,
   cache: TranslationCache = new TranslationCache(),
 ): ResourceSet {
-  return interningIn(cache, () => translateAll(input, flavor, partialOptions, cache));
+  const steps = translateSteps(input, flavor, partialOptions, cache);
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+  }
 }
 
-function translateAll(
+/**
+ * `translate`, yielding after each model, so a caller can spread the work over several turns
+ * of its event loop (the snapshot publisher does). Each step runs with `cache` current.
+ */
+export function* translateSteps(
+  input: TranslateInput,
+  flavor: Flavor,
+  partialOptions?: Partial<TranslateOptions>,
+  cache: TranslationCache = new TranslationCache(),
+): Generator<void, ResourceSet> {
+  const inner = translateAll(input, flavor, partialOptions, cache);
+  for (;;) {
+    const next = interningIn(cache, () => inner.next());
+    if (next.done) return next.value;
+    yield;
+  }
+}
+
+function* translateAll(
   input: TranslateInput,
   flavor: Flavor,
   partialOptions: Partial<TranslateOptions> | undefined,
   cache: TranslationCache,
-): ResourceSet {
+): Generator<void, ResourceSet> {
   const options = resolveOptions(partialOptions);
   const key = `${flavor}\u0000${JSON.stringify(options)}`;
   const routes = [...input.routes].sort(byModel);
@@ -203,6 +225,7 @@ function translateAll(
   const restRoutes: Route[] = [];
   const grpcRoutes: Route[] = [];
   for (const route of routes) {
+    yield;
     const out = translateRoute(route, flavor, options, key);
     for (const c of out.clusters) clusters.push(c);
     for (const cla of loadAssignments(route, flavor, input.endpoints, cache)) endpoints.push(cla);
