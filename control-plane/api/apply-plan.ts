@@ -28,9 +28,15 @@ export async function planApply(
   const { namespace, name } = route.metadata;
   const live = await store.get(namespace, name);
   const base = req.expectedRevision ?? live?.revision ?? 0;
+  // One listing serves the quota check and the conflict check.
+  let listing: StoredPolicy[] | undefined;
+  const all = async () => {
+    listing ??= await store.list();
+    return listing;
+  };
   if (quotas)
     checkNamespaceQuotas(
-      (await store.list()).map((p) => p.route),
+      (await all()).map((p) => p.route),
       route,
       quotas,
     );
@@ -41,7 +47,7 @@ export async function planApply(
     !!live.record.autoRollback === !!req.autoRollback
   )
     return { live, base, outcome: 'unchanged' };
-  await refuseConflict(store, route);
+  await refuseConflict(store, route, await all());
   return live ? { live, base, outcome: 'configured' } : { live, base, outcome: 'created' };
 }
 
@@ -49,9 +55,13 @@ export async function planApply(
  * One policy per model: a write that would make a second policy route a model is refused,
  * naming the policy that has it, instead of being stored and then never served.
  */
-export async function refuseConflict(store: PolicyStore, route: ModelRoute): Promise<void> {
+export async function refuseConflict(
+  store: PolicyStore,
+  route: ModelRoute,
+  listing?: readonly StoredPolicy[],
+): Promise<void> {
   const { namespace, name } = route.metadata;
-  const owner = (await store.list()).find(
+  const owner = (listing ?? (await store.list())).find(
     (p) => p.route.spec.model === route.spec.model && !(p.namespace === namespace && p.name === name),
   );
   if (owner)

@@ -64,6 +64,7 @@ function policyMessage(p: PolicyView) {
     autoRollback: !!p.autoRollback,
     document: JSON.parse(JSON.stringify(p.document)),
     number: BigInt(p.number ?? 0),
+    ...(p.problem ? { problem: { ...p.problem } } : {}),
   });
 }
 

@@ -13,6 +13,7 @@ export const CONTROL_PLANE_COMMANDS = {
   },
   'control-plane': {
     summary: 'run the xDS server, policy pipeline and admin API',
+    server: true,
     load: () => import('./commands/control-plane.js'),
   },
   status: {

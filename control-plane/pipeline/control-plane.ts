@@ -42,9 +42,10 @@ import { ControlPlanePki } from './control-plane-pki.js';
 import { listEndpoints } from './endpoint-view.js';
 import type { PolicyDirectoryState } from './policy-directory.js';
 import { PolicySources } from './policy-sources.js';
+import { PublishScheduler } from './publish-scheduler.js';
 import { NO_LEASE, readinessChecks } from './readiness-checks.js';
 import { startReplicaState, stopReplicaState } from './replica-state.js';
-import { PUBLISHED_GROUPS, SnapshotPublisher } from './snapshot-publisher.js';
+import { SnapshotPublisher } from './snapshot-publisher.js';
 import { openStateStore } from './state-store.js';
 
 export type { ControlPlaneOptions } from './control-plane-options.js';
@@ -64,6 +65,9 @@ export class ControlPlane {
   private endpoints: EndpointTable = new Map();
   discovery?: EndpointDiscovery;
   private started = false;
+  /** Set while flush() runs the debouncer: publish at once instead of in slices. */
+  private flushing = false;
+  private readonly publishes: PublishScheduler;
   private readonly autoRollback: AutoRollback;
   service!: PolicyService;
   store?: PolicyStore;
@@ -125,10 +129,26 @@ export class ControlPlane {
       ...this.pki?.xdsServerOptions(),
       ...(opts.xdsLimits ? { limits: opts.xdsLimits } : {}),
     });
+    this.publishes = new PublishScheduler(
+      this.publisher,
+      this.cache,
+      () => ({
+        routes: this.routes(),
+        endpoints: this.endpoints,
+        // With a store, the directory's losers never reach it: report them from the directory.
+        alsoConflicting: this.store
+          ? resolveOwners(this.sources.directoryState().policies.map((p) => p.route)).conflicts
+          : [],
+      }),
+      (before, after) => {
+        if (this.store) this.autoRollback.recordPublish(this.sources.storedPolicies(), after, before);
+      },
+      this.log,
+    );
     this.debouncer = new Debouncer({
       quietMs: opts.debounceQuietMs,
       maxMs: opts.debounceMaxMs,
-      run: () => this.rebuild(),
+      run: () => (this.flushing ? this.publishes.now() : this.publishes.later()),
       onSaved: (n) => this.metrics.pushesSaved.inc({ source: 'config' }, n),
     });
   }
@@ -165,7 +185,7 @@ export class ControlPlane {
     });
     await this.sources.start();
     // The first snapshot is built before the port opens, so no proxy waits on a debounce.
-    this.rebuild();
+    this.publishes.now();
     await this.pki?.start();
     const adminTls = this.pki ? this.pki.adminTls() : this.opts.adminTls;
     this.admin = new AdminServer({
@@ -310,7 +330,7 @@ export class ControlPlane {
         // Already coalesced (100 ms quiet, 1 s max): rebuild now rather than debounce twice.
         publish: (table) => {
           this.endpoints = table;
-          if (this.started) this.rebuild();
+          if (this.started) this.publishes.later();
           else this.debouncer.trigger();
         },
       },
@@ -326,25 +346,15 @@ export class ControlPlane {
     this.debouncer.trigger();
   }
 
-  /** Push pending changes now (tests, shutdown). */
+  /** Push pending changes now, and finish a publish under way at once (tests, shutdown). */
   flush(): void {
-    this.debouncer.flush();
-  }
-
-  private rebuild(): void {
-    const groups = PUBLISHED_GROUPS;
-    const before = new Map(groups.map((g) => [g, this.cache.get(g)]));
-    // With a store, the directory's losers never reach it: report them from the directory.
-    const dirConflicts = this.store
-      ? resolveOwners(this.sources.directoryState().policies.map((p) => p.route)).conflicts
-      : [];
-    this.publisher.publish(this.routes(), this.endpoints, dirConflicts);
-    if (this.store)
-      this.autoRollback.recordPublish(
-        this.sources.storedPolicies(),
-        new Map(groups.map((g) => [g, this.cache.get(g)])),
-        before,
-      );
+    this.flushing = true;
+    try {
+      this.debouncer.flush();
+    } finally {
+      this.flushing = false;
+    }
+    if (this.publishes.pending) this.publishes.now();
   }
 
   snapshotGroups() {
@@ -365,6 +375,7 @@ export class ControlPlane {
 
   async stop(): Promise<void> {
     this.debouncer.close();
+    this.publishes.stop();
     this.discovery?.stop();
     await this.sources.stop();
     await Promise.all([this.xds.close(), this.admin?.close(), this.adminGrpc?.close()]);

@@ -7,7 +7,12 @@
 import type { Issue } from '../../kernel/errors/index.js';
 import type { ModelRoute } from '../policy/index.js';
 import { policyId } from '../policy/index.js';
-import { type TranslateInput, type TranslateOptions, translateModel } from '../translate/index.js';
+import {
+  type TranslateInput,
+  type TranslateOptions,
+  type TranslationCache,
+  translateModel,
+} from '../translate/index.js';
 import { type EndpointInfo, type EndpointTable, endpointKey, type Flavor } from '../translate/types.js';
 import { checkResources } from '../validate/index.js';
 import { routeClusters } from '../validate/references.js';
@@ -56,6 +61,7 @@ export class ModelGate {
     readonly flavor: Flavor,
     private readonly options: Partial<TranslateOptions>,
     private readonly encoder: SnapshotEncoder,
+    private readonly translation?: TranslationCache,
   ) {}
 
   /**
@@ -68,11 +74,25 @@ export class ModelGate {
     endpoints: EndpointTable,
     now: string,
   ): { input: TranslateInput; newFaults: ModelFault[] } {
+    const steps = this.admitSteps(routes, endpoints, now);
+    for (;;) {
+      const next = steps.next();
+      if (next.done) return next.value;
+    }
+  }
+
+  /** `admit`, yielding after each model (the publisher slices its work there). */
+  *admitSteps(
+    routes: readonly ModelRoute[],
+    endpoints: EndpointTable,
+    now: string,
+  ): Generator<void, { input: TranslateInput; newFaults: ModelFault[] }> {
     const admitted: ModelRoute[] = [];
     const table = new Map(endpoints);
     const seen = new Set<string>();
     const newFaults: ModelFault[] = [];
     for (const route of routes) {
+      yield;
       const model = route.spec.model;
       seen.add(model);
       const fault = this.check(route, endpoints);
@@ -118,7 +138,7 @@ export class ModelGate {
 
   /** The model's fault, or undefined; memoized on the identity of its translated resources. */
   private check(route: ModelRoute, endpoints: EndpointTable): Verdict['fault'] {
-    const set = translateModel(route, endpoints, this.flavor, this.options);
+    const set = translateModel(route, endpoints, this.flavor, this.options, this.translation);
     const parts: object[] = [...set.listeners, ...set.routes, ...set.clusters, ...set.endpoints];
     const memo = this.verdicts.get(route.spec.model);
     if (memo && sameParts(memo.parts, parts)) return memo.fault;

@@ -163,3 +163,72 @@ describe('snapshot publisher: isolation per model', () => {
     expect(publisher.models()).toEqual([]);
   });
 });
+
+describe('snapshot publisher: in slices', () => {
+  const many = Array.from({ length: 200 }, (_, i) => route(`m${i}`, `m${i}`));
+
+  it('gives the event loop turns during a publish and ends with what a publish at once builds', async () => {
+    const sliced = setup();
+    const whole = setup();
+    let turns = 0;
+    let done = false;
+    const tick = (): void => {
+      turns++;
+      if (!done) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const ok = await sliced.publisher.publishSliced(many, new Map(), [], {
+      sliceMs: 0,
+      superseded: () => false,
+    });
+    done = true;
+    expect(ok).toBe(true);
+    // At least one turn per model per flavor with no time per slice.
+    expect(turns).toBeGreaterThan(2 * many.length);
+    expect(whole.publisher.publish(many, new Map())).toBe(true);
+    for (const g of whole.publisher.groups())
+      expect(sliced.cache.get(g.group)!.version, g.group).toBe(whole.cache.get(g.group)!.version);
+  });
+
+  it('gives up when superseded, leaving the rest to the newer publish', async () => {
+    const { publisher, cache } = setup();
+    let superseded = false;
+    const run = publisher.publishSliced(many, new Map(), [], { sliceMs: 0, superseded: () => superseded });
+    superseded = true;
+    expect(await run).toBeUndefined();
+    expect(cache.groups()).toEqual([]);
+  });
+});
+
+describe('snapshot publisher: translation caches it owns', () => {
+  it('keeps the interned localities bounded by the live pods through pod churn', () => {
+    const { publisher, ports } = setup();
+    const mlp = route('mlp', 'mlp');
+    // Proxyless gRPC gives each weighted pod a locality of its own: 200 pods come and go, two
+    // at a time.
+    for (let i = 0; i < 100; i++) {
+      const live = [ep(10_000 + 2 * i, 10), ep(10_001 + 2 * i, 20)];
+      publisher.publish([mlp], new Map([['mlp/v1', live]]));
+      expect(publisher.translationCacheSize('grpc', 'locality')).toBeLessThanOrEqual(live.length);
+    }
+    expect(ports('grpc', 'mlp/v1')).toEqual([10_198, 10_199]);
+    expect(publisher.translationCacheSize('grpc', 'locality')).toBe(2);
+  });
+
+  it("forgets a removed model's localities", () => {
+    const { publisher, names } = setup();
+    const [mlp, bee] = [route('mlp', 'mlp'), route('bee', 'bee')];
+    publisher.publish(
+      [mlp, bee],
+      new Map([
+        ['mlp/v1', [ep(9001, 10)]],
+        ['bee/v1', [ep(9101, 10), ep(9102, 10)]],
+      ]),
+    );
+    expect(publisher.translationCacheSize('grpc', 'locality')).toBe(3);
+    publisher.publish([mlp], new Map([['mlp/v1', [ep(9001, 10)]]]));
+    // mlp's assignment is memoized (unchanged inputs would keep it); bee's are gone.
+    expect(publisher.translationCacheSize('grpc', 'locality')).toBeLessThanOrEqual(1);
+    expect(names('grpc', TYPE.CDS)).toEqual(['mlp/v1']);
+  });
+});

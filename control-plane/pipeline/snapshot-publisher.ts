@@ -14,7 +14,12 @@ import type { Logger } from '../../kernel/log/index.js';
 import type { ControlPlaneMetrics } from '../metrics/control-plane-metrics.js';
 import { conflictMessage, type ModelRoute, type PolicyConflict, resolveOwners } from '../policy/index.js';
 import { forCapabilities, GROUPS, type GroupSpec, ringHashDowngrades } from '../translate/capabilities.js';
-import { type TranslateOptions, translate } from '../translate/index.js';
+import {
+  type TranslateOptions,
+  TranslationCache,
+  type translate,
+  translateSteps,
+} from '../translate/index.js';
 import { forRole } from '../translate/node-role.js';
 import type { EndpointTable, Flavor } from '../translate/types.js';
 import { checkResources } from '../validate/index.js';
@@ -59,6 +64,8 @@ export class SnapshotPublisher {
   private encoders = new Map<string, SnapshotEncoder>();
   private status = new Map<string, GroupStatus>();
   private gates = new Map<Flavor, ModelGate>();
+  /** What translation keeps between publishes, per flavor: owned here, swept every publish. */
+  private translations = new Map<Flavor, TranslationCache>();
   private conflicts: ReadonlyArray<PolicyConflict & { since: string }> = [];
 
   constructor(
@@ -74,12 +81,15 @@ export class SnapshotPublisher {
       if (!shared.has(g.flavor)) shared.set(g.flavor, new WeakMap());
       const encoder = new SnapshotEncoder(shared.get(g.flavor));
       this.encoders.set(g.group, encoder);
-      if (!this.gates.has(g.flavor)) this.gates.set(g.flavor, new ModelGate(g.flavor, options, encoder));
+      if (this.gates.has(g.flavor)) continue;
+      const translation = new TranslationCache();
+      this.translations.set(g.flavor, translation);
+      this.gates.set(g.flavor, new ModelGate(g.flavor, options, encoder, translation));
     }
   }
 
   /**
-   * Build and publish every group's snapshot; returns true if all published.
+   * Build and publish every group's snapshot at once; returns true if all published.
    * `alsoConflicting`: conflicts found upstream among policies that never reach `routes` (a
    * policy directory syncing into the store applies only each model's owner), to report them.
    */
@@ -88,9 +98,48 @@ export class SnapshotPublisher {
     endpoints: EndpointTable,
     alsoConflicting: readonly PolicyConflict[] = [],
   ): boolean {
+    const steps = this.steps(routes, endpoints, alsoConflicting);
+    for (;;) {
+      const next = steps.next();
+      if (next.done) return next.value;
+    }
+  }
+
+  /**
+   * The same as `publish`, in slices of about `sliceMs` of work with the event loop free in
+   * between (setImmediate), so one publish of many models never holds the admin API and the xDS
+   * streams for long (docs/ARCHITECTURE.md, "Publishing in slices"). Between slices it gives up
+   * when `superseded()` says a newer publish has begun (returning undefined): that one covers
+   * whatever this one had not published yet.
+   */
+  async publishSliced(
+    routes: readonly ModelRoute[],
+    endpoints: EndpointTable,
+    alsoConflicting: readonly PolicyConflict[],
+    opts: { readonly sliceMs: number; readonly superseded: () => boolean },
+  ): Promise<boolean | undefined> {
+    const steps = this.steps(routes, endpoints, alsoConflicting);
+    let sliceStart = performance.now();
+    for (;;) {
+      const next = steps.next();
+      if (next.done) return next.value;
+      if (performance.now() - sliceStart < opts.sliceMs) continue;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (opts.superseded()) return undefined;
+      sliceStart = performance.now();
+    }
+  }
+
+  /** The work of one publish, yielding between pieces that each take a bounded time. */
+  private *steps(
+    routes: readonly ModelRoute[],
+    endpoints: EndpointTable,
+    alsoConflicting: readonly PolicyConflict[],
+  ): Generator<void, boolean> {
     const owners = this.resolve(routes, alsoConflicting);
+    yield;
     let ok = true;
-    for (const flavor of FLAVORS) ok = this.publishFlavor(flavor, owners, endpoints) && ok;
+    for (const flavor of FLAVORS) ok = (yield* this.publishFlavor(flavor, owners, endpoints)) && ok;
     this.countProblems();
     return ok;
   }
@@ -164,12 +213,18 @@ export class SnapshotPublisher {
   }
 
   /** Admits each model once per flavor, translates once, then publishes every group of it. */
-  private publishFlavor(flavor: Flavor, routes: readonly ModelRoute[], endpoints: EndpointTable): boolean {
+  private *publishFlavor(
+    flavor: Flavor,
+    routes: readonly ModelRoute[],
+    endpoints: EndpointTable,
+  ): Generator<void, boolean> {
     const specs = GROUPS.filter((g) => g.flavor === flavor);
     const started = performance.now();
     let set: ReturnType<typeof translate>;
     try {
-      const { input, newFaults } = this.gates.get(flavor)!.admit(routes, endpoints, new Date().toISOString());
+      const { input, newFaults } = yield* this.gates
+        .get(flavor)!
+        .admitSteps(routes, endpoints, new Date().toISOString());
       for (const f of newFaults) {
         this.metrics.modelRejections.inc({ reason: f.code });
         this.log.error('model not published; the rest of the snapshot is', {
@@ -180,25 +235,38 @@ export class SnapshotPublisher {
           error: formatIssues(f.issues.slice(0, 3)),
         });
       }
-      set = translate(input, flavor, this.options);
+      yield;
+      const translation = this.translations.get(flavor)!;
+      set = yield* translateSteps(input, flavor, this.options, translation);
+      translation.sweep();
     } catch (err) {
       for (const spec of specs) this.refuse(spec.group, err);
       return false;
     }
     let ok = true;
-    for (const spec of specs) ok = this.publishGroup(spec, set, started) && ok;
+    for (const spec of specs) {
+      yield;
+      ok = (yield* this.publishGroup(spec, set, started)) && ok;
+    }
     return ok;
   }
 
-  private publishGroup(spec: GroupSpec, translated: ReturnType<typeof translate>, started: number): boolean {
+  /** Checks, encodes and publishes one group: a slice each, as each costs about as much. */
+  private *publishGroup(
+    spec: GroupSpec,
+    translated: ReturnType<typeof translate>,
+    started: number,
+  ): Generator<void, boolean> {
     const { group } = spec;
     const st = this.statusOf(group);
     try {
       const set = forRole(forCapabilities(translated, spec.capabilities), spec.role);
       const invalid = checkResources(set);
       if (invalid.length) throw new ResourceValidationError(`${group} snapshot`, invalid);
+      yield;
       const { snapshot, issues } = this.encoders.get(group)!.build(set);
       if (issues.length) throw new ResourceValidationError(`${group} snapshot`, issues);
+      yield;
       const res = this.cache.set(group, snapshot);
       this.metrics.snapshotBuild.observe({ group }, (performance.now() - started) / 1000);
       st.version = res.version;
@@ -251,6 +319,11 @@ export class SnapshotPublisher {
     };
     this.metrics.snapshotsRejected.inc({ group, reason: e.code });
     this.log.error('snapshot not published; the previous one keeps serving', { group, error: e.message });
+  }
+
+  /** Entries of a flavor's translation cache, all or of one kind ('locality': what pod churn must not grow). */
+  translationCacheSize(flavor: Flavor, kind?: string): number {
+    return this.translations.get(flavor)?.size(kind) ?? 0;
   }
 
   /** Resources encoded so far for a group (what sharing between groups saves shows here). */

@@ -25,6 +25,8 @@ import { storeNames } from './store-names.js';
 /** The bucket's name under the default prefix (store-names.ts). */
 export const POLICY_BUCKET = storeNames().policyBucket;
 export const MAX_HISTORY = 64;
+/** Gets a listing keeps in flight at once (see `list`). */
+const LIST_BATCH = 100;
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && Buffer.compare(a, b) === 0;
@@ -37,6 +39,8 @@ function notFoundAsNull(err: unknown): null {
 }
 
 export class PolicyStore {
+  /** Parsed policies by key, each with the revision it was parsed from (see `listed`). */
+  private readonly parsed = new Map<string, { revision: number; stored: StoredPolicy | undefined }>();
   private constructor(
     readonly kv: KV,
     private readonly jsm: JetStreamManager,
@@ -66,6 +70,19 @@ export class PolicyStore {
     }
   }
 
+  /**
+   * `toStored`, parsed once per revision, for the watch and for listings: an apply lists the
+   * store (quotas, the model's owner), and parsing every policy again each time would hold the
+   * event loop for as long as the store is large. Holds only keys the store still has.
+   */
+  private listed(e: KvEntry): StoredPolicy | undefined {
+    if (e.operation !== 'PUT') return undefined;
+    const memo = this.parsed.get(e.key);
+    if (memo?.revision === e.revision) return memo.stored;
+    const stored = this.toStored(e);
+    this.parsed.set(e.key, { revision: e.revision, stored });
+    return stored;
+  }
   private toStored(e: KvEntry): StoredPolicy | undefined {
     if (e.operation !== 'PUT') return undefined;
     const { namespace, name } = parsePolicyKey(e.key);
@@ -104,15 +121,22 @@ export class PolicyStore {
   list(): Promise<StoredPolicy[]> {
     return storeCall('list policies', async () => {
       const all = await this.keys();
-      // One request per key, all in flight at once: NATS pipelines them on the connection, so a
-      // listing costs one round trip rather than one per policy (sequential gets of a few hundred
-      // policies outlasted the store deadline on a loaded machine).
-      const entries = await Promise.all(all.sort().map((k) => this.kv.get(k)));
+      // One request per key, a batch in flight at once: NATS pipelines them on the connection, so
+      // a listing costs one round trip per batch rather than one per policy (sequential gets of a
+      // few hundred policies outlasted the store deadline on a loaded machine), and the event loop
+      // gets a turn between batches (issuing 800 requests in one go held it for about 60 ms).
+      all.sort();
+      const entries: Array<KvEntry | null> = [];
+      for (let i = 0; i < all.length; i += LIST_BATCH)
+        for (const e of await Promise.all(all.slice(i, i + LIST_BATCH).map((k) => this.kv.get(k))))
+          entries.push(e);
       const out: StoredPolicy[] = [];
       for (const e of entries) {
-        const s = e && this.toStored(e);
+        const s = e && this.listed(e);
         if (s) out.push(s);
       }
+      const listed = new Set(all);
+      for (const k of this.parsed.keys()) if (!listed.has(k)) this.parsed.delete(k);
       return out;
     });
   }
@@ -258,20 +282,12 @@ export class PolicyStore {
     const initial = new Promise<void>((r) => {
       resolveInitial = r;
     });
-    // Parsed once per revision: an unchanged policy keeps its very route object, so the
-    // translator's memo (keyed by identity) re-translates only what changed.
-    const parsed = new Map<string, { revision: number; stored: StoredPolicy | undefined }>();
-    const storedOf = (e: KvEntry) => {
-      const memo = parsed.get(e.key);
-      if (memo?.revision === e.revision) return memo.stored;
-      const stored = this.toStored(e);
-      parsed.set(e.key, { revision: e.revision, stored });
-      return stored;
-    };
+    // Parsed once per revision (shared with listings): an unchanged policy keeps its very route
+    // object, so the translator's memo (keyed by identity) re-translates only what changed.
     const emit = () =>
       onChange(
         [...current.values()]
-          .map(storedOf)
+          .map((e) => this.listed(e))
           .filter((s): s is StoredPolicy => !!s)
           .sort((a, b) => policyKey(a.namespace, a.name).localeCompare(policyKey(b.namespace, b.name))),
       );
@@ -280,7 +296,7 @@ export class PolicyStore {
         if (e.operation === 'PUT') current.set(e.key, e);
         else {
           current.delete(e.key);
-          parsed.delete(e.key);
+          this.parsed.delete(e.key);
         }
         if (initialDone) emit();
         else if (e.delta === 0) {

@@ -77,8 +77,6 @@ const COMMON_LB = create(Cluster_CommonLbConfigSchema, {
   // would send traffic to all of them again, failing ones included.
   healthyPanicThreshold: { value: 0 },
 });
-const outlierCache = new Map<string, ReturnType<typeof buildOutlierDetection>>();
-const breakerCache = new Map<string, ReturnType<typeof buildCircuitBreakers>>();
 
 /**
  * The clusters of one model: one per version, in the order the policy declares them, then for
@@ -88,11 +86,11 @@ const breakerCache = new Map<string, ReturnType<typeof buildCircuitBreakers>>();
 export function buildClusters(route: ModelRoute, flavor: Flavor, options: TranslateOptions): Cluster[] {
   const spec = route.spec;
   const lb = lbPolicy(spec.lbPolicy, flavor);
-  const outlierDetection = shared(outlierCache, `${flavor}${JSON.stringify(spec.outlierDetection)}`, () =>
+  const outlierDetection = shared('outlier', `${flavor}${JSON.stringify(spec.outlierDetection)}`, () =>
     buildOutlierDetection(spec.outlierDetection, flavor),
   );
   const circuitBreakers = shared(
-    breakerCache,
+    'breakers',
     `${flavor}${JSON.stringify(spec.circuitBreakers)}${spec.retries.attempts > 0 ? JSON.stringify(spec.retries.budget) : ''}`,
     () => buildCircuitBreakers(spec, flavor),
   );

@@ -14,7 +14,7 @@
 // endpoint with a weight gets a locality of its own (sub_zone: its pod id, or address:port)
 // whose locality weight is that weight. This is the hot path of a rebuild: the messages are
 // built as typed literals rather than through create(), which costs twice as much here.
-import type { Locality, Metadata } from '../../protos/gen/envoy/config/core/v3/base_pb.js';
+import type { Metadata } from '../../protos/gen/envoy/config/core/v3/base_pb.js';
 import { HealthStatus } from '../../protos/gen/envoy/config/core/v3/health_check_pb.js';
 import type {
   LbEndpoint,
@@ -23,6 +23,7 @@ import type {
 import type { ClusterLoadAssignment } from '../../protos/gen/envoy/config/endpoint/v3/endpoint_pb.js';
 import type { ModelRoute, StaticEndpoint } from '../policy/types.js';
 import { clusterName } from './names.js';
+import { TranslationCache } from './translation-cache.js';
 import { type EndpointInfo, type EndpointTable, endpointKey, type Flavor } from './types.js';
 
 const HEALTH: Record<EndpointInfo['health'], HealthStatus> = {
@@ -151,23 +152,16 @@ function subZoneOf(e: EndpointInfo, flavor: Flavor): string {
   return e.address.includes(':') ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`;
 }
 
-const localities = new Map<string, Locality>();
-function locality(region: string, zone: string, subZone: string): Locality {
-  const key = `${region}\u0000${zone}\u0000${subZone}`;
-  let l = localities.get(key);
-  if (!l) {
-    l = { $typeName: 'envoy.config.core.v3.Locality', region, zone, subZone };
-    localities.set(key, l);
-  }
-  return l;
-}
-
-/** The ClusterLoadAssignment for one version and flavor. Pure in its arguments. */
+/**
+ * The ClusterLoadAssignment for one version and flavor. Pure in its arguments; `cache` interns
+ * the localities (a fresh one when not given).
+ */
 export function buildLoadAssignment(
   route: ModelRoute,
   version: string,
   endpoints: readonly EndpointInfo[],
   flavor: Flavor,
+  cache: TranslationCache = new TranslationCache(),
 ): ClusterLoadAssignment {
   const regions = route.spec.residency?.regions;
   const slots: Slot[] = [];
@@ -201,7 +195,7 @@ export function buildLoadAssignment(
     ) {
       current = {
         $typeName: 'envoy.config.endpoint.v3.LocalityLbEndpoints',
-        locality: locality(e.region ?? '', e.zone ?? '', s.subZone),
+        locality: cache.locality(e.region ?? '', e.zone ?? '', s.subZone),
         lbEndpoints: [],
         lbConfig: { case: undefined },
         loadBalancingWeight: localityWeights ? 0 : undefined,

@@ -2,5 +2,12 @@
 export { buildLoadAssignment } from './endpoints.js';
 export * from './names.js';
 export { DEFAULT_TRANSLATE_OPTIONS, podIdentity, resolveOptions, type TranslateOptions } from './options.js';
-export { type TranslateInput, translate, translateLoadAssignment, translateModel } from './translator.js';
+export { TranslationCache } from './translation-cache.js';
+export {
+  type TranslateInput,
+  translate,
+  translateLoadAssignment,
+  translateModel,
+  translateSteps,
+} from './translator.js';
 export * from './types.js';

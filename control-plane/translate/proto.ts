@@ -7,32 +7,38 @@ import {
   type ConfigSource,
   ConfigSourceSchema,
 } from '../../protos/gen/envoy/config/core/v3/config_source_pb.js';
+import type { TranslationCache } from './translation-cache.js';
 
-// Resources share immutable sub-messages (durations, config sources, filters) instead of
-// building equal copies: at 10,000 models the copies cost more in garbage collection than in
-// construction. Nothing downstream mutates a translated message.
-const durations = new Map<string, Duration>();
+// Resources share immutable sub-messages (durations, matchers, retry policies, outlier detection)
+// instead of building equal copies: at 10,000 models the copies cost more in garbage collection
+// than in construction. Nothing downstream mutates a translated message. What is shared lives in
+// the caller's TranslationCache, made current for the length of one synchronous translate call
+// (`interningIn`), so there is no process-wide map that grows; outside one, nothing is shared.
+let current: TranslationCache | undefined;
+
+/** Runs `fn` with `cache` as where `shared` keeps sub-messages. */
+export function interningIn<T>(cache: TranslationCache, fn: () => T): T {
+  const outer = current;
+  current = cache;
+  try {
+    return fn();
+  } finally {
+    current = outer;
+  }
+}
+
+/** Memoizes a builder by kind and key in the current cache; for sub-messages many resources share. */
+export function shared<T>(kind: string, key: string, build: () => T): T {
+  return current ? current.intern(kind, key, build) : build();
+}
 
 /** A policy duration (already validated) as google.protobuf.Duration, shared per spelling. */
 export function duration(text: string): Duration {
-  let d = durations.get(text);
-  if (!d) {
+  return shared('duration', text, () => {
     const ns = parseDurationNs(text) ?? 0;
     const seconds = Math.floor(ns / 1e9);
-    d = create(DurationSchema, { seconds: BigInt(seconds), nanos: ns - seconds * 1e9 });
-    durations.set(text, d);
-  }
-  return d;
-}
-
-/** Memoizes a builder by a string key; for sub-messages many resources share. */
-export function shared<T>(cache: Map<string, T>, key: string, build: () => T): T {
-  let v = cache.get(key);
-  if (v === undefined) {
-    v = build();
-    cache.set(key, v);
-  }
-  return v;
+    return create(DurationSchema, { seconds: BigInt(seconds), nanos: ns - seconds * 1e9 });
+  });
 }
 
 export function pack<D extends DescMessage>(schema: D, message: MessageShape<D>): Any {

@@ -6,6 +6,7 @@ import type { ClusterLoadAssignment } from '../../protos/gen/envoy/config/endpoi
 import type { ModelRoute } from '../policy/types.js';
 import { buildLoadAssignment } from './endpoints.js';
 import { restClusterName } from './names.js';
+import type { TranslationCache } from './translation-cache.js';
 import type { EndpointInfo, Flavor } from './types.js';
 
 const restLists = new WeakMap<readonly EndpointInfo[], readonly EndpointInfo[]>();
@@ -26,7 +27,8 @@ export function buildRestLoadAssignment(
   version: string,
   endpoints: readonly EndpointInfo[],
   flavor: Flavor,
+  cache?: TranslationCache,
 ): ClusterLoadAssignment {
-  const cla = buildLoadAssignment(route, version, restEndpoints(endpoints), flavor);
+  const cla = buildLoadAssignment(route, version, restEndpoints(endpoints), flavor, cache);
   return { ...cla, clusterName: restClusterName(route.spec.model, version) };
 }

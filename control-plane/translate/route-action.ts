@@ -89,10 +89,6 @@ export function buildMirrorPolicies(
  */
 export const BODY_BUFFER_LIMIT = 16 * 1024 * 1024;
 
-const retryCache = new Map<string, RetryPolicyProto | undefined>();
-const hashCache = new Map<string, RouteAction_HashPolicy[]>();
-const streamCache = new Map<string, RouteAction_MaxStreamDuration>();
-
 /** The fields every route of a model shares, apart from where it sends the request. */
 export interface RouteActionCommon {
   readonly timeout?: Duration;
@@ -111,7 +107,7 @@ export function routeActionCommon(
   flavor: Flavor,
   entry: EntryPoint,
 ): RouteActionCommon {
-  const retryPolicy = shared(retryCache, `${flavor}${entry}${JSON.stringify(spec.retries)}`, () =>
+  const retryPolicy = shared('retry', `${flavor}${entry}${JSON.stringify(spec.retries)}`, () =>
     buildRetryPolicy(spec, flavor, entry),
   );
   const timeout = duration(spec.timeout);
@@ -119,12 +115,12 @@ export function routeActionCommon(
     ...(flavor === 'envoy'
       ? { timeout, ...(entry === 'rest' ? {} : { maxStreamDuration: GRPC_DEADLINE }) }
       : {
-          maxStreamDuration: shared(streamCache, spec.timeout, () =>
+          maxStreamDuration: shared('stream', spec.timeout, () =>
             create(RouteAction_MaxStreamDurationSchema, { maxStreamDuration: timeout }),
           ),
         }),
     ...(retryPolicy ? { retryPolicy } : {}),
-    hashPolicy: shared(hashCache, spec.sticky?.header ?? '', () => buildHashPolicy(spec)),
+    hashPolicy: shared('hash', spec.sticky?.header ?? '', () => buildHashPolicy(spec)),
     requestMirrorPolicies: buildMirrorPolicies(spec, flavor, entry),
   };
 }

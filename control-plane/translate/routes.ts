@@ -36,11 +36,9 @@ function stringMatch(m: HeaderMatch) {
   return undefined;
 }
 
-const matcherCache = new Map<string, HeaderMatcher>();
-
 /** A header condition as Envoy's HeaderMatcher; equal conditions share one message. */
 export function headerMatcher(name: string, m: HeaderMatch): HeaderMatcher {
-  return shared(matcherCache, `${name}\u0000${JSON.stringify(m)}`, () => buildHeaderMatcher(name, m));
+  return shared('matcher', `${name}\u0000${JSON.stringify(m)}`, () => buildHeaderMatcher(name, m));
 }
 
 function buildHeaderMatcher(name: string, m: HeaderMatch): HeaderMatcher {

@@ -10,7 +10,7 @@ import { ClusterLoadAssignmentSchema } from '../../protos/gen/envoy/config/endpo
 import { HttpConnectionManagerSchema } from '../../protos/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js';
 import { parsePolicyFile } from '../policy/index.js';
 import { XDS_REGISTRY } from '../resources/index.js';
-import { type EndpointInfo, translate, translateLoadAssignment } from './index.js';
+import { type EndpointInfo, TranslationCache, translate, translateLoadAssignment } from './index.js';
 
 const POLICY = `apiVersion: switchyard.dev/v1alpha1
 kind: ModelRoute
@@ -148,16 +148,70 @@ describe('translate determinism and memoization', () => {
 describe('Envoy gateway reuse', () => {
   it('keeps the gateway listener and route configuration when only endpoints change', () => {
     const routes = parsePolicyFile(POLICY, 'p.yaml');
-    const first = translate({ routes, endpoints: new Map([['resnet/v2', v2]]) }, 'envoy');
-    const second = translate({ routes, endpoints: new Map([['resnet/v2', v2.slice(1)]]) }, 'envoy');
+    const cache = new TranslationCache();
+    const first = translate({ routes, endpoints: new Map([['resnet/v2', v2]]) }, 'envoy', {}, cache);
+    const second = translate(
+      { routes, endpoints: new Map([['resnet/v2', v2.slice(1)]]) },
+      'envoy',
+      {},
+      cache,
+    );
     expect(second.routes[0]).toBe(first.routes[0]);
     expect(second.listeners[0]).toBe(first.listeners[0]);
     expect(second.endpoints[1]).not.toBe(first.endpoints[1]);
     const third = translate(
       { routes: [...routes, ...parsePolicyFile(OTHER, 'o.yaml')], endpoints: new Map() },
       'envoy',
+      {},
+      cache,
     );
     expect(third.routes[0]).not.toBe(first.routes[0]);
     expect(third.routes[0]!.virtualHosts.map((v) => v.name)).toEqual(['bert', 'resnet', 'all-models']);
+  });
+});
+
+describe('translate: the caller-owned cache', () => {
+  it("holds the gateway of the last call only: a removed model's parts are gone", () => {
+    const cache = new TranslationCache();
+    const doc = (model: string) =>
+      parsePolicyFile(
+        `apiVersion: switchyard.dev/v1alpha1\nkind: ModelRoute\nmetadata: { name: ${model}, namespace: default }\nspec: { model: ${model}, mtls: DISABLE, versions: [{ name: v1 }] }\n`,
+        `${model}.yaml`,
+      )[0]!;
+    const [a, b] = [doc('a'), doc('b')];
+    const two = translate({ routes: [a, b], endpoints: new Map() }, 'envoy', {}, cache);
+    const parts = cache.gateway!.parts.length;
+    const one = translate({ routes: [a], endpoints: new Map() }, 'envoy', {}, cache);
+    expect(cache.gateway!.parts.length).toBeLessThan(parts);
+    expect(one.routes).not.toContain(two.routes.at(-1));
+    // Without a cache, nothing is shared between calls: no process-wide state.
+    const x = translate({ routes: [a], endpoints: new Map() }, 'envoy');
+    const y = translate({ routes: [a], endpoints: new Map() }, 'envoy');
+    expect(x.routes.at(-1)).not.toBe(y.routes.at(-1));
+    expect(x.routes.at(-1)).toEqual(y.routes.at(-1));
+  });
+
+  it("keeps shared sub-messages while used and forgets a removed model's at the next sweep", () => {
+    const cache = new TranslationCache();
+    const doc = (model: string, extra = '') =>
+      parsePolicyFile(
+        `apiVersion: switchyard.dev/v1alpha1\nkind: ModelRoute\nmetadata: { name: ${model}, namespace: default }\nspec: { model: ${model}, mtls: DISABLE, versions: [{ name: v1 }]${extra} }\n`,
+        `${model}.yaml`,
+      )[0]!;
+    const [a, b, c] = [doc('a'), doc('b', ', timeout: 7s'), doc('c', ', timeout: 7s')];
+    const both = translate({ routes: [a, b, c], endpoints: new Map() }, 'envoy', {}, cache);
+    cache.sweep();
+    expect(cache.has('duration', '7s')).toBe(true);
+    // b and c share one Duration message.
+    const timeouts = both.routes
+      .at(-1)!
+      .virtualHosts.flatMap((v) => v.routes)
+      .map((r) => (r.action.case === 'route' ? r.action.value.timeout : undefined))
+      .filter((t) => t?.seconds === 7n);
+    expect(timeouts.length).toBeGreaterThan(1);
+    expect(new Set(timeouts).size).toBe(1);
+    translate({ routes: [a], endpoints: new Map() }, 'envoy', {}, cache);
+    cache.sweep();
+    expect(cache.has('duration', '7s')).toBe(false);
   });
 });

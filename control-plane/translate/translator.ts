@@ -17,8 +17,10 @@ import { gatewayListener, grpcListener } from './listeners.js';
 import { newRouteConfiguration, newVirtualHost } from './literals.js';
 import { GATEWAY_ROUTE_CONFIG } from './names.js';
 import { resolveOptions, type TranslateOptions } from './options.js';
+import { interningIn } from './proto.js';
 import { buildRestLoadAssignment } from './rest-endpoints.js';
 import { envoyModelVirtualHost, grpcVirtualHost, modelRoutes } from './routes.js';
+import { type GatewayMemo, TranslationCache } from './translation-cache.js';
 import type { EndpointInfo, EndpointTable, Flavor, ResourceSet } from './types.js';
 
 export interface TranslateInput {
@@ -88,6 +90,7 @@ export function translateLoadAssignment(
   endpoints: EndpointTable,
   flavor: Flavor,
   rest = false,
+  cache?: TranslationCache,
 ): ClusterLoadAssignment {
   const list = versionEndpoints(route, version, endpoints);
   let byRoute = claMemo.get(list);
@@ -104,8 +107,8 @@ export function translateLoadAssignment(
   let cla = byVersion.get(key);
   if (!cla) {
     cla = rest
-      ? buildRestLoadAssignment(route, version, list, flavor)
-      : buildLoadAssignment(route, version, list, flavor);
+      ? buildRestLoadAssignment(route, version, list, flavor, cache)
+      : buildLoadAssignment(route, version, list, flavor, cache);
     byVersion.set(key, cla);
   }
   return cla;
@@ -116,21 +119,21 @@ function loadAssignments(
   route: ModelRoute,
   flavor: Flavor,
   endpoints: EndpointTable,
+  cache: TranslationCache,
 ): ClusterLoadAssignment[] {
-  const out = route.spec.versions.map((v) => translateLoadAssignment(route, v.name, endpoints, flavor));
+  const out = route.spec.versions.map((v) =>
+    translateLoadAssignment(route, v.name, endpoints, flavor, false, cache),
+  );
   if (flavor === 'envoy')
     for (const v of route.spec.versions)
-      out.push(translateLoadAssignment(route, v.name, endpoints, flavor, true));
+      out.push(translateLoadAssignment(route, v.name, endpoints, flavor, true, cache));
   return out;
 }
 
-interface Gateway {
-  readonly key: string;
-  readonly parts: readonly object[];
+interface Gateway extends GatewayMemo {
   readonly routeConfig: RouteConfiguration;
   readonly listener: Listener;
 }
-let lastGateway: Gateway | undefined;
 
 function sameParts(a: readonly object[], b: readonly object[]): boolean {
   if (a.length !== b.length) return false;
@@ -144,6 +147,7 @@ function sameParts(a: readonly object[], b: readonly object[]): boolean {
  * same objects (nothing to re-check or re-encode).
  */
 function gatewayResources(
+  cache: TranslationCache,
   key: string,
   options: TranslateOptions,
   virtualHosts: VirtualHost[],
@@ -151,28 +155,65 @@ function gatewayResources(
   grpcRoutes: Route[],
 ): Gateway {
   const parts: object[] = [...virtualHosts, ...restRoutes, ...grpcRoutes];
-  if (lastGateway && lastGateway.key === key && sameParts(lastGateway.parts, parts)) return lastGateway;
+  const last = cache.gateway as Gateway | undefined;
+  if (last && last.key === key && sameParts(last.parts, parts)) return last;
   // REST routes first: a path names its model exactly, the header is the fallback for gRPC.
   const catchAll = newVirtualHost('all-models', ['*'], [...restRoutes, ...grpcRoutes]);
-  lastGateway = {
+  const gateway: Gateway = {
     key,
     parts,
     routeConfig: newRouteConfiguration(GATEWAY_ROUTE_CONFIG, [...virtualHosts, catchAll]),
-    listener: lastGateway?.key === key ? lastGateway.listener : gatewayListener(options),
+    listener: last?.key === key ? last.listener : gatewayListener(options),
   };
-  return lastGateway;
+  cache.gateway = gateway;
+  return gateway;
 }
 
 function byModel(a: ModelRoute, b: ModelRoute): number {
   return a.spec.model < b.spec.model ? -1 : a.spec.model > b.spec.model ? 1 : 0;
 }
 
-/** The resources a client of `flavor` receives for these routes and endpoints. */
+/**
+ * The resources a client of `flavor` receives for these routes and endpoints. `cache`: what to
+ * reuse from earlier calls (the caller owns it; see translation-cache.ts).
+ */
 export function translate(
   input: TranslateInput,
   flavor: Flavor,
   partialOptions?: Partial<TranslateOptions>,
+  cache: TranslationCache = new TranslationCache(),
 ): ResourceSet {
+  const steps = translateSteps(input, flavor, partialOptions, cache);
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+  }
+}
+
+/**
+ * `translate`, yielding after each model, so a caller can spread the work over several turns
+ * of its event loop (the snapshot publisher does). Each step runs with `cache` current.
+ */
+export function* translateSteps(
+  input: TranslateInput,
+  flavor: Flavor,
+  partialOptions?: Partial<TranslateOptions>,
+  cache: TranslationCache = new TranslationCache(),
+): Generator<void, ResourceSet> {
+  const inner = translateAll(input, flavor, partialOptions, cache);
+  for (;;) {
+    const next = interningIn(cache, () => inner.next());
+    if (next.done) return next.value;
+    yield;
+  }
+}
+
+function* translateAll(
+  input: TranslateInput,
+  flavor: Flavor,
+  partialOptions: Partial<TranslateOptions> | undefined,
+  cache: TranslationCache,
+): Generator<void, ResourceSet> {
   const options = resolveOptions(partialOptions);
   const key = `${flavor}\u0000${JSON.stringify(options)}`;
   const routes = [...input.routes].sort(byModel);
@@ -184,9 +225,10 @@ export function translate(
   const restRoutes: Route[] = [];
   const grpcRoutes: Route[] = [];
   for (const route of routes) {
+    yield;
     const out = translateRoute(route, flavor, options, key);
     for (const c of out.clusters) clusters.push(c);
-    for (const cla of loadAssignments(route, flavor, input.endpoints)) endpoints.push(cla);
+    for (const cla of loadAssignments(route, flavor, input.endpoints, cache)) endpoints.push(cla);
     if (out.listener) listeners.push(out.listener);
     if (out.routeConfig) routeConfigs.push(out.routeConfig);
     if (out.virtualHost) virtualHosts.push(out.virtualHost);
@@ -194,7 +236,7 @@ export function translate(
     if (out.grpcRoutes) for (const r of out.grpcRoutes) grpcRoutes.push(r);
   }
   if (flavor === 'envoy') {
-    const gw = gatewayResources(key, options, virtualHosts, restRoutes, grpcRoutes);
+    const gw = gatewayResources(cache, key, options, virtualHosts, restRoutes, grpcRoutes);
     routeConfigs.push(gw.routeConfig);
     listeners.push(gw.listener);
   }
@@ -221,6 +263,17 @@ export function translateModel(
   endpoints: EndpointTable,
   flavor: Flavor,
   partialOptions?: Partial<TranslateOptions>,
+  cache: TranslationCache = new TranslationCache(),
+): ResourceSet {
+  return interningIn(cache, () => translateOne(route, endpoints, flavor, partialOptions, cache));
+}
+
+function translateOne(
+  route: ModelRoute,
+  endpoints: EndpointTable,
+  flavor: Flavor,
+  partialOptions: Partial<TranslateOptions> | undefined,
+  cache: TranslationCache,
 ): ResourceSet {
   const options = resolveOptions(partialOptions);
   const out = translateRoute(route, flavor, options, `${flavor}\u0000${JSON.stringify(options)}`);
@@ -243,7 +296,7 @@ export function translateModel(
     listeners: out.listener ? [out.listener] : [],
     routes,
     clusters: out.clusters,
-    endpoints: loadAssignments(route, flavor, endpoints),
+    endpoints: loadAssignments(route, flavor, endpoints, cache),
     secrets: [],
   };
 }

@@ -5,6 +5,7 @@ import type { Commands } from '../../kernel/cli/dispatch.js';
 export const DATA_PLANE_COMMANDS = {
   pod: {
     summary: 'run a data-plane pod: ONNX Runtime behind the KServe v2 gRPC and HTTP APIs',
+    server: true,
     load: () => import('./pod.js'),
   },
 } as const satisfies Commands;

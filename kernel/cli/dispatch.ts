@@ -10,8 +10,17 @@ import { EXIT, exitCodeFor } from './exit-codes.js';
 
 /** What a command module exports: run with the arguments after its name, return the exit code. */
 export type CommandModule = { run(args: string[]): Promise<number> };
-/** One command of `switchyard`: its line in the command list and its lazily loaded module. */
-export type CommandEntry = { readonly summary: string; readonly load: () => Promise<CommandModule> };
+/**
+ * One command of `switchyard`: its line in the command list and its lazily loaded module.
+ * `server`: a long-running process. One that fails to start exits at once with its line, because
+ * a library may still hold a socket open after its failure (nats.js keeps the socket of a
+ * connect that timed out on a peer that never answered), and a supervisor waits on the exit.
+ */
+export type CommandEntry = {
+  readonly summary: string;
+  readonly server?: true;
+  readonly load: () => Promise<CommandModule>;
+};
 export type Commands = Readonly<Record<string, CommandEntry>>;
 
 /** The package version, read from package.json next to the sources. */
@@ -63,6 +72,7 @@ export async function dispatch(commands: Commands, argv: string[]): Promise<numb
     } catch (err) {
       const e = asSwitchyardError(err);
       process.stderr.write(`switchyard ${name}: ${e.message} [${e.code}]\n`);
+      if (cmd.server) process.exit(exitCodeFor(e.code));
       return exitCodeFor(e.code);
     }
   }

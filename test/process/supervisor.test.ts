@@ -1,6 +1,6 @@
 // The real processes under a supervisor: a process that cannot serve (a port taken, no model
 // repository, a flat repository) exits non-zero with one clear line and no stack or library
-// noise; a pod whose NATS is unreachable says so, serves, and still exits after SIGTERM; a
+// noise, and so does a control plane whose NATS refuses or never answers; a pod whose NATS is unreachable says so, serves, and still exits after SIGTERM; a
 // draining pod answers keep-alive clients with Connection: close and closes idle sockets.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Agent, request as httpRequest } from 'node:http';
@@ -66,6 +66,38 @@ describe('control plane', { timeout: 240_000 }, () => {
       );
     } finally {
       held.server.close();
+    }
+  });
+});
+
+describe('control plane without NATS', { timeout: 240_000 }, () => {
+  // Refused at once (nothing listens), or a peer that accepts and never answers (the client's
+  // 5 s connect timeout): exit 6 within a bound, one line naming the URL and the code.
+  it.each(['refused', 'silent'])('exits with one line when NATS is %s', async (how) => {
+    const silent = how === 'silent' ? await holdPort() : undefined;
+    try {
+      const port = silent ? silent.port : await freePort();
+      const url = `nats://127.0.0.1:${port}`;
+      const p = start([
+        'control-plane',
+        '--host',
+        '127.0.0.1',
+        '--xds-port',
+        '0',
+        '--admin-port',
+        '0',
+        '--nats',
+        url,
+      ]);
+      await expectOneLineExit(
+        p,
+        new RegExp(
+          `^switchyard control-plane: cannot connect to NATS at ${url}: ${how === 'silent' ? 'timeout' : 'connection refused'} \\[SY_UNAVAILABLE\\]$`,
+        ),
+      );
+      expect(await p.exitWithin(0)).toBe(6);
+    } finally {
+      silent?.server.close();
     }
   });
 });

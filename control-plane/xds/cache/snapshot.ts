@@ -12,6 +12,7 @@ import type { ResourceSet } from '../../translate/types.js';
 import { checkConsistency, type ReferenceView } from '../../validate/consistency.js';
 import { clusterRefs, listenerRefs, routeClusters } from '../../validate/references.js';
 import { PUSH_ORDER, RESOURCE_TYPES, TYPE, type TypeUrl } from '../resource-types.js';
+import { RouteConfigEncoder } from './piecewise.js';
 
 /** Names of other resources this one needs (see validate/references.ts). */
 export interface ResourceRefs {
@@ -45,6 +46,29 @@ export function versionOf(resources: Iterable<EncodedResource>): string {
   return contentHash(parts.join('\n'));
 }
 
+const views = new WeakMap<TypeSnapshot, Map<string, unknown>>();
+
+/** One type's names with what each references; kept with the (immutable) TypeSnapshot. */
+function viewOf<T>(t: TypeSnapshot, refs: (r: EncodedResource) => T): Map<string, T> {
+  let view = views.get(t) as Map<string, T> | undefined;
+  if (!view) {
+    view = new Map([...t.resources].map(([n, r]) => [n, refs(r)]));
+    views.set(t, view);
+  }
+  return view;
+}
+
+const names = new WeakMap<TypeSnapshot, ReadonlySet<string>>();
+
+function namesOf(t: TypeSnapshot): ReadonlySet<string> {
+  let set = names.get(t);
+  if (!set) {
+    set = new Set(t.resources.keys());
+    names.set(t, set);
+  }
+  return set;
+}
+
 const EMPTY_TYPE: TypeSnapshot = { version: versionOf([]), resources: new Map() };
 
 export class Snapshot {
@@ -60,25 +84,21 @@ export class Snapshot {
   type(url: TypeUrl): TypeSnapshot {
     return this.types.get(url) ?? EMPTY_TYPE;
   }
-  /** Names and references, for the consistency check. */
+  /** Names and references, for the consistency check; each type's part is built once per TypeSnapshot. */
   referenceView(): ReferenceView {
-    const view = (t: TypeUrl) => this.type(t).resources;
     return {
-      listeners: new Map(
-        [...view(TYPE.LDS)].map(([n, r]) => [
-          n,
-          { routes: r.refs.routes ?? [], clusters: r.refs.clusters ?? [], secrets: r.refs.secrets ?? [] },
-        ]),
-      ),
-      routes: new Map([...view(TYPE.RDS)].map(([n, r]) => [n, r.refs.clusters ?? []])),
-      clusters: new Map(
-        [...view(TYPE.CDS)].map(([n, r]) => [
-          n,
-          { ...(r.refs.eds !== undefined ? { eds: r.refs.eds } : {}), secrets: r.refs.secrets ?? [] },
-        ]),
-      ),
-      endpoints: new Set(view(TYPE.EDS).keys()),
-      secrets: new Set(view(TYPE.SDS).keys()),
+      listeners: viewOf(this.type(TYPE.LDS), (r) => ({
+        routes: r.refs.routes ?? [],
+        clusters: r.refs.clusters ?? [],
+        secrets: r.refs.secrets ?? [],
+      })),
+      routes: viewOf(this.type(TYPE.RDS), (r) => r.refs.clusters ?? []),
+      clusters: viewOf(this.type(TYPE.CDS), (r) => ({
+        ...(r.refs.eds !== undefined ? { eds: r.refs.eds } : {}),
+        secrets: r.refs.secrets ?? [],
+      })),
+      endpoints: namesOf(this.type(TYPE.EDS)),
+      secrets: namesOf(this.type(TYPE.SDS)),
     };
   }
   static readonly EMPTY = new Snapshot(new Map());
@@ -115,19 +135,25 @@ export class SnapshotEncoder {
   constructor(private readonly byMessage = new WeakMap<object, EncodedResource>()) {}
   private byVersion = new Map<string, EncodedResource>();
   private lastTypes = new Map<TypeUrl, TypeSnapshot>();
+  /** Per type, the resources of the last build in the set's order (unchanged: same snapshot). */
+  private lastLists = new Map<TypeUrl, readonly EncodedResource[]>();
+  /** Route configurations are assembled from cached per-host pieces (piecewise.ts). */
+  private readonly routeConfigs = new RouteConfigEncoder();
   encodedCount = 0;
 
   private encode(url: TypeUrl, schema: DescMessage, msg: Message): EncodedResource {
     const known = this.byMessage.get(msg);
     if (known) return known;
-    const bytes = toBinary(schema, msg);
+    const rc = url === TYPE.RDS ? (msg as RouteConfiguration) : undefined;
+    const bytes = rc ? this.routeConfigs.encode(rc) : toBinary(schema, msg);
     this.encodedCount++;
     const version = contentHash(bytes);
     const name = nameOf(url, msg);
     const key = `${url}\0${name}\0${version}`;
     let res = this.byVersion.get(key);
     if (!res) {
-      res = { name, version, any: create(AnySchema, { typeUrl: url, value: bytes }), refs: refsOf(url, msg) };
+      const refs = rc ? { clusters: this.routeConfigs.clusters(rc) } : refsOf(url, msg);
+      res = { name, version, any: create(AnySchema, { typeUrl: url, value: bytes }), refs };
       this.byVersion.set(key, res);
     }
     this.byMessage.set(msg, res);
@@ -164,27 +190,45 @@ export class SnapshotEncoder {
   build(set: ResourceSet): { snapshot: Snapshot; issues: Issue[] } {
     const issues: Issue[] = [];
     const types = new Map<TypeUrl, TypeSnapshot>();
-    const live = new Set<string>();
+    const live = new Set<EncodedResource>();
     for (const url of PUSH_ORDER) {
       const info = RESOURCE_TYPES[url];
-      const resources = new Map<string, EncodedResource>();
+      const list: EncodedResource[] = [];
+      const names = new Set<string>();
       for (const msg of set[info.field] as readonly Message[]) {
         const r = this.encode(url, info.schema, msg);
+        live.add(r);
         if (!r.name) issues.push({ path: `${info.field}`, message: `a ${info.short} resource has no name` });
-        else if (resources.has(r.name))
+        else if (names.has(r.name))
           issues.push({ path: `${info.field}[${r.name}]`, message: 'duplicate resource name' });
-        else resources.set(r.name, r);
-        live.add(`${url}\0${r.name}\0${r.version}`);
+        else {
+          names.add(r.name);
+          list.push(r);
+        }
       }
-      const sortedMap = new Map([...resources].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-      const version = versionOf(sortedMap.values());
-      // An unchanged type keeps its object, so streams can tell "unchanged" by identity.
+      // An unchanged type keeps its object, so streams can tell "unchanged" by identity; the
+      // same resources in the same order are unchanged without sorting or hashing them again.
       const last = this.lastTypes.get(url);
+      if (last && sameItems(this.lastLists.get(url), list)) {
+        types.set(url, last);
+        continue;
+      }
+      this.lastLists.set(url, list);
+      const sortedMap = new Map(
+        list.map((r) => [r.name, r] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+      );
+      const version = versionOf(sortedMap.values());
       types.set(url, last?.version === version ? last : { version, resources: sortedMap });
     }
     this.lastTypes = types;
     // Forget encodings no snapshot uses any more; the WeakMap forgets on its own.
-    for (const k of this.byVersion.keys()) if (!live.has(k)) this.byVersion.delete(k);
+    for (const [k, r] of this.byVersion) if (!live.has(r)) this.byVersion.delete(k);
     return { snapshot: new Snapshot(types), issues };
   }
+}
+
+function sameItems(a: readonly object[] | undefined, b: readonly object[]): boolean {
+  if (!a || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
