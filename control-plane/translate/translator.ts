@@ -66,10 +66,11 @@ function translateRoute(
       routeConfig: newRouteConfiguration(model, [grpcVirtualHost(route)]),
     };
   } else {
+    const restRoutes = modelRoutes(route, 'envoy', 'rest');
     out = {
       clusters,
-      virtualHost: envoyModelVirtualHost(route),
-      restRoutes: modelRoutes(route, 'envoy', 'rest'),
+      virtualHost: envoyModelVirtualHost(route, restRoutes),
+      restRoutes,
       grpcRoutes: modelRoutes(route, 'envoy', 'grpc'),
     };
   }

@@ -3,7 +3,8 @@
 // RDS name -> virtual host by authority -> first route whose path and headers match -> CDS
 // cluster and its upstream protocol -> EDS assignment -> a HEALTHY endpoint, which must be a real
 // pod's HTTP port answering the request with 200. The same walk for a gRPC request still ends on
-// the pod's gRPC port over HTTP/2. Envoy's rules: route matching in
+// the pod's gRPC port over HTTP/2. Both walks are taken through the catch-all virtual host and
+// through the model's own (by :authority). Envoy's rules: route matching in
 // https://www.envoyproxy.io/docs/envoy/latest/intro/arch_overview/http/http_routing (virtual
 // host by domain, routes in order, first match wins) and the upstream protocol from the cluster's
 // typed_extension_protocol_options["envoy.extensions.upstreams.http.v3.HttpProtocolOptions"].
@@ -192,8 +193,8 @@ describe('REST through the Envoy gateway reaches the pods over their HTTP port',
     await nats?.cleanup();
   });
 
-  it('routes /v2/models/<model>/infer to an HTTP/1.1 cluster on the pod HTTP port, answered 200', async () => {
-    const req: Request = { authority: 'gateway.example:8080', path: '/v2/models/affine/infer', headers: {} };
+  /** Follows `req` to its endpoint and asks the pod there over HTTP/1.1: a real KServe v2 answer. */
+  async function inferOverRest(req: Request): Promise<void> {
     const clusters = await clustersFor(follow, req);
     expect(clusters).toEqual(['affine/1/http']);
     const up = await upstream(follow, clusters[0]!);
@@ -218,6 +219,28 @@ describe('REST through the Envoy gateway reaches the pods over their HTTP port',
     } finally {
       grpc.close();
     }
+  }
+
+  it('routes /v2/models/<model>/infer to an HTTP/1.1 cluster on the pod HTTP port, answered 200', async () => {
+    await inferOverRest({ authority: 'gateway.example:8080', path: '/v2/models/affine/infer', headers: {} });
+  });
+
+  it('routes REST addressed to the model by host name (its own virtual host) the same way', async () => {
+    await inferOverRest({ authority: 'affine', path: '/v2/models/affine/infer', headers: {} });
+    await inferOverRest({ authority: 'affine:10000', path: '/v2/models/affine/infer', headers: {} });
+  });
+
+  it('sends gRPC addressed to the model by host name to the HTTP/2 cluster on the pod gRPC port', async () => {
+    const req: Request = {
+      authority: 'affine:10000',
+      path: '/inference.GRPCInferenceService/ModelInfer',
+      headers: { 'content-type': 'application/grpc' },
+    };
+    const clusters = await clustersFor(follow, req);
+    expect(clusters).toEqual(['affine/1']);
+    const up = await upstream(follow, clusters[0]!);
+    expect(up.protocol).toBe('http2ProtocolOptions');
+    expect(up.addresses).toEqual([`127.0.0.1:${pod.ports.grpc}`]);
   });
 
   it('still routes gRPC (x-model-name) to the HTTP/2 cluster on the pod gRPC port', async () => {
