@@ -22,9 +22,9 @@ export async function closeClients(): Promise<void> {
   await Promise.all(clients.splice(0).map((c) => c.close()));
 }
 
-/** A C-core client for this scenario; closeClients() ends it. */
-export function ccoreClient(fx: XdsFixture, nodeId: string): CcoreClient {
-  const c = new CcoreClient(fx.address, nodeId);
+/** A C-core client for this scenario (an xDS server or its address); closeClients() ends it. */
+export function ccoreClient(xds: XdsFixture | string, nodeId: string): CcoreClient {
+  const c = new CcoreClient(typeof xds === 'string' ? xds : xds.address, nodeId);
   clients.push(c);
   return c;
 }
