@@ -14,9 +14,19 @@ import {
   WorkloadIssuer,
 } from '../../pki/index.js';
 import { createLogger } from '../../runtime/log.js';
+import { GATEWAY_ROUTE_MATCHERS, type GatewayRouteMatcher } from '../../translate/index.js';
 import { identityDirectoryProblem } from '../../xds/sds/secrets.js';
 import { flagsHelp, type ParsedFlags, parseFlags } from '../flags.js';
 import { CONTROL_PLANE_FLAGS } from '../options.js';
+
+function routeMatcherFlag(value: string): GatewayRouteMatcher {
+  const mode = GATEWAY_ROUTE_MATCHERS.find((m) => m === value);
+  if (!mode)
+    throw new OptionError(
+      `--gateway-route-matcher: "${value}" is not one of ${GATEWAY_ROUTE_MATCHERS.join(', ')}`,
+    );
+  return mode;
+}
 
 /** --ca-dir: open the CA (keys unsealed with the KEK), tokens from its tokens/ directory. */
 async function pkiOptions(
@@ -71,6 +81,7 @@ export async function run(argv: string[]): Promise<number> {
     'quota-versions',
   ] as const)
     if (flags[f] < 1) throw new OptionError(`--${f} must be at least 1 (got ${flags[f]})`);
+  const gatewayRouteMatcher = routeMatcherFlag(flags['gateway-route-matcher']);
   const pki = await pkiOptions(flags);
   const cp = new ControlPlane({
     ...(pki ? { pki } : {}),
@@ -116,6 +127,7 @@ export async function run(argv: string[]): Promise<number> {
     },
     translate: {
       gatewayPort: flags['gateway-port'],
+      gatewayRouteMatcher,
       ...(flags['gateway-mtls']
         ? {
             gatewayMtls: true,
