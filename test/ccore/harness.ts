@@ -29,10 +29,4 @@ export function ccoreClient(xds: XdsFixture | string, nodeId: string): CcoreClie
   return c;
 }
 
-export async function until(what: string, check: () => boolean | Promise<boolean>, ms = 15_000) {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+export { until } from '../translate-e2e/scenarios.js';
