@@ -5,14 +5,19 @@
 // them, followed with Envoy's rules (test/helpers/envoy-route-match.ts) for REST and gRPC
 // requests to uniformly random models, with the encoded size of each gateway RDS. docs/TRANSLATION.md, "Route lookup at
 // 10,000 models". ROUTE_BENCH_MODELS and ROUTE_BENCH_REQUESTS (default 2,000) size the run.
-import { toBinary } from '@bufbuild/protobuf';
+import { clone, toBinary } from '@bufbuild/protobuf';
 import { renderTable } from '../../control-plane/cli/table.js';
 import type { Issue } from '../../control-plane/errors/index.js';
 import { type ModelRoute, validatePolicy } from '../../control-plane/policy/index.js';
 import { translate } from '../../control-plane/translate/index.js';
 import { GATEWAY_ROUTE_CONFIG } from '../../control-plane/translate/names.js';
 import { catchAllVirtualHost, type ModelEntry } from '../../control-plane/translate/route-matcher.js';
-import type { Route, VirtualHost } from '../../protos/gen/envoy/config/route/v3/route_components_pb.js';
+import { checkResources } from '../../control-plane/validate/index.js';
+import {
+  type Route,
+  RouteSchema,
+  type VirtualHost,
+} from '../../protos/gen/envoy/config/route/v3/route_components_pb.js';
 import {
   type RouteConfiguration,
   RouteConfigurationSchema,
@@ -88,20 +93,38 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const buildMs: Record<'list' | 'tree', number[]> = { list: [], tree: [] };
 const encodeMs: Record<'list' | 'tree', number[]> = { list: [], tree: [] };
 const oneChangedMs: Record<'list' | 'tree', number[]> = { list: [], tree: [] };
+const checkMs: Record<'list' | 'tree', number[]> = { list: [], tree: [] };
+const recheckMs: Record<'list' | 'tree', number[]> = { list: [], tree: [] };
 for (let i = 0; i < BUILD_RUNS; i++)
   for (const form of ['list', 'tree'] as const) {
-    const fresh = entries.map((e) => ({ model: e.model, rest: [...e.rest], grpc: [...e.grpc] }));
+    // Cloned routes: the PGV checker keeps verdicts per object, and these must be checked cold.
+    const copy = (rs: readonly Route[]) => rs.map((r) => clone(RouteSchema, r));
+    const fresh = entries.map((e) => ({ model: e.model, rest: copy(e.rest), grpc: copy(e.grpc) }));
     const t0 = performance.now();
     const host = catchAllVirtualHost(fresh, form === 'tree');
     const t1 = performance.now();
-    toBinary(RouteConfigurationSchema, { ...listRc, virtualHosts: [host] });
+    const rc = { ...listRc, virtualHosts: [host] };
+    toBinary(RouteConfigurationSchema, rc);
+    const t2 = performance.now();
+    const issues = checkResources({ listeners: [], routes: [rc], clusters: [], endpoints: [], secrets: [] });
+    if (issues.length) throw new Error(`${form}: ${issues[0]!.path}: ${issues[0]!.message}`);
     buildMs[form].push(t1 - t0);
-    encodeMs[form].push(performance.now() - t1);
+    encodeMs[form].push(t2 - t1);
+    checkMs[form].push(performance.now() - t2);
     // An apply changes one model: its routes are new arrays, every other model's are the same.
     const one = fresh.map((e, k) => (k === i ? { ...e, rest: [...e.rest], grpc: [...e.grpc] } : e));
-    const t2 = performance.now();
-    catchAllVirtualHost(one, form === 'tree');
-    oneChangedMs[form].push(performance.now() - t2);
+    const t3 = performance.now();
+    const again = catchAllVirtualHost(one, form === 'tree');
+    const t4 = performance.now();
+    checkResources({
+      listeners: [],
+      routes: [{ ...listRc, virtualHosts: [again] }],
+      clusters: [],
+      endpoints: [],
+      secrets: [],
+    });
+    oneChangedMs[form].push(t4 - t3);
+    recheckMs[form].push(performance.now() - t4);
   }
 
 function run(name: string, host: VirtualHost, rc: RouteConfiguration, form: 'list' | 'tree'): string[] {
@@ -123,6 +146,8 @@ function run(name: string, host: VirtualHost, rc: RouteConfiguration, form: 'lis
     `${median(buildMs[form]).toFixed(1)} ms`,
     `${median(encodeMs[form]).toFixed(1)} ms`,
     `${median(oneChangedMs[form]).toFixed(1)} ms`,
+    `${median(checkMs[form]).toFixed(0)} ms`,
+    `${median(recheckMs[form]).toFixed(1)} ms`,
   ];
 }
 
@@ -137,6 +162,8 @@ process.stdout.write(
       'build catch-all (median)',
       'encode catch-all (median)',
       'rebuild after one model changed (median)',
+      'PGV check, cold (median)',
+      'PGV check after one model changed (median)',
     ],
     [
       run('linear (route list)', listHost, listRc, 'list'),
