@@ -52,6 +52,8 @@ export const ROOTS = [
   'envoy/extensions/load_balancing_policies/least_request/v3/least_request.proto',
   'envoy/extensions/resource_monitors/downstream_connections/v3/downstream_connections.proto',
   'envoy/extensions/resource_monitors/fixed_heap/v3/fixed_heap.proto',
+  // The gateway's route matcher tree reads request headers with this input.
+  'envoy/type/matcher/v3/http_inputs.proto',
 ];
 
 // The validate.proto pinned with grpc-js-xds 1.14.1 predates StringRules.ignore_empty

@@ -128,6 +128,11 @@ export const CONTROL_PLANE_FLAGS = {
   },
   host: { type: 'string', help: 'address to listen on', env: 'SWITCHYARD_HOST', default: '127.0.0.1' },
   'gateway-port': { type: 'port', help: 'port of the Envoy gateway listener it configures', default: 10000 },
+  'gateway-route-matcher': {
+    type: 'string',
+    help: "the gateway's catch-all virtual host: tree (matcher tree, Envoy 1.33+), list (route list), or auto (a tree from 100 routes)",
+    default: 'auto',
+  },
   'gateway-mtls': {
     type: 'bool',
     help: 'the gateway listener requires client workload certificates (SDS identity and trust bundle)',

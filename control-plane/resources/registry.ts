@@ -25,6 +25,7 @@ import { file_envoy_extensions_resource_monitors_fixed_heap_v3_fixed_heap } from
 import { file_envoy_extensions_transport_sockets_tls_v3_secret } from '../../protos/gen/envoy/extensions/transport_sockets/tls/v3/secret_pb.js';
 import { file_envoy_extensions_transport_sockets_tls_v3_tls } from '../../protos/gen/envoy/extensions/transport_sockets/tls/v3/tls_pb.js';
 import { file_envoy_extensions_upstreams_http_v3_http_protocol_options } from '../../protos/gen/envoy/extensions/upstreams/http/v3/http_protocol_options_pb.js';
+import { file_envoy_type_matcher_v3_http_inputs } from '../../protos/gen/envoy/type/matcher/v3/http_inputs_pb.js';
 
 const ROOT_FILES: readonly DescFile[] = [
   file_envoy_config_listener_v3_listener,
@@ -49,6 +50,7 @@ const ROOT_FILES: readonly DescFile[] = [
   file_envoy_extensions_load_balancing_policies_least_request_v3_least_request,
   file_envoy_extensions_resource_monitors_downstream_connections_v3_downstream_connections,
   file_envoy_extensions_resource_monitors_fixed_heap_v3_fixed_heap,
+  file_envoy_type_matcher_v3_http_inputs,
 ];
 
 function withDependencies(roots: readonly DescFile[]): DescFile[] {

@@ -1,7 +1,14 @@
 // Pure translation of ModelRoutes and endpoints into xDS resources, per client flavor.
 export { buildLoadAssignment } from './endpoints.js';
 export * from './names.js';
-export { DEFAULT_TRANSLATE_OPTIONS, podIdentity, resolveOptions, type TranslateOptions } from './options.js';
+export {
+  DEFAULT_TRANSLATE_OPTIONS,
+  GATEWAY_ROUTE_MATCHERS,
+  type GatewayRouteMatcher,
+  podIdentity,
+  resolveOptions,
+  type TranslateOptions,
+} from './options.js';
 export { TranslationCache } from './translation-cache.js';
 export {
   type TranslateInput,

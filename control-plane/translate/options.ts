@@ -1,6 +1,15 @@
 // Knobs of the translation that are not part of any policy: where the gateway listens, which
 // names the TLS material goes by. Defaults match envoy/*.yaml and docs/TRANSLATION.md.
 
+/**
+ * How the Envoy gateway's catch-all virtual host finds a model's routes: a route list Envoy scans
+ * in order, a matcher tree of map lookups, or (`auto`) the tree once the list is long
+ * (route-matcher.ts, docs/TRANSLATION.md "Route lookup at 10,000 models").
+ */
+export type GatewayRouteMatcher = 'auto' | 'tree' | 'list';
+
+export const GATEWAY_ROUTE_MATCHERS: readonly GatewayRouteMatcher[] = ['auto', 'tree', 'list'];
+
 export interface TranslateOptions {
   /** Port of the Envoy gateway listener. */
   readonly gatewayPort: number;
@@ -22,6 +31,8 @@ export interface TranslateOptions {
   readonly gatewayMtls: boolean;
   /** With gatewayMtls: the SPIFFE IDs allowed to call the gateway (exact); empty: any of the trust bundle. */
   readonly gatewayClientIdentities: readonly string[];
+  /** Envoy flavor: route list or matcher tree on the gateway's catch-all virtual host. */
+  readonly gatewayRouteMatcher: GatewayRouteMatcher;
 }
 
 export const DEFAULT_TRANSLATE_OPTIONS: TranslateOptions = {
@@ -35,6 +46,7 @@ export const DEFAULT_TRANSLATE_OPTIONS: TranslateOptions = {
   accessLogPath: '/dev/stdout',
   gatewayMtls: false,
   gatewayClientIdentities: [],
+  gatewayRouteMatcher: 'auto',
 };
 
 export function resolveOptions(partial?: Partial<TranslateOptions>): TranslateOptions {

@@ -2,7 +2,7 @@
 // default route that splits by weight. The gRPC flavor gives each model its own
 // RouteConfiguration (named after the model, one virtual host matching any authority). The
 // Envoy gateway has one RouteConfiguration: a virtual host per model for requests addressed to
-// the model by host name, and a catch-all virtual host that finds the model by REST path
+// the model by host name (REST paths to the REST clusters, the rest to the gRPC clusters), and a catch-all virtual host that finds the model by REST path
 // (`/v2/models/<model>[/...]`, to the REST clusters on the pods' HTTP port) or by the
 // `x-model-name` header for gRPC.
 import { create } from '@bufbuild/protobuf';
@@ -145,8 +145,12 @@ export function grpcVirtualHost(route: ModelRoute): VirtualHost {
   return newVirtualHost(route.spec.model, ['*'], modelRoutes(route, 'grpc', 'any'));
 }
 
-/** Envoy flavor: the virtual host for requests whose authority is the model's name. */
-export function envoyModelVirtualHost(route: ModelRoute): VirtualHost {
+/**
+ * Envoy flavor: the virtual host for requests whose authority is the model's name. Its REST
+ * requests (`/v2/models/<model>[/...]`) take the same routes as on the catch-all virtual host,
+ * to the REST clusters on the pods' HTTP port; everything else goes to the gRPC clusters.
+ */
+export function envoyModelVirtualHost(route: ModelRoute, restRoutes: readonly Route[]): VirtualHost {
   const { model } = route.spec;
-  return newVirtualHost(model, [model, `${model}:*`], modelRoutes(route, 'envoy', 'any'));
+  return newVirtualHost(model, [model, `${model}:*`], [...restRoutes, ...modelRoutes(route, 'envoy', 'any')]);
 }

@@ -8,17 +8,18 @@
 import type { Cluster } from '../../protos/gen/envoy/config/cluster/v3/cluster_pb.js';
 import type { ClusterLoadAssignment } from '../../protos/gen/envoy/config/endpoint/v3/endpoint_pb.js';
 import type { Listener } from '../../protos/gen/envoy/config/listener/v3/listener_pb.js';
-import type { Route, VirtualHost } from '../../protos/gen/envoy/config/route/v3/route_components_pb.js';
+import type { VirtualHost } from '../../protos/gen/envoy/config/route/v3/route_components_pb.js';
 import type { RouteConfiguration } from '../../protos/gen/envoy/config/route/v3/route_pb.js';
 import type { ModelRoute } from '../policy/types.js';
 import { buildClusters } from './cluster.js';
 import { buildLoadAssignment, versionEndpoints } from './endpoints.js';
 import { gatewayListener, grpcListener } from './listeners.js';
-import { newRouteConfiguration, newVirtualHost } from './literals.js';
+import { newRouteConfiguration } from './literals.js';
 import { GATEWAY_ROUTE_CONFIG } from './names.js';
 import { resolveOptions, type TranslateOptions } from './options.js';
 import { interningIn } from './proto.js';
 import { buildRestLoadAssignment } from './rest-endpoints.js';
+import { catchAllVirtualHost, type ModelEntry, useMatcherTree } from './route-matcher.js';
 import { envoyModelVirtualHost, grpcVirtualHost, modelRoutes } from './routes.js';
 import { type GatewayMemo, TranslationCache } from './translation-cache.js';
 import type { EndpointInfo, EndpointTable, Flavor, ResourceSet } from './types.js';
@@ -34,8 +35,8 @@ interface RouteOutput {
   readonly listener?: Listener;
   readonly routeConfig?: RouteConfiguration;
   readonly virtualHost?: VirtualHost;
-  readonly restRoutes?: readonly Route[];
-  readonly grpcRoutes?: readonly Route[];
+  /** Envoy: the model's routes on the gateway's catch-all virtual host. */
+  readonly entry?: ModelEntry;
 }
 
 const modelCheckMemo = new WeakMap<RouteOutput, RouteConfiguration>();
@@ -68,11 +69,11 @@ function translateRoute(
       routeConfig: newRouteConfiguration(model, [grpcVirtualHost(route)]),
     };
   } else {
+    const rest = modelRoutes(route, 'envoy', 'rest');
     out = {
       clusters,
-      virtualHost: envoyModelVirtualHost(route),
-      restRoutes: modelRoutes(route, 'envoy', 'rest'),
-      grpcRoutes: modelRoutes(route, 'envoy', 'grpc'),
+      virtualHost: envoyModelVirtualHost(route, rest),
+      entry: { model: route.spec.model, rest, grpc: modelRoutes(route, 'envoy', 'grpc') },
     };
   }
   byKey.set(key, out);
@@ -151,14 +152,13 @@ function gatewayResources(
   key: string,
   options: TranslateOptions,
   virtualHosts: VirtualHost[],
-  restRoutes: Route[],
-  grpcRoutes: Route[],
+  entries: ModelEntry[],
 ): Gateway {
-  const parts: object[] = [...virtualHosts, ...restRoutes, ...grpcRoutes];
+  const parts: object[] = [...virtualHosts, ...entries.flatMap((e) => [e.rest, e.grpc])];
   const last = cache.gateway as Gateway | undefined;
   if (last && last.key === key && sameParts(last.parts, parts)) return last;
-  // REST routes first: a path names its model exactly, the header is the fallback for gRPC.
-  const catchAll = newVirtualHost('all-models', ['*'], [...restRoutes, ...grpcRoutes]);
+  const routeCount = entries.reduce((n, e) => n + e.rest.length + e.grpc.length, 0);
+  const catchAll = catchAllVirtualHost(entries, useMatcherTree(options.gatewayRouteMatcher, routeCount));
   const gateway: Gateway = {
     key,
     parts,
@@ -222,8 +222,7 @@ function* translateAll(
   const clusters: Cluster[] = [];
   const endpoints: ClusterLoadAssignment[] = [];
   const virtualHosts: VirtualHost[] = [];
-  const restRoutes: Route[] = [];
-  const grpcRoutes: Route[] = [];
+  const entries: ModelEntry[] = [];
   for (const route of routes) {
     yield;
     const out = translateRoute(route, flavor, options, key);
@@ -232,11 +231,10 @@ function* translateAll(
     if (out.listener) listeners.push(out.listener);
     if (out.routeConfig) routeConfigs.push(out.routeConfig);
     if (out.virtualHost) virtualHosts.push(out.virtualHost);
-    if (out.restRoutes) for (const r of out.restRoutes) restRoutes.push(r);
-    if (out.grpcRoutes) for (const r of out.grpcRoutes) grpcRoutes.push(r);
+    if (out.entry) entries.push(out.entry);
   }
   if (flavor === 'envoy') {
-    const gw = gatewayResources(cache, key, options, virtualHosts, restRoutes, grpcRoutes);
+    const gw = gatewayResources(cache, key, options, virtualHosts, entries);
     routeConfigs.push(gw.routeConfig);
     listeners.push(gw.listener);
   }
@@ -282,11 +280,7 @@ function translateOne(
   else if (out.virtualHost) {
     let rc = modelCheckMemo.get(out);
     if (!rc) {
-      const catchAll = newVirtualHost(
-        'all-models',
-        ['*'],
-        [...(out.restRoutes ?? []), ...(out.grpcRoutes ?? [])],
-      );
+      const catchAll = catchAllVirtualHost(out.entry ? [out.entry] : [], false);
       rc = newRouteConfiguration(`${GATEWAY_ROUTE_CONFIG}/${route.spec.model}`, [out.virtualHost, catchAll]);
       modelCheckMemo.set(out, rc);
     }

@@ -1,11 +1,18 @@
-// What each xDS resource names in another type: routes name clusters, listeners name route
-// configurations, EDS clusters name their ClusterLoadAssignment, TLS contexts name secrets.
+// What each xDS resource names in another type: routes (a virtual host's list or the routes its
+// matcher tree leads to) name clusters, listeners name route configurations, EDS clusters name
+// their ClusterLoadAssignment, TLS contexts name secrets.
 // Pure: the snapshot cache uses these for its consistency check and for make-before-break.
 import type { Any } from '@bufbuild/protobuf/wkt';
 import { anyUnpack } from '@bufbuild/protobuf/wkt';
 import { type Cluster, Cluster_DiscoveryType } from '../../protos/gen/envoy/config/cluster/v3/cluster_pb.js';
 import type { TransportSocket } from '../../protos/gen/envoy/config/core/v3/base_pb.js';
 import type { Listener } from '../../protos/gen/envoy/config/listener/v3/listener_pb.js';
+import {
+  type Route,
+  RouteListSchema,
+  RouteSchema,
+  type VirtualHost,
+} from '../../protos/gen/envoy/config/route/v3/route_components_pb.js';
 import type { RouteConfiguration } from '../../protos/gen/envoy/config/route/v3/route_pb.js';
 import { HttpConnectionManagerSchema } from '../../protos/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js';
 import {
@@ -13,6 +20,7 @@ import {
   DownstreamTlsContextSchema,
   UpstreamTlsContextSchema,
 } from '../../protos/gen/envoy/extensions/transport_sockets/tls/v3/tls_pb.js';
+import type { Matcher, Matcher_OnMatch } from '../../protos/gen/xds/type/matcher/v3/matcher_pb.js';
 
 const HCM_TYPE = `type.googleapis.com/${HttpConnectionManagerSchema.typeName}`;
 const UPSTREAM_TLS_TYPE = `type.googleapis.com/${UpstreamTlsContextSchema.typeName}`;
@@ -35,10 +43,43 @@ function sorted(names: Iterable<string>): string[] {
   return [...new Set(names)].sort();
 }
 
+const ROUTE_LIST_TYPE = `type.googleapis.com/${RouteListSchema.typeName}`;
+const ROUTE_TYPE = `type.googleapis.com/${RouteSchema.typeName}`;
+
+/** The routes a matcher tree's actions carry (RouteList or Route), in tree order. */
+function matcherRoutes(m: Matcher | undefined, out: Route[]): void {
+  if (!m) return;
+  const onMatches: (Matcher_OnMatch | undefined)[] = [m.onNoMatch];
+  const t = m.matcherType;
+  if (t.case === 'matcherTree' && t.value.treeType.case !== 'customMatch' && t.value.treeType.value)
+    onMatches.unshift(...Object.values(t.value.treeType.value.map));
+  else if (t.case === 'matcherList') onMatches.unshift(...t.value.matchers.map((f) => f.onMatch));
+  for (const om of onMatches) {
+    const a = om?.onMatch;
+    if (a?.case === 'matcher') matcherRoutes(a.value, out);
+    else if (a?.case === 'action' && a.value.typedConfig) {
+      const any = a.value.typedConfig;
+      if (any.typeUrl === ROUTE_LIST_TYPE) out.push(...(anyUnpack(any, RouteListSchema)?.routes ?? []));
+      else if (any.typeUrl === ROUTE_TYPE) {
+        const r = anyUnpack(any, RouteSchema);
+        if (r) out.push(r);
+      }
+    }
+  }
+}
+
+/** A virtual host's routes: its route list, or the routes its matcher tree leads to. */
+export function virtualHostRoutes(vh: VirtualHost): Route[] {
+  if (!vh.matcher) return vh.routes;
+  const out = [...vh.routes];
+  matcherRoutes(vh.matcher, out);
+  return out;
+}
+
 export function routeClusters(rc: Pick<RouteConfiguration, 'virtualHosts'>): string[] {
   const out: string[] = [];
   for (const vh of rc.virtualHosts) {
-    for (const r of vh.routes) {
+    for (const r of virtualHostRoutes(vh)) {
       if (r.action.case !== 'route') continue;
       const a = r.action.value;
       if (a.clusterSpecifier.case === 'cluster') out.push(a.clusterSpecifier.value);

@@ -22,17 +22,11 @@ export async function closeClients(): Promise<void> {
   await Promise.all(clients.splice(0).map((c) => c.close()));
 }
 
-/** A C-core client for this scenario; closeClients() ends it. */
-export function ccoreClient(fx: XdsFixture, nodeId: string): CcoreClient {
-  const c = new CcoreClient(fx.address, nodeId);
+/** A C-core client for this scenario (an xDS server or its address); closeClients() ends it. */
+export function ccoreClient(xds: XdsFixture | string, nodeId: string): CcoreClient {
+  const c = new CcoreClient(typeof xds === 'string' ? xds : xds.address, nodeId);
   clients.push(c);
   return c;
 }
 
-export async function until(what: string, check: () => boolean | Promise<boolean>, ms = 15_000) {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+export { until } from '../translate-e2e/scenarios.js';

@@ -3,14 +3,16 @@
 // (the deprecated header matcher fields C-core 1.51 reads), a weighted split, residency and a
 // live change under load without a failed RPC.
 import { describe, expect, it } from 'vitest';
-import { policy, publishPolicy } from '../translate-e2e/harness.js';
+import { publishPolicy } from '../translate-e2e/harness.js';
 import {
+  liveChange,
+  livePolicy,
   pinnedPolicy,
   residencyScenario,
   scenarioWorld,
   threeWayPolicy,
 } from '../translate-e2e/scenarios.js';
-import { CCORE_GROUP, ccoreClient, closeClients, unavailable, until } from './harness.js';
+import { CCORE_GROUP, ccoreClient, closeClients, unavailable } from './harness.js';
 
 const world = scenarioWorld(closeClients);
 const pod = world.pod;
@@ -56,31 +58,11 @@ describe.skipIf(unavailable)('translated routes with gRPC C-core', () => {
     const v1 = await pod('v1', 'live-v1');
     const v2 = await pod('v2', 'live-v2');
     const fx = world.fx;
-    const spec = (w1: number, w2: number) =>
-      policy(
-        'live',
-        `versions:
-  - { name: v1, weight: ${w1}, endpoints: [{ address: 127.0.0.1, port: ${v1.port} }] }
-  - { name: v2, weight: ${w2}, endpoints: [{ address: 127.0.0.1, port: ${v2.port} }] }`,
-      );
-    publishPolicy(fx, spec(100, 0));
+    publishPolicy(fx, livePolicy(v1, v2, 100, 0));
     const client = ccoreClient(fx, 'ccore-live');
     expect((await client.send('live', { n: 20, waitForReady: true })).byVersion).toEqual({ v1: 20 });
     await client.start('live', 8);
-    await until('v1 under load', () => v1.calls > 200);
-    publishPolicy(fx, spec(50, 50));
-    await until('the 50/50 split', () => v2.calls > 200);
-    publishPolicy(fx, spec(0, 100));
-    const v1Calls = () => v1.calls;
-    let last = v1Calls();
-    // v1 is done when it stops receiving calls while v2 keeps getting them.
-    await until('v1 drained', async () => {
-      const before = v2.calls;
-      await new Promise((r) => setTimeout(r, 200));
-      const quiet = v1Calls() === last && v2.calls > before;
-      last = v1Calls();
-      return quiet;
-    });
+    await liveChange(fx, v1, v2);
     const tally = await client.stop();
     expect(tally.errors).toEqual([]);
     expect(tally.failures).toBe(0);

@@ -94,6 +94,14 @@ describe('switchyard --help', () => {
     expect(sub.stderr).toMatch(/Did you mean --identity\?/);
   });
 
+  it('refuses a gateway route matcher it does not know, naming the choices, with exit 2', async () => {
+    const r = await runMain('control-plane', '--gateway-route-matcher', 'linear');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--gateway-route-matcher: "linear" is not one of auto, tree, list/);
+    const help = (await runMain('control-plane', '--help')).stdout.replace(/\s+/g, ' ');
+    expect(help).toMatch(/--gateway-route-matcher <value> .*\(default "?auto"?\)/);
+  });
+
   it('exits 0 without a trace when nobody reads stdout any more', async () => {
     for (const args of [['--help'], ['apikey'], ['status', '--help']]) {
       const r = await runCliIntoClosedPipe(args);

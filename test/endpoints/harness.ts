@@ -42,12 +42,14 @@ export function startDiscoveryPlane(
   nats: NatsServer,
   discovery: DiscoveryInput = {},
   policy = routeYaml(),
+  extra: Parameters<typeof startControlPlane>[1] = {},
 ): Promise<ControlPlaneFixture> {
   return startControlPlane(
     { 'affine.yaml': policy },
     {
       nats: { servers: nats.url, ...nats.credentials('admin'), name: 'switchyard-test-control-plane' },
       discovery,
+      ...extra,
     },
   );
 }

@@ -3,25 +3,25 @@
 // RDS name -> virtual host by authority -> first route whose path and headers match -> CDS
 // cluster and its upstream protocol -> EDS assignment -> a HEALTHY endpoint, which must be a real
 // pod's HTTP port answering the request with 200. The same walk for a gRPC request still ends on
-// the pod's gRPC port over HTTP/2. Envoy's rules: route matching in
-// https://www.envoyproxy.io/docs/envoy/latest/intro/arch_overview/http/http_routing (virtual
-// host by domain, routes in order, first match wins) and the upstream protocol from the cluster's
+// the pod's gRPC port over HTTP/2. Both walks are taken through the catch-all virtual host and
+// through the model's own (by :authority), with the catch-all host served as a route list and as
+// a matcher tree. Envoy's rules: route matching as test/helpers/envoy-route-match.ts follows it
+// (virtual host by domain; routes in order, first match wins; or the matcher tree's maps) and
+// the upstream protocol from the cluster's
 // typed_extension_protocol_options["envoy.extensions.upstreams.http.v3.HttpProtocolOptions"].
 // The pod registers over a real nats-server; the control plane serves over real ADS.
-import { fromBinary, type Message } from '@bufbuild/protobuf';
+import { fromBinary } from '@bufbuild/protobuf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HTTP_PROTOCOL_OPTIONS } from '../../control-plane/translate/cluster.js';
-import { TYPE, typeInfo } from '../../control-plane/xds/resource-types.js';
+import { TYPE } from '../../control-plane/xds/resource-types.js';
 import type { Pod } from '../../data-plane/pod.js';
 import type { Cluster } from '../../protos/gen/envoy/config/cluster/v3/cluster_pb.js';
 import { HealthStatus } from '../../protos/gen/envoy/config/core/v3/health_check_pb.js';
 import type { ClusterLoadAssignment } from '../../protos/gen/envoy/config/endpoint/v3/endpoint_pb.js';
 import type { Listener } from '../../protos/gen/envoy/config/listener/v3/listener_pb.js';
-import type { HeaderMatcher, Route } from '../../protos/gen/envoy/config/route/v3/route_components_pb.js';
 import type { RouteConfiguration } from '../../protos/gen/envoy/config/route/v3/route_pb.js';
 import { HttpConnectionManagerSchema } from '../../protos/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js';
 import { HttpProtocolOptionsSchema } from '../../protos/gen/envoy/extensions/upstreams/http/v3/http_protocol_options_pb.js';
-import type { DiscoveryResponse } from '../../protos/gen/envoy/service/discovery/v3/discovery_pb.js';
 import { f32Of, KServeClient } from '../dataplane/harness.js';
 import {
   affineRepo,
@@ -33,86 +33,12 @@ import {
 import { affineRequest } from '../endpoints/load.js';
 import { SotwClient } from '../helpers/ads-client.js';
 import type { ControlPlaneFixture } from '../helpers/control-plane.js';
+import { type HttpRequest, routeFor } from '../helpers/envoy-route-match.js';
 import type { NatsServer } from '../helpers/nats-server.js';
+import { Follower } from './follower.js';
 
-const DEADLINE_MS = 20_000;
-
-/**
- * An ADS stream that keeps the latest resources of each type and ACKs what it gets. Like Envoy,
- * it grows a type's subscription by resending all its names with the last version and nonce.
- */
-class Follower {
-  private readonly latest = new Map<string, Message[]>();
-  private readonly subscribed = new Map<string, string[]>();
-  private readonly last = new Map<string, DiscoveryResponse>();
-  constructor(private readonly client: SotwClient) {}
-
-  async want<T>(typeUrl: string, names: string[], pick: (msgs: Message[]) => T | undefined): Promise<T> {
-    const before = this.subscribed.get(typeUrl);
-    const all = [...new Set([...(before ?? []), ...names])].sort();
-    if (!before || all.length !== before.length) {
-      this.subscribed.set(typeUrl, all);
-      const prev = this.last.get(typeUrl);
-      this.client.send({
-        typeUrl,
-        resourceNames: all,
-        ...(prev ? { versionInfo: prev.versionInfo, responseNonce: prev.nonce } : {}),
-      });
-    }
-    const deadline = Date.now() + DEADLINE_MS;
-    for (;;) {
-      const have = this.latest.get(typeUrl);
-      const found = have ? pick(have) : undefined;
-      if (found !== undefined) return found;
-      const res: DiscoveryResponse = await this.client.next(Math.max(1, deadline - Date.now()));
-      this.latest.set(
-        res.typeUrl,
-        res.resources.map((a) => fromBinary(typeInfo(a.typeUrl).schema, a.value)),
-      );
-      this.last.set(res.typeUrl, res);
-      this.client.ack(res, this.subscribed.get(res.typeUrl) ?? []);
-    }
-  }
-}
-
-interface Request {
-  readonly authority: string;
-  readonly path: string;
-  readonly headers: Readonly<Record<string, string>>;
-}
-
-function domainMatches(domain: string, authority: string): boolean {
-  if (domain === '*') return true;
-  if (domain.endsWith(':*')) return authority.startsWith(domain.slice(0, -1));
-  return domain === authority;
-}
-
-function headerMatches(m: HeaderMatcher, headers: Request['headers']): boolean {
-  const value = headers[m.name];
-  let ok: boolean;
-  const spec = m.headerMatchSpecifier;
-  if (spec.case === 'presentMatch') ok = value !== undefined;
-  else if (spec.case === 'stringMatch' && spec.value.matchPattern.case === 'exact')
-    ok = value === spec.value.matchPattern.value;
-  else if (spec.case === 'stringMatch' && spec.value.matchPattern.case === 'prefix')
-    ok = value?.startsWith(spec.value.matchPattern.value) ?? false;
-  else throw new Error(`matcher ${spec.case} is not followed by this test`);
-  return m.invertMatch ? !ok : ok;
-}
-
-function routeMatches(r: Route, req: Request): boolean {
-  const p = r.match!.pathSpecifier;
-  let pathOk: boolean;
-  if (p.case === 'prefix') pathOk = req.path.startsWith(p.value);
-  // path_separated_prefix: the prefix, then the end of the path or a "/" (or "?").
-  else if (p.case === 'pathSeparatedPrefix')
-    pathOk = req.path.startsWith(p.value) && /^([/?]|$)/.test(req.path.slice(p.value.length));
-  else throw new Error(`path specifier ${p.case} is not followed by this test`);
-  return pathOk && r.match!.headers.every((h) => headerMatches(h, req.headers));
-}
-
-/** The clusters (all weighted targets) of the route Envoy picks for `req`. */
-async function clustersFor(f: Follower, req: Request): Promise<string[]> {
+/** The gateway's route configuration, found the way Envoy does: LDS listener -> HCM -> RDS. */
+async function gatewayRoutes(f: Follower): Promise<RouteConfiguration> {
   const listener = await f.want(TYPE.LDS, [], (ls) =>
     (ls as Listener[]).find((l) => l.name === 'switchyard-gateway'),
   );
@@ -121,15 +47,12 @@ async function clustersFor(f: Follower, req: Request): Promise<string[]> {
   const hcm = fromBinary(HttpConnectionManagerSchema, hcmAny.value.value);
   if (hcm.routeSpecifier.case !== 'rds') throw new Error('gateway HCM without RDS');
   const rdsName = hcm.routeSpecifier.value.routeConfigName;
-  const rc = await f.want(TYPE.RDS, [rdsName], (rs) =>
-    (rs as RouteConfiguration[]).find((r) => r.name === rdsName),
-  );
-  // Exact domains win over wildcards.
-  const vh =
-    rc.virtualHosts.find((v) => v.domains.includes(req.authority)) ??
-    rc.virtualHosts.find((v) => v.domains.some((d) => d !== '*' && domainMatches(d, req.authority))) ??
-    rc.virtualHosts.find((v) => v.domains.includes('*'))!;
-  const route = vh.routes.find((r) => routeMatches(r, req));
+  return f.want(TYPE.RDS, [rdsName], (rs) => (rs as RouteConfiguration[]).find((r) => r.name === rdsName));
+}
+
+/** The clusters (all weighted targets) of the route Envoy picks for `req`. */
+async function clustersFor(f: Follower, req: HttpRequest): Promise<string[]> {
+  const { route } = routeFor(await gatewayRoutes(f), req);
   if (route?.action.case !== 'route') throw new Error(`no route for ${req.path}`);
   const spec = route.action.value.clusterSpecifier;
   if (spec.case === 'cluster') return [spec.value];
@@ -166,70 +89,105 @@ async function upstream(f: Follower, name: string): Promise<{ protocol: string; 
   return { protocol, addresses };
 }
 
-describe('REST through the Envoy gateway reaches the pods over their HTTP port', () => {
-  let nats: NatsServer;
-  let repo: ModelRepo;
-  let fx: ControlPlaneFixture;
-  let pod: Pod;
-  let ads: SotwClient;
-  let follow: Follower;
+describe.each(['list', 'tree'] as const)(
+  'REST through the Envoy gateway (catch-all host as a %s) reaches the pods over their HTTP port',
+  (gatewayRouteMatcher) => {
+    let nats: NatsServer;
+    let repo: ModelRepo;
+    let fx: ControlPlaneFixture;
+    let pod: Pod;
+    let ads: SotwClient;
+    let follow: Follower;
 
-  beforeAll(async () => {
-    nats = await startNats(['pod-a']);
-    repo = await affineRepo();
-    fx = await startDiscoveryPlane(nats);
-    pod = await startPod(nats, repo, 'pod-a');
-    ads = new SotwClient(fx.xdsAddress, { id: 'rest-gateway', userAgentName: 'envoy' });
-    follow = new Follower(ads);
-  });
-
-  afterAll(async () => {
-    ads?.close();
-    await pod?.close();
-    await fx?.cp.stop();
-    await fx?.close();
-    await repo?.cleanup();
-    await nats?.cleanup();
-  });
-
-  it('routes /v2/models/<model>/infer to an HTTP/1.1 cluster on the pod HTTP port, answered 200', async () => {
-    const req: Request = { authority: 'gateway.example:8080', path: '/v2/models/affine/infer', headers: {} };
-    const clusters = await clustersFor(follow, req);
-    expect(clusters).toEqual(['affine/1/http']);
-    const up = await upstream(follow, clusters[0]!);
-    expect(up.protocol).toBe('httpProtocolOptions');
-    expect(up.addresses).toEqual([`127.0.0.1:${pod.ports.http}`]);
-
-    const res = await fetch(`http://${up.addresses[0]}${req.path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        inputs: [{ name: 'x', datatype: 'FP32', shape: [2, 3], data: [1, 2, 3, 4, 5, 6] }],
-      }),
+    beforeAll(async () => {
+      nats = await startNats(['pod-a']);
+      repo = await affineRepo();
+      fx = await startDiscoveryPlane(nats, {}, undefined, { translate: { gatewayRouteMatcher } });
+      pod = await startPod(nats, repo, 'pod-a');
+      ads = new SotwClient(fx.xdsAddress, { id: 'rest-gateway', userAgentName: 'envoy' });
+      follow = new Follower(ads);
     });
-    expect(res.status).toBe(200);
-    const body = (await res.json()) as { model_name: string; outputs: { data: number[] }[] };
-    expect(body.model_name).toBe('affine');
-    // The same pod's gRPC answer for the same input: REST reached the real model.
-    const grpc = new KServeClient(pod.ports.grpc);
-    try {
-      const viaGrpc = await grpc.infer(affineRequest());
-      expect(body.outputs[0]!.data).toEqual([...f32Of(viaGrpc.rawOutputContents[0]!)]);
-    } finally {
-      grpc.close();
-    }
-  });
 
-  it('still routes gRPC (x-model-name) to the HTTP/2 cluster on the pod gRPC port', async () => {
-    const req: Request = {
-      authority: 'gateway.example:8080',
-      path: '/inference.GRPCInferenceService/ModelInfer',
-      headers: { 'x-model-name': 'affine', 'content-type': 'application/grpc' },
-    };
-    const clusters = await clustersFor(follow, req);
-    expect(clusters).toEqual(['affine/1']);
-    const up = await upstream(follow, clusters[0]!);
-    expect(up.protocol).toBe('http2ProtocolOptions');
-    expect(up.addresses).toEqual([`127.0.0.1:${pod.ports.grpc}`]);
-  });
-});
+    afterAll(async () => {
+      ads?.close();
+      await pod?.close();
+      await fx?.cp.stop();
+      await fx?.close();
+      await repo?.cleanup();
+      await nats?.cleanup();
+    });
+
+    /** Follows `req` to its endpoint and asks the pod there over HTTP/1.1: a real KServe v2 answer. */
+    async function inferOverRest(req: HttpRequest): Promise<void> {
+      const clusters = await clustersFor(follow, req);
+      expect(clusters).toEqual(['affine/1/http']);
+      const up = await upstream(follow, clusters[0]!);
+      expect(up.protocol).toBe('httpProtocolOptions');
+      expect(up.addresses).toEqual([`127.0.0.1:${pod.ports.http}`]);
+
+      const res = await fetch(`http://${up.addresses[0]}${req.path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          inputs: [{ name: 'x', datatype: 'FP32', shape: [2, 3], data: [1, 2, 3, 4, 5, 6] }],
+        }),
+      });
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { model_name: string; outputs: { data: number[] }[] };
+      expect(body.model_name).toBe('affine');
+      // The same pod's gRPC answer for the same input: REST reached the real model.
+      const grpc = new KServeClient(pod.ports.grpc);
+      try {
+        const viaGrpc = await grpc.infer(affineRequest());
+        expect(body.outputs[0]!.data).toEqual([...f32Of(viaGrpc.rawOutputContents[0]!)]);
+      } finally {
+        grpc.close();
+      }
+    }
+
+    it('routes /v2/models/<model>/infer to an HTTP/1.1 cluster on the pod HTTP port, answered 200', async () => {
+      await inferOverRest({
+        authority: 'gateway.example:8080',
+        path: '/v2/models/affine/infer',
+        headers: {},
+      });
+    });
+
+    it('routes REST addressed to the model by host name (its own virtual host) the same way', async () => {
+      await inferOverRest({ authority: 'affine', path: '/v2/models/affine/infer', headers: {} });
+      await inferOverRest({ authority: 'affine:10000', path: '/v2/models/affine/infer', headers: {} });
+    });
+
+    it('sends gRPC addressed to the model by host name to the HTTP/2 cluster on the pod gRPC port', async () => {
+      const req: HttpRequest = {
+        authority: 'affine:10000',
+        path: '/inference.GRPCInferenceService/ModelInfer',
+        headers: { 'content-type': 'application/grpc' },
+      };
+      const clusters = await clustersFor(follow, req);
+      expect(clusters).toEqual(['affine/1']);
+      const up = await upstream(follow, clusters[0]!);
+      expect(up.protocol).toBe('http2ProtocolOptions');
+      expect(up.addresses).toEqual([`127.0.0.1:${pod.ports.grpc}`]);
+    });
+
+    it(`serves the catch-all virtual host as a ${gatewayRouteMatcher}`, async () => {
+      const all = (await gatewayRoutes(follow)).virtualHosts.find((v) => v.name === 'all-models')!;
+      expect(all.matcher !== undefined).toBe(gatewayRouteMatcher === 'tree');
+      expect(all.routes.length === 0).toBe(gatewayRouteMatcher === 'tree');
+    });
+
+    it('still routes gRPC (x-model-name) to the HTTP/2 cluster on the pod gRPC port', async () => {
+      const req: HttpRequest = {
+        authority: 'gateway.example:8080',
+        path: '/inference.GRPCInferenceService/ModelInfer',
+        headers: { 'x-model-name': 'affine', 'content-type': 'application/grpc' },
+      };
+      const clusters = await clustersFor(follow, req);
+      expect(clusters).toEqual(['affine/1']);
+      const up = await upstream(follow, clusters[0]!);
+      expect(up.protocol).toBe('http2ProtocolOptions');
+      expect(up.addresses).toEqual([`127.0.0.1:${pod.ports.grpc}`]);
+    });
+  },
+);

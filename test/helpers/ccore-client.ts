@@ -53,8 +53,21 @@ export function ccoreVersion(): string | undefined {
 export interface CcoreTally {
   readonly byVersion: Record<string, number>;
   readonly byPod: Record<string, number>;
+  /** Successful calls (a `call` is counted here only: its answer is not decoded). */
+  readonly succeeded: number;
   readonly failures: number;
   readonly errors: string[];
+}
+
+/** Another unary method than the demo's Predict, with its request already encoded. */
+export interface CcoreCall {
+  /** Full method name, `/package.Service/Method`. */
+  readonly method: string;
+  readonly payload: Uint8Array;
+}
+
+function callFields(call: CcoreCall | undefined): Record<string, string> {
+  return call ? { method: call.method, payload: Buffer.from(call.payload).toString('base64') } : {};
 }
 
 export interface CcoreSend {
@@ -65,6 +78,7 @@ export interface CcoreSend {
   readonly timeout?: number;
   /** Queue RPCs until the channel has resolved and connected (no failures while it starts). */
   readonly waitForReady?: boolean;
+  readonly call?: CcoreCall;
 }
 
 export class CcoreClient {
@@ -113,7 +127,7 @@ export class CcoreClient {
     });
   }
 
-  /** n Predict calls to xds:///<model>, counted by the version and pod that answered. */
+  /** n Predict calls (or `opts.call`) to xds:///<model>, counted by the version and pod that answered. */
   send(model: string, opts: CcoreSend): Promise<CcoreTally> {
     return this.command({
       op: 'send',
@@ -124,12 +138,20 @@ export class CcoreClient {
       headers: opts.headers ?? {},
       timeout: opts.timeout ?? 5,
       wait_for_ready: opts.waitForReady ?? false,
+      ...callFields(opts.call),
     });
   }
 
   /** Calls in a loop (in the child) until stop(); for live changes under load. */
-  async start(model: string, concurrency = 8): Promise<void> {
-    await this.command({ op: 'start', target: `xds:///${model}`, model, concurrency, timeout: 5 });
+  async start(model: string, concurrency = 8, call?: CcoreCall): Promise<void> {
+    await this.command({
+      op: 'start',
+      target: `xds:///${model}`,
+      model,
+      concurrency,
+      timeout: 5,
+      ...callFields(call),
+    });
   }
 
   stop(): Promise<CcoreTally> {

@@ -14,6 +14,10 @@ RPC loops itself:
   {"op": "live", "target": ..., "timeout": 5}  -> {"ok": true} or {"ok": false, "code", "details"}
       (KServe v2 ServerLive on a pod: empty request, `bool live = 1` back)
 
+"send" and "start" take an optional "method" (a full method name) and "payload" (the request,
+base64): then each call sends those bytes and a success counts in "succeeded" only (the pods
+tally who served it), e.g. KServe v2 ModelInfer on real ONNX pods.
+
 With CCORE_XDS_CREDENTIALS=1 channels use xDS channel credentials (gRFC A29: the clusters'
 transport sockets decide TLS, with the bootstrap's file_watcher certificate providers;
 plaintext where a cluster has none).
@@ -24,6 +28,7 @@ hand (no generated stubs: grpcio-tools is not assumed): PredictRequest {string m
 PredictResponse {string model = 1; string version = 2; string pod = 3}.
 """
 
+import base64
 import json
 import os
 import sys
@@ -85,11 +90,15 @@ class Tally:
         self.lock = threading.Lock()
         self.by_version = {}
         self.by_pod = {}
+        self.succeeded = 0
         self.failures = 0
         self.errors = []
 
     def ok(self, res):
         with self.lock:
+            self.succeeded += 1
+            if res is None:
+                return
             self.by_version[res["version"]] = self.by_version.get(res["version"], 0) + 1
             self.by_pod[res["pod"]] = self.by_pod.get(res["pod"], 0) + 1
 
@@ -104,6 +113,7 @@ class Tally:
             return {
                 "byVersion": dict(self.by_version),
                 "byPod": dict(self.by_pod),
+                "succeeded": self.succeeded,
                 "failures": self.failures,
                 "errors": list(self.errors),
             }
@@ -140,14 +150,15 @@ def live(cmd):
 
 def call_once(cmd, tally):
     model = cmd.get("model") or cmd["target"].rsplit("/", 1)[-1]
+    raw_call = "method" in cmd
     try:
-        raw = stub(cmd["target"])(
-            encode_request(model),
+        raw = stub(cmd["target"], cmd.get("method", METHOD))(
+            base64.b64decode(cmd["payload"]) if raw_call else encode_request(model),
             timeout=cmd.get("timeout", 5),
             metadata=tuple(cmd.get("headers", {}).items()),
             wait_for_ready=cmd.get("wait_for_ready", False),
         )
-        tally.ok(decode_response(raw))
+        tally.ok(None if raw_call else decode_response(raw))
     except grpc.RpcError as e:
         tally.fail("%s: %s" % (e.code().name, e.details()))
 

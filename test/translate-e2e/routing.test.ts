@@ -1,10 +1,18 @@
 // Translated policies steering real proxyless gRPC clients (@grpc/grpc-js-xds dialing
-// xds:///<model>) through a real xDS server: header pinning, a weighted 3-way split, residency.
+// xds:///<model>) through a real xDS server: header pinning, a weighted 3-way split, a live
+// change under load without a failed RPC, residency.
 // The scenarios (pods, policies) are shared with test/ccore/routing.test.ts.
 import { describe, expect, it } from 'vitest';
 import { xdsDemoClient } from '../helpers/xds-client.js';
-import { publishPolicy, send } from './harness.js';
-import { pinnedPolicy, residencyScenario, scenarioWorld, threeWayPolicy } from './scenarios.js';
+import { publishPolicy, send, type Tally } from './harness.js';
+import {
+  liveChange,
+  livePolicy,
+  pinnedPolicy,
+  residencyScenario,
+  scenarioWorld,
+  threeWayPolicy,
+} from './scenarios.js';
 
 const world = scenarioWorld();
 const pod = world.pod;
@@ -44,6 +52,35 @@ describe('translated routes with grpc-js-xds', () => {
     } finally {
       client.close();
     }
+  });
+
+  it('moves all traffic from v1 to v2 under load without one failed RPC', async () => {
+    const v1 = await pod('v1', 'live-v1');
+    const v2 = await pod('v2', 'live-v2');
+    const fx = world.fx;
+    publishPolicy(fx, livePolicy(v1, v2, 100, 0));
+    const client = xdsDemoClient(fx.address, 'live', 'translate-live');
+    let running = true;
+    const tallies: Tally[] = [];
+    try {
+      expect((await send(client, 'live', 20)).byVersion).toEqual({ v1: 20 });
+      // Eight callers without pause until the change is done.
+      const load = (async () => {
+        while (running) tallies.push(await send(client, 'live', 40, undefined, 8));
+      })();
+      await liveChange(fx, v1, v2).finally(() => {
+        running = false;
+      });
+      await load;
+    } finally {
+      running = false;
+      client.close();
+    }
+    expect(tallies.flatMap((t) => t.errors)).toEqual([]);
+    expect(tallies.reduce((n, t) => n + t.failures, 0)).toBe(0);
+    const served = (v: string) => tallies.reduce((n, t) => n + (t.byVersion[v] ?? 0), 0);
+    expect(served('v1')).toBeGreaterThan(200);
+    expect(served('v2')).toBeGreaterThan(200);
   });
 
   it('keeps traffic inside the allowed regions, and fails closed when none is left', async () => {

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll } from 'vitest';
 import type { EndpointInfo } from '../../control-plane/translate/index.js';
 import { startXds, type XdsFixture } from '../helpers/xds-fixture.js';
-import { endpointOf, type Pod, policy, startPod } from './harness.js';
+import { endpointOf, type Pod, policy, publishPolicy, startPod } from './harness.js';
 
 export interface ScenarioWorld {
   /** The suite's xDS server; set once beforeAll has run. */
@@ -69,6 +69,44 @@ export function threeWayPolicy(a: Pod, b: Pod, c: Pod): string {
   - { name: b, weight: 30, endpoints: [${at(b)}] }
   - { name: c, weight: 20, endpoints: [${at(c)}] }`,
   );
+}
+
+/** Model `live`: v1 and v2 at weights w1/w2; a live change republishes it with new weights. */
+export function livePolicy(v1: Pod, v2: Pod, w1: number, w2: number): string {
+  return policy(
+    'live',
+    `versions:
+  - { name: v1, weight: ${w1}, endpoints: [${at(v1)}] }
+  - { name: v2, weight: ${w2}, endpoints: [${at(v2)}] }`,
+  );
+}
+
+/** Wait for a condition with a generous deadline (the machine is loaded); throws naming it. */
+export async function until(what: string, check: () => boolean | Promise<boolean>, ms = 15_000) {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * The live change both families go through under load: 100/0, then 50/50 once v1 has taken 200
+ * calls, then 0/100 once v2 has; resolves when v1 gets no more calls while v2 still does.
+ */
+export async function liveChange(fx: XdsFixture, v1: Pod, v2: Pod): Promise<void> {
+  await until('v1 under load', () => v1.calls > 200);
+  publishPolicy(fx, livePolicy(v1, v2, 50, 50));
+  await until('the 50/50 split', () => v2.calls > 200);
+  publishPolicy(fx, livePolicy(v1, v2, 0, 100));
+  let last = v1.calls;
+  await until('v1 drained', async () => {
+    const before = v2.calls;
+    await new Promise((r) => setTimeout(r, 200));
+    const quiet = v1.calls === last && v2.calls > before;
+    last = v1.calls;
+    return quiet;
+  });
 }
 
 /**

@@ -21,8 +21,18 @@ import {
   openFileCa,
   WorkloadIssuer,
 } from '../../pki/index.js';
+import { GATEWAY_ROUTE_MATCHERS, type GatewayRouteMatcher } from '../../translate/index.js';
 import { identityDirectoryProblem } from '../../xds/sds/secrets.js';
 import { CONTROL_PLANE_FLAGS } from '../options.js';
+
+function routeMatcherFlag(value: string): GatewayRouteMatcher {
+  const mode = GATEWAY_ROUTE_MATCHERS.find((m) => m === value);
+  if (!mode)
+    throw new OptionError(
+      `--gateway-route-matcher: "${value}" is not one of ${GATEWAY_ROUTE_MATCHERS.join(', ')}`,
+    );
+  return mode;
+}
 
 type Flags = ParsedFlags<typeof CONTROL_PLANE_FLAGS>;
 
@@ -132,6 +142,7 @@ export async function run(argv: string[]): Promise<number> {
     'quota-versions',
   ] as const)
     if (flags[f] < 1) throw new OptionError(`--${f} must be at least 1 (got ${flags[f]})`);
+  const gatewayRouteMatcher = routeMatcherFlag(flags['gateway-route-matcher']);
   const logSettings = parseLogSettings(
     { level: flags['log-level'], format: flags['log-format'] },
     { level: defaultLogLevel(), isTTY: process.stderr.isTTY === true },
@@ -188,6 +199,7 @@ export async function run(argv: string[]): Promise<number> {
     },
     translate: {
       gatewayPort: flags['gateway-port'],
+      gatewayRouteMatcher,
       ...(flags['gateway-mtls']
         ? {
             gatewayMtls: true,

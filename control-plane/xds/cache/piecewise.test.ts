@@ -41,6 +41,24 @@ describe('RouteConfigEncoder', () => {
     }
   });
 
+  it('writes the bytes toBinary writes for a gateway served as a matcher tree', () => {
+    const enc = new RouteConfigEncoder();
+    const routes = Array.from({ length: 30 }, (_, i) => route(`m${i}`, 50 + i, i % 3 === 0));
+    for (const set of [routes, routes.map((r, i) => (i === 7 ? route('m7', 5, true) : r))]) {
+      const rcs = translate({ routes: set, endpoints: new Map() }, 'envoy', {
+        gatewayRouteMatcher: 'tree',
+      }).routes;
+      const gateway = rcs.find((rc) => rc.virtualHosts.some((vh) => vh.matcher));
+      expect(gateway).toBeDefined();
+      for (const rc of rcs) {
+        expect(Buffer.from(enc.encode(rc)).equals(Buffer.from(toBinary(RouteConfigurationSchema, rc)))).toBe(
+          true,
+        );
+        expect(enc.clusters(rc)).toEqual(routeClusters(rc));
+      }
+    }
+  });
+
   it('keeps fields numbered after the virtual hosts in place', () => {
     const enc = new RouteConfigEncoder();
     const [rc] = translate({ routes: [route('a', 60, true)], endpoints: new Map() }, 'envoy').routes;

@@ -1,0 +1,152 @@
+// The gateway's catch-all host as a matcher tree picks the very route the route list picks
+// (followed with Envoy's rules in test/helpers/envoy-route-match.ts), with models whose names
+// prefix each other, match rules, query strings and requests that name a model that does not
+// exist, but for the one documented kind of request (route-matcher.ts); and `auto` switches to
+// the tree at MATCHER_TREE_MIN_ROUTES.
+import { describe, expect, it } from 'vitest';
+import type { Issue } from '../../kernel/errors/index.js';
+import type { VirtualHost } from '../../protos/gen/envoy/config/route/v3/route_components_pb.js';
+import { type HttpRequest, routeIn } from '../../test/helpers/envoy-route-match.js';
+import { type ModelRoute, validatePolicy } from '../policy/index.js';
+import { checkResources } from '../validate/index.js';
+import { routeClusters } from '../validate/references.js';
+import type { GatewayRouteMatcher } from './options.js';
+import { MATCHER_TREE_MIN_ROUTES } from './route-matcher.js';
+import { translate } from './translator.js';
+
+function model(name: string, match = false): ModelRoute {
+  const issues: Issue[] = [];
+  const r = validatePolicy(
+    {
+      apiVersion: 'switchyard.dev/v1alpha1',
+      kind: 'ModelRoute',
+      metadata: { name },
+      spec: {
+        model: name,
+        versions: [
+          { name: 'v1', weight: 100 },
+          { name: 'v2', weight: 0 },
+        ],
+        ...(match ? { match: [{ headers: { 'x-cohort': { exact: 'beta' } }, version: 'v2' }] } : {}),
+      },
+    },
+    issues,
+  );
+  if (!r) throw new Error(issues.map((i) => i.message).join('; '));
+  return r;
+}
+
+function catchAll(routes: ModelRoute[], gatewayRouteMatcher: GatewayRouteMatcher): VirtualHost {
+  const set = translate({ routes, endpoints: new Map() }, 'envoy', { gatewayRouteMatcher });
+  expect(checkResources(set)).toEqual([]);
+  return set.routes[0]!.virtualHosts.find((v) => v.name === 'all-models')!;
+}
+
+const MODELS = [model('foo', true), model('foobar'), model('foo.v2'), model('bar', true)];
+
+const rest = (path: string, headers: Record<string, string> = {}): HttpRequest => ({
+  authority: 'gw',
+  path,
+  headers,
+});
+const grpc = (headers: Record<string, string>): HttpRequest => ({
+  authority: 'gw',
+  path: '/inference.GRPCInferenceService/ModelInfer',
+  headers,
+});
+
+const FOOX_WITH_HEADER = rest('/v2/models/foox/infer', { 'x-model-name': 'bar' });
+
+const REQUESTS: HttpRequest[] = [
+  rest('/v2/models/foo/infer'),
+  rest('/v2/models/foo/infer', { 'x-cohort': 'beta' }),
+  rest('/v2/models/foo'),
+  rest('/v2/models/foo?verbose=1'),
+  rest('/v2/models/foobar/infer'),
+  rest('/v2/models/foobar'),
+  rest('/v2/models/foo.v2/ready'),
+  rest('/v2/models/bar/versions/v1/infer', { 'x-cohort': 'beta' }),
+  // Models that do not exist, with and without a gRPC header naming one that does.
+  rest('/v2/models/foox/infer'),
+  rest('/v2/models/fo/infer'),
+  FOOX_WITH_HEADER,
+  rest('/v2/models'),
+  rest('/v2/health/ready'),
+  grpc({ 'x-model-name': 'foo' }),
+  grpc({ 'x-model-name': 'foo', 'x-cohort': 'beta' }),
+  grpc({ 'x-model-name': 'foobar', 'x-cohort': 'beta' }),
+  grpc({ 'x-model-name': 'bar', 'x-cohort': 'alpha' }),
+  grpc({ 'x-model-name': 'nope' }),
+  grpc({}),
+];
+
+describe('the gateway catch-all host as a matcher tree', () => {
+  it('picks the route the route list picks, for every request', () => {
+    const list = catchAll(MODELS, 'list');
+    const tree = catchAll(MODELS, 'tree');
+    expect(list.matcher).toBeUndefined();
+    expect(tree.routes).toEqual([]);
+    const names = (vh: VirtualHost) => REQUESTS.map((r) => routeIn(vh, r).route?.name ?? null);
+    // The one difference: a REST path under a model that does not exist but extends one that
+    // does, with a gRPC header. The list sends it to bar's gRPC routes; the tree answers 404.
+    const DIFFERENT = REQUESTS.indexOf(FOOX_WITH_HEADER);
+    expect(names(list)[DIFFERENT]).toBe('bar/grpc/default');
+    expect(names(tree)[DIFFERENT]).toBeNull();
+    const others = (vh: VirtualHost) => names(vh).filter((_, i) => i !== DIFFERENT);
+    expect(others(tree)).toEqual(others(list));
+    // The walk is not vacuous: each kind of request lands where it should.
+    expect(names(tree).slice(0, 13)).toEqual([
+      'foo/rest/default',
+      'foo/rest/match-0',
+      'foo/rest/default',
+      'foo/rest/default',
+      'foobar/rest/default',
+      'foobar/rest/default',
+      'foo.v2/rest/default',
+      'bar/rest/match-0',
+      null,
+      null,
+      null,
+      null,
+      null,
+    ]);
+    expect(names(tree).slice(13)).toEqual([
+      'foo/grpc/default',
+      'foo/grpc/match-0',
+      'foobar/grpc/default',
+      'bar/grpc/default',
+      null,
+      null,
+    ]);
+  });
+
+  it('names the same clusters through the tree as through the list (consistency, make-before-break)', () => {
+    // The catch-all host alone: the models' own hosts name the same clusters as plain lists.
+    const clusters = (m: GatewayRouteMatcher) => routeClusters({ virtualHosts: [catchAll(MODELS, m)] });
+    const viaList = clusters('list');
+    expect(viaList).toContain('bar/v2/http');
+    expect(viaList).toContain('foobar/v1');
+    expect(clusters('tree')).toEqual(viaList);
+  });
+
+  it('evaluates only the named model routes, however many models there are', () => {
+    const many = Array.from({ length: 300 }, (_, i) => model(`m${i}`));
+    const list = catchAll(many, 'list');
+    const tree = catchAll(many, 'tree');
+    // m99 sorts last: the list evaluates every REST route, then every gRPC route before it.
+    const req = grpc({ 'x-model-name': 'm99' });
+    expect(routeIn(list, req).evaluated).toBe(600);
+    expect(routeIn(tree, req)).toMatchObject({ evaluated: 1, route: { name: 'm99/grpc/default' } });
+  });
+
+  it('auto: a route list below MATCHER_TREE_MIN_ROUTES routes, a tree from there on', () => {
+    const models = (n: number) => Array.from({ length: n }, (_, i) => model(`m${i}`));
+    // Two routes per model without match rules (REST and gRPC).
+    const below = catchAll(models(MATCHER_TREE_MIN_ROUTES / 2 - 1), 'auto');
+    const at = catchAll(models(MATCHER_TREE_MIN_ROUTES / 2), 'auto');
+    expect(below.matcher).toBeUndefined();
+    expect(below.routes).toHaveLength(MATCHER_TREE_MIN_ROUTES - 2);
+    expect(at.matcher).toBeDefined();
+    expect(at.routes).toEqual([]);
+  });
+});
