@@ -20,9 +20,11 @@ import { bindGrpc, createGrpcServer } from './server/grpc-server.js';
 import { HealthService } from './server/health.js';
 import { createHttpServer, listenHttp } from './server/http-server.js';
 import { PodTls, type PodTlsOptions, TLS_MODE_LABEL } from './server/pod-tls.js';
+import { FaultInjector } from './serving/faults.js';
 import { InferenceService, SERVER_VERSION } from './serving/inference-service.js';
 import { Lifecycle } from './serving/lifecycle.js';
 import { ModelManager } from './serving/model-manager.js';
+import { IntervalCounters } from './stats/interval.js';
 import { FanOutObserver } from './stats/observer.js';
 import { PodStats } from './stats/pod-stats.js';
 import { UtilizationSampler } from './stats/utilization.js';
@@ -54,6 +56,8 @@ export interface PodOptions {
   readonly modelDefaults: ModelConfig;
   readonly disableBatching: boolean;
   readonly injectDelayMs: number;
+  /** Share of requests (0..1) failed on purpose with SY_INJECTED_FAILURE (tests, demos). */
+  readonly injectErrorRate?: number;
   readonly reportGpu: boolean;
   /** Largest gRPC message (binary tensors); also caps maxJsonBodyBytes. */
   readonly maxBodyBytes: number;
@@ -85,6 +89,8 @@ export class Pod {
   readonly lifecycle = new Lifecycle();
   readonly models: ModelManager;
   readonly stats: PodStats;
+  /** Per-version counters since the previous heartbeat. */
+  readonly interval = new IntervalCounters();
   readonly metrics: PodMetrics;
   readonly service: InferenceService;
   readonly health: HealthService;
@@ -118,7 +124,7 @@ export class Pod {
         })),
       utilization: () => this.sampler.last,
     });
-    const observer = new FanOutObserver([this.metrics, this.stats]);
+    const observer = new FanOutObserver([this.metrics, this.stats, this.interval]);
     this.models = new ModelManager({
       defaults: opts.modelDefaults,
       disableBatching: opts.disableBatching,
@@ -136,7 +142,12 @@ export class Pod {
       busyMs: () => this.models.list().reduce((ms, v) => ms + (v.pool?.busyTime() ?? 0), 0),
       workers: () => this.models.list().reduce((n, v) => n + (v.pool?.instances ?? 0), 0),
     });
-    this.service = new InferenceService(this.models, this.lifecycle, observer);
+    this.service = new InferenceService(
+      this.models,
+      this.lifecycle,
+      observer,
+      new FaultInjector(opts.injectErrorRate ?? 0),
+    );
     this.health = new HealthService(this.service);
     this.watcher = new RepositoryWatcher(
       opts.modelRepo,
@@ -180,6 +191,11 @@ export class Pod {
   /** Tests: the injected per-run delay (--inject-delay-ms) from now on, e.g. 0 to recover. */
   setInjectDelay(ms: number): void {
     this.models.setInjectDelay(ms);
+  }
+
+  /** Tests: the share of requests failed on purpose (--inject-error-rate) from now on. */
+  setInjectErrorRate(rate: number): void {
+    this.service.faults.setErrorRate(rate);
   }
 
   get address(): string {
@@ -269,6 +285,7 @@ export class Pod {
       log: this.log,
       status: () => this.status(),
       sample: () => this.sampler.sample(),
+      takeInterval: () => this.interval.take(),
     });
     this.agent = agent;
     this.models.onChange(() => agent.changed());

@@ -7,6 +7,7 @@ import { validateRequest } from '../inference/validate.js';
 import type { InferenceObserver } from '../stats/observer.js';
 import { outcomeOf } from '../stats/observer.js';
 import type { InferRequest, InferResponse, ModelSignature, RequestContext } from '../tensors/tensor.js';
+import { FaultInjector } from './faults.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { ModelManager } from './model-manager.js';
 
@@ -28,6 +29,7 @@ export class InferenceService {
     readonly models: ModelManager,
     readonly lifecycle: Lifecycle,
     private readonly observer: InferenceObserver,
+    readonly faults: FaultInjector = new FaultInjector(),
   ) {}
 
   live(): boolean {
@@ -79,6 +81,7 @@ export class InferenceService {
       version = v.version;
       const checked = validateRequest(req, v.signature!, v.maxBatchSize);
       if ('issues' in checked) throw new InvalidInferenceError(checked.issues);
+      this.faults.check(model, version);
       const { inputs, rows, key, outputs: wanted } = checked.ok;
       const all = await v.batcher!.submit(inputs, rows, key, ctx);
       const outputs = wanted.length ? wanted.map((n) => all.find((t) => t.name === n)!) : all;
