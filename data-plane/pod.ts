@@ -5,7 +5,7 @@
 import type { Server as HttpServer } from 'node:http';
 import { hostname, networkInterfaces, totalmem } from 'node:os';
 import type { Server as GrpcServer } from '@grpc/grpc-js';
-import { checkPodId } from '../kernel/contract/index.js';
+import { checkPodId, decodeMirrorConfig, podSubjects } from '../kernel/contract/index.js';
 import { createLogger, type Logger } from '../kernel/log/index.js';
 import { listenError, probePort } from '../kernel/runtime/port-probe.js';
 import type { PodIdentity, PodStatus } from './agent/messages.js';
@@ -13,6 +13,8 @@ import { NatsAgent } from './agent/nats-agent.js';
 import { type DrainOptions, type DrainReport, drainPod } from './drain.js';
 import { createMetricsServer } from './metrics/metrics-server.js';
 import { PodMetrics } from './metrics/pod-metrics.js';
+import { MirrorForwarder } from './mirror/forwarder.js';
+import { mirrorSettingsOf } from './mirror/settings.js';
 import type { ModelConfig } from './repository/config.js';
 import { checkRepositoryLayout } from './repository/layout.js';
 import { RepositoryWatcher } from './repository/watcher.js';
@@ -91,6 +93,8 @@ export class Pod {
   readonly stats: PodStats;
   /** Per-version counters since the previous heartbeat. */
   readonly interval = new IntervalCounters();
+  /** Copies of stable-version requests to a candidate, when the control plane asks. */
+  readonly mirror: MirrorForwarder;
   readonly metrics: PodMetrics;
   readonly service: InferenceService;
   readonly health: HealthService;
@@ -124,6 +128,7 @@ export class Pod {
         })),
       utilization: () => this.sampler.last,
     });
+    this.mirror = new MirrorForwarder(this.interval, this.log);
     const observer = new FanOutObserver([this.metrics, this.stats, this.interval]);
     this.models = new ModelManager({
       defaults: opts.modelDefaults,
@@ -147,6 +152,7 @@ export class Pod {
       this.lifecycle,
       observer,
       new FaultInjector(opts.injectErrorRate ?? 0),
+      this.mirror,
     );
     this.health = new HealthService(this.service);
     this.watcher = new RepositoryWatcher(
@@ -286,6 +292,7 @@ export class Pod {
       status: () => this.status(),
       sample: () => this.sampler.sample(),
       takeInterval: () => this.interval.take(),
+      onMirror: (body) => this.onMirrorConfig(body),
     });
     this.agent = agent;
     this.models.onChange(() => agent.changed());
@@ -294,6 +301,15 @@ export class Pod {
       void agent.heartbeat();
     });
     agent.start();
+  }
+
+  private onMirrorConfig(body: Uint8Array): void {
+    try {
+      this.mirror.configure(mirrorSettingsOf(decodeMirrorConfig(body)));
+    } catch (err) {
+      // Keep what was mirrored before: a bad message must not silently stop a running comparison.
+      this.log.warn(`mirror: config on ${podSubjects(this.podId).mirror} ignored: ${(err as Error).message}`);
+    }
   }
 
   /** The SIGTERM sequence: drain, refuse, wait for in-flight, deregister, close. Idempotent. */
@@ -307,6 +323,7 @@ export class Pod {
     this.lifecycle.setPhase('stopped');
     await this.watcher.stop();
     await this.agent?.stop(reason);
+    this.mirror.close();
     this.health.endWatches();
     // With mTLS the HTTP server never listened itself: its connections came from the front.
     await this.tls?.close();

@@ -24,6 +24,8 @@ import { authorize } from '../auth/rbac.js';
 import { EndpointDiscovery, latencyObjectives } from '../endpoints/index.js';
 import { ControlPlaneMetrics } from '../metrics/control-plane-metrics.js';
 import { type ModelRoute, resolveOwners } from '../policy/index.js';
+import { plansFromRoutes } from '../rollout/mirror-plan.js';
+import { MirrorPublisher } from '../rollout/mirror-publisher.js';
 import type { IdempotencyStore } from '../store/idempotency.js';
 import type { NatsOptions } from '../store/nats-connection.js';
 import type { StoredPolicy } from '../store/policy-record.js';
@@ -63,6 +65,8 @@ export class ControlPlane {
   private nc?: NatsConnection;
   private endpoints: EndpointTable = new Map();
   discovery?: EndpointDiscovery;
+  /** Proxyless mirroring: what the stable pods copy to a candidate (with discovery only). */
+  mirrors?: MirrorPublisher;
   private started = false;
   private readonly autoRollback: AutoRollback;
   service!: PolicyService;
@@ -318,6 +322,14 @@ export class ControlPlane {
     );
     await this.discovery.start();
     this.endpoints = this.discovery.routingTable();
+    const discovery = this.discovery;
+    this.mirrors = new MirrorPublisher({
+      nc,
+      statuses: () => discovery.statuses(),
+      log: this.log.child('mirror'),
+    });
+    this.mirrors.setPlans('routes', plansFromRoutes(this.routes()));
+    this.mirrors.start();
   }
 
   /** Replace the discovered endpoints (endpoint discovery feeds this through startDiscovery). */
@@ -339,6 +351,7 @@ export class ControlPlane {
       ? resolveOwners(this.sources.directoryState().policies.map((p) => p.route)).conflicts
       : [];
     this.publisher.publish(this.routes(), this.endpoints, dirConflicts);
+    this.mirrors?.setPlans('routes', plansFromRoutes(this.routes()));
     if (this.store)
       this.autoRollback.recordPublish(
         this.sources.storedPolicies(),
@@ -366,6 +379,7 @@ export class ControlPlane {
   async stop(): Promise<void> {
     this.debouncer.close();
     this.discovery?.stop();
+    this.mirrors?.stop();
     await this.sources.stop();
     await Promise.all([this.xds.close(), this.admin?.close(), this.adminGrpc?.close()]);
     this.pki?.stop();

@@ -30,6 +30,8 @@ export class InferenceService {
     readonly lifecycle: Lifecycle,
     private readonly observer: InferenceObserver,
     readonly faults: FaultInjector = new FaultInjector(),
+    /** Sees every answered request after the fact (mirroring: data-plane/mirror). */
+    private readonly tap?: { offer(req: InferRequest, res: InferResponse): void },
   ) {}
 
   live(): boolean {
@@ -86,7 +88,9 @@ export class InferenceService {
       const all = await v.batcher!.submit(inputs, rows, key, ctx);
       const outputs = wanted.length ? wanted.map((n) => all.find((t) => t.name === n)!) : all;
       this.observer.finished(model, version, 'success', performance.now() - start);
-      return { model, version, ...(req.id ? { id: req.id } : {}), outputs };
+      const res: InferResponse = { model, version, ...(req.id ? { id: req.id } : {}), outputs };
+      this.tap?.offer(req, res);
+      return res;
     } catch (err) {
       const e = asSwitchyardError(err);
       this.observer.finished(model, version, outcomeOf(e.code), performance.now() - start);
