@@ -208,6 +208,11 @@ export class NatsAgent {
     }
   }
 
+  /** The last sequence number used (grows with every message sent). */
+  get lastSequence(): bigint {
+    return this.sequence;
+  }
+
   /** Sends one heartbeat now (also called on phase changes so the state travels at once). */
   async heartbeat(): Promise<void> {
     if (!this.connected) return;

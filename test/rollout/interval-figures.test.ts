@@ -67,7 +67,7 @@ describe('interval figures and fault injection', () => {
     }
     await waitFor(() => figures().total.requests - before.requests >= sent, 10_000, 'all requests counted');
     // A few more heartbeats: an interval counted twice (or a stale one) would show now.
-    const seqs = () => pods.map((p) => p.agent!['sequence'] as bigint);
+    const seqs = () => pods.map((p) => p.agent!.lastSequence);
     const at = seqs();
     await waitFor(() => seqs().every((s, i) => s >= at[i]! + 3n), 10_000, 'three more heartbeats');
     const after = figures();
@@ -114,7 +114,8 @@ describe('interval figures and fault injection', () => {
     const after = figures().total;
     expect(after.requests - before.requests).toBe(sent);
     expect(after.errors - before.errors).toBe(failed);
-    const ok = after.latencyBuckets.reduce((a, b) => a + b, 0) - before.latencyBuckets.reduce((a, b) => a + b, 0);
+    const ok =
+      after.latencyBuckets.reduce((a, b) => a + b, 0) - before.latencyBuckets.reduce((a, b) => a + b, 0);
     expect(ok).toBe(sent - failed);
   });
 
@@ -132,7 +133,9 @@ describe('interval figures and fault injection', () => {
       const res = await fetch(`http://127.0.0.1:${pod.ports.http}/v2/models/affine/infer`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ inputs: [{ name: 'x', datatype: 'FP32', shape: [2, 3], data: [1, 2, 3, 4, 5, 6] }] }),
+        body: JSON.stringify({
+          inputs: [{ name: 'x', datatype: 'FP32', shape: [2, 3], data: [1, 2, 3, 4, 5, 6] }],
+        }),
       });
       expect(res.status).toBe(503);
       expect(await res.json()).toEqual({
