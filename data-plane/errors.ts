@@ -25,6 +25,16 @@ export class ModelNotReadyError extends SwitchyardError {
   }
 }
 
+/** --inject-error-rate chose this request to fail: a pod failure, as a crash would be. */
+export class InjectedFailureError extends SwitchyardError {
+  constructor(model: string, version: string, rate: number) {
+    super(
+      'SY_INJECTED_FAILURE',
+      `injected failure: model ${model} version ${version} fails ${Math.round(rate * 1000) / 10} % of requests on purpose (--inject-error-rate)`,
+    );
+  }
+}
+
 /** A version that did not load: the reason goes into the registration, the pod keeps going. */
 export class ModelLoadError extends SwitchyardError {
   constructor(

@@ -5,7 +5,7 @@
 import type { Server as HttpServer } from 'node:http';
 import { hostname, networkInterfaces, totalmem } from 'node:os';
 import type { Server as GrpcServer } from '@grpc/grpc-js';
-import { checkPodId } from '../kernel/contract/index.js';
+import { checkPodId, decodeMirrorConfig, podSubjects } from '../kernel/contract/index.js';
 import { createLogger, type Logger } from '../kernel/log/index.js';
 import { listenError, probePort } from '../kernel/runtime/port-probe.js';
 import type { PodIdentity, PodStatus } from './agent/messages.js';
@@ -13,6 +13,8 @@ import { NatsAgent } from './agent/nats-agent.js';
 import { type DrainOptions, type DrainReport, drainPod } from './drain.js';
 import { createMetricsServer } from './metrics/metrics-server.js';
 import { PodMetrics } from './metrics/pod-metrics.js';
+import { MirrorForwarder } from './mirror/forwarder.js';
+import { mirrorSettingsOf } from './mirror/settings.js';
 import type { ModelConfig } from './repository/config.js';
 import { checkRepositoryLayout } from './repository/layout.js';
 import { RepositoryWatcher } from './repository/watcher.js';
@@ -20,9 +22,11 @@ import { bindGrpc, createGrpcServer } from './server/grpc-server.js';
 import { HealthService } from './server/health.js';
 import { createHttpServer, listenHttp } from './server/http-server.js';
 import { PodTls, type PodTlsOptions, TLS_MODE_LABEL } from './server/pod-tls.js';
+import { FaultInjector } from './serving/faults.js';
 import { InferenceService, SERVER_VERSION } from './serving/inference-service.js';
 import { Lifecycle } from './serving/lifecycle.js';
 import { ModelManager } from './serving/model-manager.js';
+import { IntervalCounters } from './stats/interval.js';
 import { FanOutObserver } from './stats/observer.js';
 import { PodStats } from './stats/pod-stats.js';
 import { UtilizationSampler } from './stats/utilization.js';
@@ -54,6 +58,8 @@ export interface PodOptions {
   readonly modelDefaults: ModelConfig;
   readonly disableBatching: boolean;
   readonly injectDelayMs: number;
+  /** Share of requests (0..1) failed on purpose with SY_INJECTED_FAILURE (tests, demos). */
+  readonly injectErrorRate?: number;
   readonly reportGpu: boolean;
   /** Largest gRPC message (binary tensors); also caps maxJsonBodyBytes. */
   readonly maxBodyBytes: number;
@@ -85,6 +91,10 @@ export class Pod {
   readonly lifecycle = new Lifecycle();
   readonly models: ModelManager;
   readonly stats: PodStats;
+  /** Per-version counters since the previous heartbeat. */
+  readonly interval = new IntervalCounters();
+  /** Copies of stable-version requests to a candidate, when the control plane asks. */
+  readonly mirror: MirrorForwarder;
   readonly metrics: PodMetrics;
   readonly service: InferenceService;
   readonly health: HealthService;
@@ -118,7 +128,8 @@ export class Pod {
         })),
       utilization: () => this.sampler.last,
     });
-    const observer = new FanOutObserver([this.metrics, this.stats]);
+    this.mirror = new MirrorForwarder(this.interval, this.log);
+    const observer = new FanOutObserver([this.metrics, this.stats, this.interval]);
     this.models = new ModelManager({
       defaults: opts.modelDefaults,
       disableBatching: opts.disableBatching,
@@ -136,7 +147,13 @@ export class Pod {
       busyMs: () => this.models.list().reduce((ms, v) => ms + (v.pool?.busyTime() ?? 0), 0),
       workers: () => this.models.list().reduce((n, v) => n + (v.pool?.instances ?? 0), 0),
     });
-    this.service = new InferenceService(this.models, this.lifecycle, observer);
+    this.service = new InferenceService(
+      this.models,
+      this.lifecycle,
+      observer,
+      new FaultInjector(opts.injectErrorRate ?? 0),
+      this.mirror,
+    );
     this.health = new HealthService(this.service);
     this.watcher = new RepositoryWatcher(
       opts.modelRepo,
@@ -180,6 +197,11 @@ export class Pod {
   /** Tests: the injected per-run delay (--inject-delay-ms) from now on, e.g. 0 to recover. */
   setInjectDelay(ms: number): void {
     this.models.setInjectDelay(ms);
+  }
+
+  /** Tests: the share of requests failed on purpose (--inject-error-rate) from now on. */
+  setInjectErrorRate(rate: number): void {
+    this.service.faults.setErrorRate(rate);
   }
 
   get address(): string {
@@ -269,6 +291,8 @@ export class Pod {
       log: this.log,
       status: () => this.status(),
       sample: () => this.sampler.sample(),
+      takeInterval: () => this.interval.take(),
+      onMirror: (body) => this.onMirrorConfig(body),
     });
     this.agent = agent;
     this.models.onChange(() => agent.changed());
@@ -277,6 +301,15 @@ export class Pod {
       void agent.heartbeat();
     });
     agent.start();
+  }
+
+  private onMirrorConfig(body: Uint8Array): void {
+    try {
+      this.mirror.configure(mirrorSettingsOf(decodeMirrorConfig(body)));
+    } catch (err) {
+      // Keep what was mirrored before: a bad message must not silently stop a running comparison.
+      this.log.warn(`mirror: config on ${podSubjects(this.podId).mirror} ignored: ${(err as Error).message}`);
+    }
   }
 
   /** The SIGTERM sequence: drain, refuse, wait for in-flight, deregister, close. Idempotent. */
@@ -290,6 +323,7 @@ export class Pod {
     this.lifecycle.setPhase('stopped');
     await this.watcher.stop();
     await this.agent?.stop(reason);
+    this.mirror.close();
     this.health.endWatches();
     // With mTLS the HTTP server never listened itself: its connections came from the front.
     await this.tls?.close();

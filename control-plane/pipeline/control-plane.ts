@@ -14,7 +14,7 @@ import type { AuditedChanges } from '../api/audited-changes.js';
 import { caRoutes } from '../api/ca-routes.js';
 import { GrpcAdminServer } from '../api/grpc-admin.js';
 import { apiRoutes, callContext } from '../api/http-routes.js';
-import { type PolicyProblem, PolicyService } from '../api/policy-service.js';
+import { PolicyService } from '../api/policy-service.js';
 import { DEFAULT_NAMESPACE_QUOTAS } from '../api/quotas.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { OPEN_AUTH } from '../auth/auth-config.js';
@@ -24,6 +24,8 @@ import { authorize } from '../auth/rbac.js';
 import { EndpointDiscovery, latencyObjectives } from '../endpoints/index.js';
 import { ControlPlaneMetrics } from '../metrics/control-plane-metrics.js';
 import { type ModelRoute, resolveOwners } from '../policy/index.js';
+import { plansFromRoutes } from '../rollout/mirror-plan.js';
+import { MirrorPublisher } from '../rollout/mirror-publisher.js';
 import type { IdempotencyStore } from '../store/idempotency.js';
 import type { NatsOptions } from '../store/nats-connection.js';
 import type { StoredPolicy } from '../store/policy-record.js';
@@ -41,6 +43,7 @@ import type { ControlPlaneOptions } from './control-plane-options.js';
 import { ControlPlanePki } from './control-plane-pki.js';
 import { listEndpoints } from './endpoint-view.js';
 import type { PolicyDirectoryState } from './policy-directory.js';
+import { policyProblems } from './policy-problems.js';
 import { PolicySources } from './policy-sources.js';
 import { PublishScheduler } from './publish-scheduler.js';
 import { NO_LEASE, readinessChecks } from './readiness-checks.js';
@@ -64,6 +67,8 @@ export class ControlPlane {
   private nc?: NatsConnection;
   private endpoints: EndpointTable = new Map();
   discovery?: EndpointDiscovery;
+  /** Proxyless mirroring: what the stable pods copy to a candidate (with discovery only). */
+  mirrors?: MirrorPublisher;
   private started = false;
   /** Set while flush() runs the debouncer: publish at once instead of in slices. */
   private flushing = false;
@@ -141,6 +146,7 @@ export class ControlPlane {
           : [],
       }),
       (before, after) => {
+        this.mirrors?.setPlans('routes', plansFromRoutes(this.routes()));
         if (this.store) this.autoRollback.recordPublish(this.sources.storedPolicies(), after, before);
       },
       this.log,
@@ -180,7 +186,7 @@ export class ControlPlane {
       rateLimiter: new RateLimiter(this.authn.config.rateLimit),
       quotas: this.opts.quotas ?? DEFAULT_NAMESPACE_QUOTAS,
       fallback: () => this.routes(),
-      problems: () => this.policyProblems(),
+      problems: () => policyProblems(this.publisher.models()),
       inspect: (route) => this.publisher.inspect(route, this.endpoints),
     });
     await this.sources.start();
@@ -338,6 +344,14 @@ export class ControlPlane {
     );
     await this.discovery.start();
     this.endpoints = this.discovery.routingTable();
+    const discovery = this.discovery;
+    this.mirrors = new MirrorPublisher({
+      nc,
+      statuses: () => discovery.statuses(),
+      log: this.log.child('mirror'),
+    });
+    this.mirrors.setPlans('routes', plansFromRoutes(this.routes()));
+    this.mirrors.start();
   }
 
   /** Replace the discovered endpoints (endpoint discovery feeds this through startDiscovery). */
@@ -366,17 +380,11 @@ export class ControlPlane {
     return this.publisher.models();
   }
 
-  private policyProblems(): Map<string, PolicyProblem> {
-    const out = new Map<string, PolicyProblem>();
-    for (const p of this.publisher.models())
-      if (!out.has(p.policy)) out.set(p.policy, { code: p.code, message: p.message, serving: p.serving });
-    return out;
-  }
-
   async stop(): Promise<void> {
     this.debouncer.close();
     this.publishes.stop();
     this.discovery?.stop();
+    this.mirrors?.stop();
     await this.sources.stop();
     await Promise.all([this.xds.close(), this.admin?.close(), this.adminGrpc?.close()]);
     this.pki?.stop();

@@ -19,6 +19,8 @@ export interface EndpointView extends EndpointInfo {
   /** The weight in EDS now (0: not in EDS). */
   readonly effectiveWeight?: number;
   readonly lastSeenAgoMs?: number;
+  /** Counters of the pod's latest heartbeat interval (docs/ENDPOINTS.md, "Interval figures"). */
+  readonly interval?: EndpointStatus['interval'];
   /** The version's share of the model's traffic in the policy (%), apart from `weight`, which
    * balances between the version's endpoints. */
   readonly split?: number;

@@ -24,6 +24,7 @@ import {
 import type { ExecutionProviderName } from '../repository/config.js';
 import type { PodPhase } from '../serving/lifecycle.js';
 import type { VersionState } from '../serving/model-manager.js';
+import { emptyInterval, type IntervalFigures } from '../stats/interval.js';
 import type { UtilizationSample } from '../stats/utilization.js';
 import type { WindowSummary } from '../stats/window.js';
 
@@ -154,6 +155,7 @@ export function heartbeatOf(
   id: PodIdentity,
   status: PodStatus,
   meta: { sequence: bigint; sentAtMs: number; revision: bigint },
+  intervals: ReadonlyMap<string, IntervalFigures> = new Map(),
 ): Heartbeat {
   const u = status.utilization;
   return create(HeartbeatSchema, {
@@ -171,16 +173,23 @@ export function heartbeatOf(
     queueDepth: status.queueDepth,
     inFlight: status.inFlight,
     window: windowOf(status.window),
-    models: status.versions.map((v) =>
-      create(ModelLoadSchema, {
+    models: status.versions.map((v) => {
+      const i = intervals.get(`${v.model}/${v.version}`) ?? emptyInterval();
+      return create(ModelLoadSchema, {
         model: v.model,
         version: v.version,
         ready: v.state === 'ready',
         queueDepth: v.queueDepth,
         inFlight: v.inFlight,
         window: windowOf(v.window),
-      }),
-    ),
+        intervalRequests: BigInt(i.requests),
+        intervalErrors: BigInt(i.errors),
+        latencyBucketCounts: i.latencyBuckets.map(BigInt),
+        mirrorCompared: BigInt(i.mirrorCompared),
+        mirrorAgreed: BigInt(i.mirrorAgreed),
+        mirrorAbsDiffSum: i.mirrorAbsDiffSum,
+      });
+    }),
     intervalMs: id.heartbeatIntervalMs,
   });
 }

@@ -14,6 +14,7 @@ import {
 } from '../../kernel/contract/index.js';
 import { NATS_FAILOVER_TIMINGS, seedList } from '../../kernel/contract/nats-client.js';
 import type { Logger } from '../../kernel/log/index.js';
+import type { IntervalFigures } from '../stats/interval.js';
 import {
   deregistrationOf,
   drainNoticeOf,
@@ -34,6 +35,10 @@ export interface AgentOptions {
   readonly status: () => PodStatus;
   /** Takes a fresh utilization sample (before each heartbeat). */
   readonly sample: () => Promise<unknown>;
+  /** Hands over the per-version counters since the previous heartbeat (and resets them). */
+  readonly takeInterval?: () => ReadonlyMap<string, IntervalFigures>;
+  /** A MirrorConfig arrived on the pod's mirror subject (raw body). */
+  readonly onMirror?: (body: Uint8Array) => void;
 }
 
 /** One connection attempt; a NATS that does not answer at all is retried like a refused one. */
@@ -141,6 +146,9 @@ export class NatsAgent {
         if (!region || region === identity.region) this.publishRegistration('announce requested');
       },
     });
+    const onMirror = this.opts.onMirror;
+    // Subscriptions survive reconnects (the client renews them), so this happens once.
+    if (onMirror) this.nc.subscribe(this.subjects.mirror, { callback: (_err, msg) => onMirror(msg.data) });
     this.publishRegistration('start');
     this.heartbeatTimer = setInterval(() => void this.heartbeat(), identity.heartbeatIntervalMs);
     this.heartbeatTimer.unref();
@@ -200,16 +208,22 @@ export class NatsAgent {
     }
   }
 
+  /** The last sequence number used (grows with every message sent). */
+  get lastSequence(): bigint {
+    return this.sequence;
+  }
+
   /** Sends one heartbeat now (also called on phase changes so the state travels at once). */
   async heartbeat(): Promise<void> {
     if (!this.connected) return;
     await this.opts.sample();
     if (this.lastRegistration === undefined) return;
-    const hb = heartbeatOf(this.opts.identity, this.opts.status(), {
-      sequence: this.next(),
-      sentAtMs: Date.now(),
-      revision: this.revision,
-    });
+    const hb = heartbeatOf(
+      this.opts.identity,
+      this.opts.status(),
+      { sequence: this.next(), sentAtMs: Date.now(), revision: this.revision },
+      this.opts.takeInterval?.(),
+    );
     this.publish(this.subjects.heartbeat, encodePodBody('heartbeat', hb));
   }
 

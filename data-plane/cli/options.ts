@@ -99,6 +99,11 @@ export const POD_FLAGS = {
     help: 'extra milliseconds per run, to play a slow pod in tests',
     default: 0,
   },
+  'inject-error-rate': {
+    type: 'string',
+    help: 'share of requests (0..1) that fail on purpose with UNAVAILABLE / 503 "injected", for tests and demos',
+    default: '0',
+  },
   'report-gpu': {
     type: 'bool',
     help: 'report a (simulated) GPU in registration and heartbeats, for routing tests',

@@ -28,6 +28,14 @@ function atLeast(name: string, value: number, min: number): number {
   return value;
 }
 
+/** A share written as a number in 0..1 (commander has no float type). */
+function fraction(name: string, value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1)
+    throw new OptionError(`--${name}: ${JSON.stringify(value)} is not a number in 0..1`);
+  return n;
+}
+
 /** --tls-dir / --mtls / --allow-client: undefined means plaintext (DISABLE). */
 function tlsOptions(flags: ParsedFlags<typeof POD_FLAGS>): PodOptions['tls'] {
   const mode = oneOf('mtls', flags.mtls ?? (flags['tls-dir'] ? 'STRICT' : 'DISABLE'), [
@@ -115,6 +123,7 @@ export function podOptionsFrom(flags: ParsedFlags<typeof POD_FLAGS>): PodOptions
     },
     disableBatching: flags['disable-batching'],
     injectDelayMs: atLeast('inject-delay-ms', flags['inject-delay-ms'], 0),
+    injectErrorRate: fraction('inject-error-rate', flags['inject-error-rate']),
     reportGpu: flags['report-gpu'],
     maxBodyBytes: atLeast('max-body-bytes', flags['max-body-bytes'], 1024),
     maxJsonBodyBytes: atLeast('max-json-body-bytes', flags['max-json-body-bytes'], 1024),

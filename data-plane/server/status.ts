@@ -20,6 +20,7 @@ export function grpcStatusOf(code: ErrorCode): status {
       return status.DEADLINE_EXCEEDED;
     case 'SY_DRAINING':
     case 'SY_MODEL_NOT_READY':
+    case 'SY_INJECTED_FAILURE':
       return status.UNAVAILABLE;
     case 'SY_UNAVAILABLE':
       return status.CANCELLED;

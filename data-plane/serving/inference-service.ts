@@ -7,6 +7,7 @@ import { validateRequest } from '../inference/validate.js';
 import type { InferenceObserver } from '../stats/observer.js';
 import { outcomeOf } from '../stats/observer.js';
 import type { InferRequest, InferResponse, ModelSignature, RequestContext } from '../tensors/tensor.js';
+import { FaultInjector } from './faults.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { ModelManager } from './model-manager.js';
 
@@ -28,6 +29,9 @@ export class InferenceService {
     readonly models: ModelManager,
     readonly lifecycle: Lifecycle,
     private readonly observer: InferenceObserver,
+    readonly faults: FaultInjector = new FaultInjector(),
+    /** Sees every answered request after the fact (mirroring: data-plane/mirror). */
+    private readonly tap?: { offer(req: InferRequest, res: InferResponse): void },
   ) {}
 
   live(): boolean {
@@ -79,11 +83,14 @@ export class InferenceService {
       version = v.version;
       const checked = validateRequest(req, v.signature!, v.maxBatchSize);
       if ('issues' in checked) throw new InvalidInferenceError(checked.issues);
+      this.faults.check(model, version);
       const { inputs, rows, key, outputs: wanted } = checked.ok;
       const all = await v.batcher!.submit(inputs, rows, key, ctx);
       const outputs = wanted.length ? wanted.map((n) => all.find((t) => t.name === n)!) : all;
       this.observer.finished(model, version, 'success', performance.now() - start);
-      return { model, version, ...(req.id ? { id: req.id } : {}), outputs };
+      const res: InferResponse = { model, version, ...(req.id ? { id: req.id } : {}), outputs };
+      this.tap?.offer(req, res);
+      return res;
     } catch (err) {
       const e = asSwitchyardError(err);
       this.observer.finished(model, version, outcomeOf(e.code), performance.now() - start);

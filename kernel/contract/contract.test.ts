@@ -22,13 +22,14 @@ import {
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
 describe('pod contract: subjects', () => {
-  it('gives a pod its four subjects and the permission that covers exactly them', () => {
+  it('gives a pod its four subjects, the mirror subject it listens on, and the permission that covers exactly them', () => {
     const s = podSubjects('pod-a_1');
     expect(s).toEqual({
       register: 'switchyard.pod.pod-a_1.register',
       heartbeat: 'switchyard.pod.pod-a_1.heartbeat',
       drain: 'switchyard.pod.pod-a_1.drain',
       deregister: 'switchyard.pod.pod-a_1.deregister',
+      mirror: 'switchyard.pod.pod-a_1.mirror',
       publishPermission: 'switchyard.pod.pod-a_1.>',
     });
     for (const kind of POD_MESSAGE_KINDS) expect(podIdOf(s[kind])).toBe('pod-a_1');

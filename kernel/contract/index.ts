@@ -7,9 +7,12 @@ export type {
   DrainNotice,
   Heartbeat,
   LatencyWindow,
+  MirrorConfig,
   PodRegistration,
   Utilization,
 } from '../../protos/gen/switchyard/dataplane/v1/dataplane_pb.js';
 export * from './codec.js';
 export * from './errors.js';
+export * from './latency-buckets.js';
+export * from './mirror-codec.js';
 export * from './subjects.js';

@@ -29,9 +29,16 @@ export function podSubjects(podId: string) {
     heartbeat: `${base}.heartbeat`,
     drain: `${base}.drain`,
     deregister: `${base}.deregister`,
+    /** Control plane -> pod: MirrorConfig (what to mirror to a candidate version). */
+    mirror: `${base}.mirror`,
     /** What a pod's NATS user needs to publish: nothing outside its own subjects. */
     publishPermission: `${base}.>`,
   } as const;
+}
+
+/** What a pod's NATS user needs to subscribe to: announce requests and its mirror settings. */
+export function podSubscribePermission(podId: string): string[] {
+  return [ANNOUNCE_SUBJECT, podSubjects(podId).mirror];
 }
 
 /** For the control plane: every pod's messages of one kind, e.g. `switchyard.pod.*.heartbeat`. */

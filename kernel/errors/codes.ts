@@ -87,6 +87,11 @@ export const ERROR_CODES = {
     httpStatus: 503,
     summary: 'A pod knows the model version, but it is loading, failed to load or is being unloaded.',
   },
+  SY_INJECTED_FAILURE: {
+    httpStatus: 503,
+    summary:
+      'A pod failed the request on purpose (--inject-error-rate), for tests and demos; it counts as an error.',
+  },
   SY_MODEL_LOAD: {
     httpStatus: 500,
     summary: 'A model version failed to load (file, config or runtime); the pod keeps serving the others.',

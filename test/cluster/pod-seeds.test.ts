@@ -3,7 +3,7 @@
 // again within 2 s, and its heartbeats go on.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pod } from '../../data-plane/pod.js';
-import { ANNOUNCE_SUBJECT, podSubjects } from '../../kernel/contract/index.js';
+import { podSubjects, podSubscribePermission } from '../../kernel/contract/index.js';
 import { modelRepoCopy, startTestPod } from '../dataplane/harness.js';
 import { PodListener } from '../dataplane/pod-listener.js';
 import { NatsCluster } from '../helpers/nats-cluster.js';
@@ -18,7 +18,9 @@ let listener: PodListener | undefined;
 
 beforeAll(async () => {
   cluster = await NatsCluster.start({
-    users: [{ user: POD, publish: [podSubjects(POD).publishPermission], subscribe: [ANNOUNCE_SUBJECT] }],
+    users: [
+      { user: POD, publish: [podSubjects(POD).publishPermission], subscribe: podSubscribePermission(POD) },
+    ],
   });
   repo = await modelRepoCopy(['mlp']);
   const { user, pass } = cluster.credentials(POD);

@@ -9,7 +9,7 @@ import { create } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MLP } from '../../data-plane/models/catalog.js';
-import { ANNOUNCE_SUBJECT, podSubjects } from '../../kernel/contract/subjects.js';
+import { podSubjects, podSubscribePermission } from '../../kernel/contract/subjects.js';
 import {
   HealthCheckRequestSchema,
   type HealthCheckResponse,
@@ -77,7 +77,7 @@ describe('SIGTERM drain of a pod process', () => {
     const creds = await nats.addUser({
       user: POD,
       publish: [podSubjects(POD).publishPermission],
-      subscribe: [ANNOUNCE_SUBJECT],
+      subscribe: podSubscribePermission(POD),
     });
     listener = await PodListener.start(nats.connectOptions());
     repo = await modelRepoCopy(['mlp']);

@@ -6,7 +6,7 @@ import type * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MLP } from '../../data-plane/models/catalog.js';
 import type { Pod } from '../../data-plane/pod.js';
-import { ANNOUNCE_SUBJECT, podSubjects } from '../../kernel/contract/subjects.js';
+import { ANNOUNCE_SUBJECT, podSubjects, podSubscribePermission } from '../../kernel/contract/subjects.js';
 import {
   AnnounceRequestSchema,
   ExecutionProvider,
@@ -31,7 +31,7 @@ describe('NATS agent: registration and heartbeats', () => {
     const creds = await nats.addUser({
       user: POD,
       publish: [podSubjects(POD).publishPermission],
-      subscribe: [ANNOUNCE_SUBJECT],
+      subscribe: podSubscribePermission(POD),
     });
     listener = await PodListener.start(nats.connectOptions());
     repo = await modelRepoCopy(['mlp', 'affine']);

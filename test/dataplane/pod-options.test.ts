@@ -18,6 +18,7 @@ describe('pod options', () => {
     expect(o.disableBatching).toBe(false);
     expect(o.heartbeatIntervalMs).toBe(1000);
     expect(o.drain).toEqual({ graceMs: 5000, timeoutMs: 30_000 });
+    expect(o.injectErrorRate).toBe(0);
   });
 
   it('takes every knob from flags or the environment', () => {
@@ -34,6 +35,7 @@ describe('pod options', () => {
         '--heartbeat-interval=250ms',
         '--execution-provider=cuda',
         '--inject-delay-ms=40',
+        '--inject-error-rate=0.2',
         '--report-gpu',
         '--disable-batching',
         '--drain-grace=2s',
@@ -48,6 +50,7 @@ describe('pod options', () => {
     expect(o.heartbeatIntervalMs).toBe(250);
     expect(o.modelDefaults.executionProvider).toBe('cuda');
     expect(o.injectDelayMs).toBe(40);
+    expect(o.injectErrorRate).toBe(0.2);
     expect(o.reportGpu).toBe(true);
     expect(o.disableBatching).toBe(true);
     expect(o.drain.graceMs).toBe(2000);
@@ -59,6 +62,10 @@ describe('pod options', () => {
     expect(() => parse(['--model-repo', '/m', '--label', 'novalue'])).toThrow(/key=value/);
     expect(() => parse(['--model-repo', '/m', '--nats-password', 'x'])).toThrow(/needs --nats-user/);
     expect(() => parse(['--model-repo', '/m', '--http-port', '70000'])).toThrow(OptionError);
+    for (const rate of ['1.5', '-0.1', 'NaN', '20%', ''])
+      expect(() => parse(['--model-repo', '/m', `--inject-error-rate=${rate}`]), rate).toThrow(
+        /^--inject-error-rate: .* is not a number in 0\.\.1/,
+      );
     // A pod id becomes a NATS subject token: a dot or a wildcard would change the subject.
     for (const id of ['a.b', 'a*', 'a>', 'a b'])
       expect(() => parse(['--model-repo', '/m', '--pod-id', id]), id).toThrow(/^--pod-id: .* must match/);

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { create } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
 import { ensureModelRepository } from '../../data-plane/models/generate.js';
-import { ANNOUNCE_SUBJECT, podSubjects } from '../../kernel/contract/subjects.js';
+import { podSubjects, podSubscribePermission } from '../../kernel/contract/subjects.js';
 import { clientConstructor } from '../../kernel/grpc/service-definition.js';
 import {
   GRPCInferenceService,
@@ -104,7 +104,7 @@ async function main() {
     users: pods.map((p) => ({
       user: p.id,
       publish: [podSubjects(p.id).publishPermission],
-      subscribe: [ANNOUNCE_SUBJECT],
+      subscribe: podSubscribePermission(p.id),
     })),
   });
   say(`nats-server ${nats.url} (pods may publish only on their own subjects)`);

@@ -6,7 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { DiscoveryInput } from '../../control-plane/endpoints/index.js';
 import type { Pod, PodOptions } from '../../data-plane/pod.js';
-import { ANNOUNCE_SUBJECT, podSubjects } from '../../kernel/contract/subjects.js';
+import { podSubjects, podSubscribePermission } from '../../kernel/contract/subjects.js';
 import { modelRepoCopy, startTestPod } from '../dataplane/harness.js';
 import { type ControlPlaneFixture, startControlPlane } from '../helpers/control-plane.js';
 import { NatsServer, type NatsUserSpec } from '../helpers/nats-server.js';
@@ -31,7 +31,11 @@ ${extra}`;
 
 /** A pod's NATS user: publish on its own subjects only, subscribe to announces only. */
 export function podUser(podId: string): NatsUserSpec {
-  return { user: podId, publish: [podSubjects(podId).publishPermission], subscribe: [ANNOUNCE_SUBJECT] };
+  return {
+    user: podId,
+    publish: [podSubjects(podId).publishPermission],
+    subscribe: podSubscribePermission(podId),
+  };
 }
 
 export function startNats(podIds: readonly string[]): Promise<NatsServer> {

@@ -8,6 +8,7 @@ import {
   GRPCInferenceService,
   type ModelInferRequest,
   ModelInferRequestSchema,
+  type ModelInferResponse,
 } from '../../protos/gen/inference/grpc_predict_v2_pb.js';
 import { bootstrapFor } from '../helpers/xds-client.js';
 
@@ -21,7 +22,7 @@ type Unary = (
   req: ModelInferRequest,
   meta: grpc.Metadata,
   opts: grpc.CallOptions,
-  cb: (err: grpc.ServiceError | null) => void,
+  cb: (err: grpc.ServiceError | null, res?: ModelInferResponse) => void,
 ) => void;
 
 /** The `affine` model's request: a fixed [2,3] FP32 tensor (y = 2x + 1, no batching). */
@@ -51,6 +52,15 @@ export class XdsInferenceClient {
     return new Promise((resolve) => {
       this.unary(req, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (err) =>
         resolve(err ? err.code : null),
+      );
+    });
+  }
+
+  /** The answer itself (rejects with the gRPC error). */
+  call(req: ModelInferRequest, timeoutMs = 5000): Promise<ModelInferResponse> {
+    return new Promise((resolve, reject) => {
+      this.unary(req, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (err, res) =>
+        err || !res ? reject(err ?? new Error('no answer')) : resolve(res),
       );
     });
   }

@@ -125,7 +125,20 @@ describe('pod message decoding', () => {
         registrationRevision: 3n,
         state: PodState.REFUSING,
         utilization: create(UtilizationSchema, { cpuPercent: 25, gpuPercent: 90, gpuSimulated: true }),
-        models: [create(ModelLoadSchema, { model: 'mlp', version: '1', queueDepth: 7, window })],
+        models: [
+          create(ModelLoadSchema, {
+            model: 'mlp',
+            version: '1',
+            queueDepth: 7,
+            window,
+            intervalRequests: 9n,
+            intervalErrors: 2n,
+            latencyBucketCounts: [0n, 3n, 4n, 0n, 0n, 0n, 0n, 0n, 0n, 0n, 0n, 0n, 0n],
+            mirrorCompared: 5n,
+            mirrorAgreed: 4n,
+            mirrorAbsDiffSum: 0.5,
+          }),
+        ],
       }),
     );
     const m = decodePodMessage('heartbeat', 'switchyard.pod.a.heartbeat', bytes);
@@ -145,6 +158,14 @@ describe('pod message decoding', () => {
       p99Ms: 12,
       errorRate: 0.05,
       requests: 40,
+      interval: {
+        requests: 9,
+        errors: 2,
+        latencyBuckets: [0, 3, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+        mirrorCompared: 5,
+        mirrorAgreed: 4,
+        mirrorAbsDiffSum: 0.5,
+      },
     });
   });
 
@@ -191,6 +212,35 @@ describe('pod message decoding', () => {
       expect(hb(heartbeat({ window: create(LatencyWindowSchema, { throughputRps: Number.NaN }) }))).toThrow(
         /^switchyard\.pod\.a\.heartbeat: window\.throughput_rps = NaN/,
       );
+    });
+
+    it('rejects interval counters that contradict each other or are not numbers', () => {
+      const load = (over: Record<string, unknown>) =>
+        toBinary(
+          HeartbeatSchema,
+          create(HeartbeatSchema, {
+            podId: 'a',
+            sequence: 4n,
+            models: [create(ModelLoadSchema, { model: 'mlp', version: '1', intervalRequests: 10n, ...over })],
+          }),
+        );
+      const buckets = (n: number, first = 0n) => [first, ...new Array<bigint>(n - 1).fill(0n)];
+      expect(hb(load({ intervalErrors: 11n }))).toThrow(
+        /models\[0\]\.interval_errors = 11 exceeds interval_requests = 10/,
+      );
+      expect(hb(load({ intervalRequests: 2n ** 60n }))).toThrow(
+        /models\[0\]\.interval_requests = \d+ is above/,
+      );
+      expect(hb(load({ mirrorCompared: 3n, mirrorAgreed: 4n }))).toThrow(
+        /mirror_agreed = 4 exceeds mirror_compared = 3/,
+      );
+      expect(hb(load({ mirrorAbsDiffSum: Number.NaN }))).toThrow(/models\[0\]\.mirror_abs_diff_sum = NaN/);
+      expect(hb(load({ mirrorAbsDiffSum: -1 }))).toThrow(/mirror_abs_diff_sum = -1/);
+      expect(hb(load({ latencyBucketCounts: buckets(5) }))).toThrow(/has 5 buckets, not 13/);
+      expect(hb(load({ intervalErrors: 4n, latencyBucketCounts: buckets(13, 7n) }))).toThrow(
+        /hold 7 requests, more than the 6 successes/,
+      );
+      expect(hb(load({ intervalErrors: 4n, latencyBucketCounts: buckets(13, 6n) }))).not.toThrow();
     });
 
     it('accepts the edges of every range', () => {

@@ -2,11 +2,13 @@
 // not trusted to be sane (a bug, a stuck sensor, or anyone on an unauthenticated bus): one NaN
 // would become a NaN weight and a snapshot no client accepts. Pure; each problem names its
 // field as dataplane.proto spells it. The ranges are documented in docs/ENDPOINTS.md.
+import { LATENCY_BUCKET_COUNT } from '../../../kernel/contract/latency-buckets.js';
 import type {
   Deregistration,
   DrainNotice,
   Heartbeat,
   LatencyWindow,
+  ModelLoad,
   PodRegistration,
 } from '../../../protos/gen/switchyard/dataplane/v1/dataplane_pb.js';
 
@@ -46,6 +48,33 @@ function windowProblem(prefix: string, w: LatencyWindow | undefined): string | u
   );
 }
 
+function countProblem(field: string, value: bigint): string | undefined {
+  return value > MAX_SEQUENCE ? `${field} = ${value} is above ${MAX_SEQUENCE}` : undefined;
+}
+
+/** The per-interval counters of one version: each count sane, and the counts consistent. */
+function intervalProblem(prefix: string, m: ModelLoad): string | undefined {
+  const first =
+    countProblem(`${prefix}.interval_requests`, m.intervalRequests) ??
+    (m.intervalErrors > m.intervalRequests
+      ? `${prefix}.interval_errors = ${m.intervalErrors} exceeds interval_requests = ${m.intervalRequests}`
+      : undefined) ??
+    countProblem(`${prefix}.mirror_compared`, m.mirrorCompared) ??
+    (m.mirrorAgreed > m.mirrorCompared
+      ? `${prefix}.mirror_agreed = ${m.mirrorAgreed} exceeds mirror_compared = ${m.mirrorCompared}`
+      : undefined) ??
+    range(`${prefix}.mirror_abs_diff_sum`, m.mirrorAbsDiffSum, 0, Number.MAX_VALUE);
+  if (first) return first;
+  const buckets = m.latencyBucketCounts;
+  if (buckets.length !== 0 && buckets.length !== LATENCY_BUCKET_COUNT)
+    return `${prefix}.latency_bucket_counts has ${buckets.length} buckets, not ${LATENCY_BUCKET_COUNT}`;
+  const inBuckets = buckets.reduce((a, b) => a + b, 0n);
+  const successes = m.intervalRequests - m.intervalErrors;
+  return inBuckets > successes
+    ? `${prefix}.latency_bucket_counts hold ${inBuckets} requests, more than the ${successes} successes`
+    : undefined;
+}
+
 /** The first figure of a heartbeat out of its range, or undefined when all are sane. */
 export function heartbeatProblem(hb: Heartbeat): string | undefined {
   const u = hb.utilization;
@@ -56,7 +85,7 @@ export function heartbeatProblem(hb: Heartbeat): string | undefined {
     windowProblem('window', hb.window);
   if (first) return first;
   for (const [i, m] of hb.models.entries()) {
-    const p = windowProblem(`models[${i}].window`, m.window);
+    const p = windowProblem(`models[${i}].window`, m.window) ?? intervalProblem(`models[${i}]`, m);
     if (p) return p;
   }
   return undefined;

@@ -39,6 +39,17 @@ export interface PodInfo {
   readonly tls: boolean;
 }
 
+/** One pod's counters of one version over one heartbeat interval. */
+export interface IntervalCounts {
+  readonly requests: number;
+  readonly errors: number;
+  /** Successes by latency; bounds in kernel/contract/latency-buckets.ts, overflow last. */
+  readonly latencyBuckets: readonly number[];
+  readonly mirrorCompared: number;
+  readonly mirrorAgreed: number;
+  readonly mirrorAbsDiffSum: number;
+}
+
 export interface VersionLoad {
   readonly queueDepth: number;
   readonly inFlight: number;
@@ -46,6 +57,8 @@ export interface VersionLoad {
   readonly p99Ms: number;
   readonly errorRate: number;
   readonly requests: number;
+  /** Since the pod's previous heartbeat (docs/ENDPOINTS.md, "Interval figures"). */
+  readonly interval?: IntervalCounts;
 }
 
 export interface HeartbeatInfo {
@@ -118,6 +131,14 @@ export function heartbeatInfoOf(hb: Heartbeat): HeartbeatInfo {
       p99Ms: w?.p99Ms ?? 0,
       errorRate: w?.errorRate ?? 0,
       requests: Number(w?.requests ?? 0n),
+      interval: {
+        requests: Number(m.intervalRequests),
+        errors: Number(m.intervalErrors),
+        latencyBuckets: m.latencyBucketCounts.map(Number),
+        mirrorCompared: Number(m.mirrorCompared),
+        mirrorAgreed: Number(m.mirrorAgreed),
+        mirrorAbsDiffSum: m.mirrorAbsDiffSum,
+      },
     });
   }
   const u = hb.utilization;

@@ -3,6 +3,7 @@
 import type { EndpointInfo } from '../../translate/types.js';
 import { endpointOf, weightOf } from './published.js';
 import { limitingUtilization, type PodRecords, type VersionEntry } from './records.js';
+import type { IntervalCounts } from './signals.js';
 import type { TableOptions } from './table-options.js';
 import type { Utilization } from './utilization.js';
 
@@ -15,6 +16,8 @@ export interface EndpointStatus extends EndpointInfo {
   readonly utilization?: Utilization;
   readonly queue?: number;
   readonly p99Ms?: number;
+  /** Counters of the pod's latest heartbeat interval (docs/ENDPOINTS.md, "Interval figures"). */
+  readonly interval?: IntervalCounts;
   /** The weight in EDS now. */
   readonly effectiveWeight?: number;
   readonly lastSeenAgoMs: number;
@@ -44,6 +47,7 @@ export function endpointStatuses(
         state: `${rec.health}${suffix}`,
         ...(utilization !== undefined ? { utilization } : {}),
         ...(load ? { queue: load.queueDepth, p99Ms: load.p99Ms } : {}),
+        ...(load?.interval ? { interval: load.interval } : {}),
         effectiveWeight: rec.health === 'UNHEALTHY' ? 0 : (weight ?? 1),
         lastSeenAgoMs: Math.max(0, nowMs - rec.lastSeenMs),
       });

@@ -15,7 +15,13 @@
 // version keeps the very same array, which the translator memoizes on. The steps the table
 // runs on its records live beside it: tune-version.ts (weights), version-overflow.ts (GPU
 // overflow), published.ts (what goes to EDS) and status.ts (the operators' view).
-import type { EndpointHealth, EndpointInfo, EndpointTable } from '../../translate/types.js';
+import {
+  type EndpointHealth,
+  type EndpointInfo,
+  type EndpointTable,
+  endpointKey,
+} from '../../translate/types.js';
+import { addInterval, copyTotals, emptyTotals, type IntervalTotals, type VersionFigures } from './figures.js';
 import { NO_OVERFLOW } from './overflow.js';
 import { publishedEndpoints } from './published.js';
 import type { PodRecord, VersionEntry } from './records.js';
@@ -34,6 +40,8 @@ export type Outcome = 'accepted' | 'stale' | 'unknown-pod' | 'unknown-revision';
 export class EndpointTableState {
   private readonly pods = new Map<string, PodRecord>();
   private readonly versions = new Map<string, VersionEntry>();
+  /** Interval counters of every accepted heartbeat, by version key; kept when pods leave. */
+  private readonly totals = new Map<string, IntervalTotals>();
   private routing = new Map<string, readonly EndpointInfo[]>();
   private dirty = false;
   private changeCount = 0;
@@ -117,6 +125,11 @@ export class EndpointTableState {
     rec.lastSeq = hb.sequence;
     rec.hb = hb;
     rec.hbAtMs = nowMs;
+    for (const [key, load] of hb.loads) {
+      if (!load.interval) continue;
+      const t = this.totals.get(key) ?? emptyTotals();
+      this.totals.set(key, addInterval(t, load.interval));
+    }
     this.seen(rec, nowMs, hb.draining);
     for (const key of rec.info.versions.keys()) {
       const v = this.versions.get(key);
@@ -208,6 +221,20 @@ export class EndpointTableState {
   /** Every endpoint with its figures, for operators. */
   statuses(nowMs: number): Map<string, EndpointStatus[]> {
     return endpointStatuses(this.versions, this.pods, this.opts, this.frozen, nowMs);
+  }
+
+  /** Interval figures of one version across its pods (figures.ts); copies, safe to keep. */
+  versionFigures(model: string, version: string): VersionFigures {
+    const key = endpointKey(model, version);
+    const last = emptyTotals();
+    let pods = 0;
+    for (const podId of this.versions.get(key)?.pods ?? []) {
+      const interval = this.pods.get(podId)?.hb?.loads.get(key)?.interval;
+      if (!interval) continue;
+      pods++;
+      addInterval(last, interval);
+    }
+    return { model, version, pods, last, total: copyTotals(this.totals.get(key) ?? emptyTotals()) };
   }
 
   private seen(rec: PodRecord, nowMs: number, draining: boolean): void {

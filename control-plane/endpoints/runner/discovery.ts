@@ -9,6 +9,7 @@ import { type Logger, LogThrottle } from '../../../kernel/log/index.js';
 import { Debouncer } from '../../../kernel/runtime/debounce.js';
 import type { EndpointTable } from '../../translate/types.js';
 import type { PodMessage, PodMessageKind } from '../model/decode.js';
+import type { VersionFigures } from '../model/figures.js';
 import { type EndpointStatus, EndpointTableState, type Outcome } from '../model/table.js';
 import { type DiscoveryInput, type DiscoveryOptions, parseDiscoveryOptions } from '../options.js';
 import { DiscoveryMetrics } from './metrics.js';
@@ -99,6 +100,14 @@ export class EndpointDiscovery {
 
   statuses(): Map<string, EndpointStatus[]> {
     return this.table.statuses(this.now());
+  }
+
+  /**
+   * A version's interval figures summed across its pods: the latest interval and the running
+   * total (docs/ENDPOINTS.md, "Interval figures"). What a rollout's analysis reads.
+   */
+  versionFigures(model: string, version: string): VersionFigures {
+    return this.table.versionFigures(model, version);
   }
 
   stop(): void {
