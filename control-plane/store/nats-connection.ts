@@ -37,7 +37,7 @@ export async function connectNats(opts: NatsOptions, log: Logger): Promise<NatsC
     });
   } catch (err) {
     throw new UnavailableError(
-      `cannot connect to NATS at any of ${servers.join(', ')}: ${(err as Error).message}`,
+      `cannot connect to NATS at ${servers.length === 1 ? servers[0] : `any of ${servers.join(', ')}`}: ${(err as Error).message}`,
       { cause: err },
     );
   }

@@ -62,7 +62,11 @@ function exitQuietlyOnEpipe(): void {
 }
 
 /** Runs `switchyard <argv>` over `commands`; resolves to the exit code. */
-export async function dispatch(commands: Commands, argv: string[]): Promise<number> {
+/**
+ * `inProcess`: the caller is not the `switchyard` process itself (a test running the CLI in its
+ * own process): a failed server command returns its exit code instead of ending the process.
+ */
+export async function dispatch(commands: Commands, argv: string[], inProcess = false): Promise<number> {
   exitQuietlyOnEpipe();
   const [name, ...rest] = argv;
   const cmd = name !== undefined && Object.hasOwn(commands, name) ? commands[name] : undefined;
@@ -72,7 +76,7 @@ export async function dispatch(commands: Commands, argv: string[]): Promise<numb
     } catch (err) {
       const e = asSwitchyardError(err);
       process.stderr.write(`switchyard ${name}: ${e.message} [${e.code}]\n`);
-      if (cmd.server) process.exit(exitCodeFor(e.code));
+      if (cmd.server && !inProcess) process.exit(exitCodeFor(e.code));
       return exitCodeFor(e.code);
     }
   }

@@ -26,7 +26,7 @@ export async function runMain(...argv: string[]): Promise<CliResult> {
   });
   try {
     return {
-      code: await dispatch({ ...CONTROL_PLANE_COMMANDS, ...DATA_PLANE_COMMANDS }, argv),
+      code: await dispatch({ ...CONTROL_PLANE_COMMANDS, ...DATA_PLANE_COMMANDS }, argv, true),
       stdout,
       stderr,
     };
