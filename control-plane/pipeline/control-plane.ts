@@ -206,6 +206,7 @@ export class ControlPlane {
         authn: this.authn,
         proxies: this.proxies,
         endpoints: () => listEndpoints(this.routes(), this.endpoints, this.discovery?.statuses()),
+        ...(this.models ? { models: this.models } : {}),
       });
       this.adminGrpcPort = await this.adminGrpc.listen(
         this.opts.host,
