@@ -28,8 +28,8 @@ export interface RegistryWorld {
   close(): Promise<void>;
 }
 
-export async function registryWorld(prefix = 'switchyard'): Promise<RegistryWorld> {
-  const nats = await NatsServer.start();
+export async function registryWorld(prefix = 'switchyard', maxFileStore?: number): Promise<RegistryWorld> {
+  const nats = await NatsServer.start(maxFileStore ? { maxFileStore } : {});
   const nc = await connect(nats.connectOptions());
   const names = storeNames(prefix);
   const kek = KeyEncryptionKey.fromKeyBytes(new Uint8Array(32).fill(9), 'test key');
