@@ -49,7 +49,7 @@ export class ModelCatalog {
   async get(ref: RegistryRef): Promise<CatalogEntry | undefined> {
     const key = keyOf(ref);
     const e = await storeCall(`read catalog ${key}`, () => this.models.get(key));
-    if (!e || e.operation !== 'PUT') return undefined;
+    if (e?.operation !== 'PUT') return undefined;
     return { record: decodeVersion(e.value, key), revision: e.revision };
   }
 
@@ -102,7 +102,7 @@ export class ModelCatalog {
 
   async promotionPolicy(namespace: string): Promise<unknown | undefined> {
     const e = await storeCall(`read promotion policy ${namespace}`, () => this.promotion.get(namespace));
-    if (!e || e.operation !== 'PUT') return undefined;
+    if (e?.operation !== 'PUT') return undefined;
     return JSON.parse(new TextDecoder().decode(e.value));
   }
 
@@ -124,7 +124,7 @@ export class ModelCatalog {
     }
     const kv = this.placementKv;
     const e = await storeCall(`read placement ${keyOf(ref)}`, () => kv.get(keyOf(ref))).catch(() => null);
-    if (!e || e.operation !== 'PUT') return undefined;
+    if (e?.operation !== 'PUT') return undefined;
     return JSON.parse(new TextDecoder().decode(e.value));
   }
 }

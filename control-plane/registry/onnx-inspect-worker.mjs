@@ -13,14 +13,24 @@ function describe(names, meta) {
   });
 }
 
+// One thread that never spins: the check must not leave cores busy for the admin API (a session's
+// default pool spins between runs, and a worker terminated around a live session leaks it).
+const OPTIONS = {
+  graphOptimizationLevel: 'disabled',
+  intraOpNumThreads: 1,
+  interOpNumThreads: 1,
+  extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+};
+
 try {
-  const session = await ort.InferenceSession.create(workerData.bytes, { graphOptimizationLevel: 'disabled' });
-  parentPort.postMessage({
+  const session = await ort.InferenceSession.create(workerData.bytes, OPTIONS);
+  const reply = {
     ok: true,
     inputs: describe(session.inputNames, session.inputMetadata),
     outputs: describe(session.outputNames, session.outputMetadata),
-  });
+  };
   await session.release();
+  parentPort.postMessage(reply);
 } catch (err) {
   parentPort.postMessage({ ok: false, error: String(err?.message ?? err).split('\n')[0] });
 }

@@ -25,7 +25,7 @@ export function inspectOnnx(bytes: Uint8Array, what: string): Promise<OnnxSignat
       settled = true;
       if (reply.ok) resolve({ inputs: reply.inputs, outputs: reply.outputs });
       else reject(new ArtifactInvalidError(what, `ONNX Runtime cannot load it: ${reply.error}`));
-      void worker.terminate();
+      // The worker released its session before answering and exits on its own.
     });
     worker.once('error', (err) => {
       if (!settled) reject(new ArtifactInvalidError(what, `ONNX Runtime cannot load it: ${err.message}`));

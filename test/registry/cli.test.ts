@@ -19,7 +19,7 @@ describe('switchyard models', () => {
   beforeAll(async () => {
     fx = await startApi();
     dir = mkdtempSync(join(tmpdir(), 'sy-models-'));
-    writeFileSync(join(dir, 'mlp.onnx'), modelFile('mlp'));
+    writeFileSync(join(dir, 'mlp.onnx'), modelFile('convnet'));
     writeFileSync(join(dir, 'affine.onnx'), modelFile('affine'));
     writeFileSync(join(dir, 'bad.onnx'), 'not onnx');
     writeFileSync(join(dir, 'config.yaml'), 'max_batch_size: 8\n');

@@ -47,7 +47,7 @@ describe('registry over gRPC', () => {
     fx = await startApi();
     const res = await fetch(`${fx.url}/api/v1/models/churn/versions/7`, {
       method: 'PUT',
-      body: modelFile('mlp'),
+      body: modelFile('convnet'),
       headers: {
         ...apiKey(fx.keys['operator-default']),
         [PUSH_META_HEADER]: encodePushMeta({ namespace: 'default', metrics: { auc: 0.8 } }),

@@ -13,7 +13,7 @@ describe('promotion policies', () => {
   beforeAll(async () => {
     w = await registryWorld();
     await w.registry.push(
-      { ...ref, namespace: 'risk', bytes: modelFile('mlp'), metrics: { auc: 0.88 } },
+      { ...ref, namespace: 'risk', bytes: modelFile('convnet'), metrics: { auc: 0.88 } },
       alice,
     );
     await w.registry.setPromotionPolicy(

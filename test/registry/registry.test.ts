@@ -1,6 +1,7 @@
 // The registry against a real nats-server (KV catalog, Object Store artifacts, audit stream) and
 // real ONNX Runtime: push -> list -> describe, refusal of files ORT cannot load, idempotent retry,
 // immutable versions, encryption at rest, residency at hand out.
+import { Kvm } from '@nats-io/kv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { artifactKeyLabel, decryptArtifact, sha256Digest } from '../../kernel/artifacts/index.js';
 import { openKey } from '../../kernel/crypto/index.js';
@@ -16,7 +17,7 @@ describe('model registry on JetStream', () => {
   afterAll(async () => w?.close());
 
   it('pushes, lists and describes a version with digest, size, signature, pusher and audit', async () => {
-    const bytes = modelFile('mlp');
+    const bytes = modelFile('convnet');
     const seen: number[] = [];
     const res = await w.registry.push(
       {
@@ -54,7 +55,7 @@ describe('model registry on JetStream', () => {
   }, 60_000);
 
   it('stores the artifact encrypted; the KEK opens the data key that decrypts it', async () => {
-    const bytes = modelFile('mlp');
+    const bytes = modelFile('convnet');
     const { record } = await w.registry.entry({ name: 'fraud', version: '1' });
     const stored = await w.artifacts.get('fraud/1');
     expect(stored).toBeDefined();
@@ -65,7 +66,7 @@ describe('model registry on JetStream', () => {
   });
 
   it('is idempotent on a retry with the same file and refuses other content for the version', async () => {
-    const again = await w.registry.push({ name: 'fraud', version: '1', bytes: modelFile('mlp') }, alice);
+    const again = await w.registry.push({ name: 'fraud', version: '1', bytes: modelFile('convnet') }, alice);
     expect(again.status).toBe('unchanged');
     expect((await w.registry.list()).length).toBe(1);
     await expect(
@@ -79,7 +80,7 @@ describe('model registry on JetStream', () => {
   }, 60_000);
 
   it('refuses a file ONNX Runtime cannot load, before anything is stored', async () => {
-    const corrupt = modelFile('mlp').slice(0, 200);
+    const corrupt = modelFile('convnet').slice(0, 200);
     await expect(
       w.registry.push({ name: 'broken', version: '1', bytes: corrupt }, alice),
     ).rejects.toMatchObject({
@@ -105,15 +106,32 @@ describe('model registry on JetStream', () => {
       code: 'SY_RESIDENCY_REFUSED',
     });
     const ok = await w.registry.artifactFor({ name: 'fraud', version: '1' }, 'eu-west');
-    expect(ok.sealed.length).toBe(modelFile('mlp').length + 28);
+    expect(ok.sealed.length).toBe(modelFile('convnet').length + 28);
     await w.registry.push({ name: 'anywhere', version: '1', bytes: modelFile('affine') }, alice);
     expect(
       (await w.registry.artifactFor({ name: 'anywhere', version: '1' }, 'ap-south')).record.regions,
     ).toEqual([]);
   }, 60_000);
 
+  it("shows the placer's record for the version when the placement bucket exists", async () => {
+    const kv = await new Kvm(w.nc).create('regtest_placement');
+    const placed = {
+      desiredReplicas: 2,
+      min: 1,
+      max: 3,
+      assigned: ['pod-a', 'pod-b'],
+      ready: ['pod-a'],
+      updatedAt: 'now',
+    };
+    await kv.put('fraud.1', JSON.stringify(placed));
+    expect((await w.registry.describe({ name: 'fraud', version: '1' })).placement).toEqual(placed);
+    await w.registry.push({ name: 'unplaced', version: '1', bytes: modelFile('affine') }, alice);
+    expect(await w.registry.describe({ name: 'unplaced', version: '1' })).not.toHaveProperty('placement');
+  }, 60_000);
+
   it('deletes a version and its object, audited; a production version must be archived first', async () => {
     await w.registry.delete({ name: 'anywhere', version: '1' }, alice, 'cleanup');
+    await w.registry.delete({ name: 'unplaced', version: '1' }, alice);
     expect(await w.artifacts.get('anywhere/1')).toBeUndefined();
     await expect(w.registry.describe({ name: 'anywhere', version: '1' })).rejects.toMatchObject({
       code: 'SY_NOT_FOUND',
