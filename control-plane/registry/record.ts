@@ -54,6 +54,12 @@ export interface RegistryVersion {
   /** Set by the rollout controller when a canary of this version completed. */
   readonly canaryCompleted?: { readonly at: string; readonly by: string };
   readonly stageHistory: readonly StageChange[];
+  /**
+   * Set while the artifact is being written (the record is created first, so concurrent pushes
+   * of other content conflict instead of overwriting it). Such a version is not handed out;
+   * placers skip it.
+   */
+  readonly uploading?: boolean;
 }
 
 export function encodeVersion(r: RegistryVersion): Uint8Array {

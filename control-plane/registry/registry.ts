@@ -102,23 +102,27 @@ export class ModelRegistry {
     return (await this.d.catalog.get(ref))?.record.namespace;
   }
 
+  /**
+   * The record is created (compare-and-set, `uploading: true`) before the object is written, so
+   * a concurrent push of other content for the version loses before it touches the object: it
+   * is a conflict and the winner's artifact is never overwritten. A push that finds the same
+   * digest still uploading (a concurrent or an interrupted push) writes the object under the
+   * record's own data key and clears the flag; either writer's object is then valid.
+   */
   async push(input: PushInput, actor: Actor, progress?: Progress): Promise<PushResult> {
     const ref = { name: checkName(input.name), version: checkVersion(input.version) };
     const what = refText(ref);
     const digest = sha256Digest(input.bytes);
     const existing = await this.d.catalog.get(ref);
-    if (existing) return this.sameOrConflict(existing.record, what, digest);
+    if (existing) return this.finishExisting(existing.record, input.bytes, what, digest, progress);
     const signature = await inspectOnnx(input.bytes, `${what}: model file`);
-    const objectName = artifactObjectName(ref.name, ref.version);
     const dataKey = newDataKey();
-    await this.d.artifacts.put(objectName, encryptArtifact(input.bytes, dataKey), progress);
-    const at = this.now().toISOString();
     const record: RegistryVersion = {
       ...ref,
       namespace: checkName(input.namespace ?? 'default', 'namespace'),
       digest,
       sizeBytes: input.bytes.length,
-      objectName,
+      objectName: artifactObjectName(ref.name, ref.version),
       sealedDataKey: await sealKey(dataKey, this.d.kek, artifactKeyLabel(ref.name, ref.version)),
       inputs: signature.inputs,
       outputs: signature.outputs,
@@ -127,35 +131,40 @@ export class ModelRegistry {
       regions: [...new Set(input.regions ?? [])].sort(),
       stage: 'none',
       pushedBy: actor.id,
-      pushedAt: at,
+      pushedAt: this.now().toISOString(),
       ...(input.reason ? { reason: input.reason } : {}),
       ...(input.configYaml ? { configYaml: input.configYaml } : {}),
       approvals: [],
       stageHistory: [],
+      uploading: true,
     };
     if (!(await this.d.catalog.create(record))) {
-      // Another push of this version won the race between our check and our create.
+      // Another push of this version created it between our check and our create.
       const winner = await this.entry(ref);
-      const result = this.sameOrConflict(winner.record, what, digest);
-      // Same file: the object we wrote over the winner's must be sealed with the winner's key.
-      const key = await openKey(
-        winner.record.sealedDataKey,
-        this.d.kek,
-        artifactKeyLabel(ref.name, ref.version),
-      );
-      await this.d.artifacts.put(objectName, encryptArtifact(input.bytes, key));
-      return result;
+      return this.finishExisting(winner.record, input.bytes, what, digest, progress);
     }
     await this.audit('model-push', actor, record, {
       ...(input.reason ? { reason: input.reason } : {}),
       diff: `+ ${what} ${digest} ${record.sizeBytes} bytes`,
     });
-    return { status: 'created', version: publicView(record) };
+    await this.d.artifacts.put(record.objectName, encryptArtifact(input.bytes, dataKey), progress);
+    const done = await this.modify(ref, (r) => withoutUploading(r));
+    return { status: 'created', version: publicView(done) };
   }
 
-  private sameOrConflict(r: RegistryVersion, what: string, digest: string): PushResult {
-    if (r.digest === digest) return { status: 'unchanged', version: publicView(r) };
-    throw new VersionConflictError(what, r.digest, digest);
+  private async finishExisting(
+    r: RegistryVersion,
+    bytes: Uint8Array,
+    what: string,
+    digest: string,
+    progress?: Progress,
+  ): Promise<PushResult> {
+    if (r.digest !== digest) throw new VersionConflictError(what, r.digest, digest);
+    if (!r.uploading) return { status: 'unchanged', version: publicView(r) };
+    const key = await openKey(r.sealedDataKey, this.d.kek, artifactKeyLabel(r.name, r.version));
+    await this.d.artifacts.put(r.objectName, encryptArtifact(bytes, key), progress);
+    const done = await this.modify(r, (x) => withoutUploading(x));
+    return { status: 'unchanged', version: publicView(done) };
   }
 
   async list(
@@ -294,8 +303,17 @@ export class ModelRegistry {
     const { record } = await this.entry(ref);
     if (record.regions.length && (region === undefined || !record.regions.includes(region)))
       throw new ResidencyRefusedError(refText(ref), region, record.regions);
+    if (record.uploading)
+      throw new NotFoundError(
+        `the artifact of ${refText(ref)} is still being uploaded; try again when the push completes`,
+      );
     const sealed = await this.d.artifacts.get(record.objectName);
     if (!sealed) throw new NotFoundError(`the artifact of ${refText(ref)} (${record.objectName}) is missing`);
     return { record, sealed };
   }
+}
+
+function withoutUploading(r: RegistryVersion): RegistryVersion {
+  const { uploading: _, ...rest } = r;
+  return rest;
 }

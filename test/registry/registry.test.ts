@@ -79,6 +79,44 @@ describe('model registry on JetStream', () => {
     expect(history.filter((h) => h.action === 'model-push').length).toBe(1);
   }, 60_000);
 
+  it('settles two concurrent pushes of one version: one created, one unchanged, the object opens', async () => {
+    const bytes = modelFile('convnet');
+    const ref = { name: 'race', version: '1' };
+    const results = await Promise.all([
+      w.registry.push({ ...ref, bytes }, alice),
+      w.registry.push({ ...ref, bytes }, alice),
+    ]);
+    expect(results.map((r) => r.status).sort()).toEqual(['created', 'unchanged']);
+    const { record, sealed } = await w.registry.artifactFor(ref, undefined);
+    const key = await openKey(record.sealedDataKey, w.kek, artifactKeyLabel('race', '1'));
+    expect(sha256Digest(decryptArtifact(sealed, key))).toBe(sha256Digest(bytes));
+    await w.registry.delete(ref, alice);
+  }, 60_000);
+
+  it('completes an interrupted upload on a retry with the same file; the version is not handed out before', async () => {
+    const bytes = modelFile('convnet');
+    const ref = { name: 'resumed', version: '1' };
+    await w.registry.push({ ...ref, bytes }, alice);
+    // What a control plane that died mid-upload leaves: the record, flagged, and no object.
+    const { record, revision } = await w.registry.entry(ref);
+    expect(record.uploading).toBeUndefined();
+    expect(await w.catalog.update({ ...record, uploading: true }, revision)).toBe(true);
+    await w.artifacts.delete(record.objectName);
+    await expect(w.registry.artifactFor(ref, undefined)).rejects.toThrow(/still being uploaded/);
+    const retry = await w.registry.push({ ...ref, bytes }, alice);
+    expect(retry.status).toBe('unchanged');
+    expect(retry.version.uploading).toBeUndefined();
+    const { sealed } = await w.registry.artifactFor(ref, undefined);
+    const key = await openKey(record.sealedDataKey, w.kek, artifactKeyLabel('resumed', '1'));
+    expect(sha256Digest(decryptArtifact(sealed, key))).toBe(sha256Digest(bytes));
+    // Other content for it is still a conflict, and leaves the object alone.
+    await expect(w.registry.push({ ...ref, bytes: modelFile('affine') }, alice)).rejects.toMatchObject({
+      code: 'SY_VERSION_CONFLICT',
+    });
+    expect((await w.registry.artifactFor(ref, undefined)).sealed).toEqual(sealed);
+    await w.registry.delete(ref, alice);
+  }, 60_000);
+
   it('refuses a file ONNX Runtime cannot load, before anything is stored', async () => {
     const corrupt = modelFile('convnet').slice(0, 200);
     await expect(
