@@ -20,6 +20,8 @@ export interface AdminRequest {
   readonly body: Buffer;
   json<T = unknown>(): T;
   readonly remoteAddress: string;
+  /** A streamBody route's request body, unread (body is then empty). */
+  readonly stream?: AsyncIterable<Buffer>;
   /** The client certificate on an mTLS connection. */
   readonly peerCertificate?: ReturnType<TLSSocket['getPeerCertificate']>;
   /** True when the TLS layer verified that certificate against the trust bundle. */
@@ -36,6 +38,8 @@ export interface AdminResponse {
 export interface AdminRoute {
   readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';
   readonly path: string;
+  /** The handler reads the body itself (uploads larger than maxBodyBytes, bounded by the route). */
+  readonly streamBody?: boolean;
   handle(req: AdminRequest): Promise<AdminResponse> | AdminResponse;
 }
 
@@ -111,7 +115,8 @@ export class Router {
       pathMatched = true;
       if (r.method !== req.method) continue;
       const params = Object.fromEntries(r.keys.map((k, i) => [k, decodeSegment(k, m[i + 1]!)]));
-      const body = r.method === 'GET' ? Buffer.alloc(0) : await readBody(req, this.maxBodyBytes);
+      const body =
+        r.method === 'GET' || r.streamBody ? Buffer.alloc(0) : await readBody(req, this.maxBodyBytes);
       const socket = req.socket as Partial<TLSSocket>;
       const peer = typeof socket.getPeerCertificate === 'function' ? socket.getPeerCertificate() : undefined;
       return r.handle({
@@ -122,6 +127,7 @@ export class Router {
         headers: req.headers,
         body,
         json: <T>() => parseJson<T>(body),
+        ...(r.streamBody ? { stream: req as AsyncIterable<Buffer> } : {}),
         remoteAddress: req.socket.remoteAddress ?? '',
         ...(peer && Object.keys(peer).length ? { peerCertificate: peer } : {}),
         peerVerified: !!peer && Object.keys(peer).length > 0 && (socket as TLSSocket).authorized === true,

@@ -28,6 +28,8 @@ import {
 import type { Authenticator } from '../auth/authenticator.js';
 import { authorize } from '../auth/rbac.js';
 import type { ProxyRegistry } from '../xds/status/proxy-registry.js';
+import { modelHandlers } from './grpc-models.js';
+import type { ModelService } from './model-service.js';
 import type { ApplyResult, CallContext, PolicyService, PolicyView } from './policy-service.js';
 import { reasonParam } from './reason.js';
 
@@ -36,6 +38,8 @@ export interface GrpcAdminDeps {
   readonly authn: Authenticator;
   readonly proxies: ProxyRegistry;
   readonly endpoints: () => unknown[];
+  /** The model registry, when the control plane runs one. */
+  readonly models?: ModelService;
 }
 
 const GRPC_STATUS: Partial<Record<ErrorCode, Status>> = {
@@ -50,6 +54,10 @@ const GRPC_STATUS: Partial<Record<ErrorCode, Status>> = {
   SY_IDEMPOTENCY_KEY_REUSED: Status.FAILED_PRECONDITION,
   SY_UNAVAILABLE: Status.UNAVAILABLE,
   SY_STORE: Status.UNAVAILABLE,
+  SY_VERSION_CONFLICT: Status.ALREADY_EXISTS,
+  SY_PROMOTION_REFUSED: Status.FAILED_PRECONDITION,
+  SY_RESIDENCY_REFUSED: Status.PERMISSION_DENIED,
+  SY_ARTIFACT_INVALID: Status.INVALID_ARGUMENT,
 };
 
 function policyMessage(p: PolicyView) {
@@ -206,6 +214,7 @@ export class GrpcAdminServer {
         authorize(ctx.principal, 'endpoints');
         return create(EndpointsResponseSchema, { endpoints: listValue(this.d.endpoints()) });
       }),
+      ...modelHandlers(unary, this.d.models),
     });
   }
 

@@ -5,6 +5,7 @@ import { coreRoutes } from '../admin/routes/core.js';
 import { adminCsrRoutes } from '../pki/index.js';
 import { caRoutes } from './ca-routes.js';
 import { type ApiDeps, apiRoutes } from './http-routes.js';
+import { modelRoutes } from './model-routes.js';
 
 const spec = parse(readFileSync(new URL('../../docs/openapi.yaml', import.meta.url), 'utf8')) as {
   paths: Record<string, Record<string, unknown>>;
@@ -19,6 +20,7 @@ describe('docs/openapi.yaml', () => {
       ...apiRoutes({} as ApiDeps),
       ...adminCsrRoutes({} as Parameters<typeof adminCsrRoutes>[0]),
       ...caRoutes({} as Parameters<typeof caRoutes>[0]),
+      ...modelRoutes({} as Parameters<typeof modelRoutes>[0]),
     ];
     const served = routes.map((r) => `${r.method} ${r.path.replace(/:([A-Za-z]+)/g, '{$1}')}`).sort();
     const documented = Object.entries(spec.paths)

@@ -4,7 +4,18 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../../kernel/runtime/canonical-json.js';
 
-export type AuditAction = 'apply' | 'delete' | 'rollback' | 'auto-rollback';
+// model-* actions are the registry's (docs/REGISTRY.md): name is `model:<name>:<version>`.
+export type AuditAction =
+  | 'apply'
+  | 'delete'
+  | 'rollback'
+  | 'auto-rollback'
+  | 'model-push'
+  | 'model-stage'
+  | 'model-approve'
+  | 'model-canary'
+  | 'model-delete'
+  | 'model-policy';
 
 /**
  * A change is written as an intent (before the store is touched), then its outcome: committed

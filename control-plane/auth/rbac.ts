@@ -34,6 +34,15 @@ export const OPERATIONS = {
   'audit-log': { role: 'admin', scope: 'cluster', mutating: false },
   'audit-verify': { role: 'admin', scope: 'cluster', mutating: false },
   'ca-rotate': { role: 'admin', scope: 'cluster', mutating: true },
+  // The model registry (docs/REGISTRY.md): scoped to the namespace a version was pushed to.
+  'model-list': { role: 'viewer', scope: 'namespace', mutating: false },
+  'model-get': { role: 'viewer', scope: 'namespace', mutating: false },
+  'model-push': { role: 'operator', scope: 'namespace', mutating: true },
+  'model-stage': { role: 'operator', scope: 'namespace', mutating: true },
+  'model-artifact': { role: 'operator', scope: 'namespace', mutating: false },
+  'model-approve': { role: 'admin', scope: 'namespace', mutating: true },
+  'model-delete': { role: 'admin', scope: 'namespace', mutating: true },
+  'promotion-policy': { role: 'admin', scope: 'namespace', mutating: true },
 } as const satisfies Record<string, { role: Role; scope: 'namespace' | 'cluster'; mutating: boolean }>;
 
 export type Operation = keyof typeof OPERATIONS;

@@ -37,6 +37,10 @@ export const CONTROL_PLANE_COMMANDS = {
     summary: 'show (log) or check (verify) the audit trail',
     load: () => import('./commands/audit.js'),
   },
+  models: {
+    summary: 'the model registry: push, list, describe, stage, approve, delete versions',
+    load: () => import('./commands/models.js'),
+  },
   apikey: {
     summary: 'generate an API key and its hash for the auth config',
     load: () => import('./commands/apikey.js'),

@@ -37,6 +37,11 @@ export const CONTROL_PLANE_FLAGS = {
     env: 'SWITCHYARD_STORE_PREFIX',
     default: 'switchyard',
   },
+  'max-model-bytes': {
+    type: 'int',
+    help: 'largest model file the registry accepts on push (docs/REGISTRY.md)',
+    default: 2 * 1024 ** 3 - 1,
+  },
   'auth-config': {
     type: 'string',
     help: 'admin API authentication and RBAC (YAML); without it everyone is admin',
@@ -55,7 +60,7 @@ export const CONTROL_PLANE_FLAGS = {
   },
   'kek-file': {
     type: 'string',
-    help: "key-encryption key file of --ca-dir's keys; else $SWITCHYARD_PKI_KEK (a passphrase)",
+    help: "key-encryption key file of --ca-dir's keys and the model registry's artifact keys; else $SWITCHYARD_PKI_KEK (a passphrase)",
     env: 'SWITCHYARD_PKI_KEK_FILE',
   },
   'ca-store': {
@@ -257,4 +262,21 @@ export const CONFIG_DUMP_FLAGS = {
   'gateway-port': { type: 'port', help: 'port of the Envoy gateway listener', default: 10000 },
   'trust-domain': { type: 'string', help: 'SPIFFE trust domain of the pods', default: 'switchyard.local' },
   help: { type: 'bool', short: 'h', help: 'show this help' },
+} as const satisfies FlagSpecs;
+
+export const MODELS_FLAGS = {
+  ...ADMIN_CLIENT_FLAGS,
+  version: { type: 'string', help: 'push: the version to create (immutable once pushed)' },
+  filename: { type: 'list', short: 'f', help: 'push: the ONNX model file' },
+  // Replaces the CLI config file flag here: `models` reads that from $SWITCHYARD_CONFIG only.
+  config: {
+    type: 'string',
+    help: 'push: a config.yaml stored with the version (the CLI config file: $SWITCHYARD_CONFIG)',
+  },
+  label: { type: 'list', help: 'push: a label k=v (repeatable)' },
+  metric: { type: 'list', help: 'push: a metric k=v with a number value, e.g. auc=0.93 (repeatable)' },
+  region: { type: 'list', help: 'push: a region the version may be stored and loaded in (repeatable)' },
+  reason: { type: 'string', help: 'why: recorded in the audit trail' },
+  stage: { type: 'string', help: 'approve: the stage the approval is for' },
+  'policy-file': { type: 'string', help: 'policy set: the promotion policy (JSON or YAML)' },
 } as const satisfies FlagSpecs;

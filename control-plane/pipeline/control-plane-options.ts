@@ -2,6 +2,7 @@
 // translation and endpoint discovery settings. The CLI builds it from flags; tests build it
 // directly.
 import type { ServerOptions as HttpsOptions } from 'node:https';
+import type { KeyEncryptionKey } from '../../kernel/crypto/index.js';
 import type { Logger } from '../../kernel/log/index.js';
 import type { NamespaceQuotas } from '../api/quotas.js';
 import type { AuthConfig } from '../auth/auth-config.js';
@@ -46,6 +47,11 @@ export interface ControlPlaneOptions {
   readonly pki?: ControlPlanePkiOptions;
   /** Shared with other replicas (replica-state.ts): its NATS connection, lease and CA; closed on stop. */
   readonly replica?: ReplicaState;
+  /**
+   * The model registry (docs/REGISTRY.md) runs with a NATS store and this KEK, which seals each
+   * artifact's data key; without one the /api/v1/models routes say what is missing.
+   */
+  readonly registry?: { readonly kek: KeyEncryptionKey; readonly maxModelBytes?: number };
   readonly log?: Logger;
 }
 

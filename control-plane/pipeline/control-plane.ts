@@ -14,6 +14,8 @@ import type { AuditedChanges } from '../api/audited-changes.js';
 import { caRoutes } from '../api/ca-routes.js';
 import { GrpcAdminServer } from '../api/grpc-admin.js';
 import { apiRoutes, callContext } from '../api/http-routes.js';
+import { modelRoutes } from '../api/model-routes.js';
+import { ModelService } from '../api/model-service.js';
 import { PolicyService } from '../api/policy-service.js';
 import { DEFAULT_NAMESPACE_QUOTAS } from '../api/quotas.js';
 import type { AuditLog } from '../audit/audit-log.js';
@@ -47,6 +49,7 @@ import { policyProblems } from './policy-problems.js';
 import { PolicySources } from './policy-sources.js';
 import { PublishScheduler } from './publish-scheduler.js';
 import { NO_LEASE, readinessChecks } from './readiness-checks.js';
+import { openRegistry } from './registry-state.js';
 import { startReplicaState, stopReplicaState } from './replica-state.js';
 import { SnapshotPublisher } from './snapshot-publisher.js';
 import { openStateStore } from './state-store.js';
@@ -81,6 +84,8 @@ export class ControlPlane {
   adminPort = 0;
   adminGrpcPort = 0;
   private adminGrpc?: GrpcAdminServer;
+  /** The model registry, with a NATS store and a KEK (registry-state.ts). */
+  models?: ModelService;
   readonly pki?: ControlPlanePki;
   /** The extra plaintext xDS port for proxyless gRPC (pki.xdsInsecurePort), once bound. */
   xdsInsecurePort = 0;
@@ -178,6 +183,15 @@ export class ControlPlane {
       // A replica that becomes the leader syncs the directory (the first sync runs at start).
       await startReplicaState(this.opts.replica, () => this.sources.resync(), this.metrics.registry);
     if (this.nc) await this.startDiscovery(this.nc);
+    if (this.nc && this.opts.registry)
+      this.models = new ModelService(
+        await openRegistry(this.nc, {
+          names: this.storeNames,
+          replicas: this.opts.storeReplicas ?? 1,
+          kek: this.opts.registry.kek,
+          ...(this.audit ? { audit: this.audit } : {}),
+        }),
+      );
     this.service = new PolicyService({
       ...(this.store ? { store: this.store } : {}),
       ...(this.idempotency ? { idempotency: this.idempotency } : {}),
@@ -218,6 +232,7 @@ export class ControlPlane {
         authn: this.authn,
         proxies: this.proxies,
         endpoints: () => listEndpoints(this.routes(), this.endpoints, this.discovery?.statuses()),
+        ...(this.models ? { models: this.models } : {}),
       });
       this.adminGrpcPort = await this.adminGrpc.listen(
         this.opts.host,
@@ -283,6 +298,11 @@ export class ControlPlane {
         fileErrors: () => [...this.sources.directoryState().errors],
         ...(this.opts.replica ? { leader: () => this.opts.replica!.lease.status() } : {}),
         ...(this.audit ? { audit: this.audit } : {}),
+      }),
+      ...modelRoutes({
+        authn: this.authn,
+        ...(this.models ? { models: this.models } : {}),
+        ...(this.opts.registry?.maxModelBytes ? { maxModelBytes: this.opts.registry.maxModelBytes } : {}),
       }),
       ...caRoutes({
         authn: this.authn,

@@ -18,13 +18,17 @@ export function exitCodeFor(code: ErrorCode): number {
     case 'SY_POLICY_PARSE':
     case 'SY_POLICY_INVALID':
     case 'SY_IDEMPOTENCY_KEY_REUSED':
+    case 'SY_ARTIFACT_INVALID':
       return EXIT.usage;
     case 'SY_POLICY_CONFLICT':
+    case 'SY_VERSION_CONFLICT':
+    case 'SY_PROMOTION_REFUSED':
       return EXIT.conflict;
     case 'SY_NOT_FOUND':
       return EXIT.notFound;
     case 'SY_UNAUTHENTICATED':
     case 'SY_FORBIDDEN':
+    case 'SY_RESIDENCY_REFUSED':
       return EXIT.denied;
     case 'SY_UNAVAILABLE':
     case 'SY_STORE':

@@ -4,7 +4,20 @@ import { createHmac } from 'node:crypto';
 import { exportSPKI, generateKeyPair, importJWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATIONS, type Operation } from '../../control-plane/auth/rbac.js';
+import { encodePushMeta, PUSH_META_HEADER } from '../../control-plane/registry/upload.js';
+import { modelFile } from '../registry/helpers.js';
 import { type ApiFixture, AUDIENCE, apiKey, ISSUER, type KeyName, routeDoc, startApi } from './fixture.js';
+
+/** Pushes the affine model as `name:1` into `ns` over HTTP; returns the status. */
+async function push(name: string, ns: string, key: string): Promise<number> {
+  const res = await fetch(`${fx.url}/api/v1/models/${name}/versions/1`, {
+    method: 'PUT',
+    body: modelFile('affine'),
+    headers: { ...apiKey(key), [PUSH_META_HEADER]: encodePushMeta({ namespace: ns }) },
+  });
+  await res.arrayBuffer();
+  return res.status;
+}
 
 let fx: ApiFixture;
 beforeAll(async () => {
@@ -24,8 +37,10 @@ beforeAll(async () => {
       { document: routeDoc('seed', ns, 80) },
       apiKey(fx.keys['admin-all']),
     );
+    // A registry version per namespace to read, stage, approve and fetch.
+    expect(await push(`seed-${ns}`, ns, fx.keys['admin-all'])).toBe(201);
   }
-});
+}, 120_000);
 afterAll(async () => {
   await fx?.close();
 });
@@ -73,6 +88,31 @@ async function attempt(op: Operation, ns: string, key: string, i: number): Promi
       return (await fx.call('POST', '/api/v1/audit/verify', undefined, h)).status;
     case 'ca-rotate':
       return (await fx.call('POST', '/api/v1/ca/rotation', { step: 'prepare' }, h)).status;
+    case 'model-list':
+      return (await fx.call('GET', `/api/v1/models?namespace=${ns}`, undefined, h)).status;
+    case 'model-get':
+      return (await fx.call('GET', `/api/v1/models/seed-${ns}/versions/1`, undefined, h)).status;
+    case 'model-push':
+      return push(`p${i}`, ns, key);
+    case 'model-stage':
+      return (await fx.call('POST', `/api/v1/models/seed-${ns}/versions/1/stage`, { stage: 'staging' }, h))
+        .status;
+    case 'model-artifact': {
+      const res = await fetch(`${fx.url}/api/v1/models/seed-${ns}/versions/1/artifact`, { headers: h });
+      await res.arrayBuffer();
+      return res.status;
+    }
+    case 'model-approve':
+      return (
+        await fx.call('POST', `/api/v1/models/seed-${ns}/versions/1/approve`, { stage: 'production' }, h)
+      ).status;
+    case 'model-delete':
+      expect(await push(`d${i}`, ns, fx.keys['admin-all'])).toBe(201);
+      return (await fx.call('DELETE', `/api/v1/models/d${i}/versions/1`, undefined, h)).status;
+    case 'promotion-policy':
+      return (
+        await fx.call('PUT', `/api/v1/promotion-policies/${ns}`, { stages: { production: ['approval'] } }, h)
+      ).status;
   }
 }
 
@@ -94,6 +134,15 @@ const MATRIX: Record<Operation, readonly [string, string, string]> = {
   'audit-log': ['-', '-', '-'],
   'audit-verify': ['-', '-', '-'],
   'ca-rotate': ['-', '-', '-'],
+  // The model registry (docs/REGISTRY.md, "Access").
+  'model-list': ['y', 'y', 'y'],
+  'model-get': ['y', 'y', 'y'],
+  'model-push': ['-', 'y', 'y'],
+  'model-stage': ['-', 'y', 'y'],
+  'model-artifact': ['-', 'y', 'y'],
+  'model-approve': ['-', '-', 'y'],
+  'model-delete': ['-', '-', 'y'],
+  'promotion-policy': ['-', '-', 'y'],
 };
 
 describe('RBAC matrix', () => {

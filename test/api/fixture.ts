@@ -9,6 +9,7 @@ import type { NamespaceQuotas } from '../../control-plane/api/quotas.js';
 import { generateApiKey, hashApiKey } from '../../control-plane/auth/api-keys.js';
 import { type AuthConfig, parseAuthConfig } from '../../control-plane/auth/auth-config.js';
 import { ControlPlane, type ControlPlaneOptions } from '../../control-plane/pipeline/control-plane.js';
+import { KeyEncryptionKey } from '../../kernel/crypto/index.js';
 import { NatsServer } from '../helpers/nats-server.js';
 
 export const ISSUER = 'https://idp.test.local/';
@@ -90,6 +91,7 @@ export async function startApi(
     debounceMaxMs: Math.max(500, (opts.debounceQuietMs ?? 20) * 10),
     nats: { servers: nats.url, name: 'test-control-plane', ...nats.credentials() },
     auth: authConfig,
+    registry: { kek: KeyEncryptionKey.fromKeyBytes(new Uint8Array(32).fill(3), 'test kek') },
     ...(opts.policyDir ? { policyDir: opts.policyDir } : {}),
     ...(opts.quotas ? { quotas: opts.quotas } : {}),
     ...extra,

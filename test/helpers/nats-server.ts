@@ -45,6 +45,8 @@ export interface NatsServerOptions {
   readonly startTimeoutMs?: number;
   /** The largest message the server accepts (max_payload); default 8 MiB. */
   readonly maxPayload?: number;
+  /** JetStream's file storage limit; default 256 MiB (model artifacts need more). */
+  readonly maxFileStore?: number;
   /** Client port; a free one when omitted. */
   readonly port?: number;
   /** HTTP monitoring port (/jsz, /connz): off when omitted. */
@@ -99,6 +101,7 @@ export function renderNatsConfig(opts: {
   users: readonly StoredUser[];
   systemPassword: string;
   maxPayload?: number;
+  maxFileStore?: number;
   httpPort?: number;
   cluster?: ClusterSpec;
 }): string {
@@ -125,7 +128,11 @@ export function renderNatsConfig(opts: {
     max_payload: opts.maxPayload ?? 8 * 1024 * 1024,
   };
   if (opts.jetstream) {
-    config.jetstream = { store_dir: opts.storeDir, max_memory_store: 64 << 20, max_file_store: 256 << 20 };
+    config.jetstream = {
+      store_dir: opts.storeDir,
+      max_memory_store: 64 << 20,
+      max_file_store: opts.maxFileStore ?? 256 << 20,
+    };
   }
   if (opts.httpPort) config.http = `127.0.0.1:${opts.httpPort}`;
   if (opts.cluster) {
@@ -253,6 +260,7 @@ export class NatsServer {
       users: [...this.users.values()],
       systemPassword: this.systemPassword,
       ...(this.opts.maxPayload ? { maxPayload: this.opts.maxPayload } : {}),
+      ...(this.opts.maxFileStore ? { maxFileStore: this.opts.maxFileStore } : {}),
       ...(this.opts.httpPort ? { httpPort: this.opts.httpPort } : {}),
       ...(this.opts.cluster ? { cluster: this.opts.cluster } : {}),
     });

@@ -17,6 +17,7 @@ import { openReplicaState, type ReplicaState } from '../../pipeline/replica-stat
 import {
   BootstrapTokens,
   FileTokenStore,
+  KEK_ENV,
   KeyEncryptionKey,
   openFileCa,
   WorkloadIssuer,
@@ -43,6 +44,17 @@ function caStore(flags: Flags): 'jetstream' | 'file' {
     throw new OptionError(`--ca-store: ${JSON.stringify(v)} is neither jetstream nor file`);
   if (v === 'jetstream' && !flags.nats) throw new OptionError('--ca-store jetstream needs --nats');
   return v;
+}
+
+/** With --nats and a KEK (file or passphrase): the model registry; else its routes say what is missing. */
+function registryOptions(flags: Flags) {
+  if (!flags.nats || !(flags['kek-file'] || process.env[KEK_ENV])) return {};
+  return {
+    registry: {
+      kek: KeyEncryptionKey.fromEnvironment(process.env, flags['kek-file']),
+      maxModelBytes: flags['max-model-bytes'],
+    },
+  };
 }
 
 /** With --nats: the lease, and with the CA in JetStream, the CA and tokens every replica shares. */
@@ -160,6 +172,7 @@ export async function run(argv: string[]): Promise<number> {
     log: createLogger('control-plane', logSettings),
     ...(pki ? { pki } : {}),
     ...(replica ? { replica } : {}),
+    ...registryOptions(flags),
     ...(flags['policy-dir'] ? { policyDir: flags['policy-dir'] } : {}),
     ...(flags.nats
       ? {

@@ -1,0 +1,74 @@
+// Streams a file as the body of one admin API request (the registry's push), reporting bytes
+// sent as they leave; the server bounds the size and hashes the stream. Credentials and TLS as
+// in admin-client.ts; errors come back as SwitchyardErrors with the server's code.
+import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { isErrorCode, SwitchyardError, UnavailableError } from '../../kernel/errors/index.js';
+import type { Connection } from './connection.js';
+import { explainTransportError } from './transport-errors.js';
+
+export async function adminUpload<T>(
+  c: Connection,
+  method: string,
+  path: string,
+  file: string,
+  headers: Record<string, string>,
+  progress: (sent: number, total: number) => void,
+): Promise<{ status: number; body: T }> {
+  const url = new URL(path, c.server.endsWith('/') ? c.server : `${c.server}/`);
+  const total = statSync(file).size;
+  const h: Record<string, string> = {
+    accept: 'application/json',
+    'content-type': 'application/octet-stream',
+    'content-length': String(total),
+    ...headers,
+  };
+  if (c.token) h.authorization = `Bearer ${c.token}`;
+  if (c.apiKey) h['x-api-key'] = c.apiKey;
+  const tls =
+    url.protocol === 'https:'
+      ? {
+          ...(c.ca ? { ca: readFileSync(c.ca) } : {}),
+          ...(c.cert ? { cert: readFileSync(c.cert), key: readFileSync(c.key!) } : {}),
+        }
+      : {};
+  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  const unreachable = (err: Error) =>
+    new UnavailableError(
+      `cannot reach the admin API at ${c.server}: ${explainTransportError(c.server, err)}`,
+    );
+  const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+    // No socket timeout: a large model on a slow link takes as long as it takes; the server bounds it.
+    const req = send(url, { method, headers: h, ...tls }, (res) => {
+      let data = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => {
+        data += d;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: data }));
+      res.on('error', (err) => reject(unreachable(err)));
+    });
+    req.on('error', (err) => reject(unreachable(err)));
+    let sent = 0;
+    const body = createReadStream(file, { highWaterMark: 1024 * 1024 });
+    body.on('data', (chunk) => {
+      sent += chunk.length;
+      progress(sent, total);
+    });
+    body.on('error', (err) => req.destroy(err));
+    body.pipe(req);
+  });
+  let json: unknown;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  if (status < 200 || status >= 300) {
+    const e = json as { code?: string; message?: string } | undefined;
+    const code = e?.code && isErrorCode(e.code) ? e.code : 'SY_INTERNAL';
+    throw new SwitchyardError(code, e?.message ?? `${method} ${url.pathname}: HTTP ${status}`);
+  }
+  return { status, body: json as T };
+}

@@ -1,0 +1,36 @@
+// Worker-thread entry for onnx-inspect.ts: creating an ONNX Runtime session from a large model
+// blocks the thread it runs on, so a push never stalls the admin API's event loop. Plain JS, so
+// it needs no TypeScript loader in the worker. Posts the session's inputs and outputs, or why
+// ONNX Runtime refused the bytes.
+import { parentPort, workerData } from 'node:worker_threads';
+import * as ort from 'onnxruntime-node';
+
+function describe(names, meta) {
+  return names.map((name, i) => {
+    const m = meta[i];
+    if (!m?.isTensor) return { name, type: 'non-tensor', shape: [] };
+    return { name, type: m.type, shape: [...m.shape] };
+  });
+}
+
+// One thread that never spins: the check must not leave cores busy for the admin API (a session's
+// default pool spins between runs, and a worker terminated around a live session leaks it).
+const OPTIONS = {
+  graphOptimizationLevel: 'disabled',
+  intraOpNumThreads: 1,
+  interOpNumThreads: 1,
+  extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+};
+
+try {
+  const session = await ort.InferenceSession.create(workerData.bytes, OPTIONS);
+  const reply = {
+    ok: true,
+    inputs: describe(session.inputNames, session.inputMetadata),
+    outputs: describe(session.outputNames, session.outputMetadata),
+  };
+  await session.release();
+  parentPort.postMessage(reply);
+} catch (err) {
+  parentPort.postMessage({ ok: false, error: String(err?.message ?? err).split('\n')[0] });
+}
