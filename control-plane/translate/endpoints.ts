@@ -61,6 +61,8 @@ export function versionEndpoints(
 ): readonly EndpointInfo[] {
   const v = route.spec.versions.find((x) => x.name === version);
   if (v?.endpoints) return staticCache(v.endpoints);
+  // A registry version: the pods that report that registry version READY (docs/PLACEMENT.md).
+  if (v?.model) return table.get(endpointKey(v.model.name, v.model.version)) ?? [];
   return table.get(endpointKey(route.spec.model, version)) ?? [];
 }
 

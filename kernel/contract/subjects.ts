@@ -29,6 +29,8 @@ export function podSubjects(podId: string) {
     heartbeat: `${base}.heartbeat`,
     drain: `${base}.drain`,
     deregister: `${base}.deregister`,
+    /** Control plane -> a managed pod: PodAssignments. The pod subscribes; it never publishes here. */
+    assign: `${base}.assign`,
     /** What a pod's NATS user needs to publish: nothing outside its own subjects. */
     publishPermission: `${base}.>`,
   } as const;
