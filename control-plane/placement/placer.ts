@@ -156,7 +156,16 @@ function report(states: readonly PodState[], v: DemandedVersion, bytesOn: BytesO
   const held = holders(states, v.key);
   const assigned = held.map((s) => s.pod.podId);
   const ready = held.filter((s) => s.pod.loaded.get(v.key)?.ready).map((s) => s.pod.podId);
-  const base = { key: v.key, desiredReplicas: target, min: v.min, max: v.max, assigned, ready };
+  const base = {
+    key: v.key,
+    model: v.model,
+    version: v.version,
+    desiredReplicas: target,
+    min: v.min,
+    max: v.max,
+    assigned,
+    ready,
+  };
   if (held.length >= target) return base;
   const pods: Record<string, string> = {};
   const kinds = new Set<UnplacedReason>();

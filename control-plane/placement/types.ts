@@ -50,6 +50,7 @@ export interface PlacementInput {
 
 /** A short, bounded word for the metric's label; `message` and `pods` carry the detail. */
 export type UnplacedReason =
+  | 'not-in-registry'
   | 'no-managed-pods'
   | 'too-few-pods'
   | 'region'
@@ -60,6 +61,8 @@ export type UnplacedReason =
 
 export interface VersionPlacement {
   readonly key: string;
+  readonly model: string;
+  readonly version: string;
   readonly desiredReplicas: number;
   readonly min: number;
   readonly max: number;
