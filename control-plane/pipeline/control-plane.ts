@@ -23,6 +23,7 @@ import { RateLimiter } from '../auth/rate-limit.js';
 import { authorize } from '../auth/rbac.js';
 import { EndpointDiscovery, latencyObjectives } from '../endpoints/index.js';
 import { ControlPlaneMetrics } from '../metrics/control-plane-metrics.js';
+import type { PlacementRunner } from '../placement/placement-runner.js';
 import { type ModelRoute, resolveOwners } from '../policy/index.js';
 import type { IdempotencyStore } from '../store/idempotency.js';
 import type { NatsOptions } from '../store/nats-connection.js';
@@ -40,6 +41,7 @@ import { AutoRollback } from './auto-rollback.js';
 import type { ControlPlaneOptions } from './control-plane-options.js';
 import { ControlPlanePki } from './control-plane-pki.js';
 import { listEndpoints } from './endpoint-view.js';
+import { startPlacement } from './placement.js';
 import type { PolicyDirectoryState } from './policy-directory.js';
 import { PolicySources } from './policy-sources.js';
 import { NO_LEASE, readinessChecks } from './readiness-checks.js';
@@ -63,6 +65,7 @@ export class ControlPlane {
   private nc?: NatsConnection;
   private endpoints: EndpointTable = new Map();
   discovery?: EndpointDiscovery;
+  placement?: PlacementRunner;
   private started = false;
   private readonly autoRollback: AutoRollback;
   service!: PolicyService;
@@ -152,6 +155,14 @@ export class ControlPlane {
       // A replica that becomes the leader syncs the directory (the first sync runs at start).
       await startReplicaState(this.opts.replica, () => this.sources.resync(), this.metrics.registry);
     if (this.nc) await this.startDiscovery(this.nc);
+    if (this.nc)
+      this.placement = await startPlacement(
+        this.nc,
+        this.opts.replica?.lease,
+        this.storeNames.prefix,
+        this.metrics.registry,
+        this.log,
+      );
     this.service = new PolicyService({
       ...(this.store ? { store: this.store } : {}),
       ...(this.idempotency ? { idempotency: this.idempotency } : {}),
@@ -254,6 +265,7 @@ export class ControlPlane {
         groups: () => this.publisher.groups(),
         models: () => this.publisher.models(),
         endpoints: () => listEndpoints(this.routes(), this.endpoints, this.discovery?.statuses()),
+        ...(this.placement ? { placement: () => this.placement!.view() } : {}),
         fileErrors: () => [...this.sources.directoryState().errors],
         ...(this.opts.replica ? { leader: () => this.opts.replica!.lease.status() } : {}),
         ...(this.audit ? { audit: this.audit } : {}),
@@ -339,6 +351,7 @@ export class ControlPlane {
       ? resolveOwners(this.sources.directoryState().policies.map((p) => p.route)).conflicts
       : [];
     this.publisher.publish(this.routes(), this.endpoints, dirConflicts);
+    this.placement?.setRoutes(this.routes());
     if (this.store)
       this.autoRollback.recordPublish(
         this.sources.storedPolicies(),
@@ -366,6 +379,7 @@ export class ControlPlane {
   async stop(): Promise<void> {
     this.debouncer.close();
     this.discovery?.stop();
+    await this.placement?.stop();
     await this.sources.stop();
     await Promise.all([this.xds.close(), this.admin?.close(), this.adminGrpc?.close()]);
     this.pki?.stop();

@@ -19,10 +19,13 @@ import { type CatalogView, readCatalogRecord } from './catalog-view.js';
 import { demandOf } from './demand.js';
 import { DEFAULT_FLEET_OPTIONS, Fleet, type FleetOptions } from './fleet.js';
 import { PlacementMetrics } from './placement-metrics.js';
-import { type Fence, openKv, PlacementStore } from './placement-store.js';
+import { type Fence, openKv, type PlacementRecord, PlacementStore } from './placement-store.js';
 import { place } from './placer.js';
 import type { ScalingDecision } from './scaling.js';
 import type { VersionPlacement } from './types.js';
+
+/** How often to look for the catalog bucket until the registry has created it. */
+const CATALOG_RETRY_MS = 2000;
 
 export interface PlacementRunnerOptions {
   readonly nc: NatsConnection;
@@ -54,9 +57,10 @@ export class PlacementRunner {
   private readonly metrics: PlacementMetrics | undefined;
   private routes: readonly ModelRoute[] = [];
   private current = new Map<string, ReadonlySet<string>>();
-  private view: PlacementView = { leader: false, versions: [], scaling: {}, assignments: {} };
+  private latest: PlacementView = { leader: false, versions: [], scaling: {}, assignments: {} };
   private store: PlacementStore | undefined;
   private models: KV | undefined;
+  private catalogTriedAt = 0;
   private leading = false;
   /** This term's starting point has been read: runs before it would move replicas. */
   private tookOver = false;
@@ -88,7 +92,14 @@ export class PlacementRunner {
   }
 
   snapshot(): PlacementView {
-    return this.view;
+    return this.latest;
+  }
+
+  /** For the API on any replica: the leader's own view, a follower's read of the records. */
+  async view(): Promise<PlacementView | { leader: false; versions: (PlacementRecord & { key: string })[] }> {
+    if (this.leading) return this.latest;
+    const records = await this.store!.list();
+    return { leader: false, versions: [...records].map(([key, r]) => ({ key, ...r })) };
   }
 
   async stop(): Promise<void> {
@@ -101,9 +112,17 @@ export class PlacementRunner {
 
   private async openCatalog(): Promise<void> {
     // The registry creates the catalog; until it exists there is nothing to place.
-    this.models ??= await openKv(this.o.nc, storeNames(this.o.storePrefix).bucket('models'), false);
-    if (!this.models) return;
-    const it = await this.models.watch({ key: '>' });
+    this.catalogTriedAt = Date.now();
+    const models = await openKv(this.o.nc, storeNames(this.o.storePrefix).bucket('models'), false);
+    let it: Awaited<ReturnType<KV['watch']>>;
+    try {
+      if (!models) return;
+      it = await models.watch({ key: '>' });
+    } catch (err) {
+      if (/not found|10059/i.test(String((err as Error).message))) return;
+      throw err;
+    }
+    this.models = models;
     void (async () => {
       for await (const e of it) {
         if (this.stopped) break;
@@ -150,7 +169,10 @@ export class PlacementRunner {
   private tick(): void {
     if (this.stopped) return;
     if (this.fleet.expire(Date.now()).length > 0) this.debounce.trigger();
-    if (!this.models) void this.openCatalog().catch(() => undefined);
+    if (!this.models && Date.now() - this.catalogTriedAt > CATALOG_RETRY_MS)
+      void this.openCatalog().catch((err) =>
+        this.o.log.warn('placement: catalog unreadable', { error: (err as Error).message }),
+      );
     const held = this.o.lease ? this.o.lease.isHeld() : true;
     if (held === this.leading) return;
     this.leading = held;
@@ -187,7 +209,7 @@ export class PlacementRunner {
     const versions = [...result.versions, ...demand.missing].sort((a, b) => (a.key < b.key ? -1 : 1));
     for (const podId of this.book.update(result.assignments, nowMs)) this.sendTo(podId);
     await this.store!.write(versions, this.o.lease, nowMs);
-    this.view = {
+    this.latest = {
       leader: true,
       versions,
       scaling: Object.fromEntries(demand.scaling),

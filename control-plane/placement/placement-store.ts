@@ -43,8 +43,8 @@ export class PlacementStore {
 
   constructor(readonly kv: KV) {}
 
-  /** Every record, e.g. for the assignments a new leader starts from. */
-  async readAll(): Promise<Map<string, PlacementRecord>> {
+  /** Every record, as the leader last wrote them (followers answer the API from these). */
+  async list(): Promise<Map<string, PlacementRecord>> {
     const out = new Map<string, PlacementRecord>();
     const keys: string[] = [];
     for await (const k of await storeCall('list placement records', () => this.kv.keys())) keys.push(k);
@@ -52,6 +52,12 @@ export class PlacementStore {
       const e = await storeCall(`read placement record ${k}`, () => this.kv.get(k));
       if (e && e.operation === 'PUT' && e.value.length > 0) out.set(k, e.json<PlacementRecord>());
     }
+    return out;
+  }
+
+  /** Every record, for the assignments a new leader starts from; later writes diff against them. */
+  async readAll(): Promise<Map<string, PlacementRecord>> {
+    const out = await this.list();
     this.written.clear();
     for (const [k, r] of out) this.written.set(k, r);
     return out;

@@ -40,7 +40,9 @@ export class FakeManagedPod {
     const nc = await connect(nats.connectOptions());
     const pod = new FakeManagedPod(spec, nc);
     nc.subscribe(podSubjects(spec.podId).assign, {
-      callback: (_e, m) => pod.received.push(fromBinary(PodAssignmentsSchema, m.data)),
+      callback: (_e, m) => {
+        pod.received.push(fromBinary(PodAssignmentsSchema, m.data));
+      },
     });
     await nc.flush();
     pod.register();
