@@ -160,6 +160,7 @@ export class ControlPlane {
         this.nc,
         this.opts.replica?.lease,
         this.storeNames.prefix,
+        this.opts.storeReplicas ?? 1,
         this.metrics.registry,
         this.log,
       );

@@ -10,6 +10,7 @@ export async function startPlacement(
   nc: NatsConnection,
   lease: Lease | undefined,
   storePrefix: string,
+  storeReplicas: number,
   registry: Registry,
   log: Logger,
 ): Promise<PlacementRunner> {
@@ -17,6 +18,7 @@ export async function startPlacement(
     nc,
     log: log.child('placement'),
     storePrefix,
+    storeReplicas,
     registry,
     ...(lease ? { lease } : {}),
   });

@@ -31,6 +31,8 @@ export interface PlacementRunnerOptions {
   readonly nc: NatsConnection;
   readonly log: Logger;
   readonly storePrefix?: string;
+  /** JetStream replicas of the placement bucket (the store's --store-replicas). */
+  readonly storeReplicas?: number;
   /** The leader lease; without one this process places alone. */
   readonly lease?: Fence;
   readonly registry?: Registry;
@@ -78,7 +80,9 @@ export class PlacementRunner {
 
   async start(): Promise<void> {
     const names = storeNames(this.o.storePrefix);
-    this.store = new PlacementStore((await openKv(this.o.nc, names.bucket('placement'), true))!);
+    this.store = new PlacementStore(
+      (await openKv(this.o.nc, names.bucket('placement'), true, this.o.storeReplicas ?? 1))!,
+    );
     await this.openCatalog();
     this.subscribe();
     this.timers.push(setInterval(() => this.tick(), this.o.tickMs ?? 500));

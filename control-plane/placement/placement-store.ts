@@ -25,10 +25,15 @@ export interface Fence {
   checkFence(token: number): Promise<void>;
 }
 
-export async function openKv(nc: NatsConnection, name: string, create: boolean): Promise<KV | undefined> {
+export async function openKv(
+  nc: NatsConnection,
+  name: string,
+  create: boolean,
+  replicas = 1,
+): Promise<KV | undefined> {
   const kvm = new Kvm(jetstream(nc, { timeout: create ? JS_CREATE_TIMEOUT_MS : STORE_TIMEOUT_MS }));
   try {
-    return create ? await kvm.create(name, { history: 1 }) : await kvm.open(name);
+    return create ? await kvm.create(name, { history: 1, replicas }) : await kvm.open(name);
   } catch (err) {
     if (!create && /not found|10059/i.test(String((err as Error).message))) return undefined;
     throw new StoreError(`cannot open KV bucket ${name}: ${(err as Error).message}`, { cause: err });
