@@ -3,6 +3,7 @@
 // narrowed by the route's residency) and the scaling signal's count. Pure.
 import { durationMs } from '../../kernel/runtime/duration.js';
 import type { ModelRoute } from '../policy/index.js';
+import { registryRefOf } from '../policy/registry-ref.js';
 import type { CatalogView } from './catalog-view.js';
 import type { VersionStats } from './fleet.js';
 import { desiredReplicas, type ScalingDecision } from './scaling.js';
@@ -37,16 +38,17 @@ export function wantedVersions(routes: readonly ModelRoute[]): Map<string, Wante
   for (const r of routes) {
     const objective = r.spec.latencyObjective ? durationMs(r.spec.latencyObjective) : undefined;
     for (const v of r.spec.versions) {
-      if (!v.model) continue;
-      const key = versionKey(v.model.name, v.model.version);
+      const ref = registryRefOf(v);
+      if (!ref) continue;
+      const key = versionKey(ref.name, ref.version);
       const min = v.replicas?.min ?? 1;
       const max = v.replicas?.max ?? min;
       const device = v.device ?? 'any';
       const prev = out.get(key);
       if (!prev) {
         out.set(key, {
-          model: v.model.name,
-          version: v.model.version,
+          model: ref.name,
+          version: ref.version,
           min,
           max,
           device,

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import type { Issue } from '../../kernel/errors/index.js';
 import { PolicyValidationError } from '../../kernel/errors/index.js';
-import { parsePolicyFile } from './index.js';
-import { parseRegistryRef } from './registry-ref.js';
+import { parsePolicyFile, validatePolicy } from './index.js';
+import { parseRegistryRef, registryRefOf } from './registry-ref.js';
 
 function doc(versions: string): string {
   return `apiVersion: switchyard.dev/v1alpha1\nkind: ModelRoute\nmetadata: { name: p }\nspec:\n  model: fraud\n  versions:\n${versions}`;
@@ -27,12 +28,24 @@ describe('registry-backed versions', () => {
       'p.yaml',
     );
     const [v1, v2] = route!.spec.versions;
-    expect(v1!.model).toEqual({ registry: 'fraud:1', name: 'fraud', version: '1' });
+    expect(v1!.model).toEqual({ registry: 'fraud:1' });
+    expect(registryRefOf(v1!)).toEqual({ registry: 'fraud:1', name: 'fraud', version: '1' });
     expect(v1!.replicas).toEqual({ min: 1, max: 1 });
     expect(v1!.device).toBe('any');
-    expect(v2!.model).toEqual({ registry: 'fraud:2.0-rc', name: 'fraud', version: '2.0-rc' });
+    expect(registryRefOf(v2!)).toEqual({ registry: 'fraud:2.0-rc', name: 'fraud', version: '2.0-rc' });
     expect(v2!.replicas).toEqual({ min: 2, max: 6 });
     expect(v2!.device).toBe('gpu');
+  });
+
+  it('parses its own output again unchanged (routes go back to the store as documents)', () => {
+    const [route] = parsePolicyFile(
+      doc('    - { name: v2, model: { registry: "fraud:2" }, replicas: { min: 2, max: 6 }, device: gpu }\n'),
+      'p.yaml',
+    );
+    const issues: Issue[] = [];
+    const again = validatePolicy(JSON.parse(JSON.stringify(route)), issues);
+    expect(issues).toEqual([]);
+    expect(again).toEqual(route);
   });
 
   it('leaves versions without a registry reference as they were', () => {

@@ -37,7 +37,19 @@ export function parseRegistryRef(text: string): RegistryRef | string {
   return { registry: text, name, version };
 }
 
-function checkRef(value: unknown, path: string, out: Issue[]): RegistryRef | undefined {
+/**
+ * The registry version a policy version names, or undefined. The route keeps `model.registry`
+ * as written (routes go back to the store as documents); this splits it where it is used.
+ */
+export function registryRefOf(v: {
+  readonly model?: { readonly registry: string };
+}): RegistryRef | undefined {
+  if (!v.model) return undefined;
+  const ref = parseRegistryRef(v.model.registry);
+  return typeof ref === 'string' ? undefined : ref;
+}
+
+function checkRef(value: unknown, path: string, out: Issue[]): string | undefined {
   if (typeof value !== 'string') {
     out.push({ path, message: 'must be a string NAME:VERSION' });
     return undefined;
@@ -47,7 +59,7 @@ function checkRef(value: unknown, path: string, out: Issue[]): RegistryRef | und
     out.push({ path, message: ref });
     return undefined;
   }
-  return ref;
+  return value;
 }
 
 const f = (schema: Schema, extra: Omit<Field, 'schema'> = {}): Field => ({ schema, ...extra });
@@ -69,7 +81,7 @@ export const REGISTRY_VERSION_FIELDS: Readonly<Record<string, Field>> = {
 };
 
 interface LooseVersion {
-  model?: { registry?: unknown; name?: string; version?: string } | undefined;
+  model?: { registry?: unknown } | undefined;
   replicas?: { min?: number; max?: number } | undefined;
   device?: string | undefined;
   endpoints?: unknown;
@@ -87,9 +99,6 @@ export function checkRegistryVersions(
   versions?.forEach((v, i) => {
     if (!v) return;
     const path = `spec.versions[${i}]`;
-    // The schema left `model: { registry: RegistryRef }`; the route keeps the RegistryRef itself.
-    const ref = v.model?.registry;
-    if (v.model && typeof ref === 'object' && ref !== null) v.model = ref as LooseVersion['model'];
     if (!v.model) {
       for (const k of ['replicas', 'device'] as const)
         if (v[k] !== undefined)

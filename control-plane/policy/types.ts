@@ -2,7 +2,7 @@
 // translator never guesses. Field names follow the YAML an operator writes (the ModelRoute
 // shape); docs/TRANSLATION.md is the reference for each field and its default.
 
-import type { Device, RegistryRef, Replicas } from './registry-ref.js';
+import type { Device, Replicas } from './registry-ref.js';
 
 export const API_VERSION = 'switchyard.dev/v1alpha1';
 export const KIND = 'ModelRoute';
@@ -60,7 +60,7 @@ export interface VersionSpec {
   /** Static endpoints; when present they replace discovered ones for this version. */
   readonly endpoints?: readonly StaticEndpoint[];
   /** A registry version the placer loads onto managed pods (docs/PLACEMENT.md); no endpoints then. */
-  readonly model?: RegistryRef;
+  readonly model?: { readonly registry: string };
   /** Set (min default 1, max default min) exactly when `model` is. */
   readonly replicas?: Replicas;
   readonly device?: Device;
