@@ -208,6 +208,22 @@ spec:
     for (const p of pods.splice(0)) await p.crash();
   });
 
+  it('places once the registry creates the catalog bucket after the runner started', async () => {
+    const prefix = 'pl4';
+    const runner = new PlacementRunner({ nc, log: memoryLogger(), storePrefix: prefix, tickMs: 100 });
+    runners.push(runner);
+    await runner.start();
+    runner.setRoutes(routes(1));
+    const pod = await FakeManagedPod.start(nats, { podId: 'pl4-a', zone: 'a' });
+    pods.push(pod);
+    await until(async () => (await record(prefix, 'fraud.2')) !== undefined, 10_000, 'first record');
+    expect((await record(prefix, 'fraud.2'))!.unplaced).toMatchObject({ reason: 'not-in-registry' });
+    await catalog(prefix);
+    await until(() => pod.assigned.includes('fraud:2'), 15_000, 'placed after the catalog appeared');
+    for (const r of runners.splice(0)) await r.stop();
+    for (const p of pods.splice(0)) await p.crash();
+  });
+
   it('hands placement to another replica when the leader dies, which publishes the same assignments', async () => {
     const prefix = 'pl3';
     await catalog(prefix);
