@@ -183,6 +183,11 @@ export class PlacementRunner {
     this.tookOver = false;
     this.o.log.info(held ? 'placement: leading' : 'placement: following', {});
     if (held) this.running = this.running.then(() => this.takeOver());
+    else {
+      // A follower's figures would be stale: the leader's /metrics carries them.
+      this.metrics?.update([], new Map());
+      this.latest = { leader: false, versions: [], scaling: {}, assignments: {} };
+    }
   }
 
   /** A new leader starts from the assignments its predecessor recorded (stability). */
