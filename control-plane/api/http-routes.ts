@@ -20,6 +20,8 @@ export interface ApiDeps {
   /** Models and policies not served as written (conflicts, per-model faults). */
   readonly models?: () => ModelProblem[];
   readonly endpoints: () => unknown[];
+  /** Placement of registry versions and the scaling signal (docs/PLACEMENT.md); absent without NATS. */
+  readonly placement?: () => Promise<unknown>;
   /** Problems with GitOps policy files (shown next to the policies). */
   readonly fileErrors: () => unknown[];
   readonly audit?: AuditLog;
@@ -183,6 +185,14 @@ export function apiRoutes(d: ApiDeps): AdminRoute[] {
       handle: async (req) => {
         authorize((await ctx(req)).principal, 'endpoints');
         return { body: { endpoints: d.endpoints() } };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/v1/placement',
+      handle: async (req) => {
+        authorize((await ctx(req)).principal, 'placement');
+        return { body: d.placement ? await d.placement() : { leader: false, versions: [] } };
       },
     },
     {

@@ -30,6 +30,7 @@ export const OPERATIONS = {
   rollback: { role: 'operator', scope: 'namespace', mutating: true },
   proxies: { role: 'viewer', scope: 'cluster', mutating: false },
   endpoints: { role: 'viewer', scope: 'cluster', mutating: false },
+  placement: { role: 'viewer', scope: 'cluster', mutating: false },
   snapshots: { role: 'viewer', scope: 'cluster', mutating: false },
   'audit-log': { role: 'admin', scope: 'cluster', mutating: false },
   'audit-verify': { role: 'admin', scope: 'cluster', mutating: false },

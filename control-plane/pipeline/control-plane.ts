@@ -25,6 +25,7 @@ import { RateLimiter } from '../auth/rate-limit.js';
 import { authorize } from '../auth/rbac.js';
 import { EndpointDiscovery, latencyObjectives } from '../endpoints/index.js';
 import { ControlPlaneMetrics } from '../metrics/control-plane-metrics.js';
+import type { PlacementRunner } from '../placement/placement-runner.js';
 import { type ModelRoute, resolveOwners } from '../policy/index.js';
 import { plansFromRoutes } from '../rollout/mirror-plan.js';
 import { MirrorPublisher } from '../rollout/mirror-publisher.js';
@@ -44,6 +45,7 @@ import { AutoRollback } from './auto-rollback.js';
 import type { ControlPlaneOptions } from './control-plane-options.js';
 import { ControlPlanePki } from './control-plane-pki.js';
 import { listEndpoints } from './endpoint-view.js';
+import { startPlacement } from './placement.js';
 import type { PolicyDirectoryState } from './policy-directory.js';
 import { policyProblems } from './policy-problems.js';
 import { PolicySources } from './policy-sources.js';
@@ -72,6 +74,7 @@ export class ControlPlane {
   discovery?: EndpointDiscovery;
   /** Proxyless mirroring: what the stable pods copy to a candidate (with discovery only). */
   mirrors?: MirrorPublisher;
+  placement?: PlacementRunner;
   private started = false;
   /** Set while flush() runs the debouncer: publish at once instead of in slices. */
   private flushing = false;
@@ -152,6 +155,7 @@ export class ControlPlane {
       }),
       (before, after) => {
         this.mirrors?.setPlans('routes', plansFromRoutes(this.routes()));
+        this.placement?.setRoutes(this.routes());
         if (this.store) this.autoRollback.recordPublish(this.sources.storedPolicies(), after, before);
       },
       this.log,
@@ -191,6 +195,15 @@ export class ControlPlane {
           kek: this.opts.registry.kek,
           ...(this.audit ? { audit: this.audit } : {}),
         }),
+      );
+    if (this.nc)
+      this.placement = await startPlacement(
+        this.nc,
+        this.opts.replica?.lease,
+        this.storeNames.prefix,
+        this.opts.storeReplicas ?? 1,
+        this.metrics.registry,
+        this.log,
       );
     this.service = new PolicyService({
       ...(this.store ? { store: this.store } : {}),
@@ -295,6 +308,7 @@ export class ControlPlane {
         groups: () => this.publisher.groups(),
         models: () => this.publisher.models(),
         endpoints: () => listEndpoints(this.routes(), this.endpoints, this.discovery?.statuses()),
+        ...(this.placement ? { placement: () => this.placement!.view() } : {}),
         fileErrors: () => [...this.sources.directoryState().errors],
         ...(this.opts.replica ? { leader: () => this.opts.replica!.lease.status() } : {}),
         ...(this.audit ? { audit: this.audit } : {}),
@@ -405,6 +419,7 @@ export class ControlPlane {
     this.publishes.stop();
     this.discovery?.stop();
     this.mirrors?.stop();
+    await this.placement?.stop();
     await this.sources.stop();
     await Promise.all([this.xds.close(), this.admin?.close(), this.adminGrpc?.close()]);
     this.pki?.stop();

@@ -4,6 +4,7 @@ import { isIP } from 'node:net';
 import type { Issue } from '../../kernel/errors/index.js';
 import { POLICY_LIMITS } from './limits.js';
 import { re2Problem } from './re2.js';
+import { REGISTRY_VERSION_FIELDS } from './registry-ref.js';
 import { type Field, isPlainObject, type Schema, type StringSchema } from './schema.js';
 import { RETRY_ON } from './types.js';
 
@@ -136,6 +137,7 @@ const VERSION: Schema = {
     // Required when there is more than one version (rules.ts); a lone version gets 100.
     weight: f({ kind: 'int', min: 0, max: 1_000_000 }),
     endpoints: f({ kind: 'list', items: STATIC_ENDPOINT, maxItems: POLICY_LIMITS.endpointsPerVersion }),
+    ...REGISTRY_VERSION_FIELDS,
   },
 };
 

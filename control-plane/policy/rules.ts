@@ -5,6 +5,7 @@ import type { Issue } from '../../kernel/errors/index.js';
 import { parseDurationNs } from '../../kernel/runtime/duration.js';
 import { didYouMean } from './did-you-mean.js';
 import { POLICY_LIMITS } from './limits.js';
+import { checkRegistryVersions } from './registry-ref.js';
 import type { ModelRoute, ModelRouteSpec, VersionSpec } from './types.js';
 
 // The schema checker has made these shapes; fields may be missing where the value was invalid.
@@ -152,6 +153,7 @@ export function applyRules(doc: Record<string, unknown>, out: Issue[]): ModelRou
       });
     spec.lbPolicy ??= spec.sticky ? 'RING_HASH' : 'ROUND_ROBIN';
     checkEndpoints(spec, out);
+    checkRegistryVersions(spec.versions as Parameters<typeof checkRegistryVersions>[0], out);
     checkDurations(spec, out);
     // Envoy ignores circuit_breakers max_retries when a retry_budget is set
     // (cluster.v3.CircuitBreakers.Thresholds.retry_budget), so one of them would be a dead letter.

@@ -2,6 +2,8 @@
 // translator never guesses. Field names follow the YAML an operator writes (the ModelRoute
 // shape); docs/TRANSLATION.md is the reference for each field and its default.
 
+import type { Device, Replicas } from './registry-ref.js';
+
 export const API_VERSION = 'switchyard.dev/v1alpha1';
 export const KIND = 'ModelRoute';
 
@@ -57,6 +59,11 @@ export interface VersionSpec {
   readonly weight: number;
   /** Static endpoints; when present they replace discovered ones for this version. */
   readonly endpoints?: readonly StaticEndpoint[];
+  /** A registry version the placer loads onto managed pods (docs/PLACEMENT.md); no endpoints then. */
+  readonly model?: { readonly registry: string };
+  /** Set (min default 1, max default min) exactly when `model` is. */
+  readonly replicas?: Replicas;
+  readonly device?: Device;
 }
 
 export interface RetryBudget {

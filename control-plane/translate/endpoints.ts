@@ -21,6 +21,7 @@ import type {
   LocalityLbEndpoints,
 } from '../../protos/gen/envoy/config/endpoint/v3/endpoint_components_pb.js';
 import type { ClusterLoadAssignment } from '../../protos/gen/envoy/config/endpoint/v3/endpoint_pb.js';
+import { registryRefOf } from '../policy/registry-ref.js';
 import type { ModelRoute, StaticEndpoint } from '../policy/types.js';
 import { clusterName } from './names.js';
 import { TranslationCache } from './translation-cache.js';
@@ -62,6 +63,9 @@ export function versionEndpoints(
 ): readonly EndpointInfo[] {
   const v = route.spec.versions.find((x) => x.name === version);
   if (v?.endpoints) return staticCache(v.endpoints);
+  // A registry version: the pods that report that registry version READY (docs/PLACEMENT.md).
+  const ref = v && registryRefOf(v);
+  if (ref) return table.get(endpointKey(ref.name, ref.version)) ?? [];
   return table.get(endpointKey(route.spec.model, version)) ?? [];
 }
 

@@ -30,6 +30,7 @@ describe('pod contract: subjects', () => {
       drain: 'switchyard.pod.pod-a_1.drain',
       deregister: 'switchyard.pod.pod-a_1.deregister',
       mirror: 'switchyard.pod.pod-a_1.mirror',
+      assign: 'switchyard.pod.pod-a_1.assign',
       publishPermission: 'switchyard.pod.pod-a_1.>',
     });
     for (const kind of POD_MESSAGE_KINDS) expect(podIdOf(s[kind])).toBe('pod-a_1');

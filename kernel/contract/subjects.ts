@@ -31,6 +31,8 @@ export function podSubjects(podId: string) {
     deregister: `${base}.deregister`,
     /** Control plane -> pod: MirrorConfig (what to mirror to a candidate version). */
     mirror: `${base}.mirror`,
+    /** Control plane -> a managed pod: PodAssignments. The pod subscribes; it never publishes here. */
+    assign: `${base}.assign`,
     /** What a pod's NATS user needs to publish: nothing outside its own subjects. */
     publishPermission: `${base}.>`,
   } as const;

@@ -82,6 +82,8 @@ async function attempt(op: Operation, ns: string, key: string, i: number): Promi
       return (await fx.call('GET', '/api/v1/endpoints', undefined, h)).status;
     case 'snapshots':
       return (await fx.call('GET', '/api/v1/snapshots', undefined, h)).status;
+    case 'placement':
+      return (await fx.call('GET', '/api/v1/placement', undefined, h)).status;
     case 'audit-log':
       return (await fx.call('GET', '/api/v1/audit', undefined, h)).status;
     case 'audit-verify':
@@ -130,6 +132,7 @@ const MATRIX: Record<Operation, readonly [string, string, string]> = {
   rollback: ['-', 'y', 'y'],
   proxies: ['-', '-', '-'],
   endpoints: ['-', '-', '-'],
+  placement: ['-', '-', '-'],
   snapshots: ['-', '-', '-'],
   'audit-log': ['-', '-', '-'],
   'audit-verify': ['-', '-', '-'],

@@ -72,8 +72,10 @@ describe('--store-prefix', () => {
       for await (const s of jsm.streams.list()) streams.push(s.config.name);
       expect(streams.sort()).toEqual([
         'KV_switchyard_idempotency',
+        'KV_switchyard_placement',
         'KV_switchyard_policies',
         'KV_tenant-b_idempotency',
+        'KV_tenant-b_placement',
         'KV_tenant-b_policies',
         'SWITCHYARD_AUDIT',
         'TENANT-B_AUDIT',
