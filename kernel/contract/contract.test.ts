@@ -29,7 +29,9 @@ describe('pod contract: subjects', () => {
       heartbeat: 'switchyard.pod.pod-a_1.heartbeat',
       drain: 'switchyard.pod.pod-a_1.drain',
       deregister: 'switchyard.pod.pod-a_1.deregister',
+      assign: 'switchyard.pod.pod-a_1.assign',
       publishPermission: 'switchyard.pod.pod-a_1.>',
+      publishDenied: 'switchyard.pod.pod-a_1.assign',
     });
     for (const kind of POD_MESSAGE_KINDS) expect(podIdOf(s[kind])).toBe('pod-a_1');
     expect(allPods('heartbeat')).toBe('switchyard.pod.*.heartbeat');

@@ -3,10 +3,12 @@
 
 export type {
   AnnounceRequest,
+  AssignedVersion,
   Deregistration,
   DrainNotice,
   Heartbeat,
   LatencyWindow,
+  PodAssignments,
   PodRegistration,
   Utilization,
 } from '../../protos/gen/switchyard/dataplane/v1/dataplane_pb.js';

@@ -29,8 +29,12 @@ export function podSubjects(podId: string) {
     heartbeat: `${base}.heartbeat`,
     drain: `${base}.drain`,
     deregister: `${base}.deregister`,
-    /** What a pod's NATS user needs to publish: nothing outside its own subjects. */
+    /** Control plane -> managed pod: PodAssignments. The pod subscribes; it never publishes here. */
+    assign: `${base}.assign`,
+    /** What a pod's NATS user needs to publish: nothing outside its own subjects... */
     publishPermission: `${base}.>`,
+    /** ...except its assignments, which only the control plane may publish (deny this). */
+    publishDenied: `${base}.assign`,
   } as const;
 }
 
