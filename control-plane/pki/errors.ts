@@ -32,21 +32,8 @@ export class UnauthenticatedError extends SwitchyardError {
   }
 }
 
-export class KekError extends SwitchyardError {
-  constructor(reason: string) {
-    super('SY_PKI_KEK_INVALID', `key-encryption key: ${reason}`);
-  }
-}
-
-/** AES-GCM refused to open an envelope: wrong key, or a byte of it changed. */
-export class KeyDecryptError extends SwitchyardError {
-  constructor(
-    readonly label: string,
-    reason: string,
-  ) {
-    super('SY_PKI_KEY_DECRYPT', `cannot open encrypted key ${JSON.stringify(label)}: ${reason}`);
-  }
-}
+// The KEK's errors live with the KEK in kernel/crypto; re-exported so the PKI surface keeps them.
+export { KekError, KeyDecryptError } from '../../kernel/crypto/errors.js';
 
 export class CaError extends SwitchyardError {
   constructor(message: string, options?: { cause?: unknown }) {

@@ -4,6 +4,7 @@
 // The TLS helpers both programs share (PEM, SPIFFE, peer allow-lists) are in kernel/tls.
 // See docs/SECURITY.md for the model behind it.
 
+export { KEK_ENV, KEK_FILE_ENV, KeyEncryptionKey, openKey, sealKey } from '../../kernel/crypto/index.js';
 export { type AgentEvent, type AgentOptions, CertAgent } from './agent/agent.js';
 export { readMaterial, writeMaterial } from './agent/agent-files.js';
 export { SDS_FILES, SDS_SECRET_NAMES, sdsFileContents } from './agent/sds-files.js';
@@ -20,8 +21,6 @@ export { exportKeyPem } from './ca/ca-certs.js';
 export { FileCaStore, initFileCa, openFileCa, readCaTrustDomain, readOperatorKey } from './ca/ca-store.js';
 export { type ChainAnchors, type ChainResult, verifyChain } from './ca/chain.js';
 export { CaGeneration, type GenerationRecord, type NewGenerationSecrets } from './ca/generation.js';
-export { KEK_ENV, KEK_FILE_ENV, KeyEncryptionKey } from './ca/kek.js';
-export { openKey, sealKey } from './ca/key-envelope.js';
 export { type BundleRoot, buildTrustBundle, type TrustBundle } from './ca/trust-bundle.js';
 export * from './errors.js';
 export {

@@ -164,6 +164,28 @@ export const ERROR_CODES = {
     httpStatus: 403,
     summary: 'An apply would take a namespace over a quota (policies, versions or static endpoints).',
   },
+  SY_ARTIFACT_INTEGRITY: {
+    httpStatus: 500,
+    summary:
+      'A model artifact failed its integrity check: wrong data key, modified object, or a digest mismatch.',
+  },
+  SY_ARTIFACT_INVALID: {
+    httpStatus: 422,
+    summary:
+      'A pushed model file cannot be loaded by ONNX Runtime, or is over the size bound; nothing was published.',
+  },
+  SY_VERSION_CONFLICT: {
+    httpStatus: 409,
+    summary: 'A registry version already exists with other content; versions are immutable.',
+  },
+  SY_PROMOTION_REFUSED: {
+    httpStatus: 409,
+    summary: "A stage change breaks the namespace's promotion policy; every failing rule is listed.",
+  },
+  SY_RESIDENCY_REFUSED: {
+    httpStatus: 403,
+    summary: "A model artifact was asked for from a region outside the version's allowed regions.",
+  },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -7,6 +7,8 @@
 import { createPrivateKey } from 'node:crypto';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { KeyEncryptionKey } from '../../../kernel/crypto/index.js';
+import { isKeyEnvelope, openKey, sealKey } from '../../../kernel/crypto/index.js';
 import { CaError } from '../errors.js';
 import { writeFileAtomic } from '../files.js';
 import {
@@ -16,8 +18,6 @@ import {
   type PersistedGeneration,
 } from './authority.js';
 import { CaGeneration, type GenerationRecord, type NewGenerationSecrets } from './generation.js';
-import type { KeyEncryptionKey } from './kek.js';
-import { isKeyEnvelope, openKey, sealKey } from './key-envelope.js';
 
 const STATE_FILE = 'ca.json';
 

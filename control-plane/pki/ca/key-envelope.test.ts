@@ -1,10 +1,9 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { KeyEncryptionKey, openKey, sealKey } from '../../../kernel/crypto/index.js';
 import { KekError, KeyDecryptError } from '../errors.js';
 import { issueLocally } from '../issuance/local-issue.js';
 import { CertificateAuthority, MemoryCaStore } from './authority.js';
-import { KeyEncryptionKey } from './kek.js';
-import { openKey, sealKey } from './key-envelope.js';
 
 const secret = Buffer.from('0123456789abcdef0123456789abcdef-a-pkcs8-key');
 const fileKek = KeyEncryptionKey.fromKeyBytes(Buffer.alloc(32, 7), 'test');

@@ -5,12 +5,12 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KV } from '@nats-io/kv';
+import type { KeyEncryptionKey } from '../../../kernel/crypto/index.js';
 import type { Logger } from '../../../kernel/log/index.js';
 import { isCasFailure, storeCall } from '../../store/store-calls.js';
 import { CertificateAuthority, type GenerationState, type PersistedGeneration } from '../ca/authority.js';
 import { FileCaStore } from '../ca/ca-store.js';
 import { CaGeneration } from '../ca/generation.js';
-import type { KeyEncryptionKey } from '../ca/kek.js';
 import { CaError } from '../errors.js';
 import { type Fence, type JetStreamCaState, JetStreamCaStore, STATE_KEY } from './ca-store.js';
 

@@ -10,12 +10,12 @@
 // a fence is given, carries the writer's fencing token: a token lower than the one stored is
 // refused, and so is one that is no longer the lease's.
 import type { KV, KvEntry } from '@nats-io/kv';
+import type { KeyEncryptionKey } from '../../../kernel/crypto/index.js';
+import { openKey, sealKey } from '../../../kernel/crypto/index.js';
 import { LeaseFencedError } from '../../lease/errors.js';
 import { isCasFailure, storeCall } from '../../store/store-calls.js';
 import type { CaStore, PersistedGeneration } from '../ca/authority.js';
 import type { GenerationRecord, NewGenerationSecrets } from '../ca/generation.js';
-import type { KeyEncryptionKey } from '../ca/kek.js';
-import { openKey, sealKey } from '../ca/key-envelope.js';
 import { CaError } from '../errors.js';
 
 export const STATE_KEY = 'state';

@@ -7,7 +7,7 @@
 //                                  | { "name": "hkdf-sha256", "salt": b64 },
 //     "iv": b64(12 bytes), "ciphertext": b64, "tag": b64(16 bytes) }
 import { createCipheriv, createDecipheriv, hkdf, randomBytes, scrypt } from 'node:crypto';
-import { KeyDecryptError } from '../errors.js';
+import { KeyDecryptError } from './errors.js';
 import type { KeyEncryptionKey } from './kek.js';
 
 export const ENVELOPE_FORMAT = 'switchyard-encrypted-key';

@@ -3,8 +3,8 @@
 // Holders redact themselves in toString, JSON and util.inspect, so a stray log line or an error
 // dump never carries key material.
 import { readFileSync } from 'node:fs';
-import { Redacted } from '../../../kernel/tls/index.js';
-import { KekError } from '../errors.js';
+import { Redacted } from '../tls/index.js';
+import { KekError } from './errors.js';
 
 export const KEK_ENV = 'SWITCHYARD_PKI_KEK';
 export const KEK_FILE_ENV = 'SWITCHYARD_PKI_KEK_FILE';
