@@ -34,6 +34,8 @@ export interface AgentOptions {
   readonly status: () => PodStatus;
   /** Takes a fresh utilization sample (before each heartbeat). */
   readonly sample: () => Promise<unknown>;
+  /** Called once connected, before the first registration (a managed pod subscribes here). */
+  readonly onConnect?: (nc: NatsConnection) => void;
 }
 
 /** One connection attempt; a NATS that does not answer at all is retried like a refused one. */
@@ -130,6 +132,7 @@ export class NatsAgent {
     this.connected = true;
     log.info(`nats: connected to ${url} as pod ${identity.podId}`);
     void this.watchStatus(this.nc);
+    this.opts.onConnect?.(this.nc);
     this.nc.subscribe(ANNOUNCE_SUBJECT, {
       callback: (_err, msg) => {
         let region = '';

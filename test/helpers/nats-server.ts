@@ -15,6 +15,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ANNOUNCE_SUBJECT, podSubjects } from '../../kernel/contract/index.js';
 import { freePort } from './ports.js';
 
 /** Subjects a user may use; a plain list means "allow these". */
@@ -335,3 +336,30 @@ const killOnExit = new Set<ChildProcess>();
 process.once('exit', () => {
   for (const c of killOnExit) c.kill('SIGKILL');
 });
+
+/**
+ * A managed pod's NATS user: publish only its own subjects (never its assignments), and read one
+ * Object Store bucket. Reading an object is a direct get of its metadata, then an ordered
+ * consumer over its chunks delivered to an inbox (with flow control); nothing else of
+ * JetStream is reachable. docs/SECURITY.md ("Managed pods") lists the same subjects.
+ */
+export function managedPodUser(podId: string, artifactsBucket: string): NatsUserSpec {
+  const s = podSubjects(podId);
+  const stream = `OBJ_${artifactsBucket}`;
+  return {
+    user: podId,
+    publish: {
+      allow: [
+        s.publishPermission,
+        `$JS.API.DIRECT.GET.${stream}.>`,
+        `$JS.API.STREAM.MSG.GET.${stream}`,
+        `$JS.API.CONSUMER.CREATE.${stream}`,
+        `$JS.API.CONSUMER.CREATE.${stream}.>`,
+        `$JS.API.CONSUMER.DELETE.${stream}.>`,
+        `$JS.FC.${stream}.>`,
+      ],
+      deny: [s.publishDenied],
+    },
+    subscribe: [ANNOUNCE_SUBJECT, s.assign, '_INBOX.>'],
+  };
+}
