@@ -6,6 +6,7 @@
 import type { AssignedVersion, PodAssignments } from '../../kernel/contract/index.js';
 import type { Logger } from '../../kernel/log/index.js';
 import { MemoryLimitError, ResidencyRefusedError } from '../errors.js';
+import { prewarmWorker } from '../runtime/spare-workers.js';
 import type { ModelManager } from '../serving/model-manager.js';
 import type { ArtifactCache } from './artifact-cache.js';
 import { formatBytes } from './memory-size.js';
@@ -44,7 +45,9 @@ export class ManagedModels {
     private readonly models: ModelManager,
     private readonly cache: ArtifactCache,
     private readonly opts: ManagedOptions,
-  ) {}
+  ) {
+    prewarmWorker();
+  }
 
   /** The revision of the last assignments acted on (heartbeats carry it). */
   get assignmentRevision(): bigint {
@@ -130,6 +133,9 @@ export class ManagedModels {
       const reason = (err as Error).message;
       await this.cache.remove(v.model, v.version).catch(() => undefined);
       await this.models.refuse(v.model, v.version, reason, v.digest);
+    } finally {
+      // After the load's memory was measured, so the spare's own boot is not counted in it.
+      prewarmWorker();
     }
   }
 
