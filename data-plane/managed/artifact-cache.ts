@@ -2,9 +2,11 @@
 // config.yaml the assignment carried). A file is written under a temporary name and renamed, so
 // a crash never leaves a half-written model under the real name; a cached file is verified
 // against the assignment's digest on every reuse and deleted when it does not match.
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { access, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sha256Digest } from '../../kernel/artifacts/index.js';
+import { ArtifactIntegrityError } from '../../kernel/artifacts/index.js';
 
 export class ArtifactCache {
   constructor(readonly dir: string) {}
@@ -14,19 +16,32 @@ export class ArtifactCache {
     return join(this.dir, model, version);
   }
 
-  /** The cached version's directory when its model.onnx has `digest`; a stale file is removed. */
-  async lookup(model: string, version: string, digest: string): Promise<string | undefined> {
+  /** The cached version's directory when it holds a model.onnx (not yet verified: verify()). */
+  async existing(model: string, version: string): Promise<string | undefined> {
     const dir = this.versionDir(model, version);
-    let bytes: Buffer;
     try {
-      bytes = await readFile(join(dir, 'model.onnx'));
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw err;
+      await access(join(dir, 'model.onnx'));
+      return dir;
+    } catch {
+      return undefined;
     }
-    if (sha256Digest(bytes) === digest) return dir;
+  }
+
+  /**
+   * Resolves when the cached model.onnx has `digest`; otherwise removes the version from the
+   * cache and throws ArtifactIntegrityError. Streams the file, so it can run while the session
+   * is created from the same file.
+   */
+  async verify(model: string, version: string, digest: string): Promise<void> {
+    const hash = createHash('sha256');
+    for await (const chunk of createReadStream(join(this.versionDir(model, version), 'model.onnx'), {
+      highWaterMark: 1 << 20,
+    }))
+      hash.update(chunk as Buffer);
+    const found = `sha256:${hash.digest('hex')}`;
+    if (found === digest) return;
     await this.remove(model, version);
-    return undefined;
+    throw new ArtifactIntegrityError(`cached file has ${found}, assigned ${digest}`);
   }
 
   /** Writes a verified artifact (and its config.yaml, or none) and returns the directory. */

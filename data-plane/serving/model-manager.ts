@@ -44,6 +44,11 @@ export interface ServedVersion {
 /** Options of one load beyond where the files are. */
 export interface LoadExtras {
   readonly digest?: string;
+  /**
+   * Settles while the sessions are created; the version becomes ready only if it resolves (a
+   * managed pod verifies a cached file's digest in parallel with session creation).
+   */
+  readonly gate?: Promise<void>;
 }
 
 export interface ManagerOptions {
@@ -201,7 +206,13 @@ export class ModelManager {
   ): Promise<void> {
     const key = keyOf(model, version);
     const current = this.versions.get(key);
-    if (current && current.fingerprint === fingerprint && current.state !== 'unloading') return;
+    if (
+      current &&
+      current.fingerprint === fingerprint &&
+      current.state !== 'unloading' &&
+      current.state !== 'failed'
+    )
+      return;
     const entry: ServedVersion = {
       model,
       version,
@@ -219,9 +230,19 @@ export class ModelManager {
     const t0 = performance.now();
     try {
       const rss0 = process.memoryUsage.rss();
+      // Observed at once, so a rejection while build() runs is not an unhandled one.
+      const gate = extras.gate?.then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
       await this.build(entry);
       const fileBytes = (await stat(join(dir, 'model.onnx'))).size;
       entry.memoryBytes = Math.max(process.memoryUsage.rss() - rss0, fileBytes);
+      const refused = await gate;
+      if (refused) {
+        await this.retire(entry);
+        throw refused;
+      }
     } catch (err) {
       entry.state = 'failed';
       entry.failureReason = (err as Error).message;
