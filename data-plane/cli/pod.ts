@@ -51,7 +51,10 @@ function tlsOptions(flags: ParsedFlags<typeof POD_FLAGS>): PodOptions['tls'] {
   };
 }
 
-export function podOptionsFrom(flags: ParsedFlags<typeof POD_FLAGS>): PodOptions {
+export function podOptionsFrom(
+  flags: ParsedFlags<typeof POD_FLAGS>,
+  env: NodeJS.ProcessEnv = process.env,
+): PodOptions {
   // A pod logs at info unless told otherwise, under the test runner too (its suites read the lines).
   const logSettings = parseLogSettings(
     { level: flags['log-level'], format: flags['log-format'] },
@@ -68,7 +71,7 @@ export function podOptionsFrom(flags: ParsedFlags<typeof POD_FLAGS>): PodOptions
     throw new OptionError(`--pod-id: ${JSON.stringify(flags['pod-id'])} must match ${POD_ID_PATTERN}`);
   if (flags['nats-password'] && !flags['nats-user'])
     throw new OptionError('--nats-password needs --nats-user');
-  const managed = managedOptionsFrom(flags);
+  const managed = managedOptionsFrom(flags, env);
   if (!flags['model-repo'] && !managed) throw new OptionError('--model-repo is required (or --managed)');
   return {
     log: createLogger('pod', logSettings),

@@ -339,9 +339,10 @@ process.once('exit', () => {
 
 /**
  * A managed pod's NATS user: publish only its own subjects (never its assignments), and read one
- * Object Store bucket. Reading an object is a direct get of its metadata, then an ordered
- * consumer over its chunks delivered to an inbox (with flow control); nothing else of
- * JetStream is reachable. docs/SECURITY.md ("Managed pods") lists the same subjects.
+ * Object Store bucket. Reading an object is a get of its metadata message (MSG.GET, or DIRECT.GET
+ * when the bucket allows direct gets), then an ephemeral ordered consumer over its chunks,
+ * delivered to an inbox, with flow-control replies; it expires by itself, so no delete grant.
+ * Nothing else of JetStream is reachable. docs/SECURITY.md ("Managed pods") lists the same.
  */
 export function managedPodUser(podId: string, artifactsBucket: string): NatsUserSpec {
   const s = podSubjects(podId);
@@ -351,11 +352,9 @@ export function managedPodUser(podId: string, artifactsBucket: string): NatsUser
     publish: {
       allow: [
         s.publishPermission,
-        `$JS.API.DIRECT.GET.${stream}.>`,
         `$JS.API.STREAM.MSG.GET.${stream}`,
-        `$JS.API.CONSUMER.CREATE.${stream}`,
+        `$JS.API.DIRECT.GET.${stream}.>`,
         `$JS.API.CONSUMER.CREATE.${stream}.>`,
-        `$JS.API.CONSUMER.DELETE.${stream}.>`,
         `$JS.FC.${stream}.>`,
       ],
       deny: [s.publishDenied],
