@@ -13,7 +13,7 @@ import { ensureModelRepository } from '../../data-plane/models/generate.js';
 import { Pod, type PodOptions } from '../../data-plane/pod.js';
 import { encodeAssignments, podSubjects } from '../../kernel/contract/index.js';
 import { KeyEncryptionKey } from '../../kernel/crypto/index.js';
-import { ModelState } from '../../protos/gen/switchyard/dataplane/v1/dataplane_pb.js';
+import { ModelState, type PodRegistration } from '../../protos/gen/switchyard/dataplane/v1/dataplane_pb.js';
 import { type AssignedInit, publishArtifact } from '../helpers/artifacts.js';
 import { managedPodUser, NatsServer } from '../helpers/nats-server.js';
 import {
@@ -60,7 +60,7 @@ describe('managed pod: assignments in, artifacts down, READY with measured memor
     return revision;
   }
 
-  const reg = (test: (r: Awaited<ReturnType<PodListener['next']>> & { models?: unknown }) => boolean) =>
+  const reg = (test: (r: PodRegistration) => boolean) =>
     listener.next('register', (r) => r.podId === POD && test(r), 0, 30_000);
 
   beforeAll(async () => {

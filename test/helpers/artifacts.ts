@@ -30,7 +30,7 @@ export async function publishArtifact(
     storedPlain?: Uint8Array;
   },
 ): Promise<AssignedInit> {
-  const store = await new Objm(nc).create(bucket, { maxBytes: 200 * 1024 * 1024 });
+  const store = await new Objm(nc).create(bucket, { max_bytes: 200 * 1024 * 1024 });
   const dataKey = newDataKey();
   const sealed = encryptArtifact(a.storedPlain ?? a.plain, dataKey);
   const objectName = artifactObjectName(a.name, a.version);
