@@ -39,6 +39,7 @@ const keyOf = (model: string, version: string) => `${model}/${version}`;
 export class ManagedModels {
   private assigned = new Map<string, AssignedVersion>();
   private revision = 0n;
+  private sentAtMs = 0n;
   private queue: Promise<void> = Promise.resolve();
   private fetcher: ArtifactFetcher | undefined;
   private readonly timingListeners = new Set<(t: LoadTiming) => void>();
@@ -66,10 +67,15 @@ export class ManagedModels {
     return () => this.timingListeners.delete(fn);
   }
 
-  /** Applies a PodAssignments (older revisions than the last applied are ignored). */
+  /**
+   * Applies a PodAssignments. A lower revision than the last applied is a stale message (from a
+   * replica that just lost the lease) and is ignored, unless it was sent later: then it is a new
+   * leader counting from its own start.
+   */
   apply(a: PodAssignments): Promise<void> {
-    if (a.revision < this.revision) return this.queue;
+    if (a.revision < this.revision && a.sentAtMs <= this.sentAtMs) return this.queue;
     this.revision = a.revision;
+    this.sentAtMs = a.sentAtMs;
     const next = new Map(a.versions.map((v) => [keyOf(v.model, v.version), v]));
     const previous = this.assigned;
     this.assigned = next;
