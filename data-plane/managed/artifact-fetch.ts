@@ -2,7 +2,7 @@
 // unsealed with the KEK under the label that binds it to this model and version, the object is
 // decrypted (AES-256-GCM authenticates it), and the plaintext must have the assigned digest.
 import { jetstream } from '@nats-io/jetstream';
-import { type ObjectStore, Objm } from '@nats-io/obj';
+import { type ObjectStore, Objm, setSha256Backend } from '@nats-io/obj';
 import type { NatsConnection } from '@nats-io/transport-node';
 import {
   ArtifactIntegrityError,
@@ -12,6 +12,10 @@ import {
 } from '../../kernel/artifacts/index.js';
 import type { AssignedVersion } from '../../kernel/contract/index.js';
 import { type KeyEncryptionKey, openKey } from '../../kernel/crypto/index.js';
+
+// The client checks each object's own SHA-256 as it streams in; its default is pure JavaScript
+// (browser-safe), several seconds for 100 MB. Node's is OpenSSL's. Process-wide, set once.
+setSha256Backend('native');
 
 export class ArtifactSource {
   private store: Promise<ObjectStore> | undefined;

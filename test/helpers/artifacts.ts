@@ -2,7 +2,7 @@
 // fresh data key, the data key sealed with the KEK under the artifact's label, the object in the
 // JetStream Object Store `<prefix>_artifacts`. Returns the assignment entry that names it.
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import { Objm } from '@nats-io/obj';
+import { Objm, setSha256Backend } from '@nats-io/obj';
 import type { NatsConnection } from '@nats-io/transport-node';
 import {
   artifactKeyLabel,
@@ -13,6 +13,9 @@ import {
 } from '../../kernel/artifacts/index.js';
 import { type KeyEncryptionKey, sealKey } from '../../kernel/crypto/index.js';
 import type { AssignedVersionSchema } from '../../protos/gen/switchyard/dataplane/v1/dataplane_pb.js';
+
+// As the pod does (data-plane/managed/artifact-fetch.ts): OpenSSL's SHA-256, not the JS one.
+setSha256Backend('native');
 
 export type AssignedInit = MessageInitShape<typeof AssignedVersionSchema>;
 
