@@ -13,6 +13,25 @@ import {
 import type { AssignedVersion } from '../../kernel/contract/index.js';
 import { type KeyEncryptionKey, openKey } from '../../kernel/crypto/index.js';
 
+/** A stalled download must not hold the pod's load queue for ever: 60 s plus 1 s per MiB. */
+export function downloadTimeoutMs(sizeBytes: number): number {
+  return 60_000 + Math.ceil(sizeBytes / 2 ** 20) * 1000;
+}
+
+async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      p,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 // The client checks each object's own SHA-256 as it streams in; its default is pure JavaScript
 // (browser-safe), several seconds for 100 MB. Node's is OpenSSL's. Process-wide, set once.
 setSha256Backend('native');
@@ -32,7 +51,11 @@ export class ArtifactSource {
     // neither $JS.API.INFO nor $JS.API.STREAM.INFO (docs/SECURITY.md, "Managed pods").
     this.store ??= new Objm(jetstream(this.nc, { checkAPI: false })).open(this.bucket, false);
     const store = await this.store;
-    const sealed = await store.getBlob(a.objectName);
+    const sealed = await withTimeout(
+      store.getBlob(a.objectName),
+      downloadTimeoutMs(Number(a.sizeBytes)),
+      `download of ${a.objectName} from ${this.bucket}`,
+    );
     if (!sealed) throw new ArtifactIntegrityError(`object ${a.objectName} is not in bucket ${this.bucket}`);
     const dataKey = await openKey(a.sealedDataKey, this.kek, artifactKeyLabel(a.model, a.version));
     let plain: Uint8Array;

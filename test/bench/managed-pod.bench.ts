@@ -50,6 +50,7 @@ async function main(): Promise<void> {
   const cacheDir = await mkdtemp(join(tmpdir(), 'sy-bench-cache-'));
   const kek = KeyEncryptionKey.fromKeyBytes(randomBytes(32), 'bench KEK');
   let pod: Pod | undefined;
+  const log = memoryLogger();
   try {
     const plain = bigModel();
     process.stdout.write(`model: ${(plain.length / 2 ** 20).toFixed(1)} MiB; ${LOADS} loads per mode\n`);
@@ -84,7 +85,7 @@ async function main(): Promise<void> {
       repoSettleMs: 500,
       nats: { url: nats.url, user: creds.user, pass: creds.pass },
       managed: { cacheDir, bucket: BUCKET, kek },
-      log: memoryLogger(),
+      log,
     });
     const managed = pod.managed!;
     await pod.agent!.registered;
@@ -102,7 +103,20 @@ async function main(): Promise<void> {
         });
       });
       await assign([artifact]);
-      const t = await timing;
+      let timer: NodeJS.Timeout | undefined;
+      const t = await Promise.race([
+        timing,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => {
+            const v = pod!.models.get('big', '1');
+            const tail = log.lines.slice(-8).join('\n');
+            reject(
+              new Error(`no load within 120 s: ${v?.state ?? 'absent'} ${v?.failureReason ?? ''}\n${tail}`),
+            );
+          }, 120_000);
+        }),
+      ]);
+      clearTimeout(timer);
       await assign([]);
       const until = Date.now() + 30_000;
       while (pod!.models.get('big', '1') && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
