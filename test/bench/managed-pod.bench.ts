@@ -64,6 +64,10 @@ async function main(): Promise<void> {
       `published (encrypt + seal + Object Store put) in ${(performance.now() - t0).toFixed(0)} ms\n`,
     );
     const creds = await nats.addUser(managedPodUser(POD, BUCKET));
+    const registration = new Promise<void>((resolve) => {
+      admin.subscribe(podSubjects(POD).register, { max: 1, callback: () => resolve() });
+    });
+    await admin.flush();
     pod = await Pod.start({
       host: '127.0.0.1',
       httpPort: 0,
@@ -88,7 +92,9 @@ async function main(): Promise<void> {
       log,
     });
     const managed = pod.managed!;
-    await pod.agent!.registered;
+    // Seen on the server, not only queued by the pod: its subscription to assignments went out
+    // before its registration on the same connection, so it is in place by now.
+    await registration;
     let revision = 0n;
     const assign = async (versions: AssignedInit[]) => {
       revision += 1n;
