@@ -78,7 +78,8 @@ describe('managed pod: assignments in, artifacts down, READY with measured memor
       ...base,
       podId: POD,
       nats: { url: nats.url, user: creds.user, pass: creds.pass },
-      drain: { graceMs: 300, timeoutMs: 5_000 },
+      // A grace long enough for a request sent after the drain began to arrive on a loaded machine.
+      drain: { graceMs: 1500, timeoutMs: 10_000 },
       managed: { cacheDir, bucket: BUCKET, kek },
     };
     pod = await Pod.start(opts);
@@ -181,6 +182,12 @@ describe('managed pod: assignments in, artifacts down, READY with measured memor
 
   it('drains an unassigned version (not ready, still answering), then unloads it', async () => {
     const from = listener.messages.length;
+    // Slow runs in flight when the assignment goes away: every one of them is answered.
+    pod.setInjectDelay(150);
+    const inFlight = [5, 6, 7, 8].map((seed) => inferConvnet('7', seed).then((got) => ({ seed, got })));
+    // All four admitted and queued or running (one arriving after the grace would be refused
+    // with UNAVAILABLE, which a proxy retries elsewhere: by then EDS no longer names this pod).
+    await waitFor('runs in flight', () => (pod.models.get('convnet', '7')?.batcher?.inFlight ?? 0) >= 4);
     await assign([]);
     const draining = await listener.next(
       'register',
@@ -189,9 +196,13 @@ describe('managed pod: assignments in, artifacts down, READY with measured memor
       30_000,
     );
     expect(draining.models.find((m) => m.version === '7')).toBeDefined();
-    // While draining it still answers (proxies may not have dropped it from EDS yet).
-    const got = await inferConvnet('7', 4);
-    expectClose(got, await reference.run(inputRows(1, IMAGE, 4), [1, 1, 28, 28]));
+    // While draining (the grace) it still admits new requests: proxies may not have dropped it
+    // from EDS yet. This one queues behind the slow ones and is answered too.
+    const late = inferConvnet('7', 4);
+    for (const { seed, got } of await Promise.all(inFlight))
+      expectClose(got, await reference.run(inputRows(1, IMAGE, seed), [1, 1, 28, 28]));
+    expectClose(await late, await reference.run(inputRows(1, IMAGE, 4), [1, 1, 28, 28]));
+    pod.setInjectDelay(0);
     const gone = await listener.next(
       'register',
       (r) => r.podId === POD && !r.models.some((m) => m.model === 'convnet'),
