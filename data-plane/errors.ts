@@ -130,3 +130,20 @@ export class TlsMaterialError extends SwitchyardError {
     super('SY_TLS_MATERIAL_INVALID', message);
   }
 }
+
+/** A managed pod will not load an assigned version: it would not fit its --memory-limit. */
+export class MemoryLimitError extends SwitchyardError {
+  constructor(model: string, version: string, detail: string) {
+    super('SY_MEMORY_LIMIT', `memory: model ${model} version ${version}: ${detail}`);
+  }
+}
+
+/** A managed pod will not load an artifact whose allowed regions exclude its own. */
+export class ResidencyRefusedError extends SwitchyardError {
+  constructor(model: string, version: string, region: string, allowed: readonly string[]) {
+    super(
+      'SY_RESIDENCY_REFUSED',
+      `residency: model ${model} version ${version} may load only in ${allowed.join(', ')}, this pod is in ${region}`,
+    );
+  }
+}

@@ -6,11 +6,15 @@ import type { Server as HttpServer } from 'node:http';
 import { hostname, networkInterfaces, totalmem } from 'node:os';
 import type { Server as GrpcServer } from '@grpc/grpc-js';
 import { checkPodId, decodeMirrorConfig, podSubjects } from '../kernel/contract/index.js';
+import type { KeyEncryptionKey } from '../kernel/crypto/index.js';
 import { createLogger, type Logger } from '../kernel/log/index.js';
 import { listenError, probePort } from '../kernel/runtime/port-probe.js';
 import type { PodIdentity, PodStatus } from './agent/messages.js';
 import { NatsAgent } from './agent/nats-agent.js';
 import { type DrainOptions, type DrainReport, drainPod } from './drain.js';
+import { ArtifactCache } from './managed/artifact-cache.js';
+import { subscribeAssignments } from './managed/assignment-subscriber.js';
+import { ManagedModels } from './managed/managed-models.js';
 import { createMetricsServer } from './metrics/metrics-server.js';
 import { PodMetrics } from './metrics/pod-metrics.js';
 import { MirrorForwarder } from './mirror/forwarder.js';
@@ -31,8 +35,19 @@ import { FanOutObserver } from './stats/observer.js';
 import { PodStats } from './stats/pod-stats.js';
 import { UtilizationSampler } from './stats/utilization.js';
 
+/** --managed: versions come from the control plane's assignments (docs/DATAPLANE.md). */
+export interface ManagedPodOptions {
+  readonly cacheDir: string;
+  readonly memoryLimitBytes?: number;
+  /** The JetStream Object Store bucket of artifacts: `<store prefix>_artifacts`. */
+  readonly bucket: string;
+  readonly kek: KeyEncryptionKey;
+}
+
 export interface PodOptions {
-  readonly modelRepo: string;
+  /** Undefined: no repository (a managed pod that serves only what is assigned). */
+  readonly modelRepo?: string;
+  readonly managed?: ManagedPodOptions;
   /** Start even when the repository holds no <model>/<version>/model.onnx (default: refuse). */
   readonly allowEmptyRepo?: boolean;
   /** Address the servers listen on. */
@@ -99,7 +114,9 @@ export class Pod {
   readonly service: InferenceService;
   readonly health: HealthService;
   readonly sampler: UtilizationSampler;
-  readonly watcher: RepositoryWatcher;
+  readonly watcher: RepositoryWatcher | undefined;
+  /** Present with --managed. */
+  readonly managed: ManagedModels | undefined;
   readonly podId: string;
   readonly log: Logger;
   readonly startedAtMs = Date.now();
@@ -155,23 +172,46 @@ export class Pod {
       this.mirror,
     );
     this.health = new HealthService(this.service);
-    this.watcher = new RepositoryWatcher(
-      opts.modelRepo,
-      {
-        known: () => new Map(this.models.list().map((v) => [`${v.model}/${v.version}`, v.fingerprint])),
-        load: (v) => this.models.load(v.model, v.version, v.dir, v.fingerprint),
-        unload: (model, version) => this.models.unload(model, version),
-      },
-      { pollMs: opts.repoPollMs, settleMs: opts.repoSettleMs, log: this.log },
-    );
+    const repo = opts.modelRepo;
+    this.watcher = repo
+      ? new RepositoryWatcher(
+          repo,
+          {
+            // Managed versions are not the repository's: the watcher neither sees nor unloads them.
+            known: () =>
+              new Map(
+                this.models
+                  .list()
+                  .filter((v) => !this.managedDir(v.dir))
+                  .map((v) => [`${v.model}/${v.version}`, v.fingerprint]),
+              ),
+            load: (v) => this.models.load(v.model, v.version, v.dir, v.fingerprint),
+            unload: (model, version) => this.models.unload(model, version),
+          },
+          { pollMs: opts.repoPollMs, settleMs: opts.repoSettleMs, log: this.log },
+        )
+      : undefined;
+    this.managed = opts.managed
+      ? new ManagedModels(this.models, new ArtifactCache(opts.managed.cacheDir), {
+          region: opts.region,
+          ...(opts.managed.memoryLimitBytes ? { memoryLimitBytes: opts.managed.memoryLimitBytes } : {}),
+          drain: { graceMs: opts.drain.graceMs, timeoutMs: opts.drain.timeoutMs },
+          log: this.log,
+        })
+      : undefined;
+  }
+
+  private managedDir(dir: string): boolean {
+    const cache = this.opts.managed?.cacheDir;
+    return cache !== undefined && (dir === '' || dir.startsWith(cache));
   }
 
   static async start(opts: PodOptions): Promise<Pod> {
-    if (!opts.allowEmptyRepo) await checkRepositoryLayout(opts.modelRepo);
+    if (opts.modelRepo && !opts.allowEmptyRepo) await checkRepositoryLayout(opts.modelRepo);
     const pod = new Pod(opts);
     try {
       await pod.listen();
-      await pod.watcher.start();
+      await pod.watcher?.start();
     } catch (err) {
       await pod.close();
       throw err;
@@ -223,6 +263,14 @@ export class Pod {
       softwareVersion: SERVER_VERSION,
       cpuCores: this.sampler.cores,
       memoryBytes: totalmem(),
+      ...(this.opts.managed
+        ? {
+            managed: true,
+            ...(this.opts.managed.memoryLimitBytes
+              ? { memoryLimitBytes: this.opts.managed.memoryLimitBytes }
+              : {}),
+          }
+        : {}),
     };
   }
 
@@ -241,6 +289,8 @@ export class Pod {
       queueDepth: v.batcher?.queueDepth ?? 0,
       inFlight: v.batcher?.inFlight ?? 0,
       window: this.stats.version(v.model, v.version),
+      ...(v.digest ? { digest: v.digest } : {}),
+      ...(v.memoryBytes !== undefined ? { memoryBytes: v.memoryBytes } : {}),
     }));
     return {
       phase: this.lifecycle.phase,
@@ -250,6 +300,7 @@ export class Pod {
       inFlight: this.lifecycle.inFlightRequests,
       queueDepth: versions.reduce((n, v) => n + v.queueDepth, 0),
       served: this.stats.served,
+      ...(this.managed ? { assignmentRevision: this.managed.assignmentRevision } : {}),
     };
   }
 
@@ -293,6 +344,12 @@ export class Pod {
       sample: () => this.sampler.sample(),
       takeInterval: () => this.interval.take(),
       onMirror: (body) => this.onMirrorConfig(body),
+      ...(this.managed && this.opts.managed
+        ? {
+            onConnect: (nc) =>
+              subscribeAssignments(nc, this.podId, this.managed!, this.opts.managed!, this.log),
+          }
+        : {}),
     });
     this.agent = agent;
     this.models.onChange(() => agent.changed());
@@ -321,7 +378,7 @@ export class Pod {
   /** Closes everything at once, without a grace period (tests, start-up failures). */
   async close(reason = 'closed'): Promise<void> {
     this.lifecycle.setPhase('stopped');
-    await this.watcher.stop();
+    await this.watcher?.stop();
     await this.agent?.stop(reason);
     this.mirror.close();
     this.health.endWatches();

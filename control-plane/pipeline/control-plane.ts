@@ -9,12 +9,8 @@ import { Debouncer } from '../../kernel/runtime/debounce.js';
 import { probePort } from '../../kernel/runtime/port-probe.js';
 import { AdminServer } from '../admin/admin-server.js';
 import type { CheckResult, ReadinessCheck } from '../admin/readiness.js';
-import { coreRoutes } from '../admin/routes/core.js';
 import type { AuditedChanges } from '../api/audited-changes.js';
-import { caRoutes } from '../api/ca-routes.js';
 import { GrpcAdminServer } from '../api/grpc-admin.js';
-import { apiRoutes, callContext } from '../api/http-routes.js';
-import { modelRoutes } from '../api/model-routes.js';
 import { ModelService } from '../api/model-service.js';
 import { PolicyService } from '../api/policy-service.js';
 import { DEFAULT_NAMESPACE_QUOTAS } from '../api/quotas.js';
@@ -22,7 +18,6 @@ import type { AuditLog } from '../audit/audit-log.js';
 import { OPEN_AUTH } from '../auth/auth-config.js';
 import { Authenticator } from '../auth/authenticator.js';
 import { RateLimiter } from '../auth/rate-limit.js';
-import { authorize } from '../auth/rbac.js';
 import { EndpointDiscovery, latencyObjectives } from '../endpoints/index.js';
 import { ControlPlaneMetrics } from '../metrics/control-plane-metrics.js';
 import type { PlacementRunner } from '../placement/placement-runner.js';
@@ -41,6 +36,7 @@ import { XdsServer } from '../xds/server/ads-server.js';
 import { combineCallbacks } from '../xds/server/stream-context.js';
 import { ProxyRegistry } from '../xds/status/proxy-registry.js';
 import { grpcCredentialsLike } from './admin-grpc-credentials.js';
+import { adminRoutes } from './admin-routes.js';
 import { AutoRollback } from './auto-rollback.js';
 import type { ControlPlaneOptions } from './control-plane-options.js';
 import { ControlPlanePki } from './control-plane-pki.js';
@@ -50,7 +46,7 @@ import type { PolicyDirectoryState } from './policy-directory.js';
 import { policyProblems } from './policy-problems.js';
 import { PolicySources } from './policy-sources.js';
 import { PublishScheduler } from './publish-scheduler.js';
-import { NO_LEASE, readinessChecks } from './readiness-checks.js';
+import { leaseCheck, NO_LEASE, readinessChecks } from './readiness-checks.js';
 import { openRegistry } from './registry-state.js';
 import { startReplicaState, stopReplicaState } from './replica-state.js';
 import { SnapshotPublisher } from './snapshot-publisher.js';
@@ -100,12 +96,7 @@ export class ControlPlane {
   constructor(private readonly opts: ControlPlaneOptions) {
     this.log = opts.log ?? createLogger('control-plane');
     this.storeNames = storeNames(opts.storePrefix);
-    const lease = opts.replica?.lease;
-    if (lease)
-      this.leaseState = () =>
-        lease.isLeaseKnown()
-          ? { ok: true, detail: lease.isHeld() ? 'leader' : 'follower' }
-          : { ok: false, detail: 'leader lease not read yet' };
+    if (opts.replica) this.leaseState = leaseCheck(opts.replica.lease);
     if (!opts.auth)
       this.log.warn('admin API without an auth config: every caller is admin (local development only)');
     this.authn = new Authenticator(opts.auth ?? OPEN_AUTH);
@@ -291,40 +282,22 @@ export class ControlPlane {
   }
 
   private adminRoutes() {
-    const publicFlags = this.authn.config.public;
-    return [
-      ...coreRoutes({
-        registry: this.metrics.registry,
-        readiness: () => this.readinessChecks(),
-        guard: async (req, what) => {
-          if (publicFlags[what]) return;
-          authorize((await callContext(this.authn, req)).principal, 'snapshots');
-        },
-      }),
-      ...apiRoutes({
-        service: this.service,
-        authn: this.authn,
-        proxies: this.proxies,
-        groups: () => this.publisher.groups(),
-        models: () => this.publisher.models(),
-        endpoints: () => listEndpoints(this.routes(), this.endpoints, this.discovery?.statuses()),
-        ...(this.placement ? { placement: () => this.placement!.view() } : {}),
-        fileErrors: () => [...this.sources.directoryState().errors],
-        ...(this.opts.replica ? { leader: () => this.opts.replica!.lease.status() } : {}),
-        ...(this.audit ? { audit: this.audit } : {}),
-      }),
-      ...modelRoutes({
-        authn: this.authn,
-        ...(this.models ? { models: this.models } : {}),
-        ...(this.opts.registry?.maxModelBytes ? { maxModelBytes: this.opts.registry.maxModelBytes } : {}),
-      }),
-      ...caRoutes({
-        authn: this.authn,
-        ...(this.pki ? { authority: this.pki.authority } : {}),
-        ...(this.opts.replica ? { lease: this.opts.replica.lease } : {}),
-        ...(this.opts.replica?.ca ? { reload: () => this.opts.replica!.ca!.reload() } : {}),
-      }),
-    ];
+    return adminRoutes({
+      authn: this.authn,
+      metrics: this.metrics,
+      service: this.service,
+      proxies: this.proxies,
+      publisher: this.publisher,
+      readiness: () => this.readinessChecks(),
+      endpoints: () => listEndpoints(this.routes(), this.endpoints, this.discovery?.statuses()),
+      fileErrors: () => this.sources.directoryState().errors,
+      placement: this.placement,
+      replica: this.opts.replica,
+      audit: this.audit,
+      models: this.models,
+      maxModelBytes: this.opts.registry?.maxModelBytes,
+      authority: this.pki?.authority,
+    });
   }
 
   /** Leader election reports here whether this replica knows its role (readiness). */

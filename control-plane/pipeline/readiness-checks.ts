@@ -14,6 +14,14 @@ export interface ReadinessSources {
   readonly cache: SnapshotCache;
 }
 
+/** A replica with a lease: ready once it has read the lease and knows whether it leads. */
+export function leaseCheck(lease: { isLeaseKnown(): boolean; isHeld(): boolean }): () => CheckResult {
+  return () =>
+    lease.isLeaseKnown()
+      ? { ok: true, detail: lease.isHeld() ? 'leader' : 'follower' }
+      : { ok: false, detail: 'leader lease not read yet' };
+}
+
 /** Without a lease (one replica, or no leader election) the role is known: every replica does its own. */
 export const NO_LEASE: () => CheckResult = () => ({ ok: true, detail: 'no lease: not elected' });
 

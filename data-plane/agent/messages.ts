@@ -42,6 +42,10 @@ export interface PodIdentity {
   readonly softwareVersion: string;
   readonly cpuCores: number;
   readonly memoryBytes: number;
+  /** --managed: takes assignments from the control plane. */
+  readonly managed?: boolean;
+  /** --memory-limit in bytes (undefined: none). */
+  readonly memoryLimitBytes?: number;
 }
 
 export interface VersionStatus {
@@ -58,6 +62,9 @@ export interface VersionStatus {
   readonly queueDepth: number;
   readonly inFlight: number;
   readonly window: WindowSummary;
+  readonly digest?: string;
+  /** Measured memory of the loaded sessions (ModelManager). */
+  readonly memoryBytes?: number;
 }
 
 export interface PodStatus {
@@ -69,12 +76,16 @@ export interface PodStatus {
   readonly inFlight: number;
   readonly queueDepth: number;
   readonly served: number;
+  /** Managed pods: revision of the last assignments acted on. */
+  readonly assignmentRevision?: bigint;
 }
 
 const MODEL_STATE: Record<VersionState, ModelState> = {
   loading: ModelState.LOADING,
   ready: ModelState.READY,
   failed: ModelState.FAILED,
+  // Not ready, so the control plane drops the pod from this version's EDS while it drains.
+  draining: ModelState.UNLOADING,
   unloading: ModelState.UNLOADING,
 };
 
@@ -122,6 +133,7 @@ export function registrationOf(id: PodIdentity, status: PodStatus): PodRegistrat
       instances: v.instances,
       queueLimit: v.queueLimit,
       platform: 'onnxruntime_onnx',
+      digest: v.digest ?? '',
     }),
   );
   const ready = status.versions.filter((v) => v.state === 'ready');
@@ -147,6 +159,8 @@ export function registrationOf(id: PodIdentity, status: PodStatus): PodRegistrat
     softwareVersion: id.softwareVersion,
     state: podStateOf(status.phase),
     heartbeatIntervalMs: id.heartbeatIntervalMs,
+    managed: id.managed === true,
+    memoryLimitBytes: BigInt(id.memoryLimitBytes ?? 0),
   };
   return create(PodRegistrationSchema, init);
 }
@@ -182,6 +196,7 @@ export function heartbeatOf(
         queueDepth: v.queueDepth,
         inFlight: v.inFlight,
         window: windowOf(v.window),
+        memoryBytes: BigInt(v.state === 'ready' || v.state === 'draining' ? (v.memoryBytes ?? 0) : 0),
         intervalRequests: BigInt(i.requests),
         intervalErrors: BigInt(i.errors),
         latencyBucketCounts: i.latencyBuckets.map(BigInt),
@@ -191,6 +206,7 @@ export function heartbeatOf(
       });
     }),
     intervalMs: id.heartbeatIntervalMs,
+    assignmentRevision: status.assignmentRevision ?? 0n,
   });
 }
 

@@ -39,6 +39,8 @@ export interface AgentOptions {
   readonly takeInterval?: () => ReadonlyMap<string, IntervalFigures>;
   /** A MirrorConfig arrived on the pod's mirror subject (raw body). */
   readonly onMirror?: (body: Uint8Array) => void;
+  /** Called once connected, before the first registration (a managed pod subscribes here). */
+  readonly onConnect?: (nc: NatsConnection) => void;
 }
 
 /** One connection attempt; a NATS that does not answer at all is retried like a refused one. */
@@ -135,6 +137,7 @@ export class NatsAgent {
     this.connected = true;
     log.info(`nats: connected to ${url} as pod ${identity.podId}`);
     void this.watchStatus(this.nc);
+    this.opts.onConnect?.(this.nc);
     this.nc.subscribe(ANNOUNCE_SUBJECT, {
       callback: (_err, msg) => {
         let region = '';

@@ -9,7 +9,30 @@ export const POD_FLAGS = {
     type: 'string',
     help: 'model repository: <dir>/<model>/<version>/model.onnx (+ config.yaml), watched',
     env: 'SWITCHYARD_MODEL_REPO',
-    required: true,
+  },
+  managed: {
+    type: 'bool',
+    help: 'load the model versions the control plane assigns (needs --nats; --model-repo optional)',
+  },
+  'cache-dir': {
+    type: 'string',
+    help: 'managed: where verified, decrypted artifacts are kept between loads (default: <tmp>/switchyard-artifacts)',
+    env: 'SWITCHYARD_CACHE_DIR',
+  },
+  'memory-limit': {
+    type: 'string',
+    help: 'managed: refuse loads that would take measured model memory past this (512Mi, 2Gi, bytes)',
+    env: 'SWITCHYARD_MEMORY_LIMIT',
+  },
+  'kek-file': {
+    type: 'string',
+    help: 'managed: key-encryption key file that unseals artifact data keys (default: $SWITCHYARD_PKI_KEK_FILE, $SWITCHYARD_PKI_KEK)',
+  },
+  'store-prefix': {
+    type: 'string',
+    help: "managed: the control plane's --store-prefix; artifacts are in the Object Store <prefix>_artifacts",
+    env: 'SWITCHYARD_STORE_PREFIX',
+    default: 'switchyard',
   },
   'allow-empty-repo': {
     type: 'bool',

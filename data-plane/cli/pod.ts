@@ -13,6 +13,7 @@ import {
   type ExecutionProviderName,
   type GraphOptimization,
 } from '../repository/config.js';
+import { managedOptionsFrom } from './managed-options.js';
 import { POD_FLAGS } from './options.js';
 
 const EXIT_AFTER_DRAIN_MS = 1000;
@@ -58,7 +59,10 @@ function tlsOptions(flags: ParsedFlags<typeof POD_FLAGS>): PodOptions['tls'] {
   };
 }
 
-export function podOptionsFrom(flags: ParsedFlags<typeof POD_FLAGS>): PodOptions {
+export function podOptionsFrom(
+  flags: ParsedFlags<typeof POD_FLAGS>,
+  env: NodeJS.ProcessEnv = process.env,
+): PodOptions {
   // A pod logs at info unless told otherwise, under the test runner too (its suites read the lines).
   const logSettings = parseLogSettings(
     { level: flags['log-level'], format: flags['log-format'] },
@@ -75,9 +79,12 @@ export function podOptionsFrom(flags: ParsedFlags<typeof POD_FLAGS>): PodOptions
     throw new OptionError(`--pod-id: ${JSON.stringify(flags['pod-id'])} must match ${POD_ID_PATTERN}`);
   if (flags['nats-password'] && !flags['nats-user'])
     throw new OptionError('--nats-password needs --nats-user');
+  const managed = managedOptionsFrom(flags, env);
+  if (!flags['model-repo'] && !managed) throw new OptionError('--model-repo is required (or --managed)');
   return {
     log: createLogger('pod', logSettings),
-    modelRepo: flags['model-repo'],
+    ...(flags['model-repo'] ? { modelRepo: flags['model-repo'] } : {}),
+    ...(managed ? { managed } : {}),
     ...(flags['allow-empty-repo'] ? { allowEmptyRepo: true } : {}),
     host: flags.host,
     ...(flags['advertise-address'] ? { advertiseAddress: flags['advertise-address'] } : {}),
@@ -137,7 +144,7 @@ export function podOptionsFrom(flags: ParsedFlags<typeof POD_FLAGS>): PodOptions
 export async function run(argv: string[]): Promise<number> {
   const flags = parseFlags(POD_FLAGS, argv);
   if (flags.help) {
-    process.stdout.write(flagsHelp(POD_FLAGS, 'pod --model-repo DIR [options]'));
+    process.stdout.write(flagsHelp(POD_FLAGS, 'pod --model-repo DIR | --managed --nats URL [options]'));
     return 0;
   }
   const pod = await Pod.start(podOptionsFrom(flags));

@@ -3,7 +3,7 @@
 // is already in its inbox when the current one ends, so the thread never idles through a
 // message round trip (which takes milliseconds on a busy machine). The batcher never hands out
 // more runs than `slots`. A worker that dies fails its runs and is replaced.
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { DeadlineExceededError, InferenceFailedError } from '../errors.js';
 import type { RunResult } from '../inference/batcher.js';
 import type { ExecutionProviderName, SessionConfig } from '../repository/config.js';
@@ -11,8 +11,7 @@ import { copyBytes, fromOrtType, isFixedSize, toOrtType } from '../tensors/datat
 import type { Tensor } from '../tensors/tensor.js';
 import type { FromWorker, LoadedMessage, LoadMessage, RunMessage, WireTensor } from './protocol.js';
 import { transferList } from './protocol.js';
-
-const WORKER_URL = new URL('./worker.mjs', import.meta.url);
+import { takeWorker } from './spare-workers.js';
 /** Runs queued per worker: the one running and the next. */
 export const PIPELINE_DEPTH = 2;
 
@@ -42,7 +41,7 @@ class SessionWorker {
   busySince = 0;
 
   constructor(private readonly onDeath: (w: SessionWorker, why: string) => void) {
-    this.worker = new Worker(WORKER_URL);
+    this.worker = takeWorker();
     this.worker.on('message', (m: FromWorker) => this.onMessage(m));
     this.worker.on('error', (err) => this.die(`worker error: ${err.message}`));
     this.worker.on('exit', (code) => this.die(`worker exited with code ${code}`));

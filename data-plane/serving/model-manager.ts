@@ -1,8 +1,9 @@
 // The model versions a pod serves, and their lifecycle: loading -> ready | failed, and
-// ready -> unloading -> gone. A version that fails to load is kept with its reason (so the
+// ready -> unloading -> gone, or (a managed pod's unassigned version) ready -> draining (still
+// answering, reported not ready) -> unloading -> gone. A version that fails to load is kept with its reason (so the
 // registration can say why) and never takes the pod down. Operations on one version run one
 // after another; different versions load in parallel.
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../../kernel/log/index.js';
 import { ModelConfigError, ModelNotFoundError, ModelNotReadyError } from '../errors.js';
@@ -13,7 +14,7 @@ import { WorkerPool } from '../runtime/worker-pool.js';
 import type { InferenceObserver } from '../stats/observer.js';
 import type { ModelSignature } from '../tensors/tensor.js';
 
-export type VersionState = 'loading' | 'ready' | 'failed' | 'unloading';
+export type VersionState = 'loading' | 'ready' | 'failed' | 'draining' | 'unloading';
 
 export interface ServedVersion {
   readonly model: string;
@@ -31,6 +32,23 @@ export interface ServedVersion {
   failureReason?: string;
   pool?: WorkerPool;
   batcher?: Batcher;
+  /** "sha256:<hex>" of model.onnx when known (managed pods). */
+  digest?: string;
+  /**
+   * Memory the loaded version holds: the process's RSS growth across creating its sessions, at
+   * least the model file's size (docs/DATAPLANE.md, "Managed mode": how it is measured).
+   */
+  memoryBytes?: number;
+}
+
+/** Options of one load beyond where the files are. */
+export interface LoadExtras {
+  readonly digest?: string;
+  /**
+   * Settles while the sessions are created; the version becomes ready only if it resolves (a
+   * managed pod verifies a cached file's digest in parallel with session creation).
+   */
+  readonly gate?: Promise<void>;
 }
 
 export interface ManagerOptions {
@@ -95,19 +113,67 @@ export class ModelManager {
     if (version) {
       const v = this.versions.get(keyOf(model, version));
       if (!v) throw new ModelNotFoundError(model, version);
-      if (v.state !== 'ready') throw new ModelNotReadyError(model, version, v.failureReason ?? v.state);
+      // A draining version still answers: proxies may route here until EDS drops the pod.
+      if (v.state !== 'ready' && v.state !== 'draining')
+        throw new ModelNotReadyError(model, version, v.failureReason ?? v.state);
       return v;
     }
     const all = this.versionsOf(model);
     if (all.length === 0) throw new ModelNotFoundError(model);
-    const ready = all.filter((v) => v.state === 'ready');
+    let ready = all.filter((v) => v.state === 'ready');
+    if (ready.length === 0) ready = all.filter((v) => v.state === 'draining');
     if (ready.length === 0)
       throw new ModelNotReadyError(model, all[all.length - 1]!.version, 'no ready version');
     return ready[ready.length - 1]!;
   }
 
-  load(model: string, version: string, dir: string, fingerprint: string): Promise<void> {
-    return this.serial(keyOf(model, version), () => this.doLoad(model, version, dir, fingerprint));
+  load(
+    model: string,
+    version: string,
+    dir: string,
+    fingerprint: string,
+    extras: LoadExtras = {},
+  ): Promise<void> {
+    return this.serial(keyOf(model, version), () => this.doLoad(model, version, dir, fingerprint, extras));
+  }
+
+  /** Records a version that will not be loaded, with why (it shows as FAILED in registration). */
+  refuse(model: string, version: string, reason: string, digest?: string): Promise<void> {
+    return this.serial(keyOf(model, version), async () => {
+      const key = keyOf(model, version);
+      const current = this.versions.get(key);
+      if (current?.pool) return; // loaded: a refusal of a later assignment does not unload it
+      this.versions.set(key, {
+        model,
+        version,
+        dir: '',
+        fingerprint: '',
+        state: 'failed',
+        maxBatchSize: 0,
+        failureReason: reason,
+        ...(digest ? { digest } : {}),
+      });
+      this.opts.log.error(`model ${model} version ${version} refused: ${reason}`);
+      this.emit();
+    });
+  }
+
+  /**
+   * Drain, then unload: the version is reported not ready at once (so the control plane drops it
+   * from EDS) but keeps answering for `graceMs`; then it stops admitting, and what is queued or
+   * running may finish for up to `timeoutMs` before its workers stop.
+   */
+  drainAndUnload(model: string, version: string, graceMs: number, timeoutMs: number): Promise<void> {
+    return this.serial(keyOf(model, version), async () => {
+      const v = this.versions.get(keyOf(model, version));
+      if (v?.state === 'ready') {
+        v.state = 'draining';
+        this.opts.log.info(`model ${model} version ${version}: draining for ${graceMs} ms before unloading`);
+        this.emit();
+        await new Promise((r) => setTimeout(r, graceMs));
+      }
+      await this.doUnload(model, version, timeoutMs);
+    });
   }
 
   unload(model: string, version: string): Promise<void> {
@@ -131,11 +197,31 @@ export class ModelManager {
     for (const fn of this.listeners) fn();
   }
 
-  private async doLoad(model: string, version: string, dir: string, fingerprint: string): Promise<void> {
+  private async doLoad(
+    model: string,
+    version: string,
+    dir: string,
+    fingerprint: string,
+    extras: LoadExtras,
+  ): Promise<void> {
     const key = keyOf(model, version);
     const current = this.versions.get(key);
-    if (current && current.fingerprint === fingerprint && current.state !== 'unloading') return;
-    const entry: ServedVersion = { model, version, dir, fingerprint, state: 'loading', maxBatchSize: 0 };
+    if (
+      current &&
+      current.fingerprint === fingerprint &&
+      current.state !== 'unloading' &&
+      current.state !== 'failed'
+    )
+      return;
+    const entry: ServedVersion = {
+      model,
+      version,
+      dir,
+      fingerprint,
+      state: 'loading',
+      maxBatchSize: 0,
+      ...(extras.digest ? { digest: extras.digest } : {}),
+    };
     // A reload keeps the old version serving until the new one is ready.
     if (current?.state !== 'ready') {
       this.versions.set(key, entry);
@@ -143,7 +229,20 @@ export class ModelManager {
     }
     const t0 = performance.now();
     try {
+      const rss0 = process.memoryUsage.rss();
+      // Observed at once, so a rejection while build() runs is not an unhandled one.
+      const gate = extras.gate?.then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
       await this.build(entry);
+      const fileBytes = (await stat(join(dir, 'model.onnx'))).size;
+      entry.memoryBytes = Math.max(process.memoryUsage.rss() - rss0, fileBytes);
+      const refused = await gate;
+      if (refused) {
+        await this.retire(entry);
+        throw refused;
+      }
     } catch (err) {
       entry.state = 'failed';
       entry.failureReason = (err as Error).message;
@@ -223,11 +322,11 @@ export class ModelManager {
     );
   }
 
-  private async doUnload(model: string, version: string): Promise<void> {
+  private async doUnload(model: string, version: string, timeoutMs?: number): Promise<void> {
     const key = keyOf(model, version);
     const v = this.versions.get(key);
     if (!v) return;
-    if (v.state === 'ready') {
+    if (v.state === 'ready' || v.state === 'draining') {
       v.state = 'unloading';
       this.emit();
       this.opts.log.info(
@@ -235,14 +334,29 @@ export class ModelManager {
       );
     }
     // Kept (as unloading) until its queue is empty: new requests get 503, not 404.
-    await this.retire(v);
+    await this.retire(v, timeoutMs);
     if (this.versions.get(key) === v) this.versions.delete(key);
     this.emit();
   }
 
   /** Finishes what the version has queued and running, then stops its workers. */
-  private async retire(v: ServedVersion): Promise<void> {
-    await v.batcher?.close();
+  private async retire(v: ServedVersion, timeoutMs?: number): Promise<void> {
+    const closed = v.batcher?.close();
+    if (timeoutMs === undefined) await closed;
+    else {
+      let timer: NodeJS.Timeout | undefined;
+      const expired = await Promise.race([
+        closed?.then(() => false),
+        new Promise<boolean>((r) => {
+          timer = setTimeout(() => r(true), timeoutMs);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (expired)
+        this.opts.log.warn(
+          `model ${v.model} version ${v.version}: drain timeout (${timeoutMs} ms) with ${v.batcher?.inFlight ?? 0} request(s) unfinished; unloading`,
+        );
+    }
     await v.pool?.stop();
   }
 }

@@ -8,6 +8,8 @@ import {
   DeregistrationSchema,
   DrainNoticeSchema,
   HeartbeatSchema,
+  type PodAssignments,
+  PodAssignmentsSchema,
   PodRegistrationSchema,
 } from '../../protos/gen/switchyard/dataplane/v1/dataplane_pb.js';
 import type { PodMessageKind } from './subjects.js';
@@ -38,4 +40,13 @@ export function encodeAnnounce(init: MessageInitShape<typeof AnnounceRequestSche
 
 export function decodeAnnounce(bytes: Uint8Array): AnnounceRequest {
   return fromBinary(AnnounceRequestSchema, bytes);
+}
+
+/** Control plane -> managed pod, on podSubjects(id).assign. */
+export function encodeAssignments(init: MessageInitShape<typeof PodAssignmentsSchema>): Uint8Array {
+  return toBinary(PodAssignmentsSchema, create(PodAssignmentsSchema, init));
+}
+
+export function decodeAssignments(bytes: Uint8Array): PodAssignments {
+  return fromBinary(PodAssignmentsSchema, bytes);
 }

@@ -10,8 +10,10 @@ import type { SwitchyardError } from '../errors/index.js';
 import {
   allPods,
   decodeAnnounce,
+  decodeAssignments,
   decodePodBody,
   encodeAnnounce,
+  encodeAssignments,
   encodePodBody,
   POD_MESSAGE_KINDS,
   PodIdError,
@@ -32,6 +34,7 @@ describe('pod contract: subjects', () => {
       mirror: 'switchyard.pod.pod-a_1.mirror',
       assign: 'switchyard.pod.pod-a_1.assign',
       publishPermission: 'switchyard.pod.pod-a_1.>',
+      publishDenied: 'switchyard.pod.pod-a_1.assign',
     });
     for (const kind of POD_MESSAGE_KINDS) expect(podIdOf(s[kind])).toBe('pod-a_1');
     expect(allPods('heartbeat')).toBe('switchyard.pod.*.heartbeat');
@@ -104,5 +107,35 @@ describe('pod contract: bodies', () => {
   it('throws on bytes that are not a message', () => {
     // A LEN field whose length runs past the end of the buffer.
     expect(() => decodePodBody('heartbeat', Uint8Array.from([0x0a, 0x05, 0x70]))).toThrow();
+  });
+});
+
+describe('pod contract: assignments', () => {
+  it('round-trips PodAssignments with every field, in the wire layout of dataplane.proto', () => {
+    const init = {
+      podId: 'pod-a',
+      revision: 7n,
+      sentAtMs: 1_700_000_000_000n,
+      versions: [
+        {
+          model: 'fraud',
+          version: '2',
+          digest: `sha256:${'ab'.repeat(32)}`,
+          sizeBytes: 104_857_600n,
+          objectName: 'fraud/2',
+          sealedDataKey: '{"format":"switchyard-encrypted-key"}',
+          regions: ['eu-west', 'eu-central'],
+          configYaml: 'max_batch_size: 8\n',
+        },
+      ],
+    };
+    const bytes = encodeAssignments(init);
+    // Field 1 (pod_id, LEN) first: 0x0a, length 5, "pod-a".
+    expect(hex(bytes.subarray(0, 7))).toBe('0a05706f642d61');
+    const back = decodeAssignments(bytes);
+    expect(back.podId).toBe('pod-a');
+    expect(back.revision).toBe(7n);
+    expect(back.versions[0]).toMatchObject(init.versions[0]!);
+    expect(() => decodeAssignments(Uint8Array.from([0x0a, 0x05, 0x70]))).toThrow();
   });
 });

@@ -3,11 +3,13 @@
 
 export type {
   AnnounceRequest,
+  AssignedVersion,
   Deregistration,
   DrainNotice,
   Heartbeat,
   LatencyWindow,
   MirrorConfig,
+  PodAssignments,
   PodRegistration,
   Utilization,
 } from '../../protos/gen/switchyard/dataplane/v1/dataplane_pb.js';

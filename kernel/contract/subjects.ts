@@ -35,6 +35,8 @@ export function podSubjects(podId: string) {
     assign: `${base}.assign`,
     /** What a pod's NATS user needs to publish: nothing outside its own subjects. */
     publishPermission: `${base}.>`,
+    /** ...except its assignments, which only the control plane may publish (deny this). */
+    publishDenied: `${base}.assign`,
   } as const;
 }
 

@@ -96,6 +96,10 @@ export const ERROR_CODES = {
     httpStatus: 500,
     summary: 'A model version failed to load (file, config or runtime); the pod keeps serving the others.',
   },
+  SY_MEMORY_LIMIT: {
+    httpStatus: 507,
+    summary: "A managed pod refused an assigned version: loading it would exceed the pod's --memory-limit.",
+  },
   SY_MODEL_CONFIG: {
     httpStatus: 422,
     summary: "A model version's config.yaml is invalid; every problem is listed with its path.",

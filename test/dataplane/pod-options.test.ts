@@ -6,7 +6,7 @@ import { parseFlags } from '../../kernel/cli/flags.js';
 import { OptionError } from '../../kernel/errors/index.js';
 
 const parse = (argv: string[], env: NodeJS.ProcessEnv = {}) =>
-  podOptionsFrom(parseFlags(POD_FLAGS, argv, env));
+  podOptionsFrom(parseFlags(POD_FLAGS, argv, env), env);
 
 describe('pod options', () => {
   it('defaults to ports 8000/8001/8002, standalone, CPU, batching', () => {
@@ -69,5 +69,43 @@ describe('pod options', () => {
     // A pod id becomes a NATS subject token: a dot or a wildcard would change the subject.
     for (const id of ['a.b', 'a*', 'a>', 'a b'])
       expect(() => parse(['--model-repo', '/m', '--pod-id', id]), id).toThrow(/^--pod-id: .* must match/);
+  });
+});
+
+describe('pod options: --managed', () => {
+  const KEK = { SWITCHYARD_PKI_KEK: 'a passphrase of at least sixteen characters' };
+
+  it('needs --nats, makes --model-repo optional, and names the artifact bucket from --store-prefix', () => {
+    const o = parse(
+      ['--managed', '--nats=nats://127.0.0.1:4222', '--memory-limit=2Gi', '--cache-dir=/c'],
+      KEK,
+    );
+    expect(o.modelRepo).toBeUndefined();
+    expect(o.managed).toMatchObject({
+      cacheDir: '/c',
+      memoryLimitBytes: 2 * 2 ** 30,
+      bucket: 'switchyard_artifacts',
+    });
+    expect(o.managed!.kek.kind).toBe('passphrase');
+    const p = parse(['--managed', '--nats=nats://h:4222', '--store-prefix=prod', '--model-repo=/m'], KEK);
+    expect(p.modelRepo).toBe('/m');
+    expect(p.managed!.bucket).toBe('prod_artifacts');
+    expect(p.managed!.memoryLimitBytes).toBeUndefined();
+  });
+
+  it('refuses what a managed pod cannot use, naming the option', () => {
+    expect(() => parse(['--managed'], KEK)).toThrow(/--managed needs --nats/);
+    expect(() => parse([], KEK)).toThrow(/--model-repo is required \(or --managed\)/);
+    expect(() => parse(['--model-repo=/m', '--memory-limit=1Gi'], KEK)).toThrow(
+      /--memory-limit needs --managed/,
+    );
+    expect(() => parse(['--managed', '--nats=nats://h:4222', '--memory-limit=lots'], KEK)).toThrow(
+      OptionError,
+    );
+    expect(() => parse(['--managed', '--nats=nats://h:4222', '--store-prefix=a.b'], KEK)).toThrow(
+      /--store-prefix/,
+    );
+    // No KEK anywhere: the pod could never open an artifact, so it does not start.
+    expect(() => parse(['--managed', '--nats=nats://h:4222'], {})).toThrow(/SWITCHYARD_PKI_KEK/);
   });
 });

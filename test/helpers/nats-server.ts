@@ -15,6 +15,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ANNOUNCE_SUBJECT, podSubjects } from '../../kernel/contract/index.js';
 import { freePort } from './ports.js';
 
 /** Subjects a user may use; a plain list means "allow these". */
@@ -343,3 +344,29 @@ const killOnExit = new Set<ChildProcess>();
 process.once('exit', () => {
   for (const c of killOnExit) c.kill('SIGKILL');
 });
+
+/**
+ * A managed pod's NATS user: publish only its own subjects (never its assignments), and read one
+ * Object Store bucket. Reading an object is a get of its metadata message (MSG.GET, or DIRECT.GET
+ * when the bucket allows direct gets), then an ephemeral ordered consumer over its chunks,
+ * delivered to an inbox, with flow-control replies; it expires by itself, so no delete grant.
+ * Nothing else of JetStream is reachable. docs/SECURITY.md ("Managed pods") lists the same.
+ */
+export function managedPodUser(podId: string, artifactsBucket: string): NatsUserSpec {
+  const s = podSubjects(podId);
+  const stream = `OBJ_${artifactsBucket}`;
+  return {
+    user: podId,
+    publish: {
+      allow: [
+        s.publishPermission,
+        `$JS.API.STREAM.MSG.GET.${stream}`,
+        `$JS.API.DIRECT.GET.${stream}.>`,
+        `$JS.API.CONSUMER.CREATE.${stream}.>`,
+        `$JS.FC.${stream}.>`,
+      ],
+      deny: [s.publishDenied],
+    },
+    subscribe: [ANNOUNCE_SUBJECT, s.assign, '_INBOX.>'],
+  };
+}

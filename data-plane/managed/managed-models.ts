@@ -1,0 +1,181 @@
+// A managed pod's side of placement: it holds what the latest PodAssignments names. New versions
+// are checked (residency, memory limit), fetched from the cache or the Object Store, verified
+// and loaded one at a time (so each load's memory figure is its own); versions no longer
+// assigned drain and unload. A refusal is recorded as a FAILED version whose reason the
+// registration carries; the pod never goes down for one.
+import type { AssignedVersion, PodAssignments } from '../../kernel/contract/index.js';
+import type { Logger } from '../../kernel/log/index.js';
+import { MemoryLimitError, ResidencyRefusedError } from '../errors.js';
+import { prewarmWorker } from '../runtime/spare-workers.js';
+import type { ModelManager } from '../serving/model-manager.js';
+import type { ArtifactCache } from './artifact-cache.js';
+import { formatBytes } from './memory-size.js';
+
+/** Where artifacts come from (artifact-fetch.ts; tests may pass another). */
+export interface ArtifactFetcher {
+  fetch(a: AssignedVersion): Promise<Uint8Array>;
+}
+
+export interface ManagedOptions {
+  readonly region: string;
+  readonly memoryLimitBytes?: number;
+  readonly drain: { readonly graceMs: number; readonly timeoutMs: number };
+  readonly log: Logger;
+}
+
+/** How one assigned version came to be loaded, for logs, tests and the benchmark. */
+export interface LoadTiming {
+  readonly model: string;
+  readonly version: string;
+  readonly fromCache: boolean;
+  /** Download, unseal, decrypt, verify and write to the cache (0 from the cache). */
+  readonly fetchMs: number;
+  /** Picked up to READY, fetch included. */
+  readonly totalMs: number;
+}
+
+const keyOf = (model: string, version: string) => `${model}/${version}`;
+
+export class ManagedModels {
+  private assigned = new Map<string, AssignedVersion>();
+  private revision = 0n;
+  private sentAtMs = 0n;
+  private queue: Promise<void> = Promise.resolve();
+  private fetcher: ArtifactFetcher | undefined;
+  private readonly timingListeners = new Set<(t: LoadTiming) => void>();
+
+  constructor(
+    private readonly models: ModelManager,
+    private readonly cache: ArtifactCache,
+    private readonly opts: ManagedOptions,
+  ) {
+    prewarmWorker();
+  }
+
+  /** The revision of the last assignments acted on (heartbeats carry it). */
+  get assignmentRevision(): bigint {
+    return this.revision;
+  }
+
+  /** Set once NATS is connected; assignments only arrive after that. */
+  setFetcher(f: ArtifactFetcher): void {
+    this.fetcher = f;
+  }
+
+  onLoaded(fn: (t: LoadTiming) => void): () => void {
+    this.timingListeners.add(fn);
+    return () => this.timingListeners.delete(fn);
+  }
+
+  /**
+   * Applies a PodAssignments. A lower revision than the last applied is a stale message (from a
+   * replica that just lost the lease) and is ignored, unless it was sent later: then it is a new
+   * leader counting from its own start.
+   */
+  apply(a: PodAssignments): Promise<void> {
+    if (a.revision < this.revision && a.sentAtMs <= this.sentAtMs) return this.queue;
+    this.revision = a.revision;
+    this.sentAtMs = a.sentAtMs;
+    const next = new Map(a.versions.map((v) => [keyOf(v.model, v.version), v]));
+    const previous = this.assigned;
+    this.assigned = next;
+    for (const [key, v] of previous) if (!next.has(key)) void this.unassign(v.model, v.version);
+    for (const [key, v] of next) {
+      const had = previous.get(key);
+      if (!had || had.digest !== v.digest || this.needsLoad(v)) this.enqueue(v);
+    }
+    return this.queue;
+  }
+
+  /** Resolves when every queued load has finished (tests, benchmark). */
+  settled(): Promise<void> {
+    return this.queue;
+  }
+
+  private needsLoad(v: AssignedVersion): boolean {
+    const served = this.models.get(v.model, v.version);
+    return !served || served.state === 'draining' || served.state === 'unloading';
+  }
+
+  private enqueue(v: AssignedVersion): void {
+    this.queue = this.queue.then(() => this.loadOne(v));
+  }
+
+  private async unassign(model: string, version: string): Promise<void> {
+    const served = this.models.get(model, version);
+    if (!served) return;
+    const { graceMs, timeoutMs } = this.opts.drain;
+    if (served.state === 'failed') await this.models.unload(model, version);
+    else await this.models.drainAndUnload(model, version, graceMs, timeoutMs);
+  }
+
+  private async loadOne(v: AssignedVersion): Promise<void> {
+    // Reassigned or unassigned while queued: act on what is assigned now.
+    if (this.assigned.get(keyOf(v.model, v.version)) !== v) return;
+    const served = this.models.get(v.model, v.version);
+    if (served && !this.needsLoad(v) && served.state !== 'failed' && served.digest === v.digest) return;
+    try {
+      this.checkResidency(v);
+      this.checkMemory(v);
+      const t0 = performance.now();
+      let dir = await this.cache.existing(v.model, v.version);
+      let fromCache = false;
+      if (dir) {
+        // Verified while the session is created from it: READY only if the digest matches.
+        const gate = this.cache.verify(v.model, v.version, v.digest);
+        await this.models.load(v.model, v.version, dir, v.digest, { digest: v.digest, gate });
+        fromCache = this.models.get(v.model, v.version)?.state === 'ready';
+        if (!fromCache)
+          this.opts.log.warn(`managed: cached ${v.model} version ${v.version} not usable; downloading it`);
+      }
+      let fetchMs = 0;
+      if (!fromCache) {
+        if (!this.fetcher) throw new Error('no artifact source (NATS not connected)');
+        const t1 = performance.now();
+        const plain = await this.fetcher.fetch(v);
+        dir = await this.cache.store(v.model, v.version, plain, v.configYaml);
+        fetchMs = performance.now() - t1;
+        await this.models.load(v.model, v.version, dir, v.digest, { digest: v.digest });
+      }
+      const totalMs = performance.now() - t0;
+      const loaded = this.models.get(v.model, v.version);
+      if (loaded?.state === 'ready') {
+        this.opts.log.info(
+          `managed: ${v.model} version ${v.version} ready in ${Math.round(totalMs)} ms ` +
+            `(${fromCache ? 'from the cache' : `downloaded in ${Math.round(fetchMs)} ms`}, ${formatBytes(loaded.memoryBytes ?? 0)})`,
+        );
+        const timing = { model: v.model, version: v.version, fromCache, fetchMs, totalMs };
+        for (const fn of this.timingListeners) fn(timing);
+      }
+    } catch (err) {
+      const reason = (err as Error).message;
+      await this.cache.remove(v.model, v.version).catch(() => undefined);
+      await this.models.refuse(v.model, v.version, reason, v.digest);
+    } finally {
+      // After the load's memory was measured, so the spare's own boot is not counted in it.
+      prewarmWorker();
+    }
+  }
+
+  private checkResidency(v: AssignedVersion): void {
+    if (v.regions.length > 0 && !v.regions.includes(this.opts.region))
+      throw new ResidencyRefusedError(v.model, v.version, this.opts.region, v.regions);
+  }
+
+  /** Measured figures of what is loaded, plus the newcomer's file size as its floor. */
+  private checkMemory(v: AssignedVersion): void {
+    const limit = this.opts.memoryLimitBytes;
+    if (!limit) return;
+    const held = this.models
+      .list()
+      .filter((s) => s.state !== 'failed' && !(s.model === v.model && s.version === v.version))
+      .reduce((n, s) => n + (s.memoryBytes ?? 0), 0);
+    const need = Number(v.sizeBytes);
+    if (held + need > limit)
+      throw new MemoryLimitError(
+        v.model,
+        v.version,
+        `needs at least ${formatBytes(need)}, ${formatBytes(held)} of ${formatBytes(limit)} already held`,
+      );
+  }
+}
