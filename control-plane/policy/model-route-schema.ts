@@ -4,6 +4,7 @@ import { isIP } from 'node:net';
 import type { Issue } from '../../kernel/errors/index.js';
 import { POLICY_LIMITS } from './limits.js';
 import { re2Problem } from './re2.js';
+import { checkRollout } from './rollout.js';
 import { type Field, isPlainObject, type Schema, type StringSchema } from './schema.js';
 import { RETRY_ON } from './types.js';
 
@@ -248,6 +249,7 @@ const SPEC: Schema = {
       { default: 'any' },
     ),
     latencyObjective: f({ kind: 'duration', positive: true }),
+    rollout: f({ kind: 'custom', check: checkRollout }),
   },
 };
 

@@ -1,6 +1,7 @@
 // The ModelRoute document after parsing and validation: every default filled in, so the
 // translator never guesses. Field names follow the YAML an operator writes (the ModelRoute
 // shape); docs/TRANSLATION.md is the reference for each field and its default.
+import type { RolloutSpec } from './rollout.js';
 
 export const API_VERSION = 'switchyard.dev/v1alpha1';
 export const KIND = 'ModelRoute';
@@ -118,6 +119,8 @@ export interface ModelRouteSpec {
    * endpoints above it; without it, a version's endpoints are compared with each other.
    */
   readonly latencyObjective?: string;
+  /** A canary driven step by step by the rollout controller (docs/ROLLOUTS.md). */
+  readonly rollout?: RolloutSpec;
 }
 
 export interface ModelRoute {
