@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { coreRoutes } from '../admin/routes/core.js';
 import { adminCsrRoutes } from '../pki/index.js';
+import { rolloutRoutes } from '../rollout/http-routes.js';
 import { caRoutes } from './ca-routes.js';
 import { type ApiDeps, apiRoutes } from './http-routes.js';
 
@@ -19,6 +20,7 @@ describe('docs/openapi.yaml', () => {
       ...apiRoutes({} as ApiDeps),
       ...adminCsrRoutes({} as Parameters<typeof adminCsrRoutes>[0]),
       ...caRoutes({} as Parameters<typeof caRoutes>[0]),
+      ...rolloutRoutes({} as Parameters<typeof rolloutRoutes>[0]),
     ];
     const served = routes.map((r) => `${r.method} ${r.path.replace(/:([A-Za-z]+)/g, '{$1}')}`).sort();
     const documented = Object.entries(spec.paths)

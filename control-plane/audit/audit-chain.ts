@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../../kernel/runtime/canonical-json.js';
 
-export type AuditAction = 'apply' | 'delete' | 'rollback' | 'auto-rollback';
+export type AuditAction = 'apply' | 'delete' | 'rollback' | 'auto-rollback' | 'rollout';
 
 /**
  * A change is written as an intent (before the store is touched), then its outcome: committed

@@ -24,6 +24,8 @@ import { authorize } from '../auth/rbac.js';
 import { EndpointDiscovery, latencyObjectives } from '../endpoints/index.js';
 import { ControlPlaneMetrics } from '../metrics/control-plane-metrics.js';
 import { type ModelRoute, resolveOwners } from '../policy/index.js';
+import { rolloutRoutes } from '../rollout/http-routes.js';
+import { type Rollouts, startRollouts } from '../rollout/rollouts.js';
 import type { IdempotencyStore } from '../store/idempotency.js';
 import type { NatsOptions } from '../store/nats-connection.js';
 import type { StoredPolicy } from '../store/policy-record.js';
@@ -68,6 +70,7 @@ export class ControlPlane {
   service!: PolicyService;
   store?: PolicyStore;
   audit?: AuditLog;
+  rollouts?: Rollouts;
   xdsPort = 0;
   adminPort = 0;
   adminGrpcPort = 0;
@@ -163,6 +166,17 @@ export class ControlPlane {
       problems: () => this.policyProblems(),
       inspect: (route) => this.publisher.inspect(route, this.endpoints),
     });
+    if (this.nc && this.store)
+      this.rollouts = await startRollouts({
+        nc: this.nc,
+        names: this.storeNames,
+        replicas: this.opts.storeReplicas ?? 1,
+        policies: this.store,
+        service: () => this.service,
+        log: this.log.child('rollout'),
+        ...(this.opts.replica ? { lease: this.opts.replica.lease } : {}),
+        ...(this.audit ? { audit: this.audit } : {}),
+      });
     await this.sources.start();
     // The first snapshot is built before the port opens, so no proxy waits on a debounce.
     this.rebuild();
@@ -258,6 +272,7 @@ export class ControlPlane {
         ...(this.opts.replica ? { leader: () => this.opts.replica!.lease.status() } : {}),
         ...(this.audit ? { audit: this.audit } : {}),
       }),
+      ...(this.rollouts ? rolloutRoutes({ service: this.rollouts.service, authn: this.authn }) : []),
       ...caRoutes({
         authn: this.authn,
         ...(this.pki ? { authority: this.pki.authority } : {}),
@@ -366,6 +381,7 @@ export class ControlPlane {
   async stop(): Promise<void> {
     this.debouncer.close();
     this.discovery?.stop();
+    await this.rollouts?.stop();
     await this.sources.stop();
     await Promise.all([this.xds.close(), this.admin?.close(), this.adminGrpc?.close()]);
     this.pki?.stop();

@@ -31,12 +31,12 @@ const verdict = (outcome: Verdict['outcome']): Verdict => ({
 });
 
 function started(): RolloutState {
-  return startRollout('default/fraud', 'fraud', SPEC, 'v1', 0).state;
+  return startRollout('default/fraud', 'fraud', SPEC, 'v1', 100, 0).state;
 }
 
 describe('the step machine', () => {
   it('starts at step 1 with its traffic and a reason naming the step', () => {
-    const t = startRollout('default/fraud', 'fraud', SPEC, 'v1', 1000);
+    const t = startRollout('default/fraud', 'fraud', SPEC, 'v1', 100, 1000);
     expect(t.traffic).toEqual({ candidateWeight: 0, mirrorPercent: 20 });
     expect(t.reason).toBe('rollout fraud v2: step 1/3, mirror 20 %');
     expect(t.state).toMatchObject({ phase: 'progressing', step: 0, stepStartedAtMs: 1000 });

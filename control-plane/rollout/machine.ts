@@ -43,6 +43,7 @@ export function startRollout(
   model: string,
   spec: RolloutSpec,
   stable: string,
+  share: number,
   nowMs: number,
 ): Transition {
   const reason = describeStep(spec, model, 0);
@@ -51,6 +52,8 @@ export function startRollout(
     model,
     candidate: spec.candidate,
     stable,
+    spec,
+    share,
     phase: 'progressing',
     step: 0,
     stepStartedAtMs: nowMs,

@@ -1,5 +1,6 @@
 // A rollout's state: what the controller persists (JetStream KV) after every decision, so the
 // next lease holder continues from the same step. Plain JSON.
+import type { RolloutSpec } from '../policy/rollout.js';
 import type { GateResult, Outcome } from './analysis.js';
 import type { VersionFigures } from './figures.js';
 
@@ -22,6 +23,10 @@ export interface RolloutState {
   readonly model: string;
   readonly candidate: string;
   readonly stable: string;
+  /** The route's rollout as it was when started (candidate as started): later edits do not move it. */
+  readonly spec: RolloutSpec;
+  /** Weight stable and candidate share between them (their sum when started; 100 if that was 0). */
+  readonly share: number;
   readonly phase: RolloutPhase;
   /** Index into spec.rollout.steps; steps.length once every step passed. */
   readonly step: number;
