@@ -27,6 +27,12 @@ export interface Verdict {
 
 export type StepKind = 'weight' | 'mirror';
 
+/**
+ * Slack on the latency comparison with stable: sub-millisecond p99s differ by scheduling noise
+ * alone, and 1.3x of 0.4 ms is no bound anyone meant. A regression must also exceed this.
+ */
+export const LATENCY_SLACK_MS = 1;
+
 const pct = (x: number) => `${(x * 100).toFixed(2)} %`;
 const ms = (x: number) => (Number.isFinite(x) ? `${x.toFixed(1)} ms` : 'over every bucket');
 
@@ -102,7 +108,7 @@ function latencyGate(a: RolloutAnalysis, c: VersionFigures, s: VersionFigures): 
         candidate: p99,
         detail: `stable version served fewer than ${a.minRequests} requests to compare with`,
       };
-    if (stableP99 !== undefined) threshold = Math.min(threshold, g.vsStable * stableP99);
+    if (stableP99 !== undefined) threshold = Math.min(threshold, g.vsStable * stableP99 + LATENCY_SLACK_MS);
   }
   const ok = p99 <= threshold;
   return {
