@@ -84,7 +84,7 @@ export async function startPlane(
  * `xdsPlane`: the plane whose xDS server the clients use.
  */
 export async function startWorld(
-  opts: { replicas?: string[]; concurrency?: number } = {},
+  opts: { replicas?: string[]; xdsPlane?: number } = {},
 ): Promise<RolloutWorld> {
   const nats = await startNats(['stable-0', 'candidate-0']);
   const planes: ControlPlaneFixture[] = [];

@@ -2,6 +2,7 @@
 // their heartbeats, weights moving as policy revisions that real grpc-js-xds clients follow.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RolloutView } from '../../control-plane/rollout/rollout-view.js';
+import { runMain } from '../helpers/cli-in-process.js';
 import { OPERATOR, type RolloutWorld, rolloutRoute, startWorld, waitFor } from './harness.js';
 
 let world: RolloutWorld | undefined;
@@ -56,6 +57,8 @@ describe('rollouts', () => {
     });
     expect(started).toMatchObject({ phase: 'progressing', step: 1, candidateWeight: 20, stableWeight: 80 });
     const t0 = Date.now();
+    // The CLI's live view, off a terminal: each change printed once, until the rollout ends.
+    const watching = runMain('rollout', 'status', 'affine', '--watch', '--server', world.plane().adminUrl);
     const done = await waitFor(
       'promotion',
       () => world!.status(),
@@ -74,6 +77,12 @@ describe('rollouts', () => {
       'rollout affine 2: step 2/2, 50 %',
       'rollout affine 2: promoted after 2 steps',
     ]);
+    const watched = await watching;
+    expect(watched.code, watched.stderr).toBe(0);
+    expect(watched.stdout).toMatch(/step +1\/2 .*left of 2\.0s/);
+    expect(watched.stdout).toMatch(/step +2\/2 /);
+    expect(watched.stdout).toContain('rollout default/affine: affine 1 -> 2  SUCCEEDED');
+    expect(watched.stdout).toMatch(/traffic +2 100 \[#+\] 1 0/);
     // No step was shorter than its `for`.
     expect(advances[1]!.atMs - advances[0]!.atMs).toBeGreaterThanOrEqual(2000);
     expect(advances[2]!.atMs - advances[1]!.atMs).toBeGreaterThanOrEqual(2000);
@@ -159,14 +168,24 @@ describe('rollouts', () => {
     expect(done.history.some((d) => d.outcome === 'promoted' || d.outcome === 'pass')).toBe(false);
     expect(await weights(world)).toEqual({ '1': 80, '2': 20 });
     // An operator may still decide: abort sends the candidate 0 % at once.
-    const aborted = await world.plane().cp.rollouts!.service.command(OPERATOR, 'default', 'affine', 'abort');
-    expect(aborted.phase).toBe('aborted');
+    const url = world.plane().adminUrl;
+    const shown = await runMain('rollout', 'status', 'affine', '--server', url);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toContain('affine 1 -> 2  PAUSED');
+    expect(shown.stdout).toMatch(/traffic +2 20 \[#+\.+\] 1 80/);
+    expect(shown.stdout).toMatch(/traffic +inconclusive +\d+ +- +1000000/);
+    const aborted = await runMain('rollout', 'abort', 'affine', '--server', url, '-o', 'json');
+    expect(aborted.code, aborted.stderr).toBe(0);
+    expect(JSON.parse(aborted.stdout)).toMatchObject({ phase: 'aborted', candidateWeight: 0, stableWeight: 100 });
+    const again = await runMain('rollout', 'resume', 'affine', '--server', url);
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toContain('is aborted: it cannot be told to resume');
     await waitFor(
       'candidate at 0',
       () => weights(world!),
       (w) => w['2'] === 0,
     );
-    expect((await reasons(world)).at(-1)).toBe('rollout affine 2: aborted by test:operator at step 1/1');
+    expect((await reasons(world)).at(-1)).toBe('rollout affine 2: aborted by anonymous at step 1/1');
   });
 
   it('continues on another replica from the same step when the leader stops mid-rollout', async () => {
