@@ -176,7 +176,11 @@ describe('rollouts', () => {
     expect(shown.stdout).toMatch(/traffic +inconclusive +\d+ +- +1000000/);
     const aborted = await runMain('rollout', 'abort', 'affine', '--server', url, '-o', 'json');
     expect(aborted.code, aborted.stderr).toBe(0);
-    expect(JSON.parse(aborted.stdout)).toMatchObject({ phase: 'aborted', candidateWeight: 0, stableWeight: 100 });
+    expect(JSON.parse(aborted.stdout)).toMatchObject({
+      phase: 'aborted',
+      candidateWeight: 0,
+      stableWeight: 100,
+    });
     const again = await runMain('rollout', 'resume', 'affine', '--server', url);
     expect(again.code).not.toBe(0);
     expect(again.stderr).toContain('is aborted: it cannot be told to resume');
