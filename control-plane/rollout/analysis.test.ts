@@ -73,6 +73,29 @@ describe('analyze', () => {
     expect(analyze(A, 'weight', figs(10, 1, 10), figs(5000, 0, 10)).outcome).toBe('inconclusive');
   });
 
+  it('fails a candidate too slow to reach minRequests once the slow requests alone decide the p99', () => {
+    // 3 requests over 100 ms: more than the 1 % of minRequests 100 a p99 may hide.
+    const slow = figs(10, 0, 10);
+    const buckets = [...slow.latencyBuckets];
+    buckets[LATENCY_BUCKET_BOUNDS_MS.indexOf(200)] = 3;
+    const v = analyze(A, 'weight', { ...slow, latencyBuckets: buckets }, figs(500, 0, 10));
+    expect(v.outcome).toBe('fail');
+    expect(v.gates.find((g) => g.gate === 'latencyP99')?.detail).toMatch(
+      /^3 of 10 requests already slower than 80\.0 ms/,
+    );
+    // One slow request is within the 1 % of 100 a p99 may hide: wait.
+    buckets[LATENCY_BUCKET_BOUNDS_MS.indexOf(200)] = 1;
+    expect(analyze(A, 'weight', { ...slow, latencyBuckets: buckets }, figs(500, 0, 10)).outcome).toBe(
+      'inconclusive',
+    );
+    // From window summaries: a p99 over the bound means at least one slow request.
+    const a20 = { ...A, minRequests: 20 };
+    const w = { requests: 7, errors: 0, latencyBuckets: [], p99Ms: 800 };
+    expect(
+      analyze(a20, 'weight', w, { requests: 300, errors: 0, latencyBuckets: [], p99Ms: 9 }).outcome,
+    ).toBe('fail');
+  });
+
   it('fails on errors relative to stable even under the absolute max', () => {
     const a: RolloutAnalysis = { ...A, errorRate: { max: 0.5, vsStable: 2 } };
     // stable 1 %, candidate 5 %: over 2 x 1 % + 1/1000.

@@ -2,7 +2,7 @@
 // figures over the same interval. Pure: figures in, a verdict with every number it used out,
 // so each decision can be recorded and explained. docs/ROLLOUTS.md states the rules.
 import type { RolloutAnalysis } from '../policy/rollout.js';
-import { p99Of, type VersionFigures } from './figures.js';
+import { LATENCY_BUCKET_BOUNDS_MS, p99Of, type VersionFigures } from './figures.js';
 
 export type Outcome = 'pass' | 'fail' | 'inconclusive';
 export type GateName = 'traffic' | 'errorRate' | 'latencyP99' | 'agreement';
@@ -90,11 +90,46 @@ function errorGate(a: RolloutAnalysis, c: VersionFigures, s: VersionFigures): Ga
   };
 }
 
+/** Requests known to be slower than `ms`: whole buckets above it, else one when the p99 is. */
+function slowerThan(f: VersionFigures, ms: number): number {
+  if (f.latencyBuckets.length > 0)
+    return f.latencyBuckets.reduce(
+      (n, count, i) => n + ((i === 0 ? 0 : (LATENCY_BUCKET_BOUNDS_MS[i - 1] ?? 0)) >= ms ? count : 0),
+      0,
+    );
+  return f.p99Ms !== undefined && f.p99Ms > ms ? 1 : 0;
+}
+
+/**
+ * Before minRequests, like the error gate: a slow candidate also slows its own traffic, and
+ * waiting for minRequests would leave it serving. When more requests are already slower than
+ * the threshold than the 1 % a p99 over minRequests may hide, no later request can pass it.
+ */
+function earlyLatency(a: RolloutAnalysis, c: VersionFigures, s: VersionFigures): GateResult {
+  const g = a.latencyP99!;
+  const stableP99 = s.requests >= a.minRequests ? p99Of(s) : undefined;
+  const relative =
+    g.vsStable !== undefined && stableP99 !== undefined
+      ? g.vsStable * stableP99 + LATENCY_SLACK_MS
+      : undefined;
+  const threshold = Math.min(g.maxMs ?? Number.POSITIVE_INFINITY, relative ?? Number.POSITIVE_INFINITY);
+  const slow = Number.isFinite(threshold) ? slowerThan(c, threshold) : 0;
+  if (slow > 0.01 * a.minRequests)
+    return {
+      gate: 'latencyP99',
+      outcome: 'fail',
+      candidate: p99Of(c) ?? Number.POSITIVE_INFINITY,
+      ...(stableP99 !== undefined ? { stable: stableP99 } : {}),
+      threshold,
+      detail: `${slow} of ${c.requests} requests already slower than ${ms(threshold)}: the p99 over minRequests ${a.minRequests} cannot pass`,
+    };
+  return { gate: 'latencyP99', outcome: 'inconclusive', detail: 'waiting for minRequests' };
+}
+
 function latencyGate(a: RolloutAnalysis, c: VersionFigures, s: VersionFigures): GateResult | undefined {
   const g = a.latencyP99;
   if (!g) return undefined;
-  if (c.requests < a.minRequests)
-    return { gate: 'latencyP99', outcome: 'inconclusive', detail: 'waiting for minRequests' };
+  if (c.requests < a.minRequests) return earlyLatency(a, c, s);
   const p99 = p99Of(c);
   if (p99 === undefined)
     return { gate: 'latencyP99', outcome: 'inconclusive', detail: 'no successful candidate request to time' };
