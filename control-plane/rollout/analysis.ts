@@ -90,13 +90,17 @@ function errorGate(a: RolloutAnalysis, c: VersionFigures, s: VersionFigures): Ga
   };
 }
 
-/** Requests known to be slower than `ms`: whole buckets above it, else one when the p99 is. */
+/**
+ * Requests known to be slower than `ms`: whole buckets above it; from a window summary, half
+ * of them when its p50 is, one when only its p99 is.
+ */
 function slowerThan(f: VersionFigures, ms: number): number {
   if (f.latencyBuckets.length > 0)
     return f.latencyBuckets.reduce(
       (n, count, i) => n + ((i === 0 ? 0 : (LATENCY_BUCKET_BOUNDS_MS[i - 1] ?? 0)) >= ms ? count : 0),
       0,
     );
+  if (f.p50Ms !== undefined && f.p50Ms > ms) return Math.ceil(f.requests / 2);
   return f.p99Ms !== undefined && f.p99Ms > ms ? 1 : 0;
 }
 

@@ -18,6 +18,8 @@ export interface VersionFigures {
   readonly latencyBuckets: readonly number[];
   /** Used only when no buckets are reported: the slowest pod's p99 over its sliding window. */
   readonly p99Ms?: number;
+  /** Likewise the slowest pod's window p50 (what tells a candidate slow before minRequests). */
+  readonly p50Ms?: number;
   /** Mirrored requests whose answers were compared, and how many agreed. */
   readonly mirrorCompared?: number;
   readonly mirrorAgreed?: number;
@@ -59,6 +61,7 @@ export function sumFigures(list: readonly VersionFigures[]): VersionFigures {
   let requests = 0;
   let errors = 0;
   let p99: number | undefined;
+  let p50: number | undefined;
   let compared = 0;
   let agreed = 0;
   for (const f of list) {
@@ -68,6 +71,7 @@ export function sumFigures(list: readonly VersionFigures[]): VersionFigures {
       buckets[i] = (buckets[i] ?? 0) + n;
     });
     if (f.p99Ms !== undefined) p99 = Math.max(p99 ?? 0, f.p99Ms);
+    if (f.p50Ms !== undefined) p50 = Math.max(p50 ?? 0, f.p50Ms);
     compared += f.mirrorCompared ?? 0;
     agreed += f.mirrorAgreed ?? 0;
   }
@@ -76,6 +80,7 @@ export function sumFigures(list: readonly VersionFigures[]): VersionFigures {
     errors,
     latencyBuckets: buckets,
     ...(p99 !== undefined ? { p99Ms: p99 } : {}),
+    ...(p50 !== undefined ? { p50Ms: p50 } : {}),
     ...(compared > 0 ? { mirrorCompared: compared, mirrorAgreed: agreed } : {}),
   };
 }

@@ -11,7 +11,12 @@ type Count = bigint | number;
 export interface ModelLoadFigures {
   readonly model: string;
   readonly version: string;
-  readonly window?: { readonly requests: Count; readonly errors: Count; readonly p99Ms: number };
+  readonly window?: {
+    readonly requests: Count;
+    readonly errors: Count;
+    readonly p99Ms: number;
+    readonly p50Ms?: number;
+  };
   readonly intervalRequests?: Count;
   readonly intervalErrors?: Count;
   readonly latencyBucketCounts?: readonly Count[];
@@ -70,6 +75,7 @@ export class HeartbeatFigures {
           errors: num(m.window.errors),
           latencyBuckets: [],
           p99Ms: m.window.p99Ms,
+          ...(m.window.p50Ms !== undefined ? { p50Ms: m.window.p50Ms } : {}),
         };
       }
     }

@@ -36,7 +36,7 @@ async function oneRun(w: RolloutWorld): Promise<Run> {
     document: rolloutRoute({
       candidate: '2',
       steps: [{ weight: STEP_WEIGHT, for: '10m' }],
-      analysis: { minRequests: 20, latencyP99: { maxMs: 100, vsStable: '5x' }, failureLimit: 2 },
+      analysis: { minRequests: 100, latencyP99: { maxMs: 100, vsStable: '5x' }, failureLimit: 2 },
     }),
     reason: 'bench: reset',
   });
@@ -86,7 +86,7 @@ async function oneRun(w: RolloutWorld): Promise<Run> {
 async function main(): Promise<void> {
   const world = await startWorld();
   try {
-    world.load.start(4);
+    world.load.start(6);
     const runs: Run[] = [];
     for (let i = 0; i < RUNS; i++) {
       const r = await oneRun(world);
