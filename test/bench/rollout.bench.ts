@@ -1,9 +1,10 @@
 // Benchmark of automated rollback (docs/ROLLOUTS.md): a rollout holds the candidate at a 20 %
 // step under steady closed-loop load from grpc-js-xds clients; then the candidate turns bad
-// (+200 ms per request, --inject-delay-ms on its pod) and the latency gate (p99 at most 100 ms
-// and 5x stable's) rolls it back. Measured per run: the time from fault onset to the candidate's last served request at
-// the clients (0 % candidate traffic), and the share of the window's requests the bad candidate
-// served. p50/p99 over the runs. Goal: p99 <= 5 s (Flagger: at best 10 s x its threshold).
+// (+200 ms per request, --inject-delay-ms on its pod) and the latency gate (p99 at most 100 ms;
+// the relative bound is left out: at sub-millisecond latencies on a loaded machine it is noise)
+// rolls it back. Measured per run: the time from fault onset to the candidate's last served
+// request at the clients (0 % candidate traffic), and the share of the window's requests the bad
+// candidate served. p50/p99 over the runs. Goal: p99 <= 5 s (Flagger: at best 10 s x its threshold).
 // The analysis runs at its default 1 s interval with failureLimit 2; the pods heartbeat every
 // 200 ms and report window summaries (2 s windows).
 // `npx tsx test/bench/rollout.bench.ts`; ROLLOUT_BENCH_RUNS (10) changes the count.
@@ -36,14 +37,14 @@ async function oneRun(w: RolloutWorld): Promise<Run> {
     document: rolloutRoute({
       candidate: '2',
       steps: [{ weight: STEP_WEIGHT, for: '10m' }],
-      analysis: { minRequests: 100, latencyP99: { maxMs: 100, vsStable: '5x' }, failureLimit: 2 },
+      analysis: { minRequests: 100, latencyP99: { maxMs: 100 }, failureLimit: 2 },
     }),
     reason: 'bench: reset',
   });
   await cp.rollouts!.service.start(OPERATOR, 'default', 'affine', { reason: 'bench' });
   // Steady state: the clients send the candidate its share and the gates pass.
   await waitFor(
-    'two passing samples',
+    'a passing sample',
     () => status(w),
     (s) => s.history.filter((d) => d.outcome === 'pass').length >= 1,
   );
