@@ -73,8 +73,10 @@ describe('--store-prefix', () => {
       expect(streams.sort()).toEqual([
         'KV_switchyard_idempotency',
         'KV_switchyard_policies',
+        'KV_switchyard_rollouts',
         'KV_tenant-b_idempotency',
         'KV_tenant-b_policies',
+        'KV_tenant-b_rollouts',
         'SWITCHYARD_AUDIT',
         'TENANT-B_AUDIT',
       ]);
