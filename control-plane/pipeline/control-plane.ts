@@ -174,6 +174,7 @@ export class ControlPlane {
         policies: this.store,
         service: () => this.service,
         log: this.log.child('rollout'),
+        rateLimiter: new RateLimiter(this.authn.config.rateLimit),
         ...(this.opts.replica ? { lease: this.opts.replica.lease } : {}),
         ...(this.audit ? { audit: this.audit } : {}),
       });

@@ -17,6 +17,8 @@ export interface RolloutServiceDeps {
   readonly store: RolloutStore;
   readonly policies: { get(namespace: string, name: string): Promise<StoredPolicy | undefined> };
   readonly audit?: AuditSink;
+  /** Mutating calls take from the caller's bucket, like policy changes (docs/OPERATIONS.md). */
+  readonly rateLimiter?: { take(id: string): void };
   readonly now?: () => number;
 }
 
@@ -43,6 +45,10 @@ export class RolloutService {
     return (this.deps.now ?? Date.now)();
   }
 
+  private limit(ctx: CallContext): void {
+    if (ctx.principal.kind !== 'system') this.deps.rateLimiter?.take(ctx.principal.id);
+  }
+
   private async audited(ctx: CallContext, namespace: string, name: string, reason: string): Promise<void> {
     await this.deps.audit?.append({
       action: 'rollout',
@@ -65,6 +71,7 @@ export class RolloutService {
     checkObjectName('namespace', namespace);
     checkObjectName('name', name);
     authorize(ctx.principal, 'rollout', namespace);
+    this.limit(ctx);
     const policy = await this.deps.policies.get(namespace, name);
     if (!policy) throw new NotFoundError(`policy ${namespace}/${name} does not exist`);
     const base = policy.route.spec.rollout;
@@ -130,6 +137,7 @@ export class RolloutService {
     checkObjectName('namespace', namespace);
     checkObjectName('name', name);
     authorize(ctx.principal, 'rollout', namespace);
+    this.limit(ctx);
     const route = `${namespace}/${name}`;
     const stored = await this.deps.store.get(route);
     if (!stored) throw new NotFoundError(`no rollout of ${namespace}/${name}`);

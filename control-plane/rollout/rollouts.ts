@@ -24,6 +24,7 @@ export interface RolloutsOptions {
   readonly audit?: AuditSink;
   readonly log: Logger;
   readonly hooks?: RolloutHooks;
+  readonly rateLimiter?: { take(id: string): void };
 }
 
 export interface Rollouts {
@@ -48,7 +49,12 @@ export async function startRollouts(o: RolloutsOptions): Promise<Rollouts> {
     ...(o.hooks ? { hooks: o.hooks } : {}),
   });
   controller.start();
-  const service = new RolloutService({ store, policies: o.policies, ...(o.audit ? { audit: o.audit } : {}) });
+  const service = new RolloutService({
+    store,
+    policies: o.policies,
+    ...(o.audit ? { audit: o.audit } : {}),
+    ...(o.rateLimiter ? { rateLimiter: o.rateLimiter } : {}),
+  });
   return {
     service,
     controller,
