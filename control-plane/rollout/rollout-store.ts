@@ -52,7 +52,7 @@ export class KvRolloutStore implements RolloutStore {
 
   async get(route: string): Promise<StoredRollout | undefined> {
     const e = await storeCall(`read rollout ${route}`, () => this.kv.get(keyOf(route)));
-    if (!e || e.operation !== 'PUT') return undefined;
+    if (e?.operation !== 'PUT') return undefined;
     return { state: e.json<RolloutState>(), revision: e.revision };
   }
 
