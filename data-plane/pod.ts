@@ -5,7 +5,7 @@
 import type { Server as HttpServer } from 'node:http';
 import { hostname, networkInterfaces, totalmem } from 'node:os';
 import type { Server as GrpcServer } from '@grpc/grpc-js';
-import { checkPodId, decodeMirrorConfig, podSubjects } from '../kernel/contract/index.js';
+import { checkPodId } from '../kernel/contract/index.js';
 import type { KeyEncryptionKey } from '../kernel/crypto/index.js';
 import { createLogger, type Logger } from '../kernel/log/index.js';
 import { listenError, probePort } from '../kernel/runtime/port-probe.js';
@@ -18,7 +18,7 @@ import { ManagedModels } from './managed/managed-models.js';
 import { createMetricsServer } from './metrics/metrics-server.js';
 import { PodMetrics } from './metrics/pod-metrics.js';
 import { MirrorForwarder } from './mirror/forwarder.js';
-import { mirrorSettingsOf } from './mirror/settings.js';
+import { applyMirrorConfig } from './mirror/settings.js';
 import type { ModelConfig } from './repository/config.js';
 import { checkRepositoryLayout } from './repository/layout.js';
 import { RepositoryWatcher } from './repository/watcher.js';
@@ -343,7 +343,7 @@ export class Pod {
       status: () => this.status(),
       sample: () => this.sampler.sample(),
       takeInterval: () => this.interval.take(),
-      onMirror: (body) => this.onMirrorConfig(body),
+      onMirror: (body) => applyMirrorConfig(this.mirror, body, (line) => this.log.warn(line)),
       ...(this.managed && this.opts.managed
         ? {
             onConnect: (nc) =>
@@ -358,15 +358,6 @@ export class Pod {
       void agent.heartbeat();
     });
     agent.start();
-  }
-
-  private onMirrorConfig(body: Uint8Array): void {
-    try {
-      this.mirror.configure(mirrorSettingsOf(decodeMirrorConfig(body)));
-    } catch (err) {
-      // Keep what was mirrored before: a bad message must not silently stop a running comparison.
-      this.log.warn(`mirror: config on ${podSubjects(this.podId).mirror} ignored: ${(err as Error).message}`);
-    }
   }
 
   /** The SIGTERM sequence: drain, refuse, wait for in-flight, deregister, close. Idempotent. */

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { coreRoutes } from '../admin/routes/core.js';
 import { adminCsrRoutes } from '../pki/index.js';
+import { rolloutRoutes } from '../rollout/http-routes.js';
 import { caRoutes } from './ca-routes.js';
 import { type ApiDeps, apiRoutes } from './http-routes.js';
 import { modelRoutes } from './model-routes.js';
@@ -21,6 +22,7 @@ describe('docs/openapi.yaml', () => {
       ...adminCsrRoutes({} as Parameters<typeof adminCsrRoutes>[0]),
       ...caRoutes({} as Parameters<typeof caRoutes>[0]),
       ...modelRoutes({} as Parameters<typeof modelRoutes>[0]),
+      ...rolloutRoutes({} as Parameters<typeof rolloutRoutes>[0]),
     ];
     const served = routes.map((r) => `${r.method} ${r.path.replace(/:([A-Za-z]+)/g, '{$1}')}`).sort();
     const documented = Object.entries(spec.paths)

@@ -15,7 +15,8 @@ export type AuditAction =
   | 'model-approve'
   | 'model-canary'
   | 'model-delete'
-  | 'model-policy';
+  | 'model-policy'
+  | 'rollout';
 
 /**
  * A change is written as an intent (before the store is touched), then its outcome: committed

@@ -28,6 +28,8 @@ export const OPERATIONS = {
   apply: { role: 'operator', scope: 'namespace', mutating: true },
   delete: { role: 'operator', scope: 'namespace', mutating: true },
   rollback: { role: 'operator', scope: 'namespace', mutating: true },
+  rollout: { role: 'operator', scope: 'namespace', mutating: true },
+  'rollout-status': { role: 'viewer', scope: 'namespace', mutating: false },
   proxies: { role: 'viewer', scope: 'cluster', mutating: false },
   endpoints: { role: 'viewer', scope: 'cluster', mutating: false },
   placement: { role: 'viewer', scope: 'cluster', mutating: false },

@@ -29,6 +29,10 @@ export const CONTROL_PLANE_COMMANDS = {
     summary: 'restore an earlier revision of a policy (default: the previous one)',
     load: () => import('./commands/rollback.js'),
   },
+  rollout: {
+    summary: 'progressive delivery: start, status [--watch], promote, abort, pause, resume',
+    load: () => import('./commands/rollout.js'),
+  },
   endpoints: {
     summary: 'list endpoints with health, load and weight',
     load: () => import('./commands/endpoints.js'),

@@ -240,6 +240,16 @@ export const ROLLBACK_FLAGS = {
   reason: { type: 'string', help: 'why: recorded in the history and the audit trail' },
 } as const satisfies FlagSpecs;
 
+export const ROLLOUT_FLAGS = {
+  ...ADMIN_CLIENT_FLAGS,
+  candidate: {
+    type: 'string',
+    help: 'rollout start: the version to roll out (default: spec.rollout.candidate)',
+  },
+  watch: { type: 'bool', short: 'w', help: 'rollout status: a live view, redrawn every second' },
+  reason: { type: 'string', help: 'why: recorded in the audit trail' },
+} as const satisfies FlagSpecs;
+
 export const AUDIT_FLAGS = {
   ...ADMIN_CLIENT_FLAGS,
   limit: { type: 'int', help: 'newest records to show (audit log)', default: 50 },

@@ -14,6 +14,8 @@ import { authorize } from '../auth/rbac.js';
 import type { ControlPlaneMetrics } from '../metrics/control-plane-metrics.js';
 import type { CertificateAuthority } from '../pki/index.js';
 import type { PlacementRunner } from '../placement/placement-runner.js';
+import { rolloutRoutes } from '../rollout/http-routes.js';
+import type { RolloutService } from '../rollout/rollout-service.js';
 import type { ProxyRegistry } from '../xds/status/proxy-registry.js';
 import type { listEndpoints } from './endpoint-view.js';
 import type { PolicyDirectoryState } from './policy-directory.js';
@@ -35,6 +37,7 @@ export interface AdminRouteParts {
   readonly models: ModelService | undefined;
   readonly maxModelBytes: number | undefined;
   readonly authority: CertificateAuthority | undefined;
+  readonly rollouts: RolloutService | undefined;
 }
 
 export function adminRoutes(p: AdminRouteParts) {
@@ -66,6 +69,7 @@ export function adminRoutes(p: AdminRouteParts) {
       ...(p.models ? { models: p.models } : {}),
       ...(p.maxModelBytes ? { maxModelBytes: p.maxModelBytes } : {}),
     }),
+    ...(p.rollouts ? rolloutRoutes({ service: p.rollouts, authn: p.authn }) : []),
     ...caRoutes({
       authn: p.authn,
       ...(p.authority ? { authority: p.authority } : {}),

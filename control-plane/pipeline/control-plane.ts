@@ -10,8 +10,8 @@ import { probePort } from '../../kernel/runtime/port-probe.js';
 import { AdminServer } from '../admin/admin-server.js';
 import type { CheckResult, ReadinessCheck } from '../admin/readiness.js';
 import type { AuditedChanges } from '../api/audited-changes.js';
-import { GrpcAdminServer } from '../api/grpc-admin.js';
-import { ModelService } from '../api/model-service.js';
+import type { GrpcAdminServer } from '../api/grpc-admin.js';
+import type { ModelService } from '../api/model-service.js';
 import { PolicyService } from '../api/policy-service.js';
 import { DEFAULT_NAMESPACE_QUOTAS } from '../api/quotas.js';
 import type { AuditLog } from '../audit/audit-log.js';
@@ -24,6 +24,7 @@ import type { PlacementRunner } from '../placement/placement-runner.js';
 import { type ModelRoute, resolveOwners } from '../policy/index.js';
 import { plansFromRoutes } from '../rollout/mirror-plan.js';
 import { MirrorPublisher } from '../rollout/mirror-publisher.js';
+import type { Rollouts } from '../rollout/rollouts.js';
 import type { IdempotencyStore } from '../store/idempotency.js';
 import type { NatsOptions } from '../store/nats-connection.js';
 import type { StoredPolicy } from '../store/policy-record.js';
@@ -35,19 +36,18 @@ import { SnapshotCache } from '../xds/cache/snapshot-cache.js';
 import { XdsServer } from '../xds/server/ads-server.js';
 import { combineCallbacks } from '../xds/server/stream-context.js';
 import { ProxyRegistry } from '../xds/status/proxy-registry.js';
-import { grpcCredentialsLike } from './admin-grpc-credentials.js';
+import { grpcCredentialsLike, startAdminGrpc } from './admin-grpc-credentials.js';
 import { adminRoutes } from './admin-routes.js';
 import { AutoRollback } from './auto-rollback.js';
 import type { ControlPlaneOptions } from './control-plane-options.js';
 import { ControlPlanePki } from './control-plane-pki.js';
 import { listEndpoints } from './endpoint-view.js';
-import { startPlacement } from './placement.js';
+import { startPlatformServices } from './platform-services.js';
 import type { PolicyDirectoryState } from './policy-directory.js';
 import { policyProblems } from './policy-problems.js';
 import { PolicySources } from './policy-sources.js';
 import { PublishScheduler } from './publish-scheduler.js';
 import { leaseCheck, NO_LEASE, readinessChecks } from './readiness-checks.js';
-import { openRegistry } from './registry-state.js';
 import { startReplicaState, stopReplicaState } from './replica-state.js';
 import { SnapshotPublisher } from './snapshot-publisher.js';
 import { openStateStore } from './state-store.js';
@@ -79,6 +79,9 @@ export class ControlPlane {
   service!: PolicyService;
   store?: PolicyStore;
   audit?: AuditLog;
+  private idempotency?: IdempotencyStore;
+  private changes?: AuditedChanges;
+  rollouts?: Rollouts;
   xdsPort = 0;
   adminPort = 0;
   adminGrpcPort = 0;
@@ -178,24 +181,6 @@ export class ControlPlane {
       // A replica that becomes the leader syncs the directory (the first sync runs at start).
       await startReplicaState(this.opts.replica, () => this.sources.resync(), this.metrics.registry);
     if (this.nc) await this.startDiscovery(this.nc);
-    if (this.nc && this.opts.registry)
-      this.models = new ModelService(
-        await openRegistry(this.nc, {
-          names: this.storeNames,
-          replicas: this.opts.storeReplicas ?? 1,
-          kek: this.opts.registry.kek,
-          ...(this.audit ? { audit: this.audit } : {}),
-        }),
-      );
-    if (this.nc)
-      this.placement = await startPlacement(
-        this.nc,
-        this.opts.replica?.lease,
-        this.storeNames.prefix,
-        this.opts.storeReplicas ?? 1,
-        this.metrics.registry,
-        this.log,
-      );
     this.service = new PolicyService({
       ...(this.store ? { store: this.store } : {}),
       ...(this.idempotency ? { idempotency: this.idempotency } : {}),
@@ -207,6 +192,24 @@ export class ControlPlane {
       problems: () => policyProblems(this.publisher.models()),
       inspect: (route) => this.publisher.inspect(route, this.endpoints),
     });
+    if (this.nc)
+      ({
+        models: this.models,
+        placement: this.placement,
+        rollouts: this.rollouts,
+      } = await startPlatformServices({
+        nc: this.nc,
+        store: this.store,
+        service: () => this.service,
+        names: this.storeNames,
+        replicas: this.opts.storeReplicas ?? 1,
+        kek: this.opts.registry?.kek,
+        lease: this.opts.replica?.lease,
+        audit: this.audit,
+        rateLimit: this.authn.config.rateLimit,
+        metrics: this.metrics.registry,
+        log: this.log,
+      }));
     await this.sources.start();
     // The first snapshot is built before the port opens, so no proxy waits on a debounce.
     this.publishes.now();
@@ -220,29 +223,27 @@ export class ControlPlane {
     this.pki?.attachAdmin(this.admin);
     await probePort('xDS', this.opts.host, this.opts.xdsPort);
     this.xdsPort = await this.xds.listen(this.opts.host, this.opts.xdsPort);
-    if (this.pki?.xdsInsecurePort !== undefined)
-      await probePort('xDS (plaintext)', this.opts.host, this.pki.xdsInsecurePort);
-    if (this.pki?.xdsInsecurePort !== undefined)
+    const insecure = this.pki?.xdsInsecurePort;
+    if (insecure !== undefined) {
+      await probePort('xDS (plaintext)', this.opts.host, insecure);
       this.xdsInsecurePort = await this.xds.listen(
         this.opts.host,
-        this.pki.xdsInsecurePort,
+        insecure,
         ServerCredentials.createInsecure(),
       );
+    }
     this.adminPort = await this.admin.listen(this.opts.host, this.opts.adminPort);
     if (this.opts.adminGrpcPort !== undefined) {
-      await probePort('admin gRPC', this.opts.host, this.opts.adminGrpcPort);
-      this.adminGrpc = new GrpcAdminServer({
-        service: this.service,
-        authn: this.authn,
-        proxies: this.proxies,
-        endpoints: () => listEndpoints(this.routes(), this.endpoints, this.discovery?.statuses()),
-        ...(this.models ? { models: this.models } : {}),
-      });
-      this.adminGrpcPort = await this.adminGrpc.listen(
+      const { service, authn, proxies, models } = this;
+      const endpoints = () => listEndpoints(this.routes(), this.endpoints, this.discovery?.statuses());
+      const deps = { service, authn, proxies, endpoints, ...(models ? { models } : {}) };
+      const creds = this.adminGrpcCredentials();
+      ({ server: this.adminGrpc, port: this.adminGrpcPort } = await startAdminGrpc(
+        deps,
         this.opts.host,
         this.opts.adminGrpcPort,
-        this.adminGrpcCredentials(),
-      );
+        creds,
+      ));
     }
     this.started = true;
     this.log.info('control plane started', {
@@ -252,8 +253,6 @@ export class ControlPlane {
       store: this.store ? 'nats' : 'none',
     });
   }
-
-  private idempotency?: IdempotencyStore;
 
   /** gRPC admin: TLS like the HTTP admin API; with a client CA, client certificates are required. */
   private adminGrpcCredentials(): ServerCredentials {
@@ -267,14 +266,9 @@ export class ControlPlane {
       log: this.log,
       ...(this.opts.replica ? { shared: this.opts.replica.nc } : {}),
     });
-    this.nc = state.nc;
-    this.store = state.store;
-    this.idempotency = state.idempotency;
-    this.audit = state.audit;
+    ({ nc: this.nc, store: this.store, idempotency: this.idempotency, audit: this.audit } = state);
     this.changes = state.changes;
   }
-
-  private changes?: AuditedChanges;
 
   /** For readiness: whether this replica knows who leads (always, without a lease). */
   isLeaseKnown(): boolean {
@@ -297,6 +291,7 @@ export class ControlPlane {
       models: this.models,
       maxModelBytes: this.opts.registry?.maxModelBytes,
       authority: this.pki?.authority,
+      rollouts: this.rollouts?.service,
     });
   }
 
@@ -393,6 +388,7 @@ export class ControlPlane {
     this.discovery?.stop();
     this.mirrors?.stop();
     await this.placement?.stop();
+    await this.rollouts?.stop();
     await this.sources.stop();
     await Promise.all([this.xds.close(), this.admin?.close(), this.adminGrpc?.close()]);
     this.pki?.stop();

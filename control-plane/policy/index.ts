@@ -9,4 +9,12 @@ export {
   policyId,
   resolveOwners,
 } from './policy-set.js';
+export {
+  checkRollout,
+  type OnFailure,
+  type RolloutAnalysis,
+  type RolloutSpec,
+  type RolloutStep,
+  rolloutDurationMs,
+} from './rollout.js';
 export * from './types.js';

@@ -5,6 +5,7 @@ import type { Issue } from '../../kernel/errors/index.js';
 import { POLICY_LIMITS } from './limits.js';
 import { re2Problem } from './re2.js';
 import { REGISTRY_VERSION_FIELDS } from './registry-ref.js';
+import { checkRollout } from './rollout.js';
 import { type Field, isPlainObject, type Schema, type StringSchema } from './schema.js';
 import { RETRY_ON } from './types.js';
 
@@ -250,6 +251,7 @@ const SPEC: Schema = {
       { default: 'any' },
     ),
     latencyObjective: f({ kind: 'duration', positive: true }),
+    rollout: f({ kind: 'custom', check: checkRollout }),
   },
 };
 

@@ -6,6 +6,7 @@ import { parseDurationNs } from '../../kernel/runtime/duration.js';
 import { didYouMean } from './did-you-mean.js';
 import { POLICY_LIMITS } from './limits.js';
 import { checkRegistryVersions } from './registry-ref.js';
+import { checkRolloutReferences } from './rollout.js';
 import type { ModelRoute, ModelRouteSpec, VersionSpec } from './types.js';
 
 // The schema checker has made these shapes; fields may be missing where the value was invalid.
@@ -146,6 +147,7 @@ export function applyRules(doc: Record<string, unknown>, out: Issue[]): ModelRou
       checkReference(m?.version, names, `spec.match[${i}].version`, out);
     });
     if (spec.mirror) checkReference(spec.mirror.version, names, 'spec.mirror.version', out);
+    if (Array.isArray(spec.versions)) checkRolloutReferences(spec.rollout, spec.versions, out);
     if (spec.sticky && spec.lbPolicy !== undefined && spec.lbPolicy !== 'RING_HASH')
       out.push({
         path: 'spec.lbPolicy',

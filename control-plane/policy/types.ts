@@ -3,6 +3,7 @@
 // shape); docs/TRANSLATION.md is the reference for each field and its default.
 
 import type { Device, Replicas } from './registry-ref.js';
+import type { RolloutSpec } from './rollout.js';
 
 export const API_VERSION = 'switchyard.dev/v1alpha1';
 export const KIND = 'ModelRoute';
@@ -125,6 +126,8 @@ export interface ModelRouteSpec {
    * endpoints above it; without it, a version's endpoints are compared with each other.
    */
   readonly latencyObjective?: string;
+  /** A canary driven step by step by the rollout controller (docs/ROLLOUTS.md). */
+  readonly rollout?: RolloutSpec;
 }
 
 export interface ModelRoute {

@@ -1,6 +1,6 @@
 // A MirrorConfig from the control plane, checked: what a stable pod mirrors, to where, and how
-// answers are compared (docs/DATAPLANE.md, "Mirror forwarding"). Pure.
-import type { MirrorConfig } from '../../kernel/contract/index.js';
+// answers are compared (docs/DATAPLANE.md, "Mirror forwarding"). Pure, apart from applying one to a forwarder.
+import { decodeMirrorConfig, type MirrorConfig } from '../../kernel/contract/index.js';
 
 export interface MirrorSettings {
   readonly model: string;
@@ -36,4 +36,20 @@ export function mirrorSettingsOf(c: MirrorConfig): MirrorSettings | undefined {
     targets: [...c.targets],
     tolerance: c.tolerance,
   };
+}
+
+/**
+ * Applies a MirrorConfig off the wire to `mirror`. A bad message is logged and ignored: the pod
+ * keeps what it mirrored before, so one bad message cannot silently stop a running comparison.
+ */
+export function applyMirrorConfig(
+  mirror: { configure(s: MirrorSettings | undefined): void },
+  body: Uint8Array,
+  warn: (line: string) => void,
+): void {
+  try {
+    mirror.configure(mirrorSettingsOf(decodeMirrorConfig(body)));
+  } catch (err) {
+    warn(`mirror: config ignored: ${(err as Error).message}`);
+  }
 }

@@ -76,6 +76,24 @@ async function attempt(op: Operation, ns: string, key: string, i: number): Promi
       const first = hist.revisions[0].revision;
       return (await fx.call('POST', `${base}/seed/rollback`, { toRevision: first }, h)).status;
     }
+    case 'rollout': {
+      const doc = routeDoc(`r${i}`, ns, 100);
+      const rollout = {
+        candidate: 'v2',
+        steps: [{ weight: 10, for: '1m' }],
+        analysis: { errorRate: { max: '1%' } },
+      };
+      await fx.call(
+        'POST',
+        '/api/v1/policies',
+        { document: { ...doc, spec: { ...doc.spec, rollout } } },
+        apiKey(fx.keys['admin-all']),
+      );
+      return (await fx.call('POST', `/api/v1/namespaces/${ns}/rollouts/r${i}`, { candidate: 'v2' }, h))
+        .status;
+    }
+    case 'rollout-status':
+      return (await fx.call('GET', `/api/v1/rollouts?namespace=${ns}`, undefined, h)).status;
     case 'proxies':
       return (await fx.call('GET', '/api/v1/proxies', undefined, h)).status;
     case 'endpoints':
@@ -130,6 +148,8 @@ const MATRIX: Record<Operation, readonly [string, string, string]> = {
   apply: ['-', 'y', 'y'],
   delete: ['-', 'y', 'y'],
   rollback: ['-', 'y', 'y'],
+  rollout: ['-', 'y', 'y'],
+  'rollout-status': ['y', 'y', 'y'],
   proxies: ['-', '-', '-'],
   endpoints: ['-', '-', '-'],
   placement: ['-', '-', '-'],

@@ -74,9 +74,11 @@ describe('--store-prefix', () => {
         'KV_switchyard_idempotency',
         'KV_switchyard_placement',
         'KV_switchyard_policies',
+        'KV_switchyard_rollouts',
         'KV_tenant-b_idempotency',
         'KV_tenant-b_placement',
         'KV_tenant-b_policies',
+        'KV_tenant-b_rollouts',
         'SWITCHYARD_AUDIT',
         'TENANT-B_AUDIT',
       ]);

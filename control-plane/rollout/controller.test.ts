@@ -1,0 +1,149 @@
+// The controller with its I/O replaced by in-memory doubles (one module under test): which
+// writes it makes, in which order, and what it refuses without the lease.
+import { describe, expect, it } from 'vitest';
+import { createLogger } from '../../kernel/log/index.js';
+import type { ApplyRequest, PolicyService } from '../api/policy-service.js';
+import { parsePolicyFile } from '../policy/index.js';
+import type { StoredPolicy } from '../store/policy-record.js';
+import { RolloutController } from './controller.js';
+import { HeartbeatFigures } from './heartbeat-figures.js';
+import { startRollout } from './machine.js';
+import { MemoryRolloutStore } from './rollout-store.js';
+
+const ROUTE = parsePolicyFile(
+  `apiVersion: switchyard.dev/v1alpha1
+kind: ModelRoute
+metadata: { name: fraud }
+spec:
+  model: fraud
+  versions: [{ name: v1, weight: 100 }, { name: v2, weight: 0 }]
+  rollout:
+    candidate: v2
+    steps: [{ weight: 10, for: 5s }, { weight: 50, for: 5s }]
+    analysis: { minRequests: 10, errorRate: { max: 10% }, failureLimit: 1 }
+`,
+  'p.yaml',
+)[0]!;
+
+function world(leaseHeld = true) {
+  let policy: StoredPolicy = {
+    namespace: 'default',
+    name: 'fraud',
+    revision: 1,
+    record: {} as never,
+    route: ROUTE,
+  };
+  const applied: ApplyRequest[] = [];
+  const service = {
+    apply: async (_ctx: unknown, req: ApplyRequest) => {
+      applied.push(req);
+      const [route] = parsePolicyFile(JSON.stringify(req.document), 'applied');
+      policy = { ...policy, revision: policy.revision + 1, route: route! };
+      return {};
+    },
+  } as unknown as PolicyService;
+  const fenced: number[] = [];
+  const lease = {
+    held: leaseHeld,
+    isHeld() {
+      return this.held;
+    },
+    token: () => 7,
+    checkFence: async (t: number) => {
+      fenced.push(t);
+      if (!lease.held) throw new Error('stale token');
+    },
+  };
+  const store = new MemoryRolloutStore();
+  const figures = new HeartbeatFigures();
+  let now = 0;
+  const controller = new RolloutController({
+    store,
+    policies: { get: async () => policy },
+    service: () => service,
+    figures,
+    lease,
+    log: createLogger('test', { level: 'silent' }),
+    now: () => now,
+  });
+  return {
+    store,
+    figures,
+    controller,
+    applied,
+    fenced,
+    lease,
+    policy: () => policy,
+    at: (ms: number) => {
+      now = ms;
+    },
+  };
+}
+
+const window = (requests: number, errors: number) => ({ requests, errors, p99Ms: 2 });
+
+describe('RolloutController', () => {
+  it('makes the route carry a state written before a crash, with the decision as the reason', async () => {
+    const w = world();
+    // A previous leader persisted step 1 and died before writing the policy.
+    const t = startRollout('default/fraud', 'fraud', ROUTE.spec.rollout!, 'v1', 100, 0);
+    await w.store.put(t.state, 0);
+    w.at(1000);
+    await w.controller.tick();
+    expect(w.applied.map((a) => a.reason)).toEqual(['rollout fraud v2: step 1/2, 10 %']);
+    expect(w.policy().route.spec.versions.map((v) => [v.name, v.weight])).toEqual([
+      ['v1', 90],
+      ['v2', 10],
+    ]);
+    expect(w.fenced).toContain(7);
+    // Converged: the next tick writes no revision.
+    w.at(2000);
+    await w.controller.tick();
+    expect(w.applied).toHaveLength(1);
+  });
+
+  it('rolls back on a failing sample: state first, then one revision', async () => {
+    const w = world();
+    await w.store.put(startRollout('default/fraud', 'fraud', ROUTE.spec.rollout!, 'v1', 100, 0).state, 0);
+    w.at(1000);
+    await w.controller.tick();
+    w.figures.record('c', [{ model: 'fraud', version: 'v2', window: window(20, 10) }]);
+    w.figures.record('s', [{ model: 'fraud', version: 'v1', window: window(200, 0) }]);
+    w.at(2000);
+    await w.controller.tick();
+    const stored = await w.store.get('default/fraud');
+    expect(stored?.state.phase).toBe('failed');
+    expect(w.applied.at(-1)?.reason).toMatch(
+      /^rollout fraud v2: rolled back at step 1: errorRate 50\.00 % > 10\.00 %/,
+    );
+    expect(w.policy().route.spec.versions.find((v) => v.name === 'v2')?.weight).toBe(0);
+  });
+
+  it('judges and writes nothing while another replica holds the lease', async () => {
+    const w = world(false);
+    await w.store.put(startRollout('default/fraud', 'fraud', ROUTE.spec.rollout!, 'v1', 100, 0).state, 0);
+    w.figures.record('c', [{ model: 'fraud', version: 'v2', window: window(20, 10) }]);
+    w.at(1000);
+    await w.controller.tick();
+    expect(w.applied).toEqual([]);
+    expect((await w.store.get('default/fraud'))?.state.generation).toBe(1);
+  });
+
+  it('refuses the write when the lease is lost between the check and the write', async () => {
+    const w = world();
+    await w.store.put(startRollout('default/fraud', 'fraud', ROUTE.spec.rollout!, 'v1', 100, 0).state, 0);
+    w.figures.record('c', [{ model: 'fraud', version: 'v2', window: window(20, 10) }]);
+    w.figures.record('s', [{ model: 'fraud', version: 'v1', window: window(200, 0) }]);
+    const isHeld = w.lease.isHeld.bind(w.lease);
+    // Held when the tick starts, gone by the time it writes: the fence check fails.
+    w.lease.isHeld = () => {
+      const held = isHeld();
+      w.lease.held = false;
+      return held;
+    };
+    w.at(1000);
+    await w.controller.tick();
+    expect(w.applied).toEqual([]);
+    expect((await w.store.get('default/fraud'))?.state.phase).toBe('progressing');
+  });
+});

@@ -1,0 +1,177 @@
+// The rollout controller: on the replica holding the lease (or alone, without one), every
+// analysis interval it judges each progressing rollout on the figures since its last decision,
+// steps the machine, persists the state (fenced), then makes the route carry the state's traffic
+// as a policy revision through the policy service, so history, audit and rollback see it.
+// State first, policy second: a replica that dies in between leaves a state the next leader
+// converges the route to, so no step is repeated or skipped. docs/ROLLOUTS.md.
+import { asSwitchyardError } from '../../kernel/errors/index.js';
+import type { Logger } from '../../kernel/log/index.js';
+import type { CallContext, PolicyService } from '../api/policy-service.js';
+import type { Lease } from '../lease/index.js';
+import { rolloutDurationMs } from '../policy/rollout.js';
+import type { StoredPolicy } from '../store/policy-record.js';
+import { analyze } from './analysis.js';
+import { sumFigures, type VersionFigures } from './figures.js';
+import type { HeartbeatFigures } from './heartbeat-figures.js';
+import { evaluate } from './machine.js';
+import type { RolloutStore, StoredRollout } from './rollout-store.js';
+import { carries, desiredTraffic, withTraffic } from './route-traffic.js';
+import type { RolloutState } from './state.js';
+
+/** Hooks for what lies beyond routing (a model registry moving the candidate to production). */
+export interface RolloutHooks {
+  /** After the route carries a promoted candidate. May run again after a failover: be idempotent. */
+  onPromoted?(state: RolloutState): Promise<void>;
+}
+
+export interface RolloutControllerDeps {
+  readonly store: RolloutStore;
+  readonly policies: { get(namespace: string, name: string): Promise<StoredPolicy | undefined> };
+  readonly service: () => PolicyService;
+  readonly figures: HeartbeatFigures;
+  /** Absent: a single control plane, which always acts. */
+  readonly lease?: Pick<Lease, 'isHeld' | 'token' | 'checkFence'>;
+  readonly log: Logger;
+  readonly hooks?: RolloutHooks;
+  readonly now?: () => number;
+  /** How often tick() runs when started; each rollout's own interval is at least this. */
+  readonly tickMs?: number;
+}
+
+export const ROLLOUT_PRINCIPAL: CallContext = {
+  principal: { id: 'system:rollout', kind: 'system', bindings: [{ role: 'admin', namespaces: ['*'] }] },
+  from: 'local',
+  via: 'system',
+};
+
+/** The decisions that change traffic, whose reason a reconciling revision carries. */
+const TRAFFIC_OUTCOMES = new Set(['advance', 'promoted', 'rolled-back', 'aborted', 'resumed']);
+
+interface Sample {
+  candidate: VersionFigures;
+  stable: VersionFigures;
+  /** The state generation the sample belongs to: a step change starts a new one. */
+  step: number;
+}
+
+/** Window summaries are states, not increments: the newest replaces the sample. */
+function accumulate(prev: VersionFigures | undefined, next: VersionFigures): VersionFigures {
+  if (!prev || next.p99Ms !== undefined) return next;
+  return sumFigures([prev, next]);
+}
+
+export class RolloutController {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private readonly samples = new Map<string, Sample>();
+  private readonly lastRun = new Map<string, number>();
+
+  constructor(private readonly deps: RolloutControllerDeps) {}
+
+  private now(): number {
+    return (this.deps.now ?? Date.now)();
+  }
+
+  start(): void {
+    const every = this.deps.tickMs ?? 250;
+    this.timer = setInterval(() => {
+      this.running ??= this.tick()
+        .catch((err) => this.deps.log.warn('rollout: tick failed', { error: asSwitchyardError(err).message }))
+        .finally(() => {
+          this.running = undefined;
+        });
+    }, every);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  /** One pass over every rollout; exported for tests that drive time themselves. */
+  async tick(): Promise<void> {
+    const lease = this.deps.lease;
+    if (lease && !lease.isHeld()) {
+      // A follower judges nothing; the next leader starts fresh samples from the pods.
+      this.samples.clear();
+      return;
+    }
+    const token = lease?.token();
+    for (const stored of await this.deps.store.list()) {
+      try {
+        await this.process(stored, token);
+      } catch (err) {
+        this.deps.log.warn('rollout: step failed', {
+          route: stored.state.route,
+          error: asSwitchyardError(err).message,
+        });
+      }
+    }
+  }
+
+  private async fence(token: number | undefined): Promise<void> {
+    if (token !== undefined) await this.deps.lease?.checkFence(token);
+  }
+
+  private due(state: RolloutState, nowMs: number): boolean {
+    const every = Math.max(1, Math.round(rolloutDurationMs(state.spec.analysis.interval)));
+    const last = this.lastRun.get(state.route) ?? 0;
+    if (nowMs - last < every) return false;
+    this.lastRun.set(state.route, nowMs);
+    return true;
+  }
+
+  private async process(stored: StoredRollout, token: number | undefined): Promise<void> {
+    let state = stored.state;
+    const nowMs = this.now();
+    if (state.phase === 'progressing' && this.due(state, nowMs)) {
+      const step = state.spec.steps[state.step];
+      const prev = this.samples.get(state.route);
+      const fresh = prev && prev.step === state.step ? prev : undefined;
+      const sample: Sample = {
+        candidate: accumulate(fresh?.candidate, this.deps.figures.take(state.model, state.candidate)),
+        stable: accumulate(fresh?.stable, this.deps.figures.take(state.model, state.stable)),
+        step: state.step,
+      };
+      const kind = step?.mirror !== undefined ? 'mirror' : 'weight';
+      const verdict = analyze(state.spec.analysis, kind, sample.candidate, sample.stable);
+      if (verdict.outcome === 'inconclusive') this.samples.set(state.route, sample);
+      else this.samples.delete(state.route);
+      const t = evaluate(state.spec, state, nowMs, verdict);
+      if (t.state !== state) {
+        await this.fence(token);
+        await this.deps.store.put(t.state, stored.revision);
+        if (t.state.step !== state.step) this.samples.delete(state.route);
+        if (t.reason) this.deps.log.info('rollout: decision', { route: state.route, reason: t.reason });
+        state = t.state;
+      }
+    } else if (state.phase !== 'progressing') {
+      // Keep counters from piling up into the next sample while nothing is judged.
+      this.deps.figures.take(state.model, state.candidate);
+      this.deps.figures.take(state.model, state.stable);
+    }
+    await this.reconcile(state, token);
+  }
+
+  /** Makes the route carry the state's traffic, as one revision naming the decision. */
+  private async reconcile(state: RolloutState, token: number | undefined): Promise<void> {
+    const [namespace = '', name = ''] = state.route.split('/');
+    const policy = await this.deps.policies.get(namespace, name);
+    if (!policy) return;
+    const traffic = desiredTraffic(state);
+    if (carries(policy.route, state, traffic)) return;
+    const reason =
+      state.history.find((d) => TRAFFIC_OUTCOMES.has(d.outcome))?.reason ??
+      `rollout ${state.model} ${state.candidate}: ${state.phase}`;
+    await this.fence(token);
+    await this.deps.service().apply(ROLLOUT_PRINCIPAL, {
+      document: withTraffic(policy.route, state, traffic),
+      reason,
+      expectedRevision: policy.revision,
+    });
+    this.deps.log.info('rollout: traffic', { route: state.route, reason, ...traffic });
+    if (state.phase === 'succeeded') await this.deps.hooks?.onPromoted?.(state);
+  }
+}
