@@ -118,9 +118,7 @@ describe('WorkloadIssuer', () => {
     );
     expect(audit.events).toHaveLength(1);
     expect(audit.events[0]).toMatchObject({ type: 'auth.failed', method: 'certificate', remote: 'r' });
-    expect((audit.events[0] as { reason: string }).reason).toMatch(
-      /^not authenticated: client certificate: /,
-    );
+    expect(audit.ofType('auth.failed')[0]?.reason).toMatch(/^not authenticated: client certificate: /);
   });
 
   it('checks the CSR before spending a token: an unusable CSR leaves the token valid', async () => {
@@ -135,7 +133,7 @@ describe('WorkloadIssuer', () => {
       'certificate signing request unusable: its signature does not verify with its own public key',
     );
     expect(audit.events.map((e) => e.type)).toEqual(['csr.invalid', 'csr.invalid']);
-    expect((audit.events[1] as { reason: string }).reason).toMatch(/^certificate signing request unusable: /);
+    expect(audit.ofType('csr.invalid')[1]?.reason).toMatch(/^certificate signing request unusable: /);
     expect((await issuer.issue({ csrPem: await csrFor(WEB), token })).identity).toBe(WEB);
   });
 
@@ -153,7 +151,7 @@ describe('WorkloadIssuer', () => {
       requested: [`url:${DB}`],
       at: NOW.toISOString(),
     });
-    expect((audit.events[0] as { reasons: string[] }).reasons).toEqual((err as CsrRefusedError).reasons);
+    expect(audit.ofType('csr.refused')[0]?.reasons).toEqual((err as CsrRefusedError).reasons);
     expect((err as CsrRefusedError).reasons.length).toBeGreaterThan(0);
     await expect(issuer.issue({ csrPem: await csrFor(WEB), token })).rejects.toThrow(
       'not authenticated: unknown or already used bootstrap token',
