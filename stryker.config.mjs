@@ -2,6 +2,8 @@
 // is measured, how to read the report and why the surviving mutants that remain are equivalent).
 // MUTATE=control-plane/policy (comma-separated folders or files) narrows the run to one area.
 
+import { createHash } from 'node:crypto';
+
 /** The folders whose tests must catch small, plausible bugs. */
 const CORE = [
   'control-plane/policy',
@@ -33,7 +35,12 @@ const targets = process.env.MUTATE
 
 // One report and one incremental file per selection, so narrowing to a folder and back keeps the
 // other results.
-const slug = process.env.MUTATE ? targets.join('+').replace(/[^A-Za-z0-9.+-]+/g, '_') : 'core';
+// A long selection is cut and suffixed with a hash of the whole: file names stop at 255 bytes.
+const fullSlug = process.env.MUTATE ? targets.join('+').replace(/[^A-Za-z0-9.+-]+/g, '_') : 'core';
+const slug =
+  fullSlug.length > 100
+    ? `${fullSlug.slice(0, 80)}-${createHash('sha256').update(fullSlug).digest('hex').slice(0, 12)}`
+    : fullSlug;
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {

@@ -40,6 +40,11 @@ describe('node id refusals say why', () => {
       ok: false,
       reason: `node id "${ID}-evil#a" does not name the certificate's identity ${ID}`,
     });
+    // Without "#" the whole id is the claim: one character more is another identity.
+    expect(nodeIdMatchesIdentity(`${ID}x`, ID)).toEqual({
+      ok: false,
+      reason: `node id "${ID}x" does not name the certificate's identity ${ID}`,
+    });
     expect(nodeIdMatchesIdentity(`${ID}#a/b`, ID)).toEqual({
       ok: false,
       reason: 'node id instance "a/b" must match ^[A-Za-z0-9._~-]{1,128}$',
