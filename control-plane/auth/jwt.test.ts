@@ -1,6 +1,8 @@
 // The JWT verifier against a JWKS file whose keys carry no `alg`: then the configured allow-list
 // is the only thing that decides which signature algorithms count.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
@@ -100,6 +102,19 @@ describe('JwtVerifier', () => {
       v.verify(await token('ES256', { exp: Math.floor(Date.now() / 1000) - 600 })),
     ).rejects.toThrow('bearer token rejected (ERR_JWT_EXPIRED): "exp" claim timestamp check failed');
     await expect(v.verify('not.a.jwt')).rejects.toThrow(/^bearer token rejected \(ERR_JWS_INVALID\): \S/);
+  });
+
+  it('names an unreachable JWKS endpoint, whose error carries no jose code, as an invalid token', async () => {
+    // A loopback port that was just free: nothing listens there.
+    const srv = createServer();
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const { port } = srv.address() as AddressInfo;
+    await new Promise((r) => srv.close(r));
+    const { jwksFile: _, ...rest } = config(['ES256']);
+    const remote = new JwtVerifier({ ...rest, jwksUrl: `http://127.0.0.1:${port}/jwks.json` });
+    await expect(remote.verify(await token('ES256'))).rejects.toThrow(
+      'bearer token rejected (ERR_JWT_INVALID): fetch failed',
+    );
   });
 
   it('refuses a token without exp', async () => {
