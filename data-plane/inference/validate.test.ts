@@ -183,6 +183,14 @@ describe('validateRequest', () => {
         ),
       ),
     ).toEqual(['inputs[0].shape[1]']);
+    // A free dimension may be empty (zero elements, zero bytes); only the batch dimension may not.
+    const empty = validateRequest({ model: 'm', inputs: [f32('x', [2, 0, 2]), f32('m', [2])] }, free, 4);
+    expect('ok' in empty && empty.ok.key).toBe('0x2|');
+    // A dimension the signature fixes at 0 is fixed like any other.
+    const zero: ModelSignature = { inputs: [{ name: 'z', datatype: 'FP32', shape: [-1, 0] }], outputs: [] };
+    expect(paths(validateRequest({ model: 'm', inputs: [f32('z', [1, 3])] }, zero, 4))).toEqual([
+      'inputs[0].shape[1]',
+    ]);
     // Unbatched: the rows are 1 whatever the first dimension says.
     const one = validateRequest({ model: 'm', inputs: [f32('x', [3, 5, 2]), f32('m', [7])] }, free, 0);
     expect('ok' in one && one.ok.rows).toBe(1);
