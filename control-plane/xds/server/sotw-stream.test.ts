@@ -282,6 +282,36 @@ describe('SotW stream', () => {
     expect(early.take()).toEqual([]);
   });
 
+  it('describes a subscription before its first response without a nonce', () => {
+    const early = new Harness(undefined);
+    early.request(TYPE.EDS, ['b', 'a']);
+    expect(early.stream.describe()).toEqual({ EDS: { names: ['a', 'b'], sent: '' } });
+  });
+
+  it('keeps a removed cluster that a held listener uses, until the client ACKs listeners without it', () => {
+    const L1 = res('l', 'v1', { clusters: ['c2'] });
+    const m = new Harness(snapshot({ [TYPE.CDS]: [C1, C2], [TYPE.LDS]: [L1] }));
+    m.request(TYPE.CDS);
+    const c = m.take()[0]!;
+    m.request(TYPE.CDS, [], c.nonce, undefined, c.version);
+    m.request(TYPE.LDS);
+    const l = m.take()[0]!;
+    m.request(TYPE.LDS, [], l.nonce, undefined, l.version);
+    const C1b = res('c1', 'b');
+    const L2 = res('l', 'v2', { clusters: ['c1'] });
+    m.stream.onSnapshot(snapshot({ [TYPE.CDS]: [C1b], [TYPE.LDS]: [L2] }));
+    const pushed = m.take();
+    expect(pushed.map((s) => [s.type, s.names])).toEqual([
+      [TYPE.CDS, ['c1', 'c2']],
+      [TYPE.LDS, ['l']],
+    ]);
+    m.request(TYPE.CDS, [], pushed[0]!.nonce, undefined, pushed[0]!.version);
+    expect(m.take()).toEqual([]);
+    // The ACK of the listener without c2 is what lets c2 go.
+    m.request(TYPE.LDS, [], pushed[1]!.nonce, undefined, pushed[1]!.version);
+    expect(m.take().map((s) => [s.type, s.names])).toEqual([[TYPE.CDS, ['c1']]]);
+  });
+
   it('sends only what the host filter lets this stream see', () => {
     h.filter = (_t, n) => n !== 'c2';
     h.request(TYPE.CDS);
