@@ -194,6 +194,37 @@ describe('delta stream', () => {
     ]);
   });
 
+  it('resends the routes of a changed listener, even unchanged, and only those subscribed', () => {
+    const m = new Harness(
+      snapshot({
+        [TYPE.LDS]: [res('l', 'v1', { routes: ['r', 'other'] })],
+        [TYPE.RDS]: [res('r', 'v1'), res('other', 'v1')],
+      }),
+    );
+    m.request(TYPE.LDS, { sub: ['l'] });
+    m.request(TYPE.RDS, { sub: ['r'] });
+    m.take();
+    m.stream.onSnapshot(
+      snapshot({
+        [TYPE.LDS]: [res('l', 'v2', { routes: ['r', 'other'] })],
+        [TYPE.RDS]: [res('r', 'v1'), res('other', 'v1')],
+      }),
+    );
+    expect(m.take().map((o) => [o.type, o.updates])).toEqual([
+      [TYPE.LDS, [['l', 'v2']]],
+      [TYPE.RDS, [['r', 'v1']]],
+    ]);
+  });
+
+  it('reports a missing name again after it was unsubscribed and subscribed anew', () => {
+    h.request(TYPE.EDS, { sub: ['c9'] });
+    expect(h.take().map((o) => o.removed)).toEqual([['c9']]);
+    h.request(TYPE.EDS, { unsub: ['c9'] });
+    h.take();
+    h.request(TYPE.EDS, { sub: ['c9'] });
+    expect(h.take().map((o) => o.removed)).toEqual([['c9']]);
+  });
+
   it('keeps a removed cluster while the routes it sent still use it', () => {
     const m = new Harness(
       snapshot({
