@@ -51,7 +51,7 @@ class Harness {
   readonly stream: SotwStream;
   filter?: (t: TypeUrl, n: string) => boolean;
 
-  constructor(snap?: Snapshot) {
+  constructor(snap?: Snapshot, quiet = false) {
     this.current = snap;
     const record =
       (name: string) =>
@@ -62,13 +62,16 @@ class Harness {
         this.attached++;
         return this.current;
       },
-      callbacks: {
-        onResponse: record('response'),
-        onAck: record('ack'),
-        onNack: record('nack'),
-        onStaleNonce: record('stale'),
-        onUnknownType: record('unknown'),
-      },
+      // A host may leave every callback out.
+      callbacks: quiet
+        ? {}
+        : {
+            onResponse: record('response'),
+            onAck: record('ack'),
+            onNack: record('nack'),
+            onStaleNonce: record('stale'),
+            onUnknownType: record('unknown'),
+          },
       filterFor: () => this.filter,
       now: () => this.clock,
     };
@@ -310,6 +313,52 @@ describe('SotW stream', () => {
     // The ACK of the listener without c2 is what lets c2 go.
     m.request(TYPE.LDS, [], pushed[1]!.nonce, undefined, pushed[1]!.version);
     expect(m.take().map((s) => [s.type, s.names])).toEqual([[TYPE.CDS, ['c1']]]);
+  });
+
+  it('works with a host that sets no callbacks', () => {
+    const q = new Harness(snapshot({ [TYPE.CDS]: [C1] }), true);
+    q.request(TYPE.CDS);
+    const a = q.take()[0]!;
+    q.request(TYPE.CDS, [], a.nonce, undefined, a.version);
+    q.request(TYPE.CDS, [], 'stale');
+    q.stream.onSnapshot(snapshot({ [TYPE.CDS]: [C2] }));
+    const b = q.take()[0]!;
+    q.request(TYPE.CDS, [], b.nonce, 'no');
+    q.request('type.googleapis.com/unknown.Type');
+    expect(b.names).toEqual(['c2']);
+    expect(q.events).toEqual([]);
+  });
+
+  it('versions every type by its snapshot version when nothing is retained', () => {
+    h.request(TYPE.EDS, ['c1']);
+    expect(h.take()[0]!.version).toBe(versionOf([E1, E2]));
+  });
+
+  it('answers a request adding several names when any of them exists', () => {
+    h.request(TYPE.EDS, ['c1']);
+    const r1 = h.take()[0]!;
+    h.request(TYPE.EDS, ['c1', 'c9', 'c2'], r1.nonce);
+    expect(h.take().map((s) => s.names)).toEqual([['c1', 'c2']]);
+  });
+
+  it('answers a changed subscription even when the content is what the client NACKed', () => {
+    h.request(TYPE.CDS, ['c1']);
+    const a = h.take()[0]!;
+    h.request(TYPE.CDS, ['c1'], a.nonce, 'rejected');
+    // A new CDS name is owed an answer (absence means deletion), though c1 is unchanged.
+    h.request(TYPE.CDS, ['c1', 'nope'], a.nonce);
+    expect(h.take().map((s) => [s.names, s.version])).toEqual([[['c1'], a.version]]);
+  });
+
+  it('never gives one stream the encoded body of another subscription of the same snapshot', () => {
+    const rs = ['a', 'ab', 'bc', 'c'].map((n) => res(n, 'x'));
+    const snap = snapshot({ [TYPE.EDS]: rs });
+    const one = new Harness(snap);
+    const two = new Harness(snap);
+    one.request(TYPE.EDS, ['a', 'bc']);
+    two.request(TYPE.EDS, ['ab', 'c']);
+    expect(one.take()[0]!.names).toEqual(['a', 'bc']);
+    expect(two.take()[0]!.names).toEqual(['ab', 'c']);
   });
 
   it('sends only what the host filter lets this stream see', () => {
