@@ -225,6 +225,23 @@ describe('delta stream', () => {
     expect(h.take().map((o) => o.removed)).toEqual([['c9']]);
   });
 
+  it('resends a resource to a client that unsubscribed and subscribed again', () => {
+    h.request(TYPE.EDS, { sub: ['c1'] });
+    const [a] = h.take();
+    h.request(TYPE.EDS, { unsub: ['c1'], nonce: a!.nonce });
+    h.take();
+    h.request(TYPE.EDS, { sub: ['c1'] });
+    expect(h.take().map((o) => o.updates)).toEqual([[['c1', 'e1']]]);
+  });
+
+  it('answers a request made before the first snapshot once it arrives', () => {
+    const early = new Harness(undefined);
+    early.request(TYPE.EDS, { sub: ['c1'] });
+    expect(early.take()).toEqual([]);
+    early.stream.onSnapshot(snapshot({ [TYPE.EDS]: [E1] }));
+    expect(early.take().map((o) => o.updates)).toEqual([[['c1', 'e1']]]);
+  });
+
   it('keeps a removed cluster while the routes it sent still use it', () => {
     const m = new Harness(
       snapshot({
