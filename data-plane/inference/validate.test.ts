@@ -101,4 +101,98 @@ describe('validateRequest', () => {
     // Unbatched requests are never merged: one batch key for all of them.
     expect('ok' in ok && ok.ok.key).toBe('');
   });
+
+  it('says in each refusal what is wrong, with the names and figures a caller needs', () => {
+    const issues = (r: ReturnType<typeof validateRequest>) => ('issues' in r ? r.issues : []);
+    expect(
+      issues(
+        validateRequest(
+          { model: 'm', inputs: [f32('a', [1, 4]), f32('a', [1, 4]), f32('c', [1, 1])] },
+          sig,
+          8,
+        ),
+      ),
+    ).toEqual([
+      { path: 'inputs[1].name', message: 'input a is given twice' },
+      { path: 'inputs[2].name', message: 'model has no input "c" (inputs: a, b)' },
+      { path: 'inputs', message: 'input b is missing' },
+    ]);
+    expect(
+      issues(validateRequest({ model: 'm', inputs: [f32('a', [1, 4]), f32('b', [1, 1])] }, sig, 8)),
+    ).toEqual([{ path: 'inputs[1].datatype', message: 'b must be INT64, got FP32' }]);
+    expect(
+      issues(validateRequest({ model: 'm', inputs: [f32('a', [4]), i64('b', [1, 1])] }, sig, 8)),
+    ).toEqual([{ path: 'inputs[0].shape', message: 'a must have rank 2 ([-1, 4]), got [4]' }]);
+    expect(
+      issues(validateRequest({ model: 'm', inputs: [f32('a', [1, 4], 3), i64('b', [1, 1])] }, sig, 8)),
+    ).toEqual([{ path: 'inputs[0].contents', message: 'a of shape [1, 4] FP32 needs 16 bytes, got 12' }]);
+    expect(
+      issues(validateRequest({ model: 'm', inputs: [f32('a', [2, 4]), i64('b', [1, 1])] }, sig, 8)),
+    ).toEqual([{ path: 'inputs[1].shape[0]', message: "batch size 1 differs from other inputs' 2" }]);
+    expect(
+      issues(validateRequest({ model: 'm', inputs: [f32('a', [9, 4]), i64('b', [9, 1])] }, sig, 8)),
+    ).toEqual([
+      { path: 'inputs[0].shape[0]', message: 'batch size must be 1 to 8, got 9' },
+      { path: 'inputs[1].shape[0]', message: 'batch size must be 1 to 8, got 9' },
+    ]);
+    expect(
+      issues(
+        validateRequest(
+          { model: 'm', inputs: [f32('a', [1, 4]), i64('b', [1, 1])], outputs: ['y', 'z'] },
+          sig,
+          8,
+        ),
+      ),
+    ).toEqual([{ path: 'outputs[1].name', message: 'model has no output "z" (outputs: y)' }]);
+  });
+
+  it('refuses string tensors, which cannot be batched as raw bytes', () => {
+    const strings: ModelSignature = { inputs: [{ name: 's', datatype: 'BYTES', shape: [-1] }], outputs: [] };
+    const r = validateRequest(
+      { model: 'm', inputs: [{ name: 's', datatype: 'BYTES', shape: [1], data: new Uint8Array(4) }] },
+      strings,
+      8,
+    );
+    expect('issues' in r && r.issues).toEqual([
+      { path: 'inputs[0].datatype', message: 'BYTES tensors are not served' },
+    ]);
+  });
+
+  it('accepts a dimension the signature leaves free at any size, and keys each input by its trailing shape', () => {
+    const free: ModelSignature = {
+      inputs: [
+        { name: 'x', datatype: 'FP32', shape: [-1, -1, 2] },
+        { name: 'm', datatype: 'FP32', shape: [-1] },
+      ],
+      outputs: [{ name: 'y', datatype: 'FP32', shape: [-1] }],
+    };
+    const r = validateRequest({ model: 'm', inputs: [f32('x', [2, 5, 2]), f32('m', [2])] }, free, 4);
+    expect('ok' in r && r.ok).toEqual({
+      inputs: [f32('x', [2, 5, 2]), f32('m', [2])],
+      rows: 2,
+      key: '5x2|',
+      outputs: [],
+    });
+    // A free dimension still takes no fractions.
+    expect(
+      paths(
+        validateRequest(
+          { model: 'm', inputs: [{ ...f32('x', [2, 5, 2]), shape: [2, 2.5, 2] }, f32('m', [2])] },
+          free,
+          4,
+        ),
+      ),
+    ).toEqual(['inputs[0].shape[1]']);
+    // A free dimension may be empty (zero elements, zero bytes); only the batch dimension may not.
+    const empty = validateRequest({ model: 'm', inputs: [f32('x', [2, 0, 2]), f32('m', [2])] }, free, 4);
+    expect('ok' in empty && empty.ok.key).toBe('0x2|');
+    // A dimension the signature fixes at 0 is fixed like any other.
+    const zero: ModelSignature = { inputs: [{ name: 'z', datatype: 'FP32', shape: [-1, 0] }], outputs: [] };
+    expect(paths(validateRequest({ model: 'm', inputs: [f32('z', [1, 3])] }, zero, 4))).toEqual([
+      'inputs[0].shape[1]',
+    ]);
+    // Unbatched: the rows are 1 whatever the first dimension says.
+    const one = validateRequest({ model: 'm', inputs: [f32('x', [3, 5, 2]), f32('m', [7])] }, free, 0);
+    expect('ok' in one && one.ok.rows).toBe(1);
+  });
 });

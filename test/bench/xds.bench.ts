@@ -134,6 +134,7 @@ async function main() {
         'rss KB/stream',
         'heap KB/stream',
         'EDS acked',
+        'first EDS p99 ms',
         'EDS p50 ms',
         'EDS p99 ms',
         'EDS max ms',

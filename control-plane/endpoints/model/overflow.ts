@@ -32,6 +32,9 @@ export interface OverflowState {
 
 export const NO_OVERFLOW: OverflowState = { active: false, sinceMs: 0 };
 
+/** Far below any figure a pod reports (percent with a few decimals), far above float error. */
+const EPSILON = 1e-9;
+
 /**
  * The next state from the utilization of the version's healthy GPU endpoints. With
  * no GPU endpoint left there is nothing to overflow from: the translator already promotes the
@@ -45,8 +48,10 @@ export function nextOverflow(
 ): OverflowState {
   if (gpuUtilizations.length === 0) return state.active ? { active: false, sinceMs: nowMs } : state;
   const mean = gpuUtilizations.reduce((a, b) => a + b, 0) / gpuUtilizations.length;
-  if (!state.active && mean >= p.enterUtilization) return { active: true, sinceMs: nowMs };
-  if (state.active && mean <= p.exitUtilization && nowMs - state.sinceMs >= p.holdMs)
+  // Thresholds are inclusive. Fractions of whole percents do not add exactly (0.7 + 0.9 is
+  // 1.5999999999999999), so a mean that lands on a threshold is compared within EPSILON.
+  if (!state.active && mean >= p.enterUtilization - EPSILON) return { active: true, sinceMs: nowMs };
+  if (state.active && mean <= p.exitUtilization + EPSILON && nowMs - state.sinceMs >= p.holdMs)
     return { active: false, sinceMs: nowMs };
   return state;
 }

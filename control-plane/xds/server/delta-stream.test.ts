@@ -1,0 +1,265 @@
+// The delta stream's rules (docs/XDS.md) on one stream object with a hand-made snapshot; the
+// sink keeps the responses as the stream built them. test/xds/delta.test.ts proves the same
+// through a real gRPC client; this pins what it cannot see (callback arguments, NACK rollback,
+// the pending bound).
+import { create } from '@bufbuild/protobuf';
+import { AnySchema } from '@bufbuild/protobuf/wkt';
+import { beforeEach, describe, expect, it } from 'vitest';
+import {
+  DeltaDiscoveryRequestSchema,
+  type DeltaDiscoveryResponse,
+} from '../../../protos/gen/envoy/service/discovery/v3/discovery_pb.js';
+import { type EncodedResource, type ResourceRefs, Snapshot, versionOf } from '../cache/snapshot.js';
+import { TYPE, type TypeUrl } from '../resource-types.js';
+import { DeltaStream } from './delta-stream.js';
+import type { StreamContext } from './stream-context.js';
+
+const res = (name: string, version: string, refs: ResourceRefs = {}): EncodedResource => ({
+  name,
+  version,
+  any: create(AnySchema),
+  refs,
+});
+function snapshot(types: Partial<Record<TypeUrl, EncodedResource[]>>): Snapshot {
+  return new Snapshot(
+    new Map(
+      Object.entries(types).map(([url, rs]) => [
+        url as TypeUrl,
+        { version: versionOf(rs), resources: new Map(rs.map((r) => [r.name, r])) },
+      ]),
+    ),
+  );
+}
+
+type Out = { type: string; version: string; updates: [string, string][]; removed: string[]; nonce: string };
+
+class Harness {
+  readonly events: unknown[][] = [];
+  readonly out: Out[] = [];
+  clock = 1000;
+  readonly ctx: StreamContext = { id: 1, protocol: 'delta', peer: 'p', openedAt: 0 };
+  readonly stream: DeltaStream;
+  constructor(public current: Snapshot | undefined) {
+    const record =
+      (name: string) =>
+      (_ctx: StreamContext, ...args: unknown[]) =>
+        this.events.push([name, ...args]);
+    this.stream = new DeltaStream(
+      this.ctx,
+      {
+        attach: () => this.current,
+        callbacks: {
+          onResponse: record('response'),
+          onAck: record('ack'),
+          onNack: record('nack'),
+          onStaleNonce: record('stale'),
+        },
+        now: () => this.clock,
+      },
+      {
+        busy: false,
+        write: (r: DeltaDiscoveryResponse) =>
+          this.out.push({
+            type: r.typeUrl,
+            version: r.systemVersionInfo,
+            updates: r.resources.map((x) => [x.name, x.version]),
+            removed: [...r.removedResources],
+            nonce: r.nonce,
+          }),
+      },
+    );
+  }
+  request(
+    typeUrl: TypeUrl,
+    o: {
+      sub?: string[];
+      unsub?: string[];
+      nonce?: string;
+      error?: string;
+      initial?: Record<string, string>;
+    } = {},
+  ) {
+    this.stream.onRequest(
+      create(DeltaDiscoveryRequestSchema, {
+        typeUrl,
+        resourceNamesSubscribe: o.sub ?? [],
+        resourceNamesUnsubscribe: o.unsub ?? [],
+        responseNonce: o.nonce ?? '',
+        initialResourceVersions: o.initial ?? {},
+        ...(o.error ? { errorDetail: { code: 3, message: o.error } } : {}),
+      }),
+    );
+  }
+  take(): Out[] {
+    return this.out.splice(0);
+  }
+}
+
+const E1 = res('c1', 'e1');
+const E2 = res('c2', 'e1');
+
+describe('delta stream', () => {
+  let h: Harness;
+  beforeEach(() => {
+    h = new Harness(snapshot({ [TYPE.CDS]: [res('c1', 'a', { eds: 'c1' })], [TYPE.EDS]: [E1, E2] }));
+  });
+
+  it('sends subscribed resources, reports missing names as removed once, and answers every subscribe', () => {
+    h.request(TYPE.EDS, { sub: ['c1', 'c9'] });
+    const [r] = h.take();
+    expect(r).toEqual({
+      type: TYPE.EDS,
+      version: versionOf([E1, E2]),
+      updates: [['c1', 'e1']],
+      removed: ['c9'],
+      nonce: expect.stringMatching(/\S/),
+    });
+    expect(h.events).toEqual([['response', TYPE.EDS, versionOf([E1, E2]), 1, r!.nonce]]);
+    // Subscribing again to what it holds: an empty answer, c9 not reported twice.
+    h.request(TYPE.EDS, { sub: ['c1'], nonce: r!.nonce });
+    expect(h.take().map((o) => [o.updates, o.removed])).toEqual([[[], []]]);
+  });
+
+  it('reports an ACK with the system version and latency, a stale nonce as stale', () => {
+    h.request(TYPE.EDS, { sub: ['c1'] });
+    const [r] = h.take();
+    h.events.length = 0;
+    h.clock += 40;
+    h.request(TYPE.EDS, { nonce: r!.nonce });
+    h.request(TYPE.EDS, { nonce: r!.nonce });
+    expect(h.events).toEqual([
+      ['ack', TYPE.EDS, r!.version, 40],
+      ['stale', TYPE.EDS, r!.nonce],
+    ]);
+    expect(h.take()).toEqual([]);
+  });
+
+  it('skips what the client already holds (initial_resource_versions) and removes what is gone', () => {
+    h.request(TYPE.EDS, { sub: ['c1', 'c2'], initial: { c1: 'e1', c2: 'old', c3: 'x' } });
+    expect(h.take().map((o) => [o.updates, o.removed])).toEqual([[[['c2', 'e1']], []]]);
+    h.current = snapshot({ [TYPE.EDS]: [E1] });
+    h.stream.onSnapshot(h.current);
+    expect(h.take().map((o) => [o.updates, o.removed])).toEqual([[[], ['c2']]]);
+  });
+
+  it('rolls back on a NACK, reports the rejected names, and does not resend the rejected version', () => {
+    h.request(TYPE.EDS, { sub: ['c1', 'c2'] });
+    const [a] = h.take();
+    h.request(TYPE.EDS, { nonce: a!.nonce });
+    h.stream.onSnapshot(snapshot({ [TYPE.EDS]: [res('c1', 'bad'), E2] }));
+    const [b] = h.take();
+    expect(b!.updates).toEqual([['c1', 'bad']]);
+    h.events.length = 0;
+    h.request(TYPE.EDS, { nonce: b!.nonce, error: 'no' });
+    expect(h.events).toEqual([['nack', TYPE.EDS, b!.version, 'no', ['c1']]]);
+    expect(h.take()).toEqual([]);
+    // Another change elsewhere: c1's rejected version stays unsent.
+    h.stream.onSnapshot(snapshot({ [TYPE.EDS]: [res('c1', 'bad'), res('c2', 'e2')] }));
+    expect(h.take().map((o) => o.updates)).toEqual([[['c2', 'e2']]]);
+    // The version it held before the NACK counts again: going back to it sends nothing for c1.
+    h.stream.onSnapshot(snapshot({ [TYPE.EDS]: [E1, res('c2', 'e2')] }));
+    expect(h.take()).toEqual([]);
+    // A newer c1 goes out.
+    h.stream.onSnapshot(snapshot({ [TYPE.EDS]: [res('c1', 'good'), res('c2', 'e2')] }));
+    expect(h.take().map((o) => o.updates)).toEqual([[['c1', 'good']]]);
+  });
+
+  it('keeps at most 64 unacknowledged responses per type: the oldest is forgotten', () => {
+    for (let i = 0; i <= 64; i++) h.request(TYPE.EDS, { sub: [`n${i}`] });
+    const sent = h.take();
+    expect(sent).toHaveLength(65);
+    h.events.length = 0;
+    h.request(TYPE.EDS, { nonce: sent[0]!.nonce });
+    h.request(TYPE.EDS, { nonce: sent[1]!.nonce });
+    expect(h.events.map((e) => e[0])).toEqual(['stale', 'ack']);
+  });
+
+  it('forgets unsubscribed names: no update, no removal for them', () => {
+    h.request(TYPE.EDS, { sub: ['c1', 'c2'] });
+    const [a] = h.take();
+    h.request(TYPE.EDS, { unsub: ['c2'], nonce: a!.nonce });
+    expect(h.take()).toEqual([]);
+    h.stream.onSnapshot(snapshot({ [TYPE.EDS]: [E1] }));
+    expect(h.take()).toEqual([]);
+  });
+
+  it('resends the EDS of a changed cluster, even unchanged', () => {
+    h.request(TYPE.CDS, { sub: ['c1'] });
+    h.request(TYPE.EDS, { sub: ['c1', 'c2'] });
+    expect(h.take().map((o) => o.type)).toEqual([TYPE.CDS, TYPE.EDS]);
+    h.stream.onSnapshot(snapshot({ [TYPE.CDS]: [res('c1', 'b', { eds: 'c1' })], [TYPE.EDS]: [E1, E2] }));
+    expect(h.take().map((o) => [o.type, o.updates])).toEqual([
+      [TYPE.CDS, [['c1', 'b']]],
+      [TYPE.EDS, [['c1', 'e1']]],
+    ]);
+  });
+
+  it('resends the routes of a changed listener, even unchanged, and only those subscribed', () => {
+    const m = new Harness(
+      snapshot({
+        [TYPE.LDS]: [res('l', 'v1', { routes: ['r', 'other'] })],
+        [TYPE.RDS]: [res('r', 'v1'), res('other', 'v1')],
+      }),
+    );
+    m.request(TYPE.LDS, { sub: ['l'] });
+    m.request(TYPE.RDS, { sub: ['r'] });
+    m.take();
+    m.stream.onSnapshot(
+      snapshot({
+        [TYPE.LDS]: [res('l', 'v2', { routes: ['r', 'other'] })],
+        [TYPE.RDS]: [res('r', 'v1'), res('other', 'v1')],
+      }),
+    );
+    expect(m.take().map((o) => [o.type, o.updates])).toEqual([
+      [TYPE.LDS, [['l', 'v2']]],
+      [TYPE.RDS, [['r', 'v1']]],
+    ]);
+  });
+
+  it('reports a missing name again after it was unsubscribed and subscribed anew', () => {
+    h.request(TYPE.EDS, { sub: ['c9'] });
+    expect(h.take().map((o) => o.removed)).toEqual([['c9']]);
+    h.request(TYPE.EDS, { unsub: ['c9'] });
+    h.take();
+    h.request(TYPE.EDS, { sub: ['c9'] });
+    expect(h.take().map((o) => o.removed)).toEqual([['c9']]);
+  });
+
+  it('resends a resource to a client that unsubscribed and subscribed again', () => {
+    h.request(TYPE.EDS, { sub: ['c1'] });
+    const [a] = h.take();
+    h.request(TYPE.EDS, { unsub: ['c1'], nonce: a!.nonce });
+    h.take();
+    h.request(TYPE.EDS, { sub: ['c1'] });
+    expect(h.take().map((o) => o.updates)).toEqual([[['c1', 'e1']]]);
+  });
+
+  it('answers a request made before the first snapshot once it arrives', () => {
+    const early = new Harness(undefined);
+    early.request(TYPE.EDS, { sub: ['c1'] });
+    expect(early.take()).toEqual([]);
+    early.stream.onSnapshot(snapshot({ [TYPE.EDS]: [E1] }));
+    expect(early.take().map((o) => o.updates)).toEqual([[['c1', 'e1']]]);
+  });
+
+  it('keeps a removed cluster while the routes it sent still use it', () => {
+    const m = new Harness(
+      snapshot({
+        [TYPE.CDS]: [res('c1', 'a'), res('c2', 'a')],
+        [TYPE.RDS]: [res('r', 'v1', { clusters: ['c1', 'c2'] })],
+      }),
+    );
+    m.request(TYPE.CDS, { sub: ['*'] });
+    m.request(TYPE.RDS, { sub: ['r'] });
+    m.take();
+    m.current = snapshot({
+      [TYPE.CDS]: [res('c1', 'a')],
+      [TYPE.RDS]: [res('r', 'v2', { clusters: ['c1'] })],
+    });
+    m.stream.onSnapshot(m.current);
+    // The routes go first in effect: CDS keeps c2 (nothing to send), RDS moves off it.
+    expect(m.take().map((o) => [o.type, o.updates, o.removed])).toEqual([[TYPE.RDS, [['r', 'v2']], []]]);
+    m.stream.onSnapshot(m.current);
+    expect(m.take().map((o) => [o.type, o.updates, o.removed])).toEqual([[TYPE.CDS, [], ['c2']]]);
+  });
+});
