@@ -72,13 +72,19 @@ describe('--store-prefix', () => {
       for await (const s of jsm.streams.list()) streams.push(s.config.name);
       expect(streams.sort()).toEqual([
         'KV_switchyard_idempotency',
+        'KV_switchyard_models',
         'KV_switchyard_placement',
         'KV_switchyard_policies',
+        'KV_switchyard_promotion',
         'KV_switchyard_rollouts',
         'KV_tenant-b_idempotency',
+        'KV_tenant-b_models',
         'KV_tenant-b_placement',
         'KV_tenant-b_policies',
+        'KV_tenant-b_promotion',
         'KV_tenant-b_rollouts',
+        'OBJ_switchyard_artifacts',
+        'OBJ_tenant-b_artifacts',
         'SWITCHYARD_AUDIT',
         'TENANT-B_AUDIT',
       ]);
