@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { LATENCY_BUCKET_BOUNDS_MS } from '../../kernel/contract/latency-buckets.js';
 import type { RolloutAnalysis } from '../policy/rollout.js';
 import { analyze } from './analysis.js';
-import { LATENCY_BUCKET_BOUNDS_MS, p99FromBuckets, type VersionFigures } from './figures.js';
+import { p99FromBuckets, type VersionFigures } from './figures.js';
 
 const A: RolloutAnalysis = {
   minRequests: 100,

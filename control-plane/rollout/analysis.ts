@@ -1,8 +1,9 @@
 // The gates: a candidate's figures against its thresholds and against the stable version's
 // figures over the same interval. Pure: figures in, a verdict with every number it used out,
 // so each decision can be recorded and explained. docs/ROLLOUTS.md states the rules.
+import { LATENCY_BUCKET_BOUNDS_MS } from '../../kernel/contract/latency-buckets.js';
 import type { RolloutAnalysis } from '../policy/rollout.js';
-import { LATENCY_BUCKET_BOUNDS_MS, p99Of, type VersionFigures } from './figures.js';
+import { p99Of, type VersionFigures } from './figures.js';
 
 export type Outcome = 'pass' | 'fail' | 'inconclusive';
 export type GateName = 'traffic' | 'errorRate' | 'latencyP99' | 'agreement';
