@@ -40,11 +40,11 @@ function request(seed: number) {
   });
 }
 
-/** A repository holding only mlp version `version`. */
-async function only(version: string): Promise<ModelRepo> {
+/** A repository holding only mlp version `version`, made of version `from`'s model. */
+async function only(version: string, from = version): Promise<ModelRepo> {
   const repo = await modelRepoCopy([]);
   const full = await modelRepoCopy(['mlp']);
-  await copy(join(full.dir, 'mlp', version), join(repo.dir, 'mlp', version), { recursive: true });
+  await copy(join(full.dir, 'mlp', from), join(repo.dir, 'mlp', version), { recursive: true });
   await full.cleanup();
   return repo;
 }
@@ -87,15 +87,15 @@ describe('rollout mirror step', () => {
     await fx?.close();
     await nats?.stop();
     for (const r of repos.splice(0)) await r.cleanup();
-  });
+  }, 120_000);
 
-  it('rolls back a candidate with other weights on the agreement gate; clients never see it', async () => {
+  /** Stable mlp 1 and candidate mlp 2 made of `candidateFrom`'s weights, a route, a client. */
+  async function setup(candidateFrom: string, mirrorFor: string) {
     nats = await startNats(['stable', 'candidate']);
     fx = (await startPlane(nats)).fx;
     const cp = fx.cp;
-    repos.push(await only('1'), await only('2'));
+    repos.push(await only('1'), await only('2', candidateFrom));
     pods.push(await startPod(nats, repos[0]!, 'stable'), await startPod(nats, repos[1]!, 'candidate'));
-    const [stable, candidate] = pods as [Pod, Pod];
     await waitFor(
       'both versions discovered',
       async () => cp.discovery?.statuses().size ?? 0,
@@ -105,7 +105,7 @@ describe('rollout mirror step', () => {
       document: mlpRoute({
         candidate: '2',
         steps: [
-          { mirror: 100, for: '30s' },
+          { mirror: 100, for: mirrorFor },
           { weight: 50, for: '30s' },
         ],
         analysis: { minRequests: 40, agreement: { min: '99%' }, failureLimit: 2, interval: '500ms' },
@@ -114,6 +114,11 @@ describe('rollout mirror step', () => {
       reason: 'mlp with a rollout',
     });
     client = new XdsInferenceClient(fx.xdsAddress, 'mlp', 'mirror-rollout-client');
+    return { cp, stable: pods[0]!, candidate: pods[1]!, client };
+  }
+
+  it('rolls back a candidate with other weights on the agreement gate; clients never see it', async () => {
+    const { cp, stable, candidate, client } = await setup('2', '30s');
     const load = callers(client, 2);
     try {
       const started = await cp.rollouts!.service.start(OPERATOR, 'default', 'mlp', { reason: 'test' });
@@ -165,5 +170,40 @@ describe('rollout mirror step', () => {
     expect(load.seen.failures).toEqual([]);
     expect(load.seen.answered).toBeGreaterThan(0);
     expect([...load.seen.versions.keys()]).toEqual(['1']);
+  }, 180_000);
+
+  // The control: the same rollout with a candidate of the stable weights passes the mirror step.
+  it('moves a candidate that agrees on every copy from the mirror step on to its weight step', async () => {
+    const { cp, client } = await setup('1', '2s');
+    const load = callers(client, 2);
+    try {
+      await cp.rollouts!.service.start(OPERATOR, 'default', 'mlp', { reason: 'test' });
+      const moved = await waitFor(
+        'the weight step',
+        () => cp.rollouts!.service.status(OPERATOR, 'default', 'mlp'),
+        (s) => s.step === 2 || s.phase !== 'progressing',
+        90_000,
+      );
+      expect(moved, JSON.stringify(moved.history.slice(0, 3))).toMatchObject({
+        phase: 'progressing',
+        step: 2,
+        candidateWeight: 50,
+      });
+      const advance = moved.history.find((d) => d.outcome === 'advance' && d.step === 1);
+      expect(advance?.reason).toBe('rollout mlp 2: step 2/2, 50 %');
+      // The mirror step moved on after a passing sample (the advance may come on a later sample
+      // still filling up, so the pass is looked for among the step's decisions).
+      const judged = moved.history
+        .filter((d) => d.step === 0 || d === advance)
+        .map((d) => ({ d, agreement: d.gates?.find((g) => g.gate === 'agreement') }));
+      expect(judged.some(({ agreement }) => agreement?.outcome === 'fail')).toBe(false);
+      const passed = judged.find(({ agreement }) => agreement?.outcome === 'pass');
+      expect(passed, JSON.stringify(moved.history)).toBeDefined();
+      expect(passed!.agreement!.candidate).toBe(1);
+      expect(passed!.d.stable!.mirrorCompared!).toBeGreaterThanOrEqual(40);
+    } finally {
+      await load.stop();
+    }
+    expect(load.seen.failures).toEqual([]);
   }, 180_000);
 });
