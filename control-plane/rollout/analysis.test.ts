@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { LATENCY_BUCKET_BOUNDS_MS } from '../../kernel/contract/latency-buckets.js';
 import type { RolloutAnalysis } from '../policy/rollout.js';
 import { analyze } from './analysis.js';
-import { LATENCY_BUCKET_BOUNDS_MS, p99FromBuckets, type VersionFigures } from './figures.js';
+import { p99FromBuckets, type VersionFigures } from './figures.js';
 
 const A: RolloutAnalysis = {
   minRequests: 100,
@@ -124,13 +125,23 @@ describe('analyze', () => {
     });
   });
 
-  it('judges agreement on mirror steps only', () => {
-    const c = figs(300, 0, 10, { mirrorCompared: 300, mirrorAgreed: 250 });
-    expect(analyze(A, 'mirror', c, figs(300, 0, 10)).outcome).toBe('fail');
-    expect(analyze(A, 'weight', c, figs(300, 0, 10)).outcome).toBe('pass');
+  // The stable version's pods send the copies and compare the answers, so the comparisons come
+  // with the stable version's figures; the candidate's own figures count the copies it served.
+  it('judges agreement on mirror steps only, from the comparisons the stable pods report', () => {
+    const c = figs(300, 0, 10);
+    const s = figs(300, 0, 10, { mirrorCompared: 300, mirrorAgreed: 250 });
+    const failed = analyze(A, 'mirror', c, s);
+    expect(failed.outcome).toBe('fail');
+    expect(failed.gates.find((g) => g.gate === 'agreement')).toMatchObject({
+      outcome: 'fail',
+      candidate: 250 / 300,
+    });
+    expect(analyze(A, 'weight', c, s).outcome).toBe('pass');
     const agreeing = figs(300, 0, 10, { mirrorCompared: 300, mirrorAgreed: 300 });
-    expect(analyze(A, 'mirror', agreeing, figs(300, 0, 10)).outcome).toBe('pass');
+    expect(analyze(A, 'mirror', c, agreeing).outcome).toBe('pass');
+    // Comparisons on the candidate's side are not what the gate reads.
+    expect(analyze(A, 'mirror', agreeing, figs(300, 0, 10)).outcome).toBe('inconclusive');
     const few = figs(300, 0, 10, { mirrorCompared: 3, mirrorAgreed: 3 });
-    expect(analyze(A, 'mirror', few, figs(300, 0, 10)).outcome).toBe('inconclusive');
+    expect(analyze(A, 'mirror', c, few).outcome).toBe('inconclusive');
   });
 });

@@ -1,8 +1,9 @@
 // The gates: a candidate's figures against its thresholds and against the stable version's
 // figures over the same interval. Pure: figures in, a verdict with every number it used out,
 // so each decision can be recorded and explained. docs/ROLLOUTS.md states the rules.
+import { LATENCY_BUCKET_BOUNDS_MS } from '../../kernel/contract/latency-buckets.js';
 import type { RolloutAnalysis } from '../policy/rollout.js';
-import { LATENCY_BUCKET_BOUNDS_MS, p99Of, type VersionFigures } from './figures.js';
+import { p99Of, type VersionFigures } from './figures.js';
 
 export type Outcome = 'pass' | 'fail' | 'inconclusive';
 export type GateName = 'traffic' | 'errorRate' | 'latencyP99' | 'agreement';
@@ -160,10 +161,11 @@ function latencyGate(a: RolloutAnalysis, c: VersionFigures, s: VersionFigures): 
   };
 }
 
-function agreementGate(a: RolloutAnalysis, c: VersionFigures): GateResult | undefined {
+/** `s`: the stable version's figures; its pods send the copies, so they report the comparisons. */
+function agreementGate(a: RolloutAnalysis, s: VersionFigures): GateResult | undefined {
   const g = a.agreement;
   if (!g) return undefined;
-  const compared = c.mirrorCompared ?? 0;
+  const compared = s.mirrorCompared ?? 0;
   if (compared < a.minRequests)
     return {
       gate: 'agreement',
@@ -171,7 +173,7 @@ function agreementGate(a: RolloutAnalysis, c: VersionFigures): GateResult | unde
       candidate: compared,
       detail: `only ${compared} mirrored answers compared, fewer than minRequests ${a.minRequests}`,
     };
-  const share = (c.mirrorAgreed ?? 0) / compared;
+  const share = (s.mirrorAgreed ?? 0) / compared;
   const ok = share >= g.min;
   return {
     gate: 'agreement',
@@ -203,7 +205,7 @@ export function analyze(
     trafficGate(a, candidate),
     errorGate(a, candidate, stable),
     latencyGate(a, candidate, stable),
-    kind === 'mirror' ? agreementGate(a, candidate) : undefined,
+    kind === 'mirror' ? agreementGate(a, stable) : undefined,
   ].filter((g): g is GateResult => g !== undefined);
   return { outcome: combine(gates), gates, candidate, stable };
 }

@@ -1,20 +1,15 @@
 // What the analysis judges: one version's figures over one evaluation interval, summed over its
-// pods. Pure. The pods' heartbeats feed it through heartbeat-figures.ts.
+// pods. Pure. The pods' heartbeats feed it through heartbeat-figures.ts. Latency buckets are the
+// pods' own table (kernel/contract/latency-buckets.ts), so bucket i means the same on both sides.
 
-/**
- * Upper bounds (ms) of the pods' latency buckets; one overflow bucket follows. The same table
- * the pods fill (the heartbeat's per-interval histogram), so bucket i means the same on both sides.
- */
-export const LATENCY_BUCKET_BOUNDS_MS: readonly number[] = [
-  1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000,
-];
+import { LATENCY_BUCKET_BOUNDS_MS } from '../../kernel/contract/latency-buckets.js';
 
 export interface VersionFigures {
   /** Requests answered or failed in the interval. */
   readonly requests: number;
   /** Of those, failures the pods are responsible for. */
   readonly errors: number;
-  /** Successful requests per latency bucket (bounds above plus overflow); empty when unknown. */
+  /** Successful requests per latency bucket (the pods' bounds plus overflow); empty when unknown. */
   readonly latencyBuckets: readonly number[];
   /** Used only when no buckets are reported: the slowest pod's p99 over its sliding window. */
   readonly p99Ms?: number;

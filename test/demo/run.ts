@@ -4,7 +4,9 @@
 // may publish only its own subjects), a policy applied with the CLI, and a proxyless gRPC
 // client (grpc-js-xds, `xds:///mlp`) sending KServe v2 inference requests. The demo changes the
 // policy (canary, half and half, roll forward, roll back) and prints, every second, which
-// version actually answered; then the CLI shows endpoints, history, the audit trail and proxies.
+// version actually answered; then two rollouts run by themselves (test/demo/rollouts.ts: a good
+// canary promoted, a bad one, version 3 on a third pod that fails requests on purpose, rolled
+// back); then the CLI shows endpoints, history, the audit trail and proxies.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,6 +26,7 @@ import { runCli } from '../helpers/cli.js';
 import { NatsServer } from '../helpers/nats-server.js';
 import { freePorts } from '../helpers/ports.js';
 import { bootstrapFor } from '../helpers/xds-client.js';
+import { rolloutsDemo } from './rollouts.js';
 
 const BIN = 'switchyard.mjs';
 const MODEL = 'mlp';
@@ -94,11 +97,13 @@ const bar = (share: number, width = 24) => '#'.repeat(Math.round(share * width))
 
 async function main() {
   const work = mkdtempSync(join(tmpdir(), 'switchyard-demo-'));
-  step('1. NATS (JetStream, explicit users), the control plane, two pods');
+  step('1. NATS (JetStream, explicit users), the control plane, three pods');
   const repo = await ensureModelRepository();
+  // pod-c serves version 3 (version 1's weights) and fails 30 % of its requests: the bad canary.
   const pods = [
-    { id: 'pod-a', version: '1' },
-    { id: 'pod-b', version: '2' },
+    { id: 'pod-a', version: '1', from: '1', extra: [] },
+    { id: 'pod-b', version: '2', from: '2', extra: [] },
+    { id: 'pod-c', version: '3', from: '1', extra: ['--inject-error-rate', '0.3'] },
   ];
   const nats = await NatsServer.start({
     users: pods.map((p) => ({
@@ -135,7 +140,7 @@ async function main() {
     // Each pod's repository holds one version of the model.
     const dir = join(work, p.id, MODEL);
     mkdirSync(dir, { recursive: true });
-    cpSync(join(repo, MODEL, p.version), join(dir, p.version), { recursive: true });
+    cpSync(join(repo, MODEL, p.from), join(dir, p.version), { recursive: true });
     const [http, grpcPort, metrics] = await freePorts(3);
     const c = nats.credentials(p.id);
     start(
@@ -167,10 +172,13 @@ async function main() {
         '200ms',
         '--intra-op-threads',
         '1',
+        ...p.extra,
       ],
       p.id,
     );
-    say(`${p.id}: ${MODEL} version ${p.version} on 127.0.0.1:${grpcPort} (gRPC), ${http} (HTTP)`);
+    say(
+      `${p.id}: ${MODEL} version ${p.version}${p.extra.length ? ' (fails 30 %)' : ''} on 127.0.0.1:${grpcPort} (gRPC), ${http} (HTTP)`,
+    );
   }
 
   step('2. apply the canary policy (90 % to version 1, 10 % to version 2)');
@@ -267,13 +275,27 @@ async function main() {
       );
     }
   }
+  let taken = failures;
+  const injected = await rolloutsDemo({
+    adminUrl,
+    applyPolicy,
+    cli: (args) => cli(args, adminUrl),
+    take: () => {
+      const w = { versions: window, failed: failures - taken };
+      window = {};
+      taken = failures;
+      return w;
+    },
+    say,
+    step,
+  });
   running = false;
   await Promise.all(workers);
   say(
-    `\n${total} inference requests routed by the xDS client, ${failures} failed${failures ? ` (last: ${lastError})` : ''}.`,
+    `\n${total} inference requests routed by the xDS client, ${failures} failed${failures ? ` (last: ${lastError})` : ''}; ${injected} of them at the bad canary, on purpose.`,
   );
 
-  step('4. what the operators see');
+  step('7. what the operators see');
   await cli(['endpoints'], adminUrl);
   await cli(['history', MODEL], adminUrl);
   await cli(['audit', 'log', '--limit', '5'], adminUrl);
@@ -286,7 +308,7 @@ async function main() {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
   await nats.cleanup();
   rmSync(work, { recursive: true, force: true });
-  if (failures > 0) process.exitCode = 1;
+  if (failures > injected) process.exitCode = 1;
 }
 
 try {

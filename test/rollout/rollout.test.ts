@@ -148,6 +148,53 @@ describe('rollouts', () => {
     );
   });
 
+  it('rolls back a candidate failing 20 % of its requests at the 5 % step, judged against stable', async () => {
+    world = await startWorld();
+    world.candidate.setInjectErrorRate(0.2);
+    world.load.start(4);
+    await begin(world, {
+      candidate: '2',
+      steps: [
+        { weight: 5, for: '30s' },
+        { weight: 50, for: '30s' },
+      ],
+      // Relative to stable only: no absolute ceiling, so the verdict is the comparison's.
+      analysis: { ...ANALYSIS, errorRate: { vsStable: '2x' } },
+      onFailure: 'rollback',
+    });
+    const done = await waitFor(
+      'rollback',
+      () => world!.status(),
+      (s) => s.phase !== 'progressing',
+    );
+    expect(done.phase, JSON.stringify(done.history.slice(0, 3))).toBe('failed');
+    expect(done.step).toBe(1);
+    const last = done.history[0]!;
+    expect(last.outcome).toBe('rolled-back');
+    const err = last.gates?.find((g) => g.gate === 'errorRate');
+    expect(err?.outcome, JSON.stringify(last.gates)).toBe('fail');
+    // Judged against stable over the same interval: stable's own rate is in the figures, and the
+    // threshold is 2x it (plus one error of slack), far under the candidate's.
+    expect(err?.stable).toBeDefined();
+    expect(err!.stable!).toBeLessThan(0.01);
+    expect(err!.candidate!).toBeGreaterThan(0.1);
+    expect(err!.threshold!).toBeLessThan(err!.candidate!);
+    expect(last.candidate!.requests).toBeGreaterThanOrEqual(ANALYSIS.minRequests);
+    expect(last.candidate!.errors).toBeGreaterThan(0);
+    await waitFor(
+      'candidate at 0',
+      () => weights(world!),
+      (w) => w['2'] === 0 && w['1'] === 100,
+    );
+    expect((await reasons(world)).filter((r) => r.includes('rolled back'))).toHaveLength(1);
+    await waitFor(
+      'clients off the candidate',
+      () => servedInOneSecond(world!),
+      ([stable, candidate]) => candidate === 0 && stable > 0,
+      30_000,
+    );
+  });
+
   it('calls too little traffic inconclusive: the step runs over, then pauses; never a promotion', async () => {
     world = await startWorld();
     world.load.start(1);
