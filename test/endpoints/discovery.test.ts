@@ -92,15 +92,16 @@ describe('endpoint discovery over NATS', () => {
   });
 
   it('shows each endpoint with state, utilization, queue, p99 and weight in the API and the CLI', async () => {
-    // The heartbeat after the traffic above carries a p99.
+    // The heartbeat after the traffic above carries a p99, and once that traffic has drained, an
+    // empty queue (a heartbeat sent while the last calls were still queued reports them).
     await waitFor(
       async () => {
         const res = await fetch(`${fx.adminUrl}/api/v1/endpoints`);
         const { endpoints } = (await res.json()) as { endpoints: EndpointView[] };
-        return endpoints.length === 2 && endpoints.every((e) => (e.p99Ms ?? 0) > 0);
+        return endpoints.length === 2 && endpoints.every((e) => (e.p99Ms ?? 0) > 0 && e.queue === 0);
       },
-      5000,
-      'endpoints with figures',
+      10_000,
+      'idle endpoints with figures',
     );
     const res = await fetch(`${fx.adminUrl}/api/v1/endpoints`);
     const { endpoints } = (await res.json()) as { endpoints: EndpointView[] };
