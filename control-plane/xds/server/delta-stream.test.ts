@@ -325,4 +325,18 @@ describe('delta stream', () => {
     m.stream.onSnapshot(snapshot({ [TYPE.LDS]: [res('l', 'v2')], [TYPE.RDS]: [res('r', 'v1')] }));
     expect(m.take().map((o) => [o.type, o.updates])).toEqual([[TYPE.LDS, [['l', 'v2']]]]);
   });
+
+  it('leaves alone, on a cluster change, endpoints the client holds but has not subscribed to', () => {
+    const cds = (v: string) => [res('c1', 'a', { eds: 'c1' }), res('c2', v, { eds: 'c2' })];
+    const m = new Harness(snapshot({ [TYPE.CDS]: cds('a'), [TYPE.EDS]: [E1, E2] }));
+    m.request(TYPE.CDS, { sub: ['c1', 'c2'] });
+    m.request(TYPE.EDS, { sub: ['c1'], initial: { c1: 'e1', c2: 'e1' } });
+    m.take();
+    m.current = snapshot({ [TYPE.CDS]: cds('b'), [TYPE.EDS]: [E1, E2] });
+    m.stream.onSnapshot(m.current);
+    expect(m.take().map((o) => [o.type, o.updates])).toEqual([[TYPE.CDS, [['c2', 'b']]]]);
+    // Subscribing later: the client said it holds c2 at e1 and nothing it subscribed to was resent.
+    m.request(TYPE.EDS, { sub: ['c2'] });
+    expect(m.take().map((o) => [o.type, o.updates, o.removed])).toEqual([[TYPE.EDS, [], []]]);
+  });
 });
