@@ -39,7 +39,11 @@ class Harness {
   clock = 1000;
   readonly ctx: StreamContext = { id: 1, protocol: 'delta', peer: 'p', openedAt: 0 };
   readonly stream: DeltaStream;
-  constructor(public current: Snapshot | undefined) {
+  /** `quiet`: a host that registered no callbacks at all. */
+  constructor(
+    public current: Snapshot | undefined,
+    quiet = false,
+  ) {
     const record =
       (name: string) =>
       (_ctx: StreamContext, ...args: unknown[]) =>
@@ -48,12 +52,14 @@ class Harness {
       this.ctx,
       {
         attach: () => this.current,
-        callbacks: {
-          onResponse: record('response'),
-          onAck: record('ack'),
-          onNack: record('nack'),
-          onStaleNonce: record('stale'),
-        },
+        callbacks: quiet
+          ? {}
+          : {
+              onResponse: record('response'),
+              onAck: record('ack'),
+              onNack: record('nack'),
+              onStaleNonce: record('stale'),
+            },
         now: () => this.clock,
       },
       {
@@ -242,24 +248,95 @@ describe('delta stream', () => {
     expect(early.take().map((o) => o.updates)).toEqual([[['c1', 'e1']]]);
   });
 
-  it('keeps a removed cluster while the routes it sent still use it', () => {
+  it('keeps a removed cluster while the routes it sent still use it, and only the cluster', () => {
     const m = new Harness(
       snapshot({
         [TYPE.CDS]: [res('c1', 'a'), res('c2', 'a')],
+        [TYPE.EDS]: [E1, E2],
         [TYPE.RDS]: [res('r', 'v1', { clusters: ['c1', 'c2'] })],
       }),
     );
     m.request(TYPE.CDS, { sub: ['*'] });
+    m.request(TYPE.EDS, { sub: ['*'] });
     m.request(TYPE.RDS, { sub: ['r'] });
     m.take();
     m.current = snapshot({
       [TYPE.CDS]: [res('c1', 'a')],
+      [TYPE.EDS]: [E1],
       [TYPE.RDS]: [res('r', 'v2', { clusters: ['c1'] })],
     });
     m.stream.onSnapshot(m.current);
-    // The routes go first in effect: CDS keeps c2 (nothing to send), RDS moves off it.
-    expect(m.take().map((o) => [o.type, o.updates, o.removed])).toEqual([[TYPE.RDS, [['r', 'v2']], []]]);
+    // The routes go first in effect: CDS keeps c2 (nothing to send), RDS moves off it. Retention
+    // is for clusters: the endpoints of c2 go at once although the held routes still name c2.
+    expect(m.take().map((o) => [o.type, o.updates, o.removed])).toEqual([
+      [TYPE.EDS, [], ['c2']],
+      [TYPE.RDS, [['r', 'v2']], []],
+    ]);
     m.stream.onSnapshot(m.current);
     expect(m.take().map((o) => [o.type, o.updates, o.removed])).toEqual([[TYPE.CDS, [], ['c2']]]);
+  });
+
+  it('serves a host that registered no callbacks: responses, ACKs, NACKs and stale nonces', () => {
+    const q = new Harness(snapshot({ [TYPE.EDS]: [E1, E2] }), true);
+    q.request(TYPE.EDS, { sub: ['c1'] });
+    const [a] = q.take();
+    expect(a!.updates).toEqual([['c1', 'e1']]);
+    q.request(TYPE.EDS, { nonce: a!.nonce });
+    q.request(TYPE.EDS, { nonce: a!.nonce });
+    q.stream.onSnapshot(snapshot({ [TYPE.EDS]: [res('c1', 'bad'), E2] }));
+    const [b] = q.take();
+    q.request(TYPE.EDS, { nonce: b!.nonce, error: 'no' });
+    // The NACK rolled back to e1: a later change elsewhere sends only the new name.
+    q.request(TYPE.EDS, { sub: ['c2'] });
+    expect(q.take().map((o) => o.updates)).toEqual([[['c2', 'e1']]]);
+    expect(q.events).toEqual([]);
+  });
+
+  it('answers a first wildcard request for a type with no resources with an empty response', () => {
+    h.request(TYPE.LDS, {});
+    expect(h.take().map((o) => [o.type, o.updates, o.removed])).toEqual([[TYPE.LDS, [], []]]);
+    // A later request that subscribes to nothing new is not answered again.
+    h.request(TYPE.LDS, {});
+    expect(h.take()).toEqual([]);
+  });
+
+  it('resends no endpoints for a changed cluster without them, and works with no EDS stream', () => {
+    h.request(TYPE.CDS, { sub: ['c1', 'c2'] });
+    h.request(TYPE.EDS, { sub: ['c1', 'c2'] });
+    h.take();
+    // c2 appears without an EDS reference (a static cluster): EDS is not touched.
+    h.stream.onSnapshot(
+      snapshot({ [TYPE.CDS]: [res('c1', 'a', { eds: 'c1' }), res('c2', 'a')], [TYPE.EDS]: [E1, E2] }),
+    );
+    expect(h.take().map((o) => [o.type, o.updates])).toEqual([[TYPE.CDS, [['c2', 'a']]]]);
+    // A stream that asked only for clusters: a changed cluster with endpoints goes alone.
+    const c = new Harness(snapshot({ [TYPE.CDS]: [res('c1', 'a', { eds: 'c1' })] }));
+    c.request(TYPE.CDS, { sub: ['*'] });
+    c.take();
+    c.stream.onSnapshot(snapshot({ [TYPE.CDS]: [res('c1', 'b', { eds: 'c1' })] }));
+    expect(c.take().map((o) => [o.type, o.updates])).toEqual([[TYPE.CDS, [['c1', 'b']]]]);
+  });
+
+  it('resends no routes for a changed listener without any, and only subscribed routes', () => {
+    const m = new Harness(snapshot({ [TYPE.LDS]: [res('l', 'v1')], [TYPE.RDS]: [res('r', 'v1')] }));
+    m.request(TYPE.LDS, { sub: ['l'] });
+    m.request(TYPE.RDS, { sub: ['r'] });
+    m.take();
+    m.stream.onSnapshot(snapshot({ [TYPE.LDS]: [res('l', 'v2')], [TYPE.RDS]: [res('r', 'v1')] }));
+    expect(m.take().map((o) => [o.type, o.updates])).toEqual([[TYPE.LDS, [['l', 'v2']]]]);
+  });
+
+  it('leaves alone, on a cluster change, endpoints the client holds but has not subscribed to', () => {
+    const cds = (v: string) => [res('c1', 'a', { eds: 'c1' }), res('c2', v, { eds: 'c2' })];
+    const m = new Harness(snapshot({ [TYPE.CDS]: cds('a'), [TYPE.EDS]: [E1, E2] }));
+    m.request(TYPE.CDS, { sub: ['c1', 'c2'] });
+    m.request(TYPE.EDS, { sub: ['c1'], initial: { c1: 'e1', c2: 'e1' } });
+    m.take();
+    m.current = snapshot({ [TYPE.CDS]: cds('b'), [TYPE.EDS]: [E1, E2] });
+    m.stream.onSnapshot(m.current);
+    expect(m.take().map((o) => [o.type, o.updates])).toEqual([[TYPE.CDS, [['c2', 'b']]]]);
+    // Subscribing later: the client said it holds c2 at e1 and nothing it subscribed to was resent.
+    m.request(TYPE.EDS, { sub: ['c2'] });
+    expect(m.take().map((o) => [o.type, o.updates, o.removed])).toEqual([[TYPE.EDS, [], []]]);
   });
 });

@@ -67,6 +67,30 @@ describe('SotW subscription (replace)', () => {
     expect(s.replace(['b', 'b', 'd'], false)).toEqual(['d']);
     expect(s.describe()).toEqual(['b', 'd']);
   });
+
+  it('drops a held name when the list repeats another held name in its place', () => {
+    const s = new Subscription();
+    s.replace(['b', 'd'], true);
+    // As many entries as names held, every entry held, yet d is no longer asked for.
+    expect(s.replace(['b', 'b'], false)).toEqual([]);
+    expect(s.describe()).toEqual(['b']);
+    expect(s.wants('d')).toBe(false);
+    // The same with the wildcard: "*" repeated in place of a name.
+    const w = new Subscription();
+    w.replace([WILDCARD, 'a'], true);
+    expect(w.replace([WILDCARD, WILDCARD], false)).toEqual([]);
+    expect(w.describe()).toEqual(['*']);
+    expect(w.replace(['a', 'a', WILDCARD], false)).toEqual(['a']);
+    expect(w.replace(['a', 'a', 'a'], false)).toEqual([]);
+    expect(w.describe()).toEqual(['a']);
+  });
+
+  it('treats the same list in another order as unchanged', () => {
+    const s = new Subscription();
+    s.replace(['a', WILDCARD, 'b'], true);
+    expect(s.replace(['b', 'a', WILDCARD], false)).toEqual([]);
+    expect(s.describe()).toEqual(['*', 'a', 'b']);
+  });
 });
 
 describe('delta subscription (change)', () => {

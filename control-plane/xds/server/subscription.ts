@@ -3,11 +3,21 @@
 // stream may keep sending empty lists, while a named stream sending an empty list unsubscribes.
 export const WILDCARD = '*';
 
+const NONE: readonly string[] = [];
+
+function sameEntries(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 export class Subscription {
   wildcard = false;
   /** True while the stream has only ever sent empty name lists (legacy wildcard). */
   private legacy = false;
   readonly names = new Set<string>();
+  /** The last non-empty SotW list, whose result is the state held now. */
+  private last: readonly string[] = NONE;
 
   wants(name: string): boolean {
     return this.wildcard || this.names.has(name);
@@ -19,32 +29,27 @@ export class Subscription {
       if (first) this.wildcard = this.legacy = true;
       else if (!this.legacy) this.wildcard = false;
       if (!this.legacy) this.names.clear();
+      this.last = NONE;
       return [];
     }
     this.legacy = false;
-    // ACKs repeat the same list: keep that path allocation-free.
-    if (this.sameAs(resourceNames)) return [];
+    // ACKs repeat the previous list as it was sent: that path stays allocation-free. Comparing
+    // entry by entry, not by membership, is what keeps it right: ['b', 'b'] after ['b', 'd'] has
+    // as many entries, all held, and still drops d. Any other list (reordered, with repeats)
+    // takes the full path below, which is correct for every list.
+    if (sameEntries(resourceNames, this.last)) return [];
     const next = new Set(resourceNames);
     this.wildcard = next.delete(WILDCARD);
     const added = [...next].filter((n) => !this.names.has(n));
     this.names.clear();
     for (const n of next) this.names.add(n);
+    this.last = [...resourceNames];
     return added;
-  }
-
-  private sameAs(names: readonly string[]): boolean {
-    let count = 0;
-    for (const n of names) {
-      if (n === WILDCARD) {
-        if (!this.wildcard) return false;
-      } else if (!this.names.has(n)) return false;
-      else count++;
-    }
-    return count === this.names.size && (this.wildcard ? names.includes(WILDCARD) : true);
   }
 
   /** Delta: explicit subscribe/unsubscribe lists. Returns the names newly subscribed. */
   change(subscribe: readonly string[], unsubscribe: readonly string[], first: boolean): string[] {
+    this.last = NONE;
     if (first && subscribe.length === 0) this.wildcard = true;
     const added: string[] = [];
     for (const n of subscribe) {
