@@ -44,7 +44,10 @@ describe('listEndpoints for registry versions', () => {
 
   it('takes the detailed statuses by the registry key too, renamed to the policy version', () => {
     const statuses = new Map([
-      [endpointKey('fraud', '2'), [{ ...pod('d', 9004), model: 'fraud', version: '2', state: 'HEALTHY' }]],
+      [
+        endpointKey('fraud', '2'),
+        [{ ...pod('d', 9004), model: 'fraud', version: '2', state: 'HEALTHY', lastSeenAgoMs: 0 }],
+      ],
     ]);
     const rows = listEndpoints([route!], new Map(), statuses);
     expect(rows.find((r) => r.podId === 'd')).toMatchObject({ model: 'fraud', version: 'v2', port: 9004 });
