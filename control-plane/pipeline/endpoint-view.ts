@@ -4,6 +4,7 @@
 // are out of EDS, but operators need to see them).
 import type { EndpointStatus } from '../endpoints/index.js';
 import type { ModelRoute } from '../policy/index.js';
+import { registryRefOf } from '../policy/registry-ref.js';
 import { type EndpointInfo, type EndpointTable, endpointKey } from '../translate/types.js';
 
 export interface EndpointView extends EndpointInfo {
@@ -51,13 +52,16 @@ export function listEndpoints(
             split,
           });
       } else {
-        const key = endpointKey(r.spec.model, v.name);
+        // A registry version's pods report the registry's NAME:VERSION, as EDS reads them
+        // (translate/endpoints.ts); the row still names the policy's version.
+        const ref = registryRefOf(v);
+        const key = ref ? endpointKey(ref.name, ref.version) : endpointKey(r.spec.model, v.name);
+        const named = { model: r.spec.model, version: v.name };
         const detailed = statuses?.get(key);
         if (detailed) {
-          for (const e of detailed) out.push({ ...e, source: 'discovered', split });
+          for (const e of detailed) out.push({ ...e, ...named, source: 'discovered', split });
         } else {
-          for (const e of table.get(key) ?? [])
-            out.push({ model: r.spec.model, version: v.name, source: 'discovered', ...e, split });
+          for (const e of table.get(key) ?? []) out.push({ ...named, source: 'discovered', ...e, split });
         }
       }
       if (out.length === before)

@@ -13,7 +13,11 @@ export interface CatalogView {
   readonly configYaml?: string;
 }
 
-/** The view of one record, or undefined when it is not a usable catalog record. */
+/**
+ * The view of one record, or undefined when it is not a usable catalog record. A record still
+ * `uploading` is not placeable yet: the registry writes it before the artifact, so a pod assigned
+ * it then would find no object and fail the load. The write that clears the flag places it.
+ */
 export function readCatalogRecord(bytes: Uint8Array): CatalogView | undefined {
   let raw: Record<string, unknown>;
   try {
@@ -30,6 +34,7 @@ export function readCatalogRecord(bytes: Uint8Array): CatalogView | undefined {
   const sizeBytes = raw.sizeBytes;
   if (!name || !version || !digest || !objectName || !sealedDataKey || typeof sizeBytes !== 'number')
     return undefined;
+  if (raw.uploading === true) return undefined;
   const regions = Array.isArray(raw.regions)
     ? raw.regions.filter((r): r is string => typeof r === 'string')
     : [];

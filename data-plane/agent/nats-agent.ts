@@ -151,7 +151,14 @@ export class NatsAgent {
     });
     const onMirror = this.opts.onMirror;
     // Subscriptions survive reconnects (the client renews them), so this happens once.
-    if (onMirror) this.nc.subscribe(this.subjects.mirror, { callback: (_err, msg) => onMirror(msg.data) });
+    // A NATS user without the grant gets a permissions error here, not a message: say so plainly.
+    if (onMirror)
+      this.nc.subscribe(this.subjects.mirror, {
+        callback: (err, msg) => {
+          if (err) this.opts.log.warn(`nats: cannot subscribe to ${this.subjects.mirror}: ${err.message}`);
+          else onMirror(msg.data);
+        },
+      });
     this.publishRegistration('start');
     this.heartbeatTimer = setInterval(() => void this.heartbeat(), identity.heartbeatIntervalMs);
     this.heartbeatTimer.unref();

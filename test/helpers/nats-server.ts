@@ -367,6 +367,6 @@ export function managedPodUser(podId: string, artifactsBucket: string): NatsUser
       ],
       deny: [s.publishDenied],
     },
-    subscribe: [ANNOUNCE_SUBJECT, s.assign, '_INBOX.>'],
+    subscribe: [ANNOUNCE_SUBJECT, s.assign, s.mirror, '_INBOX.>'],
   };
 }
