@@ -16,8 +16,17 @@ export function stageParam(v: unknown, where: string): Stage {
   throw new OptionError(`${where}: ${JSON.stringify(v)} is not a stage (${TARGET_STAGES.join(', ')})`);
 }
 
+/** Told of every stage change that went through (the rollouts' registry trigger listens). */
+export type StageListener = (ref: RegistryRef, stage: Stage) => Promise<void>;
+
 export class ModelService {
+  private readonly stageListeners: StageListener[] = [];
+
   constructor(readonly registry: ModelRegistry) {}
+
+  onStaged(listener: StageListener): void {
+    this.stageListeners.push(listener);
+  }
 
   /** Authorizes `op` in the namespace of an existing version; unknown versions are 404. */
   private async inNamespaceOf(
@@ -56,7 +65,16 @@ export class ModelService {
 
   async stage(c: CallContext, ref: RegistryRef, stage: Stage, reason?: string) {
     await this.inNamespaceOf(c, ref, 'model-stage');
-    return this.registry.stage(ref, stage, actor(c), reason);
+    const view = await this.registry.stage(ref, stage, actor(c), reason);
+    // The change is done and audited; a listener's trouble is its own (it logs), not the caller's.
+    for (const l of this.stageListeners) await l(ref, stage).catch(() => undefined);
+    return view;
+  }
+
+  /** The rollout controller's record of a completed canary (a fact promotion rules read). */
+  async recordCanaryCompleted(c: CallContext, ref: RegistryRef) {
+    await this.inNamespaceOf(c, ref, 'model-stage');
+    return this.registry.recordCanaryCompleted(ref, actor(c));
   }
 
   async approve(c: CallContext, ref: RegistryRef, stage: Stage, reason?: string) {

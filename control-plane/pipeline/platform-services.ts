@@ -11,6 +11,8 @@ import type { AuditLog } from '../audit/audit-log.js';
 import { type RateLimit, RateLimiter } from '../auth/rate-limit.js';
 import type { Lease } from '../lease/index.js';
 import type { PlacementRunner } from '../placement/placement-runner.js';
+import { ROLLOUT_PRINCIPAL } from '../rollout/controller.js';
+import { registryHooks, registryTrigger } from '../rollout/registry-link.js';
 import { type Rollouts, startRollouts } from '../rollout/rollouts.js';
 import type { PolicyStore } from '../store/policy-store.js';
 import type { StoreNames } from '../store/store-names.js';
@@ -52,7 +54,20 @@ export async function startPlatformServices(d: PlatformDeps): Promise<PlatformSe
         rateLimiter: new RateLimiter(d.rateLimit),
         ...(lease ? { lease } : {}),
         ...(audit ? { audit } : {}),
+        ...(models && d.store
+          ? { hooks: registryHooks({ models, policies: d.store, principal: ROLLOUT_PRINCIPAL }) }
+          : {}),
       })
     : undefined;
+  // A registry version moved to canary starts the rollouts that ask for it (docs/ROLLOUTS.md).
+  if (models && rollouts && d.store)
+    models.onStaged(
+      registryTrigger({
+        policies: d.store,
+        rollouts: rollouts.service,
+        principal: ROLLOUT_PRINCIPAL,
+        log: d.log.child('rollout'),
+      }),
+    );
   return { models, placement, rollouts };
 }

@@ -16,12 +16,15 @@ import type { HeartbeatFigures } from './heartbeat-figures.js';
 import { evaluate } from './machine.js';
 import type { RolloutStore, StoredRollout } from './rollout-store.js';
 import { carries, desiredTraffic, withTraffic } from './route-traffic.js';
-import type { RolloutState } from './state.js';
+import { type RolloutState, withDecision } from './state.js';
 
 /** Hooks for what lies beyond routing (a model registry moving the candidate to production). */
 export interface RolloutHooks {
-  /** After the route carries a promoted candidate. May run again after a failover: be idempotent. */
-  onPromoted?(state: RolloutState): Promise<void>;
+  /**
+   * After the route carries a promoted candidate; what it returns is recorded in the rollout's
+   * history. May run again when a replica dies before that record: be idempotent.
+   */
+  onPromoted?(state: RolloutState): Promise<string | undefined>;
 }
 
 export interface RolloutControllerDeps {
@@ -161,7 +164,10 @@ export class RolloutController {
     const policy = await this.deps.policies.get(namespace, name);
     if (!policy) return;
     const traffic = desiredTraffic(state);
-    if (carries(policy.route, state, traffic)) return;
+    if (carries(policy.route, state, traffic)) {
+      await this.afterPromotion(state, token);
+      return;
+    }
     const reason =
       state.history.find((d) => TRAFFIC_OUTCOMES.has(d.outcome))?.reason ??
       `rollout ${state.model} ${state.candidate}: ${state.phase}`;
@@ -172,6 +178,24 @@ export class RolloutController {
       expectedRevision: policy.revision,
     });
     this.deps.log.info('rollout: traffic', { route: state.route, reason, ...traffic });
-    if (state.phase === 'succeeded') await this.deps.hooks?.onPromoted?.(state);
+    await this.afterPromotion(state, token);
+  }
+
+  /** Runs the promotion hooks once per rollout and records what they did. */
+  private async afterPromotion(state: RolloutState, token: number | undefined): Promise<void> {
+    const hook = this.deps.hooks?.onPromoted;
+    if (state.phase !== 'succeeded' || state.hooksDone || !hook) return;
+    const note = await hook(state);
+    const stored = await this.deps.store.get(state.route);
+    if (!stored || stored.state.generation !== state.generation) return;
+    const history = note
+      ? withDecision(state, { atMs: this.now(), step: state.step, outcome: 'hook', reason: note })
+      : state.history;
+    await this.fence(token);
+    await this.deps.store.put(
+      { ...state, hooksDone: true, generation: state.generation + 1, history },
+      stored.revision,
+    );
+    if (note) this.deps.log.info('rollout: after promotion', { route: state.route, note });
   }
 }

@@ -10,7 +10,15 @@ export interface Decision {
   readonly atMs: number;
   /** Step index (0-based) the decision was made in. */
   readonly step: number;
-  readonly outcome: Outcome | 'advance' | 'promoted' | 'rolled-back' | 'paused' | 'resumed' | 'aborted';
+  readonly outcome:
+    | Outcome
+    | 'advance'
+    | 'promoted'
+    | 'rolled-back'
+    | 'paused'
+    | 'resumed'
+    | 'aborted'
+    | 'hook';
   readonly reason: string;
   readonly gates?: readonly GateResult[];
   readonly candidate?: VersionFigures;
@@ -39,6 +47,8 @@ export interface RolloutState {
   /** The outcome of the last sample that reached minRequests in this step. */
   readonly lastDecisive?: 'pass' | 'fail';
   readonly pausedReason?: string;
+  /** Set once the promotion hooks ran (the registry's stage change): a new leader does not repeat them. */
+  readonly hooksDone?: boolean;
   /** Increases with every change; the KV record's own revision fences concurrent writers. */
   readonly generation: number;
   /** Most recent first, bounded (HISTORY_LIMIT). */

@@ -41,7 +41,7 @@ export function rolloutRoute(rollout: Record<string, unknown>): Record<string, u
 }
 
 /** A repository whose affine model is version "2". */
-async function candidateRepo(): Promise<ModelRepo> {
+export async function candidateRepo(): Promise<ModelRepo> {
   const repo = await modelRepoCopy(['affine']);
   await rename(join(repo.dir, 'affine', '1'), join(repo.dir, 'affine', '2'));
   return repo;
