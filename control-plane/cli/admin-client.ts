@@ -7,20 +7,12 @@ import { isErrorCode, SwitchyardError, UnavailableError } from '../../kernel/err
 import type { Connection } from './connection.js';
 import { explainForeignAnswer, explainTransportError } from './transport-errors.js';
 
-export async function adminRequest<T>(
-  conn: Connection | string,
-  method: string,
-  path: string,
-  body?: unknown,
-  headers: Record<string, string> = {},
-): Promise<T> {
-  const c: Connection = typeof conn === 'string' ? { server: conn, namespace: 'default' } : conn;
+/** Where and how a request reaches the admin API: its URL, transport, credentials and TLS files. */
+export function adminTarget(c: Connection, path: string) {
   const url = new URL(path, c.server.endsWith('/') ? c.server : `${c.server}/`);
-  const payload = body === undefined ? undefined : JSON.stringify(body);
-  const h: Record<string, string> = { accept: 'application/json', ...headers };
-  if (payload !== undefined) h['content-type'] = 'application/json';
-  if (c.token) h.authorization = `Bearer ${c.token}`;
-  if (c.apiKey) h['x-api-key'] = c.apiKey;
+  const credentials: Record<string, string> = {};
+  if (c.token) credentials.authorization = `Bearer ${c.token}`;
+  if (c.apiKey) credentials['x-api-key'] = c.apiKey;
   const tls =
     url.protocol === 'https:'
       ? {
@@ -29,6 +21,22 @@ export async function adminRequest<T>(
         }
       : {};
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  return { url, credentials, tls, send };
+}
+
+export async function adminRequest<T>(
+  conn: Connection | string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<T> {
+  const c: Connection = typeof conn === 'string' ? { server: conn, namespace: 'default' } : conn;
+  const { url, credentials, tls, send } = adminTarget(c, path);
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  const h: Record<string, string> = { accept: 'application/json', ...headers };
+  if (payload !== undefined) h['content-type'] = 'application/json';
+  Object.assign(h, credentials);
   const { status, text, contentType } = await new Promise<{
     status: number;
     text: string;

@@ -1,10 +1,9 @@
 // Streams a file as the body of one admin API request (the registry's push), reporting bytes
 // sent as they leave; the server bounds the size and hashes the stream. Credentials and TLS as
 // in admin-client.ts; errors come back as SwitchyardErrors with the server's code.
-import { createReadStream, readFileSync, statSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { createReadStream, statSync } from 'node:fs';
 import { isErrorCode, SwitchyardError, UnavailableError } from '../../kernel/errors/index.js';
+import { adminTarget } from './admin-client.js';
 import type { Connection } from './connection.js';
 import { explainTransportError } from './transport-errors.js';
 
@@ -16,7 +15,7 @@ export async function adminUpload<T>(
   headers: Record<string, string>,
   progress: (sent: number, total: number) => void,
 ): Promise<{ status: number; body: T }> {
-  const url = new URL(path, c.server.endsWith('/') ? c.server : `${c.server}/`);
+  const { url, credentials, tls, send } = adminTarget(c, path);
   const total = statSync(file).size;
   const h: Record<string, string> = {
     accept: 'application/json',
@@ -24,16 +23,7 @@ export async function adminUpload<T>(
     'content-length': String(total),
     ...headers,
   };
-  if (c.token) h.authorization = `Bearer ${c.token}`;
-  if (c.apiKey) h['x-api-key'] = c.apiKey;
-  const tls =
-    url.protocol === 'https:'
-      ? {
-          ...(c.ca ? { ca: readFileSync(c.ca) } : {}),
-          ...(c.cert ? { cert: readFileSync(c.cert), key: readFileSync(c.key!) } : {}),
-        }
-      : {};
-  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  Object.assign(h, credentials);
   const unreachable = (err: Error) =>
     new UnavailableError(
       `cannot reach the admin API at ${c.server}: ${explainTransportError(c.server, err)}`,
