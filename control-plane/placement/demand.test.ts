@@ -73,4 +73,15 @@ describe('demandOf', () => {
     expect(d.versions[0]).toMatchObject({ min: 2, max: 5, desired: 4, regions: [] });
     expect(d.scaling.get('fraud.2')).toMatchObject({ desired: 4, driver: 'utilization' });
   });
+
+  it('asks for no replica of a version released to max 0, whatever its pods report', () => {
+    const r = route(
+      'a',
+      'fraud',
+      '    - { name: v1, weight: 0, model: { registry: "fraud:2" }, replicas: { min: 0, max: 0 } }\n    - { name: v2, weight: 1 }\n',
+    );
+    const stats = new Map([['fraud.2', { ready: 2, utilizationSum: 2, withUtilization: 2, queueDepth: 9 }]]);
+    const d = demandOf([r], catalog(), stats);
+    expect(d.versions[0]).toMatchObject({ key: 'fraud.2', min: 0, max: 0, desired: 0 });
+  });
 });

@@ -172,6 +172,25 @@ describe('place', () => {
     expect(down.assignments.get('p2')).toEqual([]);
   });
 
+  it('unassigns every replica of a version released to no replicas (min 0, max 0)', () => {
+    const ready = (id: string) =>
+      pod(id, {
+        zone: id,
+        has: { 'a.1': { ready: true, memoryBytes: 1 }, 'b.1': { ready: true, memoryBytes: 1 } },
+      });
+    const r = place(
+      input(
+        [version('a.1', { min: 0, max: 0, desired: 0 }), version('b.1', { min: 2, max: 2, desired: 2 })],
+        [ready('p1'), ready('p2')],
+        { p1: ['a.1', 'b.1'], p2: ['a.1', 'b.1'] },
+      ),
+    );
+    expect(r.assignments.get('p1')).toEqual(['b.1']);
+    expect(r.assignments.get('p2')).toEqual(['b.1']);
+    expect(r.versions.find((v) => v.key === 'a.1')).toMatchObject({ assigned: [], desiredReplicas: 0 });
+    expect(r.versions.find((v) => v.key === 'a.1')?.unplaced).toBeUndefined();
+  });
+
   it('gives every version its minimum before any gets more than that', () => {
     // Room for three replicas: a.1 wants 2 (min 1), b.1 wants 1. Both get placed.
     const pods = [

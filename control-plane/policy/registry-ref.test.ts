@@ -77,6 +77,27 @@ describe('registry-backed versions', () => {
     ]);
   });
 
+  it('accepts no replicas (max 0) only on a version with weight 0', () => {
+    const [route] = parsePolicyFile(
+      doc(
+        '    - { name: v1, weight: 0, model: { registry: "fraud:1" }, replicas: { min: 0, max: 0 } }\n' +
+          '    - { name: v2, weight: 100, model: { registry: "fraud:2" } }\n',
+      ),
+      'p.yaml',
+    );
+    expect(route!.spec.versions[0]!.replicas).toEqual({ min: 0, max: 0 });
+    expect(
+      issuesOf(
+        doc(
+          '    - { name: v1, weight: 5, model: { registry: "fraud:1" }, replicas: { min: 0, max: 0 } }\n' +
+            '    - { name: v2, weight: 95, model: { registry: "fraud:2" } }\n',
+        ),
+      ),
+    ).toEqual([
+      'spec.versions[0].replicas.max: is 0 (no replicas) but the version has weight 5; set its weight to 0 first',
+    ]);
+  });
+
   it('parses references and rejects bad versions', () => {
     expect(parseRegistryRef('a.b_c-d:V1.2')).toEqual({
       registry: 'a.b_c-d:V1.2',

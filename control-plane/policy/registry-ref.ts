@@ -74,13 +74,14 @@ export const REGISTRY_VERSION_FIELDS: Readonly<Record<string, Field>> = {
     kind: 'object',
     fields: {
       min: f({ kind: 'int', min: 0, max: MAX_REPLICAS }, { default: 1 }),
-      max: f({ kind: 'int', min: 1, max: MAX_REPLICAS }),
+      max: f({ kind: 'int', min: 0, max: MAX_REPLICAS }),
     },
   }),
   device: f({ kind: 'string', oneOf: DEVICES }),
 };
 
 interface LooseVersion {
+  weight?: number;
   model?: { registry?: unknown } | undefined;
   replicas?: { min?: number; max?: number } | undefined;
   device?: string | undefined;
@@ -89,7 +90,7 @@ interface LooseVersion {
 
 /**
  * A registry version names no static endpoints (its pods come from placement); replicas and
- * device mean something only with a registry version; min <= max. Fills the defaults: replicas
+ * device mean something only with a registry version; min <= max; max 0 only with weight 0. Fills the defaults: replicas
  * {min: 1, max: min}, device any.
  */
 export function checkRegistryVersions(
@@ -113,6 +114,12 @@ export function checkRegistryVersions(
     const min = v.replicas?.min ?? 1;
     const max = v.replicas?.max ?? Math.max(min, 1);
     if (max < min) out.push({ path: `${path}.replicas`, message: `max ${max} is below min ${min}` });
+    // max 0 releases a version's replicas (an old stable after a rollout): it cannot take traffic.
+    if (max === 0 && (v.weight ?? 0) > 0)
+      out.push({
+        path: `${path}.replicas.max`,
+        message: `is 0 (no replicas) but the version has weight ${v.weight}; set its weight to 0 first`,
+      });
     v.replicas = { min, max };
     v.device ??= 'any';
   });

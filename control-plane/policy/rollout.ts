@@ -39,9 +39,15 @@ export interface RolloutSpec {
   readonly steps: readonly RolloutStep[];
   readonly analysis: RolloutAnalysis;
   readonly onFailure: OnFailure;
+  /**
+   * After promotion, how long the old stable keeps its replicas before they are released
+   * (RELEASE_AFTER when absent: states stored before the field existed).
+   */
+  readonly releaseAfter?: string;
 }
 
 const MAX_STEPS = 20;
+export const RELEASE_AFTER = '60s';
 
 /** `1%`, `0.5 %` or a bare number of percent (1 = 1 %): a fraction 0..1. */
 function checkPercent(value: unknown, path: string, out: Issue[]): number | undefined {
@@ -109,6 +115,7 @@ const ROLLOUT_FIELDS: Record<string, Field> = {
   ),
   analysis: f({ kind: 'object', fields: ANALYSIS_FIELDS }, { default: {} }),
   onFailure: f({ kind: 'string', oneOf: ['rollback', 'pause'] }, { default: 'rollback' }),
+  releaseAfter: f({ kind: 'duration' }, { default: RELEASE_AFTER }),
 };
 
 function checkSteps(steps: unknown, path: string, out: Issue[]): void {

@@ -7,7 +7,7 @@ import { parsePolicyFile } from '../policy/index.js';
 import type { StoredPolicy } from '../store/policy-record.js';
 import { RolloutController } from './controller.js';
 import { HeartbeatFigures } from './heartbeat-figures.js';
-import { startRollout } from './machine.js';
+import { command, startRollout } from './machine.js';
 import { MemoryRolloutStore } from './rollout-store.js';
 
 const ROUTE = parsePolicyFile(
@@ -25,13 +25,13 @@ spec:
   'p.yaml',
 )[0]!;
 
-function world(leaseHeld = true) {
+function world(leaseHeld = true, route = ROUTE, store = new MemoryRolloutStore()) {
   let policy: StoredPolicy = {
     namespace: 'default',
     name: 'fraud',
     revision: 1,
     record: {} as never,
-    route: ROUTE,
+    route,
   };
   const applied: ApplyRequest[] = [];
   const service = {
@@ -54,7 +54,6 @@ function world(leaseHeld = true) {
       if (!lease.held) throw new Error('stale token');
     },
   };
-  const store = new MemoryRolloutStore();
   const figures = new HeartbeatFigures();
   let now = 0;
   const controller = new RolloutController({
@@ -79,6 +78,34 @@ function world(leaseHeld = true) {
     },
   };
 }
+
+/** The same route with registry-backed versions, v2 already promoted by an operator at 1 s. */
+const REGISTRY_ROUTE = parsePolicyFile(
+  `apiVersion: switchyard.dev/v1alpha1
+kind: ModelRoute
+metadata: { name: fraud }
+spec:
+  model: fraud
+  versions:
+    - { name: v1, weight: 100, model: { registry: "fraud:1" }, replicas: { min: 2, max: 2 } }
+    - { name: v2, weight: 0, model: { registry: "fraud:2" } }
+  rollout:
+    candidate: v2
+    steps: [{ weight: 10, for: 5s }]
+    analysis: { errorRate: { max: 10% } }
+    releaseAfter: 30s
+`,
+  'p.yaml',
+)[0]!;
+
+async function promotedIn(w: ReturnType<typeof world>, route = REGISTRY_ROUTE): Promise<void> {
+  const spec = route.spec.rollout!;
+  const s = startRollout('default/fraud', 'fraud', spec, 'v1', 100, 0).state;
+  await w.store.put(command(spec, s, 'promote', 1000, 'alice')!.state, 0);
+}
+
+const replicasOf = (w: ReturnType<typeof world>, name: string) =>
+  w.policy().route.spec.versions.find((v) => v.name === name)?.replicas;
 
 const window = (requests: number, errors: number) => ({ requests, errors, p99Ms: 2 });
 
@@ -145,5 +172,81 @@ describe('RolloutController', () => {
     await w.controller.tick();
     expect(w.applied).toEqual([]);
     expect((await w.store.get('default/fraud'))?.state.phase).toBe('progressing');
+  });
+
+  it("releases the old stable's replicas once, only after releaseAfter", async () => {
+    const w = world(true, REGISTRY_ROUTE);
+    await promotedIn(w);
+    w.at(2000);
+    await w.controller.tick();
+    expect(w.applied.map((a) => a.reason)).toEqual(['rollout fraud v2: promoted by alice at step 1/1']);
+    expect(replicasOf(w, 'v1')).toEqual({ min: 2, max: 2 });
+    w.at(30_999);
+    await w.controller.tick();
+    expect(w.applied).toHaveLength(1);
+    w.at(31_000);
+    await w.controller.tick();
+    expect(w.applied.map((a) => a.reason)).toEqual([
+      'rollout fraud v2: promoted by alice at step 1/1',
+      'rollout fraud v2: released the replicas of v1 after 30s',
+    ]);
+    expect(w.applied[1]?.expectedRevision).toBe(2);
+    expect(replicasOf(w, 'v1')).toEqual({ min: 0, max: 0 });
+    expect(replicasOf(w, 'v2')).toEqual({ min: 1, max: 1 });
+    const state = (await w.store.get('default/fraud'))!.state;
+    expect(state.released).toBe(true);
+    expect(state.history[0]).toMatchObject({ outcome: 'released', atMs: 31_000 });
+    w.at(90_000);
+    await w.controller.tick();
+    expect(w.applied).toHaveLength(2);
+  });
+
+  it('a new leader does not release again, even after a crash between the revision and the flag', async () => {
+    const first = world(true, REGISTRY_ROUTE);
+    await promotedIn(first);
+    first.at(2000);
+    await first.controller.tick();
+    first.at(31_000);
+    await first.controller.tick();
+    expect(first.applied).toHaveLength(2);
+
+    // A new leader over the same state and route: the flag says it is done.
+    const next = world(true, first.policy().route, first.store);
+    next.at(100_000);
+    await next.controller.tick();
+    expect(next.applied).toEqual([]);
+
+    // The previous leader wrote the revision and died before the flag: only the flag is written.
+    const stored = (await first.store.get('default/fraud'))!;
+    await first.store.put(
+      { ...stored.state, released: false, history: stored.state.history.slice(1) },
+      stored.revision,
+    );
+    const after = world(true, first.policy().route, first.store);
+    after.at(100_000);
+    await after.controller.tick();
+    expect(after.applied).toEqual([]);
+    const state = (await first.store.get('default/fraud'))!.state;
+    expect(state.released).toBe(true);
+    expect(state.history[0]?.reason).toBe('rollout fraud v2: replicas of v1 already released');
+  });
+
+  it('releases nothing when the old stable is not a registry version', async () => {
+    const w = world();
+    await promotedIn(w, ROUTE);
+    w.at(2000);
+    await w.controller.tick();
+    w.at(10_000_000);
+    await w.controller.tick();
+    expect(w.applied.map((a) => a.reason)).toEqual(['rollout fraud v2: promoted by alice at step 1/2']);
+    expect((await w.store.get('default/fraud'))?.state.released).toBeUndefined();
+  });
+
+  it('does not release without the lease', async () => {
+    const w = world(false, REGISTRY_ROUTE);
+    await promotedIn(w);
+    w.at(10_000_000);
+    await w.controller.tick();
+    expect(w.applied).toEqual([]);
   });
 });

@@ -14,6 +14,7 @@ import { analyze } from './analysis.js';
 import { sumFigures, type VersionFigures } from './figures.js';
 import type { HeartbeatFigures } from './heartbeat-figures.js';
 import { evaluate } from './machine.js';
+import { planRelease } from './release.js';
 import type { RolloutStore, StoredRollout } from './rollout-store.js';
 import { carries, desiredTraffic, withTraffic } from './route-traffic.js';
 import { type RolloutState, withDecision } from './state.js';
@@ -164,38 +165,70 @@ export class RolloutController {
     const policy = await this.deps.policies.get(namespace, name);
     if (!policy) return;
     const traffic = desiredTraffic(state);
-    if (carries(policy.route, state, traffic)) {
-      await this.afterPromotion(state, token);
-      return;
+    if (!carries(policy.route, state, traffic)) {
+      const reason =
+        state.history.find((d) => TRAFFIC_OUTCOMES.has(d.outcome))?.reason ??
+        `rollout ${state.model} ${state.candidate}: ${state.phase}`;
+      await this.fence(token);
+      await this.deps.service().apply(ROLLOUT_PRINCIPAL, {
+        document: withTraffic(policy.route, state, traffic),
+        reason,
+        expectedRevision: policy.revision,
+      });
+      this.deps.log.info('rollout: traffic', { route: state.route, reason, ...traffic });
+    }
+    const after = await this.afterPromotion(state, token);
+    await this.release(after, namespace, name, token);
+  }
+
+  /**
+   * Releases the old stable's replicas once the grace after promotion is over: the revision
+   * first, then the state's flag. A replica dying in between leaves a route that already asks
+   * for no replicas; the next leader only sets the flag (plan `done`), never a second revision.
+   */
+  private async release(state: RolloutState, namespace: string, name: string, token: number | undefined) {
+    if (state.phase !== 'succeeded' || state.released) return;
+    const policy = await this.deps.policies.get(namespace, name);
+    if (!policy) return;
+    const plan = planRelease(policy.route, state, this.now());
+    if (plan.kind === 'none' || plan.kind === 'wait') return;
+    const stored = await this.deps.store.get(state.route);
+    if (!stored || stored.state.generation !== state.generation) return;
+    if (plan.kind === 'write') {
+      await this.fence(token);
+      await this.deps.service().apply(ROLLOUT_PRINCIPAL, {
+        document: plan.document,
+        reason: plan.reason,
+        expectedRevision: policy.revision,
+      });
+      this.deps.log.info('rollout: released', { route: state.route, reason: plan.reason });
     }
     const reason =
-      state.history.find((d) => TRAFFIC_OUTCOMES.has(d.outcome))?.reason ??
-      `rollout ${state.model} ${state.candidate}: ${state.phase}`;
+      plan.kind === 'write'
+        ? plan.reason
+        : `rollout ${state.model} ${state.candidate}: replicas of ${state.stable} already released`;
+    const history = withDecision(state, { atMs: this.now(), step: state.step, outcome: 'released', reason });
     await this.fence(token);
-    await this.deps.service().apply(ROLLOUT_PRINCIPAL, {
-      document: withTraffic(policy.route, state, traffic),
-      reason,
-      expectedRevision: policy.revision,
-    });
-    this.deps.log.info('rollout: traffic', { route: state.route, reason, ...traffic });
-    await this.afterPromotion(state, token);
+    await this.deps.store.put(
+      { ...state, released: true, generation: state.generation + 1, history },
+      stored.revision,
+    );
   }
 
   /** Runs the promotion hooks once per rollout and records what they did. */
-  private async afterPromotion(state: RolloutState, token: number | undefined): Promise<void> {
+  private async afterPromotion(state: RolloutState, token: number | undefined): Promise<RolloutState> {
     const hook = this.deps.hooks?.onPromoted;
-    if (state.phase !== 'succeeded' || state.hooksDone || !hook) return;
+    if (state.phase !== 'succeeded' || state.hooksDone || !hook) return state;
     const note = await hook(state);
     const stored = await this.deps.store.get(state.route);
-    if (!stored || stored.state.generation !== state.generation) return;
+    if (!stored || stored.state.generation !== state.generation) return state;
     const history = note
       ? withDecision(state, { atMs: this.now(), step: state.step, outcome: 'hook', reason: note })
       : state.history;
+    const next: RolloutState = { ...state, hooksDone: true, generation: state.generation + 1, history };
     await this.fence(token);
-    await this.deps.store.put(
-      { ...state, hooksDone: true, generation: state.generation + 1, history },
-      stored.revision,
-    );
+    await this.deps.store.put(next, stored.revision);
     if (note) this.deps.log.info('rollout: after promotion', { route: state.route, note });
+    return next;
   }
 }

@@ -18,7 +18,8 @@ export interface Decision {
     | 'paused'
     | 'resumed'
     | 'aborted'
-    | 'hook';
+    | 'hook'
+    | 'released';
   readonly reason: string;
   readonly gates?: readonly GateResult[];
   readonly candidate?: VersionFigures;
@@ -49,6 +50,8 @@ export interface RolloutState {
   readonly pausedReason?: string;
   /** Set once the promotion hooks ran (the registry's stage change): a new leader does not repeat them. */
   readonly hooksDone?: boolean;
+  /** Set once the old stable's replicas were released after promotion: never released twice. */
+  readonly released?: boolean;
   /** Increases with every change; the KV record's own revision fences concurrent writers. */
   readonly generation: number;
   /** Most recent first, bounded (HISTORY_LIMIT). */

@@ -2,7 +2,8 @@
 // starts a rollout on the route whose version it backs (that version the candidate); a promoted
 // rollout marks the version `canary completed` and moves it to `production` through the model
 // service, audited as the rollout controller; a promotion policy that refuses the move leaves the
-// version where it was, and the rollout's history says why.
+// version where it was, and the rollout's history says why; releaseAfter later, the old stable's
+// replicas are released in one revision.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallContext } from '../../control-plane/api/policy-service.js';
 import { KeyEncryptionKey } from '../../kernel/crypto/index.js';
@@ -32,6 +33,7 @@ function route(versions: Array<[string, number, string]>): Record<string, unknow
         candidate: versions.at(-1)![0],
         steps: [{ weight: 10, for: '10m' }],
         analysis: { minRequests: 20, errorRate: { max: '5%' } },
+        releaseAfter: '1s',
       },
     },
   };
@@ -100,6 +102,26 @@ describe('rollouts started and finished by the model registry', () => {
     await new Promise((r) => setTimeout(r, 1500));
     const later = await rollouts().status(OPERATOR, 'default', 'fraud');
     expect(later.history.filter((d) => d.outcome === 'hook')).toHaveLength(1);
+
+    // releaseAfter (1s) after the promotion, one revision releases the old stable's replicas.
+    const reason = 'rollout fraud v2: released the replicas of v1 after 1s';
+    const released = await waitFor(
+      'the release of the old stable',
+      () => rollouts().status(OPERATOR, 'default', 'fraud'),
+      (s) => s.history.some((d) => d.outcome === 'released'),
+    );
+    expect(released.history.find((d) => d.outcome === 'released')?.reason).toBe(reason);
+    await new Promise((r) => setTimeout(r, 1500));
+    const revisions = await fx.cp.service.history(OPERATOR, 'default', 'fraud');
+    const releases = revisions.filter((r) => r.record?.reason === reason);
+    expect(releases).toHaveLength(1);
+    const versions = (releases[0]!.record!.document as { spec: { versions: Record<string, unknown>[] } }).spec
+      .versions;
+    expect(versions.map((v) => [v.name, v.weight, v.replicas])).toEqual([
+      ['v1', 0, { min: 0, max: 0 }],
+      ['v2', 100, { min: 1, max: 1 }],
+    ]);
+    expect(revisions.at(-1)?.record?.reason).toBe(reason);
   }, 60_000);
 
   it('records a refusal by the promotion policy; the version stays in canary', async () => {
