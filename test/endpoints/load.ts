@@ -115,9 +115,11 @@ export class LoadGenerator {
   private running = false;
   private loops: Promise<void>[] = [];
 
+  /** `pauseMs`: a caller's think time between calls (0: back to back). */
   constructor(
     private readonly clients: readonly XdsInferenceClient[],
     private readonly req: ModelInferRequest = affineRequest(),
+    private readonly pauseMs = 0,
   ) {}
 
   start(concurrency: number): void {
@@ -139,6 +141,7 @@ export class LoadGenerator {
       this.calls.push({ startMs, endMs: performance.now(), code });
       // A failing call must not spin: grpc-js may fail fast while it has no endpoint.
       if (code !== null) await new Promise((r) => setTimeout(r, 5));
+      else if (this.pauseMs > 0) await new Promise((r) => setTimeout(r, this.pauseMs));
     }
   }
 }

@@ -74,14 +74,15 @@ describe('GPU overflow to CPU', () => {
         .sort(),
     ).toEqual(['gpu-1', 'gpu-2']);
 
-    // Light: one caller keeps each GPU under half busy.
-    const light = new LoadGenerator(clients);
+    // Light: one caller with a think time as long as a run keeps each GPU about a quarter busy,
+    // far under the 80 % that starts an overflow even when a loaded machine slows the pods down.
+    const light = new LoadGenerator(clients, undefined, DELAY_MS);
     light.start(1);
     await sleep(1500);
     // A window long enough that one caller on a loaded machine still makes dozens of calls.
     const calm = await served(3000);
     expect(calm[2]).toBe(0);
-    expect(calm[0]! + calm[1]!).toBeGreaterThan(50);
+    expect(calm[0]! + calm[1]!).toBeGreaterThan(30);
     await light.stop();
 
     // Heavy: eight callers saturate both GPU workers.
@@ -100,7 +101,7 @@ describe('GPU overflow to CPU', () => {
 
     // Light again: GPU utilization falls under the exit threshold, and after the hold the
     // CPU pod is back at priority 1 and idle.
-    const again = new LoadGenerator(clients);
+    const again = new LoadGenerator(clients, undefined, DELAY_MS);
     const t1 = performance.now();
     again.start(1);
     const back = await eds.waitFor('back to GPU only', (u) => u.atMs > t1 && cpuPriority(u) === 1, 15_000);
