@@ -79,15 +79,32 @@ describe('proxyless mirroring', () => {
     await nats?.cleanup();
   });
 
-  /** Waits until every copy of the last `sent` requests is answered or failed; none may fail. */
-  async function copiesSettled(before: { answered: number; failed: number }, sent: number): Promise<void> {
+  /**
+   * Sends `sent` requests through the stable version, waits until every copy is answered (none may
+   * fail) and compared, and gives the stable side's comparison figures for just those copies.
+   */
+  async function mirrorRound(sent: number, seed: number) {
+    const before = stable().total;
     const c = pods[0]!.mirror.counts;
+    const copies = { ...c };
+    await traffic(sent, seed);
     await waitFor(
-      () => c.answered + c.failed - before.answered - before.failed >= sent,
+      () => c.answered + c.failed - copies.answered - copies.failed >= sent,
       30_000,
       'copies answered',
     );
-    expect(c.failed - before.failed, JSON.stringify(c)).toBe(0);
+    expect(c.failed - copies.failed, JSON.stringify(c)).toBe(0);
+    await waitFor(
+      () => stable().total.mirrorCompared - before.mirrorCompared >= sent,
+      30_000,
+      'copies compared',
+    );
+    const after = stable().total;
+    return {
+      compared: after.mirrorCompared - before.mirrorCompared,
+      agreed: after.mirrorAgreed - before.mirrorAgreed,
+      absDiff: after.mirrorAbsDiffSum - before.mirrorAbsDiffSum,
+    };
   }
 
   /** Sends `n` requests; every answer must be the stable version's (its version, its output). */
@@ -103,22 +120,11 @@ describe('proxyless mirroring', () => {
     await waitFor(() => pods[0]!.mirror.current?.toVersion === '2', 15_000, 'the stable pod mirroring to 2');
     expect(pods[0]!.mirror.current!.targets).toEqual([`127.0.0.1:${pods[1]!.ports.grpc}`]);
     const candidateServed = pods[1]!.stats.served;
-    const before = stable().total;
-    const copies = { ...pods[0]!.mirror.counts };
     const sent = 40;
-    await traffic(sent, 100);
-    await copiesSettled(copies, sent);
-    await waitFor(
-      () => stable().total.mirrorCompared - before.mirrorCompared >= sent,
-      30_000,
-      'copies compared',
-    );
-    const after = stable().total;
-    const compared = after.mirrorCompared - before.mirrorCompared;
-    const agreed = after.mirrorAgreed - before.mirrorAgreed;
+    const { compared, agreed, absDiff } = await mirrorRound(sent, 100);
     expect(compared).toBe(sent);
     expect(agreed).toBeLessThan(compared);
-    expect(after.mirrorAbsDiffSum - before.mirrorAbsDiffSum).toBeGreaterThan(0);
+    expect(absDiff).toBeGreaterThan(0);
     // The candidate really answered the copies, and the client's classes are the stable
     // model's: a direct call to the candidate gives other classes for some of the inputs.
     expect(pods[1]!.stats.served - candidateServed).toBe(sent);
@@ -129,20 +135,11 @@ describe('proxyless mirroring', () => {
     fx.write('affine.yaml', route('3'));
     await waitFor(() => pods[0]!.mirror.current?.toVersion === '3', 15_000, 'the stable pod mirroring to 3');
     const otherServed = pods[1]!.stats.served;
-    const before = stable().total;
-    const copies = { ...pods[0]!.mirror.counts };
     const sent = 40;
-    await traffic(sent, 500);
-    await copiesSettled(copies, sent);
-    await waitFor(
-      () => stable().total.mirrorCompared - before.mirrorCompared >= sent,
-      30_000,
-      'copies compared',
-    );
-    const after = stable().total;
-    expect(after.mirrorCompared - before.mirrorCompared).toBe(sent);
-    expect(after.mirrorAgreed - before.mirrorAgreed).toBe(sent);
-    expect(after.mirrorAbsDiffSum - before.mirrorAbsDiffSum).toBe(0);
+    const { compared, agreed, absDiff } = await mirrorRound(sent, 500);
+    expect(compared).toBe(sent);
+    expect(agreed).toBe(sent);
+    expect(absDiff).toBe(0);
     // Version 2 gets nothing any more.
     expect(pods[1]!.stats.served).toBe(otherServed);
   }, 120_000);

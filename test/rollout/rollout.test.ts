@@ -43,6 +43,37 @@ async function reasons(w: RolloutWorld): Promise<string[]> {
   return h.map((r) => r.record?.reason ?? '');
 }
 
+/**
+ * Waits for the rollout to fail at step 1, rolled back on a failing `gate`; then for the route to
+ * give the candidate 0 % in exactly one revision and for the clients to stop reaching it.
+ */
+async function expectRolledBackOn(w: RolloutWorld, gate: string) {
+  const done = await waitFor(
+    'rollback',
+    () => w.status(),
+    (s) => s.phase !== 'progressing',
+  );
+  expect(done.phase, JSON.stringify(done.history.slice(0, 3))).toBe('failed');
+  expect(done.step).toBe(1);
+  const last = done.history[0]!;
+  expect(last.outcome).toBe('rolled-back');
+  const failed = last.gates?.find((g) => g.gate === gate);
+  expect(failed?.outcome, JSON.stringify(last.gates)).toBe('fail');
+  await waitFor(
+    'candidate at 0',
+    () => weights(w),
+    (weight) => weight['2'] === 0 && weight['1'] === 100,
+  );
+  expect((await reasons(w)).filter((r) => r.includes('rolled back'))).toHaveLength(1);
+  await waitFor(
+    'clients off the candidate',
+    () => servedInOneSecond(w),
+    ([stable, candidate]) => candidate === 0 && stable > 0,
+    30_000,
+  );
+  return { last, gate: failed! };
+}
+
 describe('rollouts', () => {
   it("takes a good candidate through every step and promotes it, on the steps' clock", async () => {
     world = await startWorld();
@@ -122,30 +153,8 @@ describe('rollouts', () => {
       ],
       analysis: ANALYSIS,
     });
-    const done = await waitFor(
-      'rollback',
-      () => world!.status(),
-      (s) => s.phase !== 'progressing',
-    );
-    expect(done.phase, JSON.stringify(done.history.slice(0, 3))).toBe('failed');
-    expect(done.step).toBe(1);
-    const last = done.history[0]!;
-    expect(last.outcome).toBe('rolled-back');
-    const lat = last.gates?.find((g) => g.gate === 'latencyP99');
-    expect(lat?.outcome).toBe('fail');
-    expect(lat?.candidate).toBeGreaterThan(lat?.threshold ?? Number.POSITIVE_INFINITY);
-    await waitFor(
-      'candidate at 0',
-      () => weights(world!),
-      (w) => w['2'] === 0 && w['1'] === 100,
-    );
-    expect((await reasons(world)).filter((r) => r.includes('rolled back'))).toHaveLength(1);
-    await waitFor(
-      'clients off the candidate',
-      () => servedInOneSecond(world!),
-      ([stable, candidate]) => candidate === 0 && stable > 0,
-      30_000,
-    );
+    const { gate: lat } = await expectRolledBackOn(world, 'latencyP99');
+    expect(lat.candidate).toBeGreaterThan(lat.threshold ?? Number.POSITIVE_INFINITY);
   });
 
   it('rolls back a candidate failing 20 % of its requests at the 5 % step, judged against stable', async () => {
@@ -162,37 +171,15 @@ describe('rollouts', () => {
       analysis: { ...ANALYSIS, errorRate: { vsStable: '2x' } },
       onFailure: 'rollback',
     });
-    const done = await waitFor(
-      'rollback',
-      () => world!.status(),
-      (s) => s.phase !== 'progressing',
-    );
-    expect(done.phase, JSON.stringify(done.history.slice(0, 3))).toBe('failed');
-    expect(done.step).toBe(1);
-    const last = done.history[0]!;
-    expect(last.outcome).toBe('rolled-back');
-    const err = last.gates?.find((g) => g.gate === 'errorRate');
-    expect(err?.outcome, JSON.stringify(last.gates)).toBe('fail');
+    const { last, gate: err } = await expectRolledBackOn(world, 'errorRate');
     // Judged against stable over the same interval: stable's own rate is in the figures, and the
     // threshold is 2x it (plus one error of slack), far under the candidate's.
-    expect(err?.stable).toBeDefined();
-    expect(err!.stable!).toBeLessThan(0.01);
-    expect(err!.candidate!).toBeGreaterThan(0.1);
-    expect(err!.threshold!).toBeLessThan(err!.candidate!);
+    expect(err.stable).toBeDefined();
+    expect(err.stable!).toBeLessThan(0.01);
+    expect(err.candidate!).toBeGreaterThan(0.1);
+    expect(err.threshold!).toBeLessThan(err.candidate!);
     expect(last.candidate!.requests).toBeGreaterThanOrEqual(ANALYSIS.minRequests);
     expect(last.candidate!.errors).toBeGreaterThan(0);
-    await waitFor(
-      'candidate at 0',
-      () => weights(world!),
-      (w) => w['2'] === 0 && w['1'] === 100,
-    );
-    expect((await reasons(world)).filter((r) => r.includes('rolled back'))).toHaveLength(1);
-    await waitFor(
-      'clients off the candidate',
-      () => servedInOneSecond(world!),
-      ([stable, candidate]) => candidate === 0 && stable > 0,
-      30_000,
-    );
   });
 
   it('calls too little traffic inconclusive: the step runs over, then pauses; never a promotion', async () => {
