@@ -2,6 +2,7 @@
 // (weights, version references, residency) live in rules.ts. docs/TRANSLATION.md mirrors this.
 import { isIP } from 'node:net';
 import type { Issue } from '../../kernel/errors/index.js';
+import { checkAccess } from './access.js';
 import { POLICY_LIMITS } from './limits.js';
 import { re2Problem } from './re2.js';
 import { REGISTRY_VERSION_FIELDS } from './registry-ref.js';
@@ -252,6 +253,7 @@ const SPEC: Schema = {
     ),
     latencyObjective: f({ kind: 'duration', positive: true }),
     rollout: f({ kind: 'custom', check: checkRollout }),
+    access: f({ kind: 'custom', check: checkAccess }),
   },
 };
 
