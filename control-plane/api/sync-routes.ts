@@ -11,7 +11,7 @@ import { ownedByModel } from '../translate/names.js';
 import { RESOURCE_TYPES } from '../xds/resource-types.js';
 import type { StreamContext } from '../xds/server/stream-context.js';
 import type { NameFilter, ResourceSync } from '../xds/server/stream-sync.js';
-import type { ProxyRegistry } from '../xds/status/proxy-registry.js';
+import type { ProxyRegistry, ProxyStatus } from '../xds/status/proxy-registry.js';
 import { callContext } from './http-routes.js';
 import type { PolicyService } from './policy-service.js';
 
@@ -58,7 +58,7 @@ const SHOWN_NAMES = 5;
 function proxySync(
   ctx: StreamContext,
   resources: readonly ResourceSync[],
-  registry: ProxyRegistry,
+  nackOf: (stream: number, type: string) => { version: string; message: string } | undefined,
 ): ProxySync {
   const acked = resources.filter((r) => r.state === 'acked').length;
   const nacked = resources.find((r) => r.state === 'nacked');
@@ -77,7 +77,7 @@ function proxySync(
   };
   if (!nacked) return { ...base, state: waiting.length ? 'pending' : 'acked' };
   const type = RESOURCE_TYPES[nacked.type].short;
-  const last = registry.list().find((p) => p.stream === ctx.id)?.types[type]?.lastNack;
+  const last = nackOf(ctx.id, type);
   return {
     ...base,
     state: 'nacked',
@@ -102,10 +102,16 @@ export function syncOf(
   };
   if (published === undefined || published < requested) return { ...base, state: 'publishing', proxies: [] };
   if (problem) return { ...base, state: 'failed', problem, proxies: [] };
+  // The registry's list is built once per answer, and only when some proxy NACKed.
+  let listed: Map<number, ProxyStatus> | undefined;
+  const nackOf = (stream: number, type: string) => {
+    listed ??= new Map(d.proxies.list().map((p) => [p.stream, p]));
+    return listed.get(stream)?.types[type]?.lastNack;
+  };
   const proxies = d
     .streams((name) => ownedByModel(name, view.model))
     .filter((s) => s.resources.length > 0)
-    .map((s) => proxySync(s.ctx, s.resources, d.proxies));
+    .map((s) => proxySync(s.ctx, s.resources, nackOf));
   const state: SyncState = proxies.some((p) => p.state === 'nacked')
     ? 'failed'
     : proxies.some((p) => p.state === 'pending')

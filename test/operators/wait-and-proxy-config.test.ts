@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TYPE } from '../../control-plane/xds/resource-types.js';
 import type { DiscoveryResponse } from '../../protos/gen/envoy/service/discovery/v3/discovery_pb.js';
 import { type ApiFixture, routeDoc, startApi } from '../api/fixture.js';
-import { SotwClient } from '../helpers/ads-client.js';
+import { DeltaClient, SotwClient } from '../helpers/ads-client.js';
 import { runMain } from '../helpers/cli-in-process.js';
 import { waitFor } from '../helpers/control-plane.js';
 import { xdsDemoClient } from '../helpers/xds-client.js';
@@ -139,6 +139,55 @@ describe('apply --wait and wait', () => {
     }
   }, 40_000);
 
+  it('follows a delta stream too: pending until it ACKs, failed when it NACKs', async () => {
+    const delta = new DeltaClient(fx.xdsAddress, { id: 'wait-test-delta', userAgentName: 'grpc-node-js' });
+    try {
+      delta.send({ typeUrl: TYPE.RDS, resourceNamesSubscribe: ['resnet'] });
+      delta.ack(await delta.next(10_000));
+      const revision = await apply(40);
+      const pushed = await delta.next(10_000);
+      expect(pushed.resources.map((r) => r.name)).toEqual(['resnet']);
+      const state = async () =>
+        (
+          await fx.call(
+            'GET',
+            `/api/v1/namespaces/default/policies/resnet/sync?revision=${revision}`,
+            undefined,
+            {
+              'x-api-key': fx.keys['viewer-default'],
+            },
+          )
+        ).json;
+      // Sent, not answered yet: the delta stream holds it back; the grpc-js-xds client ACKs.
+      await waitFor(
+        async () => (await state()).proxies.some((p: { state: string }) => p.state === 'acked'),
+        10_000,
+        'the grpc-js-xds client to ACK',
+      );
+      const before = await state();
+      expect(before.state).toBe('syncing');
+      expect(before.proxies.find((p: { nodeId: string }) => p.nodeId === 'wait-test-delta')).toMatchObject({
+        state: 'pending',
+        waitingFor: ['RDS resnet'],
+      });
+      delta.send({
+        typeUrl: TYPE.RDS,
+        responseNonce: pushed.nonce,
+        errorDetail: { code: 3, message: 'route resnet: bad weights' },
+      });
+      await waitFor(async () => (await state()).state === 'failed', 10_000, 'the NACK to fail the revision');
+      const after = await state();
+      expect(
+        after.proxies.find((p: { nodeId: string }) => p.nodeId === 'wait-test-delta').nack,
+      ).toMatchObject({
+        type: 'RDS',
+        message: 'route resnet: bad weights',
+      });
+    } finally {
+      delta.close();
+    }
+  }, 40_000);
+
   it('refuses a wrong condition, a missing name and an unknown flag with one line each', async () => {
     const cond = await cli('wait', 'resnet', '--for', 'ready');
     expect(cond.code).toBe(2);
@@ -173,8 +222,8 @@ describe('proxy-config', () => {
     ]);
     const route = stream.resources.routes[0];
     expect(route['@type']).toBe('type.googleapis.com/envoy.config.route.v3.RouteConfiguration');
-    // The weights of the revision applied last (50/50) are what the node is sent.
-    expect(JSON.stringify(route)).toContain('"weight":50');
+    // The weights of the revision applied last (60/40) are what the node is sent.
+    expect(JSON.stringify(route)).toContain('"weight":40');
   });
 
   it('filters by type, renders YAML by default, and names a node that is not connected', async () => {
