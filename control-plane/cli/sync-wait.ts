@@ -84,6 +84,7 @@ export async function waitForAcks(
 /** The line a finished wait prints. */
 export function ackedLine(s: PolicySync, ms: number): string {
   const later = s.revision !== s.requested ? ` (live revision ${s.revision})` : '';
-  const who = s.proxies.length === 0 ? 'no connected proxy uses it' : `ACKed by ${s.proxies.length} proxies`;
+  const n = s.proxies.length;
+  const who = n === 0 ? 'no connected proxy uses it' : `ACKed by ${n} ${n === 1 ? 'proxy' : 'proxies'}`;
   return `${id(s)}${later}: ${who} (${(ms / 1000).toFixed(1)}s)`;
 }

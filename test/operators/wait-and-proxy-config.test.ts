@@ -83,7 +83,7 @@ describe('apply --wait and wait', () => {
     const r = await cli('apply', '-f', file, '--wait', '--timeout', '20s');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/modelroute default\/resnet configured/);
-    expect(r.stdout).toMatch(/modelroute default\/resnet revision \d+: ACKed by 1 proxies/);
+    expect(r.stdout).toMatch(/modelroute default\/resnet revision \d+: ACKed by 1 proxy\b/);
     // The client really holds the new split: its route configuration is the one served now.
     const sync = await fx.call('GET', '/api/v1/namespaces/default/policies/resnet/sync', undefined, {
       'x-api-key': fx.keys['viewer-default'],
@@ -124,6 +124,25 @@ describe('apply --wait and wait', () => {
       const revision = await apply(50);
       // Sent, never answered: the stream holds the revision's routes unACKed.
       await nextOf(envoy, TYPE.RDS);
+      // The grpc-js-xds client's ACK is awaited first (a loaded machine may be slow), so the
+      // timeout below can only be the silent stream's.
+      await waitFor(
+        async () =>
+          (
+            await fx.call(
+              'GET',
+              `/api/v1/namespaces/default/policies/resnet/sync?revision=${revision}`,
+              undefined,
+              {
+                'x-api-key': fx.keys['viewer-default'],
+              },
+            )
+          ).json.proxies?.some(
+            (p: { nodeId: string; state: string }) => p.nodeId === GRPC_NODE && p.state === 'acked',
+          ),
+        20_000,
+        'the grpc-js-xds client to ACK the revision',
+      );
       const started = Date.now();
       const r = await cli('wait', 'resnet', '--timeout', '1500ms', '--revision', String(revision));
       expect(r.code, r.stdout).toBe(7);
