@@ -148,7 +148,7 @@ export class ControlPlane {
         alsoConflicting: this.store
           ? resolveOwners(this.sources.directoryState().policies.map((p) => p.route)).conflicts
           : [],
-        revisions: revisionsOf(this.sources.storedPolicies()),
+        revisions: revisionsOf(this.store ? this.sources.storedPolicies() : this.routes()),
       }),
       (before, after, inputs, ok) => {
         this.published.record(inputs.revisions, ok);
