@@ -33,6 +33,8 @@ import { IntervalCounters } from './stats/interval.js';
 import { FanOutObserver } from './stats/observer.js';
 import { PodStats } from './stats/pod-stats.js';
 import { UtilizationSampler } from './stats/utilization.js';
+import { PodTracer } from './tracing/pod-tracer.js';
+import { RequestScopes } from './tracing/request-scope.js';
 
 function defaultPodId(): string {
   const host = hostname()
@@ -67,6 +69,9 @@ export class Pod {
   readonly managed: ManagedModels | undefined;
   readonly podId: string;
   readonly log: Logger;
+  /** Present with --otlp-endpoint (docs/ACCESS.md, "Tracing"). */
+  readonly tracer: PodTracer | undefined;
+  private readonly scopes: RequestScopes;
   readonly startedAtMs = Date.now();
   agent: NatsAgent | undefined;
   /** mTLS on the gRPC and HTTP ports (undefined: plaintext). */
@@ -81,6 +86,10 @@ export class Pod {
     this.log = opts.log ?? createLogger('pod');
     this.podId = opts.podId ?? defaultPodId();
     checkPodId(this.podId);
+    this.tracer = opts.tracing
+      ? new PodTracer(opts.tracing, { version: SERVER_VERSION, instanceId: this.podId })
+      : undefined;
+    this.scopes = new RequestScopes({ ...(this.tracer ? { tracer: this.tracer } : {}), log: this.log });
     this.stats = new PodStats(opts.statsWindowMs);
     this.metrics = new PodMetrics({
       versions: () =>
@@ -261,6 +270,7 @@ export class Pod {
     this.httpServer = createHttpServer(this.service, {
       maxBodyBytes: this.opts.maxBodyBytes,
       maxJsonBodyBytes: this.opts.maxJsonBodyBytes,
+      scopes: this.scopes,
     });
     if (this.opts.tls) this.tls = new PodTls(this.opts.tls, this.log, this.metrics.registry);
     this.ports.http = await (this.tls
@@ -269,6 +279,7 @@ export class Pod {
     ).catch(named('HTTP', this.opts.httpPort));
     this.grpcServer = createGrpcServer(this.service, this.health, {
       maxMessageBytes: this.opts.maxBodyBytes,
+      scopes: this.scopes,
     });
     await probePort('gRPC', host, this.opts.grpcPort);
     this.ports.grpc = await (this.tls
@@ -331,6 +342,7 @@ export class Pod {
     ]);
     this.grpcServer?.forceShutdown();
     await this.models.stopAll();
+    await this.tracer?.close();
   }
 }
 
