@@ -61,6 +61,8 @@ export class PodTracer {
         'service.instance.id': service.instanceId,
       }),
       sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(opts.sampleRatio) }),
+      // Paths and model names come from callers: a bound keeps a span small whatever they send.
+      spanLimits: { attributeValueLengthLimit: 512 },
       spanProcessors: [
         new BatchSpanProcessor({
           exporter: new OTLPTraceExporter({ url: opts.endpoint, timeoutMillis: 10_000 }),

@@ -158,7 +158,7 @@ export class RequestScope implements RequestHooks {
         outcome,
         ...(e ? { code: e.code, message: e.message } : {}),
         serverError: grpc ? GRPC_SERVER_ERRORS.has(status) : status >= 500,
-        status: { [grpc ? ATTR.grpcStatus : ATTR.httpStatus]: status },
+        status: { key: grpc ? ATTR.grpcStatus : ATTR.httpStatus, value: status },
       });
     }
     this.scopes.logEnd(this, outcome, performance.now() - this.startedAt, e);

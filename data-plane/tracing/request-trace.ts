@@ -17,13 +17,14 @@ export interface TraceEnd {
   /** A server-side failure (5xx / the gRPC codes the conventions count as errors). */
   readonly serverError: boolean;
   /** The transport's status: rpc.grpc.status_code or http.response.status_code. */
-  readonly status: Attributes;
+  readonly status: { readonly key: string; readonly value: number };
 }
 
 const nowMs = () => performance.timeOrigin + performance.now();
 
+// Attribute objects are written out whole rather than spread: a traced request makes several,
+// and spreads showed in profiles.
 export class RequestTrace implements RequestHooks {
-  private model: Attributes;
   private queue: Span | undefined;
   private batch: Span | undefined;
   private response: Span | undefined;
@@ -34,11 +35,9 @@ export class RequestTrace implements RequestHooks {
     private readonly tracer: Tracer,
     readonly root: Span,
     private readonly ctx: Context,
-    model: string,
-    version: string | undefined,
-  ) {
-    this.model = version ? { [ATTR.model]: model, [ATTR.version]: version } : { [ATTR.model]: model };
-  }
+    private model: string,
+    private version = '',
+  ) {}
 
   get traceId(): string {
     return this.root.spanContext().traceId;
@@ -52,13 +51,17 @@ export class RequestTrace implements RequestHooks {
     );
   }
 
+  private modelAttributes(): Attributes {
+    return { [ATTR.model]: this.model, [ATTR.version]: this.version };
+  }
+
   resolved(model: string, version: string): void {
-    this.model = { [ATTR.model]: model, [ATTR.version]: version };
-    this.root.setAttributes(this.model);
+    this.model = model;
+    this.version = version;
   }
 
   queued(): void {
-    this.queue = this.child(SPAN.queue, this.model);
+    this.queue = this.child(SPAN.queue, this.modelAttributes());
   }
 
   dequeued(rows: number, requests: number): void {
@@ -66,7 +69,8 @@ export class RequestTrace implements RequestHooks {
     this.queue = undefined;
     this.rows = rows;
     this.batch = this.child(SPAN.batch, {
-      ...this.model,
+      [ATTR.model]: this.model,
+      [ATTR.version]: this.version,
       [ATTR.batchSize]: rows,
       [ATTR.batchRequests]: requests,
     });
@@ -78,13 +82,18 @@ export class RequestTrace implements RequestHooks {
     this.batch = undefined;
     this.child(
       SPAN.inference,
-      { ...this.model, [ATTR.batchSize]: this.rows, [ATTR.computeMs]: computeMs },
+      {
+        [ATTR.model]: this.model,
+        [ATTR.version]: this.version,
+        [ATTR.batchSize]: this.rows,
+        [ATTR.computeMs]: computeMs,
+      },
       end - computeMs,
     ).end(end);
   }
 
   responding(): void {
-    this.response = this.child(SPAN.response, this.model);
+    this.response = this.child(SPAN.response, this.modelAttributes());
   }
 
   end(how: TraceEnd): void {
@@ -99,12 +108,12 @@ export class RequestTrace implements RequestHooks {
       }
       span.end();
     }
-    this.root.setAttributes({
-      ...this.model,
-      ...how.status,
-      [ATTR.outcome]: how.outcome,
-      ...(how.code ? { [ATTR.errorType]: how.code } : {}),
-    });
+    const root = this.root;
+    root.setAttribute(ATTR.model, this.model);
+    if (this.version) root.setAttribute(ATTR.version, this.version);
+    root.setAttribute(ATTR.outcome, how.outcome);
+    root.setAttribute(how.status.key, how.status.value);
+    if (how.code) root.setAttribute(ATTR.errorType, how.code);
     // Server spans: a client's own mistake (4xx) leaves the status unset, per the conventions.
     if (how.serverError)
       this.root.setStatus({ code: SpanStatusCode.ERROR, ...(how.message ? { message: how.message } : {}) });

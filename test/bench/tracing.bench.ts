@@ -18,8 +18,11 @@ import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { create, toBinary } from '@bufbuild/protobuf';
+import { Metadata } from '@grpc/grpc-js';
 import { MLP } from '../../data-plane/models/catalog.js';
 import { percentile } from '../../data-plane/stats/window.js';
+import { PodTracer } from '../../data-plane/tracing/pod-tracer.js';
+import { RequestScopes } from '../../data-plane/tracing/request-scope.js';
 import { ModelInferRequestSchema } from '../../protos/gen/inference/grpc_predict_v2_pb.js';
 import { modelRepoCopy } from '../dataplane/harness.js';
 import { freePorts } from '../helpers/ports.js';
@@ -159,6 +162,42 @@ async function window(concurrency: number, step: () => Promise<unknown>, pid: nu
   return { rate, lat, cpu, requests };
 }
 
+/**
+ * In this process: what a request's scope costs the pod's serving thread, per request, with
+ * tracing off and on (the hooks a request goes through; spans are made and queued, their export
+ * shows in the pods' CPU figures instead). The "off" figure is all that this feature adds to a pod
+ * started without --otlp-endpoint.
+ */
+function scopeCost(endpoint: string): Record<Mode, number> {
+  const md = new Metadata();
+  md.set('x-request-id', 'bench');
+  const tracer = (ratio: number) =>
+    new PodTracer({ endpoint, sampleRatio: ratio }, { version: 'bench', instanceId: 'bench' });
+  const scopes: Record<Mode, RequestScopes> = {
+    off: new RequestScopes({}),
+    'on-100%': new RequestScopes({ tracer: tracer(1) }),
+    'on-0%': new RequestScopes({ tracer: tracer(0) }),
+  };
+  const us = Object.fromEntries(MODES.map((m) => [m, [] as number[]])) as Record<Mode, number[]>;
+  for (let round = 0; round < 5; round++)
+    for (const mode of MODES) {
+      const n = 2000;
+      const t0 = performance.now();
+      for (let i = 0; i < n; i++) {
+        const scope = scopes[mode].grpc(md, 'ModelInfer', 'convnet', '1');
+        scope.resolved('convnet', '1');
+        scope.queued();
+        scope.dequeued(1, 1);
+        scope.ran(0.01);
+        scope.responding();
+        scope.succeeded();
+      }
+      us[mode].push(((performance.now() - t0) * 1000) / n);
+    }
+  for (const s of Object.values(scopes)) void s.opts.tracer?.close();
+  return Object.fromEntries(MODES.map((m) => [m, median(us[m])])) as Record<Mode, number>;
+}
+
 async function main(): Promise<void> {
   const bench = MODELS[MODEL];
   if (!bench) throw new Error(`BENCH_MODEL: ${MODEL} is not one of ${Object.keys(MODELS).join(', ')}`);
@@ -246,10 +285,15 @@ async function main(): Promise<void> {
               `(${sign((100 * (cell.cpuUsPerRequest - off.cpuUsPerRequest)) / off.cpuUsPerRequest, 1)}%)`),
       );
     }
+    const inProcess = scopeCost(`${endpoint}/v1/traces`);
+    say(
+      `\nrequest scope in-process, serving-thread time per request (median of 5 x 2,000): ` +
+        MODES.map((m) => `${m} ${inProcess[m].toFixed(2)} us`).join(', '),
+    );
     say(`\ncollector received ${collector.exports()} exports, ${(collector.bytes() / 1e6).toFixed(1)} MB`);
     const out = join(here, 'results');
     await mkdir(out, { recursive: true });
-    const json = { at: new Date().toISOString(), model: MODEL, windows: WINDOWS, cells };
+    const json = { at: new Date().toISOString(), model: MODEL, windows: WINDOWS, cells, scopeUs: inProcess };
     await writeFile(join(out, 'tracing.json'), `${JSON.stringify(json, null, 2)}\n`);
   } finally {
     for (const child of started) {

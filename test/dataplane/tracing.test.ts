@@ -74,6 +74,16 @@ describe('tracing in a pod', () => {
     );
   }
 
+  const batcher = () => pod.models.get('mlp', '1')!.batcher!;
+
+  /** One slow request per run slot of mlp/1 (a worker takes runs ahead), all under way. */
+  async function fillSlots(seed: number) {
+    const slots = pod.models.get('mlp', '1')!.pool!.slots;
+    const busy = Array.from({ length: slots }, (_, i) => inferWith(client, mlpRequest(seed + i * 10), {}));
+    await waitFor('every run slot busy', () => batcher().busyInstances >= slots || undefined);
+    return busy;
+  }
+
   function family(spans: CollectedSpan[]) {
     const roots = spans.filter((s) => s.kind === 2);
     expect(roots).toHaveLength(1);
@@ -209,15 +219,13 @@ describe('tracing in a pod', () => {
   });
 
   it('ends the spans of a request cancelled while queued', async () => {
-    // Each run takes 1.5 s: two runs fill the worker's slots, so a third request waits in the queue.
+    // Each run takes 1.5 s: once runs fill the worker's slots, the next request waits in the queue.
     pod.setInjectDelay(1500);
     try {
-      const batcher = pod.models.get('mlp', '1')!.batcher!;
-      const busy = [inferWith(client, mlpRequest(3), {}), inferWith(client, mlpRequest(4), {})];
-      await waitFor('two runs under way', () => batcher.busyInstances >= 2 || undefined);
+      const busy = await fillSlots(3);
       const tp = traceparent();
       const queued = inferWith(client, mlpRequest(5), { traceparent: tp.header });
-      await waitFor('the third request queued', () => batcher.queueDepth === 1 || undefined);
+      await waitFor('the request queued', () => batcher().queueDepth === 1 || undefined);
       queued.call.cancel();
       expect((await queued.done)?.code).toBe(grpc.status.CANCELLED);
       const { root, children } = family(await spansOf(tp.traceId, 2));
@@ -232,18 +240,16 @@ describe('tracing in a pod', () => {
   }, 30_000);
 
   it('puts two requests run together in one batch of size 2', async () => {
-    pod.setInjectDelay(800);
+    pod.setInjectDelay(1500);
     try {
-      const batcher = pod.models.get('mlp', '1')!.batcher!;
-      const busy = [inferWith(client, mlpRequest(6), {}), inferWith(client, mlpRequest(7), {})];
-      await waitFor('two runs under way', () => batcher.busyInstances >= 2 || undefined);
+      const busy = await fillSlots(6);
       const a = traceparent();
       const b = traceparent();
       const calls = [
         inferWith(client, mlpRequest(8), { traceparent: a.header }),
         inferWith(client, mlpRequest(9), { traceparent: b.header }),
       ];
-      await waitFor('both queued', () => batcher.queueDepth === 2 || undefined);
+      await waitFor('both queued', () => batcher().queueDepth === 2 || undefined);
       for (const c of [...busy, ...calls]) expect(await c.done).toBeUndefined();
       for (const t of [a, b]) {
         const { byName } = family(await spansOf(t.traceId, 5));
