@@ -33,7 +33,7 @@ import { IntervalCounters } from './stats/interval.js';
 import { FanOutObserver } from './stats/observer.js';
 import { PodStats } from './stats/pod-stats.js';
 import { UtilizationSampler } from './stats/utilization.js';
-import { PodTracer } from './tracing/pod-tracer.js';
+import type { PodTracer } from './tracing/pod-tracer.js';
 import { RequestScopes } from './tracing/request-scope.js';
 
 function defaultPodId(): string {
@@ -82,13 +82,17 @@ export class Pod {
   private metricsServer: HttpServer | undefined;
   private stopping: Promise<DrainReport> | undefined;
 
-  private constructor(readonly opts: PodOptions) {
+  private constructor(
+    readonly opts: PodOptions,
+    Tracer?: typeof PodTracer,
+  ) {
     this.log = opts.log ?? createLogger('pod');
     this.podId = opts.podId ?? defaultPodId();
     checkPodId(this.podId);
-    this.tracer = opts.tracing
-      ? new PodTracer(opts.tracing, { version: SERVER_VERSION, instanceId: this.podId })
-      : undefined;
+    this.tracer =
+      opts.tracing && Tracer
+        ? new Tracer(opts.tracing, { version: SERVER_VERSION, instanceId: this.podId })
+        : undefined;
     this.scopes = new RequestScopes({ ...(this.tracer ? { tracer: this.tracer } : {}), log: this.log });
     this.stats = new PodStats(opts.statsWindowMs);
     this.metrics = new PodMetrics({
@@ -165,7 +169,9 @@ export class Pod {
 
   static async start(opts: PodOptions): Promise<Pod> {
     if (opts.modelRepo && !opts.allowEmptyRepo) await checkRepositoryLayout(opts.modelRepo);
-    const pod = new Pod(opts);
+    // OpenTelemetry is loaded only when tracing is on: off, it costs no start-up time or memory.
+    const tracer = opts.tracing ? (await import('./tracing/pod-tracer.js')).PodTracer : undefined;
+    const pod = new Pod(opts, tracer);
     try {
       await pod.listen();
       await pod.watcher?.start();

@@ -1,13 +1,8 @@
 // Span attribute names. OpenTelemetry's semantic conventions where they have one (RPC, HTTP,
 // error.type); the pod's own under `switchyard.` where they have none (the conventions have no
 // attributes for a model server's model, version or batch). docs/ACCESS.md, "Tracing".
-import {
-  ATTR_ERROR_TYPE,
-  ATTR_HTTP_REQUEST_METHOD,
-  ATTR_HTTP_RESPONSE_STATUS_CODE,
-  ATTR_HTTP_ROUTE,
-  ATTR_URL_PATH,
-} from '@opentelemetry/semantic-conventions';
+// Written out rather than imported from @opentelemetry/semantic-conventions: every request's
+// scope uses these names, and a pod without tracing must not load OpenTelemetry at all.
 
 export const ATTR = {
   model: 'switchyard.model',
@@ -17,16 +12,15 @@ export const ATTR = {
   batchSize: 'switchyard.batch.size',
   batchRequests: 'switchyard.batch.requests',
   computeMs: 'switchyard.inference.compute_ms',
-  errorType: ATTR_ERROR_TYPE,
-  // RPC conventions are still "development" in the package, so their names are written out.
+  errorType: 'error.type',
   rpcSystem: 'rpc.system',
   rpcService: 'rpc.service',
   rpcMethod: 'rpc.method',
   grpcStatus: 'rpc.grpc.status_code',
-  httpMethod: ATTR_HTTP_REQUEST_METHOD,
-  httpRoute: ATTR_HTTP_ROUTE,
-  httpStatus: ATTR_HTTP_RESPONSE_STATUS_CODE,
-  urlPath: ATTR_URL_PATH,
+  httpMethod: 'http.request.method',
+  httpRoute: 'http.route',
+  httpStatus: 'http.response.status_code',
+  urlPath: 'url.path',
 } as const;
 
 /** Span names of a request's children. */

@@ -2,10 +2,11 @@
 // trace (when tracing is on and the request is sampled), and the log line it leaves. The servers
 // open a scope when a request arrives and end it once the answer is sent or the request failed;
 // the serving path reports through the scope's RequestHooks. With tracing off a scope is one
-// small object and a few calls that find nothing to do.
+// small object and a few calls that find nothing to do, and OpenTelemetry is never loaded (this
+// file imports only its types; pod.ts loads data-plane/tracing/pod-tracer.ts when asked to).
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Metadata } from '@grpc/grpc-js';
-import { defaultTextMapGetter, type TextMapGetter } from '@opentelemetry/api';
+import type { TextMapGetter } from '@opentelemetry/api';
 import { asSwitchyardError, type SwitchyardError } from '../../kernel/errors/errors.js';
 import { type Logger, LogThrottle } from '../../kernel/log/index.js';
 import { grpcStatusOf } from '../server/status.js';
@@ -28,7 +29,10 @@ const metadataGetter: TextMapGetter<Metadata> = {
   keys: (md) => Object.keys(md.getMap()),
 };
 
-const headersGetter = defaultTextMapGetter as TextMapGetter<IncomingHttpHeaders>;
+const headersGetter: TextMapGetter<IncomingHttpHeaders> = {
+  get: (headers, key) => headers[key],
+  keys: (headers) => Object.keys(headers),
+};
 
 export interface RequestScopesOptions {
   readonly tracer?: PodTracer;
