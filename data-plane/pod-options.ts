@@ -5,6 +5,7 @@ import type { Logger } from '../kernel/log/index.js';
 import type { DrainOptions } from './drain.js';
 import type { ModelConfig } from './repository/config.js';
 import type { PodTlsOptions } from './server/pod-tls.js';
+import type { TracingOptions } from './tracing/pod-tracer.js';
 
 /** --managed: versions come from the control plane's assignments (docs/DATAPLANE.md). */
 export interface ManagedPodOptions {
@@ -56,5 +57,7 @@ export interface PodOptions {
   readonly repoSettleMs: number;
   /** Serve gRPC and HTTP over mTLS (STRICT or PERMISSIVE) from a `certs agent` directory. */
   readonly tls?: PodTlsOptions;
+  /** OpenTelemetry tracing over OTLP (--otlp-endpoint); undefined: off, at no cost. */
+  readonly tracing?: TracingOptions;
   readonly log?: Logger;
 }
