@@ -24,7 +24,7 @@ import {
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
-import { RequestTrace } from './request-trace.js';
+import { nowMs, RequestTrace } from './request-trace.js';
 
 export interface TracingOptions {
   /** The OTLP/HTTP traces URL spans are POSTed to (e.g. http://collector:4318/v1/traces). */
@@ -79,7 +79,11 @@ export class PodTracer {
    */
   start<C>(carrier: C, getter: TextMapGetter<C>, s: TraceStart): RequestTrace | undefined {
     const parent = this.propagator.extract(ROOT_CONTEXT, carrier, getter);
-    const root = this.tracer.startSpan(s.name, { kind: SpanKind.SERVER, attributes: s.attributes }, parent);
+    const root = this.tracer.startSpan(
+      s.name,
+      { kind: SpanKind.SERVER, attributes: s.attributes, startTime: nowMs() },
+      parent,
+    );
     if (!root.isRecording()) return undefined;
     const ctx: Context = trace.setSpan(parent, root);
     return new RequestTrace(this.tracer, root, ctx, s.model, s.version);

@@ -20,7 +20,12 @@ export interface TraceEnd {
   readonly status: { readonly key: string; readonly value: number };
 }
 
-const nowMs = () => performance.timeOrigin + performance.now();
+/**
+ * Every span of a request takes its times from this one clock. The SDK's own default start and end
+ * times mix Date.now() with the performance clock, and the two drift apart over a process's life,
+ * so a child could appear to start before its parent.
+ */
+export const nowMs = () => performance.timeOrigin + performance.now();
 
 // Attribute objects are written out whole rather than spread: a traced request makes several,
 // and spreads showed in profiles.
@@ -43,12 +48,8 @@ export class RequestTrace implements RequestHooks {
     return this.root.spanContext().traceId;
   }
 
-  private child(name: string, attributes: Attributes, startTime?: number): Span {
-    return this.tracer.startSpan(
-      name,
-      startTime === undefined ? { attributes } : { attributes, startTime },
-      this.ctx,
-    );
+  private child(name: string, attributes: Attributes, startTime = nowMs()): Span {
+    return this.tracer.startSpan(name, { attributes, startTime }, this.ctx);
   }
 
   private modelAttributes(): Attributes {
@@ -65,15 +66,20 @@ export class RequestTrace implements RequestHooks {
   }
 
   dequeued(rows: number, requests: number): void {
-    this.queue?.end();
+    const at = nowMs();
+    this.queue?.end(at);
     this.queue = undefined;
     this.rows = rows;
-    this.batch = this.child(SPAN.batch, {
-      [ATTR.model]: this.model,
-      [ATTR.version]: this.version,
-      [ATTR.batchSize]: rows,
-      [ATTR.batchRequests]: requests,
-    });
+    this.batch = this.child(
+      SPAN.batch,
+      {
+        [ATTR.model]: this.model,
+        [ATTR.version]: this.version,
+        [ATTR.batchSize]: rows,
+        [ATTR.batchRequests]: requests,
+      },
+      at,
+    );
   }
 
   ran(computeMs: number): void {
@@ -100,13 +106,14 @@ export class RequestTrace implements RequestHooks {
     if (this.ended) return;
     this.ended = true;
     const failed = how.outcome !== 'success';
+    const at = nowMs();
     for (const span of [this.queue, this.batch, this.response]) {
       if (!span) continue;
       if (failed) {
         span.setAttribute(ATTR.outcome, how.outcome);
         span.setStatus({ code: SpanStatusCode.ERROR, ...(how.message ? { message: how.message } : {}) });
       }
-      span.end();
+      span.end(at);
     }
     const root = this.root;
     root.setAttribute(ATTR.model, this.model);
@@ -117,6 +124,6 @@ export class RequestTrace implements RequestHooks {
     // Server spans: a client's own mistake (4xx) leaves the status unset, per the conventions.
     if (how.serverError)
       this.root.setStatus({ code: SpanStatusCode.ERROR, ...(how.message ? { message: how.message } : {}) });
-    this.root.end();
+    this.root.end(at);
   }
 }
