@@ -55,3 +55,12 @@ export function restPath(model: string): string {
 
 /** The header that names the model on gRPC requests through the gateway. */
 export const MODEL_HEADER = 'x-model-name';
+
+/**
+ * Envoy only: the cluster the gateway fetches a model's remote JWKS through (`spec.access.jwt.
+ * jwks.uri`). Three parts with a "-" version, which no version is called, so it never collides
+ * with a version's clusters and parseClusterName leaves it alone.
+ */
+export function jwksClusterName(model: string): string {
+  return `${model}/-/jwks`;
+}
