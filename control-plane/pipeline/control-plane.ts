@@ -1,7 +1,6 @@
-// The composition root: xDS server, snapshot cache, policy source (a directory, or the NATS
-// JetStream store with the directory syncing into it), publisher, metrics and the admin API wired
-// together. Everything with I/O is started and stopped here, nowhere else.
-
+// The composition root: xDS server (with the gateway's authorization service), snapshot cache,
+// policy source (a directory, or the JetStream store the directory syncs into), publisher, metrics
+// and the admin API wired together. Everything with I/O is started and stopped here, nowhere else.
 import { ServerCredentials } from '@grpc/grpc-js';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { createLogger, type Logger } from '../../kernel/log/index.js';
@@ -18,6 +17,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import { OPEN_AUTH } from '../auth/auth-config.js';
 import { Authenticator } from '../auth/authenticator.js';
 import { RateLimiter } from '../auth/rate-limit.js';
+import { authorizationService } from '../authz/authz-service.js';
 import { EndpointDiscovery, latencyObjectives } from '../endpoints/index.js';
 import { ControlPlaneMetrics } from '../metrics/control-plane-metrics.js';
 import type { PlacementRunner } from '../placement/placement-runner.js';
@@ -135,6 +135,7 @@ export class ControlPlane {
       ),
       ...this.pki?.xdsServerOptions(),
       ...(opts.xdsLimits ? { limits: opts.xdsLimits } : {}),
+      services: [authorizationService({ routes: () => this.routes() })],
     });
     this.publishes = new PublishScheduler(
       this.publisher,
