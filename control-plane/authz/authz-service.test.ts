@@ -197,6 +197,31 @@ describe('the authorization service over gRPC', () => {
     expect(allowed(await check({ model: 'fraud', apiKey: 'rotated' })).tenant).toBe('acme');
   });
 
+  it('answers plaintext callers only when it does not require mTLS', async () => {
+    const strict = new Server();
+    const svc = authorizationService({ routes: () => routes, mtlsOnly: true });
+    strict.addService(svc.definition, svc.implementation);
+    const p = await new Promise<number>((resolve, reject) =>
+      strict.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, n) =>
+        e ? reject(e) : resolve(n),
+      ),
+    );
+    const c = new AuthzClient(`127.0.0.1:${p}`, credentials.createInsecure()) as unknown as CheckClient & {
+      close(): void;
+    };
+    try {
+      const err = await new Promise<{ code?: number } | null>((resolve) =>
+        c.check(request({ model: 'resnet', apiKey: 'resnet-key' }), (e) =>
+          resolve(e as { code?: number } | null),
+        ),
+      );
+      expect(err?.code).toBe(status.PERMISSION_DENIED);
+    } finally {
+      c.close();
+      strict.forceShutdown();
+    }
+  });
+
   it('fails the call when the service is down (the gateway then refuses: failure_mode_allow false)', async () => {
     await new Promise<void>((r) => server.tryShutdown(() => r()));
     const err = await check({ model: 'fraud', apiKey: 'rotated' }).then(

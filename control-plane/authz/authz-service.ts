@@ -6,11 +6,12 @@
 // claims RBAC, through dynamic metadata, which credential was accepted. Refusals carry the
 // HTTP status Envoy answers with (401 / 403) and the matching gRPC code. docs/ACCESS.md.
 import { create, type JsonObject } from '@bufbuild/protobuf';
-import type {
-  ServerUnaryCall,
-  ServiceDefinition,
-  sendUnaryData,
-  UntypedServiceImplementation,
+import {
+  type ServerUnaryCall,
+  type ServiceDefinition,
+  type sendUnaryData,
+  status,
+  type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import { serviceDefinition } from '../../kernel/grpc/service-definition.js';
 import { HeaderValueOption_HeaderAppendAction } from '../../protos/gen/envoy/config/core/v3/base_pb.js';
@@ -34,6 +35,11 @@ const GRPC_UNAUTHENTICATED = 16;
 export interface AuthorizationHooks {
   /** The policies served now. */
   readonly routes: () => readonly ModelRoute[];
+  /**
+   * Answer only callers with a verified client certificate: the control plane also serves
+   * plaintext xDS for proxyless gRPC on the same server, and a key oracle must not be open there.
+   */
+  readonly mtlsOnly?: boolean;
   /** Called for each refusal (a bounded reason; never the credential). */
   readonly onRefusal?: (model: string, reason: RefusalReason) => void;
 }
@@ -116,6 +122,13 @@ export function authorizationService(hooks: AuthorizationHooks): {
     definition: serviceDefinition(Authorization),
     implementation: {
       check: (call: ServerUnaryCall<CheckRequest, CheckResponse>, callback: sendUnaryData<CheckResponse>) => {
+        if (hooks.mtlsOnly && !call.getAuthContext()?.sslPeerCertificate) {
+          callback({
+            code: status.PERMISSION_DENIED,
+            details: 'the authorization service answers mTLS callers only',
+          });
+          return;
+        }
         const input = checkInput(call.request);
         const verdict = indexes.get(hooks.routes()).decide(input);
         if (!verdict.ok) hooks.onRefusal?.(input.model ?? '', verdict.reason);

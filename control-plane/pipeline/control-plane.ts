@@ -135,7 +135,7 @@ export class ControlPlane {
       ),
       ...this.pki?.xdsServerOptions(),
       ...(opts.xdsLimits ? { limits: opts.xdsLimits } : {}),
-      services: [authorizationService({ routes: () => this.routes() })],
+      services: [authorizationService({ routes: () => this.routes(), mtlsOnly: opts.pki !== undefined })],
     });
     this.publishes = new PublishScheduler(
       this.publisher,
