@@ -17,7 +17,6 @@ import type { AuditLog } from '../audit/audit-log.js';
 import { OPEN_AUTH } from '../auth/auth-config.js';
 import { Authenticator } from '../auth/authenticator.js';
 import { RateLimiter } from '../auth/rate-limit.js';
-import { authorizationService } from '../authz/authz-service.js';
 import { EndpointDiscovery, latencyObjectives } from '../endpoints/index.js';
 import { ControlPlaneMetrics } from '../metrics/control-plane-metrics.js';
 import type { PlacementRunner } from '../placement/placement-runner.js';
@@ -42,6 +41,7 @@ import { AutoRollback } from './auto-rollback.js';
 import type { ControlPlaneOptions } from './control-plane-options.js';
 import { ControlPlanePki } from './control-plane-pki.js';
 import { listEndpoints } from './endpoint-view.js';
+import { gatewayAuthz } from './gateway-authz.js';
 import { startPlatformServices } from './platform-services.js';
 import type { PolicyDirectoryState } from './policy-directory.js';
 import { policyProblems } from './policy-problems.js';
@@ -135,7 +135,7 @@ export class ControlPlane {
       ),
       ...this.pki?.xdsServerOptions(),
       ...(opts.xdsLimits ? { limits: opts.xdsLimits } : {}),
-      services: [authorizationService({ routes: () => this.routes(), mtlsOnly: opts.pki !== undefined })],
+      services: [gatewayAuthz(() => this.routes(), opts, this.metrics.registry)],
     });
     this.publishes = new PublishScheduler(
       this.publisher,

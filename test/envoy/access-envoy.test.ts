@@ -259,8 +259,14 @@ describe('spec.access on the Envoy gateway, followed as Envoy resolves a request
       );
     try {
       expect((await check(KEY)).status!.code).toBe(0);
-      const bad = await check('wrong');
+      const bad = await check('not-a-key-7f3a');
       expect(bad.httpResponse.case === 'deniedResponse' && bad.httpResponse.value.status!.code).toBe(401);
+      // Counted by model and reason on the control plane's /metrics, never with the key.
+      const metrics = await (await fetch(`${fx.adminUrl}/metrics`)).text();
+      expect(metrics).toContain(
+        'switchyard_gateway_authz_refusals_total{model="fraud",reason="api-key-unknown"} 1',
+      );
+      expect(metrics).not.toContain('not-a-key-7f3a');
     } finally {
       client.close();
     }
