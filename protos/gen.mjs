@@ -54,6 +54,12 @@ export const ROOTS = [
   'envoy/extensions/resource_monitors/fixed_heap/v3/fixed_heap.proto',
   // The gateway's route matcher tree reads request headers with this input.
   'envoy/type/matcher/v3/http_inputs.proto',
+  // Inference access at the gateway (docs/ACCESS.md, "At the Envoy gateway") and its tracing.
+  'envoy/extensions/filters/http/jwt_authn/v3/config.proto',
+  'envoy/extensions/filters/http/local_ratelimit/v3/local_rate_limit.proto',
+  'envoy/extensions/filters/http/ext_authz/v3/ext_authz.proto',
+  'envoy/service/auth/v3/external_auth.proto',
+  'envoy/config/trace/v3/opentelemetry.proto',
 ];
 
 // The validate.proto pinned with grpc-js-xds 1.14.1 predates StringRules.ignore_empty

@@ -146,6 +146,14 @@ export const CONTROL_PLANE_FLAGS = {
     type: 'list',
     help: 'with --gateway-mtls: SPIFFE IDs allowed to call the gateway (default: any of the trust bundle)',
   },
+  'authz-fail-open': {
+    type: 'bool',
+    help: 'the gateway lets requests of models with spec.access through when the authorization service cannot answer (default: it refuses them with 503; docs/ACCESS.md)',
+  },
+  'gateway-tracing': {
+    type: 'bool',
+    help: 'the gateway traces requests with OpenTelemetry, exporting to the bootstrap cluster switchyard-otel-collector',
+  },
   'debounce-quiet': { type: 'duration', help: 'quiet time before a push', default: 100 },
   'debounce-max': { type: 'duration', help: 'longest a push waits during a burst', default: 10_000 },
   'heartbeat-misses': {

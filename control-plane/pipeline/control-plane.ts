@@ -1,7 +1,6 @@
-// The composition root: xDS server, snapshot cache, policy source (a directory, or the NATS
-// JetStream store with the directory syncing into it), publisher, metrics and the admin API wired
-// together. Everything with I/O is started and stopped here, nowhere else.
-
+// The composition root: xDS server (with the gateway's authorization service), snapshot cache,
+// policy source (a directory, or the JetStream store the directory syncs into), publisher, metrics
+// and the admin API wired together. Everything with I/O is started and stopped here, nowhere else.
 import { ServerCredentials } from '@grpc/grpc-js';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { createLogger, type Logger } from '../../kernel/log/index.js';
@@ -42,6 +41,7 @@ import { AutoRollback } from './auto-rollback.js';
 import type { ControlPlaneOptions } from './control-plane-options.js';
 import { ControlPlanePki } from './control-plane-pki.js';
 import { listEndpoints } from './endpoint-view.js';
+import { gatewayAuthz } from './gateway-authz.js';
 import { startPlatformServices } from './platform-services.js';
 import type { PolicyDirectoryState } from './policy-directory.js';
 import { policyProblems } from './policy-problems.js';
@@ -137,6 +137,7 @@ export class ControlPlane {
       ),
       ...this.pki?.xdsServerOptions(),
       ...(opts.xdsLimits ? { limits: opts.xdsLimits } : {}),
+      services: [gatewayAuthz(() => this.routes(), opts, this.metrics.registry)],
     });
     this.publishes = new PublishScheduler(
       this.publisher,

@@ -8,9 +8,13 @@ import { file_envoy_config_cluster_v3_cluster } from '../../protos/gen/envoy/con
 import { file_envoy_config_endpoint_v3_endpoint } from '../../protos/gen/envoy/config/endpoint/v3/endpoint_pb.js';
 import { file_envoy_config_listener_v3_listener } from '../../protos/gen/envoy/config/listener/v3/listener_pb.js';
 import { file_envoy_config_route_v3_route } from '../../protos/gen/envoy/config/route/v3/route_pb.js';
+import { file_envoy_config_trace_v3_opentelemetry } from '../../protos/gen/envoy/config/trace/v3/opentelemetry_pb.js';
 import { file_envoy_extensions_access_loggers_file_v3_file } from '../../protos/gen/envoy/extensions/access_loggers/file/v3/file_pb.js';
 import { file_envoy_extensions_access_loggers_stream_v3_stream } from '../../protos/gen/envoy/extensions/access_loggers/stream/v3/stream_pb.js';
+import { file_envoy_extensions_filters_http_ext_authz_v3_ext_authz } from '../../protos/gen/envoy/extensions/filters/http/ext_authz/v3/ext_authz_pb.js';
 import { file_envoy_extensions_filters_http_fault_v3_fault } from '../../protos/gen/envoy/extensions/filters/http/fault/v3/fault_pb.js';
+import { file_envoy_extensions_filters_http_jwt_authn_v3_config } from '../../protos/gen/envoy/extensions/filters/http/jwt_authn/v3/config_pb.js';
+import { file_envoy_extensions_filters_http_local_ratelimit_v3_local_rate_limit } from '../../protos/gen/envoy/extensions/filters/http/local_ratelimit/v3/local_rate_limit_pb.js';
 import { file_envoy_extensions_filters_http_rbac_v3_rbac } from '../../protos/gen/envoy/extensions/filters/http/rbac/v3/rbac_pb.js';
 import { file_envoy_extensions_filters_http_router_v3_router } from '../../protos/gen/envoy/extensions/filters/http/router/v3/router_pb.js';
 import { file_envoy_extensions_filters_network_http_connection_manager_v3_http_connection_manager } from '../../protos/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js';
@@ -51,6 +55,10 @@ const ROOT_FILES: readonly DescFile[] = [
   file_envoy_extensions_resource_monitors_downstream_connections_v3_downstream_connections,
   file_envoy_extensions_resource_monitors_fixed_heap_v3_fixed_heap,
   file_envoy_type_matcher_v3_http_inputs,
+  file_envoy_extensions_filters_http_jwt_authn_v3_config,
+  file_envoy_extensions_filters_http_local_ratelimit_v3_local_rate_limit,
+  file_envoy_extensions_filters_http_ext_authz_v3_ext_authz,
+  file_envoy_config_trace_v3_opentelemetry,
 ];
 
 function withDependencies(roots: readonly DescFile[]): DescFile[] {

@@ -1,8 +1,9 @@
 // LDS. gRPC flavor: one api_listener per model, named after it (clients dial
 // `xds:///<model>`), whose HttpConnectionManager fetches the model's routes over RDS/ADS and
 // ends with the router filter (gRPC checks that it is last). Envoy flavor: one real listener
-// on the gateway port with an HttpConnectionManager over RDS, path normalisation, the router
-// filter and a JSON access log.
+// on the gateway port with an HttpConnectionManager over RDS, path normalisation, the access
+// filters of the models' `spec.access` (access.ts), the router filter, request ids, optional
+// OpenTelemetry tracing (tracing.ts) and a JSON access log.
 import { create } from '@bufbuild/protobuf';
 import { type Listener, ListenerSchema } from '../../protos/gen/envoy/config/listener/v3/listener_pb.js';
 import { FileAccessLogSchema } from '../../protos/gen/envoy/extensions/access_loggers/file/v3/file_pb.js';
@@ -14,12 +15,15 @@ import {
   type HttpFilter,
   HttpFilterSchema,
 } from '../../protos/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js';
+import type { ModelRoute } from '../policy/types.js';
+import { accessHttpFilters } from './access.js';
 import { newListener } from './literals.js';
 import { GATEWAY_LISTENER, GATEWAY_ROUTE_CONFIG } from './names.js';
 import type { TranslateOptions } from './options.js';
 import { adsConfigSource, duration, pack } from './proto.js';
 import { BODY_BUFFER_LIMIT } from './route-action.js';
 import { gatewayDownstreamTls } from './tls.js';
+import { gatewayTracing } from './tracing.js';
 
 export const HCM_FILTER = 'envoy.filters.network.http_connection_manager';
 export const ROUTER_FILTER = 'envoy.filters.http.router';
@@ -64,7 +68,11 @@ export function grpcListener(model: string): Listener {
   return listener;
 }
 
-export function gatewayListener(options: TranslateOptions): Listener {
+/**
+ * The gateway listener. `routes`: every model served, for the access filters that hold
+ * per-model configuration (access.ts).
+ */
+export function gatewayListener(options: TranslateOptions, routes: readonly ModelRoute[] = []): Listener {
   const accessLog = create(FileAccessLogSchema, {
     path: options.accessLogPath,
     accessLogFormat: {
@@ -72,6 +80,7 @@ export function gatewayListener(options: TranslateOptions): Listener {
       value: { format: { case: 'jsonFormat', value: ACCESS_LOG_FIELDS } },
     },
   });
+  const tracing = gatewayTracing(options);
   const hcm = create(HttpConnectionManagerSchema, {
     statPrefix: 'gateway',
     codecType: HttpConnectionManager_CodecType.AUTO,
@@ -79,7 +88,13 @@ export function gatewayListener(options: TranslateOptions): Listener {
       case: 'rds',
       value: { configSource: adsConfigSource(), routeConfigName: GATEWAY_ROUTE_CONFIG },
     },
-    httpFilters: [routerFilter()],
+    httpFilters: [...accessHttpFilters(routes, options), routerFilter()],
+    // Envoy makes an x-request-id for each request (a client's own is replaced: no peer is
+    // internal) and returns it; it reaches the pods, their logs and the trace.
+    generateRequestId: true,
+    preserveExternalRequestId: false,
+    alwaysSetRequestIdInResponse: true,
+    ...(tracing ? { tracing } : {}),
     accessLog: [
       {
         name: FILE_ACCESS_LOG,

@@ -69,3 +69,12 @@ export function ownedByModel(name: string, model: string): boolean {
     name === GATEWAY_ROUTE_CONFIG
   );
 }
+
+/**
+ * Envoy only: the cluster the gateway fetches a model's remote JWKS through (`spec.access.jwt.
+ * jwks.uri`). Three parts with a "-" version, which no version is called, so it never collides
+ * with a version's clusters and parseClusterName leaves it alone.
+ */
+export function jwksClusterName(model: string): string {
+  return `${model}/-/jwks`;
+}

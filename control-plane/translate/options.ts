@@ -33,6 +33,23 @@ export interface TranslateOptions {
   readonly gatewayClientIdentities: readonly string[];
   /** Envoy flavor: route list or matcher tree on the gateway's catch-all virtual host. */
   readonly gatewayRouteMatcher: GatewayRouteMatcher;
+  /**
+   * Envoy flavor: the static bootstrap cluster of the Switchyard authorization service (ext_authz
+   * over gRPC; Envoy accepts only a static cluster there). docs/ACCESS.md, "At the Envoy gateway".
+   */
+  readonly authzCluster: string;
+  /** Let requests through when the authorization service cannot answer (default: refuse, 503). */
+  readonly authzFailOpen: boolean;
+  /** How long the gateway waits for the authorization service's answer. */
+  readonly authzTimeout: string;
+  /** Envoy flavor: the CA bundle that verifies https:// JWKS hosts. */
+  readonly jwksCaFile: string;
+  /** Envoy flavor: trace requests with the OpenTelemetry tracer (docs/ACCESS.md, "Tracing"). */
+  readonly gatewayTracing: boolean;
+  /** With gatewayTracing: the static bootstrap cluster of the OTLP/gRPC collector. */
+  readonly tracingCluster: string;
+  /** With gatewayTracing: the share of requests that start a sampled trace, 0..100. */
+  readonly tracingSamplePercent: number;
 }
 
 export const DEFAULT_TRANSLATE_OPTIONS: TranslateOptions = {
@@ -47,6 +64,13 @@ export const DEFAULT_TRANSLATE_OPTIONS: TranslateOptions = {
   gatewayMtls: false,
   gatewayClientIdentities: [],
   gatewayRouteMatcher: 'auto',
+  authzCluster: 'switchyard-authz',
+  authzFailOpen: false,
+  authzTimeout: '0.25s',
+  jwksCaFile: '/etc/ssl/certs/ca-certificates.crt',
+  gatewayTracing: false,
+  tracingCluster: 'switchyard-otel-collector',
+  tracingSamplePercent: 100,
 };
 
 export function resolveOptions(partial?: Partial<TranslateOptions>): TranslateOptions {

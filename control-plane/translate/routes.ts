@@ -15,6 +15,7 @@ import {
   type VirtualHost,
 } from '../../protos/gen/envoy/config/route/v3/route_components_pb.js';
 import type { HeaderMatch, ModelRoute } from '../policy/types.js';
+import { applyRouteAccess } from './access.js';
 import {
   newClusterWeight,
   newRoute,
@@ -137,6 +138,7 @@ export function modelRoutes(route: ModelRoute, flavor: Flavor, entry: EntryPoint
   );
   if (flavor === 'envoy' && (common.retryPolicy || common.requestMirrorPolicies.length > 0))
     for (const r of out) r.perRequestBufferLimitBytes = BODY_BUFFER_LIMIT;
+  if (flavor === 'envoy') applyRouteAccess(out, route);
   return out;
 }
 

@@ -11,6 +11,7 @@ import type { Listener } from '../../protos/gen/envoy/config/listener/v3/listene
 import type { VirtualHost } from '../../protos/gen/envoy/config/route/v3/route_components_pb.js';
 import type { RouteConfiguration } from '../../protos/gen/envoy/config/route/v3/route_pb.js';
 import type { ModelRoute } from '../policy/types.js';
+import { accessClusters } from './access.js';
 import { buildClusters } from './cluster.js';
 import { buildLoadAssignment, versionEndpoints } from './endpoints.js';
 import { gatewayListener, grpcListener } from './listeners.js';
@@ -60,7 +61,9 @@ function translateRoute(
   }
   let out = byKey.get(key);
   if (out) return out;
-  const clusters = buildClusters(route, flavor, options);
+  const built = buildClusters(route, flavor, options);
+  const clusters =
+    flavor === 'envoy' && route.spec.access ? [...built, ...accessClusters(route, options)] : built;
   if (flavor === 'grpc') {
     const model = route.spec.model;
     out = {
@@ -134,6 +137,8 @@ function loadAssignments(
 interface Gateway extends GatewayMemo {
   readonly routeConfig: RouteConfiguration;
   readonly listener: Listener;
+  /** The routes with `spec.access`, whose filter configs the listener holds. */
+  readonly accessParts: readonly ModelRoute[];
 }
 
 function sameParts(a: readonly object[], b: readonly object[]): boolean {
@@ -153,17 +158,20 @@ function gatewayResources(
   options: TranslateOptions,
   virtualHosts: VirtualHost[],
   entries: ModelEntry[],
+  accessParts: ModelRoute[],
 ): Gateway {
   const parts: object[] = [...virtualHosts, ...entries.flatMap((e) => [e.rest, e.grpc])];
   const last = cache.gateway as Gateway | undefined;
-  if (last && last.key === key && sameParts(last.parts, parts)) return last;
+  const sameAccess = last !== undefined && last.key === key && sameParts(last.accessParts, accessParts);
+  if (last && sameAccess && sameParts(last.parts, parts)) return last;
   const routeCount = entries.reduce((n, e) => n + e.rest.length + e.grpc.length, 0);
   const catchAll = catchAllVirtualHost(entries, useMatcherTree(options.gatewayRouteMatcher, routeCount));
   const gateway: Gateway = {
     key,
     parts,
     routeConfig: newRouteConfiguration(GATEWAY_ROUTE_CONFIG, [...virtualHosts, catchAll]),
-    listener: last?.key === key ? last.listener : gatewayListener(options),
+    listener: sameAccess ? last.listener : gatewayListener(options, accessParts),
+    accessParts,
   };
   cache.gateway = gateway;
   return gateway;
@@ -223,7 +231,9 @@ function* translateAll(
   const endpoints: ClusterLoadAssignment[] = [];
   const virtualHosts: VirtualHost[] = [];
   const entries: ModelEntry[] = [];
+  const accessParts: ModelRoute[] = [];
   for (const route of routes) {
+    if (route.spec.access) accessParts.push(route);
     yield;
     const out = translateRoute(route, flavor, options, key);
     for (const c of out.clusters) clusters.push(c);
@@ -234,7 +244,7 @@ function* translateAll(
     if (out.entry) entries.push(out.entry);
   }
   if (flavor === 'envoy') {
-    const gw = gatewayResources(cache, key, options, virtualHosts, entries);
+    const gw = gatewayResources(cache, key, options, virtualHosts, entries, accessParts);
     routeConfigs.push(gw.routeConfig);
     listeners.push(gw.listener);
   }

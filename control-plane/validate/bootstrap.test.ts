@@ -10,6 +10,7 @@ import { DownstreamConnectionsConfigSchema } from '../../protos/gen/envoy/extens
 import { FixedHeapConfigSchema } from '../../protos/gen/envoy/extensions/resource_monitors/fixed_heap/v3/fixed_heap_pb.js';
 import { UpstreamTlsContextSchema } from '../../protos/gen/envoy/extensions/transport_sockets/tls/v3/tls_pb.js';
 import { XDS_REGISTRY } from '../resources/index.js';
+import { DEFAULT_TRANSLATE_OPTIONS } from '../translate/options.js';
 import { defaultGroupOf, nodeRole } from '../xds/server/node-flavor.js';
 import { checkMessage } from './index.js';
 
@@ -97,6 +98,29 @@ describe('envoy/gateway.yaml overload manager', () => {
       'envoy.overload_actions.shrink_heap',
       'envoy.overload_actions.stop_accepting_requests',
     ]);
+  });
+});
+
+describe('envoy/gateway.yaml clusters of the access filters and the tracer', () => {
+  const b = load('gateway.yaml');
+  const byName = new Map(b.staticResources!.clusters.map((c) => [c.name, c]));
+  const port = (name: string) => {
+    const ep = byName.get(name)!.loadAssignment!.endpoints[0]!.lbEndpoints[0]!.hostIdentifier;
+    const a = ep.case === 'endpoint' ? ep.value.address!.address : undefined;
+    return a?.case === 'socketAddress' && a.value.portSpecifier.value;
+  };
+
+  it('has the static clusters the translated filters name (Envoy accepts no other for a gRPC service)', () => {
+    expect(byName.has(DEFAULT_TRANSLATE_OPTIONS.authzCluster)).toBe(true);
+    expect(byName.has(DEFAULT_TRANSLATE_OPTIONS.tracingCluster)).toBe(true);
+  });
+
+  it('reaches the authorization service on the xDS port with the same mTLS as xDS', () => {
+    expect(port(DEFAULT_TRANSLATE_OPTIONS.authzCluster)).toBe(18000);
+    expect(byName.get(DEFAULT_TRANSLATE_OPTIONS.authzCluster)!.transportSocket).toEqual(
+      byName.get('switchyard-xds')!.transportSocket,
+    );
+    expect(port(DEFAULT_TRANSLATE_OPTIONS.tracingCluster)).toBe(4317);
   });
 });
 

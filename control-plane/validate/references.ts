@@ -1,6 +1,6 @@
 // What each xDS resource names in another type: routes (a virtual host's list or the routes its
-// matcher tree leads to) name clusters, listeners name route configurations, EDS clusters name
-// their ClusterLoadAssignment, TLS contexts name secrets.
+// matcher tree leads to) name clusters, listeners name route configurations (and the gateway's
+// JWKS clusters), EDS clusters name their ClusterLoadAssignment, TLS contexts name secrets.
 // Pure: the snapshot cache uses these for its consistency check and for make-before-break.
 import type { Any } from '@bufbuild/protobuf/wkt';
 import { anyUnpack } from '@bufbuild/protobuf/wkt';
@@ -14,6 +14,7 @@ import {
   type VirtualHost,
 } from '../../protos/gen/envoy/config/route/v3/route_components_pb.js';
 import type { RouteConfiguration } from '../../protos/gen/envoy/config/route/v3/route_pb.js';
+import { JwtAuthenticationSchema } from '../../protos/gen/envoy/extensions/filters/http/jwt_authn/v3/config_pb.js';
 import { HttpConnectionManagerSchema } from '../../protos/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js';
 import {
   type CommonTlsContext,
@@ -23,12 +24,13 @@ import {
 import type { Matcher, Matcher_OnMatch } from '../../protos/gen/xds/type/matcher/v3/matcher_pb.js';
 
 const HCM_TYPE = `type.googleapis.com/${HttpConnectionManagerSchema.typeName}`;
+const JWT_AUTHN_TYPE = `type.googleapis.com/${JwtAuthenticationSchema.typeName}`;
 const UPSTREAM_TLS_TYPE = `type.googleapis.com/${UpstreamTlsContextSchema.typeName}`;
 const DOWNSTREAM_TLS_TYPE = `type.googleapis.com/${DownstreamTlsContextSchema.typeName}`;
 
 export interface ListenerRefs {
   readonly routes: string[];
-  /** Clusters named by route configurations inlined in the listener. */
+  /** Clusters named by route configurations inlined in the listener, and JWKS clusters. */
   readonly clusters: string[];
   readonly secrets: string[];
 }
@@ -118,6 +120,16 @@ function hcmRefs(any: Any | undefined, routes: string[], clusters: string[]): vo
   if (hcm.routeSpecifier.case === 'rds') routes.push(hcm.routeSpecifier.value.routeConfigName);
   else if (hcm.routeSpecifier.case === 'routeConfig')
     clusters.push(...routeClusters(hcm.routeSpecifier.value));
+  // jwt_authn fetches remote JWKS through CDS clusters (the gateway's `<model>/-/jwks`).
+  for (const f of hcm.httpFilters) {
+    if (f.configType.case !== 'typedConfig' || f.configType.value.typeUrl !== JWT_AUTHN_TYPE) continue;
+    const jwt = anyUnpack(f.configType.value, JwtAuthenticationSchema);
+    for (const p of Object.values(jwt?.providers ?? {}))
+      if (p.jwksSourceSpecifier.case === 'remoteJwks') {
+        const up = p.jwksSourceSpecifier.value.httpUri?.httpUpstreamType;
+        if (up?.case === 'cluster') clusters.push(up.value);
+      }
+  }
 }
 
 export function listenerRefs(l: Listener): ListenerRefs {

@@ -213,6 +213,8 @@ export async function run(argv: string[]): Promise<number> {
     translate: {
       gatewayPort: flags['gateway-port'],
       gatewayRouteMatcher,
+      authzFailOpen: flags['authz-fail-open'],
+      gatewayTracing: flags['gateway-tracing'],
       ...(flags['gateway-mtls']
         ? {
             gatewayMtls: true,

@@ -9,6 +9,7 @@ import {
   type ServerOptions,
   type ServiceDefinition,
   status as Status,
+  type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import { UnavailableError } from '../../../kernel/errors/index.js';
 import { serviceDefinition } from '../../../kernel/grpc/service-definition.js';
@@ -55,6 +56,11 @@ export interface XdsServerOptions {
   /** Streams per connection and per client, slow readers; defaults in stream-limits.ts. */
   readonly limits?: Partial<XdsLimits>;
   readonly now?: () => number;
+  /** Further gRPC services on the same server and port (the gateway's authorization service). */
+  readonly services?: readonly {
+    readonly definition: ServiceDefinition;
+    readonly implementation: UntypedServiceImplementation;
+  }[];
 }
 
 type Stream = SotwStream | DeltaStream;
@@ -124,6 +130,7 @@ export class XdsServer {
       deltaAggregatedResources: (call: ServerDuplexStream<DeltaDiscoveryRequest, DeltaDiscoveryResponse>) =>
         this.serve(call, 'delta', (ctx, sink) => new DeltaStream(ctx, this.host, sink)),
     });
+    for (const s of opts.services ?? []) this.server.addService(s.definition, s.implementation);
   }
 
   private readonly detachers = new Map<number, () => void>();
