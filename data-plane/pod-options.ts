@@ -2,6 +2,7 @@
 // tests and the demo. Defaults live with the flag parser, so every field here is decided.
 import type { KeyEncryptionKey } from '../kernel/crypto/index.js';
 import type { Logger } from '../kernel/log/index.js';
+import type { PodAccessSource } from './access/index.js';
 import type { DrainOptions } from './drain.js';
 import type { ModelConfig } from './repository/config.js';
 import type { PodTlsOptions } from './server/pod-tls.js';
@@ -56,5 +57,7 @@ export interface PodOptions {
   readonly repoSettleMs: number;
   /** Serve gRPC and HTTP over mTLS (STRICT or PERMISSIVE) from a `certs agent` directory. */
   readonly tls?: PodTlsOptions;
+  /** Per-model access rules (docs/ACCESS.md, "At the pods"); absent: every caller is admitted. */
+  readonly access?: PodAccessSource;
   readonly log?: Logger;
 }

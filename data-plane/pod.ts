@@ -8,6 +8,7 @@ import type { Server as GrpcServer } from '@grpc/grpc-js';
 import { checkPodId } from '../kernel/contract/index.js';
 import { createLogger, type Logger } from '../kernel/log/index.js';
 import { listenError, probePort } from '../kernel/runtime/port-probe.js';
+import { type AccessEnforcer, podAccess, subscribeAccessRules } from './access/index.js';
 import type { PodIdentity, PodStatus } from './agent/messages.js';
 import { NatsAgent } from './agent/nats-agent.js';
 import { type DrainReport, drainPod } from './drain.js';
@@ -69,6 +70,8 @@ export class Pod {
   readonly log: Logger;
   readonly startedAtMs = Date.now();
   agent: NatsAgent | undefined;
+  /** Per-model access rules, when the pod has a source for them. */
+  access: AccessEnforcer | undefined;
   /** mTLS on the gRPC and HTTP ports (undefined: plaintext). */
   tls: PodTls | undefined;
   ports = { http: 0, grpc: 0, metrics: 0 };
@@ -158,6 +161,7 @@ export class Pod {
     if (opts.modelRepo && !opts.allowEmptyRepo) await checkRepositoryLayout(opts.modelRepo);
     const pod = new Pod(opts);
     try {
+      pod.access = await podAccess(opts.access, pod.metrics.registry);
       await pod.listen();
       await pod.watcher?.start();
     } catch (err) {
@@ -258,9 +262,11 @@ export class Pod {
     const named = (what: string, port: number) => (err: unknown) => {
       throw listenError(err, what, host, port);
     };
+    const access = this.access ? { access: this.access } : {};
     this.httpServer = createHttpServer(this.service, {
       maxBodyBytes: this.opts.maxBodyBytes,
       maxJsonBodyBytes: this.opts.maxJsonBodyBytes,
+      ...access,
     });
     if (this.opts.tls) this.tls = new PodTls(this.opts.tls, this.log, this.metrics.registry);
     this.ports.http = await (this.tls
@@ -269,6 +275,7 @@ export class Pod {
     ).catch(named('HTTP', this.opts.httpPort));
     this.grpcServer = createGrpcServer(this.service, this.health, {
       maxMessageBytes: this.opts.maxBodyBytes,
+      ...access,
     });
     await probePort('gRPC', host, this.opts.grpcPort);
     this.ports.grpc = await (this.tls
@@ -292,12 +299,11 @@ export class Pod {
       sample: () => this.sampler.sample(),
       takeInterval: () => this.interval.take(),
       onMirror: (body) => applyMirrorConfig(this.mirror, body, (line) => this.log.warn(line)),
-      ...(this.managed && this.opts.managed
-        ? {
-            onConnect: (nc) =>
-              subscribeAssignments(nc, this.podId, this.managed!, this.opts.managed!, this.log),
-          }
-        : {}),
+      onConnect: (nc) => {
+        if (this.access) subscribeAccessRules(nc, this.podId, this.access, this.log);
+        if (this.managed && this.opts.managed)
+          subscribeAssignments(nc, this.podId, this.managed, this.opts.managed, this.log);
+      },
     });
     this.agent = agent;
     this.models.onChange(() => agent.changed());

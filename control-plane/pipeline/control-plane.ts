@@ -36,6 +36,7 @@ import { SnapshotCache } from '../xds/cache/snapshot-cache.js';
 import { XdsServer } from '../xds/server/ads-server.js';
 import { combineCallbacks } from '../xds/server/stream-context.js';
 import { ProxyRegistry } from '../xds/status/proxy-registry.js';
+import { AccessPublisher } from './access-publisher.js';
 import { grpcCredentialsLike, startAdminGrpc } from './admin-grpc-credentials.js';
 import { adminRoutes } from './admin-routes.js';
 import { AutoRollback } from './auto-rollback.js';
@@ -70,6 +71,7 @@ export class ControlPlane {
   discovery?: EndpointDiscovery;
   /** Proxyless mirroring: what the stable pods copy to a candidate (with discovery only). */
   mirrors?: MirrorPublisher;
+  podAccess?: AccessPublisher;
   placement?: PlacementRunner;
   private started = false;
   /** Set while flush() runs the debouncer: publish at once instead of in slices. */
@@ -328,6 +330,7 @@ export class ControlPlane {
    * before the first snapshot, so a restarted control plane publishes what it published before.
    */
   private async startDiscovery(nc: NatsConnection): Promise<void> {
+    this.podAccess = new AccessPublisher(nc, () => (this.started ? this.routes() : undefined), this.log);
     this.discovery = new EndpointDiscovery(
       {
         nc,
@@ -346,12 +349,8 @@ export class ControlPlane {
     );
     await this.discovery.start();
     this.endpoints = this.discovery.routingTable();
-    const discovery = this.discovery;
-    this.mirrors = new MirrorPublisher({
-      nc,
-      statuses: () => discovery.statuses(),
-      log: this.log.child('mirror'),
-    });
+    const d = this.discovery;
+    this.mirrors = new MirrorPublisher({ nc, statuses: () => d.statuses(), log: this.log.child('mirror') });
     this.mirrors.setPlans('routes', plansFromRoutes(this.routes()));
     this.mirrors.start();
   }
@@ -387,6 +386,7 @@ export class ControlPlane {
     this.publishes.stop();
     this.discovery?.stop();
     this.mirrors?.stop();
+    this.podAccess?.stop();
     await this.placement?.stop();
     await this.rollouts?.stop();
     await this.sources.stop();

@@ -80,6 +80,10 @@ export function podOptionsFrom(
   if (flags['nats-password'] && !flags['nats-user'])
     throw new OptionError('--nats-password needs --nats-user');
   const managed = managedOptionsFrom(flags, env);
+  if (flags['access-file'] && flags.nats)
+    throw new OptionError(
+      '--access-file is for a pod without --nats: with NATS the control plane sends the access rules',
+    );
   if (!flags['model-repo'] && !managed) throw new OptionError('--model-repo is required (or --managed)');
   return {
     log: createLogger('pod', logSettings),
@@ -138,6 +142,12 @@ export function podOptionsFrom(
     repoPollMs: atLeast('repo-poll', flags['repo-poll'], 10),
     repoSettleMs: flags['repo-settle'],
     ...(tls ? { tls } : {}),
+    // With a control plane, its rules or nothing (fail closed); standalone, the file or open.
+    ...(flags.nats
+      ? { access: { from: 'control-plane' as const } }
+      : flags['access-file']
+        ? { access: { from: 'file' as const, path: flags['access-file'] } }
+        : {}),
   };
 }
 

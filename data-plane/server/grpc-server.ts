@@ -24,6 +24,8 @@ import {
   type ServerReadyResponse,
   ServerReadyResponseSchema,
 } from '../../protos/gen/inference/grpc_predict_v2_pb.js';
+import type { AccessEnforcer } from '../access/enforcer.js';
+import { peerOfCall } from '../access/peer.js';
 import { Cancellation } from '../inference/cancellation.js';
 import type { InferenceService } from '../serving/inference-service.js';
 import { SERVER_NAME, SERVER_VERSION } from '../serving/inference-service.js';
@@ -53,7 +55,29 @@ function tensorMeta(t: TensorSpec) {
   });
 }
 
-export function inferenceHandlers(svc: InferenceService): grpc.UntypedServiceImplementation {
+/** Access rules first (docs/ACCESS.md): the handler runs only for an admitted call. */
+function guarded<Req, Res>(
+  access: AccessEnforcer | undefined,
+  modelOf: (req: Req) => string,
+  handler: Unary<Req, Res>,
+): Unary<Req, Res> {
+  if (!access) return handler;
+  return (call, cb) => {
+    const header = (name: string) => {
+      const v = call.metadata.get(name)[0];
+      return typeof v === 'string' ? v : undefined;
+    };
+    access.check(modelOf(call.request), { peer: peerOfCall(call), header }).then(
+      () => handler(call, cb),
+      (err: unknown) => fail(cb, err),
+    );
+  };
+}
+
+export function inferenceHandlers(
+  svc: InferenceService,
+  access?: AccessEnforcer,
+): grpc.UntypedServiceImplementation {
   const modelInfer: Unary<ModelInferRequest, ModelInferResponse> = (call, cb) => {
     const { modelName, modelVersion } = call.request;
     let release: () => void;
@@ -114,12 +138,21 @@ export function inferenceHandlers(svc: InferenceService): grpc.UntypedServiceImp
       fail(cb, err);
     }
   };
-  const handlers = { serverLive, serverReady, modelReady, serverMetadata, modelMetadata, modelInfer };
+  const handlers = {
+    serverLive,
+    serverReady,
+    modelReady,
+    serverMetadata,
+    modelMetadata: guarded(access, (r: ModelMetadataRequest) => r.name, modelMetadata),
+    modelInfer: guarded(access, (r: ModelInferRequest) => r.modelName, modelInfer),
+  };
   return handlers as unknown as grpc.UntypedServiceImplementation;
 }
 
 export interface GrpcServerOptions {
   readonly maxMessageBytes: number;
+  /** Per-model access rules (data-plane/access); absent: every call is admitted. */
+  readonly access?: AccessEnforcer;
 }
 
 export function createGrpcServer(
@@ -131,7 +164,7 @@ export function createGrpcServer(
     'grpc.max_receive_message_length': opts.maxMessageBytes,
     'grpc.max_send_message_length': -1,
   });
-  server.addService(grpcServiceDefinition(GRPCInferenceService), inferenceHandlers(svc));
+  server.addService(grpcServiceDefinition(GRPCInferenceService), inferenceHandlers(svc, opts.access));
   server.addService(grpcServiceDefinition(Health), {
     check: health.handlers.check,
     watch: health.handlers.watch,

@@ -1,0 +1,41 @@
+// Per-model access enforcement in the pod (docs/ACCESS.md, "At the pods"): where the rules come
+// from, and the enforcer both servers call. Entered through this file by the pod.
+import type { Registry } from 'prom-client';
+import type { AccessRulesMessage } from '../../kernel/contract/index.js';
+import { readAccessFile } from './access-file.js';
+import { accessCounters } from './access-metrics.js';
+import { AccessEnforcer } from './enforcer.js';
+
+export { AccessEnforcer } from './enforcer.js';
+export { AccessRefusedError, REFUSAL_REASONS, type RefusalReason } from './refusal.js';
+export { subscribeAccessRules } from './subscriber.js';
+
+/**
+ * Where a pod's access rules come from: its control plane over NATS (nothing is admitted until
+ * they arrive), a file of ModelRoutes (--access-file), or given directly (tests, benchmarks).
+ * No source: the pod is open, as before access rules existed.
+ */
+export type PodAccessSource =
+  | { readonly from: 'control-plane' }
+  | { readonly from: 'file'; readonly path: string }
+  | { readonly from: 'rules'; readonly rules: AccessRulesMessage };
+
+export async function podAccess(
+  source: PodAccessSource | undefined,
+  registry: Registry,
+): Promise<AccessEnforcer | undefined> {
+  if (!source) return undefined;
+  const rules =
+    source.from === 'file'
+      ? await readAccessFile(source.path)
+      : source.from === 'rules'
+        ? source.rules
+        : undefined;
+  let enforcer: AccessEnforcer | undefined;
+  enforcer = new AccessEnforcer(
+    rules ? 'open' : 'pending',
+    accessCounters(registry, (m) => enforcer?.has(m) === true),
+  );
+  if (rules) enforcer.setRules(rules);
+  return enforcer;
+}
