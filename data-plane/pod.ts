@@ -161,7 +161,7 @@ export class Pod {
     if (opts.modelRepo && !opts.allowEmptyRepo) await checkRepositoryLayout(opts.modelRepo);
     const pod = new Pod(opts);
     try {
-      pod.access = await podAccess(opts.access, pod.metrics.registry);
+      pod.access = await podAccess(opts.access, pod.metrics.registry, pod.log);
       await pod.listen();
       await pod.watcher?.start();
     } catch (err) {

@@ -2,6 +2,7 @@
 // from, and the enforcer both servers call. Entered through this file by the pod.
 import type { Registry } from 'prom-client';
 import type { AccessRulesMessage } from '../../kernel/contract/index.js';
+import type { Logger } from '../../kernel/log/index.js';
 import { readAccessFile } from './access-file.js';
 import { accessCounters } from './access-metrics.js';
 import { AccessEnforcer } from './enforcer.js';
@@ -23,6 +24,7 @@ export type PodAccessSource =
 export async function podAccess(
   source: PodAccessSource | undefined,
   registry: Registry,
+  log: Logger,
 ): Promise<AccessEnforcer | undefined> {
   if (!source) return undefined;
   const rules =
@@ -32,10 +34,19 @@ export async function podAccess(
         ? source.rules
         : undefined;
   let enforcer: AccessEnforcer | undefined;
-  enforcer = new AccessEnforcer(
-    rules ? 'open' : 'pending',
-    accessCounters(registry, (m) => enforcer?.has(m) === true),
-  );
-  if (rules) enforcer.setRules(rules);
+  const counters = accessCounters(registry, (m) => enforcer?.has(m) === true);
+  enforcer = new AccessEnforcer(rules ? 'open' : 'pending', {
+    allowed: counters.allowed,
+    // Debug only (one line per refusal): the model name is the client's, quoted so that a
+    // newline in it cannot start a line of its own; no credential is ever part of the line.
+    refused: (model, reason) => {
+      counters.refused(model, reason);
+      log.debug(`access: refused ${JSON.stringify(model)}: ${reason}`);
+    },
+  });
+  if (rules) {
+    enforcer.setRules(rules);
+    log.info(`access: rules ${rules.version} for ${Object.keys(rules.models).length} model(s)`);
+  } else log.info('access: admitting no inference until the control plane sends the access rules');
   return enforcer;
 }
