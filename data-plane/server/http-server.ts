@@ -9,6 +9,9 @@
 // x-envoy-expected-rq-timeout-ms.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { asSwitchyardError } from '../../kernel/errors/errors.js';
+import type { AccessEnforcer } from '../access/enforcer.js';
+import { peerOfSocket } from '../access/peer.js';
+import { AccessRefusedError } from '../access/refusal.js';
 import {
   CancelledError,
   InvalidInferenceError,
@@ -17,9 +20,6 @@ import {
   PayloadTooLargeError,
   type SwitchyardError,
 } from '../errors.js';
-import type { AccessEnforcer } from '../access/enforcer.js';
-import { peerOfSocket } from '../access/peer.js';
-import { AccessRefusedError } from '../access/refusal.js';
 import { Cancellation } from '../inference/cancellation.js';
 import type { InferenceService } from '../serving/inference-service.js';
 import { SERVER_NAME, SERVER_VERSION } from '../serving/inference-service.js';

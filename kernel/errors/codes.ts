@@ -198,11 +198,13 @@ export const ERROR_CODES = {
   // Inference access at the pods (docs/ACCESS.md, "At the pods").
   SY_ACCESS_UNAUTHENTICATED: {
     httpStatus: 401,
-    summary: 'An inference call carried no valid credential (mTLS identity, bearer JWT or API key) for the model.',
+    summary:
+      'An inference call carried no valid credential (mTLS identity, bearer JWT or API key) for the model.',
   },
   SY_ACCESS_DENIED: {
     httpStatus: 403,
-    summary: 'A valid caller may not call this model (identity not allowed, missing claim or scope, key of another model).',
+    summary:
+      'A valid caller may not call this model (identity not allowed, missing claim or scope, key of another model).',
   },
   SY_ACCESS_RATE_LIMITED: {
     httpStatus: 429,
@@ -210,7 +212,8 @@ export const ERROR_CODES = {
   },
   SY_ACCESS_RULES_PENDING: {
     httpStatus: 503,
-    summary: "A pod has not yet received its models' access rules from the control plane; it admits no inference.",
+    summary:
+      "A pod has not yet received its models' access rules from the control plane; it admits no inference.",
   },
 } as const satisfies Record<string, ErrorCodeInfo>;
 

@@ -13,11 +13,7 @@ import { accessMessageOf } from '../../control-plane/pipeline/access-publisher.j
 import { JWT_ALGORITHMS, parsePolicyFile } from '../../control-plane/policy/index.js';
 import { accessRulesFromYaml, readAccessFile } from '../../data-plane/access/access-file.js';
 import { ApiKeyIndex } from '../../data-plane/access/api-keys.js';
-import {
-  ACCESS_JWT_ALGORITHMS,
-  checkAccessRules,
-  decodeAccessRules,
-} from '../../kernel/contract/index.js';
+import { ACCESS_JWT_ALGORITHMS, checkAccessRules, decodeAccessRules } from '../../kernel/contract/index.js';
 import type { Issue } from '../../kernel/errors/index.js';
 
 const ROUTE = `apiVersion: switchyard.dev/v1alpha1

@@ -147,7 +147,9 @@ async function main(): Promise<void> {
     ] as const)
       for (const v of r % 2 ? Object.keys(rules).reverse() : Object.keys(rules)) {
         pod.access!.setRules(rules[v]!);
-        (results[transport]![v] ??= []).push(await window(call));
+        const runs = results[transport]![v] ?? [];
+        runs.push(await window(call));
+        results[transport]![v] = runs;
       }
     log(
       `  round ${r + 1}/${ROUNDS}: ${Object.entries(results)
