@@ -4,8 +4,10 @@
 // (fail closed), then enforces them, and a changed policy decides the next calls within seconds,
 // without a restart; a route without spec.access opens the model again.
 import { createHash } from 'node:crypto';
+import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pod } from '../../data-plane/pod.js';
+import { encodeAccessRules, podSubjects } from '../../kernel/contract/index.js';
 import {
   affineRepo,
   type ModelRepo,
@@ -89,6 +91,21 @@ describe('access rules from the control plane', () => {
     expect(pod.access!.version).not.toBe(version);
     expect((await grpc.infer(key(KEY_1))).status).toBe(401);
     expect((await restInfer(pod.ports.http, key(KEY_1))).status).toBe(401);
+  });
+
+  it("refuses a pod's own NATS user that publishes access rules to itself", async () => {
+    const { user, pass } = nats.credentials(POD_ID);
+    const podConn = await connect({ servers: nats.url, user, pass });
+    const refused = (async () => {
+      for await (const s of podConn.status())
+        if (s.type === 'error' && /Permissions Violation/i.test(String(s.error))) return true;
+      return false;
+    })();
+    podConn.publish(podSubjects(POD_ID).access, encodeAccessRules({ version: 'forged', models: {} }));
+    expect(await refused).toBe(true);
+    await podConn.close();
+    expect(pod.access!.version).not.toBe('forged');
+    expect((await grpc.infer(key(KEY_1))).status).toBe(401);
   });
 
   it('opens the model again when the route drops spec.access', async () => {
