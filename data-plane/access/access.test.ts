@@ -166,6 +166,19 @@ describe('JWT verifier', async () => {
     now = Date.now();
   });
 
+  it('refuses with jwks_unavailable when a JWKS URL cannot be fetched', async () => {
+    const { createServer } = await import('node:net');
+    const srv = createServer();
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const port = (srv.address() as { port: number }).port;
+    await new Promise((r) => srv.close(r));
+    const remote = new JwtVerifier({ ...rule, jwks: { uri: `http://127.0.0.1:${port}/jwks.json` } });
+    expect(await remote.verify(await sign({ tier: 'gold', scope: 'predict' }))).toEqual({
+      ok: false,
+      reason: 'jwks_unavailable',
+    });
+  });
+
   it('refuses other algorithms before looking at keys, and garbage as malformed', async () => {
     const none = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{}').toString('base64url')}.`;
     expect(await v.verify(none)).toEqual({ ok: false, reason: 'token_algorithm' });

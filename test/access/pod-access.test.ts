@@ -131,6 +131,15 @@ describe('bearer JWTs and API keys at a pod', () => {
     }
   });
 
+  it('guards model metadata too, and leaves the probes open', async () => {
+    const base = `http://127.0.0.1:${pod.ports.http}`;
+    expect((await fetch(`${base}/v2/models/affine`)).status).toBe(401);
+    const ok = await fetch(`${base}/v2/models/affine`, { headers: { 'x-api-key': KEY } });
+    expect(ok.status).toBe(200);
+    expect((await fetch(`${base}/v2/models/affine/ready`)).status).toBe(200);
+    expect((await fetch(`${base}/v2/health/ready`)).status).toBe(200);
+  });
+
   it('refuses a valid caller without access with 403 / PERMISSION_DENIED', async () => {
     const noScope = bearer(await issuer.sign({ sub: 'alice', scope: 'read' }));
     expect(await statusOf(noScope)).toBe(403);
