@@ -326,6 +326,7 @@ export class Pod {
     await this.watcher?.stop();
     await this.agent?.stop(reason);
     this.mirror.close();
+    this.access?.close();
     this.health.endWatches();
     // With mTLS the HTTP server never listened itself: its connections came from the front.
     await this.tls?.close();

@@ -3,10 +3,12 @@
 // spec.model and spec.access, checked like the rules a control plane sends. Only the access
 // section is read; the rest of the route is the control plane's business.
 import { createHash } from 'node:crypto';
+import { unwatchFile, watchFile } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { parseAllDocuments } from 'yaml';
 import { type AccessRules, type AccessRulesMessage, checkAccessRules } from '../../kernel/contract/index.js';
 import { type Issue, OptionError } from '../../kernel/errors/errors.js';
+import type { Logger } from '../../kernel/log/index.js';
 
 export async function readAccessFile(path: string): Promise<AccessRulesMessage> {
   let text: string;
@@ -18,6 +20,39 @@ export async function readAccessFile(path: string): Promise<AccessRulesMessage> 
     );
   }
   return accessRulesFromYaml(text, `--access-file ${path}`);
+}
+
+/**
+ * Re-reads the file when it changes (polled: edits through editors, ConfigMaps and renames all
+ * show), so a policy change needs no restart. A file that no longer checks keeps the rules in
+ * force and says why. Returns the stop function.
+ */
+export function watchAccessFile(
+  path: string,
+  apply: (rules: AccessRulesMessage) => void,
+  log: Logger,
+  intervalMs = 1000,
+): () => void {
+  let busy = false;
+  const reload = () => {
+    if (busy) return;
+    busy = true;
+    readAccessFile(path)
+      .then(
+        (rules) => {
+          apply(rules);
+          log.info(
+            `access: rules ${rules.version} for ${Object.keys(rules.models).length} model(s) from ${path}`,
+          );
+        },
+        (err: unknown) => log.warn(`access: keeping the rules in force: ${(err as Error).message}`),
+      )
+      .finally(() => {
+        busy = false;
+      });
+  };
+  watchFile(path, { interval: intervalMs, persistent: false }, reload);
+  return () => unwatchFile(path, reload);
 }
 
 /** Pure: YAML text -> the rules of every ModelRoute in it that has spec.access. */

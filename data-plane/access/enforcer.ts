@@ -65,6 +65,7 @@ export class AccessEnforcer {
   private stateNow: AccessState;
   /** The version of the rules in force (from the control plane, or `file`). */
   version = '';
+  private readonly closers: (() => void)[] = [];
 
   constructor(
     start: 'open' | 'pending',
@@ -76,6 +77,15 @@ export class AccessEnforcer {
 
   get state(): AccessState {
     return this.stateNow;
+  }
+
+  /** Runs `stop` when the pod closes (a file watcher). */
+  onClose(stop: () => void): void {
+    this.closers.push(stop);
+  }
+
+  close(): void {
+    for (const stop of this.closers.splice(0)) stop();
   }
 
   /** Models that have rules now (the only model labels the counters can get, besides `_unknown`). */

@@ -3,7 +3,7 @@
 import type { Registry } from 'prom-client';
 import type { AccessRulesMessage } from '../../kernel/contract/index.js';
 import type { Logger } from '../../kernel/log/index.js';
-import { readAccessFile } from './access-file.js';
+import { readAccessFile, watchAccessFile } from './access-file.js';
 import { accessCounters } from './access-metrics.js';
 import { AccessEnforcer } from './enforcer.js';
 
@@ -18,7 +18,8 @@ export { subscribeAccessRules } from './subscriber.js';
  */
 export type PodAccessSource =
   | { readonly from: 'control-plane' }
-  | { readonly from: 'file'; readonly path: string }
+  /** Re-read when it changes (polled every pollMs, default 1 s). */
+  | { readonly from: 'file'; readonly path: string; readonly pollMs?: number }
   | { readonly from: 'rules'; readonly rules: AccessRulesMessage };
 
 export async function podAccess(
@@ -44,6 +45,10 @@ export async function podAccess(
       log.debug(`access: refused ${JSON.stringify(model)}: ${reason}`);
     },
   });
+  if (source.from === 'file') {
+    const e = enforcer;
+    e.onClose(watchAccessFile(source.path, (r) => e.setRules(r), log, source.pollMs));
+  }
   if (rules) {
     enforcer.setRules(rules);
     log.info(`access: rules ${rules.version} for ${Object.keys(rules.models).length} model(s)`);
