@@ -59,7 +59,7 @@ function scopesOf(p: JWTPayload): Set<string> {
 export class JwtVerifier {
   private readonly keys: JWTVerifyGetKey;
   private readonly skewS: number;
-  private readonly cache = new Map<string, { payload: JWTPayload; untilMs: number }>();
+  private readonly cache = new Map<string, { outcome: JwtOutcome; untilMs: number }>();
 
   constructor(
     readonly rule: AccessJwt,
@@ -78,7 +78,7 @@ export class JwtVerifier {
     const id = createHash('sha256').update(token).digest('base64');
     const nowMs = this.now();
     const hit = this.cache.get(id);
-    if (hit && nowMs < hit.untilMs) return this.authorize(hit.payload);
+    if (hit && nowMs < hit.untilMs) return hit.outcome;
     if (hit) this.cache.delete(id);
     let alg: string | undefined;
     try {
@@ -101,14 +101,13 @@ export class JwtVerifier {
     } catch (err) {
       return { ok: false, reason: reasonOf(err) };
     }
-    this.remember(id, payload);
-    return this.authorize(payload);
-  }
-
-  private remember(id: string, payload: JWTPayload): void {
+    // The rule is fixed for this verifier, so the whole outcome (claims and scopes included) holds
+    // until the token expires.
+    const outcome = this.authorize(payload);
     const untilMs = ((payload.exp as number) + this.skewS) * 1000;
     if (this.cache.size >= JWT_CACHE_ENTRIES) this.cache.delete(this.cache.keys().next().value as string);
-    this.cache.set(id, { payload, untilMs });
+    this.cache.set(id, { outcome, untilMs });
+    return outcome;
   }
 
   private authorize(payload: JWTPayload): JwtOutcome {
