@@ -2,6 +2,7 @@
 // tests and the demo. Defaults live with the flag parser, so every field here is decided.
 import type { KeyEncryptionKey } from '../kernel/crypto/index.js';
 import type { Logger } from '../kernel/log/index.js';
+import type { PodAccessSource } from './access/index.js';
 import type { DrainOptions } from './drain.js';
 import type { ModelConfig } from './repository/config.js';
 import type { PodTlsOptions } from './server/pod-tls.js';
@@ -59,5 +60,7 @@ export interface PodOptions {
   readonly tls?: PodTlsOptions;
   /** OpenTelemetry tracing over OTLP (--otlp-endpoint); undefined: off, at no cost. */
   readonly tracing?: TracingOptions;
+  /** Per-model access rules (docs/ACCESS.md, "At the pods"); absent: every caller is admitted. */
+  readonly access?: PodAccessSource;
   readonly log?: Logger;
 }

@@ -8,6 +8,7 @@ import type { Server as GrpcServer } from '@grpc/grpc-js';
 import { checkPodId } from '../kernel/contract/index.js';
 import { createLogger, type Logger } from '../kernel/log/index.js';
 import { listenError, probePort } from '../kernel/runtime/port-probe.js';
+import { type AccessEnforcer, podAccess, subscribeAccessRules } from './access/index.js';
 import type { PodIdentity, PodStatus } from './agent/messages.js';
 import { NatsAgent } from './agent/nats-agent.js';
 import { type DrainReport, drainPod } from './drain.js';
@@ -74,6 +75,8 @@ export class Pod {
   private readonly scopes: RequestScopes;
   readonly startedAtMs = Date.now();
   agent: NatsAgent | undefined;
+  /** Per-model access rules, when the pod has a source for them. */
+  access: AccessEnforcer | undefined;
   /** mTLS on the gRPC and HTTP ports (undefined: plaintext). */
   tls: PodTls | undefined;
   ports = { http: 0, grpc: 0, metrics: 0 };
@@ -173,6 +176,7 @@ export class Pod {
     const tracer = opts.tracing ? (await import('./tracing/pod-tracer.js')).PodTracer : undefined;
     const pod = new Pod(opts, tracer);
     try {
+      pod.access = await podAccess(opts.access, pod.metrics.registry, pod.log);
       await pod.listen();
       await pod.watcher?.start();
     } catch (err) {
@@ -273,10 +277,12 @@ export class Pod {
     const named = (what: string, port: number) => (err: unknown) => {
       throw listenError(err, what, host, port);
     };
+    const access = this.access ? { access: this.access } : {};
     this.httpServer = createHttpServer(this.service, {
       maxBodyBytes: this.opts.maxBodyBytes,
       maxJsonBodyBytes: this.opts.maxJsonBodyBytes,
       scopes: this.scopes,
+      ...access,
     });
     if (this.opts.tls) this.tls = new PodTls(this.opts.tls, this.log, this.metrics.registry);
     this.ports.http = await (this.tls
@@ -286,6 +292,7 @@ export class Pod {
     this.grpcServer = createGrpcServer(this.service, this.health, {
       maxMessageBytes: this.opts.maxBodyBytes,
       scopes: this.scopes,
+      ...access,
     });
     await probePort('gRPC', host, this.opts.grpcPort);
     this.ports.grpc = await (this.tls
@@ -309,12 +316,11 @@ export class Pod {
       sample: () => this.sampler.sample(),
       takeInterval: () => this.interval.take(),
       onMirror: (body) => applyMirrorConfig(this.mirror, body, (line) => this.log.warn(line)),
-      ...(this.managed && this.opts.managed
-        ? {
-            onConnect: (nc) =>
-              subscribeAssignments(nc, this.podId, this.managed!, this.opts.managed!, this.log),
-          }
-        : {}),
+      onConnect: (nc) => {
+        if (this.access) subscribeAccessRules(nc, this.podId, this.access, this.log);
+        if (this.managed && this.opts.managed)
+          subscribeAssignments(nc, this.podId, this.managed, this.opts.managed, this.log);
+      },
     });
     this.agent = agent;
     this.models.onChange(() => agent.changed());
@@ -337,6 +343,7 @@ export class Pod {
     await this.watcher?.stop();
     await this.agent?.stop(reason);
     this.mirror.close();
+    this.access?.close();
     this.health.endWatches();
     // With mTLS the HTTP server never listened itself: its connections came from the front.
     await this.tls?.close();

@@ -307,6 +307,17 @@ export const APIKEY_FLAGS = {
   help: { type: 'bool', short: 'h', help: 'show this help' },
 } as const satisfies FlagSpecs;
 
+/** `switchyard apikey create`: a key for a model's spec.access.apiKeys (docs/ACCESS.md). */
+export const APIKEY_CREATE_FLAGS = {
+  tenant: {
+    type: 'string',
+    help: 'the tenant the key belongs to (rate limits, docs/ACCESS.md)',
+    required: true,
+  },
+  name: { type: 'string', help: 'a name for operators (never the key itself)' },
+  help: { type: 'bool', short: 'h', help: 'show this help' },
+} as const satisfies FlagSpecs;
+
 /** `switchyard config-dump`: the resources a node would receive, translated offline. */
 export const CONFIG_DUMP_FLAGS = {
   'node-flavor': { type: 'string', help: 'which client to translate for: envoy or grpc', default: 'envoy' },

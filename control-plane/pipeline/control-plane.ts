@@ -17,12 +17,12 @@ import type { AuditLog } from '../audit/audit-log.js';
 import { OPEN_AUTH } from '../auth/auth-config.js';
 import { Authenticator } from '../auth/authenticator.js';
 import { RateLimiter } from '../auth/rate-limit.js';
-import { EndpointDiscovery, latencyObjectives } from '../endpoints/index.js';
+import type { EndpointDiscovery } from '../endpoints/index.js';
 import { ControlPlaneMetrics } from '../metrics/control-plane-metrics.js';
 import type { PlacementRunner } from '../placement/placement-runner.js';
 import { type ModelRoute, resolveOwners } from '../policy/index.js';
 import { plansFromRoutes } from '../rollout/mirror-plan.js';
-import { MirrorPublisher } from '../rollout/mirror-publisher.js';
+import type { MirrorPublisher } from '../rollout/mirror-publisher.js';
 import type { Rollouts } from '../rollout/rollouts.js';
 import type { IdempotencyStore } from '../store/idempotency.js';
 import type { NatsOptions } from '../store/nats-connection.js';
@@ -35,6 +35,7 @@ import { SnapshotCache } from '../xds/cache/snapshot-cache.js';
 import { XdsServer } from '../xds/server/ads-server.js';
 import { combineCallbacks } from '../xds/server/stream-context.js';
 import { ProxyRegistry } from '../xds/status/proxy-registry.js';
+import type { AccessPublisher } from './access-publisher.js';
 import { grpcCredentialsLike, startAdminGrpc } from './admin-grpc-credentials.js';
 import { adminRoutes } from './admin-routes.js';
 import { AutoRollback } from './auto-rollback.js';
@@ -43,6 +44,7 @@ import { ControlPlanePki } from './control-plane-pki.js';
 import { listEndpoints } from './endpoint-view.js';
 import { gatewayAuthz } from './gateway-authz.js';
 import { startPlatformServices } from './platform-services.js';
+import { startPodServices } from './pod-services.js';
 import type { PolicyDirectoryState } from './policy-directory.js';
 import { policyProblems } from './policy-problems.js';
 import { PolicySources } from './policy-sources.js';
@@ -71,6 +73,7 @@ export class ControlPlane {
   discovery?: EndpointDiscovery;
   /** Proxyless mirroring: what the stable pods copy to a candidate (with discovery only). */
   mirrors?: MirrorPublisher;
+  podAccess?: AccessPublisher;
   placement?: PlacementRunner;
   private started = false;
   /** Set while flush() runs the debouncer: publish at once instead of in slices. */
@@ -325,37 +328,26 @@ export class ControlPlane {
     return this.sources.directoryState();
   }
 
-  /**
-   * Pods register and heartbeat over NATS; the table they build is ready (announce + warm-up)
-   * before the first snapshot, so a restarted control plane publishes what it published before.
-   */
   private async startDiscovery(nc: NatsConnection): Promise<void> {
-    this.discovery = new EndpointDiscovery(
-      {
-        nc,
-        log: this.log.child('endpoints'),
-        registry: this.metrics.registry,
-        objectives: () => latencyObjectives(this.routes()),
-        onSaved: (n) => this.metrics.pushesSaved.inc({ source: 'endpoints' }, n),
-        // Already coalesced (100 ms quiet, 1 s max): rebuild now rather than debounce twice.
-        publish: (table) => {
-          this.endpoints = table;
-          if (this.started) this.publishes.later();
-          else this.debouncer.trigger();
-        },
-      },
-      this.opts.discovery,
-    );
-    await this.discovery.start();
-    this.endpoints = this.discovery.routingTable();
-    const discovery = this.discovery;
-    this.mirrors = new MirrorPublisher({
+    ({
+      discovery: this.discovery,
+      mirrors: this.mirrors,
+      access: this.podAccess,
+    } = await startPodServices({
       nc,
-      statuses: () => discovery.statuses(),
-      log: this.log.child('mirror'),
-    });
-    this.mirrors.setPlans('routes', plansFromRoutes(this.routes()));
-    this.mirrors.start();
+      routes: () => this.routes(),
+      started: () => this.started,
+      endpoints: (table) => {
+        this.endpoints = table;
+        // Already coalesced: rebuild now rather than debounce twice.
+        if (this.started) this.publishes.later();
+        else this.debouncer.trigger();
+      },
+      metrics: this.metrics,
+      discovery: this.opts.discovery,
+      log: this.log,
+    }));
+    this.endpoints = this.discovery.routingTable();
   }
 
   /** Replace the discovered endpoints (endpoint discovery feeds this through startDiscovery). */
@@ -389,6 +381,7 @@ export class ControlPlane {
     this.publishes.stop();
     this.discovery?.stop();
     this.mirrors?.stop();
+    this.podAccess?.stop();
     await this.placement?.stop();
     await this.rollouts?.stop();
     await this.sources.stop();

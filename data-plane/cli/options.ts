@@ -187,5 +187,10 @@ export const POD_FLAGS = {
     env: 'SWITCHYARD_TRACE_SAMPLING',
     default: '1',
   },
+  'access-file': {
+    type: 'string',
+    help: 'without --nats: ModelRoute YAML whose spec.access rules the pod enforces (docs/ACCESS.md); with --nats the control plane sends them',
+    env: 'SWITCHYARD_ACCESS_FILE',
+  },
   help: { type: 'bool', short: 'h', help: 'show this help' },
 } as const satisfies FlagSpecs;

@@ -82,6 +82,10 @@ export function podOptionsFrom(
     throw new OptionError('--nats-password needs --nats-user');
   const managed = managedOptionsFrom(flags, env);
   const tracing = tracingOptionsFrom(flags);
+  if (flags['access-file'] && flags.nats)
+    throw new OptionError(
+      '--access-file is for a pod without --nats: with NATS the control plane sends the access rules',
+    );
   if (!flags['model-repo'] && !managed) throw new OptionError('--model-repo is required (or --managed)');
   return {
     log: createLogger('pod', logSettings),
@@ -141,6 +145,12 @@ export function podOptionsFrom(
     repoSettleMs: flags['repo-settle'],
     ...(tls ? { tls } : {}),
     ...(tracing ? { tracing } : {}),
+    // With a control plane, its rules or nothing (fail closed); standalone, the file or open.
+    ...(flags.nats
+      ? { access: { from: 'control-plane' as const } }
+      : flags['access-file']
+        ? { access: { from: 'file' as const, path: flags['access-file'] } }
+        : {}),
   };
 }
 

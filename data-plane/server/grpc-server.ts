@@ -24,6 +24,8 @@ import {
   type ServerReadyResponse,
   ServerReadyResponseSchema,
 } from '../../protos/gen/inference/grpc_predict_v2_pb.js';
+import type { AccessEnforcer } from '../access/enforcer.js';
+import { peerOfCall } from '../access/peer.js';
 import { Cancellation } from '../inference/cancellation.js';
 import type { InferenceService } from '../serving/inference-service.js';
 import { SERVER_NAME, SERVER_VERSION } from '../serving/inference-service.js';
@@ -54,9 +56,29 @@ function tensorMeta(t: TensorSpec) {
   });
 }
 
+/** Access rules first (docs/ACCESS.md): the handler runs only for an admitted call. */
+function guarded<Req, Res>(
+  access: AccessEnforcer | undefined,
+  modelOf: (req: Req) => string,
+  handler: Unary<Req, Res>,
+): Unary<Req, Res> {
+  if (!access) return handler;
+  return (call, cb) => {
+    const header = (name: string) => {
+      const v = call.metadata.get(name)[0];
+      return typeof v === 'string' ? v : undefined;
+    };
+    access.check(modelOf(call.request), { peer: peerOfCall(call), header }).then(
+      () => handler(call, cb),
+      (err: unknown) => fail(cb, err),
+    );
+  };
+}
+
 export function inferenceHandlers(
   svc: InferenceService,
   scopes: RequestScopes = new RequestScopes(),
+  access?: AccessEnforcer,
 ): grpc.UntypedServiceImplementation {
   const modelInfer: Unary<ModelInferRequest, ModelInferResponse> = (call, cb) => {
     const { modelName, modelVersion } = call.request;
@@ -123,7 +145,14 @@ export function inferenceHandlers(
       fail(cb, err);
     }
   };
-  const handlers = { serverLive, serverReady, modelReady, serverMetadata, modelMetadata, modelInfer };
+  const handlers = {
+    serverLive,
+    serverReady,
+    modelReady,
+    serverMetadata,
+    modelMetadata: guarded(access, (r: ModelMetadataRequest) => r.name, modelMetadata),
+    modelInfer: guarded(access, (r: ModelInferRequest) => r.modelName, modelInfer),
+  };
   return handlers as unknown as grpc.UntypedServiceImplementation;
 }
 
@@ -131,6 +160,8 @@ export interface GrpcServerOptions {
   readonly maxMessageBytes: number;
   /** Request ids, traces and request log lines (data-plane/tracing). */
   readonly scopes?: RequestScopes;
+  /** Per-model access rules (data-plane/access); absent: every call is admitted. */
+  readonly access?: AccessEnforcer;
 }
 
 export function createGrpcServer(
@@ -142,7 +173,10 @@ export function createGrpcServer(
     'grpc.max_receive_message_length': opts.maxMessageBytes,
     'grpc.max_send_message_length': -1,
   });
-  server.addService(grpcServiceDefinition(GRPCInferenceService), inferenceHandlers(svc, opts.scopes));
+  server.addService(
+    grpcServiceDefinition(GRPCInferenceService),
+    inferenceHandlers(svc, opts.scopes, opts.access),
+  );
   server.addService(grpcServiceDefinition(Health), {
     check: health.handlers.check,
     watch: health.handlers.watch,

@@ -9,6 +9,9 @@
 // x-envoy-expected-rq-timeout-ms.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { asSwitchyardError } from '../../kernel/errors/errors.js';
+import type { AccessEnforcer } from '../access/enforcer.js';
+import { peerOfSocket } from '../access/peer.js';
+import { AccessRefusedError } from '../access/refusal.js';
 import {
   CancelledError,
   InvalidInferenceError,
@@ -35,6 +38,8 @@ export interface HttpServerOptions {
   readonly maxJsonBodyBytes: number;
   /** Request ids, traces and request log lines (data-plane/tracing). */
   readonly scopes?: RequestScopes;
+  /** Per-model access rules (data-plane/access); absent: every request is admitted. */
+  readonly access?: AccessEnforcer;
 }
 
 type Route =
@@ -77,6 +82,7 @@ function send(
 function sendError(res: ServerResponse, e: SwitchyardError): void {
   const headers: Record<string, string> = {};
   if (e instanceof OverloadedError) headers['retry-after'] = String(e.retryAfterSeconds);
+  else if (e instanceof AccessRefusedError) Object.assign(headers, e.httpHeaders());
   else if (e.httpStatus === 503) headers['retry-after'] = '1';
   const body: Record<string, unknown> = { error: e.message, code: e.code };
   if (e instanceof InvalidInferenceError) body.issues = e.issues;
@@ -142,6 +148,13 @@ export function createHttpServer(svc: InferenceService, opts: HttpServerOptions)
         route.error === 405 ? `${req.method} is not allowed on ${url.pathname}` : `no route ${url.pathname}`;
       send(res, route.error, { error: msg });
       return;
+    }
+    if ((route.kind === 'infer' || route.kind === 'model') && opts.access) {
+      const header = (name: string) => {
+        const v = req.headers[name];
+        return typeof v === 'string' ? v : undefined;
+      };
+      await opts.access.check(route.model, { peer: peerOfSocket(req.socket), header });
     }
     switch (route.kind) {
       case 'live':

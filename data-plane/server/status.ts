@@ -3,6 +3,7 @@
 // own mistakes map to codes they do not retry.
 import { Metadata, status } from '@grpc/grpc-js';
 import type { ErrorCode } from '../../kernel/errors/codes.js';
+import { AccessRefusedError } from '../access/refusal.js';
 import { OverloadedError, type SwitchyardError } from '../errors.js';
 
 export function grpcStatusOf(code: ErrorCode): status {
@@ -24,6 +25,14 @@ export function grpcStatusOf(code: ErrorCode): status {
       return status.UNAVAILABLE;
     case 'SY_UNAVAILABLE':
       return status.CANCELLED;
+    case 'SY_ACCESS_UNAUTHENTICATED':
+      return status.UNAUTHENTICATED;
+    case 'SY_ACCESS_DENIED':
+      return status.PERMISSION_DENIED;
+    case 'SY_ACCESS_RATE_LIMITED':
+      return status.RESOURCE_EXHAUSTED;
+    case 'SY_ACCESS_RULES_PENDING':
+      return status.UNAVAILABLE;
     default:
       return status.INTERNAL;
   }
@@ -38,5 +47,7 @@ export function grpcErrorOf(e: SwitchyardError): { code: status; details: string
     // gRFC A6 server pushback: how long a retrying client should wait.
     metadata.set('grpc-retry-pushback-ms', String(e.retryAfterSeconds * 1000));
   }
+  if (e instanceof AccessRefusedError && e.retryAfterSeconds !== undefined)
+    metadata.set('retry-after', String(e.retryAfterSeconds));
   return { code: grpcStatusOf(e.code), details: e.message, metadata };
 }

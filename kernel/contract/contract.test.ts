@@ -33,8 +33,10 @@ describe('pod contract: subjects', () => {
       deregister: 'switchyard.pod.pod-a_1.deregister',
       mirror: 'switchyard.pod.pod-a_1.mirror',
       assign: 'switchyard.pod.pod-a_1.assign',
+      access: 'switchyard.pod.pod-a_1.access',
       publishPermission: 'switchyard.pod.pod-a_1.>',
       publishDenied: 'switchyard.pod.pod-a_1.assign',
+      controlPlaneOnly: ['switchyard.pod.pod-a_1.assign', 'switchyard.pod.pod-a_1.access'],
     });
     for (const kind of POD_MESSAGE_KINDS) expect(podIdOf(s[kind])).toBe('pod-a_1');
     expect(allPods('heartbeat')).toBe('switchyard.pod.*.heartbeat');

@@ -13,6 +13,7 @@ export type {
   PodRegistration,
   Utilization,
 } from '../../protos/gen/switchyard/dataplane/v1/dataplane_pb.js';
+export * from './access-rules.js';
 export * from './codec.js';
 export * from './errors.js';
 export * from './latency-buckets.js';

@@ -33,16 +33,21 @@ export function podSubjects(podId: string) {
     mirror: `${base}.mirror`,
     /** Control plane -> a managed pod: PodAssignments. The pod subscribes; it never publishes here. */
     assign: `${base}.assign`,
+    /** Control plane -> pod: the access rules of the models (access-rules.ts). Pods never publish. */
+    access: `${base}.access`,
     /** What a pod's NATS user needs to publish: nothing outside its own subjects. */
     publishPermission: `${base}.>`,
     /** ...except its assignments, which only the control plane may publish (deny this). */
     publishDenied: `${base}.assign`,
+    /** Everything under the pod's subjects that only the control plane may publish. */
+    controlPlaneOnly: [`${base}.assign`, `${base}.access`],
   } as const;
 }
 
-/** What a pod's NATS user needs to subscribe to: announce requests and its mirror settings. */
+/** What a pod's NATS user needs to subscribe to: announce requests, its mirror settings and access rules. */
 export function podSubscribePermission(podId: string): string[] {
-  return [ANNOUNCE_SUBJECT, podSubjects(podId).mirror];
+  const s = podSubjects(podId);
+  return [ANNOUNCE_SUBJECT, s.mirror, s.access];
 }
 
 /** For the control plane: every pod's messages of one kind, e.g. `switchyard.pod.*.heartbeat`. */

@@ -204,6 +204,26 @@ export const ERROR_CODES = {
     httpStatus: 504,
     summary: 'The wait for proxies to ACK a revision ran out; the proxies still behind are listed.',
   },
+  // Inference access at the pods (docs/ACCESS.md, "At the pods").
+  SY_ACCESS_UNAUTHENTICATED: {
+    httpStatus: 401,
+    summary:
+      'An inference call carried no valid credential (mTLS identity, bearer JWT or API key) for the model.',
+  },
+  SY_ACCESS_DENIED: {
+    httpStatus: 403,
+    summary:
+      'A valid caller may not call this model (identity not allowed, missing claim or scope, key of another model).',
+  },
+  SY_ACCESS_RATE_LIMITED: {
+    httpStatus: 429,
+    summary: "An inference call is over the model's or its tenant's rate limit; retry after Retry-After.",
+  },
+  SY_ACCESS_RULES_PENDING: {
+    httpStatus: 503,
+    summary:
+      "A pod has not yet received its models' access rules from the control plane; it admits no inference.",
+  },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

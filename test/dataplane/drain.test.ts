@@ -9,6 +9,7 @@ import { create } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MLP } from '../../data-plane/models/catalog.js';
+import { encodeAccessRules } from '../../kernel/contract/index.js';
 import { podSubjects, podSubscribePermission } from '../../kernel/contract/subjects.js';
 import {
   HealthCheckRequestSchema,
@@ -104,6 +105,10 @@ describe('SIGTERM drain of a pod process', () => {
       stderr += c;
     });
     await listener.next('register', (r) => r.podId === POD, 0, 60_000);
+    // Playing the control plane: no access rules (open); until they arrive a pod started with
+    // --nats admits no inference (docs/ACCESS.md, "At the pods").
+    listener.nc.publish(podSubjects(POD).access, encodeAccessRules({ version: 'open', models: {} }));
+    await waitFor('the access rules', () => stderr.includes('access: rules version open'));
   });
 
   afterAll(async () => {

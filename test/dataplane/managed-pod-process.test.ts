@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureModelRepository } from '../../data-plane/models/generate.js';
-import { encodeAssignments, podSubjects } from '../../kernel/contract/index.js';
+import { encodeAccessRules, encodeAssignments, podSubjects } from '../../kernel/contract/index.js';
 import { KeyEncryptionKey } from '../../kernel/crypto/index.js';
 import { ModelState } from '../../protos/gen/switchyard/dataplane/v1/dataplane_pb.js';
 import { publishArtifact } from '../helpers/artifacts.js';
@@ -90,6 +90,9 @@ describe('switchyard pod --managed (a process)', () => {
     const send = (revision: bigint, versions: (typeof a)[]) => {
       admin.publish(podSubjects(POD).assign, encodeAssignments({ podId: POD, revision, versions }));
     };
+    // Playing the control plane: no access rules for any model (open); before them the pod,
+    // started with --nats, admits no inference (docs/ACCESS.md, "At the pods").
+    admin.publish(podSubjects(POD).access, encodeAccessRules({ version: 'open', models: {} }));
     send(1n, [a]);
     const ready = await listener.next(
       'register',

@@ -108,7 +108,10 @@ async function main() {
   const nats = await NatsServer.start({
     users: pods.map((p) => ({
       user: p.id,
-      publish: [podSubjects(p.id).publishPermission],
+      publish: {
+        allow: [podSubjects(p.id).publishPermission],
+        deny: [...podSubjects(p.id).controlPlaneOnly],
+      },
       subscribe: podSubscribePermission(p.id),
     })),
   });

@@ -29,11 +29,15 @@ ${versions}
 ${extra}`;
 }
 
-/** A pod's NATS user: publish on its own subjects only, subscribe to announces only. */
+/** A pod's NATS user: publish on its own subjects only, subscribe to announces, mirror and access. */
 export function podUser(podId: string): NatsUserSpec {
   return {
     user: podId,
-    publish: [podSubjects(podId).publishPermission],
+    // What only the control plane may publish (assignments, access rules) is denied.
+    publish: {
+      allow: [podSubjects(podId).publishPermission],
+      deny: [...podSubjects(podId).controlPlaneOnly],
+    },
     subscribe: podSubscribePermission(podId),
   };
 }

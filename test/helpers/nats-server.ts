@@ -365,8 +365,8 @@ export function managedPodUser(podId: string, artifactsBucket: string): NatsUser
         `$JS.API.CONSUMER.CREATE.${stream}.>`,
         `$JS.FC.${stream}.>`,
       ],
-      deny: [s.publishDenied],
+      deny: [...s.controlPlaneOnly],
     },
-    subscribe: [ANNOUNCE_SUBJECT, s.assign, s.mirror, '_INBOX.>'],
+    subscribe: [ANNOUNCE_SUBJECT, s.assign, s.mirror, s.access, '_INBOX.>'],
   };
 }
