@@ -1,0 +1,114 @@
+// The console's shell: the login form until a credential is accepted, then the views over one
+// event stream. Nothing is fetched before a credential exists, so a session without one holds
+// no data at all.
+import { html } from 'htm/preact';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { openEvents, saveCredential, savedCredential } from './connection.js';
+import { applyEvent, type ConsoleData, emptyData, type Timing, timings } from './store.js';
+import { ModelsView } from './views/models.js';
+import { ProxiesView } from './views/proxies.js';
+import { RegistryView } from './views/registry.js';
+import { RevisionsView } from './views/revisions.js';
+import { RolloutsView } from './views/rollouts.js';
+
+const VIEWS = ['models', 'proxies', 'revisions', 'rollouts', 'registry'] as const;
+type View = (typeof VIEWS)[number];
+
+function Login(props: { message?: string; onLogin: (c: string) => void }) {
+  const [value, setValue] = useState('');
+  return html`<form class="login" data-view="login" onSubmit=${(e: Event) => {
+    e.preventDefault();
+    if (value.trim()) props.onLogin(value.trim());
+  }}>
+    <h1>Switchyard console</h1>
+    <p>Sign in with an admin API key or a bearer token (docs/OPERATIONS.md, "Authentication").</p>
+    ${props.message ? html`<p class="error" role="alert">${props.message}</p>` : null}
+    <label>API key or token <input type="password" name="credential" autocomplete="off" value=${value}
+      onInput=${(e: Event) => setValue((e.target as HTMLInputElement).value)} /></label>
+    <button type="submit">Sign in</button>
+  </form>`;
+}
+
+export function App() {
+  const [credential, setCredential] = useState(savedCredential());
+  const [refused, setRefused] = useState<string | undefined>();
+  const [status, setStatus] = useState('connecting');
+  const [view, setView] = useState<View>(() => viewFromHash());
+  const data = useRef<ConsoleData>(emptyData());
+  const [tick, setTick] = useState(0);
+  const pending = useRef<Timing[]>([]);
+
+  useEffect(() => {
+    const onHash = () => setView(viewFromHash());
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, []);
+
+  useEffect(() => {
+    if (!credential) return;
+    data.current = emptyData();
+    return openEvents(credential, {
+      onEvent: (e) => {
+        if (!applyEvent(data.current, e)) return;
+        const t: Timing = { event: e.event, sentAt: e.at, receivedAt: e.receivedAt };
+        timings().timings.push(t);
+        pending.current.push(t);
+        setTick((n) => n + 1);
+      },
+      onStatus: (s) => {
+        if (s.state === 'refused') {
+          saveCredential(undefined);
+          setRefused(`${s.status === 401 ? 'Not signed in' : 'Not allowed'}: ${s.message}`);
+          setCredential(undefined);
+        } else setStatus(s.state);
+      },
+    });
+  }, [credential]);
+
+  // Runs after the DOM of a render is committed: that is when an event counts as applied.
+  useLayoutEffect(() => {
+    const now = performance.now();
+    for (const t of pending.current) t.renderedAt = now;
+    pending.current = [];
+    const c = timings();
+    if (c.firstRenderAt === undefined && data.current.session && data.current.endpoints.length > 0)
+      c.firstRenderAt = now;
+  }, [tick]);
+
+  if (!credential)
+    return html`<${Login} message=${refused} onLogin=${(c: string) => {
+      saveCredential(c);
+      setRefused(undefined);
+      setCredential(c);
+    }} />`;
+
+  const d = data.current;
+  const props = { data: d, credential };
+  return html`<div class="shell">
+    <header>
+      <strong>Switchyard</strong>
+      <nav>${VIEWS.map(
+        (v) => html`<a href=${`#${v}`} class=${v === view ? 'active' : ''} data-nav=${v}>${v}</a>`,
+      )}</nav>
+      <span class=${`status ${status}`} data-status=${status}>${status}</span>
+      <span class="who" data-principal=${d.session?.principal ?? ''}>${d.session?.principal ?? ''}</span>
+      <button class="link" onClick=${() => {
+        saveCredential(undefined);
+        setCredential(undefined);
+      }}>sign out</button>
+    </header>
+    ${d.problem ? html`<p class="error" role="alert">${d.problem.code}: ${d.problem.message}</p>` : null}
+    <main data-view=${view}>
+      ${view === 'models' ? html`<${ModelsView} ...${props} />` : null}
+      ${view === 'proxies' ? html`<${ProxiesView} ...${props} />` : null}
+      ${view === 'revisions' ? html`<${RevisionsView} ...${props} />` : null}
+      ${view === 'rollouts' ? html`<${RolloutsView} ...${props} />` : null}
+      ${view === 'registry' ? html`<${RegistryView} ...${props} />` : null}
+    </main>
+  </div>`;
+}
+
+function viewFromHash(): View {
+  const h = location.hash.slice(1);
+  return (VIEWS as readonly string[]).includes(h) ? (h as View) : 'models';
+}

@@ -1,0 +1,192 @@
+// The web console in a real browser (Debian's Chromium through playwright-core) against a real
+// control plane on a real nats-server: without credentials only the login form is shown and the
+// event stream refuses; the live split moves when a policy is applied through the API; an
+// operator's slider change and rollback land as revisions with audit records; a viewer gets no
+// controls and the API refuses it anyway; every view is saved as a screenshot.
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SotwClient } from '../helpers/ads-client.js';
+import { type ApiFixture, apiKey, routeDoc, startApi } from '../api/fixture.js';
+import { buildConsole, chromiumMissing, launchChromium, screenshot, signIn } from './browser.js';
+import { connectProxies } from './proxies.js';
+
+const missing = chromiumMissing();
+if (missing) process.stderr.write(`console browser tests skipped: ${missing}\n`);
+
+describe.skipIf(missing !== undefined)('web console', () => {
+  let fx: ApiFixture;
+  let browser: Browser;
+  let proxies: SotwClient[] = [];
+  const pages: Page[] = [];
+  const admin = () => apiKey(fx.keys['admin-all']);
+
+  const apply = async (w1: number, reason: string) => {
+    const r = await fx.call('POST', '/api/v1/policies', { document: routeDoc('resnet', 'default', w1), reason }, admin());
+    expect(r.status, JSON.stringify(r.json)).toBeLessThan(300);
+  };
+  const open = async (key: keyof ApiFixture['keys']) => {
+    const page = await signIn(browser, fx.url, fx.keys[key]);
+    pages.push(page);
+    return page;
+  };
+  const share = (page: Page, version: string) =>
+    page.locator(`[data-split="resnet"] [data-version="${version}"]`).getAttribute('data-share');
+
+  beforeAll(async () => {
+    buildConsole();
+    fx = await startApi();
+    await apply(90, 'first split');
+    proxies = [
+      ...connectProxies(fx.xdsAddress, 3, 'resnet'),
+      ...connectProxies(fx.xdsAddress, 1, 'resnet', {
+        prefix: 'console-nacker',
+        nackRoutes: () => 'route_config: weighted_clusters total weight 0 (console test)',
+      }),
+    ];
+    browser = await launchChromium();
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const p of pages) await p.context().close();
+    await browser?.close();
+    for (const c of proxies) c.close();
+    await fx?.close();
+  });
+
+  it('shows a session without credentials the login form and never data', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    pages.push(page);
+    const seen: string[] = [];
+    page.on('response', (r) => seen.push(`${r.status()} ${new URL(r.url()).pathname}`));
+    await page.goto(`${fx.url}/ui`);
+    await page.locator('form.login').waitFor();
+    expect(await page.locator('body').innerText()).not.toContain('resnet');
+    // Nothing but the page and its bundle was fetched: no API call without a credential.
+    expect(seen.filter((s) => s.includes('/api/'))).toEqual([]);
+    await screenshot(page, 'login');
+
+    const events = await fetch(`${fx.url}/api/v1/events`);
+    expect(events.status).toBe(401);
+    const body = await events.text();
+    expect(body).toContain('SY_UNAUTHENTICATED');
+    expect(body).not.toContain('resnet');
+
+    // A wrong credential is refused: the form comes back with the server's reason.
+    await page.locator('form.login input[name=credential]').fill('not-a-key');
+    await page.locator('form.login button[type=submit]').click();
+    await expect.poll(() => page.locator('form.login [role=alert]').textContent(), { timeout: 30_000 }).toContain(
+      'unknown API key',
+    );
+  });
+
+  it('moves the live split when a policy is applied', async () => {
+    const page = await open('viewer-all');
+    await expect.poll(() => share(page, 'v2'), { timeout: 30_000 }).toBe('10');
+    await apply(70, 'shift to v2');
+    await expect.poll(() => share(page, 'v2'), { timeout: 30_000 }).toBe('30');
+    await expect.poll(() => share(page, 'v1'), { timeout: 30_000 }).toBe('70');
+    // The chart was drawn from the pushed samples.
+    expect(await page.locator('[data-model="resnet"] .uplot canvas').count()).toBeGreaterThan(0);
+    await screenshot(page, 'models');
+  });
+
+  it("lands an operator's split change and rollback as revisions with audit records", async () => {
+    const page = await open('operator-default');
+    const form = page.locator('[data-split-form="resnet"]');
+    await form.waitFor({ timeout: 30_000 });
+    await form.locator('input[name="weight-v1"]').fill('40');
+    expect(await form.locator('input[name="weight-v2"]').inputValue()).toBe('60');
+    // No reason, no change: the form says why.
+    await form.locator('button[type=submit]').click();
+    await expect.poll(() => form.locator('[role=status]').textContent()).toContain('reason is required');
+    await form.locator('input[name=reason]').fill('console: more to v2');
+    await form.locator('button[type=submit]').click();
+    await expect.poll(() => share(page, 'v2'), { timeout: 30_000 }).toBe('60');
+
+    const got = await fx.call('GET', '/api/v1/namespaces/default/policies/resnet', undefined, admin());
+    expect(got.json.versions).toEqual([
+      { name: 'v1', weight: 40 },
+      { name: 'v2', weight: 60 },
+    ]);
+    expect(got.json.appliedBy).toBe('apikey:operator-default');
+    const audit = await fx.call('GET', '/api/v1/audit', undefined, admin());
+    const mine = audit.json.records.filter(
+      (r: { who: string; reason?: string; phase?: string }) =>
+        r.who === 'apikey:operator-default' && r.reason === 'console: more to v2' && r.phase === 'committed',
+    );
+    expect(mine).toHaveLength(1);
+    expect(mine[0].action).toBe('apply');
+
+    // Roll back to the first revision from the revisions view.
+    await page.goto(`${fx.url}/ui#revisions`);
+    const first = page.locator('[data-rollback="1"]');
+    await first.waitFor({ timeout: 30_000 });
+    await first.locator('input[name=reason]').fill('console: back to the start');
+    await first.locator('button[type=submit]').click();
+    await expect.poll(() => first.locator('[role=status]').textContent(), { timeout: 30_000 }).toContain('rolled back');
+    const after = await fx.call('GET', '/api/v1/namespaces/default/policies/resnet', undefined, admin());
+    expect(after.json.versions).toEqual([
+      { name: 'v1', weight: 90 },
+      { name: 'v2', weight: 10 },
+    ]);
+    const trail = await fx.call('GET', '/api/v1/audit', undefined, admin());
+    expect(
+      trail.json.records.some(
+        (r: { action: string; reason?: string; phase?: string }) =>
+          r.action === 'rollback' && r.reason === 'console: back to the start' && r.phase === 'committed',
+      ),
+    ).toBe(true);
+  });
+
+  it('gives a viewer no controls, and the API refuses its actions', async () => {
+    const page = await open('viewer-default');
+    await page.locator('[data-model="resnet"]').waitFor({ timeout: 30_000 });
+    expect(await page.locator('[data-split-form]').count()).toBe(0);
+    await page.goto(`${fx.url}/ui#revisions`);
+    await page.locator('ol.history li').first().waitFor({ timeout: 30_000 });
+    expect(await page.locator('[data-rollback]').count()).toBe(0);
+    // Cluster-wide views stay empty for a namespace viewer, as the API refuses them.
+    await page.goto(`${fx.url}/ui#proxies`);
+    await page.locator('[data-proxies]').waitFor();
+    expect(await page.locator('[data-proxies]').getAttribute('data-proxies')).toBe('0');
+    await screenshot(page, 'viewer-proxies');
+
+    const doc = routeDoc('resnet', 'default', 5);
+    const put = await page.evaluate(
+      async ({ key, doc }) => {
+        const r = await fetch('/api/v1/namespaces/default/policies/resnet', {
+          method: 'PUT',
+          headers: { 'x-api-key': key, 'content-type': 'application/json' },
+          body: JSON.stringify({ document: doc, reason: 'viewer tries' }),
+        });
+        return r.status;
+      },
+      { key: fx.keys['viewer-default'], doc },
+    );
+    expect(put).toBe(403);
+  });
+
+  it('saves a screenshot of every view for an admin', async () => {
+    const page = await open('admin-all');
+    await page.locator('[data-model="resnet"] .uplot').waitFor({ timeout: 30_000 });
+    await screenshot(page, 'admin-models');
+    await page.goto(`${fx.url}/ui#proxies`);
+    // Four proxies, one of them showing the routes it refused with the client's own text.
+    await expect.poll(() => page.locator('[data-proxies]').getAttribute('data-proxies'), { timeout: 30_000 }).toBe('4');
+    await expect
+      .poll(() => page.locator('[data-node="console-nacker-0"] .nack-text').textContent(), { timeout: 30_000 })
+      .toContain('total weight 0');
+    await screenshot(page, 'proxies');
+    await page.goto(`${fx.url}/ui#revisions`);
+    await page.locator('table.audit tbody tr').first().waitFor({ timeout: 30_000 });
+    expect(await page.locator('pre.diff .add').count()).toBeGreaterThan(0);
+    await screenshot(page, 'revisions');
+    await page.goto(`${fx.url}/ui#rollouts`);
+    await page.locator('[data-rollouts]').waitFor();
+    await screenshot(page, 'rollouts');
+    await page.goto(`${fx.url}/ui#registry`);
+    await page.locator('[data-registry]').waitFor();
+    await screenshot(page, 'registry');
+  });
+});
