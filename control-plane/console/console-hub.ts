@@ -90,6 +90,7 @@ export class ConsoleHub {
       'history',
       this.history.map((s) => cutSample(s, visible)),
     );
+    if (this.latest) this.publishTo(stream, this.latest, new Map());
     this.start();
     void this.tick();
   }
@@ -106,6 +107,8 @@ export class ConsoleHub {
   }
 
   private lastModels = new Map<string, string>();
+  /** The last state read: a new stream starts from it at once rather than at the next tick. */
+  private latest?: ConsoleState;
 
   private visibleModels(p: Principal): string[] {
     return [...this.lastModels].filter(([, ns]) => allowed(p, 'get', ns)).map(([m]) => m);
@@ -121,6 +124,7 @@ export class ConsoleHub {
       const sample: SplitSample = { t: Date.now(), models: splitOf(state.policies) };
       this.history.push(sample);
       if (this.history.length > this.opts.historySamples) this.history.shift();
+      this.latest = state;
       this.publish(state, sample);
     } catch (err) {
       // A source that fails (the store unreachable) is shown in every open console; the views
@@ -139,20 +143,27 @@ export class ConsoleHub {
         s.res.destroy();
         continue;
       }
-      const all = seesAll(s.principal);
-      const view = toWire(all ? state : visibleState(state, s.principal));
-      for (const topic of TOPICS) {
-        let json = all ? shared.get(topic) : undefined;
-        if (json === undefined) {
-          json = JSON.stringify(view[topic]);
-          if (all) shared.set(topic, json);
-        }
-        if (s.sent.get(topic) === json) continue;
-        s.sent.set(topic, json);
-        write(s, topic, json);
-      }
-      const visible = new Set(all ? Object.keys(sample.models) : this.visibleModels(s.principal));
+      this.publishTo(s, state, shared);
+      const visible = new Set(
+        seesAll(s.principal) ? Object.keys(sample.models) : this.visibleModels(s.principal),
+      );
       send(s, 'split', cutSample(sample, visible));
+    }
+  }
+
+  /** The topics that changed for this stream's caller; `shared` caches what every full viewer gets. */
+  private publishTo(s: Stream, state: ConsoleState, shared: Map<Topic, string>): void {
+    const all = seesAll(s.principal);
+    const view = toWire(all ? state : visibleState(state, s.principal));
+    for (const topic of TOPICS) {
+      let json = all ? shared.get(topic) : undefined;
+      if (json === undefined) {
+        json = JSON.stringify(view[topic]);
+        if (all) shared.set(topic, json);
+      }
+      if (s.sent.get(topic) === json) continue;
+      s.sent.set(topic, json);
+      write(s, topic, json);
     }
   }
 }

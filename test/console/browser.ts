@@ -18,7 +18,10 @@ export function chromiumMissing(): string | undefined {
 
 export function buildConsole(): void {
   const root = fileURLToPath(new URL('../../', import.meta.url));
-  execFileSync(process.execPath, ['--import', 'tsx', 'control-plane/console/build.ts'], { cwd: root, stdio: 'pipe' });
+  execFileSync(process.execPath, ['--import', 'tsx', 'control-plane/console/build.ts'], {
+    cwd: root,
+    stdio: 'pipe',
+  });
 }
 
 export function launchChromium(): Promise<Browser> {

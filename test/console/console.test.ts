@@ -5,8 +5,8 @@
 // controls and the API refuses it anyway; every view is saved as a screenshot.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SotwClient } from '../helpers/ads-client.js';
 import { type ApiFixture, apiKey, routeDoc, startApi } from '../api/fixture.js';
+import type { SotwClient } from '../helpers/ads-client.js';
 import { buildConsole, chromiumMissing, launchChromium, screenshot, signIn } from './browser.js';
 import { connectProxies } from './proxies.js';
 
@@ -21,7 +21,12 @@ describe.skipIf(missing !== undefined)('web console', () => {
   const admin = () => apiKey(fx.keys['admin-all']);
 
   const apply = async (w1: number, reason: string) => {
-    const r = await fx.call('POST', '/api/v1/policies', { document: routeDoc('resnet', 'default', w1), reason }, admin());
+    const r = await fx.call(
+      'POST',
+      '/api/v1/policies',
+      { document: routeDoc('resnet', 'default', w1), reason },
+      admin(),
+    );
     expect(r.status, JSON.stringify(r.json)).toBeLessThan(300);
   };
   const open = async (key: keyof ApiFixture['keys']) => {
@@ -61,7 +66,7 @@ describe.skipIf(missing !== undefined)('web console', () => {
     page.on('response', (r) => seen.push(`${r.status()} ${new URL(r.url()).pathname}`));
     await page.goto(`${fx.url}/ui`);
     await page.locator('form.login').waitFor();
-    expect(await page.locator('body').innerText()).not.toContain('resnet');
+    expect(await page.locator('body').textContent()).not.toContain('resnet');
     // Nothing but the page and its bundle was fetched: no API call without a credential.
     expect(seen.filter((s) => s.includes('/api/'))).toEqual([]);
     await screenshot(page, 'login');
@@ -75,9 +80,9 @@ describe.skipIf(missing !== undefined)('web console', () => {
     // A wrong credential is refused: the form comes back with the server's reason.
     await page.locator('form.login input[name=credential]').fill('not-a-key');
     await page.locator('form.login button[type=submit]').click();
-    await expect.poll(() => page.locator('form.login [role=alert]').textContent(), { timeout: 30_000 }).toContain(
-      'unknown API key',
-    );
+    await expect
+      .poll(() => page.locator('form.login [role=alert]').textContent(), { timeout: 30_000 })
+      .toContain('unknown API key');
   });
 
   it('moves the live split when a policy is applied', async () => {
@@ -124,7 +129,9 @@ describe.skipIf(missing !== undefined)('web console', () => {
     await first.waitFor({ timeout: 30_000 });
     await first.locator('input[name=reason]').fill('console: back to the start');
     await first.locator('button[type=submit]').click();
-    await expect.poll(() => first.locator('[role=status]').textContent(), { timeout: 30_000 }).toContain('rolled back');
+    await expect
+      .poll(() => first.locator('[role=status]').textContent(), { timeout: 30_000 })
+      .toContain('rolled back');
     const after = await fx.call('GET', '/api/v1/namespaces/default/policies/resnet', undefined, admin());
     expect(after.json.versions).toEqual([
       { name: 'v1', weight: 90 },
@@ -173,9 +180,13 @@ describe.skipIf(missing !== undefined)('web console', () => {
     await screenshot(page, 'admin-models');
     await page.goto(`${fx.url}/ui#proxies`);
     // Four proxies, one of them showing the routes it refused with the client's own text.
-    await expect.poll(() => page.locator('[data-proxies]').getAttribute('data-proxies'), { timeout: 30_000 }).toBe('4');
     await expect
-      .poll(() => page.locator('[data-node="console-nacker-0"] .nack-text').textContent(), { timeout: 30_000 })
+      .poll(() => page.locator('[data-proxies]').getAttribute('data-proxies'), { timeout: 30_000 })
+      .toBe('4');
+    await expect
+      .poll(() => page.locator('[data-node="console-nacker-0"] .nack-text').textContent(), {
+        timeout: 30_000,
+      })
       .toContain('total weight 0');
     await screenshot(page, 'proxies');
     await page.goto(`${fx.url}/ui#revisions`);

@@ -65,14 +65,25 @@ export function App() {
     });
   }, [credential]);
 
-  // Runs after the DOM of a render is committed: that is when an event counts as applied.
+  // Runs after the DOM of a render is committed: that is when an event counts as applied; the
+  // frame after it (a timer queued from requestAnimationFrame runs once that frame is painted)
+  // is when the operator sees it.
   useLayoutEffect(() => {
     const now = performance.now();
-    for (const t of pending.current) t.renderedAt = now;
+    const batch = pending.current;
     pending.current = [];
+    for (const t of batch) t.renderedAt = now;
     const c = timings();
-    if (c.firstRenderAt === undefined && data.current.session && data.current.endpoints.length > 0)
-      c.firstRenderAt = now;
+    const d = data.current;
+    const first = c.firstRenderAt === undefined && d.policies.length > 0 && d.endpoints.length > 0;
+    if (first) c.firstRenderAt = now;
+    requestAnimationFrame(() =>
+      setTimeout(() => {
+        const painted = performance.now();
+        for (const t of batch) t.paintedAt = painted;
+        if (first) c.firstPaintAt = painted;
+      }, 0),
+    );
   }, [tick]);
 
   if (!credential)

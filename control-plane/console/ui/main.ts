@@ -4,4 +4,7 @@ import './style.css';
 import { h, render } from 'preact';
 import { App } from './app.js';
 
-render(h(App, null), document.getElementById('app')!);
+const root = document.getElementById('app')!;
+// The page's "Loading" line goes: render() adds to what the container holds.
+root.textContent = '';
+render(h(App, null), root);

@@ -2,7 +2,7 @@
 // uPlot from the samples the server pushes (one per tick). The chart is rebuilt only when the
 // set of versions changes; otherwise new samples are handed to setData.
 import { html } from 'htm/preact';
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import type { SplitSample } from '../wire.js';
 
@@ -18,14 +18,32 @@ function seriesOf(
   return { versions, data: [xs, ...ys] as uPlot.AlignedData };
 }
 
+/**
+ * Whether the element is on screen (or near it). Charts off screen are neither built nor fed:
+ * building one measures the page, which would lay out every off-screen model card.
+ */
+function useVisible(ref: { current: Element | null }): boolean {
+  const [visible, setVisible] = useState(false);
+  useEffect(() => {
+    if (!ref.current) return;
+    const io = new IntersectionObserver((entries) => setVisible(entries.some((e) => e.isIntersecting)), {
+      rootMargin: '200px',
+    });
+    io.observe(ref.current);
+    return () => io.disconnect();
+  }, []);
+  return visible;
+}
+
 export function SplitChart(props: { model: string; samples: readonly SplitSample[] }) {
   const host = useRef<HTMLDivElement>(null);
   const chart = useRef<{ plot: uPlot; key: string } | undefined>(undefined);
+  const visible = useVisible(host);
   const { versions, data } = seriesOf(props.model, props.samples);
   const key = versions.join(',');
 
   useEffect(() => {
-    if (!host.current) return;
+    if (!host.current || !visible) return;
     if (chart.current?.key !== key) {
       chart.current?.plot.destroy();
       const plot = new uPlot(

@@ -82,11 +82,17 @@ export interface Timing {
   readonly sentAt: number;
   readonly receivedAt: number;
   renderedAt?: number;
+  paintedAt?: number;
 }
 
 declare global {
   interface Window {
-    __console?: { timings: Timing[]; firstRenderAt?: number };
+    __console?: {
+      timings: Timing[];
+      /** performance.now() when policies and endpoints were first committed to the DOM, and painted. */
+      firstRenderAt?: number;
+      firstPaintAt?: number;
+    };
   }
 }
 

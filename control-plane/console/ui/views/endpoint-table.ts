@@ -36,6 +36,17 @@ export class EndpointTable extends Component<{ model: string; endpoints: readonl
 
 /** Endpoints per model, computed once per endpoints array. */
 const byModelCache = new WeakMap<readonly EndpointView[], Map<string, EndpointView[]>>();
+/** The last grouping: a model whose rows did not change keeps its array, so its table is skipped. */
+let previous = new Map<string, EndpointView[]>();
+
+function sameRow(a: EndpointView, b: EndpointView): boolean {
+  for (const k of Object.keys(a) as (keyof EndpointView)[]) if (a[k] !== b[k]) return false;
+  return Object.keys(a).length === Object.keys(b).length;
+}
+
+function sameRows(a: readonly EndpointView[] | undefined, b: readonly EndpointView[]): boolean {
+  return a !== undefined && a.length === b.length && a.every((e, i) => sameRow(e, b[i]!));
+}
 
 export function endpointsByModel(all: readonly EndpointView[]): Map<string, EndpointView[]> {
   let m = byModelCache.get(all);
@@ -46,6 +57,11 @@ export function endpointsByModel(all: readonly EndpointView[]): Map<string, Endp
       list.push(e);
       m.set(e.model, list);
     }
+    for (const [model, rows] of m) {
+      const before = previous.get(model);
+      if (before && sameRows(before, rows)) m.set(model, before);
+    }
+    previous = m;
     byModelCache.set(all, m);
   }
   return m;

@@ -13,17 +13,25 @@ import type {
 import { api } from '../connection.js';
 import { type ConsoleData, canAct } from '../store.js';
 
+/** Unchanged lines kept around each change; longer unchanged runs are folded. */
+const CONTEXT = 2;
+
 function Diff(props: { before: unknown; after: unknown }) {
   const parts = diffLines(
     props.before ? stringify(props.before) : '',
     props.after ? stringify(props.after) : '',
   );
-  return html`<pre class="diff">${parts
-    .filter((p) => p.added || p.removed)
-    .map(
-      (p) =>
-        html`<span class=${p.added ? 'add' : 'del'}>${p.value.replace(/^/gm, p.added ? '+ ' : '- ')}</span>`,
-    )}</pre>`;
+  return html`<pre class="diff">${parts.map((p, i) => {
+    const lines = p.value.replace(/\n$/, '').split('\n');
+    if (p.added || p.removed) {
+      const sign = p.added ? '+ ' : '- ';
+      return html`<span class=${p.added ? 'add' : 'del'}>${lines.map((l) => sign + l).join('\n')}</span>`;
+    }
+    const head = i > 0 ? lines.slice(0, CONTEXT) : [];
+    const tail = i < parts.length - 1 ? lines.slice(-CONTEXT) : [];
+    const kept = lines.length > head.length + tail.length ? [...head, '...', ...tail] : lines;
+    return html`<span class="same">${kept.map((l) => `  ${l}`).join('\n')}</span>`;
+  })}</pre>`;
 }
 
 function RollbackButton(props: { policy: PolicyView; number: number; credential: string }) {
