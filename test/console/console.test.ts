@@ -146,6 +146,64 @@ describe.skipIf(missing !== undefined)('web console', () => {
     ).toBe(true);
   });
 
+  it('lets an operator pause and abort a rollout, each audited', async () => {
+    const doc = routeDoc('bert') as ReturnType<typeof routeDoc> & { spec: Record<string, unknown> };
+    doc.spec.versions = [
+      { name: 'v1', weight: 100, endpoints: [{ address: '127.0.0.1', port: 9001 }] },
+      { name: 'v2', weight: 0, endpoints: [{ address: '127.0.0.1', port: 9002 }] },
+    ];
+    // No traffic reaches these endpoints, so the step stays inconclusive: the rollout waits.
+    doc.spec.rollout = {
+      candidate: 'v2',
+      steps: [{ weight: 10, for: '10m' }],
+      analysis: { errorRate: { max: '1%' } },
+    };
+    const applied = await fx.call(
+      'POST',
+      '/api/v1/policies',
+      { document: doc, reason: 'bert with a rollout' },
+      admin(),
+    );
+    expect(applied.status, JSON.stringify(applied.json)).toBeLessThan(300);
+    const started = await fx.call(
+      'POST',
+      '/api/v1/namespaces/default/rollouts/bert',
+      { reason: 'start' },
+      admin(),
+    );
+    expect(started.status, JSON.stringify(started.json)).toBe(201);
+
+    const page = await open('operator-default');
+    await page.goto(`${fx.url}/ui#rollouts`);
+    const card = page.locator('[data-rollout="default/bert"]');
+    await expect.poll(() => card.locator('h2 .tag').textContent(), { timeout: 30_000 }).toBe('progressing');
+    await expect
+      .poll(() => card.locator('table.gates tbody tr').count(), { timeout: 30_000 })
+      .toBeGreaterThan(0);
+    await screenshot(page, 'rollouts-progressing');
+    const commands = card.locator('[data-rollout-commands]');
+    await commands.locator('input[name=reason]').fill('console: hold the canary');
+    await commands.getByRole('button', { name: 'pause' }).click();
+    await expect.poll(() => card.locator('h2 .tag').textContent(), { timeout: 30_000 }).toBe('paused');
+    await commands.locator('input[name=reason]').fill('console: give up');
+    await commands.getByRole('button', { name: 'abort' }).click();
+    await expect.poll(() => card.locator('h2 .tag').textContent(), { timeout: 30_000 }).toBe('aborted');
+    expect(await card.locator('[data-rollout-commands]').count()).toBe(0);
+
+    const status = await fx.call('GET', '/api/v1/namespaces/default/rollouts/bert', undefined, admin());
+    expect(status.json.phase).toBe('aborted');
+    const trail = await fx.call('GET', '/api/v1/audit', undefined, admin());
+    const reasons = trail.json.records
+      .filter(
+        (r: { action: string; who: string }) => r.action === 'rollout' && r.who === 'apikey:operator-default',
+      )
+      .map((r: { reason?: string }) => r.reason);
+    expect(reasons).toEqual([
+      'pause: console: hold the canary',
+      'rollout bert v2: aborted by apikey:operator-default at step 1/1: console: give up',
+    ]);
+  });
+
   it('gives a viewer no controls, and the API refuses its actions', async () => {
     const page = await open('viewer-default');
     await page.locator('[data-model="resnet"]').waitFor({ timeout: 30_000 });
