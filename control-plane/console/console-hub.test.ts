@@ -80,7 +80,13 @@ function sources(state: { policies: PolicyView[]; fail?: Error }): ConsoleSource
   };
 }
 
-const OPTS: ConsoleHubOptions = { tickMs: 20, historySamples: 5, maxStreams: 2, maxBufferedBytes: 1024 };
+const OPTS: ConsoleHubOptions = {
+  tickMs: 20,
+  historySamples: 5,
+  maxStreams: 2,
+  maxBufferedBytes: 1024,
+  recheckMs: 60_000,
+};
 
 async function until(cond: () => boolean, what: string): Promise<void> {
   const deadline = Date.now() + 10_000;
@@ -169,6 +175,29 @@ describe('ConsoleHub', () => {
     st.fail = undefined;
     res.writableLength = 4096;
     await until(() => res.destroyed, 'the slow stream dropped');
+    expect(hub.size).toBe(0);
+  });
+
+  it('authenticates a stream again now and then, ending it with the reason once refused', async () => {
+    hub = new ConsoleHub(sources({ policies: [view('a', 'ma', 90), view('b', 'mb', 50)] }), {
+      ...OPTS,
+      recheckMs: 50,
+    });
+    const res = new FakeResponse();
+    let now: Principal | Error = admin;
+    hub.attach(res as unknown as ServerResponse, admin, async () => {
+      if (now instanceof Error) throw now;
+      return now;
+    });
+    await until(() => res.topics().includes('policies'), 'the first topics');
+    // The caller's roles shrank: the next policies event is cut to its namespace.
+    now = nsViewer;
+    await until(() => res.topics().filter((t) => t === 'policies').length === 2, 'the policies cut anew');
+    const cut = res.events().filter((e) => e.event === 'policies')[1]!.data as PolicyView[];
+    expect(cut.map((p) => p.model)).toEqual(['ma']);
+    now = Object.assign(new Error('token expired'), { code: 'SY_UNAUTHENTICATED' });
+    await until(() => res.ended, 'the stream ended');
+    expect(res.events().at(-1)).toMatchObject({ event: 'refused', data: { message: 'token expired' } });
     expect(hub.size).toBe(0);
   });
 

@@ -29,6 +29,8 @@ export interface ConsoleHubOptions {
   readonly maxStreams: number;
   /** Bytes buffered unsent on one stream before it is dropped. */
   readonly maxBufferedBytes: number;
+  /** How often a stream's credentials are checked again (an expired token, a removed key). */
+  readonly recheckMs: number;
 }
 
 export const DEFAULT_HUB_OPTIONS: ConsoleHubOptions = {
@@ -36,15 +38,21 @@ export const DEFAULT_HUB_OPTIONS: ConsoleHubOptions = {
   historySamples: 600,
   maxStreams: 64,
   maxBufferedBytes: 16 * 1024 * 1024,
+  recheckMs: 30_000,
 };
+
+/** Authenticates the stream's request again: its caller now, or a throw when refused. */
+export type Recheck = () => Promise<Principal>;
 
 /** While no console is open the split is still sampled, this many ticks apart. */
 const IDLE_TICKS = 10;
 
 interface Stream {
   readonly res: ServerResponse;
-  readonly principal: Principal;
+  principal: Principal;
   readonly sent: Map<Topic, string>;
+  readonly recheck: Recheck;
+  checkedAt: number;
 }
 
 export class ConsoleHub {
@@ -77,8 +85,8 @@ export class ConsoleHub {
   }
 
   /** Takes over an SSE response whose headers are written: the session, the chart's history, then topics. */
-  attach(res: ServerResponse, principal: Principal): void {
-    const stream: Stream = { res, principal, sent: new Map() };
+  attach(res: ServerResponse, principal: Principal, recheck: Recheck = async () => principal): void {
+    const stream: Stream = { res, principal, sent: new Map(), recheck, checkedAt: Date.now() };
     this.streams.add(stream);
     res.on('close', () => this.streams.delete(stream));
     // The browser's reconnect delay after a dropped stream.
@@ -143,11 +151,28 @@ export class ConsoleHub {
         s.res.destroy();
         continue;
       }
+      if (Date.now() - s.checkedAt >= this.opts.recheckMs) void this.recheck(s);
       this.publishTo(s, state, shared);
       const visible = new Set(
         seesAll(s.principal) ? Object.keys(sample.models) : this.visibleModels(s.principal),
       );
       send(s, 'split', cutSample(sample, visible));
+    }
+  }
+
+  /**
+   * A stream outlives the token it was opened with: its request is authenticated again now and
+   * then, and a refused one is told why and ended (the browser then shows the login form). A
+   * caller whose roles changed gets its topics cut anew.
+   */
+  private async recheck(s: Stream): Promise<void> {
+    s.checkedAt = Date.now();
+    try {
+      s.principal = await s.recheck();
+    } catch (err) {
+      const e = asSwitchyardError(err);
+      send(s, 'refused', { code: e.code, message: e.message });
+      s.res.end();
     }
   }
 

@@ -3,7 +3,7 @@
 // authenticates like every /api/v1 route. docs/CONSOLE.md.
 import { readFile } from 'node:fs/promises';
 import { UnavailableError } from '../../kernel/errors/index.js';
-import type { AdminRoute } from '../admin/router.js';
+import type { AdminRequest, AdminRoute } from '../admin/router.js';
 import { callContext } from '../api/http-routes.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import { authorize } from '../auth/rbac.js';
@@ -52,6 +52,13 @@ async function asset(name: string): Promise<Buffer> {
 }
 
 export function consoleRoutes(d: { readonly authn: Authenticator; readonly hub: ConsoleHub }): AdminRoute[] {
+  // A caller with no role anywhere is refused like on /api/v1/policies (401 without credentials,
+  // 403 with them); each topic is then cut to the caller's roles. The hub asks again later.
+  const caller = async (req: AdminRequest) => {
+    const { principal } = await callContext(d.authn, req);
+    if (principal.bindings.length === 0) authorize(principal, 'list', 'default');
+    return principal;
+  };
   return [
     {
       method: 'GET',
@@ -74,10 +81,7 @@ export function consoleRoutes(d: { readonly authn: Authenticator; readonly hub: 
       method: 'GET',
       path: '/api/v1/events',
       handle: async (req) => {
-        const { principal } = await callContext(d.authn, req);
-        // A caller with no role anywhere is refused like on /api/v1/policies (401 without
-        // credentials, 403 with them); each topic is then cut to the caller's roles.
-        if (principal.bindings.length === 0) authorize(principal, 'list', 'default');
+        const principal = await caller(req);
         d.hub.admit();
         return {
           headers: {
@@ -86,7 +90,7 @@ export function consoleRoutes(d: { readonly authn: Authenticator; readonly hub: 
             'x-accel-buffering': 'no',
             'x-content-type-options': 'nosniff',
           },
-          stream: (res) => d.hub.attach(res, principal),
+          stream: (res) => d.hub.attach(res, principal, () => caller(req)),
         };
       },
       close: () => d.hub.close(),

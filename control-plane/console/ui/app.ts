@@ -49,6 +49,13 @@ export function App() {
     data.current = emptyData();
     return openEvents(credential, {
       onEvent: (e) => {
+        // The server authenticated the stream again and refused it (an expired token).
+        if (e.event === 'refused') {
+          saveCredential(undefined);
+          setRefused(`Signed out: ${(e.data as { message?: string }).message ?? 'credentials refused'}`);
+          setCredential(undefined);
+          return;
+        }
         if (!applyEvent(data.current, e)) return;
         const t: Timing = { event: e.event, sentAt: e.at, receivedAt: e.receivedAt };
         timings().timings.push(t);
@@ -99,7 +106,8 @@ export function App() {
     <header>
       <strong>Switchyard</strong>
       <nav>${VIEWS.map(
-        (v) => html`<a href=${`#${v}`} class=${v === view ? 'active' : ''} data-nav=${v}>${v}</a>`,
+        (v) =>
+          html`<a href=${`#${v}`} class=${v === view ? 'active' : ''} data-nav=${v}>${v[0]!.toUpperCase()}${v.slice(1)}</a>`,
       )}</nav>
       <span class=${`status ${status}`} data-status=${status}>${status}</span>
       <span class="who" data-principal=${d.session?.principal ?? ''}>${d.session?.principal ?? ''}</span>
