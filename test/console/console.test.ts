@@ -5,8 +5,10 @@
 // controls and the API refuses it anyway; every view is saved as a screenshot.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodePushMeta, PUSH_META_HEADER } from '../../control-plane/registry/upload.js';
 import { type ApiFixture, apiKey, routeDoc, startApi } from '../api/fixture.js';
 import type { SotwClient } from '../helpers/ads-client.js';
+import { modelFile } from '../registry/helpers.js';
 import { buildConsole, chromiumMissing, launchChromium, screenshot, signIn } from './browser.js';
 import { connectProxies } from './proxies.js';
 
@@ -254,8 +256,16 @@ describe.skipIf(missing !== undefined)('web console', () => {
     await page.goto(`${fx.url}/ui#rollouts`);
     await page.locator('[data-rollouts]').waitFor();
     await screenshot(page, 'rollouts');
+    const pushed = await fetch(`${fx.url}/api/v1/models/vision/versions/1`, {
+      method: 'PUT',
+      body: modelFile('convnet'),
+      headers: { ...admin(), [PUSH_META_HEADER]: encodePushMeta({ regions: ['eu-west'] }) },
+    });
+    expect(pushed.status).toBe(201);
     await page.goto(`${fx.url}/ui#registry`);
-    await page.locator('[data-registry]').waitFor();
+    const row = page.locator('[data-registry-version="vision:1"]');
+    await row.waitFor({ timeout: 30_000 });
+    expect(await row.locator('td').nth(4).textContent()).toBe('eu-west');
     await screenshot(page, 'registry');
   });
 });

@@ -6,6 +6,9 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import type { SplitSample } from '../wire.js';
 
+const WINDOW_S = 300;
+const stepped = uPlot.paths.stepped?.({ align: 1 });
+
 const COLORS = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#4b5563'];
 
 function seriesOf(
@@ -51,11 +54,18 @@ export function SplitChart(props: { model: string; samples: readonly SplitSample
           width: 520,
           height: 150,
           legend: { show: true },
-          scales: { y: { range: [0, 100] } },
+          // The last five minutes, whatever the samples cover.
+          scales: { x: { range: (_u, _min, max) => [max - WINDOW_S, max] }, y: { range: [0, 100] } },
           axes: [{}, { values: (_u, ticks) => ticks.map((t) => `${t}%`) }],
           series: [
             {},
-            ...versions.map((v, i) => ({ label: v, stroke: COLORS[i % COLORS.length]!, width: 2 })),
+            // A split changes in steps (one revision to the next), never gradually.
+            ...versions.map((v, i) => ({
+              label: v,
+              stroke: COLORS[i % COLORS.length]!,
+              width: 2,
+              paths: stepped,
+            })),
           ],
         },
         data,
