@@ -183,6 +183,8 @@ async function main(): Promise<void> {
     browser = await launchChromium();
     log(`browser: ${browser.version()} (headless)`);
     const first = await firstRender(browser, fx);
+    // In load order: the first is the browser's first page (cold caches and JIT).
+    log(`first render, painted, per load: ${first.paint.map((x) => ms(x)).join(', ')}`);
     const live = await liveUpdates(browser, fx);
     const row = (what: string, xs: number[], goal: string) => [
       what,
