@@ -54,13 +54,14 @@ export function applyEvent(d: ConsoleData, e: ServerEvent): boolean {
   else if (e.event === 'history') d.samples = [...(e.data as SplitSample[])];
   else if (e.event === 'split') {
     const s = e.data as SplitSample;
+    // A sample comes only from a tick that read every source: any earlier problem is over.
+    d.problem = undefined;
     d.samples.push(s);
     while (d.samples.length > 0 && d.samples[0]!.t < s.t - WINDOW_MS) d.samples.shift();
   } else if (e.event === 'problem') d.problem = e.data as ConsoleData['problem'];
   else if (TOPICS.has(e.event)) {
     (d as unknown as Record<string, unknown>)[e.event] = e.data;
     if (e.event === 'policies') d.policiesVersion++;
-    if (d.problem) d.problem = undefined;
   } else return false;
   return true;
 }
