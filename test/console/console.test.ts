@@ -206,6 +206,27 @@ describe.skipIf(missing !== undefined)('web console', () => {
     ]);
   });
 
+  it('signs in with a bearer token as well as an API key', async () => {
+    const token = await fx.jwt({ sub: 'alice', switchyard_roles: ['viewer:default'] });
+    const page = await signIn(browser, fx.url, token);
+    pages.push(page);
+    await expect
+      .poll(() => page.locator('[data-principal]').getAttribute('data-principal'), { timeout: 30_000 })
+      .toBe('jwt:alice');
+    await page.locator('[data-model="resnet"]').waitFor({ timeout: 30_000 });
+    // An expired token is refused at sign-in with the server's reason.
+    const expired = await fx.jwt(
+      { sub: 'alice', switchyard_roles: ['viewer:default'] },
+      { expiresIn: Math.floor(Date.now() / 1000) - 60 },
+    );
+    await page.locator('button', { hasText: 'sign out' }).click();
+    await page.locator('form.login input[name=credential]').fill(expired);
+    await page.locator('form.login button[type=submit]').click();
+    await expect
+      .poll(() => page.locator('form.login [role=alert]').textContent(), { timeout: 30_000 })
+      .toContain('Not signed in');
+  });
+
   it('gives a viewer no controls, and the API refuses its actions', async () => {
     const page = await open('viewer-default');
     await page.locator('[data-model="resnet"]').waitFor({ timeout: 30_000 });
