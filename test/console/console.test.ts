@@ -224,7 +224,7 @@ describe.skipIf(missing !== undefined)('web console', () => {
     await page.locator('form.login button[type=submit]').click();
     await expect
       .poll(() => page.locator('form.login [role=alert]').textContent(), { timeout: 30_000 })
-      .toContain('Not signed in');
+      .toContain('Not signed in: bearer token rejected');
   });
 
   it('gives a viewer no controls, and the API refuses its actions', async () => {
