@@ -67,10 +67,11 @@ describe.skipIf(missing !== undefined)('web console', () => {
     const seen: string[] = [];
     page.on('response', (r) => seen.push(`${r.status()} ${new URL(r.url()).pathname}`));
     await page.goto(`${fx.url}/ui`);
-    await page.locator('form.login').waitFor();
+    await page.locator('form.login').waitFor({ timeout: 30_000 });
     expect(await page.locator('body').textContent()).not.toContain('resnet');
-    // Nothing but the page and its bundle was fetched: no API call without a credential.
-    expect(seen.filter((s) => s.includes('/api/'))).toEqual([]);
+    // Besides the page and its bundle, one call: the stream, asked anonymously and refused.
+    expect(seen.filter((s) => s.includes('/api/'))).toEqual(['401 /api/v1/events']);
+    expect(await page.locator('form.login [role=alert]').count()).toBe(0);
     await screenshot(page, 'login');
 
     const events = await fetch(`${fx.url}/api/v1/events`);

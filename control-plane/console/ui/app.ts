@@ -11,6 +11,9 @@ import { RegistryView } from './views/registry.js';
 import { RevisionsView } from './views/revisions.js';
 import { RolloutsView } from './views/rollouts.js';
 
+/** The credential of an anonymous session: no header at all. */
+const ANONYMOUS = '';
+
 const VIEWS = ['models', 'proxies', 'revisions', 'rollouts', 'registry'] as const;
 type View = (typeof VIEWS)[number];
 
@@ -32,6 +35,7 @@ function Login(props: { message?: string; onLogin: (c: string) => void }) {
 export function App() {
   const [credential, setCredential] = useState(savedCredential());
   const [refused, setRefused] = useState<string | undefined>();
+  const [anonymousRefused, setAnonymousRefused] = useState(false);
   const [status, setStatus] = useState('connecting');
   const [view, setView] = useState<View>(() => viewFromHash());
   const data = useRef<ConsoleData>(emptyData());
@@ -44,18 +48,25 @@ export function App() {
     return () => window.removeEventListener('hashchange', onHash);
   }, []);
 
+  // Without a saved credential the console first asks as an anonymous caller: where the API
+  // grants anonymous callers a role (no auth config: local development), it serves them; where it
+  // does not, the stream answers 401 with no data and the login form is shown.
+  const session = credential ?? (anonymousRefused ? undefined : ANONYMOUS);
+  const signOut = (message?: string) => {
+    saveCredential(undefined);
+    setRefused(message);
+    setAnonymousRefused(true);
+    setCredential(undefined);
+  };
+
   useEffect(() => {
-    if (!credential) return;
+    if (session === undefined) return;
     data.current = emptyData();
-    return openEvents(credential, {
+    return openEvents(session, {
       onEvent: (e) => {
         // The server authenticated the stream again and refused it (an expired token).
-        if (e.event === 'refused') {
-          saveCredential(undefined);
-          setRefused(`Signed out: ${(e.data as { message?: string }).message ?? 'credentials refused'}`);
-          setCredential(undefined);
-          return;
-        }
+        if (e.event === 'refused')
+          return signOut(`Signed out: ${(e.data as { message?: string }).message ?? 'credentials refused'}`);
         if (!applyEvent(data.current, e)) return;
         const t: Timing = { event: e.event, sentAt: e.at, receivedAt: e.receivedAt };
         timings().timings.push(t);
@@ -63,14 +74,13 @@ export function App() {
         setTick((n) => n + 1);
       },
       onStatus: (s) => {
-        if (s.state === 'refused') {
-          saveCredential(undefined);
-          setRefused(`${s.status === 401 ? 'Not signed in' : 'Not allowed'}: ${s.message}`);
-          setCredential(undefined);
-        } else setStatus(s.state);
+        if (s.state !== 'refused') return setStatus(s.state);
+        // Anonymous and refused: simply not signed in yet, nothing to report.
+        if (session === ANONYMOUS) return signOut(undefined);
+        signOut(`${s.status === 401 ? 'Not signed in' : 'Not allowed'}: ${s.message}`);
       },
     });
-  }, [credential]);
+  }, [session]);
 
   // Runs after the DOM of a render is committed: that is when an event counts as applied; the
   // frame after it (a timer queued from requestAnimationFrame runs once that frame is painted)
@@ -93,7 +103,7 @@ export function App() {
     );
   }, [tick]);
 
-  if (!credential)
+  if (session === undefined)
     return html`<${Login} message=${refused} onLogin=${(c: string) => {
       saveCredential(c);
       setRefused(undefined);
@@ -101,7 +111,7 @@ export function App() {
     }} />`;
 
   const d = data.current;
-  const props = { data: d, credential };
+  const props = { data: d, credential: session };
   return html`<div class="shell">
     <header>
       <strong>Switchyard</strong>
@@ -111,10 +121,7 @@ export function App() {
       )}</nav>
       <span class=${`status ${status}`} data-status=${status}>${status}</span>
       <span class="who" data-principal=${d.session?.principal ?? ''}>${d.session?.principal ?? ''}</span>
-      <button class="link" onClick=${() => {
-        saveCredential(undefined);
-        setCredential(undefined);
-      }}>sign out</button>
+      <button class="link" onClick=${() => signOut(undefined)}>${session === ANONYMOUS ? 'sign in' : 'sign out'}</button>
     </header>
     ${d.problem ? html`<p class="error" role="alert">${d.problem.code}: ${d.problem.message}</p>` : null}
     <main data-view=${view}>

@@ -15,8 +15,9 @@ export function saveCredential(value: string | undefined): void {
   else sessionStorage.removeItem(STORAGE_KEY);
 }
 
-/** A JWT has three dot-separated parts; anything else is taken as an API key. */
+/** A JWT has three dot-separated parts; anything else is taken as an API key; nothing: anonymous. */
 export function authHeaders(credential: string): Record<string, string> {
+  if (credential === '') return {};
   return credential.split('.').length === 3
     ? { authorization: `Bearer ${credential}` }
     : { 'x-api-key': credential };
