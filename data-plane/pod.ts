@@ -6,12 +6,11 @@ import type { Server as HttpServer } from 'node:http';
 import { hostname, networkInterfaces, totalmem } from 'node:os';
 import type { Server as GrpcServer } from '@grpc/grpc-js';
 import { checkPodId } from '../kernel/contract/index.js';
-import type { KeyEncryptionKey } from '../kernel/crypto/index.js';
 import { createLogger, type Logger } from '../kernel/log/index.js';
 import { listenError, probePort } from '../kernel/runtime/port-probe.js';
 import type { PodIdentity, PodStatus } from './agent/messages.js';
 import { NatsAgent } from './agent/nats-agent.js';
-import { type DrainOptions, type DrainReport, drainPod } from './drain.js';
+import { type DrainReport, drainPod } from './drain.js';
 import { ArtifactCache } from './managed/artifact-cache.js';
 import { subscribeAssignments } from './managed/assignment-subscriber.js';
 import { ManagedModels } from './managed/managed-models.js';
@@ -19,13 +18,13 @@ import { createMetricsServer } from './metrics/metrics-server.js';
 import { PodMetrics } from './metrics/pod-metrics.js';
 import { MirrorForwarder } from './mirror/forwarder.js';
 import { applyMirrorConfig } from './mirror/settings.js';
-import type { ModelConfig } from './repository/config.js';
+import type { PodOptions } from './pod-options.js';
 import { checkRepositoryLayout } from './repository/layout.js';
 import { RepositoryWatcher } from './repository/watcher.js';
 import { bindGrpc, createGrpcServer } from './server/grpc-server.js';
 import { HealthService } from './server/health.js';
 import { createHttpServer, listenHttp } from './server/http-server.js';
-import { PodTls, type PodTlsOptions, TLS_MODE_LABEL } from './server/pod-tls.js';
+import { PodTls, TLS_MODE_LABEL } from './server/pod-tls.js';
 import { FaultInjector } from './serving/faults.js';
 import { InferenceService, SERVER_VERSION } from './serving/inference-service.js';
 import { Lifecycle } from './serving/lifecycle.js';
@@ -34,59 +33,8 @@ import { IntervalCounters } from './stats/interval.js';
 import { FanOutObserver } from './stats/observer.js';
 import { PodStats } from './stats/pod-stats.js';
 import { UtilizationSampler } from './stats/utilization.js';
-
-/** --managed: versions come from the control plane's assignments (docs/DATAPLANE.md). */
-export interface ManagedPodOptions {
-  readonly cacheDir: string;
-  readonly memoryLimitBytes?: number;
-  /** The JetStream Object Store bucket of artifacts: `<store prefix>_artifacts`. */
-  readonly bucket: string;
-  readonly kek: KeyEncryptionKey;
-}
-
-export interface PodOptions {
-  /** Undefined: no repository (a managed pod that serves only what is assigned). */
-  readonly modelRepo?: string;
-  readonly managed?: ManagedPodOptions;
-  /** Start even when the repository holds no <model>/<version>/model.onnx (default: refuse). */
-  readonly allowEmptyRepo?: boolean;
-  /** Address the servers listen on. */
-  readonly host: string;
-  /** Address announced to the control plane; default: host, or this machine's IP for 0.0.0.0. */
-  readonly advertiseAddress?: string;
-  /** 0 picks a free port (tests). */
-  readonly httpPort: number;
-  readonly grpcPort: number;
-  readonly metricsPort: number;
-  readonly nats?: {
-    readonly url: string | readonly string[];
-    readonly user?: string;
-    readonly pass?: string;
-  };
-  readonly podId?: string;
-  readonly region: string;
-  readonly zone: string;
-  readonly labels?: Readonly<Record<string, string>>;
-  readonly heartbeatIntervalMs: number;
-  readonly statsWindowMs: number;
-  /** Defaults for every version's config.yaml. */
-  readonly modelDefaults: ModelConfig;
-  readonly disableBatching: boolean;
-  readonly injectDelayMs: number;
-  /** Share of requests (0..1) failed on purpose with SY_INJECTED_FAILURE (tests, demos). */
-  readonly injectErrorRate?: number;
-  readonly reportGpu: boolean;
-  /** Largest gRPC message (binary tensors); also caps maxJsonBodyBytes. */
-  readonly maxBodyBytes: number;
-  /** Largest JSON inference body over HTTP (docs/DATAPLANE.md, "Limits"). */
-  readonly maxJsonBodyBytes: number;
-  readonly drain: DrainOptions;
-  readonly repoPollMs: number;
-  readonly repoSettleMs: number;
-  /** Serve gRPC and HTTP over mTLS (STRICT or PERMISSIVE) from a `certs agent` directory. */
-  readonly tls?: PodTlsOptions;
-  readonly log?: Logger;
-}
+import type { PodTracer } from './tracing/pod-tracer.js';
+import { RequestScopes } from './tracing/request-scope.js';
 
 function defaultPodId(): string {
   const host = hostname()
@@ -101,6 +49,8 @@ function advertised(host: string): string {
     for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
   return '127.0.0.1';
 }
+
+export type { ManagedPodOptions, PodOptions } from './pod-options.js';
 
 export class Pod {
   readonly lifecycle = new Lifecycle();
@@ -119,6 +69,9 @@ export class Pod {
   readonly managed: ManagedModels | undefined;
   readonly podId: string;
   readonly log: Logger;
+  /** Present with --otlp-endpoint (docs/ACCESS.md, "Tracing"). */
+  readonly tracer: PodTracer | undefined;
+  private readonly scopes: RequestScopes;
   readonly startedAtMs = Date.now();
   agent: NatsAgent | undefined;
   /** mTLS on the gRPC and HTTP ports (undefined: plaintext). */
@@ -129,10 +82,18 @@ export class Pod {
   private metricsServer: HttpServer | undefined;
   private stopping: Promise<DrainReport> | undefined;
 
-  private constructor(readonly opts: PodOptions) {
+  private constructor(
+    readonly opts: PodOptions,
+    Tracer?: typeof PodTracer,
+  ) {
     this.log = opts.log ?? createLogger('pod');
     this.podId = opts.podId ?? defaultPodId();
     checkPodId(this.podId);
+    this.tracer =
+      opts.tracing && Tracer
+        ? new Tracer(opts.tracing, { version: SERVER_VERSION, instanceId: this.podId })
+        : undefined;
+    this.scopes = new RequestScopes({ ...(this.tracer ? { tracer: this.tracer } : {}), log: this.log });
     this.stats = new PodStats(opts.statsWindowMs);
     this.metrics = new PodMetrics({
       versions: () =>
@@ -208,7 +169,9 @@ export class Pod {
 
   static async start(opts: PodOptions): Promise<Pod> {
     if (opts.modelRepo && !opts.allowEmptyRepo) await checkRepositoryLayout(opts.modelRepo);
-    const pod = new Pod(opts);
+    // OpenTelemetry is loaded only when tracing is on: off, it costs no start-up time or memory.
+    const tracer = opts.tracing ? (await import('./tracing/pod-tracer.js')).PodTracer : undefined;
+    const pod = new Pod(opts, tracer);
     try {
       await pod.listen();
       await pod.watcher?.start();
@@ -313,6 +276,7 @@ export class Pod {
     this.httpServer = createHttpServer(this.service, {
       maxBodyBytes: this.opts.maxBodyBytes,
       maxJsonBodyBytes: this.opts.maxJsonBodyBytes,
+      scopes: this.scopes,
     });
     if (this.opts.tls) this.tls = new PodTls(this.opts.tls, this.log, this.metrics.registry);
     this.ports.http = await (this.tls
@@ -321,6 +285,7 @@ export class Pod {
     ).catch(named('HTTP', this.opts.httpPort));
     this.grpcServer = createGrpcServer(this.service, this.health, {
       maxMessageBytes: this.opts.maxBodyBytes,
+      scopes: this.scopes,
     });
     await probePort('gRPC', host, this.opts.grpcPort);
     this.ports.grpc = await (this.tls
@@ -383,6 +348,7 @@ export class Pod {
     ]);
     this.grpcServer?.forceShutdown();
     await this.models.stopAll();
+    await this.tracer?.close();
   }
 }
 

@@ -2,6 +2,7 @@
 // translator never guesses. Field names follow the YAML an operator writes (the ModelRoute
 // shape); docs/TRANSLATION.md is the reference for each field and its default.
 
+import type { AccessSpec } from './access.js';
 import type { Device, Replicas } from './registry-ref.js';
 import type { RolloutSpec } from './rollout.js';
 
@@ -128,6 +129,8 @@ export interface ModelRouteSpec {
   readonly latencyObjective?: string;
   /** A canary driven step by step by the rollout controller (docs/ROLLOUTS.md). */
   readonly rollout?: RolloutSpec;
+  /** Who may call the model and how often, enforced at the gateway and the pods (docs/ACCESS.md). */
+  readonly access?: AccessSpec;
 }
 
 export interface ModelRoute {

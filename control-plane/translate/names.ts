@@ -55,3 +55,17 @@ export function restPath(model: string): string {
 
 /** The header that names the model on gRPC requests through the gateway. */
 export const MODEL_HEADER = 'x-model-name';
+
+/**
+ * Does this resource carry part of the model's policy? Its own listener and route configuration
+ * (proxyless gRPC), its clusters and their assignments, and the Envoy gateway's listener and
+ * route configuration, which hold every model's routes.
+ */
+export function ownedByModel(name: string, model: string): boolean {
+  return (
+    name === model ||
+    parseClusterName(name)?.model === model ||
+    name === GATEWAY_LISTENER ||
+    name === GATEWAY_ROUTE_CONFIG
+  );
+}

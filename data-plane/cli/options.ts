@@ -176,5 +176,16 @@ export const POD_FLAGS = {
     help: 'longest time before a changed certificate in --tls-dir is noticed',
     default: 1000,
   },
+  'otlp-endpoint': {
+    type: 'string',
+    help: 'trace requests with OpenTelemetry, exported over OTLP/HTTP protobuf to this URL (http://host:4318 gets /v1/traces); default: off',
+    env: 'SWITCHYARD_OTLP_ENDPOINT',
+  },
+  'trace-sampling': {
+    type: 'string',
+    help: "share (0..1) of requests without a caller's sampling decision that are traced",
+    env: 'SWITCHYARD_TRACE_SAMPLING',
+    default: '1',
+  },
   help: { type: 'bool', short: 'h', help: 'show this help' },
 } as const satisfies FlagSpecs;

@@ -1,0 +1,63 @@
+// What a pod is started with: parsed from flags in data-plane/cli/options.ts, or given directly by
+// tests and the demo. Defaults live with the flag parser, so every field here is decided.
+import type { KeyEncryptionKey } from '../kernel/crypto/index.js';
+import type { Logger } from '../kernel/log/index.js';
+import type { DrainOptions } from './drain.js';
+import type { ModelConfig } from './repository/config.js';
+import type { PodTlsOptions } from './server/pod-tls.js';
+import type { TracingOptions } from './tracing/pod-tracer.js';
+
+/** --managed: versions come from the control plane's assignments (docs/DATAPLANE.md). */
+export interface ManagedPodOptions {
+  readonly cacheDir: string;
+  readonly memoryLimitBytes?: number;
+  /** The JetStream Object Store bucket of artifacts: `<store prefix>_artifacts`. */
+  readonly bucket: string;
+  readonly kek: KeyEncryptionKey;
+}
+
+export interface PodOptions {
+  /** Undefined: no repository (a managed pod that serves only what is assigned). */
+  readonly modelRepo?: string;
+  readonly managed?: ManagedPodOptions;
+  /** Start even when the repository holds no <model>/<version>/model.onnx (default: refuse). */
+  readonly allowEmptyRepo?: boolean;
+  /** Address the servers listen on. */
+  readonly host: string;
+  /** Address announced to the control plane; default: host, or this machine's IP for 0.0.0.0. */
+  readonly advertiseAddress?: string;
+  /** 0 picks a free port (tests). */
+  readonly httpPort: number;
+  readonly grpcPort: number;
+  readonly metricsPort: number;
+  readonly nats?: {
+    readonly url: string | readonly string[];
+    readonly user?: string;
+    readonly pass?: string;
+  };
+  readonly podId?: string;
+  readonly region: string;
+  readonly zone: string;
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly heartbeatIntervalMs: number;
+  readonly statsWindowMs: number;
+  /** Defaults for every version's config.yaml. */
+  readonly modelDefaults: ModelConfig;
+  readonly disableBatching: boolean;
+  readonly injectDelayMs: number;
+  /** Share of requests (0..1) failed on purpose with SY_INJECTED_FAILURE (tests, demos). */
+  readonly injectErrorRate?: number;
+  readonly reportGpu: boolean;
+  /** Largest gRPC message (binary tensors); also caps maxJsonBodyBytes. */
+  readonly maxBodyBytes: number;
+  /** Largest JSON inference body over HTTP (docs/DATAPLANE.md, "Limits"). */
+  readonly maxJsonBodyBytes: number;
+  readonly drain: DrainOptions;
+  readonly repoPollMs: number;
+  readonly repoSettleMs: number;
+  /** Serve gRPC and HTTP over mTLS (STRICT or PERMISSIVE) from a `certs agent` directory. */
+  readonly tls?: PodTlsOptions;
+  /** OpenTelemetry tracing over OTLP (--otlp-endpoint); undefined: off, at no cost. */
+  readonly tracing?: TracingOptions;
+  readonly log?: Logger;
+}
