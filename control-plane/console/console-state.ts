@@ -4,6 +4,7 @@
 import type { ModelService } from '../api/model-service.js';
 import type { CallContext, PolicyService } from '../api/policy-service.js';
 import type { PolicyView } from '../api/policy-views.js';
+import type { PolicySync } from '../api/sync-routes.js';
 import type { AuditRecord } from '../audit/audit-chain.js';
 import { allowed, canView, type Principal } from '../auth/rbac.js';
 import type { EndpointView } from '../pipeline/endpoint-view.js';
@@ -12,7 +13,7 @@ import type { RolloutService } from '../rollout/rollout-service.js';
 import type { RolloutView } from '../rollout/rollout-view.js';
 import type { PolicyRevision } from '../store/policy-record.js';
 import type { ProxyRegistry, ProxyStatus } from '../xds/status/proxy-registry.js';
-import type { WireAuditRecord, WireRevision, WireSession, WireState } from './wire.js';
+import type { WireAuditRecord, WirePolicySync, WireRevision, WireSession, WireState } from './wire.js';
 
 export interface ConsoleSources {
   readonly service: PolicyService;
@@ -115,7 +116,8 @@ export function toWire(s: ConsoleState): WireState {
 // What the console reads from the API besides the stream must match wire.ts too.
 export type RevisionContract = PolicyRevision extends WireRevision ? true : never;
 export type AuditContract = AuditRecord extends WireAuditRecord ? true : never;
-export const CONTRACTS: [RevisionContract, AuditContract] = [true, true];
+export type SyncContract = PolicySync extends WirePolicySync ? true : never;
+export const CONTRACTS: [RevisionContract, AuditContract, SyncContract] = [true, true, true];
 
 /** Who the browser is talking as, and where it may act (the server checks again on every action). */
 export function sessionOf(p: Principal): WireSession {

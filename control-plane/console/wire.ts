@@ -164,3 +164,18 @@ export interface WireAuditRecord {
   readonly reason?: string;
   readonly error?: string;
 }
+
+/** GET .../policies/{name}/sync: has the live revision reached the proxies? */
+export interface WirePolicySync {
+  readonly revision: number;
+  readonly published?: number;
+  readonly state: string;
+  readonly problem?: { readonly code: string; readonly message: string };
+  readonly proxies: ReadonlyArray<{
+    readonly nodeId: string;
+    readonly state: string;
+    readonly resources: number;
+    readonly acked: number;
+    readonly nack?: { readonly type: string; readonly message: string };
+  }>;
+}

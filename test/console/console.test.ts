@@ -273,6 +273,14 @@ describe.skipIf(missing !== undefined)('web console', () => {
     await screenshot(page, 'proxies');
     await page.goto(`${fx.url}/ui#revisions`);
     await page.locator('table.audit tbody tr').first().waitFor({ timeout: 30_000 });
+    await page.locator('[data-policy="default/resnet"]').click();
+    // Has the live revision reached the proxies? Not all: one refused it, with its own text.
+    await expect
+      .poll(() => page.locator('[data-sync-state]').getAttribute('data-sync-state'), { timeout: 30_000 })
+      .toBe('failed');
+    expect(await page.locator('[data-nack-node="console-nacker-0"]').textContent()).toContain(
+      'total weight 0',
+    );
     expect(await page.locator('pre.diff .add').count()).toBeGreaterThan(0);
     await screenshot(page, 'revisions');
     await page.goto(`${fx.url}/ui#rollouts`);

@@ -26,8 +26,10 @@ export interface ConsoleData {
   samples: SplitSample[];
   /** A source the server could not read, until the next good tick. */
   problem?: { code: string; message: string };
-  /** Bumped on every applied event: views that fetch more (history, audit) refetch on a change of policies. */
+  /** Bumped when the policies (or the proxies) topic changes: views that fetch more (history,
+   * audit, sync state) fetch again then, never on a timer. */
   policiesVersion: number;
+  proxiesVersion: number;
 }
 
 export function emptyData(): ConsoleData {
@@ -40,6 +42,7 @@ export function emptyData(): ConsoleData {
     registry: { versions: [] },
     samples: [],
     policiesVersion: 0,
+    proxiesVersion: 0,
   };
 }
 
@@ -62,6 +65,7 @@ export function applyEvent(d: ConsoleData, e: ServerEvent): boolean {
   else if (TOPICS.has(e.event)) {
     (d as unknown as Record<string, unknown>)[e.event] = e.data;
     if (e.event === 'policies') d.policiesVersion++;
+    if (e.event === 'proxies') d.proxiesVersion++;
   } else return false;
   return true;
 }

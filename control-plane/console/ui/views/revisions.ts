@@ -1,6 +1,7 @@
 // Policy revisions with the diff of each against the one before, a rollback to any of them for
-// operators, and (for admins) the audit trail. History and audit are read through the API when
-// the view opens and again whenever the policies topic changes: no timer.
+// operators, whether the live revision reached the proxies, and (for admins) the audit trail.
+// History, sync state and audit are read through the API when the view opens and again whenever
+// the policies (or, for the sync state, the proxies) topic changes: no timer.
 import { diffLines } from 'diff';
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
@@ -9,6 +10,7 @@ import type {
   WireAuditRecord as AuditRecord,
   WireRevision as PolicyRevision,
   WirePolicy as PolicyView,
+  WirePolicySync,
 } from '../../wire.js';
 import { api } from '../connection.js';
 import { type ConsoleData, canAct } from '../store.js';
@@ -60,6 +62,31 @@ function RollbackButton(props: { policy: PolicyView; number: number; credential:
     <button type="submit">roll back to ${props.number}</button>
     ${message ? html`<span class=${message.ok ? 'ok' : 'error'} role="status">${message.text}</span>` : null}
   </form>`;
+}
+
+/** Whether the live revision reached the proxies: fetched again whenever the policies or proxies change. */
+function SyncState(props: { policy: PolicyView; data: ConsoleData; credential: string }) {
+  const p = props.policy;
+  const [sync, setSync] = useState<WirePolicySync | undefined>();
+  const [error, setError] = useState<string | undefined>();
+  const path = `/api/v1/namespaces/${encodeURIComponent(p.namespace)}/policies/${encodeURIComponent(p.name)}/sync`;
+  useEffect(() => {
+    api<WirePolicySync>(props.credential, 'GET', path)
+      .then((r) => {
+        setSync(r);
+        setError(undefined);
+      })
+      .catch((err: Error) => setError(err.message));
+  }, [path, p.revision, props.data.proxiesVersion]);
+  if (error) return html`<p class="muted">sync state: ${error}</p>`;
+  if (!sync) return null;
+  const acked = sync.proxies.filter((x) => x.state === 'acked').length;
+  const nacks = sync.proxies.filter((x) => x.nack);
+  return html`<div class="sync-state" data-sync-state=${sync.state}>
+    <strong>revision ${p.number ?? sync.revision}: ${sync.state}</strong> · ${acked} of ${sync.proxies.length} proxies ACKed
+    ${sync.problem ? html` · <span class="error">${sync.problem.code}: ${sync.problem.message}</span>` : null}
+    ${nacks.length > 0 ? html`<ul class="error">${nacks.map((x) => html`<li data-nack-node=${x.nodeId}>${x.nodeId} NACKed ${x.nack!.type}: ${x.nack!.message}</li>`)}</ul>` : null}
+  </div>`;
 }
 
 function History(props: { policy: PolicyView; data: ConsoleData; credential: string }) {
@@ -124,6 +151,7 @@ export function RevisionsView(props: { data: ConsoleData; credential: string }) 
     ${
       chosen
         ? html`<section><h2>${key(chosen)} <small>model ${chosen.model}</small></h2>
+      <${SyncState} key=${`sync ${key(chosen)}`} policy=${chosen} data=${props.data} credential=${props.credential} />
       <${History} key=${key(chosen)} policy=${chosen} data=${props.data} credential=${props.credential} /></section>`
         : html`<p>No policies you may see.</p>`
     }
