@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export ONNXRUNTIME_NODE_INSTALL := skip
 NPM_STAMP := node_modules/.install-stamp
 
-.PHONY: all install nats grpcio gen models check typecheck lint cycles imports sizes test unit mutation demo bench format clean
+.PHONY: all install nats grpcio chromium console gen models check typecheck lint cycles imports sizes test unit mutation demo bench format clean
 
 all: check
 
@@ -12,7 +12,7 @@ $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-install: $(NPM_STAMP) nats grpcio gen models
+install: $(NPM_STAMP) nats grpcio gen models console
 
 # nats-server comes from Debian's package: installed when missing and we are root, else explained.
 nats:
@@ -35,6 +35,22 @@ grpcio:
 	    echo "python3-grpcio is missing: run 'sudo apt-get install python3-grpcio' and retry"; exit 1; \
 	  fi; }
 
+# The web console's browser tests and benchmark drive Debian's chromium through playwright-core
+# (never a browser download): installed the same way as nats-server.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing chromium from Debian's package"; \
+	    (apt-get install -y -q chromium || (apt-get update -q && apt-get install -y -q chromium)) >/dev/null; \
+	  else \
+	    echo "chromium is missing: run 'sudo apt-get install chromium' and retry"; exit 1; \
+	  fi; }
+
+# The web console's bundle (preact, htm, uPlot) for /ui, built by esbuild into
+# control-plane/console/dist (git-ignored; docs/CONSOLE.md).
+console: $(NPM_STAMP)
+	@npx tsx control-plane/console/build.ts
+
 gen: $(NPM_STAMP)
 	@node protos/gen.mjs
 
@@ -43,8 +59,10 @@ gen: $(NPM_STAMP)
 models: $(NPM_STAMP)
 	@npx tsx data-plane/models/generate.ts --if-missing
 
+# The console's browser code has its own program (DOM types, no Node types).
 typecheck: gen
 	npx tsc -p tsconfig.json
+	npx tsc -p control-plane/console/ui/tsconfig.json
 
 lint: $(NPM_STAMP)
 	npx biome ci .
@@ -64,7 +82,7 @@ sizes: $(NPM_STAMP)
 
 check: typecheck lint cycles imports sizes
 
-test: install check
+test: install chromium check
 	npx vitest run
 
 unit: install
@@ -78,7 +96,7 @@ mutation: gen
 demo: install
 	npx tsx test/demo/run.ts
 
-bench: install
+bench: install chromium
 	npx tsx test/bench/run.ts
 
 format: $(NPM_STAMP)

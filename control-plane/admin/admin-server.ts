@@ -21,7 +21,7 @@ export class AdminServer {
   private readonly server: Server;
   readonly router = new Router();
 
-  constructor(opts: AdminServerOptions) {
+  constructor(private readonly opts: AdminServerOptions) {
     this.router.add(...opts.routes);
     const handler = (req: Parameters<Router['handle']>[0], res: Parameters<Router['handle']>[1]) =>
       void this.router.handle(req, res);
@@ -51,6 +51,7 @@ export class AdminServer {
   }
 
   close(): Promise<void> {
+    for (const r of this.opts.routes) r.close?.();
     return new Promise((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();

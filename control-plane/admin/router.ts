@@ -33,6 +33,11 @@ export interface AdminResponse {
   readonly headers?: Record<string, string>;
   /** Sent as is when a string or Buffer, else as JSON. */
   readonly body?: unknown;
+  /**
+   * A long-lived response (Server-Sent Events): called with the response once the status and
+   * headers are written; it writes and ends it itself. `body` is then ignored.
+   */
+  readonly stream?: (res: ServerResponse) => void;
 }
 
 export interface AdminRoute {
@@ -41,6 +46,8 @@ export interface AdminRoute {
   /** The handler reads the body itself (uploads larger than maxBodyBytes, bounded by the route). */
   readonly streamBody?: boolean;
   handle(req: AdminRequest): Promise<AdminResponse> | AdminResponse;
+  /** Releases what the route holds (timers, open streams) when the server closes. */
+  close?(): void;
 }
 
 class BodyTooLargeError extends SwitchyardError {
@@ -96,6 +103,11 @@ export class Router {
     }
     const status = out.status ?? 200;
     const headers: Record<string, string> = { ...out.headers };
+    if (out.stream) {
+      res.writeHead(status, headers);
+      out.stream(res);
+      return;
+    }
     let payload: string | Buffer = '';
     if (typeof out.body === 'string' || Buffer.isBuffer(out.body)) payload = out.body;
     else if (out.body !== undefined) {

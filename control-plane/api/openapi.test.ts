@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { coreRoutes } from '../admin/routes/core.js';
+import { consoleRoutes } from '../console/console-routes.js';
 import { adminCsrRoutes } from '../pki/index.js';
 import { rolloutRoutes } from '../rollout/http-routes.js';
 import { caRoutes } from './ca-routes.js';
@@ -27,6 +28,7 @@ describe('docs/openapi.yaml', () => {
       ...rolloutRoutes({} as Parameters<typeof rolloutRoutes>[0]),
       ...syncRoutes({} as Parameters<typeof syncRoutes>[0]),
       ...proxyConfigRoutes({} as Parameters<typeof proxyConfigRoutes>[0]),
+      ...consoleRoutes({} as Parameters<typeof consoleRoutes>[0]),
     ];
     const served = routes.map((r) => `${r.method} ${r.path.replace(/:([A-Za-z]+)/g, '{$1}')}`).sort();
     const documented = Object.entries(spec.paths)

@@ -13,6 +13,8 @@ import { syncRoutes } from '../api/sync-routes.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import { authorize } from '../auth/rbac.js';
+import { ConsoleHub } from '../console/console-hub.js';
+import { consoleRoutes } from '../console/console-routes.js';
 import type { ControlPlaneMetrics } from '../metrics/control-plane-metrics.js';
 import type { CertificateAuthority } from '../pki/index.js';
 import type { PlacementRunner } from '../placement/placement-runner.js';
@@ -85,6 +87,7 @@ export function adminRoutes(p: AdminRouteParts) {
       ...(p.maxModelBytes ? { maxModelBytes: p.maxModelBytes } : {}),
     }),
     ...(p.rollouts ? rolloutRoutes({ service: p.rollouts, authn: p.authn }) : []),
+    ...consoleRoutesOf(p),
     ...caRoutes({
       authn: p.authn,
       ...(p.authority ? { authority: p.authority } : {}),
@@ -92,4 +95,19 @@ export function adminRoutes(p: AdminRouteParts) {
       ...(replica?.ca ? { reload: () => replica.ca!.reload() } : {}),
     }),
   ];
+}
+
+/** The web console (docs/CONSOLE.md): its page, bundle and event stream; the hub closes with the server. */
+function consoleRoutesOf(p: AdminRouteParts) {
+  const { placement } = p;
+  const hub = new ConsoleHub({
+    service: p.service,
+    proxies: p.proxies,
+    endpoints: p.endpoints,
+    problems: () => p.publisher.models(),
+    ...(p.rollouts ? { rollouts: p.rollouts } : {}),
+    ...(p.models ? { models: p.models } : {}),
+    ...(placement ? { placement: () => placement.view() } : {}),
+  });
+  return consoleRoutes({ authn: p.authn, hub });
 }
