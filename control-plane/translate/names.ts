@@ -55,3 +55,18 @@ export function restPath(model: string): string {
 
 /** The header that names the model on gRPC requests through the gateway. */
 export const MODEL_HEADER = 'x-model-name';
+
+/**
+ * What a pod's xDS bootstrap sets as `server_listener_resource_name_template` (gRFC A36): the
+ * pod asks for the Listener named after the address it binds, `%s` being `ip:port`.
+ */
+export const POD_SERVER_LISTENER_TEMPLATE = 'grpc/server?xds.resource.listening_address=%s';
+
+/** The server-side Listener of the pod listening on `address:port` (IPv6 in brackets). */
+export function podServerListenerName(address: string, port: number): string {
+  const host = address.includes(':') ? `[${address}]` : address;
+  return POD_SERVER_LISTENER_TEMPLATE.replace('%s', `${host}:${port}`);
+}
+
+/** The route configuration inside every pod's server Listener (inline: one NonForwardingAction). */
+export const POD_SERVER_ROUTE_CONFIG = 'switchyard-pod-server';

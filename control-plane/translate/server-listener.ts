@@ -1,0 +1,161 @@
+// LDS for pods that run as xDS-managed gRPC servers (gRFC A36): one server-side Listener per pod
+// address (pod-servers.ts decides the rules), named as the pod's bootstrap template asks
+// (names.ts), with its address equal to the one the pod binds (grpc-js-xds checks both). One
+// filter chain: an HttpConnectionManager whose filters are RBAC (gRFC A41, only when the pod's
+// models restrict identities) then the router, an inline route configuration whose one route is
+// a NonForwardingAction (what a server's routes must be), and, under STRICT, a
+// DownstreamTlsContext over the certificate_provider_instance names of the pod's bootstrap with
+// a client certificate required (gRFC A29). PERMISSIVE and DISABLE serve plaintext: grpc-js-xds
+// cannot pick a filter chain by transport protocol, so there is no "both" on one port.
+// Pure: no I/O, no clock.
+import { create } from '@bufbuild/protobuf';
+import {
+  TrafficDirection,
+  type TransportSocket,
+  TransportSocketSchema,
+} from '../../protos/gen/envoy/config/core/v3/base_pb.js';
+import { type Listener, ListenerSchema } from '../../protos/gen/envoy/config/listener/v3/listener_pb.js';
+import { RBAC_Action } from '../../protos/gen/envoy/config/rbac/v3/rbac_pb.js';
+import { RouteConfigurationSchema } from '../../protos/gen/envoy/config/route/v3/route_pb.js';
+import { RBACSchema } from '../../protos/gen/envoy/extensions/filters/http/rbac/v3/rbac_pb.js';
+import { RouterSchema } from '../../protos/gen/envoy/extensions/filters/http/router/v3/router_pb.js';
+import {
+  HttpConnectionManager_CodecType,
+  HttpConnectionManagerSchema,
+  type HttpFilter,
+  HttpFilterSchema,
+} from '../../protos/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js';
+import { DownstreamTlsContextSchema } from '../../protos/gen/envoy/extensions/transport_sockets/tls/v3/tls_pb.js';
+import type { ModelRoute } from '../policy/types.js';
+import { HCM_FILTER, ROUTER_FILTER } from './listeners.js';
+import { POD_SERVER_ROUTE_CONFIG, podServerListenerName } from './names.js';
+import type { TranslateOptions } from './options.js';
+import { type PodServer, podServers } from './pod-servers.js';
+import { pack, shared } from './proto.js';
+import { TLS_TRANSPORT_SOCKET } from './tls.js';
+import type { EndpointTable, ResourceSet } from './types.js';
+
+export const RBAC_FILTER = 'envoy.filters.http.rbac';
+/** The one RBAC policy's name: who may call this pod at all. */
+export const POD_CALLERS_POLICY = 'switchyard-pod-callers';
+
+function routerFilter(): HttpFilter {
+  return create(HttpFilterSchema, {
+    name: ROUTER_FILTER,
+    configType: { case: 'typedConfig', value: pack(RouterSchema, create(RouterSchema)) },
+  });
+}
+
+/** SPIFFE IDs as A41 principals: `authenticated.principal_name`, matched against the URI SAN. */
+function rbacFilter(identities: readonly string[]): HttpFilter {
+  const rbac = create(RBACSchema, {
+    rules: {
+      action: RBAC_Action.ALLOW,
+      policies: {
+        [POD_CALLERS_POLICY]: {
+          permissions: [{ rule: { case: 'any', value: true } }],
+          principals: identities.map((id) => ({
+            identifier: {
+              case: 'authenticated' as const,
+              value: {
+                // `.../ns/batch/*` allows what lies under `.../ns/batch/` (policy/access.ts).
+                principalName: {
+                  matchPattern: id.endsWith('/*')
+                    ? { case: 'prefix' as const, value: id.slice(0, -1) }
+                    : { case: 'exact' as const, value: id },
+                },
+              },
+            },
+          })),
+        },
+      },
+    },
+  });
+  return create(HttpFilterSchema, {
+    name: RBAC_FILTER,
+    configType: { case: 'typedConfig', value: pack(RBACSchema, rbac) },
+  });
+}
+
+function downstreamTls(options: TranslateOptions): TransportSocket {
+  const context = create(DownstreamTlsContextSchema, {
+    requireClientCertificate: true,
+    commonTlsContext: {
+      tlsCertificateProviderInstance: { instanceName: options.certificateProviderInstance },
+      validationContextType: {
+        case: 'validationContext',
+        value: { caCertificateProviderInstance: { instanceName: options.caCertificateProviderInstance } },
+      },
+    },
+  });
+  return create(TransportSocketSchema, {
+    name: TLS_TRANSPORT_SOCKET,
+    configType: { case: 'typedConfig', value: pack(DownstreamTlsContextSchema, context) },
+  });
+}
+
+function serverListener(pod: PodServer, options: TranslateOptions): Listener {
+  const routeConfig = create(RouteConfigurationSchema, {
+    name: POD_SERVER_ROUTE_CONFIG,
+    virtualHosts: [
+      {
+        name: 'pod',
+        domains: ['*'],
+        routes: [
+          {
+            match: { pathSpecifier: { case: 'prefix', value: '' } },
+            action: { case: 'nonForwardingAction', value: {} },
+          },
+        ],
+      },
+    ],
+  });
+  const hcm = create(HttpConnectionManagerSchema, {
+    statPrefix: 'pod-server',
+    codecType: HttpConnectionManager_CodecType.AUTO,
+    routeSpecifier: { case: 'routeConfig', value: routeConfig },
+    httpFilters: [...(pod.identities ? [rbacFilter(pod.identities)] : []), routerFilter()],
+  });
+  return create(ListenerSchema, {
+    name: podServerListenerName(pod.address, pod.port),
+    address: {
+      address: {
+        case: 'socketAddress',
+        value: { address: pod.address, portSpecifier: { case: 'portValue', value: pod.port } },
+      },
+    },
+    trafficDirection: TrafficDirection.INBOUND,
+    filterChains: [
+      {
+        filters: [
+          {
+            name: HCM_FILTER,
+            configType: { case: 'typedConfig', value: pack(HttpConnectionManagerSchema, hcm) },
+          },
+        ],
+        ...(pod.mtls === 'STRICT' ? { transportSocket: downstreamTls(options) } : {}),
+      },
+    ],
+  });
+}
+
+/**
+ * The resources xDS-managed pods read (the node group of pods, docs/XDS.md "Node roles"): one
+ * server Listener per pod address, route configuration inline, nothing else. A pod whose rules
+ * did not change gets the very same Listener object (kept in the caller's TranslationCache), so
+ * it is not encoded again.
+ */
+export function translatePodServers(
+  routes: readonly ModelRoute[],
+  endpoints: EndpointTable,
+  options: TranslateOptions,
+): ResourceSet {
+  const listeners = podServers(routes, endpoints).map((pod) =>
+    shared(
+      'pod-server-listener',
+      JSON.stringify([pod, options.certificateProviderInstance, options.caCertificateProviderInstance]),
+      () => serverListener(pod, options),
+    ),
+  );
+  return { listeners, routes: [], clusters: [], endpoints: [], secrets: [] };
+}
