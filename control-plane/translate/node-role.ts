@@ -35,3 +35,11 @@ function loopback(l: Listener): Listener {
 export function forRole(set: ResourceSet, role: NodeRole): ResourceSet {
   return role === 'sidecar' ? { ...set, listeners: set.listeners.map(loopback) } : set;
 }
+
+/**
+ * A proxyless gRPC node whose `switchyard.role` is `pod` is a pod running as an xDS-managed
+ * server (gRFC A36): it reads the group of server Listeners (server-listener.ts), not the
+ * clients' api_listeners (docs/XDS.md, "Node roles").
+ */
+export const POD_ROLE = 'pod';
+export const POD_SERVER_GROUP = 'grpc+pod-server';

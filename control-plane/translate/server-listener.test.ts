@@ -7,7 +7,13 @@ import { describe, expect, it } from 'vitest';
 import { GOLDEN_IN_DIR, goldenOutFile, readGoldenCase } from '../../test/translate-e2e/golden-cases.js';
 import { parsePolicyFile } from '../policy/index.js';
 import { checkResources } from '../validate/index.js';
-import { podServerListenerName, podServers, resolveOptions, translatePodServers } from './index.js';
+import {
+  podServerListenerName,
+  podServers,
+  resolveOptions,
+  TranslationCache,
+  translatePodServers,
+} from './index.js';
 import { renderResourcesYaml } from './render.js';
 
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
@@ -101,13 +107,11 @@ describe('pod server rules', () => {
     );
   });
 
-  it('returns the same Listener object while a pod and its rules stay the same (within one cache)', async () => {
-    const { interningIn } = await import('./proto.js');
-    const { TranslationCache } = await import('./translation-cache.js');
+  it('returns the same Listener object while a pod and its rules stay the same (within one cache)', () => {
     const cache = new TranslationCache();
     const table = new Map([['m/v1', [ep('10.0.0.1', 8001)]]]);
     const run = (routes: ReturnType<typeof route>[]) =>
-      interningIn(cache, () => translatePodServers(routes, table, resolveOptions()).listeners[0]);
+      translatePodServers(routes, table, resolveOptions(), cache).listeners[0];
     const first = run([route('m', 'STRICT', ids(A))]);
     expect(run([route('m', 'STRICT', ids(A))])).toBe(first);
     expect(run([route('m', 'STRICT', ids(B))])).not.toBe(first);

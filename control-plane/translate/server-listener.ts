@@ -31,8 +31,9 @@ import { HCM_FILTER, ROUTER_FILTER } from './listeners.js';
 import { POD_SERVER_ROUTE_CONFIG, podServerListenerName } from './names.js';
 import type { TranslateOptions } from './options.js';
 import { type PodServer, podServers } from './pod-servers.js';
-import { pack, shared } from './proto.js';
+import { interningIn, pack, shared } from './proto.js';
 import { TLS_TRANSPORT_SOCKET } from './tls.js';
+import { TranslationCache } from './translation-cache.js';
 import type { EndpointTable, ResourceSet } from './types.js';
 
 export const RBAC_FILTER = 'envoy.filters.http.rbac';
@@ -149,12 +150,12 @@ export function translatePodServers(
   routes: readonly ModelRoute[],
   endpoints: EndpointTable,
   options: TranslateOptions,
+  cache: TranslationCache = new TranslationCache(),
 ): ResourceSet {
-  const listeners = podServers(routes, endpoints).map((pod) =>
-    shared(
-      'pod-server-listener',
-      JSON.stringify([pod, options.certificateProviderInstance, options.caCertificateProviderInstance]),
-      () => serverListener(pod, options),
+  const providers = [options.certificateProviderInstance, options.caCertificateProviderInstance];
+  const listeners = interningIn(cache, () =>
+    podServers(routes, endpoints).map((pod) =>
+      shared('pod-server-listener', JSON.stringify([pod, providers]), () => serverListener(pod, options)),
     ),
   );
   return { listeners, routes: [], clusters: [], endpoints: [], secrets: [] };

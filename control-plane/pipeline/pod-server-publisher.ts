@@ -1,0 +1,84 @@
+// The node group of xDS-managed pods (gRFC A36; docs/ACCESS.md, "Pods as xDS-managed servers"):
+// every publish translates one server Listener per pod address from the same policies and
+// endpoints the client groups get, checks it against Envoy's rules, encodes it and publishes it
+// to the group `grpc+pod-server`. It is a group of its own, so neither client flavor changes, and
+// a failure here refuses only this group (which keeps serving its previous snapshot).
+import { asSwitchyardError, type Issue, ResourceValidationError } from '../../kernel/errors/index.js';
+import type { Logger } from '../../kernel/log/index.js';
+import type { ControlPlaneMetrics } from '../metrics/control-plane-metrics.js';
+import type { ModelRoute } from '../policy/index.js';
+import {
+  resolveOptions,
+  type TranslateOptions,
+  TranslationCache,
+  translatePodServers,
+} from '../translate/index.js';
+import { POD_SERVER_GROUP } from '../translate/node-role.js';
+import type { EndpointTable } from '../translate/types.js';
+import { checkResources } from '../validate/index.js';
+import { SnapshotEncoder } from '../xds/cache/snapshot.js';
+import type { SnapshotCache } from '../xds/cache/snapshot-cache.js';
+import type { GroupStatus } from './snapshot-publisher.js';
+
+export class PodServerPublisher {
+  private readonly encoder = new SnapshotEncoder();
+  private readonly translation = new TranslationCache();
+  private readonly st: GroupStatus = { group: POD_SERVER_GROUP };
+
+  constructor(
+    private readonly cache: SnapshotCache,
+    private readonly metrics: ControlPlaneMetrics,
+    private readonly log: Logger,
+    private readonly options: Partial<TranslateOptions> = {},
+  ) {}
+
+  publish(routes: readonly ModelRoute[], endpoints: EndpointTable): boolean {
+    const started = performance.now();
+    try {
+      const set = translatePodServers(routes, endpoints, resolveOptions(this.options), this.translation);
+      this.translation.sweep();
+      const invalid = checkResources(set);
+      if (invalid.length) throw new ResourceValidationError(`${POD_SERVER_GROUP} snapshot`, invalid);
+      const { snapshot, issues } = this.encoder.build(set);
+      if (issues.length) throw new ResourceValidationError(`${POD_SERVER_GROUP} snapshot`, issues);
+      const res = this.cache.set(POD_SERVER_GROUP, snapshot);
+      this.metrics.snapshotBuild.observe({ group: POD_SERVER_GROUP }, (performance.now() - started) / 1000);
+      this.st.version = res.version;
+      this.st.publishedAt = new Date().toISOString();
+      this.st.resources = {
+        listeners: set.listeners.length,
+        routes: 0,
+        clusters: 0,
+        endpoints: 0,
+        secrets: 0,
+      };
+      delete this.st.lastError;
+      if (res.changed)
+        this.log.info('snapshot published', {
+          group: POD_SERVER_GROUP,
+          version: res.version,
+          streams: res.watchers,
+        });
+      return true;
+    } catch (err) {
+      const e = asSwitchyardError(err);
+      const issues = (e as { issues?: readonly Issue[] }).issues;
+      this.st.lastError = {
+        code: e.code,
+        message: e.message,
+        ...(issues ? { issues } : {}),
+        at: new Date().toISOString(),
+      };
+      this.metrics.snapshotsRejected.inc({ group: POD_SERVER_GROUP, reason: e.code });
+      this.log.error('snapshot not published; the previous one keeps serving', {
+        group: POD_SERVER_GROUP,
+        error: e.message,
+      });
+      return false;
+    }
+  }
+
+  status(): GroupStatus {
+    return { ...this.st };
+  }
+}
