@@ -5,6 +5,7 @@ import type { Logger } from '../kernel/log/index.js';
 import type { DrainOptions } from './drain.js';
 import type { ModelConfig } from './repository/config.js';
 import type { PodTlsOptions } from './server/pod-tls.js';
+import type { PodXdsOptions } from './server/xds-server.js';
 
 /** --managed: versions come from the control plane's assignments (docs/DATAPLANE.md). */
 export interface ManagedPodOptions {
@@ -56,5 +57,7 @@ export interface PodOptions {
   readonly repoSettleMs: number;
   /** Serve gRPC and HTTP over mTLS (STRICT or PERMISSIVE) from a `certs agent` directory. */
   readonly tls?: PodTlsOptions;
+  /** The gRPC port as an xDS-managed server (gRFC A36): its mTLS mode and callers from the control plane. */
+  readonly xds?: PodXdsOptions;
   readonly log?: Logger;
 }

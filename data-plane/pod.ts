@@ -25,6 +25,7 @@ import { bindGrpc, createGrpcServer } from './server/grpc-server.js';
 import { HealthService } from './server/health.js';
 import { createHttpServer, listenHttp } from './server/http-server.js';
 import { PodTls, TLS_MODE_LABEL } from './server/pod-tls.js';
+import { XdsGrpcFront } from './server/xds-server.js';
 import { FaultInjector } from './serving/faults.js';
 import { InferenceService, SERVER_VERSION } from './serving/inference-service.js';
 import { Lifecycle } from './serving/lifecycle.js';
@@ -71,6 +72,8 @@ export class Pod {
   agent: NatsAgent | undefined;
   /** mTLS on the gRPC and HTTP ports (undefined: plaintext). */
   tls: PodTls | undefined;
+  /** With opts.xds: the gRPC port's xDS-managed front (server/xds-server.ts). */
+  xds: XdsGrpcFront | undefined;
   ports = { http: 0, grpc: 0, metrics: 0 };
   private httpServer: HttpServer | undefined;
   private grpcServer: GrpcServer | undefined;
@@ -267,13 +270,16 @@ export class Pod {
       ? this.tls.listenHttp(this.httpServer, host, this.opts.httpPort)
       : listenHttp(this.httpServer, host, this.opts.httpPort)
     ).catch(named('HTTP', this.opts.httpPort));
-    this.grpcServer = createGrpcServer(this.service, this.health, {
-      maxMessageBytes: this.opts.maxBodyBytes,
-    });
+    const { xds: x } = this.opts;
+    this.xds = x && (await XdsGrpcFront.create(x, { id: this.podId, ...this.opts }, this.log));
+    const opts = { maxMessageBytes: this.opts.maxBodyBytes };
+    this.grpcServer = createGrpcServer(this.service, this.health, opts, this.xds?.makeServer);
     await probePort('gRPC', host, this.opts.grpcPort);
-    this.ports.grpc = await (this.tls
-      ? this.tls.listenGrpc(this.grpcServer, host, this.opts.grpcPort)
-      : bindGrpc(this.grpcServer, host, this.opts.grpcPort)
+    this.ports.grpc = await (this.xds
+      ? this.xds.bind(this.grpcServer, this.address, this.opts.grpcPort)
+      : this.tls
+        ? this.tls.listenGrpc(this.grpcServer, host, this.opts.grpcPort)
+        : bindGrpc(this.grpcServer, host, this.opts.grpcPort)
     ).catch(named('gRPC', this.opts.grpcPort));
     this.metricsServer = createMetricsServer(this.metrics.registry);
     this.ports.metrics = await listenHttp(this.metricsServer, host, this.opts.metricsPort).catch(

@@ -18,12 +18,20 @@ import type { EndpointTable } from '../translate/types.js';
 import { checkResources } from '../validate/index.js';
 import { SnapshotEncoder } from '../xds/cache/snapshot.js';
 import type { SnapshotCache } from '../xds/cache/snapshot-cache.js';
-import type { GroupStatus } from './snapshot-publisher.js';
+
+/** The group's status, in the shape of the publisher's other groups (snapshot-publisher.ts). */
+export interface PodServerStatus {
+  readonly group: string;
+  version?: string;
+  publishedAt?: string;
+  resources?: Record<string, number>;
+  lastError?: { code: string; message: string; issues?: readonly Issue[]; at: string };
+}
 
 export class PodServerPublisher {
   private readonly encoder = new SnapshotEncoder();
   private readonly translation = new TranslationCache();
-  private readonly st: GroupStatus = { group: POD_SERVER_GROUP };
+  private readonly st: PodServerStatus = { group: POD_SERVER_GROUP };
 
   constructor(
     private readonly cache: SnapshotCache,
@@ -78,7 +86,7 @@ export class PodServerPublisher {
     }
   }
 
-  status(): GroupStatus {
+  status(): PodServerStatus {
     return { ...this.st };
   }
 }

@@ -1,6 +1,7 @@
 // Resource names: the one place that decides them, because the xDS server, the consistency
 // check, config-dump and the proxyless clients (`xds:///<model>`) all depend on them.
 // docs/TRANSLATION.md lists them.
+import { listeningAddress, POD_SERVER_LISTENER_TEMPLATE } from '../../kernel/contract/xds-pod.js';
 import type { Flavor } from './types.js';
 
 /** The Envoy gateway's one listener and its route configuration. */
@@ -56,16 +57,9 @@ export function restPath(model: string): string {
 /** The header that names the model on gRPC requests through the gateway. */
 export const MODEL_HEADER = 'x-model-name';
 
-/**
- * What a pod's xDS bootstrap sets as `server_listener_resource_name_template` (gRFC A36): the
- * pod asks for the Listener named after the address it binds, `%s` being `ip:port`.
- */
-export const POD_SERVER_LISTENER_TEMPLATE = 'grpc/server?xds.resource.listening_address=%s';
-
-/** The server-side Listener of the pod listening on `address:port` (IPv6 in brackets). */
+/** The server-side Listener of the pod listening on `address:port` (gRFC A36 name template). */
 export function podServerListenerName(address: string, port: number): string {
-  const host = address.includes(':') ? `[${address}]` : address;
-  return POD_SERVER_LISTENER_TEMPLATE.replace('%s', `${host}:${port}`);
+  return POD_SERVER_LISTENER_TEMPLATE.replace('%s', listeningAddress(address, port));
 }
 
 /** The route configuration inside every pod's server Listener (inline: one NonForwardingAction). */

@@ -3,6 +3,7 @@
 // application beside it. A sidecar's listener therefore binds loopback: on 0.0.0.0 anyone who
 // reaches the host would call the models with the sidecar's identity (an open proxy). Pure: no
 // I/O, no clock.
+import { XDS_POD_ROLE } from '../../kernel/contract/xds-pod.js';
 import type { Listener } from '../../protos/gen/envoy/config/listener/v3/listener_pb.js';
 import type { ResourceSet } from './types.js';
 
@@ -41,5 +42,5 @@ export function forRole(set: ResourceSet, role: NodeRole): ResourceSet {
  * server (gRFC A36): it reads the group of server Listeners (server-listener.ts), not the
  * clients' api_listeners (docs/XDS.md, "Node roles").
  */
-export const POD_ROLE = 'pod';
+export const POD_ROLE = XDS_POD_ROLE;
 export const POD_SERVER_GROUP = 'grpc+pod-server';

@@ -176,5 +176,10 @@ export const POD_FLAGS = {
     help: 'longest time before a changed certificate in --tls-dir is noticed',
     default: 1000,
   },
+  'xds-server': {
+    type: 'string',
+    help: "HOST:PORT of the control plane's plaintext xDS port: the gRPC port becomes an xDS-managed server (gRFC A36) whose mTLS mode and allowed callers come from the control plane; its certificates from --tls-dir",
+    env: 'SWITCHYARD_XDS_SERVER',
+  },
   help: { type: 'bool', short: 'h', help: 'show this help' },
 } as const satisfies FlagSpecs;

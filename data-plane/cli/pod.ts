@@ -138,6 +138,22 @@ export function podOptionsFrom(
     repoPollMs: atLeast('repo-poll', flags['repo-poll'], 10),
     repoSettleMs: flags['repo-settle'],
     ...(tls ? { tls } : {}),
+    ...xdsOptions(flags),
+  };
+}
+
+/** --xds-server: the gRPC port's inbound rules come from the control plane (server/xds-server.ts). */
+function xdsOptions(flags: ParsedFlags<typeof POD_FLAGS>): Pick<PodOptions, 'xds'> {
+  const server = flags['xds-server'];
+  if (!server) return {};
+  if (!/^[^\s:/]+:\d{1,5}$|^\[[0-9A-Fa-f:.]+\]:\d{1,5}$/.test(server))
+    throw new OptionError(`--xds-server: ${JSON.stringify(server)} is not HOST:PORT`);
+  return {
+    xds: {
+      server,
+      ...(flags['tls-dir'] ? { certsDir: flags['tls-dir'] } : {}),
+      drainGraceMs: flags['drain-timeout'],
+    },
   };
 }
 
