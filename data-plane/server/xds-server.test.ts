@@ -44,6 +44,8 @@ describe('the pod xDS bootstrap', () => {
   it('names the pod role, the listener template and a file_watcher provider over the certs directory', () => {
     expect(bootstrap.node.metadata).toEqual({ [XDS_ROLE_KEY]: XDS_POD_ROLE });
     expect(bootstrap.server_listener_resource_name_template).toBe(POD_SERVER_LISTENER_TEMPLATE);
+    // A Listener that disappears from the control plane's answers keeps its last rules.
+    expect(bootstrap.xds_servers[0].server_features).toContain('ignore_resource_deletion');
     const provider = bootstrap.certificate_providers[POD_CERTIFICATE_PROVIDER];
     expect(provider.plugin_name).toBe('file_watcher');
     expect(provider.config.certificate_file).toMatch(/^\/var\/run\/certs\//);

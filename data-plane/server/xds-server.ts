@@ -40,7 +40,13 @@ export interface PodNode {
 export function podXdsBootstrap(opts: PodXdsOptions, node: PodNode): string {
   return JSON.stringify({
     xds_servers: [
-      { server_uri: opts.server, channel_creds: [{ type: 'insecure' }], server_features: ['xds_v3'] },
+      {
+        server_uri: opts.server,
+        channel_creds: [{ type: 'insecure' }],
+        // Fail static: a Listener the control plane stops sending (restarted before the pod
+        // re-registered, the pod aged out of its table) keeps serving with its last rules.
+        server_features: ['xds_v3', 'ignore_resource_deletion'],
+      },
     ],
     node: {
       id: node.id,
