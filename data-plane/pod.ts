@@ -206,8 +206,12 @@ export class Pod {
       ports: this.ports,
       region: this.opts.region,
       zone: this.opts.zone,
-      // Proxies use TLS to endpoints known to accept it (PERMISSIVE, Istio's tlsMode label).
-      labels: { ...(this.opts.labels ?? {}), ...(this.tls ? { [TLS_MODE_LABEL]: 'mtls' } : {}) },
+      // Proxies use TLS to endpoints known to accept it (PERMISSIVE, Istio's tlsMode label); an
+      // xDS-managed gRPC port is plaintext under PERMISSIVE (docs/ACCESS.md), so it claims none.
+      labels: {
+        ...(this.opts.labels ?? {}),
+        ...(this.tls && !this.opts.xds ? { [TLS_MODE_LABEL]: 'mtls' } : {}),
+      },
       startedAtMs: this.startedAtMs,
       heartbeatIntervalMs: this.opts.heartbeatIntervalMs,
       gpuSimulated: this.opts.reportGpu,

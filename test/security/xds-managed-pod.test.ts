@@ -89,6 +89,8 @@ beforeAll(async () => {
     grpcPort: port,
     advertiseAddress: '127.0.0.1',
     xds: { server: f.insecureAddress, certsDir: dirs.pod!, drainGraceMs: 2000 },
+    // The HTTP port keeps its own TLS (PERMISSIVE here); only gRPC is xDS-managed.
+    tls: { dir: dirs.pod!, mode: 'PERMISSIVE' },
   });
   await waitFor(() => pod.xds?.serving === true, 20_000, 'the pod to get its Listener and serve');
 });
@@ -104,6 +106,8 @@ afterAll(async () => {
 describe('a pod as an xDS-managed gRPC server', () => {
   it('serves the listed identities over mTLS and refuses another with PERMISSION_DENIED', async () => {
     expect(pod.ports.grpc).toBe(port);
+    // Its gRPC TLS is the control plane's to decide: no tlsMode label for Envoy's PERMISSIVE clusters.
+    expect(pod.identity().labels['security.switchyard.dev/tlsMode']).toBeUndefined();
     const alice = client('alice');
     expect(await serverLive(alice)).toMatchObject({ ok: true });
     expect(await inferAffine(alice)).toEqual([3, 5, 7, 9, 11, 13]);
