@@ -31,6 +31,7 @@ export interface PodServerStatus {
 export class PodServerPublisher {
   private readonly encoder = new SnapshotEncoder();
   private readonly translation = new TranslationCache();
+  private readonly checked = new WeakSet<object>();
   private readonly st: PodServerStatus = { group: POD_SERVER_GROUP };
 
   constructor(
@@ -45,10 +46,13 @@ export class PodServerPublisher {
     try {
       const set = translatePodServers(routes, endpoints, resolveOptions(this.options), this.translation);
       this.translation.sweep();
-      const invalid = checkResources(set);
+      // Only Listeners not checked before: an unchanged pod keeps its (immutable) Listener object.
+      const fresh = set.listeners.filter((l) => !this.checked.has(l));
+      const invalid = checkResources({ ...set, listeners: fresh });
       if (invalid.length) throw new ResourceValidationError(`${POD_SERVER_GROUP} snapshot`, invalid);
       const { snapshot, issues } = this.encoder.build(set);
       if (issues.length) throw new ResourceValidationError(`${POD_SERVER_GROUP} snapshot`, issues);
+      for (const l of fresh) this.checked.add(l);
       const res = this.cache.set(POD_SERVER_GROUP, snapshot);
       this.metrics.snapshotBuild.observe({ group: POD_SERVER_GROUP }, (performance.now() - started) / 1000);
       this.st.version = res.version;
