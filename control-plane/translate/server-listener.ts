@@ -9,12 +9,19 @@
 // cannot pick a filter chain by transport protocol, so there is no "both" on one port.
 // Pure: no I/O, no clock.
 import { create } from '@bufbuild/protobuf';
+import { AddressSchema } from '../../protos/gen/envoy/config/core/v3/address_pb.js';
 import {
   TrafficDirection,
   type TransportSocket,
   TransportSocketSchema,
 } from '../../protos/gen/envoy/config/core/v3/base_pb.js';
-import { type Listener, ListenerSchema } from '../../protos/gen/envoy/config/listener/v3/listener_pb.js';
+import {
+  type Filter,
+  type FilterChain,
+  FilterChainSchema,
+  FilterSchema,
+} from '../../protos/gen/envoy/config/listener/v3/listener_components_pb.js';
+import type { Listener } from '../../protos/gen/envoy/config/listener/v3/listener_pb.js';
 import { RBAC_Action } from '../../protos/gen/envoy/config/rbac/v3/rbac_pb.js';
 import { RouteConfigurationSchema } from '../../protos/gen/envoy/config/route/v3/route_pb.js';
 import { RBACSchema } from '../../protos/gen/envoy/extensions/filters/http/rbac/v3/rbac_pb.js';
@@ -28,6 +35,7 @@ import {
 import { DownstreamTlsContextSchema } from '../../protos/gen/envoy/extensions/transport_sockets/tls/v3/tls_pb.js';
 import type { ModelRoute } from '../policy/types.js';
 import { HCM_FILTER, ROUTER_FILTER } from './listeners.js';
+import { newListener } from './literals.js';
 import { POD_SERVER_ROUTE_CONFIG, podServerListenerName } from './names.js';
 import type { TranslateOptions } from './options.js';
 import { type PodServer, podServers } from './pod-servers.js';
@@ -95,49 +103,65 @@ function downstreamTls(options: TranslateOptions): TransportSocket {
   });
 }
 
+/**
+ * The HttpConnectionManager filter: it depends only on the identity rule, so pods with the same
+ * rule share one (built, packed and PGV-checked once).
+ */
+function hcmFilter(identities: readonly string[] | undefined): Filter {
+  return shared('pod-server-hcm', identities ? identities.join('\n') : '-', () => {
+    const routeConfig = create(RouteConfigurationSchema, {
+      name: POD_SERVER_ROUTE_CONFIG,
+      virtualHosts: [
+        {
+          name: 'pod',
+          domains: ['*'],
+          routes: [
+            {
+              match: { pathSpecifier: { case: 'prefix', value: '' } },
+              action: { case: 'nonForwardingAction', value: {} },
+            },
+          ],
+        },
+      ],
+    });
+    const hcm = create(HttpConnectionManagerSchema, {
+      statPrefix: 'pod-server',
+      codecType: HttpConnectionManager_CodecType.AUTO,
+      routeSpecifier: { case: 'routeConfig', value: routeConfig },
+      httpFilters: [...(identities ? [rbacFilter(identities)] : []), routerFilter()],
+    });
+    return create(FilterSchema, {
+      name: HCM_FILTER,
+      configType: { case: 'typedConfig', value: pack(HttpConnectionManagerSchema, hcm) },
+    });
+  });
+}
+
+/** The one filter chain, shared by every pod with the same identity rule and mode. */
+function filterChain(pod: PodServer, options: TranslateOptions): FilterChain {
+  const strict = pod.mtls === 'STRICT';
+  const providers = `${options.certificateProviderInstance}\n${options.caCertificateProviderInstance}`;
+  const key = `${pod.identities?.join('\n') ?? '-'}\n${strict ? providers : 'plaintext'}`;
+  return shared('pod-server-chain', key, () => {
+    const tls = strict ? shared('pod-server-tls', providers, () => downstreamTls(options)) : undefined;
+    return create(FilterChainSchema, {
+      filters: [hcmFilter(pod.identities)],
+      ...(tls ? { transportSocket: tls } : {}),
+    });
+  });
+}
+
 function serverListener(pod: PodServer, options: TranslateOptions): Listener {
-  const routeConfig = create(RouteConfigurationSchema, {
-    name: POD_SERVER_ROUTE_CONFIG,
-    virtualHosts: [
-      {
-        name: 'pod',
-        domains: ['*'],
-        routes: [
-          {
-            match: { pathSpecifier: { case: 'prefix', value: '' } },
-            action: { case: 'nonForwardingAction', value: {} },
-          },
-        ],
-      },
-    ],
-  });
-  const hcm = create(HttpConnectionManagerSchema, {
-    statPrefix: 'pod-server',
-    codecType: HttpConnectionManager_CodecType.AUTO,
-    routeSpecifier: { case: 'routeConfig', value: routeConfig },
-    httpFilters: [...(pod.identities ? [rbacFilter(pod.identities)] : []), routerFilter()],
-  });
-  return create(ListenerSchema, {
-    name: podServerListenerName(pod.address, pod.port),
+  const listener = newListener(podServerListenerName(pod.address, pod.port));
+  listener.address = create(AddressSchema, {
     address: {
-      address: {
-        case: 'socketAddress',
-        value: { address: pod.address, portSpecifier: { case: 'portValue', value: pod.port } },
-      },
+      case: 'socketAddress',
+      value: { address: pod.address, portSpecifier: { case: 'portValue', value: pod.port } },
     },
-    trafficDirection: TrafficDirection.INBOUND,
-    filterChains: [
-      {
-        filters: [
-          {
-            name: HCM_FILTER,
-            configType: { case: 'typedConfig', value: pack(HttpConnectionManagerSchema, hcm) },
-          },
-        ],
-        ...(pod.mtls === 'STRICT' ? { transportSocket: downstreamTls(options) } : {}),
-      },
-    ],
   });
+  listener.trafficDirection = TrafficDirection.INBOUND;
+  listener.filterChains = [filterChain(pod, options)];
+  return listener;
 }
 
 /**
@@ -152,10 +176,15 @@ export function translatePodServers(
   options: TranslateOptions,
   cache: TranslationCache = new TranslationCache(),
 ): ResourceSet {
-  const providers = [options.certificateProviderInstance, options.caCertificateProviderInstance];
+  const providers = `${options.certificateProviderInstance} ${options.caCertificateProviderInstance}`;
   const listeners = interningIn(cache, () =>
     podServers(routes, endpoints).map((pod) =>
-      shared('pod-server-listener', JSON.stringify([pod, providers]), () => serverListener(pod, options)),
+      shared(
+        'pod-server-listener',
+        // What the Listener is made of (not the models: they do not appear in it).
+        `${pod.address}\n${pod.port}\n${pod.mtls}\n${pod.identities?.join(' ') ?? '-'}\n${providers}`,
+        () => serverListener(pod, options),
+      ),
     ),
   );
   return { listeners, routes: [], clusters: [], endpoints: [], secrets: [] };
