@@ -145,7 +145,7 @@ export class SnapshotPublisher {
     let ok = true;
     for (const flavor of FLAVORS) ok = (yield* this.publishFlavor(flavor, owners, endpoints)) && ok;
     yield;
-    ok = this.podServers.publish(owners, endpoints) && ok;
+    ok = (yield* this.podServers.steps(owners, endpoints)) && ok;
     this.countProblems();
     return ok;
   }
