@@ -86,6 +86,35 @@ describe('pod server rules', () => {
     expect(podServers(routes, unowned)[1]!.identities).toBeUndefined();
   });
 
+  it("counts the pods of a registry version as serving the route's model", () => {
+    const r = parsePolicyFile(
+      `apiVersion: switchyard.dev/v1alpha1
+kind: ModelRoute
+metadata: { name: fraud, namespace: default }
+spec:
+  model: fraud
+  mtls: STRICT
+  versions:
+    - { name: v2, weight: 100, model: { registry: "fraud-reg:2" }, replicas: { min: 1 }, device: cpu }
+${ids(A)}`,
+      'fraud.yaml',
+    )[0]!;
+    const table = new Map([
+      ['fraud-reg/2', [ep('10.0.0.7', 8001)]],
+      ['fraud-reg/3', [ep('10.0.0.8', 8001)]],
+    ]);
+    const [held, unreferenced] = podServers([r], table);
+    expect(held).toEqual({
+      address: '10.0.0.7',
+      port: 8001,
+      models: ['fraud'],
+      mtls: 'STRICT',
+      identities: [A],
+    });
+    // A registry version no policy names is a model without a policy: open.
+    expect(unreferenced).toEqual({ address: '10.0.0.8', port: 8001, models: ['fraud-reg'], mtls: 'DISABLE' });
+  });
+
   it('takes the strictest mode of the policies on a pod; no policy at all is plaintext', () => {
     const table = new Map([
       ['p/v1', [ep('10.0.0.1', 8001)]],
