@@ -6,6 +6,7 @@ import type { DrainOptions } from './drain.js';
 import type { ModelConfig } from './repository/config.js';
 import type { PodTlsOptions } from './server/pod-tls.js';
 import type { PodXdsOptions } from './server/xds-server.js';
+import type { TracingOptions } from './tracing/pod-tracer.js';
 
 /** --managed: versions come from the control plane's assignments (docs/DATAPLANE.md). */
 export interface ManagedPodOptions {
@@ -59,5 +60,7 @@ export interface PodOptions {
   readonly tls?: PodTlsOptions;
   /** The gRPC port as an xDS-managed server (gRFC A36): its mTLS mode and callers from the control plane. */
   readonly xds?: PodXdsOptions;
+  /** OpenTelemetry tracing over OTLP (--otlp-endpoint); undefined: off, at no cost. */
+  readonly tracing?: TracingOptions;
   readonly log?: Logger;
 }

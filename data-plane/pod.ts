@@ -34,6 +34,8 @@ import { IntervalCounters } from './stats/interval.js';
 import { FanOutObserver } from './stats/observer.js';
 import { PodStats } from './stats/pod-stats.js';
 import { UtilizationSampler } from './stats/utilization.js';
+import type { PodTracer } from './tracing/pod-tracer.js';
+import { RequestScopes } from './tracing/request-scope.js';
 
 function defaultPodId(): string {
   const host = hostname()
@@ -68,6 +70,9 @@ export class Pod {
   readonly managed: ManagedModels | undefined;
   readonly podId: string;
   readonly log: Logger;
+  /** Present with --otlp-endpoint (docs/ACCESS.md, "Tracing"). */
+  readonly tracer: PodTracer | undefined;
+  private readonly scopes: RequestScopes;
   readonly startedAtMs = Date.now();
   agent: NatsAgent | undefined;
   /** mTLS on the gRPC and HTTP ports (undefined: plaintext). */
@@ -80,10 +85,18 @@ export class Pod {
   private metricsServer: HttpServer | undefined;
   private stopping: Promise<DrainReport> | undefined;
 
-  private constructor(readonly opts: PodOptions) {
+  private constructor(
+    readonly opts: PodOptions,
+    Tracer?: typeof PodTracer,
+  ) {
     this.log = opts.log ?? createLogger('pod');
     this.podId = opts.podId ?? defaultPodId();
     checkPodId(this.podId);
+    this.tracer =
+      opts.tracing && Tracer
+        ? new Tracer(opts.tracing, { version: SERVER_VERSION, instanceId: this.podId })
+        : undefined;
+    this.scopes = new RequestScopes({ ...(this.tracer ? { tracer: this.tracer } : {}), log: this.log });
     this.stats = new PodStats(opts.statsWindowMs);
     this.metrics = new PodMetrics({
       versions: () =>
@@ -159,7 +172,9 @@ export class Pod {
 
   static async start(opts: PodOptions): Promise<Pod> {
     if (opts.modelRepo && !opts.allowEmptyRepo) await checkRepositoryLayout(opts.modelRepo);
-    const pod = new Pod(opts);
+    // OpenTelemetry is loaded only when tracing is on: off, it costs no start-up time or memory.
+    const tracer = opts.tracing ? (await import('./tracing/pod-tracer.js')).PodTracer : undefined;
+    const pod = new Pod(opts, tracer);
     try {
       await pod.listen();
       await pod.watcher?.start();
@@ -268,6 +283,7 @@ export class Pod {
     this.httpServer = createHttpServer(this.service, {
       maxBodyBytes: this.opts.maxBodyBytes,
       maxJsonBodyBytes: this.opts.maxJsonBodyBytes,
+      scopes: this.scopes,
     });
     if (this.opts.tls) this.tls = new PodTls(this.opts.tls, this.log, this.metrics.registry);
     this.ports.http = await (this.tls
@@ -276,7 +292,7 @@ export class Pod {
     ).catch(named('HTTP', this.opts.httpPort));
     const { xds: x } = this.opts;
     this.xds = x && (await XdsGrpcFront.create(x, { id: this.podId, ...this.opts }, this.log));
-    const opts = { maxMessageBytes: this.opts.maxBodyBytes };
+    const opts = { maxMessageBytes: this.opts.maxBodyBytes, scopes: this.scopes };
     this.grpcServer = createGrpcServer(this.service, this.health, opts, this.xds?.makeServer);
     await probePort('gRPC', host, this.opts.grpcPort);
     this.ports.grpc = await (this.xds
@@ -341,6 +357,7 @@ export class Pod {
     ]);
     this.grpcServer?.forceShutdown();
     await this.models.stopAll();
+    await this.tracer?.close();
   }
 }
 

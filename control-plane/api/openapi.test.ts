@@ -7,6 +7,8 @@ import { rolloutRoutes } from '../rollout/http-routes.js';
 import { caRoutes } from './ca-routes.js';
 import { type ApiDeps, apiRoutes } from './http-routes.js';
 import { modelRoutes } from './model-routes.js';
+import { proxyConfigRoutes } from './proxy-config-routes.js';
+import { syncRoutes } from './sync-routes.js';
 
 const spec = parse(readFileSync(new URL('../../docs/openapi.yaml', import.meta.url), 'utf8')) as {
   paths: Record<string, Record<string, unknown>>;
@@ -23,6 +25,8 @@ describe('docs/openapi.yaml', () => {
       ...caRoutes({} as Parameters<typeof caRoutes>[0]),
       ...modelRoutes({} as Parameters<typeof modelRoutes>[0]),
       ...rolloutRoutes({} as Parameters<typeof rolloutRoutes>[0]),
+      ...syncRoutes({} as Parameters<typeof syncRoutes>[0]),
+      ...proxyConfigRoutes({} as Parameters<typeof proxyConfigRoutes>[0]),
     ];
     const served = routes.map((r) => `${r.method} ${r.path.replace(/:([A-Za-z]+)/g, '{$1}')}`).sort();
     const documented = Object.entries(spec.paths)

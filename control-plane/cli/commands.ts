@@ -20,7 +20,10 @@ export const CONTROL_PLANE_COMMANDS = {
     summary: 'show connected proxies and their sync state',
     load: () => import('./commands/status.js'),
   },
-  apply: { summary: 'create or update policies from files', load: () => import('./commands/apply.js') },
+  apply: {
+    summary: 'create or update policies from files (--wait: until the proxies ACK)',
+    load: () => import('./commands/apply.js'),
+  },
   get: { summary: 'list policies, or show one', load: () => import('./commands/get.js') },
   diff: { summary: 'show what applying files would change', load: () => import('./commands/diff.js') },
   delete: { summary: 'delete a policy', load: () => import('./commands/delete.js') },
@@ -44,6 +47,18 @@ export const CONTROL_PLANE_COMMANDS = {
   models: {
     summary: 'the model registry: push, list, describe, stage, approve, delete versions',
     load: () => import('./commands/models.js'),
+  },
+  wait: {
+    summary: 'wait until every connected proxy using a policy has ACKed its revision',
+    load: () => import('./commands/wait.js'),
+  },
+  'proxy-config': {
+    summary: 'show what the live server sends one node now (secrets redacted)',
+    load: () => import('./commands/proxy-config.js'),
+  },
+  analyze: {
+    summary: 'cross-policy checks of files (-f) and the live store, each finding with a fix',
+    load: () => import('./commands/analyze.js'),
   },
   apikey: {
     summary: 'generate an API key and its hash for the auth config',

@@ -219,6 +219,46 @@ export const APPLY_FLAGS = {
     type: 'bool',
     help: 'run every server-side check and print what would happen; nothing is stored',
   },
+  wait: {
+    type: 'bool',
+    help: 'return once every connected proxy that uses each policy has ACKed its new revision',
+  },
+  timeout: { type: 'duration', help: 'with --wait: how long to wait for the ACKs', default: 30_000 },
+} as const satisfies FlagSpecs;
+
+/** `switchyard wait NAME --for acked`. */
+export const WAIT_FLAGS = {
+  ...ADMIN_CLIENT_FLAGS,
+  for: {
+    type: 'string',
+    help: 'the condition: acked (every connected proxy using it ACKed)',
+    default: 'acked',
+  },
+  timeout: { type: 'duration', help: 'how long to wait before giving up', default: 30_000 },
+  revision: {
+    type: 'int',
+    help: 'the revision to wait for (default: the live one); a later one also counts',
+  },
+} as const satisfies FlagSpecs;
+
+/** `switchyard proxy-config NODE`: what the live server sends one node now. */
+export const PROXY_CONFIG_FLAGS = {
+  ...ADMIN_CLIENT_FLAGS,
+  type: { type: 'list', help: 'only these resource types: clusters,routes,listeners,endpoints,secrets' },
+} as const satisfies FlagSpecs;
+
+/** `switchyard analyze [-f DIR]`: cross-policy checks, before apply and against the live store. */
+export const ANALYZE_FLAGS = {
+  ...ADMIN_CLIENT_FLAGS,
+  filename: {
+    type: 'list',
+    short: 'f',
+    help: 'policy files or directories to check as if applied (repeatable)',
+  },
+  offline: {
+    type: 'bool',
+    help: 'check only the files (-f), without the live store, endpoints and placement',
+  },
 } as const satisfies FlagSpecs;
 
 export const DIFF_FLAGS = {

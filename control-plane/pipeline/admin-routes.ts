@@ -8,6 +8,8 @@ import { apiRoutes, callContext } from '../api/http-routes.js';
 import { modelRoutes } from '../api/model-routes.js';
 import type { ModelService } from '../api/model-service.js';
 import type { PolicyService } from '../api/policy-service.js';
+import { proxyConfigRoutes } from '../api/proxy-config-routes.js';
+import { syncRoutes } from '../api/sync-routes.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import { authorize } from '../auth/rbac.js';
@@ -16,9 +18,11 @@ import type { CertificateAuthority } from '../pki/index.js';
 import type { PlacementRunner } from '../placement/placement-runner.js';
 import { rolloutRoutes } from '../rollout/http-routes.js';
 import type { RolloutService } from '../rollout/rollout-service.js';
+import type { XdsServer } from '../xds/server/ads-server.js';
 import type { ProxyRegistry } from '../xds/status/proxy-registry.js';
 import type { listEndpoints } from './endpoint-view.js';
 import type { PolicyDirectoryState } from './policy-directory.js';
+import type { PublishedRevisions } from './published-revisions.js';
 import type { ReplicaState } from './replica-state.js';
 import type { SnapshotPublisher } from './snapshot-publisher.js';
 
@@ -38,6 +42,9 @@ export interface AdminRouteParts {
   readonly maxModelBytes: number | undefined;
   readonly authority: CertificateAuthority | undefined;
   readonly rollouts: RolloutService | undefined;
+  /** The ADS server: where each connected proxy stands, what it is sent. */
+  readonly xds: XdsServer;
+  readonly published: PublishedRevisions;
 }
 
 export function adminRoutes(p: AdminRouteParts) {
@@ -64,6 +71,14 @@ export function adminRoutes(p: AdminRouteParts) {
       ...(replica ? { leader: () => replica.lease.status() } : {}),
       ...(p.audit ? { audit: p.audit } : {}),
     }),
+    ...syncRoutes({
+      service: p.service,
+      authn: p.authn,
+      proxies: p.proxies,
+      streams: (owned) => p.xds.syncStates(owned),
+      published: (namespace, name) => p.published.of(namespace, name),
+    }),
+    ...proxyConfigRoutes({ authn: p.authn, desiredFor: (node) => p.xds.desiredFor(node) }),
     ...modelRoutes({
       authn: p.authn,
       ...(p.models ? { models: p.models } : {}),

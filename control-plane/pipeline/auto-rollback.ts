@@ -9,7 +9,7 @@ import { asSwitchyardError } from '../../kernel/errors/index.js';
 import type { Logger } from '../../kernel/log/index.js';
 import type { CallContext, PolicyService } from '../api/policy-service.js';
 import type { StoredPolicy } from '../store/policy-record.js';
-import { GATEWAY_LISTENER, GATEWAY_ROUTE_CONFIG, parseClusterName } from '../translate/names.js';
+import { ownedByModel } from '../translate/names.js';
 import type { Snapshot } from '../xds/cache/snapshot.js';
 import { PUSH_ORDER, RESOURCE_TYPES, type TypeUrl } from '../xds/resource-types.js';
 import type { StreamContext, XdsCallbacks } from '../xds/server/stream-context.js';
@@ -38,24 +38,10 @@ const SYSTEM: CallContext = {
   via: 'system',
 };
 
-/**
- * Does this resource carry part of the model's policy? Its own listener and route configuration
- * (proxyless gRPC), its clusters and their assignments, and the Envoy gateway's listener and
- * route configuration, which hold every model's routes.
- */
-function ownedBy(name: string, model: string): boolean {
-  return (
-    name === model ||
-    parseClusterName(name)?.model === model ||
-    name === GATEWAY_LISTENER ||
-    name === GATEWAY_ROUTE_CONFIG
-  );
-}
-
 function resourcesOf(snap: Snapshot, model: string): Set<string> {
   const out = new Set<string>();
   for (const t of PUSH_ORDER)
-    for (const name of snap.type(t).resources.keys()) if (ownedBy(name, model)) out.add(`${t} ${name}`);
+    for (const name of snap.type(t).resources.keys()) if (ownedByModel(name, model)) out.add(`${t} ${name}`);
   return out;
 }
 

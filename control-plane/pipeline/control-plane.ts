@@ -47,6 +47,7 @@ import type { PolicyDirectoryState } from './policy-directory.js';
 import { policyProblems } from './policy-problems.js';
 import { PolicySources } from './policy-sources.js';
 import { PublishScheduler } from './publish-scheduler.js';
+import { PublishedRevisions, revisionsOf } from './published-revisions.js';
 import { leaseCheck, NO_LEASE, readinessChecks } from './readiness-checks.js';
 import { startReplicaState, stopReplicaState } from './replica-state.js';
 import { SnapshotPublisher } from './snapshot-publisher.js';
@@ -76,6 +77,7 @@ export class ControlPlane {
   private flushing = false;
   private readonly publishes: PublishScheduler;
   private readonly autoRollback: AutoRollback;
+  private readonly published = new PublishedRevisions();
   service!: PolicyService;
   store?: PolicyStore;
   audit?: AuditLog;
@@ -146,8 +148,10 @@ export class ControlPlane {
         alsoConflicting: this.store
           ? resolveOwners(this.sources.directoryState().policies.map((p) => p.route)).conflicts
           : [],
+        revisions: revisionsOf(this.store ? this.sources.storedPolicies() : this.routes()),
       }),
-      (before, after) => {
+      (before, after, inputs, ok) => {
+        this.published.record(inputs.revisions, ok);
         this.mirrors?.setPlans('routes', plansFromRoutes(this.routes()));
         this.placement?.setRoutes(this.routes());
         if (this.store) this.autoRollback.recordPublish(this.sources.storedPolicies(), after, before);
@@ -237,7 +241,7 @@ export class ControlPlane {
       const { service, authn, proxies, models } = this;
       const endpoints = () => listEndpoints(this.routes(), this.endpoints, this.discovery?.statuses());
       const deps = { service, authn, proxies, endpoints, ...(models ? { models } : {}) };
-      const creds = this.adminGrpcCredentials();
+      const creds = this.pki ? this.pki.adminGrpcCredentials() : grpcCredentialsLike(this.opts.adminTls);
       ({ server: this.adminGrpc, port: this.adminGrpcPort } = await startAdminGrpc(
         deps,
         this.opts.host,
@@ -252,11 +256,6 @@ export class ControlPlane {
       policyDir: this.opts.policyDir,
       store: this.store ? 'nats' : 'none',
     });
-  }
-
-  /** gRPC admin: TLS like the HTTP admin API; with a client CA, client certificates are required. */
-  private adminGrpcCredentials(): ServerCredentials {
-    return this.pki ? this.pki.adminGrpcCredentials() : grpcCredentialsLike(this.opts.adminTls);
   }
 
   private async openStore(nats: NatsOptions | undefined): Promise<void> {
@@ -292,6 +291,8 @@ export class ControlPlane {
       maxModelBytes: this.opts.registry?.maxModelBytes,
       authority: this.pki?.authority,
       rollouts: this.rollouts?.service,
+      xds: this.xds,
+      published: this.published,
     });
   }
 

@@ -19,6 +19,8 @@ export interface PublishInputs {
   readonly routes: readonly ModelRoute[];
   readonly endpoints: EndpointTable;
   readonly alsoConflicting: readonly PolicyConflict[];
+  /** `namespace/name` -> the store revision of each stored policy these routes came from. */
+  readonly revisions?: ReadonlyMap<string, number>;
 }
 
 export type Snapshots = ReadonlyMap<string, Snapshot | undefined>;
@@ -35,8 +37,16 @@ export class PublishScheduler {
     private readonly publisher: SnapshotPublisher,
     private readonly cache: SnapshotCache,
     private readonly inputs: () => PublishInputs,
-    /** After each finished publish, with the snapshots from before it (or before the ones it superseded). */
-    private readonly published: (before: Snapshots, after: Snapshots) => void,
+    /**
+     * After each finished publish, with the snapshots from before it (or before the ones it
+     * superseded), the inputs it published and whether every group took them.
+     */
+    private readonly published: (
+      before: Snapshots,
+      after: Snapshots,
+      inputs: PublishInputs,
+      ok: boolean,
+    ) => void,
     private readonly log: Logger,
     private readonly sliceMs = PUBLISH_SLICE_MS,
   ) {}
@@ -49,14 +59,15 @@ export class PublishScheduler {
     }
     const generation = ++this.generation;
     const before = this.baseline();
-    const { routes, endpoints, alsoConflicting } = this.inputs();
+    const inputs = this.inputs();
+    const { routes, endpoints, alsoConflicting } = inputs;
     const run = this.publisher
       .publishSliced(routes, endpoints, alsoConflicting, {
         sliceMs: this.sliceMs,
         superseded: () => this.generation !== generation,
       })
       .then((ok) => {
-        if (ok !== undefined) this.finish(before);
+        if (ok !== undefined) this.finish(before, inputs, ok);
       })
       .catch((err) => this.log.error('publish failed', { error: (err as Error).message }))
       .finally(() => {
@@ -76,9 +87,9 @@ export class PublishScheduler {
     this.inFlight = undefined;
     this.again = false;
     const before = this.baseline();
-    const { routes, endpoints, alsoConflicting } = this.inputs();
-    this.publisher.publish(routes, endpoints, alsoConflicting);
-    this.finish(before);
+    const inputs = this.inputs();
+    const ok = this.publisher.publish(inputs.routes, inputs.endpoints, inputs.alsoConflicting);
+    this.finish(before, inputs, ok);
   }
 
   /** Whether a sliced publish is under way or due. */
@@ -101,8 +112,8 @@ export class PublishScheduler {
     return new Map(PUBLISHED_GROUPS.map((g) => [g, this.cache.get(g)]));
   }
 
-  private finish(before: Snapshots): void {
+  private finish(before: Snapshots, inputs: PublishInputs, ok: boolean): void {
     this.beforeUnfinished = undefined;
-    this.published(before, this.current());
+    this.published(before, this.current(), inputs, ok);
   }
 }

@@ -244,6 +244,9 @@ const ACCESS_FIELDS: Record<string, Field> = {
   }),
 };
 
+/** For the CRD and JSON Schema generators: the fields without the cross-field rules. */
+export const ACCESS_SHAPE: Schema = { kind: 'object', fields: ACCESS_FIELDS };
+
 /** Burst defaults to one second of the sustained rate (at least 1). */
 function fillBurst(rate: Record<string, unknown> | undefined): void {
   if (rate && typeof rate.rps === 'number' && rate.burst === undefined)

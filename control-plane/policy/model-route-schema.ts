@@ -2,11 +2,11 @@
 // (weights, version references, residency) live in rules.ts. docs/TRANSLATION.md mirrors this.
 import { isIP } from 'node:net';
 import type { Issue } from '../../kernel/errors/index.js';
-import { checkAccess } from './access.js';
+import { ACCESS_SHAPE, checkAccess } from './access.js';
 import { POLICY_LIMITS } from './limits.js';
 import { re2Problem } from './re2.js';
 import { REGISTRY_VERSION_FIELDS } from './registry-ref.js';
-import { checkRollout } from './rollout.js';
+import { checkRollout, ROLLOUT_SHAPE } from './rollout.js';
 import { type Field, isPlainObject, type Schema, type StringSchema } from './schema.js';
 import { RETRY_ON } from './types.js';
 
@@ -71,6 +71,25 @@ function checkRegex(value: unknown, path: string, out: Issue[]): string | undefi
 
 const MATCH_KINDS = ['exact', 'prefix', 'regex', 'present'] as const;
 
+/** What checkHeaderMatch accepts, for the JSON Schema: a string, or exactly one match kind. */
+const HEADER_MATCH_JSON = {
+  oneOf: [
+    { type: 'string' },
+    {
+      type: 'object',
+      minProperties: 1,
+      maxProperties: 1,
+      additionalProperties: false,
+      properties: {
+        exact: { type: 'string' },
+        prefix: { type: 'string', minLength: 1 },
+        regex: { type: 'string', minLength: 1 },
+        present: { type: 'boolean' },
+      },
+    },
+  ],
+};
+
 /** A header condition: a bare string means exact; else exactly one of exact/prefix/regex/present. */
 function checkHeaderMatch(value: unknown, path: string, out: Issue[]): unknown {
   if (typeof value === 'string') return { exact: value };
@@ -122,7 +141,14 @@ const f = (schema: Schema, extra: Omit<Field, 'schema'> = {}): Field => ({ schem
 const STATIC_ENDPOINT: Schema = {
   kind: 'object',
   fields: {
-    address: f({ kind: 'custom', check: checkAddress }, { required: true }),
+    address: f(
+      {
+        kind: 'custom',
+        check: checkAddress,
+        json: { type: 'string', anyOf: [{ format: 'ipv4' }, { format: 'ipv6' }] },
+      },
+      { required: true },
+    ),
     port: f({ kind: 'int', min: 1, max: 65535 }, { required: true }),
     httpPort: f({ kind: 'int', min: 1, max: 65535 }),
     region: f(LOCALITY),
@@ -150,7 +176,7 @@ const MATCH_RULE: Schema = {
       {
         kind: 'map',
         key: HEADER_NAME,
-        values: { kind: 'custom', check: checkHeaderMatch },
+        values: { kind: 'custom', check: checkHeaderMatch, json: HEADER_MATCH_JSON },
         minEntries: 1,
         maxEntries: POLICY_LIMITS.headersPerMatch,
       },
@@ -252,8 +278,8 @@ const SPEC: Schema = {
       { default: 'any' },
     ),
     latencyObjective: f({ kind: 'duration', positive: true }),
-    rollout: f({ kind: 'custom', check: checkRollout }),
-    access: f({ kind: 'custom', check: checkAccess }),
+    rollout: f({ kind: 'custom', check: checkRollout, shape: ROLLOUT_SHAPE }),
+    access: f({ kind: 'custom', check: checkAccess, shape: ACCESS_SHAPE }),
   },
 };
 

@@ -68,7 +68,12 @@ const f = (schema: Schema, extra: Omit<Field, 'schema'> = {}): Field => ({ schem
 export const REGISTRY_VERSION_FIELDS: Readonly<Record<string, Field>> = {
   model: f({
     kind: 'object',
-    fields: { registry: f({ kind: 'custom', check: checkRef }, { required: true }) },
+    fields: {
+      registry: f(
+        { kind: 'custom', check: checkRef, json: { type: 'string', pattern: '^[^:]+:[^:]+$' } },
+        { required: true },
+      ),
+    },
   }),
   replicas: f({
     kind: 'object',

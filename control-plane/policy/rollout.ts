@@ -80,8 +80,26 @@ function checkFactor(value: unknown, path: string, out: Issue[]): number | undef
 }
 
 const f = (schema: Field['schema'], extra: Omit<Field, 'schema'> = {}): Field => ({ schema, ...extra });
-const PERCENT_FIELD = { kind: 'custom', check: checkPercent } as const;
-const FACTOR_FIELD = { kind: 'custom', check: checkFactor } as const;
+const PERCENT_FIELD = {
+  kind: 'custom',
+  check: checkPercent,
+  json: {
+    anyOf: [
+      { type: 'number', minimum: 0, maximum: 100 },
+      { type: 'string', pattern: '^\\s*\\d+(\\.\\d+)?\\s*%\\s*$' },
+    ],
+  },
+} as const;
+const FACTOR_FIELD = {
+  kind: 'custom',
+  check: checkFactor,
+  json: {
+    anyOf: [
+      { type: 'number', minimum: 1, maximum: 1000 },
+      { type: 'string', pattern: '^\\s*\\d+(\\.\\d+)?\\s*x\\s*$' },
+    ],
+  },
+} as const;
 const STEP_SHARE = { kind: 'number', min: 0, max: 100 } as const;
 
 const STEP_FIELDS: Record<string, Field> = {
@@ -117,6 +135,9 @@ const ROLLOUT_FIELDS: Record<string, Field> = {
   onFailure: f({ kind: 'string', oneOf: ['rollback', 'pause'] }, { default: 'rollback' }),
   releaseAfter: f({ kind: 'duration' }, { default: RELEASE_AFTER }),
 };
+
+/** The structure of `spec.rollout`, for the published JSON Schema and the CRD. */
+export const ROLLOUT_SHAPE = { kind: 'object', fields: ROLLOUT_FIELDS } as const;
 
 function checkSteps(steps: unknown, path: string, out: Issue[]): void {
   if (!Array.isArray(steps)) return;

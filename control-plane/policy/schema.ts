@@ -26,7 +26,14 @@ export type Schema =
       readonly minEntries?: number;
       readonly maxEntries?: number;
     }
-  | { readonly kind: 'custom'; readonly check: (value: unknown, path: string, issues: Issue[]) => unknown };
+  | {
+      readonly kind: 'custom';
+      readonly check: (value: unknown, path: string, issues: Issue[]) => unknown;
+      /** The value's structure for the published JSON Schema and the CRD (json-schema.ts). */
+      readonly shape?: Schema;
+      /** Or a JSON Schema fragment saying what `check` accepts (editors; the CRD keeps its `type`). */
+      readonly json?: Readonly<Record<string, unknown>>;
+    };
 
 export interface StringSchema {
   readonly kind: 'string';

@@ -64,3 +64,17 @@ export function podServerListenerName(address: string, port: number): string {
 
 /** The route configuration inside every pod's server Listener (inline: one NonForwardingAction). */
 export const POD_SERVER_ROUTE_CONFIG = 'switchyard-pod-server';
+
+/**
+ * Does this resource carry part of the model's policy? Its own listener and route configuration
+ * (proxyless gRPC), its clusters and their assignments, and the Envoy gateway's listener and
+ * route configuration, which hold every model's routes.
+ */
+export function ownedByModel(name: string, model: string): boolean {
+  return (
+    name === model ||
+    parseClusterName(name)?.model === model ||
+    name === GATEWAY_LISTENER ||
+    name === GATEWAY_ROUTE_CONFIG
+  );
+}

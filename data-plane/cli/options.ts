@@ -181,5 +181,16 @@ export const POD_FLAGS = {
     help: "HOST:PORT of the control plane's plaintext xDS port: the gRPC port becomes an xDS-managed server (gRFC A36) whose mTLS mode and allowed callers come from the control plane; its certificates from --tls-dir",
     env: 'SWITCHYARD_XDS_SERVER',
   },
+  'otlp-endpoint': {
+    type: 'string',
+    help: 'trace requests with OpenTelemetry, exported over OTLP/HTTP protobuf to this URL (http://host:4318 gets /v1/traces); default: off',
+    env: 'SWITCHYARD_OTLP_ENDPOINT',
+  },
+  'trace-sampling': {
+    type: 'string',
+    help: "share (0..1) of requests without a caller's sampling decision that are traced",
+    env: 'SWITCHYARD_TRACE_SAMPLING',
+    default: '1',
+  },
   help: { type: 'bool', short: 'h', help: 'show this help' },
 } as const satisfies FlagSpecs;

@@ -15,6 +15,7 @@ import {
 } from '../repository/config.js';
 import { managedOptionsFrom } from './managed-options.js';
 import { POD_FLAGS } from './options.js';
+import { tracingOptionsFrom } from './tracing-options.js';
 
 const EXIT_AFTER_DRAIN_MS = 1000;
 
@@ -80,6 +81,7 @@ export function podOptionsFrom(
   if (flags['nats-password'] && !flags['nats-user'])
     throw new OptionError('--nats-password needs --nats-user');
   const managed = managedOptionsFrom(flags, env);
+  const tracing = tracingOptionsFrom(flags);
   if (!flags['model-repo'] && !managed) throw new OptionError('--model-repo is required (or --managed)');
   return {
     log: createLogger('pod', logSettings),
@@ -138,6 +140,7 @@ export function podOptionsFrom(
     repoPollMs: atLeast('repo-poll', flags['repo-poll'], 10),
     repoSettleMs: flags['repo-settle'],
     ...(tls ? { tls } : {}),
+    ...(tracing ? { tracing } : {}),
     ...xdsOptions(flags),
   };
 }

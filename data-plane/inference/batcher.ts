@@ -13,6 +13,7 @@ import {
 } from '../errors.js';
 import { concatRows, splitRows } from '../tensors/batch.js';
 import type { RequestContext, Tensor } from '../tensors/tensor.js';
+import type { RequestHooks } from '../tracing/hooks.js';
 
 export interface RunResult {
   readonly outputs: readonly Tensor[];
@@ -55,6 +56,7 @@ interface Job {
   readonly resolve: (outputs: Tensor[]) => void;
   readonly reject: (err: Error) => void;
   readonly detach: () => void;
+  readonly hooks: RequestHooks | undefined;
 }
 
 export class Batcher {
@@ -104,11 +106,13 @@ export class Batcher {
         resolve,
         reject,
         detach: () => cancellation?.onCancel(undefined),
+        hooks: ctx.hooks,
       };
       cancellation?.onCancel(() => {
         if (this.remove(job)) reject(new CancelledError());
       });
       this.queue.push(job);
+      job.hooks?.queued();
       this.pump();
     });
   }
@@ -211,6 +215,7 @@ export class Batcher {
     const rows = jobs.map((j) => j.rows);
     const inputs = jobs.length === 1 ? jobs[0]!.inputs : concatRows(jobs.map((j) => j.inputs));
     const totalRows = rows.reduce((a, b) => a + b, 0);
+    for (const j of jobs) j.hooks?.dequeued(totalRows, jobs.length);
     let settled: Promise<void>;
     try {
       const earliest = Math.min(...jobs.map((j) => j.deadline));
@@ -218,6 +223,7 @@ export class Batcher {
       settled = this.runBatch(inputs, notAfter).then((res) => {
         this.ewmaRunMs = this.ewmaRunMs ? this.ewmaRunMs * 0.8 + res.computeMs * 0.2 : res.computeMs;
         this.events.batch?.(totalRows, jobs.length, res.computeMs);
+        for (const j of jobs) j.hooks?.ran(res.computeMs);
         if (this.opts.maxBatchSize === 0) {
           jobs[0]!.resolve([...res.outputs]);
           return;

@@ -28,6 +28,7 @@ import { Cancellation } from '../inference/cancellation.js';
 import type { InferenceService } from '../serving/inference-service.js';
 import { SERVER_NAME, SERVER_VERSION } from '../serving/inference-service.js';
 import type { TensorSpec } from '../tensors/tensor.js';
+import { RequestScopes } from '../tracing/request-scope.js';
 import { decodeInferRequest, encodeInferResponse } from './grpc-codec.js';
 import type { HealthService } from './health.js';
 import { grpcErrorOf } from './status.js';
@@ -53,31 +54,39 @@ function tensorMeta(t: TensorSpec) {
   });
 }
 
-export function inferenceHandlers(svc: InferenceService): grpc.UntypedServiceImplementation {
+export function inferenceHandlers(
+  svc: InferenceService,
+  scopes: RequestScopes = new RequestScopes(),
+): grpc.UntypedServiceImplementation {
   const modelInfer: Unary<ModelInferRequest, ModelInferResponse> = (call, cb) => {
     const { modelName, modelVersion } = call.request;
+    const scope = scopes.grpc(call.metadata, 'ModelInfer', modelName, modelVersion);
     let release: () => void;
     let decoded: ReturnType<typeof decodeInferRequest>;
     try {
       release = svc.lifecycle.enter();
     } catch (err) {
-      fail(cb, svc.rejected(modelName, modelVersion, err));
+      fail(cb, scope.failed(svc.rejected(modelName, modelVersion, err)));
       return;
     }
     try {
       decoded = decodeInferRequest(call.request);
     } catch (err) {
-      fail(cb, svc.rejected(modelName, modelVersion, err));
+      fail(cb, scope.failed(svc.rejected(modelName, modelVersion, err)));
       release();
       return;
     }
     const cancellation = new Cancellation();
     call.once('cancelled', () => cancellation.cancel());
     svc
-      .infer(decoded.request, { deadline: deadlineOf(call), cancellation })
+      .infer(decoded.request, { deadline: deadlineOf(call), cancellation, hooks: scope })
       .then(
-        (res) => cb(null, encodeInferResponse(res, decoded.raw)),
-        (err: unknown) => fail(cb, err),
+        (res) => {
+          scope.responding();
+          cb(null, encodeInferResponse(res, decoded.raw));
+          scope.succeeded();
+        },
+        (err: unknown) => fail(cb, scope.failed(err)),
       )
       .finally(release);
   };
@@ -120,6 +129,8 @@ export function inferenceHandlers(svc: InferenceService): grpc.UntypedServiceImp
 
 export interface GrpcServerOptions {
   readonly maxMessageBytes: number;
+  /** Request ids, traces and request log lines (data-plane/tracing). */
+  readonly scopes?: RequestScopes;
 }
 
 /** `make`: the server class to use (xds-server.ts passes grpc-js-xds's XdsServer). */
@@ -133,7 +144,7 @@ export function createGrpcServer(
     'grpc.max_receive_message_length': opts.maxMessageBytes,
     'grpc.max_send_message_length': -1,
   });
-  server.addService(grpcServiceDefinition(GRPCInferenceService), inferenceHandlers(svc));
+  server.addService(grpcServiceDefinition(GRPCInferenceService), inferenceHandlers(svc, opts.scopes));
   server.addService(grpcServiceDefinition(Health), {
     check: health.handlers.check,
     watch: health.handlers.watch,

@@ -21,6 +21,8 @@ import { Cancellation } from '../inference/cancellation.js';
 import type { InferenceService } from '../serving/inference-service.js';
 import { SERVER_NAME, SERVER_VERSION } from '../serving/inference-service.js';
 import type { InferRequest } from '../tensors/tensor.js';
+import { REQUEST_ID_HEADER } from '../tracing/request-id.js';
+import { type RequestScope, RequestScopes } from '../tracing/request-scope.js';
 import { decodeJsonInfer, encodeJsonInfer } from './http-json.js';
 
 export interface HttpServerOptions {
@@ -31,6 +33,8 @@ export interface HttpServerOptions {
    * smaller bound than binary gRPC messages.
    */
   readonly maxJsonBodyBytes: number;
+  /** Request ids, traces and request log lines (data-plane/tracing). */
+  readonly scopes?: RequestScopes;
 }
 
 type Route =
@@ -79,6 +83,13 @@ function sendError(res: ServerResponse, e: SwitchyardError): void {
   send(res, e.httpStatus, body, headers);
 }
 
+/** The path without the query (what url.path records). */
+function pathOf(req: IncomingMessage): string {
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  return q < 0 ? url : url.slice(0, q);
+}
+
 function deadlineOf(req: IncomingMessage): number {
   let ms = Number.POSITIVE_INFINITY;
   for (const h of ['x-request-timeout-ms', 'x-envoy-expected-rq-timeout-ms']) {
@@ -121,6 +132,7 @@ function readBody(req: IncomingMessage, limit: number, what: string): Promise<Bu
 }
 
 export function createHttpServer(svc: InferenceService, opts: HttpServerOptions): Server {
+  const scopes = opts.scopes ?? new RequestScopes();
   const jsonLimit = Math.min(opts.maxJsonBodyBytes, opts.maxBodyBytes);
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://pod');
@@ -167,6 +179,23 @@ export function createHttpServer(svc: InferenceService, opts: HttpServerOptions)
   };
 
   const infer = async (req: IncomingMessage, res: ServerResponse, model: string, version?: string) => {
+    const scope = scopes.http(req.headers, req.method ?? 'POST', pathOf(req), model, version);
+    res.setHeader(REQUEST_ID_HEADER, scope.id);
+    try {
+      await admitted(req, res, scope, model, version);
+      scope.succeeded();
+    } catch (err) {
+      throw scope.failed(err);
+    }
+  };
+
+  const admitted = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    scope: RequestScope,
+    model: string,
+    version?: string,
+  ) => {
     let release: () => void;
     try {
       release = svc.lifecycle.enter();
@@ -193,7 +222,8 @@ export function createHttpServer(svc: InferenceService, opts: HttpServerOptions)
       res.once('close', () => {
         if (!res.writableFinished) cancellation.cancel();
       });
-      const out = await svc.infer(request, { deadline: deadlineOf(req), cancellation });
+      const out = await svc.infer(request, { deadline: deadlineOf(req), cancellation, hooks: scope });
+      scope.responding();
       send(res, 200, encodeJsonInfer(out));
     } finally {
       release();

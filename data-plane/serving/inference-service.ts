@@ -81,6 +81,7 @@ export class InferenceService {
       const v = this.models.resolve(req.model, req.version || undefined);
       model = v.model;
       version = v.version;
+      ctx.hooks?.resolved(model, version);
       const checked = validateRequest(req, v.signature!, v.maxBatchSize);
       if ('issues' in checked) throw new InvalidInferenceError(checked.issues);
       this.faults.check(model, version);

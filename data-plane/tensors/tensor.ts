@@ -1,6 +1,7 @@
 // The pod's own request and response shapes, independent of the wire (gRPC or JSON). Both
 // servers convert into these; the batcher and the runtime only see these.
 import type { Cancellation } from '../inference/cancellation.js';
+import type { RequestHooks } from '../tracing/hooks.js';
 import type { Datatype } from './datatypes.js';
 
 /** A tensor as raw little-endian row-major bytes. */
@@ -45,4 +46,6 @@ export interface RequestContext {
   /** Epoch milliseconds; Infinity for none. */
   readonly deadline: number;
   readonly cancellation?: Cancellation;
+  /** Told as the request moves (its trace and log line: data-plane/tracing). */
+  readonly hooks?: RequestHooks;
 }

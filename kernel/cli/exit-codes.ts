@@ -9,6 +9,7 @@ export const EXIT = {
   notFound: 4,
   denied: 5,
   unavailable: 6,
+  timeout: 7,
 } as const;
 
 export function exitCodeFor(code: ErrorCode): number {
@@ -34,6 +35,8 @@ export function exitCodeFor(code: ErrorCode): number {
     case 'SY_STORE':
     case 'SY_RATE_LIMITED':
       return EXIT.unavailable;
+    case 'SY_SYNC_TIMEOUT':
+      return EXIT.timeout;
     default:
       return EXIT.failure;
   }

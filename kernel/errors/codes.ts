@@ -195,6 +195,15 @@ export const ERROR_CODES = {
     httpStatus: 403,
     summary: "A model artifact was asked for from a region outside the version's allowed regions.",
   },
+  SY_SYNC_REJECTED: {
+    httpStatus: 409,
+    summary:
+      'A proxy NACKed the revision being waited for, or the policy is not served (a conflict, invalid resources).',
+  },
+  SY_SYNC_TIMEOUT: {
+    httpStatus: 504,
+    summary: 'The wait for proxies to ACK a revision ran out; the proxies still behind are listed.',
+  },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -173,3 +173,17 @@ export class PortInUseError extends SwitchyardError {
     super('SY_PORT_IN_USE', `${what} port ${port} is in use (EADDRINUSE)`);
   }
 }
+
+/** `switchyard wait`: a proxy NACKed the revision, or the policy is not served at all. */
+export class SyncRejectedError extends SwitchyardError {
+  constructor(message: string) {
+    super('SY_SYNC_REJECTED', message);
+  }
+}
+
+/** `switchyard wait`: the timeout passed with proxies still behind; the message lists them. */
+export class SyncTimeoutError extends SwitchyardError {
+  constructor(message: string) {
+    super('SY_SYNC_TIMEOUT', message);
+  }
+}

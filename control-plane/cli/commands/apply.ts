@@ -1,10 +1,11 @@
-import { formatIssues, SwitchyardError } from '../../../kernel/errors/index.js';
+import { formatIssues, OptionError, SwitchyardError } from '../../../kernel/errors/index.js';
 import type { ApplyResult } from '../../api/policy-service.js';
 import { adminRequest } from '../admin-client.js';
 import { startClientCommand } from '../client-command.js';
 import { inNamespace, manifestId, readManifests } from '../manifests.js';
 import { APPLY_FLAGS } from '../options.js';
 import { printData } from '../output.js';
+import { ackedLine, waitForAcks } from '../sync-wait.js';
 
 /**
  * With -f DIR the server's "request: ..." would not say which file is wrong: every line of a
@@ -26,13 +27,15 @@ function outcomeText(r: ApplyResult): string {
 export async function run(argv: string[]): Promise<number> {
   const call = startClientCommand(
     APPLY_FLAGS,
-    'switchyard apply -f FILE|DIR [--reason TEXT] [--auto-rollback] [--dry-run]',
+    'switchyard apply -f FILE|DIR [--reason TEXT] [--auto-rollback] [--dry-run] [--wait [--timeout 30s]]',
     argv,
   );
   if (!call) return 0;
   const { flags, conn, format } = call;
   const manifests = inNamespace(readManifests(flags.filename), conn.namespace, flags.namespace !== undefined);
   const dryRun = !!flags['dry-run'];
+  if (dryRun && flags.wait)
+    throw new OptionError('--wait with --dry-run: a dry run stores nothing to wait for');
   const results: ApplyResult[] = [];
   for (const [i, m] of manifests.entries()) {
     // One key per document: a retried `apply` of the same files applies each at most once.
@@ -57,6 +60,20 @@ export async function run(argv: string[]): Promise<number> {
         `warning: modelroute ${manifestId(m)}: ${c.flavor} clients would not get it (${c.code}): ${formatIssues(c.issues).replaceAll('\n', '; ')}\n`,
       );
   }
-  if (format !== 'table') printData(format, { results });
+  // After every document is stored, so one wait covers the publish they share.
+  const synced = [];
+  if (flags.wait)
+    for (const r of results) {
+      const started = Date.now();
+      const done = await waitForAcks(
+        conn,
+        { namespace: r.namespace, name: r.name, revision: r.revision },
+        flags.timeout,
+        (line) => process.stderr.write(`${line}\n`),
+      );
+      synced.push(done);
+      if (format === 'table') process.stdout.write(`${ackedLine(done, Date.now() - started)}\n`);
+    }
+  if (format !== 'table') printData(format, { results, ...(flags.wait ? { synced } : {}) });
   return 0;
 }

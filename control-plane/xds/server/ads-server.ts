@@ -31,6 +31,7 @@ import { SotwStream } from './sotw-stream.js';
 import type { ResponseSink, StreamHost } from './stream-base.js';
 import type { StreamContext, XdsCallbacks, XdsProtocol } from './stream-context.js';
 import { ClientStreamCounter, clientKey, DEFAULT_XDS_LIMITS, type XdsLimits } from './stream-limits.js';
+import type { NameFilter, ResourceSync, SyncSource } from './stream-sync.js';
 
 export interface XdsServerOptions {
   readonly cache: SnapshotCache;
@@ -235,6 +236,30 @@ export class XdsServer {
 
   get streamCount(): number {
     return this.streams.size;
+  }
+
+  /**
+   * Each identified stream with where it stands on the resources `owned` accepts, against its
+   * group's current snapshot (not the one it last looked at: a stream still catching up is behind).
+   */
+  syncStates(owned: NameFilter): Array<{ ctx: StreamContext; resources: ResourceSync[] }> {
+    const out: Array<{ ctx: StreamContext; resources: ResourceSync[] }> = [];
+    for (const s of this.streams.values()) {
+      const snap = s.ctx.group !== undefined ? this.opts.cache.get(s.ctx.group) : undefined;
+      if (snap) out.push({ ctx: s.ctx, resources: s.syncOf(snap, owned) });
+    }
+    return out;
+  }
+
+  /** What the server sends each stream of this node now, per type (from the current snapshot). */
+  desiredFor(nodeId: string): Array<{ ctx: StreamContext; types: ReturnType<SyncSource['desiredOf']> }> {
+    const out: Array<{ ctx: StreamContext; types: ReturnType<SyncSource['desiredOf']> }> = [];
+    for (const s of this.streams.values()) {
+      if (s.ctx.node?.id !== nodeId || s.ctx.group === undefined) continue;
+      const snap = this.opts.cache.get(s.ctx.group);
+      if (snap) out.push({ ctx: s.ctx, types: s.desiredOf(snap) });
+    }
+    return out;
   }
 
   /** Responses written but not yet flushed by HTTP/2, per open stream id. */

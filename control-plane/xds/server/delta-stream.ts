@@ -9,11 +9,12 @@ import {
   DeltaDiscoveryResponseSchema,
   ResourceSchema,
 } from '../../../protos/gen/envoy/service/discovery/v3/discovery_pb.js';
-import type { EncodedResource } from '../cache/snapshot.js';
+import type { EncodedResource, Snapshot } from '../cache/snapshot.js';
 import { PUSH_ORDER, RESOURCE_TYPES, TYPE, type TypeUrl } from '../resource-types.js';
 import { clustersInUse, desiredResources, retainClusters } from './desired.js';
 import { AdsStream } from './stream-base.js';
 import { nextNonce } from './stream-context.js';
+import type { NameFilter, ResourceSync, SyncSource } from './stream-sync.js';
 import { Subscription } from './subscription.js';
 
 interface Pending {
@@ -41,7 +42,7 @@ interface TypeState {
 /** Unacknowledged responses kept per type; a client that never ACKs cannot grow this. */
 const MAX_PENDING = 64;
 
-export class DeltaStream extends AdsStream<TypeState, DeltaDiscoveryResponse> {
+export class DeltaStream extends AdsStream<TypeState, DeltaDiscoveryResponse> implements SyncSource {
   onRequest(req: DeltaDiscoveryRequest): void {
     const url = this.begin(req.node, req.typeUrl);
     if (!url) return;
@@ -92,6 +93,32 @@ export class DeltaStream extends AdsStream<TypeState, DeltaDiscoveryResponse> {
     } else {
       this.host.callbacks.onAck?.(this.ctx, url, p.systemVersion, this.host.now() - p.sentAt);
     }
+  }
+
+  desiredOf(snapshot: Snapshot): Map<TypeUrl, ReadonlyMap<string, EncodedResource>> {
+    const out = new Map<TypeUrl, ReadonlyMap<string, EncodedResource>>();
+    for (const [url, st] of this.types) out.set(url, desiredResources(snapshot, url, st.sub, this.filter));
+    return out;
+  }
+
+  syncOf(snapshot: Snapshot, owned: NameFilter): ResourceSync[] {
+    const out: ResourceSync[] = [];
+    for (const [type, st] of this.types) {
+      // A name in an unanswered response is not held yet, whatever `known` assumes.
+      const unanswered = new Set<string>();
+      for (const p of st.pending.values()) for (const n of p.sent.keys()) unanswered.add(n);
+      for (const [name, r] of desiredResources(snapshot, type, st.sub, this.filter)) {
+        if (!owned(name)) continue;
+        const state =
+          st.rejected.get(name) === r.version
+            ? 'nacked'
+            : st.known.get(name) === r.version && !unanswered.has(name)
+              ? 'acked'
+              : 'pending';
+        out.push({ type, name, state });
+      }
+    }
+    return out;
   }
 
   protected respond(): void {

@@ -15,6 +15,7 @@ import {
 import { encodeResponse, type PreEncodedResponse } from './encoded-response.js';
 import { AdsStream } from './stream-base.js';
 import { nextNonce } from './stream-context.js';
+import type { NameFilter, ResourceSync, SyncSource } from './stream-sync.js';
 import { Subscription } from './subscription.js';
 
 interface TypeState {
@@ -40,7 +41,7 @@ function onlyWanted(m: ResourceMap, sub: Subscription): ResourceMap {
   return m;
 }
 
-export class SotwStream extends AdsStream<TypeState, PreEncodedResponse> {
+export class SotwStream extends AdsStream<TypeState, PreEncodedResponse> implements SyncSource {
   /** CDS currently carries clusters kept for make-before-break. */
   private retaining = false;
 
@@ -89,6 +90,31 @@ export class SotwStream extends AdsStream<TypeState, PreEncodedResponse> {
         sent: st.sentVersion,
         ...(st.nonce ? { nonce: st.nonce } : {}),
       };
+    return out;
+  }
+
+  desiredOf(snapshot: Snapshot): Map<TypeUrl, ReadonlyMap<string, EncodedResource>> {
+    const out = new Map<TypeUrl, ReadonlyMap<string, EncodedResource>>();
+    for (const [url, st] of this.types) out.set(url, desiredResources(snapshot, url, st.sub, this.filter));
+    return out;
+  }
+
+  syncOf(snapshot: Snapshot, owned: NameFilter): ResourceSync[] {
+    const out: ResourceSync[] = [];
+    for (const [type, st] of this.types) {
+      // The last response was NACKed: what it carried is rejected, the client keeps what it ACKed.
+      const nacked = st.rejectedKey !== undefined && st.rejectedKey === contentKey(st.sent);
+      for (const [name, r] of desiredResources(snapshot, type, st.sub, this.filter)) {
+        if (!owned(name)) continue;
+        const state =
+          st.acked.get(name)?.version === r.version
+            ? 'acked'
+            : nacked && st.sent.get(name)?.version === r.version
+              ? 'nacked'
+              : 'pending';
+        out.push({ type, name, state });
+      }
+    }
     return out;
   }
 
