@@ -30,6 +30,11 @@ describe('--xds-server', () => {
   it('refuses what is not HOST:PORT, naming the flag', () => {
     for (const bad of ['cp.internal', 'http://cp:18001', 'cp:port', ':18001'])
       expect(() => parse(['--xds-server', bad])).toThrow(/--xds-server: .* is not HOST:PORT/);
+    // The Listener is named after the advertised address: it must be an IP.
+    expect(() => parse(['--xds-server', 'cp:18001', '--host', 'pod.internal'])).toThrow(
+      /--xds-server needs an IP to advertise .*pod.internal/,
+    );
+    expect(parse(['--xds-server', 'cp:18001', '--host', '0.0.0.0']).xds).toBeDefined();
   });
 });
 
