@@ -6,6 +6,7 @@ import type { PodAccessSource } from './access/index.js';
 import type { DrainOptions } from './drain.js';
 import type { ModelConfig } from './repository/config.js';
 import type { PodTlsOptions } from './server/pod-tls.js';
+import type { PodXdsOptions } from './server/xds-server.js';
 import type { TracingOptions } from './tracing/pod-tracer.js';
 
 /** --managed: versions come from the control plane's assignments (docs/DATAPLANE.md). */
@@ -58,6 +59,8 @@ export interface PodOptions {
   readonly repoSettleMs: number;
   /** Serve gRPC and HTTP over mTLS (STRICT or PERMISSIVE) from a `certs agent` directory. */
   readonly tls?: PodTlsOptions;
+  /** The gRPC port as an xDS-managed server (gRFC A36): its mTLS mode and callers from the control plane. */
+  readonly xds?: PodXdsOptions;
   /** OpenTelemetry tracing over OTLP (--otlp-endpoint); undefined: off, at no cost. */
   readonly tracing?: TracingOptions;
   /** Per-model access rules (docs/ACCESS.md, "At the pods"); absent: every caller is admitted. */

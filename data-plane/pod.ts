@@ -26,6 +26,7 @@ import { bindGrpc, createGrpcServer } from './server/grpc-server.js';
 import { HealthService } from './server/health.js';
 import { createHttpServer, listenHttp } from './server/http-server.js';
 import { PodTls, TLS_MODE_LABEL } from './server/pod-tls.js';
+import { XdsGrpcFront } from './server/xds-server.js';
 import { FaultInjector } from './serving/faults.js';
 import { InferenceService, SERVER_VERSION } from './serving/inference-service.js';
 import { Lifecycle } from './serving/lifecycle.js';
@@ -79,6 +80,8 @@ export class Pod {
   access: AccessEnforcer | undefined;
   /** mTLS on the gRPC and HTTP ports (undefined: plaintext). */
   tls: PodTls | undefined;
+  /** With opts.xds: the gRPC port's xDS-managed front (server/xds-server.ts). */
+  xds: XdsGrpcFront | undefined;
   ports = { http: 0, grpc: 0, metrics: 0 };
   private httpServer: HttpServer | undefined;
   private grpcServer: GrpcServer | undefined;
@@ -222,8 +225,12 @@ export class Pod {
       ports: this.ports,
       region: this.opts.region,
       zone: this.opts.zone,
-      // Proxies use TLS to endpoints known to accept it (PERMISSIVE, Istio's tlsMode label).
-      labels: { ...(this.opts.labels ?? {}), ...(this.tls ? { [TLS_MODE_LABEL]: 'mtls' } : {}) },
+      // Proxies use TLS to endpoints known to accept it (PERMISSIVE, Istio's tlsMode label); an
+      // xDS-managed gRPC port is plaintext under PERMISSIVE (docs/ACCESS.md), so it claims none.
+      labels: {
+        ...(this.opts.labels ?? {}),
+        ...(this.tls && !this.opts.xds ? { [TLS_MODE_LABEL]: 'mtls' } : {}),
+      },
       startedAtMs: this.startedAtMs,
       heartbeatIntervalMs: this.opts.heartbeatIntervalMs,
       gpuSimulated: this.opts.reportGpu,
@@ -289,15 +296,16 @@ export class Pod {
       ? this.tls.listenHttp(this.httpServer, host, this.opts.httpPort)
       : listenHttp(this.httpServer, host, this.opts.httpPort)
     ).catch(named('HTTP', this.opts.httpPort));
-    this.grpcServer = createGrpcServer(this.service, this.health, {
-      maxMessageBytes: this.opts.maxBodyBytes,
-      scopes: this.scopes,
-      ...access,
-    });
+    const { xds: x } = this.opts;
+    this.xds = x && (await XdsGrpcFront.create(x, { id: this.podId, ...this.opts }, this.log));
+    const opts = { maxMessageBytes: this.opts.maxBodyBytes, scopes: this.scopes, ...access };
+    this.grpcServer = createGrpcServer(this.service, this.health, opts, this.xds?.makeServer);
     await probePort('gRPC', host, this.opts.grpcPort);
-    this.ports.grpc = await (this.tls
-      ? this.tls.listenGrpc(this.grpcServer, host, this.opts.grpcPort)
-      : bindGrpc(this.grpcServer, host, this.opts.grpcPort)
+    this.ports.grpc = await (this.xds
+      ? this.xds.bind(this.grpcServer, this.address, this.opts.grpcPort)
+      : this.tls
+        ? this.tls.listenGrpc(this.grpcServer, host, this.opts.grpcPort)
+        : bindGrpc(this.grpcServer, host, this.opts.grpcPort)
     ).catch(named('gRPC', this.opts.grpcPort));
     this.metricsServer = createMetricsServer(this.metrics.registry);
     this.ports.metrics = await listenHttp(this.metricsServer, host, this.opts.metricsPort).catch(

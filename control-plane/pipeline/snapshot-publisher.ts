@@ -26,6 +26,7 @@ import { checkResources } from '../validate/index.js';
 import { type EncodedResource, SnapshotEncoder } from '../xds/cache/snapshot.js';
 import type { SnapshotCache } from '../xds/cache/snapshot-cache.js';
 import { type ModelCheck, ModelGate } from './model-gate.js';
+import { PodServerPublisher } from './pod-server-publisher.js';
 
 export interface GroupStatus {
   readonly group: string;
@@ -67,6 +68,8 @@ export class SnapshotPublisher {
   /** What translation keeps between publishes, per flavor: owned here, swept every publish. */
   private translations = new Map<Flavor, TranslationCache>();
   private conflicts: ReadonlyArray<PolicyConflict & { since: string }> = [];
+  /** The server Listeners of xDS-managed pods: a group of its own (pod-server-publisher.ts). */
+  private readonly podServers: PodServerPublisher;
 
   constructor(
     private readonly cache: SnapshotCache,
@@ -74,6 +77,7 @@ export class SnapshotPublisher {
     private readonly log: Logger,
     private readonly options: Partial<TranslateOptions> = {},
   ) {
+    this.podServers = new PodServerPublisher(cache, metrics, log, options);
     // The groups of one flavor share their encodings: only what differs is encoded again. Models
     // are admitted once per flavor, through the encoder of the flavor's first group.
     const shared = new Map<Flavor, WeakMap<object, EncodedResource>>();
@@ -140,6 +144,8 @@ export class SnapshotPublisher {
     yield;
     let ok = true;
     for (const flavor of FLAVORS) ok = (yield* this.publishFlavor(flavor, owners, endpoints)) && ok;
+    yield;
+    ok = (yield* this.podServers.steps(owners, endpoints)) && ok;
     this.countProblems();
     return ok;
   }
@@ -332,6 +338,6 @@ export class SnapshotPublisher {
   }
 
   groups(): GroupStatus[] {
-    return [...this.status.values()].map((s) => ({ ...s }));
+    return [...[...this.status.values()].map((s) => ({ ...s })), this.podServers.status()];
   }
 }

@@ -9,6 +9,8 @@ export {
   resolveOptions,
   type TranslateOptions,
 } from './options.js';
+export { type PodServer, podServers } from './pod-servers.js';
+export { translatePodServers } from './server-listener.js';
 export { TranslationCache } from './translation-cache.js';
 export {
   type TranslateInput,

@@ -1,6 +1,7 @@
 // Resource names: the one place that decides them, because the xDS server, the consistency
 // check, config-dump and the proxyless clients (`xds:///<model>`) all depend on them.
 // docs/TRANSLATION.md lists them.
+import { listeningAddress, POD_SERVER_LISTENER_TEMPLATE } from '../../kernel/contract/xds-pod.js';
 import type { Flavor } from './types.js';
 
 /** The Envoy gateway's one listener and its route configuration. */
@@ -55,6 +56,14 @@ export function restPath(model: string): string {
 
 /** The header that names the model on gRPC requests through the gateway. */
 export const MODEL_HEADER = 'x-model-name';
+
+/** The server-side Listener of the pod listening on `address:port` (gRFC A36 name template). */
+export function podServerListenerName(address: string, port: number): string {
+  return POD_SERVER_LISTENER_TEMPLATE.replace('%s', listeningAddress(address, port));
+}
+
+/** The route configuration inside every pod's server Listener (inline: one NonForwardingAction). */
+export const POD_SERVER_ROUTE_CONFIG = 'switchyard-pod-server';
 
 /**
  * Does this resource carry part of the model's policy? Its own listener and route configuration

@@ -3,6 +3,7 @@
 // application beside it. A sidecar's listener therefore binds loopback: on 0.0.0.0 anyone who
 // reaches the host would call the models with the sidecar's identity (an open proxy). Pure: no
 // I/O, no clock.
+import { XDS_POD_ROLE } from '../../kernel/contract/xds-pod.js';
 import type { Listener } from '../../protos/gen/envoy/config/listener/v3/listener_pb.js';
 import type { ResourceSet } from './types.js';
 
@@ -35,3 +36,11 @@ function loopback(l: Listener): Listener {
 export function forRole(set: ResourceSet, role: NodeRole): ResourceSet {
   return role === 'sidecar' ? { ...set, listeners: set.listeners.map(loopback) } : set;
 }
+
+/**
+ * A proxyless gRPC node whose `switchyard.role` is `pod` is a pod running as an xDS-managed
+ * server (gRFC A36): it reads the group of server Listeners (server-listener.ts), not the
+ * clients' api_listeners (docs/XDS.md, "Node roles").
+ */
+export const POD_ROLE = XDS_POD_ROLE;
+export const POD_SERVER_GROUP = 'grpc+pod-server';

@@ -103,33 +103,51 @@ function tlsSecrets(ctx: CommonTlsContext | undefined): string[] {
   return out;
 }
 
+// Unpacking an Any costs more than the rest of a walk. Translated messages are immutable and
+// share packed sub-messages (every pod server Listener of one identity rule holds the same
+// HttpConnectionManager), so what an Any refers to is kept per Any object.
+const secretsOfAny = new WeakMap<Any, string[]>();
+const refsOfHcm = new WeakMap<Any, { routes: string[]; clusters: string[] }>();
+
 function transportSocketSecrets(ts: TransportSocket | undefined): string[] {
   if (ts?.configType.case !== 'typedConfig') return [];
   const any = ts.configType.value;
-  if (any.typeUrl === UPSTREAM_TLS_TYPE)
-    return tlsSecrets(anyUnpack(any, UpstreamTlsContextSchema)?.commonTlsContext);
-  if (any.typeUrl === DOWNSTREAM_TLS_TYPE)
-    return tlsSecrets(anyUnpack(any, DownstreamTlsContextSchema)?.commonTlsContext);
-  return [];
+  let out = secretsOfAny.get(any);
+  if (!out) {
+    out =
+      any.typeUrl === UPSTREAM_TLS_TYPE
+        ? tlsSecrets(anyUnpack(any, UpstreamTlsContextSchema)?.commonTlsContext)
+        : any.typeUrl === DOWNSTREAM_TLS_TYPE
+          ? tlsSecrets(anyUnpack(any, DownstreamTlsContextSchema)?.commonTlsContext)
+          : [];
+    secretsOfAny.set(any, out);
+  }
+  return out;
 }
 
 function hcmRefs(any: Any | undefined, routes: string[], clusters: string[]): void {
   if (any?.typeUrl !== HCM_TYPE) return;
-  const hcm = anyUnpack(any, HttpConnectionManagerSchema);
-  if (!hcm) return;
-  if (hcm.routeSpecifier.case === 'rds') routes.push(hcm.routeSpecifier.value.routeConfigName);
-  else if (hcm.routeSpecifier.case === 'routeConfig')
-    clusters.push(...routeClusters(hcm.routeSpecifier.value));
-  // jwt_authn fetches remote JWKS through CDS clusters (the gateway's `<model>/-/jwks`).
-  for (const f of hcm.httpFilters) {
-    if (f.configType.case !== 'typedConfig' || f.configType.value.typeUrl !== JWT_AUTHN_TYPE) continue;
-    const jwt = anyUnpack(f.configType.value, JwtAuthenticationSchema);
-    for (const p of Object.values(jwt?.providers ?? {}))
-      if (p.jwksSourceSpecifier.case === 'remoteJwks') {
-        const up = p.jwksSourceSpecifier.value.httpUri?.httpUpstreamType;
-        if (up?.case === 'cluster') clusters.push(up.value);
-      }
+  let refs = refsOfHcm.get(any);
+  if (!refs) {
+    refs = { routes: [], clusters: [] };
+    const hcm = anyUnpack(any, HttpConnectionManagerSchema);
+    if (hcm?.routeSpecifier.case === 'rds') refs.routes.push(hcm.routeSpecifier.value.routeConfigName);
+    else if (hcm?.routeSpecifier.case === 'routeConfig')
+      refs.clusters.push(...routeClusters(hcm.routeSpecifier.value));
+    // jwt_authn fetches remote JWKS through CDS clusters (the gateway's `<model>/-/jwks`).
+    for (const f of hcm?.httpFilters ?? []) {
+      if (f.configType.case !== 'typedConfig' || f.configType.value.typeUrl !== JWT_AUTHN_TYPE) continue;
+      const jwt = anyUnpack(f.configType.value, JwtAuthenticationSchema);
+      for (const p of Object.values(jwt?.providers ?? {}))
+        if (p.jwksSourceSpecifier.case === 'remoteJwks') {
+          const up = p.jwksSourceSpecifier.value.httpUri?.httpUpstreamType;
+          if (up?.case === 'cluster') refs.clusters.push(up.value);
+        }
+    }
+    refsOfHcm.set(any, refs);
   }
+  routes.push(...refs.routes);
+  clusters.push(...refs.clusters);
 }
 
 export function listenerRefs(l: Listener): ListenerRefs {

@@ -176,6 +176,11 @@ export const POD_FLAGS = {
     help: 'longest time before a changed certificate in --tls-dir is noticed',
     default: 1000,
   },
+  'xds-server': {
+    type: 'string',
+    help: "HOST:PORT of the control plane's plaintext xDS port: the gRPC port becomes an xDS-managed server (gRFC A36) whose mTLS mode and allowed callers come from the control plane; its certificates from --tls-dir",
+    env: 'SWITCHYARD_XDS_SERVER',
+  },
   'otlp-endpoint': {
     type: 'string',
     help: 'trace requests with OpenTelemetry, exported over OTLP/HTTP protobuf to this URL (http://host:4318 gets /v1/traces); default: off',

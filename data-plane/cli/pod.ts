@@ -2,6 +2,7 @@
 // every admitted request was answered, 1 when the drain timeout cut some off. It always exits
 // after the drain.
 
+import { isIP } from 'node:net';
 import { flagsHelp, type ParsedFlags, parseFlags } from '../../kernel/cli/flags.js';
 import { POD_ID_PATTERN } from '../../kernel/contract/index.js';
 import { OptionError } from '../../kernel/errors/index.js';
@@ -151,6 +152,28 @@ export function podOptionsFrom(
       : flags['access-file']
         ? { access: { from: 'file' as const, path: flags['access-file'] } }
         : {}),
+    ...xdsOptions(flags),
+  };
+}
+
+/** --xds-server: the gRPC port's inbound rules come from the control plane (server/xds-server.ts). */
+function xdsOptions(flags: ParsedFlags<typeof POD_FLAGS>): Pick<PodOptions, 'xds'> {
+  const server = flags['xds-server'];
+  if (!server) return {};
+  if (!/^[^\s:/]+:\d{1,5}$|^\[[0-9A-Fa-f:.]+\]:\d{1,5}$/.test(server))
+    throw new OptionError(`--xds-server: ${JSON.stringify(server)} is not HOST:PORT`);
+  // The pod's Listener is named after the address it advertises, which grpc-js-xds wants as an IP.
+  const advertised = flags['advertise-address'] ?? flags.host;
+  if (!isIP(advertised))
+    throw new OptionError(
+      `--xds-server needs an IP to advertise (--advertise-address, else --host): got ${JSON.stringify(advertised)}`,
+    );
+  return {
+    xds: {
+      server,
+      ...(flags['tls-dir'] ? { certsDir: flags['tls-dir'] } : {}),
+      drainGraceMs: flags['drain-timeout'],
+    },
   };
 }
 

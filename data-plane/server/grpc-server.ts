@@ -164,12 +164,14 @@ export interface GrpcServerOptions {
   readonly access?: AccessEnforcer;
 }
 
+/** `make`: the server class to use (xds-server.ts passes grpc-js-xds's XdsServer). */
 export function createGrpcServer(
   svc: InferenceService,
   health: HealthService,
   opts: GrpcServerOptions,
+  make: (options: grpc.ServerOptions) => grpc.Server = (o) => new grpc.Server(o),
 ): grpc.Server {
-  const server = new grpc.Server({
+  const server = make({
     'grpc.max_receive_message_length': opts.maxMessageBytes,
     'grpc.max_send_message_length': -1,
   });

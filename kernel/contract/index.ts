@@ -19,3 +19,4 @@ export * from './errors.js';
 export * from './latency-buckets.js';
 export * from './mirror-codec.js';
 export * from './subjects.js';
+export * from './xds-pod.js';

@@ -1,6 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 import { describe, expect, it } from 'vitest';
 import { NodeSchema } from '../../../protos/gen/envoy/config/core/v3/base_pb.js';
+import { POD_SERVER_GROUP } from '../../translate/node-role.js';
 import { defaultGroupOf, nodeRole } from './node-flavor.js';
 
 const envoy = (metadata?: Record<string, unknown>) =>
@@ -29,5 +30,15 @@ describe('node roles', () => {
       metadata: { 'switchyard.role': 'sidecar' },
     });
     expect(defaultGroupOf(grpc)).toBe('grpc');
+  });
+
+  it("puts a proxyless node with role pod in the pods' server group; an Envoy with it stays a sidecar", () => {
+    const pod = create(NodeSchema, {
+      userAgentName: 'gRPC Node Pure JS',
+      userAgentVersionType: { case: 'userAgentVersion', value: '1.14.1' },
+      metadata: { 'switchyard.role': 'pod' },
+    });
+    expect(defaultGroupOf(pod)).toBe(POD_SERVER_GROUP);
+    expect(defaultGroupOf(envoy({ 'switchyard.role': 'pod' }))).toBe('envoy+sidecar');
   });
 });

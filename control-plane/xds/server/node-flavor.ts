@@ -2,7 +2,7 @@
 // user_agent_name ("gRPC Node Pure-JS", "gRPC Go", ...); Envoy sends "envoy". An explicit
 // `switchyard.flavor` metadata value wins, for clients that identify themselves oddly.
 import type { Node } from '../../../protos/gen/envoy/config/core/v3/base_pb.js';
-import type { NodeRole } from '../../translate/node-role.js';
+import { type NodeRole, POD_ROLE, POD_SERVER_GROUP } from '../../translate/node-role.js';
 import type { Flavor } from '../../translate/types.js';
 import { capabilityGroupOf } from './client-family.js';
 
@@ -25,8 +25,12 @@ export function nodeRole(node: Node | undefined): NodeRole {
   return role === undefined || role === 'gateway' ? 'gateway' : 'sidecar';
 }
 
-/** The default node group: one snapshot per flavor, capability set and (Envoy) role. */
+/**
+ * The default node group: one snapshot per flavor, capability set and (Envoy) role; a proxyless
+ * node with role `pod` reads the pods' server Listeners.
+ */
 export function defaultGroupOf(node: Node | undefined): string {
   const flavor = nodeFlavor(node);
+  if (flavor === 'grpc' && node?.metadata?.['switchyard.role'] === POD_ROLE) return POD_SERVER_GROUP;
   return capabilityGroupOf(node, flavor, flavor === 'envoy' ? nodeRole(node) : 'gateway');
 }
