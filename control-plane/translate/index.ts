@@ -9,6 +9,7 @@ export {
   resolveOptions,
   type TranslateOptions,
 } from './options.js';
+export { routesWithReadyWeights, withReadyWeights } from './ready-weights.js';
 export { TranslationCache } from './translation-cache.js';
 export {
   type TranslateInput,

@@ -16,8 +16,17 @@ export interface ArtifactFetcher {
   fetch(a: AssignedVersion): Promise<Uint8Array>;
 }
 
+/** Each managed version's own gRPC port (version-ports.ts; absent: none). */
+export interface VersionPortSet {
+  ensure(model: string, version: string): Promise<number>;
+  portOf(model: string, version: string): number | undefined;
+  close(model: string, version: string): Promise<void>;
+  closeAll(): Promise<void>;
+}
+
 export interface ManagedOptions {
   readonly region: string;
+  readonly ports?: VersionPortSet;
   readonly memoryLimitBytes?: number;
   readonly drain: { readonly graceMs: number; readonly timeoutMs: number };
   readonly log: Logger;
@@ -87,6 +96,16 @@ export class ManagedModels {
     return this.queue;
   }
 
+  /** The version's own gRPC port (registrations carry it), or undefined. */
+  portOf(model: string, version: string): number | undefined {
+    return this.opts.ports?.portOf(model, version);
+  }
+
+  /** Closes the versions' own ports (the pod closes). */
+  closePorts(): Promise<void> {
+    return this.opts.ports?.closeAll() ?? Promise.resolve();
+  }
+
   /** Resolves when every queued load has finished (tests, benchmark). */
   settled(): Promise<void> {
     return this.queue;
@@ -103,10 +122,11 @@ export class ManagedModels {
 
   private async unassign(model: string, version: string): Promise<void> {
     const served = this.models.get(model, version);
-    if (!served) return;
     const { graceMs, timeoutMs } = this.opts.drain;
-    if (served.state === 'failed') await this.models.unload(model, version);
-    else await this.models.drainAndUnload(model, version, graceMs, timeoutMs);
+    if (served?.state === 'failed') await this.models.unload(model, version);
+    else if (served) await this.models.drainAndUnload(model, version, graceMs, timeoutMs);
+    // Out of EDS (UNLOADING) and unloaded first; kept when assigned again meanwhile.
+    if (!this.assigned.has(keyOf(model, version))) await this.opts.ports?.close(model, version);
   }
 
   private async loadOne(v: AssignedVersion): Promise<void> {
@@ -118,6 +138,7 @@ export class ManagedModels {
       this.checkResidency(v);
       this.checkMemory(v);
       const t0 = performance.now();
+      await this.opts.ports?.ensure(v.model, v.version);
       let dir = await this.cache.existing(v.model, v.version);
       let fromCache = false;
       if (dir) {

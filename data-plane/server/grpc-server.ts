@@ -53,9 +53,26 @@ function tensorMeta(t: TensorSpec) {
   });
 }
 
-export function inferenceHandlers(svc: InferenceService): grpc.UntypedServiceImplementation {
+/**
+ * A port that serves one version alone: a request naming its model without a version gets it
+ * (docs/PLACEMENT.md, "A port per version"). An explicit version in the request still wins.
+ */
+export interface VersionPin {
+  readonly model: string;
+  readonly version: string;
+}
+
+function pinned(pin: VersionPin | undefined, model: string, version: string): string {
+  return pin && !version && model === pin.model ? pin.version : version;
+}
+
+export function inferenceHandlers(
+  svc: InferenceService,
+  pin?: VersionPin,
+): grpc.UntypedServiceImplementation {
   const modelInfer: Unary<ModelInferRequest, ModelInferResponse> = (call, cb) => {
-    const { modelName, modelVersion } = call.request;
+    const { modelName } = call.request;
+    const modelVersion = pinned(pin, modelName, call.request.modelVersion);
     let release: () => void;
     let decoded: ReturnType<typeof decodeInferRequest>;
     try {
@@ -73,8 +90,12 @@ export function inferenceHandlers(svc: InferenceService): grpc.UntypedServiceImp
     }
     const cancellation = new Cancellation();
     call.once('cancelled', () => cancellation.cancel());
+    const request =
+      modelVersion === decoded.request.version
+        ? decoded.request
+        : { ...decoded.request, version: modelVersion };
     svc
-      .infer(decoded.request, { deadline: deadlineOf(call), cancellation })
+      .infer(request, { deadline: deadlineOf(call), cancellation })
       .then(
         (res) => cb(null, encodeInferResponse(res, decoded.raw)),
         (err: unknown) => fail(cb, err),
@@ -89,7 +110,10 @@ export function inferenceHandlers(svc: InferenceService): grpc.UntypedServiceImp
     cb(
       null,
       create(ModelReadyResponseSchema, {
-        ready: svc.modelReady(call.request.name, call.request.version || undefined),
+        ready: svc.modelReady(
+          call.request.name,
+          pinned(pin, call.request.name, call.request.version) || undefined,
+        ),
       }),
     );
   const serverMetadata: Unary<unknown, ServerMetadataResponse> = (_call, cb) =>
@@ -99,7 +123,8 @@ export function inferenceHandlers(svc: InferenceService): grpc.UntypedServiceImp
     );
   const modelMetadata: Unary<ModelMetadataRequest, ModelMetadataResponse> = (call, cb) => {
     try {
-      const m = svc.modelMetadata(call.request.name, call.request.version || undefined);
+      const version = pinned(pin, call.request.name, call.request.version);
+      const m = svc.modelMetadata(call.request.name, version || undefined);
       cb(
         null,
         create(ModelMetadataResponseSchema, {
@@ -126,12 +151,13 @@ export function createGrpcServer(
   svc: InferenceService,
   health: HealthService,
   opts: GrpcServerOptions,
+  pin?: VersionPin,
 ): grpc.Server {
   const server = new grpc.Server({
     'grpc.max_receive_message_length': opts.maxMessageBytes,
     'grpc.max_send_message_length': -1,
   });
-  server.addService(grpcServiceDefinition(GRPCInferenceService), inferenceHandlers(svc));
+  server.addService(grpcServiceDefinition(GRPCInferenceService), inferenceHandlers(svc, pin));
   server.addService(grpcServiceDefinition(Health), {
     check: health.handlers.check,
     watch: health.handlers.watch,
