@@ -3,6 +3,7 @@
 // and loaded one at a time (so each load's memory figure is its own); versions no longer
 // assigned drain and unload. A refusal is recorded as a FAILED version whose reason the
 // registration carries; the pod never goes down for one.
+import { rm } from 'node:fs/promises';
 import type { AssignedVersion, PodAssignments } from '../../kernel/contract/index.js';
 import type { Logger } from '../../kernel/log/index.js';
 import { MemoryLimitError, ResidencyRefusedError } from '../errors.js';
@@ -142,9 +143,16 @@ export class ManagedModels {
       let dir = await this.cache.existing(v.model, v.version);
       let fromCache = false;
       if (dir) {
-        // Verified while the session is created from it: READY only if the digest matches.
-        const gate = this.cache.verify(v.model, v.version, v.digest);
-        await this.models.load(v.model, v.version, dir, v.digest, { digest: v.digest, gate });
+        // The file stamped when it was verified is not hashed again; any other is verified while
+        // the session is created from it: READY only if the digest matches.
+        const trusted = await this.cache.trusted(v.model, v.version, v.digest);
+        const gate = trusted ? undefined : this.cache.verify(v.model, v.version, v.digest);
+        const ort = trusted ? await this.cache.optimized(v.model, v.version, v.digest) : undefined;
+        await this.models.load(v.model, v.version, dir, v.digest, {
+          digest: v.digest,
+          ...(gate ? { gate } : {}),
+          optimized: ort ? { load: ort } : { write: this.cache.optimizedTmp(v.model, v.version) },
+        });
         fromCache = this.models.get(v.model, v.version)?.state === 'ready';
         if (!fromCache)
           this.opts.log.warn(`managed: cached ${v.model} version ${v.version} not usable; downloading it`);
@@ -154,9 +162,12 @@ export class ManagedModels {
         if (!this.fetcher) throw new Error('no artifact source (NATS not connected)');
         const t1 = performance.now();
         const plain = await this.fetcher.fetch(v);
-        dir = await this.cache.store(v.model, v.version, plain, v.configYaml);
+        dir = await this.cache.store(v.model, v.version, plain, v.configYaml, v.digest);
         fetchMs = performance.now() - t1;
-        await this.models.load(v.model, v.version, dir, v.digest, { digest: v.digest });
+        await this.models.load(v.model, v.version, dir, v.digest, {
+          digest: v.digest,
+          optimized: { write: this.cache.optimizedTmp(v.model, v.version) },
+        });
       }
       const totalMs = performance.now() - t0;
       const loaded = this.models.get(v.model, v.version);
@@ -168,6 +179,10 @@ export class ManagedModels {
         const timing = { model: v.model, version: v.version, fromCache, fetchMs, totalMs };
         for (const fn of this.timingListeners) fn(timing);
       }
+      // Kept for the next load only once this one succeeded (and only beside a trusted file).
+      if (loaded?.state === 'ready')
+        await this.cache.adoptOptimized(v.model, v.version, v.digest).catch(() => undefined);
+      else await rm(this.cache.optimizedTmp(v.model, v.version), { force: true });
     } catch (err) {
       const reason = (err as Error).message;
       await this.cache.remove(v.model, v.version).catch(() => undefined);

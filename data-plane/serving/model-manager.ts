@@ -49,6 +49,11 @@ export interface LoadExtras {
    * managed pod verifies a cached file's digest in parallel with session creation).
    */
   readonly gate?: Promise<void>;
+  /**
+   * CPU versions: load the sessions from a pre-optimized ORT-format file (`load`), or write one
+   * while loading (`write`), for the next load (a managed pod's cache; docs/DATAPLANE.md).
+   */
+  readonly optimized?: { readonly load?: string; readonly write?: string };
 }
 
 export interface ManagerOptions {
@@ -235,7 +240,7 @@ export class ModelManager {
         () => undefined,
         (e: unknown) => e as Error,
       );
-      await this.build(entry);
+      await this.build(entry, extras.optimized);
       const fileBytes = (await stat(join(dir, 'model.onnx'))).size;
       entry.memoryBytes = Math.max(process.memoryUsage.rss() - rss0, fileBytes);
       const refused = await gate;
@@ -265,7 +270,7 @@ export class ModelManager {
     if (current?.batcher) void this.retire(current);
   }
 
-  private async build(entry: ServedVersion): Promise<void> {
+  private async build(entry: ServedVersion, optimized: LoadExtras['optimized']): Promise<void> {
     let text = '';
     try {
       text = await readFile(join(entry.dir, 'config.yaml'), 'utf8');
@@ -281,6 +286,8 @@ export class ModelManager {
       executionProvider: config.executionProvider,
       session: config.session,
       injectDelayMs: this.injectDelayMs,
+      ...(config.executionProvider === 'cpu' && optimized?.load ? { optimizedPath: optimized.load } : {}),
+      ...(config.executionProvider === 'cpu' && optimized?.write ? { writeOptimized: optimized.write } : {}),
     });
     const loaded = pool.loaded;
     const resolved = resolveSignature(

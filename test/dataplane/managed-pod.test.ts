@@ -234,6 +234,17 @@ describe('managed pod: assignments in, artifacts down, READY with measured memor
         `p50 ${percentile(total, 50).toFixed(1)} ms, p99 ${percentile(total, 99).toFixed(1)} ms\n`,
     );
     expect(loads.every((t) => t.fetchMs === 0)).toBe(true);
+    // The first load wrote the pre-optimized ORT-format file; later ones run from it, same answers.
+    expect(existsSync(join(cacheDir, 'convnet', '7', 'model.ort'))).toBe(true);
+    await assign([a]);
+    await waitFor(
+      'convnet 7 ready from model.ort',
+      () => pod.models.get('convnet', '7')?.state === 'ready',
+      30_000,
+    );
+    expectClose(await inferConvnet('7', 9), await reference.run(inputRows(1, IMAGE, 9), [1, 1, 28, 28]));
+    await assign([]);
+    await waitFor('convnet 7 unloaded', () => !pod.models.get('convnet', '7'), 30_000);
     // A cached file that no longer matches its digest is not served: it is downloaded again.
     const file = join(cacheDir, 'convnet', '7', 'model.onnx');
     const bytes = new Uint8Array(await readFile(file));
