@@ -51,6 +51,8 @@ export interface LoadedMessage {
   /** Why a requested provider was not used. */
   readonly fallbackReason?: string;
   readonly loadMs: number;
+  /** The session came from the pre-optimized ORT-format file (LoadMessage.optimizedPath). */
+  readonly fromOptimized?: boolean;
 }
 
 export interface LoadFailedMessage {

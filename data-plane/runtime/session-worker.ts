@@ -90,6 +90,7 @@ async function load(msg: LoadMessage): Promise<void> {
     }
   }
   if (!session && msg.optimizedPath) session = await fromOptimized(msg, msg.optimizedPath);
+  const fromOptimizedFile = session !== undefined && provider === 'cpu';
   session ??= await ort.InferenceSession.create(msg.modelPath, {
     ...sessionOptions(msg, 'cpu'),
     // ORT warns that an ORT_ENABLE_ALL file is for this machine only: it is (the pod's cache).
@@ -104,6 +105,7 @@ async function load(msg: LoadMessage): Promise<void> {
     provider,
     ...(fallbackReason ? { fallbackReason } : {}),
     loadMs: performance.now() - t0,
+    ...(fromOptimizedFile ? { fromOptimized: true } : {}),
   });
 }
 

@@ -263,7 +263,8 @@ export class ModelManager {
       ? `batching up to ${entry.maxBatchSize}`
       : `unbatched${entry.unbatchedReason ? ` (${entry.unbatchedReason})` : ''}`;
     this.opts.log.info(
-      `model ${model} version ${version} ready in ${Math.round(performance.now() - t0)} ms on ${entry.provider} ` +
+      `model ${model} version ${version} ready in ${Math.round(performance.now() - t0)} ms on ${entry.provider}` +
+        `${entry.pool!.loaded.fromOptimized ? ' from its pre-optimized ORT-format file' : ''} ` +
         `(${entry.pool!.instances} instance(s), ${how})`,
     );
     this.emit();

@@ -242,6 +242,7 @@ describe('managed pod: assignments in, artifacts down, READY with measured memor
       () => pod.models.get('convnet', '7')?.state === 'ready',
       30_000,
     );
+    expect(pod.models.get('convnet', '7')?.pool?.loaded.fromOptimized).toBe(true);
     expectClose(await inferConvnet('7', 9), await reference.run(inputRows(1, IMAGE, 9), [1, 1, 28, 28]));
     await assign([]);
     await waitFor('convnet 7 unloaded', () => !pod.models.get('convnet', '7'), 30_000);
