@@ -164,10 +164,9 @@ export class ManagedModels {
         const plain = await this.fetcher.fetch(v);
         dir = await this.cache.store(v.model, v.version, plain, v.configYaml, v.digest);
         fetchMs = performance.now() - t1;
-        await this.models.load(v.model, v.version, dir, v.digest, {
-          digest: v.digest,
-          optimized: { write: this.cache.optimizedTmp(v.model, v.version) },
-        });
+        // Not written here: writing the ORT-format file doubles a session create, and this load
+        // is on the way from a push to traffic. The first load from the cache writes it.
+        await this.models.load(v.model, v.version, dir, v.digest, { digest: v.digest });
       }
       const totalMs = performance.now() - t0;
       const loaded = this.models.get(v.model, v.version);

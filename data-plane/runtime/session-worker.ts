@@ -40,7 +40,12 @@ function sessionOptions(msg: LoadMessage, provider: 'cpu' | 'cuda'): ort.Inferen
     executionMode: s.executionMode,
     ...(s.intraOpThreads ? { intraOpNumThreads: s.intraOpThreads } : {}),
     ...(s.interOpThreads ? { interOpNumThreads: s.interOpThreads } : {}),
-    extra: { session: { intra_op: { allow_spinning: s.allowSpinning ? '1' : '0' } } },
+    extra: {
+      session: {
+        intra_op: { allow_spinning: s.allowSpinning ? '1' : '0' },
+        ...(s.prepack ? {} : { disable_prepacking: '1' }),
+      },
+    },
   };
 }
 

@@ -4,6 +4,7 @@
 // shared machine hits every way alike), median and p99 over ROUNDS:
 //   path/all        create(path), graph optimization all: what the pod does today
 //   path/basic      the same with graph optimization basic, and with none (disabled)
+//   +write ort      path/all writing the ORT-format file as it goes (a first load does)
 //   buffer/all      readFile then create(bytes): the file read on the JS side
 //   no-prepack      disable_prepacking: MLAS does not repack the MatMul weights at load
 //   ort/zero-copy   a pre-optimized ORT-format file (written once through optimizedModelFilePath),
@@ -72,6 +73,15 @@ async function main(): Promise<void> {
         timed(() => ort.InferenceSession.create(onnx, { ...base, graphOptimizationLevel: 'basic' })),
       'path/disabled': () =>
         timed(() => ort.InferenceSession.create(onnx, { ...base, graphOptimizationLevel: 'disabled' })),
+      'path/all+write ort': () =>
+        timed(() =>
+          ort.InferenceSession.create(onnx, {
+            ...base,
+            graphOptimizationLevel: 'all',
+            optimizedModelFilePath: join(dir, 'again.ort'),
+            logSeverityLevel: 3,
+          }),
+        ),
       'buffer/all': () =>
         timed(async () =>
           ort.InferenceSession.create(await readFile(onnx), { ...base, graphOptimizationLevel: 'all' }),

@@ -3,9 +3,9 @@
 // Object Store), measured side by side in one run, in turns:
 //   download  cache emptied first: Object Store download + unseal + decrypt + sha256 verify +
 //             write to the cache + session create
-//   cache     the same version again from the pod's cache: its verified stamp checked, the session
-//             created from the pre-optimized ORT-format file the first load wrote
-//   re-hashed the cache as it was before both: sha256 of the file + session from the ONNX file
+//   first     the first load from the pod's cache: its verified stamp checked (no re-hash), the
+//             session created from the ONNX file, writing the pre-optimized ORT-format file
+//   cache     every later load from the cache: the session created from that ORT-format file
 // Each load is assigned by a PodAssignments message and timed inside the pod, from picking the
 // assignment up to the version being READY; between loads the version is unassigned and unloaded.
 // Goal from the issue: cache p99 <= 250 ms for a model of at most 100 MB.
@@ -134,8 +134,8 @@ async function main(): Promise<void> {
       return t;
     };
     const download: number[] = [];
+    const first: number[] = [];
     const cache: number[] = [];
-    const rehash: number[] = [];
     const fetchOnly: number[] = [];
     const versionDir = join(cacheDir, 'big', '1');
     for (let i = 0; i < LOADS; i++) {
@@ -144,20 +144,16 @@ async function main(): Promise<void> {
       if (d.fromCache) throw new Error('expected a download after emptying the cache');
       download.push(d.totalMs);
       fetchOnly.push(d.fetchMs);
+      const f = await loadOnce();
+      if (!f.fromCache || !existsSync(join(versionDir, 'model.ort')))
+        throw new Error('expected a load from the cache that writes model.ort');
+      first.push(f.totalMs);
       const c = await loadOnce();
       if (!c.fromCache) throw new Error('expected a load from the cache');
-      if (!existsSync(join(versionDir, 'model.ort')))
-        throw new Error('expected the pre-optimized file in the cache');
       cache.push(c.totalMs);
-      // What every cache load cost before the stamp and the ORT-format file: sha256 of the file
-      // beside a session created from the ONNX file (this one also writes the ORT file again).
-      await rm(join(versionDir, '.verified.json'), { force: true });
-      await rm(join(versionDir, 'model.ort'), { force: true });
-      const h = await loadOnce();
-      if (!h.fromCache) throw new Error('expected a load from the cache');
-      rehash.push(h.totalMs);
       process.stdout.write(
-        `round ${i + 1}/${LOADS}: download ${d.totalMs.toFixed(0)} ms, cache ${c.totalMs.toFixed(0)} ms, cache re-hashed ${h.totalMs.toFixed(0)} ms\n`,
+        `round ${i + 1}/${LOADS}: download ${d.totalMs.toFixed(0)} ms, first from the cache ` +
+          `${f.totalMs.toFixed(0)} ms, from the cache ${c.totalMs.toFixed(0)} ms\n`,
       );
     }
     const p50 = (xs: number[]) =>
@@ -175,12 +171,12 @@ async function main(): Promise<void> {
       `  of which download + unseal + decrypt + verify + cache write: ${summary(fetchOnly)}\n`,
     );
     process.stdout.write(
-      `from the pod's cache (stamp check + session from the ORT-format file): ${summary(cache)}\n`,
+      `first load from the pod's cache (stamp check + session from ONNX + ORT file written): ${summary(first)}\n`,
     );
     process.stdout.write(
-      `from the pod's cache, re-hashed (sha256 + session from ONNX + ORT file written): ${summary(rehash)}\n`,
+      `from the pod's cache (stamp check + session from the ORT-format file): ${summary(cache)}\n`,
     );
-    process.stdout.write(`ratio re-hashed/cache (p50): ${(p50(rehash) / p50(cache)).toFixed(2)}x\n`);
+    process.stdout.write(`ratio first/cache (p50): ${(p50(first) / p50(cache)).toFixed(2)}x\n`);
     process.stdout.write(`ratio download/cache (p50): ${(p50(download) / p50(cache)).toFixed(2)}x\n`);
     const ok = p99(cache) <= GOAL_CACHE_P99_MS;
     process.stdout.write(

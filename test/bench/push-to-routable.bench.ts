@@ -135,6 +135,15 @@ async function main(): Promise<void> {
         String(routableAt - t0),
         String(routableAt - pushed),
       ]);
+      // The previous version is routed to no more: delete it, so the test server's JetStream
+      // storage holds one artifact at a time.
+      if (r > 1) {
+        const del = await runCli(['models', 'delete', `big:${r - 1}`], {
+          SWITCHYARD_SERVER: fx.url,
+          SWITCHYARD_API_KEY: fx.keys['operator-default'],
+        });
+        if (del.code !== 0) throw new Error(`delete failed: ${del.stderr}`);
+      }
       log(
         `round ${r}/${ROUNDS}: push ${pushed - t0} ms, READY on 3 ${readyAt - t0} ms, routable ${routableAt - t0} ms`,
       );

@@ -234,7 +234,8 @@ describe('managed pod: assignments in, artifacts down, READY with measured memor
         `p50 ${percentile(total, 50).toFixed(1)} ms, p99 ${percentile(total, 99).toFixed(1)} ms\n`,
     );
     expect(loads.every((t) => t.fetchMs === 0)).toBe(true);
-    // The first load wrote the pre-optimized ORT-format file; later ones run from it, same answers.
+    // The first load from the cache wrote the pre-optimized ORT-format file; later ones run from
+    // it, with the same answers.
     expect(existsSync(join(cacheDir, 'convnet', '7', 'model.ort'))).toBe(true);
     await assign([a]);
     await waitFor(
