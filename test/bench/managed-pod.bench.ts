@@ -58,10 +58,14 @@ async function main(): Promise<void> {
     const plain = bigModel();
     process.stdout.write(`model: ${(plain.length / 2 ** 20).toFixed(1)} MiB; ${LOADS} loads per mode\n`);
     const t0 = performance.now();
+    // BENCH_PREPACK=0: the version's config.yaml turns weight prepacking off (docs/DATAPLANE.md).
+    const noPrepack = process.env.BENCH_PREPACK === '0';
+    if (noPrepack) process.stdout.write('config.yaml: session: { prepack: false }\n');
     const artifact: AssignedInit = await publishArtifact(admin, BUCKET, kek, {
       name: 'big',
       version: '1',
       plain,
+      ...(noPrepack ? { configYaml: 'session: { prepack: false }\n' } : {}),
     });
     process.stdout.write(
       `published (encrypt + seal + Object Store put) in ${(performance.now() - t0).toFixed(0)} ms\n`,

@@ -112,7 +112,13 @@ async function main(): Promise<void> {
       });
       if (res.code !== 0) throw new Error(`push failed: ${res.stderr}`);
       const pushed = Date.now();
-      await waitFor(async () => (await readyOn(v)) === 3, 120_000, `big:${v} READY on 3 pods`);
+      await waitFor(async () => (await readyOn(v)) === 3, 180_000, `big:${v} READY on 3 pods`).catch(
+        async (e) => {
+          log(`READY on ${await readyOn(v)} of 3`);
+          for (const p of pods) log(`--- ${p.podId}\n${p.stderr().slice(-1500)}`);
+          throw e;
+        },
+      );
       const readyAt = Date.now();
       await waitFor(
         () =>
