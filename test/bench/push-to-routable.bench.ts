@@ -146,7 +146,7 @@ async function main(): Promise<void> {
       if (r > 1) {
         const del = await runCli(['models', 'delete', `big:${r - 1}`], {
           SWITCHYARD_SERVER: fx.url,
-          SWITCHYARD_API_KEY: fx.keys['operator-default'],
+          SWITCHYARD_API_KEY: fx.keys['admin-default'],
         });
         if (del.code !== 0) throw new Error(`delete failed: ${del.stderr}`);
       }
