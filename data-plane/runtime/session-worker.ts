@@ -59,7 +59,8 @@ const inUse: Uint8Array[] = [];
  */
 async function fromOptimized(msg: LoadMessage, path: string): Promise<ort.InferenceSession | undefined> {
   try {
-    const bytes = new Uint8Array(await readFile(path));
+    // The Buffer itself (a Uint8Array): a copy would hold the weights twice until collected.
+    const bytes = await readFile(path);
     const o = sessionOptions(msg, 'cpu');
     const session = await ort.InferenceSession.create(bytes, {
       ...o,

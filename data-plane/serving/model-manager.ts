@@ -264,7 +264,8 @@ export class ModelManager {
       : `unbatched${entry.unbatchedReason ? ` (${entry.unbatchedReason})` : ''}`;
     this.opts.log.info(
       `model ${model} version ${version} ready in ${Math.round(performance.now() - t0)} ms on ${entry.provider}` +
-        `${entry.pool!.loaded.fromOptimized ? ' from its pre-optimized ORT-format file' : ''} ` +
+        `${entry.pool!.loaded.fromOptimized ? ' from its pre-optimized ORT-format file' : ''}` +
+        ` (session ${Math.round(entry.pool!.loaded.loadMs)} ms) ` +
         `(${entry.pool!.instances} instance(s), ${how})`,
     );
     this.emit();

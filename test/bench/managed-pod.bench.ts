@@ -170,6 +170,9 @@ async function main(): Promise<void> {
         [...xs].sort((a, b) => a - b),
         0.99,
       );
+    // The model manager's own account of the last loads (session worker time, which file).
+    for (const line of log.lines.filter((l) => l.includes('ready in')).slice(-3))
+      process.stdout.write(`  pod log: ${line.slice(0, 220)}\n`);
     process.stdout.write(`download + decrypt + verify + session create: ${summary(download)}\n`);
     process.stdout.write(
       `  of which download + unseal + decrypt + verify + cache write: ${summary(fetchOnly)}\n`,
