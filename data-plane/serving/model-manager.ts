@@ -282,14 +282,16 @@ export class ModelManager {
     const { config, issues } = parseModelConfig(text, this.opts.defaults);
     if (issues.length) throw new ModelConfigError('config.yaml', issues);
     entry.config = config;
+    // Only where the version's config.yaml asks for it (session.optimized_cache).
+    const ortCache = config.executionProvider === 'cpu' && config.session.optimizedCache;
     const pool = await WorkerPool.start({
       modelPath: join(entry.dir, 'model.onnx'),
       instances: config.instanceCount,
       executionProvider: config.executionProvider,
       session: config.session,
       injectDelayMs: this.injectDelayMs,
-      ...(config.executionProvider === 'cpu' && optimized?.load ? { optimizedPath: optimized.load } : {}),
-      ...(config.executionProvider === 'cpu' && optimized?.write ? { writeOptimized: optimized.write } : {}),
+      ...(ortCache && optimized?.load ? { optimizedPath: optimized.load } : {}),
+      ...(ortCache && optimized?.write ? { writeOptimized: optimized.write } : {}),
     });
     const loaded = pool.loaded;
     const resolved = resolveSignature(

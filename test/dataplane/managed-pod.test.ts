@@ -217,6 +217,8 @@ describe('managed pod: assignments in, artifacts down, READY with measured memor
 
   it('loads again from the cache without downloading (cold load p50/p99 printed), verifying the file on reuse', async () => {
     const a = await publishArtifact(admin, BUCKET, kek, { name: 'convnet', version: '7', plain: convnet });
+    // The version's config.yaml (in the cache since its download) asks for the ORT-format file.
+    await writeFile(join(cacheDir, 'convnet', '7', 'config.yaml'), 'session: { optimized_cache: true }\n');
     const cycles = 10;
     const before = timings.length;
     for (let i = 0; i < cycles; i++) {
