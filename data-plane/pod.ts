@@ -3,7 +3,7 @@
 // the agent that registers and sends heartbeats. Start order: servers (live, not ready) ->
 // models -> serving -> NATS registration. drain() is the SIGTERM sequence (drain.ts).
 import type { Server as HttpServer } from 'node:http';
-import { hostname, networkInterfaces, totalmem } from 'node:os';
+import { totalmem } from 'node:os';
 import type { Server as GrpcServer } from '@grpc/grpc-js';
 import { checkPodId } from '../kernel/contract/index.js';
 import { createLogger, type Logger } from '../kernel/log/index.js';
@@ -15,10 +15,12 @@ import { type DrainReport, drainPod } from './drain.js';
 import { ArtifactCache } from './managed/artifact-cache.js';
 import { subscribeAssignments } from './managed/assignment-subscriber.js';
 import { ManagedModels } from './managed/managed-models.js';
+import { VersionPorts } from './managed/version-ports.js';
 import { createMetricsServer } from './metrics/metrics-server.js';
 import { PodMetrics } from './metrics/pod-metrics.js';
 import { MirrorForwarder } from './mirror/forwarder.js';
 import { applyMirrorConfig } from './mirror/settings.js';
+import { advertised, defaultPodId } from './pod-address.js';
 import type { PodOptions } from './pod-options.js';
 import { checkRepositoryLayout } from './repository/layout.js';
 import { RepositoryWatcher } from './repository/watcher.js';
@@ -37,20 +39,6 @@ import { PodStats } from './stats/pod-stats.js';
 import { UtilizationSampler } from './stats/utilization.js';
 import type { PodTracer } from './tracing/pod-tracer.js';
 import { RequestScopes } from './tracing/request-scope.js';
-
-function defaultPodId(): string {
-  const host = hostname()
-    .replace(/[^A-Za-z0-9_-]/g, '-')
-    .slice(0, 40);
-  return `${host}-${process.pid}-${Math.random().toString(36).slice(2, 6)}`;
-}
-
-function advertised(host: string): string {
-  if (host !== '0.0.0.0' && host !== '::') return host;
-  for (const list of Object.values(networkInterfaces()))
-    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
-  return '127.0.0.1';
-}
 
 export type { ManagedPodOptions, PodOptions } from './pod-options.js';
 
@@ -161,6 +149,13 @@ export class Pod {
     this.managed = opts.managed
       ? new ManagedModels(this.models, new ArtifactCache(opts.managed.cacheDir), {
           region: opts.region,
+          ports: new VersionPorts(this.service, this.health, () => this.tls, {
+            host: opts.host,
+            maxMessageBytes: opts.maxBodyBytes,
+            log: this.log,
+            access: () => this.access,
+            scopes: this.scopes,
+          }),
           ...(opts.managed.memoryLimitBytes ? { memoryLimitBytes: opts.managed.memoryLimitBytes } : {}),
           drain: { graceMs: opts.drain.graceMs, timeoutMs: opts.drain.timeoutMs },
           log: this.log,
@@ -265,6 +260,9 @@ export class Pod {
       window: this.stats.version(v.model, v.version),
       ...(v.digest ? { digest: v.digest } : {}),
       ...(v.memoryBytes !== undefined ? { memoryBytes: v.memoryBytes } : {}),
+      ...(this.managed?.portOf(v.model, v.version)
+        ? { grpcPort: this.managed.portOf(v.model, v.version)! }
+        : {}),
     }));
     return {
       phase: this.lifecycle.phase,
@@ -362,6 +360,7 @@ export class Pod {
       closeHttp(this.metricsServer),
     ]);
     this.grpcServer?.forceShutdown();
+    await this.managed?.closePorts();
     await this.models.stopAll();
     await this.tracer?.close();
   }

@@ -30,6 +30,7 @@ import type { StoredPolicy } from '../store/policy-record.js';
 import type { PolicyStore } from '../store/policy-store.js';
 import { type StoreNames, storeNames } from '../store/store-names.js';
 import { resolveOptions } from '../translate/options.js';
+import { routesWithReadyWeights } from '../translate/ready-weights.js';
 import type { EndpointTable } from '../translate/types.js';
 import { SnapshotCache } from '../xds/cache/snapshot-cache.js';
 import { XdsServer } from '../xds/server/ads-server.js';
@@ -146,7 +147,7 @@ export class ControlPlane {
       this.publisher,
       this.cache,
       () => ({
-        routes: this.routes(),
+        routes: routesWithReadyWeights(this.routes(), this.endpoints),
         endpoints: this.endpoints,
         // With a store, the directory's losers never reach it: report them from the directory.
         alsoConflicting: this.store

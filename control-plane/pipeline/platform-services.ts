@@ -41,7 +41,7 @@ export interface PlatformDeps {
 
 export async function startPlatformServices(d: PlatformDeps): Promise<PlatformServices> {
   const { nc, names, replicas, audit, lease } = d;
-  const models = await openModelService(nc, d.kek, { names, replicas, audit });
+  const models = await openModelService(nc, d.kek, { names, replicas, audit, metrics: d.metrics });
   const placement = await startPlacement(nc, lease, names.prefix, replicas, d.metrics, d.log);
   const rollouts = d.store
     ? await startRollouts({

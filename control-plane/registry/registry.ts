@@ -26,6 +26,7 @@ import {
 import { checkName, checkVersion, type RegistryRef, refText } from './names.js';
 import { inspectOnnx } from './onnx-inspect.js';
 import { publicView, type RegistryVersion, type Stage } from './record.js';
+import type { RegistryMetrics } from './registry-metrics.js';
 
 export interface Actor {
   readonly id: string;
@@ -60,6 +61,7 @@ export interface RegistryDeps {
   readonly kek: KeyEncryptionKey;
   readonly audit?: AuditReader;
   readonly now?: () => Date;
+  readonly metrics?: RegistryMetrics;
 }
 
 const CAS_ATTEMPTS = 5;
@@ -110,6 +112,17 @@ export class ModelRegistry {
    * record's own data key and clears the flag; either writer's object is then valid.
    */
   async push(input: PushInput, actor: Actor, progress?: Progress): Promise<PushResult> {
+    try {
+      const result = await this.pushOnce(input, actor, progress);
+      this.d.metrics?.push(result.status);
+      return result;
+    } catch (err) {
+      this.d.metrics?.push('failed');
+      throw err;
+    }
+  }
+
+  private async pushOnce(input: PushInput, actor: Actor, progress?: Progress): Promise<PushResult> {
     const ref = { name: checkName(input.name), version: checkVersion(input.version) };
     const what = refText(ref);
     const digest = sha256Digest(input.bytes);
@@ -226,6 +239,17 @@ export class ModelRegistry {
   }
 
   async stage(ref: RegistryRef, to: Stage, actor: Actor, reason?: string): Promise<VersionView> {
+    try {
+      const view = await this.stageOnce(ref, to, actor, reason);
+      this.d.metrics?.stage(to, 'applied');
+      return view;
+    } catch (err) {
+      this.d.metrics?.stage(to, err instanceof PromotionRefusedError ? 'refused' : 'failed');
+      throw err;
+    }
+  }
+
+  private async stageOnce(ref: RegistryRef, to: Stage, actor: Actor, reason?: string): Promise<VersionView> {
     const next = await this.modify(ref, async (r) => {
       const failures = promotionFailures(await this.promotionPolicy(r.namespace), r, to);
       if (failures.length) {

@@ -94,6 +94,13 @@ function priorityOf(route: ModelRoute, e: EndpointInfo): number {
   }
 }
 
+/** Would `e` take new traffic in this route's EDS (inside residency, preferred backend, healthy)? */
+export function takesTraffic(route: ModelRoute, e: EndpointInfo): boolean {
+  const regions = route.spec.residency?.regions;
+  if (regions && (e.region === undefined || !regions.includes(e.region))) return false;
+  return priorityOf(route, e) >= 0 && (e.health === 'HEALTHY' || e.health === 'UNKNOWN');
+}
+
 function lbEndpoint(e: EndpointInfo, tls: boolean): LbEndpoint {
   return {
     $typeName: 'envoy.config.endpoint.v3.LbEndpoint',

@@ -10,6 +10,7 @@ export {
   type TranslateOptions,
 } from './options.js';
 export { type PodServer, podServers } from './pod-servers.js';
+export { routesWithReadyWeights, withReadyWeights } from './ready-weights.js';
 export { translatePodServers } from './server-listener.js';
 export { TranslationCache } from './translation-cache.js';
 export {

@@ -65,6 +65,8 @@ export interface VersionStatus {
   readonly digest?: string;
   /** Measured memory of the loaded sessions (ModelManager). */
   readonly memoryBytes?: number;
+  /** Managed versions: the gRPC port that serves this version alone. */
+  readonly grpcPort?: number;
 }
 
 export interface PodStatus {
@@ -134,6 +136,7 @@ export function registrationOf(id: PodIdentity, status: PodStatus): PodRegistrat
       queueLimit: v.queueLimit,
       platform: 'onnxruntime_onnx',
       digest: v.digest ?? '',
+      grpcPort: v.grpcPort ?? 0,
     }),
   );
   const ready = status.versions.filter((v) => v.state === 'ready');

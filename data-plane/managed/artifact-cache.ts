@@ -1,12 +1,43 @@
 // The managed pod's cache of decrypted artifacts: <dir>/<model>/<version>/model.onnx (+ the
-// config.yaml the assignment carried). A file is written under a temporary name and renamed, so
-// a crash never leaves a half-written model under the real name; a cached file is verified
-// against the assignment's digest on every reuse and deleted when it does not match.
+// config.yaml the assignment carried, and model.ort: the session's pre-optimized ORT-format
+// file, written by the first load). A file is written under a temporary name and renamed, so a
+// crash never leaves a half-written model under the real name. Reuse is checked against a stamp
+// written when model.onnx was verified against the assignment's digest: the digest and the
+// file's inode, size and change time (ctime, which no user can set back). A file whose stamp
+// still matches is the verified one and is not hashed again (hashing 96 MiB costs about 300 ms
+// here, more than the session create it would run beside); any other is hashed in full, and
+// deleted when it does not match (docs/DATAPLANE.md, "Cold loads").
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { access, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ArtifactIntegrityError } from '../../kernel/artifacts/index.js';
+
+interface FileStamp {
+  readonly ino: string;
+  readonly size: string;
+  readonly ctimeNs: string;
+}
+
+interface Stamp {
+  readonly digest: string;
+  readonly onnx: FileStamp;
+  readonly ort?: FileStamp;
+}
+
+const STAMP = '.verified.json';
+
+async function fileStamp(path: string): Promise<FileStamp | undefined> {
+  try {
+    const s = await stat(path, { bigint: true });
+    return { ino: String(s.ino), size: String(s.size), ctimeNs: String(s.ctimeNs) };
+  } catch {
+    return undefined;
+  }
+}
+
+const same = (a: FileStamp | undefined, b: FileStamp | undefined) =>
+  a !== undefined && b !== undefined && a.ino === b.ino && a.size === b.size && a.ctimeNs === b.ctimeNs;
 
 export class ArtifactCache {
   constructor(readonly dir: string) {}
@@ -27,6 +58,60 @@ export class ArtifactCache {
     }
   }
 
+  private async stamp(model: string, version: string): Promise<Stamp | undefined> {
+    try {
+      return JSON.parse(await readFile(join(this.versionDir(model, version), STAMP), 'utf8')) as Stamp;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async writeStamp(model: string, version: string, stamp: Stamp): Promise<void> {
+    const dir = this.versionDir(model, version);
+    const tmp = join(dir, `${STAMP}.${process.pid}.tmp`);
+    await writeFile(tmp, JSON.stringify(stamp));
+    await rename(tmp, join(dir, STAMP));
+  }
+
+  private async stampVerified(model: string, version: string, digest: string): Promise<void> {
+    const onnx = await fileStamp(join(this.versionDir(model, version), 'model.onnx'));
+    if (onnx) await this.writeStamp(model, version, { digest, onnx });
+  }
+
+  /** Is the cached model.onnx the very file verified against `digest` before (its stamp matches)? */
+  async trusted(model: string, version: string, digest: string): Promise<boolean> {
+    const s = await this.stamp(model, version);
+    if (s?.digest !== digest) return false;
+    return same(s.onnx, await fileStamp(join(this.versionDir(model, version), 'model.onnx')));
+  }
+
+  /** The pre-optimized model.ort when it is the one written from the trusted model.onnx. */
+  async optimized(model: string, version: string, digest: string): Promise<string | undefined> {
+    if (!(await this.trusted(model, version, digest))) return undefined;
+    const s = await this.stamp(model, version);
+    const path = join(this.versionDir(model, version), 'model.ort');
+    return same(s?.ort, await fileStamp(path)) ? path : undefined;
+  }
+
+  /** Where a load writes the optimized model before adoptOptimized() renames it. */
+  optimizedTmp(model: string, version: string): string {
+    return join(this.versionDir(model, version), `.model.ort.${process.pid}.tmp`);
+  }
+
+  /** Takes the written optimized model into the cache, stamped beside its trusted model.onnx. */
+  async adoptOptimized(model: string, version: string, digest: string): Promise<void> {
+    const dir = this.versionDir(model, version);
+    const s = await this.stamp(model, version);
+    if (!(await fileStamp(this.optimizedTmp(model, version)))) return;
+    if (s?.digest !== digest) {
+      await rm(this.optimizedTmp(model, version), { force: true });
+      return;
+    }
+    await rename(this.optimizedTmp(model, version), join(dir, 'model.ort'));
+    const ort = await fileStamp(join(dir, 'model.ort'));
+    if (ort) await this.writeStamp(model, version, { ...s, ort });
+  }
+
   /**
    * Resolves when the cached model.onnx has `digest`; otherwise removes the version from the
    * cache and throws ArtifactIntegrityError. Streams the file, so it can run while the session
@@ -39,21 +124,31 @@ export class ArtifactCache {
     }))
       hash.update(chunk as Buffer);
     const found = `sha256:${hash.digest('hex')}`;
-    if (found === digest) return;
+    if (found === digest) return this.stampVerified(model, version, digest);
     await this.remove(model, version);
     throw new ArtifactIntegrityError(`cached file has ${found}, assigned ${digest}`);
   }
 
-  /** Writes a verified artifact (and its config.yaml, or none) and returns the directory. */
-  async store(model: string, version: string, plain: Uint8Array, configYaml: string): Promise<string> {
+  /** Writes an artifact verified against `digest` (and its config.yaml, or none); returns the directory. */
+  async store(
+    model: string,
+    version: string,
+    plain: Uint8Array,
+    configYaml: string,
+    digest: string,
+  ): Promise<string> {
     const dir = this.versionDir(model, version);
     await mkdir(dir, { recursive: true });
+    // A new model.onnx: the old stamp and optimized file describe another.
+    await rm(join(dir, STAMP), { force: true });
+    await rm(join(dir, 'model.ort'), { force: true });
     const tmp = join(dir, `.model.onnx.${process.pid}.tmp`);
     await writeFile(tmp, plain);
     await rename(tmp, join(dir, 'model.onnx'));
     const config = join(dir, 'config.yaml');
     if (configYaml) await writeFile(config, configYaml);
     else await rm(config, { force: true });
+    await this.stampVerified(model, version, digest);
     return dir;
   }
 

@@ -3,6 +3,7 @@
 // and loaded one at a time (so each load's memory figure is its own); versions no longer
 // assigned drain and unload. A refusal is recorded as a FAILED version whose reason the
 // registration carries; the pod never goes down for one.
+import { rm } from 'node:fs/promises';
 import type { AssignedVersion, PodAssignments } from '../../kernel/contract/index.js';
 import type { Logger } from '../../kernel/log/index.js';
 import { MemoryLimitError, ResidencyRefusedError } from '../errors.js';
@@ -16,8 +17,17 @@ export interface ArtifactFetcher {
   fetch(a: AssignedVersion): Promise<Uint8Array>;
 }
 
+/** Each managed version's own gRPC port (version-ports.ts; absent: none). */
+export interface VersionPortSet {
+  ensure(model: string, version: string): Promise<number>;
+  portOf(model: string, version: string): number | undefined;
+  close(model: string, version: string): Promise<void>;
+  closeAll(): Promise<void>;
+}
+
 export interface ManagedOptions {
   readonly region: string;
+  readonly ports?: VersionPortSet;
   readonly memoryLimitBytes?: number;
   readonly drain: { readonly graceMs: number; readonly timeoutMs: number };
   readonly log: Logger;
@@ -87,6 +97,16 @@ export class ManagedModels {
     return this.queue;
   }
 
+  /** The version's own gRPC port (registrations carry it), or undefined. */
+  portOf(model: string, version: string): number | undefined {
+    return this.opts.ports?.portOf(model, version);
+  }
+
+  /** Closes the versions' own ports (the pod closes). */
+  closePorts(): Promise<void> {
+    return this.opts.ports?.closeAll() ?? Promise.resolve();
+  }
+
   /** Resolves when every queued load has finished (tests, benchmark). */
   settled(): Promise<void> {
     return this.queue;
@@ -103,10 +123,11 @@ export class ManagedModels {
 
   private async unassign(model: string, version: string): Promise<void> {
     const served = this.models.get(model, version);
-    if (!served) return;
     const { graceMs, timeoutMs } = this.opts.drain;
-    if (served.state === 'failed') await this.models.unload(model, version);
-    else await this.models.drainAndUnload(model, version, graceMs, timeoutMs);
+    if (served?.state === 'failed') await this.models.unload(model, version);
+    else if (served) await this.models.drainAndUnload(model, version, graceMs, timeoutMs);
+    // Out of EDS (UNLOADING) and unloaded first; kept when assigned again meanwhile.
+    if (!this.assigned.has(keyOf(model, version))) await this.opts.ports?.close(model, version);
   }
 
   private async loadOne(v: AssignedVersion): Promise<void> {
@@ -118,12 +139,20 @@ export class ManagedModels {
       this.checkResidency(v);
       this.checkMemory(v);
       const t0 = performance.now();
+      await this.opts.ports?.ensure(v.model, v.version);
       let dir = await this.cache.existing(v.model, v.version);
       let fromCache = false;
       if (dir) {
-        // Verified while the session is created from it: READY only if the digest matches.
-        const gate = this.cache.verify(v.model, v.version, v.digest);
-        await this.models.load(v.model, v.version, dir, v.digest, { digest: v.digest, gate });
+        // The file stamped when it was verified is not hashed again; any other is verified while
+        // the session is created from it: READY only if the digest matches.
+        const trusted = await this.cache.trusted(v.model, v.version, v.digest);
+        const gate = trusted ? undefined : this.cache.verify(v.model, v.version, v.digest);
+        const ort = trusted ? await this.cache.optimized(v.model, v.version, v.digest) : undefined;
+        await this.models.load(v.model, v.version, dir, v.digest, {
+          digest: v.digest,
+          ...(gate ? { gate } : {}),
+          optimized: ort ? { load: ort } : { write: this.cache.optimizedTmp(v.model, v.version) },
+        });
         fromCache = this.models.get(v.model, v.version)?.state === 'ready';
         if (!fromCache)
           this.opts.log.warn(`managed: cached ${v.model} version ${v.version} not usable; downloading it`);
@@ -133,8 +162,10 @@ export class ManagedModels {
         if (!this.fetcher) throw new Error('no artifact source (NATS not connected)');
         const t1 = performance.now();
         const plain = await this.fetcher.fetch(v);
-        dir = await this.cache.store(v.model, v.version, plain, v.configYaml);
+        dir = await this.cache.store(v.model, v.version, plain, v.configYaml, v.digest);
         fetchMs = performance.now() - t1;
+        // Not written here: writing the ORT-format file doubles a session create, and this load
+        // is on the way from a push to traffic. The first load from the cache writes it.
         await this.models.load(v.model, v.version, dir, v.digest, { digest: v.digest });
       }
       const totalMs = performance.now() - t0;
@@ -147,6 +178,10 @@ export class ManagedModels {
         const timing = { model: v.model, version: v.version, fromCache, fetchMs, totalMs };
         for (const fn of this.timingListeners) fn(timing);
       }
+      // Kept for the next load only once this one succeeded (and only beside a trusted file).
+      if (loaded?.state === 'ready')
+        await this.cache.adoptOptimized(v.model, v.version, v.digest).catch(() => undefined);
+      else await rm(this.cache.optimizedTmp(v.model, v.version), { force: true });
     } catch (err) {
       const reason = (err as Error).message;
       await this.cache.remove(v.model, v.version).catch(() => undefined);

@@ -7,7 +7,7 @@ describe('parseModelConfig', () => {
 max_batch_size: 16
 queue_limit: 10
 execution_provider: CUDA
-session: { intra_op_threads: 2, allow_spinning: true }
+session: { intra_op_threads: 2, allow_spinning: true, prepack: false, optimized_cache: true }
 inputs: [{ name: x, datatype: fp32, shape: [-1, 3, 48, 192] }]
 `);
     expect(issues).toEqual([]);
@@ -19,6 +19,8 @@ inputs: [{ name: x, datatype: fp32, shape: [-1, 3, 48, 192] }]
       ...BUILTIN_MODEL_DEFAULTS.session,
       intraOpThreads: 2,
       allowSpinning: true,
+      prepack: false,
+      optimizedCache: true,
     });
     expect(config.inputs).toEqual([{ name: 'x', datatype: 'FP32', shape: [-1, 3, 48, 192] }]);
   });

@@ -7,7 +7,8 @@
 //   instance_count: 1          # worker threads, one ONNX Runtime session each
 //   execution_provider: cpu    # cpu | cuda (cuda falls back to cpu when it cannot start)
 //   session: { intra_op_threads: 0, inter_op_threads: 0, graph_optimization: all,
-//              execution_mode: sequential, allow_spinning: false }
+//              execution_mode: sequential, allow_spinning: false, prepack: true,
+//              optimized_cache: false }
 //   inputs:  [{ name: x, datatype: FP32, shape: [-1, 3, 48, 192] }]   # override what the session says
 //   outputs: [{ name: y, datatype: FP32, shape: [-1, 2] }]
 import { parse } from 'yaml';
@@ -29,6 +30,19 @@ export interface SessionConfig {
    * threads take the cores that the gRPC/HTTP thread needs between runs.
    */
   readonly allowSpinning: boolean;
+  /**
+   * ONNX Runtime packs constant weights (MatMul, Conv) into its kernels' layout when the session
+   * is created: a copy of the weights at load, faster large batches after. Off, a session from
+   * the pre-optimized ORT-format file uses the weights where they lie in the file's bytes, and
+   * a cold load of a large model costs a fraction (docs/DATAPLANE.md, "Cold loads").
+   */
+  readonly prepack: boolean;
+  /**
+   * Managed pods: keep a pre-optimized ORT-format file of the version in the cache and create
+   * later sessions from it, in place. Faster cold loads, but the file's bytes stay held beside
+   * the session (measured memory about doubles), so off by default (docs/DATAPLANE.md).
+   */
+  readonly optimizedCache: boolean;
 }
 
 export interface ModelConfig {
@@ -54,6 +68,8 @@ export const BUILTIN_MODEL_DEFAULTS: ModelConfig = {
     graphOptimization: 'all',
     executionMode: 'sequential',
     allowSpinning: false,
+    prepack: true,
+    optimizedCache: false,
   },
 };
 
@@ -74,6 +90,8 @@ const SESSION_KEYS = new Set([
   'graph_optimization',
   'execution_mode',
   'allow_spinning',
+  'prepack',
+  'optimized_cache',
 ]);
 
 type Obj = Record<string, unknown>;
@@ -178,6 +196,8 @@ export function parseModelConfig(
       ]),
       executionMode: r.oneOf(s, 'execution_mode', 'session.', d.executionMode, ['sequential', 'parallel']),
       allowSpinning: r.bool(s, 'allow_spinning', 'session.', d.allowSpinning),
+      prepack: r.bool(s, 'prepack', 'session.', d.prepack),
+      optimizedCache: r.bool(s, 'optimized_cache', 'session.', d.optimizedCache),
     },
   };
   const inputs = r.tensors(doc.inputs, 'inputs');

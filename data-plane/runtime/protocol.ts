@@ -20,6 +20,10 @@ export interface LoadMessage {
   readonly session: SessionConfig;
   /** Extra time per run, to play a slow pod in tests. */
   readonly injectDelayMs: number;
+  /** CPU only: the model's pre-optimized ORT-format file, loaded in place of modelPath. */
+  readonly optimizedPath?: string;
+  /** CPU only: write the optimized model here (ORT format) while creating the session. */
+  readonly writeOptimized?: string;
 }
 
 export interface RunMessage {
@@ -47,6 +51,8 @@ export interface LoadedMessage {
   /** Why a requested provider was not used. */
   readonly fallbackReason?: string;
   readonly loadMs: number;
+  /** The session came from the pre-optimized ORT-format file (LoadMessage.optimizedPath). */
+  readonly fromOptimized?: boolean;
 }
 
 export interface LoadFailedMessage {

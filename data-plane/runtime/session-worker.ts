@@ -1,5 +1,6 @@
 // One ONNX Runtime session in its own thread: session.run() blocks the thread it runs on, so
 // it never runs on the main thread that serves gRPC and HTTP. Runs one batch at a time.
+import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parentPort } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
@@ -39,8 +40,44 @@ function sessionOptions(msg: LoadMessage, provider: 'cpu' | 'cuda'): ort.Inferen
     executionMode: s.executionMode,
     ...(s.intraOpThreads ? { intraOpNumThreads: s.intraOpThreads } : {}),
     ...(s.interOpThreads ? { interOpNumThreads: s.interOpThreads } : {}),
-    extra: { session: { intra_op: { allow_spinning: s.allowSpinning ? '1' : '0' } } },
+    extra: {
+      session: {
+        intra_op: { allow_spinning: s.allowSpinning ? '1' : '0' },
+        ...(s.prepack ? {} : { disable_prepacking: '1' }),
+      },
+    },
   };
+}
+
+/** The ORT-format bytes a session uses in place; kept for as long as the session lives. */
+const inUse: Uint8Array[] = [];
+
+/**
+ * A session from the pre-optimized ORT-format file: no graph optimization at load, and the
+ * initializers used where they lie in the file's bytes rather than copied (docs/DATAPLANE.md,
+ * "Cold loads"). Undefined when the file cannot be used (then the ONNX file is loaded).
+ */
+async function fromOptimized(msg: LoadMessage, path: string): Promise<ort.InferenceSession | undefined> {
+  try {
+    // The Buffer itself (a Uint8Array): a copy would hold the weights twice until collected.
+    const bytes = await readFile(path);
+    const o = sessionOptions(msg, 'cpu');
+    const session = await ort.InferenceSession.create(bytes, {
+      ...o,
+      graphOptimizationLevel: 'disabled',
+      extra: {
+        session: {
+          ...(o.extra as { session: Record<string, unknown> }).session,
+          use_ort_model_bytes_directly: '1',
+          use_ort_model_bytes_for_initializers: '1',
+        },
+      },
+    });
+    inUse.push(bytes);
+    return session;
+  } catch {
+    return undefined;
+  }
 }
 
 async function load(msg: LoadMessage): Promise<void> {
@@ -58,7 +95,15 @@ async function load(msg: LoadMessage): Promise<void> {
       fallbackReason = `CUDA execution provider unavailable: ${(err as Error).message.split('\n')[0]}`;
     }
   }
-  session ??= await ort.InferenceSession.create(msg.modelPath, sessionOptions(msg, 'cpu'));
+  if (!session && msg.optimizedPath) session = await fromOptimized(msg, msg.optimizedPath);
+  const fromOptimizedFile = session !== undefined && provider === 'cpu';
+  session ??= await ort.InferenceSession.create(msg.modelPath, {
+    ...sessionOptions(msg, 'cpu'),
+    // ORT warns that an ORT_ENABLE_ALL file is for this machine only: it is (the pod's cache).
+    ...(msg.writeOptimized
+      ? { optimizedModelFilePath: msg.writeOptimized, logSeverityLevel: 3 as const }
+      : {}),
+  });
   post({
     type: 'loaded',
     inputs: describe(session.inputNames, session.inputMetadata),
@@ -66,6 +111,7 @@ async function load(msg: LoadMessage): Promise<void> {
     provider,
     ...(fallbackReason ? { fallbackReason } : {}),
     loadMs: performance.now() - t0,
+    ...(fromOptimizedFile ? { fromOptimized: true } : {}),
   });
 }
 

@@ -21,6 +21,10 @@ export interface PoolOptions {
   readonly executionProvider: ExecutionProviderName;
   readonly session: SessionConfig;
   readonly injectDelayMs: number;
+  /** The pre-optimized ORT-format file to load from (see LoadMessage). */
+  readonly optimizedPath?: string;
+  /** Where the first worker writes the optimized model (see LoadMessage). */
+  readonly writeOptimized?: string;
 }
 
 interface Pending {
@@ -154,7 +158,7 @@ export class WorkerPool {
   static async start(opts: PoolOptions): Promise<WorkerPool> {
     const pool = new WorkerPool(opts);
     try {
-      const infos = await Promise.all(Array.from({ length: opts.instances }, () => pool.spawn()));
+      const infos = await Promise.all(Array.from({ length: opts.instances }, (_, i) => pool.spawn(i === 0)));
       pool.info = infos[0]!;
     } catch (err) {
       await pool.stop();
@@ -204,15 +208,19 @@ export class WorkerPool {
     await Promise.all(ws.map((w) => w.terminate()));
   }
 
-  private async spawn(): Promise<LoadedMessage> {
+  private async spawn(first = false): Promise<LoadedMessage> {
     const w = new SessionWorker((dead, why) => this.replace(dead, why));
     this.workers.push(w);
+    const { optimizedPath, writeOptimized } = this.opts;
     return w.load({
       type: 'load',
       modelPath: this.opts.modelPath,
       executionProvider: this.opts.executionProvider,
       session: this.opts.session,
       injectDelayMs: this.injectDelayMs,
+      ...(optimizedPath ? { optimizedPath } : {}),
+      // One writer: the file is written once, by the first instance.
+      ...(writeOptimized && first ? { writeOptimized } : {}),
     });
   }
 

@@ -75,13 +75,28 @@ function guarded<Req, Res>(
   };
 }
 
+/**
+ * A port that serves one version alone: a request naming its model without a version gets it
+ * (docs/PLACEMENT.md, "A port per version"). An explicit version in the request still wins.
+ */
+export interface VersionPin {
+  readonly model: string;
+  readonly version: string;
+}
+
+function pinned(pin: VersionPin | undefined, model: string, version: string): string {
+  return pin && !version && model === pin.model ? pin.version : version;
+}
+
 export function inferenceHandlers(
   svc: InferenceService,
   scopes: RequestScopes = new RequestScopes(),
   access?: AccessEnforcer,
+  pin?: VersionPin,
 ): grpc.UntypedServiceImplementation {
   const modelInfer: Unary<ModelInferRequest, ModelInferResponse> = (call, cb) => {
-    const { modelName, modelVersion } = call.request;
+    const { modelName } = call.request;
+    const modelVersion = pinned(pin, modelName, call.request.modelVersion);
     const scope = scopes.grpc(call.metadata, 'ModelInfer', modelName, modelVersion);
     let release: () => void;
     let decoded: ReturnType<typeof decodeInferRequest>;
@@ -100,8 +115,12 @@ export function inferenceHandlers(
     }
     const cancellation = new Cancellation();
     call.once('cancelled', () => cancellation.cancel());
+    const request =
+      modelVersion === decoded.request.version
+        ? decoded.request
+        : { ...decoded.request, version: modelVersion };
     svc
-      .infer(decoded.request, { deadline: deadlineOf(call), cancellation, hooks: scope })
+      .infer(request, { deadline: deadlineOf(call), cancellation, hooks: scope })
       .then(
         (res) => {
           scope.responding();
@@ -120,7 +139,10 @@ export function inferenceHandlers(
     cb(
       null,
       create(ModelReadyResponseSchema, {
-        ready: svc.modelReady(call.request.name, call.request.version || undefined),
+        ready: svc.modelReady(
+          call.request.name,
+          pinned(pin, call.request.name, call.request.version) || undefined,
+        ),
       }),
     );
   const serverMetadata: Unary<unknown, ServerMetadataResponse> = (_call, cb) =>
@@ -130,7 +152,8 @@ export function inferenceHandlers(
     );
   const modelMetadata: Unary<ModelMetadataRequest, ModelMetadataResponse> = (call, cb) => {
     try {
-      const m = svc.modelMetadata(call.request.name, call.request.version || undefined);
+      const version = pinned(pin, call.request.name, call.request.version);
+      const m = svc.modelMetadata(call.request.name, version || undefined);
       cb(
         null,
         create(ModelMetadataResponseSchema, {
@@ -162,6 +185,8 @@ export interface GrpcServerOptions {
   readonly scopes?: RequestScopes;
   /** Per-model access rules (data-plane/access); absent: every call is admitted. */
   readonly access?: AccessEnforcer;
+  /** A managed version's own port (docs/PLACEMENT.md, "A port per version"). */
+  readonly pin?: VersionPin;
 }
 
 /** `make`: the server class to use (xds-server.ts passes grpc-js-xds's XdsServer). */
@@ -177,7 +202,7 @@ export function createGrpcServer(
   });
   server.addService(
     grpcServiceDefinition(GRPCInferenceService),
-    inferenceHandlers(svc, opts.scopes, opts.access),
+    inferenceHandlers(svc, opts.scopes, opts.access, opts.pin),
   );
   server.addService(grpcServiceDefinition(Health), {
     check: health.handlers.check,

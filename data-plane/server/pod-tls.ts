@@ -81,6 +81,25 @@ export class PodTls {
     return this.listen('grpc', ['h2'], (c) => injector.injectConnection(c), host, port);
   }
 
+  /** listenGrpc for a port that closes before the pod does (a managed version's own port). */
+  async openGrpc(
+    server: GrpcServer,
+    host: string,
+    port: number,
+  ): Promise<{ port: number; close(): Promise<void> }> {
+    const injector = server.createConnectionInjector(ServerCredentials.createInsecure());
+    const l = this.listener('grpc', ['h2'], (c) => injector.injectConnection(c));
+    const bound = await l.listen(host, port);
+    return {
+      port: bound,
+      close: () => {
+        const i = this.listeners.indexOf(l);
+        if (i >= 0) this.listeners.splice(i, 1);
+        return l.close();
+      },
+    };
+  }
+
   listenHttp(server: HttpServer, host: string, port: number): Promise<number> {
     return this.listen('http', ['http/1.1'], (c) => server.emit('connection', c), host, port);
   }
@@ -92,6 +111,10 @@ export class PodTls {
     host: string,
     portNumber: number,
   ): Promise<number> {
+    return this.listener(port, alpn, handoff).listen(host, portNumber);
+  }
+
+  private listener(port: Port, alpn: string[], handoff: (c: Duplex) => void): MtlsListener {
     const l = new MtlsListener({
       mode: this.opts.mode,
       secure: secureContextOptions(this.files.current.material),
@@ -101,7 +124,7 @@ export class PodTls {
       onVerdict: (v, remote) => this.record(port, v, remote),
     });
     this.listeners.push(l);
-    return l.listen(host, portNumber);
+    return l;
   }
 
   private record(port: Port, v: ConnectionVerdict, remote: string): void {

@@ -49,6 +49,11 @@ export interface LoadExtras {
    * managed pod verifies a cached file's digest in parallel with session creation).
    */
   readonly gate?: Promise<void>;
+  /**
+   * CPU versions: load the sessions from a pre-optimized ORT-format file (`load`), or write one
+   * while loading (`write`), for the next load (a managed pod's cache; docs/DATAPLANE.md).
+   */
+  readonly optimized?: { readonly load?: string; readonly write?: string };
 }
 
 export interface ManagerOptions {
@@ -235,7 +240,7 @@ export class ModelManager {
         () => undefined,
         (e: unknown) => e as Error,
       );
-      await this.build(entry);
+      await this.build(entry, extras.optimized);
       const fileBytes = (await stat(join(dir, 'model.onnx'))).size;
       entry.memoryBytes = Math.max(process.memoryUsage.rss() - rss0, fileBytes);
       const refused = await gate;
@@ -258,14 +263,16 @@ export class ModelManager {
       ? `batching up to ${entry.maxBatchSize}`
       : `unbatched${entry.unbatchedReason ? ` (${entry.unbatchedReason})` : ''}`;
     this.opts.log.info(
-      `model ${model} version ${version} ready in ${Math.round(performance.now() - t0)} ms on ${entry.provider} ` +
+      `model ${model} version ${version} ready in ${Math.round(performance.now() - t0)} ms on ${entry.provider}` +
+        `${entry.pool!.loaded.fromOptimized ? ' from its pre-optimized ORT-format file' : ''}` +
+        ` (session ${Math.round(entry.pool!.loaded.loadMs)} ms) ` +
         `(${entry.pool!.instances} instance(s), ${how})`,
     );
     this.emit();
     if (current?.batcher) void this.retire(current);
   }
 
-  private async build(entry: ServedVersion): Promise<void> {
+  private async build(entry: ServedVersion, optimized: LoadExtras['optimized']): Promise<void> {
     let text = '';
     try {
       text = await readFile(join(entry.dir, 'config.yaml'), 'utf8');
@@ -275,12 +282,16 @@ export class ModelManager {
     const { config, issues } = parseModelConfig(text, this.opts.defaults);
     if (issues.length) throw new ModelConfigError('config.yaml', issues);
     entry.config = config;
+    // Only where the version's config.yaml asks for it (session.optimized_cache).
+    const ortCache = config.executionProvider === 'cpu' && config.session.optimizedCache;
     const pool = await WorkerPool.start({
       modelPath: join(entry.dir, 'model.onnx'),
       instances: config.instanceCount,
       executionProvider: config.executionProvider,
       session: config.session,
       injectDelayMs: this.injectDelayMs,
+      ...(ortCache && optimized?.load ? { optimizedPath: optimized.load } : {}),
+      ...(ortCache && optimized?.write ? { writeOptimized: optimized.write } : {}),
     });
     const loaded = pool.loaded;
     const resolved = resolveSignature(

@@ -217,6 +217,8 @@ describe('managed pod: assignments in, artifacts down, READY with measured memor
 
   it('loads again from the cache without downloading (cold load p50/p99 printed), verifying the file on reuse', async () => {
     const a = await publishArtifact(admin, BUCKET, kek, { name: 'convnet', version: '7', plain: convnet });
+    // The version's config.yaml (in the cache since its download) asks for the ORT-format file.
+    await writeFile(join(cacheDir, 'convnet', '7', 'config.yaml'), 'session: { optimized_cache: true }\n');
     const cycles = 10;
     const before = timings.length;
     for (let i = 0; i < cycles; i++) {
@@ -234,6 +236,19 @@ describe('managed pod: assignments in, artifacts down, READY with measured memor
         `p50 ${percentile(total, 50).toFixed(1)} ms, p99 ${percentile(total, 99).toFixed(1)} ms\n`,
     );
     expect(loads.every((t) => t.fetchMs === 0)).toBe(true);
+    // The first load from the cache wrote the pre-optimized ORT-format file; later ones run from
+    // it, with the same answers.
+    expect(existsSync(join(cacheDir, 'convnet', '7', 'model.ort'))).toBe(true);
+    await assign([a]);
+    await waitFor(
+      'convnet 7 ready from model.ort',
+      () => pod.models.get('convnet', '7')?.state === 'ready',
+      30_000,
+    );
+    expect(pod.models.get('convnet', '7')?.pool?.loaded.fromOptimized).toBe(true);
+    expectClose(await inferConvnet('7', 9), await reference.run(inputRows(1, IMAGE, 9), [1, 1, 28, 28]));
+    await assign([]);
+    await waitFor('convnet 7 unloaded', () => !pod.models.get('convnet', '7'), 30_000);
     // A cached file that no longer matches its digest is not served: it is downloaded again.
     const file = join(cacheDir, 'convnet', '7', 'model.onnx');
     const bytes = new Uint8Array(await readFile(file));
@@ -248,6 +263,62 @@ describe('managed pod: assignments in, artifacts down, READY with measured memor
     await assign([]);
     await waitFor('convnet 7 unloaded', () => !pod.models.get('convnet', '7'), 30_000);
   }, 180_000);
+
+  it('serves each managed version on a port of its own: a version-less request gets that version', async () => {
+    const a7 = await publishArtifact(admin, BUCKET, kek, { name: 'convnet', version: '7', plain: convnet });
+    const a8 = await publishArtifact(admin, BUCKET, kek, { name: 'convnet', version: '8', plain: convnet });
+    const from = listener.messages.length;
+    await assign([a7, a8]);
+    const r = await listener.next(
+      'register',
+      (x) =>
+        x.podId === POD &&
+        x.models.filter((m) => m.model === 'convnet' && m.state === ModelState.READY).length === 2,
+      from,
+      60_000,
+    );
+    const portOf = (v: string) => r.models.find((m) => m.version === v)!.grpcPort;
+    expect(portOf('7')).toBeGreaterThan(0);
+    expect(new Set([portOf('7'), portOf('8'), pod.ports.grpc]).size).toBe(3);
+    const ask = async (port: number, modelVersion = '') => {
+      const c = new KServeClient(port);
+      try {
+        const x = inputRows(1, IMAGE, 3);
+        const res = await c.infer({
+          modelName: 'convnet',
+          modelVersion,
+          inputs: [{ name: 'image', datatype: 'FP32', shape: [1n, 1n, 28n, 28n] }],
+          rawInputContents: [f32Bytes(x)],
+        });
+        expectClose(f32Of(res.rawOutputContents[0]!), await reference.run(x, [1, 1, 28, 28]));
+        return res.modelVersion;
+      } finally {
+        c.close();
+      }
+    };
+    expect(await ask(portOf('7'))).toBe('7');
+    expect(await ask(portOf('8'))).toBe('8');
+    // The pod's own port answers a version-less request with the newest; an explicit version wins.
+    expect(await ask(pod.ports.grpc)).toBe('8');
+    expect(await ask(portOf('8'), '7')).toBe('7');
+    // Unassigned: out of the registration first, then unloaded, then its port closes.
+    const before = listener.messages.length;
+    await assign([a8]);
+    await listener.next(
+      'register',
+      (x) => x.podId === POD && !x.models.some((m) => m.model === 'convnet' && m.version === '7'),
+      before,
+      30_000,
+    );
+    await waitFor(
+      'the port of version 7 closed',
+      () => pod.managed!.portOf('convnet', '7') === undefined,
+      30_000,
+    );
+    await expect(ask(portOf('7'))).rejects.toMatchObject({ code: 14 });
+    await assign([]);
+    await waitFor('convnet 8 unloaded', () => !pod.models.get('convnet', '8'), 30_000);
+  }, 120_000);
 
   it('refuses a load that would exceed --memory-limit, with the figures', async () => {
     const { modelRepo: _none, ...base } = testPodOptions('');

@@ -91,7 +91,10 @@ export class XdsTraffic {
               this.stats.byVersion[v] = (this.stats.byVersion[v] ?? 0) + 1;
             } catch (err) {
               this.stats.failed++;
-              if (this.stats.errors.length < 20) this.stats.errors.push(String((err as Error).message));
+              if (this.stats.errors.length < 20)
+                this.stats.errors.push(
+                  `${String((err as Error).message)} at ${new Date().toISOString().slice(11, 23)}`,
+                );
             }
             // A call that fails at once settles on the microtask queue: yield, or the loop
             // starves every timer of the test (its deadlines included).

@@ -3,10 +3,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { Registry } from 'prom-client';
 import { AuditLog } from '../../control-plane/audit/audit-log.js';
 import { ArtifactStore } from '../../control-plane/registry/artifact-store.js';
 import { ModelCatalog } from '../../control-plane/registry/catalog.js';
 import { ModelRegistry } from '../../control-plane/registry/registry.js';
+import { RegistryMetrics } from '../../control-plane/registry/registry-metrics.js';
 import { storeNames } from '../../control-plane/store/store-names.js';
 import { KeyEncryptionKey } from '../../kernel/crypto/index.js';
 import { NatsServer } from '../helpers/nats-server.js';
@@ -25,6 +27,8 @@ export interface RegistryWorld {
   readonly artifacts: ArtifactStore;
   readonly audit: AuditLog;
   readonly kek: KeyEncryptionKey;
+  /** The registry's Prometheus counters (registry-metrics.ts). */
+  readonly metrics: Registry;
   close(): Promise<void>;
 }
 
@@ -36,7 +40,14 @@ export async function registryWorld(prefix = 'switchyard', maxFileStore?: number
   const catalog = await ModelCatalog.open(nc, names);
   const artifacts = await ArtifactStore.open(nc, names);
   const audit = await AuditLog.open(nc, { names });
-  const registry = new ModelRegistry({ catalog, artifacts, kek, audit });
+  const metrics = new Registry();
+  const registry = new ModelRegistry({
+    catalog,
+    artifacts,
+    kek,
+    audit,
+    metrics: new RegistryMetrics(metrics),
+  });
   return {
     nats,
     nc,
@@ -45,6 +56,7 @@ export async function registryWorld(prefix = 'switchyard', maxFileStore?: number
     artifacts,
     audit,
     kek,
+    metrics,
     async close() {
       await nc.close();
       await nats.cleanup();

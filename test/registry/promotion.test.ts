@@ -73,4 +73,18 @@ describe('promotion policies', () => {
     expect(err.message).toContain('move it to archived');
     expect((await w.audit.verify()).ok).toBe(true);
   }, 60_000);
+
+  it('counts pushes and stage changes by outcome', async () => {
+    // The same bytes again: no new version.
+    await w.registry.push(
+      { ...ref, namespace: 'risk', bytes: modelFile('convnet'), metrics: { auc: 0.88 } },
+      alice,
+    );
+    const text = await w.metrics.metrics();
+    expect(text).toContain('switchyard_registry_pushes_total{result="created"} 2');
+    expect(text).toContain('switchyard_registry_pushes_total{result="unchanged"} 1');
+    expect(text).toContain('switchyard_registry_stage_changes_total{stage="staging",result="applied"} 1');
+    expect(text).toContain('switchyard_registry_stage_changes_total{stage="production",result="refused"} 2');
+    expect(text).toContain('switchyard_registry_stage_changes_total{stage="production",result="applied"} 1');
+  }, 60_000);
 });

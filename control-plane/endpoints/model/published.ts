@@ -12,11 +12,13 @@ export function weightOf(rec: PodRecord, key: string, opts: TableOptions): numbe
 
 export function endpointOf(rec: PodRecord, key: string, v: VersionEntry, opts: TableOptions): EndpointInfo {
   const { info } = rec;
-  const backend = info.versions.get(key)!.backend;
+  const served = info.versions.get(key)!;
+  const backend = served.backend;
   const weight = weightOf(rec, key, opts);
   return {
     address: info.address,
-    port: info.port,
+    // A managed version's own port reaches that version even when the pod holds a newer one.
+    port: served.port ?? info.port,
     ...(info.httpPort !== undefined ? { httpPort: info.httpPort } : {}),
     ...(info.region ? { region: info.region } : {}),
     ...(info.zone ? { zone: info.zone } : {}),

@@ -16,6 +16,8 @@ export interface ServedVersion {
   readonly model: string;
   readonly version: string;
   readonly backend: 'gpu' | 'cpu';
+  /** A port that serves this version alone (managed pods); EDS uses it over PodInfo.port. */
+  readonly port?: number;
 }
 
 /** What a registration tells: where the pod is and which model versions it serves now. */
@@ -101,6 +103,7 @@ export function podInfoOf(reg: PodRegistration): PodInfo {
       model: m.model,
       version: m.version,
       backend: m.executionProvider === ExecutionProvider.GPU ? 'gpu' : 'cpu',
+      ...(m.grpcPort > 0 && m.grpcPort < 65536 ? { port: m.grpcPort } : {}),
     });
   }
   return {

@@ -99,7 +99,7 @@ export class EndpointTableState {
       for (const [key, v] of info.versions) {
         const old = before.get(key);
         if (!old) this.join(key, info.podId);
-        else if (moved || old.backend !== v.backend) this.touch(key);
+        else if (moved || old.backend !== v.backend || old.port !== v.port) this.touch(key);
       }
       for (const key of rec.tuned.keys()) if (!info.versions.has(key)) rec.tuned.delete(key);
       return true;
