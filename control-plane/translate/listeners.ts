@@ -79,6 +79,11 @@ function writeVarint(out: Uint8Array, at: number, n: number): number {
   return at;
 }
 
+/** Bytes of a length-delimited field of `n` bytes with a one-byte tag. */
+function field(n: number): number {
+  return 1 + varintLength(n) + n;
+}
+
 function writeBytes(out: Uint8Array, at: number, tag: number, bytes: Uint8Array): number {
   out[at++] = tag;
   at = writeVarint(out, at, bytes.length);
@@ -94,7 +99,6 @@ export function grpcHcmBytes(model: string): Uint8Array {
   );
   adsBytes ??= toBinary(ConfigSourceSchema, adsConfigSource());
   const name = utf8.encode(model);
-  const field = (n: number) => 1 + varintLength(n) + n;
   const rds = field(adsBytes.length) + field(name.length);
   const out = new Uint8Array(field(name.length) + field(rds) + hcmTail.length);
   let at = writeBytes(out, 0, (2 << 3) | 2, name);
