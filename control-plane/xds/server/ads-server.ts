@@ -97,6 +97,10 @@ export class XdsServer {
       'grpc.keepalive_timeout_ms': 10_000,
       'grpc.keepalive_permit_without_calls': 1,
       'grpc.max_receive_message_length': 16 * 1024 * 1024,
+      // No channelz: nothing here reads it, and it registers every connection in a process-wide
+      // ordered map with its own call tracker and bound info function (docs/XDS.md, "Memory per
+      // stream").
+      'grpc.enable_channelz': 0,
       ...opts.grpcOptions,
     });
     const callbacks = opts.callbacks ?? {};
