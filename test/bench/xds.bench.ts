@@ -123,8 +123,9 @@ async function main() {
       );
       await new Promise((r) => setTimeout(r, 500));
     }
-    const e = conv.EDS!;
-    const r = conv.RDS!;
+    // A run without an EDS or RDS change (XDS_BENCH_CHANGES) reports that column empty.
+    const e = conv.EDS ?? [];
+    const r = conv.RDS ?? [];
     const e0 = conv['EDS-first'] ?? e;
     rows.push([
       String(opened.synced),
