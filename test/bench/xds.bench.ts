@@ -1,5 +1,6 @@
-// Benchmark of the xDS server (docs/XDS.md): N ADS streams (1,000 / 5,000 / 10,000), each on its own HTTP/2 connection
-// from a separate load process, against the real XdsServer in its own process. Reports server
+// Benchmark of the xDS server (docs/XDS.md): N ADS streams (1,000 / 5,000 / 10,000 by default),
+// each on its own HTTP/2 connection unless XDS_BENCH_STREAMS_PER_CONN says otherwise, from one
+// or more load processes (XDS_BENCH_LOAD_PROCS), against the real XdsServer in its own process. Reports server
 // memory per stream and the time until every stream ACKed an EDS change and an RDS change.
 // Goals: 10,000 streams on 2 cores; <= 100 KB per stream; EDS p99 < 1 s at 10,000 streams.
 import { type ChildProcess, fork } from 'node:child_process';
