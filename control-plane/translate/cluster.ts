@@ -78,6 +78,46 @@ const COMMON_LB = create(Cluster_CommonLbConfigSchema, {
   healthyPanicThreshold: { value: 0 },
 });
 
+/** What every cluster of one model shares. */
+interface ClusterParts {
+  readonly envoy: boolean;
+  readonly lb: Cluster_LbPolicy;
+  readonly outlierDetection: Cluster['outlierDetection'];
+  readonly circuitBreakers: Cluster['circuitBreakers'];
+}
+
+// A module function, not a closure in buildClusters: a closure is a new function object per
+// model (and, run through tsx, a name to set on it).
+function oneCluster(
+  parts: ClusterParts,
+  name: string,
+  tls: ReturnType<typeof clusterTls>,
+  protocol: Cluster['typedExtensionProtocolOptions'] | undefined,
+): Cluster {
+  const c = newCluster(name);
+  // Envoy's default tag extractor takes a cluster's name up to its first dot
+  // (`cluster.<name>.`), so `llama-3.1-8b/v1` would report as cluster `llama-3`.
+  if (parts.envoy && name.includes('.')) c.altStatName = name.replaceAll('.', '_');
+  c.clusterDiscoveryType = EDS;
+  c.edsClusterConfig = {
+    $typeName: 'envoy.config.cluster.v3.Cluster.EdsClusterConfig',
+    edsConfig: adsConfigSource(),
+    serviceName: name,
+  };
+  c.lbPolicy = parts.lb;
+  if (parts.lb === Cluster_LbPolicy.RING_HASH) c.lbConfig = RING_HASH;
+  if (parts.envoy) {
+    c.connectTimeout = duration(CONNECT_TIMEOUT);
+    c.commonLbConfig = COMMON_LB;
+    if (protocol) c.typedExtensionProtocolOptions = { ...protocol };
+  }
+  if (parts.outlierDetection) c.outlierDetection = parts.outlierDetection;
+  if (parts.circuitBreakers) c.circuitBreakers = parts.circuitBreakers;
+  if (tls.transportSocket) c.transportSocket = tls.transportSocket;
+  c.transportSocketMatches = tls.transportSocketMatches;
+  return c;
+}
+
 /**
  * The clusters of one model: one per version, in the order the policy declares them, then for
  * Envoy one REST cluster per version (HTTP/1.1 to the pods' HTTP port) with the same balancing,
@@ -95,40 +135,14 @@ export function buildClusters(route: ModelRoute, flavor: Flavor, options: Transl
     () => buildCircuitBreakers(spec, flavor),
   );
   const envoy = flavor === 'envoy';
-  const one = (
-    name: string,
-    tls: ReturnType<typeof clusterTls>,
-    protocol: Cluster['typedExtensionProtocolOptions'] | undefined,
-  ): Cluster => {
-    const c = newCluster(name);
-    // Envoy's default tag extractor takes a cluster's name up to its first dot
-    // (`cluster.<name>.`), so `llama-3.1-8b/v1` would report as cluster `llama-3`.
-    if (envoy && name.includes('.')) c.altStatName = name.replaceAll('.', '_');
-    c.clusterDiscoveryType = EDS;
-    c.edsClusterConfig = {
-      $typeName: 'envoy.config.cluster.v3.Cluster.EdsClusterConfig',
-      edsConfig: adsConfigSource(),
-      serviceName: name,
-    };
-    c.lbPolicy = lb;
-    if (lb === Cluster_LbPolicy.RING_HASH) c.lbConfig = RING_HASH;
-    if (envoy) {
-      c.connectTimeout = duration(CONNECT_TIMEOUT);
-      c.commonLbConfig = COMMON_LB;
-      if (protocol) c.typedExtensionProtocolOptions = { ...protocol };
-    }
-    if (outlierDetection) c.outlierDetection = outlierDetection;
-    if (circuitBreakers) c.circuitBreakers = circuitBreakers;
-    if (tls.transportSocket) c.transportSocket = tls.transportSocket;
-    c.transportSocketMatches = tls.transportSocketMatches;
-    return c;
-  };
+  const parts: ClusterParts = { envoy, lb, outlierDetection, circuitBreakers };
   const tls = clusterTls(route, flavor, options, spec.http2 ? ['h2'] : []);
   const out = spec.versions.map((v) =>
-    one(clusterName(spec.model, v.name), tls, spec.http2 ? HTTP2_OPTIONS : undefined),
+    oneCluster(parts, clusterName(spec.model, v.name), tls, spec.http2 ? HTTP2_OPTIONS : undefined),
   );
   if (!envoy) return out;
   const restTls = clusterTls(route, flavor, options, ['http/1.1']);
-  for (const v of spec.versions) out.push(one(restClusterName(spec.model, v.name), restTls, HTTP1_OPTIONS));
+  for (const v of spec.versions)
+    out.push(oneCluster(parts, restClusterName(spec.model, v.name), restTls, HTTP1_OPTIONS));
   return out;
 }

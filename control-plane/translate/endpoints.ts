@@ -188,7 +188,13 @@ export function buildLoadAssignment(
   // Priorities must be contiguous from 0 (gRPC rejects a gap): with no GPU endpoint, the CPU
   // ones are the top priority.
   if (seen === 2) for (const s of slots) s.priority = 0;
-  slots.sort(compareSlots);
+  // Tables usually list a version's endpoints in a stable order: a check in one pass is cheaper
+  // than a sort that finds nothing to move.
+  for (let i = 1; i < slots.length; i++)
+    if (compareSlots(slots[i - 1]!, slots[i]!) > 0) {
+      slots.sort(compareSlots);
+      break;
+    }
   const tls = route.spec.mtls === 'PERMISSIVE';
   const localityWeights = flavor === 'grpc';
   const out: LocalityLbEndpoints[] = [];

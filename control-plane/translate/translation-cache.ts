@@ -16,19 +16,34 @@ export interface GatewayMemo {
   readonly listener: unknown;
 }
 
+interface Entry {
+  readonly value: unknown;
+  /** The sweep generation that last used it. */
+  used: number;
+}
+
 export class TranslationCache {
-  private entries = new Map<string, unknown>();
-  private used = new Set<string>();
+  // One map per kind and a generation stamp per entry: a lookup is one string hash, where a
+  // combined `kind NUL key` string and a set of used keys cost three (a tenth of a full build).
+  private kinds = new Map<string, Map<string, Entry>>();
+  private generation = 0;
   gateway: GatewayMemo | undefined;
 
   /** The value of `build` for (kind, key), built once while it stays in use. */
   intern<T>(kind: string, key: string, build: () => T): T {
-    const k = `${kind}\u0000${key}`;
-    this.used.add(k);
-    if (this.entries.has(k)) return this.entries.get(k) as T;
-    const v = build();
-    this.entries.set(k, v);
-    return v;
+    let entries = this.kinds.get(kind);
+    if (!entries) {
+      entries = new Map();
+      this.kinds.set(kind, entries);
+    }
+    const hit = entries.get(key);
+    if (hit) {
+      hit.used = this.generation;
+      return hit.value as T;
+    }
+    const value = build();
+    entries.set(key, { value, used: this.generation });
+    return value;
   }
 
   /** One Locality object per (region, zone, sub-zone), so unchanged assignments share it. */
@@ -46,20 +61,21 @@ export class TranslationCache {
    * own sub-messages; one rebuilt later gets equal new ones (the same encoding).
    */
   sweep(): void {
-    for (const k of this.entries.keys()) if (!this.used.has(k)) this.entries.delete(k);
-    this.used = new Set();
+    for (const entries of this.kinds.values())
+      for (const [k, e] of entries) if (e.used !== this.generation) entries.delete(k);
+    this.generation++;
   }
 
   /** Whether (kind, key) is held now (tests). */
   has(kind: string, key: string): boolean {
-    return this.entries.has(`${kind}\u0000${key}`);
+    return this.kinds.get(kind)?.has(key) ?? false;
   }
 
   /** Entries held now, and those of one kind (tests). */
   size(kind?: string): number {
-    if (kind === undefined) return this.entries.size;
+    if (kind !== undefined) return this.kinds.get(kind)?.size ?? 0;
     let n = 0;
-    for (const k of this.entries.keys()) if (k.startsWith(`${kind}\u0000`)) n++;
+    for (const entries of this.kinds.values()) n += entries.size;
     return n;
   }
 }

@@ -43,9 +43,12 @@ interface RouteOutput {
 const modelCheckMemo = new WeakMap<RouteOutput, RouteConfiguration>();
 
 const routeMemo = new WeakMap<ModelRoute, Map<string, RouteOutput>>();
+// Per route, per `flavor NUL version[ NUL rest]`: the last endpoint array and its assignment. One
+// WeakMap lookup per call; a WeakMap per endpoint array (as before) made the garbage collector
+// trace an ephemeron table per assignment.
 const claMemo = new WeakMap<
-  readonly EndpointInfo[],
-  WeakMap<ModelRoute, Map<string, ClusterLoadAssignment>> // key: flavor NUL version
+  ModelRoute,
+  Map<string, { list: readonly EndpointInfo[]; cla: ClusterLoadAssignment }>
 >();
 
 function translateRoute(
@@ -97,24 +100,18 @@ export function translateLoadAssignment(
   cache?: TranslationCache,
 ): ClusterLoadAssignment {
   const list = versionEndpoints(route, version, endpoints);
-  let byRoute = claMemo.get(list);
-  if (!byRoute) {
-    byRoute = new WeakMap();
-    claMemo.set(list, byRoute);
+  let byKey = claMemo.get(route);
+  if (!byKey) {
+    byKey = new Map();
+    claMemo.set(route, byKey);
   }
-  let byVersion = byRoute.get(route);
-  if (!byVersion) {
-    byVersion = new Map();
-    byRoute.set(route, byVersion);
-  }
-  const key = `${flavor}\u0000${version}${rest ? '\u0000rest' : ''}`;
-  let cla = byVersion.get(key);
-  if (!cla) {
-    cla = rest
-      ? buildRestLoadAssignment(route, version, list, flavor, cache)
-      : buildLoadAssignment(route, version, list, flavor, cache);
-    byVersion.set(key, cla);
-  }
+  const key = rest ? `${flavor}\u0000${version}\u0000rest` : `${flavor}\u0000${version}`;
+  const last = byKey.get(key);
+  if (last && last.list === list) return last.cla;
+  const cla = rest
+    ? buildRestLoadAssignment(route, version, list, flavor, cache)
+    : buildLoadAssignment(route, version, list, flavor, cache);
+  byKey.set(key, { list, cla });
   return cla;
 }
 

@@ -1,5 +1,6 @@
-// Benchmark of the xDS server (docs/XDS.md): N ADS streams (1,000 / 5,000 / 10,000), each on its own HTTP/2 connection
-// from a separate load process, against the real XdsServer in its own process. Reports server
+// Benchmark of the xDS server (docs/XDS.md): N ADS streams (1,000 / 5,000 / 10,000 by default),
+// each on its own HTTP/2 connection unless XDS_BENCH_STREAMS_PER_CONN says otherwise, from one
+// or more load processes (XDS_BENCH_LOAD_PROCS), against the real XdsServer in its own process. Reports server
 // memory per stream and the time until every stream ACKed an EDS change and an RDS change.
 // Goals: 10,000 streams on 2 cores; <= 100 KB per stream; EDS p99 < 1 s at 10,000 streams.
 import { type ChildProcess, fork } from 'node:child_process';
@@ -13,6 +14,11 @@ const here = dirname(fileURLToPath(import.meta.url));
 const STEPS = (process.env.XDS_BENCH_STEPS ?? '1000,5000,10000').split(',').map(Number);
 // A warm-up EDS change first: the first push after the streams connected pays V8's warm-up and
 // the heap's growth, which a long-running server has long paid.
+// Load generator processes, and (in load-proc.ts) ADS streams per HTTP/2 connection: together
+// they keep each process under its file-descriptor limit at 50,000 streams.
+const LOAD_PROCS = Math.max(1, Number(process.env.XDS_BENCH_LOAD_PROCS ?? 1));
+// XDS_BENCH_HEAP_DIR=dir: a heap snapshot of the server after each step's streams synced.
+const HEAP_DIR = process.env.XDS_BENCH_HEAP_DIR;
 const CHANGES = (process.env.XDS_BENCH_CHANGES ?? 'EDS,EDS,RDS').split(',') as Array<'EDS' | 'RDS'>;
 
 function child(file: string, execArgv: string[]): ChildProcess {
@@ -45,9 +51,12 @@ const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)}`;
 
 async function main() {
   const server = child('server-proc.ts', ['--expose-gc']);
-  const load = child('load-proc.ts', ['--max-old-space-size=8192']);
+  // Several load processes when one cannot hold every connection (its file descriptors).
+  const loads = Array.from({ length: LOAD_PROCS }, () =>
+    child('load-proc.ts', ['--max-old-space-size=8192']),
+  );
   const { port } = await request<{ port: number }>(server, null, (m) => m.ready === true);
-  await request(load, null, (m) => m.ready === true);
+  await Promise.all(loads.map((l) => request(l, null, (m) => m.ready === true)));
   const address = `127.0.0.1:${port}`;
   const mem = () => request<MemSample>(server, { cmd: 'mem' }, (m) => 'rss' in m);
   const base = await mem();
@@ -60,21 +69,39 @@ async function main() {
   for (const n of STEPS) {
     process.stdout.write(`opening streams up to ${n} ...\n`);
     const t0 = performance.now();
-    const onProgress = (m: Record<string, unknown>) => {
-      if ('progress' in m) process.stdout.write(`\r  synced ${m.progress}/${n}  failed ${m.failed}   `);
-    };
-    load.on('message', onProgress);
-    const opened = await request<{ synced: number; failed: number }>(
-      load,
-      { cmd: 'open', total: n, address, batch: 250 },
-      (m) => 'opened' in m,
+    const progress = loads.map(() => ({ synced: 0, failed: 0 }));
+    const openedAll = await Promise.all(
+      loads.map((load, k) => {
+        const onProgress = (m: Record<string, unknown>) => {
+          if (!('progress' in m)) return;
+          progress[k] = { synced: m.progress as number, failed: m.failed as number };
+          const sum = progress.reduce((a, p) => ({
+            synced: a.synced + p.synced,
+            failed: a.failed + p.failed,
+          }));
+          process.stdout.write(`\r  synced ${sum.synced}/${n}  failed ${sum.failed}   `);
+        };
+        load.on('message', onProgress);
+        // Process k holds its share of the n streams; ids do not collide across processes.
+        const share = Math.floor(n / LOAD_PROCS) + (k < n % LOAD_PROCS ? 1 : 0);
+        return request<{ synced: number; failed: number }>(
+          load,
+          { cmd: 'open', total: share, firstId: k * 10_000_000, address, batch: 250 },
+          (m) => 'opened' in m,
+        ).finally(() => load.off('message', onProgress));
+      }),
     );
-    load.off('message', onProgress);
+    const opened = openedAll.reduce((a, o) => ({ synced: a.synced + o.synced, failed: a.failed + o.failed }));
     process.stdout.write(
       `\r  ${opened.synced} streams synced, ${opened.failed} failed, in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`,
     );
     await new Promise((r) => setTimeout(r, 1000));
     const m = await mem();
+    if (HEAP_DIR) {
+      const file = join(HEAP_DIR, `server-${opened.synced}.heapsnapshot`);
+      await request(server, { cmd: 'heap', file }, (x) => 'heap' in x);
+      process.stdout.write(`  heap snapshot: ${file}\n`);
+    }
     const perRss = (m.rss - base.rss) / n;
     const perHeap = (m.heapUsed + m.external - base.heapUsed - base.external) / n;
     const conv: Record<string, number[]> = {};
@@ -97,8 +124,9 @@ async function main() {
       );
       await new Promise((r) => setTimeout(r, 500));
     }
-    const e = conv.EDS!;
-    const r = conv.RDS!;
+    // A run without an EDS or RDS change (XDS_BENCH_CHANGES) reports that column empty.
+    const e = conv.EDS ?? [];
+    const r = conv.RDS ?? [];
     const e0 = conv['EDS-first'] ?? e;
     rows.push([
       String(opened.synced),
@@ -122,9 +150,9 @@ async function main() {
       mem: m,
     });
   }
-  await request(load, { cmd: 'close' }, (m) => m.closed === true);
+  await Promise.all(loads.map((l) => request(l, { cmd: 'close' }, (m) => m.closed === true)));
   server.kill('SIGINT');
-  load.kill();
+  for (const l of loads) l.kill();
 
   process.stdout.write('\nxDS server: memory per stream and convergence (server clock, publish -> ACK)\n');
   process.stdout.write(

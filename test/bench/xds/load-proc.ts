@@ -30,6 +30,7 @@ const NAMES = new Map(SUBSCRIPTIONS);
 const clients: Array<{ close(): void }> = [];
 const calls: Array<{ cancel(): void }> = [];
 let synced = 0;
+let opened = 0;
 let failed = 0;
 
 const ADS_PATH = `/${AggregatedDiscoveryService.typeName}/StreamAggregatedResources`;
@@ -64,15 +65,30 @@ function initialRequests(i: number): DiscoveryRequest[] {
   );
 }
 
+// XDS_BENCH_STREAMS_PER_CONN > 1 multiplexes that many ADS streams on one HTTP/2 connection:
+// where the file-descriptor limit (one per connection, in the server and here) is below the
+// number of streams, this is how one server can be given more streams than it may hold sockets.
+const PER_CONN = Math.max(1, Number(process.env.XDS_BENCH_STREAMS_PER_CONN ?? 1));
+let shared: { session: ReturnType<typeof h2connect>; streams: number } | undefined;
+
+function sessionFor(address: string): ReturnType<typeof h2connect> {
+  if (!shared || shared.streams >= PER_CONN || shared.session.destroyed) {
+    const session = h2connect(`http://${address}`);
+    clients.push({ close: () => session.destroy() });
+    shared = { session, streams: 0 };
+  }
+  shared.streams++;
+  return shared.session;
+}
+
 function openLeanStream(address: string, i: number): void {
-  const session = h2connect(`http://${address}`);
+  const session = sessionFor(address);
   const stream = session.request({
     [h2.HTTP2_HEADER_METHOD]: 'POST',
     [h2.HTTP2_HEADER_PATH]: ADS_PATH,
     [h2.HTTP2_HEADER_CONTENT_TYPE]: 'application/grpc',
     te: 'trailers',
   });
-  clients.push({ close: () => session.destroy() });
   let pending: Buffer = Buffer.alloc(0);
   let firstResponses = 0;
   stream.on('data', (chunk: Buffer) => {
@@ -120,9 +136,10 @@ function openGrpcJsStream(address: string, i: number): void {
 
 process.on('message', async (msg: LoadCommand) => {
   if (msg.cmd === 'open') {
-    const start = clients.length;
+    const start = opened;
     for (let i = start; i < msg.total; i++) {
-      openStream(msg.address, i);
+      openStream(msg.address, msg.firstId + i);
+      opened++;
       if ((i + 1 - start) % msg.batch === 0) {
         // Pace connection setup so the listen backlog never overflows.
         while (synced + failed < i + 1 && failed < 50) await new Promise((r) => setTimeout(r, 5));
@@ -130,7 +147,7 @@ process.on('message', async (msg: LoadCommand) => {
       }
     }
     while (synced + failed < msg.total && failed < 50) await new Promise((r) => setTimeout(r, 10));
-    process.send!({ opened: clients.length, synced, failed });
+    process.send!({ opened, synced, failed });
   } else if (msg.cmd === 'close') {
     for (const c of calls) c.cancel();
     for (const c of clients) c.close();

@@ -1,10 +1,14 @@
 // Messages between the xDS benchmark's parent and its two child processes.
 export type ServerCommand =
   | { cmd: 'mem' }
+  | { cmd: 'heap'; file: string }
   | { cmd: 'change'; type: 'EDS' | 'RDS' }
   | { cmd: 'await-acks'; type: 'EDS' | 'RDS'; count: number; timeoutMs: number };
 
-export type LoadCommand = { cmd: 'open'; total: number; address: string; batch: number } | { cmd: 'close' };
+/** `total`: streams this load process holds after the command; node ids start at `firstId`. */
+export type LoadCommand =
+  | { cmd: 'open'; total: number; firstId: number; address: string; batch: number }
+  | { cmd: 'close' };
 
 export interface MemSample {
   readonly rss: number;

@@ -3,6 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { join } from 'node:path';
+import { writeHeapSnapshot } from 'node:v8';
 import { SnapshotEncoder } from '../../../control-plane/xds/cache/snapshot.js';
 import { SnapshotCache } from '../../../control-plane/xds/cache/snapshot-cache.js';
 import { TYPE } from '../../../control-plane/xds/resource-types.js';
@@ -25,8 +26,10 @@ function publish(): void {
   cache.set('grpc', snapshot);
 }
 
+// XDS_BENCH_CHANNELZ=0: grpc-js's channelz off, for a side-by-side run (docs/XDS.md, "Memory per stream").
 const server = new XdsServer({
   cache,
+  ...(process.env.XDS_BENCH_CHANNELZ === '0' ? { grpcOptions: { 'grpc.enable_channelz': 0 } } : {}),
   callbacks: {
     onAck(_ctx, type, version) {
       const short = type === TYPE.EDS ? 'EDS' : type === TYPE.RDS ? 'RDS' : undefined;
@@ -69,6 +72,7 @@ let profileOpen: string | undefined;
 
 process.on('message', async (msg: ServerCommand) => {
   if (msg.cmd === 'mem') process.send!(mem());
+  else if (msg.cmd === 'heap') process.send!({ heap: writeHeapSnapshot(msg.file) });
   else if (msg.cmd === 'change') {
     if (msg.type === 'EDS') port1++;
     else weights = [weights[0]! - 1, weights[1]! + 1];
