@@ -22,6 +22,7 @@ import { clusterName, restClusterName } from './names.js';
 import type { TranslateOptions } from './options.js';
 import { buildOutlierDetection } from './outlier.js';
 import { adsConfigSource, duration, pack, shared } from './proto.js';
+import { orcaBalancing, orcaLoadBalancingPolicy } from './proxyless-lb.js';
 import { clusterTls } from './tls.js';
 import type { Flavor } from './types.js';
 
@@ -95,6 +96,7 @@ export function buildClusters(route: ModelRoute, flavor: Flavor, options: Transl
     () => buildCircuitBreakers(spec, flavor),
   );
   const envoy = flavor === 'envoy';
+  const orca = orcaBalancing(route, flavor);
   const one = (
     name: string,
     tls: ReturnType<typeof clusterTls>,
@@ -112,6 +114,7 @@ export function buildClusters(route: ModelRoute, flavor: Flavor, options: Transl
     };
     c.lbPolicy = lb;
     if (lb === Cluster_LbPolicy.RING_HASH) c.lbConfig = RING_HASH;
+    if (orca) c.loadBalancingPolicy = orcaLoadBalancingPolicy(orca);
     if (envoy) {
       c.connectTimeout = duration(CONNECT_TIMEOUT);
       c.commonLbConfig = COMMON_LB;

@@ -24,6 +24,7 @@ import type { ClusterLoadAssignment } from '../../protos/gen/envoy/config/endpoi
 import { registryRefOf } from '../policy/registry-ref.js';
 import type { ModelRoute, StaticEndpoint } from '../policy/types.js';
 import { clusterName } from './names.js';
+import { orcaBalancing } from './proxyless-lb.js';
 import { TranslationCache } from './translation-cache.js';
 import { type EndpointInfo, type EndpointTable, endpointKey, type Flavor } from './types.js';
 
@@ -150,8 +151,8 @@ interface Slot {
   readonly subZone: string;
 }
 
-function subZoneOf(e: EndpointInfo, flavor: Flavor): string {
-  if (flavor === 'envoy' || e.weight === undefined) return '';
+function subZoneOf(e: EndpointInfo, flavor: Flavor, orca: boolean): string {
+  if (flavor === 'envoy' || orca || e.weight === undefined) return '';
   if (e.podId) return e.podId;
   return e.address.includes(':') ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`;
 }
@@ -169,6 +170,8 @@ export function buildLoadAssignment(
 ): ClusterLoadAssignment {
   const regions = route.spec.residency?.regions;
   const slots: Slot[] = [];
+  // Under ORCA the clients weigh endpoints themselves, across localities (proxyless-lb.ts).
+  const orca = orcaBalancing(route, flavor) !== undefined;
   let seen = 0; // bit set of the priorities present (0 and 1)
   for (const e of endpoints) {
     // Fail closed: an endpoint with no region is not known to be inside.
@@ -176,7 +179,7 @@ export function buildLoadAssignment(
     const priority = priorityOf(route, e);
     if (priority < 0) continue;
     seen |= 1 << priority;
-    slots.push({ e, priority, subZone: subZoneOf(e, flavor) });
+    slots.push({ e, priority, subZone: subZoneOf(e, flavor, orca) });
   }
   // Priorities must be contiguous from 0 (gRPC rejects a gap): with no GPU endpoint, the CPU
   // ones are the top priority.

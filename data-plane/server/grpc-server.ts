@@ -31,6 +31,7 @@ import type { TensorSpec } from '../tensors/tensor.js';
 import { RequestScopes } from '../tracing/request-scope.js';
 import { decodeInferRequest, encodeInferResponse } from './grpc-codec.js';
 import type { HealthService } from './health.js';
+import { LoadWindow, ORCA_CHANNEL_OPTIONS, reportLoad } from './orca.js';
 import { grpcErrorOf } from './status.js';
 
 type Unary<Req, Res> = (call: grpc.ServerUnaryCall<Req, Res>, cb: grpc.sendUnaryData<Res>) => void;
@@ -58,7 +59,9 @@ export function inferenceHandlers(
   svc: InferenceService,
   scopes: RequestScopes = new RequestScopes(),
 ): grpc.UntypedServiceImplementation {
+  const load = new LoadWindow();
   const modelInfer: Unary<ModelInferRequest, ModelInferResponse> = (call, cb) => {
+    const startedMs = performance.now();
     const { modelName, modelVersion } = call.request;
     const scope = scopes.grpc(call.metadata, 'ModelInfer', modelName, modelVersion);
     let release: () => void;
@@ -83,10 +86,14 @@ export function inferenceHandlers(
       .then(
         (res) => {
           scope.responding();
+          reportLoad(load, call, startedMs, true);
           cb(null, encodeInferResponse(res, decoded.raw));
           scope.succeeded();
         },
-        (err: unknown) => fail(cb, scope.failed(err)),
+        (err: unknown) => {
+          reportLoad(load, call, startedMs, false);
+          fail(cb, scope.failed(err));
+        },
       )
       .finally(release);
   };
@@ -141,6 +148,7 @@ export function createGrpcServer(
   const server = new grpc.Server({
     'grpc.max_receive_message_length': opts.maxMessageBytes,
     'grpc.max_send_message_length': -1,
+    ...ORCA_CHANNEL_OPTIONS,
   });
   server.addService(grpcServiceDefinition(GRPCInferenceService), inferenceHandlers(svc, opts.scopes));
   server.addService(grpcServiceDefinition(Health), {
