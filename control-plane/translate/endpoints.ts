@@ -95,7 +95,7 @@ function priorityOf(route: ModelRoute, e: EndpointInfo): number {
   }
 }
 
-function lbEndpoint(e: EndpointInfo, tls: boolean): LbEndpoint {
+function lbEndpoint(e: EndpointInfo, tls: boolean, weighted: boolean): LbEndpoint {
   return {
     $typeName: 'envoy.config.endpoint.v3.LbEndpoint',
     hostIdentifier: {
@@ -122,7 +122,7 @@ function lbEndpoint(e: EndpointInfo, tls: boolean): LbEndpoint {
     },
     healthStatus: HEALTH[e.health],
     metadata: tls && e.tls ? tlsMatchMetadata() : undefined,
-    loadBalancingWeight: e.weight ?? 1,
+    loadBalancingWeight: weighted ? (e.weight ?? 1) : 1,
   };
 }
 
@@ -170,7 +170,9 @@ export function buildLoadAssignment(
 ): ClusterLoadAssignment {
   const regions = route.spec.residency?.regions;
   const slots: Slot[] = [];
-  // Under ORCA the clients weigh endpoints themselves, across localities (proxyless-lb.ts).
+  // Under ORCA the clients weigh endpoints themselves, across localities (proxyless-lb.ts), and
+  // the tuned weights are left out: every EDS change restarts the clients' blackout period, so
+  // weights that move every tuning pass would keep the clients at plain round robin.
   const orca = orcaBalancing(route, flavor) !== undefined;
   let seen = 0; // bit set of the priorities present (0 and 1)
   for (const e of endpoints) {
@@ -210,8 +212,9 @@ export function buildLoadAssignment(
       };
       out.push(current);
     }
-    current.lbEndpoints.push(lbEndpoint(e, tls));
-    if (localityWeights) current.loadBalancingWeight = (current.loadBalancingWeight ?? 0) + (e.weight ?? 1);
+    current.lbEndpoints.push(lbEndpoint(e, tls, !orca));
+    if (localityWeights)
+      current.loadBalancingWeight = (current.loadBalancingWeight ?? 0) + (orca ? 1 : (e.weight ?? 1));
     last = s;
   }
   return {

@@ -31,7 +31,7 @@ function served(extra: string, flavor: 'envoy' | 'grpc') {
 }
 
 describe('proxyless balancing by ORCA load reports', () => {
-  it('gRPC: client_side_weighted_round_robin with the knobs, then round_robin; one locality per zone', () => {
+  it('gRPC: client_side_weighted_round_robin with the knobs, then round_robin; one locality per zone, no tuned weights', () => {
     const set = served(
       '  proxylessBalancing: { mode: orca, blackoutPeriod: 3s, weightExpiration: 1m, errorUtilizationPenalty: 0.5 }\n',
       'grpc',
@@ -47,9 +47,17 @@ describe('proxyless balancing by ORCA load reports', () => {
     expect(wrr.weightExpirationPeriod?.seconds).toBe(60n);
     expect(wrr.weightUpdatePeriod?.nanos).toBe(250_000_000);
     expect(wrr.errorUtilizationPenalty).toBe(0.5);
-    expect(set.endpoints[0]!.endpoints.map((l) => [l.locality!.zone, l.locality!.subZone])).toEqual([
-      ['a', ''],
-      ['b', ''],
+    // No tuned weights: they change every tuning pass, and each EDS change restarts the blackout.
+    expect(
+      set.endpoints[0]!.endpoints.map((l) => [
+        l.locality!.zone,
+        l.locality!.subZone,
+        l.loadBalancingWeight,
+        l.lbEndpoints.map((e) => e.loadBalancingWeight),
+      ]),
+    ).toEqual([
+      ['a', '', 2, [1, 1]],
+      ['b', '', 1, [1]],
     ]);
   });
 

@@ -1,9 +1,9 @@
 // ORCA load reports with client-side weighted round robin, with real pods and real grpc-js-xds
 // clients: every ModelInfer answer of a pod carries its load in the `endpoint-load-metrics-bin`
 // trailer, and with `proxylessBalancing: { mode: orca }` the clients weigh the pods by those
-// reports alone. The control plane's tuner is off (--weights equal), so EDS gives every pod the
-// same weight and plain round robin would give the 4x slower pod a quarter of the calls; under
-// ORCA it gets measurably less, and the fast pods more.
+// reports alone. The tuner runs as usual, but the gRPC flavor's EDS then carries no tuned
+// weights (every pod at 1), so plain round robin would give the 4x slower pod a quarter of the
+// calls; under ORCA it gets measurably less, and the fast pods more.
 import { create } from '@bufbuild/protobuf';
 import { BinaryReader } from '@bufbuild/protobuf/wire';
 import * as grpc from '@grpc/grpc-js';
@@ -64,11 +64,7 @@ describe('ORCA load reports and client-side weighted round robin', () => {
   beforeAll(async () => {
     nats = await startNats(IDS);
     repo = await affineRepo();
-    fx = await startDiscoveryPlane(
-      nats,
-      { weights: 'equal' },
-      routeYaml('  proxylessBalancing: { mode: orca, blackoutPeriod: 0s, weightUpdatePeriod: 200ms }'),
-    );
+    fx = await startDiscoveryPlane(nats, {}, routeYaml('  proxylessBalancing: { mode: orca }'));
     for (const id of IDS)
       pods.push(await startPod(nats, repo, id, { injectDelayMs: id === 'pod-slow' ? 4 * FAST_MS : FAST_MS }));
     eds = new EdsWatcher(fx.xdsAddress, CLUSTER);
@@ -116,8 +112,9 @@ describe('ORCA load reports and client-side weighted round robin', () => {
     }
   });
 
-  it('EDS keeps the pods of a zone in one locality (the clients weigh endpoints themselves)', () => {
-    expect(new Set(eds!.latest!.endpoints.map((e) => e.subZone))).toEqual(new Set(['']));
+  it('EDS keeps the pods of a zone in one locality without tuned weights (the clients weigh them)', () => {
+    // One locality of four endpoints at weight 1 each (the watcher lists the locality weight).
+    expect(eds!.latest!.endpoints.map((e) => [e.subZone, e.weight])).toEqual(Array(4).fill(['', 4]));
   });
 
   it('the 4x slower pod gets measurably less than round robin would give it, the fast pods more', async () => {
@@ -137,6 +134,7 @@ describe('ORCA load reports and client-side weighted round robin', () => {
         `${calls.filter((c) => c.code !== null).length} failed of ${calls.length}`,
     );
     expect(calls.filter((c) => c.code !== null)).toEqual([]);
+    expect(eds!.latest!.endpoints.map((e) => e.weight)).toEqual([4, 4, 4, 4]);
     // Round robin: 25 % each, by construction (EDS weights are equal).
     expect(split[SLOW]!).toBeLessThan(0.15);
     expect(split[0]! + split[1]! + split[2]!).toBeGreaterThan(0.85);
