@@ -15,7 +15,7 @@ describe('LoadWindow (the figures of a pod ORCA report)', () => {
     expect(r.rps).toBe(10);
     expect(r.eps).toBe(2);
     // Mean of eight 20 ms and two 100 ms: 36 ms. The oldest of the ten buckets still counts.
-    expect(r.utilization).toBeCloseTo(0.036, 6);
+    expect(r.latency).toBeCloseTo(0.036, 6);
   });
 
   it('forgets what is older than a second, and reports zero with nothing in the window', () => {
@@ -24,10 +24,10 @@ describe('LoadWindow (the figures of a pod ORCA report)', () => {
     w.record(80, true);
     now = 500;
     w.record(20, true);
-    expect(w.report().utilization).toBeCloseTo(0.05, 6);
+    expect(w.report().latency).toBeCloseTo(0.05, 6);
     now = 1050;
-    expect(w.report()).toEqual({ rps: 1, eps: 0, utilization: 0.02 });
+    expect(w.report()).toEqual({ rps: 1, eps: 0, latency: 0.02 });
     now = 60_000;
-    expect(w.report()).toEqual({ rps: 0, eps: 0, utilization: 0 });
+    expect(w.report()).toEqual({ rps: 0, eps: 0, latency: 0 });
   });
 });

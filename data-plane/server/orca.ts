@@ -1,16 +1,19 @@
 // ORCA per-call load reports (gRFC A51; OrcaLoadReport in the `endpoint-load-metrics-bin`
 // trailer, written by grpc-js when the server has `grpc.server_call_metric_recording`).
 // Proxyless clients running client_side_weighted_round_robin (gRFC A58) weigh this pod by
-// rps_fractional / application_utilization. The pod reports as utilization its mean ModelInfer
-// latency in seconds (queue wait and run) over the last second, so the weight is its recent
-// completions per second of latency, and the clients move traffic until every pod answers
-// about as fast: a pod that is slow or whose queue grows loses traffic within one weight
-// update. Why latency and not busy time: docs/ENDPOINTS.md, "Load reports (ORCA)".
+// rps_fractional / application_utilization. The pod reports its ModelInfer calls per second and,
+// as utilization, that rate times the cube of its mean latency (queue wait and run) over the
+// last second in units of 100 ms, so a client's weight is (100 ms / latency)^3: independent of
+// how many calls the pod happened to get (weights proportional to the rate drift), steep enough
+// that a pod twice as slow gets an eighth of the share, and near 1 for latencies near 100 ms.
+// Why: docs/ENDPOINTS.md, "Load reports (ORCA)".
 import type { ServerUnaryCall } from '@grpc/grpc-js';
 
 export const ORCA_CHANNEL_OPTIONS = { 'grpc.server_call_metric_recording': 1 } as const;
 
 const BUCKET_MS = 100;
+/** Latency at which a pod's weight is 1. */
+export const REFERENCE_LATENCY_S = 0.1;
 const BUCKETS = 10;
 
 /** Completions, errors and summed latency over a sliding window of ten 100 ms buckets. */
@@ -43,7 +46,7 @@ export class LoadWindow {
   }
 
   /** Requests and errors per second and mean latency in seconds over the window. */
-  report(): { rps: number; eps: number; utilization: number } {
+  report(): { rps: number; eps: number; latency: number } {
     this.advance();
     let n = 0;
     let errs = 0;
@@ -54,7 +57,7 @@ export class LoadWindow {
       ms += this.latencyMs[i]!;
     }
     const seconds = (BUCKETS * BUCKET_MS) / 1000;
-    return { rps: n / seconds, eps: errs / seconds, utilization: n ? ms / n / 1000 : 0 };
+    return { rps: n / seconds, eps: errs / seconds, latency: n ? ms / n / 1000 : 0 };
   }
 }
 
@@ -70,5 +73,5 @@ export function reportLoad(
   const m = call.getMetricsRecorder();
   m.recordQpsMetric(r.rps);
   m.recordEpsMetric(r.eps);
-  m.recordApplicationUtilizationMetric(r.utilization);
+  m.recordApplicationUtilizationMetric(r.rps * (r.latency / REFERENCE_LATENCY_S) ** 3);
 }
