@@ -244,6 +244,7 @@ const PROXYLESS_BALANCING: Schema = {
   kind: 'object',
   fields: {
     mode: f({ kind: 'string', oneOf: ['weights', 'orca'] }, { default: 'weights' }),
+    reportPeriod: f({ kind: 'duration', positive: true }, { default: '250ms' }),
     blackoutPeriod: f({ kind: 'duration' }, { default: '1s' }),
     weightExpiration: f({ kind: 'duration', positive: true }, { default: '3m' }),
     weightUpdatePeriod: f({ kind: 'duration', positive: true }, { default: '250ms' }),

@@ -113,6 +113,7 @@ export interface CircuitBreakers {
  */
 export interface ProxylessBalancing {
   readonly mode: 'weights' | 'orca';
+  readonly reportPeriod: string;
   readonly blackoutPeriod: string;
   readonly weightExpiration: string;
   readonly weightUpdatePeriod: string;

@@ -42,7 +42,8 @@ describe('proxyless balancing by ORCA load reports', () => {
       'type.googleapis.com/envoy.extensions.load_balancing_policies.round_robin.v3.RoundRobin',
     ]);
     const wrr = anyUnpack(policies[0]!.typedConfig!, ClientSideWeightedRoundRobinSchema)!;
-    expect(wrr.enableOobLoadReport).toBe(false);
+    expect(wrr.enableOobLoadReport).toBe(true);
+    expect(wrr.oobReportingPeriod?.nanos).toBe(250_000_000);
     expect(wrr.blackoutPeriod?.seconds).toBe(3n);
     expect(wrr.weightExpirationPeriod?.seconds).toBe(60n);
     expect(wrr.weightUpdatePeriod?.nanos).toBe(250_000_000);

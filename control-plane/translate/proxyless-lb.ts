@@ -21,7 +21,7 @@ export function orcaBalancing(route: ModelRoute, flavor: Flavor): ProxylessBalan
 }
 
 export function orcaLoadBalancingPolicy(b: ProxylessBalancing): LoadBalancingPolicy {
-  const key = `${b.blackoutPeriod}|${b.weightExpiration}|${b.weightUpdatePeriod}|${b.errorUtilizationPenalty}`;
+  const key = `${b.reportPeriod}|${b.blackoutPeriod}|${b.weightExpiration}|${b.weightUpdatePeriod}|${b.errorUtilizationPenalty}`;
   return shared('orca-lb', key, () =>
     create(LoadBalancingPolicySchema, {
       policies: [
@@ -31,9 +31,10 @@ export function orcaLoadBalancingPolicy(b: ProxylessBalancing): LoadBalancingPol
             typedConfig: pack(
               ClientSideWeightedRoundRobinSchema,
               create(ClientSideWeightedRoundRobinSchema, {
-                // Per-call reports (trailers) rather than the out-of-band stream: every answer
-                // updates the weight, and the pods need no second service.
-                enableOobLoadReport: false,
+                // Out of band: grpc-js 1.14.7 parses orca.proto again for every per-call report
+                // (docs/ENDPOINTS.md, "Load reports (ORCA)").
+                enableOobLoadReport: true,
+                oobReportingPeriod: duration(b.reportPeriod),
                 blackoutPeriod: duration(b.blackoutPeriod),
                 weightExpirationPeriod: duration(b.weightExpiration),
                 weightUpdatePeriod: duration(b.weightUpdatePeriod),

@@ -31,7 +31,7 @@ import type { TensorSpec } from '../tensors/tensor.js';
 import { RequestScopes } from '../tracing/request-scope.js';
 import { decodeInferRequest, encodeInferResponse } from './grpc-codec.js';
 import type { HealthService } from './health.js';
-import { LoadWindow, ORCA_CHANNEL_OPTIONS, reportLoad } from './orca.js';
+import { LoadReporter } from './orca.js';
 import { grpcErrorOf } from './status.js';
 
 type Unary<Req, Res> = (call: grpc.ServerUnaryCall<Req, Res>, cb: grpc.sendUnaryData<Res>) => void;
@@ -58,8 +58,8 @@ function tensorMeta(t: TensorSpec) {
 export function inferenceHandlers(
   svc: InferenceService,
   scopes: RequestScopes = new RequestScopes(),
+  load: LoadReporter = new LoadReporter(),
 ): grpc.UntypedServiceImplementation {
-  const load = new LoadWindow();
   const modelInfer: Unary<ModelInferRequest, ModelInferResponse> = (call, cb) => {
     const startedMs = performance.now();
     const { modelName, modelVersion } = call.request;
@@ -86,12 +86,12 @@ export function inferenceHandlers(
       .then(
         (res) => {
           scope.responding();
-          reportLoad(load, call, startedMs, true);
+          load.record(startedMs, true);
           cb(null, encodeInferResponse(res, decoded.raw));
           scope.succeeded();
         },
         (err: unknown) => {
-          reportLoad(load, call, startedMs, false);
+          load.record(startedMs, false);
           fail(cb, scope.failed(err));
         },
       )
@@ -148,9 +148,10 @@ export function createGrpcServer(
   const server = new grpc.Server({
     'grpc.max_receive_message_length': opts.maxMessageBytes,
     'grpc.max_send_message_length': -1,
-    ...ORCA_CHANNEL_OPTIONS,
   });
-  server.addService(grpcServiceDefinition(GRPCInferenceService), inferenceHandlers(svc, opts.scopes));
+  const load = new LoadReporter();
+  server.addService(grpcServiceDefinition(GRPCInferenceService), inferenceHandlers(svc, opts.scopes, load));
+  load.addTo(server);
   server.addService(grpcServiceDefinition(Health), {
     check: health.handlers.check,
     watch: health.handlers.watch,

@@ -1,5 +1,7 @@
-// ORCA per-call load reports (gRFC A51; OrcaLoadReport in the `endpoint-load-metrics-bin`
-// trailer, written by grpc-js when the server has `grpc.server_call_metric_recording`).
+// ORCA load reports (gRFC A51), out of band: the pod serves `OpenRcaService` (grpc-js's
+// ServerMetricRecorder) and each client's stream gets the latest figures at the period the client
+// asks for. Not per call: grpc-js 1.14.7 parses orca.proto from disk for every per-call report,
+// on the server and on the client (docs/ENDPOINTS.md, "Load reports (ORCA)").
 // Proxyless clients running client_side_weighted_round_robin (gRFC A58) weigh this pod by
 // rps_fractional / application_utilization. The pod reports its ModelInfer calls per second and,
 // as utilization, that rate times the cube of its mean latency (queue wait and run) over the
@@ -7,9 +9,7 @@
 // how many calls the pod happened to get (weights proportional to the rate drift), steep enough
 // that a pod twice as slow gets an eighth of the share, and near 1 for latencies near 100 ms.
 // Why: docs/ENDPOINTS.md, "Load reports (ORCA)".
-import type { ServerUnaryCall } from '@grpc/grpc-js';
-
-export const ORCA_CHANNEL_OPTIONS = { 'grpc.server_call_metric_recording': 1 } as const;
+import { type Server, ServerMetricRecorder } from '@grpc/grpc-js';
 
 const BUCKET_MS = 100;
 /** Latency at which a pod's weight is 1. */
@@ -61,17 +61,21 @@ export class LoadWindow {
   }
 }
 
-/** Records one finished ModelInfer and writes the pod's load into that call's trailer. */
-export function reportLoad(
-  window: LoadWindow,
-  call: ServerUnaryCall<unknown, unknown>,
-  startedMs: number,
-  ok: boolean,
-): void {
-  window.record(performance.now() - startedMs, ok);
-  const r = window.report();
-  const m = call.getMetricsRecorder();
-  m.recordQpsMetric(r.rps);
-  m.recordEpsMetric(r.eps);
-  m.recordApplicationUtilizationMetric(r.rps * (r.latency / REFERENCE_LATENCY_S) ** 3);
+/** The pod's load for the `OpenRcaService` stream, updated at every finished ModelInfer. */
+export class LoadReporter {
+  private readonly window = new LoadWindow();
+  private readonly recorder = new ServerMetricRecorder();
+
+  /** Serves `xds.service.orca.v3.OpenRcaService` on `server`. */
+  addTo(server: Server): void {
+    this.recorder.addToServer(server);
+  }
+
+  record(startedMs: number, ok: boolean): void {
+    this.window.record(performance.now() - startedMs, ok);
+    const r = this.window.report();
+    this.recorder.setQpsMetric(r.rps);
+    this.recorder.setEpsMetric(r.eps);
+    this.recorder.setApplicationUtilizationMetric(r.rps * (r.latency / REFERENCE_LATENCY_S) ** 3);
+  }
 }
