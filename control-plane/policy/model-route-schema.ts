@@ -238,6 +238,20 @@ const CIRCUIT_BREAKERS: Schema = {
   },
 };
 
+// The defaults are docs/ENDPOINTS.md's measured choice: tuned weights, because grpc-js-xds
+// honours client_side_weighted_round_robin only behind GRPC_EXPERIMENTAL_XDS_WRR_LB=true.
+const PROXYLESS_BALANCING: Schema = {
+  kind: 'object',
+  fields: {
+    mode: f({ kind: 'string', oneOf: ['weights', 'orca'] }, { default: 'weights' }),
+    reportPeriod: f({ kind: 'duration', positive: true }, { default: '250ms' }),
+    blackoutPeriod: f({ kind: 'duration' }, { default: '1s' }),
+    weightExpiration: f({ kind: 'duration', positive: true }, { default: '3m' }),
+    weightUpdatePeriod: f({ kind: 'duration', positive: true }, { default: '250ms' }),
+    errorUtilizationPenalty: f({ kind: 'number', min: 0, max: 100 }, { default: 1 }),
+  },
+};
+
 const SPEC: Schema = {
   kind: 'object',
   fields: {
@@ -262,6 +276,7 @@ const SPEC: Schema = {
     outlierDetection: f(OUTLIER_DETECTION),
     circuitBreakers: f(CIRCUIT_BREAKERS),
     lbPolicy: f({ kind: 'string', oneOf: ['ROUND_ROBIN', 'LEAST_REQUEST', 'RING_HASH', 'RANDOM'] }),
+    proxylessBalancing: f(PROXYLESS_BALANCING),
     http2: f({ kind: 'bool' }, { default: true }),
     mtls: f({ kind: 'string', oneOf: ['STRICT', 'PERMISSIVE', 'DISABLE'] }, { default: 'PERMISSIVE' }),
     residency: f({

@@ -107,6 +107,19 @@ export interface CircuitBreakers {
   readonly maxRetries?: number;
 }
 
+/**
+ * `weights`: the control plane's tuned weights in EDS (as for Envoy). `orca`: the clients'
+ * own client_side_weighted_round_robin over the pods' per-call ORCA load reports, with its knobs.
+ */
+export interface ProxylessBalancing {
+  readonly mode: 'weights' | 'orca';
+  readonly reportPeriod: string;
+  readonly blackoutPeriod: string;
+  readonly weightExpiration: string;
+  readonly weightUpdatePeriod: string;
+  readonly errorUtilizationPenalty: number;
+}
+
 export interface ModelRouteSpec {
   readonly model: string;
   readonly versions: readonly VersionSpec[];
@@ -118,6 +131,8 @@ export interface ModelRouteSpec {
   readonly outlierDetection?: OutlierDetection;
   readonly circuitBreakers?: CircuitBreakers;
   readonly lbPolicy: LbPolicy;
+  /** How proxyless gRPC clients weigh endpoints (docs/ENDPOINTS.md, "Load reports (ORCA)"). */
+  readonly proxylessBalancing?: ProxylessBalancing;
   readonly http2: boolean;
   readonly mtls: MtlsMode;
   readonly residency?: { readonly regions: readonly string[] };

@@ -22,6 +22,7 @@ import { clusterName, restClusterName } from './names.js';
 import type { TranslateOptions } from './options.js';
 import { buildOutlierDetection } from './outlier.js';
 import { adsConfigSource, duration, pack, shared } from './proto.js';
+import { orcaBalancing, orcaLoadBalancingPolicy } from './proxyless-lb.js';
 import { clusterTls } from './tls.js';
 import type { Flavor } from './types.js';
 
@@ -84,6 +85,7 @@ interface ClusterParts {
   readonly lb: Cluster_LbPolicy;
   readonly outlierDetection: Cluster['outlierDetection'];
   readonly circuitBreakers: Cluster['circuitBreakers'];
+  readonly orca: ReturnType<typeof orcaBalancing>;
 }
 
 // A module function, not a closure in buildClusters: a closure is a new function object per
@@ -106,6 +108,7 @@ function oneCluster(
   };
   c.lbPolicy = parts.lb;
   if (parts.lb === Cluster_LbPolicy.RING_HASH) c.lbConfig = RING_HASH;
+  if (parts.orca) c.loadBalancingPolicy = orcaLoadBalancingPolicy(parts.orca);
   if (parts.envoy) {
     c.connectTimeout = duration(CONNECT_TIMEOUT);
     c.commonLbConfig = COMMON_LB;
@@ -135,7 +138,8 @@ export function buildClusters(route: ModelRoute, flavor: Flavor, options: Transl
     () => buildCircuitBreakers(spec, flavor),
   );
   const envoy = flavor === 'envoy';
-  const parts: ClusterParts = { envoy, lb, outlierDetection, circuitBreakers };
+  const orca = orcaBalancing(route, flavor);
+  const parts: ClusterParts = { envoy, lb, outlierDetection, circuitBreakers, orca };
   const tls = clusterTls(route, flavor, options, spec.http2 ? ['h2'] : []);
   const out = spec.versions.map((v) =>
     oneCluster(parts, clusterName(spec.model, v.name), tls, spec.http2 ? HTTP2_OPTIONS : undefined),

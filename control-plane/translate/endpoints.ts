@@ -24,6 +24,7 @@ import type { ClusterLoadAssignment } from '../../protos/gen/envoy/config/endpoi
 import { registryRefOf } from '../policy/registry-ref.js';
 import type { ModelRoute, StaticEndpoint } from '../policy/types.js';
 import { clusterName } from './names.js';
+import { orcaBalancing } from './proxyless-lb.js';
 import { TranslationCache } from './translation-cache.js';
 import { type EndpointInfo, type EndpointTable, endpointKey, type Flavor } from './types.js';
 
@@ -101,7 +102,7 @@ export function takesTraffic(route: ModelRoute, e: EndpointInfo): boolean {
   return priorityOf(route, e) >= 0 && (e.health === 'HEALTHY' || e.health === 'UNKNOWN');
 }
 
-function lbEndpoint(e: EndpointInfo, tls: boolean): LbEndpoint {
+function lbEndpoint(e: EndpointInfo, tls: boolean, weighted: boolean): LbEndpoint {
   return {
     $typeName: 'envoy.config.endpoint.v3.LbEndpoint',
     hostIdentifier: {
@@ -128,7 +129,7 @@ function lbEndpoint(e: EndpointInfo, tls: boolean): LbEndpoint {
     },
     healthStatus: HEALTH[e.health],
     metadata: tls && e.tls ? tlsMatchMetadata() : undefined,
-    loadBalancingWeight: e.weight ?? 1,
+    loadBalancingWeight: weighted ? (e.weight ?? 1) : 1,
   };
 }
 
@@ -157,8 +158,8 @@ interface Slot {
   readonly subZone: string;
 }
 
-function subZoneOf(e: EndpointInfo, flavor: Flavor): string {
-  if (flavor === 'envoy' || e.weight === undefined) return '';
+function subZoneOf(e: EndpointInfo, flavor: Flavor, orca: boolean): string {
+  if (flavor === 'envoy' || orca || e.weight === undefined) return '';
   if (e.podId) return e.podId;
   return e.address.includes(':') ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`;
 }
@@ -176,6 +177,10 @@ export function buildLoadAssignment(
 ): ClusterLoadAssignment {
   const regions = route.spec.residency?.regions;
   const slots: Slot[] = [];
+  // Under ORCA the clients weigh endpoints themselves, across localities (proxyless-lb.ts), and
+  // the tuned weights are left out: every EDS change restarts the clients' blackout period, so
+  // weights that move every tuning pass would keep the clients at plain round robin.
+  const orca = orcaBalancing(route, flavor) !== undefined;
   let seen = 0; // bit set of the priorities present (0 and 1)
   for (const e of endpoints) {
     // Fail closed: an endpoint with no region is not known to be inside.
@@ -183,7 +188,7 @@ export function buildLoadAssignment(
     const priority = priorityOf(route, e);
     if (priority < 0) continue;
     seen |= 1 << priority;
-    slots.push({ e, priority, subZone: subZoneOf(e, flavor) });
+    slots.push({ e, priority, subZone: subZoneOf(e, flavor, orca) });
   }
   // Priorities must be contiguous from 0 (gRPC rejects a gap): with no GPU endpoint, the CPU
   // ones are the top priority.
@@ -220,8 +225,9 @@ export function buildLoadAssignment(
       };
       out.push(current);
     }
-    current.lbEndpoints.push(lbEndpoint(e, tls));
-    if (localityWeights) current.loadBalancingWeight = (current.loadBalancingWeight ?? 0) + (e.weight ?? 1);
+    current.lbEndpoints.push(lbEndpoint(e, tls, !orca));
+    if (localityWeights)
+      current.loadBalancingWeight = (current.loadBalancingWeight ?? 0) + (orca ? 1 : (e.weight ?? 1));
     last = s;
   }
   return {

@@ -33,6 +33,7 @@ import type { TensorSpec } from '../tensors/tensor.js';
 import { RequestScopes } from '../tracing/request-scope.js';
 import { decodeInferRequest, encodeInferResponse } from './grpc-codec.js';
 import type { HealthService } from './health.js';
+import { LoadReporter } from './orca.js';
 import { grpcErrorOf } from './status.js';
 
 type Unary<Req, Res> = (call: grpc.ServerUnaryCall<Req, Res>, cb: grpc.sendUnaryData<Res>) => void;
@@ -93,8 +94,10 @@ export function inferenceHandlers(
   scopes: RequestScopes = new RequestScopes(),
   access?: AccessEnforcer,
   pin?: VersionPin,
+  load: LoadReporter = new LoadReporter(),
 ): grpc.UntypedServiceImplementation {
   const modelInfer: Unary<ModelInferRequest, ModelInferResponse> = (call, cb) => {
+    const startedMs = performance.now();
     const { modelName } = call.request;
     const modelVersion = pinned(pin, modelName, call.request.modelVersion);
     const scope = scopes.grpc(call.metadata, 'ModelInfer', modelName, modelVersion);
@@ -124,10 +127,14 @@ export function inferenceHandlers(
       .then(
         (res) => {
           scope.responding();
+          load.record(startedMs, true);
           cb(null, encodeInferResponse(res, decoded.raw));
           scope.succeeded();
         },
-        (err: unknown) => fail(cb, scope.failed(err)),
+        (err: unknown) => {
+          load.record(startedMs, false);
+          fail(cb, scope.failed(err));
+        },
       )
       .finally(release);
   };
@@ -200,10 +207,12 @@ export function createGrpcServer(
     'grpc.max_receive_message_length': opts.maxMessageBytes,
     'grpc.max_send_message_length': -1,
   });
+  const load = new LoadReporter();
   server.addService(
     grpcServiceDefinition(GRPCInferenceService),
-    inferenceHandlers(svc, opts.scopes, opts.access, opts.pin),
+    inferenceHandlers(svc, opts.scopes, opts.access, opts.pin, load),
   );
+  load.addTo(server);
   server.addService(grpcServiceDefinition(Health), {
     check: health.handlers.check,
     watch: health.handlers.watch,

@@ -5,11 +5,15 @@
 //     Goal: under half of one core.
 //  2. Side by side: 4 real `switchyard pod` processes, one 4x slower (--inject-delay-ms), under
 //     steady closed-loop load from grpc-js-xds clients (6 callers: the fast pods keep headroom;
-//     16: every pod queues); the control plane with --weights equal (plain round robin) against
-//     --weights adaptive, alternated, each run several times. Reports throughput and p50/p99;
-//     goals: p99 at most a third of round robin's, throughput at least 1.5x. Medians.
+//     16: every pod queues), in three modes, alternated, each run several times: round robin
+//     (--weights equal), the control plane's adaptive weights (--weights adaptive), and ORCA
+//     load reports with client-side weighted_round_robin (`proxylessBalancing: { mode: orca }`).
+//     Reports throughput against the capacity-proportional optimum and p99 against round robin;
+//     goals for ORCA: >= 90 % of the optimum and p99 at most a third of round robin's. Medians.
 // `npx tsx test/bench/run.ts endpoints`; ENDPOINTS_BENCH_PODS, ENDPOINTS_BENCH_REPS,
-// ENDPOINTS_BENCH_CALLERS (6,16) and ENDPOINTS_BENCH_PARTS (ingest,routing) change the size.
+// ENDPOINTS_BENCH_CALLERS (6,16), ENDPOINTS_BENCH_MODES (equal,adaptive,orca) and
+// ENDPOINTS_BENCH_PARTS (ingest,routing) change the size.
+import '../helpers/xds-env.js';
 import { fork } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,6 +38,15 @@ const FAST_MS = 20;
 const SLOW_MS = 4 * FAST_MS;
 // Moderate load (the fast pods have headroom) and saturation (every pod queues).
 const CALLERS = (process.env.ENDPOINTS_BENCH_CALLERS ?? '6,16').split(',').map(Number);
+const MODES = (process.env.ENDPOINTS_BENCH_MODES ?? 'equal,adaptive,orca').split(',') as Mode[];
+type Mode = 'equal' | 'adaptive' | 'orca';
+const MODE_NAME: Record<Mode, string> = {
+  equal: 'round robin (equal)',
+  adaptive: 'adaptive weights',
+  orca: 'ORCA + client WRR',
+};
+// What 4 pods serving one request at a time can do at most: each at its own pace.
+const OPTIMUM_RPS = 3 * (1000 / FAST_MS) + 1000 / SLOW_MS;
 const WARMUP_MS = 8000;
 const MEASURE_MS = 12_000;
 
@@ -144,7 +157,7 @@ function credentials(nats: NatsServer, user = 'admin') {
 
 interface RoutingRun {
   callers: number;
-  mode: 'equal' | 'adaptive';
+  mode: Mode;
   rps: number;
   p50Ms: number;
   p99Ms: number;
@@ -178,7 +191,11 @@ async function routing(): Promise<RoutingRun[]> {
     })),
   });
   const repo = await modelRepoCopy(['affine']);
-  const dir = policyDir(['affine']);
+  const dirs: Record<Mode, string> = {
+    equal: policyDir(['affine']),
+    adaptive: policyDir(['affine']),
+    orca: policyDir(['affine'], '  proxylessBalancing: { mode: orca }\n'),
+  };
   const pods: PodProc[] = [];
   const runs: RoutingRun[] = [];
   try {
@@ -196,20 +213,19 @@ async function routing(): Promise<RoutingRun[]> {
     }
     for (const callers of CALLERS)
       for (let rep = 0; rep < REPS; rep++)
-        for (const mode of ['equal', 'adaptive'] as const)
-          runs.push(await routingRun(callers, mode, rep, nats, dir, pods));
+        for (const mode of MODES) runs.push(await routingRun(callers, mode, rep, nats, dirs[mode], pods));
   } finally {
     await Promise.all(pods.map((p) => p.stop()));
     await nats.cleanup();
     await repo.cleanup();
-    rmSync(dir, { recursive: true, force: true });
+    for (const d of Object.values(dirs)) rmSync(d, { recursive: true, force: true });
   }
   return runs;
 }
 
 async function routingRun(
   callers: number,
-  mode: 'equal' | 'adaptive',
+  mode: Mode,
   rep: number,
   nats: NatsServer,
   dir: string,
@@ -219,7 +235,7 @@ async function routingRun(
     policyDir: dir,
     nats: nats.url,
     ...credentials(nats),
-    extra: ['--weights', mode],
+    extra: ['--weights', mode === 'equal' ? 'equal' : 'adaptive'],
   });
   const clients: XdsInferenceClient[] = [];
   try {
@@ -301,41 +317,63 @@ async function main(): Promise<void> {
   if (PARTS.includes('routing')) {
     const runs = await routing();
     results.routing = runs;
-    const ratios: Record<number, { p99: number; throughput: number }> = {};
+    const ratios: Record<string, { p99VsRoundRobin: number; ofOptimum: number }> = {};
     const rows: string[][] = [];
     for (const callers of CALLERS) {
-      const by = (mode: RoutingRun['mode'], k: 'rps' | 'p50Ms' | 'p99Ms' | 'slowShare') =>
+      const by = (mode: Mode, k: 'rps' | 'p50Ms' | 'p99Ms' | 'slowShare') =>
         median(runs.filter((r) => r.callers === callers && r.mode === mode).map((r) => r[k]));
-      for (const mode of ['equal', 'adaptive'] as const)
+      for (const mode of MODES) {
+        const p99Ratio = MODES.includes('equal') ? by(mode, 'p99Ms') / by('equal', 'p99Ms') : Number.NaN;
+        ratios[`${callers}/${mode}`] = {
+          p99VsRoundRobin: p99Ratio,
+          ofOptimum: by(mode, 'rps') / OPTIMUM_RPS,
+        };
         rows.push([
           String(callers),
-          mode === 'equal' ? 'round robin (equal)' : 'adaptive weights',
+          MODE_NAME[mode],
           by(mode, 'rps').toFixed(0),
+          `${((100 * by(mode, 'rps')) / OPTIMUM_RPS).toFixed(0)}%`,
           by(mode, 'p50Ms').toFixed(1),
           by(mode, 'p99Ms').toFixed(1),
+          `${p99Ratio.toFixed(2)}x`,
           `${(100 * by(mode, 'slowShare')).toFixed(1)}%`,
           String(
             runs.filter((r) => r.callers === callers && r.mode === mode).reduce((n, r) => n + r.failures, 0),
           ),
         ]);
-      ratios[callers] = {
-        p99: by('adaptive', 'p99Ms') / by('equal', 'p99Ms'),
-        throughput: by('adaptive', 'rps') / by('equal', 'rps'),
-      };
+      }
     }
     results.ratios = ratios;
-    say(`\n4 pods, one 4x slower, closed-loop grpc-js-xds callers (medians of ${REPS} runs)`);
-    process.stdout.write(
-      renderTable(['callers', 'weights', 'rps', 'p50 ms', 'p99 ms', 'slow pod share', 'failed'], rows),
+    results.optimumRps = OPTIMUM_RPS;
+    say(
+      `\n4 pods, one 4x slower, closed-loop grpc-js-xds callers (medians of ${REPS} runs; ` +
+        `capacity-proportional optimum ${OPTIMUM_RPS.toFixed(1)} rps)`,
     );
-    for (const callers of CALLERS) {
-      const r = ratios[callers]!;
-      say(
-        `${callers} callers, adaptive / round robin: p99 ${r.p99.toFixed(2)}x ` +
-          `(goal <= 0.33: ${r.p99 <= 1 / 3 ? 'met' : 'NOT met'}), throughput ${r.throughput.toFixed(2)}x ` +
-          `(goal >= 1.5: ${r.throughput >= 1.5 ? 'met' : 'NOT met'})`,
-      );
-    }
+    process.stdout.write(
+      renderTable(
+        [
+          'callers',
+          'balancing',
+          'rps',
+          'of optimum',
+          'p50 ms',
+          'p99 ms',
+          'p99 / RR',
+          'slow pod share',
+          'failed',
+        ],
+        rows,
+      ),
+    );
+    for (const callers of CALLERS)
+      for (const mode of MODES.filter((m) => m !== 'equal')) {
+        const r = ratios[`${callers}/${mode}`]!;
+        say(
+          `${callers} callers, ${MODE_NAME[mode]}: ${(100 * r.ofOptimum).toFixed(0)} % of the optimum ` +
+            `(goal >= 90 %: ${r.ofOptimum >= 0.9 ? 'met' : 'NOT met'}), p99 ${r.p99VsRoundRobin.toFixed(2)}x round robin ` +
+            `(goal <= 0.33: ${r.p99VsRoundRobin <= 1 / 3 ? 'met' : 'NOT met'})`,
+        );
+      }
   }
   const out = join(here, 'results');
   mkdirSync(out, { recursive: true });

@@ -1,5 +1,6 @@
 // Real proxyless gRPC clients (@grpc/grpc-js-xds) pointed at a test's control plane. Each client
 // gets its own bootstrap through the channel option, so one process can hold several.
+import './xds-env.js';
 import { create } from '@bufbuild/protobuf';
 import { credentials } from '@grpc/grpc-js';
 import * as grpcXds from '@grpc/grpc-js-xds';
