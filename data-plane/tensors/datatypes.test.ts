@@ -68,6 +68,7 @@ describe('datatypes', () => {
     const f = new Float32Array([1.5, -2]);
     expect(Array.from(typedView('FP32', bytesOf(f)))).toEqual([1.5, -2]);
     expect(() => typedView('BYTES', new Uint8Array(4))).toThrow(InternalError);
+    expect(() => typedView('BYTES', new Uint8Array(4))).toThrow('BYTES has no typed view');
   });
 
   it('copies only bytes that are not aligned for their element size', () => {

@@ -74,5 +74,7 @@ describe('flatten', () => {
     expect(flatten(flat)).toBe(flat);
     expect(flatten(7)).toEqual([7]);
     expect(flatten([[], [1]])).toEqual([1]);
+    // Partly nested is still nested.
+    expect(flatten([[1, 2], 3])).toEqual([1, 2, 3]);
   });
 });
