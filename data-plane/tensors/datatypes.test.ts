@@ -66,7 +66,7 @@ describe('datatypes', () => {
       expect(view.byteOffset, d).toBe(8);
     }
     const f = new Float32Array([1.5, -2]);
-    expect(Array.from(typedView('FP32', bytesOf(f)))).toEqual([1.5, -2]);
+    expect(Array.from(typedView('FP32', bytesOf(f)) as Float32Array)).toEqual([1.5, -2]);
     expect(() => typedView('BYTES', new Uint8Array(4))).toThrow(InternalError);
     expect(() => typedView('BYTES', new Uint8Array(4))).toThrow('BYTES has no typed view');
   });
@@ -77,7 +77,7 @@ describe('datatypes', () => {
     const odd = new Uint8Array(buf, 1, 8);
     const ints = typedView('INT32', odd);
     expect(ints.buffer).not.toBe(buf);
-    expect(Array.from(ints)).toEqual([1, 2]);
+    expect(Array.from(ints as Int32Array)).toEqual([1, 2]);
     // A one-byte type is never misaligned.
     expect(typedView('INT8', odd).buffer).toBe(buf);
     expect(typedView('INT16', new Uint8Array(buf, 2, 4)).buffer).toBe(buf);
