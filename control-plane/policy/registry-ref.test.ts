@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Issue } from '../../kernel/errors/index.js';
 import { PolicyValidationError } from '../../kernel/errors/index.js';
 import { parsePolicyFile, validatePolicy } from './index.js';
-import { parseRegistryRef, registryRefOf } from './registry-ref.js';
+import { checkRegistryVersions, parseRegistryRef, registryRefOf } from './registry-ref.js';
 
 function doc(versions: string): string {
   return `apiVersion: switchyard.dev/v1alpha1\nkind: ModelRoute\nmetadata: { name: p }\nspec:\n  model: fraud\n  versions:\n${versions}`;
@@ -108,5 +108,42 @@ describe('registry-backed versions', () => {
       '"" is not a registry version (^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$)',
     );
     expect(parseRegistryRef('fraud:-1')).toMatch(/"-1" is not a registry version/);
+  });
+  it('reads no reference where there is none or it is malformed, and names an empty name as a name', () => {
+    expect(registryRefOf({})).toBeUndefined();
+    expect(registryRefOf({ model: { registry: 'fraud' } })).toBeUndefined();
+    expect(registryRefOf({ model: { registry: 'fraud:1' } })).toEqual({
+      registry: 'fraud:1',
+      name: 'fraud',
+      version: '1',
+    });
+    expect(parseRegistryRef(':1')).toBe('"" is not a registry name (^[a-z0-9][a-z0-9._-]{0,62}$)');
+  });
+
+  it('refuses a reference that is not a string', () => {
+    expect(issuesOf(doc('    - { name: a, weight: 1, model: { registry: 5 } }\n'))).toEqual([
+      'spec.versions[0].model.registry: must be a string NAME:VERSION',
+    ]);
+  });
+
+  it('fills max from min when only min is given, never below 1', () => {
+    const [route] = parsePolicyFile(
+      doc(
+        '    - { name: v1, weight: 0, model: { registry: "fraud:1" }, replicas: { min: 3 } }\n' +
+          '    - { name: v2, weight: 100, model: { registry: "fraud:2" }, replicas: { min: 0 } }\n',
+      ),
+      'p.yaml',
+    );
+    expect(route!.spec.versions.map((v) => v.replicas)).toEqual([
+      { min: 3, max: 3 },
+      { min: 0, max: 1 },
+    ]);
+  });
+
+  it('checks nothing, and throws nothing, for versions that are missing or left out', () => {
+    const out: Issue[] = [];
+    checkRegistryVersions(undefined, out);
+    checkRegistryVersions([undefined, { weight: 1 }], out);
+    expect(out).toEqual([]);
   });
 });

@@ -195,4 +195,23 @@ describe('validateRequest', () => {
     const one = validateRequest({ model: 'm', inputs: [f32('x', [3, 5, 2]), f32('m', [7])] }, free, 0);
     expect('ok' in one && one.ok.rows).toBe(1);
   });
+  it('lists every shape dimension and every output name in its refusals, and accepts any one of several outputs', () => {
+    const two: ModelSignature = {
+      inputs: [{ name: 'a', datatype: 'FP32', shape: [-1, 4] }],
+      outputs: [
+        { name: 'y', datatype: 'FP32', shape: [-1] },
+        { name: 'w', datatype: 'FP32', shape: [-1] },
+      ],
+    };
+    const issues = (r: ReturnType<typeof validateRequest>) => ('issues' in r ? r.issues : []);
+    // Asking for one output of several is fine: the name must be one of them, not all of them.
+    const r = validateRequest({ model: 'm', inputs: [f32('a', [1, 4])], outputs: ['w'] }, two, 8);
+    expect('ok' in r && r.ok.outputs).toEqual(['w']);
+    expect(
+      issues(validateRequest({ model: 'm', inputs: [f32('a', [1, 4])], outputs: ['q'] }, two, 8)),
+    ).toEqual([{ path: 'outputs[0].name', message: 'model has no output "q" (outputs: y, w)' }]);
+    expect(issues(validateRequest({ model: 'm', inputs: [f32('a', [1, 4, 2])] }, two, 8))).toEqual([
+      { path: 'inputs[0].shape', message: 'a must have rank 2 ([-1, 4]), got [1, 4, 2]' },
+    ]);
+  });
 });

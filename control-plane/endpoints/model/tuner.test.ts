@@ -208,3 +208,45 @@ describe('tuner against junk signals', () => {
     expect(nextWeight(Number.NaN, Number.NaN, P)).toBe(P.minWeight);
   });
 });
+
+describe('tuner boundaries', () => {
+  it('gives full utilization headroom when utilization is unknown', () => {
+    const { utilization: _, ...unknown } = idle;
+    expect(headroomFactors(unknown, O, P).utilization).toBe(1);
+  });
+
+  it('never rates an endpoint above 1 for being faster than allowed', () => {
+    const fast = { ...idle, p50Ms: 1, p99Ms: 1 };
+    expect(headroomFactors(fast, { p50: 5, p99: 10, peers: true }, P).latency).toBe(1);
+  });
+
+  it('trusts latency and errors from exactly minRequests requests on', () => {
+    const f = headroomFactors({ ...idle, requests: P.minRequests, p99Ms: 40, errorRate: 0.1 }, O, P);
+    expect(f.latency).toBeCloseTo(0.030517578125, 10);
+    expect(f.error).toBeCloseTo(0.8, 10);
+  });
+
+  it('leaves latency and errors out of the factors without evidence, rather than undefined', () => {
+    expect(headroomFactors({ ...idle, requests: 0 }, O, P)).toStrictEqual({ utilization: 1, queue: 1 });
+  });
+
+  it('multiplies the factors into the score, and takes a first error factor as it is', () => {
+    const s = tuneStep(undefined, { ...idle, queueDepth: 8, errorRate: 0.1 }, O, 0, P);
+    expect(s.error).toBeCloseTo(0.8, 10);
+    expect(s.score).toBeCloseTo(0.4, 10);
+    expect(s.weight).toBe(40);
+  });
+
+  it('starts at full score when the first sample says nothing finite', () => {
+    const s = tuneStep(undefined, { ...idle, utilization: u(Number.NaN) }, O, 0, P);
+    expect(s.score).toBe(1);
+    expect(s.weight).toBe(P.maxWeight);
+  });
+
+  it('moves at a change of exactly the deadband, and always reaches minWeight', () => {
+    expect(nextWeight(100, 90, P)).toBe(90);
+    // With a minWeight above 1, one step to it is inside the deadband and still taken.
+    expect(nextWeight(11, 10, { ...P, minWeight: 10 })).toBe(10);
+    expect(nextWeight(12, 11, { ...P, minWeight: 10 })).toBe(12);
+  });
+});
