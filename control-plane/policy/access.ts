@@ -1,71 +1,26 @@
 // `spec.access`: who may call a model's inference endpoints, and how often. Parsed and checked
 // here (shape, bounds, key material); enforced at the Envoy gateway and again at the pods, so
 // that neither alone is trusted. docs/ACCESS.md is the reference for each field and its meaning.
+import {
+  type AccessRules as AccessSpec,
+  ACCESS_JWT_ALGORITHMS as JWT_ALGORITHMS,
+  type AccessRate as RateLimit,
+} from '../../kernel/contract/access-rules.js';
 import type { Issue } from '../../kernel/errors/index.js';
 import { checkObject, type Field, isPlainObject, joinPath, type Schema } from './schema.js';
 
-/** Asymmetric JWS algorithms only: a shared HMAC secret cannot be handed to every pod safely. */
-export const JWT_ALGORITHMS = [
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'ES256',
-  'ES384',
-  'ES512',
-  'EdDSA',
-] as const;
-export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
+// The shape is the one the pods receive (kernel/contract/access-rules.ts): one definition, so the
+// parser and both enforcers cannot drift apart.
+export {
+  ACCESS_JWT_ALGORITHMS as JWT_ALGORITHMS,
+  type AccessJwt as JwtRule,
+  type AccessJwtAlgorithm as JwtAlgorithm,
+  type AccessRate as RateLimit,
+  type AccessRules as AccessSpec,
+} from '../../kernel/contract/access-rules.js';
 
-export interface JwtRule {
-  readonly issuer: string;
-  /** The token's `aud` must contain one of these. */
-  readonly audiences: readonly string[];
-  /** Exactly one of uri (fetched and cached by each enforcer) and inline (a JWKS document). */
-  readonly jwks: { readonly uri: string } | { readonly inline: { readonly keys: readonly object[] } };
-  readonly algorithms: readonly JwtAlgorithm[];
-  /** Claims that must equal these values (a valid token without them is 403, not 401). */
-  readonly requiredClaims: Readonly<Record<string, string>>;
-  /** Scopes that must all appear in `scope` (space-separated) or `scp` (list). */
-  readonly scopes: readonly string[];
-  /** The claim naming the caller's tenant for rate limits. */
-  readonly tenantClaim: string;
-  readonly clockSkew: string;
-}
-
-export interface ApiKeyRule {
-  /** Lower-case hex SHA-256 of the key; the key itself is never stored. */
-  readonly sha256: string;
-  readonly tenant: string;
-  /** For operators only (logs and metrics never carry the key). */
-  readonly name?: string;
-}
-
-export interface RateLimit {
-  /** Sustained requests per second (token bucket refill). */
-  readonly rps: number;
-  /** Bucket size: requests allowed at once above the sustained rate. */
-  readonly burst: number;
-}
-
-export interface AccessSpec {
-  /**
-   * SPIFFE IDs allowed as the mTLS peer; an entry ending in `/*` is a prefix. When set, a peer
-   * outside the list is refused (403) whatever credential it carries.
-   */
-  readonly identities?: readonly string[];
-  readonly jwt?: JwtRule;
-  readonly apiKeys?: readonly ApiKeyRule[];
-  readonly rateLimit?: {
-    /** All callers of the model together. */
-    readonly model?: RateLimit;
-    /** Each tenant separately, unless `tenants` names it. */
-    readonly perTenant?: RateLimit;
-    readonly tenants?: Readonly<Record<string, RateLimit>>;
-  };
-}
+/** One `spec.access.apiKeys` entry: the key's lower-case hex SHA-256 and its tenant. */
+export type ApiKeyRule = NonNullable<AccessSpec['apiKeys']>[number];
 
 export const ACCESS_LIMITS = { identities: 64, apiKeys: 1000, jwksKeys: 20, tenants: 1000 } as const;
 
