@@ -304,6 +304,10 @@ async function main() {
   await cli(['audit', 'log', '--limit', '5'], adminUrl);
   await cli(['audit', 'verify'], adminUrl);
   await cli(['status'], adminUrl);
+  // Has the last change reached the proxies, and would the live policies pass review?
+  await cli(['wait', MODEL, '--for', 'acked', '--timeout', '20s'], adminUrl);
+  await cli(['analyze'], adminUrl).catch((err: Error) => say(`(analyze reported findings: ${err.message})`));
+  say(`\nthe operator console is served at ${adminUrl}/ui while this runs (docs/CONSOLE.md)`);
   client.close();
 
   for (const c of children) c.kill('SIGTERM');
