@@ -1,25 +1,7 @@
-// Two versions of one model on the same managed pods, with real processes (nats-server with
-// JetStream, a control plane, two `switchyard pod --managed`, `switchyard models push`) and a
-// grpc-js-xds client. Two things this checks through real traffic:
-// - make before break for weights: the route gives version 2 half the traffic before version 2
-//   exists; until a pod holds it READY every call goes to version 1 and none fails;
-// - a port per version: with both versions on both pods (replicas 2 of each on two pods), a
-//   50/50 split really answers about half from each version, although every request names only
-//   the model (docs/PLACEMENT.md, "A port per version").
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PlacementView } from '../../control-plane/placement/placement-runner.js';
-import { type ApiFixture, startApi } from '../api/fixture.js';
-import { ReferenceSession } from '../dataplane/harness.js';
-import { runCli } from '../helpers/cli.js';
 import { waitFor } from '../helpers/control-plane.js';
-import { type ManagedPodProcess, startManagedPod } from './managed-pod-process.js';
-import { MLP_DIMS, MLP_INPUT, XdsTraffic } from './traffic.js';
-
-const REPO = new URL('../fixtures/models/generated/repo/mlp/', import.meta.url).pathname;
-const KEK = new Uint8Array(32).fill(3);
+import { type PlatformWorld, startPlatform } from './platform-world.js';
+import type { XdsTraffic } from './traffic.js';
 
 const ROUTE = `apiVersion: switchyard.dev/v1alpha1
 kind: ModelRoute
@@ -33,53 +15,20 @@ spec:
 `;
 
 describe('two versions of one model co-located on managed pods', () => {
-  let fx: ApiFixture;
-  let dir: string;
+  let w: PlatformWorld;
   let traffic: XdsTraffic;
-  const pods: ManagedPodProcess[] = [];
-  const references = new Map<string, Float32Array>();
-
-  const push = (v: string) =>
-    runCli(['models', 'push', 'mlp', '--version', v, '-f', join(REPO, v, 'model.onnx')], {
-      SWITCHYARD_SERVER: fx.url,
-      SWITCHYARD_API_KEY: fx.keys['operator-default'],
-    });
-  const ready = async (v: string) => {
-    const view = (await fx.cp.placement!.view()) as PlacementView;
-    const p = view.versions.find((x) => x.model === 'mlp' && x.version === v);
-    return [...(p?.ready ?? [])].sort();
-  };
-  const dump = () => {
-    for (const p of pods) console.log(`--- ${p.podId}\n${p.stderr().slice(-3000)}`);
-  };
+  const push = (v: string) => w.push(v);
+  const ready = async (v: string) => (await w.placed(v)).ready;
+  const dump = () => w.dump();
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'sy-colocated-'));
-    const policies = join(dir, 'policies');
-    await mkdir(policies);
     // Both versions at 50 before either exists in the registry.
-    await writeFile(join(policies, 'mlp.yaml'), ROUTE);
-    fx = await startApi({ policyDir: policies });
-    for (const v of ['1', '2']) {
-      const ref = await ReferenceSession.open(join(REPO, v, 'model.onnx'));
-      references.set(v, await ref.run(MLP_INPUT, MLP_DIMS));
-      await ref.close();
-    }
-    for (const [podId, zone] of [
-      ['pod-a', 'a'],
-      ['pod-b', 'b'],
-    ] as const)
-      pods.push(await startManagedPod(fx.nats, { podId, zone, dir, kek: KEK }));
-    traffic = new XdsTraffic(fx.xdsAddress, 'mlp', references);
+    w = await startPlatform('sy-colocated-', ROUTE, ['a', 'b']);
+    ({ traffic } = w);
   }, 120_000);
 
   afterAll(async () => {
-    await traffic?.stop();
-    traffic?.close();
-    for (const p of pods) if (p.proc.exitCode === null) p.proc.kill('SIGKILL');
-    await Promise.all(pods.map((p) => p.exited));
-    await fx?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await w?.close();
   });
 
   it('weight on a version no pod holds READY goes to the ready one: 0 failed RPCs', async () => {

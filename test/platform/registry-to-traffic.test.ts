@@ -4,21 +4,14 @@
 // grpc-js-xds client dialing xds:///mlp. A ModelRoute names registry versions instead of
 // endpoints; the test measures push-to-routable, checks every answer against session.run in this
 // process, rolls a second version in at 50/50 under traffic, and SIGKILLs a pod.
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PlacementView } from '../../control-plane/placement/placement-runner.js';
-import { type ApiFixture, apiKey, startApi } from '../api/fixture.js';
-import { ReferenceSession } from '../dataplane/harness.js';
-import { runCli } from '../helpers/cli.js';
+import { type ApiFixture, apiKey } from '../api/fixture.js';
 import { waitFor } from '../helpers/control-plane.js';
-import { type ManagedPodProcess, startManagedPod } from './managed-pod-process.js';
-import { MLP_DIMS, MLP_INPUT, XdsTraffic } from './traffic.js';
-
-const REPO = new URL('../fixtures/models/generated/repo/mlp/', import.meta.url).pathname;
-// startApi's KEK (test/api/fixture.ts): the pods unseal data keys with the same bytes.
-const KEK = new Uint8Array(32).fill(3);
+import type { ManagedPodProcess } from './managed-pod-process.js';
+import { type PlatformWorld, startPlatform } from './platform-world.js';
+import type { XdsTraffic } from './traffic.js';
 
 const version = (name: string, v: string, weight: number) =>
   `    - { name: ${name}, weight: ${weight}, model: { registry: "mlp:${v}" }, replicas: { min: 2, max: 2 } }`;
@@ -33,24 +26,13 @@ ${versions.join('\n')}
 `;
 
 describe('registry to traffic: push, placement on managed pods, proxyless routing', () => {
+  let w: PlatformWorld;
   let fx: ApiFixture;
-  let dir: string;
   let policies: string;
   let traffic: XdsTraffic;
-  const pods: ManagedPodProcess[] = [];
-  const references = new Map<string, Float32Array>();
-
-  const push = (v: string) =>
-    runCli(['models', 'push', 'mlp', '--version', v, '-f', join(REPO, v, 'model.onnx')], {
-      SWITCHYARD_SERVER: fx.url,
-      SWITCHYARD_API_KEY: fx.keys['operator-default'],
-    });
-  /** The leader's placement of mlp:<v>: pods assigned and pods reporting it READY. */
-  const placed = async (v: string) => {
-    const view = (await fx.cp.placement!.view()) as PlacementView;
-    const p = view.versions.find((x) => x.key === `mlp.${v}` || (x.model === 'mlp' && x.version === v));
-    return { assigned: [...(p?.assigned ?? [])].sort(), ready: [...(p?.ready ?? [])].sort() };
-  };
+  let pods: readonly ManagedPodProcess[];
+  const push = (v: string) => w.push(v);
+  const placed = (v: string) => w.placed(v);
   /** Pod ids EDS lists for mlp:<v>, from the control plane's endpoint listing. */
   const listed = async (policyVersion: string) => {
     const r = await fx.call('GET', '/api/v1/endpoints', undefined, apiKey(fx.keys['viewer-all']));
@@ -61,38 +43,16 @@ describe('registry to traffic: push, placement on managed pods, proxyless routin
       .map((e) => String(e.podId))
       .sort();
   };
-  const dump = () => {
-    for (const p of pods) console.log(`--- ${p.podId}\n${p.stderr().slice(-3000)}`);
-  };
+  const dump = () => w.dump();
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'sy-platform-'));
-    policies = join(dir, 'policies');
-    await mkdir(policies);
-    await writeFile(join(policies, 'mlp.yaml'), route(version('v1', '1', 100)));
-    fx = await startApi({ policyDir: policies });
-    for (const v of ['1', '2']) {
-      const ref = await ReferenceSession.open(join(REPO, v, 'model.onnx'));
-      references.set(v, await ref.run(MLP_INPUT, MLP_DIMS));
-      await ref.close();
-    }
     // Three pods, one per zone: two replicas of a version leave one pod spare for it.
-    for (const [podId, zone] of [
-      ['pod-a', 'a'],
-      ['pod-b', 'b'],
-      ['pod-c', 'c'],
-    ] as const)
-      pods.push(await startManagedPod(fx.nats, { podId, zone, dir, kek: KEK }));
-    traffic = new XdsTraffic(fx.xdsAddress, 'mlp', references);
+    w = await startPlatform('sy-platform-', route(version('v1', '1', 100)), ['a', 'b', 'c']);
+    ({ fx, policies, traffic, pods } = w);
   }, 120_000);
 
   afterAll(async () => {
-    await traffic?.stop();
-    traffic?.close();
-    for (const p of pods) if (p.proc.exitCode === null) p.proc.kill('SIGKILL');
-    await Promise.all(pods.map((p) => p.exited));
-    await fx?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await w?.close();
   });
 
   it('push -> placed on both pods -> routable; answers equal session.run, 0 failed RPCs', async () => {
