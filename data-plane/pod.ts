@@ -155,6 +155,7 @@ export class Pod {
             log: this.log,
             access: () => this.access,
             scopes: this.scopes,
+            http: { maxBodyBytes: opts.maxBodyBytes, maxJsonBodyBytes: opts.maxJsonBodyBytes },
           }),
           ...(opts.managed.memoryLimitBytes ? { memoryLimitBytes: opts.managed.memoryLimitBytes } : {}),
           drain: { graceMs: opts.drain.graceMs, timeoutMs: opts.drain.timeoutMs },
@@ -260,9 +261,7 @@ export class Pod {
       window: this.stats.version(v.model, v.version),
       ...(v.digest ? { digest: v.digest } : {}),
       ...(v.memoryBytes !== undefined ? { memoryBytes: v.memoryBytes } : {}),
-      ...(this.managed?.portOf(v.model, v.version)
-        ? { grpcPort: this.managed.portOf(v.model, v.version)! }
-        : {}),
+      ...ownPorts(this.managed, v.model, v.version),
     }));
     return {
       phase: this.lifecycle.phase,
@@ -372,4 +371,11 @@ export function closeHttp(server: HttpServer | undefined): Promise<void> {
     server.close(() => resolve());
     server.closeIdleConnections();
   });
+}
+
+/** A managed version's own ports, for its registration. */
+function ownPorts(managed: ManagedModels | undefined, model: string, version: string) {
+  const grpcPort = managed?.portOf(model, version);
+  const httpPort = managed?.httpPortOf(model, version);
+  return { ...(grpcPort ? { grpcPort } : {}), ...(httpPort ? { httpPort } : {}) };
 }

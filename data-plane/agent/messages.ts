@@ -67,6 +67,8 @@ export interface VersionStatus {
   readonly memoryBytes?: number;
   /** Managed versions: the gRPC port that serves this version alone. */
   readonly grpcPort?: number;
+  /** Managed versions: the HTTP port that serves this version alone. */
+  readonly httpPort?: number;
 }
 
 export interface PodStatus {
@@ -137,6 +139,7 @@ export function registrationOf(id: PodIdentity, status: PodStatus): PodRegistrat
       platform: 'onnxruntime_onnx',
       digest: v.digest ?? '',
       grpcPort: v.grpcPort ?? 0,
+      httpPort: v.httpPort ?? 0,
     }),
   );
   const ready = status.versions.filter((v) => v.state === 'ready');

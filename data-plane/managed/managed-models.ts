@@ -17,10 +17,11 @@ export interface ArtifactFetcher {
   fetch(a: AssignedVersion): Promise<Uint8Array>;
 }
 
-/** Each managed version's own gRPC port (version-ports.ts; absent: none). */
+/** Each managed version's own gRPC and HTTP ports (version-ports.ts; absent: none). */
 export interface VersionPortSet {
   ensure(model: string, version: string): Promise<number>;
   portOf(model: string, version: string): number | undefined;
+  httpPortOf(model: string, version: string): number | undefined;
   close(model: string, version: string): Promise<void>;
   closeAll(): Promise<void>;
 }
@@ -100,6 +101,11 @@ export class ManagedModels {
   /** The version's own gRPC port (registrations carry it), or undefined. */
   portOf(model: string, version: string): number | undefined {
     return this.opts.ports?.portOf(model, version);
+  }
+
+  /** The version's own HTTP port (registrations carry it), or undefined. */
+  httpPortOf(model: string, version: string): number | undefined {
+    return this.opts.ports?.httpPortOf(model, version);
   }
 
   /** Closes the versions' own ports (the pod closes). */

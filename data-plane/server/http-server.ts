@@ -26,6 +26,7 @@ import { SERVER_NAME, SERVER_VERSION } from '../serving/inference-service.js';
 import type { InferRequest } from '../tensors/tensor.js';
 import { REQUEST_ID_HEADER } from '../tracing/request-id.js';
 import { type RequestScope, RequestScopes } from '../tracing/request-scope.js';
+import type { VersionPin } from './grpc-server.js';
 import { decodeJsonInfer, encodeJsonInfer } from './http-json.js';
 
 export interface HttpServerOptions {
@@ -40,6 +41,8 @@ export interface HttpServerOptions {
   readonly scopes?: RequestScopes;
   /** Per-model access rules (data-plane/access); absent: every request is admitted. */
   readonly access?: AccessEnforcer;
+  /** A managed version's own port: a version-less path naming its model gets that version. */
+  readonly pin?: VersionPin;
 }
 
 type Route =
@@ -62,6 +65,15 @@ export function routeOf(method: string, path: string): Route | { error: number }
   if (m[3] === '/infer') return method === 'POST' ? { kind: 'infer', ...base } : { error: 405 };
   if (!get) return { error: 405 };
   return m[3] === '/ready' ? { kind: 'model-ready', ...base } : { kind: 'model', ...base };
+}
+
+/** Pure: on a version's own port, the path that names its model but no version gets that version. */
+export function pinRoute(
+  route: Route | { error: number },
+  pin: VersionPin | undefined,
+): Route | { error: number } {
+  if (!pin || !('model' in route) || route.version !== undefined || route.model !== pin.model) return route;
+  return { ...route, version: pin.version };
 }
 
 function send(
@@ -142,7 +154,7 @@ export function createHttpServer(svc: InferenceService, opts: HttpServerOptions)
   const jsonLimit = Math.min(opts.maxJsonBodyBytes, opts.maxBodyBytes);
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://pod');
-    const route = routeOf(req.method ?? 'GET', url.pathname);
+    const route = pinRoute(routeOf(req.method ?? 'GET', url.pathname), opts.pin);
     if ('error' in route) {
       const msg =
         route.error === 405 ? `${req.method} is not allowed on ${url.pathname}` : `no route ${url.pathname}`;

@@ -33,6 +33,12 @@ export interface PodTlsOptions {
 
 type Port = 'grpc' | 'http';
 
+/** A listener the pod closes on its own, before the pod closes (a managed version's port). */
+export interface ClosablePort {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
 export class PodTls {
   readonly files: TlsFiles;
   readonly allow: PeerAllowList;
@@ -82,14 +88,25 @@ export class PodTls {
   }
 
   /** listenGrpc for a port that closes before the pod does (a managed version's own port). */
-  async openGrpc(
-    server: GrpcServer,
-    host: string,
-    port: number,
-  ): Promise<{ port: number; close(): Promise<void> }> {
+  openGrpc(server: GrpcServer, host: string, port: number): Promise<ClosablePort> {
     const injector = server.createConnectionInjector(ServerCredentials.createInsecure());
-    const l = this.listener('grpc', ['h2'], (c) => injector.injectConnection(c));
-    const bound = await l.listen(host, port);
+    return this.open('grpc', ['h2'], (c) => injector.injectConnection(c), host, port);
+  }
+
+  /** listenHttp for a port that closes before the pod does (a managed version's own port). */
+  openHttp(server: HttpServer, host: string, port: number): Promise<ClosablePort> {
+    return this.open('http', ['http/1.1'], (c) => server.emit('connection', c), host, port);
+  }
+
+  private async open(
+    port: Port,
+    alpn: string[],
+    handoff: (c: Duplex) => void,
+    host: string,
+    portNumber: number,
+  ): Promise<ClosablePort> {
+    const l = this.listener(port, alpn, handoff);
+    const bound = await l.listen(host, portNumber);
     return {
       port: bound,
       close: () => {

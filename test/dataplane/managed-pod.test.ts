@@ -301,6 +301,27 @@ describe('managed pod: assignments in, artifacts down, READY with measured memor
     // The pod's own port answers a version-less request with the newest; an explicit version wins.
     expect(await ask(pod.ports.grpc)).toBe('8');
     expect(await ask(portOf('8'), '7')).toBe('7');
+    // The same over REST on each version's own HTTP port (Envoy's REST clusters dial it).
+    const httpPortOf = (v: string) => r.models.find((m) => m.version === v)!.httpPort;
+    expect(new Set([httpPortOf('7'), httpPortOf('8'), pod.ports.http]).size).toBe(3);
+    const askRest = async (port: number, path = '/v2/models/convnet/infer') => {
+      const x = inputRows(1, IMAGE, 3);
+      const res = await fetch(`http://127.0.0.1:${port}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          inputs: [{ name: 'image', datatype: 'FP32', shape: [1, 1, 28, 28], data: [...x] }],
+        }),
+      });
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { model_version: string; outputs: { data: number[] }[] };
+      expectClose(Float32Array.from(body.outputs[0]!.data), await reference.run(x, [1, 1, 28, 28]));
+      return body.model_version;
+    };
+    expect(await askRest(httpPortOf('7'))).toBe('7');
+    expect(await askRest(httpPortOf('8'))).toBe('8');
+    expect(await askRest(pod.ports.http)).toBe('8');
+    expect(await askRest(httpPortOf('8'), '/v2/models/convnet/versions/7/infer')).toBe('7');
     // Unassigned: out of the registration first, then unloaded, then its port closes.
     const before = listener.messages.length;
     await assign([a8]);
@@ -316,6 +337,7 @@ describe('managed pod: assignments in, artifacts down, READY with measured memor
       30_000,
     );
     await expect(ask(portOf('7'))).rejects.toMatchObject({ code: 14 });
+    await expect(fetch(`http://127.0.0.1:${httpPortOf('7')}/v2/health/live`)).rejects.toThrow();
     await assign([]);
     await waitFor('convnet 8 unloaded', () => !pod.models.get('convnet', '8'), 30_000);
   }, 120_000);

@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Follower } from '../envoy/follower.js';
+import { clustersFor, upstream } from '../envoy/gateway-walk.js';
+import { SotwClient } from '../helpers/ads-client.js';
 import { waitFor } from '../helpers/control-plane.js';
 import { type PlatformWorld, startPlatform } from './platform-world.js';
-import type { XdsTraffic } from './traffic.js';
+import { MLP_DIMS, MLP_INPUT, type XdsTraffic } from './traffic.js';
 
 const ROUTE = `apiVersion: switchyard.dev/v1alpha1
 kind: ModelRoute
@@ -85,4 +88,49 @@ describe('two versions of one model co-located on managed pods', () => {
     expect(share).toBeGreaterThan(0.35);
     expect(share).toBeLessThan(0.65);
   }, 240_000);
+
+  it("Envoy's REST entry reaches each version of the split on the pods' per-version HTTP ports", async () => {
+    // The gateway's resources, followed the way Envoy resolves a REST request: the default route
+    // splits between the two versions' REST clusters; each cluster's endpoints must answer with
+    // that cluster's version (before each version had an HTTP port of its own, the pods' shared
+    // HTTP port answered every version-less path with the newest version).
+    const ads = new SotwClient(w.fx.xdsAddress, { id: 'rest-gateway', userAgentName: 'envoy' });
+    try {
+      const follow = new Follower(ads);
+      const path = '/v2/models/mlp/infer';
+      const clusters = await clustersFor(follow, { authority: 'gateway.example:8080', path, headers: {} });
+      expect(clusters.sort()).toEqual(['mlp/v1/http', 'mlp/v2/http']);
+      const body = JSON.stringify({
+        inputs: [{ name: 'input', datatype: 'FP32', shape: MLP_DIMS, data: [...MLP_INPUT] }],
+      });
+      const pods = w.pods.map((p) => p.httpPort);
+      for (const [cluster, version] of [
+        ['mlp/v1/http', '1'],
+        ['mlp/v2/http', '2'],
+      ] as const) {
+        const up = await upstream(follow, cluster);
+        expect(up.protocol).toBe('httpProtocolOptions');
+        // Both pods hold both versions: two endpoints, neither on a pod's shared HTTP port.
+        expect(up.addresses).toHaveLength(2);
+        for (const a of up.addresses) {
+          expect(pods).not.toContain(Number(a.split(':')[1]));
+          const res = await fetch(`http://${a}${path}`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body,
+          });
+          expect(res.status).toBe(200);
+          const out = (await res.json()) as { model_version: string; outputs: { data: number[] }[] };
+          expect(out.model_version).toBe(version);
+          const ref = w.references.get(version)!;
+          const got = out.outputs[0]!.data;
+          expect(got).toHaveLength(ref.length);
+          // The same tolerance as the gRPC traffic's check against session.run.
+          expect(Math.max(...got.map((x, i) => Math.abs(x - ref[i]!)))).toBeLessThanOrEqual(1e-5);
+        }
+      }
+    } finally {
+      ads.close();
+    }
+  }, 120_000);
 });

@@ -12,6 +12,8 @@ const BIN = fileURLToPath(new URL('../../switchyard.mjs', import.meta.url));
 export interface ManagedPodProcess {
   readonly podId: string;
   readonly grpcPort: number;
+  /** The pod's shared HTTP port (managed versions also get HTTP ports of their own). */
+  readonly httpPort: number;
   readonly proc: ChildProcess;
   readonly exited: Promise<number | null>;
   stderr(): string;
@@ -52,5 +54,5 @@ export async function startManagedPod(
     stderr += c;
   });
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
-  return { podId: o.podId, grpcPort: grpc!, proc, exited, stderr: () => stderr };
+  return { podId: o.podId, grpcPort: grpc!, httpPort: http!, proc, exited, stderr: () => stderr };
 }

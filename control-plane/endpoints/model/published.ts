@@ -10,6 +10,9 @@ export function weightOf(rec: PodRecord, key: string, opts: TableOptions): numbe
   return rec.tuned.get(key)?.weight ?? opts.tuner.maxWeight;
 }
 
+// An own HTTP port only where the pod serves REST at all (it then reports one per version too).
+const httpPortOf = (port: number | undefined) => (port !== undefined ? { httpPort: port } : {});
+
 export function endpointOf(rec: PodRecord, key: string, v: VersionEntry, opts: TableOptions): EndpointInfo {
   const { info } = rec;
   const served = info.versions.get(key)!;
@@ -19,7 +22,7 @@ export function endpointOf(rec: PodRecord, key: string, v: VersionEntry, opts: T
     address: info.address,
     // A managed version's own port reaches that version even when the pod holds a newer one.
     port: served.port ?? info.port,
-    ...(info.httpPort !== undefined ? { httpPort: info.httpPort } : {}),
+    ...httpPortOf(served.httpPort ?? info.httpPort),
     ...(info.region ? { region: info.region } : {}),
     ...(info.zone ? { zone: info.zone } : {}),
     health: rec.health,

@@ -18,6 +18,8 @@ export interface ServedVersion {
   readonly backend: 'gpu' | 'cpu';
   /** A port that serves this version alone (managed pods); EDS uses it over PodInfo.port. */
   readonly port?: number;
+  /** The same for REST: the REST clusters' EDS uses it over PodInfo.httpPort. */
+  readonly httpPort?: number;
 }
 
 /** What a registration tells: where the pod is and which model versions it serves now. */
@@ -104,6 +106,7 @@ export function podInfoOf(reg: PodRegistration): PodInfo {
       version: m.version,
       backend: m.executionProvider === ExecutionProvider.GPU ? 'gpu' : 'cpu',
       ...(m.grpcPort > 0 && m.grpcPort < 65536 ? { port: m.grpcPort } : {}),
+      ...(m.httpPort > 0 && m.httpPort < 65536 ? { httpPort: m.httpPort } : {}),
     });
   }
   return {
