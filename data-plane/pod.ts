@@ -105,6 +105,7 @@ export class Pod {
     this.models = new ModelManager({
       defaults: opts.modelDefaults,
       disableBatching: opts.disableBatching,
+      ...(opts.inlineBudgetMs !== undefined ? { inlineBudgetMs: opts.inlineBudgetMs } : {}),
       injectDelayMs: opts.injectDelayMs,
       observer,
       log: this.log,
