@@ -110,6 +110,7 @@ export class Pod {
       observer,
       log: this.log,
     });
+    this.models.onChange(() => this.metrics.forgetLabels());
     this.sampler = new UtilizationSampler({
       gpu: () =>
         opts.reportGpu
