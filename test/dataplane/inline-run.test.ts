@@ -120,7 +120,8 @@ describe('inline runs on the main thread', () => {
 
   it('drops a queued request whose caller cancels, and keeps serving', async () => {
     const before = await metrics();
-    pod.setInjectDelay(150);
+    // Long enough that the cancel reaches the pod while the request still waits, however loaded.
+    pod.setInjectDelay(1500);
     try {
       const ahead = client.infer(request(32, 7));
       await waitFor('the request ahead running', () => pod.lifecycle.inFlightRequests >= 1);
