@@ -54,7 +54,7 @@ describe('inline runs on the main thread', () => {
     pod = await startTestPod(repo.dir, { inlineBudgetMs: 20 });
     client = new KServeClient(pod.ports.grpc);
     ref = await ReferenceSession.open(join(repo.dir, 'convnet', '1', 'model.onnx'));
-  });
+  }, 180_000); // a pod start (two models, a probe) on a heavily shared machine
 
   afterAll(async () => {
     client?.close();
