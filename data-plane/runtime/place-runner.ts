@@ -26,6 +26,8 @@ async function probe(o: PlaceOptions, rows: number): Promise<{ medianMs: number 
       if (typeof inputs === 'string') return { unprobed: inputs };
       const r = await o.pool.run(inputs);
       if (i > 0) times.push(r.computeMs); // the first run warms the session up
+      // Once most runs are over the budget the median is too: a slow model's load stops here.
+      if (times.filter((t) => t > o.budgetMs).length > PROBE_RUNS / 2) break;
     }
   } catch (err) {
     return { unprobed: (err as Error).message };
