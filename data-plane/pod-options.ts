@@ -46,6 +46,8 @@ export interface PodOptions {
   /** Defaults for every version's config.yaml. */
   readonly modelDefaults: ModelConfig;
   readonly disableBatching: boolean;
+  /** A CPU version whose largest batch runs within this many ms runs inline (docs/DATAPLANE.md, "Runtime"); 0: never. */
+  readonly inlineBudgetMs?: number;
   readonly injectDelayMs: number;
   /** Share of requests (0..1) failed on purpose with SY_INJECTED_FAILURE (tests, demos). */
   readonly injectErrorRate?: number;

@@ -105,10 +105,12 @@ export class Pod {
     this.models = new ModelManager({
       defaults: opts.modelDefaults,
       disableBatching: opts.disableBatching,
+      ...(opts.inlineBudgetMs !== undefined ? { inlineBudgetMs: opts.inlineBudgetMs } : {}),
       injectDelayMs: opts.injectDelayMs,
       observer,
       log: this.log,
     });
+    this.models.onChange(() => this.metrics.forgetLabels());
     this.sampler = new UtilizationSampler({
       gpu: () =>
         opts.reportGpu

@@ -117,6 +117,11 @@ export const POD_FLAGS = {
     default: 'all',
   },
   'disable-batching': { type: 'bool', help: 'run every request alone, whatever config.yaml says' },
+  'inline-budget-ms': {
+    type: 'string',
+    help: 'a CPU version whose largest batch runs within this many ms runs on the main thread, not a worker (0: never)',
+    default: '1',
+  },
   'inject-delay-ms': {
     type: 'int',
     help: 'extra milliseconds per run, to play a slow pod in tests',

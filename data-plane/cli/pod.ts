@@ -39,6 +39,14 @@ function fraction(name: string, value: string): number {
   return n;
 }
 
+/** Milliseconds that may have a fraction (commander has no float type). */
+function milliseconds(name: string, value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0)
+    throw new OptionError(`--${name}: ${JSON.stringify(value)} is not a number of milliseconds (0 or more)`);
+  return n;
+}
+
 /** --tls-dir / --mtls / --allow-client: undefined means plaintext (DISABLE). */
 function tlsOptions(flags: ParsedFlags<typeof POD_FLAGS>): PodOptions['tls'] {
   const mode = oneOf('mtls', flags.mtls ?? (flags['tls-dir'] ? 'STRICT' : 'DISABLE'), [
@@ -136,6 +144,7 @@ export function podOptionsFrom(
       },
     },
     disableBatching: flags['disable-batching'],
+    inlineBudgetMs: milliseconds('inline-budget-ms', flags['inline-budget-ms']),
     injectDelayMs: atLeast('inject-delay-ms', flags['inject-delay-ms'], 0),
     injectErrorRate: fraction('inject-error-rate', flags['inject-error-rate']),
     reportGpu: flags['report-gpu'],

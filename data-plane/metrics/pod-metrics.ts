@@ -23,8 +23,20 @@ const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256];
  */
 export const UNKNOWN_LABEL = '_unknown';
 
+/** One version's series, looked up once: prom-client hashes a label object on every call. */
+interface Series {
+  readonly labels: { model: string; version: string };
+  readonly requests: Map<Outcome, { inc(): void }>;
+  readonly requestDuration: { observe(v: number): void };
+  readonly queueDuration: { observe(v: number): void };
+  readonly computeDuration: { observe(v: number): void };
+  readonly batchSize: { observe(v: number): void };
+}
+
 export class PodMetrics implements InferenceObserver {
   readonly registry = new Registry();
+  /** Only versions the repository holds, so callers cannot grow it; cleared when they change. */
+  private readonly series = new Map<string, Series>();
   private readonly requests: Counter<'model' | 'version' | 'outcome'>;
   private readonly requestDuration: Histogram<'model' | 'version'>;
   private readonly queueDuration: Histogram<'model' | 'version'>;
@@ -132,19 +144,46 @@ export class PodMetrics implements InferenceObserver {
     return { model, version };
   }
 
+  /** The repository's versions changed: labels are looked up again. */
+  forgetLabels(): void {
+    this.series.clear();
+  }
+
+  private seriesOf(model: string, version: string): Series {
+    const key = `${model}\u0000${version}`;
+    const cached = this.series.get(key);
+    if (cached) return cached;
+    const labels = this.labels(model, version);
+    const s: Series = {
+      labels,
+      requests: new Map(),
+      requestDuration: this.requestDuration.labels(labels),
+      queueDuration: this.queueDuration.labels(labels),
+      computeDuration: this.computeDuration.labels(labels),
+      batchSize: this.batchSize.labels(labels),
+    };
+    if (labels.version !== UNKNOWN_LABEL) this.series.set(key, s);
+    return s;
+  }
+
   queued(model: string, version: string, waitMs: number): void {
-    this.queueDuration.observe(this.labels(model, version), waitMs / 1000);
+    this.seriesOf(model, version).queueDuration.observe(waitMs / 1000);
   }
 
   batch(model: string, version: string, rows: number, _requests: number, computeMs: number): void {
-    const labels = this.labels(model, version);
-    this.batchSize.observe(labels, rows);
-    this.computeDuration.observe(labels, computeMs / 1000);
+    const s = this.seriesOf(model, version);
+    s.batchSize.observe(rows);
+    s.computeDuration.observe(computeMs / 1000);
   }
 
   finished(model: string, version: string, outcome: Outcome, latencyMs: number): void {
-    const labels = this.labels(model, version);
-    this.requests.inc({ ...labels, outcome });
-    if (outcome === 'success') this.requestDuration.observe(labels, latencyMs / 1000);
+    const s = this.seriesOf(model, version);
+    let counter = s.requests.get(outcome);
+    if (!counter) {
+      counter = this.requests.labels({ ...s.labels, outcome });
+      s.requests.set(outcome, counter);
+    }
+    counter.inc();
+    if (outcome === 'success') s.requestDuration.observe(latencyMs / 1000);
   }
 }

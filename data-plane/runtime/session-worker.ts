@@ -9,6 +9,7 @@ import type { SessionIO } from '../repository/signature.js';
 import { copyBytes, type Datatype, fromOrtType, typedView } from '../tensors/datatypes.js';
 import type { FromWorker, LoadMessage, ToWorker, WireTensor } from './protocol.js';
 import { transferList } from './protocol.js';
+import { sessionOptions } from './session-options.js';
 
 const port = parentPort;
 if (!port) throw new InternalError('session-worker.ts must run in a worker thread');
@@ -32,23 +33,6 @@ function describe(
   });
 }
 
-function sessionOptions(msg: LoadMessage, provider: 'cpu' | 'cuda'): ort.InferenceSession.SessionOptions {
-  const s = msg.session;
-  return {
-    executionProviders: [provider],
-    graphOptimizationLevel: s.graphOptimization,
-    executionMode: s.executionMode,
-    ...(s.intraOpThreads ? { intraOpNumThreads: s.intraOpThreads } : {}),
-    ...(s.interOpThreads ? { interOpNumThreads: s.interOpThreads } : {}),
-    extra: {
-      session: {
-        intra_op: { allow_spinning: s.allowSpinning ? '1' : '0' },
-        ...(s.prepack ? {} : { disable_prepacking: '1' }),
-      },
-    },
-  };
-}
-
 /** The ORT-format bytes a session uses in place; kept for as long as the session lives. */
 const inUse: Uint8Array[] = [];
 
@@ -61,7 +45,7 @@ async function fromOptimized(msg: LoadMessage, path: string): Promise<ort.Infere
   try {
     // The Buffer itself (a Uint8Array): a copy would hold the weights twice until collected.
     const bytes = await readFile(path);
-    const o = sessionOptions(msg, 'cpu');
+    const o = sessionOptions(msg.session, 'cpu');
     const session = await ort.InferenceSession.create(bytes, {
       ...o,
       graphOptimizationLevel: 'disabled',
@@ -89,7 +73,7 @@ async function load(msg: LoadMessage): Promise<void> {
     // The CUDA provider library is optional in onnxruntime-node (its installer fetches it);
     // creating the session is the only honest test of whether it works here.
     try {
-      session = await ort.InferenceSession.create(msg.modelPath, sessionOptions(msg, 'cuda'));
+      session = await ort.InferenceSession.create(msg.modelPath, sessionOptions(msg.session, 'cuda'));
       provider = 'cuda';
     } catch (err) {
       fallbackReason = `CUDA execution provider unavailable: ${(err as Error).message.split('\n')[0]}`;
@@ -98,7 +82,7 @@ async function load(msg: LoadMessage): Promise<void> {
   if (!session && msg.optimizedPath) session = await fromOptimized(msg, msg.optimizedPath);
   const fromOptimizedFile = session !== undefined && provider === 'cpu';
   session ??= await ort.InferenceSession.create(msg.modelPath, {
-    ...sessionOptions(msg, 'cpu'),
+    ...sessionOptions(msg.session, 'cpu'),
     // ORT warns that an ORT_ENABLE_ALL file is for this machine only: it is (the pod's cache).
     ...(msg.writeOptimized
       ? { optimizedModelFilePath: msg.writeOptimized, logSeverityLevel: 3 as const }

@@ -11,6 +11,7 @@ import { copyBytes, fromOrtType, isFixedSize, toOrtType } from '../tensors/datat
 import type { Tensor } from '../tensors/tensor.js';
 import type { FromWorker, LoadedMessage, LoadMessage, RunMessage, WireTensor } from './protocol.js';
 import { transferList } from './protocol.js';
+import type { Runner } from './runner.js';
 import { takeWorker } from './spare-workers.js';
 /** Runs queued per worker: the one running and the next. */
 export const PIPELINE_DEPTH = 2;
@@ -142,7 +143,8 @@ function fromWire(w: WireTensor): Tensor {
   };
 }
 
-export class WorkerPool {
+export class WorkerPool implements Runner {
+  readonly place = 'worker' as const;
   private workers: SessionWorker[] = [];
   private stopped = false;
   private busyMs = 0;

@@ -34,6 +34,7 @@ import { RequestScopes } from '../tracing/request-scope.js';
 import { decodeInferRequest, encodeInferResponse } from './grpc-codec.js';
 import type { HealthService } from './health.js';
 import { LoadReporter } from './orca.js';
+import { encodeRawInferResponse } from './raw-response.js';
 import { grpcErrorOf } from './status.js';
 
 type Unary<Req, Res> = (call: grpc.ServerUnaryCall<Req, Res>, cb: grpc.sendUnaryData<Res>) => void;
@@ -128,7 +129,9 @@ export function inferenceHandlers(
         (res) => {
           scope.responding();
           load.record(startedMs, true);
-          cb(null, encodeInferResponse(res, decoded.raw));
+          // Raw answers skip the message objects: already bytes (inferenceDefinition below).
+          const answer = decoded.raw ? encodeRawInferResponse(res) : encodeInferResponse(res, false);
+          cb(null, answer as ModelInferResponse);
           scope.succeeded();
         },
         (err: unknown) => {
@@ -186,6 +189,20 @@ export function inferenceHandlers(
   return handlers as unknown as grpc.UntypedServiceImplementation;
 }
 
+/** The KServe service, with ModelInfer answers that may come already encoded (raw-response.ts). */
+function inferenceDefinition(): grpc.ServiceDefinition {
+  const def = grpcServiceDefinition(GRPCInferenceService) as unknown as Record<
+    string,
+    grpc.MethodDefinition<unknown, unknown>
+  >;
+  const infer = def.modelInfer!;
+  def.modelInfer = {
+    ...infer,
+    responseSerialize: (m: unknown) => (m instanceof Buffer ? m : infer.responseSerialize(m)),
+  };
+  return def as unknown as grpc.ServiceDefinition;
+}
+
 export interface GrpcServerOptions {
   readonly maxMessageBytes: number;
   /** Request ids, traces and request log lines (data-plane/tracing). */
@@ -208,10 +225,7 @@ export function createGrpcServer(
     'grpc.max_send_message_length': -1,
   });
   const load = new LoadReporter();
-  server.addService(
-    grpcServiceDefinition(GRPCInferenceService),
-    inferenceHandlers(svc, opts.scopes, opts.access, opts.pin, load),
-  );
+  server.addService(inferenceDefinition(), inferenceHandlers(svc, opts.scopes, opts.access, opts.pin, load));
   load.addTo(server);
   server.addService(grpcServiceDefinition(Health), {
     check: health.handlers.check,

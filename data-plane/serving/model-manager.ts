@@ -10,7 +10,10 @@ import { ModelConfigError, ModelNotFoundError, ModelNotReadyError } from '../err
 import { Batcher } from '../inference/batcher.js';
 import { type ExecutionProviderName, type ModelConfig, parseModelConfig } from '../repository/config.js';
 import { resolveSignature } from '../repository/signature.js';
-import { WorkerPool } from '../runtime/worker-pool.js';
+import { placeRunner } from '../runtime/place-runner.js';
+import { DEFAULT_INLINE_BUDGET_MS, type Placement } from '../runtime/run-placement.js';
+import type { Runner } from '../runtime/runner.js';
+import { type PoolOptions, WorkerPool } from '../runtime/worker-pool.js';
 import type { InferenceObserver } from '../stats/observer.js';
 import type { ModelSignature } from '../tensors/tensor.js';
 
@@ -30,7 +33,9 @@ export interface ServedVersion {
   provider?: ExecutionProviderName;
   fallbackReason?: string;
   failureReason?: string;
-  pool?: WorkerPool;
+  /** Its session workers, or its session on the main thread (runtime/run-placement.ts). */
+  pool?: Runner;
+  runPlacement?: Placement;
   batcher?: Batcher;
   /** "sha256:<hex>" of model.onnx when known (managed pods). */
   digest?: string;
@@ -61,6 +66,8 @@ export interface ManagerOptions {
   /** Every version runs unbatched whatever its config says (benchmarks, debugging). */
   readonly disableBatching: boolean;
   readonly injectDelayMs: number;
+  /** A version whose largest batch runs within this many ms runs inline (0: never). */
+  readonly inlineBudgetMs?: number;
   readonly observer: InferenceObserver;
   readonly log: Logger;
 }
@@ -266,7 +273,7 @@ export class ModelManager {
       `model ${model} version ${version} ready in ${Math.round(performance.now() - t0)} ms on ${entry.provider}` +
         `${entry.pool!.loaded.fromOptimized ? ' from its pre-optimized ORT-format file' : ''}` +
         ` (session ${Math.round(entry.pool!.loaded.loadMs)} ms) ` +
-        `(${entry.pool!.instances} instance(s), ${how})`,
+        `(${entry.pool!.instances} instance(s), ${how}; ${entry.runPlacement!.place}: ${entry.runPlacement!.reason})`,
     );
     this.emit();
     if (current?.batcher) void this.retire(current);
@@ -284,7 +291,7 @@ export class ModelManager {
     entry.config = config;
     // Only where the version's config.yaml asks for it (session.optimized_cache).
     const ortCache = config.executionProvider === 'cpu' && config.session.optimizedCache;
-    const pool = await WorkerPool.start({
+    const poolOptions: PoolOptions = {
       modelPath: join(entry.dir, 'model.onnx'),
       instances: config.instanceCount,
       executionProvider: config.executionProvider,
@@ -292,16 +299,25 @@ export class ModelManager {
       injectDelayMs: this.injectDelayMs,
       ...(ortCache && optimized?.load ? { optimizedPath: optimized.load } : {}),
       ...(ortCache && optimized?.write ? { writeOptimized: optimized.write } : {}),
-    });
-    const loaded = pool.loaded;
+    };
+    const workers = await WorkerPool.start(poolOptions);
+    const loaded = workers.loaded;
     const resolved = resolveSignature(
       loaded,
       this.opts.disableBatching ? { ...config, maxBatchSize: 0 } : config,
     );
     if (resolved.issues.length) {
-      await pool.stop();
+      await workers.stop();
       throw new ModelConfigError(undefined, resolved.issues);
     }
+    const { runner: pool, placement } = await placeRunner({
+      pool: workers,
+      poolOptions,
+      signature: resolved.signature,
+      maxBatchSize: resolved.maxBatchSize,
+      budgetMs: this.opts.inlineBudgetMs ?? DEFAULT_INLINE_BUDGET_MS,
+    });
+    entry.runPlacement = placement;
     if (loaded.fallbackReason)
       this.opts.log.warn(
         `model ${entry.model} version ${entry.version}: ${config.executionProvider} requested, ` +
@@ -322,7 +338,7 @@ export class ModelManager {
         maxBatchSize: resolved.maxBatchSize,
         maxQueueDelayMs: config.maxQueueDelayMs,
         queueLimit: config.queueLimit,
-        instances: config.instanceCount,
+        instances: pool.instances,
         slots: pool.slots,
       },
       (inputs, notAfter) => pool.run(inputs, notAfter),

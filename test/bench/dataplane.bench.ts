@@ -1,12 +1,15 @@
 // `npx tsx test/bench/run.ts dataplane`: per model, at concurrency 1, 16 and 64, side by side:
 //   raw    in-process session.run, batched at the same size (min(concurrency, max_batch_size)):
 //          what this machine can do at best
-//   batch  a `switchyard pod` process over gRPC (raw_input_contents), dynamic batching on
+//   lean   a BASELINE server (test/bench/lean-server.ts, never shipped): node:http2, protobuf-es,
+//          session.run on the main thread, batching what queued during a run, no validation:
+//          what any Node gRPC server pays, so pod/lean is the cost of the pod's own design
+//   pod    a `switchyard pod` process over gRPC (raw_input_contents), dynamic batching on
 //   single a second pod process with --disable-batching
-// The three are measured in turns (raw, batch, single, raw, ...: three 1 s windows each), so a
-// burst of other work on the machine hits all three alike; throughput is the median window,
-// p50/p99 are per request (per run for raw) over all windows. Goals from the issue are checked
-// at the end. Results also go to test/bench/results/dataplane.json.
+// The four are measured in turns (raw, lean, pod, single, raw, ...: three 1 s windows each), so
+// a burst of other work on the machine hits all alike; throughput is the median window, p50/p99
+// are per request (per run for raw) over all windows. Goals from the issue are checked at the
+// end. Results also go to test/bench/results/dataplane.json.
 //
 // The load generator speaks gRPC over node:http2 with a request encoded once by protobuf-es
 // (only the 5-byte gRPC frame header is written here). grpc-js's client costs ~300 us of CPU per
@@ -15,7 +18,9 @@
 // ServerLive round trip) is measured too, to separate gRPC's cost from the pod's.
 //
 // Environment: BENCH_MODELS=mlp,ocr-cls runs only those; BENCH_POD_FLAGS='--intra-op-threads 1'
-// passes flags to both pods (to compare configurations).
+// passes flags to both pods (to compare configurations); BENCH_WINDOWS=5 takes more rounds;
+// BENCH_SINGLE=0 leaves the unbatched pod out; BENCH_ALT_FLAGS='--inline-budget-ms 0' adds a pod
+// with those flags as the row `alt`, so one change is measured against the other in the same run.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http2 from 'node:http2';
@@ -32,14 +37,19 @@ import {
   ServerLiveRequestSchema,
 } from '../../protos/gen/inference/grpc_predict_v2_pb.js';
 import { freePorts } from '../helpers/ports.js';
+import { BENCH_ONLY_MODELS, writeBenchModel } from './dataplane-models.js';
+import { type Cell, type Mode, report } from './dataplane-report.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const BIN = join(here, '../../switchyard.mjs');
 const CONCURRENCY = [1, 16, 64] as const;
-const WINDOWS = 3;
+const WINDOWS = Number(process.env.BENCH_WINDOWS ?? 3);
 const WINDOW_MS = 1000;
 const WARMUP_MS = 200;
-const MODES = ['raw', 'batch', 'single'] as const;
+const ALT_FLAGS = process.env.BENCH_ALT_FLAGS?.split(/\s+/).filter(Boolean);
+const MODES: readonly Mode[] = (['raw', 'lean', 'pod', 'alt', 'single'] as const).filter(
+  (m) => (m !== 'single' || process.env.BENCH_SINGLE !== '0') && (m !== 'alt' || ALT_FLAGS !== undefined),
+);
 
 interface Bench {
   readonly model: string;
@@ -48,6 +58,8 @@ interface Bench {
   readonly maxBatch: number;
 }
 const ALL_MODELS: readonly Bench[] = [
+  { model: 'scorer', input: 'features', dims: [37], maxBatch: BENCH_ONLY_MODELS.scorer.maxBatch },
+  { model: 'mlp-1k', input: 'input', dims: [1024], maxBatch: BENCH_ONLY_MODELS['mlp-1k'].maxBatch },
   { model: 'mlp', input: 'input', dims: [MLP.inputs], maxBatch: 64 },
   { model: 'convnet', input: 'image', dims: [1, 28, 28], maxBatch: 32 },
   { model: 'ocr-cls', input: 'x', dims: [3, 48, 192], maxBatch: 16 },
@@ -56,15 +68,6 @@ const only = process.env.BENCH_MODELS?.split(',').filter(Boolean);
 const MODELS = only ? ALL_MODELS.filter((m) => only.includes(m.model)) : ALL_MODELS;
 const POD_FLAGS = (process.env.BENCH_POD_FLAGS ?? '').split(/\s+/).filter(Boolean);
 
-type Mode = (typeof MODES)[number];
-interface Cell {
-  model: string;
-  mode: Mode;
-  concurrency: number;
-  throughput: number;
-  p50: number;
-  p99: number;
-}
 const cells: Cell[] = [];
 let floor = 0;
 
@@ -175,12 +178,14 @@ class GrpcLoad {
   }
 }
 
-/** Raw, batched pod and unbatched pod in turns, for one model at one concurrency. */
+type Callers = Record<Exclude<Mode, 'raw'>, GrpcLoad>;
+
+/** Raw, lean, pod and unbatched pod in turns, for one model at one concurrency. */
 async function benchCell(
   b: Bench,
   c: number,
   session: ort.InferenceSession,
-  pods: Record<'batch' | 'single', GrpcLoad>,
+  callers: Callers,
 ): Promise<void> {
   const batch = Math.min(c, b.maxBatch);
   const x = new ort.Tensor('float32', new Float32Array(batch * perRow(b)).fill(0.5), [batch, ...b.dims]);
@@ -192,18 +197,17 @@ async function benchCell(
     rawInputContents: [new Uint8Array(one.buffer)],
   });
   const body = GrpcLoad.frame(toBinary(ModelInferRequestSchema, request));
-  const steps: Record<Mode, { concurrency: number; rows: number; step: () => Promise<unknown> }> = {
-    // One run at a time: session.run occupies the cores; overlapping runs only queue.
-    raw: { concurrency: 1, rows: batch, step: () => session.run({ [b.input]: x }) },
-    batch: { concurrency: c, rows: 1, step: () => pods.batch.call('ModelInfer', body) },
-    single: { concurrency: c, rows: 1, step: () => pods.single.call('ModelInfer', body) },
-  };
+  const step = (mode: Mode) =>
+    mode === 'raw'
+      ? // One run at a time: session.run occupies the cores; overlapping runs only queue.
+        { concurrency: 1, rows: batch, step: () => session.run({ [b.input]: x }) }
+      : { concurrency: c, rows: 1, step: () => callers[mode].call('ModelInfer', body) };
   const acc = Object.fromEntries(
     MODES.map((m) => [m, { rates: [] as number[], lat: [] as number[] }]),
   ) as Record<Mode, { rates: number[]; lat: number[] }>;
   for (let round = 0; round < WINDOWS; round++)
     for (const mode of MODES) {
-      const s = steps[mode];
+      const s = step(mode);
       const w = await window(s.concurrency, s.rows, s.step);
       acc[mode].rates.push(w.rate);
       for (const l of w.lat) acc[mode].lat.push(l);
@@ -211,49 +215,27 @@ async function benchCell(
   for (const mode of MODES) record(b.model, mode, c, acc[mode].rates, acc[mode].lat);
 }
 
-function cell(model: string, mode: Mode, c: number): Cell {
-  return cells.find((x) => x.model === model && x.mode === mode && x.concurrency === c)!;
-}
-
-function report(): string[] {
-  const lines: string[] = [];
-  const head = `${'model'.padEnd(8)} ${'c'.padStart(3)} | ${'raw req/s'.padStart(9)} ${'p50'.padStart(7)} ${'p99'.padStart(7)} | ${'batch req/s'.padStart(11)} ${'p50'.padStart(7)} ${'p99'.padStart(7)} | ${'single req/s'.padStart(12)} ${'p50'.padStart(7)} ${'p99'.padStart(7)} | ${'batch/raw'.padStart(9)} ${'batch/single'.padStart(12)}`;
-  lines.push(head, '-'.repeat(head.length));
-  for (const b of MODELS)
-    for (const c of CONCURRENCY) {
-      const r = cell(b.model, 'raw', c);
-      const bt = cell(b.model, 'batch', c);
-      const s = cell(b.model, 'single', c);
-      const f = (x: Cell, w: number) =>
-        `${x.throughput.toFixed(0).padStart(w)} ${x.p50.toFixed(2).padStart(7)} ${x.p99.toFixed(2).padStart(7)}`;
-      lines.push(
-        `${b.model.padEnd(8)} ${String(c).padStart(3)} | ${f(r, 9)} | ${f(bt, 11)} | ${f(s, 12)} | ` +
-          `${`${((100 * bt.throughput) / r.throughput).toFixed(0)}%`.padStart(9)} ${`${(bt.throughput / s.throughput).toFixed(1)}x`.padStart(12)}`,
-      );
-    }
-  lines.push('', 'goals (docs/DATAPLANE.md):');
-  for (const b of MODELS) {
-    const ratio = cell(b.model, 'batch', 64).throughput / cell(b.model, 'raw', 64).throughput;
-    lines.push(
-      `  ${b.model}: pod at c=64 reaches ${(100 * ratio).toFixed(0)}% of raw (goal >= 85%): ${ratio >= 0.85 ? 'met' : 'MISSED'}`,
-    );
-    const added = cell(b.model, 'batch', 1).p50 - cell(b.model, 'raw', 1).p50;
-    const beyond = added - floor;
-    lines.push(
-      `  ${b.model}: pod adds ${added.toFixed(3)} ms p50 at c=1 (goal <= 0.3 ms): ${added <= 0.3 ? 'met' : 'MISSED'}; ` +
-        `${beyond.toFixed(3)} ms beyond the gRPC transport floor`,
-    );
-  }
-  lines.push(
-    `  transport floor (ServerLive p50 at c=1): ${floor.toFixed(3)} ms; ` +
-      `load average now ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores`,
+/** The baseline server (lean-server.ts) in its own process, serving every benchmarked model. */
+async function startLean(repo: string): Promise<{ child: ChildProcess; grpc: number }> {
+  const [port] = await freePorts(1);
+  const specs = MODELS.map((m) => `${m.model}=${join(repo, m.model, '1', 'model.onnx')}:${m.maxBatch}`);
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(here, 'lean-server.ts'), String(port), ...specs],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
   );
-  if (!MODELS.some((m) => m.model === 'mlp')) return lines;
-  const speedup = cell('mlp', 'batch', 64).throughput / cell('mlp', 'single', 64).throughput;
-  lines.push(
-    `  mlp: batching gives ${speedup.toFixed(1)}x the unbatched pod at c=64 (goal >= 5x): ${speedup >= 5 ? 'met' : 'MISSED'}`,
-  );
-  return lines;
+  let log = '';
+  child.stderr!.setEncoding('utf8');
+  await new Promise<void>((resolve, reject) => {
+    child.stderr!.on('data', (c: string) => {
+      log += c;
+      if (log.includes('lean serving')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`lean server exited (${code}):\n${log}`)));
+  });
+  return { child, grpc: port! };
 }
 
 async function main(): Promise<void> {
@@ -262,20 +244,35 @@ async function main(): Promise<void> {
   const started: ChildProcess[] = [];
   try {
     for (const b of MODELS)
-      await cp(join(source, b.model, '1'), join(repo, b.model, '1'), { recursive: true });
+      if (b.model in BENCH_ONLY_MODELS)
+        await writeBenchModel(repo, b.model as keyof typeof BENCH_ONLY_MODELS);
+      else await cp(join(source, b.model, '1'), join(repo, b.model, '1'), { recursive: true });
     say(
       `dataplane benchmark: ${MODELS.map((m) => m.model).join(', ')} at c=${CONCURRENCY.join('/')} ` +
         `(load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores)`,
     );
     say("raw: in-process session.run with the pod's session options (all cores, no spinning)");
+    say('lean: the baseline server of test/bench/lean-server.ts (not shipped)');
     if (POD_FLAGS.length) say(`pod flags: ${POD_FLAGS.join(' ')}`);
-    const batchPod = await startPod(repo, POD_FLAGS);
-    started.push(batchPod.child);
-    const singlePod = await startPod(repo, [...POD_FLAGS, '--disable-batching']);
-    started.push(singlePod.child);
-    const pods = { batch: new GrpcLoad(batchPod.grpc), single: new GrpcLoad(singlePod.grpc) };
+    const lean = await startLean(repo);
+    started.push(lean.child);
+    const pod = await startPod(repo, POD_FLAGS);
+    started.push(pod.child);
+    const single = MODES.includes('single')
+      ? await startPod(repo, [...POD_FLAGS, '--disable-batching'])
+      : pod;
+    if (single !== pod) started.push(single.child);
+    const alt = ALT_FLAGS ? await startPod(repo, [...POD_FLAGS, ...ALT_FLAGS]) : pod;
+    if (alt !== pod) started.push(alt.child);
+    if (ALT_FLAGS) say(`alt: a pod with ${ALT_FLAGS.join(' ')}`);
+    const callers: Callers = {
+      lean: new GrpcLoad(lean.grpc),
+      pod: new GrpcLoad(pod.grpc),
+      alt: new GrpcLoad(alt.grpc),
+      single: new GrpcLoad(single.grpc),
+    };
     const live = GrpcLoad.frame(toBinary(ServerLiveRequestSchema, create(ServerLiveRequestSchema)));
-    const floorWindow = await window(1, 1, () => pods.batch.call('ServerLive', live));
+    const floorWindow = await window(1, 1, () => callers.pod.call('ServerLive', live));
     floor = percentile(
       floorWindow.lat.sort((a, b) => a - b),
       0.5,
@@ -285,12 +282,12 @@ async function main(): Promise<void> {
       const session = await ort.InferenceSession.create(join(repo, b.model, '1', 'model.onnx'), {
         extra: { session: { intra_op: { allow_spinning: '0' } } },
       });
-      for (const c of CONCURRENCY) await benchCell(b, c, session, pods);
+      for (const c of CONCURRENCY) await benchCell(b, c, session, callers);
       await session.release();
     }
-    pods.batch.close();
-    pods.single.close();
-    say(`\n${report().join('\n')}`);
+    for (const caller of Object.values(callers)) caller.close();
+    const models = MODELS.map((m) => m.model);
+    say(`\n${report(cells, models, CONCURRENCY, MODES, floor).join('\n')}`);
     const out = join(here, 'results');
     await mkdir(out, { recursive: true });
     const json = { at: new Date().toISOString(), floor, cells };

@@ -19,6 +19,9 @@ describe('pod options', () => {
     expect(o.heartbeatIntervalMs).toBe(1000);
     expect(o.drain).toEqual({ graceMs: 5000, timeoutMs: 30_000 });
     expect(o.injectErrorRate).toBe(0);
+    expect(o.inlineBudgetMs).toBe(1);
+    expect(parse(['--model-repo', '/m', '--inline-budget-ms', '0.25']).inlineBudgetMs).toBe(0.25);
+    expect(parse(['--model-repo', '/m', '--inline-budget-ms', '0']).inlineBudgetMs).toBe(0);
   });
 
   it('takes every knob from flags or the environment', () => {
@@ -65,6 +68,10 @@ describe('pod options', () => {
     for (const rate of ['1.5', '-0.1', 'NaN', '20%', ''])
       expect(() => parse(['--model-repo', '/m', `--inject-error-rate=${rate}`]), rate).toThrow(
         /^--inject-error-rate: .* is not a number in 0\.\.1/,
+      );
+    for (const ms of ['-1', 'fast', ''])
+      expect(() => parse(['--model-repo', '/m', `--inline-budget-ms=${ms}`]), ms).toThrow(
+        /^--inline-budget-ms: .* is not a number of milliseconds/,
       );
     // A pod id becomes a NATS subject token: a dot or a wildcard would change the subject.
     for (const id of ['a.b', 'a*', 'a>', 'a b'])
