@@ -23,6 +23,8 @@ export interface PoolOptions {
   readonly injectDelayMs: number;
   /** The pre-optimized ORT-format file to load from (see LoadMessage). */
   readonly optimizedPath?: string;
+  /** The mapped-weights form of the model (see LoadMessage). */
+  readonly mappedPath?: string;
   /** Where the first worker writes the optimized model (see LoadMessage). */
   readonly writeOptimized?: string;
 }
@@ -211,7 +213,7 @@ export class WorkerPool {
   private async spawn(first = false): Promise<LoadedMessage> {
     const w = new SessionWorker((dead, why) => this.replace(dead, why));
     this.workers.push(w);
-    const { optimizedPath, writeOptimized } = this.opts;
+    const { optimizedPath, writeOptimized, mappedPath } = this.opts;
     return w.load({
       type: 'load',
       modelPath: this.opts.modelPath,
@@ -219,6 +221,7 @@ export class WorkerPool {
       session: this.opts.session,
       injectDelayMs: this.injectDelayMs,
       ...(optimizedPath ? { optimizedPath } : {}),
+      ...(mappedPath ? { mappedPath } : {}),
       // One writer: the file is written once, by the first instance.
       ...(writeOptimized && first ? { writeOptimized } : {}),
     });
