@@ -1,7 +1,7 @@
 // A routed registry version loses its last ready endpoint under traffic, with real processes: a
 // nats-server with JetStream, a control plane, three `switchyard pod --managed` processes and a
 // grpc-js-xds client dialing xds:///mlp. Version 2 has one replica; its pod is sent SIGTERM
-// (it drains: not ready at once, still answering for its drain grace). The route moves the
+// (it drains: not ready at once, still answering for its drain grace, 5 s as by default). The route moves the
 // version's weight to version 1 while the EDS keeps its last endpoint until the clients have that
 // route (control-plane/translate/last-endpoint-hold.ts): no call fails.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,7 +23,8 @@ describe('a registry version loses its last endpoint under traffic', () => {
   let w: PlatformWorld;
 
   beforeAll(async () => {
-    w = await startPlatform('sy-last-endpoint-', route, ['a', 'b', 'c']);
+    // The pods' default drain grace: a draining pod answers that long, which the hold relies on.
+    w = await startPlatform('sy-last-endpoint-', route, ['a', 'b', 'c'], { drainGrace: '5s' });
   }, 120_000);
 
   afterAll(async () => {
