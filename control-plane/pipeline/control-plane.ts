@@ -29,6 +29,7 @@ import type { NatsOptions } from '../store/nats-connection.js';
 import type { StoredPolicy } from '../store/policy-record.js';
 import type { PolicyStore } from '../store/policy-store.js';
 import { type StoreNames, storeNames } from '../store/store-names.js';
+import { LastEndpointHold } from '../translate/last-endpoint-hold.js';
 import { resolveOptions } from '../translate/options.js';
 import { routesWithReadyWeights } from '../translate/ready-weights.js';
 import type { EndpointTable } from '../translate/types.js';
@@ -79,6 +80,8 @@ export class ControlPlane {
   private started = false;
   /** Set while flush() runs the debouncer: publish at once instead of in slices. */
   private flushing = false;
+  /** EDS keeps a registry version's last endpoints while its route moves (last-endpoint-hold.ts). */
+  private readonly hold = new LastEndpointHold(() => this.debouncer.trigger());
   private readonly publishes: PublishScheduler;
   private readonly autoRollback: AutoRollback;
   private readonly published = new PublishedRevisions();
@@ -148,7 +151,7 @@ export class ControlPlane {
       this.cache,
       () => ({
         routes: routesWithReadyWeights(this.routes(), this.endpoints),
-        endpoints: this.endpoints,
+        endpoints: this.hold.tableFor(this.routes(), this.endpoints),
         // With a store, the directory's losers never reach it: report them from the directory.
         alsoConflicting: this.store
           ? resolveOwners(this.sources.directoryState().policies.map((p) => p.route)).conflicts
@@ -378,6 +381,7 @@ export class ControlPlane {
   }
 
   async stop(): Promise<void> {
+    this.hold.stop();
     this.debouncer.close();
     this.publishes.stop();
     this.discovery?.stop();

@@ -1,6 +1,8 @@
 // The managed pod's cache of decrypted artifacts: <dir>/<model>/<version>/model.onnx (+ the
-// config.yaml the assignment carried, and model.ort: the session's pre-optimized ORT-format
-// file, written by the first load). A file is written under a temporary name and renamed, so a
+// config.yaml the assignment carried; model.mapped.onnx + model.weights: the same model with its
+// large weights in a file of their own that ONNX Runtime maps instead of copying, written with
+// model.onnx; and model.ort: the session's pre-optimized ORT-format file, written by the first
+// load where the version asks for it). A file is written under a temporary name and renamed, so a
 // crash never leaves a half-written model under the real name. Reuse is checked against a stamp
 // written when model.onnx was verified against the assignment's digest: the digest and the
 // file's inode, size and change time (ctime, which no user can set back). A file whose stamp
@@ -9,9 +11,10 @@
 // deleted when it does not match (docs/DATAPLANE.md, "Cold loads").
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { access, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { access, mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ArtifactIntegrityError } from '../../kernel/artifacts/index.js';
+import { splitWeights } from './mapped-weights.js';
 
 interface FileStamp {
   readonly ino: string;
@@ -23,9 +26,13 @@ interface Stamp {
   readonly digest: string;
   readonly onnx: FileStamp;
   readonly ort?: FileStamp;
+  readonly mapped?: { readonly graph: FileStamp; readonly weights: FileStamp };
 }
 
 const STAMP = '.verified.json';
+const MAPPED = 'model.mapped.onnx';
+/** Named in MAPPED's external-data entries, relative to it (ONNX's rule). */
+const WEIGHTS = 'model.weights';
 
 async function fileStamp(path: string): Promise<FileStamp | undefined> {
   try {
@@ -93,6 +100,54 @@ export class ArtifactCache {
     return same(s?.ort, await fileStamp(path)) ? path : undefined;
   }
 
+  /**
+   * model.mapped.onnx when it and model.weights are the ones split from the trusted model.onnx
+   * (stamped); undefined otherwise (then the session is created from model.onnx).
+   */
+  async mapped(model: string, version: string, digest: string): Promise<string | undefined> {
+    if (!(await this.trusted(model, version, digest))) return undefined;
+    const s = await this.stamp(model, version);
+    const dir = this.versionDir(model, version);
+    const ok =
+      same(s?.mapped?.graph, await fileStamp(join(dir, MAPPED))) &&
+      same(s?.mapped?.weights, await fileStamp(join(dir, WEIGHTS)));
+    return ok ? join(dir, MAPPED) : undefined;
+  }
+
+  /**
+   * Writes the mapped form of a trusted model.onnx (`plain`: its bytes when at hand) and stamps
+   * it; returns its path, or undefined when the model has nothing to map or is not trusted.
+   */
+  async writeMapped(
+    model: string,
+    version: string,
+    digest: string,
+    plain?: Uint8Array,
+  ): Promise<string | undefined> {
+    const dir = this.versionDir(model, version);
+    const s = await this.stamp(model, version);
+    if (s?.digest !== digest || !(await this.trusted(model, version, digest))) return undefined;
+    const bytes = plain ?? (await readFile(join(dir, 'model.onnx')));
+    const split = splitWeights(bytes, WEIGHTS);
+    if (!split) return undefined;
+    const tmpW = join(dir, `.${WEIGHTS}.${process.pid}.tmp`);
+    const tmpG = join(dir, `.${MAPPED}.${process.pid}.tmp`);
+    const fh = await open(tmpW, 'w');
+    try {
+      for (const c of split.chunks) await fh.write(c.bytes, 0, c.bytes.length, c.offset);
+    } finally {
+      await fh.close();
+    }
+    await writeFile(tmpG, split.graph);
+    await rename(tmpW, join(dir, WEIGHTS));
+    await rename(tmpG, join(dir, MAPPED));
+    const graph = await fileStamp(join(dir, MAPPED));
+    const weights = await fileStamp(join(dir, WEIGHTS));
+    if (!graph || !weights) return undefined;
+    await this.writeStamp(model, version, { ...s, mapped: { graph, weights } });
+    return join(dir, MAPPED);
+  }
+
   /** Where a load writes the optimized model before adoptOptimized() renames it. */
   optimizedTmp(model: string, version: string): string {
     return join(this.versionDir(model, version), `.model.ort.${process.pid}.tmp`);
@@ -142,6 +197,8 @@ export class ArtifactCache {
     // A new model.onnx: the old stamp and optimized file describe another.
     await rm(join(dir, STAMP), { force: true });
     await rm(join(dir, 'model.ort'), { force: true });
+    await rm(join(dir, MAPPED), { force: true });
+    await rm(join(dir, WEIGHTS), { force: true });
     const tmp = join(dir, `.model.onnx.${process.pid}.tmp`);
     await writeFile(tmp, plain);
     await rename(tmp, join(dir, 'model.onnx'));
@@ -149,6 +206,8 @@ export class ArtifactCache {
     if (configYaml) await writeFile(config, configYaml);
     else await rm(config, { force: true });
     await this.stampVerified(model, version, digest);
+    // Without it the session is created from model.onnx: slower, never wrong.
+    await this.writeMapped(model, version, digest, plain).catch(() => undefined);
     return dir;
   }
 

@@ -154,9 +154,15 @@ export class ManagedModels {
         const trusted = await this.cache.trusted(v.model, v.version, v.digest);
         const gate = trusted ? undefined : this.cache.verify(v.model, v.version, v.digest);
         const ort = trusted ? await this.cache.optimized(v.model, v.version, v.digest) : undefined;
+        // A cache entry from before the mapped form existed gets it once, here.
+        const mapped = trusted
+          ? ((await this.cache.mapped(v.model, v.version, v.digest)) ??
+            (await this.cache.writeMapped(v.model, v.version, v.digest).catch(() => undefined)))
+          : undefined;
         await this.models.load(v.model, v.version, dir, v.digest, {
           digest: v.digest,
           ...(gate ? { gate } : {}),
+          ...(mapped ? { mapped } : {}),
           optimized: ort ? { load: ort } : { write: this.cache.optimizedTmp(v.model, v.version) },
         });
         fromCache = this.models.get(v.model, v.version)?.state === 'ready';
@@ -172,7 +178,11 @@ export class ManagedModels {
         fetchMs = performance.now() - t1;
         // Not written here: writing the ORT-format file doubles a session create, and this load
         // is on the way from a push to traffic. The first load from the cache writes it.
-        await this.models.load(v.model, v.version, dir, v.digest, { digest: v.digest });
+        const mapped = await this.cache.mapped(v.model, v.version, v.digest);
+        await this.models.load(v.model, v.version, dir, v.digest, {
+          digest: v.digest,
+          ...(mapped ? { mapped } : {}),
+        });
       }
       const totalMs = performance.now() - t0;
       const loaded = this.models.get(v.model, v.version);

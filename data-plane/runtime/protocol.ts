@@ -22,6 +22,11 @@ export interface LoadMessage {
   readonly injectDelayMs: number;
   /** CPU only: the model's pre-optimized ORT-format file, loaded in place of modelPath. */
   readonly optimizedPath?: string;
+  /**
+   * The same model with its weights in a file ONNX Runtime maps (a managed pod's cache,
+   * managed/mapped-weights.ts), tried before modelPath; not used while writing the ORT file.
+   */
+  readonly mappedPath?: string;
   /** CPU only: write the optimized model here (ORT format) while creating the session. */
   readonly writeOptimized?: string;
 }
@@ -53,6 +58,8 @@ export interface LoadedMessage {
   readonly loadMs: number;
   /** The session came from the pre-optimized ORT-format file (LoadMessage.optimizedPath). */
   readonly fromOptimized?: boolean;
+  /** The session came from the mapped-weights form (LoadMessage.mappedPath). */
+  readonly fromMapped?: boolean;
 }
 
 export interface LoadFailedMessage {

@@ -24,6 +24,8 @@ export interface PoolOptions {
   readonly injectDelayMs: number;
   /** The pre-optimized ORT-format file to load from (see LoadMessage). */
   readonly optimizedPath?: string;
+  /** The mapped-weights form of the model (see LoadMessage). */
+  readonly mappedPath?: string;
   /** Where the first worker writes the optimized model (see LoadMessage). */
   readonly writeOptimized?: string;
 }
@@ -213,7 +215,7 @@ export class WorkerPool implements Runner {
   private async spawn(first = false): Promise<LoadedMessage> {
     const w = new SessionWorker((dead, why) => this.replace(dead, why));
     this.workers.push(w);
-    const { optimizedPath, writeOptimized } = this.opts;
+    const { optimizedPath, writeOptimized, mappedPath } = this.opts;
     return w.load({
       type: 'load',
       modelPath: this.opts.modelPath,
@@ -221,6 +223,7 @@ export class WorkerPool implements Runner {
       session: this.opts.session,
       injectDelayMs: this.injectDelayMs,
       ...(optimizedPath ? { optimizedPath } : {}),
+      ...(mappedPath ? { mappedPath } : {}),
       // One writer: the file is written once, by the first instance.
       ...(writeOptimized && first ? { writeOptimized } : {}),
     });

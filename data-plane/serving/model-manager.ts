@@ -59,6 +59,8 @@ export interface LoadExtras {
    * while loading (`write`), for the next load (a managed pod's cache; docs/DATAPLANE.md).
    */
   readonly optimized?: { readonly load?: string; readonly write?: string };
+  /** The model with its weights in a file ONNX Runtime maps (a managed pod's cache), tried first. */
+  readonly mapped?: string;
 }
 
 export interface ManagerOptions {
@@ -247,7 +249,7 @@ export class ModelManager {
         () => undefined,
         (e: unknown) => e as Error,
       );
-      await this.build(entry, extras.optimized);
+      await this.build(entry, extras.optimized, extras.mapped);
       const fileBytes = (await stat(join(dir, 'model.onnx'))).size;
       entry.memoryBytes = Math.max(process.memoryUsage.rss() - rss0, fileBytes);
       const refused = await gate;
@@ -272,6 +274,7 @@ export class ModelManager {
     this.opts.log.info(
       `model ${model} version ${version} ready in ${Math.round(performance.now() - t0)} ms on ${entry.provider}` +
         `${entry.pool!.loaded.fromOptimized ? ' from its pre-optimized ORT-format file' : ''}` +
+        `${entry.pool!.loaded.fromMapped ? ' with its weights mapped' : ''}` +
         ` (session ${Math.round(entry.pool!.loaded.loadMs)} ms) ` +
         `(${entry.pool!.instances} instance(s), ${how}; ${entry.runPlacement!.place}: ${entry.runPlacement!.reason})`,
     );
@@ -279,7 +282,11 @@ export class ModelManager {
     if (current?.batcher) void this.retire(current);
   }
 
-  private async build(entry: ServedVersion, optimized: LoadExtras['optimized']): Promise<void> {
+  private async build(
+    entry: ServedVersion,
+    optimized: LoadExtras['optimized'],
+    mapped: string | undefined,
+  ): Promise<void> {
     let text = '';
     try {
       text = await readFile(join(entry.dir, 'config.yaml'), 'utf8');
@@ -299,6 +306,7 @@ export class ModelManager {
       injectDelayMs: this.injectDelayMs,
       ...(ortCache && optimized?.load ? { optimizedPath: optimized.load } : {}),
       ...(ortCache && optimized?.write ? { writeOptimized: optimized.write } : {}),
+      ...(mapped ? { mappedPath: mapped } : {}),
     };
     const workers = await WorkerPool.start(poolOptions);
     const loaded = workers.loaded;

@@ -21,7 +21,15 @@ export interface ManagedPodProcess {
 
 export async function startManagedPod(
   nats: NatsServer,
-  o: { podId: string; zone: string; dir: string; kek: Uint8Array; storePrefix?: string },
+  o: {
+    podId: string;
+    zone: string;
+    dir: string;
+    kek: Uint8Array;
+    storePrefix?: string;
+    /** --drain-grace (default 300ms: tests that do not drain under traffic stop sooner). */
+    drainGrace?: string;
+  },
 ): Promise<ManagedPodProcess> {
   const prefix = o.storePrefix ?? 'switchyard';
   const creds = await nats.addUser(managedPodUser(o.podId, `${prefix}_artifacts`));
@@ -45,7 +53,7 @@ export async function startManagedPod(
     '--grpc-port', String(grpc),
     '--metrics-port', String(metrics),
     '--heartbeat-interval', '200ms',
-    '--drain-grace', '300ms',
+    '--drain-grace', o.drainGrace ?? '300ms',
     '--intra-op-threads', '1',
   ], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';

@@ -40,6 +40,7 @@ export async function startPlatform(
   prefix: string,
   route: string,
   zones: readonly string[],
+  pod: { readonly drainGrace?: string } = {},
 ): Promise<PlatformWorld> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
   const policies = join(dir, 'policies');
@@ -59,7 +60,7 @@ export async function startPlatform(
       await ref.close();
     }
     for (const zone of zones)
-      pods.push(await startManagedPod(fx.nats, { podId: `pod-${zone}`, zone, dir, kek: KEK }));
+      pods.push(await startManagedPod(fx.nats, { podId: `pod-${zone}`, zone, dir, kek: KEK, ...pod }));
   } catch (err) {
     // A half-started platform is taken down here: the suite's afterAll has nothing to close.
     await stopPods();
