@@ -161,10 +161,8 @@ export class Pod {
           ...(opts.managed.overcommitPercent
             ? {
                 overcommit: {
-                  metrics: new OvercommitMetrics(
-                    this.metrics.registry,
-                    () => this.managed?.overcommit?.standbyCount ?? 0,
-                  ),
+                  metrics: new OvercommitMetrics(this.metrics.registry, () => this.managed?.overcommit),
+                  changed: () => this.agent?.changed(),
                 },
               }
             : {}),

@@ -7,7 +7,7 @@ export interface LoadedCandidate {
   readonly key: string;
   /** Measured memory of its loaded sessions. */
   readonly bytes: number;
-  /** Last time a request started or finished on it (ms, any monotonic clock). */
+  /** Last time a request on it ended (ms, any monotonic clock). */
   readonly lastUsedMs: number;
   /** Requests in flight, queued, or holding it while they wait: never evicted. */
   readonly busy: boolean;

@@ -32,7 +32,11 @@ export interface ManagedOptions {
   readonly ports?: VersionPortSet;
   readonly memoryLimitBytes?: number;
   /** --overcommit (with a memory limit): standby versions, LRU unload, load on demand. */
-  readonly overcommit?: { readonly metrics?: OvercommitMetrics; readonly defaultWaitMs?: number };
+  readonly overcommit?: {
+    readonly metrics?: OvercommitMetrics;
+    readonly changed?: () => void;
+    readonly defaultWaitMs?: number;
+  };
   readonly drain: { readonly graceMs: number; readonly timeoutMs: number };
   readonly log: Logger;
 }

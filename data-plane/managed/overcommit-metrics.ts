@@ -9,7 +9,7 @@ export class OvercommitMetrics {
   readonly unloads: Counter<'model' | 'version'>;
   readonly wait: Histogram<'model' | 'version' | 'result'>;
 
-  constructor(registry: Registry, standby: () => number) {
+  constructor(registry: Registry, source: () => { readonly standbyCount: number } | undefined) {
     const registers = [registry];
     this.loads = new Counter({
       name: 'switchyard_pod_ondemand_loads_total',
@@ -35,7 +35,7 @@ export class OvercommitMetrics {
       help: 'Versions assigned to the pod whose artifact is cached and verified but not loaded',
       registers,
       collect() {
-        this.set(standby());
+        this.set(source()?.standbyCount ?? 0);
       },
     });
   }

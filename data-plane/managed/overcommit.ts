@@ -33,6 +33,8 @@ export interface OvercommitOptions {
   /** Loads an assigned version through the pod's one-at-a-time load queue (ManagedModels). */
   readonly load: (v: AssignedVersion) => Promise<void>;
   readonly metrics?: OvercommitMetrics;
+  /** The standby set changed outside the model manager: re-register (the agent). */
+  readonly changed?: () => void;
   readonly log: Logger;
   /** Tests: the default wait for requests without a deadline. */
   readonly defaultWaitMs?: number;
@@ -57,8 +59,10 @@ export class Overcommit {
   /** The latest assignments (ManagedModels.apply): only these are tracked and evicted. */
   setAssigned(assigned: ReadonlyMap<string, AssignedVersion>): void {
     this.assigned = new Map(assigned);
+    const before = this.standby.size;
     for (const key of [...this.standby, ...this.lastUsed.keys(), ...this.measured.keys()])
       if (!this.assigned.has(key)) this.forget(key);
+    if (this.standby.size !== before) this.opts.changed?.();
   }
 
   isStandby(model: string, version: string): boolean {
@@ -78,6 +82,7 @@ export class Overcommit {
   toStandby(v: AssignedVersion): void {
     const key = keyOf(v.model, v.version);
     this.standby.add(key);
+    this.opts.changed?.();
     this.opts.log.info(
       `managed: ${v.model} version ${v.version} on standby (assigned beyond --memory-limit; loads on its first request)`,
     );
@@ -107,8 +112,9 @@ export class Overcommit {
     if (version === undefined) return { release: (m, v) => this.touch(keyOf(m, v)) };
     const key = keyOf(model, version);
     if (!this.assigned.has(key)) return undefined;
+    // Last use is when a request ends: a long one holds its version (pinned) without
+    // making it look recent, so the pin alone keeps it from eviction.
     this.pins.set(key, (this.pins.get(key) ?? 0) + 1);
-    this.touch(key);
     let released = false;
     const release = () => {
       if (released) return;
