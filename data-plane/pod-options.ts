@@ -13,6 +13,11 @@ import type { TracingOptions } from './tracing/pod-tracer.js';
 export interface ManagedPodOptions {
   readonly cacheDir: string;
   readonly memoryLimitBytes?: number;
+  /**
+   * --overcommit: the placer may assign up to this percent beyond memoryLimitBytes; the pod keeps
+   * loaded versions within the limit (LRU unload, load on demand; docs/DATAPLANE.md).
+   */
+  readonly overcommitPercent?: number;
   /** The JetStream Object Store bucket of artifacts: `<store prefix>_artifacts`. */
   readonly bucket: string;
   readonly kek: KeyEncryptionKey;

@@ -15,6 +15,7 @@ import { type DrainReport, drainPod } from './drain.js';
 import { ArtifactCache } from './managed/artifact-cache.js';
 import { subscribeAssignments } from './managed/assignment-subscriber.js';
 import { ManagedModels } from './managed/managed-models.js';
+import { OvercommitMetrics } from './managed/overcommit-metrics.js';
 import { VersionPorts } from './managed/version-ports.js';
 import { createMetricsServer } from './metrics/metrics-server.js';
 import { PodMetrics } from './metrics/pod-metrics.js';
@@ -160,10 +161,19 @@ export class Pod {
             http: { maxBodyBytes: opts.maxBodyBytes, maxJsonBodyBytes: opts.maxJsonBodyBytes },
           }),
           ...(opts.managed.memoryLimitBytes ? { memoryLimitBytes: opts.managed.memoryLimitBytes } : {}),
+          ...(opts.managed.overcommitPercent
+            ? {
+                overcommit: {
+                  metrics: new OvercommitMetrics(this.metrics.registry, () => this.managed?.overcommit),
+                  changed: () => this.agent?.changed(),
+                },
+              }
+            : {}),
           drain: { graceMs: opts.drain.graceMs, timeoutMs: opts.drain.timeoutMs },
           log: this.log,
         })
       : undefined;
+    this.service.holds = this.managed?.overcommit;
   }
 
   private managedDir(dir: string): boolean {
@@ -241,13 +251,16 @@ export class Pod {
             ...(this.opts.managed.memoryLimitBytes
               ? { memoryLimitBytes: this.opts.managed.memoryLimitBytes }
               : {}),
+            ...(this.opts.managed.overcommitPercent
+              ? { overcommitPercent: this.opts.managed.overcommitPercent }
+              : {}),
           }
         : {}),
     };
   }
 
   status(): PodStatus {
-    const versions = this.models.list().map((v) => ({
+    const loaded = this.models.list().map((v) => ({
       model: v.model,
       version: v.version,
       state: v.state,
@@ -265,6 +278,12 @@ export class Pod {
       ...(v.memoryBytes !== undefined ? { memoryBytes: v.memoryBytes } : {}),
       ...ownPorts(this.managed, v.model, v.version),
     }));
+    const versions =
+      this.managed?.overcommit?.present(
+        loaded,
+        (m, v) => this.stats.version(m, v),
+        (m, v) => this.managed?.portOf(m, v),
+      ) ?? loaded;
     return {
       phase: this.lifecycle.phase,
       versions,

@@ -63,6 +63,9 @@ export class Fleet {
       zone: reg.zone,
       device: gpu ? 'gpu' : 'cpu',
       memoryLimitBytes: reg.memoryLimitBytes > 0n ? Number(reg.memoryLimitBytes) : undefined,
+      ...(reg.overcommitPercent > 0 && reg.memoryLimitBytes > 0n
+        ? { overcommitPercent: reg.overcommitPercent }
+        : {}),
       load: prev?.pod.load ?? 0,
       draining: draining(reg.state),
       loaded,

@@ -215,4 +215,63 @@ describe('place', () => {
     const b = place(input([...vs].reverse(), [...ps].reverse()));
     expect([...b.assignments].sort()).toEqual([...a.assignments].sort());
   });
+
+  describe('overcommit', () => {
+    // Three versions of 100Mi each (measured) on one pod whose limit holds two.
+    const three = ['m.1', 'm.2', 'm.3'].map((k) => version(k, { sizeBytes: 100 * Mi }));
+    const limit = 300 * Mi;
+
+    it('off (no percent): the third version is refused for memory, as before', () => {
+      const r = place(input(three, [pod('p1', { memoryLimitBytes: limit })]));
+      expect(r.assignments.get('p1')!.length).toBe(2);
+      const unplaced = r.versions.filter((v) => v.unplaced);
+      expect(unplaced).toHaveLength(1);
+      expect(unplaced[0]!.unplaced!.reason).toBe('memory');
+      expect(unplaced[0]!.unplaced!.pods.p1).toBe('memory 150Mi > free 0');
+    });
+
+    it('assigns beyond the limit up to the overcommit bound', () => {
+      // 50 % overcommit: 450Mi may be assigned; each unmeasured version counts 150Mi (x1.5).
+      const r = place(input(three, [pod('p1', { memoryLimitBytes: limit, overcommitPercent: 50 })]));
+      expect(r.assignments.get('p1')).toEqual(['m.1', 'm.2', 'm.3']);
+      expect(r.versions.every((v) => !v.unplaced)).toBe(true);
+    });
+
+    it('refuses past the bound, naming the limit and the percent', () => {
+      const four = [...three, version('m.4', { sizeBytes: 100 * Mi })];
+      const r = place(input(four, [pod('p1', { memoryLimitBytes: limit, overcommitPercent: 50 })]));
+      expect(r.assignments.get('p1')!.length).toBe(3);
+      const missing = r.versions.find((v) => v.unplaced)!;
+      expect(missing.unplaced!.reason).toBe('memory');
+      expect(missing.unplaced!.pods.p1).toBe('memory 150Mi > free 0 (limit 300Mi + 50% overcommit)');
+    });
+
+    it('counts measured memory against the bound, as without overcommit', () => {
+      const has = {
+        'm.1': { ready: true, memoryBytes: 200 * Mi },
+        'm.2': { ready: true, memoryBytes: 200 * Mi },
+      };
+      const r = place(
+        input(three, [pod('p1', { memoryLimitBytes: limit, overcommitPercent: 60, has })], {
+          p1: ['m.1', 'm.2'],
+        }),
+      );
+      // 400Mi held of a 480Mi bound: the third (150Mi estimated) does not fit.
+      expect(r.assignments.get('p1')).toEqual(['m.1', 'm.2']);
+      expect(r.versions.find((v) => v.key === 'm.3')!.unplaced!.reason).toBe('memory');
+    });
+
+    it('fills pods by their bound: an overcommitted pod takes more than a plain one', () => {
+      const six = ['a.1', 'b.1', 'c.1', 'd.1', 'e.1', 'f.1'].map((k) => version(k, { sizeBytes: 100 * Mi }));
+      const r = place(
+        input(six, [
+          pod('plain', { memoryLimitBytes: 300 * Mi }),
+          pod('over', { memoryLimitBytes: 300 * Mi, overcommitPercent: 100 }),
+        ]),
+      );
+      expect(r.assignments.get('plain')!.length).toBe(2);
+      expect(r.assignments.get('over')!.length).toBe(4);
+      expect(r.versions.every((v) => !v.unplaced)).toBe(true);
+    });
+  });
 });

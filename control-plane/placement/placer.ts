@@ -33,12 +33,23 @@ function refusal(s: PodState, v: DemandedVersion, bytes: number): Why | undefine
   if (s.held.has(v.key)) return { kind: 'held', text: 'already holds a replica' };
   const fixed = staticRefusal(pod, v);
   if (fixed) return fixed;
-  if (pod.memoryLimitBytes !== undefined && s.used + bytes > pod.memoryLimitBytes)
+  const bound = assignable(pod);
+  if (bound !== undefined && s.used + bytes > bound)
     return {
       kind: 'memory',
-      text: `memory ${formatBytes(bytes)} > free ${formatBytes(Math.max(0, pod.memoryLimitBytes - s.used))}`,
+      text:
+        `memory ${formatBytes(bytes)} > free ${formatBytes(Math.max(0, bound - s.used))}` +
+        (pod.overcommitPercent
+          ? ` (limit ${formatBytes(pod.memoryLimitBytes!)} + ${pod.overcommitPercent}% overcommit)`
+          : ''),
     };
   return undefined;
+}
+
+/** What may be assigned to the pod: its memory limit, plus its overcommit when it has one. */
+export function assignable(pod: ManagedPod): number | undefined {
+  if (pod.memoryLimitBytes === undefined) return undefined;
+  return Math.floor((pod.memoryLimitBytes * (100 + (pod.overcommitPercent ?? 0))) / 100);
 }
 
 /** What no amount of freeing memory changes: draining, region, device. */
@@ -58,7 +69,8 @@ function zoneCounts(states: Iterable<PodState>, key: string): Map<string, number
 }
 
 function fill(s: PodState): number {
-  return s.pod.memoryLimitBytes ? s.used / s.pod.memoryLimitBytes : 0;
+  const bound = assignable(s.pod);
+  return bound ? s.used / bound : 0;
 }
 
 /** Orders candidates: fewest replicas of the version in its zone, least filled, idlest, id. */

@@ -34,6 +34,11 @@ export interface ManagedPod {
   readonly device: 'gpu' | 'cpu';
   /** What loaded versions may fill; undefined when the pod gave no limit. */
   readonly memoryLimitBytes: number | undefined;
+  /**
+   * Overcommit (the pod's --overcommit): what it is assigned may reach the limit plus this
+   * percent; the pod keeps what is loaded within the limit. 0 or absent: off.
+   */
+  readonly overcommitPercent?: number;
   /** Busiest of CPU and GPU, 0..1. Breaks ties: the idler pod gets the next replica. */
   readonly load: number;
   readonly draining: boolean;

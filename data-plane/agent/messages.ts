@@ -46,6 +46,8 @@ export interface PodIdentity {
   readonly managed?: boolean;
   /** --memory-limit in bytes (undefined: none). */
   readonly memoryLimitBytes?: number;
+  /** --overcommit: percent above the limit the placer may assign (undefined: off). */
+  readonly overcommitPercent?: number;
 }
 
 export interface VersionStatus {
@@ -69,6 +71,8 @@ export interface VersionStatus {
   readonly grpcPort?: number;
   /** Managed versions: the HTTP port that serves this version alone. */
   readonly httpPort?: number;
+  /** Overcommit: assigned, artifact cached and verified, not loaded (reported READY). */
+  readonly standby?: boolean;
 }
 
 export interface PodStatus {
@@ -140,6 +144,7 @@ export function registrationOf(id: PodIdentity, status: PodStatus): PodRegistrat
       digest: v.digest ?? '',
       grpcPort: v.grpcPort ?? 0,
       httpPort: v.httpPort ?? 0,
+      standby: v.standby === true,
     }),
   );
   const ready = status.versions.filter((v) => v.state === 'ready');
@@ -167,6 +172,7 @@ export function registrationOf(id: PodIdentity, status: PodStatus): PodRegistrat
     heartbeatIntervalMs: id.heartbeatIntervalMs,
     managed: id.managed === true,
     memoryLimitBytes: BigInt(id.memoryLimitBytes ?? 0),
+    overcommitPercent: id.overcommitPercent ?? 0,
   };
   return create(PodRegistrationSchema, init);
 }

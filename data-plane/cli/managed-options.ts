@@ -20,7 +20,7 @@ export function artifactsBucket(prefix: string): string {
   return `${prefix}_artifacts`;
 }
 
-const MANAGED_ONLY = ['cache-dir', 'memory-limit', 'kek-file'] as const;
+const MANAGED_ONLY = ['cache-dir', 'memory-limit', 'kek-file', 'overcommit'] as const;
 
 export function managedOptionsFrom(
   flags: ParsedFlags<typeof POD_FLAGS>,
@@ -32,11 +32,17 @@ export function managedOptionsFrom(
     return undefined;
   }
   if (!flags.nats) throw new OptionError('--managed needs --nats (assignments and artifacts come over NATS)');
+  const overcommit = flags.overcommit ?? 0;
+  if (overcommit < 0 || overcommit > 1000)
+    throw new OptionError(`--overcommit: ${overcommit} must be a percent from 0 (off) to 1000`);
+  if (overcommit > 0 && !flags['memory-limit'])
+    throw new OptionError('--overcommit needs --memory-limit (what loaded versions are kept within)');
   return {
     cacheDir: resolve(flags['cache-dir'] ?? join(tmpdir(), 'switchyard-artifacts')),
     ...(flags['memory-limit']
       ? { memoryLimitBytes: parseMemorySize(flags['memory-limit'], '--memory-limit') }
       : {}),
+    ...(overcommit > 0 ? { overcommitPercent: overcommit } : {}),
     bucket: artifactsBucket(flags['store-prefix']),
     kek: KeyEncryptionKey.fromEnvironment(env, flags['kek-file']),
   };

@@ -24,6 +24,11 @@ export const POD_FLAGS = {
     help: 'managed: refuse loads that would take measured model memory past this (512Mi, 2Gi, bytes)',
     env: 'SWITCHYARD_MEMORY_LIMIT',
   },
+  overcommit: {
+    type: 'int',
+    help: 'managed, with --memory-limit: let the placer assign up to this percent more than the limit; the pod loads on demand and unloads idle versions, least recently used first (default 0: off)',
+    env: 'SWITCHYARD_OVERCOMMIT',
+  },
   'kek-file': {
     type: 'string',
     help: 'managed: key-encryption key file that unseals artifact data keys (default: $SWITCHYARD_PKI_KEK_FILE, $SWITCHYARD_PKI_KEK)',

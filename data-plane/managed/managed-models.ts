@@ -11,6 +11,8 @@ import { prewarmWorker } from '../runtime/spare-workers.js';
 import type { ModelManager } from '../serving/model-manager.js';
 import type { ArtifactCache } from './artifact-cache.js';
 import { formatBytes } from './memory-size.js';
+import { Overcommit } from './overcommit.js';
+import type { OvercommitMetrics } from './overcommit-metrics.js';
 
 /** Where artifacts come from (artifact-fetch.ts; tests may pass another). */
 export interface ArtifactFetcher {
@@ -30,6 +32,12 @@ export interface ManagedOptions {
   readonly region: string;
   readonly ports?: VersionPortSet;
   readonly memoryLimitBytes?: number;
+  /** --overcommit (with a memory limit): standby versions, LRU unload, load on demand. */
+  readonly overcommit?: {
+    readonly metrics?: OvercommitMetrics;
+    readonly changed?: () => void;
+    readonly defaultWaitMs?: number;
+  };
   readonly drain: { readonly graceMs: number; readonly timeoutMs: number };
   readonly log: Logger;
 }
@@ -54,12 +62,24 @@ export class ManagedModels {
   private queue: Promise<void> = Promise.resolve();
   private fetcher: ArtifactFetcher | undefined;
   private readonly timingListeners = new Set<(t: LoadTiming) => void>();
+  /** Present with --overcommit (overcommit.ts). */
+  readonly overcommit: Overcommit | undefined;
 
   constructor(
     private readonly models: ModelManager,
     private readonly cache: ArtifactCache,
     private readonly opts: ManagedOptions,
   ) {
+    const limitBytes = opts.memoryLimitBytes;
+    this.overcommit =
+      opts.overcommit && limitBytes
+        ? new Overcommit(models, {
+            limitBytes,
+            load: (v) => this.loadOnDemand(v),
+            log: opts.log,
+            ...opts.overcommit,
+          })
+        : undefined;
     prewarmWorker();
   }
 
@@ -90,10 +110,13 @@ export class ManagedModels {
     const next = new Map(a.versions.map((v) => [keyOf(v.model, v.version), v]));
     const previous = this.assigned;
     this.assigned = next;
+    this.overcommit?.setAssigned(next);
     for (const [key, v] of previous) if (!next.has(key)) void this.unassign(v.model, v.version);
     for (const [key, v] of next) {
       const had = previous.get(key);
-      if (!had || had.digest !== v.digest || this.needsLoad(v)) this.enqueue(v);
+      // A standby version waits for its first request, not for the next re-sent assignments.
+      const standby = this.overcommit?.isStandby(v.model, v.version) === true;
+      if (!had || had.digest !== v.digest || (this.needsLoad(v) && !standby)) this.enqueue(v);
     }
     return this.queue;
   }
@@ -136,14 +159,26 @@ export class ManagedModels {
     if (!this.assigned.has(keyOf(model, version))) await this.opts.ports?.close(model, version);
   }
 
-  private async loadOne(v: AssignedVersion): Promise<void> {
+  /** A request for a standby version: make room (LRU unload), then load it, in the queue. */
+  private loadOnDemand(v: AssignedVersion): Promise<void> {
+    const run = this.queue.then(async () => {
+      if (this.assigned.get(keyOf(v.model, v.version)) !== v) return;
+      await this.overcommit!.makeRoom(v);
+      await this.loadOne(v, true);
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async loadOne(v: AssignedVersion, onDemand = false): Promise<void> {
     // Reassigned or unassigned while queued: act on what is assigned now.
     if (this.assigned.get(keyOf(v.model, v.version)) !== v) return;
     const served = this.models.get(v.model, v.version);
     if (served && !this.needsLoad(v) && served.state !== 'failed' && served.digest === v.digest) return;
     try {
       this.checkResidency(v);
-      this.checkMemory(v);
+      if (!this.overcommit) this.checkMemory(v);
+      else if (!onDemand && !this.overcommit.fits(v)) return await this.standbyOne(v);
       const t0 = performance.now();
       await this.opts.ports?.ensure(v.model, v.version);
       let dir = await this.cache.existing(v.model, v.version);
@@ -191,6 +226,7 @@ export class ManagedModels {
           `managed: ${v.model} version ${v.version} ready in ${Math.round(totalMs)} ms ` +
             `(${fromCache ? 'from the cache' : `downloaded in ${Math.round(fetchMs)} ms`}, ${formatBytes(loaded.memoryBytes ?? 0)})`,
         );
+        this.overcommit?.loaded(v.model, v.version);
         const timing = { model: v.model, version: v.version, fromCache, fetchMs, totalMs };
         for (const fn of this.timingListeners) fn(timing);
       }
@@ -200,12 +236,28 @@ export class ManagedModels {
       else await rm(this.cache.optimizedTmp(v.model, v.version), { force: true });
     } catch (err) {
       const reason = (err as Error).message;
+      this.overcommit?.forget(keyOf(v.model, v.version));
       await this.cache.remove(v.model, v.version).catch(() => undefined);
       await this.models.refuse(v.model, v.version, reason, v.digest);
     } finally {
       // After the load's memory was measured, so the spare's own boot is not counted in it.
       prewarmWorker();
     }
+  }
+
+  /** Overcommit: the artifact cached and verified (make before break), its port open, no session. */
+  private async standbyOne(v: AssignedVersion): Promise<void> {
+    await this.opts.ports?.ensure(v.model, v.version);
+    const cached = await this.cache.existing(v.model, v.version);
+    if (cached && !(await this.cache.trusted(v.model, v.version, v.digest)))
+      await this.cache.verify(v.model, v.version, v.digest).catch(() => undefined); // removed on mismatch
+    if (!(await this.cache.trusted(v.model, v.version, v.digest))) {
+      if (!this.fetcher) throw new Error('no artifact source (NATS not connected)');
+      const plain = await this.fetcher.fetch(v);
+      await this.cache.store(v.model, v.version, plain, v.configYaml, v.digest);
+    }
+    this.overcommit!.toStandby(v);
+    await this.models.unload(v.model, v.version); // a FAILED entry of an earlier try, if any
   }
 
   private checkResidency(v: AssignedVersion): void {

@@ -24,7 +24,19 @@ export interface ModelMetadata {
   readonly version: string;
 }
 
+/** Overcommit's claim on a version for one request (data-plane/managed/overcommit.ts). */
+export interface VersionHolds {
+  hold(
+    model: string,
+    version: string | undefined,
+    deadline: number,
+  ): { readonly ready?: Promise<void>; release(model: string, version: string): void } | undefined;
+}
+
 export class InferenceService {
+  /** Set on a managed pod with --overcommit: a request may wait for its version to load. */
+  holds: VersionHolds | undefined;
+
   constructor(
     readonly models: ModelManager,
     readonly lifecycle: Lifecycle,
@@ -77,7 +89,11 @@ export class InferenceService {
     const start = performance.now();
     let model = req.model;
     let version = req.version ?? '';
+    const held = this.holds?.hold(req.model, req.version || undefined, ctx.deadline);
     try {
+      // Only awaited when there is a load to wait for: otherwise resolve and submit follow in
+      // the same turn, so the version cannot be unloaded in between.
+      if (held?.ready) await held.ready;
       const v = this.models.resolve(req.model, req.version || undefined);
       model = v.model;
       version = v.version;
@@ -96,6 +112,8 @@ export class InferenceService {
       const e = asSwitchyardError(err);
       this.observer.finished(model, version, outcomeOf(e.code), performance.now() - start);
       throw e;
+    } finally {
+      held?.release(model, version);
     }
   }
 }
