@@ -1,9 +1,11 @@
-// A route's ClusterLoadAssignments, memoized on their inputs' identity. Per version and flavor
-// (and, for the Envoy gateway's REST clusters, per version's REST cluster) the last endpoint
-// array and its assignment; per route and flavor, where each version's endpoints come from and
-// the arrays the last call saw, so a rebuild that finds every array unchanged costs a map lookup
-// per version and hands back the very same assignments (no key strings built, no assignment
-// rebuilt). Producers replace, never mutate, the arrays they put in the endpoint table.
+// A route's ClusterLoadAssignments, memoized on their inputs' identity, in one entry per route
+// (a WeakMap entry per endpoint array, or a second one per route, is one more ephemeron the
+// garbage collector traces). Per flavor and version (and, for the Envoy gateway's REST
+// clusters, per version's REST cluster) the last endpoint array and its assignment, found by
+// the version's position rather than a key string; per flavor, the arrays of the last whole
+// output, so a rebuild that finds every array unchanged costs a table lookup per version and
+// hands back the very same assignments. Producers replace, never mutate, the arrays they put in
+// the endpoint table.
 import type { ClusterLoadAssignment } from '../../protos/gen/envoy/config/endpoint/v3/endpoint_pb.js';
 import type { ModelRoute } from '../policy/types.js';
 import { buildLoadAssignment, NO_ENDPOINTS, versionEndpoints, versionEndpointsSource } from './endpoints.js';
@@ -11,13 +13,71 @@ import { buildRestLoadAssignment } from './rest-endpoints.js';
 import type { TranslationCache } from './translation-cache.js';
 import type { EndpointInfo, EndpointTable, Flavor } from './types.js';
 
-// Per route, per `flavor NUL version[ NUL rest]`: the last endpoint array and its assignment. One
-// WeakMap lookup per call; a WeakMap per endpoint array made the garbage collector trace an
-// ephemeron table per assignment.
-const claMemo = new WeakMap<
-  ModelRoute,
-  Map<string, { list: readonly EndpointInfo[]; cla: ClusterLoadAssignment }>
->();
+type List = readonly EndpointInfo[];
+
+/** One flavor's memo for one route; arrays indexed by the version's position. */
+interface FlavorEds {
+  readonly lists: (List | undefined)[];
+  readonly clas: (ClusterLoadAssignment | undefined)[];
+  readonly restLists: (List | undefined)[];
+  readonly restClas: (ClusterLoadAssignment | undefined)[];
+  /** The last whole output of loadAssignments and the arrays it was built from. */
+  out?: readonly ClusterLoadAssignment[];
+  outLists?: readonly List[];
+}
+
+/** Per route: each version's static endpoints or its key in the table, and the flavors' memos. */
+interface RouteEds {
+  readonly sources: ReadonlyArray<List | string>;
+  grpc?: FlavorEds;
+  envoy?: FlavorEds;
+}
+
+const edsMemo = new WeakMap<ModelRoute, RouteEds>();
+
+function routeEds(route: ModelRoute): RouteEds {
+  let eds = edsMemo.get(route);
+  if (!eds) {
+    eds = { sources: route.spec.versions.map((v) => versionEndpointsSource(route, v.name)) };
+    edsMemo.set(route, eds);
+  }
+  return eds;
+}
+
+function flavorEds(eds: RouteEds, flavor: Flavor): FlavorEds {
+  let f = eds[flavor];
+  if (!f) {
+    f = { lists: [], clas: [], restLists: [], restClas: [] };
+    eds[flavor] = f;
+  }
+  return f;
+}
+
+function fromSource(source: List | string, table: EndpointTable): List {
+  return typeof source === 'string' ? (table.get(source) ?? NO_ENDPOINTS) : source;
+}
+
+function assignmentAt(
+  route: ModelRoute,
+  f: FlavorEds,
+  i: number,
+  list: List,
+  flavor: Flavor,
+  rest: boolean,
+  cache: TranslationCache | undefined,
+): ClusterLoadAssignment {
+  const lists = rest ? f.restLists : f.lists;
+  const clas = rest ? f.restClas : f.clas;
+  const last = clas[i];
+  if (last && lists[i] === list) return last;
+  const version = route.spec.versions[i]!.name;
+  const cla = rest
+    ? buildRestLoadAssignment(route, version, list, flavor, cache)
+    : buildLoadAssignment(route, version, list, flavor, cache);
+  lists[i] = list;
+  clas[i] = cla;
+  return cla;
+}
 
 /**
  * The ClusterLoadAssignment for one version in one flavor, memoized on the endpoint array's
@@ -32,49 +92,13 @@ export function translateLoadAssignment(
   rest = false,
   cache?: TranslationCache,
 ): ClusterLoadAssignment {
-  return assignmentFor(route, version, versionEndpoints(route, version, endpoints), flavor, rest, cache);
-}
-
-function assignmentFor(
-  route: ModelRoute,
-  version: string,
-  list: readonly EndpointInfo[],
-  flavor: Flavor,
-  rest: boolean,
-  cache: TranslationCache | undefined,
-): ClusterLoadAssignment {
-  let byKey = claMemo.get(route);
-  if (!byKey) {
-    byKey = new Map();
-    claMemo.set(route, byKey);
-  }
-  const key = rest ? `${flavor}\u0000${version}\u0000rest` : `${flavor}\u0000${version}`;
-  const last = byKey.get(key);
-  if (last && last.list === list) return last.cla;
-  const cla = rest
-    ? buildRestLoadAssignment(route, version, list, flavor, cache)
-    : buildLoadAssignment(route, version, list, flavor, cache);
-  byKey.set(key, { list, cla });
-  return cla;
-}
-
-/** Per route: each version's static endpoints or its key in the table, and per flavor the last call. */
-interface RouteEds {
-  readonly sources: ReadonlyArray<readonly EndpointInfo[] | string>;
-  readonly last: Partial<
-    Record<Flavor, { lists: (readonly EndpointInfo[])[]; out: ClusterLoadAssignment[] }>
-  >;
-}
-
-const edsMemo = new WeakMap<ModelRoute, RouteEds>();
-
-function routeEds(route: ModelRoute): RouteEds {
-  let eds = edsMemo.get(route);
-  if (!eds) {
-    eds = { sources: route.spec.versions.map((v) => versionEndpointsSource(route, v.name)), last: {} };
-    edsMemo.set(route, eds);
-  }
-  return eds;
+  const list = versionEndpoints(route, version, endpoints);
+  const i = route.spec.versions.findIndex((v) => v.name === version);
+  if (i < 0)
+    return rest
+      ? buildRestLoadAssignment(route, version, list, flavor, cache)
+      : buildLoadAssignment(route, version, list, flavor, cache);
+  return assignmentAt(route, flavorEds(routeEds(route), flavor), i, list, flavor, rest, cache);
 }
 
 /**
@@ -89,26 +113,19 @@ export function loadAssignments(
   cache: TranslationCache,
 ): readonly ClusterLoadAssignment[] {
   const eds = routeEds(route);
-  const last = eds.last[flavor];
-  const n = eds.sources.length;
-  let lists = last?.lists;
-  for (let i = 0; i < n; i++) {
-    const list = fromSource(eds.sources[i]!, endpoints);
-    if (lists && list === lists[i]) continue;
-    // Something moved: collect every version's array and rebuild what changed.
-    if (lists === last?.lists) lists = lists ? lists.slice() : new Array(n);
-    lists![i] = list;
+  const f = flavorEds(eds, flavor);
+  const { sources } = eds;
+  const n = sources.length;
+  if (f.out && f.outLists) {
+    let i = 0;
+    while (i < n && fromSource(sources[i]!, endpoints) === f.outLists[i]) i++;
+    if (i === n) return f.out;
   }
-  if (last && lists === last.lists) return last.out;
-  const versions = route.spec.versions;
-  const out = versions.map((v, i) => assignmentFor(route, v.name, lists![i]!, flavor, false, cache));
+  const lists = sources.map((s) => fromSource(s, endpoints));
+  const out = lists.map((list, i) => assignmentAt(route, f, i, list, flavor, false, cache));
   if (flavor === 'envoy')
-    for (let i = 0; i < n; i++)
-      out.push(assignmentFor(route, versions[i]!.name, lists![i]!, flavor, true, cache));
-  eds.last[flavor] = { lists: lists!, out };
+    for (let i = 0; i < n; i++) out.push(assignmentAt(route, f, i, lists[i]!, flavor, true, cache));
+  f.out = out;
+  f.outLists = lists;
   return out;
-}
-
-function fromSource(source: readonly EndpointInfo[] | string, table: EndpointTable): readonly EndpointInfo[] {
-  return typeof source === 'string' ? (table.get(source) ?? NO_ENDPOINTS) : source;
 }
