@@ -12,15 +12,93 @@ import {
 import { SubjectAltNameMatcher_SanType } from '../../protos/gen/envoy/extensions/transport_sockets/tls/v3/common_pb.js';
 import {
   DownstreamTlsContextSchema,
+  type UpstreamTlsContext,
   UpstreamTlsContextSchema,
 } from '../../protos/gen/envoy/extensions/transport_sockets/tls/v3/tls_pb.js';
 import type { ModelRoute } from '../policy/types.js';
 import { TLS_MATCH_KEY, TLS_MATCH_VALUE } from './endpoints.js';
 import { podIdentity, type TranslateOptions } from './options.js';
-import { adsConfigSource, pack } from './proto.js';
+import { adsConfigSource, pack, shared } from './proto.js';
+import { stringHole } from './string-hole.js';
 import type { Flavor } from './types.js';
 
 export const TLS_TRANSPORT_SOCKET = 'envoy.transport_sockets.tls';
+
+function upstreamTlsContext(
+  flavor: Flavor,
+  options: TranslateOptions,
+  alpn: readonly string[],
+  san: string,
+): UpstreamTlsContext {
+  return flavor === 'grpc'
+    ? create(UpstreamTlsContextSchema, {
+        commonTlsContext: {
+          tlsCertificateProviderInstance: { instanceName: options.certificateProviderInstance },
+          // A plain validation_context: Envoy's combined one requires an SDS secret config,
+          // which gRPC rejects.
+          validationContextType: {
+            case: 'validationContext',
+            value: {
+              caCertificateProviderInstance: { instanceName: options.caCertificateProviderInstance },
+              // gRPC reads the older match_subject_alt_names (A29), not the typed list.
+              matchSubjectAltNames: [{ matchPattern: { case: 'exact', value: san } }],
+            },
+          },
+        },
+      })
+    : create(UpstreamTlsContextSchema, {
+        commonTlsContext: {
+          tlsCertificateSdsSecretConfigs: [
+            { name: options.identitySecretName, sdsConfig: adsConfigSource() },
+          ],
+          validationContextType: {
+            case: 'combinedValidationContext',
+            value: {
+              defaultValidationContext: {
+                matchTypedSubjectAltNames: [
+                  {
+                    sanType: SubjectAltNameMatcher_SanType.URI,
+                    matcher: { matchPattern: { case: 'exact', value: san } },
+                  },
+                ],
+              },
+              validationContextSdsSecretConfig: {
+                name: options.trustBundleSecretName,
+                sdsConfig: adsConfigSource(),
+              },
+            },
+          },
+          alpnProtocols: [...alpn],
+        },
+      });
+}
+
+const UPSTREAM_TLS_TYPE_URL = `type.googleapis.com/${UpstreamTlsContextSchema.typeName}`;
+
+/**
+ * The encoded UpstreamTlsContext for one pod identity. It differs per model only in the SAN,
+ * and building and packing it was an eighth of a full Envoy-flavor translation: its bytes are
+ * filled into a template encoded once per flavor, options and ALPN (string-hole.ts).
+ */
+export function upstreamTlsBytes(
+  flavor: Flavor,
+  options: TranslateOptions,
+  alpn: readonly string[],
+  san: string,
+): Uint8Array {
+  const key = [
+    flavor,
+    alpn.join(','),
+    options.certificateProviderInstance,
+    options.caCertificateProviderInstance,
+    options.identitySecretName,
+    options.trustBundleSecretName,
+  ].join('\u0000');
+  const fill = shared('upstream-tls', key, () =>
+    stringHole(UpstreamTlsContextSchema, (s) => upstreamTlsContext(flavor, options, alpn, s)),
+  );
+  return fill(san);
+}
 
 function upstreamTls(
   route: ModelRoute,
@@ -29,52 +107,18 @@ function upstreamTls(
   alpn: readonly string[],
 ): TransportSocket {
   const san = podIdentity(options, route.metadata.namespace, route.spec.model);
-  const context =
-    flavor === 'grpc'
-      ? create(UpstreamTlsContextSchema, {
-          commonTlsContext: {
-            tlsCertificateProviderInstance: { instanceName: options.certificateProviderInstance },
-            // A plain validation_context: Envoy's combined one requires an SDS secret config,
-            // which gRPC rejects.
-            validationContextType: {
-              case: 'validationContext',
-              value: {
-                caCertificateProviderInstance: { instanceName: options.caCertificateProviderInstance },
-                // gRPC reads the older match_subject_alt_names (A29), not the typed list.
-                matchSubjectAltNames: [{ matchPattern: { case: 'exact', value: san } }],
-              },
-            },
-          },
-        })
-      : create(UpstreamTlsContextSchema, {
-          commonTlsContext: {
-            tlsCertificateSdsSecretConfigs: [
-              { name: options.identitySecretName, sdsConfig: adsConfigSource() },
-            ],
-            validationContextType: {
-              case: 'combinedValidationContext',
-              value: {
-                defaultValidationContext: {
-                  matchTypedSubjectAltNames: [
-                    {
-                      sanType: SubjectAltNameMatcher_SanType.URI,
-                      matcher: { matchPattern: { case: 'exact', value: san } },
-                    },
-                  ],
-                },
-                validationContextSdsSecretConfig: {
-                  name: options.trustBundleSecretName,
-                  sdsConfig: adsConfigSource(),
-                },
-              },
-            },
-            alpnProtocols: [...alpn],
-          },
-        });
-  return create(TransportSocketSchema, {
+  return {
+    $typeName: 'envoy.config.core.v3.TransportSocket',
     name: TLS_TRANSPORT_SOCKET,
-    configType: { case: 'typedConfig', value: pack(UpstreamTlsContextSchema, context) },
-  });
+    configType: {
+      case: 'typedConfig',
+      value: {
+        $typeName: 'google.protobuf.Any',
+        typeUrl: UPSTREAM_TLS_TYPE_URL,
+        value: upstreamTlsBytes(flavor, options, alpn, san),
+      },
+    },
+  };
 }
 
 /**

@@ -13,17 +13,18 @@ import type { RouteConfiguration } from '../../protos/gen/envoy/config/route/v3/
 import type { ModelRoute } from '../policy/types.js';
 import { accessClusters } from './access.js';
 import { buildClusters } from './cluster.js';
-import { buildLoadAssignment, versionEndpoints } from './endpoints.js';
 import { gatewayListener, grpcListener } from './listeners.js';
 import { newRouteConfiguration } from './literals.js';
+import { loadAssignments } from './load-assignments.js';
 import { GATEWAY_ROUTE_CONFIG } from './names.js';
 import { resolveOptions, type TranslateOptions } from './options.js';
 import { interningIn } from './proto.js';
-import { buildRestLoadAssignment } from './rest-endpoints.js';
 import { catchAllVirtualHost, type ModelEntry, useMatcherTree } from './route-matcher.js';
 import { envoyModelVirtualHost, grpcVirtualHost, modelRoutes } from './routes.js';
 import { type GatewayMemo, TranslationCache } from './translation-cache.js';
-import type { EndpointInfo, EndpointTable, Flavor, ResourceSet } from './types.js';
+import type { EndpointTable, Flavor, ResourceSet } from './types.js';
+
+export { translateLoadAssignment } from './load-assignments.js';
 
 export interface TranslateInput {
   readonly routes: readonly ModelRoute[];
@@ -43,13 +44,6 @@ interface RouteOutput {
 const modelCheckMemo = new WeakMap<RouteOutput, RouteConfiguration>();
 
 const routeMemo = new WeakMap<ModelRoute, Map<string, RouteOutput>>();
-// Per route, per `flavor NUL version[ NUL rest]`: the last endpoint array and its assignment. One
-// WeakMap lookup per call; a WeakMap per endpoint array (as before) made the garbage collector
-// trace an ephemeron table per assignment.
-const claMemo = new WeakMap<
-  ModelRoute,
-  Map<string, { list: readonly EndpointInfo[]; cla: ClusterLoadAssignment }>
->();
 
 function translateRoute(
   route: ModelRoute,
@@ -83,51 +77,6 @@ function translateRoute(
     };
   }
   byKey.set(key, out);
-  return out;
-}
-
-/**
- * The ClusterLoadAssignment for one version in one flavor, memoized on the endpoint array's
- * identity; `rest`: the Envoy gateway's REST cluster of that version instead. The cache calls
- * this alone when only one version's endpoints moved.
- */
-export function translateLoadAssignment(
-  route: ModelRoute,
-  version: string,
-  endpoints: EndpointTable,
-  flavor: Flavor,
-  rest = false,
-  cache?: TranslationCache,
-): ClusterLoadAssignment {
-  const list = versionEndpoints(route, version, endpoints);
-  let byKey = claMemo.get(route);
-  if (!byKey) {
-    byKey = new Map();
-    claMemo.set(route, byKey);
-  }
-  const key = rest ? `${flavor}\u0000${version}\u0000rest` : `${flavor}\u0000${version}`;
-  const last = byKey.get(key);
-  if (last && last.list === list) return last.cla;
-  const cla = rest
-    ? buildRestLoadAssignment(route, version, list, flavor, cache)
-    : buildLoadAssignment(route, version, list, flavor, cache);
-  byKey.set(key, { list, cla });
-  return cla;
-}
-
-/** A route's assignments in cluster order: per version, then (Envoy) per version's REST cluster. */
-function loadAssignments(
-  route: ModelRoute,
-  flavor: Flavor,
-  endpoints: EndpointTable,
-  cache: TranslationCache,
-): ClusterLoadAssignment[] {
-  const out = route.spec.versions.map((v) =>
-    translateLoadAssignment(route, v.name, endpoints, flavor, false, cache),
-  );
-  if (flavor === 'envoy')
-    for (const v of route.spec.versions)
-      out.push(translateLoadAssignment(route, v.name, endpoints, flavor, true, cache));
   return out;
 }
 
@@ -178,6 +127,13 @@ function byModel(a: ModelRoute, b: ModelRoute): number {
   return a.spec.model < b.spec.model ? -1 : a.spec.model > b.spec.model ? 1 : 0;
 }
 
+/** The routes in model order; callers usually hand them in so, which one pass confirms. */
+function sortedByModel(routes: readonly ModelRoute[]): readonly ModelRoute[] {
+  for (let i = 1; i < routes.length; i++)
+    if (byModel(routes[i - 1]!, routes[i]!) > 0) return [...routes].sort(byModel);
+  return routes;
+}
+
 /**
  * The resources a client of `flavor` receives for these routes and endpoints. `cache`: what to
  * reuse from earlier calls (the caller owns it; see translation-cache.ts).
@@ -221,7 +177,7 @@ function* translateAll(
 ): Generator<void, ResourceSet> {
   const options = resolveOptions(partialOptions);
   const key = `${flavor}\u0000${JSON.stringify(options)}`;
-  const routes = [...input.routes].sort(byModel);
+  const routes = sortedByModel(input.routes);
   const listeners: Listener[] = [];
   const routeConfigs: RouteConfiguration[] = [];
   const clusters: Cluster[] = [];
