@@ -20,11 +20,13 @@ describe('endpoint table bookkeeping', () => {
     t.register(pod('a', 9001, { versions: [...two] }), 0);
     t.register(pod('b', 9002, { draining: true }), 0);
     t.register(pod('c', 9003), 0);
-    t.heartbeat(hb('a', 2), 2000);
+    t.register(pod('e', 9004), 0);
+    for (const id of ['a', 'e']) t.heartbeat(hb(id, 2), 2000);
     t.heartbeat(hb('b', 2, { draining: true }), 2000);
     t.tick(3001); // c has been silent for more than 3 intervals
-    expect(t.stateCounts()).toEqual({ HEALTHY: 2, UNHEALTHY: 1, DRAINING: 1 });
-    expect(healthOf(t, 3001)).toEqual({ a: 'HEALTHY', b: 'DRAINING', c: 'UNHEALTHY' });
+    // Two HEALTHY pods add up: a's two versions and e's one.
+    expect(t.stateCounts()).toEqual({ HEALTHY: 3, UNHEALTHY: 1, DRAINING: 1 });
+    expect(healthOf(t, 3001)).toEqual({ a: 'HEALTHY', b: 'DRAINING', c: 'UNHEALTHY', e: 'HEALTHY' });
   });
 
   it('says which pods it holds, whether routing changed, and counts each change', () => {
@@ -32,7 +34,7 @@ describe('endpoint table bookkeeping', () => {
     expect(t.has('a')).toBe(false);
     expect(t.changed).toBe(false);
     expect(t.changes).toBe(0);
-    t.register(pod('a', 9001), 0);
+    expect(t.register(pod('a', 9001), 0)).toBe(true);
     expect(t.has('a')).toBe(true);
     expect(t.has('b')).toBe(false);
     expect(t.changed).toBe(true);
