@@ -1,46 +1,8 @@
 // The endpoint table's state machine with a fake clock: every transition of docs/ENDPOINTS.md.
 import { describe, expect, it } from 'vitest';
-import type { HeartbeatInfo, PodInfo, ServedVersion, VersionLoad } from './signals.js';
 import { EndpointTableState, type TableOptions } from './table.js';
+import { hb, pod } from './testdata/table-fixtures.js';
 import { utilization } from './utilization.js';
-
-const INTERVAL = 1000;
-
-type PodOverrides = Partial<Omit<PodInfo, 'versions'>> & { versions?: readonly ServedVersion[] };
-
-function pod(id: string, port: number, over: PodOverrides = {}): PodInfo {
-  const versions = over.versions ?? [{ model: 'm', version: '1', backend: 'cpu' }];
-  return {
-    podId: id,
-    address: '127.0.0.1',
-    port,
-    region: 'r',
-    zone: 'z',
-    revision: 1n,
-    startedAtMs: 1n,
-    sequence: 1n,
-    intervalMs: INTERVAL,
-    draining: false,
-    tls: false,
-    ...over,
-    versions: new Map(versions.map((v) => [`${v.model}/${v.version}`, v])),
-  };
-}
-
-const LOAD: VersionLoad = { queueDepth: 0, inFlight: 0, p50Ms: 5, p99Ms: 10, errorRate: 0, requests: 100 };
-
-function hb(id: string, seq: number, over: Partial<HeartbeatInfo> & { load?: Partial<VersionLoad> } = {}) {
-  return {
-    podId: id,
-    sequence: BigInt(seq),
-    revision: 1n,
-    draining: false,
-    intervalMs: INTERVAL,
-    cpu: utilization(0.1),
-    ...over,
-    loads: new Map([['m/1', { ...LOAD, ...over.load }]]),
-  } satisfies HeartbeatInfo;
-}
 
 function table(opts: Partial<TableOptions> = {}) {
   return new EndpointTableState(opts);

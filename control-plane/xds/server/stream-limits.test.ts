@@ -48,4 +48,18 @@ describe('stream limits', () => {
     expect(c.acquire('a')).toBe(true);
     expect(c.acquire('a')).toBe(false);
   });
+
+  it('keeps no entry for a client once its last stream is released', () => {
+    // Node ids come and go for the life of the server: a client with no stream must cost nothing.
+    const c = new ClientStreamCounter(2);
+    const held = (c as unknown as { held: Map<string, number> }).held;
+    c.acquire('a');
+    c.acquire('a');
+    c.release('a');
+    expect(held.get('a')).toBe(1);
+    c.release('a');
+    expect(held.has('a')).toBe(false);
+    c.release('never-seen');
+    expect(held.size).toBe(0);
+  });
 });

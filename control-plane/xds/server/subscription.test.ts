@@ -85,6 +85,14 @@ describe('SotW subscription (replace)', () => {
     expect(w.describe()).toEqual(['a']);
   });
 
+  it('returns nothing new for an ACK that repeats the list exactly as it was sent', () => {
+    const s = new Subscription();
+    expect(s.replace(['a', 'b'], true)).toEqual(['a', 'b']);
+    expect(s.replace(['a', 'b'], false)).toEqual([]);
+    expect(s.replace(['a', 'b'], false)).toEqual([]);
+    expect(s.describe()).toEqual(['a', 'b']);
+  });
+
   it('treats the same list in another order as unchanged', () => {
     const s = new Subscription();
     s.replace(['a', WILDCARD, 'b'], true);
