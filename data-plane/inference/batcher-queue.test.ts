@@ -3,9 +3,10 @@
 // requests found while a batch forms, and idle() while requests are queued. batcher.test.ts
 // covers the batching rules, batcher-accounting.test.ts what the batcher reports.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { DeadlineExceededError } from '../errors.js';
+import { CancelledError, DeadlineExceededError } from '../errors.js';
 import type { Tensor } from '../tensors/tensor.js';
 import { Batcher, type BatcherOptions, type RunBatch } from './batcher.js';
+import { Cancellation } from './cancellation.js';
 
 const x = (rows = 1): Tensor[] => [
   { name: 'x', datatype: 'FP32', shape: [rows, 1], data: new Uint8Array(rows * 4) },
@@ -133,6 +134,36 @@ describe('Batcher: max_queue_delay', () => {
     expect(rt.rows).toEqual([]);
   });
 
+  it('refuses a lone request that expired while it waited for company when the delay ends, and runs nothing', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const rt = heldRuntime();
+    const t0 = Date.now();
+    const b = new Batcher({ ...base, maxQueueDelayMs: 30, now: () => Date.now() }, rt.run);
+    const lone = track(b.submit(x(), 1, 'k', { deadline: t0 + 10 }));
+    await vi.advanceTimersByTimeAsync(30);
+    expect(lone.error).toEqual(new DeadlineExceededError('while queued'));
+    expect(rt.rows).toEqual([]);
+    expect(vi.getTimerCount()).toBe(0);
+    expect(b.inFlight).toBe(0);
+  });
+
+  it('is idle once a request waiting for company is cancelled, before the delay ends', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const rt = heldRuntime();
+    const b = new Batcher({ ...base, maxQueueDelayMs: 30, now: () => Date.now() }, rt.run);
+    const cancellation = new Cancellation();
+    const gone = track(b.submit(x(), 1, 'k', { ...forever, cancellation }));
+    let idle = false;
+    void b.idle().then(() => {
+      idle = true;
+    });
+    cancellation.cancel();
+    await settle();
+    expect(gone.error).toBeInstanceOf(CancelledError);
+    expect(idle).toBe(true);
+    expect(rt.rows).toEqual([]);
+  });
+
   it('counts a request as in flight from the timer’s end until its run is done', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     const rt = heldRuntime();
@@ -150,6 +181,20 @@ describe('Batcher: max_queue_delay', () => {
     await release(rt);
     expect(a.done).toBe(true);
     expect(idle).toBe(true);
+  });
+  it('never holds a request when max_queue_delay_ms is 0, even if the clock steps back', async () => {
+    let now = 1000;
+    const rt = heldRuntime();
+    const b = new Batcher({ ...base, now: () => now }, rt.run);
+    const running = b.submit(x(), 1, 'k', forever);
+    const queued = b.submit(x(), 1, 'k', forever);
+    // A wall clock adjusted backwards: the queued request now looks enqueued in the future.
+    now = 900;
+    await release(rt);
+    await running;
+    expect(rt.rows).toEqual([1, 1]);
+    await release(rt);
+    await queued;
   });
 });
 

@@ -8,6 +8,7 @@ import {
 } from '../../protos/gen/switchyard/dataplane/v1/dataplane_pb.js';
 import type { SwitchyardError } from '../errors/index.js';
 import {
+  ANNOUNCE_SUBJECT,
   allPods,
   decodeAnnounce,
   decodeAssignments,
@@ -19,6 +20,8 @@ import {
   PodIdError,
   podIdOf,
   podSubjects,
+  podSubscribePermission,
+  TLS_MODE_LABEL,
 } from './index.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -40,6 +43,23 @@ describe('pod contract: subjects', () => {
     });
     for (const kind of POD_MESSAGE_KINDS) expect(podIdOf(s[kind])).toBe('pod-a_1');
     expect(allPods('heartbeat')).toBe('switchyard.pod.*.heartbeat');
+  });
+
+  it('names the four kinds a pod publishes, the announce subject and the subscriptions a pod user needs, as docs/ENDPOINTS.md writes them', () => {
+    expect(POD_MESSAGE_KINDS).toEqual(['register', 'heartbeat', 'drain', 'deregister']);
+    expect(ANNOUNCE_SUBJECT).toBe('switchyard.pods.announce');
+    expect(podSubscribePermission('pod-a')).toEqual([
+      'switchyard.pods.announce',
+      'switchyard.pod.pod-a.mirror',
+      'switchyard.pod.pod-a.access',
+    ]);
+    expect(() => podSubscribePermission('a.b')).toThrow(PodIdError);
+    // Istio's label for a pod that accepts mTLS: a registration carries it as is.
+    expect(TLS_MODE_LABEL).toBe('security.switchyard.dev/tlsMode');
+  });
+
+  it('takes a pod id of 1 to 128 letters, digits, "_" and "-"', () => {
+    for (const good of ['a', 'A-z_09', 'x'.repeat(128)]) expect(() => podSubjects(good), good).not.toThrow();
   });
 
   it('refuses a pod id that is not one subject token, with a named error', () => {
