@@ -16,12 +16,16 @@ import {
   encodeAnnounce,
   encodeAssignments,
   encodePodBody,
+  listeningAddress,
   POD_MESSAGE_KINDS,
+  POD_SERVER_LISTENER_TEMPLATE,
   PodIdError,
   podIdOf,
   podSubjects,
   podSubscribePermission,
   TLS_MODE_LABEL,
+  XDS_POD_ROLE,
+  XDS_ROLE_KEY,
 } from './index.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -159,5 +163,15 @@ describe('pod contract: assignments', () => {
     expect(back.revision).toBe(7n);
     expect(back.versions[0]).toMatchObject(init.versions[0]!);
     expect(() => decodeAssignments(Uint8Array.from([0x0a, 0x05, 0x70]))).toThrow();
+  });
+});
+
+describe('pod contract: xDS-managed server', () => {
+  it('puts a pod in the pods’ group by its node metadata, and names its server Listener as gRFC A36 asks', () => {
+    expect({ [XDS_ROLE_KEY]: XDS_POD_ROLE }).toEqual({ 'switchyard.role': 'pod' });
+    expect(POD_SERVER_LISTENER_TEMPLATE).toBe('grpc/server?xds.resource.listening_address=%s');
+    expect(listeningAddress('10.0.1.7', 8001)).toBe('10.0.1.7:8001');
+    expect(listeningAddress('::1', 8001)).toBe('[::1]:8001');
+    expect(listeningAddress('fd00::7', 9)).toBe('[fd00::7]:9');
   });
 });
