@@ -66,10 +66,18 @@ describe('Batcher: max_queue_delay', () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     let clockReads = 0;
     const rt = heldRuntime();
-    const b = new Batcher({ ...base, maxBatchSize: 4, maxQueueDelayMs: 30, now: () => {
-      clockReads++;
-      return Date.now();
-    } }, rt.run);
+    const b = new Batcher(
+      {
+        ...base,
+        maxBatchSize: 4,
+        maxQueueDelayMs: 30,
+        now: () => {
+          clockReads++;
+          return Date.now();
+        },
+      },
+      rt.run,
+    );
     const a = track(b.submit(x(), 1, 'k', forever));
     expect(vi.getTimerCount()).toBe(1);
     const readsAfterSubmit = clockReads;
