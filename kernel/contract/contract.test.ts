@@ -8,6 +8,7 @@ import {
 } from '../../protos/gen/switchyard/dataplane/v1/dataplane_pb.js';
 import type { SwitchyardError } from '../errors/index.js';
 import {
+  ANNOUNCE_SUBJECT,
   allPods,
   decodeAnnounce,
   decodeAssignments,
@@ -15,10 +16,16 @@ import {
   encodeAnnounce,
   encodeAssignments,
   encodePodBody,
+  listeningAddress,
   POD_MESSAGE_KINDS,
+  POD_SERVER_LISTENER_TEMPLATE,
   PodIdError,
   podIdOf,
   podSubjects,
+  podSubscribePermission,
+  TLS_MODE_LABEL,
+  XDS_POD_ROLE,
+  XDS_ROLE_KEY,
 } from './index.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -40,6 +47,23 @@ describe('pod contract: subjects', () => {
     });
     for (const kind of POD_MESSAGE_KINDS) expect(podIdOf(s[kind])).toBe('pod-a_1');
     expect(allPods('heartbeat')).toBe('switchyard.pod.*.heartbeat');
+  });
+
+  it('names the four kinds a pod publishes, the announce subject and the subscriptions a pod user needs, as docs/ENDPOINTS.md writes them', () => {
+    expect(POD_MESSAGE_KINDS).toEqual(['register', 'heartbeat', 'drain', 'deregister']);
+    expect(ANNOUNCE_SUBJECT).toBe('switchyard.pods.announce');
+    expect(podSubscribePermission('pod-a')).toEqual([
+      'switchyard.pods.announce',
+      'switchyard.pod.pod-a.mirror',
+      'switchyard.pod.pod-a.access',
+    ]);
+    expect(() => podSubscribePermission('a.b')).toThrow(PodIdError);
+    // Istio's label for a pod that accepts mTLS: a registration carries it as is.
+    expect(TLS_MODE_LABEL).toBe('security.switchyard.dev/tlsMode');
+  });
+
+  it('takes a pod id of 1 to 128 letters, digits, "_" and "-"', () => {
+    for (const good of ['a', 'A-z_09', 'x'.repeat(128)]) expect(() => podSubjects(good), good).not.toThrow();
   });
 
   it('refuses a pod id that is not one subject token, with a named error', () => {
@@ -139,5 +163,15 @@ describe('pod contract: assignments', () => {
     expect(back.revision).toBe(7n);
     expect(back.versions[0]).toMatchObject(init.versions[0]!);
     expect(() => decodeAssignments(Uint8Array.from([0x0a, 0x05, 0x70]))).toThrow();
+  });
+});
+
+describe('pod contract: xDS-managed server', () => {
+  it('puts a pod in the pods’ group by its node metadata, and names its server Listener as gRFC A36 asks', () => {
+    expect({ [XDS_ROLE_KEY]: XDS_POD_ROLE }).toEqual({ 'switchyard.role': 'pod' });
+    expect(POD_SERVER_LISTENER_TEMPLATE).toBe('grpc/server?xds.resource.listening_address=%s');
+    expect(listeningAddress('10.0.1.7', 8001)).toBe('10.0.1.7:8001');
+    expect(listeningAddress('::1', 8001)).toBe('[::1]:8001');
+    expect(listeningAddress('fd00::7', 9)).toBe('[fd00::7]:9');
   });
 });
