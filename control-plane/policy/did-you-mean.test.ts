@@ -32,6 +32,9 @@ describe('closest', () => {
     // 6 letters: 2 edits allowed.
     expect(closest('abcdef', ['abcdxy'])).toBe('abcdxy');
     expect(closest('abcdef', ['abcxyz'])).toBeUndefined();
+    // 9 letters: a third (3) is the tighter bound, below half (4.5).
+    expect(closest('abcdefghi', ['abcdefxyz'])).toBe('abcdefxyz');
+    expect(closest('abcdefghi', ['abcdewxyz'])).toBeUndefined();
     // 3 letters: 1 edit allowed (a third, rounded down), and 1 < 1.5.
     expect(closest('abc', ['abd'])).toBe('abd');
     expect(closest('abc', ['axy'])).toBeUndefined();
