@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { PolicyValidationError } from '../../kernel/errors/index.js';
 import { parsePolicyFile } from './index.js';
+import { applyRules } from './rules.js';
 import type { ModelRoute } from './types.js';
 
 function doc(spec: string): string {
@@ -209,5 +210,98 @@ describe('rules from the other modules', () => {
     expect(issuesOf(`model: m\nversions: [${[...full, version(4, 1)].join(', ')}]`)).toEqual([
       'spec.versions: has 257 static endpoints in all; at most 256 are allowed per policy',
     ]);
+  });
+});
+
+// The rules run after schema problems too, so one pass reports everything: a value the schema
+// dropped is missing here, and must never turn into a TypeError or a second, echoing issue.
+describe('rules over a document the schema refused in part', () => {
+  it.each([
+    [
+      'a version that is not a mapping',
+      'model: m\nversions: [5, { name: v1, weight: 1, endpoints: [{ address: 10.0.0.1, port: 1 }] }]',
+      ['spec.versions[0]: must be a mapping'],
+    ],
+    [
+      'an endpoint that is not a mapping',
+      'model: m\nversions: [{ name: v1, endpoints: [5] }]\nresidency: { regions: [eu] }',
+      ['spec.versions[0].endpoints[0]: must be a mapping'],
+    ],
+    [
+      'no versions at all, with a rollout',
+      'model: m\nrollout: { candidate: v1, steps: [{ weight: 5, for: 1s }], analysis: { errorRate: { max: 1% } } }',
+      ['spec.versions: is required'],
+    ],
+    [
+      'match that is not a list',
+      'model: m\nversions: [{ name: v1 }]\nmatch: 5',
+      ['spec.match: must be a list'],
+    ],
+    [
+      'a match rule that is not a mapping',
+      'model: m\nversions: [{ name: v1 }]\nmatch: [5]',
+      ['spec.match[0]: must be a mapping'],
+    ],
+    [
+      'a match rule without a version',
+      'model: m\nversions: [{ name: v1 }]\nmatch: [{ headers: { a: b } }]',
+      ['spec.match[0].version: is required'],
+    ],
+    [
+      'retries that are not a mapping',
+      'model: m\nversions: [{ name: v1 }]\nretries: 5',
+      ['spec.retries: must be a mapping'],
+    ],
+  ])('%s', (_what, spec, issues) => {
+    expect(issuesOf(spec)).toEqual(issues);
+  });
+
+  it('a document without spec', () => {
+    expect(() =>
+      parsePolicyFile(
+        'apiVersion: switchyard.dev/v1alpha1\nkind: ModelRoute\nmetadata: { name: p }\n',
+        'p.yaml',
+      ),
+    ).toThrow(/spec: is required/);
+  });
+
+  it('returns the route only when it found no issue, whatever came before', () => {
+    const spec = {
+      model: 'm',
+      versions: [
+        { name: 'v1', weight: 1 },
+        { name: 'v1', weight: 1 },
+      ],
+      match: [],
+    };
+    const out = [{ path: 'x', message: 'earlier' }];
+    expect(applyRules({ spec }, out)).toBeUndefined();
+    expect(out.map((i) => i.path)).toEqual(['x', 'spec.versions[1].name']);
+    const fine = { spec: { model: 'm', versions: [{ name: 'v1', weight: 1 }], match: [] } };
+    expect(applyRules(fine, out)).toBe(fine);
+  });
+});
+
+describe('endpoints and residency, more than one region', () => {
+  it('lists every residency region in its messages, and takes a region without residency', () => {
+    expect(
+      issuesOf(
+        'model: m\nversions: [{ name: v1, endpoints: [{ address: 10.0.0.1, port: 1 }, { address: 10.0.0.2, port: 1, region: us }] }]\nresidency: { regions: [eu, ap] }',
+      ),
+    ).toEqual([
+      'spec.versions[0].endpoints[0].region: is required by residency (regions: eu, ap)',
+      'spec.versions[0].endpoints[1].region: "us" is outside residency regions eu, ap',
+    ]);
+    expect(
+      parse('model: m\nversions: [{ name: v1, endpoints: [{ address: 10.0.0.1, port: 1, region: us }] }]')
+        .spec.versions[0]!.endpoints![0]!.region,
+    ).toBe('us');
+  });
+
+  it('takes a retry budget with no circuit breakers at all', () => {
+    expect(parse(`${ONE}\nretries: { budget: { percent: 10 } }`).spec.retries.budget).toEqual({
+      percent: 10,
+      minConcurrency: 3,
+    });
   });
 });
