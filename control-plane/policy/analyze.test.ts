@@ -327,3 +327,25 @@ describe('analyze findings, in full', () => {
     expect(out.map((f) => [f.check, f.policy])).toEqual([['model-claimed-twice', 'default/b']]);
   });
 });
+
+describe('analyze, rows that are not endpoints', () => {
+  it('does not take a placeholder row for a pod without TLS', () => {
+    const r = route('resnet', { ...two, mtls: 'STRICT' });
+    const placeholder = { ...ep('resnet', 'v2'), empty: true as const, tls: undefined, health: 'UNKNOWN' };
+    expect(analyze({ routes: [r], endpoints: [ep('resnet', 'v1'), placeholder] })).toEqual([]);
+  });
+
+  it('says nothing of residency when no endpoint is usable at all (the weights finding says it)', () => {
+    const r = route('resnet', { ...two, residency: { regions: ['eu-west'] } });
+    expect(analyze({ routes: [r], endpoints: [] }).map((f) => f.check)).toEqual(['weights-all-zero']);
+  });
+
+  it('leaves a rollout candidate the policy does not list to the policy checks', () => {
+    const r = route('resnet', two);
+    const stale = {
+      ...r,
+      spec: { ...r.spec, rollout: { candidate: 'v9', steps: [{ weight: 5, for: '1s' }] } },
+    } as unknown as ModelRoute;
+    expect(analyze({ routes: [stale], endpoints: [ep('resnet', 'v1'), ep('resnet', 'v2')] })).toEqual([]);
+  });
+});
