@@ -135,3 +135,209 @@ describe('identityAllowed', () => {
     expect(identityAllowed('spiffe://td/ns/batch', rules)).toBe(false);
   });
 });
+
+describe('spec.access, each rule at its edge', () => {
+  const jwt = (extra: string, jwks = `jwks: { uri: 'https://idp/keys' }`) =>
+    route(`jwt: { issuer: i, audiences: [a], ${jwks}${extra ? `, ${extra}` : ''} }`);
+  const inline = (keys: unknown[]) => jwt('', `jwks: { inline: ${JSON.stringify({ keys })} }`);
+  const accessOf = (access: string) => parsePolicyFile(route(access), 'p.yaml')[0]!.spec.access!;
+
+  it('takes any one section alone', () => {
+    expect(accessOf('identities: [spiffe://td/ns/a/sa/web]').identities).toEqual(['spiffe://td/ns/a/sa/web']);
+    expect(accessOf(`apiKeys: [{ sha256: ${HASH}, tenant: acme, name: ci }]`).apiKeys).toEqual([
+      { sha256: HASH, tenant: 'acme', name: 'ci' },
+    ]);
+    expect(accessOf('rateLimit: { perTenant: { rps: 0.2 } }').rateLimit).toEqual({
+      perTenant: { rps: 0.2, burst: 1 },
+    });
+    expect(issuesOf(jwt(''))).toEqual([]);
+  });
+
+  it('fills each tenant burst from its rate, and keeps a burst that is given', () => {
+    expect(
+      accessOf('rateLimit: { tenants: { a: { rps: 7.1 }, b: { rps: 3, burst: 9 } } }').rateLimit,
+    ).toEqual({
+      tenants: { a: { rps: 7.1, burst: 8 }, b: { rps: 3, burst: 9 } },
+    });
+  });
+
+  it('bounds rates and bursts', () => {
+    expect(accessOf('rateLimit: { model: { rps: 1000000, burst: 10000000 } }').rateLimit?.model).toEqual({
+      rps: 1000000,
+      burst: 10000000,
+    });
+    expect(
+      issuesOf(
+        route('rateLimit: { model: { rps: 1000001, burst: 0 }, perTenant: { rps: 1, burst: 10000001 } }'),
+      ),
+    ).toEqual([
+      'spec.access.rateLimit.model.rps: must be <= 1000000',
+      'spec.access.rateLimit.model.burst: must be >= 1',
+      'spec.access.rateLimit.perTenant.burst: must be <= 10000000',
+    ]);
+    expect(issuesOf(route('rateLimit: { tenants: {} }'))).toEqual([
+      'spec.access.rateLimit.tenants: must have at least 1 entry',
+    ]);
+    expect(issuesOf(route('rateLimit: { model: { burst: 3 } }'))).toEqual([
+      'spec.access.rateLimit.model.rps: is required',
+    ]);
+  });
+
+  it('reports every repeat of an API key against its first use', () => {
+    const key = (t: string) => `{ sha256: ${HASH}, tenant: ${t} }`;
+    const other = `{ sha256: ${'b'.repeat(64)}, tenant: x }`;
+    expect(issuesOf(route(`apiKeys: [${key('a')}, ${other}, ${key('b')}, ${key('c')}]`))).toEqual([
+      'spec.access.apiKeys[2]: repeats the key of apiKeys[0]',
+      'spec.access.apiKeys[3]: repeats the key of apiKeys[0]',
+    ]);
+    expect(issuesOf(route(`apiKeys: [{ tenant: a }, { tenant: b }]`))).toEqual([
+      'spec.access.apiKeys[0].sha256: is required',
+      'spec.access.apiKeys[1].sha256: is required',
+    ]);
+  });
+
+  it.each(['acme', 'a', 'team/a:b@c.d_e-f', 'A1'])('takes the tenant %j', (tenant) => {
+    expect(accessOf(`apiKeys: [{ sha256: ${HASH}, tenant: '${tenant}' }]`).apiKeys?.[0]?.tenant).toBe(tenant);
+  });
+
+  it.each(['-a', 'a-', 'a b', 'a#b', '', 'x'.repeat(254)])('refuses the tenant %j', (tenant) => {
+    expect(issuesOf(route(`apiKeys: [{ sha256: ${HASH}, tenant: '${tenant}' }]`))).toEqual([
+      tenant.length > 253
+        ? 'spec.access.apiKeys[0].tenant: must be at most 253 characters'
+        : `spec.access.apiKeys[0].tenant: ${JSON.stringify(tenant)} is not a tenant name (letters, digits and ".", "_", ":", "@", "/", "-")`,
+    ]);
+  });
+
+  it.each([
+    'spiffe://td',
+    'spiffe://td.example-1/ns/a/sa/web',
+    'spiffe://td/*',
+    "spiffe://td/a~b%20!$&'()*+,;=:@-._",
+  ])('takes the identity %j', (id) => {
+    expect(accessOf(`identities: ["${id}"]`).identities).toEqual([id]);
+  });
+
+  it.each([
+    'spiffe://TD/a',
+    'spiffe://td/a/',
+    'spiffe://td//a',
+    'spiffe://td/a b',
+    'spiffe://td/a?',
+    'xspiffe://td/a',
+    'spiffe:///a',
+  ])('refuses the identity %j', (id) => {
+    expect(issuesOf(route(`identities: ["${id}"]`))).toEqual([
+      `spec.access.identities[0]: ${JSON.stringify(id)} is not a SPIFFE ID (spiffe://trust-domain/path), optionally ending in /* for a prefix`,
+    ]);
+  });
+
+  it('refuses an identity list that is empty, repeats itself, or is too long', () => {
+    expect(issuesOf(route('identities: []'))).toEqual([
+      'spec.access.identities: must have at least 1 item(s)',
+    ]);
+    expect(issuesOf(route('identities: [spiffe://td/a, spiffe://td/a]'))).toEqual([
+      'spec.access.identities[1]: duplicate "spiffe://td/a"',
+    ]);
+    const ids = (n: number) =>
+      `identities: [${Array.from({ length: n }, (_, i) => `spiffe://td/${i}`).join(', ')}]`;
+    expect(accessOf(ids(64)).identities).toHaveLength(64);
+    expect(issuesOf(route(ids(65)))).toEqual([
+      'spec.access.identities: has 65 items; at most 64 are allowed',
+    ]);
+    expect(issuesOf(route(`identities: ["spiffe://td/${'a'.repeat(2048)}"]`))).toEqual([
+      'spec.access.identities[0]: must be at most 2048 characters',
+    ]);
+  });
+
+  it('takes http:// JWKS only on loopback, and refuses what is not a URL', () => {
+    for (const uri of ['http://localhost:9/keys', 'http://[::1]:9/keys', 'https://idp.example/keys'])
+      expect(issuesOf(jwt('', `jwks: { uri: '${uri}' }`))).toEqual([]);
+    for (const uri of ['ftp://idp/keys', 'http://127.0.0.2/keys', 'http://localhost.example/keys'])
+      expect(issuesOf(jwt('', `jwks: { uri: '${uri}' }`))).toEqual([
+        'spec.access.jwt.jwks.uri: must be an https:// URL (http:// only on loopback)',
+      ]);
+    expect(issuesOf(jwt('', `jwks: { uri: 'not a url' }`))).toEqual([
+      'spec.access.jwt.jwks.uri: "not a url" is not a URL',
+    ]);
+    expect(issuesOf(jwt('', 'jwks: {}'))).toEqual([
+      'spec.access.jwt.jwks: must set exactly one of uri and inline',
+    ]);
+    expect(issuesOf(jwt('', 'jwks: []'))).toEqual(['spec.access.jwt.jwks: must be a mapping']);
+  });
+
+  it('takes up to 20 public keys and refuses what is not a key set', () => {
+    const keys = (n: number) => Array.from({ length: n }, () => PUBLIC_JWK);
+    expect(issuesOf(inline(keys(20)))).toEqual([]);
+    expect(issuesOf(inline(keys(21)))).toEqual(['spec.access.jwt.jwks.inline.keys: has 21 keys; at most 20']);
+    const notASet = 'spec.access.jwt.jwks.inline: must be a JSON Web Key Set with at least one key in keys';
+    expect(issuesOf(inline([]))).toEqual([notASet]);
+    expect(issuesOf(jwt('', 'jwks: { inline: { keys: {} } }'))).toEqual([notASet]);
+    expect(issuesOf(jwt('', `jwks: { inline: '[1]' }`))).toEqual([notASet]);
+    expect(issuesOf(jwt('', `jwks: { inline: 'x' }`))).toEqual([
+      'spec.access.jwt.jwks.inline: is not a JSON Web Key Set (JSON text or a mapping with keys)',
+    ]);
+    expect(
+      issuesOf(
+        inline([PUBLIC_JWK, 'k', { crv: 'P-256' }, { ...PUBLIC_JWK, p: 'x' }, { ...PUBLIC_JWK, q: 'x' }]),
+      ),
+    ).toEqual([
+      'spec.access.jwt.jwks.inline.keys[1]: must be a JSON Web Key with kty',
+      'spec.access.jwt.jwks.inline.keys[2]: must be a JSON Web Key with kty',
+      'spec.access.jwt.jwks.inline.keys[3]: contains private key material; publish only the public key',
+      'spec.access.jwt.jwks.inline.keys[4]: contains private key material; publish only the public key',
+    ]);
+  });
+
+  it('bounds the JWT fields', () => {
+    expect(
+      issuesOf(
+        jwt(
+          `algorithms: [], requiredClaims: { "${'c'.repeat(129)}": v }, scopes: [a b, x, x], tenantClaim: "${'t'.repeat(129)}", clockSkew: 1x`,
+        ),
+      ),
+    ).toEqual([
+      'spec.access.jwt.algorithms: must have at least 1 item(s)',
+      `spec.access.jwt.requiredClaims.${'c'.repeat(129)}: must be at most 128 characters`,
+      'spec.access.jwt.scopes[0]: "a b" is not a scope without spaces',
+      'spec.access.jwt.scopes[2]: duplicate "x"',
+      'spec.access.jwt.tenantClaim: must be at most 128 characters',
+      'spec.access.jwt.clockSkew: "1x" is not a duration like 250ms, 1s or 1m30s',
+    ]);
+    const j = accessOf(
+      `jwt: { issuer: i, audiences: [a, b], jwks: { uri: 'https://idp/keys' }, algorithms: [ES256], requiredClaims: { tier: gold }, scopes: [infer], tenantClaim: org, clockSkew: 5s }`,
+    ).jwt;
+    expect(j).toEqual({
+      issuer: 'i',
+      audiences: ['a', 'b'],
+      jwks: { uri: 'https://idp/keys' },
+      algorithms: ['ES256'],
+      requiredClaims: { tier: 'gold' },
+      scopes: ['infer'],
+      tenantClaim: 'org',
+      clockSkew: '5s',
+    });
+    expect(issuesOf(route('jwt: { jwks: { uri: "https://idp/keys" } }'))).toEqual([
+      'spec.access.jwt.issuer: is required',
+      'spec.access.jwt.audiences: is required',
+    ]);
+    expect(issuesOf(route('jwt: { issuer: i, audiences: [a] }'))).toEqual([
+      'spec.access.jwt.jwks: is required',
+    ]);
+  });
+});
+
+describe('tenantLimit', () => {
+  it('falls back to the per-tenant limit for a tenant named like an Object property, and to nothing', () => {
+    const [r] = parsePolicyFile(
+      route('rateLimit: { perTenant: { rps: 1 }, tenants: { acme: { rps: 5 } } }'),
+      'p.yaml',
+    );
+    const a = r!.spec.access!;
+    expect(tenantLimit(a, 'constructor')).toEqual({ rps: 1, burst: 1 });
+    expect(tenantLimit(a, 'acme')).toEqual({ rps: 5, burst: 5 });
+    const [only] = parsePolicyFile(route('rateLimit: { tenants: { acme: { rps: 5 } } }'), 'p.yaml');
+    expect(tenantLimit(only!.spec.access!, 'other')).toBeUndefined();
+    const [none] = parsePolicyFile(route('identities: [spiffe://td/a]'), 'p.yaml');
+    expect(tenantLimit(none!.spec.access!, 'acme')).toBeUndefined();
+  });
+});

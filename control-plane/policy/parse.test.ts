@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PolicyParseError, PolicyValidationError } from '../../kernel/errors/index.js';
-import { checkPolicySet, parsePolicyFile, policyId, resolveOwners } from './index.js';
+import { checkPolicySet, parsePolicyFile, policyId, resolveOwners, validatePolicy } from './index.js';
 
 const EXAMPLE = `apiVersion: switchyard.dev/v1alpha1
 kind: ModelRoute
@@ -286,5 +286,109 @@ describe('parsed routes', () => {
     expect(() => {
       (r!.spec.versions[0] as { weight: number }).weight = 1;
     }).toThrow(TypeError);
+  });
+});
+
+describe('documents that are not ModelRoutes', () => {
+  const head = 'apiVersion: switchyard.dev/v1alpha1\nkind: ModelRoute\n';
+  const message = (text: string) => {
+    try {
+      parsePolicyFile(text, 'x.yaml');
+    } catch (err) {
+      if (err instanceof PolicyParseError) return err.message;
+      throw err;
+    }
+    throw new Error('expected a PolicyParseError');
+  };
+
+  it('names the document, counting from 1, only when the file has several', () => {
+    expect(message('- a\n- b\n')).toBe('x.yaml: is not a mapping (a ModelRoute document)');
+    expect(message(`${doc('model: a\nversions: [{ name: v1 }]', 'a')}---\n[1]\n`)).toBe(
+      'x.yaml: document 2: is not a mapping (a ModelRoute document)',
+    );
+    expect(message(`${doc('model: a\nversions: [{ name: v1 }]', 'a')}---\na: [1\n`)).toMatch(
+      /^x\.yaml: document 2: line \d+:\d+: /,
+    );
+    expect(message('a: [1, 2\n')).toMatch(/^x\.yaml: line \d+:\d+: /);
+  });
+
+  it('gives the line and column of a YAML error', () => {
+    expect(message('a: 1\nb: 2\n  c: 3\n')).toMatch(/^x\.yaml: line 2:4: Nested mappings/);
+  });
+
+  it('quotes a kind or apiVersion that is not a string, without a suggestion', () => {
+    expect(message('apiVersion: switchyard.dev/v1alpha1\nkind: 5\n')).toBe(
+      'x.yaml: kind 5 is not ModelRoute',
+    );
+    expect(message('kind: ModelRoute\napiVersion: [a]\n')).toBe(
+      'x.yaml: apiVersion ["a"] is not switchyard.dev/v1alpha1',
+    );
+    expect(message('kind: ModelRoute\n')).toBe('x.yaml: apiVersion undefined is not switchyard.dev/v1alpha1');
+    expect(message(`${head.replace('ModelRoute', 'Service')}`)).toBe(
+      'x.yaml: kind "Service" is not ModelRoute',
+    );
+  });
+
+  it('skips empty documents, wherever they are', () => {
+    const one = doc('model: a\nversions: [{ name: v1 }]', 'a');
+    expect(parsePolicyFile(`---\n${one}---\n---\n`, 'x.yaml').map((r) => r.metadata.name)).toEqual(['a']);
+  });
+});
+
+describe('validatePolicy', () => {
+  it('checks the cross-field rules even where the schema found problems, and returns nothing then', () => {
+    const issues: { path: string; message: string }[] = [];
+    const r = validatePolicy(
+      {
+        apiVersion: 'switchyard.dev/v1alpha1',
+        kind: 'ModelRoute',
+        metadata: { name: 'p' },
+        spec: {
+          model: 'm',
+          mtls: 'NONE',
+          versions: [
+            { name: 'v1', weight: 1 },
+            { name: 'v1', weight: 1 },
+          ],
+        },
+      },
+      issues,
+    );
+    expect(r).toBeUndefined();
+    expect(issues.map((i) => i.path)).toEqual(['spec.mtls', 'spec.versions[1].name']);
+  });
+
+  it('appends to the issues it is given and returns a frozen route when there are none', () => {
+    const issues = [{ path: 'earlier', message: 'kept' }];
+    const r = validatePolicy(
+      {
+        apiVersion: 'switchyard.dev/v1alpha1',
+        kind: 'ModelRoute',
+        metadata: { name: 'p' },
+        spec: { model: 'm', versions: [{ name: 'v1' }] },
+      },
+      issues,
+    );
+    expect(issues).toEqual([{ path: 'earlier', message: 'kept' }]);
+    expect(r?.spec.model).toBe('m');
+    expect(Object.isFrozen(r!.spec.versions)).toBe(true);
+    expect(Object.isFrozen(r!.metadata)).toBe(true);
+  });
+
+  it('refuses a document that is not a mapping', () => {
+    const issues: { path: string; message: string }[] = [];
+    expect(validatePolicy('text', issues)).toBeUndefined();
+    expect(issues).toEqual([{ path: '', message: 'must be a mapping' }]);
+  });
+});
+
+describe('policies of one file', () => {
+  it('reports a clash between documents only once every document is valid', () => {
+    const a = doc('model: a\nversions: [{ name: v1 }]', 'a');
+    const b = doc('model: a\nversions: [{ name: v1 }]', 'b');
+    const bad = doc('model: c\nversions: []', 'c');
+    expect(issuesOf(`${a}---\n${b}---\n${bad}`)).toEqual([
+      'documents[2].spec.versions: must have at least 1 item(s)',
+    ]);
   });
 });

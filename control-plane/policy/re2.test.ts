@@ -71,3 +71,25 @@ describe('regexes in policy rules', () => {
     expect(re2Problem('(')).toMatch(/missing \)/);
   });
 });
+
+describe('the program-size limit', () => {
+  it('takes a pattern right at the limit and refuses one just over it, giving the size', () => {
+    // Plain ASCII characters cost one instruction each, plus 4 for Fail, Match and the prefix.
+    expect(re2ProgramSizeBound('a'.repeat(96))).toBe(RE2_MAX_PROGRAM_SIZE);
+    expect(re2Problem('a'.repeat(96))).toBeUndefined();
+    expect(re2Problem('a'.repeat(97))).toBe(
+      'is too complex for Envoy: its RE2 program size is estimated at 101, over the limit of 100 (re2.max_program_size.error_level); use a shorter pattern, bounded repetitions of plain characters, or a prefix match',
+    );
+  });
+
+  it('says "over 1,000,000" for Unicode property classes instead of a made-up size', () => {
+    expect(re2Problem('\\pL')).toMatch(
+      /^is too complex for Envoy: its RE2 program size is estimated at over 1,000,000 \(Unicode property classes\), over the limit of 100/,
+    );
+    expect(re2Problem('^.{0,200}$')).toMatch(/estimated at 3608, over the limit/);
+  });
+
+  it('quotes RE2 own reason for a pattern it cannot compile', () => {
+    expect(re2Problem(')a')).toBe('is not a valid RE2 expression (Envoy, gRPC): unexpected ): )a');
+  });
+});
