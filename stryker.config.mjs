@@ -67,7 +67,15 @@ export default {
   tempDirName: '.stryker-tmp',
   cleanTempDir: 'always',
   // The sandbox needs sources, tests and generated protos, not the model repository or results.
-  ignorePatterns: ['reports', 'test/fixtures/models/generated', 'test/bench/results', '.tmp', 'coverage'],
+  // protos/.deps holds links to folders in node_modules, which the sandbox copy cannot follow.
+  ignorePatterns: [
+    'reports',
+    'test/fixtures/models/generated',
+    'test/bench/results',
+    '.tmp',
+    'coverage',
+    'protos/.deps',
+  ],
   timeoutMS: 20_000,
   timeoutFactor: 2,
   thresholds: { high: 90, low: 85, break: null },
