@@ -19,14 +19,26 @@ export interface InferBody {
   readonly tail?: BinaryTail;
 }
 
+/** The declared Content-Length, or undefined for a chunked body. */
+function declaredLength(req: IncomingMessage): number | undefined {
+  const v = req.headers['content-length'];
+  const n = Number(v);
+  return v !== undefined && Number.isSafeInteger(n) ? n : undefined;
+}
+
+/**
+ * The body's chunks; with `sink`, each chunk goes there as it arrives instead (nothing is kept),
+ * so a body of known length is copied where it belongs while the rest is still on its way.
+ */
 function collect(
   req: IncomingMessage,
   limit: number,
   what: string,
+  sink?: (chunk: Buffer, at: number) => void,
 ): Promise<{ chunks: Buffer[]; size: number }> {
   return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > limit) {
+    const declared = declaredLength(req);
+    if (declared !== undefined && declared > limit) {
       reject(new PayloadTooLargeError(limit, what));
       return;
     }
@@ -42,7 +54,16 @@ function collect(
         reject(new PayloadTooLargeError(limit, what));
         return;
       }
-      chunks.push(c);
+      if (!sink) chunks.push(c);
+      else
+        try {
+          sink(c, size - c.length);
+        } catch (err) {
+          // Only a body longer than its Content-Length could get here, which Node's parser prevents.
+          req.removeAllListeners('data');
+          req.on('data', () => {});
+          reject(err);
+        }
     });
     req.on('end', () => resolve({ chunks, size }));
     req.on('error', reject);
@@ -52,6 +73,13 @@ function collect(
       if (!req.complete) reject(new CancelledError());
     });
   });
+}
+
+/** Copies a chunk that starts at body offset `at` into the JSON header and the binary tail. */
+function place(c: Buffer, at: number, head: Buffer, tail: Buffer): void {
+  const inHead = head.length - at;
+  if (inHead > 0) head.set(c.subarray(0, Math.min(inHead, c.length)), at);
+  if (inHead < c.length) tail.set(c.subarray(Math.max(inHead, 0)), Math.max(at - head.length, 0));
 }
 
 /** Copies bytes [from, to) of the chunks into `out` (one copy: what concatenation costs anyway). */
@@ -96,11 +124,20 @@ export async function readInferBody(
     const { chunks, size } = await collect(req, limits.json, 'JSON request body');
     return { json: parseJson(Buffer.concat(chunks, size), 'body') };
   }
+  const declared = declaredLength(req);
+  if (declared !== undefined && declared <= limits.binary) {
+    // Known length: refused before reading when the header cannot fit, else copied as it comes.
+    checkHeaderLength(headerLength, declared, limits.json);
+    const head = Buffer.allocUnsafe(headerLength);
+    // allocUnsafeSlow: never a slice of Node's shared pool, so the buffer can be transferred.
+    const tail = Buffer.allocUnsafeSlow(declared - headerLength);
+    await collect(req, limits.binary, 'request body', (c, at) => place(c, at, head, tail));
+    return { json: parseJson(head, 'the JSON inference header'), tail: new BinaryTail(tail) };
+  }
   const { chunks, size } = await collect(req, limits.binary, 'request body');
   checkHeaderLength(headerLength, size, limits.json);
   const head = Buffer.allocUnsafe(headerLength);
   copyRange(chunks, 0, headerLength, head);
-  // allocUnsafeSlow: never a slice of Node's shared pool, so the buffer can be transferred.
   const tail = Buffer.allocUnsafeSlow(size - headerLength);
   copyRange(chunks, headerLength, size, tail);
   return { json: parseJson(head, 'the JSON inference header'), tail: new BinaryTail(tail) };

@@ -184,7 +184,10 @@ async function main(): Promise<void> {
         `${ROUNDS} alternating rounds (load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores)`,
     );
     pod = await startPod(repo);
-    const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+    // A fresh agent per window: the pod closes keep-alive sockets idle for 5 s (the other modes'
+    // windows), and reusing one as it closes is a client-side EPIPE, not the pod's doing.
+    const newAgent = () => new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+    let agent = newAgent();
     // 16 streams of 1 MB outgrow node:http2's default 10 MB per session (ENHANCE_YOUR_CALM).
     const session = http2.connect(`http://127.0.0.1:${pod.grpc}`, { maxSessionMemory: 256 });
     for (const s of SIZES) {
@@ -233,6 +236,8 @@ async function main(): Promise<void> {
       ) as Record<Mode, { rates: number[]; lat: number[] }>;
       for (let round = 0; round < ROUNDS; round++)
         for (const mode of MODES) {
+          agent.destroy();
+          agent = newAgent();
           const w = await window(steps[mode]);
           acc[mode].rates.push(w.rate);
           acc[mode].lat.push(...w.lat);

@@ -6,6 +6,7 @@
 // "Binary tensor data").
 import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
@@ -419,6 +420,35 @@ describe('binary tensor data limits', () => {
     expect(res.status, JSON.stringify(res.json)).toBe(200);
     expectClose(
       Float32Array.from(res.json.outputs![0]!.data!),
+      a.map((v) => 2 * v),
+    );
+  });
+
+  it('takes a chunked binary body (no Content-Length) as well', async () => {
+    const { header, parts, a } = request(8);
+    const { body, headerLength } = binaryBody(header, parts);
+    const answer = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = httpRequest(url, {
+        method: 'POST',
+        headers: { 'inference-header-content-length': headerLength, 'transfer-encoding': 'chunked' },
+      });
+      req.on('response', (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => {
+          text += d;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      });
+      req.on('error', reject);
+      // Chunk borders inside the JSON header and inside the tensors.
+      for (let at = 0; at < body.length; at += 100) req.write(body.subarray(at, at + 100));
+      req.end();
+    });
+    expect(answer.status, answer.text).toBe(200);
+    const json = JSON.parse(answer.text) as { outputs: Array<{ name: string; data: number[] }> };
+    expectClose(
+      Float32Array.from(json.outputs.find((o) => o.name === 'sum')!.data),
       a.map((v) => 2 * v),
     );
   });
