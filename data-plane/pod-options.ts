@@ -57,7 +57,7 @@ export interface PodOptions {
   /** Share of requests (0..1) failed on purpose with SY_INJECTED_FAILURE (tests, demos). */
   readonly injectErrorRate?: number;
   readonly reportGpu: boolean;
-  /** Largest gRPC message (binary tensors); also caps maxJsonBodyBytes. */
+  /** Largest gRPC message or HTTP body with binary tensors; also caps maxJsonBodyBytes. */
   readonly maxBodyBytes: number;
   /** Largest JSON inference body over HTTP (docs/DATAPLANE.md, "Limits"). */
   readonly maxJsonBodyBytes: number;

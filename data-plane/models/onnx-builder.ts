@@ -44,13 +44,14 @@ export class GraphBuilder {
 
   constructor(private readonly name: string) {}
 
-  input(name: string, dims: readonly Dim[]): string {
-    this.inputs.push(valueInfo(name, dims));
+  /** `elemType`: an onnx.TensorProto.DataType (FLOAT unless given). */
+  input(name: string, dims: readonly Dim[], elemType: number = onnx.TensorProto.DataType.FLOAT): string {
+    this.inputs.push(valueInfo(name, dims, elemType));
     return name;
   }
 
-  output(name: string, dims: readonly Dim[]): void {
-    this.outputs.push(valueInfo(name, dims));
+  output(name: string, dims: readonly Dim[], elemType: number = onnx.TensorProto.DataType.FLOAT): void {
+    this.outputs.push(valueInfo(name, dims, elemType));
   }
 
   /** A float32 constant, stored as raw little-endian bytes. */
@@ -123,12 +124,12 @@ function attribute(name: string, v: AttrValue): IAttributeProto {
   return { name, type: T.INTS, ints: [...v] };
 }
 
-function valueInfo(name: string, dims: readonly Dim[]): IValueInfoProto {
+function valueInfo(name: string, dims: readonly Dim[], elemType: number): IValueInfoProto {
   return {
     name,
     type: {
       tensorType: {
-        elemType: onnx.TensorProto.DataType.FLOAT,
+        elemType,
         shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
       },
     },

@@ -1,17 +1,33 @@
 // KServe v2 REST JSON bodies <-> InferRequest / InferResponse. Pure.
 //   request:  { "id"?, "inputs": [{ "name", "shape", "datatype", "data" }], "outputs"?: [{ "name" }] }
 //   response: { "model_name", "model_version", "id"?, "outputs": [{ "name", "shape", "datatype", "data" }] }
-// `data` may be flat or nested row-major; responses are flat. The binary tensor extension
-// (binary_data_size) is not supported and is refused by name.
+// `data` may be flat or nested row-major; responses are flat. Inputs and outputs may instead be
+// binary (the binary tensor data extension, http-binary.ts): an input with
+// `parameters.binary_data_size` takes its bytes from the tail of the body.
 import { InvalidInferenceError, type Issue } from '../errors.js';
 import { elementCount, isDatatype } from '../tensors/datatypes.js';
 import type { InferRequest, InferResponse, Tensor } from '../tensors/tensor.js';
 import { bytesFromValues, flatten, valuesFromBytes } from '../tensors/values.js';
+import {
+  type BinaryTail,
+  binaryShapeIssue,
+  binarySizeOf,
+  isBinaryOutput,
+  JSON_OUTPUTS,
+  type OutputForms,
+  takeBinary,
+} from './http-binary.js';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-export function decodeJsonInfer(body: unknown, model: string, version: string | undefined): InferRequest {
+/** `tail`: the bytes after the JSON header (binary inputs); undefined when the body is all JSON. */
+export function decodeJsonInfer(
+  body: unknown,
+  model: string,
+  version: string | undefined,
+  tail?: BinaryTail,
+): InferRequest {
   const issues: Issue[] = [];
   if (!isObj(body)) throw new InvalidInferenceError([{ path: '', message: 'body must be a JSON object' }]);
   if (body.id !== undefined && typeof body.id !== 'string')
@@ -31,6 +47,22 @@ export function decodeJsonInfer(body: unknown, model: string, version: string | 
       issues.push({ path: `${at}.name`, message: 'is required' });
       return;
     }
+    // Taken before anything else is checked, so later inputs still find their own bytes.
+    const size = binarySizeOf(t, at, issues);
+    let binary: Uint8Array | undefined;
+    if (size !== undefined) {
+      if (Number.isNaN(size)) return;
+      if (t.data !== undefined) {
+        tail?.take(size);
+        issues.push({
+          path: `${at}.parameters.binary_data_size`,
+          message: `${t.name} has both data and binary_data_size: send one or the other`,
+        });
+        return;
+      }
+      binary = takeBinary(tail, size, t.name, at, issues);
+      if (!binary) return;
+    }
     if (typeof t.datatype !== 'string' || !isDatatype(t.datatype)) {
       issues.push({
         path: `${at}.datatype`,
@@ -42,11 +74,11 @@ export function decodeJsonInfer(body: unknown, model: string, version: string | 
       issues.push({ path: `${at}.shape`, message: 'must be a list of non-negative integers' });
       return;
     }
-    if (isObj(t.parameters) && t.parameters.binary_data_size !== undefined) {
-      issues.push({
-        path: `${at}.parameters.binary_data_size`,
-        message: 'binary tensor data is not supported',
-      });
+    const shape = t.shape as number[];
+    if (binary) {
+      const bad = binaryShapeIssue(binary, t.datatype, shape, t.name, at);
+      if (bad) issues.push(bad);
+      else inputs.push({ name: t.name, datatype: t.datatype, shape, data: binary });
       return;
     }
     if (t.data === undefined) {
@@ -54,7 +86,6 @@ export function decodeJsonInfer(body: unknown, model: string, version: string | 
       return;
     }
     const values = flatten(t.data);
-    const shape = t.shape as number[];
     const want = elementCount(shape);
     if (values.length !== want) {
       issues.push({
@@ -76,6 +107,8 @@ export function decodeJsonInfer(body: unknown, model: string, version: string | 
         else issues.push({ path: `outputs[${i}].name`, message: 'is required' });
       });
   }
+  const leftover = issues.length || !tail ? undefined : tail.leftoverIssue();
+  if (leftover) issues.push(leftover);
   if (issues.length) throw new InvalidInferenceError(issues);
   return {
     model,
@@ -86,16 +119,28 @@ export function decodeJsonInfer(body: unknown, model: string, version: string | 
   };
 }
 
-export function encodeJsonInfer(res: InferResponse): Obj {
-  return {
+/** The JSON part of a response, and the binary outputs that follow it, in output order. */
+export interface EncodedInfer {
+  readonly json: Obj;
+  readonly binary: readonly Uint8Array[];
+}
+
+export function encodeJsonInfer(res: InferResponse, forms: OutputForms = JSON_OUTPUTS): EncodedInfer {
+  const binary: Uint8Array[] = [];
+  const outputs = res.outputs.map((t) => {
+    const head = { name: t.name, datatype: t.datatype, shape: [...t.shape] };
+    if (isBinaryOutput(forms, t.name)) {
+      binary.push(t.data);
+      return { ...head, parameters: { binary_data_size: t.data.byteLength } };
+    }
+    const data = valuesFromBytes(t.datatype, t.data).map((v) => (typeof v === 'bigint' ? Number(v) : v));
+    return { ...head, data };
+  });
+  const json = {
     model_name: res.model,
     model_version: res.version,
     ...(res.id ? { id: res.id } : {}),
-    outputs: res.outputs.map((t) => ({
-      name: t.name,
-      datatype: t.datatype,
-      shape: [...t.shape],
-      data: valuesFromBytes(t.datatype, t.data).map((v) => (typeof v === 'bigint' ? Number(v) : v)),
-    })),
+    outputs,
   };
+  return { json, binary };
 }

@@ -3,7 +3,8 @@
 //   GET  /v2                                             server metadata
 //   GET  /v2/models/{m}[/versions/{v}]                   model metadata
 //   GET  /v2/models/{m}[/versions/{v}]/ready
-//   POST /v2/models/{m}[/versions/{v}]/infer             JSON
+//   POST /v2/models/{m}[/versions/{v}]/infer             JSON, or JSON + binary tensors
+//                                                        (Inference-Header-Content-Length)
 // Errors are {"error": "...", "code": "SY_..."} with the code's 4xx/5xx status; 429 and 503
 // carry Retry-After. Deadlines come from x-request-timeout-ms or Envoy's
 // x-envoy-expected-rq-timeout-ms.
@@ -13,7 +14,6 @@ import type { AccessEnforcer } from '../access/enforcer.js';
 import { peerOfSocket } from '../access/peer.js';
 import { AccessRefusedError } from '../access/refusal.js';
 import {
-  CancelledError,
   InvalidInferenceError,
   ModelNotFoundError,
   OverloadedError,
@@ -27,6 +27,14 @@ import type { InferRequest } from '../tensors/tensor.js';
 import { REQUEST_ID_HEADER } from '../tracing/request-id.js';
 import { type RequestScope, RequestScopes } from '../tracing/request-scope.js';
 import type { VersionPin } from './grpc-server.js';
+import {
+  BINARY_EXTENSION,
+  HEADER_LENGTH_HEADER,
+  type OutputForms,
+  outputFormsOf,
+  parseHeaderLength,
+} from './http-binary.js';
+import { readInferBody, sendInfer } from './http-body.js';
 import { decodeJsonInfer, encodeJsonInfer } from './http-json.js';
 
 export interface HttpServerOptions {
@@ -117,41 +125,9 @@ function deadlineOf(req: IncomingMessage): number {
   return Date.now() + ms;
 }
 
-/** The body, refused as soon as its declared or received size passes the limit. */
-function readBody(req: IncomingMessage, limit: number, what: string): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > limit) {
-      reject(new PayloadTooLargeError(limit, what));
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > limit) {
-        req.removeAllListeners('data');
-        // Nothing more is kept; the rest is read and dropped until the connection closes.
-        req.on('data', () => {});
-        chunks.length = 0;
-        reject(new PayloadTooLargeError(limit, what));
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks, size)));
-    req.on('error', reject);
-    // A client that hangs up mid-body must not keep its admission ticket (a drain waits on
-    // it). Node mostly reports that as 'error'; 'close' before 'complete' catches the rest.
-    req.on('close', () => {
-      if (!req.complete) reject(new CancelledError());
-    });
-  });
-}
-
 export function createHttpServer(svc: InferenceService, opts: HttpServerOptions): Server {
   const scopes = opts.scopes ?? new RequestScopes();
-  const jsonLimit = Math.min(opts.maxJsonBodyBytes, opts.maxBodyBytes);
+  const limits = { json: Math.min(opts.maxJsonBodyBytes, opts.maxBodyBytes), binary: opts.maxBodyBytes };
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://pod');
     const route = pinRoute(routeOf(req.method ?? 'GET', url.pathname), opts.pin);
@@ -176,7 +152,7 @@ export function createHttpServer(svc: InferenceService, opts: HttpServerOptions)
         send(res, svc.ready() ? 200 : 503, { ready: svc.ready() });
         return;
       case 'server':
-        send(res, 200, { name: SERVER_NAME, version: SERVER_VERSION, extensions: [] });
+        send(res, 200, { name: SERVER_NAME, version: SERVER_VERSION, extensions: [BINARY_EXTENSION] });
         return;
       case 'model-ready': {
         if (svc.models.versionsOf(route.model).length === 0) throw new ModelNotFoundError(route.model);
@@ -229,17 +205,11 @@ export function createHttpServer(svc: InferenceService, opts: HttpServerOptions)
     }
     try {
       let request: InferRequest;
+      let forms: OutputForms;
       try {
-        const body = await readBody(req, jsonLimit, 'JSON request body');
-        let json: unknown;
-        try {
-          json = JSON.parse(body.toString('utf8'));
-        } catch (err) {
-          throw new InvalidInferenceError([
-            { path: '', message: `body is not JSON: ${(err as Error).message}` },
-          ]);
-        }
-        request = decodeJsonInfer(json, model, version);
+        const body = await readInferBody(req, parseHeaderLength(req.headers[HEADER_LENGTH_HEADER]), limits);
+        request = decodeJsonInfer(body.json, model, version, body.tail);
+        forms = outputFormsOf(body.json as Record<string, unknown>);
       } catch (err) {
         throw svc.rejected(model, version, err);
       }
@@ -249,7 +219,7 @@ export function createHttpServer(svc: InferenceService, opts: HttpServerOptions)
       });
       const out = await svc.infer(request, { deadline: deadlineOf(req), cancellation, hooks: scope });
       scope.responding();
-      send(res, 200, encodeJsonInfer(out));
+      sendInfer(res, encodeJsonInfer(out, forms));
     } finally {
       release();
     }
