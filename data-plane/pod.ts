@@ -276,7 +276,7 @@ export class Pod {
       window: this.stats.version(v.model, v.version),
       ...(v.digest ? { digest: v.digest } : {}),
       ...(v.memoryBytes !== undefined ? { memoryBytes: v.memoryBytes } : {}),
-      ...ownPorts(this.managed, v.model, v.version),
+      ...this.managed?.ownPorts(v.model, v.version),
     }));
     const versions =
       this.managed?.overcommit?.present(
@@ -392,11 +392,4 @@ export function closeHttp(server: HttpServer | undefined): Promise<void> {
     server.close(() => resolve());
     server.closeIdleConnections();
   });
-}
-
-/** A managed version's own ports, for its registration. */
-function ownPorts(managed: ManagedModels | undefined, model: string, version: string) {
-  const grpcPort = managed?.portOf(model, version);
-  const httpPort = managed?.httpPortOf(model, version);
-  return { ...(grpcPort ? { grpcPort } : {}), ...(httpPort ? { httpPort } : {}) };
 }

@@ -126,9 +126,11 @@ export class ManagedModels {
     return this.opts.ports?.portOf(model, version);
   }
 
-  /** The version's own HTTP port (registrations carry it), or undefined. */
-  httpPortOf(model: string, version: string): number | undefined {
-    return this.opts.ports?.httpPortOf(model, version);
+  /** The version's own ports, as its registration carries them. */
+  ownPorts(model: string, version: string): { grpcPort?: number; httpPort?: number } {
+    const grpcPort = this.opts.ports?.portOf(model, version);
+    const httpPort = this.opts.ports?.httpPortOf(model, version);
+    return { ...(grpcPort ? { grpcPort } : {}), ...(httpPort ? { httpPort } : {}) };
   }
 
   /** Closes the versions' own ports (the pod closes). */
