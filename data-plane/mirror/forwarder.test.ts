@@ -117,8 +117,9 @@ describe('MirrorForwarder', () => {
       targets: [target],
       tolerance: 0,
     });
-    for (let i = 0; i < 8; i++) fwd.offer(REQ, RES);
+    for (let i = 0; i < 8; i++) if (fwd.sample('m', '1')) fwd.offer(REQ, RES);
     // random() cycles 0, .25, .5, .75: half are below 50 %.
+    expect(fwd.sample('m', '3')).toBe(false);
     expect(fwd.counts.sent).toBe(4);
     fwd.configure({
       model: 'm',
@@ -133,6 +134,7 @@ describe('MirrorForwarder', () => {
     expect(fwd.counts.skipped).toBe(14);
     await until('the stalled copies to arrive', () => stalled.length === MAX_MIRROR_IN_FLIGHT);
     fwd.configure(undefined);
+    expect(fwd.sample('m', '1')).toBe(false);
     fwd.offer(REQ, RES);
     expect(fwd.counts.sent).toBe(MAX_MIRROR_IN_FLIGHT);
   });

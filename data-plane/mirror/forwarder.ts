@@ -95,11 +95,22 @@ export class MirrorForwarder {
       );
   }
 
-  /** Called after this pod answered `req` with `res`; returns at once. */
+  /**
+   * Whether the answer to a request of `model` `version` is to be copied, decided before the run:
+   * the run may move the request's buffers to a session worker, so a picked request keeps a copy
+   * of its inputs for offer() (inference-service.ts).
+   */
+  sample(model: string, version: string): boolean {
+    const s = this.settings;
+    return (
+      s !== undefined && model === s.model && version === s.fromVersion && this.random() * 100 < s.percent
+    );
+  }
+
+  /** Called after this pod answered a request sample() picked, with that request; returns at once. */
   offer(req: InferRequest, res: InferResponse): void {
     const s = this.settings;
     if (!s || res.model !== s.model || res.version !== s.fromVersion) return;
-    if (this.random() * 100 >= s.percent) return;
     if (this.inFlight >= MAX_MIRROR_IN_FLIGHT) {
       this.counts.skipped++;
       return;

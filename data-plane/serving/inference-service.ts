@@ -42,8 +42,11 @@ export class InferenceService {
     readonly lifecycle: Lifecycle,
     private readonly observer: InferenceObserver,
     readonly faults: FaultInjector = new FaultInjector(),
-    /** Sees every answered request after the fact (mirroring: data-plane/mirror). */
-    private readonly tap?: { offer(req: InferRequest, res: InferResponse): void },
+    /** Sees a sample of the answered requests after the fact (mirroring: data-plane/mirror). */
+    private readonly tap?: {
+      sample(model: string, version: string): boolean;
+      offer(req: InferRequest, res: InferResponse): void;
+    },
   ) {}
 
   live(): boolean {
@@ -102,11 +105,14 @@ export class InferenceService {
       if ('issues' in checked) throw new InvalidInferenceError(checked.issues);
       this.faults.check(model, version);
       const { inputs, rows, key, outputs: wanted } = checked.ok;
+      // A worker run takes the buffers a request owns alone (decoded JSON, binary REST): a request
+      // picked for mirroring keeps its own copy for the candidate.
+      const kept = this.tap?.sample(model, version) ? withCopiedInputs(req) : undefined;
       const all = await v.batcher!.submit(inputs, rows, key, ctx);
       const outputs = wanted.length ? wanted.map((n) => all.find((t) => t.name === n)!) : all;
       this.observer.finished(model, version, 'success', performance.now() - start);
       const res: InferResponse = { model, version, ...(req.id ? { id: req.id } : {}), outputs };
-      this.tap?.offer(req, res);
+      if (kept) this.tap!.offer(kept, res);
       return res;
     } catch (err) {
       const e = asSwitchyardError(err);
@@ -116,4 +122,8 @@ export class InferenceService {
       held?.release(model, version);
     }
   }
+}
+
+function withCopiedInputs(req: InferRequest): InferRequest {
+  return { ...req, inputs: req.inputs.map((t) => ({ ...t, data: t.data.slice() })) };
 }

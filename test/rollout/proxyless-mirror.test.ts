@@ -143,4 +143,46 @@ describe('proxyless mirroring', () => {
     // Version 2 gets nothing any more.
     expect(pods[1]!.stats.served).toBe(otherServed);
   }, 120_000);
+
+  it('mirrors REST requests with their inputs intact (a worker run moves a JSON body buffer)', async () => {
+    // Still mirroring to the identical candidate. A decoded JSON input owns its buffer, which a
+    // run on a session worker takes (transfers) from the main thread: the copy must have been
+    // made before, or the candidate gets empty tensors and refuses them.
+    await waitFor(() => pods[0]!.mirror.current?.toVersion === '3', 15_000, 'the stable pod mirroring to 3');
+    const c = pods[0]!.mirror.counts;
+    const copies = { ...c };
+    const before = stable().total;
+    const sent = 20;
+    for (let i = 0; i < sent; i++) {
+      const res = await fetch(`http://127.0.0.1:${pods[0]!.ports.http}/v2/models/mlp/infer`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          inputs: [
+            {
+              name: 'input',
+              datatype: 'FP32',
+              shape: [1, MLP.inputs],
+              data: [...inputRows(1, MLP.inputs, 900 + i)],
+            },
+          ],
+        }),
+      });
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { model_version: string }).model_version).toBe('1');
+    }
+    await waitFor(
+      () => c.answered + c.failed - copies.answered - copies.failed >= sent,
+      30_000,
+      'copies answered',
+    );
+    expect(c.failed - copies.failed, JSON.stringify(c)).toBe(0);
+    await waitFor(
+      () => stable().total.mirrorCompared - before.mirrorCompared >= sent,
+      30_000,
+      'copies compared',
+    );
+    expect(stable().total.mirrorAgreed - before.mirrorAgreed).toBe(sent);
+    expect(stable().total.mirrorAbsDiffSum - before.mirrorAbsDiffSum).toBe(0);
+  }, 120_000);
 });
