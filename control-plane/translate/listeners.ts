@@ -5,6 +5,7 @@
 // filters of the models' `spec.access` (access.ts), the router filter, request ids, optional
 // OpenTelemetry tracing (tracing.ts) and a JSON access log.
 import { create, toBinary } from '@bufbuild/protobuf';
+import { varintLength, writeVarint } from '../../kernel/wire/varint.js';
 import { ConfigSourceSchema } from '../../protos/gen/envoy/config/core/v3/config_source_pb.js';
 import { type Listener, ListenerSchema } from '../../protos/gen/envoy/config/listener/v3/listener_pb.js';
 import { FileAccessLogSchema } from '../../protos/gen/envoy/extensions/access_loggers/file/v3/file_pb.js';
@@ -64,24 +65,6 @@ const HCM_TYPE_URL = `type.googleapis.com/${HttpConnectionManagerSchema.typeName
 let hcmTail: Uint8Array | undefined;
 let adsBytes: Uint8Array | undefined;
 const utf8 = new TextEncoder();
-
-function varintLength(n: number): number {
-  let len = 1;
-  while (n >= 0x80) {
-    n >>>= 7;
-    len++;
-  }
-  return len;
-}
-
-function writeVarint(out: Uint8Array, at: number, n: number): number {
-  while (n >= 0x80) {
-    out[at++] = (n & 0x7f) | 0x80;
-    n >>>= 7;
-  }
-  out[at++] = n;
-  return at;
-}
 
 /** Bytes of a length-delimited field of `n` bytes with a one-byte tag. */
 function field(n: number): number {

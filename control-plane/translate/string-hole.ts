@@ -7,6 +7,7 @@
 // recomputed: byte-identical to toBinary of the message built with that string (string-hole.test.ts
 // holds it to toBinary across varint length boundaries and for non-ASCII text).
 import { type DescMessage, type MessageShape, toBinary } from '@bufbuild/protobuf';
+import { varintLength, writeVarint } from '../../kernel/wire/varint.js';
 
 /** The marker a template carries where the string goes: no real value contains NULs. */
 const MARKER = '\u0000string-hole\u0000';
@@ -36,24 +37,6 @@ function readVarint(bytes: Uint8Array, at: number): [value: number, next: number
     if (b < 0x80) return [value, at];
     shift += 7;
   }
-}
-
-function varintLength(n: number): number {
-  let len = 1;
-  while (n >= 0x80) {
-    n >>>= 7;
-    len++;
-  }
-  return len;
-}
-
-function writeVarint(out: Uint8Array, at: number, n: number): number {
-  while (n >= 0x80) {
-    out[at++] = (n & 0x7f) | 0x80;
-    n >>>= 7;
-  }
-  out[at++] = n;
-  return at;
 }
 
 function indexOf(bytes: Uint8Array, part: Uint8Array, from = 0): number {

@@ -3,6 +3,8 @@
 // toBinary walk it, which cost about as much per request as the rest of the pod's own handler
 // (docs/DATAPLANE.md, "Against the lean server"). Fields are written in field-number order, as
 // protobuf-es writes them, so the bytes are the same (checked in raw-response.test.ts).
+
+import { varintLength, writeVarint } from '../../kernel/wire/varint.js';
 import type { InferResponse } from '../tensors/tensor.js';
 
 // (field number << 3) | wire type 2 (length-delimited)
@@ -15,24 +17,15 @@ const TENSOR_NAME = 0x0a;
 const TENSOR_DATATYPE = 0x12;
 const TENSOR_SHAPE = 0x1a; // packed int64
 
-function varintSize(n: number): number {
-  let size = 1;
-  while (n >= 0x80) {
-    n = Math.floor(n / 128);
-    size++;
-  }
-  return size;
-}
-
 function stringSize(s: string): number {
   if (s.length === 0) return 0;
   const n = Buffer.byteLength(s, 'utf8');
-  return 1 + varintSize(n) + n;
+  return 1 + varintLength(n) + n;
 }
 
 function shapeSize(shape: readonly number[]): number {
   let n = 0;
-  for (const d of shape) n += varintSize(d);
+  for (const d of shape) n += varintLength(d);
   return n;
 }
 
@@ -40,11 +33,7 @@ class Writer {
   at = 0;
   constructor(readonly buf: Buffer) {}
   varint(n: number): void {
-    while (n >= 0x80) {
-      this.buf[this.at++] = (n % 128) | 0x80;
-      n = Math.floor(n / 128);
-    }
-    this.buf[this.at++] = n;
+    this.at = writeVarint(this.buf, this.at, n);
   }
   string(tag: number, s: string): void {
     if (s.length === 0) return;
@@ -62,10 +51,10 @@ export function encodeRawInferResponse(res: InferResponse): Buffer {
   for (const t of res.outputs) {
     const shape = shapeSize(t.shape);
     const size =
-      stringSize(t.name) + stringSize(t.datatype) + (t.shape.length ? 1 + varintSize(shape) + shape : 0);
+      stringSize(t.name) + stringSize(t.datatype) + (t.shape.length ? 1 + varintLength(shape) + shape : 0);
     tensorSizes.push(size);
-    total += 1 + varintSize(size) + size;
-    total += 1 + varintSize(t.data.byteLength) + t.data.byteLength;
+    total += 1 + varintLength(size) + size;
+    total += 1 + varintLength(t.data.byteLength) + t.data.byteLength;
   }
   const w = new Writer(Buffer.allocUnsafe(total));
   w.string(MODEL_NAME, res.model);
