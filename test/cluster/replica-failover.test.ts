@@ -32,7 +32,10 @@ beforeAll(async () => {
     startDemoBackend('v1'),
     startDemoBackend('v2'),
   ]);
-  [a, b] = await Promise.all([startControlPlaneProcess(cluster), startControlPlaneProcess(cluster)]);
+  // One after the other: the first creates the R3 buckets, the second opens them. Two creating
+  // them at once on a cluster that has just formed can time out on a loaded machine.
+  a = await startControlPlaneProcess(cluster);
+  b = await startControlPlaneProcess(cluster);
 }, 120_000);
 afterAll(async () => {
   await Promise.all([a?.kill(), b?.kill()]);
