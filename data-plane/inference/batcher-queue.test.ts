@@ -5,21 +5,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CancelledError, DeadlineExceededError } from '../errors.js';
 import type { Tensor } from '../tensors/tensor.js';
-import { Batcher, type BatcherOptions, type RunBatch } from './batcher.js';
+import { Batcher, type RunBatch } from './batcher.js';
 import { Cancellation } from './cancellation.js';
-
-const x = (rows = 1): Tensor[] => [
-  { name: 'x', datatype: 'FP32', shape: [rows, 1], data: new Uint8Array(rows * 4) },
-];
-const base: BatcherOptions = {
-  model: 'm',
-  version: '1',
-  maxBatchSize: 8,
-  maxQueueDelayMs: 0,
-  queueLimit: 100,
-  instances: 1,
-};
-const forever = { deadline: Number.POSITIVE_INFINITY };
+import { base, forever, x } from './testdata/batcher-fixtures.js';
 
 /** Runs held until released, in order; each echoes its input and reports `computeMs`. */
 function heldRuntime(computeMs = 5) {

@@ -5,20 +5,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { Tensor } from '../tensors/tensor.js';
 import type { RequestHooks } from '../tracing/hooks.js';
-import { Batcher, type BatcherOptions, type RunBatch } from './batcher.js';
-
-const x = (rows = 1): Tensor[] => [
-  { name: 'x', datatype: 'FP32', shape: [rows, 1], data: new Uint8Array(rows * 4) },
-];
-const base: BatcherOptions = {
-  model: 'm',
-  version: '1',
-  maxBatchSize: 8,
-  maxQueueDelayMs: 0,
-  queueLimit: 100,
-  instances: 1,
-};
-const forever = { deadline: Number.POSITIVE_INFINITY };
+import { Batcher, type RunBatch } from './batcher.js';
+import { base, forever, x } from './testdata/batcher-fixtures.js';
 
 /** Records every hook call of one request, in order. */
 function recorder(): { calls: unknown[][]; hooks: RequestHooks } {
