@@ -168,8 +168,12 @@ describe.skipIf(!RUN)('managed pod with overcommit: standby versions, load on de
     expect(reported.standby).toBe(true);
     expect(reported.digest).toBe(artifacts[2]!.digest);
     expect(r.models.find((m) => m.version === '1')!.standby).toBe(false);
-    // Make before break: the standby version's artifact is in the cache byte for byte.
-    expect(new Uint8Array(await readFile(join(cacheDirs[0]!, 'mlp', '3', 'model.onnx')))).toEqual(mlp);
+    // Make before break: the standby version's artifact is in the cache byte for byte. Compared
+    // as buffers: toEqual walks a typed array through Object.entries, which for 50 MB allocates
+    // gigabytes inside one native call and blocks the worker (timeouts included) for minutes.
+    const cached = await readFile(join(cacheDirs[0]!, 'mlp', '3', 'model.onnx'));
+    expect(cached.length).toBe(mlp.length);
+    expect(Buffer.compare(cached, mlp)).toBe(0);
     // Loaded memory stays within the limit.
     const held = on.pod.models.list().reduce((n, s) => n + (s.memoryBytes ?? 0), 0);
     expect(held).toBeLessThanOrEqual(limit);
