@@ -69,6 +69,12 @@ export class Overcommit {
     return this.standby.has(keyOf(model, version));
   }
 
+  knows(model: string, version?: string): boolean {
+    if (version !== undefined) return this.assigned.has(keyOf(model, version));
+    for (const v of this.assigned.values()) if (v.model === model) return true;
+    return false;
+  }
+
   get standbyCount(): number {
     return this.standby.size;
   }

@@ -155,8 +155,11 @@ export function createHttpServer(svc: InferenceService, opts: HttpServerOptions)
         send(res, 200, { name: SERVER_NAME, version: SERVER_VERSION, extensions: [BINARY_EXTENSION] });
         return;
       case 'model-ready': {
-        if (svc.models.versionsOf(route.model).length === 0) throw new ModelNotFoundError(route.model);
-        if (route.version && !svc.models.get(route.model, route.version))
+        // A version on standby (overcommit) is assigned here but not loaded: 503, not 404.
+        const standby = (version?: string) => svc.holds?.knows(route.model, version) === true;
+        if (svc.models.versionsOf(route.model).length === 0 && !standby())
+          throw new ModelNotFoundError(route.model);
+        if (route.version && !svc.models.get(route.model, route.version) && !standby(route.version))
           throw new ModelNotFoundError(route.model, route.version);
         const ready = svc.modelReady(route.model, route.version);
         send(res, ready ? 200 : 503, { ready });

@@ -31,6 +31,11 @@ export interface VersionHolds {
     version: string | undefined,
     deadline: number,
   ): { readonly ready?: Promise<void>; release(model: string, version: string): void } | undefined;
+  /**
+   * Whether the version (without one: any version of the model) is assigned to the pod, loaded
+   * or on standby: one on standby is not ready, but it is not unknown either.
+   */
+  knows(model: string, version?: string): boolean;
 }
 
 export class InferenceService {
