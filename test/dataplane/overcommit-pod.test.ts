@@ -1,20 +1,25 @@
 // Overcommit on a managed pod over a real nats-server with JetStream: three versions of the
 // 50 MB MLP assigned to a pod whose --memory-limit holds two (2.99x the file: every version
-// measures at least its file), artifacts published as the registry does, PodAssignments sent by
-// hand (the placer's part: control-plane/placement/placer.test.ts covers its bound), real grpc-js
-// and HTTP calls, every answer compared with ONNX Runtime run directly in this process.
+// measures at least its file), PodAssignments sent by hand (the placer's part:
+// control-plane/placement/placer.test.ts covers its bound), real grpc-js and HTTP calls, every
+// answer compared with ONNX Runtime run directly in this process. Versions 1 and 2 are in each
+// pod's cache already, written by the pod's own cache code, as a restarted pod finds them (their
+// objects are not in the store, so a pod that loads them used the cache); version 3 is published
+// as the registry does and downloaded: that is the standby path's make before break. Downloads
+// themselves are covered by managed-pod.test.ts (each 50 MB one takes seconds here).
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ArtifactCache } from '../../data-plane/managed/artifact-cache.js';
 import { ensureModelRepository } from '../../data-plane/models/generate.js';
 import { Pod, type PodOptions } from '../../data-plane/pod.js';
 import { encodeAssignments, podSubjects } from '../../kernel/contract/index.js';
 import { KeyEncryptionKey } from '../../kernel/crypto/index.js';
 import { ModelState, type PodRegistration } from '../../protos/gen/switchyard/dataplane/v1/dataplane_pb.js';
-import { type AssignedInit, publishArtifact } from '../helpers/artifacts.js';
+import { type AssignedInit, publishArtifact, unpublishedAssignment } from '../helpers/artifacts.js';
 import { managedPodUser, NatsServer } from '../helpers/nats-server.js';
 import {
   expectClose,
@@ -38,15 +43,10 @@ interface World {
   revision: bigint;
 }
 
-// Not yet part of `make test`: on the shared 2-core machine the suite has not finished (it waits
-// without output past its own timeouts); docs/DATAPLANE.md, "Overcommit", says what is verified.
-const RUN = process.env.SWITCHYARD_OVERCOMMIT_E2E === '1';
-if (!RUN)
-  console.info(
-    '[overcommit suite] skipped: set SWITCHYARD_OVERCOMMIT_E2E=1 to run it; it does not finish on this machine yet (docs/DATAPLANE.md, "Overcommit")',
-  );
+/** In each pod's cache before it starts (see the header). */
+const CACHED = ['1', '2'];
 
-describe.skipIf(!RUN)('managed pod with overcommit: standby versions, load on demand, LRU unload', () => {
+describe('managed pod with overcommit: standby versions, load on demand, LRU unload', () => {
   let nats: NatsServer;
   let admin: NatsConnection;
   let listener: PodListener;
@@ -62,6 +62,9 @@ describe.skipIf(!RUN)('managed pod with overcommit: standby versions, load on de
     const creds = await nats.addUser(managedPodUser(podId, BUCKET));
     const cacheDir = await mkdtemp(join(tmpdir(), 'sy-overcommit-'));
     cacheDirs.push(cacheDir);
+    const cache = new ArtifactCache(cacheDir);
+    for (const a of artifacts.filter((x) => CACHED.includes(x.version!)))
+      await cache.store('mlp', a.version!, mlp, '', a.digest!);
     const { modelRepo: _none, ...base } = testPodOptions('');
     const opts: PodOptions = {
       ...base,
@@ -93,7 +96,7 @@ describe.skipIf(!RUN)('managed pod with overcommit: standby versions, load on de
   const reg = (podId: string, test: (r: PodRegistration) => boolean, from = 0) =>
     listener.next('register', (r) => r.podId === podId && test(r), from, 120_000);
 
-  async function infer(w: World, version: string, seed: number, deadlineMs?: number) {
+  async function infer(w: World, version: string, seed: number, deadlineMs?: number): Promise<void> {
     const x = inputRows(1, WIDTH, seed);
     const res = await w.client.infer(
       {
@@ -118,6 +121,30 @@ describe.skipIf(!RUN)('managed pod with overcommit: standby versions, load on de
       .reduce((n, v) => n + v.value, 0);
   }
 
+  /** KServe's ModelReady, over gRPC and REST (200 or 503 with the same flag; 404 is unknown). */
+  async function modelReady(w: World, version: string): Promise<boolean> {
+    const grpcReady = (await w.client.call<{ ready: boolean }>('modelReady', { name: 'mlp', version })).ready;
+    const res = await fetch(`http://127.0.0.1:${w.pod.ports.http}/v2/models/mlp/versions/${version}/ready`);
+    expect([200, 503]).toContain(res.status);
+    const body = (await res.json()) as { ready: boolean };
+    expect(body.ready).toBe(res.status === 200);
+    expect(body.ready).toBe(grpcReady);
+    return grpcReady;
+  }
+
+  /** A REST request bounded by the pod's deadline header: the status and the body. */
+  async function restInfer(w: World, version: string, seed: number, timeoutMs: number) {
+    const x = inputRows(1, WIDTH, seed);
+    const res = await fetch(`http://127.0.0.1:${w.pod.ports.http}/v2/models/mlp/versions/${version}/infer`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-timeout-ms': String(timeoutMs) },
+      body: JSON.stringify({
+        inputs: [{ name: 'input', datatype: 'FP32', shape: [1, WIDTH], data: [...x] }],
+      }),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown>, x };
+  }
+
   const loaded = (w: World, v: string) => w.pod.models.get('mlp', v)?.state === 'ready';
   const standby = (w: World, v: string) => w.pod.managed!.overcommit!.isStandby('mlp', v);
 
@@ -131,8 +158,14 @@ describe.skipIf(!RUN)('managed pod with overcommit: standby versions, load on de
     // Two fit (each measures at least its file, at most about twice it), three never do.
     limit = Math.floor(mlp.length * 2.99);
     artifacts = [];
-    for (const version of VERSIONS)
-      artifacts.push(await publishArtifact(admin, BUCKET, kek, { name: 'mlp', version, plain: mlp }));
+    for (const version of VERSIONS) {
+      const a = { name: 'mlp', version, plain: mlp };
+      artifacts.push(
+        CACHED.includes(version)
+          ? await unpublishedAssignment(kek, a)
+          : await publishArtifact(admin, BUCKET, kek, a),
+      );
+    }
   }, 120_000);
 
   afterAll(async () => {
@@ -174,9 +207,17 @@ describe.skipIf(!RUN)('managed pod with overcommit: standby versions, load on de
     const cached = await readFile(join(cacheDirs[0]!, 'mlp', '3', 'model.onnx'));
     expect(cached.length).toBe(mlp.length);
     expect(Buffer.compare(cached, mlp)).toBe(0);
-    // Loaded memory stays within the limit.
-    const held = on.pod.models.list().reduce((n, s) => n + (s.memoryBytes ?? 0), 0);
-    expect(held).toBeLessThanOrEqual(limit);
+    // READY for routing, but not loaded: KServe's ModelReady says so (the loaded ones are ready).
+    expect(await modelReady(on, '3')).toBe(false);
+    expect(await modelReady(on, '1')).toBe(true);
+    // What the limit promises: a load is admitted when what is held (measured) plus its file
+    // size, the least it can take, fits; version 2 loaded after version 1 was measured. What a
+    // version measures after its load is the process's RSS delta, noisy on a busy machine
+    // (51 to 82 MiB for this 48 MiB file here), so the sum of the figures is printed, not bound.
+    const m1 = on.pod.models.get('mlp', '1')!.memoryBytes!;
+    if (loaded(on, '2')) expect(m1 + mlp.length).toBeLessThanOrEqual(limit);
+    const held = on.pod.models.list().map((s) => `${s.version}: ${s.memoryBytes}`);
+    console.info(`[overcommit] limit ${limit} bytes, measured after loading: ${held.join(', ')}`);
     const hb = await listener.next(
       'heartbeat',
       (h) => h.podId === on.pod.podId && h.models.length === 3,
@@ -188,12 +229,15 @@ describe.skipIf(!RUN)('managed pod with overcommit: standby versions, load on de
     expect(load3.memoryBytes).toBe(0n);
   }, 240_000);
 
-  it('loads a standby version for its request, unloading the least recently used idle one', async () => {
+  it('a request for a standby version waits for its load within its deadline and is answered; the least recently used idle one is unloaded', async () => {
     // Use what is loaded in order, so version 1 is the least recently used.
     const before = VERSIONS.filter((v) => loaded(on, v));
     for (const v of before) await infer(on, v, Number(v));
-    await infer(on, '3', 30);
+    expect(standby(on, '3')).toBe(true);
+    // The request arrives while version 3 is not loaded; its 2-minute deadline bounds the wait.
+    await infer(on, '3', 30, 120_000);
     expect(loaded(on, '3')).toBe(true);
+    expect(await modelReady(on, '3')).toBe(true);
     expect(standby(on, '3')).toBe(false);
     expect(loaded(on, '1')).toBe(false);
     expect(standby(on, '1')).toBe(true);
@@ -204,17 +248,31 @@ describe.skipIf(!RUN)('managed pod with overcommit: standby versions, load on de
     expect(
       await counter(on, 'switchyard_pod_ondemand_load_wait_seconds', { version: '3', result: 'loaded' }),
     ).toBe(1);
-    // The evicted version is still READY (routable) and on standby in the registration.
+    // The evicted version is still READY (routable) and on standby in the registration, and
+    // not ready to KServe until a request loads it again.
     const r = await reg(on.pod.podId, (x) => x.models.some((m) => m.version === '1' && m.standby));
     expect(r.models.find((m) => m.version === '1')!.state).toBe(ModelState.READY);
+    expect(await modelReady(on, '1')).toBe(false);
   }, 240_000);
 
-  it('shares one load between concurrent requests for a standby version', async () => {
+  it('shares one load between concurrent gRPC and REST requests for a standby version', async () => {
     const loads = () =>
       counter(on, 'switchyard_pod_ondemand_loads_total', { version: '1', result: 'loaded' });
-    const was = await loads();
-    await Promise.all([11, 12, 13].map((seed) => infer(on, '1', seed)));
-    expect(await loads()).toBe(was + 1);
+    const waited = () =>
+      counter(on, 'switchyard_pod_ondemand_load_wait_seconds', { version: '1', result: 'loaded' });
+    const [wasLoads, wasWaited] = [await loads(), await waited()];
+    expect(standby(on, '1')).toBe(true);
+    // Over REST the pod's deadline header bounds the wait; the answer is the model's.
+    const [, , rest] = await Promise.all([
+      infer(on, '1', 11),
+      infer(on, '1', 12),
+      restInfer(on, '1', 13, 120_000),
+    ]);
+    expect(rest.status).toBe(200);
+    const out = (rest.body.outputs as { data: number[] }[])[0]!.data;
+    expectClose(Float32Array.from(out), await reference.run(rest.x, [1, WIDTH]));
+    expect(await loads()).toBe(wasLoads + 1);
+    expect(await waited()).toBe(wasWaited + 3);
     expect(loaded(on, '1')).toBe(true);
   }, 240_000);
 
@@ -227,18 +285,11 @@ describe.skipIf(!RUN)('managed pod with overcommit: standby versions, load on de
     expect(err?.code).toBe(4);
     // REST has no deadline of its own: the header bounds the wait, and the answer says why.
     const other = VERSIONS.find((v) => v !== target && standby(on, v)) ?? target;
-    const res = await fetch(`http://127.0.0.1:${on.pod.ports.http}/v2/models/mlp/versions/${other}/infer`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-request-timeout-ms': '100' },
-      body: JSON.stringify({
-        inputs: [{ name: 'input', datatype: 'FP32', shape: [1, WIDTH], data: [...inputRows(1, WIDTH, 41)] }],
-      }),
-    });
+    const res = await restInfer(on, other, 41, 100);
     if (loaded(on, other)) expect(res.status).toBe(200);
     else {
       expect(res.status).toBe(504);
-      const body = (await res.json()) as { error: string };
-      expect(body.error).toMatch(/waiting for model mlp version \d to load on demand/);
+      expect(res.body.error).toMatch(/waiting for model mlp version \d to load on demand/);
     }
     expect(
       await counter(on, 'switchyard_pod_ondemand_load_wait_seconds', { version: target, result: 'deadline' }),

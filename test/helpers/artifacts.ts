@@ -19,32 +19,46 @@ setSha256Backend('native');
 
 export type AssignedInit = MessageInitShape<typeof AssignedVersionSchema>;
 
+export interface ArtifactInit {
+  name: string;
+  version: string;
+  plain: Uint8Array;
+  configYaml?: string;
+  regions?: string[];
+  /** Store these bytes instead of `plain` (the digest still names `plain`): a corrupted artifact. */
+  storedPlain?: Uint8Array;
+}
+
 export async function publishArtifact(
   nc: NatsConnection,
   bucket: string,
   kek: KeyEncryptionKey,
-  a: {
-    name: string;
-    version: string;
-    plain: Uint8Array;
-    configYaml?: string;
-    regions?: string[];
-    /** Store these bytes instead of `plain` (the digest still names `plain`): a corrupted artifact. */
-    storedPlain?: Uint8Array;
-  },
+  a: ArtifactInit,
 ): Promise<AssignedInit> {
   const store = await new Objm(nc).create(bucket, { max_bytes: 200 * 1024 * 1024 });
   const dataKey = newDataKey();
   const sealed = encryptArtifact(a.storedPlain ?? a.plain, dataKey);
-  const objectName = artifactObjectName(a.name, a.version);
-  await store.putBlob({ name: objectName }, sealed);
+  await store.putBlob({ name: artifactObjectName(a.name, a.version) }, sealed);
+  return assignmentOf(a, await sealKey(dataKey, kek, artifactKeyLabel(a.name, a.version)));
+}
+
+/**
+ * The assignment entry of an artifact that is not in the store: for a pod whose cache already
+ * holds the version (a download would find no object, so a pod that used the cache is proven
+ * to have done so).
+ */
+export async function unpublishedAssignment(kek: KeyEncryptionKey, a: ArtifactInit): Promise<AssignedInit> {
+  return assignmentOf(a, await sealKey(newDataKey(), kek, artifactKeyLabel(a.name, a.version)));
+}
+
+function assignmentOf(a: ArtifactInit, sealedDataKey: string): AssignedInit {
   return {
     model: a.name,
     version: a.version,
     digest: sha256Digest(a.plain),
     sizeBytes: BigInt(a.plain.length),
-    objectName,
-    sealedDataKey: await sealKey(dataKey, kek, artifactKeyLabel(a.name, a.version)),
+    objectName: artifactObjectName(a.name, a.version),
+    sealedDataKey,
     regions: a.regions ?? [],
     configYaml: a.configYaml ?? '',
   };
