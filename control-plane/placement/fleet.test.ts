@@ -47,6 +47,52 @@ describe('Fleet', () => {
     expect(f.register(reg('p1', { startedAtMs: 2n }), 20)).toBe(true);
   });
 
+  it("changes a pod's shape when a version becomes ready or it drains, not when figures move", () => {
+    const f = new Fleet();
+    expect(f.shape('p1')).toBeUndefined();
+    f.register(reg('p1'), 0);
+    expect(f.shape('p1')).toBe('serving;m.1');
+    const hb = (
+      models: { version: string; ready: boolean; memoryBytes: bigint }[],
+      cpu: number,
+      state = PodState.SERVING,
+    ) =>
+      create(HeartbeatSchema, {
+        podId: 'p1',
+        state,
+        utilization: { cpuPercent: cpu },
+        models: models.map((m) => ({ model: 'm', ...m })),
+      });
+    // A heartbeat also lists the loading and failed versions, not ready: the same shape.
+    const held = [
+      { version: '1', ready: true, memoryBytes: 100n },
+      { version: '2', ready: false, memoryBytes: 0n },
+      { version: '3', ready: false, memoryBytes: 0n },
+    ];
+    f.heartbeat(hb(held, 10), 1);
+    expect(f.shape('p1')).toBe('serving;m.1');
+    f.heartbeat(
+      hb(
+        held.map((m) => ({ ...m, memoryBytes: m.memoryBytes * 2n })),
+        90,
+      ),
+      2,
+    );
+    expect(f.shape('p1')).toBe('serving;m.1');
+    f.register(
+      reg('p1', {
+        models: [
+          { model: 'm', version: '2', state: ModelState.READY },
+          { model: 'm', version: '1', state: ModelState.READY },
+        ],
+      }),
+      3,
+    );
+    expect(f.shape('p1')).toBe('serving;m.1,m.2');
+    f.markDraining('p1');
+    expect(f.shape('p1')).toBe('draining;m.1,m.2');
+  });
+
   it('takes measured memory, load and queue from heartbeats, and sums per-version stats', () => {
     const f = new Fleet();
     f.register(reg('p1'), 0);

@@ -126,6 +126,20 @@ export class Fleet {
     return this.pods.has(podId);
   }
 
+  /**
+   * What of a pod changes placement's decisions and reports beyond the figures: whether it
+   * drains, and which versions it holds ready. The runner reacts at once when this changes (a
+   * version became READY, a pod started draining) and lets figure-only heartbeats coalesce.
+   * Registrations and heartbeats list versions differently (a heartbeat also names failed ones,
+   * not ready), so only ready ones count: the two agree on those.
+   */
+  shape(podId: string): string | undefined {
+    const e = this.pods.get(podId);
+    if (!e) return undefined;
+    const ready = [...e.pod.loaded].filter(([, l]) => l.ready).map(([key]) => key);
+    return `${e.pod.draining ? 'draining' : 'serving'};${ready.sort().join(',')}`;
+  }
+
   list(): ManagedPod[] {
     return [...this.pods.values()].map((e) => e.pod);
   }
