@@ -137,4 +137,32 @@ describe('Fleet', () => {
     expect(f.expire(6001)).toEqual(['slow']);
     expect(f.list()).toEqual([]);
   });
+
+  it('takes a pod dropped for silence back at its next heartbeat, and forgets one that left', () => {
+    const f = new Fleet();
+    f.register(reg('p1', { zone: 'b' }), 0);
+    f.register(reg('p2'), 0);
+    expect(f.expire(3001)).toEqual(['p1', 'p2']);
+    const hb = (podId: string) =>
+      create(HeartbeatSchema, {
+        podId,
+        state: PodState.SERVING,
+        models: [{ model: 'm', version: '1', ready: true, memoryBytes: 300n }],
+      });
+    // Known again from its registration: zone, limit and device as registered.
+    expect(f.heartbeat(hb('p1'), 3500)).toBe(true);
+    expect(f.list()).toEqual([
+      expect.objectContaining({ podId: 'p1', zone: 'b', memoryLimitBytes: 4096, device: 'cpu' }),
+    ]);
+    expect(f.shape('p1')).toBe('serving;m.1');
+    // Silent again from its last heartbeat on, not from its registration.
+    expect(f.expire(6400)).toEqual([]);
+    expect(f.expire(6501)).toEqual(['p1']);
+    // A pod that deregistered is gone: its heartbeats (late ones) bring nothing back.
+    f.remove('p2');
+    expect(f.heartbeat(hb('p2'), 7000)).toBe(false);
+    // Ten minutes of silence: forgotten.
+    f.expire(6501 + 10 * 60_000 + 1);
+    expect(f.heartbeat(hb('p1'), 6501 + 10 * 60_000 + 2)).toBe(false);
+  });
 });
