@@ -14,7 +14,7 @@ import { createReadStream } from 'node:fs';
 import { access, mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ArtifactIntegrityError } from '../../kernel/artifacts/index.js';
-import { splitWeights } from './mapped-weights.js';
+import { splitWeights } from '../../kernel/artifacts/mapped-weights.js';
 
 interface FileStamp {
   readonly ino: string;
