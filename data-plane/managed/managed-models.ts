@@ -16,7 +16,13 @@ import type { OvercommitMetrics } from './overcommit-metrics.js';
 
 /** Where artifacts come from (artifact-fetch.ts; tests may pass another). */
 export interface ArtifactFetcher {
-  fetch(a: AssignedVersion): Promise<Uint8Array>;
+  /**
+   * The verified plaintext. A fetcher whose `writes` is true is given `writeTo` and writes the
+   * bytes there as they arrive (unverified until this resolves; the cache renames the file only
+   * after it does).
+   */
+  fetch(a: AssignedVersion, writeTo?: string): Promise<Uint8Array>;
+  readonly writes?: boolean;
 }
 
 /** Each managed version's own gRPC and HTTP ports (version-ports.ts; absent: none). */
@@ -211,9 +217,18 @@ export class ManagedModels {
       if (!fromCache) {
         if (!this.fetcher) throw new Error('no artifact source (NATS not connected)');
         const t1 = performance.now();
-        const plain = await this.fetcher.fetch(v);
+        // Written while it downloads: the cache then renames it instead of writing 96 MiB again.
+        const incoming = this.fetcher.writes ? await this.cache.incoming(v.model, v.version) : undefined;
+        const plain = await this.fetcher.fetch(v, incoming);
         const t2 = performance.now();
-        dir = await this.cache.store(v.model, v.version, plain, v.configYaml, v.digest);
+        dir = await this.cache.store(
+          v.model,
+          v.version,
+          plain,
+          v.configYaml,
+          v.digest,
+          incoming !== undefined,
+        );
         fetchMs = performance.now() - t1;
         phases = `: fetch ${Math.round(t2 - t1)} ms, cache ${Math.round(fetchMs - (t2 - t1))} ms`;
         // Not written here: writing the ORT-format file doubles a session create, and this load
