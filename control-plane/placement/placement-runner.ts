@@ -30,9 +30,9 @@ const CATALOG_RETRY_MS = 2000;
  * Events that change what is placed or where (a version became placeable, a route, a pod
  * arriving, leaving, draining, or reporting a version READY) run placement after this much quiet
  * (at most URGENT_MAX_MS after the first): only a burst in one moment is coalesced. Heartbeats
- * that only move the figures wait for the ordinary debounce, which three pods heartbeating
- * every 200 ms keep from going quiet until its 2 s bound: an event that waited behind them would
- * wait up to 2 s (docs/PLACEMENT.md, "Timing").
+ * that only move the figures wait for the ordinary debounce, which a fleet's heartbeats keep
+ * from going quiet until its 2 s bound: an event queued behind them would wait up to 2 s
+ * (docs/PLACEMENT.md, "Timing").
  */
 const URGENT_QUIET_MS = 5;
 const URGENT_MAX_MS = 50;
