@@ -47,6 +47,52 @@ describe('Fleet', () => {
     expect(f.register(reg('p1', { startedAtMs: 2n }), 20)).toBe(true);
   });
 
+  it("changes a pod's shape when a version becomes ready or it drains, not when figures move", () => {
+    const f = new Fleet();
+    expect(f.shape('p1')).toBeUndefined();
+    f.register(reg('p1'), 0);
+    expect(f.shape('p1')).toBe('serving;m.1');
+    const hb = (
+      models: { version: string; ready: boolean; memoryBytes: bigint }[],
+      cpu: number,
+      state = PodState.SERVING,
+    ) =>
+      create(HeartbeatSchema, {
+        podId: 'p1',
+        state,
+        utilization: { cpuPercent: cpu },
+        models: models.map((m) => ({ model: 'm', ...m })),
+      });
+    // A heartbeat also lists the loading and failed versions, not ready: the same shape.
+    const held = [
+      { version: '1', ready: true, memoryBytes: 100n },
+      { version: '2', ready: false, memoryBytes: 0n },
+      { version: '3', ready: false, memoryBytes: 0n },
+    ];
+    f.heartbeat(hb(held, 10), 1);
+    expect(f.shape('p1')).toBe('serving;m.1');
+    f.heartbeat(
+      hb(
+        held.map((m) => ({ ...m, memoryBytes: m.memoryBytes * 2n })),
+        90,
+      ),
+      2,
+    );
+    expect(f.shape('p1')).toBe('serving;m.1');
+    f.register(
+      reg('p1', {
+        models: [
+          { model: 'm', version: '2', state: ModelState.READY },
+          { model: 'm', version: '1', state: ModelState.READY },
+        ],
+      }),
+      3,
+    );
+    expect(f.shape('p1')).toBe('serving;m.1,m.2');
+    f.markDraining('p1');
+    expect(f.shape('p1')).toBe('draining;m.1,m.2');
+  });
+
   it('takes measured memory, load and queue from heartbeats, and sums per-version stats', () => {
     const f = new Fleet();
     f.register(reg('p1'), 0);
@@ -90,5 +136,33 @@ describe('Fleet', () => {
     expect(f.expire(3001)).toEqual(['fast']);
     expect(f.expire(6001)).toEqual(['slow']);
     expect(f.list()).toEqual([]);
+  });
+
+  it('takes a pod dropped for silence back at its next heartbeat, and forgets one that left', () => {
+    const f = new Fleet();
+    f.register(reg('p1', { zone: 'b' }), 0);
+    f.register(reg('p2'), 0);
+    expect(f.expire(3001)).toEqual(['p1', 'p2']);
+    const hb = (podId: string) =>
+      create(HeartbeatSchema, {
+        podId,
+        state: PodState.SERVING,
+        models: [{ model: 'm', version: '1', ready: true, memoryBytes: 300n }],
+      });
+    // Known again from its registration: zone, limit and device as registered.
+    expect(f.heartbeat(hb('p1'), 3500)).toBe(true);
+    expect(f.list()).toEqual([
+      expect.objectContaining({ podId: 'p1', zone: 'b', memoryLimitBytes: 4096, device: 'cpu' }),
+    ]);
+    expect(f.shape('p1')).toBe('serving;m.1');
+    // Silent again from its last heartbeat on, not from its registration.
+    expect(f.expire(6400)).toEqual([]);
+    expect(f.expire(6501)).toEqual(['p1']);
+    // A pod that deregistered is gone: its heartbeats (late ones) bring nothing back.
+    f.remove('p2');
+    expect(f.heartbeat(hb('p2'), 7000)).toBe(false);
+    // Ten minutes of silence: forgotten.
+    f.expire(6501 + 10 * 60_000 + 1);
+    expect(f.heartbeat(hb('p1'), 6501 + 10 * 60_000 + 2)).toBe(false);
   });
 });

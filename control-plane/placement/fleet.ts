@@ -15,6 +15,8 @@ export interface FleetOptions {
   readonly minTtlMs: number;
 }
 export const DEFAULT_FLEET_OPTIONS: FleetOptions = { ttlFactor: 3, minTtlMs: 3000 };
+/** How long a pod dropped for silence is remembered, so its next heartbeat brings it back. */
+const DROPPED_KEEP_MS = 10 * 60_000;
 
 /** What a version's replicas report, summed over the fleet: the scaling signal's input. */
 export interface VersionStats {
@@ -37,6 +39,13 @@ const draining = (s: PodState) => s === PodState.DRAINING || s === PodState.REFU
 
 export class Fleet {
   private readonly pods = new Map<string, Entry>();
+  /**
+   * Pods dropped for silence, by id. A pod is silent to the control plane when either side's
+   * event loop stalls (a loaded machine, a long synchronous step); it registered once and
+   * heartbeats after that, so without its registration the heartbeats that follow would be
+   * ignored for good. A heartbeat from one brings it back (heartbeat()).
+   */
+  private readonly dropped = new Map<string, Entry>();
 
   constructor(private readonly opts: FleetOptions = DEFAULT_FLEET_OPTIONS) {}
 
@@ -46,6 +55,7 @@ export class Fleet {
       this.pods.delete(reg.podId);
       return false;
     }
+    this.dropped.delete(reg.podId);
     const prev = this.pods.get(reg.podId);
     const loaded = new Map<string, LoadedVersion>();
     for (const m of reg.models) {
@@ -80,10 +90,15 @@ export class Fleet {
     return !prev || prev.startedAtMs !== reg.startedAtMs;
   }
 
-  /** Returns false for a pod it does not know (not managed, or its registration was lost). */
+  /**
+   * Returns false for a pod it does not know (not managed, or its registration was lost); a pod
+   * dropped for silence is known again from its registration before.
+   */
   heartbeat(hb: Heartbeat, nowMs: number): boolean {
-    const e = this.pods.get(hb.podId);
+    const e = this.pods.get(hb.podId) ?? this.dropped.get(hb.podId);
     if (!e) return false;
+    this.dropped.delete(hb.podId);
+    this.pods.set(hb.podId, e);
     const loaded = new Map<string, LoadedVersion>();
     const queue = new Map<string, { queueDepth: number; p99Ms: number }>();
     for (const m of hb.models) {
@@ -101,6 +116,7 @@ export class Fleet {
   }
 
   remove(podId: string): boolean {
+    this.dropped.delete(podId);
     return this.pods.delete(podId);
   }
 
@@ -118,12 +134,30 @@ export class Fleet {
       const ttl = Math.max(this.opts.minTtlMs, this.opts.ttlFactor * e.intervalMs);
       if (nowMs - e.lastSeenMs > ttl) gone.push(id);
     }
-    for (const id of gone) this.pods.delete(id);
+    for (const id of gone) {
+      this.dropped.set(id, this.pods.get(id)!);
+      this.pods.delete(id);
+    }
+    for (const [id, e] of this.dropped) if (nowMs - e.lastSeenMs > DROPPED_KEEP_MS) this.dropped.delete(id);
     return gone;
   }
 
   has(podId: string): boolean {
     return this.pods.has(podId);
+  }
+
+  /**
+   * What of a pod changes placement's decisions and reports beyond the figures: whether it
+   * drains, and which versions it holds ready. The runner reacts at once when this changes (a
+   * version became READY, a pod started draining) and lets figure-only heartbeats coalesce.
+   * Registrations and heartbeats list versions differently (a heartbeat also names failed ones,
+   * not ready), so only ready ones count: the two agree on those.
+   */
+  shape(podId: string): string | undefined {
+    const e = this.pods.get(podId);
+    if (!e) return undefined;
+    const ready = [...e.pod.loaded].filter(([, l]) => l.ready).map(([key]) => key);
+    return `${e.pod.draining ? 'draining' : 'serving'};${ready.sort().join(',')}`;
   }
 
   list(): ManagedPod[] {

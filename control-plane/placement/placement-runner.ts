@@ -26,6 +26,16 @@ import type { VersionPlacement } from './types.js';
 
 /** How often to look for the catalog bucket until the registry has created it. */
 const CATALOG_RETRY_MS = 2000;
+/**
+ * Events that change what is placed or where (a version became placeable, a route, a pod
+ * arriving, leaving, draining, or reporting a version READY) run placement after this much quiet
+ * (at most URGENT_MAX_MS after the first): only a burst in one moment is coalesced. Heartbeats
+ * that only move the figures wait for the ordinary debounce, which a fleet's heartbeats keep
+ * from going quiet until its 2 s bound: an event queued behind them would wait up to 2 s
+ * (docs/PLACEMENT.md, "Timing").
+ */
+const URGENT_QUIET_MS = 5;
+const URGENT_MAX_MS = 50;
 
 export interface PlacementRunnerOptions {
   readonly nc: NatsConnection;
@@ -56,6 +66,7 @@ export class PlacementRunner {
   private readonly catalog = new Map<string, CatalogView>();
   private readonly subs: Subscription[] = [];
   private readonly debounce: Debouncer;
+  private readonly urgent: Debouncer;
   private readonly metrics: PlacementMetrics | undefined;
   private routes: readonly ModelRoute[] = [];
   private current = new Map<string, ReadonlySet<string>>();
@@ -74,7 +85,13 @@ export class PlacementRunner {
 
   constructor(private readonly o: PlacementRunnerOptions) {
     this.fleet = new Fleet(o.fleet ?? DEFAULT_FLEET_OPTIONS);
-    this.debounce = new Debouncer({ quietMs: o.debounceMs ?? 100, maxMs: 2000, run: () => this.schedule() });
+    const quietMs = o.debounceMs ?? 100;
+    this.debounce = new Debouncer({ quietMs, maxMs: Math.max(2000, quietMs), run: () => this.schedule() });
+    this.urgent = new Debouncer({
+      quietMs: URGENT_QUIET_MS,
+      maxMs: URGENT_MAX_MS,
+      run: () => this.debounce.flush(),
+    });
     this.metrics = o.registry ? new PlacementMetrics(o.registry) : undefined;
   }
 
@@ -92,7 +109,13 @@ export class PlacementRunner {
 
   setRoutes(routes: readonly ModelRoute[]): void {
     this.routes = routes;
+    this.soon();
+  }
+
+  /** A change placement acts on at once (see URGENT_QUIET_MS). */
+  private soon(): void {
     this.debounce.trigger();
+    this.urgent.trigger();
   }
 
   snapshot(): PlacementView {
@@ -110,6 +133,7 @@ export class PlacementRunner {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
     this.debounce.close();
+    this.urgent.close();
     for (const s of this.subs) s.unsubscribe();
     await this.running;
   }
@@ -133,7 +157,7 @@ export class PlacementRunner {
         const view = e.operation === 'PUT' ? readCatalogRecord(e.value) : undefined;
         if (view) this.catalog.set(e.key, view);
         else this.catalog.delete(e.key);
-        this.debounce.trigger();
+        this.soon();
       }
     })();
   }
@@ -155,24 +179,29 @@ export class PlacementRunner {
       );
     on('register', (d) => {
       const reg = decodePodBody('register', d);
+      const before = this.fleet.shape(reg.podId);
       const fresh = this.fleet.register(reg, now());
       if (this.fleet.has(reg.podId)) this.sendTo(reg.podId);
-      if (fresh) this.debounce.trigger();
+      if (fresh || this.fleet.shape(reg.podId) !== before) this.soon();
     });
     on('heartbeat', (d) => {
-      if (this.fleet.heartbeat(decodePodBody('heartbeat', d), now())) this.debounce.trigger();
+      const hb = decodePodBody('heartbeat', d);
+      const before = this.fleet.shape(hb.podId);
+      if (!this.fleet.heartbeat(hb, now())) return;
+      if (this.fleet.shape(hb.podId) !== before) this.soon();
+      else this.debounce.trigger();
     });
     on('drain', (d) => {
-      if (this.fleet.markDraining(decodePodBody('drain', d).podId)) this.debounce.trigger();
+      if (this.fleet.markDraining(decodePodBody('drain', d).podId)) this.soon();
     });
     on('deregister', (d) => {
-      if (this.fleet.remove(decodePodBody('deregister', d).podId)) this.debounce.trigger();
+      if (this.fleet.remove(decodePodBody('deregister', d).podId)) this.soon();
     });
   }
 
   private tick(): void {
     if (this.stopped) return;
-    if (this.fleet.expire(Date.now()).length > 0) this.debounce.trigger();
+    if (this.fleet.expire(Date.now()).length > 0) this.soon();
     if (!this.models && Date.now() - this.catalogTriedAt > CATALOG_RETRY_MS)
       void this.openCatalog().catch((err) =>
         this.o.log.warn('placement: catalog unreadable', { error: (err as Error).message }),

@@ -15,18 +15,24 @@ const PUT_MS_PER_MB = 1000;
 
 export type Progress = (sentBytes: number, totalBytes: number) => void;
 
-function chunks(bytes: Uint8Array, progress?: Progress): ReadableStream<Uint8Array> {
-  let at = 0;
+/** The pieces as a stream the Object Store pulls: each piece is made only when pulled. */
+function pulled(
+  pieces: Iterable<Uint8Array>,
+  totalBytes: number,
+  progress?: Progress,
+): ReadableStream<Uint8Array> {
+  const it = pieces[Symbol.iterator]();
+  let sent = 0;
   return new ReadableStream<Uint8Array>({
     pull(controller) {
-      if (at >= bytes.length) {
+      const next = it.next();
+      if (next.done) {
         controller.close();
         return;
       }
-      const end = Math.min(bytes.length, at + CHUNK_BYTES);
-      controller.enqueue(bytes.subarray(at, end));
-      at = end;
-      progress?.(at, bytes.length);
+      controller.enqueue(next.value);
+      sent += next.value.length;
+      progress?.(sent, totalBytes);
     },
   });
 }
@@ -49,12 +55,24 @@ export class ArtifactStore {
     }
   }
 
-  async put(objectName: string, sealed: Uint8Array, progress?: Progress): Promise<void> {
-    const deadline = 5000 + (PUT_MS_PER_MB * sealed.length) / 1e6;
+  /**
+   * Stores the object made of `pieces` (`totalBytes` in all). A generator that encrypts each
+   * piece as it is pulled overlaps the encryption with the put's round trips.
+   */
+  async put(
+    objectName: string,
+    pieces: Iterable<Uint8Array>,
+    totalBytes: number,
+    progress?: Progress,
+  ): Promise<void> {
+    const deadline = 5000 + (PUT_MS_PER_MB * totalBytes) / 1e6;
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
-        this.os.put({ name: objectName, options: { max_chunk_size: CHUNK_BYTES } }, chunks(sealed, progress)),
+        this.os.put(
+          { name: objectName, options: { max_chunk_size: CHUNK_BYTES } },
+          pulled(pieces, totalBytes, progress),
+        ),
         new Promise((_, reject) => {
           timer = setTimeout(
             () => reject(new Error(`no answer within ${Math.round(deadline)} ms`)),

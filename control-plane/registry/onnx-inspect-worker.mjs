@@ -1,7 +1,8 @@
 // Worker-thread entry for onnx-inspect.ts: creating an ONNX Runtime session from a large model
 // blocks the thread it runs on, so a push never stalls the admin API's event loop. Plain JS, so
-// it needs no TypeScript loader in the worker. Posts the session's inputs and outputs, or why
-// ONNX Runtime refused the bytes.
+// it needs no TypeScript loader in the worker. Loads the model from `path` (the split form, whose
+// weights ORT maps) or from `bytes`, and posts the session's inputs and outputs, or why ONNX
+// Runtime refused it.
 import { parentPort, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 
@@ -23,7 +24,7 @@ const OPTIONS = {
 };
 
 try {
-  const session = await ort.InferenceSession.create(workerData.bytes, OPTIONS);
+  const session = await ort.InferenceSession.create(workerData.path ?? workerData.bytes, OPTIONS);
   const reply = {
     ok: true,
     inputs: describe(session.inputNames, session.inputMetadata),

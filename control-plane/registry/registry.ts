@@ -5,15 +5,16 @@
 import {
   artifactKeyLabel,
   artifactObjectName,
-  encryptArtifact,
+  encryptArtifactChunks,
   newDataKey,
+  sealedLength,
   sha256Digest,
 } from '../../kernel/artifacts/index.js';
 import { type KeyEncryptionKey, openKey, sealKey } from '../../kernel/crypto/index.js';
 import { ForbiddenError, NotFoundError, PolicyConflictError } from '../../kernel/errors/index.js';
 import type { AuditAction, AuditRecord } from '../audit/audit-chain.js';
 import type { AuditSink } from '../audit/audit-log.js';
-import type { ArtifactStore, Progress } from './artifact-store.js';
+import { type ArtifactStore, CHUNK_BYTES, type Progress } from './artifact-store.js';
 import type { ModelCatalog } from './catalog.js';
 import { PromotionRefusedError, ResidencyRefusedError, VersionConflictError } from './errors.js';
 import {
@@ -160,7 +161,7 @@ export class ModelRegistry {
       ...(input.reason ? { reason: input.reason } : {}),
       diff: `+ ${what} ${digest} ${record.sizeBytes} bytes`,
     });
-    await this.d.artifacts.put(record.objectName, encryptArtifact(input.bytes, dataKey), progress);
+    await this.putSealed(record.objectName, input.bytes, dataKey, progress);
     const done = await this.modify(ref, (r) => withoutUploading(r));
     return { status: 'created', version: publicView(done) };
   }
@@ -175,9 +176,15 @@ export class ModelRegistry {
     if (r.digest !== digest) throw new VersionConflictError(what, r.digest, digest);
     if (!r.uploading) return { status: 'unchanged', version: publicView(r) };
     const key = await openKey(r.sealedDataKey, this.d.kek, artifactKeyLabel(r.name, r.version));
-    await this.d.artifacts.put(r.objectName, encryptArtifact(bytes, key), progress);
+    await this.putSealed(r.objectName, bytes, key, progress);
     const done = await this.modify(r, (x) => withoutUploading(x));
     return { status: 'unchanged', version: publicView(done) };
+  }
+
+  /** Encrypts each chunk as the put pulls it, so encryption overlaps the store's round trips. */
+  private putSealed(objectName: string, plain: Uint8Array, dataKey: Uint8Array, progress?: Progress) {
+    const pieces = encryptArtifactChunks(plain, dataKey, CHUNK_BYTES);
+    return this.d.artifacts.put(objectName, pieces, sealedLength(plain.length), progress);
   }
 
   async list(

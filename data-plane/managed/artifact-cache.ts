@@ -14,7 +14,7 @@ import { createReadStream } from 'node:fs';
 import { access, mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ArtifactIntegrityError } from '../../kernel/artifacts/index.js';
-import { splitWeights } from './mapped-weights.js';
+import { splitWeights } from '../../kernel/artifacts/mapped-weights.js';
 
 interface FileStamp {
   readonly ino: string;
@@ -184,13 +184,30 @@ export class ArtifactCache {
     throw new ArtifactIntegrityError(`cached file has ${found}, assigned ${digest}`);
   }
 
-  /** Writes an artifact verified against `digest` (and its config.yaml, or none); returns the directory. */
+  /**
+   * Where a download may write model.onnx while it arrives (before it is verified), emptied
+   * first: store() takes a file found there as this download's own.
+   */
+  async incoming(model: string, version: string): Promise<string> {
+    const dir = this.versionDir(model, version);
+    await mkdir(dir, { recursive: true });
+    const tmp = join(dir, `.model.onnx.${process.pid}.tmp`);
+    await rm(tmp, { force: true });
+    return tmp;
+  }
+
+  /**
+   * Writes an artifact verified against `digest` (and its config.yaml, or none); returns the
+   * directory. With `written`, the download already wrote `plain` to incoming()'s file as it
+   * arrived: it is renamed into place instead of written again.
+   */
   async store(
     model: string,
     version: string,
     plain: Uint8Array,
     configYaml: string,
     digest: string,
+    written = false,
   ): Promise<string> {
     const dir = this.versionDir(model, version);
     await mkdir(dir, { recursive: true });
@@ -200,7 +217,8 @@ export class ArtifactCache {
     await rm(join(dir, MAPPED), { force: true });
     await rm(join(dir, WEIGHTS), { force: true });
     const tmp = join(dir, `.model.onnx.${process.pid}.tmp`);
-    await writeFile(tmp, plain);
+    if (!written || (await stat(tmp).catch(() => undefined))?.size !== plain.length)
+      await writeFile(tmp, plain);
     await rename(tmp, join(dir, 'model.onnx'));
     const config = join(dir, 'config.yaml');
     if (configYaml) await writeFile(config, configYaml);

@@ -1,15 +1,11 @@
 // Downloads one assigned artifact from the JetStream Object Store and opens it: the data key is
 // unsealed with the KEK under the label that binds it to this model and version, the object is
 // decrypted (AES-256-GCM authenticates it), and the plaintext must have the assigned digest.
+import { open, rm } from 'node:fs/promises';
 import { jetstream } from '@nats-io/jetstream';
 import { type ObjectStore, Objm, setSha256Backend } from '@nats-io/obj';
 import type { NatsConnection } from '@nats-io/transport-node';
-import {
-  ArtifactIntegrityError,
-  artifactKeyLabel,
-  decryptArtifact,
-  sha256Digest,
-} from '../../kernel/artifacts/index.js';
+import { ArtifactDecryptor, ArtifactIntegrityError, artifactKeyLabel } from '../../kernel/artifacts/index.js';
 import type { AssignedVersion } from '../../kernel/contract/index.js';
 import { type KeyEncryptionKey, openKey } from '../../kernel/crypto/index.js';
 
@@ -45,28 +41,82 @@ export class ArtifactSource {
     private readonly kek: KeyEncryptionKey,
   ) {}
 
-  /** The verified plaintext ONNX file of `a`; throws ArtifactIntegrityError on any mismatch. */
-  async fetch(a: AssignedVersion): Promise<Uint8Array> {
+  /**
+   * The verified plaintext ONNX file of `a`; throws ArtifactIntegrityError on any mismatch. The
+   * object is decrypted and hashed chunk by chunk as it arrives (kernel/artifacts/stream.ts),
+   * into one buffer of the assigned size: no whole-file pass waits for the download to end, and
+   * no second copy of the model is made.
+   */
+  /** It writes the plaintext to `writeTo` as it arrives (ArtifactFetcher). */
+  readonly writes = true;
+
+  async fetch(a: AssignedVersion, writeTo?: string): Promise<Uint8Array> {
     // checkAPI and check off: no account-info or stream-info request, so the pod's NATS user needs
     // neither $JS.API.INFO nor $JS.API.STREAM.INFO (docs/SECURITY.md, "Managed pods").
     this.store ??= new Objm(jetstream(this.nc, { checkAPI: false })).open(this.bucket, false);
     const store = await this.store;
-    const sealed = await withTimeout(
-      store.getBlob(a.objectName),
-      downloadTimeoutMs(Number(a.sizeBytes)),
-      `download of ${a.objectName} from ${this.bucket}`,
-    );
-    if (!sealed) throw new ArtifactIntegrityError(`object ${a.objectName} is not in bucket ${this.bucket}`);
     const dataKey = await openKey(a.sealedDataKey, this.kek, artifactKeyLabel(a.model, a.version));
-    let plain: Uint8Array;
     try {
-      plain = decryptArtifact(sealed, dataKey);
+      return await withTimeout(
+        this.download(store, a, dataKey, writeTo),
+        downloadTimeoutMs(Number(a.sizeBytes)),
+        `download of ${a.objectName} from ${this.bucket}`,
+      );
     } finally {
       dataKey.fill(0);
     }
-    const digest = sha256Digest(plain);
-    if (digest !== a.digest)
-      throw new ArtifactIntegrityError(`digest mismatch: assigned ${a.digest}, object holds ${digest}`);
-    return plain;
+  }
+
+  private async download(
+    store: ObjectStore,
+    a: AssignedVersion,
+    dataKey: Uint8Array,
+    writeTo: string | undefined,
+  ): Promise<Uint8Array> {
+    const object = await store.get(a.objectName);
+    if (!object) throw new ArtifactIntegrityError(`object ${a.objectName} is not in bucket ${this.bucket}`);
+    const size = Number(a.sizeBytes);
+    const plain = new Uint8Array(size);
+    const file = writeTo ? await open(writeTo, 'w') : undefined;
+    // Positioned writes of the plaintext as it comes, overlapping the download; awaited at the end.
+    const writes: Promise<unknown>[] = [];
+    let at = 0;
+    const dec = new ArtifactDecryptor(dataKey, (piece) => {
+      if (at + piece.length > size)
+        throw new ArtifactIntegrityError(`object ${a.objectName} holds more than the assigned ${size} bytes`);
+      plain.set(piece, at);
+      if (file) writes.push(file.write(plain, at, piece.length, at));
+      at += piece.length;
+    });
+    // Observed from the start: it may reject while the loop below is what fails first.
+    const settled = object.error.then(
+      (e) => e ?? undefined,
+      (e: unknown) => e as Error,
+    );
+    try {
+      try {
+        // The stream ends in an error when the object's own SHA-256 does not match (the client's check).
+        for await (const piece of object.data) dec.update(piece);
+      } catch (err) {
+        await settled;
+        throw err;
+      }
+      const failed = await settled;
+      if (failed) throw failed;
+      const { sizeBytes, digest } = dec.finish();
+      if (sizeBytes !== size)
+        throw new ArtifactIntegrityError(`object ${a.objectName} holds ${sizeBytes} bytes, assigned ${size}`);
+      if (digest !== a.digest)
+        throw new ArtifactIntegrityError(`digest mismatch: assigned ${a.digest}, object holds ${digest}`);
+      await Promise.all(writes);
+      return plain;
+    } catch (err) {
+      await Promise.allSettled(writes);
+      await file?.close();
+      if (writeTo) await rm(writeTo, { force: true });
+      throw err;
+    } finally {
+      await file?.close().catch(() => undefined);
+    }
   }
 }

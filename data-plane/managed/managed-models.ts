@@ -16,7 +16,13 @@ import type { OvercommitMetrics } from './overcommit-metrics.js';
 
 /** Where artifacts come from (artifact-fetch.ts; tests may pass another). */
 export interface ArtifactFetcher {
-  fetch(a: AssignedVersion): Promise<Uint8Array>;
+  /**
+   * The verified plaintext. A fetcher whose `writes` is true is given `writeTo` and writes the
+   * bytes there as they arrive (unverified until this resolves; the cache renames the file only
+   * after it does).
+   */
+  fetch(a: AssignedVersion, writeTo?: string): Promise<Uint8Array>;
+  readonly writes?: boolean;
 }
 
 /** Each managed version's own gRPC and HTTP ports (version-ports.ts; absent: none). */
@@ -207,12 +213,24 @@ export class ManagedModels {
           this.opts.log.warn(`managed: cached ${v.model} version ${v.version} not usable; downloading it`);
       }
       let fetchMs = 0;
+      let phases = '';
       if (!fromCache) {
         if (!this.fetcher) throw new Error('no artifact source (NATS not connected)');
         const t1 = performance.now();
-        const plain = await this.fetcher.fetch(v);
-        dir = await this.cache.store(v.model, v.version, plain, v.configYaml, v.digest);
+        // Written while it downloads: the cache then renames it instead of writing 96 MiB again.
+        const incoming = this.fetcher.writes ? await this.cache.incoming(v.model, v.version) : undefined;
+        const plain = await this.fetcher.fetch(v, incoming);
+        const t2 = performance.now();
+        dir = await this.cache.store(
+          v.model,
+          v.version,
+          plain,
+          v.configYaml,
+          v.digest,
+          incoming !== undefined,
+        );
         fetchMs = performance.now() - t1;
+        phases = `: fetch ${Math.round(t2 - t1)} ms, cache ${Math.round(fetchMs - (t2 - t1))} ms`;
         // Not written here: writing the ORT-format file doubles a session create, and this load
         // is on the way from a push to traffic. The first load from the cache writes it.
         const mapped = await this.cache.mapped(v.model, v.version, v.digest);
@@ -222,11 +240,12 @@ export class ManagedModels {
         });
       }
       const totalMs = performance.now() - t0;
+      if (phases) phases += `; session ${Math.round(totalMs - fetchMs)} ms`;
       const loaded = this.models.get(v.model, v.version);
       if (loaded?.state === 'ready') {
         this.opts.log.info(
           `managed: ${v.model} version ${v.version} ready in ${Math.round(totalMs)} ms ` +
-            `(${fromCache ? 'from the cache' : `downloaded in ${Math.round(fetchMs)} ms`}, ${formatBytes(loaded.memoryBytes ?? 0)})`,
+            `(${fromCache ? 'from the cache' : `downloaded in ${Math.round(fetchMs)} ms${phases}`}, ${formatBytes(loaded.memoryBytes ?? 0)})`,
         );
         this.overcommit?.loaded(v.model, v.version);
         const timing = { model: v.model, version: v.version, fromCache, fetchMs, totalMs };

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAPPED_ALIGNMENT, splitWeights } from '../../kernel/artifacts/mapped-weights.js';
 import { GraphBuilder, heWeights, seededRandom } from '../models/onnx-builder.js';
-import { MAPPED_ALIGNMENT, splitWeights } from './mapped-weights.js';
 
 const { onnx } = onnxProto;
 

@@ -24,7 +24,7 @@ export interface LoadMessage {
   readonly optimizedPath?: string;
   /**
    * The same model with its weights in a file ONNX Runtime maps (a managed pod's cache,
-   * managed/mapped-weights.ts), tried before modelPath; not used while writing the ORT file.
+   * kernel/artifacts/mapped-weights.ts), tried before modelPath; not used while writing the ORT file.
    */
   readonly mappedPath?: string;
   /** CPU only: write the optimized model here (ORT format) while creating the session. */

@@ -8,3 +8,4 @@ export {
   sha256Digest,
 } from './codec.js';
 export { ArtifactIntegrityError } from './errors.js';
+export { ArtifactDecryptor, encryptArtifactChunks, sealedLength } from './stream.js';

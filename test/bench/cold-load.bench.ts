@@ -11,7 +11,7 @@
 //                   loaded from bytes with optimization off, initializers used in place
 //                   (session.use_ort_model_bytes_directly + use_ort_model_bytes_for_initializers)
 //   mapped          the model with its weights split into a file of their own (what a managed
-//                   pod's cache keeps, data-plane/managed/mapped-weights.ts), created from its
+//                   pod's cache keeps, kernel/artifacts/mapped-weights.ts), created from its
 //                   path: ONNX Runtime maps the weights instead of copying them; with prepacking
 //                   on and off
 // and the parts around it: sha256 of the file (the cache re-check), reading it, splitting it.
@@ -22,9 +22,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { renderTable } from '../../control-plane/cli/table.js';
-import { splitWeights } from '../../data-plane/managed/mapped-weights.js';
 import { GraphBuilder, heWeights, seededRandom } from '../../data-plane/models/onnx-builder.js';
 import { percentile } from '../../data-plane/stats/window.js';
+import { splitWeights } from '../../kernel/artifacts/mapped-weights.js';
 
 const ROUNDS = Number(process.env.BENCH_LOADS ?? 9);
 const GOAL_MS = 250;

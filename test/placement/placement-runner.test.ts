@@ -224,6 +224,42 @@ spec:
     for (const p of pods.splice(0)) await p.crash();
   });
 
+  it('acts at once on a version becoming placeable and on a READY report, not on the debounce', async () => {
+    // The ordinary debounce is a minute here, and the pods heartbeat every 200 ms: a run that
+    // waited for it would not come within the test's deadlines. Placement must react to the
+    // catalog's write and to the registration reporting READY by themselves.
+    const prefix = 'pl5';
+    const kv = await new Kvm(jetstream(nc)).create(`${prefix}_models`, { history: 1 });
+    const runner = new PlacementRunner({
+      nc,
+      log: memoryLogger(),
+      storePrefix: prefix,
+      tickMs: 100,
+      debounceMs: 60_000,
+    });
+    runners.push(runner);
+    await runner.start();
+    runner.setRoutes(routes(1));
+    const pod = await FakeManagedPod.start(nats, { podId: 'pl5-a', zone: 'a' });
+    pods.push(pod);
+    await until(async () => (await record(prefix, 'fraud.2')) !== undefined, 10_000, 'first record');
+    expect((await record(prefix, 'fraud.2'))!.unplaced).toMatchObject({ reason: 'not-in-registry' });
+    const pushedAt = Date.now();
+    await kv.put('fraud.2', catalogRecord('fraud', '2'));
+    await until(() => pod.assigned.includes('fraud:2'), 10_000, 'assigned once placeable');
+    const assignedMs = Date.now() - pushedAt;
+    const readyAt = Date.now();
+    pod.setReady('fraud:2');
+    await until(
+      async () => ((await record(prefix, 'fraud.2'))?.ready as string[] | undefined)?.length === 1,
+      10_000,
+      'record shows it ready',
+    );
+    console.log(`placeable -> assigned ${assignedMs} ms; READY -> recorded ${Date.now() - readyAt} ms`);
+    for (const r of runners.splice(0)) await r.stop();
+    for (const p of pods.splice(0)) await p.crash();
+  });
+
   it('hands placement to another replica when the leader dies, which publishes the same assignments', async () => {
     const prefix = 'pl3';
     await catalog(prefix);
