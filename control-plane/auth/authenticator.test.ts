@@ -20,7 +20,7 @@ const VIEWER = [{ role: 'viewer' as const, namespaces: ['default'] }];
 
 let dir: string;
 let config: AuthConfig;
-let jwtKey: CryptoKey;
+let jwtKey: Awaited<ReturnType<typeof joseKeyPair>>['privateKey'];
 let deployerCert: Uint8Array;
 let strangerCert: Uint8Array;
 let noIdCert: Uint8Array;
