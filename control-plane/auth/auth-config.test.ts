@@ -118,6 +118,33 @@ describe('parseAuthConfig', () => {
     ).toEqual(ISSUES);
   });
 
+  it('requires each binding’s role and namespaces, each key’s id and hash, the jwt issuer and audience, and each identity', () => {
+    expect(
+      issuesOf({
+        apiKeys: [{ roles: [{ role: 'viewer' }] }],
+        jwt: { jwksFile: 'k.json' },
+        mtls: [{ roles: [] }],
+      }),
+    ).toEqual([
+      { path: 'apiKeys[0].id', message: 'is required' },
+      { path: 'apiKeys[0].hash', message: 'is required' },
+      { path: 'apiKeys[0].roles[0].namespaces', message: 'is required' },
+      { path: 'jwt.issuer', message: 'is required' },
+      { path: 'jwt.audience', message: 'is required' },
+      { path: 'mtls[0].identity', message: 'is required' },
+    ]);
+  });
+
+  it('serves metrics and health publicly unless told not to, each on its own', () => {
+    expect(parseAuthConfig({ public: { metrics: false } }, 'a').public).toEqual({
+      healthz: true,
+      metrics: false,
+    });
+    expect(issuesOf({ public: { metrics: 'no' } })).toEqual([
+      { path: 'public.metrics', message: 'must be true or false' },
+    ]);
+  });
+
   it('holds ids and hashes to the whole value, not a part of it', () => {
     for (const id of [' ci', 'ci ', 'c/i'])
       expect(issuesOf({ apiKeys: [{ id, hash: HASH }] }), id).toEqual([
