@@ -88,6 +88,7 @@ describe('checkAccessRules', () => {
     expect(refused({ identities: 'spiffe://td/ns/a/sa/b' })).toEqual([list]);
     expect(refused({ identities: ['spiffe://td/ns/a/sa/b', ''] })).toEqual([list]);
     expect(refused({ identities: ['spiffe://td/ns/a/sa/b', 7] })).toEqual([list]);
+    expect(refused({ identities: [['spiffe://td/ns/a/sa/b']] })).toEqual([list]);
     expect(refused({ identities: ['x', 'spiffe://td/ns/a/sa/b', 'SPIFFE://td/ns/a/sa/b'] })).toEqual([
       issue('m.identities', 'must be SPIFFE IDs'),
       issue('m.identities', 'must be SPIFFE IDs'),
@@ -123,9 +124,12 @@ describe('checkAccessRules', () => {
           { sha256: HEX },
           { sha256: 1, tenant: 't' },
           HEX,
+          null,
+          // Its text form is a valid digest, but it is a list.
+          { sha256: [HEX], tenant: 't' },
         ],
       }),
-    ).toEqual([bad(1), bad(2), bad(3), bad(4), bad(5), bad(6), bad(7)]);
+    ).toEqual([bad(1), bad(2), bad(3), bad(4), bad(5), bad(6), bad(7), bad(8), bad(9)]);
     const empty = issue('m.apiKeys', 'must be a non-empty list');
     expect(refused({ apiKeys: [] })).toEqual([empty]);
     expect(refused({ apiKeys: { sha256: HEX, tenant: 't' } })).toEqual([empty]);
@@ -164,6 +168,7 @@ describe('checkAccessRules: rate limits', () => {
     ])
       expect(refused({ rateLimit: { model } }), JSON.stringify(model)).toEqual([rps('model')]);
     expect(refused({ rateLimit: { perTenant: { rps: Number.NaN } } })).toEqual([rps('perTenant')]);
+    expect(refused({ rateLimit: { perTenant: null } })).toEqual([rps('perTenant')]);
     const burst = (p: string) => issue(`m.rateLimit.${p}.burst`, 'must be a whole number >= 1');
     for (const b of [0, 1.5, '2', null])
       expect(refused({ rateLimit: { model: { rps: 1, burst: b } } }), String(b)).toEqual([burst('model')]);
@@ -252,6 +257,9 @@ describe('checkAccessRules: jwt', () => {
     ]);
     expect(refused({ jwt: { ...JWT, tenantClaim: 5 } })).toEqual([
       issue('m.jwt.tenantClaim', 'must be a string'),
+    ]);
+    expect(refused({ jwt: { ...JWT, algorithms: 'RS256' } })).toEqual([
+      issue('m.jwt.algorithms', 'must be a list of strings'),
     ]);
     expect(refused({ jwt: { ...JWT, clockSkew: 30 } })).toEqual([
       issue('m.jwt.clockSkew', 'must be a duration such as 30s'),
