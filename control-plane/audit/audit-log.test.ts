@@ -175,5 +175,24 @@ describe('AuditLog', () => {
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StoreError);
     expect((err as Error).message).toMatch(/^cannot create the audit stream: .*overlap/);
+    expect(String((err as Error).cause)).toMatch(/overlap/);
+    // Three replicas on a server that is no cluster: refused, never created with one instead.
+    const n = names();
+    await expect(AuditLog.open(nc, { names: n, replicas: 3 })).rejects.toThrow(
+      /^cannot create the audit stream: /,
+    );
+    await expect(jsm.streams.info(n.auditStream)).rejects.toThrow(/not found/);
+  });
+
+  it('names the trail when an append fails, and appends again once the stream is back', async () => {
+    const n = names();
+    const log = await AuditLog.open(nc, { names: n });
+    await log.append(event('1'));
+    await (await jetstreamManager(nc)).streams.delete(n.auditStream);
+    await expect(log.append(event('2'))).rejects.toThrow(
+      new StoreError('policy store: cannot append to the audit trail: NATS JetStream refused the operation'),
+    );
+    await AuditLog.open(nc, { names: n });
+    expect(await log.append(event('3'))).toMatchObject({ index: 1, prev: GENESIS, reason: '3' });
   });
 });
