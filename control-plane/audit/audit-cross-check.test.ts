@@ -118,11 +118,17 @@ describe('crossCheck', () => {
 
   it('takes only the intent a revision names, of its own namespace, and names one that names none', () => {
     const elsewhere = rec({ phase: 'intent', namespace: 'prod' });
+    const other = rec({ phase: 'intent', name: 'b' });
     expect(
-      crossCheck([elsewhere], [rev(9, { audit: elsewhere.index }), rev(10, { audit: 999 })], NOW),
+      crossCheck(
+        [elsewhere, other],
+        [rev(9, { audit: elsewhere.index }), rev(10, { audit: 999 }), rev(11, { audit: other.index })],
+        NOW,
+      ),
     ).toEqual([
       'revision 9 of default/a (PUT) has no audit record',
       'revision 10 of default/a (PUT) has no audit record',
+      'revision 11 of default/a (PUT) has no audit record',
     ]);
   });
 
@@ -142,7 +148,8 @@ describe('crossCheck', () => {
       'revision 7 of default/a (PURGE) has no audit record',
     ]);
     // A put is never accounted for by a delete intent, even one naming its previous revision.
-    expect(crossCheck(records, [rev(8, { previous: 4 })], NOW)).toEqual([
+    const del = rec({ phase: 'intent', action: 'delete', previousRevision: 4 });
+    expect(crossCheck([...records, del], [rev(8, { previous: 4 })], NOW)).toEqual([
       'revision 8 of default/a (PUT) has no audit record',
     ]);
   });
