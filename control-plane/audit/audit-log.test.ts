@@ -167,6 +167,22 @@ describe('AuditLog', () => {
     }
   });
 
+  it('takes a record whose publish went unanswered but was stored as appended, once', async () => {
+    // A stream that never acknowledges: every publish lands and then times out.
+    const n = names();
+    const jsm = await jetstreamManager(nc);
+    await jsm.streams.add({ name: n.auditStream, subjects: [n.auditSubject], no_ack: true });
+    const log = await AuditLog.open(nc, { names: n });
+    const a = await log.append(event('a'));
+    expect(a).toMatchObject({ index: 1, prev: GENESIS, reason: 'a' });
+    const b = await log.append(event('b'));
+    expect(b).toMatchObject({ index: 2, prev: a.hash, reason: 'b' });
+    expect(await log.read()).toEqual([
+      { seq: 1, record: a },
+      { seq: 2, record: b },
+    ]);
+  });
+
   it('names the stream it cannot create', async () => {
     const jsm = await jetstreamManager(nc);
     await jsm.streams.add({ name: 'TAKEN', subjects: ['taken.audit'] });
