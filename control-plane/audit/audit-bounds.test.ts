@@ -44,4 +44,22 @@ describe('boundEvent', () => {
     expect(() => boundEvent({ ...base, from: 'x'.repeat(10_000) }, 8 * 1024)).toThrow(StoreError);
     expect(() => boundEvent({ ...base, from: 'x'.repeat(10_000) }, 8 * 1024)).toThrow(/default\/resnet/);
   });
+
+  it('keeps a diff of exactly 64 KiB and a reason of exactly 1,024 characters', () => {
+    const e = { ...base, diff: 'x'.repeat(MAX_AUDIT_DIFF_BYTES), reason: '🙂'.repeat(MAX_AUDIT_REASON) };
+    expect(boundEvent(e, 8 * 1024 * 1024)).toEqual(e);
+  });
+
+  it('takes a record that fills the server’s max_payload less 2,048 bytes of envelope exactly', () => {
+    const withDiff = { ...base, diff: 'x'.repeat(5000) };
+    const exact = Buffer.byteLength(JSON.stringify(withDiff)) + 2048;
+    expect(boundEvent(withDiff, exact)).toEqual(withDiff);
+    expect(boundEvent(withDiff, exact - 1).diffBytes).toBe(5000);
+    const noDiff = { ...base, from: 'x'.repeat(5000) };
+    const fits = Buffer.byteLength(JSON.stringify(noDiff)) + 2048;
+    expect(boundEvent(noDiff, fits)).toEqual(noDiff);
+    expect(() => boundEvent(noDiff, fits - 1)).toThrow(
+      `audit record for default/resnet is ${fits - 2048} bytes, over the ${fits - 2049} the NATS server accepts`,
+    );
+  });
 });

@@ -19,16 +19,20 @@ export function crossCheck(
   const audited = new Set<string>();
   const intents = new Map<number, AuditRecord>();
   const concluded = new Set<number>();
+  const aborted = new Set<number>();
   for (const r of records) {
     if (r.phase === 'intent') intents.set(r.index, r);
-    else if (r.intent !== undefined) concluded.add(r.intent);
+    else if (r.intent !== undefined) {
+      concluded.add(r.intent);
+      if (r.phase === 'aborted') aborted.add(r.intent);
+    }
     if ((r.phase === 'committed' || r.phase === undefined) && r.revision !== undefined)
       audited.add(at(r.namespace, r.name, r.revision));
     // Deletes recorded before intents existed name only the revision they deleted.
     if (r.phase === undefined && r.action === 'delete' && r.previousRevision !== undefined)
       audited.add(`${at(r.namespace, r.name, r.previousRevision)}+del`);
   }
-  const intentFor = (rev: RevisionRef): AuditRecord | undefined => {
+  const intentOf = (rev: RevisionRef): AuditRecord | undefined => {
     if (rev.audit !== undefined) {
       const i = intents.get(rev.audit);
       return i && i.namespace === rev.namespace && i.name === rev.name ? i : undefined;
@@ -41,6 +45,11 @@ export function crossCheck(
         i.name === rev.name &&
         i.previousRevision === rev.previous,
     );
+  };
+  // An intent whose outcome says nothing was written does not account for a revision that was.
+  const intentFor = (rev: RevisionRef): AuditRecord | undefined => {
+    const i = intentOf(rev);
+    return i && !aborted.has(i.index) ? i : undefined;
   };
   for (const rev of revisions) {
     const key = at(rev.namespace, rev.name, rev.revision);

@@ -214,6 +214,8 @@ export function checkAccessRules(v: unknown, path: string, out: Issue[]): Access
   }
   let rateLimit: AccessRules['rateLimit'];
   if (v.rateLimit !== undefined) {
+    // Read as "no limits", a malformed section would open the model to any rate.
+    if (!isObject(v.rateLimit)) out.push({ path: `${path}.rateLimit`, message: 'must be a mapping' });
     const rl = isObject(v.rateLimit) ? v.rateLimit : {};
     const tenants: Record<string, AccessRate> = {};
     const t = rl.tenants;

@@ -1,14 +1,17 @@
 // Issuance rules of WorkloadIssuer against a real in-memory CA: which proof counts, what is
 // checked in which order, and the audit record of every outcome (written out field by field).
-import { X509Certificate } from 'node:crypto';
+import { webcrypto, X509Certificate } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { generateKeyPair } from '../../../kernel/tls/index.js';
+import { type CryptoKeyPair, generateKeyPair } from '../../../kernel/tls/index.js';
 import { CertificateAuthority, MemoryCaStore } from '../ca/authority.js';
 import { CsrInvalidError, CsrRefusedError, UnauthenticatedError } from '../errors.js';
 import { MemoryAuditSink } from './audit.js';
-import { createCsr } from './csr.js';
+import { createCsr, parseCsr } from './csr.js';
 import { WorkloadIssuer } from './issuer.js';
-import { BootstrapTokens, MemoryTokenStore } from './tokens.js';
+import { BootstrapTokens, FileTokenStore, hashToken, MemoryTokenStore } from './tokens.js';
 
 const TD = 'example.org';
 const WEB = `spiffe://${TD}/ns/default/sa/web`;
@@ -29,7 +32,7 @@ beforeAll(async () => {
   });
 });
 
-function setup(authority = ca, extra: { ttlMs?: number } = {}) {
+function setup(authority = ca, extra: Partial<ConstructorParameters<typeof WorkloadIssuer>[0]> = {}) {
   const audit = new MemoryAuditSink();
   const store = new MemoryTokenStore();
   const tokens = new BootstrapTokens(store, TD, () => NOW);
@@ -173,5 +176,64 @@ describe('WorkloadIssuer', () => {
       identity: DB,
       method: 'token',
     });
+  });
+
+  it('refuses a certificate of its own CA whose URI SAN is no workload SPIFFE ID, naming why', async () => {
+    const { issuer, audit } = setup();
+    // The CA signs what it is given (the identity checks come before it); this one names no workload.
+    const { csr } = await parseCsr(await csrFor(WEB));
+    const signed = await ca.signLeaf(`spiffe://${TD}/web`, csr.publicKey, H);
+    const [, ...chainPem] = signed.certificateChainPem.split(/(?=-----BEGIN)/);
+    const peer = {
+      raw: new Uint8Array(signed.cert.rawData),
+      chain: chainPem.map((pem) => new Uint8Array(new X509Certificate(pem).raw)),
+    };
+    const reason = `not authenticated: client certificate: invalid SPIFFE ID "spiffe://${TD}/web": path must be exactly /ns/<namespace>/sa/<service-account>`;
+    await expect(issuer.issue({ csrPem: await csrFor(WEB), peer })).rejects.toThrow(reason);
+    expect(audit.events).toEqual([
+      { type: 'auth.failed', method: 'certificate', reason, at: NOW.toISOString() },
+    ]);
+  });
+
+  it('names every problem of an unusable CSR, separated by "; "', async () => {
+    const { issuer, tokens, audit } = setup();
+    const { token } = await tokens.create(WEB);
+    const p521 = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-521' }, true, [
+      'sign',
+      'verify',
+    ])) as CryptoKeyPair;
+    const der = Buffer.from(
+      (await createCsr(p521, [{ type: 'url', value: WEB }])).replace(/-----[^-]+-----|\s/g, ''),
+      'base64',
+    );
+    der[der.length - 1]! ^= 1;
+    const pem = `-----BEGIN CERTIFICATE REQUEST-----\n${der.toString('base64')}\n-----END CERTIFICATE REQUEST-----\n`;
+    const reason =
+      'certificate signing request unusable: its signature does not verify with its own public key; key ECDSA P-521 is not ECDSA P-256/P-384 or RSA >= 2048';
+    await expect(issuer.issue({ csrPem: pem, token })).rejects.toThrow(reason);
+    expect(audit.events).toEqual([{ type: 'csr.invalid', reason, at: NOW.toISOString() }]);
+  });
+
+  it('renews by the configured policy, not the default', async () => {
+    const { issuer, tokens } = setup(ca, { renewal: { fraction: 0.8, jitter: 0 } });
+    const { token } = await tokens.create(WEB);
+    const out = await issuer.issue({ csrPem: await csrFor(WEB), token });
+    expect(out.renewAt.getTime()).toBe(NOW.getTime() + Math.round(24 * H * 0.8));
+  });
+
+  it('does not record a token store that fails as a failed authentication', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sy-issuer-'));
+    try {
+      const audit = new MemoryAuditSink();
+      const tokens = new BootstrapTokens(new FileTokenStore(dir), TD, () => NOW);
+      const issuer = new WorkloadIssuer({ authority: ca, tokens, audit });
+      const { token } = await tokens.create(WEB);
+      // The record on disk is damaged: the store fails, the caller has proven nothing wrong.
+      await writeFile(join(dir, `${hashToken(token)}.json`), '{"identity":');
+      await expect(issuer.issue({ csrPem: await csrFor(WEB), token })).rejects.toThrow(SyntaxError);
+      expect(audit.events).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

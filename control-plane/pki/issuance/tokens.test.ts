@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -106,5 +106,25 @@ describe('bootstrap tokens', () => {
     expect(await store.take('A'.repeat(64))).toBeUndefined();
     expect(await store.take('a'.repeat(64))).toEqual({ identity: ID, expiresAt: 1 });
     expect(await store.take('a'.repeat(64))).toBeUndefined();
+  });
+
+  it('refuses a token wrapped in a list as malformed, though its text form is a valid token', async () => {
+    // A JSON body may carry any type; String([token]) is the token itself.
+    const store = new MemoryTokenStore();
+    const tokens = new BootstrapTokens(store, 'td');
+    const { token } = await tokens.create(ID);
+    await expect(tokens.redeem([token] as unknown as string)).rejects.toThrow(
+      new UnauthenticatedError('malformed bootstrap token'),
+    );
+    expect(store.size).toBe(1);
+  });
+
+  it('never claims a file outside its directory for a hash followed by a path', async () => {
+    const outside = join(dir, 'victim.json');
+    await writeFile(outside, JSON.stringify({ identity: ID, expiresAt: 1 }));
+    const store = new FileTokenStore(join(dir, 'store'));
+    expect(await store.take(`${'a'.repeat(64)}/../../victim`)).toBeUndefined();
+    expect(await readFile(outside, 'utf8')).toBe(JSON.stringify({ identity: ID, expiresAt: 1 }));
+    await rm(outside);
   });
 });
