@@ -1,13 +1,14 @@
 // The controller with its I/O replaced by in-memory doubles (one module under test): which
 // writes it makes, in which order, and what it refuses without the lease.
 import { describe, expect, it } from 'vitest';
+import { PolicyConflictError } from '../../kernel/errors/index.js';
 import { createLogger } from '../../kernel/log/index.js';
 import type { ApplyRequest, PolicyService } from '../api/policy-service.js';
 import { parsePolicyFile } from '../policy/index.js';
 import type { StoredPolicy } from '../store/policy-record.js';
 import { RolloutController } from './controller.js';
 import { HeartbeatFigures } from './heartbeat-figures.js';
-import { command, startRollout } from './machine.js';
+import { command, evaluate, startRollout } from './machine.js';
 import { MemoryRolloutStore } from './rollout-store.js';
 
 const ROUTE = parsePolicyFile(
@@ -69,6 +70,7 @@ function world(leaseHeld = true, route = ROUTE, store = new MemoryRolloutStore()
     store,
     figures,
     controller,
+    service: service as { apply: PolicyService['apply'] },
     applied,
     fenced,
     lease,
@@ -172,6 +174,112 @@ describe('RolloutController', () => {
     await w.controller.tick();
     expect(w.applied).toEqual([]);
     expect((await w.store.get('default/fraud'))?.state.phase).toBe('progressing');
+  });
+
+  it('never judges a step whose revision a dead leader left unwritten: the revision first, then its full time', async () => {
+    const w = world();
+    const spec = ROUTE.spec.rollout!;
+    // The old leader ran step 1 (10 %, on the route from 100 ms), persisted the advance to step 2
+    // at 5.1 s and died before writing its revision.
+    const s1 = startRollout('default/fraud', 'fraud', spec, 'v1', 100, 0).state;
+    await w.store.put(s1, 0);
+    w.at(100);
+    await w.controller.tick();
+    expect(w.applied.map((a) => a.reason)).toEqual(['rollout fraud v2: step 1/2, 10 %']);
+    const pass = { requests: 50, errors: 0, p99Ms: 2 };
+    const at1 = (await w.store.get('default/fraud'))!;
+    const passed = evaluate(spec, { ...at1.state, lastDecisive: 'pass' }, 5100, {
+      outcome: 'pass',
+      gates: [],
+      candidate: pass as never,
+      stable: pass as never,
+    });
+    expect(passed.state.step).toBe(1);
+    await w.store.put(passed.state, at1.revision);
+
+    // The next leader takes over after step 2's time is up, with passing figures of 10 % traffic.
+    w.figures.record('c', [{ model: 'fraud', version: 'v2', intervalRequests: 50, intervalErrors: 0 }]);
+    w.figures.record('s', [{ model: 'fraud', version: 'v1', intervalRequests: 450, intervalErrors: 0 }]);
+    w.at(20_000);
+    await w.controller.tick();
+    expect(w.applied.map((a) => a.reason)).toEqual([
+      'rollout fraud v2: step 1/2, 10 %',
+      'rollout fraud v2: step 2/2, 50 %',
+    ]);
+    const after = (await w.store.get('default/fraud'))!.state;
+    expect(after).toMatchObject({ phase: 'progressing', step: 1, stepStartedAtMs: 20_000 });
+
+    // Passing figures on its own traffic do not end it before its 5 s.
+    const good = () => {
+      w.figures.record('c', [{ model: 'fraud', version: 'v2', intervalRequests: 50, intervalErrors: 0 }]);
+      w.figures.record('s', [{ model: 'fraud', version: 'v1', intervalRequests: 50, intervalErrors: 0 }]);
+    };
+    good();
+    w.at(21_000);
+    await w.controller.tick();
+    expect((await w.store.get('default/fraud'))!.state).toMatchObject({ phase: 'progressing', step: 1 });
+    good();
+    w.at(25_000);
+    await w.controller.tick();
+    expect((await w.store.get('default/fraud'))!.state.phase).toBe('succeeded');
+    // Every step once, in order, each with its own revision.
+    expect(w.applied.map((a) => a.reason)).toEqual([
+      'rollout fraud v2: step 1/2, 10 %',
+      'rollout fraud v2: step 2/2, 50 %',
+      'rollout fraud v2: promoted after 2 steps',
+    ]);
+  });
+
+  it('writes a step whose revision was refused before judging it again', async () => {
+    const w = world();
+    await w.store.put(startRollout('default/fraud', 'fraud', ROUTE.spec.rollout!, 'v1', 100, 0).state, 0);
+    w.at(100);
+    await w.controller.tick();
+    // Step 1 passes at its end; the advance's revision is refused (a conflicting write).
+    const apply = w.service.apply;
+    w.service.apply = async () => {
+      throw new PolicyConflictError('default/fraud changed since revision 2');
+    };
+    w.figures.record('c', [{ model: 'fraud', version: 'v2', intervalRequests: 50, intervalErrors: 0 }]);
+    w.figures.record('s', [{ model: 'fraud', version: 'v1', intervalRequests: 450, intervalErrors: 0 }]);
+    w.at(5100);
+    await w.controller.tick();
+    expect((await w.store.get('default/fraud'))!.state).toMatchObject({ step: 1, stepStartedAtMs: 5100 });
+    w.service.apply = apply;
+    w.figures.record('c', [{ model: 'fraud', version: 'v2', intervalRequests: 50, intervalErrors: 0 }]);
+    w.figures.record('s', [{ model: 'fraud', version: 'v1', intervalRequests: 50, intervalErrors: 0 }]);
+    w.at(10_200);
+    await w.controller.tick();
+    // Judged as over its time, it would be promoted now; its traffic is written instead.
+    expect(w.applied.map((a) => a.reason)).toEqual([
+      'rollout fraud v2: step 1/2, 10 %',
+      'rollout fraud v2: step 2/2, 50 %',
+    ]);
+    expect((await w.store.get('default/fraud'))!.state).toMatchObject({
+      phase: 'progressing',
+      step: 1,
+      stepStartedAtMs: 10_200,
+    });
+  });
+
+  it("a new leader's first sample holds no counters received while it followed", async () => {
+    const w = world();
+    await w.store.put(startRollout('default/fraud', 'fraud', ROUTE.spec.rollout!, 'v1', 100, 0).state, 0);
+    w.at(100);
+    await w.controller.tick();
+    w.lease.held = false;
+    // Failing counters from before this replica leads (another leader judged them, or not).
+    w.figures.record('c', [{ model: 'fraud', version: 'v2', intervalRequests: 50, intervalErrors: 25 }]);
+    w.at(1200);
+    await w.controller.tick();
+    w.lease.held = true;
+    w.figures.record('c', [{ model: 'fraud', version: 'v2', intervalRequests: 50, intervalErrors: 0 }]);
+    w.figures.record('s', [{ model: 'fraud', version: 'v1', intervalRequests: 50, intervalErrors: 0 }]);
+    w.at(2300);
+    await w.controller.tick();
+    const state = (await w.store.get('default/fraud'))!.state;
+    expect(state.phase).toBe('progressing');
+    expect(state.history[0]).toMatchObject({ outcome: 'pass', candidate: { requests: 50, errors: 0 } });
   });
 
   it("releases the old stable's replicas once, only after releaseAfter", async () => {

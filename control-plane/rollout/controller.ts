@@ -3,7 +3,9 @@
 // steps the machine, persists the state (fenced), then makes the route carry the state's traffic
 // as a policy revision through the policy service, so history, audit and rollback see it.
 // State first, policy second: a replica that dies in between leaves a state the next leader
-// converges the route to, so no step is repeated or skipped. docs/ROLLOUTS.md.
+// converges the route to, so no step is repeated or skipped. A step is judged only while the route
+// carries its traffic: one found missing is written first and the step's clock starts then.
+// docs/ROLLOUTS.md.
 import { asSwitchyardError } from '../../kernel/errors/index.js';
 import type { Logger } from '../../kernel/log/index.js';
 import type { CallContext, PolicyService } from '../api/policy-service.js';
@@ -98,8 +100,10 @@ export class RolloutController {
   async tick(): Promise<void> {
     const lease = this.deps.lease;
     if (lease && !lease.isHeld()) {
-      // A follower judges nothing; the next leader starts fresh samples from the pods.
+      // A follower judges nothing; the next leader starts fresh samples from the pods. Counters
+      // received meanwhile describe whatever traffic the route had then: never part of a sample.
       this.samples.clear();
+      this.deps.figures.dropCounters();
       return;
     }
     const token = lease?.token();
@@ -129,6 +133,7 @@ export class RolloutController {
 
   private async process(stored: StoredRollout, token: number | undefined): Promise<void> {
     let state = stored.state;
+    if (state.phase === 'progressing' && (await this.stepTrafficMissing(stored, token))) return;
     const nowMs = this.now();
     if (state.phase === 'progressing' && this.due(state, nowMs)) {
       const step = state.spec.steps[state.step];
@@ -159,26 +164,55 @@ export class RolloutController {
     await this.reconcile(state, token);
   }
 
+  /**
+   * A progressing step whose traffic the route does not carry (its leader died between the state
+   * and the revision, or the revision was refused): judging it now would pass or fail a step on
+   * figures of the previous traffic, and an advance would skip its revision. Its revision is
+   * written instead, and its clock and sample start over from there: the step gets its full time
+   * on its own traffic. True when the step was not judged for that reason.
+   */
+  private async stepTrafficMissing(stored: StoredRollout, token: number | undefined): Promise<boolean> {
+    const state = stored.state;
+    if (!(await this.applyTraffic(state, token))) return false;
+    const nowMs = this.now();
+    this.samples.delete(state.route);
+    this.lastRun.set(state.route, nowMs);
+    this.deps.figures.take(state.model, state.candidate);
+    this.deps.figures.take(state.model, state.stable);
+    await this.fence(token);
+    await this.deps.store.put(
+      { ...state, stepStartedAtMs: nowMs, generation: state.generation + 1 },
+      stored.revision,
+    );
+    return true;
+  }
+
   /** Makes the route carry the state's traffic, as one revision naming the decision. */
   private async reconcile(state: RolloutState, token: number | undefined): Promise<void> {
     const [namespace = '', name = ''] = state.route.split('/');
-    const policy = await this.deps.policies.get(namespace, name);
-    if (!policy) return;
-    const traffic = desiredTraffic(state);
-    if (!carries(policy.route, state, traffic)) {
-      const reason =
-        state.history.find((d) => TRAFFIC_OUTCOMES.has(d.outcome))?.reason ??
-        `rollout ${state.model} ${state.candidate}: ${state.phase}`;
-      await this.fence(token);
-      await this.deps.service().apply(ROLLOUT_PRINCIPAL, {
-        document: withTraffic(policy.route, state, traffic),
-        reason,
-        expectedRevision: policy.revision,
-      });
-      this.deps.log.info('rollout: traffic', { route: state.route, reason, ...traffic });
-    }
+    await this.applyTraffic(state, token);
     const after = await this.afterPromotion(state, token);
     await this.release(after, namespace, name, token);
+  }
+
+  /** Writes the state's traffic when the route does not carry it; true when it wrote. */
+  private async applyTraffic(state: RolloutState, token: number | undefined): Promise<boolean> {
+    const [namespace = '', name = ''] = state.route.split('/');
+    const policy = await this.deps.policies.get(namespace, name);
+    if (!policy) return false;
+    const traffic = desiredTraffic(state);
+    if (carries(policy.route, state, traffic)) return false;
+    const reason =
+      state.history.find((d) => TRAFFIC_OUTCOMES.has(d.outcome))?.reason ??
+      `rollout ${state.model} ${state.candidate}: ${state.phase}`;
+    await this.fence(token);
+    await this.deps.service().apply(ROLLOUT_PRINCIPAL, {
+      document: withTraffic(policy.route, state, traffic),
+      reason,
+      expectedRevision: policy.revision,
+    });
+    this.deps.log.info('rollout: traffic', { route: state.route, reason, ...traffic });
+    return true;
   }
 
   /**

@@ -86,6 +86,11 @@ export class HeartbeatFigures {
     for (const pods of this.byVersion.values()) pods.delete(podId);
   }
 
+  /** Drops every interval counter received so far (windows are states and stay). */
+  dropCounters(): void {
+    for (const pods of this.byVersion.values()) for (const s of pods.values()) s.pending = [];
+  }
+
   /** The version's figures since the previous take (counters) or as of now (windows). */
   take(model: string, version: string): VersionFigures {
     const pods = this.byVersion.get(`${model}\u0000${version}`);

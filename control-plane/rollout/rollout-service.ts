@@ -11,7 +11,7 @@ import type { StoredPolicy } from '../store/policy-record.js';
 import { type Command, command, startRollout } from './machine.js';
 import type { RolloutStore } from './rollout-store.js';
 import { type RolloutView, rolloutView } from './rollout-view.js';
-import { isActive } from './state.js';
+import { isActive, type RolloutState } from './state.js';
 
 export interface RolloutServiceDeps {
   readonly store: RolloutStore;
@@ -23,6 +23,41 @@ export interface RolloutServiceDeps {
 }
 
 export const ROLLOUT_COMMANDS: readonly Command[] = ['promote', 'abort', 'pause', 'resume'];
+
+/**
+ * The controller writes the state on every judged sample (once per analysis interval while a
+ * rollout progresses), so a command's compare-and-set can lose to it; the command is then
+ * decided again on the newer state. A few tries: the controller writes at most once a tick.
+ */
+const CAS_ATTEMPTS = 5;
+
+/** The store's compare-and-set refusal, told apart from the service's own phase refusals. */
+class LostRace extends Error {
+  constructor(override readonly cause: PolicyConflictError) {
+    super(cause.message);
+  }
+}
+
+async function putOrLose(store: RolloutStore, state: RolloutState, expected: number): Promise<number> {
+  try {
+    return await store.put(state, expected);
+  } catch (err) {
+    if (err instanceof PolicyConflictError) throw new LostRace(err);
+    throw err;
+  }
+}
+
+/** Runs `attempt` again (it re-reads the state) while its write loses to a concurrent one. */
+async function retryLostRace<T>(attempt: () => Promise<T>): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (!(err instanceof LostRace)) throw err;
+      if (i >= CAS_ATTEMPTS) throw err.cause;
+    }
+  }
+}
 
 function who(ctx: CallContext): string {
   return ctx.principal.id;
@@ -89,18 +124,25 @@ export class RolloutService {
     if (!stable)
       throw new OptionError(`${namespace}/${name} has no other version to compare ${candidate} with`);
     const route = `${namespace}/${name}`;
-    const existing = await this.deps.store.get(route);
-    if (existing && isActive(existing.state))
-      throw new PolicyConflictError(
-        `rollout ${route} of ${existing.state.candidate} is ${existing.state.phase}: abort or promote it first`,
-      );
     const weight = (v: string) => policy.route.spec.versions.find((x) => x.name === v)?.weight ?? 0;
     const share = weight(stable) + weight(candidate) || 100;
     const spec = { ...base, candidate, stable };
-    const t = startRollout(route, policy.route.spec.model, spec, stable, share, this.now());
-    await this.audited(ctx, namespace, name, `start ${t.reason}${opts.reason ? `: ${opts.reason}` : ''}`);
-    const revision = await this.deps.store.put(t.state, existing?.revision ?? 0);
-    return rolloutView({ state: t.state, revision }, this.now());
+    let audited = false;
+    // A finished rollout's record is still the controller's to write (hooks, release).
+    return retryLostRace(async () => {
+      const existing = await this.deps.store.get(route);
+      if (existing && isActive(existing.state))
+        throw new PolicyConflictError(
+          `rollout ${route} of ${existing.state.candidate} is ${existing.state.phase}: abort or promote it first`,
+        );
+      const t = startRollout(route, policy.route.spec.model, spec, stable, share, this.now());
+      if (!audited) {
+        await this.audited(ctx, namespace, name, `start ${t.reason}${opts.reason ? `: ${opts.reason}` : ''}`);
+        audited = true;
+      }
+      const revision = await putOrLose(this.deps.store, t.state, existing?.revision ?? 0);
+      return rolloutView({ state: t.state, revision }, this.now());
+    });
   }
 
   async status(ctx: CallContext, namespace: string, name: string): Promise<RolloutView> {
@@ -139,13 +181,21 @@ export class RolloutService {
     authorize(ctx.principal, 'rollout', namespace);
     this.limit(ctx);
     const route = `${namespace}/${name}`;
-    const stored = await this.deps.store.get(route);
-    if (!stored) throw new NotFoundError(`no rollout of ${namespace}/${name}`);
-    const t = command(stored.state.spec, stored.state, cmd, this.now(), who(ctx));
-    if (!t)
-      throw new PolicyConflictError(`rollout ${route} is ${stored.state.phase}: it cannot be told to ${cmd}`);
-    await this.audited(ctx, namespace, name, `${t.reason ?? cmd}${reason ? `: ${reason}` : ''}`);
-    const revision = await this.deps.store.put(t.state, stored.revision);
-    return rolloutView({ state: t.state, revision }, this.now());
+    let audited: string | undefined;
+    return retryLostRace(async () => {
+      const stored = await this.deps.store.get(route);
+      if (!stored) throw new NotFoundError(`no rollout of ${namespace}/${name}`);
+      const t = command(stored.state.spec, stored.state, cmd, this.now(), who(ctx));
+      if (!t)
+        throw new PolicyConflictError(
+          `rollout ${route} is ${stored.state.phase}: it cannot be told to ${cmd}`,
+        );
+      const text = `${t.reason ?? cmd}${reason ? `: ${reason}` : ''}`;
+      // Audited once, and again only if the newer state changed what the command does.
+      if (text !== audited) await this.audited(ctx, namespace, name, text);
+      audited = text;
+      const revision = await putOrLose(this.deps.store, t.state, stored.revision);
+      return rolloutView({ state: t.state, revision }, this.now());
+    });
   }
 }
