@@ -27,7 +27,9 @@ class RecordingStream extends AdsStream<never, string> {
 const empty = () => new Snapshot(new Map());
 const node = (id: string) => create(NodeSchema, { id });
 
-function setup(opts: { current?: Snapshot; filter?: ResourceFilter; noFilterFor?: boolean } = {}) {
+function setup(
+  opts: { current?: Snapshot; filter?: ResourceFilter; noFilterFor?: boolean; quiet?: boolean } = {},
+) {
   const attached: Array<{ ctx: StreamContext; node?: Node }> = [];
   const unknown: string[] = [];
   const filtered: StreamContext[] = [];
@@ -38,7 +40,8 @@ function setup(opts: { current?: Snapshot; filter?: ResourceFilter; noFilterFor?
       watcher = onSnapshot;
       return opts.current;
     },
-    callbacks: { onUnknownType: (_c, t) => unknown.push(t) },
+    // A host may leave every callback out.
+    callbacks: opts.quiet ? {} : { onUnknownType: (_c, t) => unknown.push(t) },
     now: () => 0,
     ...(opts.noFilterFor
       ? {}
@@ -90,6 +93,12 @@ describe('AdsStream.begin', () => {
     expect(t.unknown).toEqual(['type.googleapis.com/envoy.Unknown']);
     expect(t.ctx.node?.id).toBe('n1');
     expect(t.attached).toHaveLength(1);
+  });
+
+  it('drops an unknown type quietly for a host without the callback', () => {
+    const t = setup({ quiet: true });
+    expect(t.stream.request(node('n1'), 'type.googleapis.com/envoy.Unknown')).toBeUndefined();
+    expect(t.stream.request(undefined, TYPE.CDS)).toBe(TYPE.CDS);
   });
 
   it('handles nothing once closed', () => {
