@@ -67,6 +67,11 @@ describe('XdsServer streams', () => {
     c.close();
     await waitFor(() => h.kinds().includes('close'), 5000, 'the stream to close');
     expect(h.kinds(1)).toEqual(['open', 'identified', 'ack', 'close']);
+    // Without a clock of its own the server measures ACK latency on the monotonic clock.
+    const [type, version, latency] = h.events.find((e) => e.kind === 'ack')!.args as [string, string, number];
+    expect([type, version]).toEqual([TYPE.CDS, r1.versionInfo]);
+    expect(latency).toBeGreaterThanOrEqual(0);
+    expect(latency).toBeLessThan(60_000);
     expect(h.server.streamCount).toBe(0);
     expect(h.server.unflushedResponses().size).toBe(0);
     // Nothing watches the group for the closed stream any more.
