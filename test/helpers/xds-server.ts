@@ -28,24 +28,29 @@ export async function closeAll(): Promise<void> {
   await Promise.all(running.splice(0).map((s) => s.close()));
 }
 
-export async function startServer(opts: Omit<Partial<XdsServerOptions>, 'callbacks'> = {}): Promise<Harness> {
+/** `hooks`: record every event, or run without callbacks (`none`) or with an empty set. */
+export async function startServer(
+  opts: Omit<Partial<XdsServerOptions>, 'callbacks'> = {},
+  hooks: 'record' | 'none' | 'empty' = 'record',
+): Promise<Harness> {
   const cache = opts.cache ?? new SnapshotCache();
   const events: Event[] = [];
   const rec =
     (kind: string) =>
     (ctx: StreamContext, ...args: unknown[]) =>
       events.push({ kind, ctx: { ...ctx }, args });
+  const recording = {
+    onStreamOpen: rec('open'),
+    onNodeIdentified: rec('identified'),
+    onStreamClose: rec('close'),
+    onStreamRefused: rec('refused'),
+    onAck: rec('ack'),
+    onSlowReaderClosed: rec('slow'),
+  };
   const server = new XdsServer({
     ...opts,
     cache,
-    callbacks: {
-      onStreamOpen: rec('open'),
-      onNodeIdentified: rec('identified'),
-      onStreamClose: rec('close'),
-      onStreamRefused: rec('refused'),
-      onAck: rec('ack'),
-      onSlowReaderClosed: rec('slow'),
-    },
+    ...(hooks === 'none' ? {} : { callbacks: hooks === 'empty' ? {} : recording }),
   });
   running.push(server);
   const port = await server.listen('127.0.0.1', 0);

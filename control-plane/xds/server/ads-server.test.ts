@@ -149,6 +149,31 @@ describe('XdsServer streams', () => {
   });
 });
 
+describe('XdsServer without callbacks', () => {
+  for (const hooks of ['none', 'empty'] as const) {
+    it(`serves, refuses and closes streams with ${hooks === 'none' ? 'no callback set' : 'an empty one'}`, async () => {
+      const h = await startServer(
+        {
+          admit: (_ctx, node) =>
+            node?.id === 'bad' ? { ok: false, code: Status.PERMISSION_DENIED, reason: 'no' } : { ok: true },
+        },
+        hooks,
+      );
+      h.publish('envoy', one);
+      const good = track(new SotwClient(h.address, { id: 'good' }));
+      good.send({ typeUrl: TYPE.CDS });
+      good.ack(await good.next());
+      const bad = track(new SotwClient(h.address, { id: 'bad' }));
+      bad.send({ typeUrl: TYPE.CDS });
+      await waitFor(() => bad.ended, 5000, 'the refused stream to end');
+      expect(bad.error?.code).toBe(Status.PERMISSION_DENIED);
+      good.close();
+      await waitFor(() => h.server.streamCount === 0, 5000, 'both streams to go');
+      expect(h.events).toEqual([]);
+    });
+  }
+});
+
 describe('XdsServer admission', () => {
   it('asks admit once per stream, with the node and no certificate on plaintext; a refused stream gets nothing', async () => {
     const asked: Array<{ id: number; node?: string; peer: unknown }> = [];
