@@ -1,12 +1,13 @@
 // The ADS server's outward side (ads-server.ts) through a real grpc-js server on loopback: the
 // ports it binds, the HTTP/2 and gRPC settings it starts with, services sharing its port, what it
 // reports about its streams, and shutting down with streams open.
-import { type ClientHttp2Session, connect as h2connect } from 'node:http2';
+import { type ClientHttp2Session, constants as h2, connect as h2connect } from 'node:http2';
 import { Client, credentials, type ServiceDefinition, status as Status } from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { UnavailableError } from '../../../kernel/errors/index.js';
 import { namesOf, SotwClient } from '../../../test/helpers/ads-client.js';
 import { waitFor } from '../../../test/helpers/control-plane.js';
+import { openRawAds } from '../../../test/helpers/raw-ads.js';
 import { modelSet } from '../../../test/helpers/xds-resources.js';
 import { closeAll, startServer } from '../../../test/helpers/xds-server.js';
 import { TYPE } from '../resource-types.js';
@@ -168,5 +169,47 @@ describe('XdsServer reports', () => {
     await waitFor(() => h.kinds().includes('close'), 5000, 'the close');
     expect(h.kinds()).toEqual(['open', 'identified', 'close']);
     expect(h.server.streamCount).toBe(0);
+  });
+});
+
+describe('XdsServer slow readers', () => {
+  /** EDS of ~100 KB: more than HTTP/2's 64 KB stream window, so an unread stream stays behind. */
+  const big = modelSet('resnet', {
+    v1: { weight: 100, ports: Array.from({ length: 5000 }, (_, i) => 1024 + i) },
+  });
+
+  it('closes a stream left unread past the timeout, reporting what it still held', async () => {
+    const h = await startServer({ limits: { slowReaderTimeoutMs: 500 } });
+    h.publish('envoy', big);
+    const s = h2connect(`http://${h.address}`);
+    s.on('error', () => {});
+    sessions.push(s);
+    const st = openRawAds(s, 'paused');
+    st.stream.pause();
+    st.subscribe(TYPE.CDS);
+    st.subscribe(TYPE.EDS, ['resnet/v1']);
+    expect((await st.ended).rst).toBe(h2.NGHTTP2_ENHANCE_YOUR_CALM);
+    await waitFor(() => h.server.streamCount === 0, 5000, 'the stream to go');
+    const slow = h.events.filter((e) => e.kind === 'slow');
+    expect(slow).toHaveLength(1);
+    expect(slow[0]!.args[0]).toBeGreaterThanOrEqual(1);
+    expect(h.kinds()).toEqual(['open', 'identified', 'slow', 'close']);
+  });
+
+  it('stops the slow-reader clock of a stream the client closed while it was behind', async () => {
+    const h = await startServer({ limits: { slowReaderTimeoutMs: 500 } });
+    h.publish('envoy', big);
+    const s = h2connect(`http://${h.address}`);
+    s.on('error', () => {});
+    sessions.push(s);
+    const st = openRawAds(s, 'paused');
+    st.stream.pause();
+    st.subscribe(TYPE.CDS);
+    st.subscribe(TYPE.EDS, ['resnet/v1']);
+    await waitFor(() => (h.server.unflushedResponses().get(1) ?? 0) > 0, 5000, 'a response held back');
+    st.stream.close();
+    await waitFor(() => h.server.streamCount === 0, 5000, 'the stream to go');
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(h.kinds()).toEqual(['open', 'identified', 'close']);
   });
 });
