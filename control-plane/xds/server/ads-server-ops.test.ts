@@ -157,6 +157,24 @@ describe('XdsServer reports', () => {
     expect(silent.responses.all).toEqual([]);
   });
 
+  it('closes even while a client that ignores GOAWAY holds a stream open', async () => {
+    const h = await startServer();
+    h.publish('envoy', one);
+    const s = h2connect(`http://${h.address}`);
+    s.on('error', () => {});
+    sessions.push(s);
+    const st = openRawAds(s, 'stubborn');
+    st.subscribe(TYPE.CDS);
+    await waitFor(() => st.responses.length === 1, 5000, 'the first response');
+    const closed = await Promise.race([
+      h.server.close().then(() => true),
+      new Promise<boolean>((r) => setTimeout(() => r(false), 5000)),
+    ]);
+    expect(closed).toBe(true);
+    await st.ended;
+    await waitFor(() => h.server.streamCount === 0, 5000, 'the stream to go');
+  });
+
   it('ends every open stream on close and reports each one closed', async () => {
     const h = await startServer();
     h.publish('envoy', one);
@@ -195,6 +213,22 @@ describe('XdsServer slow readers', () => {
     expect(slow[0]!.args[0]).toBeGreaterThanOrEqual(1);
     expect(h.kinds()).toEqual(['open', 'identified', 'slow', 'close']);
   });
+
+  for (const hooks of ['none', 'empty'] as const) {
+    it(`resets a slow reader with ${hooks === 'none' ? 'no callback set' : 'an empty one'}`, async () => {
+      const h = await startServer({ limits: { slowReaderTimeoutMs: 500 } }, hooks);
+      h.publish('envoy', big);
+      const s = h2connect(`http://${h.address}`);
+      s.on('error', () => {});
+      sessions.push(s);
+      const st = openRawAds(s, 'paused');
+      st.stream.pause();
+      st.subscribe(TYPE.CDS);
+      st.subscribe(TYPE.EDS, ['resnet/v1']);
+      expect((await st.ended).rst).toBe(h2.NGHTTP2_ENHANCE_YOUR_CALM);
+      await waitFor(() => h.server.streamCount === 0, 5000, 'the stream to go');
+    });
+  }
 
   it('stops the slow-reader clock of a stream the client closed while it was behind', async () => {
     const h = await startServer({ limits: { slowReaderTimeoutMs: 500 } });
