@@ -32,4 +32,28 @@ describe('pre-encoded SotW responses', () => {
     expect(fromBinary(DiscoveryResponseSchema, a.preEncoded).nonce).toBe('n-a');
     expect(fromBinary(DiscoveryResponseSchema, b.preEncoded).nonce).toBe('n-b');
   });
+
+  it('are told apart from anything else a stream could write, without throwing', () => {
+    for (const m of [undefined, null, 'bytes', 7, {}, { preEncoded: 'not a buffer' }, new Uint8Array(1)]) {
+      expect(isPreEncoded(m)).toBe(false);
+    }
+    expect(isPreEncoded({ preEncoded: Buffer.alloc(0), nonce: 'n' })).toBe(true);
+  });
+
+  it('keep at most 4096 bodies per snapshot, then start over', () => {
+    const { snapshot: own } = new SnapshotEncoder().build(
+      modelSet('m', { v1: { weight: 1, ports: [1] }, v2: { weight: 1, ports: [2] } }),
+    );
+    const t = own.type(TYPE.CDS);
+    const count = (key: string) =>
+      fromBinary(DiscoveryResponseSchema, encodeResponse(t, TYPE.CDS, t.version, [], key, 'n').preEncoded)
+        .resources.length;
+    encodeResponse(t, TYPE.CDS, t.version, t.resources.values(), 'k0', 'n');
+    for (let i = 1; i < 4096; i++) encodeResponse(t, TYPE.CDS, t.version, [], `k${i}`, 'n');
+    // 4096 bodies held: the first one is still shared.
+    expect(count('k0')).toBe(2);
+    // The 4097th key empties the cache, so the first body is built again from what is given now.
+    encodeResponse(t, TYPE.CDS, t.version, [], 'k4096', 'n');
+    expect(count('k0')).toBe(0);
+  });
 });

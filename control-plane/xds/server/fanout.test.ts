@@ -27,4 +27,19 @@ describe('Fanout', () => {
     await tick();
     expect(got).toEqual([2]);
   });
+
+  it('serves pushes that come after a run, and leaves nothing scheduled once empty', async () => {
+    const immediates = () => process.getActiveResourcesInfo().filter((r) => r === 'Immediate').length;
+    const before = immediates();
+    const f = new Fanout();
+    const got: number[] = [];
+    f.push(1, () => got.push(1));
+    await tick();
+    expect(got).toEqual([1]);
+    // An empty fanout does not keep re-scheduling itself (a busy loop that holds the process).
+    expect(immediates()).toBe(before);
+    f.push(2, () => got.push(2));
+    await tick();
+    expect(got).toEqual([1, 2]);
+  });
 });

@@ -2,7 +2,7 @@ import { create } from '@bufbuild/protobuf';
 import { describe, expect, it } from 'vitest';
 import { NodeSchema } from '../../../protos/gen/envoy/config/core/v3/base_pb.js';
 import { POD_SERVER_GROUP } from '../../translate/node-role.js';
-import { defaultGroupOf, nodeRole } from './node-flavor.js';
+import { defaultGroupOf, nodeFlavor, nodeRole } from './node-flavor.js';
 
 const envoy = (metadata?: Record<string, unknown>) =>
   create(NodeSchema, {
@@ -40,5 +40,34 @@ describe('node roles', () => {
     });
     expect(defaultGroupOf(pod)).toBe(POD_SERVER_GROUP);
     expect(defaultGroupOf(envoy({ 'switchyard.role': 'pod' }))).toBe('envoy+sidecar');
+  });
+});
+
+describe('node flavors', () => {
+  const agent = (userAgentName: string, metadata?: Record<string, unknown>) =>
+    create(NodeSchema, { userAgentName, ...(metadata ? { metadata: metadata as never } : {}) });
+
+  it('reads the flavor from the user agent: Envoy first, then gRPC, else Envoy', () => {
+    expect(nodeFlavor(agent('envoy'))).toBe('envoy');
+    expect(nodeFlavor(agent('gRPC Node Pure JS'))).toBe('grpc');
+    expect(nodeFlavor(agent('Envoy with gRPC-JSON transcoding'))).toBe('envoy');
+    expect(nodeFlavor(agent('gRPC Go (envoy-compatible)'))).toBe('grpc');
+    expect(nodeFlavor(agent('curl'))).toBe('envoy');
+    expect(nodeFlavor(undefined)).toBe('envoy');
+  });
+
+  it('lets switchyard.flavor metadata override the user agent, and ignores any other value', () => {
+    expect(nodeFlavor(agent('envoy', { 'switchyard.flavor': 'grpc' }))).toBe('grpc');
+    expect(nodeFlavor(agent('gRPC Go', { 'switchyard.flavor': 'envoy' }))).toBe('envoy');
+    expect(nodeFlavor(agent('gRPC Go', { 'switchyard.flavor': 'proxyless' }))).toBe('grpc');
+  });
+
+  it('groups a proxyless node that has no metadata at all by its capabilities', () => {
+    const grpc = create(NodeSchema, {
+      userAgentName: 'gRPC Node Pure JS',
+      userAgentVersionType: { case: 'userAgentVersion', value: '1.14.1' },
+    });
+    expect(grpc.metadata).toBeUndefined();
+    expect(defaultGroupOf(grpc)).toBe('grpc');
   });
 });
