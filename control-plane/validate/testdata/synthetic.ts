@@ -48,7 +48,7 @@ export interface FieldSpec {
   readonly oneof?: number;
   readonly rules?: MessageInitShape<typeof FieldRulesSchema>;
   /** A map field: key and value types (the entry message is generated). */
-  readonly map?: { key: FieldDescriptorProto_Type; value: FieldDescriptorProto_Type };
+  readonly map?: { key: FieldDescriptorProto_Type; value: FieldDescriptorProto_Type; valueTypeName?: string };
 }
 
 export interface ProbeSpec {
@@ -114,7 +114,12 @@ export function probe(spec: ProbeSpec): { desc: DescMessage; registry: Registry 
       entries.push(
         create(DescriptorProtoSchema, {
           name: entry,
-          field: [field('key', 1, f.map.key), field('value', 2, f.map.value)],
+          field: [
+            field('key', 1, f.map.key),
+            field('value', 2, f.map.value, {
+              ...(f.map.valueTypeName ? { typeName: f.map.valueTypeName.replace('.probe.', `.${pkg}.`) } : {}),
+            }),
+          ],
           options: { mapEntry: true },
         }),
       );
