@@ -149,3 +149,22 @@ describe('oneofs', () => {
     ).toEqual([]);
   });
 });
+
+describe('values the checker does not walk', () => {
+  it('leaves JSON values (Struct, Value, ListValue) alone, whatever they hold', () => {
+    const fields: FieldSpec[] = [
+      { name: 'n', type: T.INT32, rules: positive },
+      { name: 's', type: T.MESSAGE, typeName: '.google.protobuf.Struct' },
+      { name: 'v', type: T.MESSAGE, typeName: '.google.protobuf.Value' },
+      { name: 'l', type: T.MESSAGE, typeName: '.google.protobuf.ListValue' },
+    ];
+    expect(checkProbe(fields, { n: 1, s: { a: { b: [1] } }, v: { c: 'd' }, l: [{ e: 1 }, 2] })).toEqual([]);
+  });
+  it('passes an Any that is set but empty (no type URL) without looking it up', () => {
+    const fields: FieldSpec[] = [{ name: 'a', type: T.MESSAGE, typeName: '.google.protobuf.Any' }];
+    expect(checkProbe(fields, { a: {} })).toEqual([]);
+    expect(checkProbe(fields, { a: { typeUrl: 'type.googleapis.com/x.Y' } })).toEqual([
+      { path: 'a', message: 'cannot check type.googleapis.com/x.Y: type not in the registry' },
+    ]);
+  });
+});

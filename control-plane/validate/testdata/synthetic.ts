@@ -21,6 +21,7 @@ import {
   FileDescriptorProtoSchema,
   file_google_protobuf_any,
   file_google_protobuf_duration,
+  file_google_protobuf_struct,
   file_google_protobuf_timestamp,
   MessageOptionsSchema,
   OneofDescriptorProtoSchema,
@@ -138,6 +139,7 @@ export function probe(spec: ProbeSpec): { desc: DescMessage; registry: Registry 
       'validate/validate.proto',
       'google/protobuf/any.proto',
       'google/protobuf/duration.proto',
+      'google/protobuf/struct.proto',
       'google/protobuf/timestamp.proto',
     ],
     messageType: [
@@ -158,6 +160,7 @@ export function probe(spec: ProbeSpec): { desc: DescMessage; registry: Registry 
     file_validate_validate,
     file_google_protobuf_any,
     file_google_protobuf_duration,
+    file_google_protobuf_struct,
     file_google_protobuf_timestamp,
   ];
   const registry = createFileRegistry(file, (name) => deps.find((d) => d.proto.name === name));
