@@ -1,8 +1,9 @@
 // The PGV checker on repeated fields, maps, oneofs and nested messages of probe types: item and
 // pair counts, per-item and per-key rules, skip, disabled messages and required oneofs.
 import { describe, expect, it } from 'vitest';
+import { fieldCheck } from './pgv-rules.js';
 import { checkProbe, type Rules } from './testdata/check.js';
-import { type FieldSpec, T } from './testdata/synthetic.js';
+import { type FieldSpec, probe, T } from './testdata/synthetic.js';
 
 const minLen2: Rules = { type: { case: 'string', value: { minLen: 2n } } };
 const positive: Rules = { type: { case: 'int32', value: { gt: 0 } } };
@@ -105,6 +106,19 @@ describe('nested messages', () => {
       { path: 'child', message: 'is required' },
     ]);
   });
+  it('does not descend into a repeated field marked message.skip', () => {
+    const fields: FieldSpec[] = [
+      { name: 'n', type: T.INT32, rules: positive },
+      {
+        name: 'children',
+        type: T.MESSAGE,
+        typeName: '.probe.Probe',
+        repeated: true,
+        rules: { message: { skip: true } },
+      },
+    ];
+    expect(checkProbe(fields, { n: 1, children: [{ n: 0 }] })).toEqual([]);
+  });
   it('skips items under items.message.skip', () => {
     const fields: FieldSpec[] = [
       { name: 'n', type: T.INT32, rules: positive },
@@ -140,6 +154,21 @@ describe('oneofs', () => {
     ]);
     expect(checkProbe({ fields, oneofs: [{ name: 'kind' }] }, {})).toEqual([]);
   });
+  it('does not require a member marked required while another member is set', () => {
+    const durations: FieldSpec[] = [
+      {
+        name: 'a',
+        type: T.MESSAGE,
+        typeName: '.google.protobuf.Duration',
+        oneof: 0,
+        rules: { message: { required: true } },
+      },
+      { name: 'b', type: T.STRING, oneof: 0 },
+    ];
+    expect(
+      checkProbe({ fields: durations, oneofs: [{ name: 'kind' }] }, { kind: { case: 'b', value: 'x' } }),
+    ).toEqual([]);
+  });
   it('requires a member of a required oneof, naming them all', () => {
     expect(checkProbe({ fields, oneofs: [{ name: 'kind', required: true }] }, {})).toEqual([
       { path: 'kind', message: 'one of a, b is required' },
@@ -166,5 +195,21 @@ describe('values the checker does not walk', () => {
     expect(checkProbe(fields, { a: { typeUrl: 'type.googleapis.com/x.Y' } })).toEqual([
       { path: 'a', message: 'cannot check type.googleapis.com/x.Y: type not in the registry' },
     ]);
+  });
+});
+
+describe('fieldCheck', () => {
+  it('has no check for a field without an annotation, and the same check for a field each time', () => {
+    const { desc } = probe({
+      fields: [
+        { name: 'plain', type: T.INT32 },
+        { name: 'ruled', type: T.INT32, rules: positive },
+      ],
+    });
+    const [plain, ruled] = desc.fields;
+    expect(fieldCheck(plain!)).toBeUndefined();
+    expect(fieldCheck(plain!)).toBeUndefined();
+    expect(fieldCheck(ruled!)).toBeDefined();
+    expect(fieldCheck(ruled!)).toBe(fieldCheck(ruled!));
   });
 });
