@@ -196,6 +196,46 @@ const downstream = (certs: string[], validation?: string, combined?: string) =>
   );
 
 describe('listenerRefs', () => {
+  it('names nothing for an HCM without a route specifier, a TLS context without common settings, or a remote key set without a URI', () => {
+    const jwt = anyPack(
+      JwtAuthenticationSchema,
+      create(JwtAuthenticationSchema, {
+        providers: {
+          noUri: { jwksSourceSpecifier: { case: 'remoteJwks', value: {} } },
+          noCluster: {
+            jwksSourceSpecifier: { case: 'remoteJwks', value: { httpUri: { uri: 'https://x/jwks' } } },
+          },
+        },
+      }),
+    );
+    const l = create(ListenerSchema, {
+      name: 'l',
+      filterChains: [
+        {
+          filters: [
+            {
+              name: 'hcm',
+              configType: {
+                case: 'typedConfig',
+                value: HCM({
+                  httpFilters: [{ name: 'jwt', configType: { case: 'typedConfig', value: jwt } }],
+                }),
+              },
+            },
+          ],
+          transportSocket: {
+            name: 'tls',
+            configType: {
+              case: 'typedConfig',
+              value: anyPack(DownstreamTlsContextSchema, create(DownstreamTlsContextSchema)),
+            },
+          },
+        },
+      ],
+    });
+    expect(listenerRefs(l)).toEqual({ routes: [], clusters: [], secrets: [] });
+  });
+
   it('names the RDS configuration of an API listener and the JWKS clusters of its filters', () => {
     const l = create(ListenerSchema, {
       name: 'api',
