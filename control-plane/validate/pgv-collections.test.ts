@@ -106,6 +106,29 @@ describe('nested messages', () => {
       { path: 'child', message: 'is required' },
     ]);
   });
+  it('descends into a repeated field that has rules of its own, and not into a map marked message.skip', () => {
+    const fields: FieldSpec[] = [
+      { name: 'n', type: T.INT32, rules: positive },
+      {
+        name: 'children',
+        type: T.MESSAGE,
+        typeName: '.probe.Probe',
+        repeated: true,
+        rules: { type: { case: 'repeated', value: { minItems: 1n } } },
+      },
+      {
+        name: 'by_name',
+        type: T.MESSAGE,
+        map: { key: T.STRING, value: T.MESSAGE, valueTypeName: '.probe.Probe' },
+        rules: { message: { skip: true } },
+      },
+    ];
+    // The child is a probe too: its own empty list breaks the same min_items.
+    expect(checkProbe(fields, { n: 1, children: [{ n: 0 }], byName: { x: { n: 0 } } })).toEqual([
+      { path: 'children[0].n', message: 'must be > 0' },
+      { path: 'children[0].children', message: 'must have at least 1 item(s)' },
+    ]);
+  });
   it('does not descend into a repeated field marked message.skip', () => {
     const fields: FieldSpec[] = [
       { name: 'n', type: T.INT32, rules: positive },

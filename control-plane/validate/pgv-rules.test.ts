@@ -191,6 +191,8 @@ describe('bytes', () => {
       ['must be exactly 3 byte(s)'],
     ]);
     expect([b({ minLen: 2n }, 1), b({ minLen: 2n }, 2)]).toEqual([['must be at least 2 byte(s)'], []]);
+    // No ignore_empty for bytes: empty bytes are checked like any others.
+    expect(b({ minLen: 2n }, 0)).toEqual(['must be at least 2 byte(s)']);
     expect([b({ maxLen: 2n }, 3), b({ maxLen: 2n }, 2)]).toEqual([['must be at most 2 byte(s)'], []]);
   });
 });
