@@ -3,7 +3,7 @@
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { anyPack } from '@bufbuild/protobuf/wkt';
 import { describe, expect, it } from 'vitest';
-import { Cluster_DiscoveryType, ClusterSchema } from '../../protos/gen/envoy/config/cluster/v3/cluster_pb.js';
+import { ClusterSchema } from '../../protos/gen/envoy/config/cluster/v3/cluster_pb.js';
 import { ListenerSchema } from '../../protos/gen/envoy/config/listener/v3/listener_pb.js';
 import {
   RouteListSchema,
@@ -13,15 +13,12 @@ import {
 } from '../../protos/gen/envoy/config/route/v3/route_components_pb.js';
 import { JwtAuthenticationSchema } from '../../protos/gen/envoy/extensions/filters/http/jwt_authn/v3/config_pb.js';
 import { HttpConnectionManagerSchema } from '../../protos/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js';
-import {
-  DownstreamTlsContextSchema,
-  UpstreamTlsContextSchema,
-} from '../../protos/gen/envoy/extensions/transport_sockets/tls/v3/tls_pb.js';
+import { DownstreamTlsContextSchema } from '../../protos/gen/envoy/extensions/transport_sockets/tls/v3/tls_pb.js';
 import {
   type Matcher_OnMatchSchema,
   MatcherSchema,
 } from '../../protos/gen/xds/type/matcher/v3/matcher_pb.js';
-import { clusterRefs, listenerRefs, routeClusters, virtualHostRoutes } from './references.js';
+import { listenerRefs, routeClusters, virtualHostRoutes } from './references.js';
 
 type RouteInit = MessageInitShape<typeof RouteSchema>;
 type OnMatchInit = MessageInitShape<typeof Matcher_OnMatchSchema>;
@@ -342,66 +339,5 @@ describe('listenerRefs', () => {
       ],
     });
     expect(listenerRefs(l)).toEqual({ routes: [], clusters: [], secrets: [] });
-  });
-});
-
-const upstream = (cert: string) =>
-  anyPack(
-    UpstreamTlsContextSchema,
-    create(UpstreamTlsContextSchema, {
-      commonTlsContext: { tlsCertificateSdsSecretConfigs: [{ name: cert }] },
-    }),
-  );
-
-describe('clusterRefs', () => {
-  it('names the assignment an EDS cluster waits for: its service name, else its own name', () => {
-    const eds = { case: 'type' as const, value: Cluster_DiscoveryType.EDS };
-    expect(
-      clusterRefs(
-        create(ClusterSchema, {
-          name: 'c',
-          clusterDiscoveryType: eds,
-          edsClusterConfig: { serviceName: 'svc' },
-        }),
-      ),
-    ).toEqual({ eds: 'svc', secrets: [] });
-    expect(clusterRefs(create(ClusterSchema, { name: 'c', clusterDiscoveryType: eds }))).toEqual({
-      eds: 'c',
-      secrets: [],
-    });
-    expect(
-      clusterRefs(
-        create(ClusterSchema, {
-          name: 'c',
-          clusterDiscoveryType: eds,
-          edsClusterConfig: { serviceName: '' },
-        }),
-      ),
-    ).toEqual({ eds: 'c', secrets: [] });
-    const strict = create(ClusterSchema, {
-      name: 's',
-      clusterDiscoveryType: { case: 'type', value: Cluster_DiscoveryType.STRICT_DNS },
-      edsClusterConfig: { serviceName: 'ignored' },
-    });
-    expect(clusterRefs(strict)).toEqual({ secrets: [] });
-    expect('eds' in clusterRefs(strict)).toBe(false);
-  });
-
-  it('names the secrets of its transport socket and of every socket match, sorted and once each', () => {
-    const c = create(ClusterSchema, {
-      name: 'c',
-      transportSocket: { name: 'tls', configType: { case: 'typedConfig', value: upstream('z-cert') } },
-      transportSocketMatches: [
-        {
-          name: 'm1',
-          transportSocket: { name: 'tls', configType: { case: 'typedConfig', value: upstream('a-cert') } },
-        },
-        {
-          name: 'm2',
-          transportSocket: { name: 'tls', configType: { case: 'typedConfig', value: upstream('z-cert') } },
-        },
-      ],
-    });
-    expect(clusterRefs(c)).toEqual({ secrets: ['a-cert', 'z-cert'] });
   });
 });
