@@ -258,7 +258,9 @@ function valueChecks(
     }
     case 'timestamp': {
       const r = setFields(TimestampRulesSchema, t.value);
-      return { checks: rangeChecks(r, (v) => durationNs(v as Duration), show), ignoreEmpty: false };
+      // Shown as UTC times: JSON.stringify cannot write a Timestamp's bigint seconds.
+      const utc = (v: unknown) => new Date(Number(durationNs(v as Duration) / 1_000_000n)).toISOString();
+      return { checks: rangeChecks(r, (v) => durationNs(v as Duration), utc), ignoreEmpty: false };
     }
     case 'any': {
       const r = setFields(AnyRulesSchema, t.value);

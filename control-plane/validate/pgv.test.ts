@@ -6,6 +6,7 @@ import { ClusterLoadAssignmentSchema } from '../../protos/gen/envoy/config/endpo
 import { ListenerSchema } from '../../protos/gen/envoy/config/listener/v3/listener_pb.js';
 import { RouteConfigurationSchema } from '../../protos/gen/envoy/config/route/v3/route_pb.js';
 import { HttpConnectionManagerSchema } from '../../protos/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js';
+import { SecretSchema } from '../../protos/gen/envoy/extensions/transport_sockets/tls/v3/secret_pb.js';
 import { XDS_REGISTRY } from '../resources/index.js';
 import { checkMessage, checkResources } from './index.js';
 import { fieldCheck } from './pgv-rules.js';
@@ -132,6 +133,35 @@ describe('PGV checker', () => {
       secrets: [],
     });
     expect(issues).toEqual([{ path: 'Cluster[m/v1].connect_timeout', message: 'must be > 0s' }]);
+  });
+
+  it('names each resource type and its resource (a load assignment by cluster name) in the prefix', () => {
+    const issues = checkResources({
+      listeners: [
+        create(ListenerSchema, {
+          name: 'l',
+          apiListener: { apiListener: { typeUrl: 'type.googleapis.com/x.Y' } },
+        }),
+      ],
+      routes: [create(RouteConfigurationSchema, { name: 'r', virtualHosts: [{ name: 'vh', domains: [] }] })],
+      clusters: [],
+      endpoints: [
+        create(ClusterLoadAssignmentSchema, { clusterName: 'm/v1', endpoints: [{ loadBalancingWeight: 0 }] }),
+      ],
+      secrets: [create(SecretSchema, { name: 's', type: { case: 'genericSecret', value: { secret: {} } } })],
+    });
+    expect(issues).toEqual([
+      {
+        path: 'Listener[l].api_listener.api_listener',
+        message: 'cannot check type.googleapis.com/x.Y: type not in the registry',
+      },
+      { path: 'RouteConfiguration[r].virtual_hosts[0].domains', message: 'must have at least 1 item(s)' },
+      { path: 'ClusterLoadAssignment[m/v1].endpoints[0].load_balancing_weight', message: 'must be >= 1' },
+      {
+        path: 'Secret[s].generic_secret.secret.specifier',
+        message: 'one of filename, inline_bytes, inline_string, environment_variable is required',
+      },
+    ]);
   });
 
   it('compiles the annotation of every field in the registry (all patterns are valid here)', () => {

@@ -40,12 +40,13 @@ describe('Batcher accounting', () => {
     await rt.release();
     await rt.release();
     await Promise.all(first);
-    // Both instances busy, then 17 queued: ceil(17 / 8) = 3 runs of the average so far.
+    // Both instances busy, then 25 queued: ceil(25 / 8) = 4 runs of the average so far.
     const held = [b.submit(x(), 1, '1', forever), b.submit(x(), 1, '1', forever)];
-    const queued = Array.from({ length: 17 }, () => b.submit(x(), 1, '1', forever));
-    expect(b.queueDepth).toBe(17);
-    // ewma after 3000 then 1000: 3000 * 0.8 + 1000 * 0.2 = 2600; 3 runs * 2600 / 2 = 3.9 s.
-    expect(b.retryAfterSeconds()).toBe(4);
+    const queued = Array.from({ length: 25 }, () => b.submit(x(), 1, '1', forever));
+    expect(b.queueDepth).toBe(25);
+    // ewma after 3000 then 1000: 3000 * 0.8 + 1000 * 0.2 = 2600; 4 runs * 2600 / 2 = 5.2 s (an
+    // average that subtracted the new run, 2200, would give 4.4 s).
+    expect(b.retryAfterSeconds()).toBe(6);
     while (rt.gates.length) await rt.release();
     await Promise.all([...held, ...queued]);
   });

@@ -14,7 +14,8 @@ function heldRuntime(computeMs = 5) {
   const gates: Array<() => void> = [];
   const rows: number[] = [];
   const run: RunBatch = (inputs) => {
-    rows.push(inputs[0]!.shape[0]!);
+    // A run handed no input at all is recorded too (as 0 rows): it must never happen.
+    rows.push(inputs[0]?.shape[0] ?? 0);
     return new Promise((resolve) => gates.push(() => resolve({ outputs: [...inputs], computeMs })));
   };
   return { run, gates, rows };

@@ -89,6 +89,18 @@ describe('Batcher', () => {
     expect(rt.batches).toEqual([1, 3, 3]);
   });
 
+  it('passes over a request whose rows would overflow the batch and takes a smaller one behind it', async () => {
+    const rt = fakeRuntime();
+    const b = new Batcher({ ...base, maxBatchSize: 4 }, rt.run);
+    const blocker = b.submit(request(0), 1, 'a', noDeadline);
+    const rows = [1, 1, 1, 2, 1];
+    const all = rows.map((n, id) => b.submit(request(id + 1, n), n, 'a', noDeadline));
+    await rt.releaseAll();
+    await Promise.all([blocker, ...all]);
+    // 1 + 1 + 1 leaves room for 1: the two-row request waits for the next batch.
+    expect(rt.batches).toEqual([1, 4, 2]);
+  });
+
   it('runs requests one by one when unbatched', async () => {
     const rt = fakeRuntime();
     const b = new Batcher({ ...base, maxBatchSize: 0 }, rt.run);
