@@ -201,12 +201,13 @@ describe('capability sets, spelled out', () => {
       case: 'stringMatch' as const,
       value: create(StringMatcherSchema, { matchPattern: pattern }),
     });
+    const regex = create(RegexMatcherSchema, { regex: 'v+' });
     const headers = [
       header('e', sm({ case: 'exact', value: 'x' })),
       header('p', sm({ case: 'prefix', value: 'y' })),
       header('s', sm({ case: 'suffix', value: 'z' })),
       header('c', sm({ case: 'contains', value: 'w' })),
-      header('r', sm({ case: 'safeRegex', value: create(RegexMatcherSchema, { regex: 'v+' }) })),
+      header('r', sm({ case: 'safeRegex', value: regex })),
       header('n', sm({ case: undefined })),
       header('x', { case: 'presentMatch', value: true }),
     ];
@@ -227,7 +228,7 @@ describe('capability sets, spelled out', () => {
       ['p', 'prefixMatch', 'y'],
       ['s', 'suffixMatch', 'z'],
       ['c', 'containsMatch', 'w'],
-      ['r', 'safeRegexMatch', headers[4]!.headerMatchSpecifier.value!.matchPattern.value],
+      ['r', 'safeRegexMatch', regex],
       ['n', 'stringMatch', headers[5]!.headerMatchSpecifier.value],
       ['x', 'presentMatch', true],
     ]);
