@@ -186,9 +186,39 @@ describe('buildLoadAssignment: order and localities', () => {
     ]);
     const cla = buildLoadAssignment(route('mtls: PERMISSIVE'), 'v1', list, 'envoy');
     expect(cla.clusterName).toBe('m/v1');
+    // The key Envoy's transport_socket_matches look under, written out.
     expect(cla.endpoints[0]!.lbEndpoints[0]!.metadata!.filterMetadata).toEqual({
-      [TLS_MATCH_FILTER]: { tlsMode: 'mtls' },
+      'envoy.transport_socket_match': { tlsMode: 'mtls' },
     });
+    expect(TLS_MATCH_FILTER).toBe('envoy.transport_socket_match');
+  });
+});
+
+describe('buildLoadAssignment: one endpoint in full', () => {
+  it('a socket address with only address and port set, no hostname, weight 1 when unweighted', () => {
+    const cla = buildLoadAssignment(route(), 'v1', [ep('fd00::7', { port: 9001 })], 'envoy');
+    const lb = cla.endpoints[0]!.lbEndpoints[0]!;
+    expect(lb.hostIdentifier.case).toBe('endpoint');
+    if (lb.hostIdentifier.case !== 'endpoint') return;
+    const { address, hostname, additionalAddresses } = lb.hostIdentifier.value;
+    expect({ hostname, additionalAddresses }).toEqual({ hostname: '', additionalAddresses: [] });
+    expect(address!.address.case).toBe('socketAddress');
+    if (address!.address.case !== 'socketAddress') return;
+    const { protocol, resolverName, ipv4Compat, portSpecifier } = address!.address.value;
+    expect({
+      address: address!.address.value.address,
+      protocol,
+      resolverName,
+      ipv4Compat,
+      portSpecifier,
+    }).toEqual({
+      address: 'fd00::7',
+      protocol: 0,
+      resolverName: '',
+      ipv4Compat: false,
+      portSpecifier: { case: 'portValue', value: 9001 },
+    });
+    expect([lb.metadata, lb.loadBalancingWeight]).toEqual([undefined, 1]);
   });
 });
 
