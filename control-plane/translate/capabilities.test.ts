@@ -171,6 +171,11 @@ describe('capability sets, spelled out', () => {
       LEGACY_HEADER_MATCHERS,
       LEGACY_WITHOUT_RING_HASH,
     ]);
+    expect([FULL_CAPABILITIES, LEGACY_HEADER_MATCHERS, LEGACY_WITHOUT_RING_HASH]).toEqual([
+      { headerStringMatch: true, ringHash: true },
+      { headerStringMatch: false, ringHash: true },
+      { headerStringMatch: false, ringHash: false },
+    ]);
     expect(groupName('grpc', LEGACY_WITHOUT_RING_HASH, 'sidecar')).toBe(
       'grpc+legacy-header-matchers+no-ring-hash+sidecar',
     );
@@ -187,6 +192,9 @@ describe('capability sets, spelled out', () => {
     expect(caps('grpc-go', '0.99.0')).toBe(LEGACY_HEADER_MATCHERS);
     expect(caps('grpc-js', '1.14.0-pre1')).toBe(FULL_CAPABILITIES);
     expect(caps('grpc-js', 'v1.14.0')).toBe(FULL_CAPABILITIES);
+    // A version that does not start with a number is no version: the client is taken as current.
+    expect(caps('grpc-js', 'v1.9.0')).toBe(FULL_CAPABILITIES);
+    expect(caps('c-core', 'core 29.0.0')).toBe(FULL_CAPABILITIES);
     expect(caps('c-core', '34')).toBe(FULL_CAPABILITIES);
     expect(caps('c-core', '33.9.9')).toBe(LEGACY_HEADER_MATCHERS);
     expect(caps('c-core', '30.9')).toBe(LEGACY_WITHOUT_RING_HASH);
