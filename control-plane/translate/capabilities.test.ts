@@ -2,14 +2,24 @@ import { create } from '@bufbuild/protobuf';
 import { describe, expect, it } from 'vitest';
 import { Cluster_LbPolicy } from '../../protos/gen/envoy/config/cluster/v3/cluster_pb.js';
 import { NodeSchema } from '../../protos/gen/envoy/config/core/v3/base_pb.js';
+import {
+  type HeaderMatcher,
+  HeaderMatcherSchema,
+  RouteSchema,
+} from '../../protos/gen/envoy/config/route/v3/route_components_pb.js';
+import { RouteConfigurationSchema } from '../../protos/gen/envoy/config/route/v3/route_pb.js';
+import { RegexMatcherSchema } from '../../protos/gen/envoy/type/matcher/v3/regex_pb.js';
+import { type StringMatcher, StringMatcherSchema } from '../../protos/gen/envoy/type/matcher/v3/string_pb.js';
 import { policy } from '../../test/helpers/policy-yaml.js';
 import { parsePolicyFile } from '../policy/index.js';
 import { capabilityGroupOf, clientOf } from '../xds/server/client-family.js';
 import {
   type ClientFamily,
   capabilitiesFor,
+  FULL_CAPABILITIES,
   forCapabilities,
   GROUPS,
+  groupName,
   LEGACY_HEADER_MATCHERS,
   LEGACY_WITHOUT_RING_HASH,
   ringHashDowngrades,
@@ -142,5 +152,100 @@ ${policy('r', 'versions: [{ name: v1, weight: 100 }]')}`,
     expect(ringHashDowngrades(set, LEGACY_WITHOUT_RING_HASH)).toBe(2);
     expect(ringHashDowngrades(set, LEGACY_HEADER_MATCHERS)).toBe(0);
     expect(forCapabilities(set, LEGACY_HEADER_MATCHERS).clusters).toBe(set.clusters);
+  });
+});
+
+describe('capability sets, spelled out', () => {
+  it('names every published group by flavor, missing capabilities and role', () => {
+    expect(GROUPS.map((g) => [g.group, g.flavor, g.role])).toEqual([
+      ['envoy', 'envoy', 'gateway'],
+      ['envoy+sidecar', 'envoy', 'sidecar'],
+      ['grpc', 'grpc', 'gateway'],
+      ['grpc+legacy-header-matchers', 'grpc', 'gateway'],
+      ['grpc+legacy-header-matchers+no-ring-hash', 'grpc', 'gateway'],
+    ]);
+    expect(GROUPS.map((g) => g.capabilities)).toEqual([
+      FULL_CAPABILITIES,
+      FULL_CAPABILITIES,
+      FULL_CAPABILITIES,
+      LEGACY_HEADER_MATCHERS,
+      LEGACY_WITHOUT_RING_HASH,
+    ]);
+    expect([FULL_CAPABILITIES, LEGACY_HEADER_MATCHERS, LEGACY_WITHOUT_RING_HASH]).toEqual([
+      { headerStringMatch: true, ringHash: true },
+      { headerStringMatch: false, ringHash: true },
+      { headerStringMatch: false, ringHash: false },
+    ]);
+    expect(groupName('grpc', LEGACY_WITHOUT_RING_HASH, 'sidecar')).toBe(
+      'grpc+legacy-header-matchers+no-ring-hash+sidecar',
+    );
+  });
+
+  it('compares versions component by component, at the first release of each family', () => {
+    const caps = (family: ClientFamily, version: string) => capabilitiesFor('grpc', { family, version });
+    expect(caps('grpc-java', '1.54.0')).toBe(FULL_CAPABILITIES);
+    expect(caps('grpc-java', '1.53.9')).toBe(LEGACY_HEADER_MATCHERS);
+    expect(caps('grpc-java', '2.0.0')).toBe(FULL_CAPABILITIES);
+    expect(caps('grpc-go', '1.57.0')).toBe(FULL_CAPABILITIES);
+    expect(caps('grpc-go', '1.57')).toBe(FULL_CAPABILITIES);
+    expect(caps('grpc-go', '1')).toBe(LEGACY_HEADER_MATCHERS);
+    expect(caps('grpc-go', '0.99.0')).toBe(LEGACY_HEADER_MATCHERS);
+    expect(caps('grpc-js', '1.14.0-pre1')).toBe(FULL_CAPABILITIES);
+    expect(caps('grpc-js', 'v1.14.0')).toBe(FULL_CAPABILITIES);
+    // A version that does not start with a number is no version: the client is taken as current.
+    expect(caps('grpc-js', 'v1.9.0')).toBe(FULL_CAPABILITIES);
+    expect(caps('c-core', 'core 29.0.0')).toBe(FULL_CAPABILITIES);
+    expect(caps('c-core', '34')).toBe(FULL_CAPABILITIES);
+    expect(caps('c-core', '33.9.9')).toBe(LEGACY_HEADER_MATCHERS);
+    expect(caps('c-core', '30.9')).toBe(LEGACY_WITHOUT_RING_HASH);
+    expect(caps('envoy', '1.0.0')).toBe(FULL_CAPABILITIES);
+    expect(caps('unknown', '')).toBe(LEGACY_HEADER_MATCHERS);
+  });
+
+  it('rewrites every string_match pattern into its deprecated field, and leaves the rest alone', () => {
+    const header = (name: string, spec: HeaderMatcher['headerMatchSpecifier']) =>
+      create(HeaderMatcherSchema, { name, headerMatchSpecifier: spec });
+    const sm = (pattern: StringMatcher['matchPattern']) => ({
+      case: 'stringMatch' as const,
+      value: create(StringMatcherSchema, { matchPattern: pattern }),
+    });
+    const regex = create(RegexMatcherSchema, { regex: 'v+' });
+    const headers = [
+      header('e', sm({ case: 'exact', value: 'x' })),
+      header('p', sm({ case: 'prefix', value: 'y' })),
+      header('s', sm({ case: 'suffix', value: 'z' })),
+      header('c', sm({ case: 'contains', value: 'w' })),
+      header('r', sm({ case: 'safeRegex', value: regex })),
+      header('n', sm({ case: undefined })),
+      header('x', { case: 'presentMatch', value: true }),
+    ];
+    const withHeaders = create(RouteSchema, { name: 'h', match: { headers } });
+    const plain = create(RouteSchema, { name: 'plain', match: { headers: [headers[6]!] } });
+    const bare = create(RouteSchema, { name: 'bare' });
+    const rc = create(RouteConfigurationSchema, {
+      name: 'm',
+      virtualHosts: [{ name: 'm', domains: ['*'], routes: [withHeaders, plain, bare] }],
+    });
+    const set = { listeners: [], routes: [rc], clusters: [], endpoints: [], secrets: [] };
+    const legacy = forCapabilities(set, LEGACY_HEADER_MATCHERS).routes[0]!;
+    const [h, p, b] = legacy.virtualHosts[0]!.routes;
+    expect(
+      h!.match!.headers.map((m) => [m.name, m.headerMatchSpecifier.case, m.headerMatchSpecifier.value]),
+    ).toEqual([
+      ['e', 'exactMatch', 'x'],
+      ['p', 'prefixMatch', 'y'],
+      ['s', 'suffixMatch', 'z'],
+      ['c', 'containsMatch', 'w'],
+      ['r', 'safeRegexMatch', regex],
+      ['n', 'stringMatch', headers[5]!.headerMatchSpecifier.value],
+      ['x', 'presentMatch', true],
+    ]);
+    expect(h!.match!.headers[5]).toBe(headers[5]);
+    expect(h!.match!.headers[6]).toBe(headers[6]);
+    // Routes without a string_match condition are not copied.
+    expect(p).toBe(plain);
+    expect(b).toBe(bare);
+    expect(legacy).not.toBe(rc);
+    expect(forCapabilities(set, FULL_CAPABILITIES)).toBe(set);
   });
 });

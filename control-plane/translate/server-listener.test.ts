@@ -3,7 +3,12 @@
 // checked against Envoy's protos and PGV rules, and the rules pod-servers.ts derives per pod.
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { anyUnpack } from '@bufbuild/protobuf/wkt';
 import { describe, expect, it } from 'vitest';
+import type { Listener } from '../../protos/gen/envoy/config/listener/v3/listener_pb.js';
+import { RBACSchema } from '../../protos/gen/envoy/extensions/filters/http/rbac/v3/rbac_pb.js';
+import { HttpConnectionManagerSchema } from '../../protos/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js';
+import { DownstreamTlsContextSchema } from '../../protos/gen/envoy/extensions/transport_sockets/tls/v3/tls_pb.js';
 import { GOLDEN_IN_DIR, goldenOutFile, readGoldenCase } from '../../test/translate-e2e/golden-cases.js';
 import { parsePolicyFile } from '../policy/index.js';
 import { checkResources } from '../validate/index.js';
@@ -144,5 +149,71 @@ ${ids(A)}`,
     const first = run([route('m', 'STRICT', ids(A))]);
     expect(run([route('m', 'STRICT', ids(A))])).toBe(first);
     expect(run([route('m', 'STRICT', ids(B))])).not.toBe(first);
+  });
+});
+
+describe('pod server listeners within one cache', () => {
+  const table = new Map([['m/v1', [ep('10.0.0.1', 8001), ep('10.0.0.2', 8001)]]]);
+  const tlsOf = (l: Listener) => {
+    const ts = l.filterChains[0]!.transportSocket;
+    if (ts?.configType.case !== 'typedConfig') return undefined;
+    const ctx = anyUnpack(ts.configType.value, DownstreamTlsContextSchema)!.commonTlsContext!;
+    const v = ctx.validationContextType;
+    return [
+      ctx.tlsCertificateProviderInstance?.instanceName,
+      v.case === 'validationContext' ? v.value.caCertificateProviderInstance?.instanceName : undefined,
+    ];
+  };
+  const filtersOf = (l: Listener) => {
+    const f = l.filterChains[0]!.filters[0]!;
+    if (f.configType.case !== 'typedConfig') return [];
+    return anyUnpack(f.configType.value, HttpConnectionManagerSchema)!.httpFilters.map((h) => h.name);
+  };
+
+  it('builds a new Listener when the provider instances, the mode or the identities change', () => {
+    const cache = new TranslationCache();
+    const run = (r: ReturnType<typeof route>, options = {}) =>
+      translatePodServers([r], table, resolveOptions(options), cache).listeners;
+    const [first, second] = run(route('m', 'STRICT', ids(A)));
+    expect(tlsOf(first!)).toEqual(['default', 'default']);
+    // The two pods share their filter chain, built once.
+    expect(second!.filterChains[0]).toBe(first!.filterChains[0]);
+    const renamed = run(route('m', 'STRICT', ids(A)), { certificateProviderInstance: 'pod-id' })[0]!;
+    expect(tlsOf(renamed)).toEqual(['pod-id', 'default']);
+    const roots = run(route('m', 'STRICT', ids(A)), { caCertificateProviderInstance: 'roots' })[0]!;
+    expect(tlsOf(roots)).toEqual(['default', 'roots']);
+    const plain = run(route('m', 'DISABLE', ids(A)))[0]!;
+    expect(tlsOf(plain)).toBeUndefined();
+    expect(filtersOf(plain)).toEqual(['envoy.filters.http.rbac', 'envoy.filters.http.router']);
+    const open = run(route('m', 'STRICT'))[0]!;
+    expect(filtersOf(open)).toEqual(['envoy.filters.http.router']);
+    expect(tlsOf(open)).toEqual(['default', 'default']);
+    // And back: the first rule gives the first Listener again.
+    expect(run(route('m', 'STRICT', ids(A)))[0]).toBe(first);
+  });
+
+  it('gives each identity rule its own RBAC filter, exact or prefix', () => {
+    const cache = new TranslationCache();
+    const principals = (list: string) => {
+      const [l] = translatePodServers(
+        [route('m', 'DISABLE', ids(list))],
+        table,
+        resolveOptions(),
+        cache,
+      ).listeners;
+      const f = l!.filterChains[0]!.filters[0]!;
+      if (f.configType.case !== 'typedConfig') return [];
+      const rbac = anyUnpack(f.configType.value, HttpConnectionManagerSchema)!.httpFilters[0]!;
+      if (rbac.configType.case !== 'typedConfig') return [];
+      const policy = anyUnpack(rbac.configType.value, RBACSchema)!.rules!.policies['switchyard-pod-callers']!;
+      return policy.principals.map((p) =>
+        p.identifier.case === 'authenticated'
+          ? p.identifier.value.principalName!.matchPattern.value
+          : undefined,
+      );
+    };
+    expect(principals(`${A}, ${B}`)).toEqual([A, B]);
+    expect(principals(`${A}`)).toEqual([A]);
+    expect(principals('spiffe://switchyard.local/ns/a/*')).toEqual(['spiffe://switchyard.local/ns/a/']);
   });
 });
