@@ -52,7 +52,7 @@ function checks(access: string): string[] | undefined {
 describe('needsAuthz', () => {
   it('calls the authorization service for tokens, API keys, identities and tenant limits', () => {
     expect(needsAuthz(accessOf(JWT))).toBe(true);
-    expect(needsAuthz(accessOf('apiKeys: [{ sha256: "' + 'a'.repeat(64) + '", tenant: t }]'))).toBe(true);
+    expect(needsAuthz(accessOf(`apiKeys: [{ sha256: "${'a'.repeat(64)}", tenant: t }]`))).toBe(true);
     expect(needsAuthz(accessOf('identities: [spiffe://switchyard.local/ns/a/sa/b]'))).toBe(true);
     expect(needsAuthz(accessOf('rateLimit: { perTenant: { rps: 1 } }'))).toBe(true);
     expect(needsAuthz(accessOf('rateLimit: { tenants: { acme: { rps: 1 } } }'))).toBe(true);
