@@ -7,6 +7,7 @@ import {
   listenerName,
   MODEL_HEADER,
   ownedByModel,
+  POD_SERVER_ROUTE_CONFIG,
   parseClusterName,
   podServerListenerName,
   restClusterName,
@@ -79,5 +80,6 @@ describe('which resources carry a model policy', () => {
     expect(podServerListenerName('fd00::1', 9001)).toBe(
       'grpc/server?xds.resource.listening_address=[fd00::1]:9001',
     );
+    expect(POD_SERVER_ROUTE_CONFIG).toBe('switchyard-pod-server');
   });
 });
