@@ -21,6 +21,30 @@ describe('buildCircuitBreakers', () => {
     expect(t.map((x) => [x.maxRequests, x.maxRetries, x.retryBudget])).toEqual([[7, undefined, undefined]]);
   });
 
+  it('gives Envoy every limit the policy sets, and only those', () => {
+    const all = buildCircuitBreakers(
+      specOf(
+        'circuitBreakers: { maxConnections: 100, maxPendingRequests: 50, maxRequests: 200, maxRetries: 3 }',
+      ),
+      'envoy',
+    )!.thresholds;
+    const limits = (t: typeof all) =>
+      t.map((x) => [
+        x.priority,
+        x.maxConnections,
+        x.maxPendingRequests,
+        x.maxRequests,
+        x.maxRetries,
+        x.retryBudget,
+      ]);
+    expect(limits(all)).toEqual([[0, 100, 50, 200, 3, undefined]]);
+    const one = buildCircuitBreakers(
+      specOf('circuitBreakers: { maxPendingRequests: 5 }'),
+      'envoy',
+    )!.thresholds;
+    expect(limits(one)).toEqual([[0, undefined, 5, undefined, undefined, undefined]]);
+  });
+
   it('gives Envoy a retry budget only while the route retries', () => {
     const budget = buildCircuitBreakers(specOf(BUDGET), 'envoy')!.thresholds[0]!;
     expect(budget.retryBudget?.budgetPercent?.value).toBe(25);
