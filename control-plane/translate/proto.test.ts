@@ -1,9 +1,11 @@
 // The small builders: durations as google.protobuf.Duration, and where `shared` keeps its
 // sub-messages (the current cache only; none outside a translation, the outer one again after a
 // nested one, even when the nested one throws).
+
+import { DurationSchema } from '@bufbuild/protobuf/wkt';
 import { describe, expect, it } from 'vitest';
 import { ApiVersion } from '../../protos/gen/envoy/config/core/v3/config_source_pb.js';
-import { adsConfigSource, duration, interningIn, shared } from './proto.js';
+import { adsConfigSource, duration, interningIn, pack, shared } from './proto.js';
 import { TranslationCache } from './translation-cache.js';
 
 describe('duration', () => {
@@ -16,6 +18,15 @@ describe('duration', () => {
     expect(plain('250ms')).toEqual([0n, 250_000_000]);
     expect(plain('2m')).toEqual([120n, 0]);
     expect(plain('0s')).toEqual([0n, 0]);
+  });
+});
+
+describe('pack', () => {
+  it('wraps a message in an Any with its type URL', () => {
+    const any = pack(DurationSchema, duration('1.5s'));
+    expect(any.typeUrl).toBe('type.googleapis.com/google.protobuf.Duration');
+    // seconds 1 (field 1, varint), nanos 500,000,000 (field 2, varint).
+    expect([...any.value]).toEqual([8, 1, 16, 128, 202, 181, 238, 1]);
   });
 });
 
