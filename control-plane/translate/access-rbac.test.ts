@@ -11,6 +11,7 @@ import { AUTHZ_FILTER, needsAuthz } from './ext-authz.js';
 import { JWT_FILTER } from './jwt-authn.js';
 import { RATE_LIMIT_FILTER } from './local-ratelimit.js';
 import { DEFAULT_TRANSLATE_OPTIONS } from './options.js';
+import { translate } from './translator.js';
 
 function routeWith(model: string, access: string): ModelRoute {
   const body = access
@@ -119,6 +120,27 @@ describe('accessHttpFilters', () => {
       `${CLAIMS_FILTER} (off)`,
       RATE_LIMIT_FILTER,
     ]);
+  });
+
+  it('calls the authorization service when one model of several needs it', () => {
+    expect(
+      names([
+        routeWith('a', 'rateLimit: { model: { rps: 10 } }'),
+        routeWith('b', `apiKeys: [{ sha256: "${'b'.repeat(64)}", tenant: t }]`),
+      ]),
+    ).toEqual([`${AUTHZ_FILTER} (off)`, RATE_LIMIT_FILTER]);
+  });
+
+  it("enables on a model's routes only the filters its own rules need", () => {
+    const limited = routeWith('a', 'rateLimit: { model: { rps: 10 } }');
+    const keyed = routeWith('b', `apiKeys: [{ sha256: "${'b'.repeat(64)}", tenant: t }]`);
+    const set = translate({ routes: [limited, keyed], endpoints: new Map() }, 'envoy');
+    const perFilter = (model: string) => {
+      const host = set.routes[0]!.virtualHosts.find((v) => v.name === model)!;
+      return [...new Set(host.routes.flatMap((r) => Object.keys(r.typedPerFilterConfig)))];
+    };
+    expect(perFilter('a')).toEqual([]);
+    expect(perFilter('b')).toEqual([AUTHZ_FILTER]);
   });
 
   it('adds none when no model limits access', () => {

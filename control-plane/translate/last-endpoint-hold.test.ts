@@ -53,15 +53,16 @@ describe('LastEndpointHold.apply', () => {
   it('ends at the earliest of two holds, then at the other', () => {
     const hold = new LastEndpointHold(undefined, 1000);
     hold.apply([TWO], table({ 'fraud/1': [pod(9001, 'HEALTHY')], 'fraud/2': [pod(9002, 'HEALTHY')] }), 0);
-    expect(hold.apply([TWO], table({ 'fraud/1': [pod(9001, 'HEALTHY')] }), 100).expiresAt).toBe(1100);
+    expect(hold.apply([TWO], table({ 'fraud/2': [pod(9002, 'HEALTHY')] }), 100).expiresAt).toBe(1100);
+    // fraud/1 (the first version) ends first, whichever order the versions are visited in.
     const both = hold.apply([TWO], table({}), 400);
     expect(both.expiresAt).toBe(1100);
     expect(both.table.get('fraud/1')).toEqual([pod(9001, 'HEALTHY')]);
     expect(both.table.get('fraud/2')).toEqual([pod(9002, 'HEALTHY')]);
     const one = hold.apply([TWO], table({}), 1100);
     expect(one.expiresAt).toBe(1400);
-    expect(one.table.get('fraud/1')).toEqual([pod(9001, 'HEALTHY')]);
-    expect(one.table.has('fraud/2')).toBe(false);
+    expect(one.table.get('fraud/2')).toEqual([pod(9002, 'HEALTHY')]);
+    expect(one.table.has('fraud/1')).toBe(false);
   });
 
   it('lets the first route that names a registry version decide whether it is ready', () => {
@@ -100,5 +101,24 @@ describe('LastEndpointHold.tableFor', () => {
     hold.stop();
     await sleep(150);
     expect(rebuilds).toBe(1);
+  });
+
+  it('sets no timer while nothing is held, and rebuilds only once the hold has ended', async () => {
+    const seen: (readonly EndpointInfo[] | undefined)[] = [];
+    const lost = table({ 'fraud/1': [pod(9001, 'HEALTHY')] });
+    const hold: LastEndpointHold = new LastEndpointHold(
+      () => seen.push(hold.tableFor([TWO], lost).get('fraud/2')),
+      40,
+    );
+    const ready = table({ 'fraud/1': [pod(9001, 'HEALTHY')], 'fraud/2': [pod(9002, 'HEALTHY')] });
+    hold.tableFor([TWO], ready);
+    await sleep(100);
+    expect(seen).toEqual([]);
+    hold.tableFor([TWO], lost);
+    const until = Date.now() + 5000;
+    while (seen.length === 0 && Date.now() < until) await sleep(5);
+    // The first rebuild already finds the hold over: the EDS is what the table says.
+    expect(seen[0]).toBeUndefined();
+    hold.stop();
   });
 });

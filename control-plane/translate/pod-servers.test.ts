@@ -31,4 +31,14 @@ describe('podServers', () => {
       { address: '10.0.0.9', port: 8001, models: ['st'], mtls: 'STRICT' },
     ]);
   });
+
+  it('lists the models of a pod sorted, whatever order the routes come in', () => {
+    const r = (m: string) =>
+      parsePolicyFile(policy(m, 'versions: [{ name: v1, weight: 100 }]'), `${m}.yaml`)[0]!;
+    const table = new Map([
+      ['b/v1', [ep('10.0.0.1', 8001)]],
+      ['a/v1', [ep('10.0.0.1', 8001)]],
+    ]);
+    expect(podServers([r('b'), r('a')], table).map((p) => p.models)).toEqual([['a', 'b']]);
+  });
 });

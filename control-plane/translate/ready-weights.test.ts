@@ -23,6 +23,8 @@ describe('moveWeights', () => {
     expect(moveWeights([10, 1, 2], new Set([0]), [1, 2])).toEqual([0, 4, 9]);
     // Equal shares of 10 among three: 3 each and the one left over to the first of them.
     expect(moveWeights([10, 0, 0, 0], new Set([0]), [1, 2, 3])).toEqual([0, 4, 3, 3]);
+    // Two left over: one each to the first two, in order.
+    expect(moveWeights([5, 1, 1, 1], new Set([0]), [1, 2, 3])).toEqual([0, 3, 3, 2]);
   });
 
   it('changes nothing when nothing is moved or nobody can take it', () => {
@@ -77,6 +79,23 @@ describe('withReadyWeights', () => {
     expect(weights(moved)).toEqual([0, 0, 100]);
     expect(moved.spec.versions[1]).toBe(kept.spec.versions[1]);
     expect(moved.spec.versions[2]).not.toBe(kept.spec.versions[2]);
+  });
+});
+
+describe('withReadyWeights with many versions', () => {
+  it('tells held sets apart whose indexes would run together ({1, 2, 3} and {1, 23})', () => {
+    const weight = (i: number) => (i === 0 ? 80 : [1, 2, 3, 23].includes(i) ? 5 : 0);
+    const lines = Array.from(
+      { length: 24 },
+      (_, i) => `  - { name: v${i}, weight: ${weight(i)}, model: { registry: "many:${i}" } }`,
+    );
+    const route = routeOf('many', lines.join('\n'));
+    const readyExcept = (...held: number[]) =>
+      readyFor(...lines.map((_, i) => `many:${i}`).filter((_, i) => !held.includes(i)));
+    const a = weights(withReadyWeights(route, readyExcept(1, 2, 3)));
+    const b = weights(withReadyWeights(route, readyExcept(1, 23)));
+    expect([a[0], a[1], a[2], a[3], a[23]]).toEqual([94, 0, 0, 0, 6]);
+    expect([b[0], b[1], b[2], b[3], b[23]]).toEqual([89, 0, 6, 5, 0]);
   });
 });
 
