@@ -190,6 +190,7 @@ describe('routeMatcher levels', () => {
 
   it('serves a tree without models as an empty route list', () => {
     const vh = catchAllVirtualHost([], true);
+    expect([vh.name, vh.domains]).toEqual(['all-models', ['*']]);
     expect(vh.matcher).toBeUndefined();
     expect(vh.routes).toEqual([]);
   });
