@@ -3,9 +3,13 @@ import {
   clusterName,
   GATEWAY_LISTENER,
   GATEWAY_ROUTE_CONFIG,
+  jwksClusterName,
   listenerName,
   MODEL_HEADER,
+  ownedByModel,
+  POD_SERVER_ROUTE_CONFIG,
   parseClusterName,
+  podServerListenerName,
   restClusterName,
   restPath,
   routeConfigName,
@@ -44,5 +48,38 @@ describe('resource names (docs/TRANSLATION.md)', () => {
     expect(MODEL_HEADER).toBe('x-model-name');
     expect(parseClusterName('llm/v1/http')).toEqual({ model: 'llm', version: 'v1', rest: true });
     expect(parseClusterName('/v1/http')).toBeUndefined();
+  });
+});
+
+describe('which resources carry a model policy', () => {
+  it("claims the model's own listener and route configuration, its clusters and the gateway's", () => {
+    for (const name of ['llm', 'llm/v1', 'llm/v1/http', 'switchyard-gateway'])
+      expect(ownedByModel(name, 'llm'), name).toBe(true);
+  });
+
+  it("leaves another model's resources, the JWKS cluster and the pods' listeners alone", () => {
+    for (const name of [
+      'llm2',
+      'llm2/v1',
+      'other/v1/http',
+      'llm/-/jwks',
+      podServerListenerName('10.0.0.1', 9001),
+    ])
+      expect(ownedByModel(name, 'llm'), name).toBe(false);
+  });
+
+  it('names the JWKS cluster so that parseClusterName takes it for no version', () => {
+    expect(jwksClusterName('llm')).toBe('llm/-/jwks');
+    expect(parseClusterName(jwksClusterName('llm'))).toBeUndefined();
+  });
+
+  it("names a pod's server listener after its listening address (gRFC A36)", () => {
+    expect(podServerListenerName('10.0.0.1', 9001)).toBe(
+      'grpc/server?xds.resource.listening_address=10.0.0.1:9001',
+    );
+    expect(podServerListenerName('fd00::1', 9001)).toBe(
+      'grpc/server?xds.resource.listening_address=[fd00::1]:9001',
+    );
+    expect(POD_SERVER_ROUTE_CONFIG).toBe('switchyard-pod-server');
   });
 });

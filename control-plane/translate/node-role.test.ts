@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { policy } from '../../test/helpers/policy-yaml.js';
 import { parsePolicyFile } from '../policy/index.js';
-import { forRole } from './node-role.js';
+import { forRole, POD_ROLE, POD_SERVER_GROUP } from './node-role.js';
 import { translate } from './translator.js';
 
 const routes = parsePolicyFile(policy('m', 'versions: [{ name: v1, weight: 100 }]'), 'm.yaml');
@@ -35,5 +35,10 @@ describe('node roles', () => {
     expect(forRole(lo, 'sidecar').listeners[0]).toBe(lo.listeners[0]);
     const grpc = translate({ routes, endpoints: new Map() }, 'grpc');
     expect(forRole(grpc, 'sidecar').listeners).toEqual(grpc.listeners);
+  });
+
+  it('names the pods\' role and the resource group they read (docs/XDS.md, "Node roles")', () => {
+    expect(POD_ROLE).toBe('pod');
+    expect(POD_SERVER_GROUP).toBe('grpc+pod-server');
   });
 });

@@ -62,6 +62,47 @@ describe('proxyless balancing by ORCA load reports', () => {
     ]);
   });
 
+  it('gives each route its own knobs when several share one translation', () => {
+    const knobs = [
+      '',
+      'reportPeriod: 2s',
+      'blackoutPeriod: 2s',
+      'weightExpiration: 2m',
+      'weightUpdatePeriod: 2s',
+      'errorUtilizationPenalty: 2',
+    ];
+    const routes = knobs.flatMap((k, i) =>
+      parsePolicyFile(
+        policy(`  proxylessBalancing: { mode: orca${k ? `, ${k}` : ''} }\n`).replaceAll('llm', `m${i}`),
+        `m${i}.yaml`,
+      ),
+    );
+    const set = translate({ routes, endpoints: new Map() }, 'grpc');
+    const seen = set.clusters.map((c) => {
+      const w = anyUnpack(
+        c.loadBalancingPolicy!.policies[0]!.typedExtensionConfig!.typedConfig!,
+        ClientSideWeightedRoundRobinSchema,
+      )!;
+      const s = (d: typeof w.blackoutPeriod) => Number(d!.seconds) + d!.nanos / 1e9;
+      return [
+        c.name,
+        s(w.oobReportingPeriod),
+        s(w.blackoutPeriod),
+        s(w.weightExpirationPeriod),
+        s(w.weightUpdatePeriod),
+        w.errorUtilizationPenalty,
+      ];
+    });
+    expect(seen).toEqual([
+      ['m0/v1', 0.25, 1, 180, 0.25, 1],
+      ['m1/v1', 2, 1, 180, 0.25, 1],
+      ['m2/v1', 0.25, 2, 180, 0.25, 1],
+      ['m3/v1', 0.25, 1, 120, 0.25, 1],
+      ['m4/v1', 0.25, 1, 180, 2, 1],
+      ['m5/v1', 0.25, 1, 180, 0.25, 2],
+    ]);
+  });
+
   it('the default is the tuned weights: no load_balancing_policy, a locality per weighted pod', () => {
     for (const extra of ['', '  proxylessBalancing: { mode: weights }\n']) {
       const set = served(extra, 'grpc');

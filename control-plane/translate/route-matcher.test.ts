@@ -10,8 +10,9 @@ import { type HttpRequest, routeIn } from '../../test/helpers/envoy-route-match.
 import { type ModelRoute, validatePolicy } from '../policy/index.js';
 import { checkResources } from '../validate/index.js';
 import { routeClusters } from '../validate/references.js';
+import { newRoute, newRouteAction, newRouteMatch } from './literals.js';
 import type { GatewayRouteMatcher } from './options.js';
-import { MATCHER_TREE_MIN_ROUTES } from './route-matcher.js';
+import { catchAllVirtualHost, MATCHER_TREE_MIN_ROUTES, routeMatcher } from './route-matcher.js';
 import { translate } from './translator.js';
 
 function model(name: string, match = false): ModelRoute {
@@ -148,5 +149,49 @@ describe('the gateway catch-all host as a matcher tree', () => {
     expect(below.routes).toHaveLength(MATCHER_TREE_MIN_ROUTES - 2);
     expect(at.matcher).toBeDefined();
     expect(at.routes).toEqual([]);
+  });
+});
+
+describe('routeMatcher levels', () => {
+  const r = (name: string) => newRoute(name, newRouteMatch(), newRouteAction());
+  /** Each level of the tree as `input: keys`, outermost first. */
+  const levels = (entries: Parameters<typeof routeMatcher>[0]) => {
+    const out: string[] = [];
+    let m = routeMatcher(entries);
+    while (m) {
+      if (m.matcherType.case !== 'matcherTree') throw new Error(String(m.matcherType.case));
+      const t = m.matcherType.value;
+      const map =
+        t.treeType.case === 'exactMatchMap' || t.treeType.case === 'prefixMatchMap'
+          ? t.treeType.value.map
+          : {};
+      out.push(`${t.input?.name}: ${Object.keys(map).join(',')}`);
+      const next = m.onNoMatch?.onMatch;
+      m = next?.case === 'matcher' ? next.value : undefined;
+    }
+    return out;
+  };
+
+  it('leaves out a level no model has routes for: a map needs an entry', () => {
+    expect(levels([])).toEqual([]);
+    expect(levels([{ model: 'a', rest: [r('a/rest')], grpc: [] }])).toEqual([
+      'request-header :path: /v2/models/a',
+    ]);
+    expect(levels([{ model: 'a', rest: [], grpc: [r('a/grpc')] }])).toEqual([
+      'request-header x-model-name: a',
+    ]);
+    expect(
+      levels([
+        { model: 'a', rest: [r('a/rest')], grpc: [] },
+        { model: 'b', rest: [], grpc: [r('b/grpc')] },
+      ]),
+    ).toEqual(['request-header :path: /v2/models/a', 'request-header x-model-name: b']);
+  });
+
+  it('serves a tree without models as an empty route list', () => {
+    const vh = catchAllVirtualHost([], true);
+    expect([vh.name, vh.domains]).toEqual(['all-models', ['*']]);
+    expect(vh.matcher).toBeUndefined();
+    expect(vh.routes).toEqual([]);
   });
 });
