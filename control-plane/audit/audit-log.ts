@@ -21,6 +21,14 @@ import { crossCheck } from './audit-cross-check.js';
 export const AUDIT_STREAM = storeNames().auditStream;
 export const AUDIT_SUBJECT = storeNames().auditSubject;
 
+/** How open() reaches JetStream; a unit test passes its own to drive the paths a healthy server does not take. */
+export interface AuditClients {
+  manager(nc: NatsConnection, opts: { timeout: number }): Promise<JetStreamManager>;
+  client(nc: NatsConnection, opts: { timeout: number }): JetStreamClient;
+}
+
+const JETSTREAM: AuditClients = { manager: jetstreamManager, client: jetstream };
+
 export interface AuditSink {
   append(event: AuditEvent): Promise<AuditRecord>;
 }
@@ -39,11 +47,16 @@ export class AuditLog implements AuditSink {
 
   static async open(
     nc: NatsConnection,
-    opts: { replicas?: number; names?: Pick<StoreNames, 'auditStream' | 'auditSubject'> } = {},
+    opts: {
+      replicas?: number;
+      names?: Pick<StoreNames, 'auditStream' | 'auditSubject'>;
+      clients?: AuditClients;
+    } = {},
   ): Promise<AuditLog> {
     const { auditStream, auditSubject } = opts.names ?? storeNames();
-    const jsm = await jetstreamManager(nc, { timeout: JS_REQUEST_TIMEOUT_MS });
-    const patient = await jetstreamManager(nc, { timeout: JS_CREATE_TIMEOUT_MS });
+    const clients = opts.clients ?? JETSTREAM;
+    const jsm = await clients.manager(nc, { timeout: JS_REQUEST_TIMEOUT_MS });
+    const patient = await clients.manager(nc, { timeout: JS_CREATE_TIMEOUT_MS });
     try {
       await patient.streams.info(auditStream);
     } catch {
@@ -60,7 +73,7 @@ export class AuditLog implements AuditSink {
       }
     }
     return new AuditLog(
-      jetstream(nc, { timeout: JS_REQUEST_TIMEOUT_MS }),
+      clients.client(nc, { timeout: JS_REQUEST_TIMEOUT_MS }),
       jsm,
       nc.info?.max_payload ?? 1024 * 1024,
       auditStream,
