@@ -150,15 +150,19 @@ describe('rollout failover between control-plane processes', () => {
     expect(advances.map((d) => d.step)).toEqual([0, 1, 2, 2]);
     expect(advances.map((d) => d.outcome)).toEqual(['advance', 'advance', 'advance', 'promoted']);
 
-    // The policy revisions: one per step, each with its reason, none twice.
-    const history = await runMain('history', 'affine', '-o', 'json', '--server', url(survivor));
-    expect(history.code, history.stderr).toBe(0);
-    const reasons = (
-      JSON.parse(history.stdout) as { revisions: { record?: { reason?: string } }[] }
-    ).revisions
-      .map((r) => r.record?.reason ?? '')
-      .filter((r) => r.startsWith('rollout affine 2:'))
-      .sort();
+    // The policy revisions: one per step, each with its reason, none twice. The controller saves
+    // the promoted state before it writes the promotion's revision, so wait for that revision.
+    const rolloutReasons = async (): Promise<string[]> => {
+      const history = await runMain('history', 'affine', '-o', 'json', '--server', url(survivor));
+      if (history.code !== 0) throw new Error(history.stderr);
+      return (JSON.parse(history.stdout) as { revisions: { record?: { reason?: string } }[] }).revisions
+        .map((r) => r.record?.reason ?? '')
+        .filter((r) => r.startsWith('rollout affine 2:'))
+        .sort();
+    };
+    const reasons = await waitFor('the promotion revision', rolloutReasons, (rs) =>
+      rs.some((r) => r.includes('promoted')),
+    );
     expect(reasons).toEqual(
       [
         'rollout affine 2: promoted after 3 steps',
