@@ -341,3 +341,40 @@ describe('tenantLimit', () => {
     expect(tenantLimit(none!.spec.access!, 'acme')).toBeUndefined();
   });
 });
+
+describe('spec.access, rules a mutation run found untested', () => {
+  const jwt = (extra: string) =>
+    route(`jwt: { issuer: i, audiences: [a], jwks: { uri: 'https://idp/keys' }, ${extra} }`);
+
+  it('refuses an access value or API key that is not a mapping, without throwing', () => {
+    expect(issuesOf(route('[]'))).toEqual(['spec.access: must be a mapping']);
+    expect(issuesOf(route('apiKeys: [5]'))).toEqual(['spec.access.apiKeys[0]: must be a mapping']);
+  });
+
+  it('takes plain http:// only, never another scheme, on loopback', () => {
+    for (const uri of ['ftp://127.0.0.1/keys', 'ws://localhost/keys'])
+      expect(issuesOf(route(`jwt: { issuer: i, audiences: [a], jwks: { uri: '${uri}' } }`))).toEqual([
+        'spec.access.jwt.jwks.uri: must be an https:// URL (http:// only on loopback)',
+      ]);
+  });
+
+  it('refuses repeated audiences and algorithms', () => {
+    expect(
+      issuesOf(route(`jwt: { issuer: i, audiences: [a, a], jwks: { uri: 'https://idp/keys' } }`)),
+    ).toEqual(['spec.access.jwt.audiences[1]: duplicate "a"']);
+    expect(issuesOf(jwt('algorithms: [RS256, RS256]'))).toEqual([
+      'spec.access.jwt.algorithms[1]: duplicate "RS256"',
+    ]);
+  });
+
+  it('anchors the key hash at both ends and requires a tenant', () => {
+    const hint = 'is not the lower-case hex SHA-256 of the key (64 characters)';
+    for (const sha of [`x${HASH}`, `${HASH}x`])
+      expect(issuesOf(route(`apiKeys: [{ sha256: ${sha}, tenant: a }]`))).toEqual([
+        `spec.access.apiKeys[0].sha256: "${sha}" ${hint}`,
+      ]);
+    expect(issuesOf(route(`apiKeys: [{ sha256: ${HASH} }]`))).toEqual([
+      'spec.access.apiKeys[0].tenant: is required',
+    ]);
+  });
+});
