@@ -1,12 +1,14 @@
 import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
-// The system suites that create grpc-js-xds channels or xDS-managed servers: grpc-js-xds reads
-// its bootstrap once per process, so each of their files needs a process of its own. The other
+// The system suites that create grpc-js-xds channels or xDS-managed servers (grpc-js-xds reads
+// its bootstrap once per process), and the in-process pod suites (ONNX Runtime sessions, worker
+// threads and caches of their own): each of their files gets a process of its own. The other
 // folders share one module graph per worker (docs/TESTING.md, "Test processes").
 const OWN_PROCESS = [
   'ccore',
   'cluster',
+  'dataplane',
   'e2e',
   'endpoints',
   'envoy',
