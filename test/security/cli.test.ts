@@ -32,9 +32,18 @@ describe('switchyard control-plane --ca-dir', () => {
 
   beforeAll(async () => {
     tmp = await mkdtemp(join(tmpdir(), 'sy-sec-cli-'));
-    expect(
-      (await cli('certs', 'ca', 'init', '--ca-dir', caDir(), '--kek-file', kek(), '--trust-domain', TD)).code,
-    ).toBe(0);
+    const init = await cli(
+      'certs',
+      'ca',
+      'init',
+      '--ca-dir',
+      caDir(),
+      '--kek-file',
+      kek(),
+      '--trust-domain',
+      TD,
+    );
+    expect(init.code, init.stderr).toBe(0);
     await writeFile(join(tmp, 'resnet.yaml'), routeYaml('resnet', 'models', 'STRICT', { v1: [100, 9001] }));
     const args = ['control-plane', '--ca-dir', caDir(), '--kek-file', kek(), '--policy-dir', tmp];
     for (const p of ['--xds-port', '--admin-port', '--admin-grpc-port', '--xds-insecure-port'])
