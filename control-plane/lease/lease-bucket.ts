@@ -6,7 +6,7 @@ import { hostname } from 'node:os';
 import { jetstream } from '@nats-io/jetstream';
 import { type KV, Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { StoreError } from '../../kernel/errors/index.js';
+import { createBucket } from '../store/kv-buckets.js';
 import { STORE_TIMEOUT_MS } from '../store/store-calls.js';
 
 /** Today's bucket naming; an installation sharing a NATS with another picks another prefix. */
@@ -21,15 +21,10 @@ export async function openLeaseBucket(
   nc: NatsConnection,
   opts: { prefix?: string; replicas?: number } = {},
 ): Promise<KV> {
-  const name = leaseBucketName(opts.prefix);
-  try {
-    return await new Kvm(jetstream(nc, { timeout: STORE_TIMEOUT_MS })).create(name, {
-      history: 1,
-      replicas: opts.replicas ?? 1,
-    });
-  } catch (err) {
-    throw new StoreError(`cannot open KV bucket ${name}: ${(err as Error).message}`, { cause: err });
-  }
+  return createBucket(new Kvm(jetstream(nc, { timeout: STORE_TIMEOUT_MS })), leaseBucketName(opts.prefix), {
+    history: 1,
+    replicas: opts.replicas ?? 1,
+  });
 }
 
 /** A replica name that differs between two processes on one host and across restarts. */

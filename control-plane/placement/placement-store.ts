@@ -6,6 +6,7 @@ import { jetstream } from '@nats-io/jetstream';
 import { type KV, Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { StoreError } from '../../kernel/errors/index.js';
+import { createBucket } from '../store/kv-buckets.js';
 import { JS_CREATE_TIMEOUT_MS, STORE_TIMEOUT_MS, storeCall } from '../store/store-calls.js';
 import type { VersionPlacement } from './types.js';
 
@@ -32,8 +33,9 @@ export async function openKv(
   replicas = 1,
 ): Promise<KV | undefined> {
   const kvm = new Kvm(jetstream(nc, { timeout: create ? JS_CREATE_TIMEOUT_MS : STORE_TIMEOUT_MS }));
+  if (create) return createBucket(kvm, name, { history: 1, replicas });
   try {
-    return create ? await kvm.create(name, { history: 1, replicas }) : await kvm.open(name);
+    return await kvm.open(name);
   } catch (err) {
     if (!create && /not found|10059/i.test(String((err as Error).message))) return undefined;
     throw new StoreError(`cannot open KV bucket ${name}: ${(err as Error).message}`, { cause: err });

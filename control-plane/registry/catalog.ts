@@ -6,6 +6,7 @@ import { jetstream } from '@nats-io/jetstream';
 import { type KV, Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { StoreError } from '../../kernel/errors/index.js';
+import { createBucket } from '../store/kv-buckets.js';
 import {
   isCasFailure,
   JS_CREATE_TIMEOUT_MS,
@@ -22,8 +23,11 @@ export interface CatalogEntry {
 }
 
 async function openBucket(nc: NatsConnection, bucket: string, replicas: number, history = 16): Promise<KV> {
+  await createBucket(new Kvm(jetstream(nc, { timeout: JS_CREATE_TIMEOUT_MS })), bucket, {
+    history,
+    replicas,
+  });
   try {
-    await new Kvm(jetstream(nc, { timeout: JS_CREATE_TIMEOUT_MS })).create(bucket, { history, replicas });
     return await new Kvm(jetstream(nc, { timeout: JS_REQUEST_TIMEOUT_MS })).open(bucket);
   } catch (err) {
     throw new StoreError(`cannot open KV bucket ${bucket}: ${(err as Error).message}`, { cause: err });

@@ -6,6 +6,7 @@ import { jetstream } from '@nats-io/jetstream';
 import { type KV, Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { PolicyConflictError, StoreError } from '../../kernel/errors/index.js';
+import { createBucket } from '../store/kv-buckets.js';
 import {
   isCasFailure,
   JS_CREATE_TIMEOUT_MS,
@@ -37,11 +38,11 @@ export class KvRolloutStore implements RolloutStore {
   private constructor(private readonly kv: KV) {}
 
   static async open(nc: NatsConnection, bucket: string, replicas = 1): Promise<KvRolloutStore> {
+    await createBucket(new Kvm(jetstream(nc, { timeout: JS_CREATE_TIMEOUT_MS })), bucket, {
+      history: 1,
+      replicas,
+    });
     try {
-      await new Kvm(jetstream(nc, { timeout: JS_CREATE_TIMEOUT_MS })).create(bucket, {
-        history: 1,
-        replicas,
-      });
       return new KvRolloutStore(
         await new Kvm(jetstream(nc, { timeout: JS_REQUEST_TIMEOUT_MS })).open(bucket),
       );

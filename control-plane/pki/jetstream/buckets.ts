@@ -5,6 +5,7 @@ import { jetstream } from '@nats-io/jetstream';
 import { type KV, Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { StoreError } from '../../../kernel/errors/index.js';
+import { createBucket } from '../../store/kv-buckets.js';
 import { STORE_TIMEOUT_MS } from '../../store/store-calls.js';
 
 export const caBucketName = (prefix = 'switchyard') => `${prefix}_ca`;
@@ -25,13 +26,10 @@ export const TOKEN_MAX_AGE_MS = 30 * 24 * 3600 * 1000;
 
 async function open(nc: NatsConnection, name: string, o: PkiBucketOptions, ttl?: number): Promise<KV> {
   const kvm = new Kvm(jetstream(nc, { timeout: STORE_TIMEOUT_MS }));
-  const create = () => kvm.create(name, { history: 1, replicas: o.replicas ?? 1, ...(ttl ? { ttl } : {}) });
+  if (!o.existing)
+    return createBucket(kvm, name, { history: 1, replicas: o.replicas ?? 1, ...(ttl ? { ttl } : {}) });
   try {
-    if (o.existing) return await kvm.open(name);
-    // Replicas starting together race to create the bucket: the losers' stream add is refused
-    // ("subjects overlap with an existing stream"). A second create finds the winner's stream
-    // and opens it; any other failure repeats and is reported.
-    return await create().catch(() => create());
+    return await kvm.open(name);
   } catch (err) {
     throw new StoreError(`cannot open KV bucket ${name}: ${(err as Error).message}`, { cause: err });
   }
