@@ -71,6 +71,35 @@ describe('maps', () => {
       { path: 'f["de"]', message: 'must be > 0' },
     ]);
   });
+  it('skips an empty key under its own ignore_empty, as for list items', () => {
+    const lenientKey: Rules = { type: { case: 'string', value: { minLen: 2n, ignoreEmpty: true } } };
+    expect(map({ keys: lenientKey, values: positive }, { '': 3, c: 1, de: -1 })).toEqual([
+      { path: 'f["c"]', message: 'must be at least 2 character(s) long' },
+      { path: 'f["de"]', message: 'must be > 0' },
+    ]);
+    expect(map({ keys: minLen2 }, { '': 3 })).toEqual([
+      { path: 'f[""]', message: 'must be at least 2 character(s) long' },
+    ]);
+  });
+  it('skips an empty value under its own ignore_empty', () => {
+    const labels = (values: Rules, f: Record<string, string>) =>
+      checkProbe(
+        [
+          {
+            name: 'f',
+            type: T.MESSAGE,
+            map: { key: T.STRING, value: T.STRING },
+            rules: { type: { case: 'map', value: { values } } },
+          },
+        ],
+        { f },
+      );
+    const lenient: Rules = { type: { case: 'string', value: { minLen: 2n, ignoreEmpty: true } } };
+    expect([labels(lenient, { a: '', b: 'x', c: 'ok' }), labels(minLen2, { a: '' })]).toEqual([
+      [{ path: 'f["b"]', message: 'must be at least 2 character(s) long' }],
+      [{ path: 'f["a"]', message: 'must be at least 2 character(s) long' }],
+    ]);
+  });
 });
 
 // A probe's own type, for nesting: `child` and `children` hold further probes.

@@ -334,8 +334,9 @@ function mapCheck(field: DescField, rules: FieldRules, skip: boolean): FieldChec
       if ('maxPairs' in r && entries.length > Number(r.maxPairs))
         out.push({ path, message: `must have at most ${r.maxPairs} entr(ies)` });
       for (const [k, v] of entries) {
-        if (keys) run(keys.checks, k, `${path}[${show(k)}]`, out);
-        if (values) run(values.checks, v, `${path}[${show(k)}]`, out);
+        // A key or value rule's own ignore_empty skips that empty key or value, as for list items.
+        if (keys && !(keys.ignoreEmpty && isEmpty(k))) run(keys.checks, k, `${path}[${show(k)}]`, out);
+        if (values && !(values.ignoreEmpty && isEmpty(v))) run(values.checks, v, `${path}[${show(k)}]`, out);
       }
     },
   };

@@ -183,6 +183,12 @@ describe('checkAccessRules: rate limits', () => {
     ]);
     expect(refused({ rateLimit: 5 })).toEqual([issue('m.rateLimit', 'must be a mapping')]);
   });
+
+  it('refuses a rate limit that sets no limit, as the policy parser does', () => {
+    expect(refused({ rateLimit: {} })).toEqual([
+      issue('m.rateLimit', 'sets no limit; give model, perTenant and/or tenants'),
+    ]);
+  });
 });
 
 describe('checkAccessRules: jwt', () => {
@@ -240,6 +246,12 @@ describe('checkAccessRules: jwt', () => {
     ]);
   });
 
+  it('refuses an empty algorithm list, which would refuse every token', () => {
+    expect(refused({ jwt: { ...JWT, algorithms: [] } })).toEqual([
+      issue('m.jwt.algorithms', 'must be a list of strings (at least 1)'),
+    ]);
+  });
+
   it('refuses a jwt that is not a mapping, or lacks issuer, audiences or keys', () => {
     expect(refused({ jwt: 'yes' })).toEqual([issue('m.jwt', 'must be a mapping')]);
     expect(refused({ jwt: { ...JWT, issuer: 3 } })).toEqual([issue('m.jwt.issuer', 'is required')]);
@@ -259,7 +271,7 @@ describe('checkAccessRules: jwt', () => {
       issue('m.jwt.tenantClaim', 'must be a string'),
     ]);
     expect(refused({ jwt: { ...JWT, algorithms: 'RS256' } })).toEqual([
-      issue('m.jwt.algorithms', 'must be a list of strings'),
+      issue('m.jwt.algorithms', 'must be a list of strings (at least 1)'),
     ]);
     expect(refused({ jwt: { ...JWT, clockSkew: 30 } })).toEqual([
       issue('m.jwt.clockSkew', 'must be a duration such as 30s'),

@@ -154,7 +154,11 @@ function jwtOf(v: unknown, path: string, out: Issue[]): AccessJwt | undefined {
   if (typeof v.issuer !== 'string' || !v.issuer) out.push({ path: `${path}.issuer`, message: 'is required' });
   const audiences = strings(v.audiences, `${path}.audiences`, out, 1);
   const jwks = jwksOf(v.jwks, `${path}.jwks`, out);
-  const algorithms = strings(v.algorithms, `${path}.algorithms`, out) ?? ['RS256', 'ES256'];
+  // An empty list would refuse every token: the policy parser refuses it too (minItems 1).
+  const algorithms = strings(v.algorithms, `${path}.algorithms`, out, v.algorithms === undefined ? 0 : 1) ?? [
+    'RS256',
+    'ES256',
+  ];
   for (const a of algorithms)
     if (!(ACCESS_JWT_ALGORITHMS as readonly string[]).includes(a))
       out.push({ path: `${path}.algorithms`, message: `${JSON.stringify(a)} is not an allowed algorithm` });
@@ -227,6 +231,9 @@ export function checkAccessRules(v: unknown, path: string, out: Issue[]): Access
     }
     const model = rate(rl.model, `${path}.rateLimit.model`, out);
     const perTenant = rate(rl.perTenant, `${path}.rateLimit.perTenant`, out);
+    // A section with no limit in it is a mistake the policy parser refuses; the pod agrees.
+    if (isObject(v.rateLimit) && rl.model === undefined && rl.perTenant === undefined && t === undefined)
+      out.push({ path: `${path}.rateLimit`, message: 'sets no limit; give model, perTenant and/or tenants' });
     rateLimit = {
       ...(model ? { model } : {}),
       ...(perTenant ? { perTenant } : {}),
