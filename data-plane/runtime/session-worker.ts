@@ -7,6 +7,7 @@ import * as ort from 'onnxruntime-node';
 import { InternalError } from '../../kernel/errors/index.js';
 import type { SessionIO } from '../repository/signature.js';
 import { copyBytes, type Datatype, fromOrtType, typedView } from '../tensors/datatypes.js';
+import { cudaFallbackReason, missingCudaProviderFiles, ortNativeDir } from './cuda-provider.js';
 import type { FromWorker, LoadMessage, ToWorker, WireTensor } from './protocol.js';
 import { transferList } from './protocol.js';
 import { sessionOptions } from './session-options.js';
@@ -78,7 +79,8 @@ async function load(msg: LoadMessage): Promise<void> {
       session = await ort.InferenceSession.create(msg.modelPath, sessionOptions(msg.session, 'cuda'));
       provider = 'cuda';
     } catch (err) {
-      fallbackReason = `CUDA execution provider unavailable: ${(err as Error).message.split('\n')[0]}`;
+      const dir = ortNativeDir();
+      fallbackReason = cudaFallbackReason(err, dir, missingCudaProviderFiles(dir));
     }
   }
   if (!session && msg.optimizedPath) session = await fromOptimized(msg, msg.optimizedPath);
