@@ -40,8 +40,9 @@ const COUNT: Schema = { kind: 'int', min: 1, max: 0xffff_ffff };
 
 // A pattern must compile in JavaScript (grpc-js-xds matches safe_regex with RegExp) and in real
 // RE2 within Envoy's program-size limit (re2.ts). Look-around and back-references get their
-// own message: they are the usual way a JavaScript pattern fails in RE2.
-const NOT_RE2 = /\(\?<?[=!]|\\[1-9]|\\k</;
+// own message: they are the usual way a JavaScript pattern fails in RE2. A back-reference is a
+// backslash that is not itself escaped: `\\1` is a literal backslash and a 1, which RE2 takes.
+const NOT_RE2 = /\(\?<?[=!]|(?<!\\)(?:\\\\)*\\(?:[1-9]|k<)/;
 
 function checkRegex(value: unknown, path: string, out: Issue[]): string | undefined {
   if (typeof value !== 'string' || value.length === 0) {
