@@ -16,12 +16,13 @@ const NAME_HINT =
 
 export const MODEL_NAME: StringSchema = { kind: 'string', pattern: NAME, hint: NAME_HINT, maxLength: 200 };
 const VERSION_NAME: StringSchema = { kind: 'string', pattern: NAME, hint: NAME_HINT, maxLength: 63 };
-export const DNS_NAME: StringSchema = {
+// Typed as written, not as a StringSchema: object-name.ts reads its pattern, bound and hint.
+export const DNS_NAME = {
   kind: 'string',
   pattern: /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/,
   hint: 'a DNS-1123 name (lower-case letters, digits, "." and "-")',
   maxLength: 253,
-};
+} as const satisfies StringSchema;
 export const HEADER_NAME: StringSchema = {
   kind: 'string',
   pattern: /^[a-z0-9!#$%&'*+.^_`|~-]+$/,
