@@ -272,6 +272,24 @@ describe('header conditions', () => {
     ]);
   });
 
+  it('leaves no entry for a refused condition in the checked rule', () => {
+    // The cross-field rules read the checked document even when it has problems.
+    for (const h of [
+      { regex: '(' },
+      { regex: 'a(?=b)' },
+      { regex: 'a{1001}' },
+      { present: 1 },
+      { prefix: '' },
+      5,
+    ]) {
+      const { value, issues: found } = check(
+        docWith({ model: 'm', versions: [{ name: 'v1' }], ...header(h) }),
+      );
+      expect(found, JSON.stringify(h)).toHaveLength(1);
+      expect((value!.spec as Doc).match, JSON.stringify(h)).toEqual([{ headers: {}, version: 'v1' }]);
+    }
+  });
+
   it('wants between one and eight header conditions per rule, and a version', () => {
     expect(issues({ match: [{ headers: {}, version: 'v1' }] })).toEqual([
       'spec.match[0].headers: must have at least 1 entry',
@@ -324,6 +342,10 @@ describe('static endpoints', () => {
       `${EP}.address: "example.com" is not an IPv4 or IPv6 address`,
     ]);
     expect(issues(endpoint({ address: 5 }))).toEqual([`${EP}.address: 5 is not an IPv4 or IPv6 address`]);
+    // isIP would read a list through its text; the address must be a string itself.
+    expect(issues(endpoint({ address: ['10.0.0.1'] }))).toEqual([
+      `${EP}.address: ["10.0.0.1"] is not an IPv4 or IPv6 address`,
+    ]);
     expect(issues(endpoint({ address: '10.0.0.256' }))).toEqual([
       `${EP}.address: "10.0.0.256" is not an IPv4 or IPv6 address`,
     ]);
