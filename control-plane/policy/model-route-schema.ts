@@ -22,7 +22,7 @@ export const DNS_NAME = {
   pattern: /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/,
   hint: 'a DNS-1123 name (lower-case letters, digits, "." and "-")',
   maxLength: 253,
-} as const satisfies StringSchema;
+} satisfies StringSchema;
 export const HEADER_NAME: StringSchema = {
   kind: 'string',
   pattern: /^[a-z0-9!#$%&'*+.^_`|~-]+$/,
