@@ -16,12 +16,13 @@ const NAME_HINT =
 
 export const MODEL_NAME: StringSchema = { kind: 'string', pattern: NAME, hint: NAME_HINT, maxLength: 200 };
 const VERSION_NAME: StringSchema = { kind: 'string', pattern: NAME, hint: NAME_HINT, maxLength: 63 };
-export const DNS_NAME: StringSchema = {
+// Typed as written, not as a StringSchema: object-name.ts reads its pattern, bound and hint.
+export const DNS_NAME = {
   kind: 'string',
   pattern: /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/,
   hint: 'a DNS-1123 name (lower-case letters, digits, "." and "-")',
   maxLength: 253,
-};
+} satisfies StringSchema;
 export const HEADER_NAME: StringSchema = {
   kind: 'string',
   pattern: /^[a-z0-9!#$%&'*+.^_`|~-]+$/,
@@ -40,8 +41,9 @@ const COUNT: Schema = { kind: 'int', min: 1, max: 0xffff_ffff };
 
 // A pattern must compile in JavaScript (grpc-js-xds matches safe_regex with RegExp) and in real
 // RE2 within Envoy's program-size limit (re2.ts). Look-around and back-references get their
-// own message: they are the usual way a JavaScript pattern fails in RE2.
-const NOT_RE2 = /\(\?<?[=!]|\\[1-9]|\\k</;
+// own message: they are the usual way a JavaScript pattern fails in RE2. A back-reference is a
+// backslash that is not itself escaped: `\\1` is a literal backslash and a 1, which RE2 takes.
+const NOT_RE2 = /\(\?<?[=!]|(?<!\\)(?:\\\\)*\\(?:[1-9]|k<)/;
 
 function checkRegex(value: unknown, path: string, out: Issue[]): string | undefined {
   if (typeof value !== 'string' || value.length === 0) {

@@ -6,7 +6,7 @@ import { DNS_NAME } from './model-route-schema.js';
 
 /** Throws OptionError naming the field and the value when it is not a valid policy name. */
 export function checkObjectName(what: 'namespace' | 'name', value: string): void {
-  if (value.length <= (DNS_NAME.maxLength ?? 253) && DNS_NAME.pattern?.test(value)) return;
+  if (value.length <= DNS_NAME.maxLength && DNS_NAME.pattern.test(value)) return;
   const shown = value.length > 80 ? `${JSON.stringify(value.slice(0, 80))}...` : JSON.stringify(value);
-  throw new OptionError(`${what} ${shown} is not valid: use ${DNS_NAME.hint ?? 'a DNS-1123 name'}`);
+  throw new OptionError(`${what} ${shown} is not valid: use ${DNS_NAME.hint}`);
 }

@@ -1,7 +1,7 @@
 // An upper bound on the RE2 "program size" of a pattern, the number Envoy compares with the
 // runtime key re2.max_program_size.error_level (default 100) before it accepts a safe_regex
 // (source/common/common/regex.cc, CompiledGoogleReMatcher). re2-wasm exposes no program size,
-// so this walks the pattern (already accepted by real RE2) and charges every construct at least
+// so this walks the pattern (before RE2 sees it: re2.ts) and charges every construct at least
 // what RE2's compiler emits for it: one instruction per ASCII byte, one per empty-width
 // assertion, two per capture, one per alternative, two per repetition operator, counted
 // repetitions expanded as RE2 expands them, and a flat 16 for anything that matches arbitrary
@@ -109,8 +109,11 @@ class Walker {
     let first = true;
     while (this.i < this.p.length && (first || this.peek() !== ']')) {
       first = false;
-      if (this.p.startsWith('[:', this.i)) {
-        this.i = this.p.indexOf(':]', this.i) + 2;
+      // RE2 reads `[:` as a POSIX class only when a `:]` follows; else `[` is a plain member
+      // (`[[:a]`); jumping to a `:]` that is not there would move the walk back, forever.
+      const posixEnd = this.p.startsWith('[:', this.i) ? this.p.indexOf(':]', this.i + 2) : -1;
+      if (posixEnd >= 0) {
+        this.i = posixEnd + 2;
         cost += 4 * ASCII_CLASS_RANGE;
         continue;
       }
@@ -177,7 +180,10 @@ class Walker {
   }
 }
 
-/** At least RE2's program size for `pattern`; call only with patterns RE2 compiles. */
+/**
+ * At least RE2's program size for `pattern` when RE2 compiles it. Call it only with patterns
+ * that compile as JavaScript `u` regular expressions: the walk assumes closed groups and `\p{}`.
+ */
 export function re2ProgramSizeBound(pattern: string): number {
   const w = new Walker(pattern);
   let total = OVERHEAD + w.alternation();

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { PolicyValidationError } from '../../kernel/errors/index.js';
 import { parsePolicyFile } from './index.js';
-import { RE2_MAX_PROGRAM_SIZE, re2Problem } from './re2.js';
+import { RE2_COMPILE_CEILING, RE2_MAX_PROGRAM_SIZE, re2Problem } from './re2.js';
 import { re2ProgramSizeBound } from './re2-program-size.js';
 
 function regexIssues(regex: string): string[] {
@@ -84,12 +84,59 @@ describe('the program-size limit', () => {
 
   it('says "over 1,000,000" for Unicode property classes instead of a made-up size', () => {
     expect(re2Problem('\\pL')).toMatch(
-      /^is too complex for Envoy: its RE2 program size is estimated at over 1,000,000 \(Unicode property classes\), over the limit of 100/,
+      /^is too complex for Envoy: its RE2 program size is estimated at over 1,000,000, over the limit of 100/,
+    );
+    // A repetition RE2 would refuse is not compiled at that size; exactly a million is not "over".
+    expect(re2ProgramSizeBound('aa{333331}')).toBe(1_000_000);
+    expect(re2Problem('aa{333331}')).toMatch(
+      /^is too complex for Envoy: .* estimated at 1000000, over the limit/,
+    );
+    expect(re2Problem('aa{333332}')).toMatch(
+      /^is too complex for Envoy: .* estimated at over 1,000,000, over/,
     );
     expect(re2Problem('^.{0,200}$')).toMatch(/estimated at 3608, over the limit/);
   });
 
   it('quotes RE2 own reason for a pattern it cannot compile', () => {
     expect(re2Problem(')a')).toBe('is not a valid RE2 expression (Envoy, gRPC): unexpected ): )a');
+  });
+});
+
+describe('patterns too large to hand to RE2', () => {
+  // re2-wasm has a fixed 16 MiB heap: compiling these aborts the WASM module, and a few aborts
+  // later the process ends. They are refused on their size bound without compiling them.
+  it('refuses a short pattern that expands past the WASM heap, again and again', () => {
+    for (let i = 0; i < 40; i++) {
+      expect(re2Problem('\\pL{1000}')).toMatch(/^is too complex for Envoy: .* over 1,000,000/);
+      expect(re2Problem('.{1000}'.repeat(40))).toMatch(/^is too complex for Envoy: .* estimated at 720084,/);
+    }
+    expect(regexIssues('\\p{L}{1000}')).toEqual([
+      expect.stringMatching(/^spec\.match\[0\]\.headers\.x-cohort\.regex: is too complex for Envoy/),
+    ]);
+    // RE2 still works afterwards.
+    expect(re2Problem('^ok$')).toBeUndefined();
+    expect(re2Problem(')a')).toBe('is not a valid RE2 expression (Envoy, gRPC): unexpected ): )a');
+  });
+
+  it('asks RE2 up to a bound of exactly RE2_COMPILE_CEILING, and not beyond', () => {
+    // Each `a` costs 1, `\cA` 2 (RE2 refuses it), plus 4 for every program.
+    const atCeiling = `${'a'.repeat(RE2_COMPILE_CEILING - 6)}\\cA`;
+    expect(re2ProgramSizeBound(atCeiling)).toBe(RE2_COMPILE_CEILING);
+    expect(re2Problem(atCeiling)).toMatch(/^is not a valid RE2 expression \(Envoy, gRPC\): invalid escape/);
+    expect(re2Problem(`a${atCeiling}`)).toMatch(
+      /^is too complex for Envoy: its RE2 program size is estimated at 10001, over the limit of 100/,
+    );
+  });
+});
+
+describe('the size walk', () => {
+  it('ends on a class that opens "[:" without closing ":]" (RE2 reads the "[" as a member)', () => {
+    expect(re2ProgramSizeBound('[[:a]')).toBe(4 + 3 * 2);
+    expect(regexIssues('[[:a]')).toEqual([]);
+    expect(regexIssues('x[[:a]y')).toEqual([]);
+  });
+
+  it('charges a POSIX class that does close once', () => {
+    expect(re2ProgramSizeBound('[[:alpha:]]')).toBe(4 + 4 * 2);
   });
 });
