@@ -108,6 +108,19 @@ describe('stringHole over every wire type', () => {
     });
   });
 
+  it('refuses, rather than reads past, a string that holds the marker and ends the template', () => {
+    const whole = 'the marker is not a whole string field';
+    const last = (tail: string) => create(Probe, { tail } as never) as ReturnType<typeof probe>;
+    expect(refusal((s) => last(`\r${s}`))).toMatchObject({ message: whole });
+    // What follows the marker parses as a field; it is not the hole, so it is not looked into.
+    expect(refusal((s) => last(`\r${s}\n\u0001\u0003`))).toMatchObject({ message: whole });
+    // A varint tag with its value cut off by the end of the template.
+    expect(refusal((s) => last(`\r${s}\b`))).toMatchObject({
+      code: 'SY_STRING_HOLE',
+      message: 'a varint runs past the end of the template',
+    });
+  });
+
   it('refuses a template without the marker, or with it twice', () => {
     expect(refusal(() => probe('x'))).toMatchObject({
       code: 'SY_STRING_HOLE',
