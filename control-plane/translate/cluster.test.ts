@@ -29,6 +29,19 @@ describe('buildClusters with shared sub-messages', () => {
     );
   });
 
+  it('gives each retrying model its own retry budget, however equal their limits', () => {
+    const retries = (percent: number) =>
+      `retries: { attempts: 2, on: [5xx], budget: { percent: ${percent} } }`;
+    const a = routeOf('a', `${LIMITS}\n${retries(25)}`);
+    const b = routeOf('b', `${LIMITS}\n${retries(40)}`);
+    const set = translate({ routes: [a, b], endpoints: new Map() }, 'envoy');
+    const budget = (name: string) =>
+      set.clusters.find((c) => c.name === name)!.circuitBreakers!.thresholds[0]!.retryBudget?.budgetPercent
+        ?.value;
+    expect(budget('a/v1')).toBe(25);
+    expect(budget('b/v1')).toBe(40);
+  });
+
   it('keeps each flavor its own outlier detection and limits when both use one cache', () => {
     const cache = new TranslationCache();
     const route = routeOf(

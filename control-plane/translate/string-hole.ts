@@ -32,7 +32,10 @@ function readVarint(bytes: Uint8Array, at: number): [value: number, next: number
   let value = 0;
   let shift = 0;
   for (;;) {
-    const b = bytes[at++]!;
+    // A marker inside a longer string is parsed as fields, and its last one may be cut off: an
+    // error, where reading on past the end would loop for ever.
+    const b = bytes[at++];
+    if (b === undefined) throw new StringHoleError('a varint runs past the end of the template');
     value += (b & 0x7f) * 2 ** shift;
     if (b < 0x80) return [value, at];
     shift += 7;
