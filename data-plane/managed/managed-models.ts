@@ -155,7 +155,16 @@ export class ManagedModels {
   }
 
   private enqueue(v: AssignedVersion): void {
-    this.queue = this.queue.then(() => this.loadOne(v));
+    this.queue = this.queue.then(() => this.loadOne(v)).then(() => this.packed(v));
+  }
+
+  /**
+   * The queue's next load waits for this one's weights to be packed in the background (the version
+   * is READY meanwhile), so that each load's memory figure stays its own.
+   */
+  private async packed(v: AssignedVersion): Promise<void> {
+    await this.models.prepacked(v.model, v.version);
+    prewarmWorker(); // the packing took the spare, if it was waiting
   }
 
   private async unassign(model: string, version: string): Promise<void> {
@@ -174,7 +183,8 @@ export class ManagedModels {
       await this.overcommit!.makeRoom(v);
       await this.loadOne(v, true);
     });
-    this.queue = run.catch(() => undefined);
+    // The requests wait for READY only, not for the packing that follows.
+    this.queue = run.catch(() => undefined).then(() => this.packed(v));
     return run;
   }
 
