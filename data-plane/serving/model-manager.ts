@@ -47,7 +47,7 @@ export interface ServedVersion {
    * least the model file's size (docs/DATAPLANE.md, "Managed mode": how it is measured).
    */
   memoryBytes?: number;
-  /** Weights packed after READY (background-prepack.ts): where that stands, and its end. */
+  /** Weights packed after READY (background-prepack.ts): where that stands; settles when done. */
   prepack?: PrepackState;
   prepacked?: Promise<void>;
 }
@@ -242,13 +242,14 @@ export class ModelManager {
     const t0 = performance.now();
     let packLater: WorkerPool | undefined;
     let fileBytes = 0;
+    // Observed at once (a rejection while build() runs is not an unhandled one) and awaited on
+    // every path: a failed load must not leave the cache's check (which may delete) running.
+    const gate = extras.gate?.then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
     try {
       const rss0 = process.memoryUsage.rss();
-      // Observed at once, so a rejection while build() runs is not an unhandled one.
-      const gate = extras.gate?.then(
-        () => undefined,
-        (e: unknown) => e as Error,
-      );
       packLater = await this.build(entry, extras.optimized, extras.mapped);
       fileBytes = (await stat(join(dir, 'model.onnx'))).size;
       entry.memoryBytes = Math.max(process.memoryUsage.rss() - rss0, fileBytes);
@@ -258,6 +259,7 @@ export class ModelManager {
         throw refused;
       }
     } catch (err) {
+      await gate;
       entry.state = 'failed';
       entry.failureReason = (err as Error).message;
       this.opts.log.error(`model ${model} version ${version} failed to load: ${entry.failureReason}`);
@@ -272,11 +274,6 @@ export class ModelManager {
     this.emit();
     if (current?.batcher) void this.retire(current);
     if (packLater) entry.prepacked = prepackInBackground(entry, packLater, fileBytes, this.opts.log);
-  }
-
-  /** Settles once the version's weights are packed, or left unpacked (now when not pending). */
-  async prepacked(model: string, version: string): Promise<void> {
-    await this.versions.get(keyOf(model, version))?.prepacked;
   }
 
   /** Loads the sessions; returns the pool whose weights are to be packed after READY, if any. */
