@@ -163,7 +163,7 @@ export class ManagedModels {
    * is READY meanwhile), so that each load's memory figure stays its own.
    */
   private async packed(v: AssignedVersion): Promise<void> {
-    await this.models.prepacked(v.model, v.version);
+    await this.models.get(v.model, v.version)?.prepacked;
     prewarmWorker(); // the packing took the spare, if it was waiting
   }
 

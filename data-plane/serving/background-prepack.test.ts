@@ -156,7 +156,7 @@ describe('weights packed in the background', () => {
       // Requests during the packing are served by the unpacked session.
       const during = await v.batcher!.submit(input(3, 2), 3, 'k', { deadline: Number.POSITIVE_INFINITY });
       expectAnswer(f32(during[0]!), 2);
-      await models.prepacked('m', '1');
+      await models.get('m', '1')?.prepacked;
       expect(v.prepack).toBe('packed');
       expect(v.memoryBytes).toBeGreaterThanOrEqual(plain.length);
       expect(log.lines.filter((l) => l.includes('packed in the background'))).toHaveLength(1);
@@ -196,7 +196,7 @@ describe('weights packed in the background', () => {
       await models.load('m', '1', dir, 'fp', { mapped });
       // The files are gone before the packed session's worker opens them (it is still booting).
       await rm(dir, { recursive: true, force: true });
-      await models.prepacked('m', '1');
+      await models.get('m', '1')?.prepacked;
       const v = models.get('m', '1')!;
       expect(v.prepack).toBe('failed');
       expect(v.state).toBe('ready');

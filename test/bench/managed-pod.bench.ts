@@ -148,7 +148,7 @@ async function main(): Promise<void> {
       const v = pod!.models.get('big', '1');
       if (v?.prepack === 'pending') {
         const t0 = performance.now();
-        await pod!.models.prepacked('big', '1');
+        await v.prepacked;
         packedMs.push(performance.now() - t0);
         const state: string | undefined = pod!.models.get('big', '1')?.prepack;
         if (state !== 'packed') throw new Error(`weights not packed: ${log.lines.slice(-3).join('\n')}`);
