@@ -7,12 +7,14 @@ import { rm } from 'node:fs/promises';
 import type { AssignedVersion, PodAssignments } from '../../kernel/contract/index.js';
 import type { Logger } from '../../kernel/log/index.js';
 import { MemoryLimitError, ResidencyRefusedError } from '../errors.js';
+import { BUILTIN_MODEL_DEFAULTS, type ModelConfig } from '../repository/config.js';
 import { prewarmWorker } from '../runtime/spare-workers.js';
 import type { ModelManager } from '../serving/model-manager.js';
 import type { ArtifactCache } from './artifact-cache.js';
 import { formatBytes } from './memory-size.js';
 import { Overcommit } from './overcommit.js';
 import type { OvercommitMetrics } from './overcommit-metrics.js';
+import { standbySignature } from './standby-signature.js';
 
 /** Where artifacts come from (artifact-fetch.ts; tests may pass another). */
 export interface ArtifactFetcher {
@@ -45,6 +47,8 @@ export interface ManagedOptions {
     readonly defaultWaitMs?: number;
   };
   readonly drain: { readonly graceMs: number; readonly timeoutMs: number };
+  /** The pod's model defaults (its flags), for a standby version's signature; built-in without. */
+  readonly modelDefaults?: ModelConfig;
   readonly log: Logger;
 }
 
@@ -289,6 +293,22 @@ export class ManagedModels {
     }
     this.overcommit!.toStandby(v);
     await this.models.unload(v.model, v.version); // a FAILED entry of an earlier try, if any
+    await this.describeStandby(v);
+  }
+
+  /** Model metadata of a standby version answers from this before its first load. */
+  private async describeStandby(v: AssignedVersion): Promise<void> {
+    try {
+      const dir = await this.cache.existing(v.model, v.version);
+      const mapped = await this.cache.mapped(v.model, v.version, v.digest);
+      const defaults = this.opts.modelDefaults ?? BUILTIN_MODEL_DEFAULTS;
+      const signature = dir ? await standbySignature(dir, mapped, defaults) : undefined;
+      if (signature) this.overcommit!.setSignature(v.model, v.version, signature);
+    } catch (err) {
+      this.opts.log.warn(
+        `managed: ${v.model} version ${v.version} on standby without metadata until its first load: ${(err as Error).message.split('\n')[0]}`,
+      );
+    }
   }
 
   private checkResidency(v: AssignedVersion): void {
