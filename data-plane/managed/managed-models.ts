@@ -202,7 +202,10 @@ export class ManagedModels {
       if (!this.overcommit) this.checkMemory(v);
       else if (!onDemand && !this.overcommit.fits(v)) return await this.standbyOne(v);
       const t0 = performance.now();
-      await this.opts.ports?.ensure(v.model, v.version);
+      // Bound beside the cache checks and the session create (binding two servers can take as
+      // long as both on a busy machine); READY waits for them, as the registration names them.
+      const ports = this.opts.ports?.ensure(v.model, v.version).then(() => undefined);
+      ports?.catch(() => undefined); // awaited below; a failure refuses the version
       let dir = await this.cache.existing(v.model, v.version);
       let fromCache = false;
       if (dir) {
@@ -216,12 +219,14 @@ export class ManagedModels {
           ? ((await this.cache.mapped(v.model, v.version, v.digest)) ??
             (await this.cache.writeMapped(v.model, v.version, v.digest).catch(() => undefined)))
           : undefined;
+        const ready = gate && ports ? Promise.all([gate, ports]).then(() => undefined) : (gate ?? ports);
         await this.models.load(v.model, v.version, dir, v.digest, {
           digest: v.digest,
-          ...(gate ? { gate } : {}),
+          ...(ready ? { gate: ready } : {}),
           ...(mapped ? { mapped } : {}),
           optimized: ort ? { load: ort } : { write: this.cache.optimizedTmp(v.model, v.version) },
         });
+        await ports;
         fromCache = this.models.get(v.model, v.version)?.state === 'ready';
         if (!fromCache)
           this.opts.log.warn(`managed: cached ${v.model} version ${v.version} not usable; downloading it`);
@@ -229,6 +234,7 @@ export class ManagedModels {
       let fetchMs = 0;
       let phases = '';
       if (!fromCache) {
+        await ports;
         if (!this.fetcher) throw new Error('no artifact source (NATS not connected)');
         const t1 = performance.now();
         // Written while it downloads: the cache then renames it instead of writing 96 MiB again.
