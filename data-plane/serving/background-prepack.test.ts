@@ -92,13 +92,13 @@ describe('weights packed in the background', () => {
     expect(defersPrepack(config('background', 'cuda'), { mappedPath: 'm' })).toBe(false);
   });
 
-  it('swaps packed sessions in between runs: every run answered, none failed, none lost', async () => {
+  it('swaps packed sessions in between runs, every instance: every run answered, none failed, none lost', async () => {
     const dir = await mkdtemp(join(root, 'swap-'));
     const mappedPath = await writeModel(dir, plain);
     const pool = await WorkerPool.start({
       modelPath: join(dir, 'model.onnx'),
       mappedPath,
-      instances: 1,
+      instances: 2,
       executionProvider: 'cpu',
       session: { ...BUILTIN_MODEL_DEFAULTS.session, prepack: 'off' },
       // Each run holds its worker for a while, so runs are in flight when the swap happens.
@@ -109,7 +109,7 @@ describe('weights packed in the background', () => {
       let swapped = false;
       let before = 0;
       let after = 0;
-      // Two callers, one run each at a time: the pool's two slots, as the batcher uses them.
+      // One caller per slot, one run each at a time, as the batcher uses them.
       const caller = async (seed: number) => {
         while (!swapped || after < 4) {
           const r = await pool.run(input(3, seed));
@@ -118,7 +118,7 @@ describe('weights packed in the background', () => {
           else before++;
         }
       };
-      const callers = [caller(0), caller(1)];
+      const callers = [0, 1, 2, 3].slice(0, pool.slots).map((seed) => caller(seed));
       const loaded = await pool.swapSessions({ ...BUILTIN_MODEL_DEFAULTS.session, prepack: 'at-load' });
       swapped = true;
       await Promise.all(callers);
