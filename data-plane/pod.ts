@@ -152,6 +152,7 @@ export class Pod {
     this.managed = opts.managed
       ? new ManagedModels(this.models, new ArtifactCache(opts.managed.cacheDir), {
           region: opts.region,
+          modelDefaults: opts.modelDefaults,
           ports: new VersionPorts(this.service, this.health, () => this.tls, {
             host: opts.host,
             maxMessageBytes: opts.maxBodyBytes,

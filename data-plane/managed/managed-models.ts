@@ -7,12 +7,14 @@ import { rm } from 'node:fs/promises';
 import type { AssignedVersion, PodAssignments } from '../../kernel/contract/index.js';
 import type { Logger } from '../../kernel/log/index.js';
 import { MemoryLimitError, ResidencyRefusedError } from '../errors.js';
+import { BUILTIN_MODEL_DEFAULTS, type ModelConfig } from '../repository/config.js';
 import { prewarmWorker } from '../runtime/spare-workers.js';
 import type { ModelManager } from '../serving/model-manager.js';
 import type { ArtifactCache } from './artifact-cache.js';
 import { formatBytes } from './memory-size.js';
 import { Overcommit } from './overcommit.js';
 import type { OvercommitMetrics } from './overcommit-metrics.js';
+import { standbySignature } from './standby-signature.js';
 
 /** Where artifacts come from (artifact-fetch.ts; tests may pass another). */
 export interface ArtifactFetcher {
@@ -45,6 +47,8 @@ export interface ManagedOptions {
     readonly defaultWaitMs?: number;
   };
   readonly drain: { readonly graceMs: number; readonly timeoutMs: number };
+  /** The pod's model defaults (its flags), for a standby version's signature; built-in without. */
+  readonly modelDefaults?: ModelConfig;
   readonly log: Logger;
 }
 
@@ -155,7 +159,16 @@ export class ManagedModels {
   }
 
   private enqueue(v: AssignedVersion): void {
-    this.queue = this.queue.then(() => this.loadOne(v));
+    this.queue = this.queue.then(() => this.loadOne(v)).then(() => this.packed(v));
+  }
+
+  /**
+   * The queue's next load waits for this one's weights to be packed in the background (the version
+   * is READY meanwhile), so that each load's memory figure stays its own.
+   */
+  private async packed(v: AssignedVersion): Promise<void> {
+    await this.models.get(v.model, v.version)?.prepacked;
+    prewarmWorker(); // the packing took the spare, if it was waiting
   }
 
   private async unassign(model: string, version: string): Promise<void> {
@@ -174,7 +187,8 @@ export class ManagedModels {
       await this.overcommit!.makeRoom(v);
       await this.loadOne(v, true);
     });
-    this.queue = run.catch(() => undefined);
+    // The requests wait for READY only, not for the packing that follows.
+    this.queue = run.catch(() => undefined).then(() => this.packed(v));
     return run;
   }
 
@@ -188,7 +202,10 @@ export class ManagedModels {
       if (!this.overcommit) this.checkMemory(v);
       else if (!onDemand && !this.overcommit.fits(v)) return await this.standbyOne(v);
       const t0 = performance.now();
-      await this.opts.ports?.ensure(v.model, v.version);
+      // Bound beside the cache checks and the session create (binding two servers can take as
+      // long as both on a busy machine); READY waits for them, as the registration names them.
+      const ports = this.opts.ports?.ensure(v.model, v.version).then(() => undefined);
+      ports?.catch(() => undefined); // awaited below; a failure refuses the version
       let dir = await this.cache.existing(v.model, v.version);
       let fromCache = false;
       if (dir) {
@@ -202,12 +219,14 @@ export class ManagedModels {
           ? ((await this.cache.mapped(v.model, v.version, v.digest)) ??
             (await this.cache.writeMapped(v.model, v.version, v.digest).catch(() => undefined)))
           : undefined;
+        const ready = gate && ports ? Promise.all([gate, ports]).then(() => undefined) : (gate ?? ports);
         await this.models.load(v.model, v.version, dir, v.digest, {
           digest: v.digest,
-          ...(gate ? { gate } : {}),
+          ...(ready ? { gate: ready } : {}),
           ...(mapped ? { mapped } : {}),
           optimized: ort ? { load: ort } : { write: this.cache.optimizedTmp(v.model, v.version) },
         });
+        await ports;
         fromCache = this.models.get(v.model, v.version)?.state === 'ready';
         if (!fromCache)
           this.opts.log.warn(`managed: cached ${v.model} version ${v.version} not usable; downloading it`);
@@ -215,6 +234,7 @@ export class ManagedModels {
       let fetchMs = 0;
       let phases = '';
       if (!fromCache) {
+        await ports;
         if (!this.fetcher) throw new Error('no artifact source (NATS not connected)');
         const t1 = performance.now();
         // Written while it downloads: the cache then renames it instead of writing 96 MiB again.
@@ -279,6 +299,22 @@ export class ManagedModels {
     }
     this.overcommit!.toStandby(v);
     await this.models.unload(v.model, v.version); // a FAILED entry of an earlier try, if any
+    await this.describeStandby(v);
+  }
+
+  /** Model metadata of a standby version answers from this before its first load. */
+  private async describeStandby(v: AssignedVersion): Promise<void> {
+    try {
+      const dir = await this.cache.existing(v.model, v.version);
+      const mapped = await this.cache.mapped(v.model, v.version, v.digest);
+      const defaults = this.opts.modelDefaults ?? BUILTIN_MODEL_DEFAULTS;
+      const signature = dir ? await standbySignature(dir, mapped, defaults) : undefined;
+      if (signature) this.overcommit!.setSignature(v.model, v.version, signature);
+    } catch (err) {
+      this.opts.log.warn(
+        `managed: ${v.model} version ${v.version} on standby without metadata until its first load: ${(err as Error).message.split('\n')[0]}`,
+      );
+    }
   }
 
   private checkResidency(v: AssignedVersion): void {

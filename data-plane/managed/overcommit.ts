@@ -9,7 +9,9 @@ import type { Logger } from '../../kernel/log/index.js';
 import type { VersionStatus } from '../agent/messages.js';
 import { DeadlineExceededError, MemoryLimitError, ModelNotReadyError } from '../errors.js';
 import type { ModelManager } from '../serving/model-manager.js';
+import { compareVersions } from '../serving/version-order.js';
 import type { WindowSummary } from '../stats/window.js';
+import type { ModelSignature } from '../tensors/tensor.js';
 import { type LoadedCandidate, planEviction } from './lru.js';
 import { formatBytes } from './memory-size.js';
 import type { OvercommitMetrics } from './overcommit-metrics.js';
@@ -50,6 +52,8 @@ export class Overcommit {
   private readonly loads = new Map<string, Promise<void>>();
   /** Last measured memory of versions that were loaded once, for the next load's room. */
   private readonly measured = new Map<string, number>();
+  /** Assigned versions' signatures, for model metadata while on standby. */
+  private readonly signatures = new Map<string, ModelSignature>();
 
   constructor(
     private readonly models: ModelManager,
@@ -60,7 +64,12 @@ export class Overcommit {
   setAssigned(assigned: ReadonlyMap<string, AssignedVersion>): void {
     this.assigned = new Map(assigned);
     const before = this.standby.size;
-    for (const key of [...this.standby, ...this.lastUsed.keys(), ...this.measured.keys()])
+    for (const key of [
+      ...this.standby,
+      ...this.lastUsed.keys(),
+      ...this.measured.keys(),
+      ...this.signatures.keys(),
+    ])
       if (!this.assigned.has(key)) this.forget(key);
     if (this.standby.size !== before) this.opts.changed?.();
   }
@@ -101,12 +110,43 @@ export class Overcommit {
     this.lastUsed.set(key, performance.now());
     const bytes = this.models.get(model, version)?.memoryBytes;
     if (bytes) this.measured.set(key, bytes);
+    const signature = this.models.get(model, version)?.signature;
+    if (signature) this.signatures.set(key, signature);
   }
 
   forget(key: string): void {
     this.standby.delete(key);
     this.lastUsed.delete(key);
     this.measured.delete(key);
+    this.signatures.delete(key);
+  }
+
+  /** Records an assigned version's signature (read while it went on standby). */
+  setSignature(model: string, version: string, signature: ModelSignature): void {
+    const key = keyOf(model, version);
+    if (this.assigned.has(key)) this.signatures.set(key, signature);
+  }
+
+  /**
+   * What model metadata answers for a version on standby (without one named: the newest of the
+   * model's on standby), when its signature is known; undefined otherwise.
+   */
+  standbyMetadata(
+    model: string,
+    version?: string,
+  ): { version: string; signature: ModelSignature } | undefined {
+    const known = this.standbyVersions(model).filter((v) => version === undefined || v === version);
+    const v = known[known.length - 1];
+    return v === undefined ? undefined : { version: v, signature: this.signatures.get(keyOf(model, v))! };
+  }
+
+  /** The model's versions on standby whose signature is known, oldest first. */
+  standbyVersions(model: string): string[] {
+    return [...this.standby]
+      .map((key) => this.assigned.get(key))
+      .filter((a) => a !== undefined && a.model === model && this.signatures.has(keyOf(a.model, a.version)))
+      .map((a) => a!.version)
+      .sort(compareVersions);
   }
 
   /**

@@ -19,10 +19,20 @@ inputs: [{ name: x, datatype: fp32, shape: [-1, 3, 48, 192] }]
       ...BUILTIN_MODEL_DEFAULTS.session,
       intraOpThreads: 2,
       allowSpinning: true,
-      prepack: false,
+      prepack: 'off',
       optimizedCache: true,
     });
     expect(config.inputs).toEqual([{ name: 'x', datatype: 'FP32', shape: [-1, 3, 48, 192] }]);
+  });
+
+  it('packs weights at load or never when prepack says so, and in the background when unset', () => {
+    const prepack = (yaml: string) => parseModelConfig(yaml).config.session.prepack;
+    expect(prepack('session: { prepack: true }')).toBe('at-load');
+    expect(prepack('session: { prepack: false }')).toBe('off');
+    expect(prepack('session: { intra_op_threads: 1 }')).toBe('background');
+    expect(prepack('')).toBe('background');
+    const { issues } = parseModelConfig('session: { prepack: later }');
+    expect(issues).toEqual([{ path: 'session.prepack', message: 'must be true or false' }]);
   });
 
   it('treats an empty file as all defaults', () => {

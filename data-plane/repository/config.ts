@@ -7,8 +7,8 @@
 //   instance_count: 1          # worker threads, one ONNX Runtime session each
 //   execution_provider: cpu    # cpu | cuda (cuda falls back to cpu when it cannot start)
 //   session: { intra_op_threads: 0, inter_op_threads: 0, graph_optimization: all,
-//              execution_mode: sequential, allow_spinning: false, prepack: true,
-//              optimized_cache: false }
+//              execution_mode: sequential, allow_spinning: false, prepack: true | false,
+//              optimized_cache: false }   # prepack unset: packed in the background (see below)
 //   inputs:  [{ name: x, datatype: FP32, shape: [-1, 3, 48, 192] }]   # override what the session says
 //   outputs: [{ name: y, datatype: FP32, shape: [-1, 2] }]
 import { parse } from 'yaml';
@@ -18,6 +18,13 @@ import type { TensorSpec } from '../tensors/tensor.js';
 
 export type ExecutionProviderName = 'cpu' | 'cuda';
 export type GraphOptimization = 'disabled' | 'basic' | 'extended' | 'all';
+/**
+ * When ONNX Runtime packs constant weights (MatMul, Conv) into its kernels' layout: `at-load`
+ * (`prepack: true`), never (`prepack: false`), or, left unset, `background`: a version loaded
+ * from a managed pod's mapped weights is READY with a session that packs nothing, and a packed
+ * one replaces it between runs once built (docs/DATAPLANE.md, "Cold loads").
+ */
+export type Prepack = 'background' | 'at-load' | 'off';
 
 export interface SessionConfig {
   /** 0: ONNX Runtime's default (one per core). */
@@ -36,7 +43,7 @@ export interface SessionConfig {
    * the pre-optimized ORT-format file uses the weights where they lie in the file's bytes, and
    * a cold load of a large model costs a fraction (docs/DATAPLANE.md, "Cold loads").
    */
-  readonly prepack: boolean;
+  readonly prepack: Prepack;
   /**
    * Managed pods: keep a pre-optimized ORT-format file of the version in the cache and create
    * later sessions from it, in place. Faster cold loads, but the file's bytes stay held beside
@@ -68,7 +75,7 @@ export const BUILTIN_MODEL_DEFAULTS: ModelConfig = {
     graphOptimization: 'all',
     executionMode: 'sequential',
     allowSpinning: false,
-    prepack: true,
+    prepack: 'background',
     optimizedCache: false,
   },
 };
@@ -160,6 +167,12 @@ class Reader {
 }
 
 /** Parses one config.yaml; `defaults` are the pod's. Throws nothing: issues come back as data. */
+/** `prepack: true | false` says when; left unset, the pod's default (Prepack) applies. */
+function prepackOf(r: Reader, s: Obj, fallback: Prepack): Prepack {
+  if (s.prepack === undefined || s.prepack === null) return fallback;
+  return r.bool(s, 'prepack', 'session.', true) ? 'at-load' : 'off';
+}
+
 export function parseModelConfig(
   text: string,
   defaults: ModelConfig = BUILTIN_MODEL_DEFAULTS,
@@ -196,7 +209,7 @@ export function parseModelConfig(
       ]),
       executionMode: r.oneOf(s, 'execution_mode', 'session.', d.executionMode, ['sequential', 'parallel']),
       allowSpinning: r.bool(s, 'allow_spinning', 'session.', d.allowSpinning),
-      prepack: r.bool(s, 'prepack', 'session.', d.prepack),
+      prepack: prepackOf(r, s, d.prepack),
       optimizedCache: r.bool(s, 'optimized_cache', 'session.', d.optimizedCache),
     },
   };

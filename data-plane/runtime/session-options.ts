@@ -16,7 +16,8 @@ export function sessionOptions(
     extra: {
       session: {
         intra_op: { allow_spinning: s.allowSpinning ? '1' : '0' },
-        ...(s.prepack ? {} : { disable_prepacking: '1' }),
+        // `background` packs: the pool asks for `off` itself for a version's first sessions.
+        ...(s.prepack === 'off' ? { disable_prepacking: '1' } : {}),
       },
     },
   };

@@ -5,11 +5,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parentPort } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import { InternalError } from '../../kernel/errors/index.js';
-import type { SessionIO } from '../repository/signature.js';
 import { copyBytes, type Datatype, fromOrtType, typedView } from '../tensors/datatypes.js';
 import { cudaFallbackReason, missingCudaProviderFiles, ortNativeDir } from './cuda-provider.js';
 import type { FromWorker, LoadMessage, ToWorker, WireTensor } from './protocol.js';
 import { transferList } from './protocol.js';
+import { describeIO } from './session-io.js';
 import { sessionOptions } from './session-options.js';
 
 const port = parentPort;
@@ -21,17 +21,6 @@ let runs: Promise<void> = Promise.resolve();
 
 function post(msg: FromWorker, transfer: ArrayBuffer[] = []): void {
   port!.postMessage(msg, transfer);
-}
-
-function describe(
-  names: readonly string[],
-  meta: readonly ort.InferenceSession.ValueMetadata[],
-): SessionIO[] {
-  return names.map((name, i) => {
-    const m = meta[i];
-    if (!m?.isTensor) return { name, type: 'unknown', isTensor: false };
-    return { name, type: m.type, shape: [...m.shape], isTensor: true };
-  });
 }
 
 /** The ORT-format bytes a session uses in place; kept for as long as the session lives. */
@@ -103,8 +92,8 @@ async function load(msg: LoadMessage): Promise<void> {
   });
   post({
     type: 'loaded',
-    inputs: describe(session.inputNames, session.inputMetadata),
-    outputs: describe(session.outputNames, session.outputMetadata),
+    inputs: describeIO(session.inputNames, session.inputMetadata),
+    outputs: describeIO(session.outputNames, session.outputMetadata),
     provider,
     ...(fallbackReason ? { fallbackReason } : {}),
     loadMs: performance.now() - t0,

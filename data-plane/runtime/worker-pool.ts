@@ -2,7 +2,9 @@
 // Runtime session of the same file. Each worker holds up to PIPELINE_DEPTH runs: the next batch
 // is already in its inbox when the current one ends, so the thread never idles through a
 // message round trip (which takes milliseconds on a busy machine). The batcher never hands out
-// more runs than `slots`. A worker that dies fails its runs and is replaced.
+// more runs than `slots`. A worker that dies fails its runs and is replaced. `swapSessions`
+// replaces every worker by one with other session options (weights packed in the background),
+// between runs: the old ones take no new run and stop once their last one is answered.
 import type { Worker } from 'node:worker_threads';
 import { DeadlineExceededError, InferenceFailedError } from '../errors.js';
 import type { RunResult } from '../inference/batcher.js';
@@ -46,6 +48,8 @@ class SessionWorker {
   /** Runs sent and not yet answered. */
   outstanding = 0;
   busySince = 0;
+  /** Called when the last outstanding run is answered (a replaced worker waits for it). */
+  onIdle: (() => void) | undefined;
 
   constructor(private readonly onDeath: (w: SessionWorker, why: string) => void) {
     this.worker = takeWorker();
@@ -129,6 +133,10 @@ class SessionWorker {
 
   async terminate(): Promise<void> {
     this.dead = true;
+    this.loadFailed?.(new Error('session worker stopped while loading'));
+    // Runs still unanswered (past a drain timeout) fail rather than wait forever.
+    for (const p of this.pending.values()) p.reject(new InferenceFailedError('session worker stopped'));
+    this.pending.clear();
     await this.worker.terminate();
   }
 }
@@ -148,14 +156,19 @@ function fromWire(w: WireTensor): Tensor {
 export class WorkerPool implements Runner {
   readonly place = 'worker' as const;
   private workers: SessionWorker[] = [];
+  /** Being built by swapSessions, or replaced and finishing their runs: stopped with the pool. */
+  private readonly aside = new Set<SessionWorker>();
   private stopped = false;
   private busyMs = 0;
   private info!: LoadedMessage;
 
   private injectDelayMs: number;
+  /** The session options of the current workers (and of any replacement). */
+  private session: SessionConfig;
 
   private constructor(private readonly opts: PoolOptions) {
     this.injectDelayMs = opts.injectDelayMs;
+    this.session = opts.session;
   }
 
   /** Starts every instance and waits until all have loaded the model. */
@@ -177,6 +190,10 @@ export class WorkerPool implements Runner {
   }
   get instances(): number {
     return this.opts.instances;
+  }
+  /** The session options of the serving workers. */
+  get sessionConfig(): SessionConfig {
+    return this.session;
   }
 
   /** Runs that may be outstanding at once. */
@@ -201,41 +218,102 @@ export class WorkerPool implements Runner {
     try {
       return await w.run(inputs, notAfter);
     } finally {
-      if (--w.outstanding === 0) this.busyMs += performance.now() - w.busySince;
+      if (--w.outstanding === 0) {
+        this.busyMs += performance.now() - w.busySince;
+        w.onIdle?.();
+      }
     }
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    const ws = this.workers;
+    const ws = [...this.workers, ...this.aside];
     this.workers = [];
+    this.aside.clear();
     await Promise.all(ws.map((w) => w.terminate()));
   }
 
-  private async spawn(first = false): Promise<LoadedMessage> {
-    const w = new SessionWorker((dead, why) => this.replace(dead, why));
-    this.workers.push(w);
+  /**
+   * Loads every instance again with `session` in new workers, one at a time, and once all have
+   * loaded swaps them in: runs already sent finish on the old sessions, which stop after their
+   * last answer; later runs go to the new ones. A failure stops the new workers, keeps the old
+   * and rejects. Undefined when the pool stopped meanwhile (nothing swapped).
+   */
+  async swapSessions(session: SessionConfig): Promise<LoadedMessage | undefined> {
+    const fresh: SessionWorker[] = [];
+    let info: LoadedMessage | undefined;
+    try {
+      for (let i = 0; i < this.opts.instances && !this.stopped; i++) {
+        const w = this.newWorker();
+        fresh.push(w);
+        this.aside.add(w);
+        const loaded = await w.load(this.loadMessage(session, false));
+        info ??= loaded;
+      }
+    } catch (err) {
+      if (!this.stopped) {
+        for (const w of fresh) this.aside.delete(w);
+        await Promise.all(fresh.map((w) => w.terminate()));
+        throw err;
+      }
+    }
+    if (this.stopped) return undefined; // stop() ended the fresh workers too
+    const old = this.workers;
+    for (const w of fresh) this.aside.delete(w);
+    this.workers = fresh;
+    this.session = session;
+    this.info = info!;
+    await Promise.all(old.map((w) => this.retire(w)));
+    return this.info;
+  }
+
+  /** A replaced worker: out of the choice of run() already; stops after its last answer. */
+  private async retire(w: SessionWorker): Promise<void> {
+    this.aside.add(w);
+    if (w.outstanding > 0 && !w.dead)
+      await new Promise<void>((resolve) => {
+        w.onIdle = resolve;
+        w.worker.once('exit', () => resolve());
+      });
+    this.aside.delete(w);
+    await w.terminate();
+  }
+
+  private newWorker(): SessionWorker {
+    return new SessionWorker((dead, why) => this.replace(dead, why));
+  }
+
+  private loadMessage(session: SessionConfig, first: boolean): LoadMessage {
     const { optimizedPath, writeOptimized, mappedPath } = this.opts;
-    return w.load({
+    return {
       type: 'load',
       modelPath: this.opts.modelPath,
       executionProvider: this.opts.executionProvider,
-      session: this.opts.session,
+      session,
       injectDelayMs: this.injectDelayMs,
       ...(optimizedPath ? { optimizedPath } : {}),
       ...(mappedPath ? { mappedPath } : {}),
       // One writer: the file is written once, by the first instance.
       ...(writeOptimized && first ? { writeOptimized } : {}),
-    });
+    };
+  }
+
+  private async spawn(first = false): Promise<LoadedMessage> {
+    const w = this.newWorker();
+    this.workers.push(w);
+    return w.load(this.loadMessage(this.session, first));
   }
 
   /** The injected delay of later runs, in every worker (and in replacements). */
   setInjectDelay(ms: number): void {
     this.injectDelayMs = ms;
-    for (const w of this.workers) w.worker.postMessage({ type: 'set-delay', injectDelayMs: ms });
+    for (const w of [...this.workers, ...this.aside])
+      w.worker.postMessage({ type: 'set-delay', injectDelayMs: ms });
   }
 
   private replace(dead: SessionWorker, why: string): void {
+    // One being built or replaced is not serving: its death is the swap's (or nobody's) concern.
+    if (!this.workers.includes(dead)) return;
     this.workers = this.workers.filter((w) => w !== dead);
     if (this.stopped || !this.info) return;
     process.emitWarning(`session worker for ${this.opts.modelPath} died (${why}); starting another`);

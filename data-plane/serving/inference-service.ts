@@ -10,6 +10,7 @@ import type { InferRequest, InferResponse, ModelSignature, RequestContext } from
 import { FaultInjector } from './faults.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { ModelManager } from './model-manager.js';
+import { compareVersions } from './version-order.js';
 
 export const SERVER_NAME = 'switchyard-pod';
 export const SERVER_VERSION = '0.1.0';
@@ -36,6 +37,13 @@ export interface VersionHolds {
    * or on standby: one on standby is not ready, but it is not unknown either.
    */
   knows(model: string, version?: string): boolean;
+  /** A version on standby whose signature is known (without one named: the newest such). */
+  standbyMetadata?(
+    model: string,
+    version?: string,
+  ): { version: string; signature: ModelSignature } | undefined;
+  /** The model's versions on standby whose signature is known. */
+  standbyVersions?(model: string): string[];
 }
 
 export class InferenceService {
@@ -71,18 +79,27 @@ export class InferenceService {
     }
   }
 
+  /**
+   * A loaded version's metadata, else (overcommit) a standby version's from the signature read
+   * when it went on standby: it is assigned and served here, loaded by its first request.
+   */
   modelMetadata(model: string, version?: string): ModelMetadata {
-    const v = this.models.resolve(model, version);
-    return {
-      name: model,
-      versions: this.models
-        .versionsOf(model)
-        .filter((x) => x.state === 'ready')
-        .map((x) => x.version),
-      platform: PLATFORM,
-      signature: v.signature!,
-      version: v.version,
-    };
+    const ready = this.models
+      .versionsOf(model)
+      .filter((x) => x.state === 'ready')
+      .map((x) => x.version);
+    const standby = this.holds?.standbyVersions?.(model) ?? [];
+    const versions = [...new Set([...ready, ...standby])].sort(compareVersions);
+    let v: { version: string; signature: ModelSignature };
+    try {
+      const served = this.models.resolve(model, version);
+      v = { version: served.version, signature: served.signature! };
+    } catch (err) {
+      const idle = this.holds?.standbyMetadata?.(model, version);
+      if (!idle) throw err;
+      v = idle;
+    }
+    return { name: model, versions, platform: PLATFORM, signature: v.signature, version: v.version };
   }
 
   /** Counts a request that failed before infer() saw it (refused, too large, undecodable). */

@@ -16,6 +16,9 @@ import type { Runner } from '../runtime/runner.js';
 import { type PoolOptions, WorkerPool } from '../runtime/worker-pool.js';
 import type { InferenceObserver } from '../stats/observer.js';
 import type { ModelSignature } from '../tensors/tensor.js';
+import { defersPrepack, type PrepackState, prepackInBackground } from './background-prepack.js';
+import { readyLine } from './ready-line.js';
+import { compareVersions } from './version-order.js';
 
 export type VersionState = 'loading' | 'ready' | 'failed' | 'draining' | 'unloading';
 
@@ -44,6 +47,9 @@ export interface ServedVersion {
    * least the model file's size (docs/DATAPLANE.md, "Managed mode": how it is measured).
    */
   memoryBytes?: number;
+  /** Weights packed after READY (background-prepack.ts): where that stands; settles when done. */
+  prepack?: PrepackState;
+  prepacked?: Promise<void>;
 }
 
 /** Options of one load beyond where the files are. */
@@ -75,14 +81,6 @@ export interface ManagerOptions {
 }
 
 const keyOf = (model: string, version: string) => `${model}/${version}`;
-
-/** Numeric versions compare as numbers ("10" after "9"); others as text. */
-export function compareVersions(a: string, b: string): number {
-  const na = Number(a);
-  const nb = Number(b);
-  if (Number.isFinite(na) && Number.isFinite(nb) && a.trim() !== '' && b.trim() !== '') return na - nb;
-  return a.localeCompare(b);
-}
 
 export class ModelManager {
   private readonly versions = new Map<string, ServedVersion>();
@@ -242,15 +240,18 @@ export class ModelManager {
       this.emit();
     }
     const t0 = performance.now();
+    let packLater: WorkerPool | undefined;
+    let fileBytes = 0;
+    // Observed at once (a rejection while build() runs is not an unhandled one) and awaited on
+    // every path: a failed load must not leave the cache's check (which may delete) running.
+    const gate = extras.gate?.then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
     try {
       const rss0 = process.memoryUsage.rss();
-      // Observed at once, so a rejection while build() runs is not an unhandled one.
-      const gate = extras.gate?.then(
-        () => undefined,
-        (e: unknown) => e as Error,
-      );
-      await this.build(entry, extras.optimized, extras.mapped);
-      const fileBytes = (await stat(join(dir, 'model.onnx'))).size;
+      packLater = await this.build(entry, extras.optimized, extras.mapped);
+      fileBytes = (await stat(join(dir, 'model.onnx'))).size;
       entry.memoryBytes = Math.max(process.memoryUsage.rss() - rss0, fileBytes);
       const refused = await gate;
       if (refused) {
@@ -258,6 +259,7 @@ export class ModelManager {
         throw refused;
       }
     } catch (err) {
+      await gate;
       entry.state = 'failed';
       entry.failureReason = (err as Error).message;
       this.opts.log.error(`model ${model} version ${version} failed to load: ${entry.failureReason}`);
@@ -268,25 +270,18 @@ export class ModelManager {
     }
     entry.state = 'ready';
     this.versions.set(key, entry);
-    const how = entry.maxBatchSize
-      ? `batching up to ${entry.maxBatchSize}`
-      : `unbatched${entry.unbatchedReason ? ` (${entry.unbatchedReason})` : ''}`;
-    this.opts.log.info(
-      `model ${model} version ${version} ready in ${Math.round(performance.now() - t0)} ms on ${entry.provider}` +
-        `${entry.pool!.loaded.fromOptimized ? ' from its pre-optimized ORT-format file' : ''}` +
-        `${entry.pool!.loaded.fromMapped ? ' with its weights mapped' : ''}` +
-        ` (session ${Math.round(entry.pool!.loaded.loadMs)} ms) ` +
-        `(${entry.pool!.instances} instance(s), ${how}; ${entry.runPlacement!.place}: ${entry.runPlacement!.reason})`,
-    );
+    this.opts.log.info(readyLine(entry, performance.now() - t0, packLater !== undefined));
     this.emit();
     if (current?.batcher) void this.retire(current);
+    if (packLater) entry.prepacked = prepackInBackground(entry, packLater, fileBytes, this.opts.log);
   }
 
+  /** Loads the sessions; returns the pool whose weights are to be packed after READY, if any. */
   private async build(
     entry: ServedVersion,
     optimized: LoadExtras['optimized'],
     mapped: string | undefined,
-  ): Promise<void> {
+  ): Promise<WorkerPool | undefined> {
     let text = '';
     try {
       text = await readFile(join(entry.dir, 'config.yaml'), 'utf8');
@@ -308,7 +303,10 @@ export class ModelManager {
       ...(ortCache && optimized?.write ? { writeOptimized: optimized.write } : {}),
       ...(mapped ? { mappedPath: mapped } : {}),
     };
-    const workers = await WorkerPool.start(poolOptions);
+    const later = defersPrepack(config, poolOptions);
+    const workers = await WorkerPool.start(
+      later ? { ...poolOptions, session: { ...config.session, prepack: 'off' } } : poolOptions,
+    );
     const loaded = workers.loaded;
     const resolved = resolveSignature(
       loaded,
@@ -355,6 +353,8 @@ export class ModelManager {
         batch: (rows, requests, computeMs) => obs.batch(model, version, rows, requests, computeMs),
       },
     );
+    // An inline session was created packing (poolOptions), and its worker stopped.
+    return later && pool === workers ? workers : undefined;
   }
 
   private async doUnload(model: string, version: string, timeoutMs?: number): Promise<void> {

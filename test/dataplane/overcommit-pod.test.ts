@@ -132,6 +132,26 @@ describe('managed pod with overcommit: standby versions, load on demand, LRU unl
     return grpcReady;
   }
 
+  /** KServe's ModelMetadata over gRPC and REST (which must agree), for one version. */
+  async function metadata(w: World, version: string): Promise<Record<string, unknown>> {
+    const grpc = await w.client.call<{
+      name: string;
+      versions: string[];
+      inputs: unknown[];
+      outputs: unknown[];
+    }>('modelMetadata', { name: 'mlp', version });
+    const res = await fetch(`http://127.0.0.1:${w.pod.ports.http}/v2/models/mlp/versions/${version}`);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { name: string; versions: string[]; inputs: { name: string }[] };
+    expect(body.name).toBe(grpc.name);
+    expect(body.versions).toEqual(grpc.versions);
+    expect(body.inputs.map((t) => t.name)).toEqual((grpc.inputs as { name: string }[]).map((t) => t.name));
+    return {
+      grpc: { name: grpc.name, versions: grpc.versions, inputs: grpc.inputs, outputs: grpc.outputs },
+      rest: body,
+    };
+  }
+
   /** A REST request bounded by the pod's deadline header: the status and the body. */
   async function restInfer(w: World, version: string, seed: number, timeoutMs: number) {
     const x = inputRows(1, WIDTH, seed);
@@ -210,6 +230,14 @@ describe('managed pod with overcommit: standby versions, load on demand, LRU unl
     // READY for routing, but not loaded: KServe's ModelReady says so (the loaded ones are ready).
     expect(await modelReady(on, '3')).toBe(false);
     expect(await modelReady(on, '1')).toBe(true);
+    // Its metadata answers before its first load, from the signature read as it went on standby:
+    // the same as the loaded version of the same file, listing both; asking does not load it.
+    const meta3 = await metadata(on, '3');
+    expect(meta3).toEqual(await metadata(on, '1'));
+    expect((meta3.rest as { versions: string[] }).versions).toContain('3');
+    expect((meta3.rest as { versions: string[] }).versions).toContain('1');
+    expect(standby(on, '3')).toBe(true);
+    expect(await counter(on, 'switchyard_pod_ondemand_loads_total', { version: '3' })).toBe(0);
     // What the limit promises: a load is admitted when what is held (measured) plus its file
     // size, the least it can take, fits; version 2 came after version 1 was measured, and is
     // loaded exactly when that fits (else on standby). What a version measures after its load is
@@ -255,6 +283,9 @@ describe('managed pod with overcommit: standby versions, load on demand, LRU unl
     const r = await reg(on.pod.podId, (x) => x.models.some((m) => m.version === '1' && m.standby));
     expect(r.models.find((m) => m.version === '1')!.state).toBe(ModelState.READY);
     expect(await modelReady(on, '1')).toBe(false);
+    // Unloaded to standby, its metadata still answers, from the signature of its load.
+    expect(await metadata(on, '1')).toEqual(await metadata(on, '3'));
+    expect(standby(on, '1')).toBe(true);
   }, 240_000);
 
   it('shares one load between concurrent gRPC and REST requests for a standby version', async () => {
