@@ -111,11 +111,12 @@ describe('the JWKS cluster', () => {
     });
   });
 
-  it('takes a host name with digits and dots but a letter as well for a DNS name', () => {
+  it('takes a host name that starts or ends with a digit for a DNS name', () => {
     expect(dial('https://1.keys.example/jwks')).toMatchObject({
       type: 'STRICT_DNS',
       address: '1.keys.example',
     });
+    expect(dial('https://idp2/jwks')).toMatchObject({ type: 'STRICT_DNS', address: 'idp2' });
   });
 
   it('is none for inline keys or a model without a JWT rule', () => {
