@@ -79,14 +79,24 @@ export function modelRoutes(d: ModelRouteDeps): AdminRoute[] {
         const c = await ctx(req);
         const ref = refOf(req);
         const meta = decodePushMeta(req.headers[PUSH_META_HEADER]);
-        const announced = req.headers[PUSH_DIGEST_HEADER];
-        const { bytes } = await readUpload(
+        // In the header, or in a trailer when the client hashed while it sent.
+        const announced = () => {
+          const v = req.headers[PUSH_DIGEST_HEADER] ?? req.trailers?.()[PUSH_DIGEST_HEADER];
+          return typeof v === 'string' ? v : undefined;
+        };
+        const { bytes, digest } = await readUpload(
           req.stream!,
           d.maxModelBytes ?? DEFAULT_MAX_MODEL_BYTES,
-          typeof announced === 'string' ? announced : undefined,
+          announced,
         );
         const reason = reasonParam(meta.reason, 'reason');
-        const result = await svc().push(c, { ...meta, ...ref, bytes, ...(reason ? { reason } : {}) });
+        const result = await svc().push(c, {
+          ...meta,
+          ...ref,
+          bytes,
+          digest,
+          ...(reason ? { reason } : {}),
+        });
         return { status: result.status === 'created' ? 201 : 200, body: result };
       },
     },

@@ -38,6 +38,8 @@ export interface Actor {
 export interface PushInput extends RegistryRef {
   readonly namespace?: string;
   readonly bytes: Uint8Array;
+  /** The sha256 of `bytes` when the caller computed it while reading them (else computed here). */
+  readonly digest?: string;
   readonly labels?: Record<string, string>;
   readonly metrics?: Record<string, number>;
   readonly regions?: readonly string[];
@@ -126,7 +128,7 @@ export class ModelRegistry {
   private async pushOnce(input: PushInput, actor: Actor, progress?: Progress): Promise<PushResult> {
     const ref = { name: checkName(input.name), version: checkVersion(input.version) };
     const what = refText(ref);
-    const digest = sha256Digest(input.bytes);
+    const digest = input.digest ?? sha256Digest(input.bytes);
     const existing = await this.d.catalog.get(ref);
     if (existing) return this.finishExisting(existing.record, input.bytes, what, digest, progress);
     const signature = await inspectOnnx(input.bytes, `${what}: model file`);
