@@ -13,6 +13,7 @@ import type { AdminRequest, AdminRoute } from '../admin/router.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import { policyDocument } from '../registry/governance.js';
 import { checkName, checkVersion } from '../registry/names.js';
+import { OnnxChecker } from '../registry/onnx-inspect.js';
 import {
   DEFAULT_MAX_MODEL_BYTES,
   decodePushMeta,
@@ -84,20 +85,27 @@ export function modelRoutes(d: ModelRouteDeps): AdminRoute[] {
           const v = req.headers[PUSH_DIGEST_HEADER] ?? req.trailers?.()[PUSH_DIGEST_HEADER];
           return typeof v === 'string' ? v : undefined;
         };
-        const { bytes, digest } = await readUpload(
-          req.stream!,
-          d.maxModelBytes ?? DEFAULT_MAX_MODEL_BYTES,
-          announced,
-        );
-        const reason = reasonParam(meta.reason, 'reason');
-        const result = await svc().push(c, {
-          ...meta,
-          ...ref,
-          bytes,
-          digest,
-          ...(reason ? { reason } : {}),
-        });
-        return { status: result.status === 'created' ? 201 : 200, body: result };
+        // ONNX Runtime loads in its worker while the body arrives; stopped if the push ends first.
+        const checker = new OnnxChecker();
+        try {
+          const { bytes, digest } = await readUpload(
+            req.stream!,
+            d.maxModelBytes ?? DEFAULT_MAX_MODEL_BYTES,
+            announced,
+          );
+          const reason = reasonParam(meta.reason, 'reason');
+          const result = await svc().push(c, {
+            ...meta,
+            ...ref,
+            bytes,
+            digest,
+            checker,
+            ...(reason ? { reason } : {}),
+          });
+          return { status: result.status === 'created' ? 201 : 200, body: result };
+        } finally {
+          checker.close();
+        }
       },
     },
     {
