@@ -22,6 +22,8 @@ export interface AdminRequest {
   readonly remoteAddress: string;
   /** A streamBody route's request body, unread (body is then empty). */
   readonly stream?: AsyncIterable<Buffer>;
+  /** A streamBody route's trailers: known once `stream` has ended (empty before and without). */
+  trailers?(): IncomingMessage['trailers'];
   /** The client certificate on an mTLS connection. */
   readonly peerCertificate?: ReturnType<TLSSocket['getPeerCertificate']>;
   /** True when the TLS layer verified that certificate against the trust bundle. */
@@ -139,7 +141,7 @@ export class Router {
         headers: req.headers,
         body,
         json: <T>() => parseJson<T>(body),
-        ...(r.streamBody ? { stream: req as AsyncIterable<Buffer> } : {}),
+        ...(r.streamBody ? { stream: req as AsyncIterable<Buffer>, trailers: () => req.trailers } : {}),
         remoteAddress: req.socket.remoteAddress ?? '',
         ...(peer && Object.keys(peer).length ? { peerCertificate: peer } : {}),
         peerVerified: !!peer && Object.keys(peer).length > 0 && (socket as TLSSocket).authorized === true,

@@ -13,6 +13,7 @@ import type { AdminRequest, AdminRoute } from '../admin/router.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import { policyDocument } from '../registry/governance.js';
 import { checkName, checkVersion } from '../registry/names.js';
+import { OnnxChecker } from '../registry/onnx-inspect.js';
 import {
   DEFAULT_MAX_MODEL_BYTES,
   decodePushMeta,
@@ -79,15 +80,32 @@ export function modelRoutes(d: ModelRouteDeps): AdminRoute[] {
         const c = await ctx(req);
         const ref = refOf(req);
         const meta = decodePushMeta(req.headers[PUSH_META_HEADER]);
-        const announced = req.headers[PUSH_DIGEST_HEADER];
-        const { bytes } = await readUpload(
-          req.stream!,
-          d.maxModelBytes ?? DEFAULT_MAX_MODEL_BYTES,
-          typeof announced === 'string' ? announced : undefined,
-        );
-        const reason = reasonParam(meta.reason, 'reason');
-        const result = await svc().push(c, { ...meta, ...ref, bytes, ...(reason ? { reason } : {}) });
-        return { status: result.status === 'created' ? 201 : 200, body: result };
+        // In the header, or in a trailer when the client hashed while it sent.
+        const announced = () => {
+          const v = req.headers[PUSH_DIGEST_HEADER] ?? req.trailers?.()[PUSH_DIGEST_HEADER];
+          return typeof v === 'string' ? v : undefined;
+        };
+        // ONNX Runtime loads in its worker while the body arrives; stopped if the push ends first.
+        const checker = new OnnxChecker();
+        try {
+          const { bytes, digest } = await readUpload(
+            req.stream!,
+            d.maxModelBytes ?? DEFAULT_MAX_MODEL_BYTES,
+            announced,
+          );
+          const reason = reasonParam(meta.reason, 'reason');
+          const result = await svc().push(c, {
+            ...meta,
+            ...ref,
+            bytes,
+            digest,
+            checker,
+            ...(reason ? { reason } : {}),
+          });
+          return { status: result.status === 'created' ? 201 : 200, body: result };
+        } finally {
+          checker.close();
+        }
       },
     },
     {

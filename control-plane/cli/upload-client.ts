@@ -1,6 +1,9 @@
 // Streams a file as the body of one admin API request (the registry's push), reporting bytes
-// sent as they leave; the server bounds the size and hashes the stream. Credentials and TLS as
-// in admin-client.ts; errors come back as SwitchyardErrors with the server's code.
+// sent as they leave; the server bounds the size and hashes the stream. With `digestTrailer` the
+// file's sha256 is computed from the very chunks sent and follows the body as that trailer, so
+// the file is read once, not once to hash it and again to send it. Credentials and TLS as in
+// admin-client.ts; errors come back as SwitchyardErrors with the server's code.
+import { createHash } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
 import { isErrorCode, SwitchyardError, UnavailableError } from '../../kernel/errors/index.js';
 import { adminTarget } from './admin-client.js';
@@ -14,13 +17,15 @@ export async function adminUpload<T>(
   file: string,
   headers: Record<string, string>,
   progress: (sent: number, total: number) => void,
+  digestTrailer?: string,
 ): Promise<{ status: number; body: T }> {
   const { url, credentials, tls, send } = adminTarget(c, path);
   const total = statSync(file).size;
+  // Trailers need a chunked body (HTTP/1.1); the server bounds the size as it reads either way.
   const h: Record<string, string> = {
     accept: 'application/json',
     'content-type': 'application/octet-stream',
-    'content-length': String(total),
+    ...(digestTrailer ? { trailer: digestTrailer } : { 'content-length': String(total) }),
     ...headers,
   };
   Object.assign(h, credentials);
@@ -41,13 +46,20 @@ export async function adminUpload<T>(
     });
     req.on('error', (err) => reject(unreachable(err)));
     let sent = 0;
+    const hash = digestTrailer ? createHash('sha256') : undefined;
     const body = createReadStream(file, { highWaterMark: 1024 * 1024 });
     body.on('data', (chunk) => {
+      hash?.update(chunk);
       sent += chunk.length;
       progress(sent, total);
     });
     body.on('error', (err) => req.destroy(err));
-    body.pipe(req);
+    body.pipe(req, { end: !digestTrailer });
+    if (digestTrailer)
+      body.on('end', () => {
+        req.addTrailers({ [digestTrailer]: `sha256:${hash!.digest('hex')}` });
+        req.end();
+      });
   });
   let json: unknown;
   try {

@@ -25,7 +25,7 @@ import {
   promotionFailures,
 } from './governance.js';
 import { checkName, checkVersion, type RegistryRef, refText } from './names.js';
-import { inspectOnnx } from './onnx-inspect.js';
+import { inspectOnnx, type OnnxChecker } from './onnx-inspect.js';
 import { publicView, type RegistryVersion, type Stage } from './record.js';
 import type { RegistryMetrics } from './registry-metrics.js';
 
@@ -38,6 +38,10 @@ export interface Actor {
 export interface PushInput extends RegistryRef {
   readonly namespace?: string;
   readonly bytes: Uint8Array;
+  /** The sha256 of `bytes` when the caller computed it while reading them (else computed here). */
+  readonly digest?: string;
+  /** ONNX Runtime's check, started while the bytes arrived (else started here); closed by the caller. */
+  readonly checker?: OnnxChecker;
   readonly labels?: Record<string, string>;
   readonly metrics?: Record<string, number>;
   readonly regions?: readonly string[];
@@ -126,10 +130,10 @@ export class ModelRegistry {
   private async pushOnce(input: PushInput, actor: Actor, progress?: Progress): Promise<PushResult> {
     const ref = { name: checkName(input.name), version: checkVersion(input.version) };
     const what = refText(ref);
-    const digest = sha256Digest(input.bytes);
+    const digest = input.digest ?? sha256Digest(input.bytes);
     const existing = await this.d.catalog.get(ref);
     if (existing) return this.finishExisting(existing.record, input.bytes, what, digest, progress);
-    const signature = await inspectOnnx(input.bytes, `${what}: model file`);
+    const signature = await inspectOnnx(input.bytes, `${what}: model file`, input.checker);
     const dataKey = newDataKey();
     const record: RegistryVersion = {
       ...ref,

@@ -17,6 +17,23 @@ describe('push upload', () => {
     });
   });
 
+  it('asks for a digest announced after the body (a trailer) only once the body has ended', async () => {
+    let trailer: string | undefined;
+    // The trailer is set by the body's end, as an HTTP trailer arrives after the last chunk.
+    async function* body(announced: string): AsyncIterable<Buffer> {
+      yield Buffer.from('ab');
+      yield Buffer.from('c');
+      trailer = announced;
+    }
+    const abc = sha256Digest(Buffer.from('abc'));
+    const abd = sha256Digest(Buffer.from('abd'));
+    await expect(readUpload(body(abd), 10, () => trailer)).rejects.toMatchObject({
+      code: 'SY_ARTIFACT_INTEGRITY',
+      message: `model artifact failed its integrity check: the upload has ${abc}, the client announced ${abd}`,
+    });
+    await expect(readUpload(body(abc), 10, () => trailer)).resolves.toMatchObject({ digest: abc });
+  });
+
   it('stops at the size bound and refuses an empty body', async () => {
     await expect(readUpload(chunks('12345', '678'), 6, undefined)).rejects.toMatchObject({
       code: 'SY_ARTIFACT_INVALID',

@@ -1,6 +1,8 @@
 // A pushed model arrives as the raw body of one streamed request: its size is bounded while it
 // streams (a client cannot make the server buffer more than the bound) and its SHA-256 is
 // computed on the way, so a digest the client announced is checked before anything else runs.
+// The client announces it in a header, or in a trailer of the same name after the body: then it
+// hashes while it sends instead of reading the whole file once more before sending it.
 // The metadata travels in one header, base64url JSON (PushMeta), so the body stays the file.
 import { createHash } from 'node:crypto';
 import { ArtifactIntegrityError } from '../../kernel/artifacts/index.js';
@@ -63,11 +65,14 @@ export function decodePushMeta(header: string | string[] | undefined): PushMeta 
   return m as PushMeta;
 }
 
-/** Reads the body up to `limit` bytes; checks `expectedDigest` ("sha256:<hex>") when given. */
+/**
+ * Reads the body up to `limit` bytes; checks the announced digest ("sha256:<hex>") when there is
+ * one. A function is asked once the body has ended: a trailer is known only then.
+ */
 export async function readUpload(
   stream: AsyncIterable<Buffer>,
   limit: number,
-  expectedDigest: string | undefined,
+  announced: string | undefined | (() => string | undefined),
 ): Promise<{ bytes: Uint8Array; digest: string }> {
   const hash = createHash('sha256');
   const parts: Buffer[] = [];
@@ -80,6 +85,7 @@ export async function readUpload(
   }
   if (size === 0) throw new ArtifactInvalidError('upload', 'the body is empty (send the ONNX file)');
   const digest = `sha256:${hash.digest('hex')}`;
+  const expectedDigest = typeof announced === 'function' ? announced() : announced;
   if (expectedDigest !== undefined && expectedDigest !== digest)
     throw new ArtifactIntegrityError(`the upload has ${digest}, the client announced ${expectedDigest}`);
   const all = Buffer.concat(parts, size);

@@ -1,8 +1,9 @@
 // The managed pod's cache of decrypted artifacts: <dir>/<model>/<version>/model.onnx (+ the
 // config.yaml the assignment carried; model.mapped.onnx + model.weights: the same model with its
 // large weights in a file of their own that ONNX Runtime maps instead of copying, written with
-// model.onnx; and model.ort: the session's pre-optimized ORT-format file, written by the first
-// load where the version asks for it). A file is written under a temporary name and renamed, so a
+// model.onnx, or while the download arrives (incoming-artifact.ts); and model.ort: the session's
+// pre-optimized ORT-format file, written by the first load where the version asks for it). A
+// file is written under a temporary name and renamed, so a
 // crash never leaves a half-written model under the real name. Reuse is checked against a stamp
 // written when model.onnx was verified against the assignment's digest: the digest and the
 // file's inode, size and change time (ctime, which no user can set back). A file whose stamp
@@ -15,6 +16,7 @@ import { access, mkdir, open, readFile, rename, rm, stat, writeFile } from 'node
 import { join } from 'node:path';
 import { ArtifactIntegrityError } from '../../kernel/artifacts/index.js';
 import { splitWeights } from '../../kernel/artifacts/mapped-weights.js';
+import { IncomingArtifact } from './incoming-artifact.js';
 
 interface FileStamp {
   readonly ino: string;
@@ -116,13 +118,16 @@ export class ArtifactCache {
 
   /**
    * Writes the mapped form of a trusted model.onnx (`plain`: its bytes when at hand) and stamps
-   * it; returns its path, or undefined when the model has nothing to map or is not trusted.
+   * it; returns its path, or undefined when the model has nothing to map or is not trusted. The
+   * weights file a download wrote as it arrived (`incoming`) is kept when it holds what the split
+   * of the verified bytes puts there; else it is written again.
    */
   async writeMapped(
     model: string,
     version: string,
     digest: string,
     plain?: Uint8Array,
+    incoming?: IncomingArtifact,
   ): Promise<string | undefined> {
     const dir = this.versionDir(model, version);
     const s = await this.stamp(model, version);
@@ -132,11 +137,13 @@ export class ArtifactCache {
     if (!split) return undefined;
     const tmpW = join(dir, `.${WEIGHTS}.${process.pid}.tmp`);
     const tmpG = join(dir, `.${MAPPED}.${process.pid}.tmp`);
-    const fh = await open(tmpW, 'w');
-    try {
-      for (const c of split.chunks) await fh.write(c.bytes, 0, c.bytes.length, c.offset);
-    } finally {
-      await fh.close();
+    if (!(incoming?.weightsPath === tmpW && plain && incoming.holds(split, plain))) {
+      const fh = await open(tmpW, 'w');
+      try {
+        for (const c of split.chunks) await fh.write(c.bytes, 0, c.bytes.length, c.offset);
+      } finally {
+        await fh.close();
+      }
     }
     await writeFile(tmpG, split.graph);
     await rename(tmpW, join(dir, WEIGHTS));
@@ -185,21 +192,24 @@ export class ArtifactCache {
   }
 
   /**
-   * Where a download may write model.onnx while it arrives (before it is verified), emptied
-   * first: store() takes a file found there as this download's own.
+   * Where a download writes model.onnx and the weights file while it arrives (before it is
+   * verified), both emptied first; store() takes them as this download's own.
    */
-  async incoming(model: string, version: string): Promise<string> {
+  async incoming(model: string, version: string, sizeBytes: number): Promise<IncomingArtifact> {
     const dir = this.versionDir(model, version);
     await mkdir(dir, { recursive: true });
-    const tmp = join(dir, `.model.onnx.${process.pid}.tmp`);
-    await rm(tmp, { force: true });
-    return tmp;
+    return IncomingArtifact.open(
+      join(dir, `.model.onnx.${process.pid}.tmp`),
+      join(dir, `.${WEIGHTS}.${process.pid}.tmp`),
+      sizeBytes,
+    );
   }
 
   /**
    * Writes an artifact verified against `digest` (and its config.yaml, or none); returns the
-   * directory. With `written`, the download already wrote `plain` to incoming()'s file as it
-   * arrived: it is renamed into place instead of written again.
+   * directory. With `incoming`, the download already wrote `plain` to incoming()'s files as it
+   * arrived: model.onnx is renamed into place instead of written again, and so is the weights
+   * file when it holds what the split puts there.
    */
   async store(
     model: string,
@@ -207,7 +217,7 @@ export class ArtifactCache {
     plain: Uint8Array,
     configYaml: string,
     digest: string,
-    written = false,
+    incoming?: IncomingArtifact,
   ): Promise<string> {
     const dir = this.versionDir(model, version);
     await mkdir(dir, { recursive: true });
@@ -217,7 +227,12 @@ export class ArtifactCache {
     await rm(join(dir, MAPPED), { force: true });
     await rm(join(dir, WEIGHTS), { force: true });
     const tmp = join(dir, `.model.onnx.${process.pid}.tmp`);
-    if (!written || (await stat(tmp).catch(() => undefined))?.size !== plain.length)
+    // A write that failed while the download ran is not fatal: the file is written again here.
+    const written = await incoming?.finish().then(
+      () => true,
+      () => false,
+    );
+    if (!(written && incoming?.modelPath === tmp && incoming.complete && incoming.size === plain.length))
       await writeFile(tmp, plain);
     await rename(tmp, join(dir, 'model.onnx'));
     const config = join(dir, 'config.yaml');
@@ -225,7 +240,7 @@ export class ArtifactCache {
     else await rm(config, { force: true });
     await this.stampVerified(model, version, digest);
     // Without it the session is created from model.onnx: slower, never wrong.
-    await this.writeMapped(model, version, digest, plain).catch(() => undefined);
+    await this.writeMapped(model, version, digest, plain, incoming).catch(() => undefined);
     return dir;
   }
 

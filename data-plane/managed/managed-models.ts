@@ -11,6 +11,7 @@ import { BUILTIN_MODEL_DEFAULTS, type ModelConfig } from '../repository/config.j
 import { prewarmWorker } from '../runtime/spare-workers.js';
 import type { ModelManager } from '../serving/model-manager.js';
 import type { ArtifactCache } from './artifact-cache.js';
+import type { PlainSink } from './incoming-artifact.js';
 import { formatBytes } from './memory-size.js';
 import { Overcommit } from './overcommit.js';
 import type { OvercommitMetrics } from './overcommit-metrics.js';
@@ -19,12 +20,11 @@ import { standbySignature } from './standby-signature.js';
 /** Where artifacts come from (artifact-fetch.ts; tests may pass another). */
 export interface ArtifactFetcher {
   /**
-   * The verified plaintext. A fetcher whose `writes` is true is given `writeTo` and writes the
-   * bytes there as they arrive (unverified until this resolves; the cache renames the file only
-   * after it does).
+   * The verified plaintext. A fetcher may hand the bytes to `sink` as they arrive (unverified
+   * until this resolves; the cache renames what the sink wrote only after it does); one that
+   * does not leaves the cache to write them after.
    */
-  fetch(a: AssignedVersion, writeTo?: string): Promise<Uint8Array>;
-  readonly writes?: boolean;
+  fetch(a: AssignedVersion, sink?: PlainSink): Promise<Uint8Array>;
 }
 
 /** Each managed version's own gRPC and HTTP ports (version-ports.ts; absent: none). */
@@ -237,18 +237,15 @@ export class ManagedModels {
         await ports;
         if (!this.fetcher) throw new Error('no artifact source (NATS not connected)');
         const t1 = performance.now();
-        // Written while it downloads: the cache then renames it instead of writing 96 MiB again.
-        const incoming = this.fetcher.writes ? await this.cache.incoming(v.model, v.version) : undefined;
-        const plain = await this.fetcher.fetch(v, incoming);
+        // model.onnx and the split weights file are written while it downloads: the cache then
+        // renames them instead of writing 96 MiB twice after the last byte.
+        const incoming = await this.cache.incoming(v.model, v.version, Number(v.sizeBytes));
+        const plain = await this.fetcher.fetch(v, incoming).catch(async (err: unknown) => {
+          await incoming.discard();
+          throw err;
+        });
         const t2 = performance.now();
-        dir = await this.cache.store(
-          v.model,
-          v.version,
-          plain,
-          v.configYaml,
-          v.digest,
-          incoming !== undefined,
-        );
+        dir = await this.cache.store(v.model, v.version, plain, v.configYaml, v.digest, incoming);
         fetchMs = performance.now() - t1;
         phases = `: fetch ${Math.round(t2 - t1)} ms, cache ${Math.round(fetchMs - (t2 - t1))} ms`;
         // Not written here: writing the ORT-format file doubles a session create, and this load

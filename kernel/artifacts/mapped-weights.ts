@@ -22,12 +22,17 @@ export interface MappedSplit {
   readonly weightsBytes: number;
 }
 
-const LEN = 2;
-const MODEL_GRAPH = 7;
-const GRAPH_INITIALIZER = 5;
-const TENSOR_RAW_DATA = 9;
-const TENSOR_EXTERNAL_DATA = 13;
-const TENSOR_DATA_LOCATION = 14;
+/** The wire type and field numbers the split reads (mapped-weights-plan.ts follows the same). */
+export const SPLIT_FIELDS = {
+  LEN: 2,
+  MODEL_GRAPH: 7,
+  GRAPH_INITIALIZER: 5,
+  TENSOR_RAW_DATA: 9,
+  TENSOR_EXTERNAL_DATA: 13,
+  TENSOR_DATA_LOCATION: 14,
+} as const;
+const { LEN, MODEL_GRAPH, GRAPH_INITIALIZER, TENSOR_RAW_DATA, TENSOR_EXTERNAL_DATA, TENSOR_DATA_LOCATION } =
+  SPLIT_FIELDS;
 const ENTRY_KEY = 1;
 const ENTRY_VALUE = 2;
 const DATA_LOCATION_EXTERNAL = 1;

@@ -79,13 +79,21 @@ export class ArtifactDecryptor {
       buf = this.head.subarray(NONCE);
       this.head = Buffer.alloc(0);
     }
-    const joined = this.tail.length ? Buffer.concat([this.tail, buf]) : buf;
-    if (joined.length <= TAG) {
-      this.tail = Buffer.from(joined);
+    if (this.tail.length + buf.length <= TAG) {
+      this.tail = Buffer.concat([this.tail, buf]);
       return;
     }
-    // Copied: the caller may reuse its buffer, and the held-back bytes must survive it.
-    this.tail = Buffer.from(joined.subarray(joined.length - TAG));
+    // The held-back tail is deciphered first, then all of the piece but its last TAG bytes: the
+    // piece is not joined to the tail (a copy of every 512 KiB chunk, and garbage to collect).
+    if (buf.length >= TAG) {
+      this.emit(this.decipher.update(this.tail));
+      this.emit(this.decipher.update(buf.subarray(0, buf.length - TAG)));
+      // Copied: the caller may reuse its buffer, and the held-back bytes must survive it.
+      this.tail = Buffer.from(buf.subarray(buf.length - TAG));
+      return;
+    }
+    const joined = Buffer.concat([this.tail, buf]);
+    this.tail = joined.subarray(joined.length - TAG);
     this.emit(this.decipher.update(joined.subarray(0, joined.length - TAG)));
   }
 

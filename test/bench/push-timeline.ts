@@ -4,7 +4,11 @@
 //   placeable   the record's uploading flag is cleared (the artifact is in the Object Store)
 //   assigned    each pod's first PodAssignments naming the version
 //   ready       each pod's first registration reporting the version READY
-// Pods' own phases (download, cache write, session) come from their log line.
+// Pods' own phases (download, cache write, session) come from their log line. On the shared
+// machine a phase's wall time is mostly waiting for a core, so the CPU time each process spent
+// in a round is read too (cpuMs): a change that saves work shows there even when the load swamps
+// the wall clock.
+import { readFileSync } from 'node:fs';
 import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { allPods, decodeAssignments, decodePodBody, podIdOf } from '../../kernel/contract/index.js';
@@ -83,4 +87,20 @@ export function podPhases(stderr: string, model: string, version: string): Recor
   for (const m of line.matchAll(/(\w[\w+ ]*?) (\d+) ms/g))
     if (m[1] !== 'ready in') out[m[1]!.trim()] = Number(m[2]);
   return out;
+}
+
+/** CPU time (user + system, all threads) a process has used so far, in ms; 0 once it is gone. */
+export function cpuMs(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  if (pid === process.pid) {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  }
+  try {
+    // Fields 14 and 15 (utime, stime) in clock ticks, after the parenthesised command name.
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+  } catch {
+    return 0;
+  }
 }

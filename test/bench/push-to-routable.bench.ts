@@ -32,7 +32,7 @@ import { runCli } from '../helpers/cli.js';
 import { waitFor } from '../helpers/control-plane.js';
 import { bootstrapFor } from '../helpers/xds-client.js';
 import { type ManagedPodProcess, startManagedPod } from '../platform/managed-pod-process.js';
-import { PushTimeline, podPhases } from './push-timeline.js';
+import { cpuMs, PushTimeline, podPhases } from './push-timeline.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const GOAL_MS = 5000;
@@ -109,9 +109,14 @@ async function main(): Promise<void> {
     const routable: number[] = [];
     const afterPush: number[] = [];
     const steps: string[][] = [];
+    const cpuRows: string[][] = [];
+    // The CPU each process spent in a round: the bench's own process (control plane, stopwatch,
+    // client), the nats-server and each pod.
+    const cpuOf = () => [process.pid, fx.nats.pid, ...pods.map((p) => p.proc.pid)].map(cpuMs);
     for (let r = 1; r <= ROUNDS; r++) {
       const v = String(r);
       if (r > 1) await writeFile(join(policies, 'big.yaml'), route(v));
+      const cpu0 = cpuOf();
       const t0 = Date.now();
       const res = await runCli(['models', 'push', 'big', '--version', v, '-f', file], {
         SWITCHYARD_SERVER: fx.url,
@@ -143,6 +148,12 @@ async function main(): Promise<void> {
         `an answer from big:${v}`,
       );
       const routableAt = Date.now();
+      const cpu = cpuOf().map((c, i) => c - cpu0[i]!);
+      cpuRows.push([
+        v,
+        ...cpu.map((c) => String(Math.round(c))),
+        String(Math.round(cpu.reduce((a, b) => a + b))),
+      ]);
       push.push(pushed - t0);
       ready.push(readyAt - t0);
       routable.push(routableAt - t0);
@@ -208,6 +219,15 @@ async function main(): Promise<void> {
           'routable',
         ],
         steps,
+      ),
+    );
+    log(
+      '\nCPU time spent from the push to routable, ms (the machine is shared: wall time is mostly waiting):',
+    );
+    log(
+      renderTable(
+        ['version', 'control plane + bench', 'nats-server', ...pods.map((p) => p.podId), 'all'],
+        cpuRows,
       ),
     );
     const m = median(routable);

@@ -1,6 +1,7 @@
 // The registry's HTTP surface against a real control plane: residency at hand out (403 outside the
 // version's regions), the artifact as sealed bytes that the KEK-sealed data key opens, and an
-// announced digest that does not match the upload.
+// announced digest that does not match the upload, in a header or in a trailer after the body.
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodePushMeta, PUSH_DIGEST_HEADER, PUSH_META_HEADER } from '../../control-plane/registry/upload.js';
 import { artifactKeyLabel, decryptArtifact, sha256Digest } from '../../kernel/artifacts/index.js';
@@ -23,6 +24,30 @@ describe('registry over HTTP', () => {
         [PUSH_META_HEADER]: encodePushMeta({ regions: ['eu-west', 'eu-north'] }),
         ...headers,
       },
+    });
+  /** The digest as a trailer after a chunked body, as the CLI sends it (Node's fetch cannot). */
+  const pushWithTrailer = (version: string, digest: string) =>
+    new Promise<{ status: number; body: { code?: string; status?: string } }>((resolve, reject) => {
+      const req = request(`${fx.url}/api/v1/models/vision/versions/${version}`, {
+        method: 'PUT',
+        headers: {
+          ...apiKey(fx.keys['operator-default']),
+          [PUSH_META_HEADER]: encodePushMeta({ regions: ['eu-west'] }),
+          trailer: PUSH_DIGEST_HEADER,
+        },
+      });
+      req.on('response', (res) => {
+        let text = '';
+        res.on('data', (d) => {
+          text += d;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+      });
+      req.on('error', reject);
+      req.write(file.subarray(0, 1000));
+      req.write(file.subarray(1000));
+      req.addTrailers({ [PUSH_DIGEST_HEADER]: digest });
+      req.end();
     });
   beforeAll(async () => {
     fx = await startApi();
@@ -49,6 +74,22 @@ describe('registry over HTTP', () => {
       apiKey(fx.keys['viewer-default']),
     );
     expect(d.status).toBe(404);
+  }, 60_000);
+
+  it('checks a digest sent as a trailer after the body, before anything is stored', async () => {
+    const wrong = await pushWithTrailer('3', sha256Digest(new Uint8Array([1])));
+    expect(wrong.status).toBe(500);
+    expect(wrong.body.code).toBe('SY_ARTIFACT_INTEGRITY');
+    const d = await fx.call(
+      'GET',
+      '/api/v1/models/vision/versions/3',
+      undefined,
+      apiKey(fx.keys['viewer-default']),
+    );
+    expect(d.status).toBe(404);
+    const right = await pushWithTrailer('3', sha256Digest(file));
+    expect(right.status).toBe(201);
+    expect(right.body.status).toBe('created');
   }, 60_000);
 
   it('hands the artifact out only inside its regions, sealed, and the KEK opens it', async () => {

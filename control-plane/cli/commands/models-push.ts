@@ -2,7 +2,6 @@
 // with a progress bar on a terminal (plain progress lines otherwise, one per 10 %).
 import { readFileSync } from 'node:fs';
 import { OptionError } from '../../../kernel/errors/index.js';
-import { sha256File } from '../../registry/file-digest.js';
 import {
   encodePushMeta,
   PUSH_DIGEST_HEADER,
@@ -77,7 +76,6 @@ export async function push(conn: Connection, name: string | undefined, f: PushFl
     ...(f.reason ? { reason: f.reason } : {}),
     ...(f.config ? { configYaml: readFileSync(f.config, 'utf8') } : {}),
   };
-  const digest = await sha256File(file);
   const { status, body } = await adminUpload<{
     status: string;
     version: { digest: string; sizeBytes: number };
@@ -86,8 +84,10 @@ export async function push(conn: Connection, name: string | undefined, f: PushFl
     'PUT',
     `api/v1/models/${encodeURIComponent(name)}/versions/${encodeURIComponent(f.version)}`,
     file,
-    { [PUSH_META_HEADER]: encodePushMeta(meta), [PUSH_DIGEST_HEADER]: digest },
+    { [PUSH_META_HEADER]: encodePushMeta(meta) },
     progressPrinter(process.stderr, process.stderr.isTTY === true),
+    // Hashed as it is sent: the digest follows the body instead of a read of the file before it.
+    PUSH_DIGEST_HEADER,
   );
   process.stdout.write(
     `${name}:${f.version} ${status === 201 ? 'pushed' : 'unchanged (same digest)'}  ${body.version.digest}  ${body.version.sizeBytes} bytes\n`,
