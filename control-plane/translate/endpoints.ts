@@ -129,7 +129,9 @@ function portOneof(port: number): SocketAddress['portSpecifier'] {
   }
   return p;
 }
-const NO_ADDRESSES: Endpoint['additionalAddresses'] = Object.freeze([]) as unknown as Endpoint['additionalAddresses'];
+const NO_ADDRESSES: Endpoint['additionalAddresses'] = Object.freeze(
+  [],
+) as unknown as Endpoint['additionalAddresses'];
 const NO_LB_CONFIG: LocalityLbEndpoints['lbConfig'] = Object.freeze({ case: undefined });
 
 function lbEndpoint(e: EndpointInfo, tls: boolean, weighted: boolean): LbEndpoint {

@@ -21,11 +21,7 @@
 // 10,000 models".
 import { create } from '@bufbuild/protobuf';
 import { anyPack } from '@bufbuild/protobuf/wkt';
-import {
-  type Route,
-  RouteListSchema,
-  type VirtualHost,
-} from '../../protos/gen/envoy/config/route/v3/route_components_pb.js';
+import type { Route, VirtualHost } from '../../protos/gen/envoy/config/route/v3/route_components_pb.js';
 import { HttpRequestHeaderMatchInputSchema } from '../../protos/gen/envoy/type/matcher/v3/http_inputs_pb.js';
 import {
   type TypedExtensionConfig,
@@ -37,6 +33,7 @@ import {
   Matcher_OnMatchSchema,
   MatcherSchema,
 } from '../../protos/gen/xds/type/matcher/v3/matcher_pb.js';
+import { packedRouteList } from './encode/route-list.js';
 import { newVirtualHost } from './literals.js';
 import { MODEL_HEADER, restPath } from './names.js';
 import type { GatewayRouteMatcher } from './options.js';
@@ -82,7 +79,7 @@ function routeListAction(model: string, routes: readonly Route[]): Matcher_OnMat
         case: 'action',
         value: create(TypedExtensionConfigSchema, {
           name: model,
-          typedConfig: anyPack(RouteListSchema, create(RouteListSchema, { routes: [...routes] })),
+          typedConfig: packedRouteList(routes),
         }),
       },
     });
