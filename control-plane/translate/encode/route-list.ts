@@ -7,6 +7,7 @@ import {
   type Route,
   type RouteList,
   RouteListSchema,
+  RouteSchema,
 } from '../../../protos/gen/envoy/config/route/v3/route_components_pb.js';
 import { MemoEncoder } from './memo-encoder.js';
 
@@ -26,6 +27,11 @@ export const PER_MODEL_ROUTE_TYPES: ReadonlySet<string> = new Set([
 const encoder = new MemoEncoder(PER_MODEL_ROUTE_TYPES);
 
 const ROUTE_LIST_TYPE_URL = `type.googleapis.com/${RouteListSchema.typeName}`;
+
+/** toBinary(RouteSchema, route), for the snapshot cache's route configurations (piecewise.ts). */
+export function routeBytes(route: Route): Uint8Array {
+  return encoder.encode(RouteSchema, route);
+}
 
 /** The bytes of `RouteList { routes }`, as toBinary writes them. */
 export function routeListBytes(routes: readonly Route[]): Uint8Array {
