@@ -25,6 +25,7 @@ import type {
 import type { ClusterLoadAssignment } from '../../protos/gen/envoy/config/endpoint/v3/endpoint_pb.js';
 import { registryRefOf } from '../policy/registry-ref.js';
 import type { ModelRoute, StaticEndpoint } from '../policy/types.js';
+import { NO_ENTRIES } from './empties.js';
 import { clusterName } from './names.js';
 import { orcaBalancing } from './proxyless-lb.js';
 import { TranslationCache } from './translation-cache.js';
@@ -282,6 +283,6 @@ export function buildLoadAssignment(
     $typeName: 'envoy.config.endpoint.v3.ClusterLoadAssignment',
     clusterName: clusterName(route.spec.model, version),
     endpoints: out,
-    namedEndpoints: {},
+    namedEndpoints: NO_ENTRIES,
   };
 }
