@@ -121,7 +121,8 @@ function gatewayResources(
   entries: ModelEntry[],
   accessParts: ModelRoute[],
 ): Gateway {
-  const parts: object[] = [...virtualHosts, ...entries.flatMap((e) => [e.rest, e.grpc])];
+  const parts: object[] = [...virtualHosts];
+  for (const e of entries) parts.push(e.rest, e.grpc);
   const last = cache.gateway as Gateway | undefined;
   const sameAccess = last !== undefined && last.key === key && sameParts(last.accessParts, accessParts);
   if (last && sameAccess && sameParts(last.parts, parts)) return last;
