@@ -171,16 +171,32 @@ function cmp(a: string, b: string): number {
 }
 
 // Endpoints in output order: priority, locality, then address and port.
-function compareKept(k: Kept, i: number, j: number): number {
-  const x = k.list[i]!;
-  const y = k.list[j]!;
+function compareEndpoints(
+  px: number,
+  x: EndpointInfo,
+  sx: string,
+  py: number,
+  y: EndpointInfo,
+  sy: string,
+): number {
   return (
-    k.priority[i]! - k.priority[j]! ||
+    px - py ||
     cmp(x.region ?? '', y.region ?? '') ||
     cmp(x.zone ?? '', y.zone ?? '') ||
-    cmp(k.subZone[i]!, k.subZone[j]!) ||
+    cmp(sx, sy) ||
     cmp(x.address, y.address) ||
     x.port - y.port
+  );
+}
+
+function compareKept(k: Kept, i: number, j: number): number {
+  return compareEndpoints(
+    k.priority[i]!,
+    k.list[i]!,
+    k.subZone[i]!,
+    k.priority[j]!,
+    k.list[j]!,
+    k.subZone[j]!,
   );
 }
 
@@ -201,8 +217,31 @@ function subZoneOf(e: EndpointInfo, flavor: Flavor, orca: boolean): string {
   return e.address.includes(':') ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`;
 }
 
+/** Up to this many endpoints, an insertion sort in place: no index, order or closure arrays. */
+const SMALL = 32;
+
 /** `kept` in output order (a stable sort, applied to the three arrays alike). */
 function sortKept(kept: Kept): Kept {
+  const { list, priority, subZone } = kept;
+  if (list.length <= SMALL) {
+    for (let i = 1; i < list.length; i++) {
+      const e = list[i]!;
+      const p = priority[i]!;
+      const z = subZone[i]!;
+      let j = i - 1;
+      // Only strictly greater ones move past it: equal endpoints keep their order (stable).
+      while (j >= 0 && compareEndpoints(priority[j]!, list[j]!, subZone[j]!, p, e, z) > 0) {
+        list[j + 1] = list[j]!;
+        priority[j + 1] = priority[j]!;
+        subZone[j + 1] = subZone[j]!;
+        j--;
+      }
+      list[j + 1] = e;
+      priority[j + 1] = p;
+      subZone[j + 1] = z;
+    }
+    return kept;
+  }
   const order = kept.list.map((_, i) => i).sort((i, j) => compareKept(kept, i, j) || i - j);
   return {
     list: order.map((i) => kept.list[i]!),
