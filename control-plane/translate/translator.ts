@@ -192,7 +192,10 @@ function* translateAll(
   cache: TranslationCache,
 ): Generator<void, ResourceSet> {
   const options = resolveOptions(partialOptions);
-  const key = `${flavor}\u0000${JSON.stringify(options)}`;
+  const spelled = `${flavor}\u0000${JSON.stringify(options)}`;
+  // The same string object across calls: each route's memo compares it by identity, not by
+  // its several hundred characters.
+  const key = cache.intern('options-key', spelled, () => spelled);
   const routes = sortedByModel(input.routes);
   const listeners: Listener[] = [];
   const routeConfigs: RouteConfiguration[] = [];

@@ -40,10 +40,10 @@ export class MemoEncoder {
 
   /** toBinary(desc, msg), with shared sub-messages written from the memo. */
   encode(desc: DescMessage, msg: Message): Uint8Array {
+    if (!this.walked.has(desc.typeName)) return toBinary(desc, msg);
     const w = this.sink;
     w.reset();
     try {
-      if (!this.walked.has(desc.typeName)) return toBinary(desc, msg);
       this.writers[this.slot(desc)]!(w, msg);
     } catch {
       this.fallbacks++;

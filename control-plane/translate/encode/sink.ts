@@ -132,9 +132,4 @@ export class Sink {
     this.pos = end;
     return this;
   }
-
-  // The fixed-width and 64-bit writes: not needed by the shapes walked, left to toBinary.
-  double(_: number): this {
-    throw new NotHandled();
-  }
 }
