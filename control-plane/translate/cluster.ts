@@ -44,7 +44,7 @@ function lbPolicy(policy: LbPolicy, flavor: Flavor): Cluster_LbPolicy {
 }
 
 const EDS = { case: 'type' as const, value: Cluster_DiscoveryType.EDS };
-const HTTP2_OPTIONS = {
+const HTTP2_OPTIONS = Object.freeze({
   [HTTP_PROTOCOL_OPTIONS]: pack(
     HttpProtocolOptionsSchema,
     create(HttpProtocolOptionsSchema, {
@@ -54,9 +54,9 @@ const HTTP2_OPTIONS = {
       },
     }),
   ),
-};
+}) as Cluster['typedExtensionProtocolOptions'];
 // The pods' HTTP port speaks HTTP/1.1 only (node:http), so the REST clusters say so explicitly.
-const HTTP1_OPTIONS = {
+const HTTP1_OPTIONS = Object.freeze({
   [HTTP_PROTOCOL_OPTIONS]: pack(
     HttpProtocolOptionsSchema,
     create(HttpProtocolOptionsSchema, {
@@ -66,7 +66,7 @@ const HTTP1_OPTIONS = {
       },
     }),
   ),
-};
+}) as Cluster['typedExtensionProtocolOptions'];
 const RING_HASH = {
   case: 'ringHashLbConfig' as const,
   value: create(Cluster_RingHashLbConfigSchema, {
@@ -112,7 +112,8 @@ function oneCluster(
   if (parts.envoy) {
     c.connectTimeout = duration(CONNECT_TIMEOUT);
     c.commonLbConfig = COMMON_LB;
-    if (protocol) c.typedExtensionProtocolOptions = { ...protocol };
+    // Shared and frozen, like every sub-message models share.
+    if (protocol) c.typedExtensionProtocolOptions = protocol;
   }
   if (parts.outlierDetection) c.outlierDetection = parts.outlierDetection;
   if (parts.circuitBreakers) c.circuitBreakers = parts.circuitBreakers;

@@ -14,15 +14,18 @@
 // endpoint with a weight gets a locality of its own (sub_zone: its pod id, or address:port)
 // whose locality weight is that weight. This is the hot path of a rebuild: the messages are
 // built as typed literals rather than through create(), which costs twice as much here.
+import type { SocketAddress } from '../../protos/gen/envoy/config/core/v3/address_pb.js';
 import type { Metadata } from '../../protos/gen/envoy/config/core/v3/base_pb.js';
 import { HealthStatus } from '../../protos/gen/envoy/config/core/v3/health_check_pb.js';
 import type {
+  Endpoint,
   LbEndpoint,
   LocalityLbEndpoints,
 } from '../../protos/gen/envoy/config/endpoint/v3/endpoint_components_pb.js';
 import type { ClusterLoadAssignment } from '../../protos/gen/envoy/config/endpoint/v3/endpoint_pb.js';
 import { registryRefOf } from '../policy/registry-ref.js';
 import type { ModelRoute, StaticEndpoint } from '../policy/types.js';
+import { NO_ENTRIES } from './empties.js';
 import { clusterName } from './names.js';
 import { orcaBalancing } from './proxyless-lb.js';
 import { TranslationCache } from './translation-cache.js';
@@ -114,6 +117,24 @@ export function takesTraffic(route: ModelRoute, e: EndpointInfo): boolean {
   return priorityOf(route, e) >= 0 && (e.health === 'HEALTHY' || e.health === 'UNKNOWN');
 }
 
+// Sub-messages equal for many endpoints are shared, not rebuilt per endpoint: every object an
+// assignment holds is one more the garbage collector copies and marks (300,000 endpoints at
+// 10,000 models). Nothing downstream mutates a translated message. The port oneofs are bounded
+// by the port range.
+const portOneofs: SocketAddress['portSpecifier'][] = [];
+function portOneof(port: number): SocketAddress['portSpecifier'] {
+  let p = portOneofs[port];
+  if (!p) {
+    p = { case: 'portValue', value: port };
+    if (Number.isInteger(port) && port >= 0 && port <= 65_535) portOneofs[port] = p;
+  }
+  return p;
+}
+const NO_ADDRESSES: Endpoint['additionalAddresses'] = Object.freeze(
+  [],
+) as unknown as Endpoint['additionalAddresses'];
+const NO_LB_CONFIG: LocalityLbEndpoints['lbConfig'] = Object.freeze({ case: undefined });
+
 function lbEndpoint(e: EndpointInfo, tls: boolean, weighted: boolean): LbEndpoint {
   return {
     $typeName: 'envoy.config.endpoint.v3.LbEndpoint',
@@ -129,14 +150,14 @@ function lbEndpoint(e: EndpointInfo, tls: boolean, weighted: boolean): LbEndpoin
               $typeName: 'envoy.config.core.v3.SocketAddress',
               protocol: 0,
               address: e.address,
-              portSpecifier: { case: 'portValue', value: e.port },
+              portSpecifier: portOneof(e.port),
               resolverName: '',
               ipv4Compat: false,
             },
           },
         },
         hostname: '',
-        additionalAddresses: [],
+        additionalAddresses: NO_ADDRESSES,
       },
     },
     healthStatus: HEALTH[e.health],
@@ -150,16 +171,32 @@ function cmp(a: string, b: string): number {
 }
 
 // Endpoints in output order: priority, locality, then address and port.
-function compareKept(k: Kept, i: number, j: number): number {
-  const x = k.list[i]!;
-  const y = k.list[j]!;
+function compareEndpoints(
+  px: number,
+  x: EndpointInfo,
+  sx: string,
+  py: number,
+  y: EndpointInfo,
+  sy: string,
+): number {
   return (
-    k.priority[i]! - k.priority[j]! ||
+    px - py ||
     cmp(x.region ?? '', y.region ?? '') ||
     cmp(x.zone ?? '', y.zone ?? '') ||
-    cmp(k.subZone[i]!, k.subZone[j]!) ||
+    cmp(sx, sy) ||
     cmp(x.address, y.address) ||
     x.port - y.port
+  );
+}
+
+function compareKept(k: Kept, i: number, j: number): number {
+  return compareEndpoints(
+    k.priority[i]!,
+    k.list[i]!,
+    k.subZone[i]!,
+    k.priority[j]!,
+    k.list[j]!,
+    k.subZone[j]!,
   );
 }
 
@@ -180,8 +217,31 @@ function subZoneOf(e: EndpointInfo, flavor: Flavor, orca: boolean): string {
   return e.address.includes(':') ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`;
 }
 
+/** Up to this many endpoints, an insertion sort in place: no index, order or closure arrays. */
+const SMALL = 32;
+
 /** `kept` in output order (a stable sort, applied to the three arrays alike). */
 function sortKept(kept: Kept): Kept {
+  const { list, priority, subZone } = kept;
+  if (list.length <= SMALL) {
+    for (let i = 1; i < list.length; i++) {
+      const e = list[i]!;
+      const p = priority[i]!;
+      const z = subZone[i]!;
+      let j = i - 1;
+      // Only strictly greater ones move past it: equal endpoints keep their order (stable).
+      while (j >= 0 && compareEndpoints(priority[j]!, list[j]!, subZone[j]!, p, e, z) > 0) {
+        list[j + 1] = list[j]!;
+        priority[j + 1] = priority[j]!;
+        subZone[j + 1] = subZone[j]!;
+        j--;
+      }
+      list[j + 1] = e;
+      priority[j + 1] = p;
+      subZone[j + 1] = z;
+    }
+    return kept;
+  }
   const order = kept.list.map((_, i) => i).sort((i, j) => compareKept(kept, i, j) || i - j);
   return {
     list: order.map((i) => kept.list[i]!),
@@ -248,7 +308,7 @@ export function buildLoadAssignment(
         $typeName: 'envoy.config.endpoint.v3.LocalityLbEndpoints',
         locality: cache.locality(e.region ?? '', e.zone ?? '', subZone[i]!),
         lbEndpoints: [],
-        lbConfig: { case: undefined },
+        lbConfig: NO_LB_CONFIG,
         loadBalancingWeight: localityWeights ? 0 : undefined,
         priority: priority[i]!,
       };
@@ -262,6 +322,6 @@ export function buildLoadAssignment(
     $typeName: 'envoy.config.endpoint.v3.ClusterLoadAssignment',
     clusterName: clusterName(route.spec.model, version),
     endpoints: out,
-    namedEndpoints: {},
+    namedEndpoints: NO_ENTRIES,
   };
 }

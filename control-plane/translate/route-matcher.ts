@@ -21,11 +21,7 @@
 // 10,000 models".
 import { create } from '@bufbuild/protobuf';
 import { anyPack } from '@bufbuild/protobuf/wkt';
-import {
-  type Route,
-  RouteListSchema,
-  type VirtualHost,
-} from '../../protos/gen/envoy/config/route/v3/route_components_pb.js';
+import type { Route, VirtualHost } from '../../protos/gen/envoy/config/route/v3/route_components_pb.js';
 import { HttpRequestHeaderMatchInputSchema } from '../../protos/gen/envoy/type/matcher/v3/http_inputs_pb.js';
 import {
   type TypedExtensionConfig,
@@ -34,9 +30,9 @@ import {
 import {
   type Matcher,
   type Matcher_OnMatch,
-  Matcher_OnMatchSchema,
   MatcherSchema,
 } from '../../protos/gen/xds/type/matcher/v3/matcher_pb.js';
+import { packedRouteList } from './encode/route-list.js';
 import { newVirtualHost } from './literals.js';
 import { MODEL_HEADER, restPath } from './names.js';
 import type { GatewayRouteMatcher } from './options.js';
@@ -77,15 +73,18 @@ const actions = new WeakMap<readonly Route[], Matcher_OnMatch>();
 function routeListAction(model: string, routes: readonly Route[]): Matcher_OnMatch {
   let a = actions.get(routes);
   if (!a) {
-    a = create(Matcher_OnMatchSchema, {
+    // Typed literals: two create() calls per model and entry point cost more than the packing.
+    a = {
+      $typeName: 'xds.type.matcher.v3.Matcher.OnMatch',
       onMatch: {
         case: 'action',
-        value: create(TypedExtensionConfigSchema, {
+        value: {
+          $typeName: 'xds.core.v3.TypedExtensionConfig',
           name: model,
-          typedConfig: anyPack(RouteListSchema, create(RouteListSchema, { routes: [...routes] })),
-        }),
+          typedConfig: packedRouteList(routes),
+        },
       },
-    });
+    };
     actions.set(routes, a);
   }
   return a;
@@ -122,10 +121,11 @@ export function routeMatcher(entries: readonly ModelEntry[]): Matcher | undefine
 
 /** The catch-all virtual host: a route list, or a matcher tree over the same routes. */
 export function catchAllVirtualHost(entries: readonly ModelEntry[], tree: boolean): VirtualHost {
-  // REST routes first: a path names its model exactly, the header is the fallback for gRPC.
-  const routes = [...entries.flatMap((e) => e.rest), ...entries.flatMap((e) => e.grpc)];
   const matcher = tree ? routeMatcher(entries) : undefined;
-  const vh = newVirtualHost('all-models', ['*'], matcher ? [] : routes);
+  // REST routes first: a path names its model exactly, the header is the fallback for gRPC.
+  // Only the list needs them gathered (the tree holds them packed per model).
+  const routes = matcher ? [] : [...entries.flatMap((e) => e.rest), ...entries.flatMap((e) => e.grpc)];
+  const vh = newVirtualHost('all-models', ['*'], routes);
   if (matcher) vh.matcher = matcher;
   return vh;
 }

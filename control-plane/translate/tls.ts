@@ -4,7 +4,6 @@
 // bootstrap instead (xDS rule 7, docs/XDS.md). Both check the pod's SPIFFE ID as a URI SAN.
 import { create } from '@bufbuild/protobuf';
 import type { Cluster_TransportSocketMatch } from '../../protos/gen/envoy/config/cluster/v3/cluster_pb.js';
-import { Cluster_TransportSocketMatchSchema } from '../../protos/gen/envoy/config/cluster/v3/cluster_pb.js';
 import {
   type TransportSocket,
   TransportSocketSchema,
@@ -73,6 +72,8 @@ function upstreamTlsContext(
       });
 }
 
+const TLS_MATCH = Object.freeze({ [TLS_MATCH_KEY]: TLS_MATCH_VALUE });
+
 const UPSTREAM_TLS_TYPE_URL = `type.googleapis.com/${UpstreamTlsContextSchema.typeName}`;
 
 /**
@@ -137,13 +138,15 @@ export function clusterTls(
     case 'PERMISSIVE':
       // gRPC has no per-endpoint transport sockets: PERMISSIVE stays plaintext there.
       if (flavor === 'grpc') return { transportSocketMatches: [] };
+      // A typed literal: create() converts the match Struct anew for every model.
       return {
         transportSocketMatches: [
-          create(Cluster_TransportSocketMatchSchema, {
+          {
+            $typeName: 'envoy.config.cluster.v3.Cluster.TransportSocketMatch',
             name: TLS_MATCH_VALUE,
-            match: { [TLS_MATCH_KEY]: TLS_MATCH_VALUE },
+            match: TLS_MATCH,
             transportSocket: upstreamTls(route, flavor, options, alpn),
-          }),
+          },
         ],
       };
     case 'DISABLE':

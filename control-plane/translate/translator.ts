@@ -43,7 +43,17 @@ interface RouteOutput {
 
 const modelCheckMemo = new WeakMap<RouteOutput, RouteConfiguration>();
 
-const routeMemo = new WeakMap<ModelRoute, Map<string, RouteOutput>>();
+/**
+ * A route's outputs by flavor and options key: the first inline, further ones in a Map made
+ * when a second key appears (a Map per route was ten thousand more objects in a cold build).
+ */
+interface RouteMemo {
+  readonly key: string;
+  readonly out: RouteOutput;
+  more?: Map<string, RouteOutput>;
+}
+
+const routeMemo = new WeakMap<ModelRoute, RouteMemo>();
 
 function translateRoute(
   route: ModelRoute,
@@ -51,33 +61,38 @@ function translateRoute(
   options: TranslateOptions,
   key: string,
 ): RouteOutput {
-  let byKey = routeMemo.get(route);
-  if (!byKey) {
-    byKey = new Map();
-    routeMemo.set(route, byKey);
+  const memo = routeMemo.get(route);
+  if (memo) {
+    const hit = memo.key === key ? memo.out : memo.more?.get(key);
+    if (hit) return hit;
   }
-  let out = byKey.get(key);
-  if (out) return out;
+  const out = buildRouteOutput(route, flavor, options);
+  if (!memo) routeMemo.set(route, { key, out });
+  else {
+    memo.more ??= new Map();
+    memo.more.set(key, out);
+  }
+  return out;
+}
+
+function buildRouteOutput(route: ModelRoute, flavor: Flavor, options: TranslateOptions): RouteOutput {
   const built = buildClusters(route, flavor, options);
   const clusters =
     flavor === 'envoy' && route.spec.access ? [...built, ...accessClusters(route, options)] : built;
   if (flavor === 'grpc') {
     const model = route.spec.model;
-    out = {
+    return {
       clusters,
       listener: grpcListener(model),
       routeConfig: newRouteConfiguration(model, [grpcVirtualHost(route)]),
     };
-  } else {
-    const rest = modelRoutes(route, 'envoy', 'rest');
-    out = {
-      clusters,
-      virtualHost: envoyModelVirtualHost(route, rest),
-      entry: { model: route.spec.model, rest, grpc: modelRoutes(route, 'envoy', 'grpc') },
-    };
   }
-  byKey.set(key, out);
-  return out;
+  const rest = modelRoutes(route, 'envoy', 'rest');
+  return {
+    clusters,
+    virtualHost: envoyModelVirtualHost(route, rest),
+    entry: { model: route.spec.model, rest, grpc: modelRoutes(route, 'envoy', 'grpc') },
+  };
 }
 
 interface Gateway extends GatewayMemo {
@@ -106,7 +121,8 @@ function gatewayResources(
   entries: ModelEntry[],
   accessParts: ModelRoute[],
 ): Gateway {
-  const parts: object[] = [...virtualHosts, ...entries.flatMap((e) => [e.rest, e.grpc])];
+  const parts: object[] = [...virtualHosts];
+  for (const e of entries) parts.push(e.rest, e.grpc);
   const last = cache.gateway as Gateway | undefined;
   const sameAccess = last !== undefined && last.key === key && sameParts(last.accessParts, accessParts);
   if (last && sameAccess && sameParts(last.parts, parts)) return last;
@@ -176,7 +192,10 @@ function* translateAll(
   cache: TranslationCache,
 ): Generator<void, ResourceSet> {
   const options = resolveOptions(partialOptions);
-  const key = `${flavor}\u0000${JSON.stringify(options)}`;
+  const spelled = `${flavor}\u0000${JSON.stringify(options)}`;
+  // The same string object across calls: each route's memo compares it by identity, not by
+  // its several hundred characters.
+  const key = cache.intern('options-key', spelled, () => spelled);
   const routes = sortedByModel(input.routes);
   const listeners: Listener[] = [];
   const routeConfigs: RouteConfiguration[] = [];

@@ -10,14 +10,12 @@
 import { create, type DescField, type DescMessage, type Message, toBinary } from '@bufbuild/protobuf';
 import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import type { Route, VirtualHost } from '../../../protos/gen/envoy/config/route/v3/route_components_pb.js';
-import {
-  RouteSchema,
-  VirtualHostSchema,
-} from '../../../protos/gen/envoy/config/route/v3/route_components_pb.js';
+import { VirtualHostSchema } from '../../../protos/gen/envoy/config/route/v3/route_components_pb.js';
 import {
   type RouteConfiguration,
   RouteConfigurationSchema,
 } from '../../../protos/gen/envoy/config/route/v3/route_pb.js';
+import { routeBytes } from '../../translate/encode/route-list.js';
 import { routeClusters } from '../../validate/references.js';
 
 function field(schema: DescMessage, localName: string): DescField {
@@ -111,7 +109,8 @@ export class RouteConfigEncoder {
   private framedRoute(r: Route): Uint8Array {
     let bytes = this.framedRoutes.get(r);
     if (!bytes) {
-      bytes = frame(ROUTES, toBinary(RouteSchema, r));
+      // The memo encoder: toBinary's bytes, with the sub-messages models share encoded once.
+      bytes = frame(ROUTES, routeBytes(r));
       this.framedRoutes.set(r, bytes);
     }
     return bytes;
