@@ -309,12 +309,20 @@ describe('checkValue: maps', () => {
 
   it('checks each key and value under the key, keeping the entries that pass both', () => {
     expect(check(schema, { a: 1, b: 2 })).toEqual({ value: { a: 1, b: 2 }, issues: [] });
-    expect(check(schema, { a: -1, B: 2 })).toEqual({
+    // Strict: a refused entry must be left out, not kept as a key holding `undefined`.
+    expect(check(schema, { a: -1, B: 2 })).toStrictEqual({
       value: {},
       issues: [
         { path: 'spec.x.a', message: 'must be >= 0' },
         { path: 'spec.x.B', message: '"B" is not lower-case' },
       ],
+    });
+  });
+
+  it('takes exactly minEntries entries', () => {
+    expect(check({ ...schema, minEntries: 2 }, { a: 1, b: 2 })).toEqual({
+      value: { a: 1, b: 2 },
+      issues: [],
     });
   });
 
