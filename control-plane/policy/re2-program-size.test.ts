@@ -76,6 +76,7 @@ const ROWS: [pattern: string, bound: number, why: string][] = [
   ['\\777', 20, 'the largest octal escape'],
   ['[\\377]', 20, 'an octal escape past ASCII as a class member'],
   ['\\.1', 6, 'an escaped character, then a digit'],
+  ['\\n7', 6, 'an escaped letter, then a digit'],
   ['\\x7f', 5, 'the last hex escape in ASCII'],
   ['\\x80', 20, 'the first hex escape past ASCII'],
   ['[\\x80]', 20, 'the first hex escape past ASCII as a class member'],
