@@ -78,7 +78,7 @@ class Walker {
       case '$':
         return 1;
       default:
-        return c.charCodeAt(0) < 0x80 ? 1 : WIDE;
+        return charCost(c.charCodeAt(0), false);
     }
   }
 
@@ -134,7 +134,7 @@ class Walker {
   classChar(): number {
     const c = this.p[this.i++]!;
     if (c === '\\') return this.escape(true);
-    return c.charCodeAt(0) < 0x80 ? ASCII_CLASS_RANGE : WIDE;
+    return charCost(c.charCodeAt(0), true);
   }
 
   escape(inClass: boolean): number {
@@ -163,21 +163,34 @@ class Walker {
         const m = /^(\{[0-9A-Fa-f]+\}|[0-9A-Fa-f]{2})/.exec(this.p.slice(this.i));
         const hex = m ? m[0].replace(/[{}]/g, '') : '0';
         this.i += m ? m[0].length : 0;
-        return Number.parseInt(hex, 16) < 0x80 ? (inClass ? ASCII_CLASS_RANGE : 1) : WIDE;
+        return charCost(Number.parseInt(hex, 16), inClass);
       }
       case 'Q': {
         const end = this.p.indexOf('\\E', this.i);
         const text = this.p.slice(this.i, end < 0 ? undefined : end);
         this.i = end < 0 ? this.p.length : end + 2;
-        return [...text].reduce((n, ch) => n + (ch.charCodeAt(0) < 0x80 ? 1 : WIDE), 0);
+        return [...text].reduce((n, ch) => n + charCost(ch.charCodeAt(0), false), 0);
       }
       default:
-        if (c >= '0' && c <= '7') {
-          while (this.peek() !== undefined && this.peek()! >= '0' && this.peek()! <= '7') this.i++;
-        }
-        return inClass ? ASCII_CLASS_RANGE : 1;
+        return c >= '0' && c <= '7' ? this.octal(c, inClass) : charCost(c.charCodeAt(0), inClass);
     }
   }
+
+  /**
+   * RE2 reads at most three octal digits (`\0123` is a newline and a `3`), and up to `\777`,
+   * past ASCII.
+   */
+  octal(first: string, inClass: boolean): number {
+    let digits = first;
+    while (digits.length < 3 && /^[0-7]$/.test(this.peek() ?? '')) digits += this.p[this.i++];
+    return charCost(Number.parseInt(digits, 8), inClass);
+  }
+}
+
+/** One character given by its code: an ASCII byte (a range in a class) or arbitrary Unicode. */
+function charCost(code: number, inClass: boolean): number {
+  if (code >= 0x80) return WIDE;
+  return inClass ? ASCII_CLASS_RANGE : 1;
 }
 
 /**

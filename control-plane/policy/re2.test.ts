@@ -82,6 +82,12 @@ describe('the program-size limit', () => {
     );
   });
 
+  it('reads an octal escape as at most three digits, as RE2 does, and counts the digits after it', () => {
+    // \000 is one NUL; the 197 zeros after it are plain characters.
+    const zeros = `\\${'0'.repeat(200)}`;
+    expect(re2Problem(zeros)).toMatch(/^is too complex for Envoy: its RE2 program size is estimated at 202,/);
+  });
+
   it('says "over 1,000,000" for Unicode property classes instead of a made-up size', () => {
     expect(re2Problem('\\pL')).toMatch(
       /^is too complex for Envoy: its RE2 program size is estimated at over 1,000,000, over the limit of 100/,
