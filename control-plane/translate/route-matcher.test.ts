@@ -3,9 +3,11 @@
 // prefix each other, match rules, query strings and requests that name a model that does not
 // exist, but for the one documented kind of request (route-matcher.ts); and `auto` switches to
 // the tree at MATCHER_TREE_MIN_ROUTES.
+import { fromBinary, toBinary } from '@bufbuild/protobuf';
 import { describe, expect, it } from 'vitest';
 import type { Issue } from '../../kernel/errors/index.js';
 import type { VirtualHost } from '../../protos/gen/envoy/config/route/v3/route_components_pb.js';
+import { RouteConfigurationSchema } from '../../protos/gen/envoy/config/route/v3/route_pb.js';
 import { type HttpRequest, routeIn } from '../../test/helpers/envoy-route-match.js';
 import { type ModelRoute, validatePolicy } from '../policy/index.js';
 import { checkResources } from '../validate/index.js';
@@ -121,6 +123,19 @@ describe('the gateway catch-all host as a matcher tree', () => {
     ]);
   });
 
+  it('survives the wire: the tree host decoded from its bytes picks the same routes', () => {
+    // What a proxy receives is the encoded route configuration, not the objects built here.
+    const set = translate({ routes: MODELS, endpoints: new Map() }, 'envoy', { gatewayRouteMatcher: 'tree' });
+    const bytes = toBinary(RouteConfigurationSchema, set.routes[0]!);
+    const decoded = fromBinary(RouteConfigurationSchema, bytes).virtualHosts.find(
+      (v) => v.name === 'all-models',
+    )!;
+    expect(decoded.matcher).toBeDefined();
+    const names = (vh: VirtualHost) => REQUESTS.map((r) => routeIn(vh, r).route?.name ?? null);
+    expect(names(decoded)).toEqual(names(catchAll(MODELS, 'tree')));
+    expect(names(decoded)).toContain('foo/grpc/match-0');
+  });
+
   it('names the same clusters through the tree as through the list (consistency, make-before-break)', () => {
     // The catch-all host alone: the models' own hosts name the same clusters as plain lists.
     const clusters = (m: GatewayRouteMatcher) => routeClusters({ virtualHosts: [catchAll(MODELS, m)] });
@@ -186,6 +201,32 @@ describe('routeMatcher levels', () => {
         { model: 'b', rest: [], grpc: [r('b/grpc')] },
       ]),
     ).toEqual(['request-header :path: /v2/models/a', 'request-header x-model-name: b']);
+  });
+
+  it("keeps a model's packed action while its routes are unchanged, and packs new routes anew", () => {
+    // The translator hands in the same memoized arrays while a policy is unchanged; the action
+    // packed for them is reused, so no next tree packs or encodes that model's routes again.
+    const rest = [r('a/rest')];
+    const grpc = [r('a/grpc')];
+    const actionsOf = (entry: Parameters<typeof routeMatcher>[0][number]) => {
+      const outer = routeMatcher([entry]);
+      if (outer?.matcherType.case !== 'matcherTree') throw new Error('no tree');
+      const inner = outer.onNoMatch?.onMatch;
+      if (inner?.case !== 'matcher' || inner.value.matcherType.case !== 'matcherTree')
+        throw new Error('one level');
+      const byPath = outer.matcherType.value.treeType;
+      const byHeader = inner.value.matcherType.value.treeType;
+      if (byPath.case !== 'prefixMatchMap' || byHeader.case !== 'exactMatchMap') throw new Error('map kinds');
+      return [byPath.value.map['/v2/models/a'], byHeader.value.map.a];
+    };
+    const first = actionsOf({ model: 'a', rest, grpc });
+    const again = actionsOf({ model: 'a', rest, grpc });
+    expect(again[0]).toBe(first[0]);
+    expect(again[1]).toBe(first[1]);
+    const fresh = actionsOf({ model: 'a', rest: [r('a/rest')], grpc });
+    expect(fresh[0]).not.toBe(first[0]);
+    expect(fresh[0]).toStrictEqual(first[0]);
+    expect(fresh[1]).toBe(first[1]);
   });
 
   it('serves a tree without models as an empty route list', () => {
