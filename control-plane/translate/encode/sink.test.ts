@@ -132,6 +132,12 @@ describe('sink', () => {
     same((w) => {
       for (let i = 0; i < 3000; i++) w.uint32(16_384 + i);
     });
+    // An ASCII string needs its length plus one byte: ending one to two bytes past the buffer.
+    for (const pad of [4084, 4085, 4086, 4087])
+      same((w) => {
+        w.raw(new Uint8Array(pad));
+        w.string('abcdefghij');
+      });
   });
 
   it('starts over on reset and hands out copies', () => {
