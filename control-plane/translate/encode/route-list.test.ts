@@ -3,7 +3,7 @@
 // calls: a per-model type left out of the walked set would be memoized, which costs a toBinary
 // call per fresh message and serves stale bytes once such a message changes.
 import { create, type DescMessage, type MessageShape, toBinary } from '@bufbuild/protobuf';
-import { anyPack } from '@bufbuild/protobuf/wkt';
+import { anyPack, DurationSchema } from '@bufbuild/protobuf/wkt';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   HeaderMatcherSchema,
@@ -81,6 +81,20 @@ describe('route list encoding', () => {
     routeBytes(perModelRoute('m3'));
     expect(calls.toBinary).toBe(0);
     expect(bytes).toEqual(toBinary(RouteListSchema, create(RouteListSchema, { routes })));
+  });
+
+  it('encodes a shared sub-message with toBinary once, then writes it from the memo', () => {
+    const timeout = create(DurationSchema, { seconds: 30n });
+    const withTimeout = (name: string) => {
+      const route = perModelRoute(name);
+      (route.action.value as ReturnType<typeof newRouteAction>).timeout = timeout;
+      return route;
+    };
+    const first = [withTimeout('m1')];
+    expect(routeListBytes(first)).toEqual(toBinary(RouteListSchema, create(RouteListSchema, { routes: first })));
+    calls.toBinary = 0;
+    routeListBytes([withTimeout('m2'), withTimeout('m3')]);
+    expect(calls.toBinary).toBe(0);
   });
 
   it('reads every per-model message afresh', () => {

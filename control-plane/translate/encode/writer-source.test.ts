@@ -183,3 +183,70 @@ describe.each([
     expect(() => enc.encode(All, foreign)).toThrow(/cannot use/);
   });
 });
+
+// proto2: a group (delimited encoding) and a required field, both left to toBinary; and a
+// message type without fields, whose writer has no type check.
+const p2 = createFileRegistry(
+  create(FileDescriptorProtoSchema, {
+    name: 'enc/p2.proto',
+    package: 'enc2',
+    syntax: 'proto2',
+    messageType: [
+      {
+        name: 'WithGroup',
+        field: [f('g', 1, T.GROUP, { typeName: '.enc2.WithGroup.G' }), f('o', 3, T.INT32)],
+        nestedType: [{ name: 'G', field: [f('a', 2, T.INT32)] }],
+      },
+      { name: 'WithRequired', field: [f('r', 1, T.STRING, { label: L.REQUIRED }), f('o', 2, T.INT32)] },
+      { name: 'Nothing' },
+    ],
+  }),
+  () => undefined,
+);
+const WithGroup = p2.getMessage('enc2.WithGroup')!;
+const G = p2.getMessage('enc2.WithGroup.G')!;
+const WithRequired = p2.getMessage('enc2.WithRequired')!;
+const Nothing = p2.getMessage('enc2.Nothing')!;
+
+describe('generated writer, proto2 and empty types', () => {
+  const enc = new MemoEncoder(new Set(['enc2.WithGroup', 'enc2.WithGroup.G', 'enc2.WithRequired', 'enc2.Nothing']));
+
+  function same(desc: typeof All, msg: Message, fallbacks: number): void {
+    const before = enc.fallbacks;
+    expect(enc.encode(desc, msg)).toEqual(toBinary(desc, msg));
+    expect(enc.fallbacks - before).toBe(fallbacks);
+  }
+
+  it('leaves a set group to toBinary and writes a message without one', () => {
+    same(WithGroup, create(WithGroup, { o: 4 }), 0);
+    same(WithGroup, create(WithGroup, { g: create(G, { a: 7 }), o: 4 }), 1);
+  });
+
+  it('leaves a message with a required field to toBinary, its error included', () => {
+    same(WithRequired, create(WithRequired, { r: 'x', o: 2 }), 1);
+    const unset = create(WithRequired, { o: 2 });
+    expect(() => toBinary(WithRequired, unset)).toThrow();
+    expect(() => enc.encode(WithRequired, unset)).toThrow(/required/);
+  });
+
+  it('writes a message type without fields, unknown fields included, as toBinary does', () => {
+    same(Nothing, create(Nothing), 0);
+    expect(enc.encode(Nothing, create(Nothing))).toHaveLength(0);
+    const unknown = { ...create(Nothing), $unknown: [{ no: 5, wireType: 0, data: new Uint8Array([1]) }] };
+    same(Nothing, unknown as Message, 0);
+    // toBinary checks a message's type per field, so a type without fields takes any message.
+    same(Nothing, create(WithRequired, { o: 2 }) as unknown as Message, 0);
+  });
+});
+
+describe('memo encoder, a type not walked', () => {
+  it('is left to toBinary alone: no fallback counted, sub-messages read afresh', () => {
+    const enc = new MemoEncoder(new Set(['enc.Child']));
+    const inner = create(All, { s: 'a' });
+    const msg = create(All, { l: 1n, self: inner });
+    expect(enc.encode(All, msg)).toEqual(toBinary(All, msg));
+    inner.s = 'b';
+    expect(enc.encode(All, msg)).toEqual(toBinary(All, msg));
+    expect(enc.fallbacks).toBe(0);
+  });
+});
