@@ -13,7 +13,13 @@ import {
   RouteSchema,
 } from '../../../protos/gen/envoy/config/route/v3/route_components_pb.js';
 import { StringMatcherSchema } from '../../../protos/gen/envoy/type/matcher/v3/string_pb.js';
-import { newClusterWeight, newRoute, newRouteAction, newRouteMatch, newWeightedCluster } from '../literals.js';
+import {
+  newClusterWeight,
+  newRoute,
+  newRouteAction,
+  newRouteMatch,
+  newWeightedCluster,
+} from '../literals.js';
 import { PER_MODEL_ROUTE_TYPES, packedRouteList, routeBytes, routeListBytes } from './route-list.js';
 
 const calls = vi.hoisted(() => ({ toBinary: 0 }));
@@ -47,7 +53,9 @@ function perModelRoute(name: string): Route {
     case: 'weightedClusters',
     value: newWeightedCluster([newClusterWeight(`${name}-a`, 90), newClusterWeight(`${name}-b`, 10)]),
   };
-  action.requestMirrorPolicies = [create(RouteAction_RequestMirrorPolicySchema, { cluster: `${name}-shadow` })];
+  action.requestMirrorPolicies = [
+    create(RouteAction_RequestMirrorPolicySchema, { cluster: `${name}-shadow` }),
+  ];
   return newRoute(name, match, action);
 }
 
@@ -91,7 +99,9 @@ describe('route list encoding', () => {
       return route;
     };
     const first = [withTimeout('m1')];
-    expect(routeListBytes(first)).toEqual(toBinary(RouteListSchema, create(RouteListSchema, { routes: first })));
+    expect(routeListBytes(first)).toEqual(
+      toBinary(RouteListSchema, create(RouteListSchema, { routes: first })),
+    );
     calls.toBinary = 0;
     routeListBytes([withTimeout('m2'), withTimeout('m3')]);
     expect(calls.toBinary).toBe(0);

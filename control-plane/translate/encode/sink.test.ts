@@ -67,13 +67,22 @@ describe('sink', () => {
     expect(() => sink.string(7 as unknown as string)).toThrow(NotHandled);
     // Nothing was written by the refused calls.
     expect(sink.finish()).toHaveLength(0);
-    expect(sink.uint32(0xffff_ffff).int32(-(2 ** 31)).int32(2 ** 31 - 1).finish()).toHaveLength(20);
+    expect(
+      sink
+        .uint32(0xffff_ffff)
+        .int32(-(2 ** 31))
+        .int32(2 ** 31 - 1)
+        .finish(),
+    ).toHaveLength(20);
   });
 
   it('writes tags as BinaryWriter does, up to the largest field number', () => {
     for (const no of [1, 15, 16, 2047, 2048, 2 ** 28 - 1, 2 ** 29 - 1])
-      for (const wt of [WireType.Varint, WireType.LengthDelimited, WireType.Bit32]) same((w) => w.tag(no, wt));
-    expect(same((w) => w.tag(2 ** 29 - 1, WireType.Bit32))).toEqual(new Uint8Array([0xfd, 0xff, 0xff, 0xff, 0x0f]));
+      for (const wt of [WireType.Varint, WireType.LengthDelimited, WireType.Bit32])
+        same((w) => w.tag(no, wt));
+    expect(same((w) => w.tag(2 ** 29 - 1, WireType.Bit32))).toEqual(
+      new Uint8Array([0xfd, 0xff, 0xff, 0xff, 0x0f]),
+    );
   });
 
   it('writes booleans as one byte', () => {
@@ -106,7 +115,12 @@ describe('sink', () => {
 
   it('writes bytes and raw chunks as BinaryWriter does', () => {
     const big = new Uint8Array(300).map((_, i) => i % 251);
-    same((w) => w.bytes(new Uint8Array()).bytes(new Uint8Array([1, 2, 3])).bytes(big));
+    same((w) =>
+      w
+        .bytes(new Uint8Array())
+        .bytes(new Uint8Array([1, 2, 3]))
+        .bytes(big),
+    );
     same((w) => w.raw(big).raw(new Uint8Array([9])));
   });
 

@@ -4,11 +4,11 @@
 // where it does not (one fallback, the same bytes).
 import { create, createFileRegistry, type Message, toBinary } from '@bufbuild/protobuf';
 import {
-  FieldDescriptorProto_Label as L,
-  FieldDescriptorProto_Type as T,
+  FileDescriptorProtoSchema,
   file_google_protobuf_struct,
   file_google_protobuf_wrappers,
-  FileDescriptorProtoSchema,
+  FieldDescriptorProto_Label as L,
+  FieldDescriptorProto_Type as T,
 } from '@bufbuild/protobuf/wkt';
 import { describe, expect, it } from 'vitest';
 import { MemoEncoder } from './memo-encoder.js';
@@ -34,7 +34,15 @@ const registry = createFileRegistry(
     package: 'enc',
     syntax: 'proto3',
     dependency: ['google/protobuf/wrappers.proto', 'google/protobuf/struct.proto'],
-    enumType: [{ name: 'Color', value: [{ name: 'ZERO', number: 0 }, { name: 'ONE', number: 1 }] }],
+    enumType: [
+      {
+        name: 'Color',
+        value: [
+          { name: 'ZERO', number: 0 },
+          { name: 'ONE', number: 1 },
+        ],
+      },
+    ],
     messageType: [
       { name: 'Child', field: [f('name', 1, T.STRING)] },
       {
@@ -132,9 +140,10 @@ const UNHANDLED: Record<string, unknown[]> = {
 function check(enc: MemoEncoder, msg: Message, handled: boolean): void {
   const before = enc.fallbacks;
   expect(enc.encode(All, msg)).toEqual(toBinary(All, msg));
-  expect(enc.fallbacks - before, JSON.stringify(msg, (_, v) => (typeof v === 'bigint' ? `${v}n` : v))).toBe(
-    handled ? 0 : 1,
-  );
+  expect(
+    enc.fallbacks - before,
+    JSON.stringify(msg, (_, v) => (typeof v === 'bigint' ? `${v}n` : v)),
+  ).toBe(handled ? 0 : 1);
 }
 
 describe.each([
@@ -209,7 +218,9 @@ const WithRequired = p2.getMessage('enc2.WithRequired')!;
 const Nothing = p2.getMessage('enc2.Nothing')!;
 
 describe('generated writer, proto2 and empty types', () => {
-  const enc = new MemoEncoder(new Set(['enc2.WithGroup', 'enc2.WithGroup.G', 'enc2.WithRequired', 'enc2.Nothing']));
+  const enc = new MemoEncoder(
+    new Set(['enc2.WithGroup', 'enc2.WithGroup.G', 'enc2.WithRequired', 'enc2.Nothing']),
+  );
 
   function same(desc: typeof All, msg: Message, fallbacks: number): void {
     const before = enc.fallbacks;
@@ -242,7 +253,7 @@ describe('generated writer, proto2 and empty types', () => {
 describe('memo encoder, a type not walked', () => {
   it('is left to toBinary alone: no fallback counted, sub-messages read afresh', () => {
     const enc = new MemoEncoder(new Set(['enc.Child']));
-    const inner = create(All, { s: 'a' });
+    const inner = create(All, { s: 'a' }) as Message & { s: string };
     const msg = create(All, { l: 1n, self: inner });
     expect(enc.encode(All, msg)).toEqual(toBinary(All, msg));
     inner.s = 'b';
