@@ -1,7 +1,9 @@
 // One ClusterLoadAssignment, built directly (endpoints.ts): residency, backend preference and
 // priorities, the output order, localities per flavor, TLS metadata and health; and where a
 // version's endpoints come from.
+import { isMessage } from '@bufbuild/protobuf';
 import { describe, expect, it } from 'vitest';
+import { MetadataSchema } from '../../protos/gen/envoy/config/core/v3/base_pb.js';
 import { HealthStatus } from '../../protos/gen/envoy/config/core/v3/health_check_pb.js';
 import type { ClusterLoadAssignment } from '../../protos/gen/envoy/config/endpoint/v3/endpoint_pb.js';
 import { policy } from '../../test/helpers/policy-yaml.js';
@@ -190,6 +192,8 @@ describe('buildLoadAssignment: order and localities', () => {
     expect(cla.endpoints[0]!.lbEndpoints[0]!.metadata!.filterMetadata).toEqual({
       'envoy.transport_socket_match': { tlsMode: 'mtls' },
     });
+    // A typed literal: with another $typeName it is no Metadata to protobuf-es.
+    expect(isMessage(cla.endpoints[0]!.lbEndpoints[0]!.metadata, MetadataSchema)).toBe(true);
     expect(TLS_MATCH_FILTER).toBe('envoy.transport_socket_match');
   });
 });
