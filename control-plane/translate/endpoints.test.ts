@@ -272,3 +272,21 @@ describe('what takes traffic and where endpoints come from', () => {
     expect(versionEndpointsSource(r, 'gone')).toBe('m/gone');
   });
 });
+
+describe('socket address ports', () => {
+  it('writes each port as it is, from 0 to the highest', () => {
+    const ports = [0, 1, 8001, 65_535];
+    const cla = buildLoadAssignment(
+      route(),
+      'v1',
+      ports.map((port) => ep('10.0.0.1', { port })),
+      'envoy',
+    );
+    const written = cla.endpoints[0]!.lbEndpoints.map((lb) => {
+      if (lb.hostIdentifier.case !== 'endpoint') throw new Error('no endpoint');
+      const a = lb.hostIdentifier.value.address!.address;
+      return a.case === 'socketAddress' ? a.value.portSpecifier : undefined;
+    });
+    expect(written).toEqual(ports.map((value) => ({ case: 'portValue', value })));
+  });
+});
