@@ -1,7 +1,9 @@
 // One ClusterLoadAssignment, built directly (endpoints.ts): residency, backend preference and
 // priorities, the output order, localities per flavor, TLS metadata and health; and where a
 // version's endpoints come from.
+import { isMessage } from '@bufbuild/protobuf';
 import { describe, expect, it } from 'vitest';
+import { MetadataSchema } from '../../protos/gen/envoy/config/core/v3/base_pb.js';
 import { HealthStatus } from '../../protos/gen/envoy/config/core/v3/health_check_pb.js';
 import type { ClusterLoadAssignment } from '../../protos/gen/envoy/config/endpoint/v3/endpoint_pb.js';
 import { policy } from '../../test/helpers/policy-yaml.js';
@@ -190,6 +192,8 @@ describe('buildLoadAssignment: order and localities', () => {
     expect(cla.endpoints[0]!.lbEndpoints[0]!.metadata!.filterMetadata).toEqual({
       'envoy.transport_socket_match': { tlsMode: 'mtls' },
     });
+    // A typed literal: with another $typeName it is no Metadata to protobuf-es.
+    expect(isMessage(cla.endpoints[0]!.lbEndpoints[0]!.metadata, MetadataSchema)).toBe(true);
     expect(TLS_MATCH_FILTER).toBe('envoy.transport_socket_match');
   });
 });
@@ -266,5 +270,23 @@ describe('what takes traffic and where endpoints come from', () => {
     expect(versionEndpoints(r, 'd', table)).toBe(table.get('m/d'));
     expect(versionEndpoints(r, 'd', new Map())).toBe(NO_ENDPOINTS);
     expect(versionEndpointsSource(r, 'gone')).toBe('m/gone');
+  });
+});
+
+describe('socket address ports', () => {
+  it('writes each port as it is, from 0 to the highest', () => {
+    const ports = [0, 1, 8001, 65_535];
+    const cla = buildLoadAssignment(
+      route(),
+      'v1',
+      ports.map((port) => ep('10.0.0.1', { port })),
+      'envoy',
+    );
+    const written = cla.endpoints[0]!.lbEndpoints.map((lb) => {
+      if (lb.hostIdentifier.case !== 'endpoint') throw new Error('no endpoint');
+      const a = lb.hostIdentifier.value.address!.address;
+      return a.case === 'socketAddress' ? a.value.portSpecifier : undefined;
+    });
+    expect(written).toEqual(ports.map((value) => ({ case: 'portValue', value })));
   });
 });

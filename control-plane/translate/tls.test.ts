@@ -1,7 +1,9 @@
 // Upstream and gateway TLS (tls.ts) decoded and written out: which mode gets a transport socket,
 // a match entry or nothing, per flavor, and what the gateway's DownstreamTlsContext requires.
-import { anyUnpack } from '@bufbuild/protobuf/wkt';
+import { isMessage } from '@bufbuild/protobuf';
+import { AnySchema, anyUnpack } from '@bufbuild/protobuf/wkt';
 import { describe, expect, it } from 'vitest';
+import { Cluster_TransportSocketMatchSchema } from '../../protos/gen/envoy/config/cluster/v3/cluster_pb.js';
 import type { TransportSocket } from '../../protos/gen/envoy/config/core/v3/base_pb.js';
 import { SubjectAltNameMatcher_SanType } from '../../protos/gen/envoy/extensions/transport_sockets/tls/v3/common_pb.js';
 import {
@@ -11,7 +13,9 @@ import {
 import { policy } from '../../test/helpers/policy-yaml.js';
 import { parsePolicyFile } from '../policy/index.js';
 import { resolveOptions } from './options.js';
+import { interningIn } from './proto.js';
 import { clusterTls, gatewayDownstreamTls } from './tls.js';
+import { TranslationCache } from './translation-cache.js';
 
 const route = (mtls: string) =>
   parsePolicyFile(policy('m', `mtls: ${mtls}\nversions: [{ name: v1 }]`), 'm.yaml')[0]!;
@@ -21,6 +25,8 @@ function upstream(ts: TransportSocket | undefined) {
   expect(ts?.name).toBe('envoy.transport_sockets.tls');
   expect(ts?.$typeName).toBe('envoy.config.core.v3.TransportSocket');
   if (ts?.configType.case !== 'typedConfig') throw new Error('no typed config');
+  // Typed literals: a wrong $typeName makes them no message of their type to protobuf-es.
+  expect(isMessage(ts.configType.value, AnySchema)).toBe(true);
   expect(ts.configType.value.typeUrl).toBe(
     'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext',
   );
@@ -39,6 +45,25 @@ describe('clusterTls', () => {
     const g = upstream(grpc.transportSocket);
     expect(g.tlsCertificateProviderInstance?.instanceName).toBe('default');
     expect(g.validationContextType.case).toBe('validationContext');
+    if (g.validationContextType.case !== 'validationContext') return;
+    expect(g.validationContextType.value.caCertificateProviderInstance?.instanceName).toBe('default');
+    expect(g.validationContextType.value.matchSubjectAltNames.map((m) => m.matchPattern.value)).toEqual([
+      'spiffe://switchyard.local/ns/default/sa/m',
+    ]);
+  });
+
+  it('STRICT in Envoy: the SAN and the trust bundle over SDS in a combined validation context', () => {
+    const ctx = upstream(clusterTls(route('STRICT'), 'envoy', options, ['h2']).transportSocket);
+    const v = ctx.validationContextType;
+    if (v.case !== 'combinedValidationContext') throw new Error(`validation context ${v.case}`);
+    expect(
+      v.value.defaultValidationContext!.matchTypedSubjectAltNames.map((m) => [
+        m.sanType,
+        m.matcher?.matchPattern.value,
+      ]),
+    ).toEqual([[SubjectAltNameMatcher_SanType.URI, 'spiffe://switchyard.local/ns/default/sa/m']]);
+    expect(v.value.validationContextSdsSecretConfig?.name).toBe('switchyard/trust-bundle');
+    expect(v.value.validationContextSdsSecretConfig?.sdsConfig?.configSourceSpecifier.case).toBe('ads');
   });
 
   it('PERMISSIVE: a match entry for endpoints that accept TLS (Envoy); plaintext for gRPC', () => {
@@ -46,6 +71,7 @@ describe('clusterTls', () => {
     expect(envoy.transportSocket).toBeUndefined();
     expect(envoy.transportSocketMatches).toHaveLength(1);
     const [m] = envoy.transportSocketMatches;
+    expect(isMessage(m, Cluster_TransportSocketMatchSchema)).toBe(true);
     expect(m!.name).toBe('mtls');
     expect(m!.match).toEqual({ tlsMode: 'mtls' });
     expect(upstream(m!.transportSocket).alpnProtocols).toEqual(['http/1.1']);
@@ -66,6 +92,23 @@ describe('clusterTls', () => {
       ['h2', 'http/1.1'],
       ['h2,http/1.1'],
     ]);
+  });
+
+  it('keeps the templates of each ALPN list and flavor apart in one translation cache', () => {
+    // Inside a translation the encoded templates are shared: one per flavor, options and list.
+    const cache = new TranslationCache();
+    const alpnOf = (flavor: 'envoy' | 'grpc', alpn: string[]) =>
+      interningIn(cache, () => upstream(clusterTls(route('STRICT'), flavor, options, alpn).transportSocket))
+        .alpnProtocols;
+    expect([alpnOf('envoy', ['h2']), alpnOf('envoy', ['http/1.1']), alpnOf('envoy', [])]).toEqual([
+      ['h2'],
+      ['http/1.1'],
+      [],
+    ]);
+    const grpc = interningIn(cache, () =>
+      upstream(clusterTls(route('STRICT'), 'grpc', options, ['h2']).transportSocket),
+    );
+    expect(grpc.validationContextType.case).toBe('validationContext');
   });
 });
 

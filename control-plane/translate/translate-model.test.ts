@@ -85,6 +85,18 @@ describe('translateModel', () => {
     expect(names(translateModel(remote, table, 'grpc').clusters)).toEqual(['resnet/v1', 'resnet/v2']);
   });
 
+  it('keeps the outputs of each options key for the same route object, not only the latest', () => {
+    const route = doc('resnet');
+    const clustersWith = (matcher: 'auto' | 'tree') =>
+      translateModel(route, table, 'grpc', { gatewayRouteMatcher: matcher }).clusters;
+    const a = clustersWith('auto');
+    const b = clustersWith('tree');
+    expect(b).not.toBe(a);
+    // A, then B, then each again: both keys are still memoized, as the same objects.
+    expect(clustersWith('auto')).toBe(a);
+    expect(clustersWith('tree')).toBe(b);
+  });
+
   it("leaves the gateway memo alone: a later translate still reuses the whole snapshot's gateway", () => {
     const cache = new TranslationCache();
     const routes = [doc('bert'), doc('resnet')];
