@@ -57,9 +57,11 @@ export async function startApi(
     debounceQuietMs?: number;
     policyDir?: string;
     quotas?: NamespaceQuotas;
+    /** JetStream's file store limit (the nats-server default here is 256 MiB). */
+    maxFileStore?: number;
   } = {},
 ): Promise<ApiFixture> {
-  const nats = await NatsServer.start();
+  const nats = await NatsServer.start(opts.maxFileStore ? { maxFileStore: opts.maxFileStore } : {});
   const dir = mkdtempSync(join(tmpdir(), 'sy-api-'));
   const { publicKey, privateKey } = await generateKeyPair('RS256', { extractable: true });
   const publicJwk = { ...(await exportJWK(publicKey)), kid: 'test-key-1', alg: 'RS256', use: 'sig' };

@@ -89,7 +89,9 @@ async function main(): Promise<void> {
   await writeFile(file, bytes);
   log(`model: ${(bytes.length / 2 ** 20).toFixed(1)} MiB; ${ROUNDS} rounds, 3 managed pods`);
   await writeFile(join(policies, 'big.yaml'), route('1'));
-  const fx = await startApi({ policyDir: policies });
+  // Two ~96 MiB versions live at once (the new one placed before the old one is deleted), and a
+  // deleted object's space comes back only as JetStream compacts: room for a few rounds' worth.
+  const fx = await startApi({ policyDir: policies, maxFileStore: 2 << 30 });
   const pods: ManagedPodProcess[] = [];
   const timeline = await PushTimeline.start(fx.nats, 'big');
   const client = new KServe('xds:///big', grpc.credentials.createInsecure(), {
