@@ -42,9 +42,8 @@ const NATIVE_GRACE_MS = 30_000;
 
 class SessionWorker {
   readonly worker: Worker;
+  /** Runs the thread has not answered yet (kept after terminate() failed their callers). */
   private readonly pending = new Map<number, Pending>();
-  /** Runs the thread has not answered yet, even those whose callers were already failed. */
-  private readonly pendingIds = new Set<number>();
   private nextId = 1;
   private loaded: ((m: LoadedMessage) => void) | undefined;
   private loadFailed: ((e: Error) => void) | undefined;
@@ -55,8 +54,8 @@ class SessionWorker {
   busySince = 0;
   /** Called when the last outstanding run is answered (a replaced worker waits for it). */
   onIdle: (() => void) | undefined;
-  /** Set while the thread is inside ONNX Runtime (a load or runs sent); resolved when it leaves. */
-  private native: { done: Promise<void>; leave: () => void } | undefined;
+  /** Set by terminate() while it waits for the thread to leave ONNX Runtime. */
+  private onQuiet: (() => void) | undefined;
 
   constructor(private readonly onDeath: (w: SessionWorker, why: string) => void) {
     this.worker = takeWorker();
@@ -66,7 +65,6 @@ class SessionWorker {
   }
 
   load(msg: LoadMessage): Promise<LoadedMessage> {
-    this.enterNative();
     return new Promise((resolve, reject) => {
       this.loaded = resolve;
       this.loadFailed = reject;
@@ -90,10 +88,8 @@ class SessionWorker {
         byteLength: d.byteLength,
       };
     });
-    this.enterNative();
     return new Promise<RunResult>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.pendingIds.add(id);
       const msg: RunMessage = {
         type: 'run',
         id,
@@ -104,25 +100,14 @@ class SessionWorker {
     });
   }
 
-  private enterNative(): void {
-    if (this.native) return;
-    let leave!: () => void;
-    const done = new Promise<void>((r) => {
-      leave = r;
-    });
-    this.native = { done, leave };
-  }
-
-  /** The thread answered its load and every run sent: nothing of ours runs in ONNX Runtime. */
-  private maybeLeaveNative(): void {
-    if (!this.native || this.loaded || this.pendingIds.size > 0) return;
-    this.native.leave();
-    this.native = undefined;
+  /** Whether the thread still owes an answer to a load or a run: it is inside ONNX Runtime. */
+  private get inNative(): boolean {
+    return this.loaded !== undefined || this.pending.size > 0;
   }
 
   private onMessage(m: FromWorker): void {
     this.answered(m);
-    this.maybeLeaveNative();
+    if (this.onQuiet && !this.inNative) this.onQuiet();
   }
 
   private answered(m: FromWorker): void {
@@ -137,14 +122,12 @@ class SessionWorker {
         this.loaded = undefined;
         break;
       case 'result': {
-        this.pendingIds.delete(m.id);
         const p = this.pending.get(m.id);
         this.pending.delete(m.id);
         p?.resolve({ outputs: m.outputs.map(fromWire), computeMs: m.computeMs });
         break;
       }
       case 'run-failed': {
-        this.pendingIds.delete(m.id);
         const p = this.pending.get(m.id);
         this.pending.delete(m.id);
         p?.reject(
@@ -159,8 +142,7 @@ class SessionWorker {
 
   private die(why: string): void {
     // The thread is gone: nothing of ours runs in ONNX Runtime any more.
-    this.native?.leave();
-    this.native = undefined;
+    this.onQuiet?.();
     if (this.dead) return;
     this.dead = true;
     this.loadFailed?.(new Error(why));
@@ -173,15 +155,21 @@ class SessionWorker {
     const alive = !this.dead;
     this.dead = true;
     this.loadFailed?.(new Error('session worker stopped while loading'));
-    // Runs still unanswered (past a drain timeout) fail rather than wait forever.
+    // Runs still unanswered (past a drain timeout) fail rather than wait forever. Their entries
+    // stay until the thread answers them (a settled promise ignores the answer), so that below
+    // knows when the thread has left ONNX Runtime.
     for (const p of this.pending.values()) p.reject(new InferenceFailedError('session worker stopped'));
-    this.pending.clear();
     // A thread ended while ONNX Runtime works for it (a session being created, say by background
     // packing when the version is unloaded) aborts the whole process: onnxruntime-node's callback
     // throws into an environment being torn down ("terminate called after throwing an instance of
     // 'Napi::Error'"). So the thread is ended once it has answered, or after NATIVE_GRACE_MS.
-    if (alive && this.native)
-      await Promise.race([this.native.done, new Promise((r) => setTimeout(r, NATIVE_GRACE_MS).unref())]);
+    if (alive && this.inNative)
+      await Promise.race([
+        new Promise<void>((r) => {
+          this.onQuiet = r;
+        }),
+        new Promise((r) => setTimeout(r, NATIVE_GRACE_MS).unref()),
+      ]);
     await this.worker.terminate();
   }
 }
