@@ -41,13 +41,13 @@ describe('repeated fields', () => {
 });
 
 describe('maps', () => {
-  const map = (value: Record<string, unknown>, f: Record<string, number>) =>
+  const map = (value: Record<string, unknown>, f: Record<string, number | string>, values = T.INT32) =>
     checkProbe(
       [
         {
           name: 'f',
           type: T.MESSAGE,
-          map: { key: T.STRING, value: T.INT32 },
+          map: { key: T.STRING, value: values },
           rules: { type: { case: 'map', value } },
         },
       ],
@@ -82,18 +82,7 @@ describe('maps', () => {
     ]);
   });
   it('skips an empty value under its own ignore_empty', () => {
-    const labels = (values: Rules, f: Record<string, string>) =>
-      checkProbe(
-        [
-          {
-            name: 'f',
-            type: T.MESSAGE,
-            map: { key: T.STRING, value: T.STRING },
-            rules: { type: { case: 'map', value: { values } } },
-          },
-        ],
-        { f },
-      );
+    const labels = (values: Rules, f: Record<string, string>) => map({ values }, f, T.STRING);
     const lenient: Rules = { type: { case: 'string', value: { minLen: 2n, ignoreEmpty: true } } };
     expect([labels(lenient, { a: '', b: 'x', c: 'ok' }), labels(minLen2, { a: '' })]).toEqual([
       [{ path: 'f["b"]', message: 'must be at least 2 character(s) long' }],
