@@ -4,8 +4,12 @@ import {
   DEFAULT_INLINE_BUDGET_MS,
   type PlacementFacts,
   placeRuns,
+  placeSplit,
   placeWithoutProbe,
   probeInputs,
+  probeNext,
+  SPLIT_MAX_MODEL_BYTES,
+  splitProbeRows,
 } from './run-placement.js';
 
 const facts = (over: Partial<PlacementFacts> = {}): PlacementFacts => ({
@@ -47,6 +51,49 @@ describe('placeRuns: inline or on a worker', () => {
     expect(placeWithoutProbe(facts())).toBeUndefined();
     expect(placeWithoutProbe(facts({ instances: 3 }))?.place).toBe('worker');
     expect(DEFAULT_INLINE_BUDGET_MS).toBeGreaterThan(0);
+  });
+});
+
+describe('placeSplit: small batches inline, the rest on the worker', () => {
+  const worker = placeRuns(facts({ rows: 64, probe: { medianMs: 4.4 } }));
+  const small = [
+    { rows: 1, medianMs: 0.12 },
+    { rows: 2, medianMs: 0.2 },
+    { rows: 4, medianMs: 1 },
+    { rows: 8, medianMs: 1.9 },
+  ];
+
+  it('probes 1, 2, 4, ... rows below the largest batch, stopping after the first over the budget', () => {
+    expect(splitProbeRows(64)).toEqual([1, 2, 4, 8, 16, 32]);
+    expect(splitProbeRows(5)).toEqual([1, 2, 4]);
+    expect(splitProbeRows(1)).toEqual([]);
+    expect(probeNext([], 1)).toBe(true);
+    expect(probeNext(small.slice(0, 3), 1)).toBe(true);
+    expect(probeNext(small, 1)).toBe(false);
+  });
+
+  it('runs up to the largest probed batch that fits inline, the budget itself included', () => {
+    const p = placeSplit(worker, { budgetMs: 1, modelBytes: 8 << 20, small });
+    expect(p.place).toBe('split');
+    expect(p.inlineRows).toBe(4);
+    expect(p.reason).toBe(
+      'up to 4 row(s) inline (4-row run 1.000 ms <= 1 ms budget), larger batches on the worker ' +
+        '(64-row run 4.400 ms > 1 ms budget)',
+    );
+  });
+
+  it('keeps the worker alone when not even one row fits, or the model is too large for a second session', () => {
+    const slow = placeSplit(worker, { budgetMs: 1, modelBytes: 1 << 20, small: [{ rows: 1, medianMs: 2 }] });
+    expect(slow).toEqual({
+      place: 'worker',
+      reason: '64-row run 4.400 ms > 1 ms budget, 1-row run 2.000 ms too',
+    });
+    const big = placeSplit(worker, { budgetMs: 1, modelBytes: SPLIT_MAX_MODEL_BYTES + 1, small });
+    expect(big).toEqual({
+      place: 'worker',
+      reason: '64-row run 4.400 ms > 1 ms budget; too large for a second session',
+    });
+    expect(placeSplit(worker, { budgetMs: 1, modelBytes: SPLIT_MAX_MODEL_BYTES, small }).place).toBe('split');
   });
 });
 

@@ -1,11 +1,13 @@
 // What the batcher runs a version's batches on: a pool of session workers (worker-pool.ts), or
 // one session run inline on the main thread (inline-session.ts) for a model whose runs are
-// short enough (run-placement.ts; docs/DATAPLANE.md, "Runtime").
+// short enough, or both by batch size (split-runner.ts) (run-placement.ts; docs/DATAPLANE.md,
+// "Runtime").
 import type { RunResult } from '../inference/batcher.js';
 import type { Tensor } from '../tensors/tensor.js';
 import type { LoadedMessage } from './protocol.js';
 
-export type RunPlace = 'inline' | 'worker';
+/** 'split': small batches inline, larger ones on a worker (split-runner.ts). */
+export type RunPlace = 'inline' | 'worker' | 'split';
 
 export interface Runner {
   readonly place: RunPlace;

@@ -316,7 +316,11 @@ export class ModelManager {
       await workers.stop();
       throw new ModelConfigError(undefined, resolved.issues);
     }
-    const { runner: pool, placement } = await placeRunner({
+    const {
+      runner: pool,
+      placement,
+      workers: serving,
+    } = await placeRunner({
       pool: workers,
       poolOptions,
       signature: resolved.signature,
@@ -353,8 +357,8 @@ export class ModelManager {
         batch: (rows, requests, computeMs) => obs.batch(model, version, rows, requests, computeMs),
       },
     );
-    // An inline session was created packing (poolOptions), and its worker stopped.
-    return later && pool === workers ? workers : undefined;
+    // An inline session was created packing (poolOptions); a worker still serving packs later.
+    return later ? serving : undefined;
   }
 
   private async doUnload(model: string, version: string, timeoutMs?: number): Promise<void> {
