@@ -20,7 +20,9 @@
 // Environment: BENCH_MODELS=mlp,ocr-cls runs only those; BENCH_POD_FLAGS='--intra-op-threads 1'
 // passes flags to both pods (to compare configurations); BENCH_WINDOWS=5 takes more rounds;
 // BENCH_SINGLE=0 leaves the unbatched pod out; BENCH_ALT_FLAGS='--inline-budget-ms 0' adds a pod
-// with those flags as the row `alt`, so one change is measured against the other in the same run.
+// with those flags as the row `alt`, so one change is measured against the other in the same run;
+// BENCH_ALT_BIN=/other/checkout/switchyard.mjs makes `alt` a pod of another checkout (main, say),
+// so a change of code is measured the same way.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http2 from 'node:http2';
@@ -46,7 +48,9 @@ const CONCURRENCY = [1, 16, 64] as const;
 const WINDOWS = Number(process.env.BENCH_WINDOWS ?? 3);
 const WINDOW_MS = 1000;
 const WARMUP_MS = 200;
-const ALT_FLAGS = process.env.BENCH_ALT_FLAGS?.split(/\s+/).filter(Boolean);
+const ALT_BIN = process.env.BENCH_ALT_BIN;
+const ALT_FLAGS =
+  process.env.BENCH_ALT_FLAGS?.split(/\s+/).filter(Boolean) ?? (ALT_BIN !== undefined ? [] : undefined);
 const MODES: readonly Mode[] = (['raw', 'lean', 'pod', 'alt', 'single'] as const).filter(
   (m) => (m !== 'single' || process.env.BENCH_SINGLE !== '0') && (m !== 'alt' || ALT_FLAGS !== undefined),
 );
@@ -120,11 +124,15 @@ async function window(concurrency: number, rows: number, step: () => Promise<unk
   return { rate, lat };
 }
 
-async function startPod(repo: string, extra: string[]): Promise<{ child: ChildProcess; grpc: number }> {
+async function startPod(
+  repo: string,
+  extra: string[],
+  bin = BIN,
+): Promise<{ child: ChildProcess; grpc: number }> {
   const [http, grpcPort, metrics] = await freePorts(3);
   // biome-ignore format: flag pairs
   const child = spawn(process.execPath, [
-    BIN, 'pod', '--model-repo', repo,
+    bin, 'pod', '--model-repo', repo,
     '--http-port', String(http), '--grpc-port', String(grpcPort), '--metrics-port', String(metrics),
     '--drain-grace', '0ms', ...extra,
   ], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -262,9 +270,10 @@ async function main(): Promise<void> {
       ? await startPod(repo, [...POD_FLAGS, '--disable-batching'])
       : pod;
     if (single !== pod) started.push(single.child);
-    const alt = ALT_FLAGS ? await startPod(repo, [...POD_FLAGS, ...ALT_FLAGS]) : pod;
+    const alt = ALT_FLAGS ? await startPod(repo, [...POD_FLAGS, ...ALT_FLAGS], ALT_BIN) : pod;
     if (alt !== pod) started.push(alt.child);
-    if (ALT_FLAGS) say(`alt: a pod with ${ALT_FLAGS.join(' ')}`);
+    if (ALT_FLAGS)
+      say(`alt: a pod${ALT_BIN ? ` of ${ALT_BIN}` : ''} with ${ALT_FLAGS.join(' ') || 'the same flags'}`);
     const callers: Callers = {
       lean: new GrpcLoad(lean.grpc),
       pod: new GrpcLoad(pod.grpc),
