@@ -223,6 +223,10 @@ export function createGrpcServer(
   const server = make({
     'grpc.max_receive_message_length': opts.maxMessageBytes,
     'grpc.max_send_message_length': -1,
+    // Channelz keeps per-call counters and timestamps through closures made for every call; the
+    // pod serves no channelz service, so they would only cost (docs/DATAPLANE.md, "Against the
+    // lean server").
+    'grpc.enable_channelz': 0,
   });
   const load = new LoadReporter();
   server.addService(inferenceDefinition(), inferenceHandlers(svc, opts.scopes, opts.access, opts.pin, load));
