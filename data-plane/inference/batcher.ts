@@ -55,7 +55,8 @@ interface Job {
   readonly enqueuedAt: number;
   readonly resolve: (outputs: Tensor[]) => void;
   readonly reject: (err: Error) => void;
-  readonly detach: () => void;
+  /** Its listener is dropped when the job leaves the queue (a field, not a closure per job). */
+  readonly cancellation: RequestContext['cancellation'];
   readonly hooks: RequestHooks | undefined;
 }
 
@@ -105,7 +106,7 @@ export class Batcher {
         enqueuedAt: this.now(),
         resolve,
         reject,
-        detach: () => cancellation?.onCancel(undefined),
+        cancellation,
         hooks: ctx.hooks,
       };
       cancellation?.onCancel(() => {
@@ -141,7 +142,7 @@ export class Batcher {
     const i = this.queue.indexOf(job);
     if (i < 0) return false;
     this.queue.splice(i, 1);
-    job.detach();
+    job.cancellation?.onCancel(undefined);
     if (notify) this.notifyIdle();
     return true;
   }
@@ -209,43 +210,57 @@ export class Batcher {
 
   private dispatch(jobs: Job[]): void {
     const start = this.now();
-    for (const j of jobs) this.events.dequeued?.(start - j.enqueuedAt);
+    const rows: number[] = [];
+    let totalRows = 0;
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const j of jobs) {
+      this.events.dequeued?.(start - j.enqueuedAt);
+      rows.push(j.rows);
+      totalRows += j.rows;
+      if (j.deadline < earliest) earliest = j.deadline;
+    }
     this.running++;
     this.runningRequests += jobs.length;
-    const rows = jobs.map((j) => j.rows);
-    const inputs = jobs.length === 1 ? jobs[0]!.inputs : concatRows(jobs.map((j) => j.inputs));
-    const totalRows = rows.reduce((a, b) => a + b, 0);
     for (const j of jobs) j.hooks?.dequeued(totalRows, jobs.length);
-    let settled: Promise<void>;
+    // One promise per run: the answer and the failure settle in the two callbacks of one then().
+    const done = () => {
+      this.running--;
+      this.runningRequests -= jobs.length;
+      this.pump();
+    };
+    const failed = (err: unknown) => {
+      const e = err instanceof Error ? err : new InferenceFailedError(String(err));
+      for (const j of jobs) j.reject(e);
+      done();
+    };
+    let run: Promise<RunResult>;
     try {
-      const earliest = Math.min(...jobs.map((j) => j.deadline));
-      const notAfter = Number.isFinite(earliest) ? earliest : undefined;
-      settled = this.runBatch(inputs, notAfter).then((res) => {
-        this.ewmaRunMs = this.ewmaRunMs ? this.ewmaRunMs * 0.8 + res.computeMs * 0.2 : res.computeMs;
-        this.events.batch?.(totalRows, jobs.length, res.computeMs);
-        for (const j of jobs) j.hooks?.ran(res.computeMs);
-        if (this.opts.maxBatchSize === 0) {
-          jobs[0]!.resolve([...res.outputs]);
-          return;
-        }
-        const parts = splitRows(res.outputs, rows);
-        jobs.forEach((j, k) => {
-          j.resolve(parts[k]!);
-        });
-      });
+      const inputs = jobs.length === 1 ? jobs[0]!.inputs : concatRows(jobs.map((j) => j.inputs));
+      run = this.runBatch(inputs, Number.isFinite(earliest) ? earliest : undefined);
     } catch (err) {
-      settled = Promise.reject(err);
+      run = Promise.reject(err);
     }
-    settled
-      .catch((err: unknown) => {
-        const e = err instanceof Error ? err : new InferenceFailedError(String(err));
-        for (const j of jobs) j.reject(e);
-      })
-      .finally(() => {
-        this.running--;
-        this.runningRequests -= jobs.length;
-        this.pump();
-      });
+    run.then((res) => {
+      try {
+        this.answer(jobs, rows, totalRows, res);
+      } catch (err) {
+        failed(err);
+        return;
+      }
+      done();
+    }, failed);
+  }
+
+  private answer(jobs: readonly Job[], rows: readonly number[], totalRows: number, res: RunResult): void {
+    this.ewmaRunMs = this.ewmaRunMs ? this.ewmaRunMs * 0.8 + res.computeMs * 0.2 : res.computeMs;
+    this.events.batch?.(totalRows, jobs.length, res.computeMs);
+    for (const j of jobs) j.hooks?.ran(res.computeMs);
+    if (this.opts.maxBatchSize === 0) {
+      jobs[0]!.resolve([...res.outputs]);
+      return;
+    }
+    const parts = splitRows(res.outputs, rows);
+    for (let k = 0; k < jobs.length; k++) jobs[k]!.resolve(parts[k]!);
   }
 
   private notifyIdle(): void {

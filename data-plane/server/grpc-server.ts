@@ -123,23 +123,25 @@ export function inferenceHandlers(
       modelVersion === decoded.request.version
         ? decoded.request
         : { ...decoded.request, version: modelVersion };
-    svc
-      .infer(request, { deadline: deadlineOf(call), cancellation, hooks: scope })
-      .then(
-        (res) => {
+    svc.infer(request, { deadline: deadlineOf(call), cancellation, hooks: scope }).then(
+      (res) => {
+        try {
           scope.responding();
           load.record(startedMs, true);
           // Raw answers skip the message objects: already bytes (inferenceDefinition below).
           const answer = decoded.raw ? encodeRawInferResponse(res) : encodeInferResponse(res, false);
           cb(null, answer as ModelInferResponse);
           scope.succeeded();
-        },
-        (err: unknown) => {
-          load.record(startedMs, false);
-          fail(cb, scope.failed(err));
-        },
-      )
-      .finally(release);
+        } finally {
+          release();
+        }
+      },
+      (err: unknown) => {
+        load.record(startedMs, false);
+        fail(cb, scope.failed(err));
+        release();
+      },
+    );
   };
   const serverLive: Unary<unknown, ServerLiveResponse> = (_call, cb) =>
     cb(null, create(ServerLiveResponseSchema, { live: svc.live() }));

@@ -69,12 +69,17 @@ describe('inline runs on the main thread', () => {
     expect(convnet.pool!.place).toBe('inline');
     expect(convnet.runPlacement!.reason).toMatch(/^32-row run \d+\.\d{3} ms <= 20 ms budget$/);
     // The MLP's 64-row run is near the budget: on a quiet machine it may fit. Whichever side
-    // its measured time falls on, the placement and the reason must agree with it.
-    const m = /^64-row run (\d+\.\d{3}) ms (<=|>) 20 ms budget$/.exec(mlp.runPlacement!.reason)!;
+    // its measured time falls on, the placement and the reason must agree with it; when it does
+    // not fit, its single rows do (a few ms at most), so it is split.
+    const m = /64-row run (\d+\.\d{3}) ms (<=|>) 20 ms budget/.exec(mlp.runPlacement!.reason)!;
     expect(m).not.toBeNull();
     const fits = Number(m[1]) <= 20;
     expect(m[2]).toBe(fits ? '<=' : '>');
-    expect(mlp.pool!.place).toBe(fits ? 'inline' : 'worker');
+    expect(mlp.pool!.place).toBe(fits ? 'inline' : 'split');
+    if (!fits)
+      expect(mlp.runPlacement!.reason).toMatch(
+        /^up to \d+ row\(s\) inline \(.*\), larger batches on the worker \(64-row run .*\); a second session of \d+\.\d MiB$/,
+      );
   });
 
   it('merges concurrent callers into batches and gives each its own rows', async () => {
