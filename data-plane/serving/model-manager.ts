@@ -316,17 +316,14 @@ export class ModelManager {
       await workers.stop();
       throw new ModelConfigError(undefined, resolved.issues);
     }
-    const {
-      runner: pool,
-      placement,
-      workers: serving,
-    } = await placeRunner({
+    const placed = await placeRunner({
       pool: workers,
       poolOptions,
       signature: resolved.signature,
       maxBatchSize: resolved.maxBatchSize,
       budgetMs: this.opts.inlineBudgetMs ?? DEFAULT_INLINE_BUDGET_MS,
     });
+    const { runner: pool, placement } = placed;
     entry.runPlacement = placement;
     if (loaded.fallbackReason)
       this.opts.log.warn(
@@ -358,7 +355,7 @@ export class ModelManager {
       },
     );
     // An inline session was created packing (poolOptions); a worker still serving packs later.
-    return later ? serving : undefined;
+    return later ? placed.workers : undefined;
   }
 
   private async doUnload(model: string, version: string, timeoutMs?: number): Promise<void> {
