@@ -1,5 +1,6 @@
 // A model whose runs are short runs on the pod's main thread instead of a worker
-// (docs/DATAPLANE.md, "Runtime"): the conv net here, next to the MLP that stays on its worker.
+// (docs/DATAPLANE.md, "Runtime"): the conv net here, next to the MLP, whose 64-row run is near
+// the budget (inline when it fits, else split: its small batches inline, the rest on its worker).
 // Inline, it still merges concurrent callers into batches and gives each its own rows, never runs
 // a request whose deadline passed or whose caller went away, and finishes what it admitted
 // when the pod drains. Real pod, real sessions, real grpc-js clients.
