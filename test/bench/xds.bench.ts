@@ -20,8 +20,8 @@ const LOAD_PROCS = Math.max(1, Number(process.env.XDS_BENCH_LOAD_PROCS ?? 1));
 // XDS_BENCH_HEAP_DIR=dir: a heap snapshot of the server after each step's streams synced.
 const HEAP_DIR = process.env.XDS_BENCH_HEAP_DIR;
 const CHANGES = (process.env.XDS_BENCH_CHANGES ?? 'EDS,EDS,RDS').split(',') as Array<'EDS' | 'RDS'>;
-// XDS_BENCH_CPU_PROF=dir: the server profiles each change type's first window (server-proc.ts),
-// and so does the first load process, to tell which side the time goes to.
+// XDS_BENCH_CPU_PROF=dir: each server profiles the last window of each change type (past V8's
+// warm-up), and so does the first load process, to tell which side the time goes to.
 const PROF_DIR = process.env.XDS_BENCH_CPU_PROF;
 // XDS_BENCH_BASELINE=dir: a second server from another checkout (with these bench files copied
 // into it) gets the same streams and the same changes, taking turns with this one, so that a
@@ -119,7 +119,11 @@ async function measure(
     Promise.all(loads.map((l) => request<{ cpuMs: number }>(l, { cmd: 'cpu' }, (x) => 'cpuMs' in x)));
   if (profile) await request(loads[0]!, { cmd: 'profile', action: 'start' }, (x) => 'profiling' in x);
   const before = await loadCpu();
-  const ch = await request<ChangeReport>(srv.proc, { cmd: 'change', type }, (x) => x.changed === type);
+  const ch = await request<ChangeReport>(
+    srv.proc,
+    { cmd: 'change', type, profile },
+    (x) => x.changed === type,
+  );
   const rep = await request<AckReport>(
     srv.proc,
     { cmd: 'await-acks', type, count: streams, timeoutMs: 60_000 },
@@ -198,7 +202,6 @@ async function main() {
 
   const rows: string[][] = [];
   const results: unknown[] = [];
-  const profiled = new Set<string>();
   for (const n of STEPS) {
     process.stdout.write(`opening streams up to ${n} per server ...\n`);
     for (const srv of servers) await openStreams(loads, srv, n);
@@ -214,12 +217,10 @@ async function main() {
       perServer.set(srv, { m, windows: {} });
     }
     // The servers take turns on every change, so both see the same machine load.
-    for (const type of CHANGES) {
+    for (const [i, type] of CHANGES.entries()) {
       for (const srv of servers) {
         const streams = perServer.get(srv)!.m.streams;
-        const key = `${srv.label}-${type}`;
-        const profile = PROF_DIR !== undefined && !profiled.has(key);
-        profiled.add(key);
+        const profile = PROF_DIR !== undefined && CHANGES.lastIndexOf(type) === i;
         const w = await measure(loads, srv, type, streams, profile);
         const windows = perServer.get(srv)!.windows;
         windows[type] = [...(windows[type] ?? []), w];

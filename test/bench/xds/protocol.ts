@@ -2,7 +2,7 @@
 export type ServerCommand =
   | { cmd: 'mem' }
   | { cmd: 'heap'; file: string }
-  | { cmd: 'change'; type: 'EDS' | 'RDS' }
+  | { cmd: 'change'; type: 'EDS' | 'RDS'; profile: boolean }
   | { cmd: 'await-acks'; type: 'EDS' | 'RDS'; count: number; timeoutMs: number };
 
 /** `total`: streams this load process holds to `address` after the command; node ids start at `firstId`. */

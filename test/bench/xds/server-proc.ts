@@ -84,8 +84,7 @@ const post = (method: string, params?: object) =>
     inspector!.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res))),
   );
 if (inspector) await post('Profiler.enable');
-// One profile per change type: the first window of each.
-const profiled = new Set<string>();
+// The parent says which windows to profile (the last of each change type, past V8's warm-up).
 let profileOpen: string | undefined;
 
 process.on('message', async (msg: ServerCommand) => {
@@ -94,7 +93,7 @@ process.on('message', async (msg: ServerCommand) => {
   else if (msg.cmd === 'change') {
     if (msg.type === 'EDS') port1++;
     else weights = [weights[0]! - 1, weights[1]! + 1];
-    const profiling = inspector && !profiled.has(msg.type);
+    const profiling = inspector && msg.profile;
     if (profiling) await post('Profiler.start');
     const url = msg.type === 'EDS' ? TYPE.EDS : TYPE.RDS;
     // The target is set before publishing: the first slice of streams is served right after it.
@@ -124,7 +123,6 @@ process.on('message', async (msg: ServerCommand) => {
     const used = cpuMs() - t.cpuAt;
     if (inspector && profileOpen === msg.type) {
       profileOpen = undefined;
-      profiled.add(msg.type);
       const { profile } = (await post('Profiler.stop')) as { profile: unknown };
       writeFileSync(
         join(
