@@ -20,6 +20,7 @@ import type {
   DeltaDiscoveryResponse,
   DiscoveryRequest,
 } from '../../../protos/gen/envoy/service/discovery/v3/discovery_pb.js';
+import type { Snapshot } from '../cache/snapshot.js';
 import type { SnapshotCache } from '../cache/snapshot-cache.js';
 import { clientOf } from './client-family.js';
 import { DeltaStream } from './delta-stream.js';
@@ -115,7 +116,13 @@ export class XdsServer {
         ctx.flavor = nodeFlavor(ctx.node);
         ctx.client = clientOf(ctx.node);
         ctx.group = groupOf(ctx);
-        const stop = opts.cache.watch(ctx.group, (s) => this.fanout.push(ctx.id, () => onSnapshot(s)));
+        // One delivery function per stream, not one closure per stream and snapshot.
+        let latest: Snapshot | undefined;
+        const deliver = () => latest && onSnapshot(latest);
+        const stop = opts.cache.watch(ctx.group, (s) => {
+          latest = s;
+          this.fanout.push(ctx.id, deliver);
+        });
         this.detachers.set(ctx.id, () => {
           stop();
           this.fanout.drop(ctx.id);

@@ -276,6 +276,27 @@ describe('delta stream', () => {
     expect(m.take().map((o) => [o.type, o.updates, o.removed])).toEqual([[TYPE.CDS, [], ['c2']]]);
   });
 
+  it('keeps what one stream retains to itself: a stream subscribing later sees c2 removed', () => {
+    const first = snapshot({
+      [TYPE.CDS]: [res('c1', 'a'), res('c2', 'a')],
+      [TYPE.RDS]: [res('r', 'v1', { clusters: ['c1', 'c2'] })],
+    });
+    const m = new Harness(first);
+    m.request(TYPE.CDS, { sub: ['*'] });
+    m.request(TYPE.RDS, { sub: ['r'] });
+    m.take();
+    const next = snapshot({
+      [TYPE.CDS]: [res('c1', 'a')],
+      [TYPE.RDS]: [res('r', 'v1', { clusters: ['c1', 'c2'] })],
+    });
+    m.stream.onSnapshot(next);
+    // m still routes to c2 (its routes did not change), so it keeps c2: nothing removed.
+    expect(m.take()).toEqual([]);
+    const fresh = new Harness(next);
+    fresh.request(TYPE.CDS, { sub: ['*'] });
+    expect(fresh.take().map((o) => [o.type, o.updates])).toEqual([[TYPE.CDS, [['c1', 'a']]]]);
+  });
+
   it('serves a host that registered no callbacks: responses, ACKs, NACKs and stale nonces', () => {
     const q = new Harness(snapshot({ [TYPE.EDS]: [E1, E2] }), true);
     q.request(TYPE.EDS, { sub: ['c1'] });

@@ -11,7 +11,7 @@ import {
 } from '../../../protos/gen/envoy/service/discovery/v3/discovery_pb.js';
 import type { EncodedResource, Snapshot } from '../cache/snapshot.js';
 import { PUSH_ORDER, RESOURCE_TYPES, TYPE, type TypeUrl } from '../resource-types.js';
-import { clustersInUse, desiredResources, retainClusters } from './desired.js';
+import { clustersInUse, desiredResources, retainClusters, sharedDesired } from './desired.js';
 import { AdsStream } from './stream-base.js';
 import { nextNonce } from './stream-context.js';
 import type { NameFilter, ResourceSync, SyncSource } from './stream-sync.js';
@@ -127,10 +127,16 @@ export class DeltaStream extends AdsStream<TypeState, DeltaDiscoveryResponse> im
     for (const url of PUSH_ORDER) {
       const st = this.types.get(url);
       if (!st) continue;
-      const desired = desiredResources(snapshot, url, st.sub, this.filter);
+      // Streams without a filter share their subscription's desired map; CDS copies it, as
+      // retention may add to it.
+      let desired: ReadonlyMap<string, EncodedResource> = this.filter
+        ? desiredResources(snapshot, url, st.sub, this.filter)
+        : sharedDesired(snapshot, url, st.sub).resources;
       if (url === TYPE.CDS) {
+        const own = new Map(desired);
         const inUse = clustersInUse([this.types.get(TYPE.RDS)?.held, this.types.get(TYPE.LDS)?.held]);
-        retainClusters(desired, st.held, st.sub, inUse, snapshot);
+        retainClusters(own, st.held, st.sub, inUse, snapshot);
+        desired = own;
       }
       const updates: EncodedResource[] = [];
       for (const r of desired.values())

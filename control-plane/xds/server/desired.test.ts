@@ -11,6 +11,7 @@ import {
   type ResourceMap,
   retainClusters,
   sameContent,
+  sharedDesired,
 } from './desired.js';
 import { Subscription } from './subscription.js';
 
@@ -109,5 +110,34 @@ describe('sameContent and contentKey', () => {
   it('keys content by sorted name and version pairs', () => {
     expect(contentKey(map(res('y', '2'), res('x', '1')))).toBe('x\u00001\ny\u00002');
     expect(contentKey(map())).toBe('');
+  });
+});
+
+describe('sharedDesired', () => {
+  it('gives streams with the same subscription one map per type snapshot, equal to their own', () => {
+    const snap = snapshot({ [TYPE.EDS]: [res('c'), res('a'), res('b')] });
+    const one = sharedDesired(snap, TYPE.EDS, named('c', 'a'));
+    expect(sharedDesired(snap, TYPE.EDS, named('a', 'c'))).toBe(one);
+    expect([...one.resources]).toEqual([...desiredResources(snap, TYPE.EDS, named('a', 'c'))]);
+    expect(one.names).toBe('a\nc');
+    const other = sharedDesired(snap, TYPE.EDS, named('b'));
+    expect(other).not.toBe(one);
+    expect([...other.resources.keys()]).toEqual(['b']);
+    // A wildcard takes the snapshot's order (sorted in real snapshots, as made here).
+    expect([...sharedDesired(snap, TYPE.EDS, wildcard()).resources.keys()]).toEqual(['c', 'a', 'b']);
+    // A new snapshot of the type is a new answer.
+    const next = snapshot({ [TYPE.EDS]: [res('a', 'v2'), res('c')] });
+    const moved = sharedDesired(next, TYPE.EDS, named('a', 'c'));
+    expect(moved).not.toBe(one);
+    expect(moved.resources.get('a')?.version).toBe('v2');
+  });
+
+  it('bounds the answers kept per snapshot, still answering right past the bound', () => {
+    const snap = snapshot({ [TYPE.EDS]: [res('a')] });
+    const first = sharedDesired(snap, TYPE.EDS, named('a'));
+    for (let i = 0; i < 4096; i++) sharedDesired(snap, TYPE.EDS, named('a', `n${i}`));
+    const again = sharedDesired(snap, TYPE.EDS, named('a'));
+    expect(again).not.toBe(first);
+    expect([...again.resources.keys()]).toEqual(['a']);
   });
 });

@@ -1,6 +1,6 @@
 // What a stream should hold for one type right now: the subscribed names that exist in the
 // snapshot, plus (for clusters) make-before-break retention. Shared by SotW and delta streams.
-import type { EncodedResource, Snapshot } from '../cache/snapshot.js';
+import type { EncodedResource, Snapshot, TypeSnapshot } from '../cache/snapshot.js';
 import { TYPE, type TypeUrl } from '../resource-types.js';
 import type { Subscription } from './subscription.js';
 
@@ -8,6 +8,39 @@ export type ResourceMap = ReadonlyMap<string, EncodedResource>;
 
 /** May this stream see this resource? (SDS: only the node's own identity; docs/SECURITY.md.) */
 export type ResourceFilter = (type: TypeUrl, name: string) => boolean;
+
+/**
+ * What `desiredResources` gives, shared by every stream with the same subscription to the same
+ * type snapshot (streams without a per-stream filter): one map per group and subscription
+ * instead of one per stream and push. Read-only: callers that add to it take a copy.
+ */
+export interface SharedDesired {
+  readonly resources: ResourceMap;
+  /** Names in response order, for the encoded-body key. */
+  readonly names: string;
+}
+
+const shared = new WeakMap<TypeSnapshot, Map<string, SharedDesired>>();
+/** Distinct subscriptions per type snapshot are few (one per model or pod); a cap bounds a client that invents names. */
+const MAX_SHARED_PER_SNAPSHOT = 4096;
+
+export function sharedDesired(snapshot: Snapshot, type: TypeUrl, sub: Subscription): SharedDesired {
+  const t = snapshot.type(type);
+  let perSub = shared.get(t);
+  if (!perSub) {
+    perSub = new Map();
+    shared.set(t, perSub);
+  }
+  const key = sub.key();
+  let d = perSub.get(key);
+  if (!d) {
+    const resources = desiredResources(snapshot, type, sub);
+    d = { resources, names: [...resources.keys()].join('\n') };
+    if (perSub.size >= MAX_SHARED_PER_SNAPSHOT) perSub.clear();
+    perSub.set(key, d);
+  }
+  return d;
+}
 
 export function desiredResources(
   snapshot: Snapshot,
@@ -20,7 +53,7 @@ export function desiredResources(
   if (sub.wildcard) {
     for (const [name, r] of all) if (!filter || filter(type, name)) out.set(name, r);
   } else {
-    for (const name of [...sub.names].sort()) {
+    for (const name of sub.sorted()) {
       const r = all.get(name);
       if (r && (!filter || filter(type, name))) out.set(name, r);
     }

@@ -398,4 +398,22 @@ describe('SotW stream', () => {
     const after = m.take();
     expect(after.map((s) => [s.type, s.names, s.version])).toEqual([[TYPE.CDS, ['c1'], versionOf([C1b])]]);
   });
+
+  it('keeps what one stream retains to itself: another stream of the same snapshot gets only current clusters', () => {
+    const L1 = res('l', 'v1', { clusters: ['c2'] });
+    const m = new Harness(snapshot({ [TYPE.CDS]: [C1, C2], [TYPE.LDS]: [L1] }));
+    m.request(TYPE.CDS);
+    const c = m.take()[0]!;
+    m.request(TYPE.CDS, [], c.nonce, undefined, c.version);
+    m.request(TYPE.LDS);
+    const l = m.take()[0]!;
+    m.request(TYPE.LDS, [], l.nonce, undefined, l.version);
+    const C1b = res('c1', 'b');
+    const next = snapshot({ [TYPE.CDS]: [C1b], [TYPE.LDS]: [res('l', 'v2', { clusters: ['c1'] })] });
+    m.stream.onSnapshot(next);
+    expect(m.take()[0]!.names).toEqual(['c1', 'c2']);
+    const fresh = new Harness(next);
+    fresh.request(TYPE.CDS);
+    expect(fresh.take()[0]!.names).toEqual(['c1']);
+  });
 });

@@ -11,6 +11,7 @@ import {
   type ResourceMap,
   retainClusters,
   sameContent,
+  sharedDesired,
 } from './desired.js';
 import { encodeResponse, type PreEncodedResponse } from './encoded-response.js';
 import { AdsStream } from './stream-base.js';
@@ -133,7 +134,11 @@ export class SotwStream extends AdsStream<TypeState, PreEncodedResponse> impleme
       // Most pushes change one or two types: skip the others without building anything.
       if (!st.owed && st.seen === current && !(url === TYPE.CDS && this.retaining)) continue;
       st.seen = current;
-      const desired = desiredResources(snapshot, url, st.sub, this.filter);
+      // Streams without a filter share the desired map of their subscription (computed once per
+      // snapshot, not per stream); CDS takes a copy, as retention may add to it.
+      const shared = this.filter ? undefined : sharedDesired(snapshot, url, st.sub);
+      let desired: ResourceMap = shared?.resources ?? desiredResources(snapshot, url, st.sub, this.filter);
+      let names = shared?.names;
       let retained: EncodedResource[] = [];
       if (url === TYPE.CDS) {
         const inUse = clustersInUse([
@@ -142,8 +147,13 @@ export class SotwStream extends AdsStream<TypeState, PreEncodedResponse> impleme
           this.types.get(TYPE.LDS)?.sent,
           this.types.get(TYPE.LDS)?.acked,
         ]);
-        retained = retainClusters(desired, st.sent, st.sub, inUse, snapshot);
+        const own = new Map(desired);
+        retained = retainClusters(own, st.sent, st.sub, inUse, snapshot);
         this.retaining = retained.length > 0;
+        if (this.retaining) {
+          desired = own;
+          names = undefined;
+        }
       }
       const changed = !sameContent(desired, st.sent);
       if (!st.owed && !changed) continue;
@@ -152,7 +162,7 @@ export class SotwStream extends AdsStream<TypeState, PreEncodedResponse> impleme
       const version = retained.length
         ? `${base}+${contentHash(contentKey(new Map(retained.map((r) => [r.name, r]))))}`
         : base;
-      this.send(url, st, desired, version, snapshot);
+      this.send(url, st, desired, version, snapshot, names);
     }
   }
 
@@ -162,10 +172,11 @@ export class SotwStream extends AdsStream<TypeState, PreEncodedResponse> impleme
     resources: ResourceMap,
     version: string,
     snapshot: Snapshot,
+    names = [...resources.keys()].join('\n'),
   ): void {
     const nonce = nextNonce();
     // Streams with the same content share one encoded body (see encoded-response.ts).
-    const key = `${version}\n${[...resources.keys()].join('\n')}`;
+    const key = `${version}\n${names}`;
     this.sink.write(encodeResponse(snapshot.type(url), url, version, resources.values(), key, nonce));
     st.nonce = nonce;
     st.sent = resources;

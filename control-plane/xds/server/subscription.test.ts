@@ -123,4 +123,27 @@ describe('delta subscription (change)', () => {
     expect(s.wants('b')).toBe(false);
     expect(s.wants('x')).toBe(false);
   });
+
+  it('keys a subscription by what it wants, whatever the order it was asked in, after every change', () => {
+    const a = new Subscription();
+    const b = new Subscription();
+    a.replace(['y', 'x'], true);
+    b.replace(['x', 'y'], true);
+    expect(a.key()).toBe(b.key());
+    expect(a.sorted()).toEqual(['x', 'y']);
+    // An ACK repeating the list keeps the key; a new list, a delta change or the wildcard moves it.
+    a.replace(['y', 'x'], false);
+    expect(a.key()).toBe(b.key());
+    a.replace(['x'], false);
+    expect(a.sorted()).toEqual(['x']);
+    expect(a.key()).not.toBe(b.key());
+    a.change(['y'], [], false);
+    expect(a.key()).toBe(b.key());
+    a.change([WILDCARD], [], false);
+    expect(a.sorted()).toEqual(['x', 'y']);
+    expect(a.key()).not.toBe(b.key());
+    const w = new Subscription();
+    w.replace([], true);
+    expect(w.key()).not.toBe(new Subscription().key());
+  });
 });

@@ -18,6 +18,26 @@ export class Subscription {
   readonly names = new Set<string>();
   /** The last non-empty SotW list, whose result is the state held now. */
   private last: readonly string[] = NONE;
+  /** The names sorted, and a key of the whole subscription: computed once per change, not per push. */
+  private sortedNames?: readonly string[];
+  private keyText?: string;
+
+  /** The explicitly subscribed names in sorted order (the order responses list resources in). */
+  sorted(): readonly string[] {
+    this.sortedNames ??= [...this.names].sort();
+    return this.sortedNames;
+  }
+
+  /** Equal for two subscriptions that want the same names: streams with equal keys get equal answers. */
+  key(): string {
+    this.keyText ??= `${this.wildcard ? WILDCARD : ''}\n${this.sorted().join('\n')}`;
+    return this.keyText;
+  }
+
+  private changed(): void {
+    this.sortedNames = undefined;
+    this.keyText = undefined;
+  }
 
   wants(name: string): boolean {
     return this.wildcard || this.names.has(name);
@@ -26,6 +46,7 @@ export class Subscription {
   /** SotW: the request carries the complete list. Returns the names newly subscribed. */
   replace(resourceNames: readonly string[], first: boolean): string[] {
     if (resourceNames.length === 0) {
+      this.changed();
       if (first) this.wildcard = this.legacy = true;
       else if (!this.legacy) this.wildcard = false;
       if (!this.legacy) this.names.clear();
@@ -38,6 +59,7 @@ export class Subscription {
     // as many entries, all held, and still drops d. Any other list (reordered, with repeats)
     // takes the full path below, which is correct for every list.
     if (sameEntries(resourceNames, this.last)) return [];
+    this.changed();
     const next = new Set(resourceNames);
     this.wildcard = next.delete(WILDCARD);
     const added = [...next].filter((n) => !this.names.has(n));
@@ -50,6 +72,7 @@ export class Subscription {
   /** Delta: explicit subscribe/unsubscribe lists. Returns the names newly subscribed. */
   change(subscribe: readonly string[], unsubscribe: readonly string[], first: boolean): string[] {
     this.last = NONE;
+    this.changed();
     if (first && subscribe.length === 0) this.wildcard = true;
     const added: string[] = [];
     for (const n of subscribe) {

@@ -3,7 +3,9 @@
 // XDS_BENCH_CLIENT=grpc-js uses a full grpc-js client per stream; the default is a lean client
 // on node:http2 (gRPC's 5-byte message framing, protobuf-es for the messages), so that the load
 // generator, which shares this 2-core machine with the server, takes less of its CPU.
+import { writeFileSync } from 'node:fs';
 import { constants as h2, connect as h2connect } from 'node:http2';
+import { Session } from 'node:inspector';
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { type ClientDuplexStream, credentials } from '@grpc/grpc-js';
 import { TYPE } from '../../../control-plane/xds/resource-types.js';
@@ -16,7 +18,7 @@ import {
   type DiscoveryResponse,
   DiscoveryResponseSchema,
 } from '../../../protos/gen/envoy/service/discovery/v3/discovery_pb.js';
-import { type LoadCommand, MODEL } from './protocol.js';
+import { cpuMs, epochMs, type LoadCommand, MODEL } from './protocol.js';
 
 const Ads = clientConstructor(AggregatedDiscoveryService);
 const SUBSCRIPTIONS: Array<[string, string[]]> = [
@@ -32,6 +34,20 @@ const calls: Array<{ cancel(): void }> = [];
 let synced = 0;
 let opened = 0;
 let failed = 0;
+const openedTo = new Map<string, number>();
+
+/** When each response arrived, per `typeUrl version` (EDS and RDS only), for the phase split. */
+const receivedAt = new Map<string, number[]>();
+function noteReceived(address: string, res: DiscoveryResponse): void {
+  if (res.typeUrl !== TYPE.EDS && res.typeUrl !== TYPE.RDS) return;
+  const key = `${address} ${res.typeUrl} ${res.versionInfo}`;
+  let times = receivedAt.get(key);
+  if (!times) {
+    times = [];
+    receivedAt.set(key, times);
+  }
+  times.push(epochMs());
+}
 
 const ADS_PATH = `/${AggregatedDiscoveryService.typeName}/StreamAggregatedResources`;
 
@@ -69,13 +85,15 @@ function initialRequests(i: number): DiscoveryRequest[] {
 // where the file-descriptor limit (one per connection, in the server and here) is below the
 // number of streams, this is how one server can be given more streams than it may hold sockets.
 const PER_CONN = Math.max(1, Number(process.env.XDS_BENCH_STREAMS_PER_CONN ?? 1));
-let shared: { session: ReturnType<typeof h2connect>; streams: number } | undefined;
+const sharedBy = new Map<string, { session: ReturnType<typeof h2connect>; streams: number }>();
 
 function sessionFor(address: string): ReturnType<typeof h2connect> {
+  let shared = sharedBy.get(address);
   if (!shared || shared.streams >= PER_CONN || shared.session.destroyed) {
     const session = h2connect(`http://${address}`);
     clients.push({ close: () => session.destroy() });
     shared = { session, streams: 0 };
+    sharedBy.set(address, shared);
   }
   shared.streams++;
   return shared.session;
@@ -98,6 +116,7 @@ function openLeanStream(address: string, i: number): void {
       if (pending.length < 5 + len) break;
       const res = fromBinary(DiscoveryResponseSchema, pending.subarray(5, 5 + len));
       pending = pending.subarray(5 + len);
+      noteReceived(address, res);
       stream.write(frame(ackFor(res)));
       if (++firstResponses === SUBSCRIPTIONS.length) synced++;
     }
@@ -127,6 +146,7 @@ function openGrpcJsStream(address: string, i: number): void {
   calls.push(call);
   let firstResponses = 0;
   call.on('data', (res: DiscoveryResponse) => {
+    noteReceived(address, res);
     call.write(ackFor(res));
     if (++firstResponses === SUBSCRIPTIONS.length) synced++;
   });
@@ -136,22 +156,53 @@ function openGrpcJsStream(address: string, i: number): void {
 
 process.on('message', async (msg: LoadCommand) => {
   if (msg.cmd === 'open') {
-    const start = opened;
+    // Counts are per server address; `opened`, `synced` and `failed` run over all of them.
+    const start = openedTo.get(msg.address) ?? 0;
+    const base = { opened, synced, failed };
+    const done = () => synced + failed - base.synced - base.failed;
     for (let i = start; i < msg.total; i++) {
       openStream(msg.address, msg.firstId + i);
       opened++;
+      openedTo.set(msg.address, i + 1);
       if ((i + 1 - start) % msg.batch === 0) {
         // Pace connection setup so the listen backlog never overflows.
-        while (synced + failed < i + 1 && failed < 50) await new Promise((r) => setTimeout(r, 5));
-        process.send!({ progress: synced, failed });
+        while (done() < i + 1 - start && failed - base.failed < 50)
+          await new Promise((r) => setTimeout(r, 5));
+        process.send!({ progress: synced - base.synced, failed: failed - base.failed });
       }
     }
-    while (synced + failed < msg.total && failed < 50) await new Promise((r) => setTimeout(r, 10));
-    process.send!({ opened, synced, failed });
+    while (done() < msg.total - start && failed - base.failed < 50)
+      await new Promise((r) => setTimeout(r, 10));
+    process.send!({ opened, synced: synced - base.synced, failed: failed - base.failed });
   } else if (msg.cmd === 'close') {
     for (const c of calls) c.cancel();
     for (const c of clients) c.close();
     process.send!({ closed: true });
+  }
+});
+// A CPU profile of this process on command (the parent profiles one load process per change).
+let inspector: Session | undefined;
+const post = (method: string, params?: object) =>
+  new Promise<unknown>((resolve, reject) =>
+    inspector!.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res))),
+  );
+
+process.on('message', async (msg: LoadCommand) => {
+  if (msg.cmd === 'cpu') {
+    process.send!({ cpuMs: cpuMs() });
+  } else if (msg.cmd === 'received') {
+    process.send!({ receivedAt: receivedAt.get(`${msg.address} ${msg.typeUrl} ${msg.version}`) ?? [] });
+  } else if (msg.cmd === 'profile' && msg.action === 'start') {
+    inspector ??= new Session();
+    inspector.connect();
+    await post('Profiler.enable');
+    await post('Profiler.start');
+    process.send!({ profiling: true });
+  } else if (msg.cmd === 'profile' && msg.action === 'stop') {
+    const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+    writeFileSync(msg.file, JSON.stringify(profile));
+    inspector!.disconnect();
+    process.send!({ profiled: msg.file });
   }
 });
 process.send!({ ready: true });

@@ -9,13 +9,25 @@ import { SnapshotCache } from '../../../control-plane/xds/cache/snapshot-cache.j
 import { TYPE } from '../../../control-plane/xds/resource-types.js';
 import { XdsServer } from '../../../control-plane/xds/server/ads-server.js';
 import { modelSet } from '../../helpers/xds-resources.js';
-import { type AckReport, type MemSample, MODEL, type ServerCommand } from './protocol.js';
+import {
+  type AckReport,
+  type ChangeReport,
+  cpuMs,
+  epochMs,
+  type MemSample,
+  MODEL,
+  type ServerCommand,
+} from './protocol.js';
 
 const cache = new SnapshotCache();
 const encoder = new SnapshotEncoder();
 let weights = [80, 20];
 let port1 = 9001;
-const target: Record<string, { version: string; at: number; latencies: number[] }> = {};
+const target: Record<
+  string,
+  { version: string; at: number; cpuAt: number; latencies: number[]; written: number[] }
+> = {};
+const shortOf = (type: string) => (type === TYPE.EDS ? 'EDS' : type === TYPE.RDS ? 'RDS' : undefined);
 
 function publish(): void {
   const set = modelSet(MODEL, {
@@ -32,9 +44,15 @@ const server = new XdsServer({
   ...(process.env.XDS_BENCH_CHANNELZ === '0' ? { grpcOptions: { 'grpc.enable_channelz': 0 } } : {}),
   callbacks: {
     onAck(_ctx, type, version) {
-      const short = type === TYPE.EDS ? 'EDS' : type === TYPE.RDS ? 'RDS' : undefined;
+      const short = shortOf(type);
       const t = short && target[short];
       if (t && version === t.version) t.latencies.push(performance.now() - t.at);
+    },
+    // When the response carrying the new version was handed to grpc-js (built and written).
+    onResponse(_ctx, type, version) {
+      const short = shortOf(type);
+      const t = short && target[short];
+      if (t && version === t.version) t.written.push(performance.now() - t.at);
     },
   },
 });
@@ -66,8 +84,7 @@ const post = (method: string, params?: object) =>
     inspector!.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res))),
   );
 if (inspector) await post('Profiler.enable');
-// One profile per change type: the first window of each.
-const profiled = new Set<string>();
+// The parent says which windows to profile (the last of each change type, past V8's warm-up).
 let profileOpen: string | undefined;
 
 process.on('message', async (msg: ServerCommand) => {
@@ -76,35 +93,51 @@ process.on('message', async (msg: ServerCommand) => {
   else if (msg.cmd === 'change') {
     if (msg.type === 'EDS') port1++;
     else weights = [weights[0]! - 1, weights[1]! + 1];
-    const profiling = inspector && !profiled.has(msg.type);
+    const profiling = inspector && msg.profile;
     if (profiling) await post('Profiler.start');
+    const url = msg.type === 'EDS' ? TYPE.EDS : TYPE.RDS;
+    // The target is set before publishing: the first slice of streams is served right after it.
+    const t = { version: '', at: 0, cpuAt: cpuMs(), latencies: [] as number[], written: [] as number[] };
+    target[msg.type] = t;
     const cpu = process.cpuUsage();
-    const at = performance.now();
+    const atEpochMs = epochMs();
+    t.at = performance.now();
     publish();
     const used = process.cpuUsage(cpu);
-    const url = msg.type === 'EDS' ? TYPE.EDS : TYPE.RDS;
+    t.version = cache.get('grpc')!.type(url).version;
     if (profiling) profileOpen = msg.type;
-    target[msg.type] = { version: cache.get('grpc')!.type(url).version, at, latencies: [] };
-    process.send!({
+    const report: ChangeReport = {
       changed: msg.type,
-      publishMs: performance.now() - at,
+      typeUrl: url,
+      version: t.version,
+      atEpochMs,
+      publishMs: performance.now() - t.at,
       publishCpuMs: (used.user + used.system) / 1000,
-    });
+    };
+    process.send!(report);
   } else if (msg.cmd === 'await-acks') {
     const t = target[msg.type]!;
     const deadline = Date.now() + msg.timeoutMs;
     while (t.latencies.length < msg.count && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 20));
+    const used = cpuMs() - t.cpuAt;
     if (inspector && profileOpen === msg.type) {
       profileOpen = undefined;
-      profiled.add(msg.type);
       const { profile } = (await post('Profiler.stop')) as { profile: unknown };
       writeFileSync(
-        join(profDir!, `server-${msg.type}-${server.streamCount}.cpuprofile`),
+        join(
+          profDir!,
+          `server-${process.env.XDS_BENCH_LABEL || 'this'}-${msg.type}-${server.streamCount}.cpuprofile`,
+        ),
         JSON.stringify(profile),
       );
     }
-    const report: AckReport = { latenciesMs: t.latencies.slice(), expected: msg.count };
+    const report: AckReport = {
+      latenciesMs: t.latencies.slice(),
+      writtenMs: t.written.slice(),
+      cpuMs: used,
+      expected: msg.count,
+    };
     process.send!(report);
   }
 });
