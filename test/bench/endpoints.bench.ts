@@ -5,13 +5,15 @@
 //     Goal: under half of one core.
 //  2. Side by side: 4 real `switchyard pod` processes, one 4x slower (--inject-delay-ms), under
 //     steady closed-loop load from grpc-js-xds clients (6 callers: the fast pods keep headroom;
-//     16: every pod queues), in three modes, alternated, each run several times: round robin
-//     (--weights equal), the control plane's adaptive weights (--weights adaptive), and ORCA
-//     load reports with client-side weighted_round_robin (`proxylessBalancing: { mode: orca }`).
-//     Reports throughput against the capacity-proportional optimum and p99 against round robin;
-//     goals for ORCA: >= 90 % of the optimum and p99 at most a third of round robin's. Medians.
+//     16: every pod queues), in four modes, alternated, each run several times: round robin
+//     (--weights equal), the control plane's adaptive weights (--weights adaptive), ORCA load
+//     reports with client-side weighted_round_robin (`proxylessBalancing: { mode: orca }`), and
+//     the clients' least-load policy over per-call reports (`mode: least-load`, the clients
+//     registered it). Reports throughput against the capacity-proportional optimum and p99
+//     against round robin; goals: >= 90 % of the optimum and p99 at most a third of round
+//     robin's. Medians.
 // `npx tsx test/bench/run.ts endpoints`; ENDPOINTS_BENCH_PODS, ENDPOINTS_BENCH_REPS,
-// ENDPOINTS_BENCH_CALLERS (6,16), ENDPOINTS_BENCH_MODES (equal,adaptive,orca) and
+// ENDPOINTS_BENCH_CALLERS (6,16), ENDPOINTS_BENCH_MODES (equal,adaptive,orca,least) and
 // ENDPOINTS_BENCH_PARTS (ingest,routing) change the size.
 import '../helpers/xds-env.js';
 import { fork } from 'node:child_process';
@@ -20,7 +22,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderTable } from '../../control-plane/cli/table.js';
+import { registerLeastLoad } from '../../kernel/grpc/least-load/index.js';
 import { modelRepoCopy } from '../dataplane/harness.js';
+import { podUser } from '../endpoints/harness.js';
 import { affineRequest, LoadGenerator, summarize, XdsInferenceClient } from '../endpoints/load.js';
 import { NatsServer } from '../helpers/nats-server.js';
 import { freePorts } from '../helpers/ports.js';
@@ -38,12 +42,13 @@ const FAST_MS = 20;
 const SLOW_MS = 4 * FAST_MS;
 // Moderate load (the fast pods have headroom) and saturation (every pod queues).
 const CALLERS = (process.env.ENDPOINTS_BENCH_CALLERS ?? '6,16').split(',').map(Number);
-const MODES = (process.env.ENDPOINTS_BENCH_MODES ?? 'equal,adaptive,orca').split(',') as Mode[];
-type Mode = 'equal' | 'adaptive' | 'orca';
+const MODES = (process.env.ENDPOINTS_BENCH_MODES ?? 'equal,adaptive,orca,least').split(',') as Mode[];
+type Mode = 'equal' | 'adaptive' | 'orca' | 'least';
 const MODE_NAME: Record<Mode, string> = {
   equal: 'round robin (equal)',
   adaptive: 'adaptive weights',
   orca: 'ORCA + client WRR',
+  least: 'least load (per call)',
 };
 // What 4 pods serving one request at a time can do at most: each at its own pace.
 const OPTIMUM_RPS = 3 * (1000 / FAST_MS) + 1000 / SLOW_MS;
@@ -183,18 +188,14 @@ async function routing(): Promise<RoutingRun[]> {
       `${REPS} runs per mode, ${WARMUP_MS / 1000} s warm-up + ${MEASURE_MS / 1000} s measured --`,
   );
   const ids = ['pod-a', 'pod-b', 'pod-c', 'pod-slow'];
-  const nats = await NatsServer.start({
-    users: ids.map((id) => ({
-      user: id,
-      publish: [`switchyard.pod.${id}.>`],
-      subscribe: ['switchyard.pods.announce'],
-    })),
-  });
+  // The suites' pod users: a pod that cannot subscribe to its access rules refuses every call.
+  const nats = await NatsServer.start({ users: ids.map(podUser) });
   const repo = await modelRepoCopy(['affine']);
   const dirs: Record<Mode, string> = {
     equal: policyDir(['affine']),
     adaptive: policyDir(['affine']),
     orca: policyDir(['affine'], '  proxylessBalancing: { mode: orca }\n'),
+    least: policyDir(['affine'], '  proxylessBalancing: { mode: least-load }\n'),
   };
   const pods: PodProc[] = [];
   const runs: RoutingRun[] = [];
@@ -290,6 +291,8 @@ async function routingRun(
 }
 
 async function main(): Promise<void> {
+  // Only clusters of `least-load` routes name the policy; the other modes' clients ignore it.
+  registerLeastLoad();
   const results: Record<string, unknown> = { pods: PODS, models: MODELS };
   if (PARTS.includes('ingest')) {
     const ing = await ingestion();
