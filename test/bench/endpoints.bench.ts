@@ -25,7 +25,13 @@ import { renderTable } from '../../control-plane/cli/table.js';
 import { registerLeastLoad } from '../../kernel/grpc/least-load/index.js';
 import { modelRepoCopy } from '../dataplane/harness.js';
 import { podUser } from '../endpoints/harness.js';
-import { affineRequest, LoadGenerator, summarize, XdsInferenceClient } from '../endpoints/load.js';
+import {
+  affineRequest,
+  InferenceCaller,
+  LoadGenerator,
+  summarize,
+  XdsInferenceClient,
+} from '../endpoints/load.js';
 import { NatsServer } from '../helpers/nats-server.js';
 import { freePorts } from '../helpers/ports.js';
 import { metric, type PodProc, procUsage, scrape, startControlPlane, startPod } from './endpoints/procs.js';
@@ -182,7 +188,41 @@ async function servedByPod(pods: readonly PodProc[]): Promise<number[]> {
   );
 }
 
-async function routing(): Promise<RoutingRun[]> {
+/**
+ * What the 4 pods serve at most on this machine, as opposed to on paper: every pod saturated at
+ * once by its own direct callers (no balancing), the sum of their rates. Injected delays and
+ * one call at a time are not all a pod spends per call: gRPC, decoding and a shared CPU add to it.
+ */
+async function measuredCapacity(nats: NatsServer, dir: string, pods: readonly PodProc[]): Promise<number> {
+  // A control plane only for the pods' access rules: without them a pod refuses every call.
+  const cp = await startControlPlane({ policyDir: dir, nats: nats.url, ...credentials(nats) });
+  const callers = pods.map((p) => new InferenceCaller(`127.0.0.1:${p.grpcPort}`));
+  try {
+    for (const t0 = Date.now(); ; await sleep(200)) {
+      const codes = await Promise.all(callers.map((c) => c.infer(affineRequest())));
+      if (codes.every((c) => c === null)) break;
+      if (Date.now() - t0 > 60_000) throw new Error(`pods refuse calls: ${codes.join(',')}`);
+    }
+    const loads = callers.map((c) => new LoadGenerator([c]));
+    for (const l of loads) l.start(3);
+    await sleep(2000);
+    const from = performance.now();
+    await sleep(8000);
+    const to = performance.now();
+    const rates = (await Promise.all(loads.map((l) => l.stop()))).map(
+      (calls) => summarize(calls, from, to).throughputRps,
+    );
+    say(
+      `  measured capacity: ${rates.map((r) => r.toFixed(1)).join(' + ')} = ${rates.reduce((a, b) => a + b, 0).toFixed(1)} rps (each pod saturated by 3 direct callers, all at once)`,
+    );
+    return rates.reduce((a, b) => a + b, 0);
+  } finally {
+    for (const c of callers) c.close();
+    await cp.stop();
+  }
+}
+
+async function routing(): Promise<{ runs: RoutingRun[]; capacityRps: number }> {
   say(
     `\n-- side by side: 4 pods (3 x ${FAST_MS} ms, 1 x ${SLOW_MS} ms), ${CALLERS.join(' and ')} callers, ` +
       `${REPS} runs per mode, ${WARMUP_MS / 1000} s warm-up + ${MEASURE_MS / 1000} s measured --`,
@@ -199,6 +239,7 @@ async function routing(): Promise<RoutingRun[]> {
   };
   const pods: PodProc[] = [];
   const runs: RoutingRun[] = [];
+  let capacityRps = Number.NaN;
   try {
     for (const id of ids) {
       const ports = (await freePorts(3)) as [number, number, number];
@@ -212,6 +253,7 @@ async function routing(): Promise<RoutingRun[]> {
         ],
       }));
     }
+    capacityRps = await measuredCapacity(nats, dirs.equal, pods);
     for (const callers of CALLERS)
       for (let rep = 0; rep < REPS; rep++)
         for (const mode of MODES) runs.push(await routingRun(callers, mode, rep, nats, dirs[mode], pods));
@@ -221,7 +263,7 @@ async function routing(): Promise<RoutingRun[]> {
     await repo.cleanup();
     for (const d of Object.values(dirs)) rmSync(d, { recursive: true, force: true });
   }
-  return runs;
+  return { runs, capacityRps };
 }
 
 async function routingRun(
@@ -318,9 +360,10 @@ async function main(): Promise<void> {
     say(`goal: under 50 % of one core -> ${m.cpuPct < 50 ? 'met' : 'NOT met'}`);
   }
   if (PARTS.includes('routing')) {
-    const runs = await routing();
+    const { runs, capacityRps } = await routing();
     results.routing = runs;
-    const ratios: Record<string, { p99VsRoundRobin: number; ofOptimum: number }> = {};
+    results.measuredCapacityRps = capacityRps;
+    const ratios: Record<string, { p99VsRoundRobin: number; ofOptimum: number; ofMeasured: number }> = {};
     const rows: string[][] = [];
     for (const callers of CALLERS) {
       const by = (mode: Mode, k: 'rps' | 'p50Ms' | 'p99Ms' | 'slowShare') =>
@@ -330,12 +373,14 @@ async function main(): Promise<void> {
         ratios[`${callers}/${mode}`] = {
           p99VsRoundRobin: p99Ratio,
           ofOptimum: by(mode, 'rps') / OPTIMUM_RPS,
+          ofMeasured: by(mode, 'rps') / capacityRps,
         };
         rows.push([
           String(callers),
           MODE_NAME[mode],
           by(mode, 'rps').toFixed(0),
           `${((100 * by(mode, 'rps')) / OPTIMUM_RPS).toFixed(0)}%`,
+          `${((100 * by(mode, 'rps')) / capacityRps).toFixed(0)}%`,
           by(mode, 'p50Ms').toFixed(1),
           by(mode, 'p99Ms').toFixed(1),
           `${p99Ratio.toFixed(2)}x`,
@@ -350,7 +395,7 @@ async function main(): Promise<void> {
     results.optimumRps = OPTIMUM_RPS;
     say(
       `\n4 pods, one 4x slower, closed-loop grpc-js-xds callers (medians of ${REPS} runs; ` +
-        `capacity-proportional optimum ${OPTIMUM_RPS.toFixed(1)} rps)`,
+        `capacity-proportional optimum ${OPTIMUM_RPS.toFixed(1)} rps, measured ${capacityRps.toFixed(1)} rps)`,
     );
     process.stdout.write(
       renderTable(
@@ -359,6 +404,7 @@ async function main(): Promise<void> {
           'balancing',
           'rps',
           'of optimum',
+          'of measured',
           'p50 ms',
           'p99 ms',
           'p99 / RR',
@@ -373,6 +419,7 @@ async function main(): Promise<void> {
         const r = ratios[`${callers}/${mode}`]!;
         say(
           `${callers} callers, ${MODE_NAME[mode]}: ${(100 * r.ofOptimum).toFixed(0)} % of the optimum ` +
+            `(${(100 * r.ofMeasured).toFixed(0)} % of the measured capacity) ` +
             `(goal >= 90 %: ${r.ofOptimum >= 0.9 ? 'met' : 'NOT met'}), p99 ${r.p99VsRoundRobin.toFixed(2)}x round robin ` +
             `(goal <= 0.33: ${r.p99VsRoundRobin <= 1 / 3 ? 'met' : 'NOT met'})`,
         );
