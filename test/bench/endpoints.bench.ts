@@ -9,8 +9,9 @@
 //     (--weights equal), the control plane's adaptive weights (--weights adaptive), ORCA load
 //     reports with client-side weighted_round_robin (`proxylessBalancing: { mode: orca }`), and
 //     the clients' least-load policy over per-call reports (`mode: least-load`, the clients
-//     registered it). Reports throughput against the capacity-proportional optimum and p99
-//     against round robin; goals: >= 90 % of the optimum and p99 at most a third of round
+//     registered it). Reports throughput against the capacity-proportional optimum and against
+//     the capacity measured first (every pod saturated by its own direct callers at once), and
+//     p99 against round robin; goals: >= 90 % of the optimum and p99 at most a third of round
 //     robin's. Medians.
 // `npx tsx test/bench/run.ts endpoints`; ENDPOINTS_BENCH_PODS, ENDPOINTS_BENCH_REPS,
 // ENDPOINTS_BENCH_CALLERS (6,16), ENDPOINTS_BENCH_MODES (equal,adaptive,orca,least) and
