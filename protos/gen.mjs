@@ -23,6 +23,8 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
 const depsPkg = join(root, 'node_modules/@grpc/grpc-js-xds/deps');
+// grpc-js ships the ORCA protos that grpc-js-xds's xDS copy lacks.
+const orcaPkg = join(root, 'node_modules/@grpc/grpc-js/proto/xds');
 const depsDir = join(here, '.deps');
 const genDir = join(here, 'gen');
 
@@ -62,6 +64,11 @@ export const ROOTS = [
   'envoy/config/trace/v3/opentelemetry.proto',
 ];
 
+// From the xDS module: a cluster names a custom client-side policy in a TypedStruct (gRFC A52).
+export const XDS_ROOTS = ['xds/type/v3/typed_struct.proto'];
+// From grpc-js: the load report a pod attaches to each answer for that policy (gRFC A51).
+export const ORCA_ROOTS = ['xds/data/orca/v3/orca_load_report.proto'];
+
 // The validate.proto pinned with grpc-js-xds 1.14.1 predates StringRules.ignore_empty
 // (field 26, upstream PGV since v0.6.x), which the envoy-api it pins already uses. Compilers
 // reject the unknown option, so the build links a copy of PGV with that one field added.
@@ -80,6 +87,7 @@ function prepareDeps() {
   link(join(depsPkg, 'envoy-api'), join(depsDir, 'envoy-api'));
   link(join(depsPkg, 'xds'), join(depsDir, 'xds'));
   link(join(depsPkg, 'googleapis'), join(depsDir, 'googleapis'));
+  link(orcaPkg, join(depsDir, 'orca'));
   const pgvSrc = readFileSync(join(depsPkg, 'protoc-gen-validate/validate/validate.proto'), 'utf8');
   let pgv = pgvSrc;
   if (!/ignore_empty\s*=\s*26/.test(pgvSrc)) {
@@ -96,6 +104,7 @@ function prepareDeps() {
 function inputsHash() {
   const h = createHash('sha256');
   h.update(readFileSync(join(root, 'node_modules/@grpc/grpc-js-xds/package.json')));
+  h.update(readFileSync(join(root, 'node_modules/@grpc/grpc-js/package.json')));
   h.update(readFileSync(join(root, 'node_modules/@bufbuild/protoc-gen-es/package.json')));
   h.update(readFileSync(fileURLToPath(import.meta.url)));
   h.update(readFileSync(join(here, 'buf.gen.yaml')));
@@ -120,6 +129,8 @@ function main() {
   rmSync(genDir, { recursive: true, force: true });
   const args = ['generate', '--template', 'buf.gen.yaml'];
   for (const r of ROOTS) args.push('--path', join('.deps/envoy-api', r));
+  for (const r of XDS_ROOTS) args.push('--path', join('.deps/xds', r));
+  for (const r of ORCA_ROOTS) args.push('--path', join('.deps/orca', r));
   // buf wants a module's sub-directories, not the module root, as --path.
   for (const d of readdirSync(join(here, 'api')).sort()) args.push('--path', join('api', d));
   const buf = join(root, 'node_modules/.bin/buf');

@@ -608,7 +608,7 @@ describe('proxyless balancing', () => {
         },
       }),
     ).toEqual([
-      `${P}.mode: must be one of weights, orca`,
+      `${P}.mode: must be one of weights, orca, least-load`,
       `${P}.reportPeriod: must be longer than 0s`,
       `${P}.weightExpiration: must be longer than 0s`,
       `${P}.weightUpdatePeriod: must be longer than 0s`,

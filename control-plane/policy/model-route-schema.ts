@@ -245,7 +245,7 @@ const CIRCUIT_BREAKERS: Schema = {
 const PROXYLESS_BALANCING: Schema = {
   kind: 'object',
   fields: {
-    mode: f({ kind: 'string', oneOf: ['weights', 'orca'] }, { default: 'weights' }),
+    mode: f({ kind: 'string', oneOf: ['weights', 'orca', 'least-load'] }, { default: 'weights' }),
     reportPeriod: f({ kind: 'duration', positive: true }, { default: '250ms' }),
     blackoutPeriod: f({ kind: 'duration' }, { default: '1s' }),
     weightExpiration: f({ kind: 'duration', positive: true }, { default: '3m' }),

@@ -155,11 +155,10 @@ export function applyRules(doc: Record<string, unknown>, out: Issue[]): ModelRou
       });
     spec.lbPolicy ??= spec.sticky ? 'RING_HASH' : 'ROUND_ROBIN';
     const proxyless = spec.proxylessBalancing as { mode?: string } | undefined;
-    if (proxyless?.mode === 'orca' && spec.lbPolicy === 'RING_HASH')
+    if ((proxyless?.mode === 'orca' || proxyless?.mode === 'least-load') && spec.lbPolicy === 'RING_HASH')
       out.push({
         path: 'spec.proxylessBalancing.mode',
-        message:
-          'orca balances by load and cannot keep a hash: it needs lbPolicy other than RING_HASH (and no sticky)',
+        message: `${proxyless.mode} balances by load and cannot keep a hash: it needs lbPolicy other than RING_HASH (and no sticky)`,
       });
     checkEndpoints(spec, out);
     checkRegistryVersions(spec.versions as Parameters<typeof checkRegistryVersions>[0], out);

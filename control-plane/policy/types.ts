@@ -109,10 +109,12 @@ export interface CircuitBreakers {
 
 /**
  * `weights`: the control plane's tuned weights in EDS (as for Envoy). `orca`: the clients'
- * own client_side_weighted_round_robin over the pods' per-call ORCA load reports, with its knobs.
+ * own client_side_weighted_round_robin over the pods' out-of-band ORCA load reports, with its
+ * knobs. `least-load`: Switchyard's per-call least-load policy for clients that registered it,
+ * else as `orca`.
  */
 export interface ProxylessBalancing {
-  readonly mode: 'weights' | 'orca';
+  readonly mode: 'weights' | 'orca' | 'least-load';
   readonly reportPeriod: string;
   readonly blackoutPeriod: string;
   readonly weightExpiration: string;

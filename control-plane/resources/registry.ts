@@ -30,6 +30,7 @@ import { file_envoy_extensions_transport_sockets_tls_v3_secret } from '../../pro
 import { file_envoy_extensions_transport_sockets_tls_v3_tls } from '../../protos/gen/envoy/extensions/transport_sockets/tls/v3/tls_pb.js';
 import { file_envoy_extensions_upstreams_http_v3_http_protocol_options } from '../../protos/gen/envoy/extensions/upstreams/http/v3/http_protocol_options_pb.js';
 import { file_envoy_type_matcher_v3_http_inputs } from '../../protos/gen/envoy/type/matcher/v3/http_inputs_pb.js';
+import { file_xds_type_v3_typed_struct } from '../../protos/gen/xds/type/v3/typed_struct_pb.js';
 
 const ROOT_FILES: readonly DescFile[] = [
   file_envoy_config_listener_v3_listener,
@@ -59,6 +60,7 @@ const ROOT_FILES: readonly DescFile[] = [
   file_envoy_extensions_filters_http_local_ratelimit_v3_local_rate_limit,
   file_envoy_extensions_filters_http_ext_authz_v3_ext_authz,
   file_envoy_config_trace_v3_opentelemetry,
+  file_xds_type_v3_typed_struct,
 ];
 
 function withDependencies(roots: readonly DescFile[]): DescFile[] {

@@ -123,14 +123,15 @@ export function inferenceHandlers(
       modelVersion === decoded.request.version
         ? decoded.request
         : { ...decoded.request, version: modelVersion };
+    load.begin();
     svc.infer(request, { deadline: deadlineOf(call), cancellation, hooks: scope }).then(
       (res) => {
         try {
           scope.responding();
-          load.record(startedMs, true);
+          const trailers = load.record(startedMs, true);
           // Raw answers skip the message objects: already bytes (inferenceDefinition below).
           const answer = decoded.raw ? encodeRawInferResponse(res) : encodeInferResponse(res, false);
-          cb(null, answer as ModelInferResponse);
+          cb(null, answer as ModelInferResponse, trailers);
           scope.succeeded();
         } finally {
           release();

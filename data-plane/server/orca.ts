@@ -9,7 +9,9 @@
 // how many calls the pod happened to get (weights proportional to the rate drift), steep enough
 // that a pod twice as slow gets an eighth of the share, and near 1 for latencies near 100 ms.
 // Why: docs/ENDPOINTS.md, "Load reports (ORCA)".
-import { type Server, ServerMetricRecorder } from '@grpc/grpc-js';
+import { Metadata, type Server, ServerMetricRecorder } from '@grpc/grpc-js';
+import { encodeCallLoad, LOAD_REPORT_TRAILER } from '../../kernel/grpc/least-load/index.js';
+import { CallLoadGauge } from './call-load.js';
 
 const BUCKET_MS = 100;
 /** Latency at which a pod's weight is 1. */
@@ -61,21 +63,34 @@ export class LoadWindow {
   }
 }
 
-/** The pod's load for the `OpenRcaService` stream, updated at every finished ModelInfer. */
+/**
+ * The pod's load for the `OpenRcaService` stream, updated at every finished ModelInfer, and the
+ * per-call report each answer carries in its trailers for least-load clients.
+ */
 export class LoadReporter {
   private readonly window = new LoadWindow();
   private readonly recorder = new ServerMetricRecorder();
+  private readonly calls = new CallLoadGauge();
 
   /** Serves `xds.service.orca.v3.OpenRcaService` on `server`. */
   addTo(server: Server): void {
     this.recorder.addToServer(server);
   }
 
-  record(startedMs: number, ok: boolean): void {
+  /** A ModelInfer call is held from here until record(). */
+  begin(): void {
+    this.calls.begin();
+  }
+
+  /** The call begun at `startedMs` finished; the trailers to send with its answer. */
+  record(startedMs: number, ok: boolean): Metadata {
+    const trailers = new Metadata();
+    trailers.set(LOAD_REPORT_TRAILER, Buffer.from(encodeCallLoad(this.calls.end())));
     this.window.record(performance.now() - startedMs, ok);
     const r = this.window.report();
     this.recorder.setQpsMetric(r.rps);
     this.recorder.setEpsMetric(r.eps);
     this.recorder.setApplicationUtilizationMetric(r.rps * (r.latency / REFERENCE_LATENCY_S) ** 3);
+    return trailers;
   }
 }

@@ -5,13 +5,16 @@
 //     Goal: under half of one core.
 //  2. Side by side: 4 real `switchyard pod` processes, one 4x slower (--inject-delay-ms), under
 //     steady closed-loop load from grpc-js-xds clients (6 callers: the fast pods keep headroom;
-//     16: every pod queues), in three modes, alternated, each run several times: round robin
-//     (--weights equal), the control plane's adaptive weights (--weights adaptive), and ORCA
-//     load reports with client-side weighted_round_robin (`proxylessBalancing: { mode: orca }`).
-//     Reports throughput against the capacity-proportional optimum and p99 against round robin;
-//     goals for ORCA: >= 90 % of the optimum and p99 at most a third of round robin's. Medians.
+//     16: every pod queues), in four modes, alternated, each run several times: round robin
+//     (--weights equal), the control plane's adaptive weights (--weights adaptive), ORCA load
+//     reports with client-side weighted_round_robin (`proxylessBalancing: { mode: orca }`), and
+//     the clients' least-load policy over per-call reports (`mode: least-load`, the clients
+//     registered it). Reports throughput against the capacity-proportional optimum and against
+//     the capacity measured first (every pod saturated by its own direct callers at once), and
+//     p99 against round robin; goals: >= 90 % of the optimum and p99 at most a third of round
+//     robin's. Medians.
 // `npx tsx test/bench/run.ts endpoints`; ENDPOINTS_BENCH_PODS, ENDPOINTS_BENCH_REPS,
-// ENDPOINTS_BENCH_CALLERS (6,16), ENDPOINTS_BENCH_MODES (equal,adaptive,orca) and
+// ENDPOINTS_BENCH_CALLERS (6,16), ENDPOINTS_BENCH_MODES (equal,adaptive,orca,least) and
 // ENDPOINTS_BENCH_PARTS (ingest,routing) change the size.
 import '../helpers/xds-env.js';
 import { fork } from 'node:child_process';
@@ -20,8 +23,16 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderTable } from '../../control-plane/cli/table.js';
+import { registerLeastLoad } from '../../kernel/grpc/least-load/index.js';
 import { modelRepoCopy } from '../dataplane/harness.js';
-import { affineRequest, LoadGenerator, summarize, XdsInferenceClient } from '../endpoints/load.js';
+import { podUser } from '../endpoints/harness.js';
+import {
+  affineRequest,
+  InferenceCaller,
+  LoadGenerator,
+  summarize,
+  XdsInferenceClient,
+} from '../endpoints/load.js';
 import { NatsServer } from '../helpers/nats-server.js';
 import { freePorts } from '../helpers/ports.js';
 import { metric, type PodProc, procUsage, scrape, startControlPlane, startPod } from './endpoints/procs.js';
@@ -38,12 +49,13 @@ const FAST_MS = 20;
 const SLOW_MS = 4 * FAST_MS;
 // Moderate load (the fast pods have headroom) and saturation (every pod queues).
 const CALLERS = (process.env.ENDPOINTS_BENCH_CALLERS ?? '6,16').split(',').map(Number);
-const MODES = (process.env.ENDPOINTS_BENCH_MODES ?? 'equal,adaptive,orca').split(',') as Mode[];
-type Mode = 'equal' | 'adaptive' | 'orca';
+const MODES = (process.env.ENDPOINTS_BENCH_MODES ?? 'equal,adaptive,orca,least').split(',') as Mode[];
+type Mode = 'equal' | 'adaptive' | 'orca' | 'least';
 const MODE_NAME: Record<Mode, string> = {
   equal: 'round robin (equal)',
   adaptive: 'adaptive weights',
   orca: 'ORCA + client WRR',
+  least: 'least load (per call)',
 };
 // What 4 pods serving one request at a time can do at most: each at its own pace.
 const OPTIMUM_RPS = 3 * (1000 / FAST_MS) + 1000 / SLOW_MS;
@@ -177,27 +189,58 @@ async function servedByPod(pods: readonly PodProc[]): Promise<number[]> {
   );
 }
 
-async function routing(): Promise<RoutingRun[]> {
+/**
+ * What the 4 pods serve at most on this machine, as opposed to on paper: every pod saturated at
+ * once by its own direct callers (no balancing), the sum of their rates. Injected delays and
+ * one call at a time are not all a pod spends per call: gRPC, decoding and a shared CPU add to it.
+ */
+async function measuredCapacity(nats: NatsServer, dir: string, pods: readonly PodProc[]): Promise<number> {
+  // A control plane only for the pods' access rules: without them a pod refuses every call.
+  const cp = await startControlPlane({ policyDir: dir, nats: nats.url, ...credentials(nats) });
+  const callers = pods.map((p) => new InferenceCaller(`127.0.0.1:${p.grpcPort}`));
+  try {
+    for (const t0 = Date.now(); ; await sleep(200)) {
+      const codes = await Promise.all(callers.map((c) => c.infer(affineRequest())));
+      if (codes.every((c) => c === null)) break;
+      if (Date.now() - t0 > 60_000) throw new Error(`pods refuse calls: ${codes.join(',')}`);
+    }
+    const loads = callers.map((c) => new LoadGenerator([c]));
+    for (const l of loads) l.start(3);
+    await sleep(2000);
+    const from = performance.now();
+    await sleep(8000);
+    const to = performance.now();
+    const rates = (await Promise.all(loads.map((l) => l.stop()))).map(
+      (calls) => summarize(calls, from, to).throughputRps,
+    );
+    say(
+      `  measured capacity: ${rates.map((r) => r.toFixed(1)).join(' + ')} = ${rates.reduce((a, b) => a + b, 0).toFixed(1)} rps (each pod saturated by 3 direct callers, all at once)`,
+    );
+    return rates.reduce((a, b) => a + b, 0);
+  } finally {
+    for (const c of callers) c.close();
+    await cp.stop();
+  }
+}
+
+async function routing(): Promise<{ runs: RoutingRun[]; capacityRps: number }> {
   say(
     `\n-- side by side: 4 pods (3 x ${FAST_MS} ms, 1 x ${SLOW_MS} ms), ${CALLERS.join(' and ')} callers, ` +
       `${REPS} runs per mode, ${WARMUP_MS / 1000} s warm-up + ${MEASURE_MS / 1000} s measured --`,
   );
   const ids = ['pod-a', 'pod-b', 'pod-c', 'pod-slow'];
-  const nats = await NatsServer.start({
-    users: ids.map((id) => ({
-      user: id,
-      publish: [`switchyard.pod.${id}.>`],
-      subscribe: ['switchyard.pods.announce'],
-    })),
-  });
+  // The suites' pod users: a pod that cannot subscribe to its access rules refuses every call.
+  const nats = await NatsServer.start({ users: ids.map(podUser) });
   const repo = await modelRepoCopy(['affine']);
   const dirs: Record<Mode, string> = {
     equal: policyDir(['affine']),
     adaptive: policyDir(['affine']),
     orca: policyDir(['affine'], '  proxylessBalancing: { mode: orca }\n'),
+    least: policyDir(['affine'], '  proxylessBalancing: { mode: least-load }\n'),
   };
   const pods: PodProc[] = [];
   const runs: RoutingRun[] = [];
+  let capacityRps = Number.NaN;
   try {
     for (const id of ids) {
       const ports = (await freePorts(3)) as [number, number, number];
@@ -211,6 +254,7 @@ async function routing(): Promise<RoutingRun[]> {
         ],
       }));
     }
+    capacityRps = await measuredCapacity(nats, dirs.equal, pods);
     for (const callers of CALLERS)
       for (let rep = 0; rep < REPS; rep++)
         for (const mode of MODES) runs.push(await routingRun(callers, mode, rep, nats, dirs[mode], pods));
@@ -220,7 +264,7 @@ async function routing(): Promise<RoutingRun[]> {
     await repo.cleanup();
     for (const d of Object.values(dirs)) rmSync(d, { recursive: true, force: true });
   }
-  return runs;
+  return { runs, capacityRps };
 }
 
 async function routingRun(
@@ -290,6 +334,8 @@ async function routingRun(
 }
 
 async function main(): Promise<void> {
+  // Only clusters of `least-load` routes name the policy; the other modes' clients ignore it.
+  registerLeastLoad();
   const results: Record<string, unknown> = { pods: PODS, models: MODELS };
   if (PARTS.includes('ingest')) {
     const ing = await ingestion();
@@ -315,9 +361,10 @@ async function main(): Promise<void> {
     say(`goal: under 50 % of one core -> ${m.cpuPct < 50 ? 'met' : 'NOT met'}`);
   }
   if (PARTS.includes('routing')) {
-    const runs = await routing();
+    const { runs, capacityRps } = await routing();
     results.routing = runs;
-    const ratios: Record<string, { p99VsRoundRobin: number; ofOptimum: number }> = {};
+    results.measuredCapacityRps = capacityRps;
+    const ratios: Record<string, { p99VsRoundRobin: number; ofOptimum: number; ofMeasured: number }> = {};
     const rows: string[][] = [];
     for (const callers of CALLERS) {
       const by = (mode: Mode, k: 'rps' | 'p50Ms' | 'p99Ms' | 'slowShare') =>
@@ -327,12 +374,14 @@ async function main(): Promise<void> {
         ratios[`${callers}/${mode}`] = {
           p99VsRoundRobin: p99Ratio,
           ofOptimum: by(mode, 'rps') / OPTIMUM_RPS,
+          ofMeasured: by(mode, 'rps') / capacityRps,
         };
         rows.push([
           String(callers),
           MODE_NAME[mode],
           by(mode, 'rps').toFixed(0),
           `${((100 * by(mode, 'rps')) / OPTIMUM_RPS).toFixed(0)}%`,
+          `${((100 * by(mode, 'rps')) / capacityRps).toFixed(0)}%`,
           by(mode, 'p50Ms').toFixed(1),
           by(mode, 'p99Ms').toFixed(1),
           `${p99Ratio.toFixed(2)}x`,
@@ -347,7 +396,7 @@ async function main(): Promise<void> {
     results.optimumRps = OPTIMUM_RPS;
     say(
       `\n4 pods, one 4x slower, closed-loop grpc-js-xds callers (medians of ${REPS} runs; ` +
-        `capacity-proportional optimum ${OPTIMUM_RPS.toFixed(1)} rps)`,
+        `capacity-proportional optimum ${OPTIMUM_RPS.toFixed(1)} rps, measured ${capacityRps.toFixed(1)} rps)`,
     );
     process.stdout.write(
       renderTable(
@@ -356,6 +405,7 @@ async function main(): Promise<void> {
           'balancing',
           'rps',
           'of optimum',
+          'of measured',
           'p50 ms',
           'p99 ms',
           'p99 / RR',
@@ -370,6 +420,7 @@ async function main(): Promise<void> {
         const r = ratios[`${callers}/${mode}`]!;
         say(
           `${callers} callers, ${MODE_NAME[mode]}: ${(100 * r.ofOptimum).toFixed(0)} % of the optimum ` +
+            `(${(100 * r.ofMeasured).toFixed(0)} % of the measured capacity) ` +
             `(goal >= 90 %: ${r.ofOptimum >= 0.9 ? 'met' : 'NOT met'}), p99 ${r.p99VsRoundRobin.toFixed(2)}x round robin ` +
             `(goal <= 0.33: ${r.p99VsRoundRobin <= 1 / 3 ? 'met' : 'NOT met'})`,
         );

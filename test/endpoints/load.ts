@@ -34,15 +34,13 @@ export function affineRequest(): ModelInferRequest {
   });
 }
 
-/** A proxyless gRPC client of inference.GRPCInferenceService, routed by the control plane. */
-export class XdsInferenceClient {
+/** A gRPC client of inference.GRPCInferenceService at `target`. */
+export class InferenceCaller {
   private readonly client: grpc.Client;
   private readonly unary: Unary;
 
-  constructor(xdsAddress: string, model: string, nodeId: string) {
-    this.client = new InferenceClient(`xds:///${model}`, grpc.credentials.createInsecure(), {
-      [BOOTSTRAP_OPTION]: bootstrapFor(xdsAddress, nodeId),
-    });
+  constructor(target: string, options: grpc.ChannelOptions = {}) {
+    this.client = new InferenceClient(target, grpc.credentials.createInsecure(), options);
     const c = this.client as unknown as Record<string, Unary>;
     this.unary = c.modelInfer!.bind(this.client);
   }
@@ -67,6 +65,13 @@ export class XdsInferenceClient {
 
   close(): void {
     this.client.close();
+  }
+}
+
+/** A proxyless client dialing `xds:///<model>`, routed by the control plane. */
+export class XdsInferenceClient extends InferenceCaller {
+  constructor(xdsAddress: string, model: string, nodeId: string) {
+    super(`xds:///${model}`, { [BOOTSTRAP_OPTION]: bootstrapFor(xdsAddress, nodeId) });
   }
 }
 
@@ -117,7 +122,7 @@ export class LoadGenerator {
 
   /** `pauseMs`: a caller's think time between calls (0: back to back). */
   constructor(
-    private readonly clients: readonly XdsInferenceClient[],
+    private readonly clients: readonly InferenceCaller[],
     private readonly req: ModelInferRequest = affineRequest(),
     private readonly pauseMs = 0,
   ) {}
@@ -134,7 +139,7 @@ export class LoadGenerator {
     return this.calls;
   }
 
-  private async loop(client: XdsInferenceClient): Promise<void> {
+  private async loop(client: InferenceCaller): Promise<void> {
     while (this.running) {
       const startMs = performance.now();
       const code = await client.infer(this.req);
