@@ -85,7 +85,7 @@ export class LoadReporter {
   /** The call begun at `startedMs` finished; the trailers to send with its answer. */
   record(startedMs: number, ok: boolean): Metadata {
     const trailers = new Metadata();
-    trailers.set(LOAD_REPORT_TRAILER, Buffer.from(encodeCallLoad(this.calls.end())));
+    trailers.set(LOAD_REPORT_TRAILER, encodeCallLoad(this.calls.end()));
     this.window.record(performance.now() - startedMs, ok);
     const r = this.window.report();
     this.recorder.setQpsMetric(r.rps);

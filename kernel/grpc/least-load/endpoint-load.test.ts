@@ -43,20 +43,32 @@ describe('EndpointLoad (what a channel knows of one endpoint)', () => {
   });
 });
 
-describe('chooseLeastLoad (the endpoint where a new call finishes first)', () => {
+describe('chooseLeastLoad (the fastest idle endpoint, else where a new call finishes first)', () => {
   const never = () => 0.99;
 
-  it('weighs the calls ahead by each pod’s cost: (ahead + 1) x cost', () => {
-    // Fast pods with 3 ahead: 4 x 20 = 80 ms; the slow pod idle: 1 x 80 = 80 ms; 2 ahead: 60 ms.
+  it('weighs the calls ahead by each pod’s cost when none is idle: (ahead + 1) x cost', () => {
+    // 4 x 20 = 80 ms, 3 x 20 = 60 ms, and a slower pod with one ahead: 2 x 40 = 80 ms.
     const fast3 = load(3, { inflight: 3, costMs: 20 });
     const fast2 = load(2, { inflight: 2, costMs: 20 });
-    const slow = load(0, { inflight: 0, costMs: 80 });
+    const slow = load(1, { inflight: 1, costMs: 40 });
     expect(chooseLeastLoad([fast3, fast2, slow], 0, TTL, never)).toBe(1);
     fast2.started();
     fast2.started();
     // Now 100 ms on the second fast pod: the first and the slow one tie at 80 ms.
     const picks = new Set([0, 0.5, 0.99].map((r) => chooseLeastLoad([fast3, fast2, slow], 0, TTL, () => r)));
     expect(picks).toEqual(new Set([0, 2]));
+  });
+
+  it('takes an idle slow pod before a busy fast one, and the fastest of several idle ones', () => {
+    // Each fast pod has one call ahead (2 x 20 = 40 ms to finish there, 80 ms on the slow pod):
+    // finishing first would leave the slow pod idle, so its capacity would go unused.
+    const fastA = load(1, { inflight: 1, costMs: 20 });
+    const fastB = load(0, { inflight: 1, costMs: 20 });
+    const slow = load(0, { inflight: 0, costMs: 80 });
+    expect(chooseLeastLoad([fastA, fastB, slow], 0, TTL, never)).toBe(2);
+    const idleFast = load(0, { inflight: 0, costMs: 20 });
+    expect(chooseLeastLoad([slow, idleFast, fastA], 0, TTL, never)).toBe(1);
+    expect(chooseLeastLoad([idleFast, slow], 0, TTL, never)).toBe(0);
   });
 
   it("counts other clients' calls: a pod another client keeps busy loses to an idle one", () => {
@@ -68,9 +80,10 @@ describe('chooseLeastLoad (the endpoint where a new call finishes first)', () =>
 
   it('costs an endpoint without a report at the mean of the others, and all at 1 when none has one', () => {
     const fresh = new EndpointLoad();
-    const a = load(1, { inflight: 1, costMs: 10 });
-    const b = load(0, { inflight: 0, costMs: 30 });
-    // fresh: 1 x 20; a: 2 x 10 = 20; b: 1 x 30.
+    fresh.started();
+    const a = load(3, { inflight: 3, costMs: 10 });
+    const b = load(1, { inflight: 1, costMs: 30 });
+    // fresh: 2 x 20 (the mean of 10 and 30); a: 4 x 10 = 40; b: 2 x 30 = 60.
     const picks = new Set([0, 0.5, 0.99].map((r) => chooseLeastLoad([fresh, a, b], 0, TTL, () => r)));
     expect(picks).toEqual(new Set([0, 1]));
     const x = new EndpointLoad();

@@ -1,8 +1,11 @@
 // What one channel knows about one endpoint's load, and the pick over them: the least-load
 // rule. Pure (clock and randomness passed in), so it is tested without grpc-js.
 //
-// A new call on an endpoint is expected to finish after (calls ahead of it + 1) x cost: join the
-// shortest queue, weighted by each pod's own service time. Calls ahead = this channel's own
+// An idle endpoint (no call ahead) is taken first, the fastest of them: a caller that waits on a
+// busy fast pod while a slow one stands idle leaves capacity unused, which caps a closed loop's
+// throughput (docs/ENDPOINTS.md, "Least load per call"). When none is idle, a new call on an
+// endpoint is expected to finish after (calls ahead of it + 1) x cost: join the shortest queue,
+// weighted by each pod's own service time. Calls ahead = this channel's own
 // calls in flight there (exact) + the other clients' calls the pod held at its last answer to
 // this channel (its report's in-flight figure less this channel's own calls at that moment).
 // The second part matters because several channels share the pods; it is dropped once older
@@ -36,8 +39,9 @@ export class EndpointLoad {
 }
 
 /**
- * The index of the endpoint where a new call is expected to finish first; ties (and endpoints
- * without a report, costed at the mean of the others) are broken at random.
+ * The index of the fastest idle endpoint, or when none is idle the one where a new call is
+ * expected to finish first; ties (and endpoints without a report, costed at the mean of the
+ * others) are broken at random.
  */
 export function chooseLeastLoad(
   loads: readonly EndpointLoad[],
@@ -58,7 +62,10 @@ export function chooseLeastLoad(
   let ties = 0;
   for (let i = 0; i < loads.length; i++) {
     const l = loads[i]!;
-    const score = (l.ahead(nowMs, ttlMs) + 1) * (l.costMs > 0 ? l.costMs : fallback);
+    const ahead = l.ahead(nowMs, ttlMs);
+    const cost = l.costMs > 0 ? l.costMs : fallback;
+    // Idle endpoints rank below every busy one (costs are positive, so -1 / cost < 0 < score).
+    const score = ahead === 0 ? -1 / cost : (ahead + 1) * cost;
     if (score < bestScore) {
       best = i;
       bestScore = score;

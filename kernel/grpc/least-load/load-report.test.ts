@@ -10,6 +10,21 @@ describe('the per-call load report (ORCA OrcaLoadReport, named metrics)', () => 
     expect(fromBinary(OrcaLoadReportSchema, bytes).namedMetrics).toEqual({ inflight: 3, cost_ms: 20.5 });
   });
 
+  it('writes exactly what toBinary writes for the same report', () => {
+    for (const [inflight, costMs] of [
+      [0, 0.001],
+      [3, 20.5],
+      [1e6, 1e-9],
+      [2 ** 40, 123456.789],
+    ] as const) {
+      const expected = toBinary(
+        OrcaLoadReportSchema,
+        create(OrcaLoadReportSchema, { namedMetrics: { inflight, cost_ms: costMs } }),
+      );
+      expect(Buffer.from(encodeCallLoad({ inflight, costMs })).equals(Buffer.from(expected))).toBe(true);
+    }
+  });
+
   it('ignores reports without both figures, with impossible ones, and bytes that are not a report', () => {
     const report = (namedMetrics: Record<string, number>) =>
       toBinary(OrcaLoadReportSchema, create(OrcaLoadReportSchema, { namedMetrics, rpsFractional: 5 }));

@@ -1,9 +1,10 @@
 // The per-call load report a pod attaches to each ModelInfer answer: an ORCA OrcaLoadReport
 // (gRFC A51) in the `endpoint-load-metrics-bin` trailer, with two named metrics the least-load
 // picker needs: the calls the pod holds (queued or running) as it answers, and the time each
-// further call adds to the queue. Encoded with the generated schema, not grpc-js's loader:
-// grpc-js 1.14.7 parses orca.proto from disk again for every report it reads or writes.
-import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+// further call adds to the queue. Written from a byte template and read with the generated
+// schema, not grpc-js's loader: grpc-js 1.14.7 parses orca.proto from disk again for every report
+// it reads or writes.
+import { fromBinary } from '@bufbuild/protobuf';
 import { OrcaLoadReportSchema } from '../../../protos/gen/xds/data/orca/v3/orca_load_report_pb.js';
 
 export const LOAD_REPORT_TRAILER = 'endpoint-load-metrics-bin';
@@ -17,11 +18,28 @@ export interface CallLoad {
   readonly costMs: number;
 }
 
-export function encodeCallLoad(load: CallLoad): Uint8Array {
-  return toBinary(
-    OrcaLoadReportSchema,
-    create(OrcaLoadReportSchema, { namedMetrics: { [INFLIGHT]: load.inflight, [COST_MS]: load.costMs } }),
-  );
+// The pod writes one report per answer, so the encoding is a fixed 41-byte template with the two
+// doubles patched in (what toBinary of the same message gives: load-report.test.ts).
+const NAMED_METRICS_TAG = (8 << 3) | 2; // OrcaLoadReport.named_metrics, length-delimited
+const KEY_TAG = (1 << 3) | 2;
+const VALUE_TAG = (2 << 3) | 1; // double, 64-bit
+
+function entryTemplate(key: string): number[] {
+  const k = [...Buffer.from(key, 'latin1')];
+  const entry = [KEY_TAG, k.length, ...k, VALUE_TAG, 0, 0, 0, 0, 0, 0, 0, 0];
+  return [NAMED_METRICS_TAG, entry.length, ...entry];
+}
+const INFLIGHT_ENTRY = entryTemplate(INFLIGHT);
+const TEMPLATE = Buffer.from([...INFLIGHT_ENTRY, ...entryTemplate(COST_MS)]);
+const INFLIGHT_AT = INFLIGHT_ENTRY.length - 8;
+const COST_AT = TEMPLATE.length - 8;
+
+export function encodeCallLoad(load: CallLoad): Buffer {
+  const out = Buffer.allocUnsafe(TEMPLATE.length);
+  TEMPLATE.copy(out);
+  out.writeDoubleLE(load.inflight, INFLIGHT_AT);
+  out.writeDoubleLE(load.costMs, COST_AT);
+  return out;
 }
 
 /** The report's two figures, or undefined when the bytes are not one or lack either. */
