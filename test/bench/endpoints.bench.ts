@@ -49,8 +49,14 @@ const FAST_MS = 20;
 const SLOW_MS = 4 * FAST_MS;
 // Moderate load (the fast pods have headroom) and saturation (every pod queues).
 const CALLERS = (process.env.ENDPOINTS_BENCH_CALLERS ?? '6,16').split(',').map(Number);
-const MODES = (process.env.ENDPOINTS_BENCH_MODES ?? 'equal,adaptive,orca,least').split(',') as Mode[];
-type Mode = 'equal' | 'adaptive' | 'orca' | 'least';
+const ALL_MODES = ['equal', 'adaptive', 'orca', 'least'] as const;
+type Mode = (typeof ALL_MODES)[number];
+const MODES = (process.env.ENDPOINTS_BENCH_MODES ?? ALL_MODES.join(',')).split(',') as Mode[];
+for (const m of MODES)
+  if (!ALL_MODES.includes(m)) {
+    process.stderr.write(`ENDPOINTS_BENCH_MODES: unknown mode '${m}' (one of ${ALL_MODES.join(', ')})\n`);
+    process.exit(2);
+  }
 const MODE_NAME: Record<Mode, string> = {
   equal: 'round robin (equal)',
   adaptive: 'adaptive weights',
