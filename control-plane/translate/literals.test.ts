@@ -1,7 +1,7 @@
 // The hand-written literals must be the messages create() would make: the same fields, every
 // one at its default except those the factory takes. A literal field set to something else is
 // sent to every client in every resource of its type.
-import { create } from '@bufbuild/protobuf';
+import { create, type DescMessage, type Message, toBinary } from '@bufbuild/protobuf';
 import { describe, expect, it } from 'vitest';
 import { ClusterSchema } from '../../protos/gen/envoy/config/cluster/v3/cluster_pb.js';
 import { ListenerSchema } from '../../protos/gen/envoy/config/listener/v3/listener_pb.js';
@@ -26,13 +26,42 @@ import {
   newWeightedCluster,
 } from './literals.js';
 
+/**
+ * `literal` is `made` but for optional message fields present as undefined (so filling them in
+ * adds no property): the same defined fields, every extra key an unset field of the schema, and
+ * the same bytes.
+ */
+function expectSameMessage(schema: DescMessage, literal: Message, made: Message, unset: string[]): void {
+  expect(literal).toEqual(made);
+  const extra = Object.keys(literal).filter((k) => !Object.hasOwn(made, k));
+  expect(extra.sort()).toEqual([...unset].sort());
+  const fields = new Map(schema.fields.map((f) => [f.localName, f]));
+  for (const k of extra) {
+    expect((literal as unknown as Record<string, unknown>)[k]).toBeUndefined();
+    expect(fields.get(k)?.fieldKind).toBe('message');
+  }
+  expect(toBinary(schema, literal)).toEqual(toBinary(schema, made));
+}
+
 describe('message literals', () => {
-  it('a cluster is create() with its name', () => {
-    expect(newCluster('llm/v1')).toStrictEqual(create(ClusterSchema, { name: 'llm/v1' }));
+  it('a cluster is create() with its name, the fields the translator fills in present and unset', () => {
+    expectSameMessage(ClusterSchema, newCluster('llm/v1'), create(ClusterSchema, { name: 'llm/v1' }), [
+      'edsClusterConfig',
+      'connectTimeout',
+      'commonLbConfig',
+      'outlierDetection',
+      'circuitBreakers',
+      'transportSocket',
+      'loadBalancingPolicy',
+    ]);
   });
 
   it('a route action and a route match are create() with nothing set', () => {
-    expect(newRouteAction()).toStrictEqual(create(RouteActionSchema));
+    expectSameMessage(RouteActionSchema, newRouteAction(), create(RouteActionSchema), [
+      'timeout',
+      'maxStreamDuration',
+      'retryPolicy',
+    ]);
     expect(newRouteMatch()).toStrictEqual(create(RouteMatchSchema));
   });
 
@@ -42,8 +71,11 @@ describe('message literals', () => {
     const action = newRouteAction();
     action.clusterSpecifier = { case: 'cluster', value: 'llm/v1' };
     const route = newRoute('llm/default', match, action);
-    expect(route).toStrictEqual(
+    expectSameMessage(
+      RouteSchema,
+      route,
       create(RouteSchema, { name: 'llm/default', match, action: { case: 'route', value: action } }),
+      ['perRequestBufferLimitBytes'],
     );
     expect(route.match).toBe(match);
     expect(route.action.value).toBe(action);
@@ -73,6 +105,11 @@ describe('message literals', () => {
     expect(weights[0]).toStrictEqual(
       create(WeightedCluster_ClusterWeightSchema, { name: 'llm/v1', weight: 90 }),
     );
-    expect(newWeightedCluster(weights)).toStrictEqual(create(WeightedClusterSchema, { clusters: weights }));
+    expectSameMessage(
+      WeightedClusterSchema,
+      newWeightedCluster(weights),
+      create(WeightedClusterSchema, { clusters: weights }),
+      ['totalWeight'],
+    );
   });
 });

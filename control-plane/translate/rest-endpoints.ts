@@ -4,15 +4,17 @@
 // `httpPort`, a pod that advertises none) is left out, so REST requests never reach a gRPC port.
 import type { ClusterLoadAssignment } from '../../protos/gen/envoy/config/endpoint/v3/endpoint_pb.js';
 import type { ModelRoute } from '../policy/types.js';
-import { buildLoadAssignment } from './endpoints.js';
+import { NO_ENDPOINTS, namedLoadAssignment } from './endpoints.js';
 import { restClusterName } from './names.js';
-import type { TranslationCache } from './translation-cache.js';
+import { TranslationCache } from './translation-cache.js';
 import type { EndpointInfo, Flavor } from './types.js';
 
 const restLists = new WeakMap<readonly EndpointInfo[], readonly EndpointInfo[]>();
 
 /** The endpoints on their HTTP ports, memoized on the list's identity like the assignments. */
 export function restEndpoints(list: readonly EndpointInfo[]): readonly EndpointInfo[] {
+  // Most endpoints advertise no HTTP port: no copy and no memo entry for a list with none.
+  if (!list.some((e) => e.httpPort !== undefined)) return NO_ENDPOINTS;
   let out = restLists.get(list);
   if (!out) {
     out = list.flatMap((e) => (e.httpPort === undefined ? [] : [{ ...e, port: e.httpPort }]));
@@ -27,8 +29,8 @@ export function buildRestLoadAssignment(
   version: string,
   endpoints: readonly EndpointInfo[],
   flavor: Flavor,
-  cache?: TranslationCache,
+  cache: TranslationCache = new TranslationCache(),
 ): ClusterLoadAssignment {
-  const cla = buildLoadAssignment(route, version, restEndpoints(endpoints), flavor, cache);
-  return { ...cla, clusterName: restClusterName(route.spec.model, version) };
+  const name = restClusterName(route.spec.model, version);
+  return namedLoadAssignment(name, route, restEndpoints(endpoints), flavor, cache);
 }

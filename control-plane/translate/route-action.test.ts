@@ -1,9 +1,12 @@
 // What a matched route does, one builder at a time, for what the goldens do not hold: retries
 // that leave nothing to retry on, a back-off without a cap, and the shared sub-messages of one
 // cache used for both flavors and every entry point.
+import { toBinary } from '@bufbuild/protobuf';
 import { describe, expect, it } from 'vitest';
+import { RetryPolicySchema } from '../../protos/gen/envoy/config/route/v3/route_components_pb.js';
 import { policy } from '../../test/helpers/policy-yaml.js';
 import { parsePolicyFile } from '../policy/index.js';
+import { restClusterName } from './names.js';
 import { interningIn } from './proto.js';
 import { buildRetryPolicy, routeActionCommon } from './route-action.js';
 import { TranslationCache } from './translation-cache.js';
@@ -83,5 +86,51 @@ describe('routeActionCommon in one cache', () => {
     expect(header(a)).toEqual(['x-session']);
     expect(header(b)).toEqual(['x-user']);
     expect(none!.hashPolicy).toEqual([]);
+  });
+
+  // Equal parts are shared by key: a key that missed a field would hand one policy's retries
+  // to another in the same translation.
+  it('keeps retries that differ in any field the retry policy reads apart', () => {
+    const base = 'attempts: 2, on: [5xx, reset]';
+    const variants = [
+      `retries: { ${base} }`,
+      'retries: { attempts: 3, on: [5xx, reset] }',
+      'retries: { attempts: 2, on: [5xx] }',
+      `retries: { ${base}, perTryTimeout: 1s }`,
+      `retries: { ${base}, perTryTimeout: 2s }`,
+      `retries: { ${base}, backoff: { baseInterval: 25ms } }`,
+      `retries: { ${base}, backoff: { baseInterval: 50ms } }`,
+      `retries: { ${base}, backoff: { baseInterval: 25ms, maxInterval: 250ms } }`,
+    ].map(specOf);
+    const cache = new TranslationCache();
+    const fresh = variants.map((v) => buildRetryPolicy(v, 'envoy', 'rest'));
+    const shared = interningIn(cache, () =>
+      variants.map((v) => routeActionCommon(v, 'envoy', 'rest').retryPolicy),
+    );
+    expect(shared).toEqual(fresh);
+    // Every variant is a different policy, so a shared one for two of them would show.
+    const bytes = fresh.map((p) => Buffer.from(toBinary(RetryPolicySchema, p!)).toString('hex'));
+    expect(new Set(bytes).size).toBe(variants.length);
+  });
+
+  it('shares the common parts of equal policies, and never a mirror, which names the model', () => {
+    const cache = new TranslationCache();
+    const mirrored = (model: string) =>
+      parsePolicyFile(
+        policy(
+          model,
+          'versions: [{ name: v1, weight: 100 }, { name: shadow, weight: 0 }]\nmirror: { version: shadow, percent: 5 }',
+        ),
+        `${model}.yaml`,
+      )[0]!.spec;
+    const [a, b, ma, mb] = interningIn(cache, () => [
+      routeActionCommon(specOf('timeout: 7s'), 'envoy', 'rest'),
+      routeActionCommon(specOf('timeout: 7s'), 'envoy', 'rest'),
+      routeActionCommon(mirrored('a'), 'envoy', 'rest'),
+      routeActionCommon(mirrored('b'), 'envoy', 'rest'),
+    ]);
+    expect(b).toBe(a);
+    expect(ma!.requestMirrorPolicies[0]!.cluster).toBe(restClusterName('a', 'shadow'));
+    expect(mb!.requestMirrorPolicies[0]!.cluster).toBe(restClusterName('b', 'shadow'));
   });
 });
