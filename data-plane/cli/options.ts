@@ -59,6 +59,12 @@ export const POD_FLAGS = {
     env: 'SWITCHYARD_GRPC_PORT',
     default: 8001,
   },
+  'grpc-transport': {
+    type: 'string',
+    help: "the gRPC ports' server: grpc-js, or h2 (the pod's own on node:http2, docs/DATAPLANE.md); an xDS-managed port (--xds-server) is always grpc-js",
+    env: 'SWITCHYARD_GRPC_TRANSPORT',
+    default: 'grpc-js',
+  },
   'metrics-port': {
     type: 'port',
     help: 'Prometheus /metrics port',

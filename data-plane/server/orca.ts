@@ -10,6 +10,7 @@
 // that a pod twice as slow gets an eighth of the share, and near 1 for latencies near 100 ms.
 // Why: docs/ENDPOINTS.md, "Load reports (ORCA)".
 import { type Server, ServerMetricRecorder } from '@grpc/grpc-js';
+import type { GrpcFront } from './grpc-front.js';
 
 const BUCKET_MS = 100;
 /** Latency at which a pod's weight is 1. */
@@ -67,8 +68,9 @@ export class LoadReporter {
   private readonly recorder = new ServerMetricRecorder();
 
   /** Serves `xds.service.orca.v3.OpenRcaService` on `server`. */
-  addTo(server: Server): void {
-    this.recorder.addToServer(server);
+  addTo(server: GrpcFront): void {
+    // The recorder only calls addService, which both transports have.
+    this.recorder.addToServer(server as Server);
   }
 
   record(startedMs: number, ok: boolean): void {
