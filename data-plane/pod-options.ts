@@ -67,7 +67,7 @@ export interface PodOptions {
   readonly repoSettleMs: number;
   /**
    * The gRPC ports' server: grpc-js, or the pod's own on node:http2 (docs/DATAPLANE.md, "gRPC
-   * transport"); default grpc-js. An xDS-managed port is always grpc-js.
+   * transport"); default h2, and grpc-js for a pod with `xds` (its port is grpc-js-xds's).
    */
   readonly grpcTransport?: GrpcTransport;
   /** Serve gRPC and HTTP over mTLS (STRICT or PERMISSIVE) from a `certs agent` directory. */

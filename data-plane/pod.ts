@@ -24,7 +24,7 @@ import { advertised, defaultPodId } from './pod-address.js';
 import type { PodOptions } from './pod-options.js';
 import { checkRepositoryLayout } from './repository/layout.js';
 import { RepositoryWatcher } from './repository/watcher.js';
-import { checkGrpcTransport, type GrpcFront, grpcServerMaker } from './server/grpc-front.js';
+import { type GrpcFront, grpcServerMaker, grpcTransportOf } from './server/grpc-front.js';
 import { bindGrpc, createGrpcServer } from './server/grpc-server.js';
 import { HealthService } from './server/health.js';
 import { createHttpServer, listenHttp } from './server/http-server.js';
@@ -159,7 +159,7 @@ export class Pod {
             log: this.log,
             access: () => this.access,
             scopes: this.scopes,
-            ...(opts.grpcTransport ? { transport: opts.grpcTransport } : {}),
+            transport: grpcTransportOf(opts),
             http: { maxBodyBytes: opts.maxBodyBytes, maxJsonBodyBytes: opts.maxJsonBodyBytes },
           }),
           ...(opts.managed.memoryLimitBytes ? { memoryLimitBytes: opts.managed.memoryLimitBytes } : {}),
@@ -184,7 +184,7 @@ export class Pod {
   }
 
   static async start(opts: PodOptions): Promise<Pod> {
-    checkGrpcTransport(opts.grpcTransport, opts.xds !== undefined);
+    grpcTransportOf(opts); // refuses h2 for an xDS-managed port before anything starts
     if (opts.modelRepo && !opts.allowEmptyRepo) await checkRepositoryLayout(opts.modelRepo);
     // OpenTelemetry is loaded only when tracing is on: off, it costs no start-up time or memory.
     const tracer = opts.tracing ? (await import('./tracing/pod-tracer.js')).PodTracer : undefined;
@@ -320,7 +320,7 @@ export class Pod {
     const { xds: x } = this.opts;
     this.xds = x && (await XdsGrpcFront.create(x, { id: this.podId, ...this.opts }, this.log));
     const opts = { maxMessageBytes: this.opts.maxBodyBytes, scopes: this.scopes, ...access };
-    const make = this.xds?.makeServer ?? grpcServerMaker(this.opts.grpcTransport ?? 'grpc-js');
+    const make = this.xds?.makeServer ?? grpcServerMaker(grpcTransportOf(this.opts));
     this.grpcServer = createGrpcServer<GrpcFront>(this.service, this.health, opts, make);
     await probePort('gRPC', host, this.opts.grpcPort);
     this.ports.grpc = await (this.xds

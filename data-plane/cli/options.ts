@@ -61,9 +61,8 @@ export const POD_FLAGS = {
   },
   'grpc-transport': {
     type: 'string',
-    help: "the gRPC ports' server: grpc-js, or h2 (the pod's own on node:http2, docs/DATAPLANE.md); an xDS-managed port (--xds-server) is always grpc-js",
+    help: "the gRPC ports' server: h2 (the pod's own on node:http2, docs/DATAPLANE.md) or grpc-js (default: h2; grpc-js with --xds-server, whose port is always grpc-js)",
     env: 'SWITCHYARD_GRPC_TRANSPORT',
-    default: 'grpc-js',
   },
   'metrics-port': {
     type: 'port',

@@ -106,7 +106,9 @@ export function podOptionsFrom(
     ...(flags['advertise-address'] ? { advertiseAddress: flags['advertise-address'] } : {}),
     httpPort: flags['http-port'],
     grpcPort: flags['grpc-port'],
-    grpcTransport: oneOf('grpc-transport', flags['grpc-transport'], GRPC_TRANSPORTS),
+    ...(flags['grpc-transport']
+      ? { grpcTransport: oneOf('grpc-transport', flags['grpc-transport'], GRPC_TRANSPORTS) }
+      : {}),
     metricsPort: flags['metrics-port'],
     ...(flags.nats
       ? {

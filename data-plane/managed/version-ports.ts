@@ -28,8 +28,8 @@ export interface VersionPortsOptions {
    */
   readonly access: () => AccessEnforcer | undefined;
   readonly scopes?: RequestScopes;
-  /** The pod's --grpc-transport (default grpc-js). */
-  readonly transport?: GrpcTransport;
+  /** The pod's gRPC transport (server/grpc-front.ts). */
+  readonly transport: GrpcTransport;
   /** The pod's REST body limits; absent: versions get no HTTP port of their own. */
   readonly http?: { readonly maxBodyBytes: number; readonly maxJsonBodyBytes: number };
 }
@@ -98,7 +98,7 @@ export class VersionPorts {
         ...(this.opts.scopes ? { scopes: this.opts.scopes } : {}),
         ...(access ? { access } : {}),
       },
-      grpcServerMaker(this.opts.transport ?? 'grpc-js'),
+      grpcServerMaker(this.opts.transport),
     );
     const tls = this.tls();
     const grpc = tls

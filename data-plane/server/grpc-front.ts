@@ -29,10 +29,17 @@ export function grpcServerMaker(transport: GrpcTransport): (options: grpc.Server
   return (o) => new H2GrpcServer({ maxReceiveBytes: Number(o['grpc.max_receive_message_length']) });
 }
 
-/** The xDS-managed port is grpc-js-xds's XdsServer: it has no h2 form. */
-export function checkGrpcTransport(transport: GrpcTransport | undefined, xdsManaged: boolean): void {
-  if (transport === 'h2' && xdsManaged)
+/**
+ * The transport a pod's gRPC ports use: h2 unless asked otherwise, grpc-js for a pod whose port
+ * is xDS-managed (grpc-js-xds's XdsServer has no h2 form), which refuses h2 by name.
+ */
+export function grpcTransportOf(opts: {
+  readonly grpcTransport?: GrpcTransport;
+  readonly xds?: unknown;
+}): GrpcTransport {
+  if (opts.grpcTransport === 'h2' && opts.xds)
     throw new OptionError(
       '--grpc-transport h2 cannot serve an xDS-managed gRPC port (--xds-server): that port is always grpc-js',
     );
+  return opts.grpcTransport ?? (opts.xds ? 'grpc-js' : 'h2');
 }

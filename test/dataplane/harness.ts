@@ -55,7 +55,7 @@ export function testPodOptions(modelRepo: string, overrides: Partial<PodOptions>
     repoPollMs: 200,
     repoSettleMs: 100,
     log: memoryLogger(),
-    // SWITCHYARD_TEST_GRPC_TRANSPORT=h2 runs a suite's pods on the h2 transport.
+    // SWITCHYARD_TEST_GRPC_TRANSPORT=grpc-js (or h2) runs a suite's pods on that gRPC transport.
     ...(process.env.SWITCHYARD_TEST_GRPC_TRANSPORT
       ? { grpcTransport: process.env.SWITCHYARD_TEST_GRPC_TRANSPORT as GrpcTransport }
       : {}),
