@@ -128,11 +128,11 @@ export class H2Call<Req = unknown> extends EventEmitter {
       });
       return;
     }
-    this.sendMessage(bytes);
-    this.sendStatus({ code: status.OK, details: 'OK' }, trailer);
+    this.sendStatus({ code: status.OK, details: 'OK' }, trailer, bytes);
   };
 
-  sendStatus(s: WireStatus, trailer?: Metadata): void {
+  /** Ends the call; `last`: a final message, sent with the end of the stream (one write, not two). */
+  sendStatus(s: WireStatus, trailer?: Metadata, last?: Uint8Array): void {
     if (this.done) return;
     this.done = true;
     if (this.timer) clearTimeout(this.timer);
@@ -143,13 +143,18 @@ export class H2Call<Req = unknown> extends EventEmitter {
       'grpc-status': String(s.code),
       ...(s.code !== status.OK || s.details !== 'OK' ? { 'grpc-message': encodeGrpcMessage(s.details) } : {}),
     };
-    if (!this.headersSent) {
+    if (!this.headersSent && !last) {
       this.headersSent = true;
       stream.respond({ ...GRPC_HEADERS, ...trailers }, { endStream: true });
       return;
     }
+    if (!this.headersSent) {
+      this.headersSent = true;
+      stream.respond(GRPC_HEADERS, { waitForTrailers: true });
+    }
     stream.once('wantTrailers', () => stream.sendTrailers(trailers));
-    stream.end();
+    if (last) stream.end(frame(last));
+    else stream.end();
   }
 
   private sendMessage(bytes: Uint8Array): void {

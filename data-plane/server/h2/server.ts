@@ -73,7 +73,11 @@ export class H2GrpcServer {
   private listening = false;
 
   constructor(private readonly opts: H2GrpcServerOptions) {
-    this.http = http2.createServer();
+    // As grpc-js: no session memory cap (node degrades badly at it) and no header block limit.
+    this.http = http2.createServer({
+      maxSessionMemory: Number.MAX_SAFE_INTEGER,
+      maxSendHeaderBlockLength: Number.MAX_SAFE_INTEGER,
+    });
     this.http.on('session', (s) => {
       this.sessions.add(s);
       s.once('close', () => this.sessions.delete(s));

@@ -20,6 +20,17 @@ describe('h2 wire', () => {
     }
   });
 
+  it('joins a large message once, from many small chunks', () => {
+    const message = new Uint8Array(1 << 20).map((_, i) => i % 251);
+    const wire = frame(message);
+    const r = new MessageReader(1 << 21);
+    for (let at = 0; at < wire.length; at += 16_384)
+      expect(r.push(wire.subarray(at, at + 16_384))).toBeUndefined();
+    expect(r.messages).toHaveLength(1);
+    expect(Buffer.compare(r.messages[0]!, Buffer.from(message))).toBe(0);
+    expect(r.partial).toBe(0);
+  });
+
   it('keeps a message in one chunk as a view of it', () => {
     const chunk = frame(new Uint8Array([1, 2]));
     const r = new MessageReader(100);

@@ -19,51 +19,55 @@ export function frame(message: Uint8Array): Buffer {
 
 /**
  * Splits a request stream's DATA into messages. A message in one chunk is handed on as a view
- * of that chunk (protobuf-es decodes views, no copy); one spread over chunks is joined once.
+ * of that chunk (protobuf-es decodes views, no copy); one spread over chunks is joined once, when
+ * its last byte has come (never chunk by chunk: a 64 MiB message comes in 16 KiB frames).
  */
 export class MessageReader {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
+  /** Length of the message whose header was read; -1 while waiting for a header. */
+  private expected = -1;
   readonly messages: Buffer[] = [];
 
   constructor(private readonly maxBytes: number) {}
 
   /** Takes a chunk; a status when the stream must end at once (too large, compressed). */
   push(chunk: Buffer): WireStatus | undefined {
-    let buf = chunk;
-    if (this.pendingBytes > 0) {
-      this.pending.push(chunk);
-      buf = Buffer.concat(this.pending, this.pendingBytes + chunk.length);
-      this.pending = [];
-      this.pendingBytes = 0;
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.length;
+    for (;;) {
+      if (this.expected < 0) {
+        if (this.pendingBytes < 5) return undefined;
+        if (this.pending[0]!.length < 5) this.pending = [this.joined()];
+        const head = this.pending[0]!;
+        // No grpc-encoding is negotiated, so a compressed message cannot be read (grpc does the same).
+        if (head[0] !== 0)
+          return { code: status.INTERNAL, details: 'compressed message received without grpc-encoding' };
+        const length = head.readUInt32BE(1);
+        if (length > this.maxBytes)
+          return {
+            code: status.RESOURCE_EXHAUSTED,
+            details: `Received message larger than max (${length} vs. ${this.maxBytes})`,
+          };
+        this.expected = length;
+      }
+      if (this.pendingBytes < 5 + this.expected) return undefined;
+      const buf = this.joined();
+      const end = 5 + this.expected;
+      this.messages.push(buf.subarray(5, end));
+      this.pending = end < buf.length ? [buf.subarray(end)] : [];
+      this.pendingBytes = buf.length - end;
+      this.expected = -1;
     }
-    let at = 0;
-    while (buf.length - at >= 5) {
-      const flag = buf[at]!;
-      const length = buf.readUInt32BE(at + 1);
-      // No grpc-encoding is negotiated, so a compressed message cannot be read (grpc does the same).
-      if (flag !== 0)
-        return { code: status.INTERNAL, details: 'compressed message received without grpc-encoding' };
-      if (length > this.maxBytes)
-        return {
-          code: status.RESOURCE_EXHAUSTED,
-          details: `Received message larger than max (${length} vs. ${this.maxBytes})`,
-        };
-      if (buf.length - at - 5 < length) break;
-      this.messages.push(buf.subarray(at + 5, at + 5 + length));
-      at += 5 + length;
-    }
-    if (at < buf.length) {
-      const rest = buf.subarray(at);
-      this.pending.push(rest);
-      this.pendingBytes = rest.length;
-    }
-    return undefined;
   }
 
   /** Bytes of a message begun and not finished (at the stream's end: a truncated message). */
   get partial(): number {
     return this.pendingBytes;
+  }
+
+  private joined(): Buffer {
+    return this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
   }
 }
 
