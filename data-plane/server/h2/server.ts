@@ -13,7 +13,7 @@ import {
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import { H2Call } from './call.js';
-import { MessageReader, parseTimeout } from './wire.js';
+import { encodeGrpcMessage, MessageReader, parseTimeout } from './wire.js';
 
 /** A method the h2 transport cannot serve (client or bidi streaming). */
 export class H2UnsupportedMethodError extends Error {
@@ -53,7 +53,7 @@ function trailersOnly(stream: http2.ServerHttp2Stream, code: status, message: st
       ':status': 200,
       'content-type': 'application/grpc',
       'grpc-status': String(code),
-      'grpc-message': message,
+      'grpc-message': encodeGrpcMessage(message),
     },
     { endStream: true },
   );
