@@ -5,6 +5,7 @@ import type { Logger } from '../kernel/log/index.js';
 import type { PodAccessSource } from './access/index.js';
 import type { DrainOptions } from './drain.js';
 import type { ModelConfig } from './repository/config.js';
+import type { GrpcTransport } from './server/grpc-front.js';
 import type { PodTlsOptions } from './server/pod-tls.js';
 import type { PodXdsOptions } from './server/xds-server.js';
 import type { TracingOptions } from './tracing/pod-tracer.js';
@@ -64,6 +65,11 @@ export interface PodOptions {
   readonly drain: DrainOptions;
   readonly repoPollMs: number;
   readonly repoSettleMs: number;
+  /**
+   * The gRPC ports' server: grpc-js, or the pod's own on node:http2 (docs/DATAPLANE.md, "gRPC
+   * transport"); default h2, and grpc-js for a pod with `xds` (its port is grpc-js-xds's).
+   */
+  readonly grpcTransport?: GrpcTransport;
   /** Serve gRPC and HTTP over mTLS (STRICT or PERMISSIVE) from a `certs agent` directory. */
   readonly tls?: PodTlsOptions;
   /** The gRPC port as an xDS-managed server (gRFC A36): its mTLS mode and callers from the control plane. */

@@ -4,7 +4,6 @@
 // models -> serving -> NATS registration. drain() is the SIGTERM sequence (drain.ts).
 import type { Server as HttpServer } from 'node:http';
 import { totalmem } from 'node:os';
-import type { Server as GrpcServer } from '@grpc/grpc-js';
 import { checkPodId } from '../kernel/contract/index.js';
 import { createLogger, type Logger } from '../kernel/log/index.js';
 import { listenError, probePort } from '../kernel/runtime/port-probe.js';
@@ -25,6 +24,7 @@ import { advertised, defaultPodId } from './pod-address.js';
 import type { PodOptions } from './pod-options.js';
 import { checkRepositoryLayout } from './repository/layout.js';
 import { RepositoryWatcher } from './repository/watcher.js';
+import { type GrpcFront, grpcServerMaker, grpcTransportOf } from './server/grpc-front.js';
 import { bindGrpc, createGrpcServer } from './server/grpc-server.js';
 import { HealthService } from './server/health.js';
 import { createHttpServer, listenHttp } from './server/http-server.js';
@@ -73,7 +73,7 @@ export class Pod {
   xds: XdsGrpcFront | undefined;
   ports = { http: 0, grpc: 0, metrics: 0 };
   private httpServer: HttpServer | undefined;
-  private grpcServer: GrpcServer | undefined;
+  private grpcServer: GrpcFront | undefined;
   private metricsServer: HttpServer | undefined;
   private stopping: Promise<DrainReport> | undefined;
 
@@ -159,6 +159,7 @@ export class Pod {
             log: this.log,
             access: () => this.access,
             scopes: this.scopes,
+            transport: grpcTransportOf(opts),
             http: { maxBodyBytes: opts.maxBodyBytes, maxJsonBodyBytes: opts.maxJsonBodyBytes },
           }),
           ...(opts.managed.memoryLimitBytes ? { memoryLimitBytes: opts.managed.memoryLimitBytes } : {}),
@@ -183,6 +184,7 @@ export class Pod {
   }
 
   static async start(opts: PodOptions): Promise<Pod> {
+    grpcTransportOf(opts); // refuses h2 for an xDS-managed port before anything starts
     if (opts.modelRepo && !opts.allowEmptyRepo) await checkRepositoryLayout(opts.modelRepo);
     // OpenTelemetry is loaded only when tracing is on: off, it costs no start-up time or memory.
     const tracer = opts.tracing ? (await import('./tracing/pod-tracer.js')).PodTracer : undefined;
@@ -318,7 +320,8 @@ export class Pod {
     const { xds: x } = this.opts;
     this.xds = x && (await XdsGrpcFront.create(x, { id: this.podId, ...this.opts }, this.log));
     const opts = { maxMessageBytes: this.opts.maxBodyBytes, scopes: this.scopes, ...access };
-    this.grpcServer = createGrpcServer(this.service, this.health, opts, this.xds?.makeServer);
+    const make = this.xds?.makeServer ?? grpcServerMaker(grpcTransportOf(this.opts));
+    this.grpcServer = createGrpcServer<GrpcFront>(this.service, this.health, opts, make);
     await probePort('gRPC', host, this.opts.grpcPort);
     this.ports.grpc = await (this.xds
       ? this.xds.bind(this.grpcServer, this.address, this.opts.grpcPort)

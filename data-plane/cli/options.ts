@@ -59,6 +59,11 @@ export const POD_FLAGS = {
     env: 'SWITCHYARD_GRPC_PORT',
     default: 8001,
   },
+  'grpc-transport': {
+    type: 'string',
+    help: "the gRPC ports' server: h2 (the pod's own on node:http2, docs/DATAPLANE.md) or grpc-js (default: h2; grpc-js with --xds-server, whose port is always grpc-js)",
+    env: 'SWITCHYARD_GRPC_TRANSPORT',
+  },
   'metrics-port': {
     type: 'port',
     help: 'Prometheus /metrics port',

@@ -14,6 +14,7 @@ import {
   type ExecutionProviderName,
   type GraphOptimization,
 } from '../repository/config.js';
+import { GRPC_TRANSPORTS } from '../server/grpc-front.js';
 import { managedOptionsFrom } from './managed-options.js';
 import { POD_FLAGS } from './options.js';
 import { tracingOptionsFrom } from './tracing-options.js';
@@ -105,6 +106,9 @@ export function podOptionsFrom(
     ...(flags['advertise-address'] ? { advertiseAddress: flags['advertise-address'] } : {}),
     httpPort: flags['http-port'],
     grpcPort: flags['grpc-port'],
+    ...(flags['grpc-transport']
+      ? { grpcTransport: oneOf('grpc-transport', flags['grpc-transport'], GRPC_TRANSPORTS) }
+      : {}),
     metricsPort: flags['metrics-port'],
     ...(flags.nats
       ? {

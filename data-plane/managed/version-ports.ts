@@ -8,9 +8,9 @@
 // each version (docs/PLACEMENT.md, "A port per version"). The ports open before the version
 // loads (they are in the registration with the first READY) and close after it is unloaded.
 import type { Server as HttpServer } from 'node:http';
-import type { Server as GrpcServer } from '@grpc/grpc-js';
 import type { Logger } from '../../kernel/log/index.js';
 import type { AccessEnforcer } from '../access/index.js';
+import { type GrpcFront, type GrpcTransport, grpcServerMaker } from '../server/grpc-front.js';
 import { bindGrpc, createGrpcServer } from '../server/grpc-server.js';
 import type { HealthService } from '../server/health.js';
 import { createHttpServer, listenHttp } from '../server/http-server.js';
@@ -28,13 +28,15 @@ export interface VersionPortsOptions {
    */
   readonly access: () => AccessEnforcer | undefined;
   readonly scopes?: RequestScopes;
+  /** The pod's gRPC transport (server/grpc-front.ts). */
+  readonly transport: GrpcTransport;
   /** The pod's REST body limits; absent: versions get no HTTP port of their own. */
   readonly http?: { readonly maxBodyBytes: number; readonly maxJsonBodyBytes: number };
 }
 
 interface Open {
   readonly port: number;
-  readonly server: GrpcServer;
+  readonly server: GrpcFront;
   readonly closeTls?: () => Promise<void>;
   readonly http?: {
     readonly port: number;
@@ -87,12 +89,17 @@ export class VersionPorts {
 
   private async bind(model: string, version: string): Promise<Open> {
     const access = this.opts.access();
-    const server = createGrpcServer(this.svc, this.health, {
-      maxMessageBytes: this.opts.maxMessageBytes,
-      pin: { model, version },
-      ...(this.opts.scopes ? { scopes: this.opts.scopes } : {}),
-      ...(access ? { access } : {}),
-    });
+    const server = createGrpcServer(
+      this.svc,
+      this.health,
+      {
+        maxMessageBytes: this.opts.maxMessageBytes,
+        pin: { model, version },
+        ...(this.opts.scopes ? { scopes: this.opts.scopes } : {}),
+        ...(access ? { access } : {}),
+      },
+      grpcServerMaker(this.opts.transport),
+    );
     const tls = this.tls();
     const grpc = tls
       ? await tls.openGrpc(server, this.opts.host, 0)

@@ -32,6 +32,7 @@ import { SERVER_NAME, SERVER_VERSION } from '../serving/inference-service.js';
 import type { TensorSpec } from '../tensors/tensor.js';
 import { RequestScopes } from '../tracing/request-scope.js';
 import { decodeInferRequest, encodeInferResponse } from './grpc-codec.js';
+import type { GrpcFront } from './grpc-front.js';
 import type { HealthService } from './health.js';
 import { LoadReporter } from './orca.js';
 import { encodeRawInferResponse } from './raw-response.js';
@@ -216,13 +217,16 @@ export interface GrpcServerOptions {
   readonly pin?: VersionPin;
 }
 
-/** `make`: the server class to use (xds-server.ts passes grpc-js-xds's XdsServer). */
-export function createGrpcServer(
+/**
+ * `make`: the server class to use (xds-server.ts passes grpc-js-xds's XdsServer; grpc-front.ts
+ * the pod's transports).
+ */
+export function createGrpcServer<S extends GrpcFront = grpc.Server>(
   svc: InferenceService,
   health: HealthService,
   opts: GrpcServerOptions,
-  make: (options: grpc.ServerOptions) => grpc.Server = (o) => new grpc.Server(o),
-): grpc.Server {
+  make: (options: grpc.ServerOptions) => S = (o) => new grpc.Server(o) as unknown as S,
+): S {
   const server = make({
     'grpc.max_receive_message_length': opts.maxMessageBytes,
     'grpc.max_send_message_length': -1,
@@ -241,7 +245,7 @@ export function createGrpcServer(
   return server;
 }
 
-export function bindGrpc(server: grpc.Server, host: string, port: number): Promise<number> {
+export function bindGrpc(server: GrpcFront, host: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, bound) =>
       err ? reject(err) : resolve(bound),

@@ -12,6 +12,7 @@
 import { Metadata, type Server, ServerMetricRecorder } from '@grpc/grpc-js';
 import { encodeCallLoad, LOAD_REPORT_TRAILER } from '../../kernel/grpc/least-load/index.js';
 import { CallLoadGauge } from './call-load.js';
+import type { GrpcFront } from './grpc-front.js';
 
 const BUCKET_MS = 100;
 /** Latency at which a pod's weight is 1. */
@@ -73,8 +74,9 @@ export class LoadReporter {
   private readonly calls = new CallLoadGauge();
 
   /** Serves `xds.service.orca.v3.OpenRcaService` on `server`. */
-  addTo(server: Server): void {
-    this.recorder.addToServer(server);
+  addTo(server: GrpcFront): void {
+    // The recorder only calls addService, which both transports have.
+    this.recorder.addToServer(server as Server);
   }
 
   /** A ModelInfer call is held from here until record(). */

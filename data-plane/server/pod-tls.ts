@@ -4,7 +4,7 @@
 // next handshake on either port gets the new certificate and trust bundle; nothing open closes.
 import type { Server as HttpServer } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { type Server as GrpcServer, ServerCredentials } from '@grpc/grpc-js';
+import { ServerCredentials } from '@grpc/grpc-js';
 import { Counter, type Registry } from 'prom-client';
 import type { Logger } from '../../kernel/log/index.js';
 import {
@@ -13,6 +13,7 @@ import {
   parseSpiffeId,
   secureContextOptions,
 } from '../../kernel/tls/index.js';
+import type { GrpcFront } from './grpc-front.js';
 import { type ConnectionVerdict, MtlsListener, type PeerMode } from './mtls-listener.js';
 import { TlsFiles } from './tls-files.js';
 
@@ -81,14 +82,14 @@ export class PodTls {
     return this.files.current.identity;
   }
 
-  /** grpc-js takes admitted connections through a plaintext injector: TLS is done already. */
-  listenGrpc(server: GrpcServer, host: string, port: number): Promise<number> {
+  /** The gRPC server takes admitted connections through a plaintext injector: TLS is done already. */
+  listenGrpc(server: GrpcFront, host: string, port: number): Promise<number> {
     const injector = server.createConnectionInjector(ServerCredentials.createInsecure());
     return this.listen('grpc', ['h2'], (c) => injector.injectConnection(c), host, port);
   }
 
   /** listenGrpc for a port that closes before the pod does (a managed version's own port). */
-  openGrpc(server: GrpcServer, host: string, port: number): Promise<ClosablePort> {
+  openGrpc(server: GrpcFront, host: string, port: number): Promise<ClosablePort> {
     const injector = server.createConnectionInjector(ServerCredentials.createInsecure());
     return this.open('grpc', ['h2'], (c) => injector.injectConnection(c), host, port);
   }

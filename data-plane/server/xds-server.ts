@@ -14,6 +14,7 @@ import {
 import { OptionError } from '../../kernel/errors/index.js';
 import type { Logger } from '../../kernel/log/index.js';
 import { fileWatcherProviderConfig } from '../../kernel/tls/index.js';
+import type { GrpcFront } from './grpc-front.js';
 
 export interface PodXdsOptions {
   /** `host:port` of the control plane's plaintext xDS port (grpc-js-xds 1.14 has no TLS to it). */
@@ -107,7 +108,7 @@ export class XdsGrpcFront {
    * Listener) and returns the port at once: serving starts when the Listener arrives, which needs
    * the pod's registration first. Serving and not-serving transitions are logged.
    */
-  async bind(server: grpc.Server, address: string, port: number): Promise<number> {
+  async bind(server: GrpcFront, address: string, port: number): Promise<number> {
     if (!IPV4.test(address) && !address.includes(':'))
       throw new OptionError(
         `--xds-server: the pod's advertised address must be an IP (it names the pod's Listener), got ${JSON.stringify(address)}`,

@@ -10,6 +10,7 @@ import * as ort from 'onnxruntime-node';
 import { ensureModelRepository } from '../../data-plane/models/generate.js';
 import { Pod, type PodOptions } from '../../data-plane/pod.js';
 import { BUILTIN_MODEL_DEFAULTS } from '../../data-plane/repository/config.js';
+import type { GrpcTransport } from '../../data-plane/server/grpc-front.js';
 import { serviceDefinition as grpcServiceDefinition } from '../../kernel/grpc/service-definition.js';
 import { memoryLogger } from '../../kernel/log/index.js';
 import { Health } from '../../protos/gen/grpc/health/v1/health_pb.js';
@@ -54,6 +55,10 @@ export function testPodOptions(modelRepo: string, overrides: Partial<PodOptions>
     repoPollMs: 200,
     repoSettleMs: 100,
     log: memoryLogger(),
+    // SWITCHYARD_TEST_GRPC_TRANSPORT=grpc-js (or h2) runs a suite's pods on that gRPC transport.
+    ...(process.env.SWITCHYARD_TEST_GRPC_TRANSPORT
+      ? { grpcTransport: process.env.SWITCHYARD_TEST_GRPC_TRANSPORT as GrpcTransport }
+      : {}),
     ...overrides,
   };
 }

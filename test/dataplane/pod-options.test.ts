@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { POD_FLAGS } from '../../data-plane/cli/options.js';
 import { podOptionsFrom } from '../../data-plane/cli/pod.js';
+import { grpcTransportOf } from '../../data-plane/server/grpc-front.js';
 import { parseFlags } from '../../kernel/cli/flags.js';
 import { OptionError } from '../../kernel/errors/index.js';
 
@@ -57,6 +58,20 @@ describe('pod options', () => {
     expect(o.reportGpu).toBe(true);
     expect(o.disableBatching).toBe(true);
     expect(o.drain.graceMs).toBe(2000);
+  });
+
+  it('serves gRPC on h2 by default, grpc-js when asked or when the port is xDS-managed', () => {
+    const xds = ['--xds-server', '127.0.0.1:18000', '--advertise-address', '127.0.0.1'];
+    expect(grpcTransportOf(parse(['--model-repo', '/m']))).toBe('h2');
+    expect(grpcTransportOf(parse(['--model-repo', '/m', ...xds]))).toBe('grpc-js');
+    expect(grpcTransportOf(parse(['--model-repo', '/m', '--grpc-transport', 'grpc-js']))).toBe('grpc-js');
+    expect(grpcTransportOf(parse(['--model-repo', '/m'], { SWITCHYARD_GRPC_TRANSPORT: 'grpc-js' }))).toBe(
+      'grpc-js',
+    );
+    expect(() => parse(['--model-repo', '/m', '--grpc-transport', 'grpc'])).toThrow(OptionError);
+    expect(() => grpcTransportOf(parse(['--model-repo', '/m', '--grpc-transport', 'h2', ...xds]))).toThrow(
+      /xDS-managed gRPC port/,
+    );
   });
 
   it('refuses what it cannot use', () => {

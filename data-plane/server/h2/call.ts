@@ -1,0 +1,174 @@
+// One gRPC call on an HTTP/2 stream, shaped as the grpc-js server call the pod's handlers take
+// (request, metadata, getDeadline, getPeer, getAuthContext, write/end, 'cancelled'), and the
+// one place that answers it: response headers once, messages, then trailers, or trailers-only
+// when the call ends before any message. Whatever ends it first wins: the answer, a deadline,
+// or the client going away ('cancelled').
+import { EventEmitter } from 'node:events';
+import type http2 from 'node:http2';
+import type { ServerHttp2Stream } from 'node:http2';
+import type { TLSSocket } from 'node:tls';
+import { Metadata, status } from '@grpc/grpc-js';
+import { encodeGrpcMessage, frame, type WireStatus } from './wire.js';
+
+const GRPC_HEADERS = { ':status': 200, 'content-type': 'application/grpc' } as const;
+
+/** What peer.ts reads from a call: the certificate of an authorized TLS peer. */
+export interface AuthContext {
+  readonly transportSecurityType?: string;
+  readonly sslPeerCertificate?: { raw?: Uint8Array };
+}
+
+const authContexts = new WeakMap<object, AuthContext>();
+
+function authContextOf(stream: ServerHttp2Stream): AuthContext {
+  const session = stream.session;
+  if (!session) return {};
+  let ctx = authContexts.get(session);
+  if (!ctx) {
+    const socket = session.socket as Partial<TLSSocket>;
+    ctx =
+      typeof socket.getPeerCertificate === 'function' && socket.authorized === true
+        ? { transportSecurityType: 'ssl', sslPeerCertificate: socket.getPeerCertificate() }
+        : {};
+    authContexts.set(session, ctx);
+  }
+  return ctx;
+}
+
+/** A handler's error as grpc-js reads it: a numeric code (else UNKNOWN), details or message. */
+function statusOfError(err: unknown): WireStatus & { metadata?: Metadata } {
+  const e = (err ?? {}) as { code?: unknown; details?: unknown; message?: unknown; metadata?: unknown };
+  const code =
+    typeof e.code === 'number' && Number.isInteger(e.code) && e.code >= 0 && e.code <= 16
+      ? e.code
+      : status.UNKNOWN;
+  const details =
+    typeof e.details === 'string' ? e.details : typeof e.message === 'string' ? e.message : 'Unknown Error';
+  return { code, details, ...(e.metadata instanceof Metadata ? { metadata: e.metadata } : {}) };
+}
+
+export class H2Call<Req = unknown> extends EventEmitter {
+  request = undefined as Req;
+  cancelled = false;
+  private headersSent = false;
+  private done = false;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly stream: ServerHttp2Stream,
+    readonly metadata: Metadata,
+    private readonly deadline: number,
+    private readonly serialize: (value: unknown) => Buffer,
+  ) {
+    super();
+    if (Number.isFinite(deadline)) {
+      this.timer = setTimeout(() => {
+        this.sendStatus({ code: status.DEADLINE_EXCEEDED, details: 'Deadline exceeded' });
+        this.cancel();
+      }, deadline - Date.now());
+    }
+    stream.once('close', () => {
+      if (this.done) return;
+      this.done = true;
+      this.cancel();
+    });
+  }
+
+  get finished(): boolean {
+    return this.done;
+  }
+
+  /** Epoch ms as a Date, or Infinity when the client sent no grpc-timeout (as grpc-js). */
+  getDeadline(): Date | number {
+    return Number.isFinite(this.deadline) ? new Date(this.deadline) : Number.POSITIVE_INFINITY;
+  }
+
+  getPeer(): string {
+    const s = this.stream.session?.socket;
+    return s ? `${s.remoteAddress}:${s.remotePort}` : 'unknown';
+  }
+
+  getAuthContext(): AuthContext {
+    return authContextOf(this.stream);
+  }
+
+  sendMetadata(md: Metadata): void {
+    if (this.done || this.headersSent) return;
+    this.headersSent = true;
+    this.stream.respond({ ...GRPC_HEADERS, ...md.toHttp2Headers() }, { waitForTrailers: true });
+  }
+
+  /** Server streaming: one message. */
+  write(value: unknown): boolean {
+    if (this.done) return false;
+    this.sendMessage(this.serialize(value));
+    return true;
+  }
+
+  /** Server streaming: the end, status OK. */
+  end(trailer?: Metadata): void {
+    this.sendStatus({ code: status.OK, details: 'OK' }, trailer);
+  }
+
+  /** Unary: grpc-js's sendUnaryData (error, value, trailer metadata). */
+  readonly answer = (err: unknown, value?: unknown, trailer?: Metadata): void => {
+    if (this.done) return;
+    if (err) {
+      const s = statusOfError(err);
+      this.sendStatus(s, s.metadata);
+      return;
+    }
+    let bytes: Buffer;
+    try {
+      bytes = this.serialize(value);
+    } catch (e) {
+      this.sendStatus({
+        code: status.INTERNAL,
+        details: `Error serializing response: ${(e as Error).message}`,
+      });
+      return;
+    }
+    this.sendStatus({ code: status.OK, details: 'OK' }, trailer, bytes);
+  };
+
+  /** Ends the call; `last`: a final message, sent with the end of the stream (one write, not two). */
+  sendStatus(s: WireStatus, trailer?: Metadata, last?: Uint8Array): void {
+    if (this.done) return;
+    this.done = true;
+    if (this.timer) clearTimeout(this.timer);
+    const stream = this.stream;
+    if (stream.destroyed || stream.closed) return;
+    const trailers: http2.OutgoingHttpHeaders = {
+      ...(trailer ? trailer.toHttp2Headers() : {}),
+      'grpc-status': String(s.code),
+      ...(s.code !== status.OK || s.details !== 'OK' ? { 'grpc-message': encodeGrpcMessage(s.details) } : {}),
+    };
+    if (!this.headersSent && !last) {
+      this.headersSent = true;
+      stream.respond({ ...GRPC_HEADERS, ...trailers }, { endStream: true });
+      return;
+    }
+    if (!this.headersSent) {
+      this.headersSent = true;
+      stream.respond(GRPC_HEADERS, { waitForTrailers: true });
+    }
+    stream.once('wantTrailers', () => stream.sendTrailers(trailers));
+    if (last) stream.end(frame(last));
+    else stream.end();
+  }
+
+  private sendMessage(bytes: Uint8Array): void {
+    if (!this.headersSent) {
+      this.headersSent = true;
+      this.stream.respond(GRPC_HEADERS, { waitForTrailers: true });
+    }
+    this.stream.write(frame(bytes));
+  }
+
+  private cancel(): void {
+    if (this.cancelled) return;
+    this.cancelled = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.emit('cancelled', 'cancelled');
+  }
+}
