@@ -16,11 +16,11 @@ import {
 } from '../../protos/gen/envoy/config/cluster/v3/cluster_pb.js';
 import { HttpProtocolOptionsSchema } from '../../protos/gen/envoy/extensions/upstreams/http/v3/http_protocol_options_pb.js';
 import type { LbPolicy, ModelRoute } from '../policy/types.js';
-import { buildCircuitBreakers } from './circuit-breakers.js';
+import { breakersKey, buildCircuitBreakers } from './circuit-breakers.js';
 import { newCluster } from './literals.js';
 import { clusterName, restClusterName } from './names.js';
 import type { TranslateOptions } from './options.js';
-import { buildOutlierDetection } from './outlier.js';
+import { buildOutlierDetection, outlierKey } from './outlier.js';
 import { adsConfigSource, duration, pack, shared } from './proto.js';
 import { orcaBalancing, orcaLoadBalancingPolicy } from './proxyless-lb.js';
 import { clusterTls } from './tls.js';
@@ -131,13 +131,11 @@ function oneCluster(
 export function buildClusters(route: ModelRoute, flavor: Flavor, options: TranslateOptions): Cluster[] {
   const spec = route.spec;
   const lb = lbPolicy(spec.lbPolicy, flavor);
-  const outlierDetection = shared('outlier', `${flavor}${JSON.stringify(spec.outlierDetection)}`, () =>
+  const outlierDetection = shared('outlier', outlierKey(spec.outlierDetection, flavor), () =>
     buildOutlierDetection(spec.outlierDetection, flavor),
   );
-  const circuitBreakers = shared(
-    'breakers',
-    `${flavor}${JSON.stringify(spec.circuitBreakers)}${spec.retries.attempts > 0 ? JSON.stringify(spec.retries.budget) : ''}`,
-    () => buildCircuitBreakers(spec, flavor),
+  const circuitBreakers = shared('breakers', breakersKey(spec, flavor), () =>
+    buildCircuitBreakers(spec, flavor),
   );
   const envoy = flavor === 'envoy';
   const orca = orcaBalancing(route, flavor);
