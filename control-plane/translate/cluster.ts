@@ -18,13 +18,13 @@ import { HttpProtocolOptionsSchema } from '../../protos/gen/envoy/extensions/ups
 import type { LbPolicy, ModelRoute } from '../policy/types.js';
 import { breakersKey, buildCircuitBreakers } from './circuit-breakers.js';
 import { newCluster } from './literals.js';
-import { clusterName, restClusterName } from './names.js';
 import type { TranslateOptions } from './options.js';
 import { buildOutlierDetection, outlierKey } from './outlier.js';
 import { adsConfigSource, duration, pack, shared } from './proto.js';
 import { orcaBalancing, orcaLoadBalancingPolicy } from './proxyless-lb.js';
 import { clusterTls } from './tls.js';
 import type { Flavor } from './types.js';
+import { type VersionNames, versionNames } from './version-names.js';
 
 export const HTTP_PROTOCOL_OPTIONS = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
 const CONNECT_TIMEOUT = '5s';
@@ -128,7 +128,12 @@ function oneCluster(
  * Envoy one REST cluster per version (HTTP/1.1 to the pods' HTTP port) with the same balancing,
  * outlier detection, circuit breakers and TLS.
  */
-export function buildClusters(route: ModelRoute, flavor: Flavor, options: TranslateOptions): Cluster[] {
+export function buildClusters(
+  route: ModelRoute,
+  flavor: Flavor,
+  options: TranslateOptions,
+  names: VersionNames = versionNames(route.spec, flavor),
+): Cluster[] {
   const spec = route.spec;
   const lb = lbPolicy(spec.lbPolicy, flavor);
   const outlierDetection = shared('outlier', outlierKey(spec.outlierDetection, flavor), () =>
@@ -141,12 +146,9 @@ export function buildClusters(route: ModelRoute, flavor: Flavor, options: Transl
   const orca = orcaBalancing(route, flavor);
   const parts: ClusterParts = { envoy, lb, outlierDetection, circuitBreakers, orca };
   const tls = clusterTls(route, flavor, options, spec.http2 ? ['h2'] : []);
-  const out = spec.versions.map((v) =>
-    oneCluster(parts, clusterName(spec.model, v.name), tls, spec.http2 ? HTTP2_OPTIONS : undefined),
-  );
+  const out = names.grpc.map((name) => oneCluster(parts, name, tls, spec.http2 ? HTTP2_OPTIONS : undefined));
   if (!envoy) return out;
   const restTls = clusterTls(route, flavor, options, ['http/1.1']);
-  for (const v of spec.versions)
-    out.push(oneCluster(parts, restClusterName(spec.model, v.name), restTls, HTTP1_OPTIONS));
+  for (const name of names.rest) out.push(oneCluster(parts, name, restTls, HTTP1_OPTIONS));
   return out;
 }
