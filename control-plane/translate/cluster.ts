@@ -16,15 +16,15 @@ import {
 } from '../../protos/gen/envoy/config/cluster/v3/cluster_pb.js';
 import { HttpProtocolOptionsSchema } from '../../protos/gen/envoy/extensions/upstreams/http/v3/http_protocol_options_pb.js';
 import type { LbPolicy, ModelRoute } from '../policy/types.js';
-import { buildCircuitBreakers } from './circuit-breakers.js';
+import { breakersKey, buildCircuitBreakers } from './circuit-breakers.js';
 import { newCluster } from './literals.js';
-import { clusterName, restClusterName } from './names.js';
 import type { TranslateOptions } from './options.js';
-import { buildOutlierDetection } from './outlier.js';
+import { buildOutlierDetection, outlierKey } from './outlier.js';
 import { adsConfigSource, duration, pack, shared } from './proto.js';
 import { orcaBalancing, orcaLoadBalancingPolicy } from './proxyless-lb.js';
 import { clusterTls } from './tls.js';
 import type { Flavor } from './types.js';
+import { type VersionNames, versionNames } from './version-names.js';
 
 export const HTTP_PROTOCOL_OPTIONS = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
 const CONNECT_TIMEOUT = '5s';
@@ -128,27 +128,27 @@ function oneCluster(
  * Envoy one REST cluster per version (HTTP/1.1 to the pods' HTTP port) with the same balancing,
  * outlier detection, circuit breakers and TLS.
  */
-export function buildClusters(route: ModelRoute, flavor: Flavor, options: TranslateOptions): Cluster[] {
+export function buildClusters(
+  route: ModelRoute,
+  flavor: Flavor,
+  options: TranslateOptions,
+  names: VersionNames = versionNames(route.spec, flavor),
+): Cluster[] {
   const spec = route.spec;
   const lb = lbPolicy(spec.lbPolicy, flavor);
-  const outlierDetection = shared('outlier', `${flavor}${JSON.stringify(spec.outlierDetection)}`, () =>
+  const outlierDetection = shared('outlier', outlierKey(spec.outlierDetection, flavor), () =>
     buildOutlierDetection(spec.outlierDetection, flavor),
   );
-  const circuitBreakers = shared(
-    'breakers',
-    `${flavor}${JSON.stringify(spec.circuitBreakers)}${spec.retries.attempts > 0 ? JSON.stringify(spec.retries.budget) : ''}`,
-    () => buildCircuitBreakers(spec, flavor),
+  const circuitBreakers = shared('breakers', breakersKey(spec, flavor), () =>
+    buildCircuitBreakers(spec, flavor),
   );
   const envoy = flavor === 'envoy';
   const orca = orcaBalancing(route, flavor);
   const parts: ClusterParts = { envoy, lb, outlierDetection, circuitBreakers, orca };
   const tls = clusterTls(route, flavor, options, spec.http2 ? ['h2'] : []);
-  const out = spec.versions.map((v) =>
-    oneCluster(parts, clusterName(spec.model, v.name), tls, spec.http2 ? HTTP2_OPTIONS : undefined),
-  );
+  const out = names.grpc.map((name) => oneCluster(parts, name, tls, spec.http2 ? HTTP2_OPTIONS : undefined));
   if (!envoy) return out;
   const restTls = clusterTls(route, flavor, options, ['http/1.1']);
-  for (const v of spec.versions)
-    out.push(oneCluster(parts, restClusterName(spec.model, v.name), restTls, HTTP1_OPTIONS));
+  for (const name of names.rest) out.push(oneCluster(parts, name, restTls, HTTP1_OPTIONS));
   return out;
 }

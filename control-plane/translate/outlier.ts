@@ -15,6 +15,18 @@ import type { Flavor } from './types.js';
 const ON = 100;
 const OFF = 0;
 
+const opt = (n: number | undefined) => (n === undefined ? '' : String(n));
+
+/**
+ * What `buildOutlierDetection` reads, spelled as a key for sharing its result: JSON.stringify
+ * of the policy per model cost more than the lookup it keys. An absent number is spelled
+ * empty, which no number is; keep this in step with the builder.
+ */
+export function outlierKey(od: OutlierDetection | undefined, flavor: Flavor): string {
+  if (!od) return `${flavor}\u0001`;
+  return `${flavor}\u0000${od.interval}\u0000${od.baseEjectionTime}\u0000${od.maxEjectionTime}\u0000${od.maxEjectionPercent}\u0000${opt(od.successRateStdevFactor)}\u0000${od.successRateMinimumHosts}\u0000${od.successRateRequestVolume}\u0000${opt(od.failurePercentageThreshold)}\u0000${od.failurePercentageMinimumHosts}\u0000${od.failurePercentageRequestVolume}\u0000${opt(od.consecutive5xx)}\u0000${opt(od.consecutiveGatewayFailure)}`;
+}
+
 export function buildOutlierDetection(
   od: OutlierDetection | undefined,
   flavor: Flavor,

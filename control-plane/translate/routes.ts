@@ -29,6 +29,7 @@ import { shared } from './proto.js';
 import type { EntryPoint } from './retry-on.js';
 import { BODY_BUFFER_LIMIT, type RouteActionCommon, routeActionCommon } from './route-action.js';
 import type { Flavor } from './types.js';
+import { entryNames, nameOf, type VersionNames, versionNames } from './version-names.js';
 
 function stringMatch(m: HeaderMatch) {
   if ('exact' in m) return { matchPattern: { case: 'exact' as const, value: m.exact } };
@@ -37,9 +38,19 @@ function stringMatch(m: HeaderMatch) {
   return undefined;
 }
 
+// What buildHeaderMatcher reads, in its order, spelled as a key (JSON.stringify per rule cost
+// more than the lookup). The kind letter comes before the value, so values never collide.
+function headerMatchKey(name: string, m: HeaderMatch): string {
+  if ('present' in m) return `${name}\u0000p${m.present}`;
+  if ('exact' in m) return `${name}\u0000e${m.exact}`;
+  if ('prefix' in m) return `${name}\u0000x${m.prefix}`;
+  if ('regex' in m) return `${name}\u0000r${m.regex}`;
+  return `${name}\u0001`;
+}
+
 /** A header condition as Envoy's HeaderMatcher; equal conditions share one message. */
 export function headerMatcher(name: string, m: HeaderMatch): HeaderMatcher {
-  return shared('matcher', `${name}\u0000${JSON.stringify(m)}`, () => buildHeaderMatcher(name, m));
+  return shared('matcher', headerMatchKey(name, m), () => buildHeaderMatcher(name, m));
 }
 
 function buildHeaderMatcher(name: string, m: HeaderMatch): HeaderMatcher {
@@ -98,14 +109,18 @@ export function entryCluster(flavor: Flavor, entry: EntryPoint): (model: string,
   return flavor === 'envoy' && entry === 'rest' ? restClusterName : clusterName;
 }
 
-function weighted(route: ModelRoute, flavor: Flavor, entry: EntryPoint): RouteAction['clusterSpecifier'] {
-  const { model, versions } = route.spec;
-  const target = entryCluster(flavor, entry);
-  const live = versions.filter((v) => v.weight > 0);
-  if (live.length === 1) return { case: 'cluster', value: target(model, live[0]!.name) };
-  const wc = newWeightedCluster(live.map((v) => newClusterWeight(target(model, v.name), v.weight)));
+function weighted(
+  route: ModelRoute,
+  flavor: Flavor,
+  names: readonly string[],
+): RouteAction['clusterSpecifier'] {
+  const { versions } = route.spec;
+  const live: number[] = [];
+  for (let i = 0; i < versions.length; i++) if (versions[i]!.weight > 0) live.push(i);
+  if (live.length === 1) return { case: 'cluster', value: names[live[0]!]! };
+  const wc = newWeightedCluster(live.map((i) => newClusterWeight(names[i]!, versions[i]!.weight)));
   // Older gRPC clients require total_weight; Envoy deprecates it but still checks it.
-  if (flavor === 'grpc') wc.totalWeight = live.reduce((s, v) => s + v.weight, 0);
+  if (flavor === 'grpc') wc.totalWeight = live.reduce((s, i) => s + versions[i]!.weight, 0);
   return { case: 'weightedClusters', value: wc };
 }
 
@@ -120,9 +135,18 @@ function action(common: RouteActionCommon, clusterSpecifier: RouteAction['cluste
   return a;
 }
 
-/** The routes of one model for one entry point, match rules first. */
-export function modelRoutes(route: ModelRoute, flavor: Flavor, entry: EntryPoint): Route[] {
+/**
+ * The routes of one model for one entry point, match rules first. `names`: the model's cluster
+ * names, when the caller has them already.
+ */
+export function modelRoutes(
+  route: ModelRoute,
+  flavor: Flavor,
+  entry: EntryPoint,
+  names: VersionNames = versionNames(route.spec, flavor),
+): Route[] {
   const { model } = route.spec;
+  const targets = entryNames(names, flavor, entry);
   const common = routeActionCommon(route.spec, flavor, entry);
   const prefix = entry === 'any' ? model : `${model}/${entry}`;
   const modelHeader = entry === 'grpc' ? modelHeaderMatcher(model) : undefined;
@@ -137,14 +161,17 @@ export function modelRoutes(route: ModelRoute, flavor: Flavor, entry: EntryPoint
           .sort()
           .map((h) => headerMatcher(h, rule.headers[h]!)),
       ),
-      action(common, { case: 'cluster', value: entryCluster(flavor, entry)(model, rule.version) }),
+      action(common, {
+        case: 'cluster',
+        value: nameOf(route.spec, targets, rule.version) ?? entryCluster(flavor, entry)(model, rule.version),
+      }),
     ),
   );
   out.push(
     newRoute(
       `${prefix}/default`,
       entryMatch(model, entry, modelHeader, []),
-      action(common, weighted(route, flavor, entry)),
+      action(common, weighted(route, flavor, targets)),
     ),
   );
   if (flavor === 'envoy' && (common.retryPolicy || common.requestMirrorPolicies.length > 0))
@@ -154,8 +181,8 @@ export function modelRoutes(route: ModelRoute, flavor: Flavor, entry: EntryPoint
 }
 
 /** gRPC flavor: the model's own virtual host (the route configuration is per model). */
-export function grpcVirtualHost(route: ModelRoute): VirtualHost {
-  return newVirtualHost(route.spec.model, ['*'], modelRoutes(route, 'grpc', 'any'));
+export function grpcVirtualHost(route: ModelRoute, names?: VersionNames): VirtualHost {
+  return newVirtualHost(route.spec.model, ['*'], modelRoutes(route, 'grpc', 'any', names));
 }
 
 /**
@@ -163,7 +190,15 @@ export function grpcVirtualHost(route: ModelRoute): VirtualHost {
  * requests (`/v2/models/<model>[/...]`) take the same routes as on the catch-all virtual host,
  * to the REST clusters on the pods' HTTP port; everything else goes to the gRPC clusters.
  */
-export function envoyModelVirtualHost(route: ModelRoute, restRoutes: readonly Route[]): VirtualHost {
+export function envoyModelVirtualHost(
+  route: ModelRoute,
+  restRoutes: readonly Route[],
+  names?: VersionNames,
+): VirtualHost {
   const { model } = route.spec;
-  return newVirtualHost(model, [model, `${model}:*`], [...restRoutes, ...modelRoutes(route, 'envoy', 'any')]);
+  return newVirtualHost(
+    model,
+    [model, `${model}:*`],
+    [...restRoutes, ...modelRoutes(route, 'envoy', 'any', names)],
+  );
 }

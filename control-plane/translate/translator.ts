@@ -23,6 +23,7 @@ import { catchAllVirtualHost, type ModelEntry, useMatcherTree } from './route-ma
 import { envoyModelVirtualHost, grpcVirtualHost, modelRoutes } from './routes.js';
 import { type GatewayMemo, TranslationCache } from './translation-cache.js';
 import type { EndpointTable, Flavor, ResourceSet } from './types.js';
+import { versionNames } from './version-names.js';
 
 export { translateLoadAssignment } from './load-assignments.js';
 
@@ -76,7 +77,8 @@ function translateRoute(
 }
 
 function buildRouteOutput(route: ModelRoute, flavor: Flavor, options: TranslateOptions): RouteOutput {
-  const built = buildClusters(route, flavor, options);
+  const names = versionNames(route.spec, flavor);
+  const built = buildClusters(route, flavor, options, names);
   const clusters =
     flavor === 'envoy' && route.spec.access ? [...built, ...accessClusters(route, options)] : built;
   if (flavor === 'grpc') {
@@ -84,14 +86,14 @@ function buildRouteOutput(route: ModelRoute, flavor: Flavor, options: TranslateO
     return {
       clusters,
       listener: grpcListener(model),
-      routeConfig: newRouteConfiguration(model, [grpcVirtualHost(route)]),
+      routeConfig: newRouteConfiguration(model, [grpcVirtualHost(route, names)]),
     };
   }
-  const rest = modelRoutes(route, 'envoy', 'rest');
+  const rest = modelRoutes(route, 'envoy', 'rest', names);
   return {
     clusters,
-    virtualHost: envoyModelVirtualHost(route, rest),
-    entry: { model: route.spec.model, rest, grpc: modelRoutes(route, 'envoy', 'grpc') },
+    virtualHost: envoyModelVirtualHost(route, rest, names),
+    entry: { model: route.spec.model, rest, grpc: modelRoutes(route, 'envoy', 'grpc', names) },
   };
 }
 
