@@ -1,8 +1,9 @@
-// The adaptive-weights scenario that test/endpoints (grpc-js-xds) and test/ccore (gRPC C-core)
-// both run: four real ONNX pods discovered over a real nats-server, the adaptive tuner on, one
-// pod 4x slower than the rest (its injected delay). One definition, so both client families are
-// proven against the very same pods, tuner and served weights; each suite brings its own client
-// and assertions.
+// The scenario of every balancing suite: four real ONNX pods discovered over a real nats-server,
+// one 4x slower than the rest (its injected delay), one ModelRoute served. The adaptive-weights
+// suites of test/endpoints (grpc-js-xds) and test/ccore (gRPC C-core) run it with the default
+// route, so both client families are proven against the very same pods, tuner and served
+// weights; the ORCA and least-load suites run it with their `proxylessBalancing` route. Each
+// suite brings its own clients and assertions.
 import { afterAll, beforeAll } from 'vitest';
 import type { Pod } from '../../data-plane/pod.js';
 import type { ControlPlaneFixture } from '../helpers/control-plane.js';
@@ -12,6 +13,7 @@ import {
   affineRepo,
   CLUSTER,
   type ModelRepo,
+  routeYaml,
   servedCounts,
   shares,
   sleep,
@@ -21,7 +23,6 @@ import {
 } from './harness.js';
 
 export const FAST_MS = 8;
-export const SLOW_MS = 4 * FAST_MS;
 export const IDS = ['pod-a', 'pod-b', 'pod-c', 'pod-slow'] as const;
 /** Index of the slow pod in `pods` and in every share list. */
 export const SLOW = 3;
@@ -34,11 +35,19 @@ export interface AdaptiveWorld {
   readonly eds: EdsWatcher;
 }
 
+export interface WorldOptions {
+  /** The ModelRoute served (default: `routeYaml()`, the control plane's tuned weights). */
+  readonly policy?: string;
+  /** The fast pods' injected delay in ms (default FAST_MS); the slow pod's is 4x it. */
+  readonly fastMs?: number;
+}
+
 /**
  * Starts the scenario before the suite's tests and ends it after them; `beforeClose` runs first
  * (clients end their streams before the control plane goes).
  */
-export function adaptiveWorld(beforeClose?: () => Promise<void>): AdaptiveWorld {
+export function adaptiveWorld(beforeClose?: () => Promise<void>, opts: WorldOptions = {}): AdaptiveWorld {
+  const fastMs = opts.fastMs ?? FAST_MS;
   let nats: NatsServer | undefined;
   let repo: ModelRepo | undefined;
   let fx: ControlPlaneFixture | undefined;
@@ -47,9 +56,9 @@ export function adaptiveWorld(beforeClose?: () => Promise<void>): AdaptiveWorld 
   beforeAll(async () => {
     nats = await startNats(IDS);
     repo = await affineRepo();
-    fx = await startDiscoveryPlane(nats);
+    fx = await startDiscoveryPlane(nats, {}, opts.policy ?? routeYaml());
     for (const id of IDS)
-      pods.push(await startPod(nats, repo, id, { injectDelayMs: id === 'pod-slow' ? SLOW_MS : FAST_MS }));
+      pods.push(await startPod(nats, repo, id, { injectDelayMs: id === 'pod-slow' ? 4 * fastMs : fastMs }));
     eds = new EdsWatcher(fx.xdsAddress, CLUSTER);
     await eds.waitFor('four endpoints', (u) => u.endpoints.length === 4);
   });

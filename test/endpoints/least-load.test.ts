@@ -5,69 +5,33 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Pod } from '../../data-plane/pod.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { registerLeastLoad } from '../../kernel/grpc/least-load/index.js';
-import type { ControlPlaneFixture } from '../helpers/control-plane.js';
-import type { NatsServer } from '../helpers/nats-server.js';
-import { EdsWatcher } from './eds-watch.js';
-import {
-  affineRepo,
-  CLUSTER,
-  MODEL,
-  type ModelRepo,
-  routeYaml,
-  servedCounts,
-  shares,
-  sleep,
-  startDiscoveryPlane,
-  startNats,
-  startPod,
-} from './harness.js';
+import { adaptiveWorld, SLOW } from './adaptive-scenario.js';
+import { MODEL, routeYaml, servedCounts, shares, sleep } from './harness.js';
 import { affineRequest, LoadGenerator, summarize, XdsInferenceClient } from './load.js';
 
-const IDS = ['pod-a', 'pod-b', 'pod-c', 'pod-slow'] as const;
-const SLOW = 3;
-const FAST_MS = 10;
 const PLAIN_CLIENT = fileURLToPath(new URL('./plain-client-proc.ts', import.meta.url));
 const run = promisify(execFile);
 
 describe('least-load balancing for proxyless clients', () => {
-  let nats: NatsServer | undefined;
-  let repo: ModelRepo | undefined;
-  let fx: ControlPlaneFixture | undefined;
-  let eds: EdsWatcher | undefined;
-  const pods: Pod[] = [];
-
-  beforeAll(async () => {
-    registerLeastLoad();
-    nats = await startNats(IDS);
-    repo = await affineRepo();
-    fx = await startDiscoveryPlane(nats, {}, routeYaml('  proxylessBalancing: { mode: least-load }'));
-    for (const id of IDS)
-      pods.push(await startPod(nats, repo, id, { injectDelayMs: id === 'pod-slow' ? 4 * FAST_MS : FAST_MS }));
-    eds = new EdsWatcher(fx.xdsAddress, CLUSTER);
-    await eds.waitFor('four endpoints', (u) => u.endpoints.length === 4);
-  });
-  afterAll(async () => {
-    eds?.close();
-    for (const p of pods) await p.close();
-    await fx?.close();
-    await repo?.cleanup();
-    await nats?.cleanup();
+  beforeAll(() => registerLeastLoad());
+  const world = adaptiveWorld(undefined, {
+    policy: routeYaml('  proxylessBalancing: { mode: least-load }'),
+    fastMs: 10,
   });
 
   it('registered clients give the 4x slower pod a small share and the equal fast pods equal ones', async () => {
-    const clients = [0, 1].map((i) => new XdsInferenceClient(fx!.xdsAddress, MODEL, `least-${i}`));
+    const clients = [0, 1].map((i) => new XdsInferenceClient(world.fx.xdsAddress, MODEL, `least-${i}`));
     await Promise.all(clients.map((c) => c.infer(affineRequest())));
     const load = new LoadGenerator(clients);
     load.start(6);
     // No warm-up beyond the first answers: every answer carries a report.
     await sleep(1000);
-    const before = servedCounts(pods);
+    const before = servedCounts(world.pods);
     const from = performance.now();
     await sleep(6000);
-    const split = shares(pods, before);
+    const split = shares(world.pods, before);
     const to = performance.now();
     const calls = await load.stop();
     for (const c of clients) c.close();
@@ -88,10 +52,10 @@ describe('least-load balancing for proxyless clients', () => {
     ['false', 'round robin', (slow: number) => expect(Math.abs(slow - 0.25)).toBeLessThan(0.05)],
   ] as const)
     it(`a client process that did not register falls back to ${name} and gets every call answered`, async () => {
-      const before = servedCounts(pods);
+      const before = servedCounts(world.pods);
       const { stdout } = await run(
         process.execPath,
-        ['--import', 'tsx', PLAIN_CLIENT, fx!.xdsAddress, MODEL, '6', '6'],
+        ['--import', 'tsx', PLAIN_CLIENT, world.fx.xdsAddress, MODEL, '6', '6'],
         { env: { ...process.env, GRPC_EXPERIMENTAL_XDS_WRR_LB: wrr }, timeout: 60_000 },
       );
       const out = JSON.parse(stdout.trim().split('\n').at(-1)!) as {
@@ -99,7 +63,7 @@ describe('least-load balancing for proxyless clients', () => {
         calls: number;
         failures: number;
       };
-      const split = shares(pods, before);
+      const split = shares(world.pods, before);
       console.log(
         `${name}: served ${split.map((x) => `${(100 * x).toFixed(1)}%`).join(' / ')}, ${JSON.stringify(out)}`,
       );
