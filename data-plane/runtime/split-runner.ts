@@ -12,7 +12,6 @@ import type { WorkerPool } from './worker-pool.js';
 
 export class SplitRunner implements Runner {
   readonly place = 'split' as const;
-  private workerRuns = 0;
 
   constructor(
     private readonly inline: InlineSession,
@@ -36,11 +35,8 @@ export class SplitRunner implements Runner {
 
   run(inputs: readonly Tensor[], notAfter?: number): Promise<RunResult> {
     const rows = inputs[0]?.shape[0] ?? 1;
-    if (rows <= this.inlineRows && this.workerRuns === 0) return this.inline.run(inputs, notAfter);
-    this.workerRuns++;
-    return this.workers.run(inputs, notAfter).finally(() => {
-      this.workerRuns--;
-    });
+    if (rows <= this.inlineRows && !this.workers.busy) return this.inline.run(inputs, notAfter);
+    return this.workers.run(inputs, notAfter);
   }
 
   setInjectDelay(ms: number): void {

@@ -234,6 +234,13 @@ export class WorkerPool implements Runner {
     return this.opts.instances * PIPELINE_DEPTH;
   }
 
+  /** Whether a run is in hand anywhere, a worker being replaced by swapSessions included. */
+  get busy(): boolean {
+    for (const w of this.workers) if (w.outstanding > 0) return true;
+    for (const w of this.aside) if (w.outstanding > 0) return true;
+    return false;
+  }
+
   /** Milliseconds with work in hand so far (for utilization), current runs included. */
   busyTime(now = performance.now()): number {
     let ms = this.busyMs;
