@@ -19,6 +19,7 @@
 //
 // Environment: BENCH_MODELS=mlp,ocr-cls runs only those; BENCH_POD_FLAGS='--intra-op-threads 1'
 // passes flags to both pods (to compare configurations); BENCH_WINDOWS=5 takes more rounds;
+// BENCH_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/p' profiles the pod and lean processes;
 // BENCH_SINGLE=0 leaves the unbatched pod out; BENCH_ALT_FLAGS='--inline-budget-ms 0' adds a pod
 // with those flags as the row `alt`, so one change is measured against the other in the same run;
 // BENCH_ALT_BIN=/other/checkout/switchyard.mjs makes `alt` a pod of another checkout (main, say),
@@ -71,6 +72,8 @@ const ALL_MODELS: readonly Bench[] = [
 const only = process.env.BENCH_MODELS?.split(',').filter(Boolean);
 const MODELS = only ? ALL_MODELS.filter((m) => only.includes(m.model)) : ALL_MODELS;
 const POD_FLAGS = (process.env.BENCH_POD_FLAGS ?? '').split(/\s+/).filter(Boolean);
+/** Node's own flags for the pod and lean processes (BENCH_NODE_FLAGS='--cpu-prof', say). */
+const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
 
 const cells: Cell[] = [];
 let floor = 0;
@@ -132,7 +135,7 @@ async function startPod(
   const [http, grpcPort, metrics] = await freePorts(3);
   // biome-ignore format: flag pairs
   const child = spawn(process.execPath, [
-    bin, 'pod', '--model-repo', repo,
+    ...NODE_FLAGS, bin, 'pod', '--model-repo', repo,
     '--http-port', String(http), '--grpc-port', String(grpcPort), '--metrics-port', String(metrics),
     '--drain-grace', '0ms', ...extra,
   ], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -229,7 +232,7 @@ async function startLean(repo: string): Promise<{ child: ChildProcess; grpc: num
   const specs = MODELS.map((m) => `${m.model}=${join(repo, m.model, '1', 'model.onnx')}:${m.maxBatch}`);
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', join(here, 'lean-server.ts'), String(port), ...specs],
+    [...NODE_FLAGS, '--import', 'tsx', join(here, 'lean-server.ts'), String(port), ...specs],
     {
       stdio: ['ignore', 'ignore', 'pipe'],
     },
