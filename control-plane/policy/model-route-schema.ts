@@ -5,6 +5,7 @@ import type { Issue } from '../../kernel/errors/index.js';
 import { ACCESS_SHAPE, checkAccess } from './access.js';
 import { POLICY_LIMITS } from './limits.js';
 import { re2Problem } from './re2.js';
+import { unsupportedConstruct, unsupportedMessage } from './re2-unsupported.js';
 import { REGISTRY_VERSION_FIELDS } from './registry-ref.js';
 import { checkRollout, ROLLOUT_SHAPE } from './rollout.js';
 import { type Field, isPlainObject, type Schema, type StringSchema } from './schema.js';
@@ -41,10 +42,7 @@ const COUNT: Schema = { kind: 'int', min: 1, max: 0xffff_ffff };
 
 // A pattern must compile in JavaScript (grpc-js-xds matches safe_regex with RegExp) and in real
 // RE2 within Envoy's program-size limit (re2.ts). Look-around and back-references get their
-// own message: they are the usual way a JavaScript pattern fails in RE2. A back-reference is a
-// backslash that is not itself escaped: `\\1` is a literal backslash and a 1, which RE2 takes.
-const NOT_RE2 = /\(\?<?[=!]|(?<!\\)(?:\\\\)*\\(?:[1-9]|k<)/;
-
+// own message, naming the construct and where it is (re2-unsupported.ts).
 function checkRegex(value: unknown, path: string, out: Issue[]): string | undefined {
   if (typeof value !== 'string' || value.length === 0) {
     out.push({ path, message: 'must be a non-empty regular expression' });
@@ -56,11 +54,9 @@ function checkRegex(value: unknown, path: string, out: Issue[]): string | undefi
     out.push({ path, message: `is not a valid regular expression: ${(err as Error).message}` });
     return undefined;
   }
-  if (NOT_RE2.test(value)) {
-    out.push({
-      path,
-      message: 'uses look-around or back-references, which RE2 (Envoy, gRPC) does not support',
-    });
+  const unsupported = unsupportedConstruct(value);
+  if (unsupported) {
+    out.push({ path, message: unsupportedMessage(unsupported) });
     return undefined;
   }
   const re2 = re2Problem(value);
