@@ -36,6 +36,7 @@ import {
 } from './http-binary.js';
 import { readInferBody, sendInfer } from './http-body.js';
 import { decodeJsonInfer, encodeJsonInfer } from './http-json.js';
+import { closeAfterAnswer, LINGER, type LingerBounds } from './lingering-close.js';
 
 export interface HttpServerOptions {
   readonly maxBodyBytes: number;
@@ -51,6 +52,8 @@ export interface HttpServerOptions {
   readonly access?: AccessEnforcer;
   /** A managed version's own port: a version-less path naming its model gets that version. */
   readonly pin?: VersionPin;
+  /** How long a closing connection keeps reading a body still on its way (lingering-close.ts). */
+  readonly linger?: LingerBounds;
 }
 
 type Route =
@@ -128,6 +131,7 @@ function deadlineOf(req: IncomingMessage): number {
 export function createHttpServer(svc: InferenceService, opts: HttpServerOptions): Server {
   const scopes = opts.scopes ?? new RequestScopes();
   const limits = { json: Math.min(opts.maxJsonBodyBytes, opts.maxBodyBytes), binary: opts.maxBodyBytes };
+  const linger = opts.linger ?? LINGER;
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://pod');
     const route = pinRoute(routeOf(req.method ?? 'GET', url.pathname), opts.pin);
@@ -232,15 +236,16 @@ export function createHttpServer(svc: InferenceService, opts: HttpServerOptions)
     // Draining: every answer closes its connection, so no keep-alive socket is idle (and
     // reused by a client) when the server closes; clients reconnect, to another pod.
     if (svc.lifecycle.phase !== 'serving' && svc.lifecycle.phase !== 'starting')
-      res.setHeader('connection', 'close');
+      closeAfterAnswer(req, res, linger);
     handle(req, res).catch((err: unknown) => {
       const e = asSwitchyardError(err);
       if (res.headersSent) {
         res.destroy();
         return;
       }
-      // An unread body cannot be skipped cheaply: answer, then close the connection.
-      if (e instanceof PayloadTooLargeError) res.setHeader('connection', 'close');
+      // An unread body cannot be skipped cheaply: answer, then close the connection (reading
+      // what the client still sends for a while, so that it reads the answer, not a reset).
+      if (e instanceof PayloadTooLargeError) closeAfterAnswer(req, res, linger);
       sendError(res, e);
     });
   });
