@@ -5,7 +5,10 @@
 // State first, policy second: a replica that dies in between leaves a state the next leader
 // converges the route to, so no step is repeated or skipped. A step is judged only while the route
 // carries its traffic: one found missing is written first and the step's clock starts then.
-// docs/ROLLOUTS.md.
+// Every write is conditional on what the tick read: the state's on its KV revision, the policy's
+// on the policy revision it was built from, and the policy's also on the state revision it
+// carries, read again just before, so an operator's command landing meanwhile (an abort) is not
+// followed by a revision of the traffic it replaced. docs/ROLLOUTS.md, "Failover".
 import { asSwitchyardError } from '../../kernel/errors/index.js';
 import type { Logger } from '../../kernel/log/index.js';
 import type { CallContext, PolicyService } from '../api/policy-service.js';
@@ -133,6 +136,7 @@ export class RolloutController {
 
   private async process(stored: StoredRollout, token: number | undefined): Promise<void> {
     let state = stored.state;
+    let revision = stored.revision;
     if (state.phase === 'progressing' && (await this.stepTrafficMissing(stored, token))) return;
     const nowMs = this.now();
     if (state.phase === 'progressing' && this.due(state, nowMs)) {
@@ -151,7 +155,7 @@ export class RolloutController {
       const t = evaluate(state.spec, state, nowMs, verdict);
       if (t.state !== state) {
         await this.fence(token);
-        await this.deps.store.put(t.state, stored.revision);
+        revision = await this.deps.store.put(t.state, stored.revision);
         if (t.state.step !== state.step) this.samples.delete(state.route);
         if (t.reason) this.deps.log.info('rollout: decision', { route: state.route, reason: t.reason });
         state = t.state;
@@ -161,7 +165,7 @@ export class RolloutController {
       this.deps.figures.take(state.model, state.candidate);
       this.deps.figures.take(state.model, state.stable);
     }
-    await this.reconcile(state, token);
+    await this.reconcile(state, revision, token);
   }
 
   /**
@@ -169,11 +173,14 @@ export class RolloutController {
    * and the revision, or the revision was refused): judging it now would pass or fail a step on
    * figures of the previous traffic, and an advance would skip its revision. Its revision is
    * written instead, and its clock and sample start over from there: the step gets its full time
-   * on its own traffic. True when the step was not judged for that reason.
+   * on its own traffic. True when the step was not judged for that reason, or because the
+   * rollout changed since the tick read it (the next tick starts from the newer state).
    */
   private async stepTrafficMissing(stored: StoredRollout, token: number | undefined): Promise<boolean> {
     const state = stored.state;
-    if (!(await this.applyTraffic(state, token))) return false;
+    const applied = await this.applyTraffic(state, stored.revision, token);
+    if (applied === 'carried') return false;
+    if (applied === 'stale') return true;
     const nowMs = this.now();
     this.samples.delete(state.route);
     this.lastRun.set(state.route, nowMs);
@@ -188,23 +195,44 @@ export class RolloutController {
   }
 
   /** Makes the route carry the state's traffic, as one revision naming the decision. */
-  private async reconcile(state: RolloutState, token: number | undefined): Promise<void> {
+  private async reconcile(state: RolloutState, revision: number, token: number | undefined): Promise<void> {
     const [namespace = '', name = ''] = state.route.split('/');
-    await this.applyTraffic(state, token);
+    if ((await this.applyTraffic(state, revision, token)) === 'stale') return;
     const after = await this.afterPromotion(state, token);
     await this.release(after, namespace, name, token);
   }
 
-  /** Writes the state's traffic when the route does not carry it; true when it wrote. */
-  private async applyTraffic(state: RolloutState, token: number | undefined): Promise<boolean> {
+  /**
+   * Writes the traffic of `state` (stored at `revision`) when the route does not carry it:
+   * 'wrote'; 'carried' when there is nothing to write; 'stale' when the rollout is no longer at
+   * `revision` (an operator's command, or another replica, wrote it since the tick read it).
+   * The policy write itself is conditional on the policy revision it was built from.
+   */
+  private async applyTraffic(
+    state: RolloutState,
+    revision: number,
+    token: number | undefined,
+  ): Promise<'wrote' | 'carried' | 'stale'> {
     const [namespace = '', name = ''] = state.route.split('/');
     const policy = await this.deps.policies.get(namespace, name);
-    if (!policy) return false;
+    if (!policy) return 'carried';
     const traffic = desiredTraffic(state);
-    if (carries(policy.route, state, traffic)) return false;
+    if (carries(policy.route, state, traffic)) return 'carried';
     const reason =
       state.history.find((d) => TRAFFIC_OUTCOMES.has(d.outcome))?.reason ??
       `rollout ${state.model} ${state.candidate}: ${state.phase}`;
+    // KV has no write conditional on two keys: the state is read again as late as possible.
+    // Only a command landing between this read and the policy write (a round trip) can still
+    // be followed by one revision of the traffic it replaced, which the next tick undoes.
+    const current = await this.deps.store.get(state.route);
+    if (current?.revision !== revision) {
+      this.deps.log.info('rollout: changed meanwhile; the next tick follows the newer state', {
+        route: state.route,
+        read: revision,
+        now: current?.revision ?? 0,
+      });
+      return 'stale';
+    }
     await this.fence(token);
     await this.deps.service().apply(ROLLOUT_PRINCIPAL, {
       document: withTraffic(policy.route, state, traffic),
@@ -212,7 +240,7 @@ export class RolloutController {
       expectedRevision: policy.revision,
     });
     this.deps.log.info('rollout: traffic', { route: state.route, reason, ...traffic });
-    return true;
+    return 'wrote';
   }
 
   /**
