@@ -222,8 +222,9 @@ export class RolloutController {
       state.history.find((d) => TRAFFIC_OUTCOMES.has(d.outcome))?.reason ??
       `rollout ${state.model} ${state.candidate}: ${state.phase}`;
     // KV has no write conditional on two keys: the state is read again as late as possible.
-    // Only a command landing between this read and the policy write (a round trip) can still
-    // be followed by one revision of the traffic it replaced, which the next tick undoes.
+    // Only a command landing between this read and the policy write (the fence check and the
+    // policy service's own round trips) can still be followed by one revision of the traffic
+    // it replaced, which the next tick undoes.
     const current = await this.deps.store.get(state.route);
     if (current?.revision !== revision) {
       this.deps.log.info('rollout: changed meanwhile; the next tick follows the newer state', {
