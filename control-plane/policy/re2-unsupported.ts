@@ -62,7 +62,7 @@ export function unsupportedConstruct(pattern: string): UnsupportedConstruct | un
   return undefined;
 }
 
-/** The issue message for a construct RE2 lacks. */
+/** The refusal message for a construct RE2 lacks. */
 export function unsupportedMessage(u: UnsupportedConstruct): string {
   const what = u.kind === 'look-around' ? 'look-around' : 'a back-reference';
   return `uses ${what} '${u.text}' at offset ${u.at}, which RE2 (Envoy, gRPC) does not support`;
