@@ -47,10 +47,16 @@ function metadataOf(headers: http2.IncomingHttpHeaders): Metadata {
   return md;
 }
 
-function trailersOnly(stream: http2.ServerHttp2Stream, code: status, message: string): void {
+/** `head`: HTTP status and headers for an answer that is not a call's (a 405, say). */
+function trailersOnly(
+  stream: http2.ServerHttp2Stream,
+  code: status,
+  message: string,
+  head: http2.OutgoingHttpHeaders = { ':status': 200 },
+): void {
   stream.respond(
     {
-      ':status': 200,
+      ...head,
       'content-type': 'application/grpc',
       'grpc-status': String(code),
       'grpc-message': encodeGrpcMessage(message),
@@ -147,6 +153,13 @@ export class H2GrpcServer {
     if (typeof contentType !== 'string' || !contentType.startsWith('application/grpc')) {
       stream.respond({ ':status': 415 }, { endStream: true });
       stream.resume();
+      return;
+    }
+    const method = headers[':method'];
+    if (method !== 'POST') {
+      // As grpc-go: 405 naming what is allowed, and a gRPC status for clients that read only that.
+      const message = `Received a HEADERS frame with :method ${JSON.stringify(method)} which should be POST`;
+      trailersOnly(stream, status.INTERNAL, message, { ':status': 405, allow: 'POST' });
       return;
     }
     const path = String(headers[':path']);
