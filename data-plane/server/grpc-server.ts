@@ -215,6 +215,8 @@ export interface GrpcServerOptions {
   readonly access?: AccessEnforcer;
   /** A managed version's own port (docs/PLACEMENT.md, "A port per version"). */
   readonly pin?: VersionPin;
+  /** The ORCA reporter to serve, so its owner can end its streams at close; default: one of its own. */
+  readonly load?: LoadReporter;
 }
 
 /**
@@ -235,7 +237,7 @@ export function createGrpcServer<S extends GrpcFront = grpc.Server>(
     // lean server").
     'grpc.enable_channelz': 0,
   });
-  const load = new LoadReporter();
+  const load = opts.load ?? new LoadReporter();
   server.addService(inferenceDefinition(), inferenceHandlers(svc, opts.scopes, opts.access, opts.pin, load));
   load.addTo(server);
   server.addService(grpcServiceDefinition(Health), {
