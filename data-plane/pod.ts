@@ -163,6 +163,7 @@ export class Pod {
             access: () => this.access,
             scopes: this.scopes,
             transport: grpcTransportOf(opts),
+            keepalive: opts.grpcKeepalive,
             http: { maxBodyBytes: opts.maxBodyBytes, maxJsonBodyBytes: opts.maxJsonBodyBytes },
           }),
           ...(opts.managed.memoryLimitBytes ? { memoryLimitBytes: opts.managed.memoryLimitBytes } : {}),
@@ -321,7 +322,8 @@ export class Pod {
     ).catch(named('HTTP', this.opts.httpPort));
     const { xds: x } = this.opts;
     this.xds = x && (await XdsGrpcFront.create(x, { id: this.podId, ...this.opts }, this.log));
-    const opts = { maxMessageBytes: this.opts.maxBodyBytes, scopes: this.scopes, load: this.load, ...access };
+    const { maxBodyBytes: maxMessageBytes, grpcKeepalive: keepalive } = this.opts;
+    const opts = { maxMessageBytes, keepalive, scopes: this.scopes, load: this.load, ...access };
     const make = this.xds?.makeServer ?? grpcServerMaker(grpcTransportOf(this.opts));
     this.grpcServer = createGrpcServer<GrpcFront>(this.service, this.health, opts, make);
     await probePort('gRPC', host, this.opts.grpcPort);

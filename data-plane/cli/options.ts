@@ -64,6 +64,18 @@ export const POD_FLAGS = {
     help: "the gRPC ports' server: h2 (the pod's own on node:http2, docs/DATAPLANE.md) or grpc-js (default: h2; grpc-js with --xds-server, whose port is always grpc-js)",
     env: 'SWITCHYARD_GRPC_TRANSPORT',
   },
+  'grpc-keepalive-time': {
+    type: 'duration',
+    help: 'ping each gRPC connection this long after it opened and after each answered ping (either transport; 0: never); 10ms..596h',
+    env: 'SWITCHYARD_GRPC_KEEPALIVE_TIME',
+    default: 2 * 3_600_000,
+  },
+  'grpc-keepalive-timeout': {
+    type: 'duration',
+    help: 'drop a gRPC connection whose keepalive ping is not answered within this; 10ms..596h',
+    env: 'SWITCHYARD_GRPC_KEEPALIVE_TIMEOUT',
+    default: 20_000,
+  },
   'metrics-port': {
     type: 'port',
     help: 'Prometheus /metrics port',

@@ -12,7 +12,9 @@ import {
   status,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
+import type { KeepaliveOptions } from '../keepalive-options.js';
 import { H2Call } from './call.js';
+import { keepAlive } from './keepalive.js';
 import { encodeGrpcMessage, MessageReader, parseTimeout } from './wire.js';
 
 /** A method the h2 transport cannot serve (client or bidi streaming). */
@@ -70,6 +72,8 @@ function trailersOnly(
 export interface H2GrpcServerOptions {
   /** Largest request message; a larger one ends the call with RESOURCE_EXHAUSTED. */
   readonly maxReceiveBytes: number;
+  /** Pings on every connection (keepalive.ts); absent: none. */
+  readonly keepalive?: KeepaliveOptions;
 }
 
 export class H2GrpcServer {
@@ -88,6 +92,7 @@ export class H2GrpcServer {
       this.sessions.add(s);
       s.once('close', () => this.sessions.delete(s));
       s.on('error', () => s.destroy());
+      if (opts.keepalive) keepAlive(s, opts.keepalive);
     });
     this.http.on('stream', (stream, headers) => this.serve(stream, headers));
   }
