@@ -27,10 +27,6 @@ export class OpenStreams {
     return tracked;
   }
 
-  get size(): number {
-    return this.open.size;
-  }
-
   /**
    * Ends every open stream with SHUTDOWN_STATUS. Both transports' calls end with an error status
    * when 'error' is emitted on them (grpc-js's way for server streams); 'cancelled' then tells
