@@ -6,6 +6,7 @@ import type { PodAccessSource } from './access/index.js';
 import type { DrainOptions } from './drain.js';
 import type { ModelConfig } from './repository/config.js';
 import type { GrpcTransport } from './server/grpc-front.js';
+import type { KeepaliveOptions } from './server/keepalive-options.js';
 import type { PodTlsOptions } from './server/pod-tls.js';
 import type { PodXdsOptions } from './server/xds-server.js';
 import type { TracingOptions } from './tracing/pod-tracer.js';
@@ -70,6 +71,11 @@ export interface PodOptions {
    * transport"); default h2, and grpc-js for a pod with `xds` (its port is grpc-js-xds's).
    */
   readonly grpcTransport?: GrpcTransport;
+  /**
+   * Keepalive pings on every gRPC port's connections, either transport (--grpc-keepalive-time,
+   * --grpc-keepalive-timeout; docs/DATAPLANE.md, "Keepalive"); default: 2 h, 20 s.
+   */
+  readonly grpcKeepalive?: KeepaliveOptions;
   /** Serve gRPC and HTTP over mTLS (STRICT or PERMISSIVE) from a `certs agent` directory. */
   readonly tls?: PodTlsOptions;
   /** The gRPC port as an xDS-managed server (gRFC A36): its mTLS mode and callers from the control plane. */

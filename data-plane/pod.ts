@@ -27,7 +27,8 @@ import { RepositoryWatcher } from './repository/watcher.js';
 import { type GrpcFront, grpcServerMaker, grpcTransportOf } from './server/grpc-front.js';
 import { bindGrpc, createGrpcServer } from './server/grpc-server.js';
 import { HealthService } from './server/health.js';
-import { createHttpServer, listenHttp } from './server/http-server.js';
+import { closeHttp, createHttpServer, listenHttp } from './server/http-server.js';
+import { LoadReporter } from './server/orca.js';
 import { PodTls, TLS_MODE_LABEL } from './server/pod-tls.js';
 import { XdsGrpcFront } from './server/xds-server.js';
 import { FaultInjector } from './serving/faults.js';
@@ -75,6 +76,8 @@ export class Pod {
   private httpServer: HttpServer | undefined;
   private grpcServer: GrpcFront | undefined;
   private metricsServer: HttpServer | undefined;
+  /** The gRPC port's ORCA reports; its streams are ended at close. */
+  private readonly load = new LoadReporter();
   private stopping: Promise<DrainReport> | undefined;
 
   private constructor(
@@ -160,6 +163,7 @@ export class Pod {
             access: () => this.access,
             scopes: this.scopes,
             transport: grpcTransportOf(opts),
+            keepalive: opts.grpcKeepalive,
             http: { maxBodyBytes: opts.maxBodyBytes, maxJsonBodyBytes: opts.maxJsonBodyBytes },
           }),
           ...(opts.managed.memoryLimitBytes ? { memoryLimitBytes: opts.managed.memoryLimitBytes } : {}),
@@ -198,8 +202,7 @@ export class Pod {
       throw err;
     }
     pod.lifecycle.setPhase('serving');
-    const sampleTimer = setInterval(() => void pod.sampler.sample(), 1000);
-    sampleTimer.unref();
+    const sampleTimer = setInterval(() => void pod.sampler.sample(), 1000).unref();
     pod.lifecycle.onPhase((p) => {
       if (p === 'stopped') clearInterval(sampleTimer);
       // Idle keep-alive sockets are closed now, while clients can still reconnect; busy ones
@@ -319,7 +322,8 @@ export class Pod {
     ).catch(named('HTTP', this.opts.httpPort));
     const { xds: x } = this.opts;
     this.xds = x && (await XdsGrpcFront.create(x, { id: this.podId, ...this.opts }, this.log));
-    const opts = { maxMessageBytes: this.opts.maxBodyBytes, scopes: this.scopes, ...access };
+    const { maxBodyBytes: maxMessageBytes, grpcKeepalive: keepalive } = this.opts;
+    const opts = { maxMessageBytes, keepalive, scopes: this.scopes, load: this.load, ...access };
     const make = this.xds?.makeServer ?? grpcServerMaker(grpcTransportOf(this.opts));
     this.grpcServer = createGrpcServer<GrpcFront>(this.service, this.health, opts, make);
     await probePort('gRPC', host, this.opts.grpcPort);
@@ -374,7 +378,9 @@ export class Pod {
     await this.agent?.stop(reason);
     this.mirror.close();
     this.access?.close();
+    // Streams that end only when their client goes would hold the gRPC server's shutdown.
     this.health.endWatches();
+    this.load.endStreams();
     // With mTLS the HTTP server never listened itself: its connections came from the front.
     await this.tls?.close();
     if (this.tls) this.httpServer?.closeAllConnections();
@@ -388,12 +394,4 @@ export class Pod {
     await this.models.stopAll();
     await this.tracer?.close();
   }
-}
-
-export function closeHttp(server: HttpServer | undefined): Promise<void> {
-  if (!server?.listening) return Promise.resolve();
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeIdleConnections();
-  });
 }

@@ -1,6 +1,7 @@
 // `switchyard pod`'s options, in one place: parsed here, turned into PodOptions by pod.ts.
 import type { FlagSpecs } from '../../kernel/cli/flags.js';
 import { LOG_FLAGS } from '../../kernel/log/options.js';
+import { DEFAULT_KEEPALIVE } from '../server/keepalive-options.js';
 
 /** `switchyard pod`: a data-plane pod (KServe v2 over gRPC and HTTP, ONNX Runtime workers). */
 export const POD_FLAGS = {
@@ -63,6 +64,18 @@ export const POD_FLAGS = {
     type: 'string',
     help: "the gRPC ports' server: h2 (the pod's own on node:http2, docs/DATAPLANE.md) or grpc-js (default: h2; grpc-js with --xds-server, whose port is always grpc-js)",
     env: 'SWITCHYARD_GRPC_TRANSPORT',
+  },
+  'grpc-keepalive-time': {
+    type: 'duration',
+    help: 'ping each gRPC connection this long after it opened and after each answered ping (either transport; 0: never); 10ms..596h',
+    env: 'SWITCHYARD_GRPC_KEEPALIVE_TIME',
+    default: DEFAULT_KEEPALIVE.timeMs,
+  },
+  'grpc-keepalive-timeout': {
+    type: 'duration',
+    help: 'drop a gRPC connection whose keepalive ping is not answered within this; 10ms..596h',
+    env: 'SWITCHYARD_GRPC_KEEPALIVE_TIMEOUT',
+    default: DEFAULT_KEEPALIVE.timeoutMs,
   },
   'metrics-port': {
     type: 'port',

@@ -15,6 +15,7 @@ import {
   type GraphOptimization,
 } from '../repository/config.js';
 import { GRPC_TRANSPORTS } from '../server/grpc-front.js';
+import { checkKeepalive } from '../server/keepalive-options.js';
 import { managedOptionsFrom } from './managed-options.js';
 import { POD_FLAGS } from './options.js';
 import { tracingOptionsFrom } from './tracing-options.js';
@@ -109,6 +110,10 @@ export function podOptionsFrom(
     ...(flags['grpc-transport']
       ? { grpcTransport: oneOf('grpc-transport', flags['grpc-transport'], GRPC_TRANSPORTS) }
       : {}),
+    grpcKeepalive: checkKeepalive({
+      timeMs: flags['grpc-keepalive-time'],
+      timeoutMs: flags['grpc-keepalive-timeout'],
+    }),
     metricsPort: flags['metrics-port'],
     ...(flags.nats
       ? {

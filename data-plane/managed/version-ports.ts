@@ -14,6 +14,7 @@ import { type GrpcFront, type GrpcTransport, grpcServerMaker } from '../server/g
 import { bindGrpc, createGrpcServer } from '../server/grpc-server.js';
 import type { HealthService } from '../server/health.js';
 import { createHttpServer, listenHttp } from '../server/http-server.js';
+import type { KeepaliveOptions } from '../server/keepalive-options.js';
 import type { PodTls } from '../server/pod-tls.js';
 import type { InferenceService } from '../serving/inference-service.js';
 import type { RequestScopes } from '../tracing/request-scope.js';
@@ -30,6 +31,8 @@ export interface VersionPortsOptions {
   readonly scopes?: RequestScopes;
   /** The pod's gRPC transport (server/grpc-front.ts). */
   readonly transport: GrpcTransport;
+  /** The pod's gRPC keepalive (server/keepalive-options.ts); absent: its default. */
+  readonly keepalive?: KeepaliveOptions;
   /** The pod's REST body limits; absent: versions get no HTTP port of their own. */
   readonly http?: { readonly maxBodyBytes: number; readonly maxJsonBodyBytes: number };
 }
@@ -95,6 +98,7 @@ export class VersionPorts {
       {
         maxMessageBytes: this.opts.maxMessageBytes,
         pin: { model, version },
+        keepalive: this.opts.keepalive,
         ...(this.opts.scopes ? { scopes: this.opts.scopes } : {}),
         ...(access ? { access } : {}),
       },

@@ -5,6 +5,7 @@ import type { Duplex } from 'node:stream';
 import * as grpc from '@grpc/grpc-js';
 import { OptionError } from '../../kernel/errors/index.js';
 import { H2GrpcServer } from './h2/server.js';
+import { keepaliveOf } from './keepalive-options.js';
 
 export type GrpcTransport = 'h2' | 'grpc-js';
 export const GRPC_TRANSPORTS: readonly GrpcTransport[] = ['grpc-js', 'h2'];
@@ -23,10 +24,14 @@ export interface GrpcFront {
   forceShutdown(): void;
 }
 
-/** The server class for `transport`, with grpc-js's receive limit read from its options. */
+/** The server class for `transport`, with grpc-js's receive limit and keepalive read from its options. */
 export function grpcServerMaker(transport: GrpcTransport): (options: grpc.ServerOptions) => GrpcFront {
   if (transport === 'grpc-js') return (o) => new grpc.Server(o);
-  return (o) => new H2GrpcServer({ maxReceiveBytes: Number(o['grpc.max_receive_message_length']) });
+  return (o) =>
+    new H2GrpcServer({
+      maxReceiveBytes: Number(o['grpc.max_receive_message_length']),
+      keepalive: keepaliveOf(o),
+    });
 }
 
 /**

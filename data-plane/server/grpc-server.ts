@@ -34,6 +34,7 @@ import { RequestScopes } from '../tracing/request-scope.js';
 import { decodeInferRequest, encodeInferResponse } from './grpc-codec.js';
 import type { GrpcFront } from './grpc-front.js';
 import type { HealthService } from './health.js';
+import { DEFAULT_KEEPALIVE, type KeepaliveOptions, keepaliveServerOptions } from './keepalive-options.js';
 import { LoadReporter } from './orca.js';
 import { encodeRawInferResponse } from './raw-response.js';
 import { grpcErrorOf } from './status.js';
@@ -215,6 +216,10 @@ export interface GrpcServerOptions {
   readonly access?: AccessEnforcer;
   /** A managed version's own port (docs/PLACEMENT.md, "A port per version"). */
   readonly pin?: VersionPin;
+  /** The ORCA reporter to serve, so its owner can end its streams at close; default: one of its own. */
+  readonly load?: LoadReporter;
+  /** Keepalive pings on every connection (keepalive-options.ts); default: DEFAULT_KEEPALIVE. */
+  readonly keepalive?: KeepaliveOptions;
 }
 
 /**
@@ -234,8 +239,9 @@ export function createGrpcServer<S extends GrpcFront = grpc.Server>(
     // pod serves no channelz service, so they would only cost (docs/DATAPLANE.md, "Against the
     // lean server").
     'grpc.enable_channelz': 0,
+    ...keepaliveServerOptions(opts.keepalive ?? DEFAULT_KEEPALIVE),
   });
-  const load = new LoadReporter();
+  const load = opts.load ?? new LoadReporter();
   server.addService(inferenceDefinition(), inferenceHandlers(svc, opts.scopes, opts.access, opts.pin, load));
   load.addTo(server);
   server.addService(grpcServiceDefinition(Health), {

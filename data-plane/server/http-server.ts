@@ -261,3 +261,12 @@ export function listenHttp(server: Server, host: string, port: number): Promise<
     });
   });
 }
+
+/** Stops listening, closes idle keep-alive sockets now and resolves once the rest are done. */
+export function closeHttp(server: Server | undefined): Promise<void> {
+  if (!server?.listening) return Promise.resolve();
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+}

@@ -9,10 +9,16 @@
 // how many calls the pod happened to get (weights proportional to the rate drift), steep enough
 // that a pod twice as slow gets an eighth of the share, and near 1 for latencies near 100 ms.
 // Why: docs/ENDPOINTS.md, "Load reports (ORCA)".
-import { Metadata, type Server, ServerMetricRecorder } from '@grpc/grpc-js';
+import {
+  Metadata,
+  type Server,
+  ServerMetricRecorder,
+  type UntypedServiceImplementation,
+} from '@grpc/grpc-js';
 import { encodeCallLoad, LOAD_REPORT_TRAILER } from '../../kernel/grpc/least-load/index.js';
 import { CallLoadGauge } from './call-load.js';
 import type { GrpcFront } from './grpc-front.js';
+import { OpenStreams } from './open-streams.js';
 
 const BUCKET_MS = 100;
 /** Latency at which a pod's weight is 1. */
@@ -72,11 +78,22 @@ export class LoadReporter {
   private readonly window = new LoadWindow();
   private readonly recorder = new ServerMetricRecorder();
   private readonly calls = new CallLoadGauge();
+  /** The StreamCoreMetrics calls open now: they end only when the client goes, or at endStreams(). */
+  readonly streams = new OpenStreams();
 
   /** Serves `xds.service.orca.v3.OpenRcaService` on `server`. */
   addTo(server: GrpcFront): void {
-    // The recorder only calls addService, which both transports have.
-    this.recorder.addToServer(server as Server);
+    // The recorder only calls addService, which both transports have; its handlers are tracked.
+    const tracking = {
+      addService: (def: unknown, impl: UntypedServiceImplementation) =>
+        server.addService(def as Parameters<GrpcFront['addService']>[0], this.streams.track(impl)),
+    };
+    this.recorder.addToServer(tracking as unknown as Server);
+  }
+
+  /** Ends every open StreamCoreMetrics call UNAVAILABLE (the pod is closing). */
+  endStreams(): void {
+    this.streams.endAll();
   }
 
   /** A ModelInfer call is held from here until record(). */

@@ -246,4 +246,43 @@ describe('h2 gRPC transport', () => {
     expect(headers[':status']).toBe(415);
     session.close();
   });
+
+  it('answers a method other than POST as grpc-go does: 405, allow POST, trailers-only INTERNAL', async () => {
+    const http2 = await import('node:http2');
+    const session = http2.connect(`http://${address}`);
+    const ask = (method: string, body?: Uint8Array) => {
+      const req = session.request(
+        {
+          ':method': method,
+          ':path': '/inference.GRPCInferenceService/ServerLive',
+          'content-type': 'application/grpc',
+        },
+        { endStream: body === undefined },
+      );
+      if (body) req.end(body);
+      return new Promise<{ headers: Record<string, unknown>; ended: boolean }>((resolve) =>
+        req.on('response', (headers, flags) => {
+          req.resume();
+          resolve({ headers, ended: (flags & http2.constants.NGHTTP2_FLAG_END_STREAM) !== 0 });
+        }),
+      );
+    };
+    const message = toBinary(ServerLiveRequestSchema, create(ServerLiveRequestSchema));
+    const frame = Buffer.concat([Buffer.from([0, 0, 0, 0, message.length]), message]);
+    for (const [method, body] of [['GET'], ['PUT', frame]] as const) {
+      const { headers, ended } = await ask(method, body);
+      expect(headers[':status']).toBe(405);
+      expect(headers.allow).toBe('POST');
+      expect(headers['content-type']).toBe('application/grpc');
+      expect(headers['grpc-status']).toBe(String(grpc.status.INTERNAL));
+      expect(headers['grpc-message']).toBe(
+        `Received a HEADERS frame with :method "${method}" which should be POST`,
+      );
+      expect(ended).toBe(true);
+    }
+    // The same session still serves a POST.
+    const ok = await ask('POST', frame);
+    expect(ok.headers[':status']).toBe(200);
+    session.close();
+  });
 });

@@ -74,6 +74,27 @@ describe('pod options', () => {
     );
   });
 
+  it('pings gRPC connections every 2h (20s to answer) unless told otherwise, and refuses what a timer cannot do', () => {
+    expect(parse(['--model-repo', '/m']).grpcKeepalive).toEqual({ timeMs: 7_200_000, timeoutMs: 20_000 });
+    expect(
+      parse(['--model-repo', '/m', '--grpc-keepalive-time', '30s'], {
+        SWITCHYARD_GRPC_KEEPALIVE_TIMEOUT: '500ms',
+      }).grpcKeepalive,
+    ).toEqual({ timeMs: 30_000, timeoutMs: 500 });
+    expect(parse(['--model-repo', '/m', '--grpc-keepalive-time', '0s']).grpcKeepalive?.timeMs).toBe(0);
+    for (const t of ['5ms', '700h'])
+      expect(() => parse(['--model-repo', '/m', '--grpc-keepalive-time', t]), t).toThrow(
+        /^--grpc-keepalive-time: .* is neither 0 \(off\) nor in 10ms\.\.596h/,
+      );
+    for (const t of ['0s', '1ms', '700h'])
+      expect(() => parse(['--model-repo', '/m', '--grpc-keepalive-timeout', t]), t).toThrow(
+        /^--grpc-keepalive-timeout: .* is not in 10ms\.\.596h/,
+      );
+    expect(() => parse(['--model-repo', '/m', '--grpc-keepalive-time', 'often'])).toThrow(
+      /--grpc-keepalive-time.*is not a duration/,
+    );
+  });
+
   it('refuses what it cannot use', () => {
     expect(() => parse([])).toThrow(/--model-repo is required/);
     expect(() => parse(['--model-repo', '/m', '--execution-provider', 'tpu'])).toThrow(OptionError);

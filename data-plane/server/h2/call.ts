@@ -72,6 +72,11 @@ export class H2Call<Req = unknown> extends EventEmitter {
       this.done = true;
       this.cancel();
     });
+    // As grpc-js's server streams: an error emitted on the call ends it with that error's status.
+    this.on('error', (err: unknown) => {
+      const s = statusOfError(err);
+      this.sendStatus(s, s.metadata);
+    });
   }
 
   get finished(): boolean {

@@ -12,7 +12,9 @@ import {
   status,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
+import type { KeepaliveOptions } from '../keepalive-options.js';
 import { H2Call } from './call.js';
+import { keepAlive } from './keepalive.js';
 import { encodeGrpcMessage, MessageReader, parseTimeout } from './wire.js';
 
 /** A method the h2 transport cannot serve (client or bidi streaming). */
@@ -47,10 +49,16 @@ function metadataOf(headers: http2.IncomingHttpHeaders): Metadata {
   return md;
 }
 
-function trailersOnly(stream: http2.ServerHttp2Stream, code: status, message: string): void {
+/** `head`: HTTP status and headers for an answer that is not a call's (a 405, say). */
+function trailersOnly(
+  stream: http2.ServerHttp2Stream,
+  code: status,
+  message: string,
+  head: http2.OutgoingHttpHeaders = { ':status': 200 },
+): void {
   stream.respond(
     {
-      ':status': 200,
+      ...head,
       'content-type': 'application/grpc',
       'grpc-status': String(code),
       'grpc-message': encodeGrpcMessage(message),
@@ -64,6 +72,8 @@ function trailersOnly(stream: http2.ServerHttp2Stream, code: status, message: st
 export interface H2GrpcServerOptions {
   /** Largest request message; a larger one ends the call with RESOURCE_EXHAUSTED. */
   readonly maxReceiveBytes: number;
+  /** Pings on every connection (keepalive.ts); absent: none. */
+  readonly keepalive?: KeepaliveOptions;
 }
 
 export class H2GrpcServer {
@@ -82,6 +92,7 @@ export class H2GrpcServer {
       this.sessions.add(s);
       s.once('close', () => this.sessions.delete(s));
       s.on('error', () => s.destroy());
+      if (opts.keepalive) keepAlive(s, opts.keepalive);
     });
     this.http.on('stream', (stream, headers) => this.serve(stream, headers));
   }
@@ -147,6 +158,13 @@ export class H2GrpcServer {
     if (typeof contentType !== 'string' || !contentType.startsWith('application/grpc')) {
       stream.respond({ ':status': 415 }, { endStream: true });
       stream.resume();
+      return;
+    }
+    const method = headers[':method'];
+    if (method !== 'POST') {
+      // As grpc-go: 405 naming what is allowed, and a gRPC status for clients that read only that.
+      const message = `Received a HEADERS frame with :method ${JSON.stringify(method)} which should be POST`;
+      trailersOnly(stream, status.INTERNAL, message, { ':status': 405, allow: 'POST' });
       return;
     }
     const path = String(headers[':path']);
