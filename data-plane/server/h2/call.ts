@@ -180,12 +180,11 @@ export class H2Call<Req = unknown> extends EventEmitter {
     if (this.timer) clearTimeout(this.timer);
     const stream = this.stream;
     if (stream.destroyed || stream.closed) return;
-    const trailers: http2.OutgoingHttpHeaders = {
-      ...(trailer ? trailer.toHttp2Headers() : {}),
-      ...this.extra,
-      'grpc-status': String(s.code),
-      ...(s.code !== status.OK || s.details !== 'OK' ? { 'grpc-message': encodeGrpcMessage(s.details) } : {}),
-    };
+    // One object, filled in place (toHttp2Headers returns a fresh one): spreads copied it thrice.
+    const trailers: http2.OutgoingHttpHeaders = trailer ? trailer.toHttp2Headers() : {};
+    if (this.extra) Object.assign(trailers, this.extra);
+    trailers['grpc-status'] = String(s.code);
+    if (s.code !== status.OK || s.details !== 'OK') trailers['grpc-message'] = encodeGrpcMessage(s.details);
     if (!this.headersSent && !last) {
       this.headersSent = true;
       stream.respond({ ...GRPC_HEADERS, ...trailers }, { endStream: true });
