@@ -35,7 +35,7 @@ import { decodeInferRequest, encodeInferResponse } from './grpc-codec.js';
 import type { GrpcFront } from './grpc-front.js';
 import type { HealthService } from './health.js';
 import { DEFAULT_KEEPALIVE, type KeepaliveOptions, keepaliveServerOptions } from './keepalive-options.js';
-import { LoadReporter } from './orca.js';
+import { LoadReporter, loadTrailer } from './orca.js';
 import { encodeRawInferResponse } from './raw-response.js';
 import { grpcErrorOf } from './status.js';
 
@@ -103,7 +103,7 @@ export function inferenceHandlers(
     const startedMs = performance.now();
     const { modelName } = call.request;
     const modelVersion = pinned(pin, modelName, call.request.modelVersion);
-    const scope = scopes.grpc(call.metadata, 'ModelInfer', modelName, modelVersion);
+    const scope = scopes.grpc(call, 'ModelInfer', modelName, modelVersion);
     let release: () => void;
     let decoded: ReturnType<typeof decodeInferRequest>;
     try {
@@ -130,7 +130,7 @@ export function inferenceHandlers(
       (res) => {
         try {
           scope.responding();
-          const trailers = load.record(startedMs, true);
+          const trailers = loadTrailer(call, load.record(startedMs, true));
           // Raw answers skip the message objects: already bytes (inferenceDefinition below).
           const answer = decoded.raw ? encodeRawInferResponse(res) : encodeInferResponse(res, false);
           cb(null, answer as ModelInferResponse, trailers);

@@ -101,15 +101,32 @@ export class LoadReporter {
     this.calls.begin();
   }
 
-  /** The call begun at `startedMs` finished; the trailers to send with its answer. */
-  record(startedMs: number, ok: boolean): Metadata {
-    const trailers = new Metadata();
-    trailers.set(LOAD_REPORT_TRAILER, encodeCallLoad(this.calls.end()));
+  /**
+   * The call begun at `startedMs` finished; the load report its answer carries in the
+   * LOAD_REPORT_TRAILER trailer (loadTrailer).
+   */
+  record(startedMs: number, ok: boolean): Buffer {
+    const report = encodeCallLoad(this.calls.end());
     this.window.record(performance.now() - startedMs, ok);
     const r = this.window.report();
     this.recorder.setQpsMetric(r.rps);
     this.recorder.setEpsMetric(r.eps);
     this.recorder.setApplicationUtilizationMetric(r.rps * (r.latency / REFERENCE_LATENCY_S) ** 3);
-    return trailers;
+    return report;
   }
+}
+
+/**
+ * A call's load report as its transport sends trailers: the pod's h2 calls take it directly
+ * (H2Call.binaryTrailer, base64 as Metadata would send it); grpc-js's calls as Metadata.
+ */
+export function loadTrailer(call: object, report: Buffer): Metadata | undefined {
+  const h2 = call as { binaryTrailer?: (name: string, value: Buffer) => void };
+  if (h2.binaryTrailer) {
+    h2.binaryTrailer(LOAD_REPORT_TRAILER, report);
+    return undefined;
+  }
+  const trailers = new Metadata();
+  trailers.set(LOAD_REPORT_TRAILER, report);
+  return trailers;
 }

@@ -34,6 +34,15 @@ const headersGetter: TextMapGetter<IncomingHttpHeaders> = {
   keys: (headers) => Object.keys(headers),
 };
 
+/**
+ * What a scope reads of a gRPC call: its metadata, or (the pod's h2 transport) one raw request
+ * header without building the whole metadata (the request id; tracing reads the metadata).
+ */
+export interface GrpcCallHeaders {
+  readonly metadata: Metadata;
+  rawHeader?(name: string): unknown;
+}
+
 export interface RequestScopesOptions {
   readonly tracer?: PodTracer;
   readonly log?: Logger;
@@ -45,9 +54,11 @@ export class RequestScopes {
 
   constructor(readonly opts: RequestScopesOptions = {}) {}
 
-  grpc(metadata: Metadata, method: string, model: string, version: string): RequestScope {
-    const id = requestIdOf(metadata.get(REQUEST_ID_HEADER));
-    const trace = this.opts.tracer?.start(metadata, metadataGetter, {
+  grpc(call: GrpcCallHeaders, method: string, model: string, version: string): RequestScope {
+    const id = requestIdOf(
+      call.rawHeader ? call.rawHeader(REQUEST_ID_HEADER) : call.metadata.get(REQUEST_ID_HEADER),
+    );
+    const trace = this.opts.tracer?.start(call.metadata, metadataGetter, {
       name: `${GRPC_SERVICE}/${method}`,
       model,
       ...(version ? { version } : {}),

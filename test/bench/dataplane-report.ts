@@ -10,6 +10,8 @@ export interface Cell {
   throughput: number;
   p50: number;
   p99: number;
+  /** Server CPU µs per request (user + system, all threads), where it could be read. */
+  cpuUs?: number;
 }
 
 export function report(
@@ -24,7 +26,7 @@ export function report(
   const lines: string[] = [];
   const cols = modes.map((m) => `${`${m} req/s`.padStart(12)} ${'p50'.padStart(7)} ${'p99'.padStart(7)}`);
   const hasAlt = modes.includes('alt');
-  const head = `${'model'.padEnd(8)} ${'c'.padStart(3)} | ${cols.join(' | ')} | ${'pod/lean'.padStart(8)}${hasAlt ? ` ${'alt/lean'.padStart(8)}` : ''} ${'pod/raw'.padStart(7)}${modes.includes('single') ? ` ${'pod/single'.padStart(10)}` : ''}`;
+  const head = `${'model'.padEnd(8)} ${'c'.padStart(3)} | ${cols.join(' | ')} | ${'pod/lean'.padStart(8)}${hasAlt ? ` ${'alt/lean'.padStart(8)}` : ''} ${'pod/raw'.padStart(7)}${modes.includes('single') ? ` ${'pod/single'.padStart(10)}` : ''} | ${cpuHead(modes)}`;
   lines.push(head, '-'.repeat(head.length));
   const f = (x: Cell | undefined) =>
     x
@@ -48,10 +50,16 @@ export function report(
       const vsRaw = `${(100 * ratio(pod, cell(model, 'raw', c))).toFixed(0)}%`.padStart(7);
       lines.push(
         `${model.padEnd(8)} ${String(c).padStart(3)} | ${modes.map((m) => f(cell(model, m, c))).join(' | ')} | ` +
-          `${vsLean}${altVsLean} ${vsRaw}${single}`,
+          `${vsLean}${altVsLean} ${vsRaw}${single} | ${cpuCols(modes, (m) => cell(model, m, c))}`,
       );
     }
-  lines.push('', 'goals (docs/DATAPLANE.md, "Against the lean server"):');
+  lines.push(
+    '',
+    'cpu: server CPU µs per request (user + system, every thread, from /proc) over the same windows;',
+    '  it moves far less with other load on the machine than req/s does. pod/lean cpu < 1: the pod spends less.',
+    '',
+    'goals (docs/DATAPLANE.md, "Against the lean server"):',
+  );
   for (const model of models) {
     const worst = Math.min(...concurrency.map((c) => ratio(cell(model, 'pod', c), cell(model, 'lean', c))));
     lines.push(
@@ -77,4 +85,22 @@ export function report(
     );
   }
   return lines;
+}
+
+/** The servers whose CPU per request is shown (raw runs in the benchmark's own process). */
+const cpuModes = (modes: readonly Mode[]) => modes.filter((m) => m !== 'raw');
+
+function cpuHead(modes: readonly Mode[]): string {
+  const alt = modes.includes('alt') ? ` ${'alt/lean'.padStart(8)}` : '';
+  return `${cpuModes(modes)
+    .map((m) => `${m} cpu`.padStart(10))
+    .join(' ')} ${'pod/lean'.padStart(8)}${alt}`;
+}
+
+function cpuCols(modes: readonly Mode[], cell: (m: Mode) => Cell | undefined): string {
+  const us = (m: Mode) => cell(m)?.cpuUs ?? Number.NaN;
+  const alt = modes.includes('alt') ? ` ${(us('alt') / us('lean')).toFixed(2).padStart(8)}` : '';
+  return `${cpuModes(modes)
+    .map((m) => us(m).toFixed(0).padStart(10))
+    .join(' ')} ${(us('pod') / us('lean')).toFixed(2).padStart(8)}${alt}`;
 }

@@ -42,6 +42,7 @@ import {
 import { freePorts } from '../helpers/ports.js';
 import { BENCH_ONLY_MODELS, writeBenchModel } from './dataplane-models.js';
 import { type Cell, type Mode, report } from './dataplane-report.js';
+import { processCpuMs } from './proc-cpu.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const BIN = join(here, '../../switchyard.mjs');
@@ -82,25 +83,39 @@ const say = (s: string) => process.stdout.write(`${s}\n`);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 const perRow = (b: Bench) => b.dims.reduce((a, c) => a * c, 1);
 
-function record(model: string, mode: Mode, concurrency: number, rates: number[], lat: number[]): void {
+interface Acc {
+  rates: number[];
+  lat: number[];
+  /** Server CPU ms and requests answered over the windows where the CPU could be read. */
+  cpuMs: number;
+  cpuRequests: number;
+}
+
+function record(model: string, mode: Mode, concurrency: number, acc: Acc): void {
+  const { rates, lat } = acc;
   lat.sort((a, b) => a - b);
-  const cell = {
+  const cell: Cell = {
     model,
     mode,
     concurrency,
     throughput: median(rates),
     p50: percentile(lat, 0.5),
     p99: percentile(lat, 0.99),
+    ...(acc.cpuRequests > 0 ? { cpuUs: (1000 * acc.cpuMs) / acc.cpuRequests } : {}),
   };
   cells.push(cell);
   say(
     `  ${model.padEnd(8)} ${mode.padEnd(6)} c=${String(concurrency).padEnd(3)} ${cell.throughput.toFixed(0).padStart(7)} req/s  ` +
-      `p50 ${cell.p50.toFixed(3)} ms  p99 ${cell.p99.toFixed(3)} ms`,
+      `p50 ${cell.p50.toFixed(3)} ms  p99 ${cell.p99.toFixed(3)} ms` +
+      (cell.cpuUs !== undefined ? `  cpu ${cell.cpuUs.toFixed(0)} µs/req` : ''),
   );
 }
 
-/** One window: `step` in `concurrency` loops after a short warm-up; `rows` requests per call. */
-async function window(concurrency: number, rows: number, step: () => Promise<unknown>) {
+/**
+ * One window: `step` in `concurrency` loops after a short warm-up; `rows` requests per call.
+ * `pid`: the server process whose CPU time over the window is measured.
+ */
+async function window(concurrency: number, rows: number, step: () => Promise<unknown>, pid?: number) {
   const lat: number[] = [];
   let measuring = false;
   let done = 0;
@@ -118,13 +133,17 @@ async function window(concurrency: number, rows: number, step: () => Promise<unk
   const loops = Array.from({ length: concurrency }, loop);
   await new Promise((r) => setTimeout(r, WARMUP_MS));
   measuring = true;
+  const cpu0 = processCpuMs(pid);
   const t0 = performance.now();
   await new Promise((r) => setTimeout(r, WINDOW_MS));
   const rate = done / ((performance.now() - t0) / 1000);
+  const cpu1 = processCpuMs(pid);
+  const cpuMs = cpu0 !== undefined && cpu1 !== undefined ? cpu1 - cpu0 : undefined;
+  const requests = done;
   measuring = false;
   stop = true;
   await Promise.all(loops);
-  return { rate, lat };
+  return { rate, lat, cpuMs, requests };
 }
 
 async function startPod(
@@ -190,6 +209,8 @@ class GrpcLoad {
 }
 
 type Callers = Record<Exclude<Mode, 'raw'>, GrpcLoad>;
+/** The server process behind each caller, whose CPU time is read per window. */
+type Pids = Partial<Record<Mode, number>>;
 
 /** Raw, lean, pod and unbatched pod in turns, for one model at one concurrency. */
 async function benchCell(
@@ -197,6 +218,7 @@ async function benchCell(
   c: number,
   session: ort.InferenceSession,
   callers: Callers,
+  pids: Pids,
 ): Promise<void> {
   const batch = Math.min(c, b.maxBatch);
   const x = new ort.Tensor('float32', new Float32Array(batch * perRow(b)).fill(0.5), [batch, ...b.dims]);
@@ -214,16 +236,20 @@ async function benchCell(
         { concurrency: 1, rows: batch, step: () => session.run({ [b.input]: x }) }
       : { concurrency: c, rows: 1, step: () => callers[mode].call('ModelInfer', body) };
   const acc = Object.fromEntries(
-    MODES.map((m) => [m, { rates: [] as number[], lat: [] as number[] }]),
-  ) as Record<Mode, { rates: number[]; lat: number[] }>;
+    MODES.map((m): [Mode, Acc] => [m, { rates: [], lat: [], cpuMs: 0, cpuRequests: 0 }]),
+  ) as Record<Mode, Acc>;
   for (let round = 0; round < WINDOWS; round++)
     for (const mode of MODES) {
       const s = step(mode);
-      const w = await window(s.concurrency, s.rows, s.step);
+      const w = await window(s.concurrency, s.rows, s.step, pids[mode]);
       acc[mode].rates.push(w.rate);
       for (const l of w.lat) acc[mode].lat.push(l);
+      if (w.cpuMs !== undefined) {
+        acc[mode].cpuMs += w.cpuMs;
+        acc[mode].cpuRequests += w.requests;
+      }
     }
-  for (const mode of MODES) record(b.model, mode, c, acc[mode].rates, acc[mode].lat);
+  for (const mode of MODES) record(b.model, mode, c, acc[mode]);
 }
 
 /** The baseline server (lean-server.ts) in its own process, serving every benchmarked model. */
@@ -283,6 +309,12 @@ async function main(): Promise<void> {
       alt: new GrpcLoad(alt.grpc),
       single: new GrpcLoad(single.grpc),
     };
+    const pids: Pids = {
+      lean: lean.child.pid,
+      pod: pod.child.pid,
+      alt: alt.child.pid,
+      single: single.child.pid,
+    };
     const live = GrpcLoad.frame(toBinary(ServerLiveRequestSchema, create(ServerLiveRequestSchema)));
     const floorWindow = await window(1, 1, () => callers.pod.call('ServerLive', live));
     floor = percentile(
@@ -294,7 +326,7 @@ async function main(): Promise<void> {
       const session = await ort.InferenceSession.create(join(repo, b.model, '1', 'model.onnx'), {
         extra: { session: { intra_op: { allow_spinning: '0' } } },
       });
-      for (const c of CONCURRENCY) await benchCell(b, c, session, callers);
+      for (const c of CONCURRENCY) await benchCell(b, c, session, callers, pids);
       await session.release();
     }
     for (const caller of Object.values(callers)) caller.close();

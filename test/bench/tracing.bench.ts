@@ -184,7 +184,7 @@ function scopeCost(endpoint: string): Record<Mode, number> {
       const n = 2000;
       const t0 = performance.now();
       for (let i = 0; i < n; i++) {
-        const scope = scopes[mode].grpc(md, 'ModelInfer', 'convnet', '1');
+        const scope = scopes[mode].grpc({ metadata: md }, 'ModelInfer', 'convnet', '1');
         scope.resolved('convnet', '1');
         scope.queued();
         scope.dequeued(1, 1);

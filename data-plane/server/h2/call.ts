@@ -12,6 +12,22 @@ import { encodeGrpcMessage, frame, type WireStatus } from './wire.js';
 
 const GRPC_HEADERS = { ':status': 200, 'content-type': 'application/grpc' } as const;
 
+/** Request headers that are the transport's, not the call's metadata (as grpc-js drops them). */
+const TRANSPORT_HEADERS = [
+  'grpc-timeout',
+  'grpc-encoding',
+  'grpc-accept-encoding',
+  'accept-encoding',
+  'te',
+  'content-type',
+];
+
+function metadataOf(headers: http2.IncomingHttpHeaders): Metadata {
+  const md = Metadata.fromHttp2Headers(headers);
+  for (const h of TRANSPORT_HEADERS) md.remove(h);
+  return md;
+}
+
 /** What peer.ts reads from a call: the certificate of an authorized TLS peer. */
 export interface AuthContext {
   readonly transportSecurityType?: string;
@@ -53,10 +69,13 @@ export class H2Call<Req = unknown> extends EventEmitter {
   private headersSent = false;
   private done = false;
   private timer: NodeJS.Timeout | undefined;
+  private md: Metadata | undefined;
+  /** Trailers added by the handler without a Metadata (binaryTrailer). */
+  private extra: http2.OutgoingHttpHeaders | undefined;
 
   constructor(
     private readonly stream: ServerHttp2Stream,
-    readonly metadata: Metadata,
+    private readonly headers: http2.IncomingHttpHeaders,
     private readonly deadline: number,
     private readonly serialize: (value: unknown) => Buffer,
   ) {
@@ -81,6 +100,29 @@ export class H2Call<Req = unknown> extends EventEmitter {
 
   get finished(): boolean {
     return this.done;
+  }
+
+  /**
+   * The call's metadata as grpc-js gives it, built on first use: most calls read one header at
+   * most (rawHeader), and building every header's Metadata entry was a few percent of a small call.
+   */
+  get metadata(): Metadata {
+    this.md ??= metadataOf(this.headers);
+    return this.md;
+  }
+
+  /** A request header as received (a string, or undefined), without building the metadata. */
+  rawHeader(name: string): unknown {
+    return TRANSPORT_HEADERS.includes(name) ? undefined : this.headers[name];
+  }
+
+  /**
+   * A binary trailer (a `-bin` name) sent with the call's status, as Metadata would send it
+   * (base64), without building a Metadata per call.
+   */
+  binaryTrailer(name: string, value: Buffer): void {
+    this.extra ??= {};
+    this.extra[name] = value.toString('base64');
   }
 
   /** Epoch ms as a Date, or Infinity when the client sent no grpc-timeout (as grpc-js). */
@@ -116,7 +158,7 @@ export class H2Call<Req = unknown> extends EventEmitter {
   }
 
   /** Unary: grpc-js's sendUnaryData (error, value, trailer metadata). */
-  readonly answer = (err: unknown, value?: unknown, trailer?: Metadata): void => {
+  answer(err: unknown, value?: unknown, trailer?: Metadata): void {
     if (this.done) return;
     if (err) {
       const s = statusOfError(err);
@@ -134,7 +176,7 @@ export class H2Call<Req = unknown> extends EventEmitter {
       return;
     }
     this.sendStatus({ code: status.OK, details: 'OK' }, trailer, bytes);
-  };
+  }
 
   /** Ends the call; `last`: a final message, sent with the end of the stream (one write, not two). */
   sendStatus(s: WireStatus, trailer?: Metadata, last?: Uint8Array): void {
@@ -143,11 +185,11 @@ export class H2Call<Req = unknown> extends EventEmitter {
     if (this.timer) clearTimeout(this.timer);
     const stream = this.stream;
     if (stream.destroyed || stream.closed) return;
-    const trailers: http2.OutgoingHttpHeaders = {
-      ...(trailer ? trailer.toHttp2Headers() : {}),
-      'grpc-status': String(s.code),
-      ...(s.code !== status.OK || s.details !== 'OK' ? { 'grpc-message': encodeGrpcMessage(s.details) } : {}),
-    };
+    // One object, filled in place (toHttp2Headers returns a fresh one): spreads copied it thrice.
+    const trailers: http2.OutgoingHttpHeaders = trailer ? trailer.toHttp2Headers() : {};
+    if (this.extra) Object.assign(trailers, this.extra);
+    trailers['grpc-status'] = String(s.code);
+    if (s.code !== status.OK || s.details !== 'OK') trailers['grpc-message'] = encodeGrpcMessage(s.details);
     if (!this.headersSent && !last) {
       this.headersSent = true;
       stream.respond({ ...GRPC_HEADERS, ...trailers }, { endStream: true });

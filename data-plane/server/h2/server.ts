@@ -6,7 +6,6 @@
 import http2 from 'node:http2';
 import type { Duplex } from 'node:stream';
 import {
-  Metadata,
   type MethodDefinition,
   type ServiceDefinition,
   status,
@@ -31,22 +30,6 @@ type Handler = (call: H2Call, cb?: H2Call['answer']) => void;
 interface Route {
   readonly def: MethodDefinition<unknown, unknown>;
   readonly handler: Handler;
-}
-
-/** Request headers that are the transport's, not the call's metadata (as grpc-js drops them). */
-const TRANSPORT_HEADERS = [
-  'grpc-timeout',
-  'grpc-encoding',
-  'grpc-accept-encoding',
-  'accept-encoding',
-  'te',
-  'content-type',
-];
-
-function metadataOf(headers: http2.IncomingHttpHeaders): Metadata {
-  const md = Metadata.fromHttp2Headers(headers);
-  for (const h of TRANSPORT_HEADERS) md.remove(h);
-  return md;
 }
 
 /** `head`: HTTP status and headers for an answer that is not a call's (a 405, say). */
@@ -181,12 +164,7 @@ export class H2GrpcServer {
     const timeout = parseTimeout(headers['grpc-timeout'] as string | undefined);
     const deadline = timeout === undefined ? Number.POSITIVE_INFINITY : Date.now() + timeout;
     const { def, handler } = route;
-    const call = new H2Call(
-      stream,
-      metadataOf(headers),
-      deadline,
-      def.responseSerialize as (v: unknown) => Buffer,
-    );
+    const call = new H2Call(stream, headers, deadline, def.responseSerialize as (v: unknown) => Buffer);
     const reader = new MessageReader(this.opts.maxReceiveBytes);
     stream.on('data', (chunk: Buffer) => {
       if (call.finished) return;
@@ -213,7 +191,7 @@ export class H2GrpcServer {
       }
       try {
         if (def.responseStream) handler(call);
-        else handler(call, call.answer);
+        else handler(call, (err, value, trailer) => call.answer(err, value, trailer));
       } catch (err) {
         call.sendStatus({ code: status.UNKNOWN, details: (err as Error).message });
       }
