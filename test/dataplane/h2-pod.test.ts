@@ -3,12 +3,14 @@
 // check and watch, the ORCA stream, a C-core (python grpcio) client; and xDS-managed ports
 // refuse h2.
 import { execFile } from 'node:child_process';
+import http2 from 'node:http2';
 import { promisify } from 'node:util';
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MLP } from '../../data-plane/models/catalog.js';
 import { Pod } from '../../data-plane/pod.js';
+import { decodeCallLoad, LOAD_REPORT_TRAILER } from '../../kernel/grpc/least-load/index.js';
 import {
   HealthCheckRequestSchema,
   type HealthCheckResponse,
@@ -103,6 +105,52 @@ describe('pod on the h2 gRPC transport', () => {
       [onH2, onJs].map((c) => c.call<ModelMetadataResponse>('modelMetadata', { name: 'mlp', version: '' })),
     );
     expect(meta[0]).toEqual(meta[1]);
+  });
+
+  it('sends the per-call load report trailer on both transports, as grpc-js clients read it', async () => {
+    // The raw trailer on the wire: base64 of the OrcaLoadReport, as Metadata would send it.
+    const trailersOf = (port: number) =>
+      new Promise<http2.IncomingHttpHeaders>((resolve, reject) => {
+        const session = http2.connect(`http://127.0.0.1:${port}`);
+        const body = toBinary(ModelInferRequestSchema, create(ModelInferRequestSchema, rawRequest('t')));
+        const framed = Buffer.alloc(5 + body.length);
+        framed.writeUInt32BE(body.length, 1);
+        framed.set(body, 5);
+        const req = session.request({
+          ':method': 'POST',
+          ':path': '/inference.GRPCInferenceService/ModelInfer',
+          'content-type': 'application/grpc',
+          te: 'trailers',
+        });
+        req.on('trailers', (t) => resolve(t));
+        req.on('data', () => undefined);
+        req.on('close', () => session.close());
+        req.on('error', reject);
+        req.end(framed);
+      });
+    for (const pod of [h2, js]) {
+      const t = await trailersOf(pod.ports.grpc);
+      expect(t['grpc-status']).toBe('0');
+      const value = t[LOAD_REPORT_TRAILER];
+      expect(typeof value).toBe('string');
+      const load = decodeCallLoad(Buffer.from(value as string, 'base64'));
+      expect(load?.inflight).toBeGreaterThanOrEqual(0);
+      expect(load?.costMs).toBeGreaterThan(0);
+    }
+    // And through a grpc-js client, which hands -bin trailers over decoded.
+    const seen = await new Promise<grpc.Metadata>((resolve, reject) => {
+      const method = (
+        onH2.client as unknown as Record<string, (...a: unknown[]) => grpc.ClientUnaryCall>
+      ).modelInfer!.bind(onH2.client);
+      const call = method(
+        create(ModelInferRequestSchema, rawRequest('m')),
+        new grpc.Metadata(),
+        {},
+        (err: Error | null) => err && reject(err),
+      );
+      call.on('status', (st: grpc.StatusObject) => resolve(st.metadata));
+    });
+    expect(decodeCallLoad(seen.get(LOAD_REPORT_TRAILER)[0] as Buffer)?.costMs).toBeGreaterThan(0);
   });
 
   it('fails alike: status, message and the error code in the trailer', async () => {
