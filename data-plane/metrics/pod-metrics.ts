@@ -2,7 +2,7 @@
 // process). Counters and histograms are fed by the serving path (InferenceObserver); gauges
 // are read when scraped. The per-request counter and histograms are the pod's own
 // (fast-counter.ts, fast-histogram.ts): prom-client's cost per observation was about 3 % of a
-// busy pod's CPU, and theirs renders the same text.
+// busy pod's CPU, and these render the same text.
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { InferenceObserver, Outcome } from '../stats/observer.js';
 import type { UtilizationSample } from '../stats/utilization.js';
