@@ -71,16 +71,27 @@ describe('inline runs on the main thread', () => {
     expect(convnet.runPlacement!.reason).toMatch(/^32-row run \d+\.\d{3} ms <= 20 ms budget$/);
     // The MLP's 64-row run is near the budget: on a quiet machine it may fit. Whichever side
     // its measured time falls on, the placement and the reason must agree with it; when it does
-    // not fit, its single rows do (a few ms at most), so it is split.
+    // not fit, its single rows usually do (a few ms at most), so it is split.
     const m = /64-row run (\d+\.\d{3}) ms (<=|>) 20 ms budget/.exec(mlp.runPlacement!.reason)!;
     expect(m).not.toBeNull();
     const fits = Number(m[1]) <= 20;
     expect(m[2]).toBe(fits ? '<=' : '>');
-    expect(mlp.pool!.place).toBe(fits ? 'inline' : 'split');
-    if (!fits)
-      expect(mlp.runPlacement!.reason).toMatch(
-        /^up to \d+ row\(s\) inline \(.*\), larger batches on the worker \(64-row run .*\); a second session of \d+\.\d MiB$/,
-      );
+    if (fits) {
+      expect(mlp.pool!.place).toBe('inline');
+      return;
+    }
+    // A single row missing the budget too (a probe on a machine stalled by other work) leaves
+    // the worker; then the reason must show that 1-row time over the budget.
+    const one = /, 1-row run (\d+\.\d{3}) ms too$/.exec(mlp.runPlacement!.reason);
+    if (one) {
+      expect(Number(one[1])).toBeGreaterThan(20);
+      expect(mlp.pool!.place).toBe('worker');
+      return;
+    }
+    expect(mlp.pool!.place).toBe('split');
+    expect(mlp.runPlacement!.reason).toMatch(
+      /^up to \d+ row\(s\) inline \(.*\), larger batches on the worker \(64-row run .*\); a second session of \d+\.\d MiB$/,
+    );
   });
 
   it('merges concurrent callers into batches and gives each its own rows', async () => {
