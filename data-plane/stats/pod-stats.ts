@@ -5,7 +5,8 @@ import { isPodFailure } from './observer.js';
 import { SlidingWindow, type WindowSummary } from './window.js';
 
 export class PodStats implements InferenceObserver {
-  private readonly perVersion = new Map<string, SlidingWindow>();
+  /** By model, then version: no `model/version` string built per request. */
+  private readonly perVersion = new Map<string, Map<string, SlidingWindow>>();
   private readonly all: SlidingWindow;
   /** Successful requests since start. */
   served = 0;
@@ -28,11 +29,15 @@ export class PodStats implements InferenceObserver {
     if (!ok && !isPodFailure(outcome)) return;
     const now = this.now();
     this.all.record(now, latencyMs, ok);
-    const key = `${model}/${version}`;
-    let w = this.perVersion.get(key);
+    let versions = this.perVersion.get(model);
+    if (!versions) {
+      versions = new Map();
+      this.perVersion.set(model, versions);
+    }
+    let w = versions.get(version);
     if (!w) {
       w = new SlidingWindow(this.windowMs);
-      this.perVersion.set(key, w);
+      versions.set(version, w);
     }
     w.record(now, latencyMs, ok);
   }
@@ -42,12 +47,12 @@ export class PodStats implements InferenceObserver {
   }
 
   version(model: string, version: string): WindowSummary {
-    return (this.perVersion.get(`${model}/${version}`) ?? new SlidingWindow(this.windowMs)).summary(
-      this.now(),
-    );
+    return (this.perVersion.get(model)?.get(version) ?? new SlidingWindow(this.windowMs)).summary(this.now());
   }
 
   forget(model: string, version: string): void {
-    this.perVersion.delete(`${model}/${version}`);
+    const versions = this.perVersion.get(model);
+    versions?.delete(version);
+    if (versions?.size === 0) this.perVersion.delete(model);
   }
 }
