@@ -99,6 +99,8 @@ export class RequestScopes {
   logEnd(scope: RequestScope, outcome: Outcome, ms: number, e: SwitchyardError | undefined): void {
     const log = this.opts.log;
     if (!log) return;
+    // Most lines are debug lines, off by default: the fields are not built for nothing.
+    if ((!e || !isPodFailure(outcome)) && log.enabled?.('debug') === false) return;
     const fields = {
       request_id: scope.id,
       model: scope.model,

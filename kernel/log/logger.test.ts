@@ -38,6 +38,15 @@ describe('structured log records', () => {
     expect(silent.raw).toEqual([]);
   });
 
+  it('says which levels it writes, for its children too', () => {
+    const info = memoryLogger('c', 'info');
+    expect(info.enabled?.('debug')).toBe(false);
+    expect(info.enabled?.('info')).toBe(true);
+    expect(info.child('x').enabled?.('debug')).toBe(false);
+    expect(memoryLogger('c', 'debug').enabled?.('debug')).toBe(true);
+    expect(memoryLogger('c', 'silent').enabled?.('error')).toBe(false);
+  });
+
   it("keeps a caller's field named like the record's own keys apart from them", () => {
     const log = memoryLogger();
     log.info('real', { msg: 'fake', level: 'error', component: 'other' });

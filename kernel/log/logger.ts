@@ -18,6 +18,11 @@ export interface Logger {
   error(msg: string, fields?: LogFields): void;
   /** The same sink and level, for a part of the component: `xds` -> `xds.sds`. */
   child(name: string): Logger;
+  /**
+   * Whether a line at `level` would be written: a hot path (one line per request) checks before
+   * it builds the line's fields.
+   */
+  enabled?(level: 'debug' | 'info' | 'warn' | 'error'): boolean;
 }
 
 export interface LoggerOptions {
@@ -93,6 +98,7 @@ export function createLogger(component: string, options: LoggerOptions = {}): Lo
       warn: at('warn'),
       error: at('error'),
       child: (sub) => make(`${name}.${sub}`),
+      enabled: (l) => p.isLevelEnabled(l),
     };
   };
   return make(component);
