@@ -36,6 +36,11 @@ const VERSIONS = 3;
 const ENDPOINTS = 10;
 const RUNS = Number(process.env.TRANSLATE_BENCH_RUNS ?? 5);
 const ONE_RUNS = 2000;
+// TRANSLATE_BENCH_FULL_ONLY=1: only the full translation (its time, CPU and heap), for
+// before/after runs of two trees side by side; the other columns print as '-'.
+const FULL_ONLY = process.env.TRANSLATE_BENCH_FULL_ONLY === '1';
+// TRANSLATE_BENCH_FLAVORS=envoy: one flavor only.
+const FLAVORS = (process.env.TRANSLATE_BENCH_FLAVORS ?? 'grpc,envoy').split(',') as Flavor[];
 /** The model whose endpoints move in the incremental measurements. */
 const PICK = Math.floor(MODELS * 0.4242);
 
@@ -43,6 +48,7 @@ setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
 const log = (s: string) => process.stdout.write(`${s}\n`);
+const fixed = (x: number, digits: number) => (Number.isNaN(x) ? '-' : x.toFixed(digits));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 function makeRoutes(): ModelRoute[] {
@@ -148,6 +154,12 @@ function benchFlavor(flavor: Flavor, routes: ModelRoute[], table: Map<string, re
     // CPU time as well: on a shared machine wall time also counts other processes' turns.
     cpu.push((c.user + c.system) / 1000);
     mem.push(heapUsed() - before);
+    if (FULL_ONLY) {
+      log(
+        `  ${flavor} run ${r + 1}/${RUNS}: full ${(t1 - t0).toFixed(0)} ms, cpu ${(cpu.at(-1) ?? 0).toFixed(0)} ms`,
+      );
+      continue;
+    }
     const t2 = performance.now();
     encoded = encodeAll(set);
     const t3 = performance.now();
@@ -159,6 +171,19 @@ function benchFlavor(flavor: Flavor, routes: ModelRoute[], table: Map<string, re
       `  ${flavor} run ${r + 1}/${RUNS}: full ${(t1 - t0).toFixed(0)} ms, encode ${(t3 - t2).toFixed(0)} ms, check ${(performance.now() - t3).toFixed(0)} ms`,
     );
   }
+  if (FULL_ONLY)
+    return {
+      flavor,
+      fullMs: median(full),
+      fullCpuMs: median(cpu),
+      fullMb: median(mem) / 2 ** 20,
+      encodeMs: Number.NaN,
+      encodedMb: Number.NaN,
+      checkMs: Number.NaN,
+      retranslateMs: Number.NaN,
+      oneEndpointUs: Number.NaN,
+      resources: set!.listeners.length + set!.routes.length + set!.clusters.length + set!.endpoints.length,
+    };
   // Warm: the same route objects again, one endpoint moved, with a cache kept between calls as
   // the publisher keeps one.
   const warmRoutes = routes;
@@ -207,7 +232,7 @@ function main() {
   const routes = makeRoutes();
   const table = makeTable();
   log(`  inputs built in ${(performance.now() - t0).toFixed(0)} ms`);
-  const rows = (['grpc', 'envoy'] as const).map((f) => benchFlavor(f, routes, table));
+  const rows = FLAVORS.map((f) => benchFlavor(f, routes, table));
   log('');
   log(
     renderTable(
@@ -229,11 +254,11 @@ function main() {
         r.fullMs.toFixed(0),
         r.fullCpuMs.toFixed(0),
         r.fullMb.toFixed(0),
-        r.encodeMs.toFixed(0),
-        r.encodedMb.toFixed(1),
-        r.checkMs.toFixed(0),
-        r.retranslateMs.toFixed(1),
-        r.oneEndpointUs.toFixed(0),
+        fixed(r.encodeMs, 0),
+        fixed(r.encodedMb, 1),
+        fixed(r.checkMs, 0),
+        fixed(r.retranslateMs, 1),
+        fixed(r.oneEndpointUs, 0),
       ]),
     ),
   );
