@@ -34,9 +34,16 @@ beforeAll(async () => {
   ]);
   // One after the other: the first creates the R3 buckets, the second opens them. Two creating
   // them at once on a cluster that has just formed can time out on a loaded machine.
+  const t0 = performance.now();
   a = await startControlPlaneProcess(cluster);
+  const t1 = performance.now();
   b = await startControlPlaneProcess(cluster);
-}, 120_000);
+  process.stdout.write(
+    `[cluster] replicas ready in ${(t1 - t0).toFixed(0)} ms and ${(performance.now() - t1).toFixed(0)} ms\n`,
+  );
+  // Outlasts the deadlines inside (the meta leader 60 s, each ready line 90 s), so a slow start
+  // fails naming what it waited for: the whole hook took 114 s at load average 10 on two cores.
+}, 270_000);
 afterAll(async () => {
   await Promise.all([a?.kill(), b?.kill()]);
   await Promise.all([cluster?.cleanup(), v1?.close(), v2?.close()]);

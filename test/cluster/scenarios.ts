@@ -19,6 +19,8 @@ export interface NodeLoss {
   /** From the kill until every write stream had a running leader again (0: none was lost). */
   readonly electionMs: number;
   readonly failedApplies: number;
+  /** Milliseconds each step took, in order: where a slow run spent its time. */
+  readonly steps: Readonly<Record<string, number>>;
 }
 
 /**
@@ -31,7 +33,15 @@ export async function killNatsNode(
   writer: Writer,
   victim: NodeLoss['victim'],
 ): Promise<NodeLoss> {
+  const steps: Record<string, number> = {};
+  let mark = performance.now();
+  const step = (name: string) => {
+    const now = performance.now();
+    steps[name] = Math.round(now - mark);
+    mark = now;
+  };
   await cluster.waitForFullRedundancy();
+  step('redundancy');
   const node: NatsServer =
     victim === 'connected' ? await cluster.nodeOf(cp.natsName) : await cluster.metaLeader();
   const meta = await cluster.metaLeader();
@@ -41,17 +51,24 @@ export async function killNatsNode(
   for (const s of WRITE_STREAMS) if ((await cluster.streamLeader(s)) === node) led.push(s);
   if (led.length) roles.push(`leader of ${led.join(', ')}`);
   if ((await cluster.nodeOf(cp.natsName)) === node) roles.push("the control plane's node");
+  step('roles');
   // Writes are flowing before the kill.
   const before = performance.now();
   await timeUntil(() => writer.acksAfter(before) >= 3, 30_000, 'applies before the kill');
   const failuresBefore = writer.failures;
+  step('writes');
   const t = performance.now();
   await node.kill();
   const elections = Promise.all(WRITE_STREAMS.map((s) => cluster.streamLeader(s, 60_000))).then(
     () => performance.now() - t,
   );
+  // Awaited only once applies resume: a failure meanwhile must not surface as an unhandled
+  // rejection that fails some other test in the file's process.
+  elections.catch(() => {});
   await timeUntil(() => writer.acksAfter(t) >= 5, 60_000, `applies after killing ${node.serverName}`);
+  step('resumed');
   const elected = await elections;
+  step('elected');
   const electionMs = led.length ? elected : 0;
   const result: NodeLoss = {
     victim,
@@ -60,9 +77,12 @@ export async function killNatsNode(
     gapMs: writer.gapAround(t),
     electionMs,
     failedApplies: writer.failures - failuresBefore,
+    steps,
   };
   await node.restart();
+  step('restart');
   await cluster.waitForFullRedundancy();
+  step('caught-up');
   return result;
 }
 

@@ -80,14 +80,22 @@ describe('proxyless mirroring', () => {
   });
 
   /**
-   * Sends `sent` requests through the stable version, waits until every copy is answered (none may
-   * fail) and compared, and gives the stable side's comparison figures for just those copies.
+   * Sends requests through the stable version until `sent` copies went out, waits until every copy
+   * is answered (none may fail) and compared, and gives the stable side's comparison figures for
+   * just those copies.
    */
   async function mirrorRound(sent: number, seed: number) {
     const before = stable().total;
     const c = pods[0]!.mirror.counts;
     const copies = { ...c };
-    await traffic(sent, seed);
+    // Copies go out only while the control plane sees both pods HEALTHY: a loaded host that
+    // delays three 200 ms heartbeats stops the mirror until the next one.
+    const deadline = Date.now() + 60_000;
+    for (let i = 0; c.sent - copies.sent < sent; i++) {
+      if (Date.now() > deadline)
+        throw new Error(`${c.sent - copies.sent} of ${i} requests copied in 60 s: ${JSON.stringify(c)}`);
+      await traffic(1, seed + i);
+    }
     await waitFor(
       () => c.answered + c.failed - copies.answered - copies.failed >= sent,
       30_000,
@@ -153,7 +161,11 @@ describe('proxyless mirroring', () => {
     const copies = { ...c };
     const before = stable().total;
     const sent = 20;
-    for (let i = 0; i < sent; i++) {
+    // Requests go until `sent` copies went out (mirrorRound says why).
+    const deadline = Date.now() + 60_000;
+    for (let i = 0; c.sent - copies.sent < sent; i++) {
+      if (Date.now() > deadline)
+        throw new Error(`${c.sent - copies.sent} of ${i} REST requests copied in 60 s: ${JSON.stringify(c)}`);
       const res = await fetch(`http://127.0.0.1:${pods[0]!.ports.http}/v2/models/mlp/infer`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
