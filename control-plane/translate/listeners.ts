@@ -5,7 +5,6 @@
 // filters of the models' `spec.access` (access.ts), the router filter, request ids, optional
 // OpenTelemetry tracing (tracing.ts) and a JSON access log.
 import { create, toBinary } from '@bufbuild/protobuf';
-import { allocBytes } from '../../kernel/wire/byte-slab.js';
 import { varintLength, writeVarint } from '../../kernel/wire/varint.js';
 import { ConfigSourceSchema } from '../../protos/gen/envoy/config/core/v3/config_source_pb.js';
 import { type Listener, ListenerSchema } from '../../protos/gen/envoy/config/listener/v3/listener_pb.js';
@@ -88,7 +87,7 @@ export function grpcHcmBytes(model: string): Uint8Array {
   adsBytes ??= toBinary(ConfigSourceSchema, adsConfigSource());
   const name = utf8.encode(model);
   const rds = field(adsBytes.length) + field(name.length);
-  const out = allocBytes(field(name.length) + field(rds) + hcmTail.length);
+  const out = new Uint8Array(field(name.length) + field(rds) + hcmTail.length);
   let at = writeBytes(out, 0, (2 << 3) | 2, name);
   out[at++] = (3 << 3) | 2;
   at = writeVarint(out, at, rds);

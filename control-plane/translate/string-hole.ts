@@ -7,7 +7,6 @@
 // recomputed: byte-identical to toBinary of the message built with that string (string-hole.test.ts
 // holds it to toBinary across varint length boundaries and for non-ASCII text).
 import { type DescMessage, type MessageShape, toBinary } from '@bufbuild/protobuf';
-import { allocBytes } from '../../kernel/wire/byte-slab.js';
 import { varintLength, writeVarint } from '../../kernel/wire/varint.js';
 
 /** The marker a template carries where the string goes: no real value contains NULs. */
@@ -92,11 +91,6 @@ function levelsTo(bytes: Uint8Array, hole: number, size: number): Level[] {
   throw new StringHoleError('the marker is not a whole string field');
 }
 
-function isAscii(s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return false;
-  return true;
-}
-
 /** Writes the encoding of the template's message with `value` in the hole. */
 export type StringHoleFill = (value: string) => Uint8Array;
 
@@ -118,18 +112,15 @@ export function stringHole<D extends DescMessage>(
   const fixed = levels.map((l) => l.before.length + l.tag.length + l.after.length);
   return (value) => {
     if (value === '') return toBinary(schema, build(value));
-    // ASCII (every SPIFFE ID and name the translator fills) is written in place; anything else
-    // is encoded first.
-    const text = isAscii(value) ? undefined : utf8.encode(value);
-    const textLength = text ? text.length : value.length;
+    const text = utf8.encode(value);
     // Sizes from the inside out: each level's content is the level below, framed.
     const sizes = new Array<number>(levels.length);
-    let size = textLength;
+    let size = text.length;
     for (let i = levels.length - 1; i >= 0; i--) {
       sizes[i] = size;
       size += fixed[i]! + varintLength(size);
     }
-    const out = allocBytes(size);
+    const out = new Uint8Array(size);
     let at = 0;
     for (let i = 0; i < levels.length; i++) {
       const l = levels[i]!;
@@ -138,9 +129,8 @@ export function stringHole<D extends DescMessage>(
       out.set(l.tag, at);
       at = writeVarint(out, at + l.tag.length, sizes[i]!);
     }
-    if (text) out.set(text, at);
-    else for (let i = 0; i < textLength; i++) out[at + i] = value.charCodeAt(i);
-    at += textLength;
+    out.set(text, at);
+    at += text.length;
     for (let i = levels.length - 1; i >= 0; i--) {
       out.set(levels[i]!.after, at);
       at += levels[i]!.after.length;

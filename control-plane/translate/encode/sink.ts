@@ -6,8 +6,6 @@
 // where a string belongs, an out-of-range integer) throws NotHandled: the caller then leaves
 // the whole message to toBinary, which writes it or raises its own error.
 
-import { copyBytes } from '../../../kernel/wire/byte-slab.js';
-
 /** Thrown for a value the sink leaves to toBinary; never escapes the memo encoder. */
 export class NotHandled extends Error {}
 
@@ -23,9 +21,9 @@ export class Sink {
     this.forks.length = 0;
   }
 
-  /** A copy of what was written since reset (small ones carved from a slab: byte-slab.ts). */
+  /** A copy of what was written since reset. */
   finish(): Uint8Array {
-    return copyBytes(this.buf, 0, this.pos);
+    return this.buf.slice(0, this.pos);
   }
 
   private room(n: number): void {
