@@ -15,7 +15,7 @@
 //                   path: ONNX Runtime maps the weights instead of copying them; with prepacking
 //                   on and off
 // and the parts around it: sha256 of the file (the cache re-check), reading it, splitting it.
-// Goal from the issue: cold load from the cache (digest + session create) p99 <= 250 ms.
+// Goal: cold load from the cache (digest + session create) p99 <= 250 ms.
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -8,8 +8,9 @@
 //   single a second pod process with --disable-batching
 // The four are measured in turns (raw, lean, pod, single, raw, ...: three 1 s windows each), so
 // a burst of other work on the machine hits all alike; throughput is the median window, p50/p99
-// are per request (per run for raw) over all windows. Goals from the issue are checked at the
-// end. Results also go to test/bench/results/dataplane.json.
+// are per request (per run for raw) over all windows; each server's CPU per request (proc-cpu.ts)
+// is summed over its windows. The goals (docs/DATAPLANE.md, "Against the lean server") are
+// checked at the end. Results also go to test/bench/results/dataplane.json.
 //
 // The load generator speaks gRPC over node:http2 with a request encoded once by protobuf-es
 // (only the 5-byte gRPC frame header is written here). grpc-js's client costs ~300 us of CPU per

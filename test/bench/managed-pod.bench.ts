@@ -14,7 +14,7 @@
 // until it is swapped in is printed beside the loads (the version stays assigned until then).
 // Each load is assigned by a PodAssignments message and timed inside the pod, from picking the
 // assignment up to the version being READY; between loads the version is unassigned and unloaded.
-// Goal from the issue: cache p99 <= 250 ms for a model of at most 100 MB.
+// Goal: cache p99 <= 250 ms for a model of at most 100 MB.
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';

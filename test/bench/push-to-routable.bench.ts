@@ -7,7 +7,7 @@
 //   push       the CLI's run: start, ONNX Runtime check, digest, encrypted chunked upload
 //   ready      placement sees the version READY on all three pods
 //   routable   the first answer through xds:///big that names the new version
-// Goal from the issue: push-to-routable under 5 s. Each round also prints where the time went
+// Goal: push-to-routable under 5 s. Each round also prints where the time went
 // (push-timeline.ts): the push until the catalog record exists (upload, ONNX Runtime check) and
 // until it is placeable (encrypt, Object Store put), placement's reaction (placeable to the
 // first assignment), each pod's load (assigned to READY, with the pod's own phases) and READY
