@@ -48,9 +48,8 @@ const before = scalars.filter(([n]) => n < RESOURCES_FIELD);
 const after = scalars.filter(([n]) => n > RESOURCES_FIELD);
 
 // One writer for every response: its buffer grows to the largest response and stays (one per
-// process); finish() returns an exact-size copy and resets it. Assembling into a Buffer from
-// Node's pool instead cost more in the server: its 8 KB slabs are external memory, which V8
-// counts towards collecting, and GC time rose with them.
+// process); finish() returns one exact-size copy and resets it, the only allocation of the
+// bytes per response.
 const writer = new BinaryWriter();
 
 /**
