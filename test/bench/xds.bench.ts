@@ -4,11 +4,14 @@
 // Reports server memory per stream and, per change, the time until every stream ACKed it, split
 // into when the server wrote each response, when the client read it and when the server read the
 // ACK. Goals: <= 40 KB per stream and EDS p99 < 2 s at 50,000 streams; EDS p99 < 1 s at 10,000.
+// XDS_BENCH_PROTOCOL=delta: the load client opens incremental (delta) streams instead of SotW
+// ones, with the same subscriptions, ACKing each response by its nonce; measured the same way.
 import { type ChildProcess, fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderTable } from '../../control-plane/cli/table.js';
+import { dialectOf } from './xds/dialect.js';
 import type { AckReport, ChangeReport, MemSample } from './xds/protocol.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -29,6 +32,8 @@ const PROF_DIR = process.env.XDS_BENCH_CPU_PROF;
 // change is measured side by side under the same load. XDS_BENCH_SERVER_ARGS and
 // XDS_BENCH_BASELINE_ARGS add node flags to either server (e.g. a GC setting against none).
 const BASELINE = process.env.XDS_BENCH_BASELINE;
+// Checked here, before any child starts: the load processes read the same variable.
+const PROTOCOL = dialectOf().protocol;
 const flags = (v: string | undefined) => (v ? v.split(' ').filter(Boolean) : []);
 
 function child(file: string, execArgv: string[], root = join(here, '..', '..'), label = ''): ChildProcess {
@@ -254,6 +259,7 @@ async function main() {
       ]);
       results.push({
         server: srv.label,
+        protocol: PROTOCOL,
         streams: m.streams,
         rssPerStreamBytes: perRss,
         heapPerStreamBytes: perHeap,
@@ -267,7 +273,9 @@ async function main() {
   for (const srv of servers) srv.proc.kill('SIGINT');
   for (const l of loads) l.kill();
 
-  process.stdout.write('\nxDS server: memory per stream and convergence (server clock, publish -> ACK)\n');
+  process.stdout.write(
+    `\nxDS server, ${PROTOCOL} streams: memory per stream and convergence (server clock, publish -> ACK)\n`,
+  );
   process.stdout.write(
     renderTable(
       [

@@ -17,7 +17,6 @@ import type { Node } from '../../../protos/gen/envoy/config/core/v3/base_pb.js';
 import { AggregatedDiscoveryService } from '../../../protos/gen/envoy/service/discovery/v3/ads_pb.js';
 import type {
   DeltaDiscoveryRequest,
-  DeltaDiscoveryResponse,
   DiscoveryRequest,
 } from '../../../protos/gen/envoy/service/discovery/v3/discovery_pb.js';
 import type { Snapshot } from '../cache/snapshot.js';
@@ -70,15 +69,16 @@ export type Admission =
   | { readonly ok: true; readonly identity?: string }
   | { readonly ok: false; readonly code: number; readonly reason: string };
 
-/** The generated ADS definition, with SotW responses accepted already encoded. */
+/** The generated ADS definition, with SotW and delta responses accepted already encoded. */
 function adsDefinition(): ServiceDefinition {
   const def = serviceDefinition(AggregatedDiscoveryService) as unknown as Record<
     string,
     { responseSerialize: (m: unknown) => Buffer }
   >;
-  const sotw = def.streamAggregatedResources!;
-  const generic = sotw.responseSerialize;
-  sotw.responseSerialize = (m: unknown) => (isPreEncoded(m) ? m.preEncoded : generic(m));
+  for (const method of [def.streamAggregatedResources!, def.deltaAggregatedResources!]) {
+    const generic = method.responseSerialize;
+    method.responseSerialize = (m: unknown) => (isPreEncoded(m) ? m.preEncoded : generic(m));
+  }
   return def as unknown as ServiceDefinition;
 }
 
@@ -134,7 +134,7 @@ export class XdsServer {
     this.server.addService(adsDefinition(), {
       streamAggregatedResources: (call: ServerDuplexStream<DiscoveryRequest, PreEncodedResponse>) =>
         this.serve(call, 'sotw', (ctx, sink) => new SotwStream(ctx, this.host, sink)),
-      deltaAggregatedResources: (call: ServerDuplexStream<DeltaDiscoveryRequest, DeltaDiscoveryResponse>) =>
+      deltaAggregatedResources: (call: ServerDuplexStream<DeltaDiscoveryRequest, PreEncodedResponse>) =>
         this.serve(call, 'delta', (ctx, sink) => new DeltaStream(ctx, this.host, sink)),
     });
     for (const s of opts.services ?? []) this.server.addService(s.definition, s.implementation);

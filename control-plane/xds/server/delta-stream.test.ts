@@ -2,16 +2,17 @@
 // sink keeps the responses as the stream built them. test/xds/delta.test.ts proves the same
 // through a real gRPC client; this pins what it cannot see (callback arguments, NACK rollback,
 // the pending bound).
-import { create } from '@bufbuild/protobuf';
+import { create, fromBinary } from '@bufbuild/protobuf';
 import { AnySchema } from '@bufbuild/protobuf/wkt';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
   DeltaDiscoveryRequestSchema,
-  type DeltaDiscoveryResponse,
+  DeltaDiscoveryResponseSchema,
 } from '../../../protos/gen/envoy/service/discovery/v3/discovery_pb.js';
 import { type EncodedResource, type ResourceRefs, Snapshot, versionOf } from '../cache/snapshot.js';
 import { TYPE, type TypeUrl } from '../resource-types.js';
 import { DeltaStream } from './delta-stream.js';
+import type { PreEncodedResponse } from './encoded-response.js';
 import type { StreamContext } from './stream-context.js';
 
 const res = (name: string, version: string, refs: ResourceRefs = {}): EncodedResource => ({
@@ -64,14 +65,18 @@ class Harness {
       },
       {
         busy: false,
-        write: (r: DeltaDiscoveryResponse) =>
+        write: (sent: PreEncodedResponse) => {
+          // What goes on the wire, decoded as the client decodes it.
+          const r = fromBinary(DeltaDiscoveryResponseSchema, sent.preEncoded);
+          expect(r.nonce).toBe(sent.nonce);
           this.out.push({
             type: r.typeUrl,
             version: r.systemVersionInfo,
             updates: r.resources.map((x) => [x.name, x.version]),
             removed: [...r.removedResources],
             nonce: r.nonce,
-          }),
+          });
+        },
       },
     );
   }

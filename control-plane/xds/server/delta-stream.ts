@@ -2,16 +2,12 @@
 // (from its responses and the client's initial_resource_versions) and sends only differences:
 // changed resources, and removals as removed_resources. Every subscribe is answered, even when
 // nothing needs sending, and a subscribed name that does not exist is reported as removed.
-import { create } from '@bufbuild/protobuf';
-import {
-  type DeltaDiscoveryRequest,
-  type DeltaDiscoveryResponse,
-  DeltaDiscoveryResponseSchema,
-  ResourceSchema,
-} from '../../../protos/gen/envoy/service/discovery/v3/discovery_pb.js';
+import type { DeltaDiscoveryRequest } from '../../../protos/gen/envoy/service/discovery/v3/discovery_pb.js';
 import type { EncodedResource, Snapshot } from '../cache/snapshot.js';
 import { PUSH_ORDER, RESOURCE_TYPES, TYPE, type TypeUrl } from '../resource-types.js';
 import { clustersInUse, desiredResources, retainClusters, sharedDesired } from './desired.js';
+import { encodeDeltaResponse } from './encoded-delta.js';
+import type { PreEncodedResponse } from './encoded-response.js';
 import { AdsStream } from './stream-base.js';
 import { nextNonce } from './stream-context.js';
 import type { NameFilter, ResourceSync, SyncSource } from './stream-sync.js';
@@ -42,7 +38,7 @@ interface TypeState {
 /** Unacknowledged responses kept per type; a client that never ACKs cannot grow this. */
 const MAX_PENDING = 64;
 
-export class DeltaStream extends AdsStream<TypeState, DeltaDiscoveryResponse> implements SyncSource {
+export class DeltaStream extends AdsStream<TypeState, PreEncodedResponse> implements SyncSource {
   onRequest(req: DeltaDiscoveryRequest): void {
     const url = this.begin(req.node, req.typeUrl);
     if (!url) return;
@@ -175,16 +171,9 @@ export class DeltaStream extends AdsStream<TypeState, DeltaDiscoveryResponse> im
       st.known.delete(name);
       st.held.delete(name);
     }
+    // Each resource is encoded once for all streams that send it (see encoded-delta.ts).
     this.sink.write(
-      create(DeltaDiscoveryResponseSchema, {
-        systemVersionInfo: version,
-        resources: updates.map((r) =>
-          create(ResourceSchema, { name: r.name, version: r.version, resource: r.any }),
-        ),
-        typeUrl: url,
-        removedResources: removed,
-        nonce,
-      }),
+      encodeDeltaResponse({ systemVersion: version, resources: updates, typeUrl: url, removed, nonce }),
     );
     st.pending.set(nonce, { sentAt: this.host.now(), systemVersion: version, before, sent });
     if (st.pending.size > MAX_PENDING) st.pending.delete(st.pending.keys().next().value as string);

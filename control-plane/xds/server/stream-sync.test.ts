@@ -6,7 +6,6 @@ import { AnySchema } from '@bufbuild/protobuf/wkt';
 import { describe, expect, it } from 'vitest';
 import {
   DeltaDiscoveryRequestSchema,
-  type DeltaDiscoveryResponse,
   DiscoveryRequestSchema,
 } from '../../../protos/gen/envoy/service/discovery/v3/discovery_pb.js';
 import { type EncodedResource, Snapshot, versionOf } from '../cache/snapshot.js';
@@ -72,7 +71,7 @@ describe('SotW stream sync', () => {
 describe('delta stream sync', () => {
   it('pending, acked, nacked', () => {
     const s1 = snap([res('a', '1')]);
-    const sent: DeltaDiscoveryResponse[] = [];
+    const sent: PreEncodedResponse[] = [];
     const stream = new DeltaStream({ ...ctx(), protocol: 'delta' }, host(s1), {
       write: (m) => sent.push(m),
       busy: false,

@@ -1,33 +1,22 @@
 // Benchmark child: opens ADS streams the way proxyless gRPC clients do (one HTTP/2 connection per
 // stream, LDS/RDS/CDS/EDS subscriptions for one model) and ACKs every response.
+// XDS_BENCH_PROTOCOL=delta opens incremental (DeltaAggregatedResources) streams instead of SotW
+// ones, with the same subscriptions (dialect.ts).
 // XDS_BENCH_CLIENT=grpc-js uses a full grpc-js client per stream; the default is a lean client
 // on node:http2 (gRPC's 5-byte message framing, protobuf-es for the messages), so that the load
 // generator, which shares this 2-core machine with the server, takes less of its CPU.
 import { writeFileSync } from 'node:fs';
 import { constants as h2, connect as h2connect } from 'node:http2';
 import { Session } from 'node:inspector';
-import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { type ClientDuplexStream, credentials } from '@grpc/grpc-js';
 import { TYPE } from '../../../control-plane/xds/resource-types.js';
 import { clientConstructor } from '../../../kernel/grpc/service-definition.js';
-import { NodeSchema } from '../../../protos/gen/envoy/config/core/v3/base_pb.js';
 import { AggregatedDiscoveryService } from '../../../protos/gen/envoy/service/discovery/v3/ads_pb.js';
-import {
-  type DiscoveryRequest,
-  DiscoveryRequestSchema,
-  type DiscoveryResponse,
-  DiscoveryResponseSchema,
-} from '../../../protos/gen/envoy/service/discovery/v3/discovery_pb.js';
-import { cpuMs, epochMs, type LoadCommand, MODEL } from './protocol.js';
+import { dialectOf, SUBSCRIPTIONS } from './dialect.js';
+import { cpuMs, epochMs, type LoadCommand } from './protocol.js';
 
 const Ads = clientConstructor(AggregatedDiscoveryService);
-const SUBSCRIPTIONS: Array<[string, string[]]> = [
-  [TYPE.LDS, [MODEL]],
-  [TYPE.RDS, [MODEL]],
-  [TYPE.CDS, [`${MODEL}/v1`, `${MODEL}/v2`]],
-  [TYPE.EDS, [`${MODEL}/v1`, `${MODEL}/v2`]],
-];
-const NAMES = new Map(SUBSCRIPTIONS);
+const dialect = dialectOf();
 
 const clients: Array<{ close(): void }> = [];
 const calls: Array<{ cancel(): void }> = [];
@@ -38,9 +27,10 @@ const openedTo = new Map<string, number>();
 
 /** When each response arrived, per `typeUrl version` (EDS and RDS only), for the phase split. */
 const receivedAt = new Map<string, number[]>();
-function noteReceived(address: string, res: DiscoveryResponse): void {
-  if (res.typeUrl !== TYPE.EDS && res.typeUrl !== TYPE.RDS) return;
-  const key = `${address} ${res.typeUrl} ${res.versionInfo}`;
+function noteReceived(address: string, res: unknown): void {
+  const { typeUrl, version } = dialect.seen(res);
+  if (typeUrl !== TYPE.EDS && typeUrl !== TYPE.RDS) return;
+  const key = `${address} ${typeUrl} ${version}`;
   let times = receivedAt.get(key);
   if (!times) {
     times = [];
@@ -49,36 +39,13 @@ function noteReceived(address: string, res: DiscoveryResponse): void {
   times.push(epochMs());
 }
 
-const ADS_PATH = `/${AggregatedDiscoveryService.typeName}/StreamAggregatedResources`;
-
-function frame(req: DiscoveryRequest): Buffer {
-  const body = toBinary(DiscoveryRequestSchema, req);
+function frame(req: unknown): Buffer {
+  const body = dialect.encode(req);
   const out = Buffer.allocUnsafe(5 + body.length);
   out[0] = 0; // not compressed
   out.writeUInt32BE(body.length, 1);
   out.set(body, 5);
   return out;
-}
-
-function ackFor(res: DiscoveryResponse): DiscoveryRequest {
-  return create(DiscoveryRequestSchema, {
-    typeUrl: res.typeUrl,
-    versionInfo: res.versionInfo,
-    responseNonce: res.nonce,
-    resourceNames: NAMES.get(res.typeUrl) ?? [],
-  });
-}
-
-function initialRequests(i: number): DiscoveryRequest[] {
-  return SUBSCRIPTIONS.map(([typeUrl, names], j) =>
-    create(DiscoveryRequestSchema, {
-      typeUrl,
-      resourceNames: names,
-      ...(j === 0
-        ? { node: create(NodeSchema, { id: `bench-${i}`, userAgentName: 'gRPC Node Pure-JS bench' }) }
-        : {}),
-    }),
-  );
 }
 
 // XDS_BENCH_STREAMS_PER_CONN > 1 multiplexes that many ADS streams on one HTTP/2 connection:
@@ -103,7 +70,7 @@ function openLeanStream(address: string, i: number): void {
   const session = sessionFor(address);
   const stream = session.request({
     [h2.HTTP2_HEADER_METHOD]: 'POST',
-    [h2.HTTP2_HEADER_PATH]: ADS_PATH,
+    [h2.HTTP2_HEADER_PATH]: dialect.path,
     [h2.HTTP2_HEADER_CONTENT_TYPE]: 'application/grpc',
     te: 'trailers',
   });
@@ -114,10 +81,10 @@ function openLeanStream(address: string, i: number): void {
     while (pending.length >= 5) {
       const len = pending.readUInt32BE(1);
       if (pending.length < 5 + len) break;
-      const res = fromBinary(DiscoveryResponseSchema, pending.subarray(5, 5 + len));
+      const res = dialect.decode(pending.subarray(5, 5 + len));
       pending = pending.subarray(5 + len);
       noteReceived(address, res);
-      stream.write(frame(ackFor(res)));
+      stream.write(frame(dialect.ack(res)));
       if (++firstResponses === SUBSCRIPTIONS.length) synced++;
     }
   });
@@ -126,7 +93,7 @@ function openLeanStream(address: string, i: number): void {
   };
   stream.on('error', fail);
   session.on('error', fail);
-  for (const req of initialRequests(i)) stream.write(frame(req));
+  for (const req of dialect.initial(i)) stream.write(frame(req));
 }
 
 const openStream = process.env.XDS_BENCH_CLIENT === 'grpc-js' ? openGrpcJsStream : openLeanStream;
@@ -138,20 +105,18 @@ function openGrpcJsStream(address: string, i: number): void {
     'grpc.enable_retries': 0,
   });
   clients.push(client);
-  const call = (
-    client as unknown as {
-      streamAggregatedResources(): ClientDuplexStream<DiscoveryRequest, DiscoveryResponse>;
-    }
-  ).streamAggregatedResources();
+  const call = (client as unknown as Record<string, () => ClientDuplexStream<unknown, unknown>>)[
+    dialect.method
+  ]!();
   calls.push(call);
   let firstResponses = 0;
-  call.on('data', (res: DiscoveryResponse) => {
+  call.on('data', (res: unknown) => {
     noteReceived(address, res);
-    call.write(ackFor(res));
+    call.write(dialect.ack(res));
     if (++firstResponses === SUBSCRIPTIONS.length) synced++;
   });
   call.on('error', () => failed++);
-  for (const req of initialRequests(i)) call.write(req);
+  for (const req of dialect.initial(i)) call.write(req);
 }
 
 process.on('message', async (msg: LoadCommand) => {
