@@ -1,28 +1,9 @@
 // Look-around and back-references are refused only where they are constructs: inside a character
 // class the same text is plain characters, which RE2 accepts.
 import { describe, expect, it } from 'vitest';
-import { PolicyValidationError } from '../../kernel/errors/index.js';
-import { parsePolicyFile } from './index.js';
+import { regexIssues } from '../../test/helpers/policy-yaml.js';
 import { re2Problem } from './re2.js';
 import { unsupportedConstruct } from './re2-unsupported.js';
-
-function regexIssues(regex: string): string[] {
-  const text = `apiVersion: switchyard.dev/v1alpha1
-kind: ModelRoute
-metadata: { name: p }
-spec:
-  model: m
-  versions: [{ name: v1 }]
-  match: [{ headers: { x-cohort: { regex: ${JSON.stringify(regex)} } }, version: v1 }]
-`;
-  try {
-    parsePolicyFile(text, 'p.yaml');
-    return [];
-  } catch (err) {
-    if (err instanceof PolicyValidationError) return err.issues.map((i) => `${i.path}: ${i.message}`);
-    throw err;
-  }
-}
 
 const PATH = 'spec.match[0].headers.x-cohort.regex';
 

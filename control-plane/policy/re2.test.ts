@@ -1,28 +1,9 @@
 // Regexes in policy rules pass only when real RE2 compiles them within Envoy's program-size
 // limit: a pattern Envoy refuses would NACK the gateway's one RouteConfiguration for every model.
 import { describe, expect, it } from 'vitest';
-import { PolicyValidationError } from '../../kernel/errors/index.js';
-import { parsePolicyFile } from './index.js';
+import { regexIssues } from '../../test/helpers/policy-yaml.js';
 import { RE2_COMPILE_CEILING, RE2_MAX_PROGRAM_SIZE, re2Problem } from './re2.js';
 import { re2ProgramSizeBound } from './re2-program-size.js';
-
-function regexIssues(regex: string): string[] {
-  const text = `apiVersion: switchyard.dev/v1alpha1
-kind: ModelRoute
-metadata: { name: p }
-spec:
-  model: m
-  versions: [{ name: v1 }]
-  match: [{ headers: { x-cohort: { regex: ${JSON.stringify(regex)} } }, version: v1 }]
-`;
-  try {
-    parsePolicyFile(text, 'p.yaml');
-    return [];
-  } catch (err) {
-    if (err instanceof PolicyValidationError) return err.issues.map((i) => `${i.path}: ${i.message}`);
-    throw err;
-  }
-}
 
 describe('regexes in policy rules', () => {
   it.each([
