@@ -23,7 +23,16 @@ import {
   type ModelMetadataResponse,
 } from '../../protos/gen/inference/grpc_predict_v2_pb.js';
 import { ccoreUnavailable, PYTHON } from '../helpers/ccore-client.js';
-import { f32Bytes, inputRows, KServeClient, modelRepoCopy, startTestPod, testPodOptions } from './harness.js';
+import {
+  f32Bytes,
+  inputRows,
+  KServeClient,
+  modelRepoCopy,
+  ORCA_REQUEST,
+  OrcaClient,
+  startTestPod,
+  testPodOptions,
+} from './harness.js';
 
 const ROWS = 2;
 
@@ -199,26 +208,10 @@ describe('pod on the h2 gRPC transport', () => {
 
   it('streams ORCA load reports (OpenRcaService) after ModelInfer calls', async () => {
     await onH2.infer(rawRequest('load'));
-    const Client = grpc.makeGenericClientConstructor(
-      {
-        streamCoreMetrics: {
-          path: '/xds.service.orca.v3.OpenRcaService/StreamCoreMetrics',
-          requestStream: false,
-          responseStream: true,
-          requestSerialize: (b: Buffer) => b,
-          requestDeserialize: (b: Buffer) => b,
-          responseSerialize: (b: Buffer) => b,
-          responseDeserialize: (b: Buffer) => b,
-        },
-      },
-      'orca',
-    );
-    const c = new Client(`127.0.0.1:${h2.ports.grpc}`, grpc.credentials.createInsecure());
-    // OrcaLoadReportRequest{report_interval: 0.1 s}: field 1 (Duration), nanos (field 2) 1e8.
-    const req = Buffer.from([0x0a, 0x05, 0x10, 0x80, 0xc2, 0xd7, 0x2f]);
+    const c = new OrcaClient(`127.0.0.1:${h2.ports.grpc}`, grpc.credentials.createInsecure());
     const stream = (
       c as unknown as { streamCoreMetrics(r: Buffer): grpc.ClientReadableStream<Buffer> }
-    ).streamCoreMetrics(req);
+    ).streamCoreMetrics(ORCA_REQUEST);
     stream.on('error', () => {});
     const report = await new Promise<Buffer>((resolve) => stream.once('data', resolve));
     stream.cancel();

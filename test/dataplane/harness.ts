@@ -75,6 +75,27 @@ type UnaryFn = (
 ) => void;
 
 /** A real grpc-js client for inference.GRPCInferenceService and grpc.health.v1.Health. */
+/**
+ * A raw-bytes client of xds.service.orca.v3.OpenRcaService (StreamCoreMetrics), for the pod's
+ * out-of-band load reports.
+ */
+export const OrcaClient = grpc.makeGenericClientConstructor(
+  {
+    streamCoreMetrics: {
+      path: '/xds.service.orca.v3.OpenRcaService/StreamCoreMetrics',
+      requestStream: false,
+      responseStream: true,
+      requestSerialize: (b: Buffer) => b,
+      requestDeserialize: (b: Buffer) => b,
+      responseSerialize: (b: Buffer) => b,
+      responseDeserialize: (b: Buffer) => b,
+    },
+  },
+  'orca',
+);
+/** OrcaLoadReportRequest{report_interval: 0.1 s}: field 1 (Duration), nanos (field 2) 1e8. */
+export const ORCA_REQUEST = Buffer.from([0x0a, 0x05, 0x10, 0x80, 0xc2, 0xd7, 0x2f]);
+
 export class KServeClient {
   readonly client: grpc.Client;
   readonly health: grpc.Client;

@@ -10,27 +10,10 @@ import {
   HealthCheckRequestSchema,
   type HealthCheckResponse,
 } from '../../protos/gen/grpc/health/v1/health_pb.js';
-import { KServeClient, modelRepoCopy, startTestPod } from './harness.js';
+import { KServeClient, modelRepoCopy, ORCA_REQUEST, OrcaClient, startTestPod } from './harness.js';
 
 /** Generous for a pod that closes at once (its workers stop in well under a second here). */
 const CLOSE_BOUND_MS = 5000;
-
-const OrcaClient = grpc.makeGenericClientConstructor(
-  {
-    streamCoreMetrics: {
-      path: '/xds.service.orca.v3.OpenRcaService/StreamCoreMetrics',
-      requestStream: false,
-      responseStream: true,
-      requestSerialize: (b: Buffer) => b,
-      requestDeserialize: (b: Buffer) => b,
-      responseSerialize: (b: Buffer) => b,
-      responseDeserialize: (b: Buffer) => b,
-    },
-  },
-  'orca',
-);
-// OrcaLoadReportRequest{report_interval: 0.1 s}: field 1 (Duration), nanos (field 2) 1e8.
-const ORCA_REQUEST = Buffer.from([0x0a, 0x05, 0x10, 0x80, 0xc2, 0xd7, 0x2f]);
 
 /** A stream's end as its client sees it: the status, once. */
 function ended(stream: grpc.ClientReadableStream<unknown>): Promise<grpc.StatusObject> {
