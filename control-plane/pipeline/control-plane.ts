@@ -50,7 +50,7 @@ import { startPodServices } from './pod-services.js';
 import type { PolicyDirectoryState } from './policy-directory.js';
 import { policyProblems } from './policy-problems.js';
 import { PolicySources } from './policy-sources.js';
-import { PublishScheduler } from './publish-scheduler.js';
+import { PUBLISH_SLICE_MS, PublishScheduler } from './publish-scheduler.js';
 import { PublishedRevisions, revisionsOf } from './published-revisions.js';
 import { leaseCheck, NO_LEASE, readinessChecks } from './readiness-checks.js';
 import { startReplicaState, stopReplicaState } from './replica-state.js';
@@ -202,7 +202,7 @@ export class ControlPlane {
       quotas: this.opts.quotas ?? DEFAULT_NAMESPACE_QUOTAS,
       fallback: () => this.routes(),
       problems: () => policyProblems(this.publisher.models()),
-      inspect: (route) => this.publisher.inspect(route, this.endpoints),
+      inspect: (route) => this.publisher.inspect(route, this.endpoints, PUBLISH_SLICE_MS),
     });
     if (this.nc)
       ({

@@ -5,6 +5,7 @@
 // last-good map; what is global (the shared gateway, the whole snapshot's consistency) stays the
 // publisher's. Rules: docs/TRANSLATION.md, "Isolation per model".
 import type { Issue } from '../../kernel/errors/index.js';
+import { runSteps } from '../../kernel/runtime/steps.js';
 import type { ModelRoute } from '../policy/index.js';
 import { policyId } from '../policy/index.js';
 import {
@@ -14,7 +15,7 @@ import {
   translateModel,
 } from '../translate/index.js';
 import { type EndpointInfo, type EndpointTable, endpointKey, type Flavor } from '../translate/types.js';
-import { checkResources } from '../validate/index.js';
+import { checkResourcesSteps } from '../validate/index.js';
 import { routeClusters } from '../validate/references.js';
 import type { SnapshotEncoder } from '../xds/cache/snapshot.js';
 
@@ -74,14 +75,13 @@ export class ModelGate {
     endpoints: EndpointTable,
     now: string,
   ): { input: TranslateInput; newFaults: ModelFault[] } {
-    const steps = this.admitSteps(routes, endpoints, now);
-    for (;;) {
-      const next = steps.next();
-      if (next.done) return next.value;
-    }
+    return runSteps(this.admitSteps(routes, endpoints, now));
   }
 
-  /** `admit`, yielding after each model (the publisher slices its work there). */
+  /**
+   * `admit`, yielding after each model and within a model's check after each resource (the
+   * publisher slices its work there): a model at the size limits has about a hundred resources.
+   */
   *admitSteps(
     routes: readonly ModelRoute[],
     endpoints: EndpointTable,
@@ -95,7 +95,7 @@ export class ModelGate {
       yield;
       const model = route.spec.model;
       seen.add(model);
-      const fault = this.check(route, endpoints);
+      const fault = yield* this.check(route, endpoints);
       if (!fault) {
         this.lastGood.set(model, { route, endpoints: endpointsOf(route, endpoints) });
         this.faultsByModel.delete(model);
@@ -132,30 +132,33 @@ export class ModelGate {
    * What `admit` would find for this route now, remembering nothing (a dry run): the gate's
    * last-good inputs and verdicts stay those of the policies actually served.
    */
-  inspect(route: ModelRoute, endpoints: EndpointTable): Verdict['fault'] {
-    return this.judge(translateModel(route, endpoints, this.flavor, this.options));
+  *inspectSteps(route: ModelRoute, endpoints: EndpointTable): Generator<void, Verdict['fault']> {
+    const set = translateModel(route, endpoints, this.flavor, this.options);
+    yield;
+    return yield* this.judge(set);
   }
 
   /** The model's fault, or undefined; memoized on the identity of its translated resources. */
-  private check(route: ModelRoute, endpoints: EndpointTable): Verdict['fault'] {
+  private *check(route: ModelRoute, endpoints: EndpointTable): Generator<void, Verdict['fault']> {
     const set = translateModel(route, endpoints, this.flavor, this.options, this.translation);
     const parts: object[] = [...set.listeners, ...set.routes, ...set.clusters, ...set.endpoints];
     const memo = this.verdicts.get(route.spec.model);
     if (memo && sameParts(memo.parts, parts)) return memo.fault;
-    const fault = this.judge(set);
+    yield;
+    const fault = yield* this.judge(set);
     this.verdicts.set(route.spec.model, fault ? { parts, fault } : { parts });
     return fault;
   }
 
-  private judge(set: ReturnType<typeof translateModel>): Verdict['fault'] {
-    const invalid = checkResources(set);
+  private *judge(set: ReturnType<typeof translateModel>): Generator<void, Verdict['fault']> {
+    const invalid = yield* checkResourcesSteps(set);
     if (invalid.length) return { code: 'SY_RESOURCE_INVALID', issues: invalid };
     // Envoy's per-model route configuration is a stand-in for the shared gateway one: it is
     // not encoded here (the gateway's is, at build), only followed to the model's clusters.
     const wrapped = this.flavor === 'envoy' ? set.routes : [];
     let issues: Issue[];
     try {
-      issues = this.encoder.precheck(wrapped.length ? { ...set, routes: [] } : set);
+      issues = yield* this.encoder.precheckSteps(wrapped.length ? { ...set, routes: [] } : set);
     } catch (err) {
       // protobuf-es refuses values its wire type cannot hold (a NaN or negative uint32).
       return { code: 'SY_RESOURCE_INVALID', issues: [{ path: '', message: (err as Error).message }] };

@@ -5,6 +5,7 @@
 // a failure here refuses only this group (which keeps serving its previous snapshot).
 import { asSwitchyardError, type Issue, ResourceValidationError } from '../../kernel/errors/index.js';
 import type { Logger } from '../../kernel/log/index.js';
+import { runSteps } from '../../kernel/runtime/steps.js';
 import type { ControlPlaneMetrics } from '../metrics/control-plane-metrics.js';
 import type { ModelRoute } from '../policy/index.js';
 import {
@@ -63,11 +64,7 @@ export class PodServerPublisher {
   ) {}
 
   publish(routes: readonly ModelRoute[], endpoints: EndpointTable): boolean {
-    const steps = this.steps(routes, endpoints);
-    for (;;) {
-      const next = steps.next();
-      if (next.done) return next.value;
-    }
+    return runSteps(this.steps(routes, endpoints));
   }
 
   /**

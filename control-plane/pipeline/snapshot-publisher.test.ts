@@ -145,17 +145,17 @@ describe('snapshot publisher: isolation per model', () => {
     expect(publisher.models()).toEqual([]);
   });
 
-  it('inspects a route for a dry run per flavor without changing what is served or reported', () => {
+  it('inspects a route for a dry run per flavor without changing what is served or reported', async () => {
     const { publisher, ports } = setup();
     publisher.publish([mlp], new Map([['mlp/v1', [ep(9001, 50)]]]));
     const bad = new Map([['mlp/v1', [ep(9002, Number.NaN)]]]);
-    const checks = publisher.inspect(mlp, bad);
+    const checks = await publisher.inspect(mlp, bad, 0);
     expect(checks.map((c) => [c.flavor, c.code])).toEqual([
       ['envoy', 'SY_RESOURCE_INVALID'],
       ['grpc', 'SY_RESOURCE_INVALID'],
     ]);
     expect(checks[0]!.issues.map((i) => i.message).join('\n')).toMatch(/NaN/);
-    expect(publisher.inspect(mlp, new Map([['mlp/v1', [ep(9003, 40)]]]))).toEqual([]);
+    expect(await publisher.inspect(mlp, new Map([['mlp/v1', [ep(9003, 40)]]]), 0)).toEqual([]);
     // Nothing remembered: no fault reported, and the next publish of the same inputs serves them.
     expect(publisher.models()).toEqual([]);
     publisher.publish([mlp], new Map([['mlp/v1', [ep(9004, 50)]]]));

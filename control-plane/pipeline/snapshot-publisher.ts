@@ -11,6 +11,7 @@ import {
   ResourceValidationError,
 } from '../../kernel/errors/index.js';
 import type { Logger } from '../../kernel/log/index.js';
+import { runSliced, runSteps } from '../../kernel/runtime/steps.js';
 import type { ControlPlaneMetrics } from '../metrics/control-plane-metrics.js';
 import { conflictMessage, type ModelRoute, type PolicyConflict, resolveOwners } from '../policy/index.js';
 import { forCapabilities, GROUPS, type GroupSpec, ringHashDowngrades } from '../translate/capabilities.js';
@@ -22,7 +23,7 @@ import {
 } from '../translate/index.js';
 import { forRole } from '../translate/node-role.js';
 import type { EndpointTable, Flavor } from '../translate/types.js';
-import { checkResources } from '../validate/index.js';
+import { checkResourcesSteps } from '../validate/index.js';
 import { type EncodedResource, SnapshotEncoder } from '../xds/cache/snapshot.js';
 import type { SnapshotCache } from '../xds/cache/snapshot-cache.js';
 import { type ModelCheck, ModelGate } from './model-gate.js';
@@ -102,11 +103,7 @@ export class SnapshotPublisher {
     endpoints: EndpointTable,
     alsoConflicting: readonly PolicyConflict[] = [],
   ): boolean {
-    const steps = this.steps(routes, endpoints, alsoConflicting);
-    for (;;) {
-      const next = steps.next();
-      if (next.done) return next.value;
-    }
+    return runSteps(this.steps(routes, endpoints, alsoConflicting));
   }
 
   /**
@@ -122,16 +119,7 @@ export class SnapshotPublisher {
     alsoConflicting: readonly PolicyConflict[],
     opts: { readonly sliceMs: number; readonly superseded: () => boolean },
   ): Promise<boolean | undefined> {
-    const steps = this.steps(routes, endpoints, alsoConflicting);
-    let sliceStart = performance.now();
-    for (;;) {
-      const next = steps.next();
-      if (next.done) return next.value;
-      if (performance.now() - sliceStart < opts.sliceMs) continue;
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      if (opts.superseded()) return undefined;
-      sliceStart = performance.now();
-    }
+    return runSliced(this.steps(routes, endpoints, alsoConflicting), opts.sliceMs, opts.superseded);
   }
 
   /** The work of one publish, yielding between pieces that each take a bounded time. */
@@ -150,11 +138,14 @@ export class SnapshotPublisher {
     return ok;
   }
 
-  /** Each flavor's fault for `route` if it were applied now (a dry run); nothing changes. */
-  inspect(route: ModelRoute, endpoints: EndpointTable): ModelCheck[] {
+  /**
+   * Each flavor's fault for `route` if it were applied now (a dry run); nothing changes. In
+   * slices like a publish: a policy at the size limits is about a hundred resources per flavor.
+   */
+  async inspect(route: ModelRoute, endpoints: EndpointTable, sliceMs: number): Promise<ModelCheck[]> {
     const out: ModelCheck[] = [];
     for (const [flavor, gate] of this.gates) {
-      const fault = gate.inspect(route, endpoints);
+      const fault = await runSliced(gate.inspectSteps(route, endpoints), sliceMs);
       if (fault) out.push({ flavor, ...fault });
     }
     return out;
@@ -267,10 +258,10 @@ export class SnapshotPublisher {
     const st = this.statusOf(group);
     try {
       const set = forRole(forCapabilities(translated, spec.capabilities), spec.role);
-      const invalid = checkResources(set);
+      const invalid = yield* checkResourcesSteps(set);
       if (invalid.length) throw new ResourceValidationError(`${group} snapshot`, invalid);
       yield;
-      const { snapshot, issues } = this.encoders.get(group)!.build(set);
+      const { snapshot, issues } = yield* this.encoders.get(group)!.buildSteps(set);
       if (issues.length) throw new ResourceValidationError(`${group} snapshot`, issues);
       yield;
       const res = this.cache.set(group, snapshot);

@@ -5,6 +5,8 @@
 // an endpoint list that did not change (same array) yields the same ClusterLoadAssignment per
 // flavor (the flavors carry endpoint weights differently, so each has its own).
 // Producers therefore replace, never mutate, the routes and endpoint arrays they hand in.
+
+import { runSteps } from '../../kernel/runtime/steps.js';
 import type { Cluster } from '../../protos/gen/envoy/config/cluster/v3/cluster_pb.js';
 import type { ClusterLoadAssignment } from '../../protos/gen/envoy/config/endpoint/v3/endpoint_pb.js';
 import type { Listener } from '../../protos/gen/envoy/config/listener/v3/listener_pb.js';
@@ -162,11 +164,7 @@ export function translate(
   partialOptions?: Partial<TranslateOptions>,
   cache: TranslationCache = new TranslationCache(),
 ): ResourceSet {
-  const steps = translateSteps(input, flavor, partialOptions, cache);
-  for (;;) {
-    const next = steps.next();
-    if (next.done) return next.value;
-  }
+  return runSteps(translateSteps(input, flavor, partialOptions, cache));
 }
 
 /**

@@ -3,6 +3,7 @@
 // publisher refuses a set with any issue; tests run it on every golden case.
 import type { DescMessage, Message } from '@bufbuild/protobuf';
 import type { Issue } from '../../kernel/errors/index.js';
+import { runSteps } from '../../kernel/runtime/steps.js';
 import { ClusterSchema } from '../../protos/gen/envoy/config/cluster/v3/cluster_pb.js';
 import { ClusterLoadAssignmentSchema } from '../../protos/gen/envoy/config/endpoint/v3/endpoint_pb.js';
 import { ListenerSchema } from '../../protos/gen/envoy/config/listener/v3/listener_pb.js';
@@ -11,17 +12,18 @@ import { SecretSchema } from '../../protos/gen/envoy/extensions/transport_socket
 import type { ResourceSet } from '../resources/index.js';
 import { checkMessage } from './pgv.js';
 
-function checkAll(
+function* checkAll(
   kind: string,
   schema: DescMessage,
   items: readonly Message[],
   name: (m: Message) => string,
   out: Issue[],
-) {
+): Generator<void> {
   for (const item of items) {
     const prefix = `${kind}[${name(item)}]`;
     for (const issue of checkMessage(schema, item))
       out.push({ path: issue.path ? `${prefix}.${issue.path}` : prefix, message: issue.message });
+    yield;
   }
 }
 
@@ -29,17 +31,25 @@ const byName = (m: Message) => (m as unknown as { name: string }).name;
 
 /** Every protoc-gen-validate violation in a resource set. */
 export function checkResources(set: ResourceSet): Issue[] {
+  return runSteps(checkResourcesSteps(set));
+}
+
+/**
+ * `checkResources`, yielding after each resource: one model at the size limits has a hundred
+ * of them, too many to check in one turn of a shared event loop.
+ */
+export function* checkResourcesSteps(set: ResourceSet): Generator<void, Issue[]> {
   const out: Issue[] = [];
-  checkAll('Listener', ListenerSchema, set.listeners, byName, out);
-  checkAll('RouteConfiguration', RouteConfigurationSchema, set.routes, byName, out);
-  checkAll('Cluster', ClusterSchema, set.clusters, byName, out);
-  checkAll(
+  yield* checkAll('Listener', ListenerSchema, set.listeners, byName, out);
+  yield* checkAll('RouteConfiguration', RouteConfigurationSchema, set.routes, byName, out);
+  yield* checkAll('Cluster', ClusterSchema, set.clusters, byName, out);
+  yield* checkAll(
     'ClusterLoadAssignment',
     ClusterLoadAssignmentSchema,
     set.endpoints,
     (m) => (m as unknown as { clusterName: string }).clusterName,
     out,
   );
-  checkAll('Secret', SecretSchema, set.secrets, byName, out);
+  yield* checkAll('Secret', SecretSchema, set.secrets, byName, out);
   return out;
 }
