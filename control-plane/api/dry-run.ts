@@ -2,12 +2,11 @@
 // unchanged) is the real apply's; on top, the policy is translated for every flavor and its
 // resources checked as the publisher would, so what clients would not get shows before it is
 // written. No revision, no audit record, no idempotency record. docs/OPERATIONS.md, "Dry run".
-import { createTwoFilesPatch } from 'diff';
 import { PolicyConflictError } from '../../kernel/errors/index.js';
 import type { ModelCheck } from '../pipeline/model-gate.js';
 import type { ModelRoute } from '../policy/index.js';
 import type { ApplyPlan } from './apply-plan.js';
-import { effectiveYaml } from './policy-views.js';
+import { policyDiff } from './policy-diff.js';
 
 export interface DryRunResult {
   readonly namespace: string;
@@ -24,12 +23,12 @@ export interface DryRunResult {
 }
 
 /** `inspect`: each flavor's findings on the route's translated resources, with today's endpoints. */
-export function dryRun(
+export async function dryRun(
   route: ModelRoute,
   plan: ApplyPlan,
   expectedRevision: number | undefined,
-  inspect: ((route: ModelRoute) => readonly ModelCheck[]) | undefined,
-): DryRunResult {
+  inspect: ((route: ModelRoute) => Promise<readonly ModelCheck[]>) | undefined,
+): Promise<DryRunResult> {
   const { namespace, name } = route.metadata;
   const current = plan.live?.revision ?? 0;
   // What the store's compare-and-set would refuse at write time.
@@ -37,8 +36,15 @@ export function dryRun(
     throw new PolicyConflictError(
       `${namespace}/${name} changed since revision ${expectedRevision || '(none)'}: re-read it and apply again`,
     );
-  const a = effectiveYaml(plan.live?.route);
-  const b = effectiveYaml(route);
+  const [{ diff }, checks] = await Promise.all([
+    policyDiff({
+      before: plan.live?.route,
+      after: route,
+      oldName: `live/${namespace}/${name}`,
+      newName: `applied/${namespace}/${name}`,
+    }),
+    inspect?.(route) ?? [],
+  ]);
   return {
     namespace,
     name,
@@ -46,8 +52,7 @@ export function dryRun(
     ...(plan.live?.record.number !== undefined ? { number: plan.live.record.number } : {}),
     outcome: plan.outcome,
     dryRun: true,
-    diff:
-      a === b ? '' : createTwoFilesPatch(`live/${namespace}/${name}`, `applied/${namespace}/${name}`, a, b),
-    checks: inspect?.(route) ?? [],
+    diff,
+    checks,
   };
 }

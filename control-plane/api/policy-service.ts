@@ -2,7 +2,6 @@
 // sync: every call is authenticated upstream, authorized here per namespace, rate limited when
 // it mutates, written with compare-and-set, and audited with who, from where, the diff and why.
 import { join } from 'node:path';
-import { createTwoFilesPatch } from 'diff';
 import {
   NotFoundError,
   OptionError,
@@ -29,9 +28,11 @@ import {
 } from '../store/policy-record.js';
 import type { PolicyStore } from '../store/policy-store.js';
 import { planApply, refuseConflict } from './apply-plan.js';
-import type { AuditedChanges, ChangeEvent } from './audited-changes.js';
+import type { AuditedChanges } from './audited-changes.js';
+import { changeEvent } from './change-event.js';
 import { dryRun } from './dry-run.js';
-import { effectiveYaml, type PolicyProblem, type PolicyView, routeView, storedView } from './policy-views.js';
+import { policyDiff } from './policy-diff.js';
+import { type PolicyProblem, type PolicyView, routeView, storedView } from './policy-views.js';
 import type { NamespaceQuotas } from './quotas.js';
 
 export type { PolicyProblem, PolicyView } from './policy-views.js';
@@ -88,7 +89,7 @@ export interface PolicyServiceDeps {
   /** Policies whose document clients do not get now, by `namespace/name` (the publisher's). */
   readonly problems?: () => ReadonlyMap<string, PolicyProblem>;
   /** A dry run's per-flavor check of a policy's translated resources (the publisher's). */
-  readonly inspect?: (route: ModelRoute) => readonly ModelCheck[];
+  readonly inspect?: (route: ModelRoute) => Promise<readonly ModelCheck[]>;
 }
 
 function checkNames(namespace: string, name: string): void {
@@ -154,16 +155,13 @@ export class PolicyService {
     const live = this.deps.store
       ? (await this.deps.store.get(namespace, name))?.route
       : this.deps.fallback().find((r) => r.metadata.namespace === namespace && r.metadata.name === name);
-    const a = effectiveYaml(live);
-    const b = effectiveYaml(route);
-    return {
-      namespace,
-      name,
-      exists: !!live,
-      changed: a !== b,
-      diff:
-        a === b ? '' : createTwoFilesPatch(`live/${namespace}/${name}`, `applied/${namespace}/${name}`, a, b),
-    };
+    const { changed, diff } = await policyDiff({
+      before: live,
+      after: route,
+      oldName: `live/${namespace}/${name}`,
+      newName: `applied/${namespace}/${name}`,
+    });
+    return { namespace, name, exists: !!live, changed, diff };
   }
 
   async apply(ctx: CallContext, req: ApplyRequest): Promise<ApplyResult> {
@@ -171,7 +169,12 @@ export class PolicyService {
     this.check(ctx, 'apply', route.metadata.namespace);
     const store = this.requireStore();
     if (req.dryRun)
-      return dryRun(route, await this.plan(ctx, store, route, req), req.expectedRevision, this.deps.inspect);
+      return await dryRun(
+        route,
+        await this.plan(ctx, store, route, req),
+        req.expectedRevision,
+        this.deps.inspect,
+      );
     const run = () => this.write(ctx, store, route, req);
     if (!req.idempotencyKey || !this.deps.idempotency) return run();
     const fingerprint = canonicalJson({
@@ -223,7 +226,7 @@ export class PolicyService {
       ...(req.file ? { file: req.file } : {}),
       number,
     };
-    const event = this.event(ctx, 'apply', namespace, name, live?.route, route, base, req.reason);
+    const event = await changeEvent(ctx, 'apply', namespace, name, live?.route, route, base, req.reason);
     const revision = this.deps.changes
       ? await this.deps.changes.put(event, record, base)
       : await store.put(namespace, name, record, base);
@@ -265,7 +268,7 @@ export class PolicyService {
       );
     }
     const base = opts.expectedRevision ?? live.revision;
-    const event = this.event(ctx, 'delete', namespace, name, live.route, undefined, base, opts.reason);
+    const event = await changeEvent(ctx, 'delete', namespace, name, live.route, undefined, base, opts.reason);
     if (this.deps.changes) await this.deps.changes.delete(event, base);
     else await store.delete(namespace, name, base);
     return { revision: live.revision };
@@ -345,7 +348,17 @@ export class PolicyService {
       number,
       ...(opts.reason ? { reason: opts.reason } : {}),
     };
-    const event = this.event(ctx, action, namespace, name, live?.route, route, base, opts.reason, toRevision);
+    const event = await changeEvent(
+      ctx,
+      action,
+      namespace,
+      name,
+      live?.route,
+      route,
+      base,
+      opts.reason,
+      toRevision,
+    );
     const revision = this.deps.changes
       ? await this.deps.changes.put(event, record, base)
       : await store.put(namespace, name, record, base);
@@ -364,34 +377,5 @@ export class PolicyService {
     const { audit, store } = this.deps;
     if (!audit) return { ok: true, records: 0, problems: [], head: '' };
     return audit.verify(store ? { revisions: () => store.allRevisions() } : {});
-  }
-
-  /** The audit event of a change based on revision `base` (0: none). */
-  private event(
-    ctx: CallContext,
-    action: AuditAction,
-    namespace: string,
-    name: string,
-    before: ModelRoute | undefined,
-    after: ModelRoute | undefined,
-    base: number,
-    reason: string | undefined,
-    restoredFrom?: number,
-  ): ChangeEvent {
-    const a = effectiveYaml(before);
-    const b = effectiveYaml(after);
-    return {
-      action,
-      who: ctx.principal.id,
-      at: new Date().toISOString(),
-      from: ctx.from,
-      via: ctx.via,
-      namespace,
-      name,
-      ...(base ? { previousRevision: base } : {}),
-      ...(restoredFrom !== undefined ? { restoredFrom } : {}),
-      ...(reason ? { reason } : {}),
-      diff: createTwoFilesPatch(`${namespace}/${name}`, `${namespace}/${name}`, a, b, '', '', { context: 2 }),
-    };
   }
 }

@@ -1,6 +1,5 @@
 // How policies are shown to operators: a stored revision or a policy-directory route as one
-// view, and the effective policy (defaults filled in) as the YAML that diffs compare.
-import { stringify } from 'yaml';
+// view (policy-diff.ts renders the effective policy as the YAML that diffs compare).
 import type { ModelRoute } from '../policy/index.js';
 import type { StoredPolicy } from '../store/policy-record.js';
 
@@ -53,9 +52,4 @@ export function routeView(r: ModelRoute): PolicyView {
     source: 'policy-dir',
     document: r,
   };
-}
-
-/** The effective policy (defaults filled) as YAML: what diffs compare. */
-export function effectiveYaml(route: ModelRoute | undefined): string {
-  return route ? stringify(route) : '';
 }
