@@ -3,7 +3,7 @@
 // changed resources, and removals as removed_resources. Every subscribe is answered, even when
 // nothing needs sending, and a subscribed name that does not exist is reported as removed.
 import type { DeltaDiscoveryRequest } from '../../../protos/gen/envoy/service/discovery/v3/discovery_pb.js';
-import type { EncodedResource, Snapshot } from '../cache/snapshot.js';
+import type { EncodedResource, Snapshot, TypeSnapshot } from '../cache/snapshot.js';
 import { PUSH_ORDER, RESOURCE_TYPES, TYPE, type TypeUrl } from '../resource-types.js';
 import { clustersInUse, desiredResources, retainClusters, sharedDesired } from './desired.js';
 import { encodeDeltaResponse } from './encoded-delta.js';
@@ -33,12 +33,17 @@ interface TypeState {
   /** Names reported as not existing, so the report is not repeated. */
   readonly toldMissing: Set<string>;
   owed: boolean;
+  /** The snapshot's type the last answer was worked out from. */
+  seen?: TypeSnapshot;
 }
 
 /** Unacknowledged responses kept per type; a client that never ACKs cannot grow this. */
 const MAX_PENDING = 64;
 
 export class DeltaStream extends AdsStream<TypeState, PreEncodedResponse> implements SyncSource {
+  /** CDS keeps clusters that held routes still name; it is worked out again until none are. */
+  private retaining = false;
+
   onRequest(req: DeltaDiscoveryRequest): void {
     const url = this.begin(req.node, req.typeUrl);
     if (!url) return;
@@ -123,6 +128,12 @@ export class DeltaStream extends AdsStream<TypeState, PreEncodedResponse> implem
     for (const url of PUSH_ORDER) {
       const st = this.types.get(url);
       if (!st) continue;
+      // Most pushes change one or two types. An unchanged type owes nothing unless the client
+      // subscribed to more (owed): an ACK changes nothing it holds, a NACK restores versions
+      // it is not sent again, and an unsubscribe only forgets.
+      const current = snapshot.type(url);
+      if (!st.owed && st.seen === current && !(url === TYPE.CDS && this.retaining)) continue;
+      st.seen = current;
       // Streams without a filter share their subscription's desired map; CDS copies it, as
       // retention may add to it.
       let desired: ReadonlyMap<string, EncodedResource> = this.filter
@@ -131,7 +142,7 @@ export class DeltaStream extends AdsStream<TypeState, PreEncodedResponse> implem
       if (url === TYPE.CDS) {
         const own = new Map(desired);
         const inUse = clustersInUse([this.types.get(TYPE.RDS)?.held, this.types.get(TYPE.LDS)?.held]);
-        retainClusters(own, st.held, st.sub, inUse, snapshot);
+        this.retaining = retainClusters(own, st.held, st.sub, inUse, snapshot).length > 0;
         desired = own;
       }
       const updates: EncodedResource[] = [];
@@ -189,7 +200,12 @@ export class DeltaStream extends AdsStream<TypeState, PreEncodedResponse> implem
     if (!dep) return;
     for (const r of updates) {
       const names = url === TYPE.CDS ? (r.refs.eds !== undefined ? [r.refs.eds] : []) : (r.refs.routes ?? []);
-      for (const n of names) if (dep.sub.wants(n)) dep.known.delete(n);
+      for (const n of names)
+        if (dep.sub.wants(n)) {
+          dep.known.delete(n);
+          // Worked out again at the next answer, though its type did not change.
+          dep.seen = undefined;
+        }
     }
   }
 }
