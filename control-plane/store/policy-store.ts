@@ -7,6 +7,7 @@ import { type KV, type KvEntry, Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { NotFoundError, PolicyConflictError, StoreError } from '../../kernel/errors/index.js';
 import type { Logger } from '../../kernel/log/index.js';
+import { KvWatch } from './kv-watch.js';
 import {
   decodeRecord,
   encodeRecord,
@@ -276,12 +277,6 @@ export class PolicyStore {
    */
   async watch(onChange: (all: StoredPolicy[]) => void): Promise<() => void> {
     const current = new Map<string, KvEntry>();
-    const it = await this.kv.watch({ include: 'last_value' as never });
-    let initialDone = false;
-    let resolveInitial: () => void = () => {};
-    const initial = new Promise<void>((r) => {
-      resolveInitial = r;
-    });
     // Parsed once per revision (shared with listings): an unchanged policy keeps its very route
     // object, so the translator's memo (keyed by identity) re-translates only what changed.
     const emit = () =>
@@ -291,29 +286,21 @@ export class PolicyStore {
           .filter((s): s is StoredPolicy => !!s)
           .sort((a, b) => policyKey(a.namespace, a.name).localeCompare(policyKey(b.namespace, b.name))),
       );
-    void (async () => {
-      for await (const e of it) {
+    const watch = new KvWatch({
+      kv: this.kv,
+      jsm: this.jsm,
+      stream: `KV_${this.bucket}`,
+      log: this.log,
+      onEntry: (e) => {
         if (e.operation === 'PUT') current.set(e.key, e);
         else {
           current.delete(e.key);
           this.parsed.delete(e.key);
         }
-        if (initialDone) emit();
-        else if (e.delta === 0) {
-          initialDone = true;
-          emit();
-          resolveInitial();
-        }
-      }
-    })();
-    // An empty bucket delivers no entries at all.
-    const status = await this.kv.status();
-    if (status.values === 0 && !initialDone) {
-      initialDone = true;
-      emit();
-      resolveInitial();
-    }
-    await initial;
-    return () => it.stop();
+      },
+      onSettled: emit,
+    });
+    await watch.start();
+    return () => watch.stop();
   }
 }

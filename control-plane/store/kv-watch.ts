@@ -1,0 +1,136 @@
+// A KV watch that does not go blind when the NATS node holding its consumer dies. nats.js's KV
+// watch is an ordered push consumer on one node; it notices that node's loss only by missed idle
+// heartbeats, every 5 s on the first consumer and every 30 s on each one it recreates, and on a
+// 3-node cluster the watch saw a write 54 s after it was acknowledged. This guard compares, once
+// a second, the last revision the watch delivered with the stream's last sequence: when the stream
+// has moved past the watch at two checks in a row with no delivery between, it restarts the
+// watch from the revision after the last one delivered. Entries are applied in revision order,
+// once: an old watch that wakes up again cannot move a key back. docs/OPERATIONS.md, "Losing a
+// NATS node".
+import type { JetStreamManager } from '@nats-io/jetstream';
+import { type KV, type KvEntry, KvWatchInclude } from '@nats-io/kv';
+import type { Logger } from '../../kernel/log/index.js';
+
+/** How often the guard compares the watch with the stream. */
+export const WATCH_CHECK_MS = 1000;
+
+export interface KvWatchOptions {
+  readonly kv: KV;
+  readonly jsm: JetStreamManager;
+  /** The bucket's stream: KV_<bucket>. */
+  readonly stream: string;
+  readonly log: Logger;
+  /** Each entry in revision order; `initial` is true until the bucket's content at start is in. */
+  readonly onEntry: (e: KvEntry, initial: boolean) => void;
+  /** After the content at start has been delivered, and after each later entry. */
+  readonly onSettled: () => void;
+  readonly checkMs?: number;
+}
+
+type Watch = Awaited<ReturnType<KV['watch']>>;
+
+export class KvWatch {
+  private watch: Watch | undefined;
+  private lastRevision = 0;
+  private initialDone = false;
+  private stopped = false;
+  private timer: NodeJS.Timeout | undefined;
+  /** The stream's last sequence at the previous check, when the watch was behind it. */
+  private behindAt: { stream: number; watch: number } | undefined;
+  private restarting = false;
+  restarts = 0;
+
+  constructor(private readonly opts: KvWatchOptions) {}
+
+  /** Resolves once the content at start has been delivered. */
+  async start(): Promise<void> {
+    let resolveInitial: () => void = () => {};
+    const initial = new Promise<void>((r) => {
+      resolveInitial = r;
+    });
+    this.watch = await this.opts.kv.watch({ include: KvWatchInclude.LastValue });
+    this.drain(this.watch, resolveInitial);
+    // An empty bucket delivers no entries at all.
+    const status = await this.opts.kv.status();
+    if (status.values === 0 && !this.initialDone) this.settleInitial(resolveInitial);
+    await initial;
+    this.timer = setInterval(() => void this.check(), this.opts.checkMs ?? WATCH_CHECK_MS);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    this.watch?.stop();
+  }
+
+  private settleInitial(resolveInitial: () => void): void {
+    this.initialDone = true;
+    this.opts.onSettled();
+    resolveInitial();
+  }
+
+  private drain(watch: Watch, resolveInitial: () => void): void {
+    void (async () => {
+      for await (const e of watch) {
+        if (watch !== this.watch || this.stopped) break;
+        // A restarted watch may overlap what the old one delivered.
+        if (e.revision <= this.lastRevision) continue;
+        this.lastRevision = e.revision;
+        this.opts.onEntry(e, !this.initialDone);
+        if (this.initialDone) this.opts.onSettled();
+        else if (e.delta === 0) this.settleInitial(resolveInitial);
+      }
+    })().catch((err: Error) => this.opts.log.warn('policy watch ended', { error: err.message }));
+  }
+
+  private async check(): Promise<void> {
+    if (this.stopped || this.restarting) return;
+    let stream: number;
+    try {
+      stream = (await this.opts.jsm.streams.info(this.opts.stream)).state.last_seq;
+    } catch {
+      return; // the cluster is electing a leader; the next check asks again
+    }
+    if (stream <= this.lastRevision) {
+      this.behindAt = undefined;
+      return;
+    }
+    const before = this.behindAt;
+    this.behindAt = { stream, watch: this.lastRevision };
+    // Behind once is a write on its way; behind twice with nothing delivered is a stall.
+    if (!before || before.watch !== this.lastRevision) return;
+    await this.restart(stream);
+  }
+
+  private async restart(stream: number): Promise<void> {
+    this.restarting = true;
+    const from = this.lastRevision + 1;
+    try {
+      const next = await this.opts.kv.watch({ include: KvWatchInclude.AllHistory, resumeFromRevision: from });
+      if (this.stopped) {
+        next.stop();
+        return;
+      }
+      const old = this.watch;
+      this.watch = next;
+      old?.stop();
+      this.restarts++;
+      this.behindAt = undefined;
+      this.opts.log.warn(
+        'policy watch stalled behind its stream (its NATS node was likely lost); restarted',
+        {
+          watchRevision: this.lastRevision,
+          streamRevision: stream,
+        },
+      );
+      this.drain(next, () => {});
+    } catch (err) {
+      this.opts.log.warn('policy watch stalled; restarting it failed, trying again', {
+        error: (err as Error).message,
+      });
+    } finally {
+      this.restarting = false;
+    }
+  }
+}
