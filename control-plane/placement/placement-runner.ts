@@ -13,6 +13,7 @@ import type { Logger } from '../../kernel/log/index.js';
 import { Debouncer } from '../../kernel/runtime/debounce.js';
 import { PodAssignmentsSchema } from '../../protos/gen/switchyard/dataplane/v1/dataplane_pb.js';
 import type { ModelRoute } from '../policy/index.js';
+import { KvWatch } from '../store/kv-watch.js';
 import { storeNames } from '../store/store-names.js';
 import { AssignmentBook, assignmentsMessage } from './assignments.js';
 import { type CatalogView, readCatalogRecord } from './catalog-view.js';
@@ -73,6 +74,7 @@ export class PlacementRunner {
   private latest: PlacementView = { leader: false, versions: [], scaling: {}, assignments: {} };
   private store: PlacementStore | undefined;
   private models: KV | undefined;
+  private catalogWatch: KvWatch | undefined;
   private catalogTriedAt = 0;
   private leading = false;
   /** This term's starting point has been read: runs before it would move replicas. */
@@ -131,6 +133,7 @@ export class PlacementRunner {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.catalogWatch?.stop();
     for (const t of this.timers) clearInterval(t);
     this.debounce.close();
     this.urgent.close();
@@ -142,24 +145,31 @@ export class PlacementRunner {
     // The registry creates the catalog; until it exists there is nothing to place.
     this.catalogTriedAt = Date.now();
     const models = await openKv(this.o.nc, storeNames(this.o.storePrefix).bucket('models'), false);
-    let it: Awaited<ReturnType<KV['watch']>>;
-    try {
-      if (!models) return;
-      it = await models.watch({ key: '>' });
-    } catch (err) {
-      if (/not found|10059/i.test(String((err as Error).message))) return;
-      throw err;
-    }
-    this.models = models;
-    void (async () => {
-      for await (const e of it) {
-        if (this.stopped) break;
+    if (!models) return;
+    // Guarded (kv-watch.ts): a watch whose NATS node died would not see new versions to place
+    // until nats.js noticed, up to a minute.
+    const watch = new KvWatch({
+      kv: models,
+      what: 'model catalog',
+      log: this.o.log,
+      onEntry: (e) => {
+        if (this.stopped) return;
         const view = e.operation === 'PUT' ? readCatalogRecord(e.value) : undefined;
         if (view) this.catalog.set(e.key, view);
         else this.catalog.delete(e.key);
         this.soon();
-      }
-    })();
+      },
+    });
+    try {
+      await watch.start();
+    } catch (err) {
+      watch.stop();
+      if (/not found|10059/i.test(String((err as Error).message))) return;
+      throw err;
+    }
+    if (this.stopped) return watch.stop();
+    this.models = models;
+    this.catalogWatch = watch;
   }
 
   private subscribe(): void {

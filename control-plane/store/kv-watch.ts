@@ -2,12 +2,12 @@
 // watch is an ordered push consumer on one node; it notices that node's loss only by missed idle
 // heartbeats, every 5 s on the first consumer and every 30 s on each one it recreates, and on a
 // 3-node cluster the watch saw a write 54 s after it was acknowledged. This guard compares, once
-// a second, the last revision the watch delivered with the stream's last sequence: when the stream
-// has moved past the watch at two checks in a row with no delivery between, it restarts the
-// watch from the revision after the last one delivered. Entries are applied in revision order,
+// a second, the last revision the watch delivered with the last revision of what it watches (the
+// bucket's stream, or the one key's subject): when that has moved past the watch at two checks in
+// a row with no delivery between, it restarts the watch from the revision after the last one
+// delivered. Entries are applied in revision order,
 // once: an old watch that wakes up again cannot move a key back. docs/OPERATIONS.md, "Losing a
 // NATS node".
-import type { JetStreamManager } from '@nats-io/jetstream';
 import { type KV, type KvEntry, KvWatchInclude } from '@nats-io/kv';
 import type { Logger } from '../../kernel/log/index.js';
 
@@ -16,14 +16,15 @@ export const WATCH_CHECK_MS = 1000;
 
 export interface KvWatchOptions {
   readonly kv: KV;
-  readonly jsm: JetStreamManager;
-  /** The bucket's stream: KV_<bucket>. */
-  readonly stream: string;
-  readonly log: Logger;
+  /** One key to watch; every key when absent. */
+  readonly key?: string;
+  /** What the watch is of, for its log lines. */
+  readonly what: string;
+  readonly log?: Logger;
   /** Each entry in revision order; `initial` is true until the bucket's content at start is in. */
   readonly onEntry: (e: KvEntry, initial: boolean) => void;
   /** After the content at start has been delivered, and after each later entry. */
-  readonly onSettled: () => void;
+  readonly onSettled?: () => void;
   readonly checkMs?: number;
 }
 
@@ -48,7 +49,7 @@ export class KvWatch {
     const initial = new Promise<void>((r) => {
       resolveInitial = r;
     });
-    this.watch = await this.opts.kv.watch({ include: KvWatchInclude.LastValue });
+    this.watch = await this.opts.kv.watch({ include: KvWatchInclude.LastValue, ...this.keyOption() });
     this.drain(this.watch, resolveInitial);
     // An empty bucket delivers no entries at all.
     const status = await this.opts.kv.status();
@@ -66,7 +67,7 @@ export class KvWatch {
 
   private settleInitial(resolveInitial: () => void): void {
     this.initialDone = true;
-    this.opts.onSettled();
+    this.opts.onSettled?.();
     resolveInitial();
   }
 
@@ -78,17 +79,34 @@ export class KvWatch {
         if (e.revision <= this.lastRevision) continue;
         this.lastRevision = e.revision;
         this.opts.onEntry(e, !this.initialDone);
-        if (this.initialDone) this.opts.onSettled();
+        if (this.initialDone) this.opts.onSettled?.();
         else if (e.delta === 0) this.settleInitial(resolveInitial);
       }
-    })().catch((err: Error) => this.opts.log.warn('policy watch ended', { error: err.message }));
+    })().catch((err: Error) => this.opts.log?.warn(`${this.opts.what} watch ended`, { error: err.message }));
+  }
+
+  private keyOption(): { key?: string } {
+    return this.opts.key === undefined ? {} : { key: this.opts.key };
+  }
+
+  /** The last revision of what the watch follows (0: none yet). */
+  private async lastRevisionOfSource(): Promise<number> {
+    const { kv, key } = this.opts;
+    if (key === undefined) return (await kv.status()).streamInfo.state.last_seq;
+    // The key's last message, a delete or purge marker included.
+    try {
+      return (await kv.get(key))?.revision ?? 0;
+    } catch (err) {
+      if (/no message found|10037/i.test((err as Error).message)) return 0;
+      throw err;
+    }
   }
 
   private async check(): Promise<void> {
     if (this.stopped || this.restarting) return;
     let stream: number;
     try {
-      stream = (await this.opts.jsm.streams.info(this.opts.stream)).state.last_seq;
+      stream = await this.lastRevisionOfSource();
     } catch {
       return; // the cluster is electing a leader; the next check asks again
     }
@@ -107,7 +125,11 @@ export class KvWatch {
     this.restarting = true;
     const from = this.lastRevision + 1;
     try {
-      const next = await this.opts.kv.watch({ include: KvWatchInclude.AllHistory, resumeFromRevision: from });
+      const next = await this.opts.kv.watch({
+        include: KvWatchInclude.AllHistory,
+        resumeFromRevision: from,
+        ...this.keyOption(),
+      });
       if (this.stopped) {
         next.stop();
         return;
@@ -117,8 +139,8 @@ export class KvWatch {
       old?.stop();
       this.restarts++;
       this.behindAt = undefined;
-      this.opts.log.warn(
-        'policy watch stalled behind its stream (its NATS node was likely lost); restarted',
+      this.opts.log?.warn(
+        `${this.opts.what} watch stalled behind its stream (its NATS node was likely lost); restarted`,
         {
           watchRevision: this.lastRevision,
           streamRevision: stream,
@@ -126,7 +148,7 @@ export class KvWatch {
       );
       this.drain(next, () => {});
     } catch (err) {
-      this.opts.log.warn('policy watch stalled; restarting it failed, trying again', {
+      this.opts.log?.warn(`${this.opts.what} watch stalled; restarting it failed, trying again`, {
         error: (err as Error).message,
       });
     } finally {

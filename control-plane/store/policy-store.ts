@@ -288,8 +288,7 @@ export class PolicyStore {
       );
     const watch = new KvWatch({
       kv: this.kv,
-      jsm: this.jsm,
-      stream: `KV_${this.bucket}`,
+      what: 'policy',
       log: this.log,
       onEntry: (e) => {
         if (e.operation === 'PUT') current.set(e.key, e);

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { KV } from '@nats-io/kv';
 import type { KeyEncryptionKey } from '../../../kernel/crypto/index.js';
 import type { Logger } from '../../../kernel/log/index.js';
+import { KvWatch } from '../../store/kv-watch.js';
 import { isCasFailure, storeCall } from '../../store/store-calls.js';
 import { CertificateAuthority, type GenerationState, type PersistedGeneration } from '../ca/authority.js';
 import { FileCaStore } from '../ca/ca-store.js';
@@ -82,6 +83,8 @@ export async function seedFromFileCa(kv: KV, kek: KeyEncryptionKey, dir: string)
 /** The CA bucket's CA on this replica, following every change another replica writes. */
 export class ReplicatedCa {
   private stopWatch?: () => void;
+  /** Adoptions run one at a time, in the order of the changes that asked for them. */
+  private reloads: Promise<void> = Promise.resolve();
 
   private constructor(
     readonly authority: CertificateAuthority,
@@ -108,18 +111,26 @@ export class ReplicatedCa {
 
   /** Follows the state key; resolves once the watch is in place. */
   async start(): Promise<void> {
-    const it = await this.store.kv.watch({ key: STATE_KEY });
-    this.stopWatch = () => it.stop();
-    void (async () => {
-      for await (const e of it) {
-        if (e.operation !== 'PUT' || e.revision <= this.store.revision) continue;
-        await this.reload().catch((err) =>
-          this.log?.error('CA state from another replica not adopted; retried on the next change', {
-            error: (err as Error).message,
-          }),
+    // Guarded (kv-watch.ts): a watch whose NATS node died would leave this replica on an old CA
+    // state until nats.js noticed, up to a minute.
+    const watch = new KvWatch({
+      kv: this.store.kv,
+      key: STATE_KEY,
+      what: 'CA state',
+      ...(this.log ? { log: this.log } : {}),
+      onEntry: (e) => {
+        if (e.operation !== 'PUT' || e.revision <= this.store.revision) return;
+        this.reloads = this.reloads.then(() =>
+          this.reload().catch((err) =>
+            this.log?.error('CA state from another replica not adopted; retried on the next change', {
+              error: (err as Error).message,
+            }),
+          ),
         );
-      }
-    })();
+      },
+    });
+    await watch.start();
+    this.stopWatch = () => watch.stop();
   }
 
   /**
