@@ -15,6 +15,7 @@ import { bindGrpc, createGrpcServer } from '../server/grpc-server.js';
 import type { HealthService } from '../server/health.js';
 import { createHttpServer, listenHttp } from '../server/http-server.js';
 import type { KeepaliveOptions } from '../server/keepalive-options.js';
+import { LoadReporter } from '../server/orca.js';
 import type { PodTls } from '../server/pod-tls.js';
 import type { InferenceService } from '../serving/inference-service.js';
 import type { RequestScopes } from '../tracing/request-scope.js';
@@ -40,6 +41,8 @@ export interface VersionPortsOptions {
 interface Open {
   readonly port: number;
   readonly server: GrpcFront;
+  /** The port's ORCA reporter: its streams end only when their clients go, or at close. */
+  readonly load: LoadReporter;
   readonly closeTls?: () => Promise<void>;
   readonly http?: {
     readonly port: number;
@@ -92,11 +95,13 @@ export class VersionPorts {
 
   private async bind(model: string, version: string): Promise<Open> {
     const access = this.opts.access();
+    const load = new LoadReporter();
     const server = createGrpcServer(
       this.svc,
       this.health,
       {
         maxMessageBytes: this.opts.maxMessageBytes,
+        load,
         pin: { model, version },
         keepalive: this.opts.keepalive,
         ...(this.opts.scopes ? { scopes: this.opts.scopes } : {}),
@@ -116,6 +121,7 @@ export class VersionPorts {
     return {
       port: grpc.port,
       server,
+      load,
       ...(grpc.close ? { closeTls: grpc.close } : {}),
       ...(http ? { http } : {}),
     };
@@ -150,6 +156,8 @@ export class VersionPorts {
     if (!o) return;
     await o.closeTls?.();
     if (o.http) await closeHttp(o.http, force);
+    // An open ORCA stream would hold a graceful shutdown for ever (as at the pod's own close).
+    o.load.endStreams();
     if (force) o.server.forceShutdown();
     else await new Promise<void>((resolve) => o.server.tryShutdown(() => resolve()));
     this.opts.log.info(`managed: closed port ${o.port} of ${model} version ${version}`);

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LoadTiming } from '../../data-plane/managed/managed-models.js';
@@ -13,6 +14,7 @@ import { ensureModelRepository } from '../../data-plane/models/generate.js';
 import { Pod, type PodOptions } from '../../data-plane/pod.js';
 import { encodeAssignments, podSubjects } from '../../kernel/contract/index.js';
 import { KeyEncryptionKey } from '../../kernel/crypto/index.js';
+import { memoryLogger } from '../../kernel/log/index.js';
 import { ModelState, type PodRegistration } from '../../protos/gen/switchyard/dataplane/v1/dataplane_pb.js';
 import { type AssignedInit, publishArtifact } from '../helpers/artifacts.js';
 import { managedPodUser, NatsServer } from '../helpers/nats-server.js';
@@ -22,6 +24,8 @@ import {
   f32Of,
   inputRows,
   KServeClient,
+  ORCA_REQUEST,
+  OrcaClient,
   ReferenceSession,
   testPodOptions,
   waitFor,
@@ -49,6 +53,7 @@ describe('managed pod: assignments in, artifacts down, READY with measured memor
   const kek = KeyEncryptionKey.fromKeyBytes(randomBytes(32), 'test KEK');
   let revision = 0n;
   const timings: LoadTiming[] = [];
+  const logs = memoryLogger();
 
   async function assign(versions: AssignedInit[]): Promise<bigint> {
     revision += 1n;
@@ -76,6 +81,7 @@ describe('managed pod: assignments in, artifacts down, READY with measured memor
     const { modelRepo: _none, ...base } = testPodOptions('');
     const opts: PodOptions = {
       ...base,
+      log: logs,
       podId: POD,
       nats: { url: nats.url, user: creds.user, pass: creds.pass },
       // A grace long enough for a request sent after the drain began to arrive on a loaded machine.
@@ -322,7 +328,22 @@ describe('managed pod: assignments in, artifacts down, READY with measured memor
     expect(await askRest(httpPortOf('8'))).toBe('8');
     expect(await askRest(pod.ports.http)).toBe('8');
     expect(await askRest(httpPortOf('8'), '/v2/models/convnet/versions/7/infer')).toBe('7');
+    // An ORCA stream (a least-load client's) open on version 7's port: it never ends on its own
+    // and must not hold the port's close.
+    const orca = new OrcaClient(`127.0.0.1:${portOf('7')}`, grpc.credentials.createInsecure());
+    const metrics = (
+      orca as unknown as { streamCoreMetrics(r: Buffer): grpc.ClientReadableStream<Buffer> }
+    ).streamCoreMetrics(ORCA_REQUEST);
+    metrics.on('error', () => {});
+    let orcaEnd: grpc.StatusObject | undefined;
+    metrics.on('status', (st: grpc.StatusObject) => {
+      orcaEnd = st;
+    });
+    let reports = 0;
+    metrics.on('data', () => reports++);
+    await waitFor('an ORCA report on the port of version 7', () => reports > 0, 10_000);
     // Unassigned: out of the registration first, then unloaded, then its port closes.
+    const closedLines = () => logs.lines.filter((l) => l.includes(`closed port ${portOf('7')} `)).length;
     const before = listener.messages.length;
     await assign([a8]);
     await listener.next(
@@ -337,6 +358,11 @@ describe('managed pod: assignments in, artifacts down, READY with measured memor
       30_000,
     );
     await expect(ask(portOf('7'))).rejects.toMatchObject({ code: 14 });
+    await waitFor('the ORCA stream on the port of version 7 ended', () => orcaEnd !== undefined, 10_000);
+    orca.close();
+    expect(orcaEnd!.code).toBe(grpc.status.UNAVAILABLE);
+    // The graceful close completed (it had waited for ever on the stream).
+    await waitFor('the port of version 7 closed completely', () => closedLines() === 1, 10_000);
     await expect(fetch(`http://127.0.0.1:${httpPortOf('7')}/v2/health/live`)).rejects.toThrow();
     await assign([]);
     await waitFor('convnet 8 unloaded', () => !pod.models.get('convnet', '8'), 30_000);
