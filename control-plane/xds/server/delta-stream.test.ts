@@ -175,6 +175,35 @@ describe('delta stream', () => {
     expect(h.take().map((o) => o.updates)).toEqual([[['c1', 'good']]]);
   });
 
+  it('sends a removal again after the response that carried it was NACKed', () => {
+    h.request(TYPE.EDS, { sub: ['c1', 'c2'] });
+    const [a] = h.take();
+    h.request(TYPE.EDS, { nonce: a!.nonce });
+    // Kept as the host's current snapshot too: requests without a node attach again.
+    h.current = snapshot({ [TYPE.EDS]: [res('c1', 'bad')] });
+    h.stream.onSnapshot(h.current);
+    const [b] = h.take();
+    expect([b!.updates, b!.removed]).toEqual([[['c1', 'bad']], ['c2']]);
+    // The NACK leaves the client holding c2: the same snapshot removes it again, without c1.
+    h.request(TYPE.EDS, { nonce: b!.nonce, error: 'no' });
+    expect(h.take().map((o) => [o.updates, o.removed])).toEqual([[[], ['c2']]]);
+  });
+
+  it('answers an ACK of an unchanged type with nothing, and works out a changed one', () => {
+    h.request(TYPE.CDS, { sub: ['c1'] });
+    h.request(TYPE.EDS, { sub: ['c1', 'c2'] });
+    const sent = h.take();
+    for (const r of sent) h.request(r.type as TypeUrl, { nonce: r.nonce });
+    expect(h.take()).toEqual([]);
+    // Only EDS changed: one EDS response, none for CDS, and its ACK is answered with nothing.
+    h.current = snapshot({ [TYPE.CDS]: [res('c1', 'a', { eds: 'c1' })], [TYPE.EDS]: [E1, res('c2', 'e2')] });
+    h.stream.onSnapshot(h.current);
+    const [e] = h.take();
+    expect([e!.type, e!.updates]).toEqual([TYPE.EDS, [['c2', 'e2']]]);
+    h.request(TYPE.EDS, { nonce: e!.nonce });
+    expect(h.take()).toEqual([]);
+  });
+
   it('keeps at most 64 unacknowledged responses per type: the oldest is forgotten', () => {
     for (let i = 0; i <= 64; i++) h.request(TYPE.EDS, { sub: [`n${i}`] });
     const sent = h.take();

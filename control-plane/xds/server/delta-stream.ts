@@ -88,6 +88,9 @@ export class DeltaStream extends AdsStream<TypeState, PreEncodedResponse> implem
         if (before === undefined) st.known.delete(name);
         else st.known.set(name, before);
       }
+      // Worked out again at once: what the client still holds after the NACK may need removing
+      // again (a removal is never marked rejected).
+      st.seen = undefined;
       this.host.callbacks.onNack?.(this.ctx, url, p.systemVersion, req.errorDetail.message, [
         ...p.sent.keys(),
       ]);
@@ -129,8 +132,8 @@ export class DeltaStream extends AdsStream<TypeState, PreEncodedResponse> implem
       const st = this.types.get(url);
       if (!st) continue;
       // Most pushes change one or two types. An unchanged type owes nothing unless the client
-      // subscribed to more (owed): an ACK changes nothing it holds, a NACK restores versions
-      // it is not sent again, and an unsubscribe only forgets.
+      // subscribed to more (owed) or NACKed (settle): an ACK changes nothing it holds, and an
+      // unsubscribe only forgets.
       const current = snapshot.type(url);
       if (!st.owed && st.seen === current && !(url === TYPE.CDS && this.retaining)) continue;
       st.seen = current;
