@@ -39,6 +39,9 @@ export class KvWatch {
   /** The stream's last sequence at the previous check, when the watch was behind it. */
   private behindAt: { stream: number; watch: number } | undefined;
   private restarting = false;
+  /** Restarts that failed in a row, and when the next may be tried (backing off). */
+  private failedRestarts = 0;
+  private retryAt = 0;
   restarts = 0;
 
   constructor(private readonly opts: KvWatchOptions) {}
@@ -103,7 +106,7 @@ export class KvWatch {
   }
 
   private async check(): Promise<void> {
-    if (this.stopped || this.restarting) return;
+    if (this.stopped || this.restarting || Date.now() < this.retryAt) return;
     let stream: number;
     try {
       stream = await this.lastRevisionOfSource();
@@ -138,6 +141,7 @@ export class KvWatch {
       this.watch = next;
       old?.stop();
       this.restarts++;
+      this.failedRestarts = 0;
       this.behindAt = undefined;
       this.opts.log?.warn(
         `${this.opts.what} watch stalled behind its stream (its NATS node was likely lost); restarted`,
@@ -148,6 +152,11 @@ export class KvWatch {
       );
       this.drain(next, () => {});
     } catch (err) {
+      // A new consumer needs the meta leader: while the cluster elects one, every try times out.
+      // Backing off (1 s, then every 2 s) keeps the tries from piling up consumer creations, and
+      // still catches the new leader within 2 s of its election.
+      this.failedRestarts++;
+      this.retryAt = Date.now() + Math.min(2000, 1000 * 2 ** (this.failedRestarts - 1));
       this.opts.log?.warn(`${this.opts.what} watch stalled; restarting it failed, trying again`, {
         error: (err as Error).message,
       });

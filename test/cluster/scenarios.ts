@@ -65,7 +65,14 @@ export async function killNatsNode(
   // Awaited only once applies resume: a failure meanwhile must not surface as an unhandled
   // rejection that fails some other test in the file's process.
   elections.catch(() => {});
-  await timeUntil(() => writer.acksAfter(t) >= 5, 60_000, `applies after killing ${node.serverName}`);
+  await timeUntil(() => writer.acksAfter(t) >= 5, 60_000, `applies after killing ${node.serverName}`).catch(
+    (err: Error) => {
+      // What the applies met meanwhile says where they stopped.
+      throw new Error(
+        `${err.message} (roles: ${roles.join(', ') || 'none'}; ${writer.acksAfter(t)} acknowledged, ${writer.failures - failuresBefore} refused, the last: ${writer.lastFailure || 'none'})`,
+      );
+    },
+  );
   step('resumed');
   const elected = await elections;
   step('elected');
