@@ -6,6 +6,7 @@ import { type Issue, PolicyParseError, PolicyValidationError } from '../../kerne
 import { didYouMean } from './did-you-mean.js';
 import { MODEL_ROUTE_FIELDS } from './model-route-schema.js';
 import { checkPolicySet } from './policy-set.js';
+import { withRe2Budget } from './re2.js';
 import { applyRules } from './rules.js';
 import { checkObject, isPlainObject } from './schema.js';
 import { API_VERSION, KIND, type ModelRoute } from './types.js';
@@ -26,7 +27,7 @@ function deepFreeze<T>(value: T): T {
 /** Validate one already-parsed document (a YAML or JSON object); issues go to `out`. */
 export function validatePolicy(value: unknown, out: Issue[]): ModelRoute | undefined {
   const local: Issue[] = [];
-  const doc = checkObject(MODEL_ROUTE_FIELDS, value, '', local);
+  const doc = withRe2Budget(() => checkObject(MODEL_ROUTE_FIELDS, value, '', local));
   // Cross-field rules run even after schema problems, so one pass reports everything.
   const route = doc ? applyRules(doc, local) : undefined;
   out.push(...local);

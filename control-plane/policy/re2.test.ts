@@ -2,7 +2,14 @@
 // limit: a pattern Envoy refuses would NACK the gateway's one RouteConfiguration for every model.
 import { describe, expect, it } from 'vitest';
 import { regexIssues } from '../../test/helpers/policy-yaml.js';
-import { RE2_COMPILE_CEILING, RE2_MAX_PROGRAM_SIZE, re2Problem } from './re2.js';
+import { validatePolicy } from './parse.js';
+import {
+  RE2_COMPILE_CEILING,
+  RE2_DOCUMENT_BUDGET,
+  RE2_MAX_PROGRAM_SIZE,
+  re2Problem,
+  withRe2Budget,
+} from './re2.js';
 import { re2ProgramSizeBound } from './re2-program-size.js';
 
 describe('regexes in policy rules', () => {
@@ -113,6 +120,57 @@ describe('patterns too large to hand to RE2', () => {
     expect(re2Problem(`a${atCeiling}`)).toMatch(
       /^is too complex for Envoy: its RE2 program size is estimated at 10001, over the limit of 100/,
     );
+  });
+});
+
+describe("one document's RE2 budget", () => {
+  it('compiles patterns over the limit only while the budget lasts, and always those within it', () => {
+    const big = '(a|b|c|d){90}x';
+    expect(re2ProgramSizeBound(big)).toBe(997);
+    expect(re2ProgramSizeBound('a{1001}')).toBe(3009);
+    expect(997 + 3009).toBeGreaterThan(RE2_DOCUMENT_BUDGET);
+    withRe2Budget(() => {
+      // Larger than the whole budget: refused on its size, never compiled.
+      expect(re2Problem('(a|b|c|d){800}x')).toMatch(/^is too complex for Envoy: .* estimated at 8807,/);
+      expect(re2Problem(big)).toMatch(/^is too complex for Envoy: .* estimated at 997,/);
+      // RE2 would name the bad repetition, but the budget is spent: refused on its size.
+      expect(re2Problem('a{1001}')).toMatch(/^is too complex for Envoy: .* estimated at 3009,/);
+      // Within Envoy's limit RE2 is always asked: it must accept what passes.
+      expect(re2Problem('(?<name>a)')).toMatch(/^is not a valid RE2 expression .*invalid perl operator/);
+      expect(re2Problem('^ok$')).toBeUndefined();
+      // Another document gets a budget of its own.
+      expect(withRe2Budget(() => re2Problem('a{1001}'))).toMatch(/invalid repetition size/);
+    });
+    // Outside a document, a single pattern is asked as before.
+    expect(re2Problem('a{1001}')).toMatch(/invalid repetition size/);
+  });
+
+  it('keeps a document of 128 near-ceiling header regexes cheap to refuse', () => {
+    const doc = {
+      apiVersion: 'switchyard.dev/v1alpha1',
+      kind: 'ModelRoute',
+      metadata: { name: 'm' },
+      spec: {
+        model: 'm',
+        versions: Array.from({ length: 16 }, (_, i) => ({ name: `v${i}` })),
+        match: Array.from({ length: 16 }, (_, k) => ({
+          headers: Object.fromEntries(
+            Array.from({ length: 8 }, (_, h) => [`x-h${h}`, { regex: `(a|b|c|d){800}${k}x${h}` }]),
+          ),
+          version: `v${k}`,
+        })),
+      },
+    };
+    const issues: { path: string; message: string }[] = [];
+    const t0 = performance.now();
+    validatePolicy(doc, issues);
+    const ms = performance.now() - t0;
+    console.log(`128 near-ceiling regexes refused in ${ms.toFixed(0)} ms`);
+    const regex = issues.filter((i) => i.path.endsWith('.regex'));
+    expect(regex).toHaveLength(128);
+    expect(regex.every((i) => /too complex for Envoy/.test(i.message))).toBe(true);
+    // Each compiled near the ceiling costs 14-48 ms; all 128 took 1.5 s before the budget.
+    expect(ms).toBeLessThan(400);
   });
 });
 

@@ -31,13 +31,47 @@ const { WrappedRE2: Wrapped } = createRequire(import.meta.url)('re2-wasm/build/w
 export const RE2_COMPILE_CEILING = 10_000;
 
 /**
+ * What one document may spend on compiling patterns that are over Envoy's limit anyway, in size
+ * bounds (compile time grows with the program: 4 ms at a bound of 1,000, 14 ms near 9,000 and
+ * 48 ms for the first such compile of a process, while re2-wasm grows its heap). Such a pattern
+ * is compiled only to quote RE2's own reason when it is invalid too (`a{1001}`, bound 3,009:
+ * "invalid repetition size"); a document at every limit holds 128 header regexes, and compiling
+ * each of them near the ceiling held the event loop for 1.5 s. Past the budget, or for one
+ * pattern larger than all of it, the rest are refused on their size alone.
+ */
+export const RE2_DOCUMENT_BUDGET = 4_000;
+
+let budget: { left: number } | undefined;
+
+/** Runs `fn` (one document's validation) with its own RE2_DOCUMENT_BUDGET. */
+export function withRe2Budget<T>(fn: () => T): T {
+  const outer = budget;
+  budget = { left: RE2_DOCUMENT_BUDGET };
+  try {
+    return fn();
+  } finally {
+    budget = outer;
+  }
+}
+
+/** Whether to ask RE2: always within Envoy's limit (it must accept); beyond it, while affordable. */
+function compiles(size: number): boolean {
+  if (size <= RE2_MAX_PROGRAM_SIZE) return true;
+  if (size > RE2_COMPILE_CEILING) return false;
+  if (!budget) return true;
+  if (budget.left < size) return false;
+  budget.left -= size;
+  return true;
+}
+
+/**
  * Why RE2 (or Envoy's size limit) refuses `pattern`, or undefined when it is accepted.
  * The pattern must already compile as a JavaScript regular expression with the `u` flag
  * (model-route-schema.ts checks that first): the size walk relies on its groups being closed.
  */
 export function re2Problem(pattern: string): string | undefined {
   const size = re2ProgramSizeBound(pattern);
-  if (size <= RE2_COMPILE_CEILING) {
+  if (compiles(size)) {
     // Envoy compiles with RE2::Quiet: default options, the pattern as written.
     const re = new Wrapped(pattern, false, false, false);
     try {
