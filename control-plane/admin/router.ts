@@ -9,6 +9,7 @@ import {
   RateLimitedError,
   SwitchyardError,
 } from '../../kernel/errors/index.js';
+import { stringifySliced } from '../../kernel/runtime/sliced-json.js';
 
 export interface AdminRequest {
   readonly method: string;
@@ -81,6 +82,9 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/** Work per slice while a JSON answer is written, before the event loop gets a turn. */
+const JSON_SLICE_MS = 8;
+
 export class Router {
   private routes: Array<AdminRoute & { re: RegExp; keys: string[] }> = [];
 
@@ -113,7 +117,11 @@ export class Router {
     let payload: string | Buffer = '';
     if (typeof out.body === 'string' || Buffer.isBuffer(out.body)) payload = out.body;
     else if (out.body !== undefined) {
-      payload = `${JSON.stringify(out.body, null, 2)}\n`;
+      // In slices: a list of many large policies is megabytes of JSON (kernel/runtime/sliced-json.ts).
+      const parts: Buffer[] = [];
+      await stringifySliced(out.body, JSON_SLICE_MS, (text) => parts.push(Buffer.from(text)));
+      parts.push(Buffer.from('\n'));
+      payload = Buffer.concat(parts);
       headers['content-type'] ??= 'application/json';
     }
     res.writeHead(status, headers).end(payload);
