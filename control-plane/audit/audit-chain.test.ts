@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { runSliced } from '../../kernel/runtime/steps.js';
+import { loopStall } from '../../test/helpers/loop-stall.js';
 import {
   type AuditEvent,
   type AuditRecord,
@@ -6,6 +8,7 @@ import {
   GENESIS,
   hashRecord,
   verifyChain,
+  verifyChainSteps,
 } from './audit-chain.js';
 
 const event = (n: number): AuditEvent => ({
@@ -98,5 +101,30 @@ describe('audit chain', () => {
     expect(verifyChain(stored([a!, forged])).problems).toEqual([
       'record 2: does not link to the record before it',
     ]);
+  });
+
+  it('verifies a long trail in slices: the same answer, without holding the event loop for the whole', async () => {
+    // 3,000 records, each with a 20 KB diff, as a busy installation's trail holds.
+    const diff = `--- a\n+++ b\n${'+  - name: v1\n'.repeat(1400)}`;
+    const records: AuditRecord[] = [];
+    for (let i = 1; i <= 3000; i++) records.push(chainRecord(records.at(-1), { ...event(i % 10), diff }));
+    const { hash: _, ...rest } = records[1700]!;
+    records[1700] = { ...rest, hash: hashRecord({ ...rest, reason: 'altered' }) };
+    const t0 = performance.now();
+    const whole = verifyChain(stored(records));
+    const wholeMs = performance.now() - t0;
+    let sliced: ReturnType<typeof verifyChain> | undefined;
+    const stall = await loopStall(async () => {
+      sliced = await runSliced(verifyChainSteps(stored(records)), 8);
+    });
+    console.log(
+      `3,000 records: ${wholeMs.toFixed(0)} ms in one go; sliced, longest stall ${stall.stallMs.toFixed(1)} ms`,
+    );
+    expect(sliced).toEqual(whole);
+    expect(whole.problems).toEqual([
+      'record 1701: content does not match its hash (altered)',
+      'record 1702: does not link to the record before it',
+    ]);
+    expect(stall.stallMs).toBeLessThan(Math.max(25, wholeMs / 3));
   });
 });

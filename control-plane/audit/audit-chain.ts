@@ -3,6 +3,7 @@
 // chain at that point, which verifyChain reports.
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../../kernel/runtime/canonical-json.js';
+import { runSteps } from '../../kernel/runtime/steps.js';
 
 // model-* actions are the registry's (docs/REGISTRY.md): name is `model:<name>:<version>`.
 export type AuditAction =
@@ -78,6 +79,16 @@ export interface VerifyResult {
 
 /** Check a trail read in stream order; `seq` is the stream sequence each record was read at. */
 export function verifyChain(entries: ReadonlyArray<{ seq: number; record: AuditRecord }>): VerifyResult {
+  return runSteps(verifyChainSteps(entries));
+}
+
+/**
+ * `verifyChain`, yielding after each record: every record is hashed again, and a trail of
+ * thousands of changes (each with its diff) is too much for one turn of the admin event loop.
+ */
+export function* verifyChainSteps(
+  entries: ReadonlyArray<{ seq: number; record: AuditRecord }>,
+): Generator<void, VerifyResult> {
   const problems: string[] = [];
   let prev = GENESIS;
   let expectedIndex = 1;
@@ -93,6 +104,7 @@ export function verifyChain(entries: ReadonlyArray<{ seq: number; record: AuditR
       problems.push(`record ${record.index}: content does not match its hash (altered)`);
     prev = hash;
     expectedIndex = record.index + 1;
+    yield;
   }
   return { ok: problems.length === 0, records: entries.length, problems, head: prev };
 }

@@ -4,6 +4,7 @@
 import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { StoreError } from '../../kernel/errors/index.js';
+import { runSliced } from '../../kernel/runtime/steps.js';
 import type { RevisionRef } from '../store/policy-record.js';
 import { JS_CREATE_TIMEOUT_MS, JS_REQUEST_TIMEOUT_MS, storeCall } from '../store/store-calls.js';
 import { type StoreNames, storeNames } from '../store/store-names.js';
@@ -13,7 +14,7 @@ import {
   type AuditRecord,
   chainRecord,
   type VerifyResult,
-  verifyChain,
+  verifyChainSteps,
 } from './audit-chain.js';
 import { crossCheck } from './audit-cross-check.js';
 
@@ -32,6 +33,9 @@ const JETSTREAM: AuditClients = { manager: jetstreamManager, client: jetstream }
 export interface AuditSink {
   append(event: AuditEvent): Promise<AuditRecord>;
 }
+
+/** Work per slice while a trail is verified, before the event loop gets a turn. */
+const VERIFY_SLICE_MS = 8;
 
 export class AuditLog implements AuditSink {
   private queue: Promise<unknown> = Promise.resolve();
@@ -147,7 +151,7 @@ export class AuditLog implements AuditSink {
   async verify(opts: { revisions?: () => Promise<RevisionRef[]> } = {}): Promise<VerifyResult> {
     const info = await this.jsm.streams.info(this.stream);
     const entries = await this.read();
-    const result = verifyChain(entries);
+    const result = await runSliced(verifyChainSteps(entries), VERIFY_SLICE_MS);
     const problems = [...result.problems];
     if (opts.revisions)
       problems.push(
