@@ -73,6 +73,8 @@ describe('stringifySliced', () => {
     ['a toJSON result with a toJSON of its own', { k: { toJSON: () => ({ toJSON: () => 'never called' }) } }],
     ['odd keys and numbers', { 'quo"te': 'é✓\u2028', __proto__x: 1, n: -0, big: 1e21, nan: Number.NaN }],
     ['a Date and a Map', { at: new Date(0), m: new Map([[1, 2]]) }],
+    // biome-ignore lint/suspicious/noSparseArray: a hole is what is tested
+    ['a sparse array', { list: [1, , 3], top: [, { a: [, 1] }] }],
   ])('writes %s as JSON.stringify does', async (_, v) => {
     expect(await stringifySliced(v, 0)).toBe(JSON.stringify(v, null, 2));
   });

@@ -36,7 +36,8 @@ function* members(
 ): Generator<void> {
   const array = Array.isArray(value);
   const pad = '  '.repeat(depth + 1);
-  const keys = array ? value.map((_, i) => String(i)) : Object.keys(value);
+  // Every index, holes included (JSON.stringify writes a hole as null; map would skip it).
+  const keys = array ? Array.from({ length: value.length }, (_, i) => String(i)) : Object.keys(value);
   const [open, close] = array ? ['[', ']'] : ['{', '}'];
   let first = true;
   for (const key of keys) {
