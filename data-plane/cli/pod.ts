@@ -21,6 +21,8 @@ import { POD_FLAGS } from './options.js';
 import { tracingOptionsFrom } from './tracing-options.js';
 
 const EXIT_AFTER_DRAIN_MS = 1000;
+/** How long a pod signalled during its start may still take to start (then it drains). */
+const START_GRACE_MS = 30_000;
 
 function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {
   if (!(allowed as readonly string[]).includes(value))
@@ -201,11 +203,30 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(flagsHelp(POD_FLAGS, 'pod --model-repo DIR | --managed --nats URL [options]'));
     return 0;
   }
-  const pod = await Pod.start(podOptionsFrom(flags));
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+  const options = podOptionsFrom(flags);
+  // Signals are taken from before the start: the pod says it serves before start() returns (its
+  // NATS registration follows), and a SIGTERM in between must drain it, not kill it (exit 143).
+  const signalled = new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));
   });
+  let started = false;
+  let startGuard: NodeJS.Timeout | undefined;
+  void signalled.then(() => {
+    if (started) return;
+    // A start that never ends (a NATS server that never answers) must not keep a stopped pod.
+    startGuard = setTimeout(() => {
+      process.stderr.write(
+        `switchyard pod: stopped during its start (not done after ${START_GRACE_MS} ms)\n`,
+      );
+      process.exit(1);
+    }, START_GRACE_MS);
+    startGuard.unref();
+  });
+  const pod = await Pod.start(options);
+  started = true;
+  clearTimeout(startGuard);
+  const signal = await signalled;
   const report = await pod.drain(signal);
   const code = report.unfinished === 0 ? 0 : 1;
   // The drain is over and everything was closed: nothing left may hold the process (a handle a

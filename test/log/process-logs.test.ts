@@ -70,6 +70,16 @@ describe('a pod process', { timeout: 240_000 }, () => {
     expect(p.stdout).not.toMatch(/"level"/);
   });
 
+  it('drains, exit 0, when SIGTERM comes while it starts', async () => {
+    const p = await pod(['--log-level', 'info']);
+    // Logged by the start itself, before the pod serves: its signal handlers are already in place.
+    await p.waitForOutput(/holds no model versions/, START_MS);
+    p.child.kill('SIGTERM');
+    expect(await p.exitWithin(30_000)).toBe(0);
+    expect(p.stderr).toMatch(/serving 0 model version/);
+    expect(p.stderr).toMatch(/drain: done/);
+  });
+
   it('writes pretty lines with --log-format pretty, and honours --log-level', async () => {
     const p = await pod(['--log-format', 'pretty', '--log-level', 'info']);
     await p.waitForOutput(/INFO: pod: pod \S+ serving 0 model version/, START_MS);
