@@ -2,6 +2,9 @@
 // ONNX project publishes), so test models come from a script instead of binary blobs in git.
 // Weights come from a seeded generator: the same script always writes the same bytes.
 import onnxProto from 'onnx-proto';
+import { seededRandom } from '../../kernel/runtime/seeded-random.js';
+
+export { seededRandom };
 
 const { onnx } = onnxProto;
 type INodeProto = onnxProto.onnx.INodeProto;
@@ -12,18 +15,6 @@ type IAttributeProto = onnxProto.onnx.IAttributeProto;
 /** ONNX opset the generated graphs target; ONNX Runtime 1.x supports it fully. */
 export const OPSET = 13;
 const IR_VERSION = 7;
-
-/** mulberry32: tiny, seeded, good enough for weights. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** He-style uniform init: keeps activations in range through ReLU layers. */
 export function heWeights(rand: () => number, count: number, fanIn: number): Float32Array {

@@ -2,19 +2,8 @@
 // edge cases and for generated values, and a large value does not hold the event loop in one go.
 import { describe, expect, it } from 'vitest';
 import { loopStall } from '../../test/helpers/loop-stall.js';
+import { seededRandom } from './seeded-random.js';
 import { stringifySliced } from './sliced-json.js';
-
-/** A small deterministic PRNG (mulberry32), so a failing case can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const STRINGS = ['', 'a', 'x\ny', 'quo"te', 'back\\slash', 'é✓', '\u2028', '  lead', 'tab\t', '{}', '[1]'];
 
@@ -80,7 +69,8 @@ describe('stringifySliced', () => {
   });
 
   it('writes 2,000 generated values as JSON.stringify does', async () => {
-    const r = rng(20261201);
+    // Seeded, so a failing case can be replayed.
+    const r = seededRandom(20261201);
     for (let i = 0; i < 2000; i++) {
       const v = value(r, 0);
       const want = JSON.stringify(v, null, 2) as string | undefined;

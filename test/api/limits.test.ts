@@ -46,20 +46,26 @@ function sized(name: string, namespace: string, versions: number, perVersion: nu
   };
 }
 
+/** POSTs an encoded apply body and measures the event loop meanwhile (this process is the server too). */
+async function timedApply(body: string) {
+  let res: Response | undefined;
+  const stall = await loopStall(async () => {
+    res = await fetch(`${fx.url}/api/v1/policies`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...admin },
+      body,
+    });
+  });
+  return { res: res!, stall };
+}
+
 describe('policy limits and namespace quotas', () => {
   it('refuses a policy of 8000 versions with SY_POLICY_INVALID and its path, without stalling the loop', async () => {
     // Encoded before the measurement: this process is the client too.
     const body = JSON.stringify({ document: sized('huge', 'big', 8000, 0) });
-    let res: Response | undefined;
-    const stall = await loopStall(async () => {
-      res = await fetch(`${fx.url}/api/v1/policies`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...admin },
-        body,
-      });
-    });
-    expect(res!.status).toBe(422);
-    const json = (await res!.json()) as { code: string; issues: unknown };
+    const { res, stall } = await timedApply(body);
+    expect(res.status).toBe(422);
+    const json = (await res.json()) as { code: string; issues: unknown };
     expect(json.code).toBe('SY_POLICY_INVALID');
     expect(json.issues).toEqual([
       { path: 'spec.versions', message: `has 8000 items; at most ${POLICY_LIMITS.versions} are allowed` },
@@ -85,16 +91,9 @@ describe('policy limits and namespace quotas', () => {
       version: `v${k}`,
     }));
     const body = JSON.stringify({ document: doc });
-    let res: Response | undefined;
-    const stall = await loopStall(async () => {
-      res = await fetch(`${fx.url}/api/v1/policies`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...admin },
-        body,
-      });
-    });
-    expect(res!.status).toBe(422);
-    const json = (await res!.json()) as { code: string; issues: { path: string; message: string }[] };
+    const { res, stall } = await timedApply(body);
+    expect(res.status).toBe(422);
+    const json = (await res.json()) as { code: string; issues: { path: string; message: string }[] };
     expect(json.code).toBe('SY_POLICY_INVALID');
     expect(json.issues).toHaveLength(POLICY_LIMITS.matchRules * POLICY_LIMITS.headersPerMatch);
     expect(json.issues[0]).toEqual({
