@@ -14,9 +14,10 @@
 // endpoint with a weight gets a locality of its own (sub_zone: its pod id, or address:port)
 // whose locality weight is that weight. This is the hot path of a rebuild: the messages are
 // built as typed literals rather than through create(), which costs twice as much here.
+
+import { toBinary } from '@bufbuild/protobuf';
 import type { SocketAddress } from '../../protos/gen/envoy/config/core/v3/address_pb.js';
-import type { Metadata } from '../../protos/gen/envoy/config/core/v3/base_pb.js';
-import { HealthStatus } from '../../protos/gen/envoy/config/core/v3/health_check_pb.js';
+import { type Metadata, MetadataSchema } from '../../protos/gen/envoy/config/core/v3/base_pb.js';
 import type {
   Endpoint,
   LbEndpoint,
@@ -25,18 +26,14 @@ import type {
 import type { ClusterLoadAssignment } from '../../protos/gen/envoy/config/endpoint/v3/endpoint_pb.js';
 import { registryRefOf } from '../policy/registry-ref.js';
 import type { ModelRoute, StaticEndpoint } from '../policy/types.js';
+import { encodedAssignment } from '../resources/index.js';
 import { NO_ENTRIES, NONE } from './empties.js';
+import { assignmentBytes } from './encode/assignment-bytes.js';
+import { compareKept, HEALTH, type Kept, newLocality, sortKept, subZoneOf } from './kept.js';
 import { clusterName } from './names.js';
 import { orcaBalancing } from './proxyless-lb.js';
 import { TranslationCache } from './translation-cache.js';
 import { type EndpointInfo, type EndpointTable, endpointKey, type Flavor } from './types.js';
-
-const HEALTH: Record<EndpointInfo['health'], HealthStatus> = {
-  HEALTHY: HealthStatus.HEALTHY,
-  UNHEALTHY: HealthStatus.UNHEALTHY,
-  DRAINING: HealthStatus.DRAINING,
-  UNKNOWN: HealthStatus.UNKNOWN,
-};
 
 /** Envoy picks a transport_socket_matches entry by this endpoint metadata (PERMISSIVE). */
 export const TLS_MATCH_FILTER = 'envoy.transport_socket_match';
@@ -53,6 +50,12 @@ function tlsMatchMetadata(): Metadata {
     typedFilterMetadata: {},
   };
   return tlsMetadata!;
+}
+
+let tlsMetadataEncoded: Uint8Array | undefined;
+function tlsMatchMetadataBytes(): Uint8Array {
+  tlsMetadataEncoded ??= toBinary(MetadataSchema, tlsMatchMetadata());
+  return tlsMetadataEncoded;
 }
 
 function staticToInfo(e: StaticEndpoint): EndpointInfo {
@@ -166,93 +169,11 @@ function lbEndpoint(e: EndpointInfo, tls: boolean, weighted: boolean): LbEndpoin
   };
 }
 
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-// Endpoints in output order: priority, locality, then address and port.
-function compareEndpoints(
-  px: number,
-  x: EndpointInfo,
-  sx: string,
-  py: number,
-  y: EndpointInfo,
-  sy: string,
-): number {
-  return (
-    px - py ||
-    cmp(x.region ?? '', y.region ?? '') ||
-    cmp(x.zone ?? '', y.zone ?? '') ||
-    cmp(sx, sy) ||
-    cmp(x.address, y.address) ||
-    x.port - y.port
-  );
-}
-
-function compareKept(k: Kept, i: number, j: number): number {
-  return compareEndpoints(
-    k.priority[i]!,
-    k.list[i]!,
-    k.subZone[i]!,
-    k.priority[j]!,
-    k.list[j]!,
-    k.subZone[j]!,
-  );
-}
-
-/**
- * The endpoints an assignment keeps, with their priority and sub-zone ('' unless a gRPC
- * locality of its own: endpoints share their zone's locality), as parallel arrays: an object
- * per endpoint was a tenth of the objects a full translation makes.
- */
-interface Kept {
-  list: EndpointInfo[];
-  priority: number[];
-  subZone: string[];
-}
-
-function subZoneOf(e: EndpointInfo, flavor: Flavor, orca: boolean): string {
-  if (flavor === 'envoy' || orca || e.weight === undefined) return '';
-  if (e.podId) return e.podId;
-  return e.address.includes(':') ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`;
-}
-
-/** Up to this many endpoints, an insertion sort in place: no index, order or closure arrays. */
-const SMALL = 32;
-
-/** `kept` in output order (a stable sort, applied to the three arrays alike). */
-function sortKept(kept: Kept): Kept {
-  const { list, priority, subZone } = kept;
-  if (list.length <= SMALL) {
-    for (let i = 1; i < list.length; i++) {
-      const e = list[i]!;
-      const p = priority[i]!;
-      const z = subZone[i]!;
-      let j = i - 1;
-      // Only strictly greater ones move past it: equal endpoints keep their order (stable).
-      while (j >= 0 && compareEndpoints(priority[j]!, list[j]!, subZone[j]!, p, e, z) > 0) {
-        list[j + 1] = list[j]!;
-        priority[j + 1] = priority[j]!;
-        subZone[j + 1] = subZone[j]!;
-        j--;
-      }
-      list[j + 1] = e;
-      priority[j + 1] = p;
-      subZone[j + 1] = z;
-    }
-    return kept;
-  }
-  const order = kept.list.map((_, i) => i).sort((i, j) => compareKept(kept, i, j) || i - j);
-  return {
-    list: order.map((i) => kept.list[i]!),
-    priority: order.map((i) => kept.priority[i]!),
-    subZone: order.map((i) => kept.subZone[i]!),
-  };
-}
-
 /**
  * The ClusterLoadAssignment for one version and flavor. Pure in its arguments; `cache` interns
- * the localities (a fresh one when not given).
+ * the localities of one built as messages (a fresh one when not given). `asBytes`: written as
+ * bytes where every value allows (control-plane/resources/encoded-assignment.ts); false builds
+ * the messages, which is what the bytes must equal.
  */
 export function buildLoadAssignment(
   route: ModelRoute,
@@ -260,8 +181,16 @@ export function buildLoadAssignment(
   endpoints: readonly EndpointInfo[],
   flavor: Flavor,
   cache: TranslationCache = new TranslationCache(),
+  asBytes = true,
 ): ClusterLoadAssignment {
-  return namedLoadAssignment(clusterName(route.spec.model, version), route, endpoints, flavor, cache);
+  return namedLoadAssignment(
+    clusterName(route.spec.model, version),
+    route,
+    endpoints,
+    flavor,
+    cache,
+    asBytes,
+  );
 }
 
 /** An assignment with no endpoints: its list is the shared frozen empty one. */
@@ -281,6 +210,7 @@ export function namedLoadAssignment(
   endpoints: readonly EndpointInfo[],
   flavor: Flavor,
   cache: TranslationCache,
+  asBytes = true,
 ): ClusterLoadAssignment {
   if (endpoints.length === 0) return emptyAssignment(name);
   const regions = route.spec.residency?.regions;
@@ -311,24 +241,24 @@ export function namedLoadAssignment(
       kept = sortKept(kept);
       break;
     }
+  const tls = route.spec.mtls === 'PERMISSIVE';
+  const localityWeights = flavor === 'grpc';
+  if (asBytes) {
+    const bytes = assignmentBytes(
+      name,
+      kept,
+      tls ? tlsMatchMetadataBytes() : undefined,
+      !orca,
+      localityWeights,
+    );
+    if (bytes) return encodedAssignment(name, bytes);
+  }
   return {
     $typeName: 'envoy.config.endpoint.v3.ClusterLoadAssignment',
     clusterName: name,
-    endpoints: localities(kept, route.spec.mtls === 'PERMISSIVE', flavor === 'grpc', orca, cache),
+    endpoints: localities(kept, tls, localityWeights, orca, cache),
     namedEndpoints: NO_ENTRIES,
   };
-}
-
-/** Whether sorted endpoints i - 1 and i belong to different localities. */
-function newLocality(kept: Kept, i: number): boolean {
-  const e = kept.list[i]!;
-  const last = kept.list[i - 1]!;
-  return (
-    kept.priority[i] !== kept.priority[i - 1] ||
-    (e.region ?? '') !== (last.region ?? '') ||
-    (e.zone ?? '') !== (last.zone ?? '') ||
-    kept.subZone[i] !== kept.subZone[i - 1]
-  );
 }
 
 /**

@@ -9,6 +9,7 @@ import { runSteps } from '../../../kernel/runtime/steps.js';
 import type { Cluster } from '../../../protos/gen/envoy/config/cluster/v3/cluster_pb.js';
 import type { Listener } from '../../../protos/gen/envoy/config/listener/v3/listener_pb.js';
 import type { RouteConfiguration } from '../../../protos/gen/envoy/config/route/v3/route_pb.js';
+import { encodingOf } from '../../resources/index.js';
 import type { ResourceSet } from '../../translate/types.js';
 import { checkConsistency, type ReferenceView } from '../../validate/consistency.js';
 import { clusterRefs, listenerRefs, routeClusters } from '../../validate/references.js';
@@ -146,7 +147,7 @@ export class SnapshotEncoder {
     const known = this.byMessage.get(msg);
     if (known) return known;
     const rc = url === TYPE.RDS ? (msg as RouteConfiguration) : undefined;
-    const bytes = rc ? this.routeConfigs.encode(rc) : toBinary(schema, msg);
+    const bytes = rc ? this.routeConfigs.encode(rc) : (encodingOf(msg) ?? toBinary(schema, msg));
     this.encodedCount++;
     const version = contentHash(bytes);
     const name = nameOf(url, msg);

@@ -1,0 +1,297 @@
+// A ClusterLoadAssignment written straight from the endpoints it keeps, as toBinary writes the
+// message endpoints.ts would build for them, without building it: an assignment as messages is
+// six objects per endpoint, and at 10,000 models those were over half of a translation's retained
+// heap and of the garbage collector's copying. Fields go in number order with protobuf-es's
+// presence rules: every locality carries its Locality message (its empty strings left out), an
+// endpoint its address, port (a oneof member: written even when 0), health (left out when
+// UNKNOWN, the zero value), the TLS match metadata where it has one, and its weight as a
+// UInt32Value (the wrapper always, its value when not 0); a locality its weight only where the
+// flavor sets one, and its priority when not 0.
+//
+// Only an assignment whose every value passes the PGV rules of what it writes is written here
+// (a non-empty cluster name and address, a port up to 65535, endpoint and locality weights from
+// 1 to 2^32 - 1, a known health); anything else is left to the message builder, so the checker
+// names the fault exactly as before (docs/TRANSLATION.md, "Assignments as bytes").
+import type { Kept } from '../kept.js';
+import { newLocality } from '../kept.js';
+import type { EndpointInfo } from '../types.js';
+
+const UINT32_MAX = 0xffff_ffff;
+const utf8 = new TextEncoder();
+
+/** HealthStatus's number for a health; -1 for none (a switch: a keyed lookup was a hash probe). */
+function healthCode(h: EndpointInfo['health']): number {
+  switch (h) {
+    case 'UNKNOWN':
+      return 0;
+    case 'HEALTHY':
+      return 1;
+    case 'UNHEALTHY':
+      return 2;
+    case 'DRAINING':
+      return 3;
+    default:
+      return -1;
+  }
+}
+
+function isWeight(w: unknown): w is number {
+  return typeof w === 'number' && Number.isInteger(w) && w >= 1 && w <= UINT32_MAX;
+}
+
+function isLabel(s: unknown): boolean {
+  return s === undefined || typeof s === 'string';
+}
+
+function varintSize(v: number): number {
+  return v < 0x80 ? 1 : v < 0x4000 ? 2 : v < 0x20_0000 ? 3 : v < 0x1000_0000 ? 4 : 5;
+}
+
+/** A length-delimited field of `size` content bytes under a one-byte tag, framed. */
+function framed(size: number): number {
+  return 1 + varintSize(size) + size;
+}
+
+/** The UTF-8 length of `s` as TextEncoder writes it (a lone surrogate becomes U+FFFD). */
+function utf8Length(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) n += 1;
+    else if (c >= 0xd800 && c <= 0xdbff && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 2; // a pair: two UTF-16 units, four bytes
+      i++;
+    } else n += 2;
+  }
+  return n;
+}
+
+// Per endpoint of the assignment being written: its address's UTF-8 length and the sizes of
+// its SocketAddress and LbEndpoint contents; per locality, its content size and its labels'
+// UTF-8 lengths: from the sizing pass to the writing pass.
+let addressLength = new Int32Array(64);
+let socketSize = new Int32Array(64);
+let endpointSize = new Int32Array(64);
+let groupSize = new Int32Array(64 * 4);
+
+function scratch(n: number): void {
+  if (n <= addressLength.length) return;
+  const len = Math.max(n, addressLength.length * 2);
+  addressLength = new Int32Array(len);
+  socketSize = new Int32Array(len);
+  endpointSize = new Int32Array(len);
+  groupSize = new Int32Array(len * 4);
+}
+
+// Small assignments are carved from shared 8 KiB slabs, as Node's Buffer pool carves
+// Buffer.allocUnsafe: a backing store of its own per assignment took as long as writing it. A
+// slab lives while any assignment in it does, so the memory held beyond what live assignments
+// use is at most one slab per live assignment, and in practice a few slabs (an assignment is
+// a few hundred bytes, and the assignments of one build fill slabs in a row).
+const SLAB = 8 * 1024;
+let slab = new ArrayBuffer(SLAB);
+let slabUsed = 0;
+
+function allocate(n: number): Uint8Array {
+  if (n > SLAB / 2) return new Uint8Array(n);
+  if (slabUsed + n > SLAB) {
+    slab = new ArrayBuffer(SLAB);
+    slabUsed = 0;
+  }
+  const out = new Uint8Array(slab, slabUsed, n);
+  // Aligned, as Node aligns its pool, so a later view stays on a word boundary.
+  slabUsed = (slabUsed + n + 7) & ~7;
+  return out;
+}
+
+// The writers take and return the position: the buffer and position stay locals of the caller
+// (kept in module variables, each byte was a load and a store of both).
+function varint(buf: Uint8Array, pos: number, v: number): number {
+  // Every value here is a uint32, so the unsigned shift is exact.
+  while (v > 0x7f) {
+    buf[pos++] = (v & 0x7f) | 0x80;
+    v >>>= 7;
+  }
+  buf[pos++] = v;
+  return pos;
+}
+
+/** `s` of UTF-8 length `n`, length-prefixed. */
+function string(buf: Uint8Array, pos: number, s: string, n: number): number {
+  pos = varint(buf, pos, n);
+  if (n === s.length) {
+    for (let i = 0; i < n; i++) buf[pos++] = s.charCodeAt(i);
+    return pos;
+  }
+  utf8.encodeInto(s, buf.subarray(pos, pos + n));
+  return pos + n;
+}
+
+/** Whether every value the assignment would carry passes its PGV rules (see the top). */
+function writable(name: string, kept: Kept, weighted: boolean, localityWeights: boolean): boolean {
+  if (typeof name !== 'string' || name === '') return false;
+  const { list, subZone } = kept;
+  let sum = 0;
+  for (let i = 0; i < list.length; i++) {
+    const e = list[i]!;
+    if (typeof e.address !== 'string' || e.address === '') return false;
+    if (typeof e.port !== 'number' || !Number.isInteger(e.port) || e.port < 0 || e.port > 65_535)
+      return false;
+    if (healthCode(e.health) < 0 || !isLabel(e.region) || !isLabel(e.zone)) return false;
+    if (typeof subZone[i] !== 'string') return false;
+    const w = weighted ? (e.weight ?? 1) : 1;
+    if (!isWeight(w)) return false;
+    if (!localityWeights) continue;
+    if (i > 0 && newLocality(kept, i)) sum = 0;
+    sum += w;
+    if (sum > UINT32_MAX) return false;
+  }
+  return true;
+}
+
+/**
+ * The bytes of the assignment named `name` over `kept` (sorted), or undefined when a value is
+ * outside its rules. `tlsMetadata`: the encoded match metadata an endpoint accepting mTLS
+ * carries (PERMISSIVE), else undefined; `weighted`: endpoints carry their own weight (else 1);
+ * `localityWeights`: each locality carries the sum of its endpoints' weights (gRPC). Sized
+ * first, then written into a buffer of exactly that size: no length is moved after the fact.
+ */
+export function assignmentBytes(
+  name: string,
+  kept: Kept,
+  tlsMetadata: Uint8Array | undefined,
+  weighted: boolean,
+  localityWeights: boolean,
+): Uint8Array | undefined {
+  if (!writable(name, kept, weighted, localityWeights)) return undefined;
+  const { list, priority, subZone } = kept;
+  const n = list.length;
+  scratch(n);
+  const nameLength = utf8Length(name);
+  let total = framed(nameLength);
+  // Sizing pass. groupSize holds, per locality: content size, region, zone and sub-zone lengths.
+  let groups = 0;
+  for (let start = 0; start < n; groups++) {
+    let end = start + 1;
+    while (end < n && !newLocality(kept, end)) end++;
+    const first = list[start]!;
+    const r = first.region ? utf8Length(first.region) : 0;
+    const z = first.zone ? utf8Length(first.zone) : 0;
+    const sz = utf8Length(subZone[start]!);
+    let size = framed((r ? framed(r) : 0) + (z ? framed(z) : 0) + (sz ? framed(sz) : 0));
+    let sum = 0;
+    for (let i = start; i < end; i++) {
+      const e = list[i]!;
+      const weight = weighted ? (e.weight ?? 1) : 1;
+      sum += weight;
+      const a = utf8Length(e.address);
+      addressLength[i] = a;
+      const socket = framed(a) + 1 + varintSize(e.port);
+      socketSize[i] = socket;
+      const lb =
+        framed(framed(framed(socket))) +
+        (e.health !== 'UNKNOWN' ? 2 : 0) +
+        (tlsMetadata && e.tls ? framed(tlsMetadata.length) : 0) +
+        2 +
+        1 +
+        varintSize(weight);
+      endpointSize[i] = lb;
+      size += framed(lb);
+    }
+    if (localityWeights) size += 3 + varintSize(sum);
+    if (priority[start] !== 0) size += 1 + varintSize(priority[start]!);
+    const g = groups * 4;
+    groupSize[g] = size;
+    groupSize[g + 1] = r;
+    groupSize[g + 2] = z;
+    groupSize[g + 3] = sz;
+    total += framed(size);
+    start = end;
+  }
+  const buf = allocate(total);
+  let pos = 0;
+  buf[pos++] = 0x0a; // 1: cluster_name
+  pos = string(buf, pos, name, nameLength);
+  let start = 0;
+  for (let g = 0; g < groups * 4; g += 4) {
+    let end = start + 1;
+    while (end < n && !newLocality(kept, end)) end++;
+    buf[pos++] = 0x12; // 2: endpoints
+    pos = varint(buf, pos, groupSize[g]!);
+    const first = list[start]!;
+    const r = groupSize[g + 1]!;
+    const z = groupSize[g + 2]!;
+    const sz = groupSize[g + 3]!;
+    buf[pos++] = 0x0a; // 1: locality
+    pos = varint(buf, pos, (r ? framed(r) : 0) + (z ? framed(z) : 0) + (sz ? framed(sz) : 0));
+    if (r) {
+      buf[pos++] = 0x0a;
+      pos = string(buf, pos, first.region!, r);
+    }
+    if (z) {
+      buf[pos++] = 0x12;
+      pos = string(buf, pos, first.zone!, z);
+    }
+    if (sz) {
+      buf[pos++] = 0x1a;
+      pos = string(buf, pos, subZone[start]!, sz);
+    }
+    let sum = 0;
+    for (let i = start; i < end; i++) {
+      const e = list[i]!;
+      const weight = weighted ? (e.weight ?? 1) : 1;
+      sum += weight;
+      const socket = socketSize[i]!;
+      buf[pos++] = 0x12; // 2: lb_endpoints
+      pos = varint(buf, pos, endpointSize[i]!);
+      buf[pos++] = 0x0a; // 1: endpoint
+      pos = varint(buf, pos, framed(framed(socket)));
+      buf[pos++] = 0x0a; // 1: address
+      pos = varint(buf, pos, framed(socket));
+      buf[pos++] = 0x0a; // 1: socket_address
+      pos = varint(buf, pos, socket);
+      buf[pos++] = 0x12; // 2: address
+      pos = string(buf, pos, e.address, addressLength[i]!);
+      buf[pos++] = 0x18; // 3: port_value
+      pos = varint(buf, pos, e.port);
+      const health = healthCode(e.health);
+      if (health !== 0) {
+        buf[pos++] = 0x10; // 2: health_status
+        buf[pos++] = health;
+      }
+      if (tlsMetadata && e.tls) {
+        buf[pos++] = 0x1a; // 3: metadata
+        pos = varint(buf, pos, tlsMetadata.length);
+        buf.set(tlsMetadata, pos);
+        pos += tlsMetadata.length;
+      }
+      buf[pos++] = 0x22; // 4: load_balancing_weight
+      buf[pos++] = 1 + varintSize(weight);
+      buf[pos++] = 0x08; // 1: value
+      pos = varint(buf, pos, weight);
+    }
+    if (localityWeights) {
+      buf[pos++] = 0x1a; // 3: load_balancing_weight
+      buf[pos++] = 1 + varintSize(sum);
+      buf[pos++] = 0x08;
+      pos = varint(buf, pos, sum);
+    }
+    if (priority[start] !== 0) {
+      buf[pos++] = 0x28; // 5: priority
+      pos = varint(buf, pos, priority[start]!);
+    }
+    start = end;
+  }
+  if (pos !== total) throw new AssignmentSizeError(name, total, pos);
+  return buf;
+}
+
+/** The sizing and the writing passes disagreed: a bug here, never a fault of the input. */
+export class AssignmentSizeError extends Error {
+  readonly code = 'SY_ASSIGNMENT_SIZE';
+  constructor(name: string, sized: number, wrote: number) {
+    super(`assignment ${name}: sized ${sized} bytes, wrote ${wrote}`);
+    this.name = 'AssignmentSizeError';
+  }
+}

@@ -1,0 +1,108 @@
+// The endpoints one assignment keeps, in output order, and where its localities begin: what
+// the message builder (endpoints.ts) and the byte writer (encode/assignment-bytes.ts) both walk,
+// so the two cannot disagree on order or grouping.
+import { HealthStatus } from '../../protos/gen/envoy/config/core/v3/health_check_pb.js';
+import type { EndpointInfo, Flavor } from './types.js';
+
+export const HEALTH: Record<EndpointInfo['health'], HealthStatus> = {
+  HEALTHY: HealthStatus.HEALTHY,
+  UNHEALTHY: HealthStatus.UNHEALTHY,
+  DRAINING: HealthStatus.DRAINING,
+  UNKNOWN: HealthStatus.UNKNOWN,
+};
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+// Endpoints in output order: priority, locality, then address and port.
+function compareEndpoints(
+  px: number,
+  x: EndpointInfo,
+  sx: string,
+  py: number,
+  y: EndpointInfo,
+  sy: string,
+): number {
+  return (
+    px - py ||
+    cmp(x.region ?? '', y.region ?? '') ||
+    cmp(x.zone ?? '', y.zone ?? '') ||
+    cmp(sx, sy) ||
+    cmp(x.address, y.address) ||
+    x.port - y.port
+  );
+}
+
+export function compareKept(k: Kept, i: number, j: number): number {
+  return compareEndpoints(
+    k.priority[i]!,
+    k.list[i]!,
+    k.subZone[i]!,
+    k.priority[j]!,
+    k.list[j]!,
+    k.subZone[j]!,
+  );
+}
+
+/**
+ * The endpoints an assignment keeps, with their priority and sub-zone ('' unless a gRPC
+ * locality of its own: endpoints share their zone's locality), as parallel arrays: an object
+ * per endpoint was a tenth of the objects a full translation makes.
+ */
+export interface Kept {
+  list: EndpointInfo[];
+  priority: number[];
+  subZone: string[];
+}
+
+export function subZoneOf(e: EndpointInfo, flavor: Flavor, orca: boolean): string {
+  if (flavor === 'envoy' || orca || e.weight === undefined) return '';
+  if (e.podId) return e.podId;
+  return e.address.includes(':') ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`;
+}
+
+/** Up to this many endpoints, an insertion sort in place: no index, order or closure arrays. */
+const SMALL = 32;
+
+/** `kept` in output order (a stable sort, applied to the three arrays alike). */
+export function sortKept(kept: Kept): Kept {
+  const { list, priority, subZone } = kept;
+  if (list.length <= SMALL) {
+    for (let i = 1; i < list.length; i++) {
+      const e = list[i]!;
+      const p = priority[i]!;
+      const z = subZone[i]!;
+      let j = i - 1;
+      // Only strictly greater ones move past it: equal endpoints keep their order (stable).
+      while (j >= 0 && compareEndpoints(priority[j]!, list[j]!, subZone[j]!, p, e, z) > 0) {
+        list[j + 1] = list[j]!;
+        priority[j + 1] = priority[j]!;
+        subZone[j + 1] = subZone[j]!;
+        j--;
+      }
+      list[j + 1] = e;
+      priority[j + 1] = p;
+      subZone[j + 1] = z;
+    }
+    return kept;
+  }
+  const order = kept.list.map((_, i) => i).sort((i, j) => compareKept(kept, i, j) || i - j);
+  return {
+    list: order.map((i) => kept.list[i]!),
+    priority: order.map((i) => kept.priority[i]!),
+    subZone: order.map((i) => kept.subZone[i]!),
+  };
+}
+
+/** Whether sorted endpoints i - 1 and i belong to different localities. */
+export function newLocality(kept: Kept, i: number): boolean {
+  const e = kept.list[i]!;
+  const last = kept.list[i - 1]!;
+  return (
+    kept.priority[i] !== kept.priority[i - 1] ||
+    (e.region ?? '') !== (last.region ?? '') ||
+    (e.zone ?? '') !== (last.zone ?? '') ||
+    kept.subZone[i] !== kept.subZone[i - 1]
+  );
+}
