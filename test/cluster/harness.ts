@@ -158,7 +158,9 @@ export class Writer {
           }
         } catch (err) {
           this.failures++;
-          this.lastFailure = (err as Error).message;
+          // fetch says only "fetch failed"; its cause names the socket error.
+          const cause = (err as Error & { cause?: { code?: string; message?: string } }).cause;
+          this.lastFailure = `${(err as Error).message}${cause ? ` (${cause.code ?? cause.message})` : ''}`;
           await new Promise((r) => setTimeout(r, 20));
         }
       }

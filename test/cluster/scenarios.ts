@@ -67,9 +67,15 @@ export async function killNatsNode(
   elections.catch(() => {});
   await timeUntil(() => writer.acksAfter(t) >= 5, 60_000, `applies after killing ${node.serverName}`).catch(
     (err: Error) => {
-      // What the applies met meanwhile says where they stopped.
+      // What the applies met meanwhile, and whether the control plane is still running and
+      // what it logged last, say where they stopped.
+      const { child, stderr } = cp.proc;
+      const state =
+        child.exitCode !== null || child.signalCode !== null
+          ? `the control plane exited (${child.exitCode ?? child.signalCode})`
+          : 'the control plane is running';
       throw new Error(
-        `${err.message} (roles: ${roles.join(', ') || 'none'}; ${writer.acksAfter(t)} acknowledged, ${writer.failures - failuresBefore} refused, the last: ${writer.lastFailure || 'none'})`,
+        `${err.message} (roles: ${roles.join(', ') || 'none'}; ${writer.acksAfter(t)} acknowledged, ${writer.failures - failuresBefore} refused, the last: ${writer.lastFailure || 'none'}; ${state}; its last log lines:\n${stderr.split('\n').slice(-15).join('\n')})`,
       );
     },
   );
