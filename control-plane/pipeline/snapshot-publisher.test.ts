@@ -216,7 +216,7 @@ describe('snapshot publisher: translation caches it owns', () => {
     expect(publisher.translationCacheSize('grpc', 'locality')).toBe(0);
   });
 
-  it("forgets a removed model and interns no localities for assignments written as bytes", () => {
+  it('forgets a removed model and interns no localities for assignments written as bytes', () => {
     const { publisher, names } = setup();
     const [mlp, bee] = [route('mlp', 'mlp'), route('bee', 'bee')];
     publisher.publish(

@@ -44,6 +44,10 @@ function lbPolicy(policy: LbPolicy, flavor: Flavor): Cluster_LbPolicy {
 }
 
 const EDS = { case: 'type' as const, value: Cluster_DiscoveryType.EDS };
+// What Envoy offers a pod's port in ALPN (one list each, not one per model).
+const ALPN_H2: readonly string[] = Object.freeze(['h2']);
+const ALPN_NONE: readonly string[] = Object.freeze([]);
+const ALPN_HTTP1: readonly string[] = Object.freeze(['http/1.1']);
 // Annotated rather than cast: Stryker mutates nothing inside an `as` expression.
 const HTTP2_OPTIONS: Cluster['typedExtensionProtocolOptions'] = Object.freeze({
   [HTTP_PROTOCOL_OPTIONS]: pack(
@@ -145,10 +149,10 @@ export function buildClusters(
   const envoy = flavor === 'envoy';
   const orca = orcaBalancing(route, flavor);
   const parts: ClusterParts = { envoy, lb, outlierDetection, circuitBreakers, orca };
-  const tls = clusterTls(route, flavor, options, spec.http2 ? ['h2'] : []);
+  const tls = clusterTls(route, flavor, options, spec.http2 ? ALPN_H2 : ALPN_NONE);
   const out = names.grpc.map((name) => oneCluster(parts, name, tls, spec.http2 ? HTTP2_OPTIONS : undefined));
   if (!envoy) return out;
-  const restTls = clusterTls(route, flavor, options, ['http/1.1']);
+  const restTls = clusterTls(route, flavor, options, ALPN_HTTP1);
   for (const name of names.rest) out.push(oneCluster(parts, name, restTls, HTTP1_OPTIONS));
   return out;
 }

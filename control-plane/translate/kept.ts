@@ -106,3 +106,16 @@ export function newLocality(kept: Kept, i: number): boolean {
     kept.subZone[i] !== kept.subZone[i - 1]
   );
 }
+
+/**
+ * Where each locality of the sorted `kept` ends (exclusive), written to `ends`, which must hold
+ * one entry per endpoint; returns how many localities there are. The byte writer's two passes
+ * read these instead of comparing neighbours again.
+ */
+export function localityEnds(kept: Kept, ends: Int32Array): number {
+  const n = kept.list.length;
+  let groups = 0;
+  for (let i = 1; i < n; i++) if (newLocality(kept, i)) ends[groups++] = i;
+  if (n > 0) ends[groups++] = n;
+  return groups;
+}

@@ -8,6 +8,7 @@
 // holds it to toBinary across varint length boundaries and for non-ASCII text).
 import { type DescMessage, type MessageShape, toBinary } from '@bufbuild/protobuf';
 import { varintLength, writeVarint } from '../../kernel/wire/varint.js';
+import { allocate } from './encode/slab.js';
 
 /** The marker a template carries where the string goes: no real value contains NULs. */
 const MARKER = '\u0000string-hole\u0000';
@@ -110,31 +111,37 @@ export function stringHole<D extends DescMessage>(
     throw new StringHoleError('the template must hold the marker exactly once');
   const levels = levelsTo(bytes, hole, marker.length);
   const fixed = levels.map((l) => l.before.length + l.tag.length + l.after.length);
+  const sizes = new Int32Array(levels.length);
   return (value) => {
     if (value === '') return toBinary(schema, build(value));
-    const text = utf8.encode(value);
+    // ASCII (every SAN in practice) is written as it is; anything else through TextEncoder.
+    let ascii = true;
+    for (let i = 0; i < value.length && ascii; i++) ascii = value.charCodeAt(i) < 0x80;
+    const text = ascii ? undefined : utf8.encode(value);
+    const textLength = text ? text.length : value.length;
     // Sizes from the inside out: each level's content is the level below, framed.
-    const sizes = new Array<number>(levels.length);
-    let size = text.length;
+    let size = textLength;
     for (let i = levels.length - 1; i >= 0; i--) {
       sizes[i] = size;
       size += fixed[i]! + varintLength(size);
     }
-    const out = new Uint8Array(size);
+    const out = allocate(size);
     let at = 0;
     for (let i = 0; i < levels.length; i++) {
       const l = levels[i]!;
-      out.set(l.before, at);
-      at += l.before.length;
-      out.set(l.tag, at);
-      at = writeVarint(out, at + l.tag.length, sizes[i]!);
+      at = copy(out, at, l.before);
+      at = copy(out, at, l.tag);
+      at = writeVarint(out, at, sizes[i]!);
     }
-    out.set(text, at);
-    at += text.length;
-    for (let i = levels.length - 1; i >= 0; i--) {
-      out.set(levels[i]!.after, at);
-      at += levels[i]!.after.length;
-    }
+    if (text) at = copy(out, at, text);
+    else for (let i = 0; i < textLength; i++) out[at++] = value.charCodeAt(i);
+    for (let i = levels.length - 1; i >= 0; i--) at = copy(out, at, levels[i]!.after);
     return out;
   };
+}
+
+/** `part` written at `at`, byte by byte: the parts are short, and `set` is a call per part. */
+function copy(out: Uint8Array, at: number, part: Uint8Array): number {
+  for (let i = 0; i < part.length; i++) out[at++] = part[i]!;
+  return at;
 }

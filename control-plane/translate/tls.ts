@@ -17,8 +17,8 @@ import {
 import type { ModelRoute } from '../policy/types.js';
 import { TLS_MATCH_KEY, TLS_MATCH_VALUE } from './endpoints.js';
 import { podIdentity, type TranslateOptions } from './options.js';
-import { adsConfigSource, pack, shared } from './proto.js';
-import { stringHole } from './string-hole.js';
+import { adsConfigSource, pack } from './proto.js';
+import { type StringHoleFill, stringHole } from './string-hole.js';
 import type { Flavor } from './types.js';
 
 export const TLS_TRANSPORT_SOCKET = 'envoy.transport_sockets.tls';
@@ -87,18 +87,34 @@ export function upstreamTlsBytes(
   alpn: readonly string[],
   san: string,
 ): Uint8Array {
-  const key = [
-    flavor,
-    alpn.join(','),
-    options.certificateProviderInstance,
-    options.caCertificateProviderInstance,
-    options.identitySecretName,
-    options.trustBundleSecretName,
-  ].join('\u0000');
-  const fill = shared('upstream-tls', key, () =>
-    stringHole(UpstreamTlsContextSchema, (s) => upstreamTlsContext(flavor, options, alpn, s)),
-  );
-  return fill(san);
+  return tlsFill(flavor, options, alpn)(san);
+}
+
+// The template fill per options object, flavor and ALPN list: the translator resolves its
+// options once per translation, so a cluster finds its fill by an identity lookup and two short
+// keys, where the interned key (six strings joined) was spelled and hashed for every cluster.
+// Bounded by the live options objects, the two flavors and the ALPN lists spelled.
+const fills = new WeakMap<TranslateOptions, Map<string, StringHoleFill>>();
+
+/** A key per ALPN list: exact (a protocol id may hold a comma), cheap for the usual one id. */
+function alpnKey(alpn: readonly string[]): string {
+  if (alpn.length === 0) return '';
+  return alpn.length === 1 ? `1:${alpn[0]}` : JSON.stringify(alpn);
+}
+
+function tlsFill(flavor: Flavor, options: TranslateOptions, alpn: readonly string[]): StringHoleFill {
+  let byKind = fills.get(options);
+  if (!byKind) {
+    byKind = new Map();
+    fills.set(options, byKind);
+  }
+  const kind = `${flavor}\u0000${alpnKey(alpn)}`;
+  let fill = byKind.get(kind);
+  if (!fill) {
+    fill = stringHole(UpstreamTlsContextSchema, (s) => upstreamTlsContext(flavor, options, alpn, s));
+    byKind.set(kind, fill);
+  }
+  return fill;
 }
 
 function upstreamTls(

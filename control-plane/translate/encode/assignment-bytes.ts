@@ -12,9 +12,12 @@
 // (a non-empty cluster name and address, a port up to 65535, endpoint and locality weights from
 // 1 to 2^32 - 1, a known health); anything else is left to the message builder, so the checker
 // names the fault exactly as before (docs/TRANSLATION.md, "Assignments as bytes").
+
+import { varintLength, writeVarint } from '../../../kernel/wire/varint.js';
 import type { Kept } from '../kept.js';
-import { newLocality } from '../kept.js';
+import { localityEnds } from '../kept.js';
 import type { EndpointInfo } from '../types.js';
+import { allocate } from './slab.js';
 
 const UINT32_MAX = 0xffff_ffff;
 const utf8 = new TextEncoder();
@@ -43,13 +46,9 @@ function isLabel(s: unknown): boolean {
   return s === undefined || typeof s === 'string';
 }
 
-function varintSize(v: number): number {
-  return v < 0x80 ? 1 : v < 0x4000 ? 2 : v < 0x20_0000 ? 3 : v < 0x1000_0000 ? 4 : 5;
-}
-
 /** A length-delimited field of `size` content bytes under a one-byte tag, framed. */
 function framed(size: number): number {
-  return 1 + varintSize(size) + size;
+  return 1 + varintLength(size) + size;
 }
 
 /** The UTF-8 length of `s` as TextEncoder writes it (a lone surrogate becomes U+FFFD). */
@@ -74,6 +73,7 @@ let addressLength = new Int32Array(64);
 let socketSize = new Int32Array(64);
 let endpointSize = new Int32Array(64);
 let groupSize = new Int32Array(64 * 4);
+let groupEnd = new Int32Array(64);
 
 function scratch(n: number): void {
   if (n <= addressLength.length) return;
@@ -82,44 +82,14 @@ function scratch(n: number): void {
   socketSize = new Int32Array(len);
   endpointSize = new Int32Array(len);
   groupSize = new Int32Array(len * 4);
-}
-
-// Small assignments are carved from shared 8 KiB slabs, as Node's Buffer pool carves
-// Buffer.allocUnsafe: a backing store of its own per assignment took as long as writing it. A
-// slab lives while any assignment in it does, so the memory held beyond what live assignments
-// use is at most one slab per live assignment, and in practice a few slabs (an assignment is
-// a few hundred bytes, and the assignments of one build fill slabs in a row).
-const SLAB = 8 * 1024;
-let slab = new ArrayBuffer(SLAB);
-let slabUsed = 0;
-
-function allocate(n: number): Uint8Array {
-  if (n > SLAB / 2) return new Uint8Array(n);
-  if (slabUsed + n > SLAB) {
-    slab = new ArrayBuffer(SLAB);
-    slabUsed = 0;
-  }
-  const out = new Uint8Array(slab, slabUsed, n);
-  // Aligned, as Node aligns its pool, so a later view stays on a word boundary.
-  slabUsed = (slabUsed + n + 7) & ~7;
-  return out;
+  groupEnd = new Int32Array(len);
 }
 
 // The writers take and return the position: the buffer and position stay locals of the caller
 // (kept in module variables, each byte was a load and a store of both).
-function varint(buf: Uint8Array, pos: number, v: number): number {
-  // Every value here is a uint32, so the unsigned shift is exact.
-  while (v > 0x7f) {
-    buf[pos++] = (v & 0x7f) | 0x80;
-    v >>>= 7;
-  }
-  buf[pos++] = v;
-  return pos;
-}
-
 /** `s` of UTF-8 length `n`, length-prefixed. */
 function string(buf: Uint8Array, pos: number, s: string, n: number): number {
-  pos = varint(buf, pos, n);
+  pos = writeVarint(buf, pos, n);
   if (n === s.length) {
     for (let i = 0; i < n; i++) buf[pos++] = s.charCodeAt(i);
     return pos;
@@ -128,11 +98,13 @@ function string(buf: Uint8Array, pos: number, s: string, n: number): number {
   return pos + n;
 }
 
-/** Whether every value the assignment would carry passes its PGV rules (see the top). */
-function writable(name: string, kept: Kept, weighted: boolean, localityWeights: boolean): boolean {
+/**
+ * Whether every value an endpoint would carry passes its PGV rules (see the top); the locality
+ * weights' bound is checked as they are summed.
+ */
+function writable(name: string, kept: Kept, weighted: boolean): boolean {
   if (typeof name !== 'string' || name === '') return false;
   const { list, subZone } = kept;
-  let sum = 0;
   for (let i = 0; i < list.length; i++) {
     const e = list[i]!;
     if (typeof e.address !== 'string' || e.address === '') return false;
@@ -140,12 +112,7 @@ function writable(name: string, kept: Kept, weighted: boolean, localityWeights: 
       return false;
     if (healthCode(e.health) < 0 || !isLabel(e.region) || !isLabel(e.zone)) return false;
     if (typeof subZone[i] !== 'string') return false;
-    const w = weighted ? (e.weight ?? 1) : 1;
-    if (!isWeight(w)) return false;
-    if (!localityWeights) continue;
-    if (i > 0 && newLocality(kept, i)) sum = 0;
-    sum += w;
-    if (sum > UINT32_MAX) return false;
+    if (weighted && !isWeight(e.weight ?? 1)) return false;
   }
   return true;
 }
@@ -164,17 +131,16 @@ export function assignmentBytes(
   weighted: boolean,
   localityWeights: boolean,
 ): Uint8Array | undefined {
-  if (!writable(name, kept, weighted, localityWeights)) return undefined;
+  if (!writable(name, kept, weighted)) return undefined;
   const { list, priority, subZone } = kept;
   const n = list.length;
   scratch(n);
   const nameLength = utf8Length(name);
   let total = framed(nameLength);
   // Sizing pass. groupSize holds, per locality: content size, region, zone and sub-zone lengths.
-  let groups = 0;
-  for (let start = 0; start < n; groups++) {
-    let end = start + 1;
-    while (end < n && !newLocality(kept, end)) end++;
+  const groups = localityEnds(kept, groupEnd);
+  for (let g = 0, start = 0; g < groups; g++) {
+    const end = groupEnd[g]!;
     const first = list[start]!;
     const r = first.region ? utf8Length(first.region) : 0;
     const z = first.zone ? utf8Length(first.zone) : 0;
@@ -187,7 +153,7 @@ export function assignmentBytes(
       sum += weight;
       const a = utf8Length(e.address);
       addressLength[i] = a;
-      const socket = framed(a) + 1 + varintSize(e.port);
+      const socket = framed(a) + 1 + varintLength(e.port);
       socketSize[i] = socket;
       const lb =
         framed(framed(framed(socket))) +
@@ -195,17 +161,20 @@ export function assignmentBytes(
         (tlsMetadata && e.tls ? framed(tlsMetadata.length) : 0) +
         2 +
         1 +
-        varintSize(weight);
+        varintLength(weight);
       endpointSize[i] = lb;
       size += framed(lb);
     }
-    if (localityWeights) size += 3 + varintSize(sum);
-    if (priority[start] !== 0) size += 1 + varintSize(priority[start]!);
-    const g = groups * 4;
-    groupSize[g] = size;
-    groupSize[g + 1] = r;
-    groupSize[g + 2] = z;
-    groupSize[g + 3] = sz;
+    if (localityWeights) {
+      if (sum > UINT32_MAX) return undefined;
+      size += 3 + varintLength(sum);
+    }
+    if (priority[start] !== 0) size += 1 + varintLength(priority[start]!);
+    const k = g * 4;
+    groupSize[k] = size;
+    groupSize[k + 1] = r;
+    groupSize[k + 2] = z;
+    groupSize[k + 3] = sz;
     total += framed(size);
     start = end;
   }
@@ -215,16 +184,15 @@ export function assignmentBytes(
   pos = string(buf, pos, name, nameLength);
   let start = 0;
   for (let g = 0; g < groups * 4; g += 4) {
-    let end = start + 1;
-    while (end < n && !newLocality(kept, end)) end++;
+    const end = groupEnd[g / 4]!;
     buf[pos++] = 0x12; // 2: endpoints
-    pos = varint(buf, pos, groupSize[g]!);
+    pos = writeVarint(buf, pos, groupSize[g]!);
     const first = list[start]!;
     const r = groupSize[g + 1]!;
     const z = groupSize[g + 2]!;
     const sz = groupSize[g + 3]!;
     buf[pos++] = 0x0a; // 1: locality
-    pos = varint(buf, pos, (r ? framed(r) : 0) + (z ? framed(z) : 0) + (sz ? framed(sz) : 0));
+    pos = writeVarint(buf, pos, (r ? framed(r) : 0) + (z ? framed(z) : 0) + (sz ? framed(sz) : 0));
     if (r) {
       buf[pos++] = 0x0a;
       pos = string(buf, pos, first.region!, r);
@@ -244,17 +212,17 @@ export function assignmentBytes(
       sum += weight;
       const socket = socketSize[i]!;
       buf[pos++] = 0x12; // 2: lb_endpoints
-      pos = varint(buf, pos, endpointSize[i]!);
+      pos = writeVarint(buf, pos, endpointSize[i]!);
       buf[pos++] = 0x0a; // 1: endpoint
-      pos = varint(buf, pos, framed(framed(socket)));
+      pos = writeVarint(buf, pos, framed(framed(socket)));
       buf[pos++] = 0x0a; // 1: address
-      pos = varint(buf, pos, framed(socket));
+      pos = writeVarint(buf, pos, framed(socket));
       buf[pos++] = 0x0a; // 1: socket_address
-      pos = varint(buf, pos, socket);
+      pos = writeVarint(buf, pos, socket);
       buf[pos++] = 0x12; // 2: address
       pos = string(buf, pos, e.address, addressLength[i]!);
       buf[pos++] = 0x18; // 3: port_value
-      pos = varint(buf, pos, e.port);
+      pos = writeVarint(buf, pos, e.port);
       const health = healthCode(e.health);
       if (health !== 0) {
         buf[pos++] = 0x10; // 2: health_status
@@ -262,24 +230,24 @@ export function assignmentBytes(
       }
       if (tlsMetadata && e.tls) {
         buf[pos++] = 0x1a; // 3: metadata
-        pos = varint(buf, pos, tlsMetadata.length);
+        pos = writeVarint(buf, pos, tlsMetadata.length);
         buf.set(tlsMetadata, pos);
         pos += tlsMetadata.length;
       }
       buf[pos++] = 0x22; // 4: load_balancing_weight
-      buf[pos++] = 1 + varintSize(weight);
+      buf[pos++] = 1 + varintLength(weight);
       buf[pos++] = 0x08; // 1: value
-      pos = varint(buf, pos, weight);
+      pos = writeVarint(buf, pos, weight);
     }
     if (localityWeights) {
       buf[pos++] = 0x1a; // 3: load_balancing_weight
-      buf[pos++] = 1 + varintSize(sum);
+      buf[pos++] = 1 + varintLength(sum);
       buf[pos++] = 0x08;
-      pos = varint(buf, pos, sum);
+      pos = writeVarint(buf, pos, sum);
     }
     if (priority[start] !== 0) {
       buf[pos++] = 0x28; // 5: priority
-      pos = varint(buf, pos, priority[start]!);
+      pos = writeVarint(buf, pos, priority[start]!);
     }
     start = end;
   }

@@ -6,6 +6,8 @@
 // where a string belongs, an out-of-range integer) throws NotHandled: the caller then leaves
 // the whole message to toBinary, which writes it or raises its own error.
 
+import { allocate } from './slab.js';
+
 /** Thrown for a value the sink leaves to toBinary; never escapes the memo encoder. */
 export class NotHandled extends Error {}
 
@@ -21,9 +23,11 @@ export class Sink {
     this.forks.length = 0;
   }
 
-  /** A copy of what was written since reset. */
+  /** A copy of what was written since reset (small ones carved from a shared slab: slab.ts). */
   finish(): Uint8Array {
-    return this.buf.slice(0, this.pos);
+    const out = allocate(this.pos);
+    out.set(this.buf.subarray(0, this.pos));
+    return out;
   }
 
   private room(n: number): void {
@@ -35,13 +39,18 @@ export class Sink {
     this.buf = next;
   }
 
+  // The loops keep the buffer and position in locals: through `this`, every byte was a load
+  // and a store of both.
   private varint(v: number): void {
     this.room(5);
+    const buf = this.buf;
+    let pos = this.pos;
     while (v > 0x7f) {
-      this.buf[this.pos++] = (v & 0x7f) | 0x80;
+      buf[pos++] = (v & 0x7f) | 0x80;
       v >>>= 7;
     }
-    this.buf[this.pos++] = v;
+    buf[pos++] = v;
+    this.pos = pos;
   }
 
   tag(no: number, wireType: number): this {
@@ -84,16 +93,20 @@ export class Sink {
     if (n < 0x80) {
       // ASCII in one pass; the first other character sends the string through TextEncoder.
       this.room(n + 1);
+      const buf = this.buf;
       const start = this.pos;
-      this.buf[this.pos++] = n;
+      let pos = start;
+      buf[pos++] = n;
       let i = 0;
       for (; i < n; i++) {
         const c = v.charCodeAt(i);
         if (c >= 0x80) break;
-        this.buf[this.pos++] = c;
+        buf[pos++] = c;
       }
-      if (i === n) return this;
-      this.pos = start;
+      if (i === n) {
+        this.pos = pos;
+        return this;
+      }
     }
     return this.bytes(utf8.encode(v));
   }
