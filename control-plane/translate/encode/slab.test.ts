@@ -14,7 +14,7 @@ describe('allocate', () => {
       v.fill(i % 251);
     });
     // Every view still holds what was written to it: none overlaps another.
-    views.forEach((v, i) => expect(v.every((b) => b === i % 251)).toBe(true));
+    for (const [i, v] of views.entries()) expect(v.every((b) => b === i % 251)).toBe(true);
     // They share slabs: far fewer backing buffers than views.
     expect(new Set(views.map((v) => v.buffer)).size).toBeLessThan(views.length / 10);
   });
