@@ -136,4 +136,21 @@ describe('assignments as bytes', () => {
       buildLoadAssignment(ROUTES[0]!, 'v1', list, 'grpc', undefined, false),
     );
   });
+
+  it('writes lists longer than its scratch space, across many localities', () => {
+    const list: EndpointInfo[] = Array.from({ length: 700 }, (_, i) => ({
+      address: `10.${i >> 8}.${i & 255}.1`,
+      port: 1 + ((i * 97) % 65_535),
+      zone: `z${i % 40}`,
+      region: i % 2 ? 'eu' : 'us',
+      health: HEALTH[i % 4]!,
+      weight: 1 + (i % 300),
+      podId: `pod-${i}`,
+    }));
+    for (const flavor of ['envoy', 'grpc'] as const) {
+      const cla = buildLoadAssignment(ROUTES[0]!, 'v1', list, flavor);
+      const messages = buildLoadAssignment(ROUTES[0]!, 'v1', list, flavor, undefined, false);
+      expect(encodingOf(cla)).toEqual(toBinary(ClusterLoadAssignmentSchema, messages));
+    }
+  });
 });
