@@ -15,28 +15,11 @@
 
 import { varintLength, writeVarint } from '../../../kernel/wire/varint.js';
 import type { Kept } from '../kept.js';
-import { localityEnds } from '../kept.js';
-import type { EndpointInfo } from '../types.js';
+import { HEALTH, localityEnds } from '../kept.js';
 import { allocate } from './slab.js';
 
 const UINT32_MAX = 0xffff_ffff;
 const utf8 = new TextEncoder();
-
-/** HealthStatus's number for a health; -1 for none (a switch: a keyed lookup was a hash probe). */
-function healthCode(h: EndpointInfo['health']): number {
-  switch (h) {
-    case 'UNKNOWN':
-      return 0;
-    case 'HEALTHY':
-      return 1;
-    case 'UNHEALTHY':
-      return 2;
-    case 'DRAINING':
-      return 3;
-    default:
-      return -1;
-  }
-}
 
 function isWeight(w: unknown): w is number {
   return typeof w === 'number' && Number.isInteger(w) && w >= 1 && w <= UINT32_MAX;
@@ -110,7 +93,7 @@ function writable(name: string, kept: Kept, weighted: boolean): boolean {
     if (typeof e.address !== 'string' || e.address === '') return false;
     if (typeof e.port !== 'number' || !Number.isInteger(e.port) || e.port < 0 || e.port > 65_535)
       return false;
-    if (healthCode(e.health) < 0 || !isLabel(e.region) || !isLabel(e.zone)) return false;
+    if (!Object.hasOwn(HEALTH, e.health) || !isLabel(e.region) || !isLabel(e.zone)) return false;
     if (typeof subZone[i] !== 'string') return false;
     if (weighted && !isWeight(e.weight ?? 1)) return false;
   }
@@ -223,7 +206,7 @@ export function assignmentBytes(
       pos = string(buf, pos, e.address, addressLength[i]!);
       buf[pos++] = 0x18; // 3: port_value
       pos = writeVarint(buf, pos, e.port);
-      const health = healthCode(e.health);
+      const health = HEALTH[e.health];
       if (health !== 0) {
         buf[pos++] = 0x10; // 2: health_status
         buf[pos++] = health;
