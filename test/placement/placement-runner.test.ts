@@ -14,10 +14,16 @@ import { memoryLogger } from '../../kernel/log/index.js';
 import { NatsServer } from '../helpers/nats-server.js';
 import { FakeManagedPod } from './fake-pods.js';
 
-async function until(cond: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
+/** `what` may be a function: what it says is worked out at the timeout (the state then). */
+async function until(
+  cond: () => boolean | Promise<boolean>,
+  ms: number,
+  what: string | (() => string),
+): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`not within ${ms} ms: ${what}`);
+    if (Date.now() > deadline)
+      throw new Error(`not within ${ms} ms: ${typeof what === 'string' ? what : what()}`);
     await new Promise((r) => setTimeout(r, 25));
   }
 }
@@ -84,9 +90,10 @@ describe('placement runner', () => {
     const prefix = 'pl1';
     await catalog(prefix);
     const registry = new Registry();
+    const log = memoryLogger();
     const runner = new PlacementRunner({
       nc,
-      log: memoryLogger(),
+      log,
       storePrefix: prefix,
       registry,
       tickMs: 200,
@@ -109,7 +116,9 @@ describe('placement runner', () => {
       // The goal in the title is the re-placement's; the first placement waits on three pods
       // starting and reporting, which a loaded host stretches past 10 s (seen in a full run).
       30_000,
-      'two pods assigned',
+      // A slow first placement in a full run: what each pod was sent and what the runner logged.
+      () =>
+        `two pods assigned (${[a1!, a2!, b1!].map((p) => `${p.received.length} messages, assigned [${p.assigned.join(', ')}]`).join('; ')}; runner log: ${log.lines.slice(-12).join(' | ')})`,
     );
     const holders = [a1!, a2!, b1!].filter((p) => p.assigned.includes('fraud:2'));
     expect(holders).toHaveLength(2);
