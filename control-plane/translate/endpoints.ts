@@ -29,7 +29,7 @@ import type { ModelRoute, StaticEndpoint } from '../policy/types.js';
 import { encodedAssignment } from '../resources/index.js';
 import { NO_ENTRIES, NONE } from './empties.js';
 import { assignmentBytes } from './encode/assignment-bytes.js';
-import { compareKept, HEALTH, type Kept, newLocality, sortKept, subZoneOf } from './kept.js';
+import { compareKept, HEALTH, type Kept, localityEnds, sortKept, subZoneOf } from './kept.js';
 import { clusterName } from './names.js';
 import { orcaBalancing } from './proxyless-lb.js';
 import { TranslationCache } from './translation-cache.js';
@@ -273,13 +273,12 @@ function localities(
   cache: TranslationCache,
 ): LocalityLbEndpoints[] {
   const { list, priority, subZone } = kept;
-  let groups = 1;
-  for (let i = 1; i < list.length; i++) if (newLocality(kept, i)) groups++;
+  const ends = new Int32Array(list.length);
+  const groups = localityEnds(kept, ends);
   const out = new Array<LocalityLbEndpoints>(groups);
   let start = 0;
   for (let g = 0; g < groups; g++) {
-    let end = start + 1;
-    while (end < list.length && !newLocality(kept, end)) end++;
+    const end = ends[g]!;
     const lbEndpoints = new Array<LbEndpoint>(end - start);
     let weight = 0;
     for (let i = start; i < end; i++) {

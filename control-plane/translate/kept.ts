@@ -96,7 +96,7 @@ export function sortKept(kept: Kept): Kept {
 }
 
 /** Whether sorted endpoints i - 1 and i belong to different localities. */
-export function newLocality(kept: Kept, i: number): boolean {
+function newLocality(kept: Kept, i: number): boolean {
   const e = kept.list[i]!;
   const last = kept.list[i - 1]!;
   return (
@@ -109,8 +109,9 @@ export function newLocality(kept: Kept, i: number): boolean {
 
 /**
  * Where each locality of the sorted `kept` ends (exclusive), written to `ends`, which must hold
- * one entry per endpoint; returns how many localities there are. The byte writer's two passes
- * read these instead of comparing neighbours again.
+ * one entry per endpoint; returns how many localities there are. Both the message builder and
+ * the byte writer (whose two passes read the ends rather than compare neighbours again) group
+ * by this.
  */
 export function localityEnds(kept: Kept, ends: Int32Array): number {
   const n = kept.list.length;

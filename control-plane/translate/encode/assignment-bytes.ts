@@ -68,8 +68,7 @@ function scratch(n: number): void {
   groupEnd = new Int32Array(len);
 }
 
-// The writers take and return the position: the buffer and position stay locals of the caller
-// (kept in module variables, each byte was a load and a store of both).
+// The writers take and return the position, so the buffer and position stay the caller's locals.
 /** `s` of UTF-8 length `n`, length-prefixed. */
 function string(buf: Uint8Array, pos: number, s: string, n: number): number {
   pos = writeVarint(buf, pos, n);

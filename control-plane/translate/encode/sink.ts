@@ -39,8 +39,8 @@ export class Sink {
     this.buf = next;
   }
 
-  // The loops keep the buffer and position in locals: through `this`, every byte was a load
-  // and a store of both.
+  // The loops keep the buffer and position in locals rather than reading and writing both
+  // through `this` for every byte.
   private varint(v: number): void {
     this.room(5);
     const buf = this.buf;
