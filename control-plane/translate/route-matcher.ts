@@ -20,7 +20,7 @@
 // can only match on request headers"); `:path` is one. docs/TRANSLATION.md, "Route lookup at
 // 10,000 models".
 import { create } from '@bufbuild/protobuf';
-import { anyPack } from '@bufbuild/protobuf/wkt';
+import { type Any, anyPack } from '@bufbuild/protobuf/wkt';
 import type { Route, VirtualHost } from '../../protos/gen/envoy/config/route/v3/route_components_pb.js';
 import { HttpRequestHeaderMatchInputSchema } from '../../protos/gen/envoy/type/matcher/v3/http_inputs_pb.js';
 import {
@@ -32,7 +32,7 @@ import {
   type Matcher_OnMatch,
   MatcherSchema,
 } from '../../protos/gen/xds/type/matcher/v3/matcher_pb.js';
-import { packedRouteList } from './encode/route-list.js';
+import { packedRouteList, packedRouteListBytes } from './encode/route-list.js';
 import { newVirtualHost } from './literals.js';
 import { MODEL_HEADER, restPath } from './names.js';
 import type { GatewayRouteMatcher } from './options.js';
@@ -49,6 +49,10 @@ export interface ModelEntry {
   readonly model: string;
   readonly rest: readonly Route[];
   readonly grpc: readonly Route[];
+  /** `RouteList { routes: grpc }` already encoded: the tree packs it without reading `grpc`. */
+  readonly grpcList?: Uint8Array;
+  /** How many gRPC routes, where reading `grpc` would build them. */
+  readonly grpcCount?: number;
 }
 
 export function useMatcherTree(mode: GatewayRouteMatcher, routeCount: number): boolean {
@@ -70,21 +74,32 @@ function headerInput(header: string): TypedExtensionConfig {
 // (memoized) array while the model's policy is unchanged.
 const actions = new WeakMap<readonly Route[], Matcher_OnMatch>();
 
+const encodedActions = new WeakMap<Uint8Array, Matcher_OnMatch>();
+
+function onMatch(model: string, typedConfig: Any): Matcher_OnMatch {
+  // Typed literals: two create() calls per model and entry point cost more than the packing.
+  return {
+    $typeName: 'xds.type.matcher.v3.Matcher.OnMatch',
+    onMatch: {
+      case: 'action',
+      value: { $typeName: 'xds.core.v3.TypedExtensionConfig', name: model, typedConfig },
+    },
+  };
+}
+
+function encodedListAction(model: string, list: Uint8Array): Matcher_OnMatch {
+  let a = encodedActions.get(list);
+  if (!a) {
+    a = onMatch(model, packedRouteListBytes(list));
+    encodedActions.set(list, a);
+  }
+  return a;
+}
+
 function routeListAction(model: string, routes: readonly Route[]): Matcher_OnMatch {
   let a = actions.get(routes);
   if (!a) {
-    // Typed literals: two create() calls per model and entry point cost more than the packing.
-    a = {
-      $typeName: 'xds.type.matcher.v3.Matcher.OnMatch',
-      onMatch: {
-        case: 'action',
-        value: {
-          $typeName: 'xds.core.v3.TypedExtensionConfig',
-          name: model,
-          typedConfig: packedRouteList(routes),
-        },
-      },
-    };
+    a = onMatch(model, packedRouteList(routes));
     actions.set(routes, a);
   }
   return a;
@@ -113,7 +128,8 @@ export function routeMatcher(entries: readonly ModelEntry[]): Matcher | undefine
   const byHeader: Record<string, Matcher_OnMatch> = {};
   for (const e of entries) {
     if (e.rest.length) byPath[restPath(e.model)] = routeListAction(e.model, e.rest);
-    if (e.grpc.length) byHeader[e.model] = routeListAction(e.model, e.grpc);
+    if (e.grpcList) byHeader[e.model] = encodedListAction(e.model, e.grpcList);
+    else if (e.grpc.length) byHeader[e.model] = routeListAction(e.model, e.grpc);
   }
   const grpc = mapTree(MODEL_HEADER, 'exactMatchMap', byHeader, undefined);
   return mapTree(':path', 'prefixMatchMap', byPath, grpc);

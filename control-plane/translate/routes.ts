@@ -16,6 +16,7 @@ import {
 } from '../../protos/gen/envoy/config/route/v3/route_components_pb.js';
 import type { HeaderMatch, ModelRoute } from '../policy/types.js';
 import { applyRouteAccess } from './access.js';
+import { NONE } from './empties.js';
 import {
   newClusterWeight,
   newRoute,
@@ -124,7 +125,74 @@ function weighted(
   return { case: 'weightedClusters', value: wc };
 }
 
-function action(common: RouteActionCommon, clusterSpecifier: RouteAction['clusterSpecifier']): RouteAction {
+/** Where each of a model's routes sends its requests, over one list of cluster names. */
+export interface Targets {
+  /** Per match rule, its version's cluster. */
+  readonly rules: RouteAction['clusterSpecifier'][];
+  /** The default route's weighted split. */
+  readonly split: RouteAction['clusterSpecifier'];
+}
+
+function buildTargets(
+  route: ModelRoute,
+  flavor: Flavor,
+  entry: EntryPoint,
+  names: readonly string[],
+): Targets {
+  const { spec } = route;
+  return {
+    rules: spec.match.map((rule) => ({
+      case: 'cluster' as const,
+      value: nameOf(spec, names, rule.version) ?? entryCluster(flavor, entry)(spec.model, rule.version),
+    })),
+    split: weighted(route, flavor, names),
+  };
+}
+
+/**
+ * What the routes of one model's entry points have in common, worked out once per model: the
+ * gateway builds three route lists per model (REST, gRPC and its own virtual host), and the
+ * gRPC list and the virtual host's send to the same clusters. Sub-messages are shared between
+ * them, never copied: nothing downstream mutates a translated split or header matcher.
+ */
+export interface RouteParts {
+  readonly names: VersionNames;
+  /** Per match rule, its header conditions in header-name order. */
+  readonly ruleHeaders: readonly HeaderMatcher[][];
+  /** The routes' targets over the gRPC clusters, and over the REST clusters, once built. */
+  grpcTargets?: Targets;
+  restTargets?: Targets;
+}
+
+export function routeParts(
+  route: ModelRoute,
+  flavor: Flavor,
+  names = versionNames(route.spec, flavor),
+): RouteParts {
+  return {
+    names,
+    ruleHeaders: route.spec.match.map((rule) =>
+      Object.keys(rule.headers)
+        .sort()
+        .map((h) => headerMatcher(h, rule.headers[h]!)),
+    ),
+  };
+}
+
+export function targetsOf(parts: RouteParts, route: ModelRoute, flavor: Flavor, entry: EntryPoint): Targets {
+  const names = entryNames(parts.names, flavor, entry);
+  if (names === parts.names.grpc) {
+    parts.grpcTargets ??= buildTargets(route, flavor, entry, names);
+    return parts.grpcTargets;
+  }
+  parts.restTargets ??= buildTargets(route, flavor, entry, names);
+  return parts.restTargets;
+}
+
+export function action(
+  common: RouteActionCommon,
+  clusterSpecifier: RouteAction['clusterSpecifier'],
+): RouteAction {
   const a = newRouteAction();
   a.clusterSpecifier = clusterSpecifier;
   if (common.timeout) a.timeout = common.timeout;
@@ -136,43 +204,32 @@ function action(common: RouteActionCommon, clusterSpecifier: RouteAction['cluste
 }
 
 /**
- * The routes of one model for one entry point, match rules first. `names`: the model's cluster
- * names, when the caller has them already.
+ * The routes of one model for one entry point, match rules first. `parts`: what the model's
+ * other entry points share with this one, when the caller has it already.
  */
 export function modelRoutes(
   route: ModelRoute,
   flavor: Flavor,
   entry: EntryPoint,
-  names: VersionNames = versionNames(route.spec, flavor),
+  parts: RouteParts = routeParts(route, flavor),
 ): Route[] {
   const { model } = route.spec;
-  const targets = entryNames(names, flavor, entry);
+  const targets = targetsOf(parts, route, flavor, entry);
   const common = routeActionCommon(route.spec, flavor, entry);
   const prefix = entry === 'any' ? model : `${model}/${entry}`;
   const modelHeader = entry === 'grpc' ? modelHeaderMatcher(model) : undefined;
-  const out = route.spec.match.map((rule, i) =>
-    newRoute(
-      `${prefix}/match-${i}`,
-      entryMatch(
-        model,
-        entry,
-        modelHeader,
-        Object.keys(rule.headers)
-          .sort()
-          .map((h) => headerMatcher(h, rule.headers[h]!)),
+  const { ruleHeaders } = parts;
+  const out: Route[] = [];
+  for (let i = 0; i < ruleHeaders.length; i++)
+    out.push(
+      newRoute(
+        `${prefix}/match-${i}`,
+        entryMatch(model, entry, modelHeader, ruleHeaders[i]!),
+        action(common, targets.rules[i]!),
       ),
-      action(common, {
-        case: 'cluster',
-        value: nameOf(route.spec, targets, rule.version) ?? entryCluster(flavor, entry)(model, rule.version),
-      }),
-    ),
-  );
+    );
   out.push(
-    newRoute(
-      `${prefix}/default`,
-      entryMatch(model, entry, modelHeader, []),
-      action(common, weighted(route, flavor, targets)),
-    ),
+    newRoute(`${prefix}/default`, entryMatch(model, entry, modelHeader, NONE), action(common, targets.split)),
   );
   if (flavor === 'envoy' && (common.retryPolicy || common.requestMirrorPolicies.length > 0))
     for (const r of out) r.perRequestBufferLimitBytes = BODY_BUFFER_LIMIT;
@@ -182,7 +239,11 @@ export function modelRoutes(
 
 /** gRPC flavor: the model's own virtual host (the route configuration is per model). */
 export function grpcVirtualHost(route: ModelRoute, names?: VersionNames): VirtualHost {
-  return newVirtualHost(route.spec.model, ['*'], modelRoutes(route, 'grpc', 'any', names));
+  return newVirtualHost(
+    route.spec.model,
+    ['*'],
+    modelRoutes(route, 'grpc', 'any', routeParts(route, 'grpc', names)),
+  );
 }
 
 /**
@@ -193,12 +254,12 @@ export function grpcVirtualHost(route: ModelRoute, names?: VersionNames): Virtua
 export function envoyModelVirtualHost(
   route: ModelRoute,
   restRoutes: readonly Route[],
-  names?: VersionNames,
+  parts: RouteParts = routeParts(route, 'envoy'),
 ): VirtualHost {
   const { model } = route.spec;
   return newVirtualHost(
     model,
     [model, `${model}:*`],
-    [...restRoutes, ...modelRoutes(route, 'envoy', 'any', names)],
+    [...restRoutes, ...modelRoutes(route, 'envoy', 'any', parts)],
   );
 }

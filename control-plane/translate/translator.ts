@@ -15,6 +15,7 @@ import type { RouteConfiguration } from '../../protos/gen/envoy/config/route/v3/
 import type { ModelRoute } from '../policy/types.js';
 import { accessClusters } from './access.js';
 import { buildClusters } from './cluster.js';
+import { gatewayEntry } from './gateway-entry.js';
 import { gatewayListener, grpcListener } from './listeners.js';
 import { newRouteConfiguration } from './literals.js';
 import { loadAssignments } from './load-assignments.js';
@@ -22,7 +23,7 @@ import { GATEWAY_ROUTE_CONFIG } from './names.js';
 import { resolveOptions, type TranslateOptions } from './options.js';
 import { interningIn } from './proto.js';
 import { catchAllVirtualHost, type ModelEntry, useMatcherTree } from './route-matcher.js';
-import { envoyModelVirtualHost, grpcVirtualHost, modelRoutes } from './routes.js';
+import { envoyModelVirtualHost, grpcVirtualHost, modelRoutes, routeParts } from './routes.js';
 import { type GatewayMemo, TranslationCache } from './translation-cache.js';
 import type { EndpointTable, Flavor, ResourceSet } from './types.js';
 import { versionNames } from './version-names.js';
@@ -91,11 +92,12 @@ function buildRouteOutput(route: ModelRoute, flavor: Flavor, options: TranslateO
       routeConfig: newRouteConfiguration(model, [grpcVirtualHost(route, names)]),
     };
   }
-  const rest = modelRoutes(route, 'envoy', 'rest', names);
+  const parts = routeParts(route, 'envoy', names);
+  const rest = modelRoutes(route, 'envoy', 'rest', parts);
   return {
     clusters,
-    virtualHost: envoyModelVirtualHost(route, rest, names),
-    entry: { model: route.spec.model, rest, grpc: modelRoutes(route, 'envoy', 'grpc', names) },
+    virtualHost: envoyModelVirtualHost(route, rest, parts),
+    entry: gatewayEntry(route, parts, rest),
   };
 }
 
@@ -126,11 +128,13 @@ function gatewayResources(
   accessParts: ModelRoute[],
 ): Gateway {
   const parts: object[] = [...virtualHosts];
-  for (const e of entries) parts.push(e.rest, e.grpc);
+  // The packed gRPC list stands for the routes it was written from (the same object while the
+  // model's policy is unchanged): reading `grpc` would build them.
+  for (const e of entries) parts.push(e.rest, e.grpcList ?? e.grpc);
   const last = cache.gateway as Gateway | undefined;
   const sameAccess = last !== undefined && last.key === key && sameParts(last.accessParts, accessParts);
   if (last && sameAccess && sameParts(last.parts, parts)) return last;
-  const routeCount = entries.reduce((n, e) => n + e.rest.length + e.grpc.length, 0);
+  const routeCount = entries.reduce((n, e) => n + e.rest.length + (e.grpcCount ?? e.grpc.length), 0);
   const catchAll = catchAllVirtualHost(entries, useMatcherTree(options.gatewayRouteMatcher, routeCount));
   const gateway: Gateway = {
     key,
@@ -234,9 +238,12 @@ function* translateAll(
 /**
  * What one route contributes to `flavor`'s snapshot, on its own: its clusters and
  * ClusterLoadAssignments, and its listener and route configuration (proxyless gRPC) or, for
- * Envoy, a route configuration holding just its virtual host and routes. The publisher checks
- * this per model, so one model's fault stays that model's; the shared gateway is left alone
- * (its memo is not disturbed) and is checked with the whole snapshot.
+ * Envoy, a route configuration holding just its virtual host and its catch-all routes. The
+ * publisher checks this per model, so one model's fault stays that model's; the shared gateway
+ * is left alone (its memo is not disturbed) and is checked with the whole snapshot. The
+ * catch-all routes are a matcher tree, as the gateway's are at scale: the checkers read a
+ * packed route list as its routes, and the gRPC ones, written packed, are never built as
+ * messages for the check.
  */
 export function translateModel(
   route: ModelRoute,
@@ -262,7 +269,7 @@ function translateOne(
   else if (out.virtualHost) {
     let rc = modelCheckMemo.get(out);
     if (!rc) {
-      const catchAll = catchAllVirtualHost(out.entry ? [out.entry] : [], false);
+      const catchAll = catchAllVirtualHost(out.entry ? [out.entry] : [], true);
       rc = newRouteConfiguration(`${GATEWAY_ROUTE_CONFIG}/${route.spec.model}`, [out.virtualHost, catchAll]);
       modelCheckMemo.set(out, rc);
     }

@@ -2,6 +2,7 @@
 // Packing one per model and entry point through toBinary was a third of a full Envoy-flavor
 // translation; most of a route's bytes are sub-messages every model shares (retry policy,
 // timeouts, hash policy), which the memo encoder writes from bytes encoded once.
+import type { DescMessage, MessageShape } from '@bufbuild/protobuf';
 import type { Any } from '@bufbuild/protobuf/wkt';
 import {
   type Route,
@@ -28,6 +29,14 @@ const encoder = new MemoEncoder(PER_MODEL_ROUTE_TYPES);
 
 const ROUTE_LIST_TYPE_URL = `type.googleapis.com/${RouteListSchema.typeName}`;
 
+/**
+ * toBinary(desc, msg) for a per-model type (walked) or a shared one (memoized by identity, so
+ * it must not change once encoded).
+ */
+export function messageBytes<D extends DescMessage>(desc: D, msg: MessageShape<D>): Uint8Array {
+  return encoder.encode(desc, msg);
+}
+
 /** toBinary(RouteSchema, route), for the snapshot cache's route configurations (piecewise.ts). */
 export function routeBytes(route: Route): Uint8Array {
   return encoder.encode(RouteSchema, route);
@@ -41,5 +50,10 @@ export function routeListBytes(routes: readonly Route[]): Uint8Array {
 
 /** `anyPack(RouteListSchema, { routes })`. */
 export function packedRouteList(routes: readonly Route[]): Any {
-  return { $typeName: 'google.protobuf.Any', typeUrl: ROUTE_LIST_TYPE_URL, value: routeListBytes(routes) };
+  return packedRouteListBytes(routeListBytes(routes));
+}
+
+/** The Any packing a RouteList encoded as `bytes`. */
+export function packedRouteListBytes(bytes: Uint8Array): Any {
+  return { $typeName: 'google.protobuf.Any', typeUrl: ROUTE_LIST_TYPE_URL, value: bytes };
 }
