@@ -4,6 +4,7 @@
 // by the list form of the host (fewer models than the tree is for), or for a model with access
 // rules, whose routes carry per-route filter configs the writer does not write.
 import type { Route, RouteAction } from '../../protos/gen/envoy/config/route/v3/route_components_pb.js';
+import type { Matcher_OnMatch } from '../../protos/gen/xds/type/matcher/v3/matcher_pb.js';
 import type { ModelRoute } from '../policy/types.js';
 import { NONE, UNSET } from './empties.js';
 import {
@@ -60,6 +61,8 @@ function grpcRouteListBytes(route: ModelRoute, parts: RouteParts): Uint8Array | 
 
 class GatewayEntry implements ModelEntry {
   private built: readonly Route[] | undefined;
+  restAction?: Matcher_OnMatch;
+  grpcAction?: Matcher_OnMatch;
   constructor(
     readonly model: string,
     readonly rest: readonly Route[],

@@ -203,11 +203,9 @@ describe('routeMatcher levels', () => {
     ).toEqual(['request-header :path: /v2/models/a', 'request-header x-model-name: b']);
   });
 
-  it("keeps a model's packed action while its routes are unchanged, and packs new routes anew", () => {
-    // The translator hands in the same memoized arrays while a policy is unchanged; the action
-    // packed for them is reused, so no next tree packs or encodes that model's routes again.
-    const rest = [r('a/rest')];
-    const grpc = [r('a/grpc')];
+  it("keeps a model's packed actions while its entry is unchanged, and packs a new entry anew", () => {
+    // The translator hands in the same memoized entry while a policy is unchanged; the actions
+    // packed for it are reused, so no next tree packs or encodes that model's routes again.
     const actionsOf = (entry: Parameters<typeof routeMatcher>[0][number]) => {
       const outer = routeMatcher([entry]);
       if (outer?.matcherType.case !== 'matcherTree') throw new Error('no tree');
@@ -219,14 +217,29 @@ describe('routeMatcher levels', () => {
       if (byPath.case !== 'prefixMatchMap' || byHeader.case !== 'exactMatchMap') throw new Error('map kinds');
       return [byPath.value.map['/v2/models/a'], byHeader.value.map.a];
     };
-    const first = actionsOf({ model: 'a', rest, grpc });
-    const again = actionsOf({ model: 'a', rest, grpc });
+    const entry = { model: 'a', rest: [r('a/rest')], grpc: [r('a/grpc')] };
+    const first = actionsOf(entry);
+    const again = actionsOf(entry);
     expect(again[0]).toBe(first[0]);
     expect(again[1]).toBe(first[1]);
-    const fresh = actionsOf({ model: 'a', rest: [r('a/rest')], grpc });
+    const fresh = actionsOf({ model: 'a', rest: [r('a/rest')], grpc: entry.grpc });
     expect(fresh[0]).not.toBe(first[0]);
     expect(fresh[0]).toStrictEqual(first[0]);
-    expect(fresh[1]).toBe(first[1]);
+    expect(fresh[1]).toStrictEqual(first[1]);
+    // Through the translator: an unchanged policy keeps its entry, so its actions too.
+    const tree = (set: ReturnType<typeof translate>) => set.routes[0]!.virtualHosts.at(-1)!.matcher;
+    const t1 = tree(
+      translate({ routes: MODELS, endpoints: new Map() }, 'envoy', { gatewayRouteMatcher: 'tree' }),
+    );
+    const t2 = tree(
+      translate({ routes: MODELS, endpoints: new Map() }, 'envoy', { gatewayRouteMatcher: 'tree' }),
+    );
+    const byPath = (m: typeof t1) =>
+      m?.matcherType.case === 'matcherTree' && m.matcherType.value.treeType.case === 'prefixMatchMap'
+        ? m.matcherType.value.treeType.value.map['/v2/models/foo']
+        : undefined;
+    expect(byPath(t1)).toBeDefined();
+    expect(byPath(t2)).toBe(byPath(t1));
   });
 
   it('serves a tree without models as an empty route list', () => {

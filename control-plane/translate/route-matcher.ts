@@ -53,6 +53,14 @@ export interface ModelEntry {
   readonly grpcList?: Uint8Array;
   /** How many gRPC routes, where reading `grpc` would build them. */
   readonly grpcCount?: number;
+  /**
+   * The tree's actions for this entry's lists, packed once: the translator hands in the same
+   * (memoized) entry while the model's policy is unchanged, so a gateway rebuilt for another
+   * model packs nothing again. Kept on the entry rather than in a WeakMap by routes array: an
+   * ephemeron per list is more work for the garbage collector at every collection.
+   */
+  restAction?: Matcher_OnMatch;
+  grpcAction?: Matcher_OnMatch;
 }
 
 export function useMatcherTree(mode: GatewayRouteMatcher, routeCount: number): boolean {
@@ -70,12 +78,6 @@ function headerInput(header: string): TypedExtensionConfig {
   });
 }
 
-// A model's RouteList action is packed once per routes array: the translator hands in the same
-// (memoized) array while the model's policy is unchanged.
-const actions = new WeakMap<readonly Route[], Matcher_OnMatch>();
-
-const encodedActions = new WeakMap<Uint8Array, Matcher_OnMatch>();
-
 function onMatch(model: string, typedConfig: Any): Matcher_OnMatch {
   // Typed literals: two create() calls per model and entry point cost more than the packing.
   return {
@@ -87,22 +89,17 @@ function onMatch(model: string, typedConfig: Any): Matcher_OnMatch {
   };
 }
 
-function encodedListAction(model: string, list: Uint8Array): Matcher_OnMatch {
-  let a = encodedActions.get(list);
-  if (!a) {
-    a = onMatch(model, packedRouteListBytes(list));
-    encodedActions.set(list, a);
-  }
-  return a;
+function restAction(e: ModelEntry): Matcher_OnMatch {
+  e.restAction ??= onMatch(e.model, packedRouteList(e.rest));
+  return e.restAction;
 }
 
-function routeListAction(model: string, routes: readonly Route[]): Matcher_OnMatch {
-  let a = actions.get(routes);
-  if (!a) {
-    a = onMatch(model, packedRouteList(routes));
-    actions.set(routes, a);
+function grpcAction(e: ModelEntry): Matcher_OnMatch | undefined {
+  if (!e.grpcAction) {
+    if (e.grpcList) e.grpcAction = onMatch(e.model, packedRouteListBytes(e.grpcList));
+    else if (e.grpc.length) e.grpcAction = onMatch(e.model, packedRouteList(e.grpc));
   }
-  return a;
+  return e.grpcAction;
 }
 
 function mapTree(
@@ -127,9 +124,9 @@ export function routeMatcher(entries: readonly ModelEntry[]): Matcher | undefine
   const byPath: Record<string, Matcher_OnMatch> = {};
   const byHeader: Record<string, Matcher_OnMatch> = {};
   for (const e of entries) {
-    if (e.rest.length) byPath[restPath(e.model)] = routeListAction(e.model, e.rest);
-    if (e.grpcList) byHeader[e.model] = encodedListAction(e.model, e.grpcList);
-    else if (e.grpc.length) byHeader[e.model] = routeListAction(e.model, e.grpc);
+    if (e.rest.length) byPath[restPath(e.model)] = restAction(e);
+    const grpc = grpcAction(e);
+    if (grpc) byHeader[e.model] = grpc;
   }
   const grpc = mapTree(MODEL_HEADER, 'exactMatchMap', byHeader, undefined);
   return mapTree(':path', 'prefixMatchMap', byPath, grpc);
