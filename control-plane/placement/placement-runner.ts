@@ -79,6 +79,8 @@ export class PlacementRunner {
   private leading = false;
   /** This term's starting point has been read: runs before it would move replicas. */
   private tookOver = false;
+  /** The last take-over could not read the records: the next tick tries again. */
+  private takeOverFailed = false;
   private running: Promise<void> = Promise.resolve();
   private timers: NodeJS.Timeout[] = [];
   private stopped = false;
@@ -217,11 +219,15 @@ export class PlacementRunner {
         this.o.log.warn('placement: catalog unreadable', { error: (err as Error).message }),
       );
     const held = this.o.lease ? this.o.lease.isHeld() : true;
-    if (held === this.leading) return;
+    if (held === this.leading) {
+      if (held && this.takeOverFailed) this.startTakeOver();
+      return;
+    }
     this.leading = held;
     this.tookOver = false;
+    this.takeOverFailed = false;
     this.o.log.info(held ? 'placement: leading' : 'placement: following', {});
-    if (held) this.running = this.running.then(() => this.takeOver());
+    if (held) this.startTakeOver();
     else {
       // A follower's figures would be stale: the leader's /metrics carries them.
       this.metrics?.update([], new Map());
@@ -229,8 +235,26 @@ export class PlacementRunner {
     }
   }
 
+  /**
+   * Takes over on the run chain. A store that does not answer (its NATS node lost, a stream
+   * election under way) is logged and tried again on the next tick while the lease is held:
+   * left unhandled, the rejection ended the whole control-plane process.
+   */
+  private startTakeOver(): void {
+    this.takeOverFailed = false;
+    this.running = this.running
+      .then(() => this.takeOver())
+      .catch((err) => {
+        this.takeOverFailed = true;
+        this.o.log.warn('placement: cannot read the recorded assignments to take over; trying again', {
+          error: (err as Error).message,
+        });
+      });
+  }
+
   /** A new leader starts from the assignments its predecessor recorded (stability). */
   private async takeOver(): Promise<void> {
+    if (this.stopped || !this.leading) return;
     const records = await this.store!.readAll();
     const current = new Map<string, Set<string>>();
     for (const [key, r] of records)
