@@ -201,6 +201,32 @@ describe('ConsoleHub', () => {
     expect(hub.size).toBe(0);
   });
 
+  it('writes nothing more to a refused stream whose reader has not taken its last bytes', async () => {
+    // A real response emits 'close' only once its bytes are flushed; a write after end() is an
+    // 'error' event, and with no listener an uncaught exception.
+    class SlowReader extends FakeResponse {
+      afterEnd: string[] = [];
+      override write(s: string): boolean {
+        if (this.ended) this.afterEnd.push(s);
+        return super.write(s);
+      }
+      override end(): void {
+        this.ended = true;
+      }
+    }
+    hub = new ConsoleHub(sources({ policies: [view('a', 'ma', 90)] }), { ...OPTS, recheckMs: 30 });
+    const res = new SlowReader();
+    hub.attach(res as unknown as ServerResponse, admin, async () => {
+      throw Object.assign(new Error('token expired'), { code: 'SY_UNAUTHENTICATED' });
+    });
+    await until(() => res.ended, 'the stream ended');
+    const ticks = (n: number) => new Promise((r) => setTimeout(r, OPTS.tickMs * n));
+    await ticks(6);
+    expect(res.events().at(-1)).toMatchObject({ event: 'refused' });
+    expect(res.afterEnd).toEqual([]);
+    expect(hub.size).toBe(0);
+  });
+
   it('ends every stream when closed', () => {
     hub = new ConsoleHub(sources({ policies: [] }), OPTS);
     const res = new FakeResponse();

@@ -172,6 +172,10 @@ export class ConsoleHub {
     } catch (err) {
       const e = asSwitchyardError(err);
       send(s, 'refused', { code: e.code, message: e.message });
+      // Out of the set now, not at 'close': a reader slow to take the last bytes keeps the
+      // response open past the next tick, and a write after end() is an 'error' event that,
+      // with no listener, ended the whole control-plane process.
+      this.streams.delete(s);
       s.res.end();
     }
   }
