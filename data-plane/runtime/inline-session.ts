@@ -61,6 +61,7 @@ export class InlineSession implements Runner {
   private busyMs = 0;
   private busySince = 0;
   private running = false;
+  private released = false;
 
   private constructor(
     private readonly session: ort.InferenceSession,
@@ -102,7 +103,15 @@ export class InlineSession implements Runner {
     this.injectDelayMs = ms;
   }
 
+  /**
+   * Releases the session once; later calls do nothing, as a worker pool's do. onnxruntime-node
+   * rejects a second release ("Session already disposed"), and a version can be retired twice
+   * (a load refused after its session was built, then replaced): unhandled, that rejection
+   * ended the pod.
+   */
   async stop(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
     await this.session.release();
   }
 }

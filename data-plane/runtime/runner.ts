@@ -22,5 +22,6 @@ export interface Runner {
   run(inputs: readonly Tensor[], notAfter?: number): Promise<RunResult>;
   /** The injected delay of later runs (tests). */
   setInjectDelay(ms: number): void;
+  /** Stops the runner; a second call does nothing. */
   stop(): Promise<void>;
 }

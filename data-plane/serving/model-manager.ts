@@ -199,9 +199,12 @@ export class ModelManager {
   private serial(key: string, op: () => Promise<void>): Promise<void> {
     const next = (this.ops.get(key) ?? Promise.resolve()).then(op, op);
     this.ops.set(key, next);
-    void next.finally(() => {
+    // then(f, f), not finally(f): a promise from finally() rejects with `next`, and nothing
+    // would handle that one; the caller handles `next` itself.
+    const forget = () => {
       if (this.ops.get(key) === next) this.ops.delete(key);
-    });
+    };
+    next.then(forget, forget);
     return next;
   }
 
@@ -256,6 +259,9 @@ export class ModelManager {
       const refused = await gate;
       if (refused) {
         await this.retire(entry);
+        // Retired: not a loaded version any more (a later refusal must record itself).
+        entry.pool = undefined;
+        entry.batcher = undefined;
         throw refused;
       }
     } catch (err) {
