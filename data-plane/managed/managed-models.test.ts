@@ -1,6 +1,6 @@
 // ManagedModels against a real ModelManager (real onnxruntime sessions) with an in-memory
 // artifact source: which PodAssignments are applied, and what a load reports.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { create } from '@bufbuild/protobuf';
@@ -95,5 +95,42 @@ describe('managed models: applying assignments', () => {
     expect(models.get('affine', '3')?.state).toBe('failed');
     expect(models.get('affine', '3')?.failureReason).toMatch(/^residency: .* only in eu, this pod is in r1/);
     expect(fetches).toBe(before);
+  });
+
+  it('re-fetches a cached file that fails its check while the load waits behind a drain', async () => {
+    // The cached file is checked while the load waits its turn (here behind the version's own
+    // drain grace); a check that fails meanwhile must not be a rejection nothing handles (that
+    // ends the pod): the load refuses the cached file and fetches the artifact again.
+    const rejections: unknown[] = [];
+    const onRejection = (reason: unknown) => rejections.push(reason);
+    process.on('unhandledRejection', onRejection);
+    const log = memoryLogger();
+    const slow = new ManagedModels(models, new ArtifactCache(dir), {
+      region: 'r1',
+      drain: { graceMs: 400, timeoutMs: 1000 },
+      log,
+    });
+    let fetched = 0;
+    slow.setFetcher({
+      fetch: async () => {
+        fetched++;
+        return plain;
+      },
+    });
+    try {
+      await slow.apply(assignments(1n, 1n, [version('7')]));
+      expect(models.get('affine', '7')?.state).toBe('ready');
+      void slow.apply(assignments(2n, 2n, [])); // drains version 7 for 400 ms
+      await writeFile(join(dir, 'affine', '7', 'model.onnx'), 'not the artifact');
+      await slow.apply(assignments(3n, 3n, [version('7')]));
+      expect(log.lines.some((l) => l.includes('cached affine version 7 not usable; downloading it'))).toBe(
+        true,
+      );
+      expect(models.get('affine', '7')?.state).toBe('ready');
+      expect(fetched).toBe(2);
+      expect(rejections).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onRejection);
+    }
   });
 });

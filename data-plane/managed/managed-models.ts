@@ -213,6 +213,10 @@ export class ManagedModels {
         // the session is created from it: READY only if the digest matches.
         const trusted = await this.cache.trusted(v.model, v.version, v.digest);
         const gate = trusted ? undefined : this.cache.verify(v.model, v.version, v.digest);
+        // Observed at once: the load may start only after more file reads, or wait behind a
+        // drain's grace on the same version, and a verify that fails meanwhile would be an
+        // unhandled rejection, which ends the pod. The load awaits it and refuses the version.
+        gate?.catch(() => undefined);
         const ort = trusted ? await this.cache.optimized(v.model, v.version, v.digest) : undefined;
         // A cache entry from before the mapped form existed gets it once, here.
         const mapped = trusted
@@ -220,6 +224,7 @@ export class ManagedModels {
             (await this.cache.writeMapped(v.model, v.version, v.digest).catch(() => undefined)))
           : undefined;
         const ready = gate && ports ? Promise.all([gate, ports]).then(() => undefined) : (gate ?? ports);
+        ready?.catch(() => undefined);
         await this.models.load(v.model, v.version, dir, v.digest, {
           digest: v.digest,
           ...(ready ? { gate: ready } : {}),
