@@ -13,7 +13,7 @@ import {
   headerRouteListBytes,
 } from './encode/header-route-list.js';
 import { MODEL_HEADER } from './names.js';
-import { BODY_BUFFER_LIMIT, type RouteActionCommon, routeActionCommon } from './route-action.js';
+import { bodyBufferLimit, type RouteActionCommon, routeActionCommon } from './route-action.js';
 import type { ModelEntry } from './route-matcher.js';
 import { action, modelRoutes, type RouteParts, targetsOf } from './routes.js';
 
@@ -45,12 +45,11 @@ function grpcRouteListBytes(route: ModelRoute, parts: RouteParts): Uint8Array | 
   for (let i = 0; i < parts.ruleHeaders.length; i++)
     routes.push({ name: `${prefix}/match-${i}`, headers: parts.ruleHeaders[i]!, target: targets.rules[i]! });
   routes.push({ name: `${prefix}/default`, headers: NONE, target: targets.split });
-  const buffers = common.retryPolicy !== undefined || common.requestMirrorPolicies.length > 0;
   const shared: HeaderRouteShared = {
     header: MODEL_HEADER,
     value: spec.model,
     tail: tailOf(common),
-    bufferLimit: buffers ? BODY_BUFFER_LIMIT : undefined,
+    bufferLimit: bodyBufferLimit('envoy', common),
   };
   try {
     return headerRouteListBytes(shared, routes);

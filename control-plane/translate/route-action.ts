@@ -89,6 +89,13 @@ export function buildMirrorPolicies(
  */
 export const BODY_BUFFER_LIMIT = 16 * 1024 * 1024;
 
+/** Route.per_request_buffer_limit_bytes for a model's routes: Envoy buffers what it retries or mirrors. */
+export function bodyBufferLimit(flavor: Flavor, common: RouteActionCommon): number | undefined {
+  return flavor === 'envoy' && (common.retryPolicy !== undefined || common.requestMirrorPolicies.length > 0)
+    ? BODY_BUFFER_LIMIT
+    : undefined;
+}
+
 /** The fields every route of a model shares, apart from where it sends the request. */
 export interface RouteActionCommon {
   readonly timeout?: Duration;

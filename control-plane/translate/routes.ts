@@ -28,7 +28,7 @@ import {
 import { clusterName, MODEL_HEADER, restClusterName, restPath } from './names.js';
 import { shared } from './proto.js';
 import type { EntryPoint } from './retry-on.js';
-import { BODY_BUFFER_LIMIT, type RouteActionCommon, routeActionCommon } from './route-action.js';
+import { bodyBufferLimit, type RouteActionCommon, routeActionCommon } from './route-action.js';
 import type { Flavor } from './types.js';
 import { entryNames, nameOf, type VersionNames, versionNames } from './version-names.js';
 
@@ -231,8 +231,8 @@ export function modelRoutes(
   out.push(
     newRoute(`${prefix}/default`, entryMatch(model, entry, modelHeader, NONE), action(common, targets.split)),
   );
-  if (flavor === 'envoy' && (common.retryPolicy || common.requestMirrorPolicies.length > 0))
-    for (const r of out) r.perRequestBufferLimitBytes = BODY_BUFFER_LIMIT;
+  const limit = bodyBufferLimit(flavor, common);
+  if (limit !== undefined) for (const r of out) r.perRequestBufferLimitBytes = limit;
   if (flavor === 'envoy') applyRouteAccess(out, route);
   return out;
 }
