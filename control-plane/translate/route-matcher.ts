@@ -56,8 +56,8 @@ export interface ModelEntry {
   /**
    * The tree's actions for this entry's lists, packed once: the translator hands in the same
    * (memoized) entry while the model's policy is unchanged, so a gateway rebuilt for another
-   * model packs nothing again. Kept on the entry rather than in a WeakMap by routes array: an
-   * ephemeron per list is more work for the garbage collector at every collection.
+   * model packs nothing again. Kept on the entry rather than in a WeakMap by routes array (the
+   * same lifetime), which also leaves the collector no weak entry per list to trace.
    */
   restAction?: Matcher_OnMatch;
   grpcAction?: Matcher_OnMatch;
