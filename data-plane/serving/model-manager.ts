@@ -17,6 +17,7 @@ import { type PoolOptions, WorkerPool } from '../runtime/worker-pool.js';
 import type { InferenceObserver } from '../stats/observer.js';
 import type { ModelSignature } from '../tensors/tensor.js';
 import { defersPrepack, type PrepackState, prepackInBackground } from './background-prepack.js';
+import { KeyedSerial } from './keyed-serial.js';
 import { readyLine } from './ready-line.js';
 import { compareVersions } from './version-order.js';
 
@@ -84,7 +85,7 @@ const keyOf = (model: string, version: string) => `${model}/${version}`;
 
 export class ModelManager {
   private readonly versions = new Map<string, ServedVersion>();
-  private readonly ops = new Map<string, Promise<void>>();
+  private readonly ops = new KeyedSerial();
   private readonly listeners = new Set<() => void>();
 
   private injectDelayMs: number;
@@ -197,15 +198,7 @@ export class ModelManager {
   }
 
   private serial(key: string, op: () => Promise<void>): Promise<void> {
-    const next = (this.ops.get(key) ?? Promise.resolve()).then(op, op);
-    this.ops.set(key, next);
-    // then(f, f), not finally(f): a promise from finally() rejects with `next`, and nothing
-    // would handle that one; the caller handles `next` itself.
-    const forget = () => {
-      if (this.ops.get(key) === next) this.ops.delete(key);
-    };
-    next.then(forget, forget);
-    return next;
+    return this.ops.run(key, op);
   }
 
   private emit(): void {
