@@ -9,12 +9,14 @@ describe('KeyedSerial', () => {
   it('runs one operation at a time per key, keys concurrently, past failures', async () => {
     const s = new KeyedSerial();
     const log: string[] = [];
-    const op = (name: string, fail = false) => async () => {
-      log.push(`${name} start`);
-      await tick();
-      log.push(`${name} end`);
-      if (fail) throw new Error(name);
-    };
+    const op =
+      (name: string, fail = false) =>
+      async () => {
+        log.push(`${name} start`);
+        await tick();
+        log.push(`${name} end`);
+        if (fail) throw new Error(name);
+      };
     const rejections: unknown[] = [];
     const onRejection = (r: unknown) => rejections.push(r);
     process.on('unhandledRejection', onRejection);
