@@ -2,6 +2,7 @@
 // (a passphrase, stretched with scrypt) or from a key file (random bytes, expanded with HKDF).
 // Holders redact themselves in toString, JSON and util.inspect, so a stray log line or an error
 // dump never carries key material.
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Redacted } from '../tls/index.js';
 import { KekError } from './errors.js';
@@ -37,6 +38,16 @@ export class KeyEncryptionKey extends Redacted {
     return new KeyEncryptionKey('key-file', Buffer.from(bytes), source);
   }
 
+  /**
+   * Fresh bytes for a key file. The last byte is never CR or LF: fromFile drops a trailing newline,
+   * so a random key ending in one (2 draws in 256) would read back a byte short and be refused.
+   */
+  static newKeyFileBytes(): Buffer {
+    const bytes = randomBytes(MIN_KEY_BYTES);
+    while (isLineEnd(bytes[MIN_KEY_BYTES - 1]!)) bytes[MIN_KEY_BYTES - 1] = randomBytes(1)[0]!;
+    return bytes;
+  }
+
   /** Reads a key file; a trailing newline (an editor's) is not part of the key. */
   static fromFile(path: string): KeyEncryptionKey {
     let bytes: Buffer;
@@ -46,7 +57,7 @@ export class KeyEncryptionKey extends Redacted {
       throw new KekError(`cannot read key file ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`);
     }
     let end = bytes.length;
-    while (end > 0 && (bytes[end - 1] === 0x0a || bytes[end - 1] === 0x0d)) end--;
+    while (end > 0 && isLineEnd(bytes[end - 1]!)) end--;
     return KeyEncryptionKey.fromKeyBytes(bytes.subarray(0, end), path);
   }
 
@@ -64,4 +75,8 @@ export class KeyEncryptionKey extends Redacted {
   exposeForDerivation(): Buffer {
     return this.#secret;
   }
+}
+
+function isLineEnd(byte: number): boolean {
+  return byte === 0x0a || byte === 0x0d;
 }

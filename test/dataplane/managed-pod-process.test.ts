@@ -3,7 +3,6 @@
 // verify and load; it answers what ONNX Runtime answers; unassigned, it drains and unloads; its
 // NATS user cannot publish assignments to itself; SIGTERM ends it with exit 0.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,7 +32,7 @@ describe('switchyard pod --managed (a process)', () => {
   let child: ChildProcess;
   let stderr = '';
   let grpcPort: number;
-  const keyBytes = randomBytes(32);
+  const keyBytes = KeyEncryptionKey.newKeyFileBytes();
   const kek = KeyEncryptionKey.fromKeyBytes(keyBytes, 'test KEK');
   let creds: { user: string; pass: string };
 

@@ -1,6 +1,5 @@
 // Control-plane replicas as real `switchyard control-plane` processes on one nats-server, sharing
 // a CA seeded from a directory, and the HTTPS calls the suites make to their admin ports.
-import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { join } from 'node:path';
@@ -15,7 +14,7 @@ export const TD = 'example.org';
 export async function seedCa(dir: string): Promise<{ caDir: string; kekFile: string; bundle: string }> {
   await mkdir(dir, { recursive: true });
   const kekFile = join(dir, 'kek');
-  await writeFile(kekFile, randomBytes(32), { mode: 0o600 });
+  await writeFile(kekFile, KeyEncryptionKey.newKeyFileBytes(), { mode: 0o600 });
   const caDir = join(dir, 'ca');
   const ca = await initFileCa(caDir, KeyEncryptionKey.fromFile(kekFile), TD);
   return { caDir, kekFile, bundle: ca.trustBundle().pem };
