@@ -51,6 +51,8 @@ export interface ModelEntry {
   readonly grpc: readonly Route[];
   /** `RouteList { routes: grpc }` already encoded: the tree packs it without reading `grpc`. */
   readonly grpcList?: Uint8Array;
+  /** `RouteList { routes: rest }` already encoded, likewise. */
+  readonly restList?: Uint8Array;
   /** How many gRPC routes, where reading `grpc` would build them. */
   readonly grpcCount?: number;
   /**
@@ -90,7 +92,7 @@ function onMatch(model: string, typedConfig: Any): Matcher_OnMatch {
 }
 
 function restAction(e: ModelEntry): Matcher_OnMatch {
-  e.restAction ??= onMatch(e.model, packedRouteList(e.rest));
+  e.restAction ??= onMatch(e.model, e.restList ? packedRouteListBytes(e.restList) : packedRouteList(e.rest));
   return e.restAction;
 }
 

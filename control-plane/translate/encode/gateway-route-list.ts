@@ -1,16 +1,19 @@
-// The packed RouteList of a model's gRPC routes on the Envoy gateway's catch-all host, written
-// without building the routes. Those routes exist only to be packed into the matcher tree
-// (route-matcher.ts): each is `prefix "/"`, an exact `x-model-name` header and the match
-// rule's headers, a route action the model's other entry points share all but the target
-// of, a name, and the body buffer limit. Built as messages and then walked by the memo
-// encoder they were about a sixth of a full Envoy-flavor translation, most of it the garbage
-// collector copying routes that nothing reads once packed.
+// The packed RouteLists of a model's routes on the Envoy gateway's catch-all host, written
+// without walking messages. The matcher tree (route-matcher.ts) holds each model's REST routes
+// and its gRPC routes only as a packed RouteList in an Any. A REST route matches
+// `path_separated_prefix "/v2/models/<model>"` and the match rule's headers; a gRPC route
+// `prefix "/"`, an exact `x-model-name` header and the rule's headers. Each has a route action
+// the model's other routes of that entry point share all but the target of, a name, and the
+// body buffer limit. The gRPC routes exist only to be packed, so they are not built at all;
+// packing either list through the memo encoder's generated writers was about a sixth of a full
+// Envoy-flavor translation each.
 //
 // Fields go in number order as toBinary writes them (Route: match, route, name,
-// per_request_buffer_limit_bytes; RouteMatch: prefix, headers; HeaderMatcher: name,
-// string_match; StringMatcher: exact). The sub-messages the model shares with others (header
-// matchers, the action's common fields) come from the memo encoder's bytes. The test holds
-// the result to toBinary of the routes routes.ts builds, for generated policies.
+// per_request_buffer_limit_bytes; RouteMatch: prefix, headers, path_separated_prefix;
+// HeaderMatcher: name, string_match; StringMatcher: exact). The sub-messages the model shares
+// with others (header matchers, the action's common fields) come from the memo encoder's
+// bytes. The test holds the result to toBinary of the routes routes.ts builds, for generated
+// policies.
 import type { DescMessage, MessageShape } from '@bufbuild/protobuf';
 import { UInt32ValueSchema } from '@bufbuild/protobuf/wkt';
 import type { HeaderMatcher } from '../../../protos/gen/envoy/config/route/v3/route_components_pb.js';
@@ -35,6 +38,7 @@ const ROUTE = RouteSchema.field.route!.number;
 const NAME = RouteSchema.field.name!.number;
 const BUFFER_LIMIT = RouteSchema.field.perRequestBufferLimitBytes!.number;
 const PREFIX = RouteMatchSchema.field.prefix!.number;
+const PATH_SEPARATED_PREFIX = RouteMatchSchema.field.pathSeparatedPrefix!.number;
 const HEADERS = RouteMatchSchema.field.headers!.number;
 const HEADER_NAME = HeaderMatcherSchema.field.name!.number;
 const STRING_MATCH = HeaderMatcherSchema.field.stringMatch!.number;
@@ -44,17 +48,19 @@ const WEIGHTED = RouteActionSchema.field.weightedClusters!.number;
 const UINT32_VALUE = UInt32ValueSchema.field.value!.number;
 
 /** One route of the list: its name, the match rule's headers and where it sends requests. */
-export interface HeaderRoute {
+export interface ListedRoute {
   readonly name: string;
   readonly headers: readonly HeaderMatcher[];
   readonly target: RouteAction['clusterSpecifier'];
 }
 
 /** What every route of the list shares. */
-export interface HeaderRouteShared {
-  /** The exact header every route matches first, and its value. */
-  readonly header: string;
-  readonly value: string;
+export interface ListShared {
+  /**
+   * How every route matches first: gRPC's `prefix "/"` and an exact header (its name and
+   * value), or REST's path_separated_prefix.
+   */
+  readonly match: { readonly header: string; readonly value: string } | { readonly pathPrefix: string };
   /** The route action with no target: the fields after the target, in number order. */
   readonly tail: RouteAction;
   /** Route.per_request_buffer_limit_bytes, or undefined for none. */
@@ -84,15 +90,19 @@ function writeTarget(w: Sink, target: RouteAction['clusterSpecifier']): void {
   else throw new Error(`no writer for a ${String(target.case)} target`);
 }
 
-function writeRoute(w: Sink, shared: HeaderRouteShared, route: HeaderRoute): void {
+function writeRoute(w: Sink, shared: ListShared, route: ListedRoute): void {
+  const { match } = shared;
   w.tag(ROUTES, LEN).fork();
   w.tag(MATCH, LEN).fork();
-  w.tag(PREFIX, LEN).string('/');
-  w.tag(HEADERS, LEN).fork();
-  w.tag(HEADER_NAME, LEN).string(shared.header);
-  w.tag(STRING_MATCH, LEN).fork().tag(EXACT, LEN).string(shared.value).join();
-  w.join();
+  if ('header' in match) {
+    w.tag(PREFIX, LEN).string('/');
+    w.tag(HEADERS, LEN).fork();
+    w.tag(HEADER_NAME, LEN).string(match.header);
+    w.tag(STRING_MATCH, LEN).fork().tag(EXACT, LEN).string(match.value).join();
+    w.join();
+  }
   for (const h of route.headers) w.tag(HEADERS, LEN).bytes(sharedBytes(HeaderMatcherSchema, h));
+  if ('pathPrefix' in match) w.tag(PATH_SEPARATED_PREFIX, LEN).string(match.pathPrefix);
   w.join();
   w.tag(ROUTE, LEN).fork();
   writeTarget(w, route.target);
@@ -105,11 +115,11 @@ function writeRoute(w: Sink, shared: HeaderRouteShared, route: HeaderRoute): voi
 }
 
 /**
- * toBinary(RouteListSchema, { routes }) for routes each matching `prefix "/"`, the exact
- * header, then its own headers. Throws for a value the sink does not write; the caller then
- * builds the routes as messages, so the answer or the error is toBinary's.
+ * toBinary(RouteListSchema, { routes }) for routes each matching as `shared.match` says and by
+ * its own headers. Throws for a value the sink does not write; the caller then packs the routes
+ * as messages, so the answer or the error is toBinary's.
  */
-export function headerRouteListBytes(shared: HeaderRouteShared, routes: readonly HeaderRoute[]): Uint8Array {
+export function gatewayRouteListBytes(shared: ListShared, routes: readonly ListedRoute[]): Uint8Array {
   sink.reset();
   for (const r of routes) writeRoute(sink, shared, r);
   return sink.finish();

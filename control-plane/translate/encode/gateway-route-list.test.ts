@@ -1,5 +1,5 @@
-// A model's gRPC routes on the gateway's catch-all host, written packed without building them,
-// against the routes routes.ts builds: for generated policies (match rules over every kind of
+// A model's REST and gRPC routes on the gateway's catch-all host, written packed without walking
+// messages, against the routes routes.ts builds: for generated policies (match rules over every kind of
 // header condition, weighted and single targets, rules naming undeclared versions, retries,
 // timeouts, sticky hashing, mirroring, non-ASCII header values and long names) the written list is
 // toBinary's of the built routes, the tree packs it as it packed the routes, and the routes are
@@ -9,9 +9,13 @@ import { anyPack } from '@bufbuild/protobuf/wkt';
 import { describe, expect, it } from 'vitest';
 import type { Issue } from '../../../kernel/errors/index.js';
 import { seededRandom } from '../../../kernel/runtime/seeded-random.js';
-import { RouteListSchema } from '../../../protos/gen/envoy/config/route/v3/route_components_pb.js';
+import {
+  type Route,
+  RouteListSchema,
+} from '../../../protos/gen/envoy/config/route/v3/route_components_pb.js';
 import { type ModelRoute, validatePolicy } from '../../policy/index.js';
 import { gatewayEntry } from '../gateway-entry.js';
+import { restPath } from '../names.js';
 import { routeMatcher } from '../route-matcher.js';
 import { modelRoutes, routeParts } from '../routes.js';
 
@@ -76,17 +80,22 @@ function generated(seed: number): ModelRoute {
   });
 }
 
-describe('the gateway’s gRPC routes written packed', () => {
+const packed = (routes: readonly Route[]) =>
+  Buffer.from(toBinary(RouteListSchema, create(RouteListSchema, { routes: routes as Route[] })));
+
+describe('the gateway’s route lists written packed', () => {
   it('are toBinary’s of the routes built for them, for generated policies', () => {
     let written = 0;
     for (let seed = 1; seed <= 400; seed++) {
       const r = generated(seed);
       const parts = routeParts(r, 'envoy');
-      const entry = gatewayEntry(r, parts, modelRoutes(r, 'envoy', 'rest', parts));
+      const rest = modelRoutes(r, 'envoy', 'rest', parts);
+      const entry = gatewayEntry(r, parts, rest);
       const built = modelRoutes(r, 'envoy', 'grpc', routeParts(r, 'envoy'));
-      const expected = toBinary(RouteListSchema, create(RouteListSchema, { routes: built }));
       expect(entry.grpcList, `seed ${seed}`).toBeDefined();
-      expect(Buffer.from(entry.grpcList!).equals(Buffer.from(expected)), `seed ${seed}`).toBe(true);
+      expect(Buffer.from(entry.grpcList!).equals(packed(built)), `seed ${seed}`).toBe(true);
+      expect(entry.restList, `seed ${seed}`).toBeDefined();
+      expect(Buffer.from(entry.restList!).equals(packed(rest)), `seed ${seed}`).toBe(true);
       expect(entry.grpcCount).toBe(built.length);
       // Read, the routes are the ones built directly.
       expect(entry.grpc).toEqual(built);
@@ -110,9 +119,16 @@ describe('the gateway’s gRPC routes written packed', () => {
       throw new Error('no header tree');
     const byHeader = next.value.matcherType.value.treeType;
     if (byHeader.case !== 'exactMatchMap') throw new Error(String(byHeader.case));
-    const packed = byHeader.value.map[r.spec.model]?.onMatch;
-    expect(packed?.case === 'action' && packed.value.typedConfig).toEqual(
+    const grpcAction = byHeader.value.map[r.spec.model]?.onMatch;
+    expect(grpcAction?.case === 'action' && grpcAction.value.typedConfig).toEqual(
       anyPack(RouteListSchema, create(RouteListSchema, { routes: entry.grpc as never })),
+    );
+    if (byBytes!.matcherType.case !== 'matcherTree') throw new Error('no path tree');
+    const byPath = byBytes!.matcherType.value.treeType;
+    if (byPath.case !== 'prefixMatchMap') throw new Error(String(byPath.case));
+    const restAction = byPath.value.map[restPath(r.spec.model)]?.onMatch;
+    expect(restAction?.case === 'action' && restAction.value.typedConfig).toEqual(
+      anyPack(RouteListSchema, create(RouteListSchema, { routes: rest })),
     );
   });
 
@@ -124,6 +140,7 @@ describe('the gateway’s gRPC routes written packed', () => {
     const parts = routeParts(r, 'envoy');
     const entry = gatewayEntry(r, parts, modelRoutes(r, 'envoy', 'rest', parts));
     expect(entry.grpcList).toBeUndefined();
+    expect(entry.restList).toBeUndefined();
     expect(entry.grpc.map((x) => x.name)).toEqual(['secure/grpc/default']);
     // What access adds to a route, which the writer does not write.
     expect(entry.grpc[0]!.requestHeadersToRemove.length).toBeGreaterThan(0);
