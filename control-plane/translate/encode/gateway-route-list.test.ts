@@ -11,13 +11,18 @@ import type { Issue } from '../../../kernel/errors/index.js';
 import { seededRandom } from '../../../kernel/runtime/seeded-random.js';
 import {
   type Route,
+  RouteActionSchema,
   RouteListSchema,
+  RouteSchema,
+  WeightedCluster_ClusterWeightSchema,
+  WeightedClusterSchema,
 } from '../../../protos/gen/envoy/config/route/v3/route_components_pb.js';
 import { type ModelRoute, validatePolicy } from '../../policy/index.js';
 import { gatewayEntry } from '../gateway-entry.js';
 import { restPath } from '../names.js';
 import { routeMatcher } from '../route-matcher.js';
 import { modelRoutes, routeParts } from '../routes.js';
+import { gatewayRouteListBytes } from './gateway-route-list.js';
 
 function route(model: string, spec: Record<string, unknown>): ModelRoute {
   const issues: Issue[] = [];
@@ -144,5 +149,34 @@ describe('the gateway’s route lists written packed', () => {
     expect(entry.grpc.map((x) => x.name)).toEqual(['secure/grpc/default']);
     // What access adds to a route, which the writer does not write.
     expect(entry.grpc[0]!.requestHeadersToRemove.length).toBeGreaterThan(0);
+  });
+
+  it('write a split with a zero weight and a total, and one with fields of its own, as toBinary does', () => {
+    const weight = (name: string, w: number | undefined, clusterHeader = '') =>
+      create(WeightedCluster_ClusterWeightSchema, { name, weight: w, clusterHeader });
+    const splits = [
+      create(WeightedClusterSchema, {
+        clusters: [weight('a', 0), weight('b', 3), weight('c', undefined)],
+        totalWeight: 3,
+      }),
+      create(WeightedClusterSchema, { clusters: [weight('', 2), weight('x', 1, 'x-cluster')] }),
+    ];
+    for (const split of splits) {
+      const target = { case: 'weightedClusters' as const, value: split };
+      const bytes = gatewayRouteListBytes(
+        { match: { pathPrefix: '/v2/models/m' }, tail: create(RouteActionSchema), bufferLimit: undefined },
+        [{ name: 'm/rest/default', headers: [], target }],
+      );
+      const expected = create(RouteListSchema, {
+        routes: [
+          create(RouteSchema, {
+            name: 'm/rest/default',
+            match: { pathSpecifier: { case: 'pathSeparatedPrefix', value: '/v2/models/m' } },
+            action: { case: 'route', value: { clusterSpecifier: target } },
+          }),
+        ],
+      });
+      expect(Buffer.from(bytes).equals(Buffer.from(toBinary(RouteListSchema, expected)))).toBe(true);
+    }
   });
 });

@@ -10,7 +10,8 @@
 //
 // Fields go in number order as toBinary writes them (Route: match, route, name,
 // per_request_buffer_limit_bytes; RouteMatch: prefix, headers, path_separated_prefix;
-// HeaderMatcher: name, string_match; StringMatcher: exact). The sub-messages the model shares
+// HeaderMatcher: name, string_match; StringMatcher: exact; WeightedCluster: clusters,
+// total_weight; ClusterWeight: name, weight). The sub-messages the model shares
 // with others (header matchers, the action's common fields) come from the memo encoder's
 // bytes. The test holds the result to toBinary of the routes routes.ts builds, for generated
 // policies.
@@ -24,6 +25,8 @@ import {
   RouteListSchema,
   RouteMatchSchema,
   RouteSchema,
+  type WeightedCluster,
+  WeightedCluster_ClusterWeightSchema,
   WeightedClusterSchema,
 } from '../../../protos/gen/envoy/config/route/v3/route_components_pb.js';
 import { StringMatcherSchema } from '../../../protos/gen/envoy/type/matcher/v3/string_pb.js';
@@ -46,6 +49,10 @@ const EXACT = StringMatcherSchema.field.exact!.number;
 const CLUSTER = RouteActionSchema.field.cluster!.number;
 const WEIGHTED = RouteActionSchema.field.weightedClusters!.number;
 const UINT32_VALUE = UInt32ValueSchema.field.value!.number;
+const SPLIT_CLUSTERS = WeightedClusterSchema.field.clusters!.number;
+const SPLIT_TOTAL = WeightedClusterSchema.field.totalWeight!.number;
+const SPLIT_NAME = WeightedCluster_ClusterWeightSchema.field.name!.number;
+const SPLIT_WEIGHT = WeightedCluster_ClusterWeightSchema.field.weight!.number;
 
 /** One route of the list: its name, the match rule's headers and where it sends requests. */
 export interface ListedRoute {
@@ -82,8 +89,47 @@ function sharedBytes<D extends DescMessage>(desc: D, msg: MessageShape<D>): Uint
   return b;
 }
 
+/** Whether the split has only what the translator sets: names, weights and a total. */
+function plainSplit(wc: WeightedCluster): boolean {
+  if (wc.runtimeKeyPrefix !== '' || wc.randomValueSpecifier.case !== undefined) return false;
+  for (const c of wc.clusters)
+    if (
+      c.clusterHeader !== '' ||
+      c.metadataMatch !== undefined ||
+      c.requestHeadersToAdd.length + c.requestHeadersToRemove.length > 0 ||
+      c.responseHeadersToAdd.length + c.responseHeadersToRemove.length > 0 ||
+      c.hostRewriteSpecifier.case !== undefined ||
+      Object.keys(c.typedPerFilterConfig).length > 0
+    )
+      return false;
+  return true;
+}
+
+/** A UInt32Value field: present when defined, its value written unless zero (proto3). */
+function writeUInt32Value(w: Sink, no: number, v: number | undefined): void {
+  if (v === undefined) return;
+  w.tag(no, LEN).fork();
+  if (v !== 0) w.tag(UINT32_VALUE, VARINT).uint32(v);
+  w.join();
+}
+
+// The default route's split, one per model and list: the memo encoder's generated writer for
+// WeightedCluster was a third of writing a list.
+function writeSplit(w: Sink, wc: WeightedCluster): void {
+  w.tag(WEIGHTED, LEN).fork();
+  for (const c of wc.clusters) {
+    w.tag(SPLIT_CLUSTERS, LEN).fork();
+    if (c.name !== '') w.tag(SPLIT_NAME, LEN).string(c.name);
+    writeUInt32Value(w, SPLIT_WEIGHT, c.weight);
+    w.join();
+  }
+  writeUInt32Value(w, SPLIT_TOTAL, wc.totalWeight);
+  w.join();
+}
+
 function writeTarget(w: Sink, target: RouteAction['clusterSpecifier']): void {
   if (target.case === 'cluster') w.tag(CLUSTER, LEN).string(target.value);
+  else if (target.case === 'weightedClusters' && plainSplit(target.value)) writeSplit(w, target.value);
   else if (target.case === 'weightedClusters')
     w.tag(WEIGHTED, LEN).bytes(messageBytes(WeightedClusterSchema, target.value));
   // Any other target is not one the translator builds: routes.ts packs those routes as messages.
