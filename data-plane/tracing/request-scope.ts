@@ -55,10 +55,13 @@ export class RequestScopes {
   constructor(readonly opts: RequestScopesOptions = {}) {}
 
   grpc(call: GrpcCallHeaders, method: string, model: string, version: string): RequestScope {
-    const id = requestIdOf(
-      call.rawHeader ? call.rawHeader(REQUEST_ID_HEADER) : call.metadata.get(REQUEST_ID_HEADER),
-    );
-    const trace = this.opts.tracer?.start(call.metadata, metadataGetter, {
+    const raw = call.rawHeader ? call.rawHeader(REQUEST_ID_HEADER) : call.metadata.get(REQUEST_ID_HEADER);
+    // A gRPC answer does not carry the id: without tracing only a log line reads it, and most
+    // requests leave none (debug is off), so the id (a fresh UUID when the caller sent none)
+    // is made when first read.
+    if (!this.opts.tracer) return new RequestScope(this, 'grpc', undefined, raw, model, version, undefined);
+    const id = requestIdOf(raw);
+    const trace = this.opts.tracer.start(call.metadata, metadataGetter, {
       name: `${GRPC_SERVICE}/${method}`,
       model,
       ...(version ? { version } : {}),
@@ -69,7 +72,7 @@ export class RequestScopes {
         [ATTR.requestId]: id,
       },
     });
-    return new RequestScope(this, 'grpc', id, model, version, trace);
+    return new RequestScope(this, 'grpc', id, undefined, model, version, trace);
   }
 
   http(
@@ -92,7 +95,7 @@ export class RequestScopes {
         [ATTR.requestId]: id,
       },
     });
-    return new RequestScope(this, 'http', id, model, version ?? '', trace);
+    return new RequestScope(this, 'http', id, undefined, model, version ?? '', trace);
   }
 
   /** The line a finished request leaves: debug when it went well or was the client's doing. */
@@ -124,15 +127,29 @@ export class RequestScopes {
 export class RequestScope implements RequestHooks {
   private readonly startedAt = performance.now();
   private done = false;
+  private madeId: string | undefined;
 
   constructor(
     private readonly scopes: RequestScopes,
     private readonly transport: 'grpc' | 'http',
-    readonly id: string,
+    /** The id, or undefined to make it from `rawId` (the caller's header) when first read. */
+    id: string | undefined,
+    private rawId: unknown,
     public model: string,
     public version: string,
     readonly trace: RequestTrace | undefined,
-  ) {}
+  ) {
+    this.madeId = id;
+  }
+
+  /** The request id: the caller's, made safe to log, or a fresh UUID (request-id.ts). */
+  get id(): string {
+    if (this.madeId === undefined) {
+      this.madeId = requestIdOf(this.rawId);
+      this.rawId = undefined;
+    }
+    return this.madeId;
+  }
 
   resolved(model: string, version: string): void {
     this.model = model;
