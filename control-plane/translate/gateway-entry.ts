@@ -1,6 +1,6 @@
 // A model's entry on the Envoy gateway's catch-all host (route-matcher.ts): its REST routes,
 // and its gRPC routes, each also written packed (encode/gateway-route-list.ts), which is the
-// only form the matcher tree reads. The gRPC routes are not built at all until read. The routes are built as messages only when read:
+// only form the matcher tree reads. The gRPC routes are built as messages only when read:
 // by the list form of the host (fewer models than the tree is for), or for a model with access
 // rules, whose routes carry per-route filter configs the writer does not write.
 import type { Route, RouteAction } from '../../protos/gen/envoy/config/route/v3/route_components_pb.js';
