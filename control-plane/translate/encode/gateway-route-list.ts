@@ -155,8 +155,7 @@ function writeRoute(w: Sink, shared: ListShared, route: ListedRoute): void {
   w.raw(sharedBytes(RouteActionSchema, shared.tail));
   w.join();
   w.tag(NAME, LEN).string(route.name);
-  if (shared.bufferLimit !== undefined)
-    w.tag(BUFFER_LIMIT, LEN).fork().tag(UINT32_VALUE, VARINT).uint32(shared.bufferLimit).join();
+  writeUInt32Value(w, BUFFER_LIMIT, shared.bufferLimit);
   w.join();
 }
 
