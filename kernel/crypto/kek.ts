@@ -3,7 +3,7 @@
 // Holders redact themselves in toString, JSON and util.inspect, so a stray log line or an error
 // dump never carries key material.
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Redacted } from '../tls/index.js';
 import { KekError } from './errors.js';
 
@@ -46,6 +46,15 @@ export class KeyEncryptionKey extends Redacted {
     const bytes = randomBytes(MIN_KEY_BYTES);
     while (isLineEnd(bytes[MIN_KEY_BYTES - 1]!)) bytes[MIN_KEY_BYTES - 1] = randomBytes(1)[0]!;
     return bytes;
+  }
+
+  /** Creates `path` (0600, never over an existing file) holding newKeyFileBytes(). */
+  static createKeyFile(path: string): void {
+    try {
+      writeFileSync(path, KeyEncryptionKey.newKeyFileBytes(), { mode: 0o600, flag: 'wx' });
+    } catch (err) {
+      throw new KekError(`cannot create key file ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+    }
   }
 
   /** Reads a key file; a trailing newline (an editor's) is not part of the key. */

@@ -1,6 +1,6 @@
 // The key-encryption key's file form: what a generated key file reads back as, and what a
 // hand-edited one (with an editor's trailing newline) reads back as.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,5 +34,22 @@ describe('key-encryption key files', () => {
     const short = join(dir, 'short');
     await writeFile(short, Buffer.concat([key.subarray(0, 31), Buffer.from('\n')]));
     expect(() => KeyEncryptionKey.fromFile(short)).toThrow(`${short}: a key needs at least 32 bytes, got 31`);
+  });
+
+  it('creates a key file 0600 and says which path it could not create, never writing over one', async () => {
+    const file = join(dir, 'created');
+    KeyEncryptionKey.createKeyFile(file);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    const key = KeyEncryptionKey.fromFile(file).exposeForDerivation();
+    expect(key.length).toBe(32);
+    expect(() => KeyEncryptionKey.createKeyFile(file)).toThrow(`cannot create key file ${file}: EEXIST`);
+    expect(KeyEncryptionKey.fromFile(file).exposeForDerivation().equals(key)).toBe(true);
+    const missing = join(dir, 'no-such-dir', 'kek');
+    expect(() => KeyEncryptionKey.createKeyFile(missing)).toThrow(
+      expect.objectContaining({
+        code: 'SY_PKI_KEK_INVALID',
+        message: expect.stringContaining(`${missing}: ENOENT`),
+      }),
+    );
   });
 });

@@ -4,7 +4,7 @@
 //   certs issue --identity ID --dir DIR                sign locally, write the agent's file layout
 //   certs serve                                        the standalone HTTPS CSR endpoint
 //   certs agent --identity ID --dir DIR --server URL   keep a workload's files fresh
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type FlagSpecs, flagsHelp, parseFlags } from '../../../kernel/cli/flags.js';
 import { OptionError } from '../../../kernel/errors/index.js';
@@ -80,7 +80,7 @@ async function caInit(argv: string[]): Promise<number> {
   const f = parseFlags(CERTS_CA_INIT_FLAGS, argv);
   if (f.help) return help('ca init', CERTS_CA_INIT_FLAGS);
   if (f['kek-file'] && !existsSync(f['kek-file'])) {
-    writeFileSync(f['kek-file'], KeyEncryptionKey.newKeyFileBytes(), { mode: 0o600, flag: 'wx' });
+    KeyEncryptionKey.createKeyFile(f['kek-file']);
     out(`created key-encryption key ${f['kek-file']} (keep it apart from ${f['ca-dir']})`);
   }
   const kek = kekFor(f['kek-file']);
