@@ -90,12 +90,10 @@ export async function stringifySliced(
 ): Promise<string> {
   const out: string[] = [];
   const all: string[] = [];
-  let held = 0; // how many pieces `out` holds since the last flush
   const flush = () => {
     if (out.length === 0) return;
     const text = out.join('');
     out.length = 0;
-    held = 0;
     if (sink) sink(text);
     else all.push(text);
   };
@@ -103,7 +101,7 @@ export async function stringifySliced(
   let sliceStart = performance.now();
   for (;;) {
     if (steps.next().done) break;
-    if (++held >= FLUSH_PIECES) flush();
+    if (out.length >= FLUSH_PIECES) flush();
     if (performance.now() - sliceStart < sliceMs) continue;
     flush();
     await new Promise<void>((resolve) => setImmediate(resolve));
