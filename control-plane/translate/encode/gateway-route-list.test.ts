@@ -1,9 +1,9 @@
 // A model's REST and gRPC routes on the gateway's catch-all host, written packed without walking
-// messages, against the routes routes.ts builds: for generated policies (match rules over every kind of
-// header condition, weighted and single targets, rules naming undeclared versions, retries,
-// timeouts, sticky hashing, mirroring, non-ASCII header values and long names) the written list is
-// toBinary's of the built routes, the tree packs it as it packed the routes, and the routes are
-// built only when read. Models with access rules keep the message path.
+// messages, against the routes routes.ts builds: for generated policies (match rules over every
+// kind of header condition, weighted and single targets, rules naming undeclared versions,
+// retries, timeouts, sticky hashing, mirroring, non-ASCII header values and long names) each
+// written list is toBinary's of the built routes, the tree packs it as it packed the routes, and
+// the gRPC routes are built only when read. Models with access rules keep the message path.
 import { create, toBinary } from '@bufbuild/protobuf';
 import { anyPack } from '@bufbuild/protobuf/wkt';
 import { describe, expect, it } from 'vitest';
