@@ -150,9 +150,14 @@ export function buildClusters(
   const orca = orcaBalancing(route, flavor);
   const parts: ClusterParts = { envoy, lb, outlierDetection, circuitBreakers, orca };
   const tls = clusterTls(route, flavor, options, spec.http2 ? ALPN_H2 : ALPN_NONE);
-  const out = names.grpc.map((name) => oneCluster(parts, name, tls, spec.http2 ? HTTP2_OPTIONS : undefined));
+  const protocol = spec.http2 ? HTTP2_OPTIONS : undefined;
+  const { grpc, rest } = names;
+  // Exactly as long as it ends up (pushed into, it would hold 20 slots for 6 clusters).
+  const out: Cluster[] = new Array(grpc.length + rest.length);
+  for (let i = 0; i < grpc.length; i++) out[i] = oneCluster(parts, grpc[i]!, tls, protocol);
   if (!envoy) return out;
   const restTls = clusterTls(route, flavor, options, ALPN_HTTP1);
-  for (const name of names.rest) out.push(oneCluster(parts, name, restTls, HTTP1_OPTIONS));
+  for (let i = 0; i < rest.length; i++)
+    out[grpc.length + i] = oneCluster(parts, rest[i]!, restTls, HTTP1_OPTIONS);
   return out;
 }

@@ -44,10 +44,19 @@ function routeEds(route: ModelRoute): RouteEds {
   return eds;
 }
 
+// Sized to the versions up front: an empty array written by index grows to 17 slots, and four
+// of them per route and flavor held several megabytes at 10,000 models (docs/TRANSLATION.md).
+function slots<T>(n: number): (T | undefined)[] {
+  const a: (T | undefined)[] = new Array(n);
+  for (let i = 0; i < n; i++) a[i] = undefined;
+  return a;
+}
+
 function flavorEds(eds: RouteEds, flavor: Flavor): FlavorEds {
   let f = eds[flavor];
   if (!f) {
-    f = { lists: [], clas: [], restLists: [], restClas: [] };
+    const n = eds.sources.length;
+    f = { lists: slots(n), clas: slots(n), restLists: slots(n), restClas: slots(n) };
     eds[flavor] = f;
   }
   return f;
@@ -122,9 +131,11 @@ export function loadAssignments(
     if (i === n) return f.out;
   }
   const lists = sources.map((s) => fromSource(s, endpoints));
-  const out = lists.map((list, i) => assignmentAt(route, f, i, list, flavor, false, cache));
-  if (flavor === 'envoy')
-    for (let i = 0; i < n; i++) out.push(assignmentAt(route, f, i, lists[i]!, flavor, true, cache));
+  // Exactly as long as it ends up: it is held until the route's endpoints move.
+  const rest = flavor === 'envoy' ? n : 0;
+  const out: ClusterLoadAssignment[] = new Array(n + rest);
+  for (let i = 0; i < n; i++) out[i] = assignmentAt(route, f, i, lists[i]!, flavor, false, cache);
+  for (let i = 0; i < rest; i++) out[n + i] = assignmentAt(route, f, i, lists[i]!, flavor, true, cache);
   f.out = out;
   f.outLists = lists;
   return out;

@@ -219,17 +219,19 @@ export function modelRoutes(
   const prefix = entry === 'any' ? model : `${model}/${entry}`;
   const modelHeader = entry === 'grpc' ? modelHeaderMatcher(model) : undefined;
   const { ruleHeaders } = parts;
-  const out: Route[] = [];
-  for (let i = 0; i < ruleHeaders.length; i++)
-    out.push(
-      newRoute(
-        `${prefix}/match-${i}`,
-        entryMatch(model, entry, modelHeader, ruleHeaders[i]!),
-        action(common, targets.rules[i]!),
-      ),
+  const n = ruleHeaders.length;
+  // Exactly as long as it ends up: a model's routes are held as long as its policy.
+  const out: Route[] = new Array(n + 1);
+  for (let i = 0; i < n; i++)
+    out[i] = newRoute(
+      `${prefix}/match-${i}`,
+      entryMatch(model, entry, modelHeader, ruleHeaders[i]!),
+      action(common, targets.rules[i]!),
     );
-  out.push(
-    newRoute(`${prefix}/default`, entryMatch(model, entry, modelHeader, NONE), action(common, targets.split)),
+  out[n] = newRoute(
+    `${prefix}/default`,
+    entryMatch(model, entry, modelHeader, NONE),
+    action(common, targets.split),
   );
   const limit = bodyBufferLimit(flavor, common);
   if (limit !== undefined) for (const r of out) r.perRequestBufferLimitBytes = limit;

@@ -16,11 +16,14 @@ const NONE: readonly string[] = Object.freeze([]);
 
 export function versionNames(spec: ModelRouteSpec, flavor: Flavor): VersionNames {
   const { model, versions } = spec;
-  const grpc: string[] = [];
-  for (const v of versions) grpc.push(clusterName(model, v.name));
+  // Sized up front (held for as long as the model's policy): pushed into, an empty array
+  // grows to 16 slots.
+  const n = versions.length;
+  const grpc: string[] = new Array(n);
+  for (let i = 0; i < n; i++) grpc[i] = clusterName(model, versions[i]!.name);
   if (flavor === 'grpc') return { grpc, rest: NONE };
-  const rest: string[] = [];
-  for (const v of versions) rest.push(restClusterName(model, v.name));
+  const rest: string[] = new Array(n);
+  for (let i = 0; i < n; i++) rest[i] = restClusterName(model, versions[i]!.name);
   return { grpc, rest };
 }
 
