@@ -8,10 +8,11 @@ import type { Matcher_OnMatch } from '../../protos/gen/xds/type/matcher/v3/match
 import type { ModelRoute } from '../policy/types.js';
 import { NONE, UNSET } from './empties.js';
 import { gatewayRouteListBytes, type ListedRoute } from './encode/gateway-route-list.js';
-import { MODEL_HEADER, restPath } from './names.js';
+import { flatJoin } from './flat-join.js';
+import { MODEL_HEADER } from './names.js';
 import { bodyBufferLimit, type RouteActionCommon, routeActionCommon } from './route-action.js';
 import type { ModelEntry } from './route-matcher.js';
-import { action, modelRoutes, type RouteParts, targetsOf } from './routes.js';
+import { action, modelRoutes, type RouteParts, restPathOf, targetsOf } from './routes.js';
 
 // The action of a model's routes without its target, per shared common fields: the tail every
 // route of a packed list writes after its target.
@@ -40,7 +41,7 @@ function routeListBytes(
   if (spec.access) return undefined;
   const common = routeActionCommon(spec, 'envoy', entry);
   const targets = targetsOf(parts, route, 'envoy', entry);
-  const prefix = `${spec.model}/${entry}`;
+  const prefix = flatJoin(spec.model, '/', entry);
   const routes: ListedRoute[] = [];
   for (let i = 0; i < parts.ruleHeaders.length; i++)
     routes.push({ name: `${prefix}/match-${i}`, headers: parts.ruleHeaders[i]!, target: targets.rules[i]! });
@@ -51,7 +52,7 @@ function routeListBytes(
         match:
           entry === 'grpc'
             ? { header: MODEL_HEADER, value: spec.model }
-            : { pathPrefix: restPath(spec.model) },
+            : { pathPrefix: restPathOf(parts, spec.model).value },
         tail: tailOf(common),
         bufferLimit: bodyBufferLimit('envoy', common),
       },

@@ -8,10 +8,17 @@
 // the endpoint table.
 import type { ClusterLoadAssignment } from '../../protos/gen/envoy/config/endpoint/v3/endpoint_pb.js';
 import type { ModelRoute } from '../policy/types.js';
-import { buildLoadAssignment, NO_ENDPOINTS, versionEndpoints, versionEndpointsSource } from './endpoints.js';
+import {
+  buildLoadAssignment,
+  NO_ENDPOINTS,
+  namedLoadAssignment,
+  versionEndpoints,
+  versionEndpointsSource,
+} from './endpoints.js';
 import { buildRestLoadAssignment } from './rest-endpoints.js';
 import type { TranslationCache } from './translation-cache.js';
 import type { EndpointInfo, EndpointTable, Flavor } from './types.js';
+import type { VersionNames } from './version-names.js';
 
 type List = readonly EndpointInfo[];
 
@@ -35,13 +42,22 @@ interface RouteEds {
 
 const edsMemo = new WeakMap<ModelRoute, RouteEds>();
 
-function routeEds(route: ModelRoute): RouteEds {
+function routeEds(route: ModelRoute, names?: VersionNames): RouteEds {
   let eds = edsMemo.get(route);
   if (!eds) {
-    eds = { sources: route.spec.versions.map((v) => versionEndpointsSource(route, v.name)) };
+    eds = {
+      sources: route.spec.versions.map((v, i) =>
+        sameText(versionEndpointsSource(route, v.name), names?.grpc[i]),
+      ),
+    };
     edsMemo.set(route, eds);
   }
   return eds;
+}
+
+// A version's table key is spelled as its cluster's name is: one string for both, not two.
+function sameText(source: List | string, name: string | undefined): List | string {
+  return typeof source === 'string' && source === name ? name : source;
 }
 
 // Sized to the versions up front: an empty array written by index grows to 17 slots, and four
@@ -74,15 +90,21 @@ function assignmentAt(
   flavor: Flavor,
   rest: boolean,
   cache: TranslationCache | undefined,
+  names?: VersionNames,
 ): ClusterLoadAssignment {
   const lists = rest ? f.restLists : f.lists;
   const clas = rest ? f.restClas : f.clas;
   const last = clas[i];
   if (last && lists[i] === list) return last;
   const version = route.spec.versions[i]!.name;
+  // The cluster's own name string where the caller has it: spelled again, it is one more
+  // string per assignment to build and hold.
+  const name = names && (rest ? names.rest : names.grpc)[i];
   const cla = rest
-    ? buildRestLoadAssignment(route, version, list, flavor, cache)
-    : buildLoadAssignment(route, version, list, flavor, cache);
+    ? buildRestLoadAssignment(route, version, list, flavor, cache, name)
+    : name !== undefined && cache
+      ? namedLoadAssignment(name, route, list, flavor, cache)
+      : buildLoadAssignment(route, version, list, flavor, cache);
   lists[i] = list;
   clas[i] = cla;
   return cla;
@@ -113,15 +135,16 @@ export function translateLoadAssignment(
 /**
  * A route's assignments in cluster order: per version, then (Envoy) per version's REST
  * cluster. The same array as the last call while no version's endpoint array changed; callers
- * only read it.
+ * only read it. `names`: the route's cluster names in this flavor, when the caller has them.
  */
 export function loadAssignments(
   route: ModelRoute,
   flavor: Flavor,
   endpoints: EndpointTable,
   cache: TranslationCache,
+  names?: VersionNames,
 ): readonly ClusterLoadAssignment[] {
-  const eds = routeEds(route);
+  const eds = routeEds(route, names);
   const f = flavorEds(eds, flavor);
   const { sources } = eds;
   const n = sources.length;
@@ -134,8 +157,9 @@ export function loadAssignments(
   // Exactly as long as it ends up: it is held until the route's endpoints move.
   const rest = flavor === 'envoy' ? n : 0;
   const out: ClusterLoadAssignment[] = new Array(n + rest);
-  for (let i = 0; i < n; i++) out[i] = assignmentAt(route, f, i, lists[i]!, flavor, false, cache);
-  for (let i = 0; i < rest; i++) out[n + i] = assignmentAt(route, f, i, lists[i]!, flavor, true, cache);
+  for (let i = 0; i < n; i++) out[i] = assignmentAt(route, f, i, lists[i]!, flavor, false, cache, names);
+  for (let i = 0; i < rest; i++)
+    out[n + i] = assignmentAt(route, f, i, lists[i]!, flavor, true, cache, names);
   f.out = out;
   f.outLists = lists;
   return out;

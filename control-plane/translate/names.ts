@@ -2,6 +2,7 @@
 // check, config-dump and the proxyless clients (`xds:///<model>`) all depend on them.
 // docs/TRANSLATION.md lists them.
 import { listeningAddress, POD_SERVER_LISTENER_TEMPLATE } from '../../kernel/contract/xds-pod.js';
+import { flatJoin } from './flat-join.js';
 import type { Flavor } from './types.js';
 
 /** The Envoy gateway's one listener and its route configuration. */
@@ -20,7 +21,7 @@ export function routeConfigName(flavor: Flavor, model: string): string {
 
 /** One EDS cluster per model version; its ClusterLoadAssignment has the same name. */
 export function clusterName(model: string, version: string): string {
-  return `${model}/${version}`;
+  return flatJoin(model, '/', version);
 }
 
 const REST_SUFFIX = 'http';
@@ -31,7 +32,7 @@ const REST_SUFFIX = 'http';
  * ClusterLoadAssignment has the same name.
  */
 export function restClusterName(model: string, version: string): string {
-  return `${model}/${version}/${REST_SUFFIX}`;
+  return flatJoin(model, '/', version, '/', REST_SUFFIX);
 }
 
 /**
@@ -51,7 +52,7 @@ export function parseClusterName(
 
 /** The REST prefix of the KServe v2 protocol for a model on the gateway. */
 export function restPath(model: string): string {
-  return `/v2/models/${model}`;
+  return flatJoin('/v2/models/', model);
 }
 
 /** The header that names the model on gRPC requests through the gateway. */

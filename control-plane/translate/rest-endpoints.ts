@@ -30,7 +30,7 @@ export function buildRestLoadAssignment(
   endpoints: readonly EndpointInfo[],
   flavor: Flavor,
   cache: TranslationCache = new TranslationCache(),
+  name = restClusterName(route.spec.model, version),
 ): ClusterLoadAssignment {
-  const name = restClusterName(route.spec.model, version);
   return namedLoadAssignment(name, route, restEndpoints(endpoints), flavor, cache);
 }

@@ -17,6 +17,7 @@ import {
 import type { HeaderMatch, ModelRoute } from '../policy/types.js';
 import { applyRouteAccess } from './access.js';
 import { NONE } from './empties.js';
+import { flatJoin } from './flat-join.js';
 import {
   newClusterWeight,
   newRoute,
@@ -88,18 +89,30 @@ function modelHeaderMatcher(model: string): HeaderMatcher {
   };
 }
 
+type RestPath = RouteMatch['pathSpecifier'] & { case: 'pathSeparatedPrefix' };
+
+/** The model's REST path match, made once per model (its REST routes and lists all use it). */
+export function restPathOf(parts: RouteParts, model: string): RestPath {
+  parts.restPath ??= { case: 'pathSeparatedPrefix', value: restPath(model) };
+  return parts.restPath;
+}
+
+// Shared by every route that matches any path: nothing downstream mutates a translated match.
+const ANY_PATH: RouteMatch['pathSpecifier'] = Object.freeze({ case: 'prefix', value: '/' });
+
 function entryMatch(
   model: string,
+  parts: RouteParts,
   entry: EntryPoint,
   modelHeader: HeaderMatcher | undefined,
   extra: HeaderMatcher[],
 ): RouteMatch {
   const m = newRouteMatch();
   if (entry === 'rest') {
-    m.pathSpecifier = { case: 'pathSeparatedPrefix', value: restPath(model) };
+    m.pathSpecifier = restPathOf(parts, model);
     m.headers = extra;
   } else {
-    m.pathSpecifier = { case: 'prefix', value: '/' };
+    m.pathSpecifier = ANY_PATH;
     m.headers = modelHeader ? [modelHeader, ...extra] : extra;
   }
   return m;
@@ -159,6 +172,8 @@ export interface RouteParts {
   readonly names: VersionNames;
   /** Per match rule, its header conditions in header-name order. */
   readonly ruleHeaders: readonly HeaderMatcher[][];
+  /** The path match of the model's REST routes (`/v2/models/<model>`), one for all of them. */
+  restPath?: RestPath;
   /** The routes' targets over the gRPC clusters, and over the REST clusters, once built. */
   grpcTargets?: Targets;
   restTargets?: Targets;
@@ -216,7 +231,7 @@ export function modelRoutes(
   const { model } = route.spec;
   const targets = targetsOf(parts, route, flavor, entry);
   const common = routeActionCommon(route.spec, flavor, entry);
-  const prefix = entry === 'any' ? model : `${model}/${entry}`;
+  const prefix = entry === 'any' ? model : flatJoin(model, '/', entry);
   const modelHeader = entry === 'grpc' ? modelHeaderMatcher(model) : undefined;
   const { ruleHeaders } = parts;
   const n = ruleHeaders.length;
@@ -224,13 +239,13 @@ export function modelRoutes(
   const out: Route[] = new Array(n + 1);
   for (let i = 0; i < n; i++)
     out[i] = newRoute(
-      `${prefix}/match-${i}`,
-      entryMatch(model, entry, modelHeader, ruleHeaders[i]!),
+      flatJoin(prefix, '/match-', String(i)),
+      entryMatch(model, parts, entry, modelHeader, ruleHeaders[i]!),
       action(common, targets.rules[i]!),
     );
   out[n] = newRoute(
-    `${prefix}/default`,
-    entryMatch(model, entry, modelHeader, NONE),
+    flatJoin(prefix, '/default'),
+    entryMatch(model, parts, entry, modelHeader, NONE),
     action(common, targets.split),
   );
   const limit = bodyBufferLimit(flavor, common);

@@ -26,7 +26,7 @@ import { catchAllVirtualHost, type ModelEntry, useMatcherTree } from './route-ma
 import { envoyModelVirtualHost, grpcVirtualHost, modelRoutes, routeParts } from './routes.js';
 import { type GatewayMemo, TranslationCache } from './translation-cache.js';
 import type { EndpointTable, Flavor, ResourceSet } from './types.js';
-import { versionNames } from './version-names.js';
+import { type VersionNames, versionNames } from './version-names.js';
 
 export { translateLoadAssignment } from './load-assignments.js';
 
@@ -37,6 +37,8 @@ export interface TranslateInput {
 
 /** Everything one route contributes in one flavor, except its endpoints. */
 interface RouteOutput {
+  /** The route's cluster names, which its assignments are named after too. */
+  readonly names: VersionNames;
   readonly clusters: readonly Cluster[];
   readonly listener?: Listener;
   readonly routeConfig?: RouteConfiguration;
@@ -87,6 +89,7 @@ function buildRouteOutput(route: ModelRoute, flavor: Flavor, options: TranslateO
   if (flavor === 'grpc') {
     const model = route.spec.model;
     return {
+      names,
       clusters,
       listener: grpcListener(model),
       routeConfig: newRouteConfiguration(model, [grpcVirtualHost(route, names)]),
@@ -95,6 +98,7 @@ function buildRouteOutput(route: ModelRoute, flavor: Flavor, options: TranslateO
   const parts = routeParts(route, 'envoy', names);
   const rest = modelRoutes(route, 'envoy', 'rest', parts);
   return {
+    names,
     clusters,
     virtualHost: envoyModelVirtualHost(route, rest, parts),
     entry: gatewayEntry(route, parts, rest),
@@ -213,7 +217,7 @@ function* translateAll(
     yield;
     const out = translateRoute(route, flavor, options, key);
     for (const c of out.clusters) clusters.push(c);
-    for (const cla of loadAssignments(route, flavor, input.endpoints, cache)) endpoints.push(cla);
+    for (const cla of loadAssignments(route, flavor, input.endpoints, cache, out.names)) endpoints.push(cla);
     if (out.listener) listeners.push(out.listener);
     if (out.routeConfig) routeConfigs.push(out.routeConfig);
     if (out.virtualHost) virtualHosts.push(out.virtualHost);
@@ -279,7 +283,7 @@ function translateOne(
     listeners: out.listener ? [out.listener] : [],
     routes,
     clusters: out.clusters,
-    endpoints: loadAssignments(route, flavor, endpoints, cache),
+    endpoints: loadAssignments(route, flavor, endpoints, cache, out.names),
     secrets: [],
   };
 }

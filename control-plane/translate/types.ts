@@ -3,6 +3,8 @@
 // The resource set itself lives in control-plane/resources, which validate/ reads as well.
 export type { ResourceSet } from '../resources/index.js';
 
+import { flatJoin } from './flat-join.js';
+
 /** Which client a node is: Envoy, or a proxyless gRPC client (stricter: xDS rule 7, docs/XDS.md). */
 export type Flavor = 'envoy' | 'grpc';
 
@@ -39,5 +41,5 @@ export interface EndpointInfo {
 export type EndpointTable = ReadonlyMap<string, readonly EndpointInfo[]>;
 
 export function endpointKey(model: string, version: string): string {
-  return `${model}/${version}`;
+  return flatJoin(model, '/', version);
 }
