@@ -1,6 +1,7 @@
 // Benchmark of translation (docs/TRANSLATION.md): 10,000 models x 3 versions x 10 endpoints.
-//  - full: every route seen for the first time (no memo hits), per flavor; time and the heap
-//    the resulting ResourceSet holds;
+//  - full: every route seen for the first time (no memo hits), per flavor; time, the heap the
+//    resulting ResourceSet holds, and the minor page faults taken meanwhile (on a VM they are
+//    most of what a held megabyte costs: docs/TRANSLATION.md, "Held bytes");
 //  - encode: every resource's bytes as the snapshot cache gets them (toBinary, or the bytes an
 //    assignment was written as);
 //  - check: the PGV checker over the whole set (what the publisher runs before publishing);
@@ -126,6 +127,7 @@ interface Row {
   fullMs: number;
   fullCpuMs: number;
   fullMb: number;
+  fullFaults: number;
   encodeMs: number;
   encodedMb: number;
   checkMs: number;
@@ -138,6 +140,7 @@ function benchFlavor(flavor: Flavor, routes: ModelRoute[], table: Map<string, re
   const full: number[] = [];
   const cpu: number[] = [];
   const mem: number[] = [];
+  const faults: number[] = [];
   const encode: number[] = [];
   const check: number[] = [];
   let encoded = 0;
@@ -147,18 +150,20 @@ function benchFlavor(flavor: Flavor, routes: ModelRoute[], table: Map<string, re
     const fresh = routes.map((x) => ({ ...x }));
     set = undefined;
     const before = heapUsed();
+    const f0 = process.resourceUsage().minorPageFault;
     const c0 = process.cpuUsage();
     const t0 = performance.now();
     set = translate({ routes: fresh, endpoints: table }, flavor);
     const t1 = performance.now();
     const c = process.cpuUsage(c0);
+    faults.push(process.resourceUsage().minorPageFault - f0);
     full.push(t1 - t0);
     // CPU time as well: on a shared machine wall time also counts other processes' turns.
     cpu.push((c.user + c.system) / 1000);
     mem.push(heapUsed() - before);
     if (FULL_ONLY) {
       log(
-        `  ${flavor} run ${r + 1}/${RUNS}: full ${(t1 - t0).toFixed(0)} ms, cpu ${(cpu.at(-1) ?? 0).toFixed(0)} ms`,
+        `  ${flavor} run ${r + 1}/${RUNS}: full ${(t1 - t0).toFixed(0)} ms, cpu ${(cpu.at(-1) ?? 0).toFixed(0)} ms, ${faults.at(-1)} page faults`,
       );
       continue;
     }
@@ -179,6 +184,7 @@ function benchFlavor(flavor: Flavor, routes: ModelRoute[], table: Map<string, re
       fullMs: median(full),
       fullCpuMs: median(cpu),
       fullMb: median(mem) / 2 ** 20,
+      fullFaults: median(faults),
       encodeMs: Number.NaN,
       encodedMb: Number.NaN,
       checkMs: Number.NaN,
@@ -219,6 +225,7 @@ function benchFlavor(flavor: Flavor, routes: ModelRoute[], table: Map<string, re
     fullMs: median(full),
     fullCpuMs: median(cpu),
     fullMb: median(mem) / 2 ** 20,
+    fullFaults: median(faults),
     encodeMs: median(encode),
     encodedMb: encoded / 2 ** 20,
     checkMs: median(check),
@@ -244,6 +251,7 @@ function main() {
         'full ms',
         'full cpu ms',
         'full heap MB',
+        'full page faults',
         'encode ms',
         'encoded MB',
         'check ms',
@@ -256,6 +264,7 @@ function main() {
         r.fullMs.toFixed(0),
         r.fullCpuMs.toFixed(0),
         r.fullMb.toFixed(0),
+        String(r.fullFaults),
         fixed(r.encodeMs, 0),
         fixed(r.encodedMb, 1),
         fixed(r.checkMs, 0),
