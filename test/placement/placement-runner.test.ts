@@ -100,7 +100,6 @@ describe('placement runner', () => {
     });
     runners.push(runner);
     await runner.start();
-    runner.setRoutes(routes(2));
     const [a1, a2, b1] = await Promise.all(
       [
         { podId: 'pl1-a1', zone: 'a' },
@@ -109,6 +108,16 @@ describe('placement runner', () => {
       ].map((s) => FakeManagedPod.start(nats, s)),
     );
     pods.push(a1!, a2!, b1!);
+    // Every pod known to the runner (it has sent each its assignments, empty so far) before the
+    // version is wanted: placement keeps a replica where it is, so a pod that reports after the
+    // first placement is not given one to spread the version over zones. A loaded host started
+    // the zone-b pod late and both replicas went to zone a (seen in a full run).
+    await until(
+      () => [a1!, a2!, b1!].every((p) => p.received.length > 0),
+      30_000,
+      () => `every pod known (${[a1!, a2!, b1!].map((p) => `${p.received.length} messages`).join(', ')})`,
+    );
+    runner.setRoutes(routes(2));
     await until(
       () =>
         b1!.assigned.includes('fraud:2') &&
