@@ -8,7 +8,6 @@ import type { Matcher_OnMatch } from '../../protos/gen/xds/type/matcher/v3/match
 import type { ModelRoute } from '../policy/types.js';
 import { NONE, UNSET } from './empties.js';
 import { gatewayRouteListBytes, type ListedRoute } from './encode/gateway-route-list.js';
-import { flatJoin } from './flat-join.js';
 import { MODEL_HEADER } from './names.js';
 import { bodyBufferLimit, type RouteActionCommon, routeActionCommon } from './route-action.js';
 import type { ModelEntry } from './route-matcher.js';
@@ -41,7 +40,7 @@ function routeListBytes(
   if (spec.access) return undefined;
   const common = routeActionCommon(spec, 'envoy', entry);
   const targets = targetsOf(parts, route, 'envoy', entry);
-  const prefix = flatJoin(spec.model, '/', entry);
+  const prefix = `${spec.model}/${entry}`;
   const routes: ListedRoute[] = [];
   for (let i = 0; i < parts.ruleHeaders.length; i++)
     routes.push({ name: `${prefix}/match-${i}`, headers: parts.ruleHeaders[i]!, target: targets.rules[i]! });
