@@ -1,14 +1,10 @@
 // The sliced JSON writer gives JSON.stringify(value, null, 2) character for character, for fixed
 // edge cases and for generated values, and a large value does not hold the event loop in one go.
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
+import { collectGarbage } from '../../test/helpers/collect-garbage.js';
 import { loopStall } from '../../test/helpers/loop-stall.js';
 import { seededRandom } from './seeded-random.js';
 import { stringifySliced } from './sliced-json.js';
-
-setFlagsFromString('--expose-gc');
-const collectGarbage = runInNewContext('gc') as () => void;
 
 const STRINGS = ['', 'a', 'x\ny', 'quo"te', 'back\\slash', 'é✓', '\u2028', '  lead', 'tab\t', '{}', '[1]'];
 

@@ -9,11 +9,10 @@
 // The other checkout needs protos/gen (link this one's) and node_modules. Not part of `make
 // bench` (it needs a second tree); docs/TRANSLATION.md, "Incremental translation".
 import { resolve } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { type ModelRoute, validatePolicy } from '../../control-plane/policy/index.js';
 import type { EndpointInfo, Flavor } from '../../control-plane/translate/index.js';
 import * as HERE from '../../control-plane/translate/index.js';
+import { collectGarbage } from '../helpers/collect-garbage.js';
 
 type Translator = Pick<typeof HERE, 'translate' | 'TranslationCache'>;
 
@@ -23,8 +22,6 @@ const otherDir = process.argv[2];
 const ROUNDS = Number(process.argv[3] ?? 3);
 if (!otherDir) throw new Error('usage: translate-compare.ts <other checkout> [rounds]');
 
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 function cpuMs(f: () => void): number {
@@ -86,7 +83,7 @@ function measure(
   table: Map<string, readonly EndpointInfo[]>,
 ) {
   const fresh = routes.map((r) => ({ ...r, spec: { ...r.spec } }));
-  gc();
+  collectGarbage();
   const cache = new t.TranslationCache();
   const full = cpuMs(() => t.translate({ routes: fresh, endpoints: table }, flavor, {}, cache));
   const rebuilds: number[] = [];

@@ -12,8 +12,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { type DescMessage, type Message, toBinary } from '@bufbuild/protobuf';
 import { renderTable } from '../../control-plane/cli/table.js';
 import { type ModelRoute, validatePolicy } from '../../control-plane/policy/index.js';
@@ -33,6 +31,7 @@ import { ClusterSchema } from '../../protos/gen/envoy/config/cluster/v3/cluster_
 import { ClusterLoadAssignmentSchema } from '../../protos/gen/envoy/config/endpoint/v3/endpoint_pb.js';
 import { ListenerSchema } from '../../protos/gen/envoy/config/listener/v3/listener_pb.js';
 import { RouteConfigurationSchema } from '../../protos/gen/envoy/config/route/v3/route_pb.js';
+import { collectGarbage } from '../helpers/collect-garbage.js';
 
 const MODELS = Number(process.env.TRANSLATE_BENCH_MODELS ?? 10_000);
 const VERSIONS = 3;
@@ -47,8 +46,6 @@ const FLAVORS = (process.env.TRANSLATE_BENCH_FLAVORS ?? 'grpc,envoy').split(',')
 /** The model whose endpoints move in the incremental measurements. */
 const PICK = Math.floor(MODELS * 0.4242);
 
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
 
 const log = (s: string) => process.stdout.write(`${s}\n`);
 const fixed = (x: number, digits: number) => (Number.isNaN(x) ? '-' : x.toFixed(digits));
@@ -117,8 +114,8 @@ function encodeAll(set: ResourceSet): number {
 }
 
 function heapUsed(): number {
-  gc();
-  gc();
+  collectGarbage();
+  collectGarbage();
   return process.memoryUsage().heapUsed;
 }
 
