@@ -46,7 +46,6 @@ const FLAVORS = (process.env.TRANSLATE_BENCH_FLAVORS ?? 'grpc,envoy').split(',')
 /** The model whose endpoints move in the incremental measurements. */
 const PICK = Math.floor(MODELS * 0.4242);
 
-
 const log = (s: string) => process.stdout.write(`${s}\n`);
 const fixed = (x: number, digits: number) => (Number.isNaN(x) ? '-' : x.toFixed(digits));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
