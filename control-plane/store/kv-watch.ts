@@ -4,15 +4,21 @@
 // 3-node cluster the watch saw a write 54 s after it was acknowledged. This guard compares, once
 // a second, the last revision the watch delivered with the last revision of what it watches (the
 // bucket's stream, or the one key's subject): when that has moved past the watch at two checks in
-// a row with no delivery between, it restarts the watch from the revision after the last one
-// delivered. Entries are applied in revision order,
-// once: an old watch that wakes up again cannot move a key back. docs/OPERATIONS.md, "Losing a
-// NATS node".
-import { type KV, type KvEntry, KvWatchInclude } from '@nats-io/kv';
+// a row with no delivery between, it reads what the watch missed straight from the stream (a
+// direct get needs no consumer, so no meta leader), then restarts the watch from the revision
+// after the last one delivered. Entries are applied in revision order, once: an old watch that
+// wakes up again cannot move a key back. docs/OPERATIONS.md, "Losing a NATS node".
+import { Bucket, type KV, type KvEntry, KvWatchInclude } from '@nats-io/kv';
 import type { Logger } from '../../kernel/log/index.js';
 
 /** How often the guard compares the watch with the stream. */
 export const WATCH_CHECK_MS = 1000;
+
+/**
+ * Most revisions one check reads directly; a longer gap is read over the next checks, or comes
+ * with the restarted watch.
+ */
+export const CATCH_UP_MAX = 256;
 
 export interface KvWatchOptions {
   readonly kv: KV;
@@ -38,11 +44,16 @@ export class KvWatch {
   private timer: NodeJS.Timeout | undefined;
   /** The stream's last sequence at the previous check, when the watch was behind it. */
   private behindAt: { stream: number; watch: number } | undefined;
-  private restarting = false;
+  /** A check (and whatever it started: a catch-up, a restart) is under way. */
+  private busy = false;
   /** Restarts that failed in a row, and when the next may be tried (backing off). */
   private failedRestarts = 0;
+  /** The watch stalled and no new one could be started yet: tried again at the next checks. */
+  private restartOwed = false;
   private retryAt = 0;
   restarts = 0;
+  /** Entries delivered by reading the stream directly, not by a watch. */
+  caughtUp = 0;
 
   constructor(private readonly opts: KvWatchOptions) {}
 
@@ -106,7 +117,16 @@ export class KvWatch {
   }
 
   private async check(): Promise<void> {
-    if (this.stopped || this.restarting || Date.now() < this.retryAt) return;
+    if (this.stopped || this.busy) return;
+    this.busy = true;
+    try {
+      await this.compare();
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async compare(): Promise<void> {
     let stream: number;
     try {
       stream = await this.lastRevisionOfSource();
@@ -115,17 +135,63 @@ export class KvWatch {
     }
     if (stream <= this.lastRevision) {
       this.behindAt = undefined;
+      // Caught up by direct reads, but the stalled consumer still has to be replaced.
+      if (this.restartOwed && Date.now() >= this.retryAt) await this.restart(stream);
       return;
     }
     const before = this.behindAt;
     this.behindAt = { stream, watch: this.lastRevision };
     // Behind once is a write on its way; behind twice with nothing delivered is a stall.
     if (!before || before.watch !== this.lastRevision) return;
-    await this.restart(stream);
+    // A new consumer waits for the meta leader and for the lost node to be known as lost
+    // (seconds, more on a loaded host); the stream answers reads as soon as it has a leader.
+    await this.catchUp(stream);
+    if (!this.stopped && Date.now() >= this.retryAt) await this.restart(stream);
+  }
+
+  /** Delivers the revisions after the last one delivered, up to `stream`, read one by one. */
+  private async catchUp(stream: number): Promise<void> {
+    const { kv, key } = this.opts;
+    if (!(kv instanceof Bucket)) return;
+    const before = this.lastRevision;
+    try {
+      if (key !== undefined) {
+        // One key: its newest entry is what a watch of it would end on.
+        const e = await kv.get(key);
+        if (e) this.deliver(e);
+      } else {
+        const name = kv.bucketName();
+        const end = Math.min(stream, this.lastRevision + CATCH_UP_MAX);
+        for (let seq = this.lastRevision + 1; seq <= end && !this.stopped; seq++) {
+          const sm = kv.direct
+            ? await kv.jsm.direct.getMessage(name, { seq })
+            : await kv.jsm.streams.getMessage(name, { seq });
+          // Gone (a newer revision of its key replaced it): nothing to deliver for it.
+          if (sm) this.deliver(kv.smToEntry(sm));
+        }
+      }
+    } catch {
+      // A read that failed stops the catch-up where it is (order is kept); the next check goes on.
+    }
+    const n = this.lastRevision - before;
+    if (n > 0) {
+      this.caughtUp += n;
+      this.opts.log?.warn(`${this.opts.what} watch stalled; read what it missed from the stream`, {
+        fromRevision: before + 1,
+        toRevision: this.lastRevision,
+      });
+    }
+  }
+
+  /** One entry from a direct read, when the watch has not delivered it. */
+  private deliver(e: KvEntry): void {
+    if (this.stopped || e.revision <= this.lastRevision) return;
+    this.lastRevision = e.revision;
+    this.opts.onEntry(e, false);
+    this.opts.onSettled?.();
   }
 
   private async restart(stream: number): Promise<void> {
-    this.restarting = true;
     const from = this.lastRevision + 1;
     try {
       const next = await this.opts.kv.watch({
@@ -142,6 +208,7 @@ export class KvWatch {
       old?.stop();
       this.restarts++;
       this.failedRestarts = 0;
+      this.restartOwed = false;
       this.behindAt = undefined;
       this.opts.log?.warn(
         `${this.opts.what} watch stalled behind its stream (its NATS node was likely lost); restarted`,
@@ -156,12 +223,11 @@ export class KvWatch {
       // Backing off (1 s, then every 2 s) keeps the tries from piling up consumer creations, and
       // still catches the new leader within 2 s of its election.
       this.failedRestarts++;
+      this.restartOwed = true;
       this.retryAt = Date.now() + Math.min(2000, 1000 * 2 ** (this.failedRestarts - 1));
       this.opts.log?.warn(`${this.opts.what} watch stalled; restarting it failed, trying again`, {
         error: (err as Error).message,
       });
-    } finally {
-      this.restarting = false;
     }
   }
 }

@@ -15,13 +15,13 @@ import type { NatsServer } from '../helpers/nats-server.js';
 
 const BUCKET = 'watch_loss';
 /**
- * What the watch may take to see a write once the write is acknowledged and a meta leader
- * elected: two checks of the guard, a second apart, and a new consumer, whose creation may keep
- * timing out while the new leader settles (0.1-4 s measured alone, 6.3 s under the full suite's
- * load). Without the guard it took 54 s, and nats.js's own recovery of a consumer it recreated
- * waits for two missed 30 s heartbeats.
+ * What the watch may take to see a write once the write is acknowledged: two checks of the
+ * guard, a second apart, then a direct read from the stream, which needs no meta leader and no
+ * new consumer (1.2-1.9 s measured beside three busy loops). Waiting for a new consumer instead
+ * took up to 18.5 s under the full suite's load; without the guard it took 54 s, and nats.js's
+ * own recovery of a consumer it recreated waits for two missed 30 s heartbeats.
  */
-const RECOVERY_MS = 15_000;
+const RECOVERY_MS = 8_000;
 
 let cluster: NatsCluster;
 const conns: NatsConnection[] = [];
@@ -93,23 +93,22 @@ describe('policy watch on a JetStream cluster', () => {
         const writer = await PolicyStore.open(await client(), log, { replicas: 3, bucket: BUCKET });
         const node = await watcherNode(await client());
         await node.kill();
-        // A new watch consumer needs the JetStream meta leader: when the lost node led the meta
-        // group, nothing can recover before the others elect one. What is held to the bound is
-        // the time after both the write and that election.
-        const [elected] = await Promise.all([
-          cluster.waitForMetaLeader(60_000, node).then(() => Date.now()),
-          put(writer, `after-loss-${round}`),
-        ]);
+        // Held to the bound: the time after the write's acknowledgement, whether or not the
+        // others have elected a meta leader yet (the guard reads the stream, which needs none).
         const name = `after-loss-${round}`;
+        await put(writer, name);
         const written = Date.now();
         while (!seen(name) && Date.now() - written < 90_000) await new Promise((r) => setTimeout(r, 20));
-        const tookMs = Date.now() - Math.max(written, elected);
+        const tookMs = Date.now() - written;
         console.log(
-          `round ${round}: the watch saw the write ${Date.now() - written} ms after it was acknowledged, ${tookMs} ms after both it and a meta leader (restarts: ${log.lines.filter((l) => l.includes('restarted')).length})`,
+          `round ${round}: the watch saw the write ${tookMs} ms after it was acknowledged (restarts: ${log.lines.filter((l) => l.includes('restarted')).length}, direct reads: ${log.lines.filter((l) => l.includes('read what it missed')).length})`,
         );
-        if (process.env.WATCH_DEBUG) console.log(log.raw.join('\n'), new Date(written).toISOString());
+        // The guard's log beside the failure: what it tried and when.
+        if (process.env.WATCH_DEBUG || tookMs >= RECOVERY_MS)
+          console.log(log.raw.join('\n'), new Date(written).toISOString());
         expect(seen(name)).toBe(true);
         expect(tookMs).toBeLessThan(RECOVERY_MS);
+        await cluster.waitForMetaLeader(60_000, node);
         // Back to three nodes, so the next kill leaves a quorum.
         await node.restart();
         await cluster.waitForFullRedundancy(60_000);

@@ -1,8 +1,10 @@
 // The KV watch guard on a real nats-server: a watch whose consumer disappears (as when its NATS
 // node dies; here the consumer is deleted under it) is restarted from the next revision within
 // about two checks, nothing is delivered twice or out of order, and a watch of one key is not
-// restarted by writes to other keys (docs/OPERATIONS.md, "Failover timings").
-import { jetstreamManager } from '@nats-io/jetstream';
+// restarted by writes to other keys. While no new consumer can be made (as while a cluster has no
+// meta leader), what the watch missed is read straight from the stream (docs/OPERATIONS.md,
+// "Losing a NATS node").
+import { AckPolicy, jetstreamManager } from '@nats-io/jetstream';
 import { type KV, type KvEntry, Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,6 +27,24 @@ const CHECK_MS = 200;
 
 async function bucket(name: string): Promise<KV> {
   return new Kvm(nc).create(name, { history: 5 });
+}
+
+/**
+ * A bucket whose stream takes one consumer at most, made as nats.js makes a KV stream: with the
+ * watch's consumer deleted and another holding the only slot, no new watch can start.
+ */
+async function oneConsumerBucket(name: string): Promise<KV> {
+  const jsm = await jetstreamManager(nc);
+  await jsm.streams.add({
+    name: `KV_${name}`,
+    subjects: [`$KV.${name}.>`],
+    max_msgs_per_subject: 5,
+    allow_direct: true,
+    allow_rollup_hdrs: true,
+    deny_delete: true,
+    max_consumers: 1,
+  });
+  return new Kvm(nc).open(name);
 }
 
 /** Deletes every consumer on the bucket's stream: the watch's consumer is gone, as with its node. */
@@ -65,7 +85,9 @@ describe('KvWatch', () => {
       console.log(`watch recovered ${ms} ms after the writes (checks every ${CHECK_MS} ms)`);
       // nats.js alone notices by missed 5 s heartbeats; the guard takes two checks and a consumer.
       expect(ms).toBeLessThan(2_000);
-      expect(watch.restarts).toBe(1);
+      // Read from the stream first, then the watch replaced in the same check.
+      expect(watch.caughtUp).toBe(3);
+      await until('the restart after the catch-up', () => watch.restarts === 1, 2_000);
       expect(got.map((e) => [e.key, e.operation, e.revision])).toEqual([
         ['a', 'PUT', 1],
         ['b', 'PUT', 2],
@@ -103,7 +125,51 @@ describe('KvWatch', () => {
       await kv.put('state', 's2');
       await until('the key written after the consumer was lost', () => got.length === 2);
       expect(got).toEqual(['s1', 's2']);
-      expect(watch.restarts).toBe(1);
+      await until('the restart after the catch-up', () => watch.restarts === 1, 2_000);
+    } finally {
+      watch.stop();
+    }
+  });
+
+  it('reads what a stalled watch missed from the stream while no new watch can start', async () => {
+    const kv = await oneConsumerBucket('guard_direct');
+    await kv.put('a', '1');
+    const got: Array<[string, string, number]> = [];
+    const log = memoryLogger();
+    const watch = new KvWatch({
+      kv,
+      what: 'test',
+      log,
+      checkMs: CHECK_MS,
+      onEntry: (e) => got.push([e.key, e.operation, e.revision]),
+    });
+    await watch.start();
+    const jsm = await jetstreamManager(nc);
+    try {
+      expect(await dropConsumers('guard_direct')).toBe(1);
+      await jsm.consumers.add('KV_guard_direct', { durable_name: 'decoy', ack_policy: AckPolicy.None });
+      await kv.put('b', '2');
+      await kv.put('a', '3');
+      await kv.delete('b');
+      const ms = await until('the writes read from the stream', () => got.length === 4);
+      console.log(`caught up ${ms} ms after the writes with no consumer to be had`);
+      expect(got).toEqual([
+        ['a', 'PUT', 1],
+        ['b', 'PUT', 2],
+        ['a', 'PUT', 3],
+        ['b', 'DEL', 4],
+      ]);
+      expect(watch.restarts).toBe(0);
+      expect(watch.caughtUp).toBe(3);
+      expect(log.lines.some((l) => l.includes('read what it missed from the stream'))).toBe(true);
+      await until('a failed restart', () => log.lines.some((l) => l.includes('restarting it failed')));
+      // Once the slot is free, the owed restart goes through and the watch delivers again itself.
+      await jsm.consumers.delete('KV_guard_direct', 'decoy');
+      await until('the owed restart', () => watch.restarts === 1);
+      await kv.put('c', '5');
+      await until('a write through the new watch', () => got.length === 5);
+      expect(got[4]).toEqual(['c', 'PUT', 5]);
+      expect(watch.caughtUp).toBe(3);
     } finally {
       watch.stop();
     }
