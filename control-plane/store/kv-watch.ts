@@ -5,7 +5,7 @@
 // a second, the last revision the watch delivered with the last revision of what it watches (the
 // bucket's stream, or the one key's subject): when that has moved past the watch at two checks in
 // a row with no delivery between, it reads what the watch missed straight from the stream (a
-// direct get needs no consumer, so no meta leader), then restarts the watch from the revision
+// message read needs no consumer, so no meta leader), then restarts the watch from the revision
 // after the last one delivered. Entries are applied in revision order, once: an old watch that
 // wakes up again cannot move a key back. docs/OPERATIONS.md, "Losing a NATS node".
 import { Bucket, type KV, type KvEntry, KvWatchInclude } from '@nats-io/kv';
@@ -15,7 +15,7 @@ import type { Logger } from '../../kernel/log/index.js';
 export const WATCH_CHECK_MS = 1000;
 
 /**
- * Most revisions one check reads directly; a longer gap is read over the next checks, or comes
+ * Most revisions one check reads from the stream; a longer gap is read over the next checks, or comes
  * with the restarted watch.
  */
 export const CATCH_UP_MAX = 256;
@@ -135,7 +135,7 @@ export class KvWatch {
     }
     if (stream <= this.lastRevision) {
       this.behindAt = undefined;
-      // Caught up by direct reads, but the stalled consumer still has to be replaced.
+      // Caught up by reading the stream, but the stalled consumer still has to be replaced.
       if (this.restartOwed && Date.now() >= this.retryAt) await this.restart(stream);
       return;
     }
@@ -156,16 +156,18 @@ export class KvWatch {
     const before = this.lastRevision;
     try {
       if (key !== undefined) {
-        // One key: its newest entry is what a watch of it would end on.
+        // One key: its newest entry is what a watch of it would end on. A lagging replica may
+        // answer with an older one; the restarted watch delivers what follows it.
         const e = await kv.get(key);
         if (e) this.deliver(e);
       } else {
         const name = kv.bucketName();
         const end = Math.min(stream, this.lastRevision + CATCH_UP_MAX);
         for (let seq = this.lastRevision + 1; seq <= end && !this.stopped; seq++) {
-          const sm = kv.direct
-            ? await kv.jsm.direct.getMessage(name, { seq })
-            : await kv.jsm.streams.getMessage(name, { seq });
+          // From the stream's leader, never a direct get: any replica answers those, and one
+          // that lags would call a revision it has not applied yet missing, and it would be
+          // stepped over for good.
+          const sm = await kv.jsm.streams.getMessage(name, { seq });
           // Gone (a newer revision of its key replaced it): nothing to deliver for it.
           if (sm) this.deliver(kv.smToEntry(sm));
         }
@@ -183,7 +185,7 @@ export class KvWatch {
     }
   }
 
-  /** One entry from a direct read, when the watch has not delivered it. */
+  /** One entry read from the stream, when the watch has not delivered it. */
   private deliver(e: KvEntry): void {
     if (this.stopped || e.revision <= this.lastRevision) return;
     this.lastRevision = e.revision;

@@ -16,7 +16,7 @@ import type { NatsServer } from '../helpers/nats-server.js';
 const BUCKET = 'watch_loss';
 /**
  * What the watch may take to see a write once the write is acknowledged: two checks of the
- * guard, a second apart, then a direct read from the stream, which needs no meta leader and no
+ * guard, a second apart, then a read from the stream's leader, which needs no meta leader and no
  * new consumer (1.2-1.9 s measured beside three busy loops). Waiting for a new consumer instead
  * took up to 18.5 s under the full suite's load; without the guard it took 54 s, and nats.js's
  * own recovery of a consumer it recreated waits for two missed 30 s heartbeats.
@@ -101,7 +101,7 @@ describe('policy watch on a JetStream cluster', () => {
         while (!seen(name) && Date.now() - written < 90_000) await new Promise((r) => setTimeout(r, 20));
         const tookMs = Date.now() - written;
         console.log(
-          `round ${round}: the watch saw the write ${tookMs} ms after it was acknowledged (restarts: ${log.lines.filter((l) => l.includes('restarted')).length}, direct reads: ${log.lines.filter((l) => l.includes('read what it missed')).length})`,
+          `round ${round}: the watch saw the write ${tookMs} ms after it was acknowledged (restarts: ${log.lines.filter((l) => l.includes('restarted')).length}, stream reads: ${log.lines.filter((l) => l.includes('read what it missed')).length})`,
         );
         // The guard's log beside the failure: what it tried and when.
         if (process.env.WATCH_DEBUG || tookMs >= RECOVERY_MS)
