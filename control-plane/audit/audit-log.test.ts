@@ -2,23 +2,15 @@
 // linear under concurrent writers, records bounded by the server's max_payload, reading a window
 // of it, and verify naming records removed from the middle, the tail or the head.
 import { jetstreamManager } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect } from '@nats-io/transport-node';
+import { describe, expect, it } from 'vitest';
 import { StoreError } from '../../kernel/errors/index.js';
+import { natsFixture } from '../../test/helpers/nats-fixture.js';
 import { NatsServer } from '../../test/helpers/nats-server.js';
 import { type AuditEvent, GENESIS } from './audit-chain.js';
 import { AUDIT_STREAM, AUDIT_SUBJECT, AuditLog } from './audit-log.js';
 
-let nats: NatsServer;
-let nc: NatsConnection;
-beforeAll(async () => {
-  nats = await NatsServer.start();
-  nc = await connect(nats.connectOptions());
-});
-afterAll(async () => {
-  await nc?.close();
-  await nats?.cleanup();
-});
+const fx = natsFixture();
 
 const event = (reason: string, fields: Partial<AuditEvent> = {}): AuditEvent => ({
   action: 'apply',
@@ -41,11 +33,11 @@ function names() {
 describe('AuditLog', () => {
   it('creates SWITCHYARD_AUDIT on switchyard.audit.events by default, and opens it again as it is', async () => {
     expect([AUDIT_STREAM, AUDIT_SUBJECT]).toEqual(['SWITCHYARD_AUDIT', 'switchyard.audit.events']);
-    const first = await AuditLog.open(nc);
+    const first = await AuditLog.open(fx.nc);
     const one = await first.append(event('one'));
-    const again = await AuditLog.open(nc);
+    const again = await AuditLog.open(fx.nc);
     const two = await again.append(event('two'));
-    const info = await (await jetstreamManager(nc)).streams.info(AUDIT_STREAM);
+    const info = await (await jetstreamManager(fx.nc)).streams.info(AUDIT_STREAM);
     expect(info.config.subjects).toEqual([AUDIT_SUBJECT]);
     expect(info.config.num_replicas).toBe(1);
     expect(info.state.messages).toBe(2);
@@ -53,7 +45,7 @@ describe('AuditLog', () => {
   });
 
   it('chains each record onto the one before, and verifies the chain it read', async () => {
-    const log = await AuditLog.open(nc, { names: names() });
+    const log = await AuditLog.open(fx.nc, { names: names() });
     expect(await log.read()).toEqual([]);
     expect(await log.verify()).toEqual({ ok: true, records: 0, problems: [], head: GENESIS });
     const a = await log.append(event('a'));
@@ -69,7 +61,7 @@ describe('AuditLog', () => {
 
   it('keeps the chain linear when several writers append at once, each in call order', async () => {
     const n = names();
-    const writers = [await AuditLog.open(nc, { names: n }), await AuditLog.open(nc, { names: n })];
+    const writers = [await AuditLog.open(fx.nc, { names: n }), await AuditLog.open(fx.nc, { names: n })];
     const done = await Promise.all(
       Array.from({ length: 10 }, (_, i) => writers[i % 2]!.append(event(`w${i % 2}-${i}`))),
     );
@@ -85,7 +77,7 @@ describe('AuditLog', () => {
   });
 
   it('reads the last `limit` records, or those after a sequence, whichever starts later', async () => {
-    const log = await AuditLog.open(nc, { names: names() });
+    const log = await AuditLog.open(fx.nc, { names: names() });
     for (const r of ['1', '2', '3', '4', '5']) await log.append(event(r));
     const reasons = async (opts: { limit?: number; after?: number }) =>
       (await log.read(opts)).map((e) => `${e.seq}:${e.record.reason}`);
@@ -99,9 +91,9 @@ describe('AuditLog', () => {
 
   it('names records removed from the middle, the tail and the head', async () => {
     const n = names();
-    const log = await AuditLog.open(nc, { names: n });
+    const log = await AuditLog.open(fx.nc, { names: n });
     for (const r of ['1', '2', '3', '4', '5', '6']) await log.append(event(r));
-    const jsm = await jetstreamManager(nc);
+    const jsm = await jetstreamManager(fx.nc);
     await jsm.streams.deleteMessage(n.auditStream, 3);
     await jsm.streams.deleteMessage(n.auditStream, 6);
     // Read past the gap: a removed record is left out, not an error.
@@ -124,9 +116,9 @@ describe('AuditLog', () => {
 
   it('names every record removed when the whole trail is gone', async () => {
     const n = names();
-    const log = await AuditLog.open(nc, { names: n });
+    const log = await AuditLog.open(fx.nc, { names: n });
     for (const r of ['1', '2']) await log.append(event(r));
-    await (await jetstreamManager(nc)).streams.purge(n.auditStream);
+    await (await jetstreamManager(fx.nc)).streams.purge(n.auditStream);
     expect(await log.verify()).toEqual({
       ok: false,
       records: 0,
@@ -136,7 +128,7 @@ describe('AuditLog', () => {
   });
 
   it('cross-checks the store’s revisions against the trail when given them', async () => {
-    const log = await AuditLog.open(nc, { names: names() });
+    const log = await AuditLog.open(fx.nc, { names: names() });
     await log.append(event('a', { revision: 1 }));
     const revisions = async () => [
       { namespace: 'default', name: 'resnet', revision: 1, operation: 'PUT' as const },
@@ -170,9 +162,9 @@ describe('AuditLog', () => {
   it('takes a record whose publish went unanswered but was stored as appended, once', async () => {
     // A stream that never acknowledges: every publish lands and then times out.
     const n = names();
-    const jsm = await jetstreamManager(nc);
+    const jsm = await jetstreamManager(fx.nc);
     await jsm.streams.add({ name: n.auditStream, subjects: [n.auditSubject], no_ack: true });
-    const log = await AuditLog.open(nc, { names: n });
+    const log = await AuditLog.open(fx.nc, { names: n });
     const a = await log.append(event('a'));
     expect(a).toMatchObject({ index: 1, prev: GENESIS, reason: 'a' });
     const b = await log.append(event('b'));
@@ -184,9 +176,9 @@ describe('AuditLog', () => {
   });
 
   it('names the stream it cannot create', async () => {
-    const jsm = await jetstreamManager(nc);
+    const jsm = await jetstreamManager(fx.nc);
     await jsm.streams.add({ name: 'TAKEN', subjects: ['taken.audit'] });
-    const err = await AuditLog.open(nc, {
+    const err = await AuditLog.open(fx.nc, {
       names: { auditStream: 'OTHER', auditSubject: 'taken.audit' },
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StoreError);
@@ -194,7 +186,7 @@ describe('AuditLog', () => {
     expect(String((err as Error).cause)).toMatch(/overlap/);
     // Three replicas on a server that is no cluster: refused, never created with one instead.
     const n = names();
-    await expect(AuditLog.open(nc, { names: n, replicas: 3 })).rejects.toThrow(
+    await expect(AuditLog.open(fx.nc, { names: n, replicas: 3 })).rejects.toThrow(
       /^cannot create the audit stream: /,
     );
     await expect(jsm.streams.info(n.auditStream)).rejects.toThrow(/not found/);
@@ -202,13 +194,13 @@ describe('AuditLog', () => {
 
   it('names the trail when an append fails, and appends again once the stream is back', async () => {
     const n = names();
-    const log = await AuditLog.open(nc, { names: n });
+    const log = await AuditLog.open(fx.nc, { names: n });
     await log.append(event('1'));
-    await (await jetstreamManager(nc)).streams.delete(n.auditStream);
+    await (await jetstreamManager(fx.nc)).streams.delete(n.auditStream);
     await expect(log.append(event('2'))).rejects.toThrow(
       new StoreError('policy store: cannot append to the audit trail: NATS JetStream refused the operation'),
     );
-    await AuditLog.open(nc, { names: n });
+    await AuditLog.open(fx.nc, { names: n });
     expect(await log.append(event('3'))).toMatchObject({ index: 1, prev: GENESIS, reason: '3' });
   });
 });

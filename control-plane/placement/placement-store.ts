@@ -6,6 +6,7 @@ import { jetstream } from '@nats-io/jetstream';
 import { type KV, Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { StoreError } from '../../kernel/errors/index.js';
+import { bucketKeys } from '../store/bucket-keys.js';
 import { createBucket } from '../store/kv-buckets.js';
 import { JS_CREATE_TIMEOUT_MS, STORE_TIMEOUT_MS, storeCall } from '../store/store-calls.js';
 import type { VersionPlacement } from './types.js';
@@ -53,8 +54,7 @@ export class PlacementStore {
   /** Every record, as the leader last wrote them (followers answer the API from these). */
   async list(): Promise<Map<string, PlacementRecord>> {
     const out = new Map<string, PlacementRecord>();
-    const keys: string[] = [];
-    for await (const k of await storeCall('list placement records', () => this.kv.keys())) keys.push(k);
+    const keys = await storeCall('list placement records', () => bucketKeys(this.kv));
     for (const k of keys) {
       const e = await storeCall(`read placement record ${k}`, () => this.kv.get(k));
       if (e && e.operation === 'PUT' && e.value.length > 0) out.set(k, e.json<PlacementRecord>());

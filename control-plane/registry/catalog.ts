@@ -6,6 +6,7 @@ import { jetstream } from '@nats-io/jetstream';
 import { type KV, Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { StoreError } from '../../kernel/errors/index.js';
+import { bucketKeys } from '../store/bucket-keys.js';
 import { createBucket } from '../store/kv-buckets.js';
 import {
   isCasFailure,
@@ -60,10 +61,7 @@ export class ModelCatalog {
   async list(): Promise<RegistryVersion[]> {
     return storeCall('list the catalog', async () => {
       const out: RegistryVersion[] = [];
-      const keys = await this.models.keys();
-      const all: string[] = [];
-      for await (const k of keys) all.push(k);
-      for (const k of all.sort()) {
+      for (const k of (await bucketKeys(this.models)).sort()) {
         const e = await this.models.get(k);
         if (e?.operation === 'PUT') out.push(decodeVersion(e.value, k));
       }

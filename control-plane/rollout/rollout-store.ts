@@ -6,6 +6,7 @@ import { jetstream } from '@nats-io/jetstream';
 import { type KV, Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { PolicyConflictError, StoreError } from '../../kernel/errors/index.js';
+import { bucketKeys } from '../store/bucket-keys.js';
 import { createBucket } from '../store/kv-buckets.js';
 import {
   isCasFailure,
@@ -58,11 +59,7 @@ export class KvRolloutStore implements RolloutStore {
   }
 
   async list(): Promise<StoredRollout[]> {
-    const keys = await storeCall('list rollouts', async () => {
-      const out: string[] = [];
-      for await (const k of await this.kv.keys()) out.push(k);
-      return out;
-    });
+    const keys = await storeCall('list rollouts', () => bucketKeys(this.kv));
     const all = await Promise.all(keys.map((k) => this.get(k.replace('.', '/'))));
     return all.filter((r): r is StoredRollout => r !== undefined);
   }

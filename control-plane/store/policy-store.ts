@@ -1,12 +1,13 @@
 // Desired state in NATS JetStream KV: one key per policy, every write a revision, every update a
 // compare-and-set on the revision read before, so two concurrent writers get a conflict and
 // never a lost update. KV keeps the last 64 revisions of each key (JetStream's per-subject limit).
-import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import type { JetStreamClient } from '@nats-io/jetstream';
+import { jetstream } from '@nats-io/jetstream';
 import { type KV, type KvEntry, Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { NotFoundError, PolicyConflictError, StoreError } from '../../kernel/errors/index.js';
 import type { Logger } from '../../kernel/log/index.js';
+import { bucketKeys } from './bucket-keys.js';
 import { KvWatch } from './kv-watch.js';
 import {
   decodeRecord,
@@ -44,8 +45,6 @@ export class PolicyStore {
   private readonly parsed = new Map<string, { revision: number; stored: StoredPolicy | undefined }>();
   private constructor(
     readonly kv: KV,
-    private readonly jsm: JetStreamManager,
-    private readonly bucket: string,
     private readonly log: Logger,
   ) {}
 
@@ -62,8 +61,7 @@ export class PolicyStore {
         history: MAX_HISTORY,
         replicas: opts.replicas ?? 1,
       });
-      const jsm = await jetstreamManager(nc, { timeout: JS_REQUEST_TIMEOUT_MS });
-      return new PolicyStore(await new Kvm(js).open(bucket), jsm, bucket, log);
+      return new PolicyStore(await new Kvm(js).open(bucket), log);
     } catch (err) {
       throw new StoreError(`cannot open KV bucket ${bucket}: ${(err as Error).message}`, {
         cause: err,
@@ -121,7 +119,7 @@ export class PolicyStore {
 
   list(): Promise<StoredPolicy[]> {
     return storeCall('list policies', async () => {
-      const all = await this.keys();
+      const all = await bucketKeys(this.kv);
       // One request per key, a batch in flight at once: NATS pipelines them on the connection, so
       // a listing costs one round trip per batch rather than one per policy (sequential gets of a
       // few hundred policies outlasted the store deadline on a loaded machine), and the event loop
@@ -140,18 +138,6 @@ export class PolicyStore {
       for (const k of this.parsed.keys()) if (!listed.has(k)) this.parsed.delete(k);
       return out;
     });
-  }
-
-  /**
-   * Every key with a message in the bucket (deleted ones too), from the stream's subject counts.
-   * Not kv.keys(): that creates a consumer, and in a JetStream cluster consumers are placed by
-   * the meta leader, so every apply (quotas and the one-policy-per-model check list the bucket)
-   * would stall for a whole meta-leader election. The stream's own leader answers this.
-   */
-  private async keys(): Promise<string[]> {
-    const prefix = `$KV.${this.bucket}.`;
-    const info = await this.jsm.streams.info(`KV_${this.bucket}`, { subjects_filter: `${prefix}>` });
-    return Object.keys(info.state.subjects ?? {}).map((s) => s.slice(prefix.length));
   }
 
   /** Whether the key ever had a revision (a delete marker counts): else its history is empty. */
