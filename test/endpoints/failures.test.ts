@@ -69,12 +69,22 @@ describe('failures under traffic', () => {
     const leftAfterMs = left.atMs - killedAt;
     await sleep(Math.max(0, 3000 - (performance.now() - killedAt)));
     const calls = await load.stop();
-    const window = summarize(calls, killedAt, killedAt + 3000);
-    const before = summarize(calls, 0, killedAt);
+    // A call still in flight when its pod is killed belongs to the kill, not to the time before
+    // it: "before" holds the calls that had ended by then.
+    const ended = calls.filter((c) => c.endMs <= killedAt);
+    const after = calls.filter((c) => c.endMs > killedAt);
+    const window = summarize(after, 0, killedAt + 3000);
+    const before = summarize(ended, 0, killedAt);
+    const failedBefore = ended
+      .filter((c) => c.code !== null)
+      .map(
+        (c) => `code ${c.code} ${(c.startMs - killedAt).toFixed(0)}..${(c.endMs - killedAt).toFixed(0)} ms`,
+      );
     console.log(
       `SIGKILL: out of EDS after ${leftAfterMs.toFixed(0)} ms (heartbeat ${HEARTBEAT_MS} ms x 3 misses); ` +
-        `client error rate in the 3 s after the kill ${(100 * window.errorRate).toFixed(2)}% ` +
-        `(${window.failures}/${window.calls}); before it ${before.failures}/${before.calls}`,
+        `client error rate in the 3 s after the kill (calls in flight at it included) ` +
+        `${(100 * window.errorRate).toFixed(2)}% (${window.failures}/${window.calls}); ` +
+        `before it ${before.failures}/${before.calls}${failedBefore.length ? ` (${failedBefore.join(', ')})` : ''}`,
     );
     expect(leftAfterMs).toBeLessThan(3000);
     expect(left.endpoints.map((e) => `${e.address}:${e.port}`).sort()).toEqual(
