@@ -154,6 +154,7 @@ export class KvWatch {
     const { kv, key } = this.opts;
     if (!(kv instanceof Bucket)) return;
     const before = this.lastRevision;
+    const delivered = this.caughtUp;
     try {
       if (key !== undefined) {
         // One key: its newest entry is what a watch of it would end on. A lagging replica may
@@ -175,9 +176,7 @@ export class KvWatch {
     } catch {
       // A read that failed stops the catch-up where it is (order is kept); the next check goes on.
     }
-    const n = this.lastRevision - before;
-    if (n > 0) {
-      this.caughtUp += n;
+    if (this.caughtUp > delivered) {
       this.opts.log?.warn(`${this.opts.what} watch stalled; read what it missed from the stream`, {
         fromRevision: before + 1,
         toRevision: this.lastRevision,
@@ -189,6 +188,7 @@ export class KvWatch {
   private deliver(e: KvEntry): void {
     if (this.stopped || e.revision <= this.lastRevision) return;
     this.lastRevision = e.revision;
+    this.caughtUp++;
     this.opts.onEntry(e, false);
     this.opts.onSettled?.();
   }
