@@ -7,7 +7,7 @@
 // a row with no delivery between, it reads what the watch missed straight from the stream (a
 // message read needs no consumer, so no meta leader), then restarts the watch from the revision
 // after the last one delivered. Entries are applied in revision order, once: an old watch that
-// wakes up again cannot move a key back. docs/OPERATIONS.md, "Losing a NATS node".
+// wakes up again cannot move a key back. docs/OPERATIONS.md, "Failover timings".
 import { Bucket, type KV, type KvEntry, KvWatchInclude } from '@nats-io/kv';
 import type { Logger } from '../../kernel/log/index.js';
 

@@ -1,6 +1,6 @@
 // The control plane's policy watch on a 3-node JetStream cluster: the watch is a consumer that
 // lives on one node, and losing that node must not leave this replica blind to new revisions
-// for long (docs/OPERATIONS.md, "Losing a NATS node"). Measured: the time from a write through a
+// for long (docs/OPERATIONS.md, "Failover timings"). Measured: the time from a write through a
 // surviving node to the watch's delivery, after the watch's node is killed, twice in a row (the
 // second time on the consumer the first recovery made).
 import { jetstreamManager } from '@nats-io/jetstream';

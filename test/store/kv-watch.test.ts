@@ -3,7 +3,7 @@
 // about two checks, nothing is delivered twice or out of order, and a watch of one key is not
 // restarted by writes to other keys. While no new consumer can be made (as while a cluster has no
 // meta leader), what the watch missed is read straight from the stream (docs/OPERATIONS.md,
-// "Losing a NATS node").
+// "Failover timings").
 import { AckPolicy, jetstreamManager } from '@nats-io/jetstream';
 import { type KV, type KvEntry, Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
