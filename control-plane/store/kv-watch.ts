@@ -89,29 +89,41 @@ export class KvWatch {
     void (async () => {
       for await (const e of watch) {
         if (watch !== this.watch || this.stopped) break;
-        // A restarted watch may overlap what the old one delivered.
-        if (e.revision <= this.lastRevision) continue;
-        this.lastRevision = e.revision;
-        this.opts.onEntry(e, !this.initialDone);
+        if (!this.apply(e)) continue;
         if (this.initialDone) this.opts.onSettled?.();
         else if (e.delta === 0) this.settleInitial(resolveInitial);
       }
     })().catch((err: Error) => this.opts.log?.warn(`${this.opts.what} watch ended`, { error: err.message }));
   }
 
+  /**
+   * Hands on an entry newer than the last one delivered; false for one already delivered (a
+   * restarted watch or a read of the stream may overlap what the old watch delivered).
+   */
+  private apply(e: KvEntry): boolean {
+    if (e.revision <= this.lastRevision) return false;
+    this.lastRevision = e.revision;
+    this.opts.onEntry(e, !this.initialDone);
+    return true;
+  }
+
   private keyOption(): { key?: string } {
     return this.opts.key === undefined ? {} : { key: this.opts.key };
   }
 
-  /** The last revision of what the watch follows (0: none yet). */
-  private async lastRevisionOfSource(): Promise<number> {
+  /**
+   * The last revision of what the watch follows (0: none yet); for one key, also its entry
+   * there, which is all a catch-up of that key needs.
+   */
+  private async lastOfSource(): Promise<{ revision: number; entry?: KvEntry }> {
     const { kv, key } = this.opts;
-    if (key === undefined) return (await kv.status()).streamInfo.state.last_seq;
+    if (key === undefined) return { revision: (await kv.status()).streamInfo.state.last_seq };
     // The key's last message, a delete or purge marker included.
     try {
-      return (await kv.get(key))?.revision ?? 0;
+      const entry = await kv.get(key);
+      return entry ? { revision: entry.revision, entry } : { revision: 0 };
     } catch (err) {
-      if (/no message found|10037/i.test((err as Error).message)) return 0;
+      if (/no message found|10037/i.test((err as Error).message)) return { revision: 0 };
       throw err;
     }
   }
@@ -128,8 +140,9 @@ export class KvWatch {
 
   private async compare(): Promise<void> {
     let stream: number;
+    let last: KvEntry | undefined;
     try {
-      stream = await this.lastRevisionOfSource();
+      ({ revision: stream, entry: last } = await this.lastOfSource());
     } catch {
       return; // the cluster is electing a leader; the next check asks again
     }
@@ -145,23 +158,24 @@ export class KvWatch {
     if (!before || before.watch !== this.lastRevision) return;
     // A new consumer waits for the meta leader and for the lost node to be known as lost
     // (seconds, more on a loaded host); the stream answers reads as soon as it has a leader.
-    await this.catchUp(stream);
+    await this.catchUp(stream, last);
     if (!this.stopped && Date.now() >= this.retryAt) await this.restart(stream);
   }
 
-  /** Delivers the revisions after the last one delivered, up to `stream`, read one by one. */
-  private async catchUp(stream: number): Promise<void> {
+  /**
+   * Delivers the revisions after the last one delivered, up to `stream`, read one by one; for one
+   * key, `last`, its entry the check read.
+   */
+  private async catchUp(stream: number, last: KvEntry | undefined): Promise<void> {
     const { kv, key } = this.opts;
-    if (!(kv instanceof Bucket)) return;
     const before = this.lastRevision;
     const delivered = this.caughtUp;
     try {
       if (key !== undefined) {
         // One key: its newest entry is what a watch of it would end on. A lagging replica may
-        // answer with an older one; the restarted watch delivers what follows it.
-        const e = await kv.get(key);
-        if (e) this.deliver(e);
-      } else {
+        // have answered with an older one; the restarted watch delivers what follows it.
+        if (last) this.deliver(last);
+      } else if (kv instanceof Bucket) {
         const name = kv.bucketName();
         const end = Math.min(stream, this.lastRevision + CATCH_UP_MAX);
         for (let seq = this.lastRevision + 1; seq <= end && !this.stopped; seq++) {
@@ -186,10 +200,8 @@ export class KvWatch {
 
   /** One entry read from the stream, when the watch has not delivered it. */
   private deliver(e: KvEntry): void {
-    if (this.stopped || e.revision <= this.lastRevision) return;
-    this.lastRevision = e.revision;
+    if (this.stopped || !this.apply(e)) return;
     this.caughtUp++;
-    this.opts.onEntry(e, false);
     this.opts.onSettled?.();
   }
 
