@@ -10,6 +10,7 @@
 // wakes up again cannot move a key back. docs/OPERATIONS.md, "Failover timings".
 import { Bucket, type KV, type KvEntry, KvWatchInclude } from '@nats-io/kv';
 import type { Logger } from '../../kernel/log/index.js';
+import { isTransient, JS_CREATE_TIMEOUT_MS } from './store-calls.js';
 
 /** How often the guard compares the watch with the stream. */
 export const WATCH_CHECK_MS = 1000;
@@ -19,6 +20,9 @@ export const WATCH_CHECK_MS = 1000;
  * with the restarted watch.
  */
 export const CATCH_UP_MAX = 256;
+
+/** Pause between tries to start the first watch. */
+const START_RETRY_MS = 100;
 
 export interface KvWatchOptions {
   readonly kv: KV;
@@ -63,14 +67,42 @@ export class KvWatch {
     const initial = new Promise<void>((r) => {
       resolveInitial = r;
     });
-    this.watch = await this.opts.kv.watch({ include: KvWatchInclude.LastValue, ...this.keyOption() });
+    this.watch = await this.starting('start', () =>
+      this.opts.kv.watch({ include: KvWatchInclude.LastValue, ...this.keyOption() }),
+    );
+    if (this.stopped) {
+      this.watch.stop();
+      return;
+    }
     this.drain(this.watch, resolveInitial);
     // An empty bucket delivers no entries at all.
-    const status = await this.opts.kv.status();
+    const status = await this.starting('read the bucket status', () => this.opts.kv.status());
     if (status.values === 0 && !this.initialDone) this.settleInitial(resolveInitial);
     await initial;
     this.timer = setInterval(() => void this.check(), this.opts.checkMs ?? WATCH_CHECK_MS);
     this.timer.unref();
+  }
+
+  /**
+   * A call made while starting, tried again while it fails transiently, for up to
+   * JS_CREATE_TIMEOUT_MS. The first watch's consumer is made through the JetStream meta leader,
+   * as a bucket is: on a just-started or loaded cluster one request's timeout is not enough (it
+   * ran out under the full test suite), and a replica must not fail its start for that.
+   */
+  private async starting<T>(what: string, call: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + JS_CREATE_TIMEOUT_MS;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await call();
+      } catch (err) {
+        if (this.stopped || !isTransient(err) || Date.now() >= deadline) throw err;
+        this.opts.log?.warn(`${this.opts.what} watch could not ${what} yet; trying again`, {
+          attempt,
+          error: (err as Error).message,
+        });
+        await new Promise((r) => setTimeout(r, START_RETRY_MS));
+      }
+    }
   }
 
   stop(): void {

@@ -236,6 +236,22 @@ export class NatsServer {
     await this.signalAndWait('SIGKILL');
   }
 
+  /**
+   * Freezes the process (SIGSTOP) for `ms`: connections stay open and nothing is answered, as
+   * with a server stalled by its host.
+   */
+  freeze(ms: number): Promise<void> {
+    const child = this.child;
+    if (!child) throw new Error('nats test server: not running');
+    child.kill('SIGSTOP');
+    return new Promise((resolve) =>
+      setTimeout(() => {
+        child.kill('SIGCONT');
+        resolve();
+      }, ms),
+    );
+  }
+
   /** Starts again on the same port with the same JetStream store (stops a running one first). */
   async restart(): Promise<void> {
     if (this.child) await this.stop();

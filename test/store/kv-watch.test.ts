@@ -4,7 +4,7 @@
 // restarted by writes to other keys. While no new consumer can be made (as while a cluster has no
 // meta leader), what the watch missed is read straight from the stream (docs/OPERATIONS.md,
 // "Failover timings").
-import { AckPolicy, jetstreamManager } from '@nats-io/jetstream';
+import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { type KV, type KvEntry, Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -173,5 +173,43 @@ describe('KvWatch', () => {
     } finally {
       watch.stop();
     }
+  });
+
+  it('starts on a server that answers late: the first watch is tried again, not given up', async () => {
+    await bucket('guard_late');
+    // A request timeout as short as the control plane's relative to a stalled server.
+    const kv = await new Kvm(jetstream(nc, { timeout: 300 })).open('guard_late');
+    await kv.put('a', '1');
+    const got: string[] = [];
+    const log = memoryLogger();
+    const watch = new KvWatch({ kv, what: 'test', log, checkMs: CHECK_MS, onEntry: (e) => got.push(e.key) });
+    const frozen = nats.freeze(1_200);
+    const started = Date.now();
+    try {
+      await watch.start();
+      await frozen;
+      const ms = Date.now() - started;
+      console.log(`started ${ms} ms after the server froze for 1.2 s`);
+      expect(ms).toBeGreaterThanOrEqual(1_100);
+      expect(got).toEqual(['a']);
+      expect(log.lines.some((l) => l.includes('test watch could not start yet; trying again'))).toBe(true);
+      await kv.put('b', '2');
+      await until('a write through the watch', () => got.length === 2);
+      expect(watch.restarts).toBe(0);
+    } finally {
+      await frozen;
+      watch.stop();
+    }
+  });
+
+  it('fails its start at once when the server refuses the watch', async () => {
+    const kv = await oneConsumerBucket('guard_refused');
+    const jsm = await jetstreamManager(nc);
+    await jsm.consumers.add('KV_guard_refused', { durable_name: 'holder', ack_policy: AckPolicy.None });
+    const watch = new KvWatch({ kv, what: 'test', checkMs: CHECK_MS, onEntry: () => {} });
+    const started = Date.now();
+    await expect(watch.start()).rejects.toThrow(/maximum consumers/i);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    watch.stop();
   });
 });
