@@ -6,14 +6,20 @@
 //
 //   node kernel/bundle/build.mjs              builds when the bundle is missing or stale
 //   node kernel/bundle/build.mjs --force      builds anyway
-//   node kernel/bundle/build.mjs --out DIR    builds into DIR (tests), never read by the launcher
+//   node kernel/bundle/build.mjs --out kernel/bundle/dist-NAME
+//                                             builds there (tests), never read by the launcher
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 import { BUNDLE_DIR, freshBundle, STAMP } from './fresh.mjs';
+
+const USAGE = `usage: node kernel/bundle/build.mjs [--force] [--out kernel/bundle/dist-NAME]
+  builds the switchyard command's bundle into kernel/bundle/dist when it is missing or stale
+  --force   builds even when fresh
+  --out     builds into another folder (tests); the launcher never reads it`;
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -83,9 +89,19 @@ async function buildInto(dir) {
 }
 
 async function main() {
-  const { values } = parseArgs({ options: { force: { type: 'boolean' }, out: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { force: { type: 'boolean' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
   if (values.out) {
     const dir = resolve(values.out);
+    // It is emptied first, so only a folder of our own; and inside the repository, where the
+    // bundle's npm packages resolve.
+    if (dirname(dir) !== join(root, 'kernel/bundle') || !/^dist-[\w.-]+$/.test(basename(dir)))
+      throw new Error(`--out must name a folder kernel/bundle/dist-<name>, not ${values.out}`);
     rmSync(dir, { recursive: true, force: true });
     const { inputs, ms } = await buildInto(dir);
     console.log(`bundle: built ${dir} from ${inputs} sources in ${ms} ms`);

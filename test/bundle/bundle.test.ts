@@ -117,6 +117,18 @@ describe('a bundle built from the sources', () => {
       expect(readFileSync(join(dir, f), 'utf8'), f).not.toMatch(/import\.meta\.url/);
   });
 
+  it('builds only into a folder of its own inside the repository (it empties it first)', () => {
+    const outside = mkdtempSync(join(tmpdir(), 'bundle-outside-'));
+    writeFileSync(join(outside, 'keep.txt'), 'kept');
+    const res = spawnSync(process.execPath, [join(ROOT, 'kernel/bundle/build.mjs'), '--out', outside], {
+      encoding: 'utf8',
+    });
+    expect(res.status).toBe(1);
+    expect(res.stderr).toContain('--out must name a folder kernel/bundle/dist-<name>');
+    expect(readFileSync(join(outside, 'keep.txt'), 'utf8')).toBe('kept');
+    rmSync(outside, { recursive: true, force: true });
+  });
+
   it.each(['--version', 'pod --help', 'apply --no-such-flag'])(
     'answers `switchyard %s` as the sources do',
     async (line) => {
