@@ -89,6 +89,23 @@ describe('AuditLog', () => {
     expect(await reasons({ after: 5 })).toEqual([]);
   });
 
+  it('reads a trail longer than its read window in order, across removed records at the window edges', async () => {
+    const n = names();
+    const log = await AuditLog.open(fx.nc, { names: n });
+    for (let i = 1; i <= 150; i++) await log.append(event(String(i)));
+    const jsm = await jetstreamManager(fx.nc);
+    // The reads go 64 at a time: records on both sides of each edge, and the last one.
+    for (const seq of [64, 65, 128, 129, 150]) await jsm.streams.deleteMessage(n.auditStream, seq);
+    const entries = await log.read();
+    const kept = Array.from({ length: 150 }, (_, i) => i + 1).filter(
+      (s) => ![64, 65, 128, 129, 150].includes(s),
+    );
+    expect(entries.map((e) => e.seq)).toEqual(kept);
+    expect(entries.every((e) => e.record.reason === String(e.seq))).toBe(true);
+    expect((await log.read({ after: 60, limit: 100 })).map((e) => e.seq)).toEqual(kept.filter((s) => s > 60));
+    expect((await log.read({ limit: 30 })).map((e) => e.seq)).toEqual(kept.filter((s) => s > 120));
+  });
+
   it('names records removed from the middle, the tail and the head', async () => {
     const n = names();
     const log = await AuditLog.open(fx.nc, { names: n });
