@@ -40,17 +40,18 @@ async function client(): Promise<NatsConnection> {
 }
 
 /**
- * The node that holds the watch's consumer: the newest on the bucket's stream (a consumer a
- * stopped watch leaves behind goes away only when the server notices nobody reads it).
+ * The node that holds the watch's consumer: the newest on the bucket's stream with a subscriber
+ * bound to it (a consumer a stopped watch leaves behind goes away only when the server notices
+ * nobody reads it, and one whose creation timed out may have been made all the same).
  */
 async function watcherNode(nc: NatsConnection): Promise<NatsServer> {
   const jsm = await jetstreamManager(nc, { timeout: 5000 });
   const deadline = Date.now() + 30_000;
   for (;;) {
-    const found: Array<{ leader?: string; created: string }> = [];
+    const found: Array<{ leader?: string; created: string; bound: boolean }> = [];
     for await (const ci of jsm.consumers.list(`KV_${BUCKET}`))
-      found.push({ leader: ci.cluster?.leader, created: ci.created });
-    const newest = found.sort((a, b) => (a.created < b.created ? 1 : -1))[0];
+      found.push({ leader: ci.cluster?.leader, created: ci.created, bound: ci.push_bound === true });
+    const newest = found.filter((c) => c.bound).sort((a, b) => (a.created < b.created ? 1 : -1))[0];
     const node = newest?.leader ? cluster.byName(newest.leader) : undefined;
     if (node?.running) return node;
     if (Date.now() > deadline) throw new Error(`no running watch consumer: ${JSON.stringify(found)}`);
