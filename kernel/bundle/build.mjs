@@ -115,8 +115,19 @@ async function main() {
   const old = `${out}.old-${process.pid}`;
   rmSync(next, { recursive: true, force: true });
   const { inputs, ms } = await buildInto(next);
-  if (existsSync(out)) renameSync(out, old);
-  renameSync(next, out);
+  // Another build (a second `make` at the same time) may swap its own in between: theirs is as
+  // fresh as ours, so whichever lands last stays and nothing fails.
+  try {
+    if (existsSync(out)) renameSync(out, old);
+  } catch (err) {
+    if (err.code !== 'ENOENT') throw err;
+  }
+  try {
+    renameSync(next, out);
+  } catch (err) {
+    if (err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST') throw err;
+  }
+  rmSync(next, { recursive: true, force: true });
   rmSync(old, { recursive: true, force: true });
   console.log(`bundle: built ${BUNDLE_DIR} from ${inputs} sources in ${ms} ms`);
 }
