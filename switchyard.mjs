@@ -16,7 +16,7 @@ import { freshBundle } from './kernel/bundle/fresh.mjs';
 const root = dirname(fileURLToPath(import.meta.url));
 
 async function commandList() {
-  const bundle = process.env.SWITCHYARD_NO_BUNDLE === '1' ? {} : freshBundle(root);
+  const bundle = freshBundle(root);
   // Its stack traces name the bundle's lines; node's --enable-source-maps maps them back to the
   // sources (reading the maps at every start cost about a quarter second, so not by default).
   if (bundle.entry) return import(bundle.entry);

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { freshBundle } from '../../kernel/bundle/fresh.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const bundle = process.env.SWITCHYARD_NO_BUNDLE === '1' ? {} : freshBundle(root, 'session-worker');
+const bundle = freshBundle(root, 'session-worker');
 if (bundle.entry) await import(bundle.entry);
 else {
   const { register } = await import('tsx/esm/api');

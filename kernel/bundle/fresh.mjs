@@ -15,9 +15,11 @@ export const STAMP = 'stamp.json';
 
 /**
  * The URL of the bundle's `entry` (`switchyard` or `session-worker`) when the bundle is fresh;
- * otherwise the reason it is not (the first source found newer, or no bundle built).
+ * otherwise the reason it is not (the first source found newer, no bundle built, or
+ * SWITCHYARD_NO_BUNDLE=1 in `env`, which always runs the sources).
  */
-export function freshBundle(root, entry = 'switchyard') {
+export function freshBundle(root, entry = 'switchyard', env = process.env) {
+  if (env.SWITCHYARD_NO_BUNDLE === '1') return { reason: 'SWITCHYARD_NO_BUNDLE=1' };
   const dir = join(root, BUNDLE_DIR);
   let stamp;
   try {

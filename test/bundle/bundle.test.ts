@@ -22,7 +22,8 @@ import { runCli } from '../helpers/cli.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 type Fresh = { entry?: string; reason?: string };
-const fresh = freshBundle as (root: string, entry?: string) => Fresh;
+const fresh = (root: string, entry?: string, env: NodeJS.ProcessEnv = {}) =>
+  (freshBundle as (root: string, entry?: string, env?: NodeJS.ProcessEnv) => Fresh)(root, entry, env);
 
 describe('the bundle is fresh only while no source changed', () => {
   let root: string;
@@ -55,6 +56,14 @@ describe('the bundle is fresh only while no source changed', () => {
     expect(fresh(root, 'session-worker').entry).toBe(
       pathToFileURL(join(root, BUNDLE_DIR, 'session-worker.js')).href,
     );
+  });
+
+  it('is never used with SWITCHYARD_NO_BUNDLE=1', () => {
+    stamp(Date.now() - 30_000);
+    expect(fresh(root, 'switchyard', { SWITCHYARD_NO_BUNDLE: '1' })).toEqual({
+      reason: 'SWITCHYARD_NO_BUNDLE=1',
+    });
+    expect(fresh(root, 'switchyard', { SWITCHYARD_NO_BUNDLE: '0' }).entry).toBeDefined();
   });
 
   it('is stale once a source is edited after the build began (even while it ran)', () => {
