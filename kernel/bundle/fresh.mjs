@@ -27,6 +27,14 @@ export function freshBundle(root, entry = 'switchyard', env = process.env) {
   } catch {
     return { reason: 'no bundle built' };
   }
+  if (!Number.isFinite(stamp?.startedAt) || !Array.isArray(stamp.inputs) || !Array.isArray(stamp.dirs))
+    return { reason: `${BUNDLE_DIR}/${STAMP} is not a build's record` };
+  const file = join(dir, `${entry}.js`);
+  try {
+    statSync(file);
+  } catch {
+    return { reason: `${BUNDLE_DIR}/${entry}.js is missing` };
+  }
   // The time the build began reading, so that an edit made while it ran counts as after it.
   const builtAt = stamp.startedAt;
   for (const rel of [...stamp.inputs, ...stamp.dirs]) {
@@ -38,5 +46,5 @@ export function freshBundle(root, entry = 'switchyard', env = process.env) {
     }
     if (mtime > builtAt) return { reason: `${rel} changed after the bundle was built` };
   }
-  return { entry: pathToFileURL(join(dir, `${entry}.js`)).href };
+  return { entry: pathToFileURL(file).href };
 }

@@ -42,12 +42,31 @@ describe('the bundle is fresh only while no source changed', () => {
     mkdirSync(join(root, BUNDLE_DIR), { recursive: true });
     writeFileSync(join(root, 'src/a.ts'), 'export const a = 1;');
     writeFileSync(join(root, 'src/b.ts'), 'export const b = 1;');
+    for (const entry of ['switchyard.js', 'session-worker.js'])
+      writeFileSync(join(root, BUNDLE_DIR, entry), '');
     for (const rel of ['src/a.ts', 'src/b.ts', 'src']) age(rel, 60);
   });
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
   it('names no bundle built when there is no stamp', () => {
     expect(fresh(root)).toEqual({ reason: 'no bundle built' });
+  });
+
+  it('is not used when its record is damaged or its entry is missing', () => {
+    for (const text of [
+      '{}',
+      '[]',
+      'null',
+      '{"startedAt":"x","inputs":[],"dirs":[]}',
+      '{"startedAt":1,"inputs":{}}',
+    ]) {
+      writeFileSync(join(root, BUNDLE_DIR, STAMP), text);
+      expect(fresh(root), text).toEqual({ reason: `${BUNDLE_DIR}/${STAMP} is not a build's record` });
+    }
+    stamp(Date.now() - 30_000);
+    rmSync(join(root, BUNDLE_DIR, 'switchyard.js'));
+    expect(fresh(root)).toEqual({ reason: `${BUNDLE_DIR}/switchyard.js is missing` });
+    writeFileSync(join(root, BUNDLE_DIR, 'switchyard.js'), '');
   });
 
   it('is fresh when every source and folder is older than the build, and names the entry asked for', () => {
