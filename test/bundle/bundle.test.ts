@@ -2,7 +2,7 @@
 // was built from, and it behaves as the sources do (docs/ARCHITECTURE.md, "The launcher and its
 // bundle"). The bundle under test is built into a folder of its own, never the live one, which
 // the suite's other processes start from.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import {
   mkdirSync,
   mkdtempSync,
@@ -18,7 +18,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error: plain JavaScript (the launcher reads it before any TypeScript loader exists)
 import { BUNDLE_DIR, freshBundle, STAMP } from '../../kernel/bundle/fresh.mjs';
-import { runCli } from '../helpers/cli.js';
+import { type CliResult, runCli, runNode } from '../helpers/cli.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 type Fresh = { entry?: string; reason?: string };
@@ -103,22 +103,10 @@ describe('the bundle is fresh only while no source changed', () => {
 });
 
 /** Runs the bundle in `dir` with `args` as the launcher would, in a process of its own. */
-function runBundle(dir: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function runBundle(dir: string, args: string[]): Promise<CliResult> {
   const script = `const m = await import(${JSON.stringify(pathToFileURL(join(dir, 'switchyard.js')).href)});
 process.exitCode = await m.dispatch({ ...m.CONTROL_PLANE_COMMANDS, ...m.DATA_PLANE_COMMANDS }, ${JSON.stringify(args)});`;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+  return runNode(['--input-type=module', '-e', script]);
 }
 
 describe('a bundle built from the sources', () => {
