@@ -31,6 +31,22 @@ export class NatsCluster {
 
   /** Starts `size` nodes (default 3) and waits until JetStream has a meta leader all agree on. */
   static async start(opts: { size?: number; users?: readonly NatsUserSpec[]; readyTimeoutMs?: number } = {}) {
+    // A port can still be taken between its pick and the node's bind (ports.ts): the whole
+    // cluster starts again on new ports, since each node's routes name the others'.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await NatsCluster.startOnce(opts);
+      } catch (err) {
+        if (attempt >= 3 || !/address already in use/.test((err as Error).message)) throw err;
+      }
+    }
+  }
+
+  private static async startOnce(opts: {
+    size?: number;
+    users?: readonly NatsUserSpec[];
+    readyTimeoutMs?: number;
+  }): Promise<NatsCluster> {
     const size = opts.size ?? 3;
     const ports = await freePorts(size * 3);
     const route = { user: 'route', password: randomBytes(12).toString('hex') };
@@ -40,7 +56,7 @@ export class NatsCluster {
       password: u.password ?? randomBytes(12).toString('hex'),
     }));
     const routePorts = ports.slice(size, 2 * size);
-    const nodes = await Promise.all(
+    const started = await Promise.allSettled(
       Array.from({ length: size }, (_, i) =>
         NatsServer.start({
           port: ports[i]!,
@@ -55,6 +71,12 @@ export class NatsCluster {
         }),
       ),
     );
+    const nodes = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      await Promise.all(nodes.map((n) => n.cleanup()));
+      throw failed.reason;
+    }
     const cluster = new NatsCluster(nodes);
     await cluster.waitForMetaLeader(opts.readyTimeoutMs ?? 60_000);
     return cluster;

@@ -163,13 +163,23 @@ export class NatsServer {
   ) {}
 
   static async start(opts: NatsServerOptions = {}): Promise<NatsServer> {
-    const dir = await mkdtemp(join(tmpdir(), 'sy-nats-'));
-    const server = new NatsServer(opts.port ?? (await freePort()), dir, opts);
-    server.users.set('admin', { user: 'admin', password: randomBytes(12).toString('hex') });
-    for (const u of opts.users ?? []) server.storeUser(u);
-    await server.writeConfig();
-    await server.spawn();
-    return server;
+    for (let attempt = 1; ; attempt++) {
+      const dir = await mkdtemp(join(tmpdir(), 'sy-nats-'));
+      const server = new NatsServer(opts.port ?? (await freePort()), dir, opts);
+      server.users.set('admin', { user: 'admin', password: randomBytes(12).toString('hex') });
+      for (const u of opts.users ?? []) server.storeUser(u);
+      try {
+        await server.writeConfig();
+        await server.spawn();
+        return server;
+      } catch (err) {
+        await server.cleanup();
+        // A picked port can still be taken before the bind (ports.ts): another one, unless the
+        // caller chose it.
+        const taken = /address already in use/.test((err as Error).message);
+        if (opts.port !== undefined || !taken || attempt >= 3) throw err;
+      }
+    }
   }
 
   get url(): string {
