@@ -59,6 +59,14 @@ async function watcherNode(nc: NatsConnection): Promise<NatsServer> {
   }
 }
 
+/** What the guard has logged so far: stream reads of what the watch missed, and restarts. */
+function guardActions(lines: readonly string[]): { reads: number; restarts: number } {
+  return {
+    reads: lines.filter((l) => l.includes('read what it missed')).length,
+    restarts: lines.filter((l) => l.includes('restarted')).length,
+  };
+}
+
 async function put(store: PolicyStore, name: string): Promise<void> {
   const record = {
     document: routeDoc(name, 'loss'),
@@ -93,6 +101,7 @@ describe('policy watch on a JetStream cluster', () => {
         // Another replica's store, opened while all nodes run; it writes through the survivors.
         const writer = await PolicyStore.open(await client(), log, { replicas: 3, bucket: BUCKET });
         const node = await watcherNode(await client());
+        const before = guardActions(log.lines);
         await node.kill();
         // Held to the bound: the time after the write's acknowledgement, whether or not the
         // others have elected a meta leader yet (the guard reads the stream, which needs none).
@@ -101,18 +110,28 @@ describe('policy watch on a JetStream cluster', () => {
         const written = Date.now();
         while (!seen(name) && Date.now() - written < 90_000) await new Promise((r) => setTimeout(r, 20));
         const tookMs = Date.now() - written;
+        const after = guardActions(log.lines);
         console.log(
-          `round ${round}: the watch saw the write ${tookMs} ms after it was acknowledged (restarts: ${log.lines.filter((l) => l.includes('restarted')).length}, stream reads: ${log.lines.filter((l) => l.includes('read what it missed')).length})`,
+          `round ${round}: the watch saw the write ${tookMs} ms after it was acknowledged (restarts: ${after.restarts}, stream reads: ${after.reads})`,
         );
         // The guard's log beside the failure: what it tried and when.
         if (process.env.WATCH_DEBUG || tookMs >= RECOVERY_MS)
           console.log(log.raw.join('\n'), new Date(written).toISOString());
         expect(seen(name)).toBe(true);
         expect(tookMs).toBeLessThan(RECOVERY_MS);
+        // The kill hit the live watch: the guard read the stream for the write.
+        expect(after.reads).toBeGreaterThan(before.reads);
         await cluster.waitForMetaLeader(60_000, node);
         // Back to three nodes, so the next kill leaves a quorum.
         await node.restart();
         await cluster.waitForFullRedundancy(60_000);
+        // The stalled consumer is replaced once the cluster can make one again, so the next
+        // round kills the node of the watch this recovery made.
+        const restartedBy = Date.now() + 30_000;
+        while (guardActions(log.lines).restarts < round) {
+          if (Date.now() > restartedBy) throw new Error(`no watch restarted within 30 s of round ${round}`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
       }
     } finally {
       stop();
