@@ -29,6 +29,7 @@ export default defineConfig({
     // two run side by side even on two cores; vitest's default (cores - 1) would run them one
     // at a time there and take the suite past its ten-minute budget.
     maxWorkers: Math.max(2, availableParallelism() - 1),
+    setupFiles: ['test/setup/byte-equality.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     reporters: ['default'],
