@@ -221,11 +221,13 @@ describe('managed pod: assignments in, artifacts down, READY with measured memor
     expect(existsSync(join(cacheDir, 'convnet', '7', 'model.onnx'))).toBe(true);
   });
 
-  it('loads again from the cache without downloading (cold load p50/p99 printed), verifying the file on reuse', async () => {
+  it('loads again from the cache without downloading (cold load times printed), verifying the file on reuse', async () => {
     const a = await publishArtifact(admin, BUCKET, kek, { name: 'convnet', version: '7', plain: convnet });
     // The version's config.yaml (in the cache since its download) asks for the ORT-format file.
     await writeFile(join(cacheDir, 'convnet', '7', 'config.yaml'), 'session: { optimized_cache: true }\n');
-    const cycles = 10;
+    // Each cycle waits out the drain grace (1.5 s): four show every load from the cache; the
+    // benchmark figures for cold loads come from `make bench`, not from here.
+    const cycles = 4;
     const before = timings.length;
     for (let i = 0; i < cycles; i++) {
       await assign([a]);
@@ -239,7 +241,7 @@ describe('managed pod: assignments in, artifacts down, READY with measured memor
     const total = loads.map((t) => t.totalMs).sort((x, y) => x - y);
     process.stdout.write(
       `managed pod: cold load from cache of a ${convnet.length}-byte model over ${cycles} loads: ` +
-        `p50 ${percentile(total, 50).toFixed(1)} ms, p99 ${percentile(total, 99).toFixed(1)} ms\n`,
+        `p50 ${percentile(total, 50).toFixed(1)} ms, max ${total.at(-1)!.toFixed(1)} ms\n`,
     );
     expect(loads.every((t) => t.fetchMs === 0)).toBe(true);
     // The first load from the cache wrote the pre-optimized ORT-format file; later ones run from
