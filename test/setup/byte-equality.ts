@@ -6,7 +6,7 @@ import { expect } from 'vitest';
 expect.addEqualityTesters([
   function sameBytes(a: unknown, b: unknown): boolean | undefined {
     if (!(a instanceof Uint8Array) || !(b instanceof Uint8Array)) return undefined;
-    // A Buffer against a plain Uint8Array is left to vitest, which tells them apart where strict.
+    // A Buffer against a plain Uint8Array is left to vitest, which tells them apart.
     if (a.constructor !== b.constructor) return undefined;
     return Buffer.compare(a, b) === 0;
   },
