@@ -68,4 +68,23 @@ describe('RouteConfigEncoder', () => {
       Buffer.from(enc.encode(withTail)).equals(Buffer.from(toBinary(RouteConfigurationSchema, withTail))),
     ).toBe(true);
   });
+
+  it('encodes a new route configuration one route per step, then assembles it from the cache', () => {
+    const enc = new RouteConfigEncoder();
+    const routes = Array.from({ length: 5 }, (_, i) => route(`m${i}`, 50 + i, true));
+    const rcs = translate({ routes, endpoints: new Map() }, 'envoy').routes;
+    const withRoutes = rcs.filter((rc) => rc.virtualHosts.some((vh) => vh.routes.length > 0));
+    expect(withRoutes.length).toBeGreaterThan(0);
+    for (const rc of withRoutes) {
+      // One step per route object (a route shared by two hosts is encoded once).
+      const count = new Set(rc.virtualHosts.flatMap((vh) => vh.routes)).size;
+      expect([...enc.warmSteps(rc)]).toHaveLength(count);
+      // Warm: nothing left to encode, and the pieces assemble into toBinary's bytes.
+      expect([...enc.warmSteps(rc)]).toHaveLength(0);
+      expect(Buffer.from(enc.encode(rc)).equals(Buffer.from(toBinary(RouteConfigurationSchema, rc)))).toBe(
+        true,
+      );
+      expect(enc.clusters(rc)).toEqual(routeClusters(rc));
+    }
+  });
 });

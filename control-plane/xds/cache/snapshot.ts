@@ -143,6 +143,13 @@ export class SnapshotEncoder {
   private readonly routeConfigs = new RouteConfigEncoder();
   encodedCount = 0;
 
+  /** `encode`, a route configuration's new routes first, one step each (piecewise.ts). */
+  private *encodeSteps(url: TypeUrl, schema: DescMessage, msg: Message): Generator<void, EncodedResource> {
+    if (url === TYPE.RDS && !this.byMessage.has(msg))
+      yield* this.routeConfigs.warmSteps(msg as RouteConfiguration);
+    return this.encode(url, schema, msg);
+  }
+
   private encode(url: TypeUrl, schema: DescMessage, msg: Message): EncodedResource {
     const known = this.byMessage.get(msg);
     if (known) return known;
@@ -181,7 +188,7 @@ export class SnapshotEncoder {
       const resources = new Map<string, EncodedResource>();
       byType.set(url, resources);
       for (const msg of set[info.field] as readonly Message[]) {
-        const r = this.encode(url, info.schema, msg);
+        const r = yield* this.encodeSteps(url, info.schema, msg);
         if (!r.name) issues.push({ path: `${info.field}`, message: `a ${info.short} resource has no name` });
         else if (resources.has(r.name))
           issues.push({ path: `${info.field}[${r.name}]`, message: 'duplicate resource name' });
@@ -212,7 +219,7 @@ export class SnapshotEncoder {
       const list: EncodedResource[] = [];
       const names = new Set<string>();
       for (const msg of set[info.field] as readonly Message[]) {
-        const r = this.encode(url, info.schema, msg);
+        const r = yield* this.encodeSteps(url, info.schema, msg);
         live.add(r);
         if (!r.name) issues.push({ path: `${info.field}`, message: `a ${info.short} resource has no name` });
         else if (names.has(r.name))
