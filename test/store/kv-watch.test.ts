@@ -175,7 +175,7 @@ describe('KvWatch', () => {
     }
   });
 
-  it('starts on a server that answers late: the first watch is tried again, not given up', async () => {
+  it('starts on a server that answers late: its start is tried again, not given up', async () => {
     await bucket('guard_late');
     // A request timeout as short as the control plane's relative to a stalled server.
     const kv = await new Kvm(jetstream(nc, { timeout: 300 })).open('guard_late');
@@ -192,7 +192,14 @@ describe('KvWatch', () => {
       console.log(`started ${ms} ms after the server froze for 1.2 s`);
       expect(ms).toBeGreaterThanOrEqual(1_100);
       expect(got).toEqual(['a']);
-      expect(log.lines.some((l) => l.includes('test watch could not start yet; trying again'))).toBe(true);
+      // A start step met the stalled server and was tried again. Which one does depends on
+      // nats.js: its ordered consumer sometimes waits out the stall inside the watch call, and
+      // then the bucket-status read that follows is the one that times out.
+      expect(
+        log.lines.some((l) =>
+          /test watch could not (start|read the bucket status) yet; trying again/.test(l),
+        ),
+      ).toBe(true);
       await kv.put('b', '2');
       await until('a write through the watch', () => got.length === 2);
       expect(watch.restarts).toBe(0);
