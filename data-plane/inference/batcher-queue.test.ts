@@ -199,7 +199,8 @@ describe('Batcher: deadlines while queued', () => {
   it('hands a run out behind a running one only to requests whose deadline outlasts twice the measured run time', async () => {
     let now = 1000;
     const rt = heldRuntime(50);
-    const b = new Batcher({ ...base, slots: 2, now: () => now }, rt.run);
+    // One row fills a batch: only a full batch goes out behind a running one.
+    const b = new Batcher({ ...base, maxBatchSize: 1, slots: 2, now: () => now }, rt.run);
     const warm = b.submit(x(), 1, 'k', forever);
     await release(rt);
     await warm;
@@ -223,7 +224,8 @@ describe('Batcher: deadlines while queued', () => {
   it('refuses expired requests found when only a run behind a running one could take them', async () => {
     let now = 0;
     const rt = heldRuntime();
-    const b = new Batcher({ ...base, slots: 2, now: () => now }, rt.run);
+    // One row fills a batch: only a full batch goes out behind a running one.
+    const b = new Batcher({ ...base, maxBatchSize: 1, slots: 2, now: () => now }, rt.run);
     const running = b.submit(x(), 1, 'k', forever);
     // No run time measured yet: 2 x 10 ms. Both are too close to their deadline to run behind.
     const first = track(b.submit(x(), 1, 'k', { deadline: 15 }));

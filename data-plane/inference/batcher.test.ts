@@ -124,7 +124,8 @@ describe('Batcher', () => {
 
   it('queues a second run behind the first when slots allow, but not requests that could expire waiting', async () => {
     const rt = fakeRuntime();
-    const b = new Batcher({ ...base, instances: 1, slots: 2, now: () => 0 }, rt.run);
+    // One row fills a batch: only a full batch goes out behind a running one.
+    const b = new Batcher({ ...base, maxBatchSize: 1, instances: 1, slots: 2, now: () => 0 }, rt.run);
     const first = b.submit(request(1), 1, '2', noDeadline);
     // With no run time measured yet, a pipelined run is assumed to wait 2 x 10 ms.
     const tight = b.submit(request(2), 1, '2', { deadline: 15 });
@@ -133,6 +134,42 @@ describe('Batcher', () => {
     expect(b.queueDepth).toBe(1);
     await rt.releaseAll();
     await Promise.all([first, tight, loose]);
+    expect(rt.batches).toEqual([1, 1, 1]);
+  });
+
+  it('hands a run out behind a running one only for a full batch; fewer wait and go out with what came meanwhile', async () => {
+    const rt = fakeRuntime();
+    const b = new Batcher({ ...base, maxBatchSize: 4, instances: 1, slots: 2 }, rt.run);
+    const calls = [b.submit(request(1), 1, '2', noDeadline)];
+    calls.push(b.submit(request(2), 1, '2', noDeadline), b.submit(request(3), 1, '2', noDeadline));
+    expect(rt.batches).toEqual([1]);
+    expect(b.queueDepth).toBe(2);
+    // A request of another shape does not count toward the oldest one's batch.
+    const other: Tensor[] = [{ name: 'x', datatype: 'FP32', shape: [2, 3], data: new Uint8Array(24) }];
+    calls.push(b.submit(other, 2, '3', noDeadline));
+    expect(rt.batches).toEqual([1]);
+    calls.push(b.submit(request(4, 2), 2, '2', noDeadline));
+    expect(rt.batches).toEqual([1, 4]);
+    expect(b.queueDepth).toBe(1);
+    calls.push(b.submit(request(5), 1, '2', noDeadline));
+    // The first run ends: the second is running, and two requests are not a full batch.
+    rt.gates.shift()!();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(rt.batches).toEqual([1, 4]);
+    expect(b.queueDepth).toBe(2);
+    await rt.releaseAll();
+    await Promise.all(calls);
+    expect(rt.batches).toEqual([1, 4, 2, 1]);
+  });
+
+  it('hands an unbatched model’s next request out behind the running one at once', async () => {
+    const rt = fakeRuntime();
+    const b = new Batcher({ ...base, maxBatchSize: 0, instances: 1, slots: 2 }, rt.run);
+    const calls = [1, 2, 3].map((id) => b.submit(request(id), 1, '2', noDeadline));
+    expect(rt.batches).toEqual([1, 1]);
+    expect(b.queueDepth).toBe(1);
+    await rt.releaseAll();
+    await Promise.all(calls);
     expect(rt.batches).toEqual([1, 1, 1]);
   });
 

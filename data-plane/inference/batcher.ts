@@ -34,8 +34,8 @@ export interface BatcherOptions {
   readonly instances: number;
   /**
    * Runs that may be handed out at once (default: instances). Beyond `instances` a run waits in
-   * a worker's inbox behind the current one, so it only takes requests whose deadline leaves
-   * room for that wait.
+   * a worker's inbox behind the current one, so it is handed out only for a full batch, and
+   * only takes requests whose deadline leaves room for that wait.
    */
   readonly slots?: number;
   readonly now?: () => number;
@@ -154,11 +154,30 @@ export class Batcher {
     }
     const slots = Math.max(this.opts.instances, this.opts.slots ?? 0);
     while (this.running < slots && this.queue.length > 0) {
-      const jobs = this.take(this.running >= this.opts.instances);
+      const behind = this.running >= this.opts.instances;
+      if (behind && !this.fullBatchQueued()) break;
+      const jobs = this.take(behind);
       if (!jobs) break;
       if (jobs.length) this.dispatch(jobs);
     }
     this.notifyIdle();
+  }
+
+  /**
+   * Whether the requests queued with the oldest one's shape fill a batch. A run handed out
+   * behind a running one takes only a full batch: anything less waits for the running one to
+   * end and takes what arrives meanwhile too, as a single-threaded server's next batch would
+   * (handed out at once, it was often one row, and a model whose run costs about the same for
+   * 1 row as for 16 ran half its runs nearly empty: docs/DATAPLANE.md, "Dynamic batching, load
+   * shedding, deadlines").
+   */
+  private fullBatchQueued(): boolean {
+    const { maxBatchSize } = this.opts;
+    if (maxBatchSize === 0) return true;
+    const key = this.queue[0]?.key;
+    let rows = 0;
+    for (const j of this.queue) if (j.key === key && (rows += j.rows) >= maxBatchSize) return true;
+    return false;
   }
 
   /**

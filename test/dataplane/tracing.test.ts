@@ -76,12 +76,14 @@ describe('tracing in a pod', () => {
 
   const batcher = () => pod.models.get('mlp', '1')!.batcher!;
 
-  /** One slow request per run slot of mlp/1 (a worker takes runs ahead), all under way. */
-  async function fillSlots(seed: number) {
-    const slots = pod.models.get('mlp', '1')!.pool!.slots;
-    const busy = Array.from({ length: slots }, (_, i) => inferWith(client, mlpRequest(seed + i * 10), {}));
-    await waitFor('every run slot busy', () => batcher().busyInstances >= slots || undefined);
-    return busy;
+  /**
+   * One slow request of mlp/1, under way. Requests after it stay queued until it ends: a run
+   * goes out behind a running one only for a full batch (64 rows here).
+   */
+  async function startRun(seed: number) {
+    const running = inferWith(client, mlpRequest(seed), {});
+    await waitFor('a run under way', () => batcher().busyInstances >= 1 || undefined);
+    return running;
   }
 
   function family(spans: CollectedSpan[]) {
@@ -219,10 +221,10 @@ describe('tracing in a pod', () => {
   });
 
   it('ends the spans of a request cancelled while queued', async () => {
-    // Each run takes 1.5 s: once runs fill the worker's slots, the next request waits in the queue.
+    // Each run takes 1.5 s: while one runs, the next request waits in the queue.
     pod.setInjectDelay(1500);
     try {
-      const busy = await fillSlots(3);
+      const running = await startRun(3);
       const tp = traceparent();
       const queued = inferWith(client, mlpRequest(5), { traceparent: tp.header });
       await waitFor('the request queued', () => batcher().queueDepth === 1 || undefined);
@@ -233,7 +235,7 @@ describe('tracing in a pod', () => {
       expect(children.map((c) => c.name)).toEqual(['queue wait']);
       expect(children[0]!.attributes['switchyard.outcome']).toBe('cancelled');
       expect(children[0]!.status.code).toBe(2);
-      for (const b of busy) expect(await b.done).toBeUndefined();
+      expect(await running.done).toBeUndefined();
     } finally {
       pod.setInjectDelay(0);
     }
@@ -242,7 +244,7 @@ describe('tracing in a pod', () => {
   it('puts two requests run together in one batch of size 2', async () => {
     pod.setInjectDelay(1500);
     try {
-      const busy = await fillSlots(6);
+      const running = await startRun(6);
       const a = traceparent();
       const b = traceparent();
       const calls = [
@@ -250,7 +252,7 @@ describe('tracing in a pod', () => {
         inferWith(client, mlpRequest(9), { traceparent: b.header }),
       ];
       await waitFor('both queued', () => batcher().queueDepth === 2 || undefined);
-      for (const c of [...busy, ...calls]) expect(await c.done).toBeUndefined();
+      for (const c of [running, ...calls]) expect(await c.done).toBeUndefined();
       for (const t of [a, b]) {
         const { byName } = family(await spansOf(t.traceId, 5));
         expect(byName('batch').attributes['switchyard.batch.size']).toBe(2);
