@@ -176,8 +176,8 @@ export class Batcher {
     if (maxBatchSize === 0) return true;
     const key = this.queue[0]?.key;
     let rows = 0;
-    for (const j of this.queue) if (j.key === key && (rows += j.rows) >= maxBatchSize) return true;
-    return false;
+    for (const j of this.queue) if (j.key === key) rows += j.rows;
+    return rows >= maxBatchSize;
   }
 
   /**
