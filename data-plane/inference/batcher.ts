@@ -154,9 +154,7 @@ export class Batcher {
     }
     const slots = Math.max(this.opts.instances, this.opts.slots ?? 0);
     while (this.running < slots && this.queue.length > 0) {
-      const behind = this.running >= this.opts.instances;
-      if (behind && !this.fullBatchQueued()) break;
-      const jobs = this.take(behind);
+      const jobs = this.take(this.running >= this.opts.instances);
       if (!jobs) break;
       if (jobs.length) this.dispatch(jobs);
     }
@@ -164,26 +162,13 @@ export class Batcher {
   }
 
   /**
-   * Whether the requests queued with the oldest one's shape fill a batch. A run handed out
-   * behind a running one takes only a full batch: anything less waits for the running one to
-   * end and takes what arrives meanwhile too, as a single-threaded server's next batch would
-   * (handed out at once, it was often one row, and a model whose run costs about the same for
-   * 1 row as for 16 ran half its runs nearly empty: docs/DATAPLANE.md, "Dynamic batching, load
-   * shedding, deadlines").
-   */
-  private fullBatchQueued(): boolean {
-    const { maxBatchSize } = this.opts;
-    if (maxBatchSize === 0) return true;
-    const key = this.queue[0]?.key;
-    let rows = 0;
-    for (const j of this.queue) if (j.key === key) rows += j.rows;
-    return rows >= maxBatchSize;
-  }
-
-  /**
    * The next batch; [] when only expired requests were found; undefined to wait for more.
    * `behind`: the batch will wait for a running one, so requests that might expire meanwhile
-   * stay queued (an expired request must never run).
+   * stay queued (an expired request must never run), and it goes out only when full: anything
+   * less waits for the running one to end and takes what arrives meanwhile too, as a
+   * single-threaded server's next batch would (handed out at once, it was often one row, and a
+   * model whose run costs about the same for 1 row as for 16 ran half its runs nearly empty:
+   * docs/DATAPLANE.md, "Dynamic batching, load shedding, deadlines").
    */
   private take(behind: boolean): Job[] | undefined {
     const now = this.now();
@@ -208,7 +193,7 @@ export class Batcher {
     const expired = taken.filter((j) => j.deadline <= now);
     const live = taken.filter((j) => j.deadline > now);
     const head = live[0];
-    if (!head && behind) {
+    if (behind && rows < limit) {
       for (const j of expired) this.fail(j, new DeadlineExceededError('while queued'));
       return undefined;
     }
