@@ -132,20 +132,28 @@ describe('NATS agent: registration and heartbeats', () => {
       inputs: [{ name: 'input', datatype: 'FP32', shape: [1n, BigInt(MLP.inputs)] }],
       rawInputContents: [f32Bytes(inputRows(1, MLP.inputs, 2))],
     };
-    // Runs take 20 ms or more here: with 16 requests ahead, a 5 ms deadline expires in the queue.
-    // Over HTTP the client does not cancel, so it is the pod that finds the deadline passed.
-    const load = Array.from({ length: 16 }, () => client.infer(req));
-    await new Promise((r) => setTimeout(r, 5));
-    const late = await fetch(`http://127.0.0.1:${pod.ports.http}/v2/models/mlp/versions/1/infer`, {
-      method: 'POST',
-      headers: { 'x-request-timeout-ms': '5' },
-      body: JSON.stringify({
-        inputs: [
-          { name: 'input', datatype: 'FP32', shape: [1, MLP.inputs], data: Array(MLP.inputs).fill(0) },
-        ],
-      }),
-    });
-    await Promise.all(load);
+    // A run held for 300 ms: a request with a 5 ms deadline queued behind it (one row is not a
+    // full batch, so it waits for the run to end) has expired when its batch forms. Over HTTP
+    // the client does not cancel, so it is the pod that finds the deadline passed.
+    pod.setInjectDelay(300);
+    let late: Response;
+    try {
+      const running = client.infer(req);
+      const batcher = pod.models.get('mlp', '1')!.batcher!;
+      await waitFor('a run under way', () => batcher.busyInstances >= 1 || undefined);
+      late = await fetch(`http://127.0.0.1:${pod.ports.http}/v2/models/mlp/versions/1/infer`, {
+        method: 'POST',
+        headers: { 'x-request-timeout-ms': '5' },
+        body: JSON.stringify({
+          inputs: [
+            { name: 'input', datatype: 'FP32', shape: [1, MLP.inputs], data: Array(MLP.inputs).fill(0) },
+          ],
+        }),
+      });
+      await running;
+    } finally {
+      pod.setInjectDelay(0);
+    }
     expect(late.status).toBe(504);
     const hb = await listener.next(
       'heartbeat',
