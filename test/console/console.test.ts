@@ -281,7 +281,8 @@ describe.skipIf(missing !== undefined)('web console', () => {
     expect(await page.locator('[data-nack-node="console-nacker-0"]').textContent()).toContain(
       'total weight 0',
     );
-    expect(await page.locator('pre.diff .add').count()).toBeGreaterThan(0);
+    // The diff is fetched on its own after the click: wait for its lines as for the rest.
+    await expect.poll(() => page.locator('pre.diff .add').count(), { timeout: 30_000 }).toBeGreaterThan(0);
     await screenshot(page, 'revisions');
     await page.goto(`${fx.url}/ui#rollouts`);
     await page.locator('[data-rollouts]').waitFor();
