@@ -138,7 +138,7 @@ const NO_ADDRESSES: Endpoint['additionalAddresses'] = Object.freeze(
 ) as unknown as Endpoint['additionalAddresses'];
 const NO_LB_CONFIG: LocalityLbEndpoints['lbConfig'] = Object.freeze({ case: undefined });
 
-function lbEndpoint(e: EndpointInfo, tls: boolean, weighted: boolean): LbEndpoint {
+function lbEndpoint(e: EndpointInfo, port: number, tls: boolean, weighted: boolean): LbEndpoint {
   return {
     $typeName: 'envoy.config.endpoint.v3.LbEndpoint',
     hostIdentifier: {
@@ -153,7 +153,7 @@ function lbEndpoint(e: EndpointInfo, tls: boolean, weighted: boolean): LbEndpoin
               $typeName: 'envoy.config.core.v3.SocketAddress',
               protocol: 0,
               address: e.address,
-              portSpecifier: portOneof(e.port),
+              portSpecifier: portOneof(port),
               resolverName: '',
               ipv4Compat: false,
             },
@@ -203,7 +203,11 @@ function emptyAssignment(name: string): ClusterLoadAssignment {
   };
 }
 
-/** `buildLoadAssignment` under a cluster name of the caller's (the REST clusters have their own). */
+/**
+ * `buildLoadAssignment` under a cluster name of the caller's (the REST clusters have their own).
+ * `http`: the endpoints on their HTTP ports, for the Envoy gateway's REST clusters; an endpoint
+ * without one is left out, so REST requests never reach a gRPC port.
+ */
 export function namedLoadAssignment(
   name: string,
   route: ModelRoute,
@@ -211,16 +215,19 @@ export function namedLoadAssignment(
   flavor: Flavor,
   cache: TranslationCache,
   asBytes = true,
+  http = false,
 ): ClusterLoadAssignment {
   if (endpoints.length === 0) return emptyAssignment(name);
   const regions = route.spec.residency?.regions;
-  let kept: Kept = { list: [], priority: [], subZone: [] };
+  let kept: Kept = { list: [], priority: [], subZone: [], port: [] };
   // Under ORCA the clients weigh endpoints themselves, across localities (proxyless-lb.ts), and
   // the tuned weights are left out: every EDS change restarts the clients' blackout period, so
   // weights that move every tuning pass would keep the clients at plain round robin.
   const orca = orcaBalancing(route, flavor) !== undefined;
   let seen = 0; // bit set of the priorities present (0 and 1)
   for (const e of endpoints) {
+    if (http && e.httpPort === undefined) continue;
+    const port = http ? e.httpPort! : e.port;
     // Fail closed: an endpoint with no region is not known to be inside.
     if (regions && (e.region === undefined || !regions.includes(e.region))) continue;
     const priority = priorityOf(route, e);
@@ -228,7 +235,8 @@ export function namedLoadAssignment(
     seen |= 1 << priority;
     kept.list.push(e);
     kept.priority.push(priority);
-    kept.subZone.push(subZoneOf(e, flavor, orca));
+    kept.subZone.push(subZoneOf(e, flavor, orca, port));
+    kept.port.push(port);
   }
   if (kept.list.length === 0) return emptyAssignment(name);
   // Priorities must be contiguous from 0 (gRPC rejects a gap): with no GPU endpoint, the CPU
@@ -272,7 +280,7 @@ function localities(
   orca: boolean,
   cache: TranslationCache,
 ): LocalityLbEndpoints[] {
-  const { list, priority, subZone } = kept;
+  const { list, priority, subZone, port } = kept;
   const ends = new Int32Array(list.length);
   const groups = localityEnds(kept, ends);
   const out = new Array<LocalityLbEndpoints>(groups);
@@ -283,7 +291,7 @@ function localities(
     let weight = 0;
     for (let i = start; i < end; i++) {
       const e = list[i]!;
-      lbEndpoints[i - start] = lbEndpoint(e, tls, !orca);
+      lbEndpoints[i - start] = lbEndpoint(e, port[i]!, tls, !orca);
       weight += orca ? 1 : (e.weight ?? 1);
     }
     const first = list[start]!;

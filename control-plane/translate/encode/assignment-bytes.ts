@@ -86,12 +86,12 @@ function string(buf: Uint8Array, pos: number, s: string, n: number): number {
  */
 function writable(name: string, kept: Kept, weighted: boolean): boolean {
   if (typeof name !== 'string' || name === '') return false;
-  const { list, subZone } = kept;
+  const { list, subZone, port } = kept;
   for (let i = 0; i < list.length; i++) {
     const e = list[i]!;
     if (typeof e.address !== 'string' || e.address === '') return false;
-    if (typeof e.port !== 'number' || !Number.isInteger(e.port) || e.port < 0 || e.port > 65_535)
-      return false;
+    const p = port[i];
+    if (typeof p !== 'number' || !Number.isInteger(p) || p < 0 || p > 65_535) return false;
     if (!Object.hasOwn(HEALTH, e.health) || !isLabel(e.region) || !isLabel(e.zone)) return false;
     if (typeof subZone[i] !== 'string') return false;
     if (weighted && !isWeight(e.weight ?? 1)) return false;
@@ -114,7 +114,7 @@ export function assignmentBytes(
   localityWeights: boolean,
 ): Uint8Array | undefined {
   if (!writable(name, kept, weighted)) return undefined;
-  const { list, priority, subZone } = kept;
+  const { list, priority, subZone, port } = kept;
   const n = list.length;
   scratch(n);
   const nameLength = utf8Length(name);
@@ -135,7 +135,7 @@ export function assignmentBytes(
       sum += weight;
       const a = utf8Length(e.address);
       addressLength[i] = a;
-      const socket = framed(a) + 1 + varintLength(e.port);
+      const socket = framed(a) + 1 + varintLength(port[i]!);
       socketSize[i] = socket;
       const lb =
         framed(framed(framed(socket))) +
@@ -204,7 +204,7 @@ export function assignmentBytes(
       buf[pos++] = 0x12; // 2: address
       pos = string(buf, pos, e.address, addressLength[i]!);
       buf[pos++] = 0x18; // 3: port_value
-      pos = writeVarint(buf, pos, e.port);
+      pos = writeVarint(buf, pos, port[i]!);
       const health = HEALTH[e.health];
       if (health !== 0) {
         buf[pos++] = 0x10; // 2: health_status
