@@ -43,6 +43,10 @@ const ONE_RUNS = 2000;
 const FULL_ONLY = process.env.TRANSLATE_BENCH_FULL_ONLY === '1';
 // TRANSLATE_BENCH_FLAVORS=envoy: one flavor only.
 const FLAVORS = (process.env.TRANSLATE_BENCH_FLAVORS ?? 'grpc,envoy').split(',') as Flavor[];
+// Pods advertise their KServe HTTP port as well as the gRPC one, so the Envoy flavor's REST
+// clusters get endpoints too. TRANSLATE_BENCH_HTTP=0 leaves it out (every REST assignment
+// empty), as this bench did before it modelled that.
+const HTTP = process.env.TRANSLATE_BENCH_HTTP !== '0';
 /** The model whose endpoints move in the incremental measurements. */
 const PICK = Math.floor(MODELS * 0.4242);
 
@@ -86,6 +90,7 @@ function endpoint(m: number, v: number, e: number, port = 8001): EndpointInfo {
     zone: `z${e % 3}`,
     health: 'HEALTHY',
     backend: 'gpu',
+    ...(HTTP ? { httpPort: port + e + 1000 } : {}),
   };
 }
 
@@ -232,7 +237,9 @@ function benchFlavor(flavor: Flavor, routes: ModelRoute[], table: Map<string, re
 }
 
 function main() {
-  log(`translate bench: ${MODELS} models x ${VERSIONS} versions x ${ENDPOINTS} endpoints, ${RUNS} runs`);
+  log(
+    `translate bench: ${MODELS} models x ${VERSIONS} versions x ${ENDPOINTS} endpoints${HTTP ? ' (gRPC and HTTP ports)' : ' (gRPC ports only)'}, ${RUNS} runs`,
+  );
   const t0 = performance.now();
   const routes = makeRoutes();
   const table = makeTable();
