@@ -3,8 +3,8 @@
 // 2. the revision is written to the store, compare-and-set, naming the intent's index;
 // 3. the outcome is appended: committed with the revision, or aborted with why.
 // A process that dies between 1 and 3 leaves an intent without an outcome, and so does a write
-// whose store did not answer (it may have landed); the next write (or the next start) looks the
-// intent up in the store and records what really happened. See "The audit
+// whose store did not answer (it may have landed); the next write (beside it) or the next start
+// looks the intent up in the store and records what really happened. See "The audit
 // trail" in docs/OPERATIONS.md.
 
 import { asSwitchyardError } from '../../kernel/errors/index.js';
@@ -47,7 +47,10 @@ export class AuditedChanges {
   }
 
   private async change(event: ChangeEvent, write: (intent: number) => Promise<number>): Promise<number> {
-    await this.recover().catch((err) =>
+    // Beside the write, not before it: looking an earlier intent up reads that policy's history,
+    // which needs a consumer and so the JetStream meta leader. Awaited, it made every write
+    // during a meta-leader election wait out a whole store deadline (docs/OPERATIONS.md).
+    void this.recover().catch((err) =>
       this.log.warn('audit recovery failed; retried on the next write', {
         error: asSwitchyardError(err).message,
       }),

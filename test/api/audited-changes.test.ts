@@ -210,6 +210,58 @@ describe('nothing changes without its audit record', () => {
     expect((await verify()).json).toMatchObject({ ok: true, problems: [] });
   });
 
+  it('does not hold a write while recovery looks an earlier intent up', async () => {
+    // A history read needs a consumer, placed by the JetStream meta leader: during its election
+    // the read stalls. Here it is held until released, with an intent still open whose write
+    // could yet land, so that recovery must read that history.
+    const log = createLogger('test', { level: 'error' });
+    const audit = await AuditLog.open(nc);
+    const store = await PolicyStore.open(nc, log);
+    const base = await apply(routeDoc('patient', 'default', 90));
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    let held = 0;
+    const slow = Object.assign(Object.create(store) as PolicyStore, {
+      history: async (namespace: string, name: string) => {
+        held++;
+        await gate;
+        return store.history(namespace, name);
+      },
+    });
+    const event = {
+      action: 'apply' as const,
+      who: 'apikey:ci',
+      at: new Date().toISOString(),
+      from: '127.0.0.1',
+      via: 'http',
+      namespace: 'default',
+      name: 'patient',
+      previousRevision: base.json.revision,
+    };
+    const open = await audit.append({ ...event, phase: 'intent', reason: 'left open' });
+    const changes = new AuditedChanges(slow, audit, log);
+    const doc = routeDoc('patient', 'default', 30);
+    const record = { document: doc, appliedBy: 'apikey:ci', appliedAt: event.at, source: 'api' as const };
+    try {
+      const revision = await Promise.race([
+        changes.put({ ...event, reason: 'now' }, record, base.json.revision),
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the write waited')), 5_000)),
+      ]);
+      expect(held).toBe(1);
+      expect(await current('patient')).toBe(revision);
+    } finally {
+      release();
+    }
+    // Released, recovery finds the policy moved past the open intent's base: aborted.
+    await changes.recover();
+    expect(outcomeOf(await records(), open)).toMatchObject({
+      phase: 'aborted',
+      error: expect.stringMatching(/recovery/),
+    });
+  });
+
   it('reports a revision written to the store without its audit record', async () => {
     const kv = await new Kvm(nc).open(POLICY_BUCKET);
     const doc = routeDoc('sneaky', 'default', 90);
