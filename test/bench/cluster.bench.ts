@@ -2,6 +2,8 @@
 // with a control plane process on the seed list, applies without pause and proxyless traffic:
 //  - write gap when the NATS node the control plane is connected to dies (SIGKILL), RUNS times;
 //  - write gap when the JetStream meta leader dies, RUNS times;
+//  - write gap when the control plane's node dies as the meta leader leading no write stream,
+//    arranged by leader step-downs (the other two take whatever roles chance gives), RUNS times;
 //  - proxyless failover: SIGKILL of the control-plane replica a grpc-js-xds client is on, until
 //    the other has it in sync, RUNS times (a fresh pair of replicas and a fresh client each run).
 // After every node loss the node is restarted and the cluster waits for full redundancy, so
@@ -21,7 +23,7 @@ import {
   timeUntil,
   Writer,
 } from '../cluster/harness.js';
-import { killNatsNode, killReplica, type NodeLoss } from '../cluster/scenarios.js';
+import { killNatsNode, killReplica, type NodeLoss, type Victim } from '../cluster/scenarios.js';
 import { startDemoBackend } from '../helpers/demo-backend.js';
 import { NatsCluster } from '../helpers/nats-cluster.js';
 
@@ -73,7 +75,7 @@ async function nodeLosses(): Promise<Row[]> {
     await timeUntil(() => traffic.ok > 100, 30_000, 'proxyless traffic');
     writer.start();
     const results: NodeLoss[] = [];
-    for (const victim of ['connected', 'meta-leader'] as const)
+    for (const victim of ['connected', 'meta-leader', 'placed'] as const)
       for (let i = 0; i < RUNS; i++) {
         const r = await killNatsNode(cluster, cp, writer, victim);
         results.push(r);
@@ -87,7 +89,7 @@ async function nodeLosses(): Promise<Row[]> {
     log(
       `  ${writer.acks.length} applies acknowledged, ${lost.length} lost, ${writer.failures} refused; RPCs ${traffic.ok} ok, ${traffic.failed} failed`,
     );
-    const of = (victim: NodeLoss['victim'], f: (r: NodeLoss) => boolean = () => true) =>
+    const of = (victim: Victim, f: (r: NodeLoss) => boolean = () => true) =>
       results.filter((r) => r.victim === victim && f(r)).map((r) => r.gapMs);
     const leads = (r: NodeLoss) => r.electionMs > 0;
     return [
@@ -97,6 +99,11 @@ async function nodeLosses(): Promise<Row[]> {
       { what: 'write gap: JetStream meta leader killed', ms: of('meta-leader') },
       { what: '  of which the node led no write stream', ms: of('meta-leader', (r) => !leads(r)) },
       { what: '  of which the node led a write stream', ms: of('meta-leader', leads), note: 'Raft election' },
+      {
+        what: "write gap: control plane's node killed as meta leader",
+        ms: of('placed'),
+        note: 'placed: led no write stream',
+      },
       {
         what: 'stream election after a leader loss',
         ms: results.filter(leads).map((r) => r.electionMs),

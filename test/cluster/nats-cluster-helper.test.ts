@@ -1,5 +1,5 @@
-// The 3-node cluster helper itself: R3 state survives SIGKILL of the meta leader, and the
-// cluster elects another.
+// The 3-node cluster helper itself: leaders can be placed by step-downs, R3 state survives
+// SIGKILL of the meta leader, and the cluster elects another.
 import { jetstream } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { connect } from '@nats-io/transport-node';
@@ -15,6 +15,21 @@ afterAll(async () => {
 });
 
 describe('NatsCluster', () => {
+  it('places the meta leader on a node and moves the leadership of streams off it', async () => {
+    const nc = await connect(cluster.connectOptions());
+    try {
+      await new Kvm(jetstream(nc, { timeout: 10_000 })).create('helper_arrange', { replicas: 3 });
+      const stream = 'KV_helper_arrange';
+      // The stream's leader: it has to give that up, and become (or stay) the meta leader.
+      const node = await cluster.streamLeader(stream);
+      await cluster.arrangeLeaders(node, [stream]);
+      expect(await cluster.metaLeader()).toBe(node);
+      expect(await cluster.streamLeader(stream)).not.toBe(node);
+    } finally {
+      await nc.close();
+    }
+  }, 120_000);
+
   it('runs three JetStream nodes with routes: an R3 bucket outlives its meta leader', async () => {
     const nc = await connect({
       ...cluster.connectOptions(),

@@ -9,8 +9,15 @@ import { api, type ControlPlaneProcess, timeUntil, type Writer } from './harness
 /** The streams an apply writes to: the policy bucket and the audit trail. */
 export const WRITE_STREAMS = [`KV_${POLICY_BUCKET}`, AUDIT_STREAM] as const;
 
+/**
+ * Which node dies: the one the control plane is connected to, the JetStream meta leader, or the
+ * control plane's node made the meta leader while it leads no write stream first (`placed`: the
+ * one loss whose write gap is bounded by reconnecting alone, arranged rather than waited for).
+ */
+export type Victim = 'connected' | 'meta-leader' | 'placed';
+
 export interface NodeLoss {
-  readonly victim: 'connected' | 'meta-leader';
+  readonly victim: Victim;
   readonly node: string;
   /** What the killed node was: "meta leader", "leader of KV_switchyard_policies", ... */
   readonly roles: readonly string[];
@@ -24,14 +31,14 @@ export interface NodeLoss {
 }
 
 /**
- * SIGKILL the NATS node the control plane is connected to, or the JetStream meta leader, while
- * `writer` applies without pause; then restart it and wait for full redundancy again.
+ * SIGKILL the NATS node `victim` names while `writer` applies without pause; then restart it and
+ * wait for full redundancy again.
  */
 export async function killNatsNode(
   cluster: NatsCluster,
   cp: ControlPlaneProcess,
   writer: Writer,
-  victim: NodeLoss['victim'],
+  victim: Victim,
 ): Promise<NodeLoss> {
   const steps: Record<string, number> = {};
   let mark = performance.now();
@@ -42,8 +49,12 @@ export async function killNatsNode(
   };
   await cluster.waitForFullRedundancy();
   step('redundancy');
+  if (victim === 'placed') {
+    await cluster.arrangeLeaders(await cluster.nodeOf(cp.natsName), WRITE_STREAMS);
+    step('placed');
+  }
   const node: NatsServer =
-    victim === 'connected' ? await cluster.nodeOf(cp.natsName) : await cluster.metaLeader();
+    victim === 'meta-leader' ? await cluster.metaLeader() : await cluster.nodeOf(cp.natsName);
   const meta = await cluster.metaLeader();
   const roles: string[] = [];
   if (meta === node) roles.push('meta leader');

@@ -9,6 +9,7 @@
 //   await leader.kill();                               // SIGKILL; cluster.running() loses it
 //   await cluster.cleanup();
 import { randomBytes } from 'node:crypto';
+import { connect } from '@nats-io/transport-node';
 import { NatsServer, type NatsUserSpec } from './nats-server.js';
 import { freePorts } from './ports.js';
 
@@ -187,6 +188,40 @@ export class NatsCluster {
         throw new Error(`streams not fully replicated after ${timeoutMs} ms: ${last}`);
       await new Promise((r) => setTimeout(r, 200));
     }
+  }
+
+  /** One JetStream API request to `node` (as the system account with `system`); its JSON answer. */
+  private async apiRequest(node: NatsServer, subject: string, system = false): Promise<unknown> {
+    const nc = await connect(system ? node.systemConnectOptions() : node.connectOptions());
+    try {
+      return (await nc.request(subject, '', { timeout: 5000 })).json();
+    } finally {
+      await nc.close();
+    }
+  }
+
+  /**
+   * Leadership moved until `node` is the JetStream meta leader and leads none of `streams`: the
+   * meta leader and the streams' leaders are asked to step down (nats-server then elects one of
+   * the other nodes, at random) until it holds. Each step ends with the cluster fully replicated.
+   */
+  async arrangeLeaders(node: NatsServer, streams: readonly string[], attempts = 20): Promise<void> {
+    for (let i = 0; i < attempts; i++) {
+      await this.waitForFullRedundancy();
+      const meta = await this.metaLeader();
+      const led: string[] = [];
+      for (const s of streams) if ((await this.streamLeader(s)) === node) led.push(s);
+      if (meta === node && led.length === 0) return;
+      for (const s of led) await this.apiRequest(node, `$JS.API.STREAM.LEADER.STEPDOWN.${s}`);
+      if (meta !== node) {
+        await this.apiRequest(meta, '$JS.API.META.LEADER.STEPDOWN', true);
+        // The old leader answers before the others have elected: wait for one they agree on.
+        await this.waitForMetaLeader(30_000, meta);
+      }
+    }
+    throw new Error(
+      `${node.serverName} is not the meta leader without leading ${streams.join(', ')} after ${attempts} rounds of step-downs`,
+    );
   }
 
   /** Client connections a node holds, by name (the HTTP /connz view). */

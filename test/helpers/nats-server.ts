@@ -222,6 +222,11 @@ export class NatsServer {
     return { servers: this.url, ...this.credentials(user) };
   }
 
+  /** Options to connect as the system account (JetStream's meta-group requests need it). */
+  systemConnectOptions(): NatsConnectOptions {
+    return { servers: this.url, user: 'sys', pass: this.systemPassword };
+  }
+
   /** Adds (or replaces) a user and reloads the running server's config. */
   async addUser(spec: NatsUserSpec): Promise<{ user: string; pass: string }> {
     this.storeUser(spec);
