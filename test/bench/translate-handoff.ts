@@ -1,0 +1,97 @@
+// What handing the translate bench's endpoint table (10,000 models x 3 versions x 10 endpoints)
+// to a worker thread would cost, beside a cold Envoy-flavor translation of the same inputs:
+// structuredClone of the table, and postMessage until a worker has it. Translation in worker
+// threads is the one way left to the 400 ms goal on two cores, and this says whether a build
+// could ship its input to the worker each time (docs/TRANSLATION.md, "Worker threads").
+//   npx tsx test/bench/translate-handoff.ts [rounds]
+import { Worker } from 'node:worker_threads';
+import { type ModelRoute, validatePolicy } from '../../control-plane/policy/index.js';
+import { type EndpointInfo, endpointKey, translate } from '../../control-plane/translate/index.js';
+import type { Issue } from '../../kernel/errors/index.js';
+
+const MODELS = 10_000;
+const ROUNDS = Number(process.argv[2] ?? 5);
+
+function routes(): ModelRoute[] {
+  const out: ModelRoute[] = [];
+  for (let i = 0; i < MODELS; i++) {
+    const issues: Issue[] = [];
+    const spec = {
+      model: `model-${i}`,
+      versions: [
+        { name: 'v1', weight: 80 },
+        { name: 'v2', weight: 15 },
+        { name: 'v3', weight: 5 },
+      ],
+      match: [{ headers: { 'x-cohort': 'beta' }, version: 'v2' }],
+      outlierDetection: { failurePercentageThreshold: 50 },
+    };
+    const doc = {
+      apiVersion: 'switchyard.dev/v1alpha1',
+      kind: 'ModelRoute',
+      metadata: { name: `model-${i}` },
+      spec,
+    };
+    const route = validatePolicy(doc, issues);
+    if (!route) throw new Error(`policy invalid: ${JSON.stringify(issues)}`);
+    out.push(route);
+  }
+  return out;
+}
+
+/** The translate bench's table: gRPC and HTTP ports, fresh arrays and objects each call. */
+function table(): Map<string, readonly EndpointInfo[]> {
+  const t = new Map<string, readonly EndpointInfo[]>();
+  for (let m = 0; m < MODELS; m++)
+    for (let v = 0; v < 3; v++)
+      t.set(
+        endpointKey(`model-${m}`, `v${v + 1}`),
+        Array.from({ length: 10 }, (_, e) => ({
+          address: `10.${v}.${Math.floor(m / 250)}.${m % 250}`,
+          port: 8001 + e,
+          httpPort: 9001 + e,
+          region: 'eu',
+          zone: `z${e % 3}`,
+          health: 'HEALTHY' as const,
+          backend: 'gpu' as const,
+        })),
+      );
+  return t;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const worker = new Worker(
+  "require('node:worker_threads').parentPort.on('message', function (t) { this.postMessage(t.size); });",
+  { eval: true },
+);
+
+function handOff(t: Map<string, readonly EndpointInfo[]>): Promise<number> {
+  return new Promise((resolve) => {
+    const t0 = performance.now();
+    worker.once('message', () => resolve(performance.now() - t0));
+    worker.postMessage(t);
+  });
+}
+
+const translated: number[] = [];
+const cloned: number[] = [];
+const posted: number[] = [];
+for (let r = 0; r < ROUNDS; r++) {
+  // New route objects and arrays each round: the translator's memo (by identity) finds nothing.
+  const input = { routes: routes(), endpoints: table() };
+  let t0 = performance.now();
+  translate(input, 'envoy');
+  translated.push(performance.now() - t0);
+  t0 = performance.now();
+  structuredClone(input.endpoints);
+  cloned.push(performance.now() - t0);
+  posted.push(await handOff(input.endpoints));
+  process.stdout.write(
+    `round ${r + 1}/${ROUNDS}: cold Envoy translation ${translated.at(-1)!.toFixed(0)} ms, structuredClone of the table ${cloned.at(-1)!.toFixed(0)} ms, postMessage until the worker has it ${posted.at(-1)!.toFixed(0)} ms\n`,
+  );
+}
+const tr = median(translated);
+process.stdout.write(
+  `medians: translation ${tr.toFixed(0)} ms; structuredClone ${median(cloned).toFixed(0)} ms (${(median(cloned) / tr).toFixed(2)}x of it); postMessage ${median(posted).toFixed(0)} ms (${(median(posted) / tr).toFixed(2)}x)\n`,
+);
+await worker.terminate();
