@@ -9,10 +9,11 @@
 // The other checkout needs protos/gen (link this one's) and node_modules. Not part of `make
 // bench` (it needs a second tree); docs/TRANSLATION.md, "Incremental translation".
 import { resolve } from 'node:path';
-import { type ModelRoute, validatePolicy } from '../../control-plane/policy/index.js';
+import type { ModelRoute } from '../../control-plane/policy/index.js';
 import type { EndpointInfo, Flavor } from '../../control-plane/translate/index.js';
 import * as HERE from '../../control-plane/translate/index.js';
 import { collectGarbage } from '../helpers/collect-garbage.js';
+import { benchEndpoint, benchRoute } from './translate-inputs.js';
 
 type Translator = Pick<typeof HERE, 'translate' | 'TranslationCache'>;
 
@@ -31,40 +32,13 @@ function cpuMs(f: () => void): number {
   return (c.user + c.system) / 1000;
 }
 
-function endpoint(m: number, v: number, e: number, port = 8001): EndpointInfo {
-  return {
-    address: `10.${v}.${Math.floor(m / 250)}.${m % 250}`,
-    port: port + e,
-    region: 'eu',
-    zone: `z${e % 3}`,
-    health: 'HEALTHY',
-    backend: 'gpu',
-  };
-}
+const endpoint = (m: number, v: number, e: number, port = 8001) => benchEndpoint(m, v, e, port);
 
 function inputs(): { routes: ModelRoute[]; table: Map<string, readonly EndpointInfo[]> } {
   const routes: ModelRoute[] = [];
   const table = new Map<string, readonly EndpointInfo[]>();
   for (let m = 0; m < MODELS; m++) {
-    const route = validatePolicy(
-      {
-        apiVersion: 'switchyard.dev/v1alpha1',
-        kind: 'ModelRoute',
-        metadata: { name: `model-${m}` },
-        spec: {
-          model: `model-${m}`,
-          versions: [
-            { name: 'v1', weight: 80 },
-            { name: 'v2', weight: 15 },
-            { name: 'v3', weight: 5 },
-          ],
-          match: [{ headers: { 'x-cohort': 'beta' }, version: 'v2' }],
-          outlierDetection: { failurePercentageThreshold: 50 },
-        },
-      },
-      [],
-    );
-    if (!route) throw new Error('bench policy invalid');
+    const route = benchRoute(m);
     routes.push(route);
     for (let v = 0; v < 3; v++)
       table.set(

@@ -5,38 +5,15 @@
 // could ship its input to the worker each time (docs/TRANSLATION.md, "Worker threads").
 //   npx tsx test/bench/translate-handoff.ts [rounds]
 import { Worker } from 'node:worker_threads';
-import { type ModelRoute, validatePolicy } from '../../control-plane/policy/index.js';
+import type { ModelRoute } from '../../control-plane/policy/index.js';
 import { type EndpointInfo, endpointKey, translate } from '../../control-plane/translate/index.js';
-import type { Issue } from '../../kernel/errors/index.js';
+import { benchEndpoint, benchRoute } from './translate-inputs.js';
 
 const MODELS = 10_000;
 const ROUNDS = Number(process.argv[2] ?? 5);
 
 function routes(): ModelRoute[] {
-  const out: ModelRoute[] = [];
-  for (let i = 0; i < MODELS; i++) {
-    const issues: Issue[] = [];
-    const spec = {
-      model: `model-${i}`,
-      versions: [
-        { name: 'v1', weight: 80 },
-        { name: 'v2', weight: 15 },
-        { name: 'v3', weight: 5 },
-      ],
-      match: [{ headers: { 'x-cohort': 'beta' }, version: 'v2' }],
-      outlierDetection: { failurePercentageThreshold: 50 },
-    };
-    const doc = {
-      apiVersion: 'switchyard.dev/v1alpha1',
-      kind: 'ModelRoute',
-      metadata: { name: `model-${i}` },
-      spec,
-    };
-    const route = validatePolicy(doc, issues);
-    if (!route) throw new Error(`policy invalid: ${JSON.stringify(issues)}`);
-    out.push(route);
-  }
-  return out;
+  return Array.from({ length: MODELS }, (_, i) => benchRoute(i));
 }
 
 /** The translate bench's table: gRPC and HTTP ports, fresh arrays and objects each call. */
@@ -46,15 +23,7 @@ function table(): Map<string, readonly EndpointInfo[]> {
     for (let v = 0; v < 3; v++)
       t.set(
         endpointKey(`model-${m}`, `v${v + 1}`),
-        Array.from({ length: 10 }, (_, e) => ({
-          address: `10.${v}.${Math.floor(m / 250)}.${m % 250}`,
-          port: 8001 + e,
-          httpPort: 9001 + e,
-          region: 'eu',
-          zone: `z${e % 3}`,
-          health: 'HEALTHY' as const,
-          backend: 'gpu' as const,
-        })),
+        Array.from({ length: 10 }, (_, e) => benchEndpoint(m, v, e, 8001, true)),
       );
   return t;
 }

@@ -14,7 +14,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type DescMessage, type Message, toBinary } from '@bufbuild/protobuf';
 import { renderTable } from '../../control-plane/cli/table.js';
-import { type ModelRoute, validatePolicy } from '../../control-plane/policy/index.js';
+import type { ModelRoute } from '../../control-plane/policy/index.js';
 import { encodingOf } from '../../control-plane/resources/index.js';
 import {
   type EndpointInfo,
@@ -26,12 +26,12 @@ import {
   translateLoadAssignment,
 } from '../../control-plane/translate/index.js';
 import { checkResources } from '../../control-plane/validate/index.js';
-import type { Issue } from '../../kernel/errors/index.js';
 import { ClusterSchema } from '../../protos/gen/envoy/config/cluster/v3/cluster_pb.js';
 import { ClusterLoadAssignmentSchema } from '../../protos/gen/envoy/config/endpoint/v3/endpoint_pb.js';
 import { ListenerSchema } from '../../protos/gen/envoy/config/listener/v3/listener_pb.js';
 import { RouteConfigurationSchema } from '../../protos/gen/envoy/config/route/v3/route_pb.js';
 import { collectGarbage } from '../helpers/collect-garbage.js';
+import { benchEndpoint, benchRoute } from './translate-inputs.js';
 
 const MODELS = Number(process.env.TRANSLATE_BENCH_MODELS ?? 10_000);
 const VERSIONS = 3;
@@ -55,43 +55,11 @@ const fixed = (x: number, digits: number) => (Number.isNaN(x) ? '-' : x.toFixed(
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 function makeRoutes(): ModelRoute[] {
-  const routes: ModelRoute[] = [];
-  for (let i = 0; i < MODELS; i++) {
-    const issues: Issue[] = [];
-    const route = validatePolicy(
-      {
-        apiVersion: 'switchyard.dev/v1alpha1',
-        kind: 'ModelRoute',
-        metadata: { name: `model-${i}` },
-        spec: {
-          model: `model-${i}`,
-          versions: [
-            { name: 'v1', weight: 80 },
-            { name: 'v2', weight: 15 },
-            { name: 'v3', weight: 5 },
-          ],
-          match: [{ headers: { 'x-cohort': 'beta' }, version: 'v2' }],
-          outlierDetection: { failurePercentageThreshold: 50 },
-        },
-      },
-      issues,
-    );
-    if (!route) throw new Error(`bench policy invalid: ${JSON.stringify(issues)}`);
-    routes.push(route);
-  }
-  return routes;
+  return Array.from({ length: MODELS }, (_, i) => benchRoute(i));
 }
 
 function endpoint(m: number, v: number, e: number, port = 8001): EndpointInfo {
-  return {
-    address: `10.${v}.${Math.floor(m / 250)}.${m % 250}`,
-    port: port + e,
-    region: 'eu',
-    zone: `z${e % 3}`,
-    health: 'HEALTHY',
-    backend: 'gpu',
-    ...(HTTP ? { httpPort: port + e + 1000 } : {}),
-  };
+  return benchEndpoint(m, v, e, port, HTTP);
 }
 
 function makeTable(): Map<string, readonly EndpointInfo[]> {
