@@ -99,6 +99,20 @@ function bigRoute(name: string, fill: string) {
   };
 }
 
+/** What a caller of the API says about an apply of default/`name` based on `previousRevision`. */
+function applyEvent(name: string, previousRevision: number) {
+  return {
+    action: 'apply' as const,
+    who: 'apikey:ci',
+    at: new Date().toISOString(),
+    from: '127.0.0.1',
+    via: 'http',
+    namespace: 'default',
+    name,
+    previousRevision,
+  };
+}
+
 describe('nothing changes without its audit record', () => {
   it('keeps a diff larger than max_payload as digest and size, and answers 200', async () => {
     expect((await apply(bigRoute('huge', 'a'), { reason: 'many tenants' })).status).toBe(201);
@@ -168,17 +182,7 @@ describe('nothing changes without its audit record', () => {
     const audit = await AuditLog.open(nc);
     const store = await PolicyStore.open(nc, log);
     const base = await apply(routeDoc('orphan', 'default', 90));
-    const event = (w: number) => ({
-      action: 'apply' as const,
-      who: 'apikey:ci',
-      at: new Date().toISOString(),
-      from: '127.0.0.1',
-      via: 'http',
-      namespace: 'default',
-      name: 'orphan',
-      previousRevision: base.json.revision,
-      reason: `weight ${w}`,
-    });
+    const event = (w: number) => ({ ...applyEvent('orphan', base.json.revision), reason: `weight ${w}` });
     // A process that wrote its intent and its revision, then died before the outcome...
     const written = await audit.append({ ...event(50), phase: 'intent' });
     const doc = routeDoc('orphan', 'default', 50);
@@ -230,16 +234,7 @@ describe('nothing changes without its audit record', () => {
         return store.history(namespace, name);
       },
     });
-    const event = {
-      action: 'apply' as const,
-      who: 'apikey:ci',
-      at: new Date().toISOString(),
-      from: '127.0.0.1',
-      via: 'http',
-      namespace: 'default',
-      name: 'patient',
-      previousRevision: base.json.revision,
-    };
+    const event = applyEvent('patient', base.json.revision);
     const open = await audit.append({ ...event, phase: 'intent', reason: 'left open' });
     const changes = new AuditedChanges(slow, audit, log);
     const doc = routeDoc('patient', 'default', 30);
