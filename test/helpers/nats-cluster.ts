@@ -195,6 +195,8 @@ export class NatsCluster {
     const nc = await connect(system ? node.systemConnectOptions() : node.connectOptions());
     try {
       return (await nc.request(subject, '', { timeout: 5000 })).json();
+    } catch (err) {
+      throw new Error(`${subject} to ${node.serverName}: ${(err as Error).message}`, { cause: err });
     } finally {
       await nc.close();
     }
