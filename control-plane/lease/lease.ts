@@ -9,7 +9,7 @@
 // (docs/OPERATIONS.md, "Leader election").
 import type { KV, KvEntry } from '@nats-io/kv';
 import type { Logger } from '../../kernel/log/index.js';
-import { isCasFailure, storeCall } from '../store/store-calls.js';
+import { isCasFailure, sameBytes, storeCall } from '../store/store-calls.js';
 import { LeaseFencedError } from './errors.js';
 import { decodeLease, encodeLease, type LeaseRecord, nextStep } from './lease-record.js';
 
@@ -171,12 +171,24 @@ export class Lease {
       this.#held = false;
       return Math.min(this.#renewEveryMs, step.until - now + 5);
     }
+    const data = encodeLease(step.next);
     try {
-      const rev = await storeCall(`write lease ${this.group}`, () =>
-        step.kind === 'create' || !e
-          ? this.#kv.create(this.group, encodeLease(step.next))
-          : this.#kv.update(this.group, encodeLease(step.next), e.revision),
-      );
+      const rev = await storeCall(`write lease ${this.group}`, async (retry) => {
+        try {
+          return step.kind === 'create' || !e
+            ? await this.#kv.create(this.group, data)
+            : await this.#kv.update(this.group, data, e.revision);
+        } catch (err) {
+          // A retried write whose first attempt landed (its answer lost with the node that sent
+          // it) fails its compare-and-set on itself: the stored record, with this attempt's
+          // expiry in it, says it is ours. Taken for another replica's, it would drop the lease.
+          if (retry && (isCasFailure(err) || isCasFailure((err as Error).cause))) {
+            const now = await this.#kv.get(this.group);
+            if (now?.operation === 'PUT' && sameBytes(now.value, data)) return now.revision;
+          }
+          throw err;
+        }
+      });
       this.#record = step.next;
       this.#revision = rev;
       this.#held = true;

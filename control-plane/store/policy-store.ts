@@ -21,7 +21,13 @@ import {
   routeOf,
   type StoredPolicy,
 } from './policy-record.js';
-import { isCasFailure, JS_CREATE_TIMEOUT_MS, JS_REQUEST_TIMEOUT_MS, storeCall } from './store-calls.js';
+import {
+  isCasFailure,
+  JS_CREATE_TIMEOUT_MS,
+  JS_REQUEST_TIMEOUT_MS,
+  sameBytes,
+  storeCall,
+} from './store-calls.js';
 import { storeNames } from './store-names.js';
 
 /** The bucket's name under the default prefix (store-names.ts). */
@@ -29,10 +35,6 @@ export const POLICY_BUCKET = storeNames().policyBucket;
 export const MAX_HISTORY = 64;
 /** Gets a listing keeps in flight at once (see `list`). */
 const LIST_BATCH = 100;
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && Buffer.compare(a, b) === 0;
-}
 
 /** A revision JetStream does not have is "not found"; a store that does not answer is not. */
 function notFoundAsNull(err: unknown): null {

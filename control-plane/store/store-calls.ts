@@ -34,6 +34,11 @@ export function isCasFailure(err: unknown): boolean {
   return /wrong last sequence|key exists|10071|10164/i.test(m);
 }
 
+/** Whether a retried write found its own first attempt's bytes stored (see the top). */
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.compare(a, b) === 0;
+}
+
 /** Lost requests, a connection between nodes, a stream or meta leader being elected. */
 export function isTransient(err: unknown): boolean {
   const m = String((err as Error)?.message ?? err);

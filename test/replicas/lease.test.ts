@@ -1,6 +1,6 @@
 // The leader lease on a real nats-server: one holder among several replicas, takeover with the
-// next fencing token once the holder stops renewing, and a stale holder's writes refused both by
-// the lease check and by the fence stored with the CA state.
+// next fencing token once the holder stops renewing, a renewal whose answer was lost kept, and a
+// stale holder's writes refused both by the lease check and by the fence stored with the CA state.
 import { randomBytes } from 'node:crypto';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -84,6 +84,33 @@ describe('leader lease in a JetStream KV bucket', () => {
     expect(most).toBe(1);
     expect(next.token()).toBe(first + 1);
     await until(() => rest.filter((l) => l.isHeld()).length === 1, 1000, 'one leader');
+  });
+
+  it('keeps the lease when a renewal landed but its answer was lost', async () => {
+    const kv = await openLeaseBucket(nc, { prefix: 'lease_t3' });
+    // The first renewal is written, then its answer "lost", as with a NATS node that dies
+    // between the write and the reply: the lease sends it again, and that compare-and-set fails
+    // on the very record the first one stored.
+    let renewals = 0;
+    const lossy = Object.assign(Object.create(kv) as typeof kv, {
+      update: async (key: string, data: Uint8Array, version: number) => {
+        const revision = await kv.update(key, data, version);
+        if (renewals++ === 0) throw new Error('TIMEOUT');
+        return revision;
+      },
+    });
+    const l = lease(lossy, 'r1', 1500);
+    const changes: boolean[] = [];
+    l.onChange((held) => changes.push(held));
+    await l.start();
+    expect(l.isHeld()).toBe(true);
+    const token = l.token();
+    await until(() => renewals >= 4, 10_000, 'three renewals after the lost one');
+    expect(l.isHeld()).toBe(true);
+    expect(l.token()).toBe(token);
+    // Never let go in between: taken for another replica's write, the first renewal made it
+    // drop the lease and take it again.
+    expect(changes).toEqual([true]);
   });
 
   it("refuses a stale leader's singleton writes: at the lease and at the CA state's fence", async () => {
