@@ -5,15 +5,9 @@
 import { jetstream } from '@nats-io/jetstream';
 import { type KV, Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { StoreError } from '../../kernel/errors/index.js';
 import { bucketKeys } from '../store/bucket-keys.js';
-import { createBucket } from '../store/kv-buckets.js';
-import {
-  isCasFailure,
-  JS_CREATE_TIMEOUT_MS,
-  JS_REQUEST_TIMEOUT_MS,
-  storeCall,
-} from '../store/store-calls.js';
+import { openStoreBucket } from '../store/kv-buckets.js';
+import { isCasFailure, JS_REQUEST_TIMEOUT_MS, storeCall } from '../store/store-calls.js';
 import type { StoreNames } from '../store/store-names.js';
 import { keyOf, type RegistryRef } from './names.js';
 import { decodeVersion, encodeVersion, type RegistryVersion } from './record.js';
@@ -21,18 +15,6 @@ import { decodeVersion, encodeVersion, type RegistryVersion } from './record.js'
 export interface CatalogEntry {
   readonly record: RegistryVersion;
   readonly revision: number;
-}
-
-async function openBucket(nc: NatsConnection, bucket: string, replicas: number, history = 16): Promise<KV> {
-  await createBucket(new Kvm(jetstream(nc, { timeout: JS_CREATE_TIMEOUT_MS })), bucket, {
-    history,
-    replicas,
-  });
-  try {
-    return await new Kvm(jetstream(nc, { timeout: JS_REQUEST_TIMEOUT_MS })).open(bucket);
-  } catch (err) {
-    throw new StoreError(`cannot open KV bucket ${bucket}: ${(err as Error).message}`, { cause: err });
-  }
 }
 
 export class ModelCatalog {
@@ -46,8 +28,8 @@ export class ModelCatalog {
   ) {}
 
   static async open(nc: NatsConnection, names: StoreNames, replicas = 1): Promise<ModelCatalog> {
-    const models = await openBucket(nc, names.bucket('models'), replicas);
-    const promotion = await openBucket(nc, names.bucket('promotion'), replicas);
+    const models = await openStoreBucket(nc, names.bucket('models'), { history: 16, replicas });
+    const promotion = await openStoreBucket(nc, names.bucket('promotion'), { history: 16, replicas });
     return new ModelCatalog(nc, models, promotion, names.bucket('placement'));
   }
 

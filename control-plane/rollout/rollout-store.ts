@@ -2,18 +2,12 @@
 // compare-and-set on the key's revision, so a replica that lost the lease (or an API call racing
 // the controller) cannot overwrite a newer decision; the controller's writes also check the
 // lease's fencing token first. docs/ROLLOUTS.md, "Failover".
-import { jetstream } from '@nats-io/jetstream';
-import { type KV, Kvm } from '@nats-io/kv';
+import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { PolicyConflictError, StoreError } from '../../kernel/errors/index.js';
+import { PolicyConflictError } from '../../kernel/errors/index.js';
 import { bucketKeys } from '../store/bucket-keys.js';
-import { createBucket } from '../store/kv-buckets.js';
-import {
-  isCasFailure,
-  JS_CREATE_TIMEOUT_MS,
-  JS_REQUEST_TIMEOUT_MS,
-  storeCall,
-} from '../store/store-calls.js';
+import { openStoreBucket } from '../store/kv-buckets.js';
+import { isCasFailure, storeCall } from '../store/store-calls.js';
 import type { RolloutState } from './state.js';
 
 export interface StoredRollout {
@@ -39,17 +33,7 @@ export class KvRolloutStore implements RolloutStore {
   private constructor(private readonly kv: KV) {}
 
   static async open(nc: NatsConnection, bucket: string, replicas = 1): Promise<KvRolloutStore> {
-    await createBucket(new Kvm(jetstream(nc, { timeout: JS_CREATE_TIMEOUT_MS })), bucket, {
-      history: 1,
-      replicas,
-    });
-    try {
-      return new KvRolloutStore(
-        await new Kvm(jetstream(nc, { timeout: JS_REQUEST_TIMEOUT_MS })).open(bucket),
-      );
-    } catch (err) {
-      throw new StoreError(`cannot open KV bucket ${bucket}: ${(err as Error).message}`, { cause: err });
-    }
+    return new KvRolloutStore(await openStoreBucket(nc, bucket, { history: 1, replicas }));
   }
 
   async get(route: string): Promise<StoredRollout | undefined> {

@@ -1,7 +1,10 @@
-// Creating a JetStream KV bucket, for every store that keeps its state in one.
+// Creating and opening a JetStream KV bucket, for every store that keeps its state in one.
 
-import type { KV, Kvm, KvOptions } from '@nats-io/kv';
+import { jetstream } from '@nats-io/jetstream';
+import { type KV, Kvm, type KvOptions } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { StoreError } from '../../kernel/errors/index.js';
+import { JS_CREATE_TIMEOUT_MS, JS_REQUEST_TIMEOUT_MS } from './store-calls.js';
 
 /**
  * Creates the bucket, or opens it where it exists. Processes that start together race to create
@@ -13,6 +16,24 @@ export async function createBucket(kvm: Kvm, name: string, opts: Partial<KvOptio
   const create = () => kvm.create(name, opts);
   try {
     return await create().catch(() => create());
+  } catch (err) {
+    throw new StoreError(`cannot open KV bucket ${name}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/**
+ * The bucket created (or found) with the patient client, then opened for use with the short
+ * request timeout, so that a request lost with a NATS node is sent again within the store
+ * deadline rather than waiting it out (store-calls.ts).
+ */
+export async function openStoreBucket(
+  nc: NatsConnection,
+  name: string,
+  opts: Partial<KvOptions>,
+): Promise<KV> {
+  await createBucket(new Kvm(jetstream(nc, { timeout: JS_CREATE_TIMEOUT_MS })), name, opts);
+  try {
+    return await new Kvm(jetstream(nc, { timeout: JS_REQUEST_TIMEOUT_MS })).open(name);
   } catch (err) {
     throw new StoreError(`cannot open KV bucket ${name}: ${(err as Error).message}`, { cause: err });
   }
