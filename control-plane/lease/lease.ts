@@ -9,7 +9,7 @@
 // (docs/OPERATIONS.md, "Leader election").
 import type { KV, KvEntry } from '@nats-io/kv';
 import type { Logger } from '../../kernel/log/index.js';
-import { isCasFailure, sameBytes, storeCall } from '../store/store-calls.js';
+import { isCasFailure, ownLandedRevision, storeCall } from '../store/store-calls.js';
 import { LeaseFencedError } from './errors.js';
 import { decodeLease, encodeLease, type LeaseRecord, nextStep } from './lease-record.js';
 
@@ -183,8 +183,8 @@ export class Lease {
           // it) fails its compare-and-set on itself: the stored record, with this attempt's
           // expiry in it, says it is ours. Taken for another replica's, it would drop the lease.
           if (retry && (isCasFailure(err) || isCasFailure((err as Error).cause))) {
-            const now = await this.#kv.get(this.group);
-            if (now?.operation === 'PUT' && sameBytes(now.value, data)) return now.revision;
+            const own = await ownLandedRevision(this.#kv, this.group, data);
+            if (own !== undefined) return own;
           }
           throw err;
         }

@@ -25,7 +25,7 @@ import {
   isCasFailure,
   JS_CREATE_TIMEOUT_MS,
   JS_REQUEST_TIMEOUT_MS,
-  sameBytes,
+  ownLandedRevision,
   storeCall,
 } from './store-calls.js';
 import { storeNames } from './store-names.js';
@@ -165,8 +165,8 @@ export class PolicyStore {
         // A retried write whose first attempt did land (its answer was lost with the node that
         // sent it) fails its compare-and-set on itself: the stored bytes say it is ours.
         if (retry) {
-          const e = await this.kv.get(key);
-          if (e?.operation === 'PUT' && sameBytes(e.value, data)) return e.revision;
+          const own = await ownLandedRevision(this.kv, key, data);
+          if (own !== undefined) return own;
         }
         throw new PolicyConflictError(
           `${key} changed since revision ${expected || '(none)'}: re-read it and apply again`,

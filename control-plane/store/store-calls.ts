@@ -8,6 +8,7 @@
 // again (on the node the client has meanwhile reconnected to). Retried writes must therefore be
 // idempotent: the callers check, on a compare-and-set that lost, whether it lost to their own
 // first attempt (policy-store.ts). docs/OPERATIONS.md, "Failover timings", has the numbers.
+import type { KV } from '@nats-io/kv';
 import { StoreError, SwitchyardError } from '../../kernel/errors/index.js';
 
 /** The deadline of one store operation, retries included. */
@@ -34,9 +35,19 @@ export function isCasFailure(err: unknown): boolean {
   return /wrong last sequence|key exists|10071|10164/i.test(m);
 }
 
-/** Whether a retried write found its own first attempt's bytes stored (see the top). */
-export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && Buffer.compare(a, b) === 0;
+/**
+ * The revision of `key` when it holds exactly `data`: for a retried write whose compare-and-set
+ * lost, its own first attempt, landed (see the top); undefined when another write won.
+ */
+export async function ownLandedRevision(
+  kv: Pick<KV, 'get'>,
+  key: string,
+  data: Uint8Array,
+): Promise<number | undefined> {
+  const e = await kv.get(key);
+  const same =
+    e?.operation === 'PUT' && e.value.length === data.length && Buffer.compare(e.value, data) === 0;
+  return same ? e.revision : undefined;
 }
 
 /** Lost requests, a connection between nodes, a stream or meta leader being elected. */

@@ -190,11 +190,14 @@ export class NatsCluster {
     }
   }
 
-  /** One JetStream API request to `node` (as the system account with `system`); its JSON answer. */
-  private async apiRequest(node: NatsServer, subject: string, system = false): Promise<unknown> {
+  /**
+   * One JetStream API request to `node` (as the system account with `system`). Its answer is not
+   * read: whether a step-down took, the caller sees in who leads next.
+   */
+  private async apiRequest(node: NatsServer, subject: string, system = false): Promise<void> {
     const nc = await connect(system ? node.systemConnectOptions() : node.connectOptions());
     try {
-      return (await nc.request(subject, '', { timeout: 5000 })).json();
+      await nc.request(subject, '', { timeout: 5000 });
     } catch (err) {
       throw new Error(`${subject} to ${node.serverName}: ${(err as Error).message}`, { cause: err });
     } finally {
