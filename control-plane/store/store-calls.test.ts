@@ -54,6 +54,21 @@ describe('storeCall', () => {
     expect(attempts).toBe(after);
   });
 
+  it('names what the attempts ran into when the deadline comes between them', async () => {
+    const electing = await storeCall('read x', async () => {
+      throw new Error('JetStream system temporarily unavailable');
+    }).catch((e: unknown) => e);
+    expect((electing as StoreError).message).toBe(
+      `policy store: cannot read x: NATS JetStream stayed unavailable for ${STORE_TIMEOUT_MS} ms`,
+    );
+    const unanswered = await storeCall('read x', async () => {
+      throw new Error('jetstream is not enabled', { cause: new Error('503') });
+    }).catch((e: unknown) => e);
+    expect((unanswered as StoreError).message).toBe(
+      'policy store: cannot read x: NATS JetStream is not reachable',
+    );
+  });
+
   it('knows transient failures by their messages', () => {
     for (const m of [
       'TIMEOUT',
@@ -61,9 +76,12 @@ describe('storeCall', () => {
       '503',
       'JetStream system temporarily unavailable',
       'no leader',
+      'jetstream is not enabled',
     ])
       expect(isTransient(new Error(m)), m).toBe(true);
     for (const m of ['wrong last sequence: 4', 'maximum messages exceeded', 'invalid key'])
       expect(isTransient(new Error(m)), m).toBe(false);
+    // A cause counts: the JetStream client wraps what the connection reported.
+    expect(isTransient(new Error('request failed', { cause: new Error('no responders') }))).toBe(true);
   });
 });

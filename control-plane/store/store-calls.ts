@@ -50,11 +50,25 @@ export async function ownLandedRevision(
   return same ? e.revision : undefined;
 }
 
-/** Lost requests, a connection between nodes, a stream or meta leader being elected. */
+/** The messages of `err` and of the errors it was caused by, outermost first. */
+function messagesOf(err: unknown): string {
+  const parts: string[] = [];
+  for (let e = err, depth = 0; e !== undefined && e !== null && depth < 5; depth++) {
+    parts.push(String((e as Error).message ?? e));
+    e = (e as { cause?: unknown }).cause;
+  }
+  return parts.join(' <- ');
+}
+
+/**
+ * Lost requests, a connection between nodes, a stream or meta leader being elected. The
+ * JetStream client reports a request nobody answered (no responders: nothing on that node
+ * serves the subject now, as while a stream has no leader) as "jetstream is not enabled", so
+ * the causes count too: a NATS without JetStream then fails at the deadline, not at once.
+ */
 export function isTransient(err: unknown): boolean {
-  const m = String((err as Error)?.message ?? err);
-  return /timeout|timed out|no responders|503|disconnect|reconnect|temporarily unavailable|10008|leader/i.test(
-    m,
+  return /timeout|timed out|no responders|503|disconnect|reconnect|temporarily unavailable|10008|leader|jetstream is not enabled/i.test(
+    messagesOf(err),
   );
 }
 
@@ -62,6 +76,7 @@ function reasonOf(err: unknown): string {
   const m = String((err as Error)?.message ?? err);
   if (/timeout|timed out/i.test(m)) return `no answer within ${STORE_TIMEOUT_MS} ms`;
   if (/closed|disconnect|no responders|not enabled/i.test(m)) return 'NATS JetStream is not reachable';
+  if (isTransient(err)) return `NATS JetStream stayed unavailable for ${STORE_TIMEOUT_MS} ms`;
   return 'NATS JetStream refused the operation';
 }
 
@@ -83,10 +98,13 @@ export async function storeCall<T>(
 ): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   let expired = false;
+  // What the attempts ran into, so that a deadline reached between retries names it (nothing
+  // answering at all reads "not reachable", not "no answer").
+  let last: unknown;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       expired = true;
-      reject(new Error('timeout'));
+      reject(last ?? new Error('timeout'));
     }, STORE_TIMEOUT_MS);
   });
   const attempts = async (): Promise<T> => {
@@ -95,6 +113,7 @@ export async function storeCall<T>(
         return await fn(attempt > 0);
       } catch (err) {
         if (err instanceof SwitchyardError || opts.retry === false || !isTransient(err) || expired) throw err;
+        last = err;
         await new Promise((r) => setTimeout(r, RETRY_PAUSE_MS));
         if (expired) throw err;
       }
