@@ -9,7 +9,7 @@
 // (docs/OPERATIONS.md, "Leader election").
 import type { KV, KvEntry } from '@nats-io/kv';
 import type { Logger } from '../../kernel/log/index.js';
-import { isCasFailure, ownLandedRevision, storeCall } from '../store/store-calls.js';
+import { casWrite, isCasFailure, storeCall } from '../store/store-calls.js';
 import { LeaseFencedError } from './errors.js';
 import { decodeLease, encodeLease, type LeaseRecord, nextStep } from './lease-record.js';
 
@@ -173,22 +173,14 @@ export class Lease {
     }
     const data = encodeLease(step.next);
     try {
-      const rev = await storeCall(`write lease ${this.group}`, async (retry) => {
-        try {
-          return step.kind === 'create' || !e
-            ? await this.#kv.create(this.group, data)
-            : await this.#kv.update(this.group, data, e.revision);
-        } catch (err) {
-          // A retried write whose first attempt landed (its answer lost with the node that sent
-          // it) fails its compare-and-set on itself: the stored record, with this attempt's
-          // expiry in it, says it is ours. Taken for another replica's, it would drop the lease.
-          if (retry && (isCasFailure(err) || isCasFailure((err as Error).cause))) {
-            const own = await ownLandedRevision(this.#kv, this.group, data);
-            if (own !== undefined) return own;
-          }
-          throw err;
-        }
-      });
+      // A retried write whose first attempt landed (its answer lost with the node that sent it)
+      // fails its compare-and-set on itself: the stored record, with this attempt's expiry in
+      // it, says it is ours (casWrite). Taken for another replica's, it would drop the lease.
+      const rev = await casWrite(`write lease ${this.group}`, this.#kv, this.group, data, () =>
+        step.kind === 'create' || !e
+          ? this.#kv.create(this.group, data)
+          : this.#kv.update(this.group, data, e.revision),
+      );
       this.#record = step.next;
       this.#revision = rev;
       this.#held = true;

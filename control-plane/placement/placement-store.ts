@@ -2,13 +2,11 @@
 // (`<name>.<version>`: desired replicas, bounds, assigned and ready pods, why it is short) for
 // `models describe`, the API, and the next leader, which starts from the assignments in it.
 // Every write is fenced: it happens only after the lease confirms this replica's term.
-import { jetstream } from '@nats-io/jetstream';
-import { type KV, Kvm } from '@nats-io/kv';
+import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { StoreError } from '../../kernel/errors/index.js';
 import { bucketKeys } from '../store/bucket-keys.js';
-import { createBucket } from '../store/kv-buckets.js';
-import { JS_CREATE_TIMEOUT_MS, STORE_TIMEOUT_MS, storeCall } from '../store/store-calls.js';
+import { openExistingBucket, openStoreBucket } from '../store/kv-buckets.js';
+import { storeCall } from '../store/store-calls.js';
 import type { VersionPlacement } from './types.js';
 
 export interface PlacementRecord {
@@ -27,20 +25,18 @@ export interface Fence {
   checkFence(token: number): Promise<void>;
 }
 
-export async function openKv(
+/**
+ * The bucket (created when `create`; undefined where it does not exist otherwise), used with the
+ * short request timeout: a record write lost with a NATS node is sent again (kv-buckets.ts).
+ * Retries are safe here: a record is put whole and deleted by key, never compared and set.
+ */
+export function openKv(
   nc: NatsConnection,
   name: string,
   create: boolean,
   replicas = 1,
 ): Promise<KV | undefined> {
-  const kvm = new Kvm(jetstream(nc, { timeout: create ? JS_CREATE_TIMEOUT_MS : STORE_TIMEOUT_MS }));
-  if (create) return createBucket(kvm, name, { history: 1, replicas });
-  try {
-    return await kvm.open(name);
-  } catch (err) {
-    if (!create && /not found|10059/i.test(String((err as Error).message))) return undefined;
-    throw new StoreError(`cannot open KV bucket ${name}: ${(err as Error).message}`, { cause: err });
-  }
+  return create ? openStoreBucket(nc, name, { history: 1, replicas }) : openExistingBucket(nc, name);
 }
 
 const same = (a: PlacementRecord, b: PlacementRecord) =>

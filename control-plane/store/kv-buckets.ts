@@ -4,7 +4,7 @@ import { jetstream } from '@nats-io/jetstream';
 import { type KV, Kvm, type KvOptions } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { StoreError } from '../../kernel/errors/index.js';
-import { JS_CREATE_TIMEOUT_MS, JS_REQUEST_TIMEOUT_MS } from './store-calls.js';
+import { JS_CREATE_TIMEOUT_MS, JS_REQUEST_TIMEOUT_MS, storeCall } from './store-calls.js';
 
 /**
  * Creates the bucket, or opens it where it exists. Processes that start together race to create
@@ -32,9 +32,25 @@ export async function openStoreBucket(
   opts: Partial<KvOptions>,
 ): Promise<KV> {
   await createBucket(new Kvm(jetstream(nc, { timeout: JS_CREATE_TIMEOUT_MS })), name, opts);
+  const kv = await openExistingBucket(nc, name);
+  if (!kv) throw new StoreError(`cannot open KV bucket ${name}: it was removed as it was created`);
+  return kv;
+}
+
+/**
+ * A bucket that exists, opened for use with the short request timeout (an open lost with a NATS
+ * node is sent again within the store deadline); undefined where there is no such bucket.
+ */
+export async function openExistingBucket(nc: NatsConnection, name: string): Promise<KV | undefined> {
   try {
-    return await new Kvm(jetstream(nc, { timeout: JS_REQUEST_TIMEOUT_MS })).open(name);
+    return await storeCall(`open KV bucket ${name}`, async () => {
+      const kv = await new Kvm(jetstream(nc, { timeout: JS_REQUEST_TIMEOUT_MS })).open(name);
+      // open() only binds a name; the stream's info says whether the bucket is there.
+      await kv.status();
+      return kv;
+    });
   } catch (err) {
-    throw new StoreError(`cannot open KV bucket ${name}: ${(err as Error).message}`, { cause: err });
+    if (/not found|10059/i.test(String((err as Error).cause ?? ''))) return undefined;
+    throw err;
   }
 }

@@ -50,6 +50,32 @@ export async function ownLandedRevision(
   return same ? e.revision : undefined;
 }
 
+/**
+ * A compare-and-set write of `data` to `key` (`write` does it and answers the new revision), as
+ * one store operation: a retry whose compare-and-set lost to its own first attempt (the key holds
+ * exactly `data`) answers that revision. Any other loss is thrown, wrapped as storeCall wraps,
+ * for the caller to read as a conflict (isCasFailure on it or its cause).
+ */
+export function casWrite(
+  what: string,
+  kv: Pick<KV, 'get'>,
+  key: string,
+  data: Uint8Array,
+  write: () => Promise<number>,
+): Promise<number> {
+  return storeCall(what, async (retry) => {
+    try {
+      return await write();
+    } catch (err) {
+      if (retry && (isCasFailure(err) || isCasFailure((err as Error).cause))) {
+        const own = await ownLandedRevision(kv, key, data);
+        if (own !== undefined) return own;
+      }
+      throw err;
+    }
+  });
+}
+
 /** The messages of `err` and of the errors it was caused by, outermost first. */
 function messagesOf(err: unknown): string {
   const parts: string[] = [];

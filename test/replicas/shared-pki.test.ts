@@ -83,6 +83,54 @@ describe('PKI stores in JetStream', () => {
     expect(a.authority.activeGeneration().id).toBe(third);
   });
 
+  it('keeps a CA step, a seed and a token whose write landed but whose answer was lost', async () => {
+    // Each first write lands, then its answer is "lost", as with a NATS node that dies between
+    // the write and the reply: the store sends it again, and that compare-and-set fails on the
+    // very bytes the first one stored.
+    const lossy = <T extends object>(kv: T, methods: readonly ('create' | 'update')[]) => {
+      const lost = new Set<string>();
+      const out = Object.create(kv) as T;
+      for (const m of methods)
+        Object.assign(out, {
+          [m]: async (...args: unknown[]) => {
+            const revision = await (kv as Record<string, (...a: unknown[]) => Promise<number>>)[m]!(...args);
+            if (!lost.has(m)) {
+              lost.add(m);
+              throw new Error('TIMEOUT');
+            }
+            return revision;
+          },
+        });
+      return out;
+    };
+    const { caDir, kekFile } = await seedCa(join(tmp, 'lost'));
+    const kek = KeyEncryptionKey.fromFile(kekFile);
+    const kv = lossy(await openCaBucket(ncs[0]!, { prefix: 'lost' }), ['create', 'update']);
+    expect(await seedFromFileCa(kv, kek, caDir)).toBe(true);
+    const ca = await ReplicatedCa.open({ kv, kek });
+    const next = await ca.authority.rotate();
+    const stored = (await ca.store.read())!;
+    expect(stored.state.generations.find((g) => g.state === 'active')!.id).toBe(next);
+    // The step after it compares against the revision the lost answer would have given.
+    const third = await ca.authority.rotate();
+    expect((await ca.store.read())!.state.generations.find((g) => g.state === 'active')!.id).toBe(third);
+
+    const tokens = new BootstrapTokens(
+      new JetStreamTokenStore(lossy(await openTokenBucket(ncs[1]!), ['create'])),
+      TD,
+    );
+    const { token } = await tokens.create(`spiffe://${TD}/ns/default/sa/lost`);
+    await expect(tokens.redeem(token)).resolves.toBe(`spiffe://${TD}/ns/default/sa/lost`);
+  });
+
+  it('says so when a tool opens a CA or token bucket that no control plane created', async () => {
+    for (const open of [openCaBucket, openTokenBucket])
+      await expect(open(ncs[2]!, { prefix: 'never', existing: true })).rejects.toMatchObject({
+        code: 'SY_STORE',
+        message: expect.stringMatching(/^cannot open KV bucket never_(ca|tokens): it does not exist/),
+      });
+  });
+
   it('seeds an empty CA bucket once when replicas start together, each from its own directory', async () => {
     const seeds = await Promise.all(ncs.map((_, i) => seedCa(join(tmp, `r${i}`))));
     // Four different CAs (one per directory, as a misconfiguration would have it): one wins.

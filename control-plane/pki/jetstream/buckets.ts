@@ -1,12 +1,10 @@
 // The PKI's JetStream buckets: the CA (public state and sealed keys) and the bootstrap tokens.
 // Names take the installation's prefix, like every other bucket, so two installations can share
 // one NATS (docs/SECURITY.md, "The CA in JetStream").
-import { jetstream } from '@nats-io/jetstream';
-import { type KV, Kvm } from '@nats-io/kv';
+import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { StoreError } from '../../../kernel/errors/index.js';
-import { createBucket } from '../../store/kv-buckets.js';
-import { STORE_TIMEOUT_MS } from '../../store/store-calls.js';
+import { openExistingBucket, openStoreBucket } from '../../store/kv-buckets.js';
 
 export const caBucketName = (prefix = 'switchyard') => `${prefix}_ca`;
 export const tokenBucketName = (prefix = 'switchyard') => `${prefix}_tokens`;
@@ -24,15 +22,20 @@ export interface PkiBucketOptions {
  */
 export const TOKEN_MAX_AGE_MS = 30 * 24 * 3600 * 1000;
 
+/**
+ * Used with the short request timeout (kv-buckets.ts): a request lost with a NATS node is sent
+ * again within the store deadline, and the writes recognise their own landed first attempt
+ * (casWrite), except a token's spend (token-store.ts).
+ */
 async function open(nc: NatsConnection, name: string, o: PkiBucketOptions, ttl?: number): Promise<KV> {
-  const kvm = new Kvm(jetstream(nc, { timeout: STORE_TIMEOUT_MS }));
   if (!o.existing)
-    return createBucket(kvm, name, { history: 1, replicas: o.replicas ?? 1, ...(ttl ? { ttl } : {}) });
-  try {
-    return await kvm.open(name);
-  } catch (err) {
-    throw new StoreError(`cannot open KV bucket ${name}: ${(err as Error).message}`, { cause: err });
-  }
+    return openStoreBucket(nc, name, { history: 1, replicas: o.replicas ?? 1, ...(ttl ? { ttl } : {}) });
+  const kv = await openExistingBucket(nc, name);
+  if (!kv)
+    throw new StoreError(
+      `cannot open KV bucket ${name}: it does not exist (a control plane keeping its CA in JetStream creates it)`,
+    );
+  return kv;
 }
 
 export function openCaBucket(nc: NatsConnection, o: PkiBucketOptions = {}): Promise<KV> {

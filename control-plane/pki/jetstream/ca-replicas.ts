@@ -8,7 +8,7 @@ import type { KV } from '@nats-io/kv';
 import type { KeyEncryptionKey } from '../../../kernel/crypto/index.js';
 import type { Logger } from '../../../kernel/log/index.js';
 import { KvWatch } from '../../store/kv-watch.js';
-import { isCasFailure, storeCall } from '../../store/store-calls.js';
+import { casWrite, isCasFailure } from '../../store/store-calls.js';
 import { CertificateAuthority, type GenerationState, type PersistedGeneration } from '../ca/authority.js';
 import { FileCaStore } from '../ca/ca-store.js';
 import { CaGeneration } from '../ca/generation.js';
@@ -72,7 +72,8 @@ export async function seedFromFileCa(kv: KV, kek: KeyEncryptionKey, dir: string)
     fence: 0,
   };
   try {
-    await storeCall('seed the CA state', () => kv.create(STATE_KEY, JSON.stringify(state)));
+    const data = new TextEncoder().encode(JSON.stringify(state));
+    await casWrite('seed the CA state', kv, STATE_KEY, data, () => kv.create(STATE_KEY, data));
     return true;
   } catch (err) {
     if (isCasFailure((err as Error).cause ?? err)) return false;

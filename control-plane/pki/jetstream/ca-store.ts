@@ -13,7 +13,7 @@ import type { KV, KvEntry } from '@nats-io/kv';
 import type { KeyEncryptionKey } from '../../../kernel/crypto/index.js';
 import { openKey, sealKey } from '../../../kernel/crypto/index.js';
 import { LeaseFencedError } from '../../lease/errors.js';
-import { isCasFailure, storeCall } from '../../store/store-calls.js';
+import { casWrite, isCasFailure, storeCall } from '../../store/store-calls.js';
 import type { CaStore, PersistedGeneration } from '../ca/authority.js';
 import type { GenerationRecord, NewGenerationSecrets } from '../ca/generation.js';
 import { CaError } from '../errors.js';
@@ -92,12 +92,11 @@ export class JetStreamCaStore implements CaStore {
         `fencing token ${fence} is older than ${cur.state.fence}, which wrote the CA state last`,
       );
     const state: JetStreamCaState = { version: 1, trustDomain, generations: [...generations], fence };
-    const data = JSON.stringify(state);
+    const data = new TextEncoder().encode(JSON.stringify(state));
+    const expected = this.revision;
     try {
-      this.revision = await storeCall('write the CA state', () =>
-        this.revision === 0
-          ? this.kv.create(STATE_KEY, data)
-          : this.kv.update(STATE_KEY, data, this.revision),
+      this.revision = await casWrite('write the CA state', this.kv, STATE_KEY, data, () =>
+        expected === 0 ? this.kv.create(STATE_KEY, data) : this.kv.update(STATE_KEY, data, expected),
       );
     } catch (err) {
       if (isCasFailure((err as Error).cause ?? err))

@@ -4,7 +4,7 @@
 // Keys are the tokens' SHA-256 (tokens.ts), so the bucket holds nothing redeemable.
 import type { KV } from '@nats-io/kv';
 import { OptionError } from '../../../kernel/errors/index.js';
-import { isCasFailure, storeCall } from '../../store/store-calls.js';
+import { casWrite, isCasFailure, storeCall } from '../../store/store-calls.js';
 import type { TokenRecord, TokenStore } from '../issuance/tokens.js';
 import { TOKEN_MAX_AGE_MS } from './buckets.js';
 
@@ -18,7 +18,8 @@ export class JetStreamTokenStore implements TokenStore {
       throw new OptionError(
         `a bootstrap token in JetStream lives at most ${TOKEN_MAX_AGE_MS / 86_400_000} days (the bucket's max age)`,
       );
-    await storeCall('store a bootstrap token', () => this.kv.create(hash, JSON.stringify(record)));
+    const data = new TextEncoder().encode(JSON.stringify(record));
+    await casWrite('store a bootstrap token', this.kv, hash, data, () => this.kv.create(hash, data));
   }
 
   async take(hash: string): Promise<TokenRecord | undefined> {
@@ -26,6 +27,9 @@ export class JetStreamTokenStore implements TokenStore {
     const e = await storeCall('read a bootstrap token', () => this.kv.get(hash));
     if (e?.operation !== 'PUT') return undefined;
     try {
+      // A retried spend that finds the token gone cannot tell its own delete from another
+      // replica's (a delete marker carries nothing of its writer), so it counts as spent by the
+      // other: one token never yields two certificates.
       await storeCall('spend a bootstrap token', () => this.kv.delete(hash, { previousSeq: e.revision }));
     } catch (err) {
       if (isCasFailure((err as Error).cause ?? err)) return undefined;
