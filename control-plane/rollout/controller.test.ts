@@ -1,8 +1,8 @@
 // The controller with its I/O replaced by in-memory doubles (one module under test): which
 // writes it makes, in which order, and what it refuses without the lease.
 import { describe, expect, it } from 'vitest';
-import { PolicyConflictError } from '../../kernel/errors/index.js';
-import { createLogger } from '../../kernel/log/index.js';
+import { PolicyConflictError, StoreError } from '../../kernel/errors/index.js';
+import { createLogger, memoryLogger } from '../../kernel/log/index.js';
 import type { ApplyRequest, PolicyService } from '../api/policy-service.js';
 import { parsePolicyFile } from '../policy/index.js';
 import type { StoredPolicy } from '../store/policy-record.js';
@@ -358,3 +358,56 @@ describe('RolloutController', () => {
     expect(w.applied).toEqual([]);
   });
 });
+
+describe('RolloutController while its store is down', () => {
+  it('warns once per interval with a count, and says when ticks work again', async () => {
+    class DownStore extends MemoryRolloutStore {
+      down = true;
+      override async list() {
+        if (this.down)
+          throw new StoreError('policy store: cannot list rollouts: NATS JetStream is not reachable');
+        return super.list();
+      }
+    }
+    const store = new DownStore();
+    const log = memoryLogger();
+    let now = 0;
+    const controller = new RolloutController({
+      store,
+      policies: { get: async () => undefined },
+      service: () => ({}) as PolicyService,
+      figures: new HeartbeatFigures(),
+      log,
+      now: () => now,
+      tickMs: 5,
+    });
+    controller.start();
+    try {
+      await until(() => log.records.length > 0, 'the first warning');
+      // Ten seconds of failing ticks on the controller's clock (the ticks themselves run on
+      // the timer): one more line, carrying the count of those not written.
+      const failed = () => log.records.filter((r) => r.msg === 'rollout: tick failed');
+      await new Promise((r) => setTimeout(r, 100));
+      expect(failed()).toHaveLength(1);
+      now = 10_000;
+      await until(() => failed().length === 2, 'the second warning');
+      expect(failed()[1]!.suppressed).toBeGreaterThan(3);
+      expect(failed()[1]!.error).toMatch(/not reachable/);
+      store.down = false;
+      await until(() => log.records.some((r) => r.msg === 'rollout: ticks work again'), 'the recovery line');
+      const back = log.records.find((r) => r.msg === 'rollout: ticks work again')!;
+      expect(back.failures).toBeGreaterThan((failed()[1]!.suppressed as number) + 1);
+      expect(failed()).toHaveLength(2);
+    } finally {
+      await controller.stop();
+    }
+  });
+});
+
+async function until(cond: () => boolean, what: string): Promise<void> {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > 5000) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}

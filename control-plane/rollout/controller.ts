@@ -10,7 +10,7 @@
 // carries, read again just before, so an operator's command landing meanwhile (an abort) is not
 // followed by a revision of the traffic it replaced. docs/ROLLOUTS.md, "Failover".
 import { asSwitchyardError } from '../../kernel/errors/index.js';
-import type { Logger } from '../../kernel/log/index.js';
+import { type Logger, RepeatedFailures } from '../../kernel/log/index.js';
 import type { CallContext, PolicyService } from '../api/policy-service.js';
 import type { Lease } from '../lease/index.js';
 import { rolloutDurationMs } from '../policy/rollout.js';
@@ -69,13 +69,22 @@ function accumulate(prev: VersionFigures | undefined, next: VersionFigures): Ver
   return sumFigures([prev, next]);
 }
 
+/**
+ * A store that is down fails every tick (four a second): one warning per this interval, with the
+ * count, and a line when it works again (docs/ROLLOUTS.md, "Failover").
+ */
+const FAILURE_LOG_INTERVAL_MS = 10_000;
+
 export class RolloutController {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private readonly samples = new Map<string, Sample>();
   private readonly lastRun = new Map<string, number>();
+  private readonly failures: RepeatedFailures;
 
-  constructor(private readonly deps: RolloutControllerDeps) {}
+  constructor(private readonly deps: RolloutControllerDeps) {
+    this.failures = new RepeatedFailures(deps.log, FAILURE_LOG_INTERVAL_MS, () => this.now());
+  }
 
   private now(): number {
     return (this.deps.now ?? Date.now)();
@@ -85,7 +94,11 @@ export class RolloutController {
     const every = this.deps.tickMs ?? 250;
     this.timer = setInterval(() => {
       this.running ??= this.tick()
-        .catch((err) => this.deps.log.warn('rollout: tick failed', { error: asSwitchyardError(err).message }))
+        .then(
+          () => this.failures.succeeded('tick', 'rollout: ticks work again'),
+          (err) =>
+            this.failures.failed('tick', 'rollout: tick failed', { error: asSwitchyardError(err).message }),
+        )
         .finally(() => {
           this.running = undefined;
         });
@@ -111,11 +124,13 @@ export class RolloutController {
     }
     const token = lease?.token();
     for (const stored of await this.deps.store.list()) {
+      const route = stored.state.route;
       try {
         await this.process(stored, token);
+        this.failures.succeeded(`step ${route}`, 'rollout: steps work again', { route });
       } catch (err) {
-        this.deps.log.warn('rollout: step failed', {
-          route: stored.state.route,
+        this.failures.failed(`step ${route}`, 'rollout: step failed', {
+          route,
           error: asSwitchyardError(err).message,
         });
       }

@@ -11,3 +11,4 @@ export {
   type LogSettings,
   parseLogSettings,
 } from './options.js';
+export { RepeatedFailures } from './repeated-failures.js';

@@ -36,6 +36,11 @@ export class LogThrottle {
     return { key, suppressed };
   }
 
+  /** Forgets `key`: its next event is logged at once (the condition it counted has ended). */
+  forget(key: string): void {
+    this.keys.delete(key);
+  }
+
   /** Keys whose interval has passed with events still uncounted in a line: report them now. */
   flush(nowMs: number): ThrottledLine[] {
     const out: ThrottledLine[] = [];
