@@ -35,7 +35,7 @@ import { decodeInferRequest, encodeInferResponse } from './grpc-codec.js';
 import type { GrpcFront } from './grpc-front.js';
 import type { HealthService } from './health.js';
 import { DEFAULT_KEEPALIVE, type KeepaliveOptions, keepaliveServerOptions } from './keepalive-options.js';
-import { LoadReporter, loadTrailer } from './orca.js';
+import { LoadReporter, loadTrailer, wantsLoadReport } from './orca.js';
 import { encodeRawInferResponse } from './raw-response.js';
 import { grpcErrorOf } from './status.js';
 
@@ -130,7 +130,7 @@ export function inferenceHandlers(
       (res) => {
         try {
           scope.responding();
-          const trailers = loadTrailer(call, load.record(startedMs, true));
+          const trailers = loadTrailer(call, load.record(startedMs, true, wantsLoadReport(call)));
           // Raw answers skip the message objects: already bytes (inferenceDefinition below).
           const answer = decoded.raw ? encodeRawInferResponse(res) : encodeInferResponse(res, false);
           cb(null, answer as ModelInferResponse, trailers);

@@ -15,7 +15,12 @@ import {
   ServerMetricRecorder,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
-import { encodeCallLoad, LOAD_REPORT_TRAILER } from '../../kernel/grpc/least-load/index.js';
+import {
+  asksForLoadReport,
+  encodeCallLoad,
+  LOAD_REPORT_REQUEST,
+  LOAD_REPORT_TRAILER,
+} from '../../kernel/grpc/least-load/index.js';
 import { CallLoadGauge } from './call-load.js';
 import type { GrpcFront } from './grpc-front.js';
 import { OpenStreams } from './open-streams.js';
@@ -72,7 +77,7 @@ export class LoadWindow {
 
 /**
  * The pod's load for the `OpenRcaService` stream, updated at every finished ModelInfer, and the
- * per-call report each answer carries in its trailers for least-load clients.
+ * per-call report an answer carries in its trailers when its call asked (least-load clients).
  */
 export class LoadReporter {
   private readonly window = new LoadWindow();
@@ -103,31 +108,43 @@ export class LoadReporter {
   }
 
   /**
-   * The call begun at `startedMs` finished; the load report its answer carries in the
-   * LOAD_REPORT_TRAILER trailer (loadTrailer).
+   * The call begun at `startedMs` finished; with `report` (the call asked: wantsLoadReport), the
+   * load report its answer carries in the LOAD_REPORT_TRAILER trailer (loadTrailer).
    */
-  record(startedMs: number, ok: boolean): Buffer {
-    const report = encodeCallLoad(this.calls.end());
+  record(startedMs: number, ok: boolean, report = false): Buffer | undefined {
+    const load = this.calls.end();
+    const bytes = report ? encodeCallLoad(load) : undefined;
     const now = performance.now();
     this.window.record(now - startedMs, ok);
     // The streams read the recorder every few seconds at most; summing the window for every
     // call (thousands a second) only to overwrite the figures was wasted. The first call of each
     // bucket updates them: at most a bucket (100 ms) behind.
-    if (now - this.updatedAt < BUCKET_MS) return report;
+    if (now - this.updatedAt < BUCKET_MS) return bytes;
     this.updatedAt = now;
     const r = this.window.report();
     this.recorder.setQpsMetric(r.rps);
     this.recorder.setEpsMetric(r.eps);
     this.recorder.setApplicationUtilizationMetric(r.rps * (r.latency / REFERENCE_LATENCY_S) ** 3);
-    return report;
+    return bytes;
   }
+}
+
+/**
+ * Whether the call asked for a load report (LOAD_REPORT_REQUEST), read as its transport holds
+ * request headers: the pod's h2 calls without building their Metadata.
+ */
+export function wantsLoadReport(call: object): boolean {
+  const h2 = call as { rawHeader?: (name: string) => unknown };
+  if (h2.rawHeader) return asksForLoadReport(h2.rawHeader(LOAD_REPORT_REQUEST));
+  return asksForLoadReport((call as { metadata: Metadata }).metadata.get(LOAD_REPORT_REQUEST)[0]);
 }
 
 /**
  * A call's load report as its transport sends trailers: the pod's h2 calls take it directly
  * (H2Call.binaryTrailer, base64 as Metadata would send it); grpc-js's calls as Metadata.
  */
-export function loadTrailer(call: object, report: Buffer): Metadata | undefined {
+export function loadTrailer(call: object, report: Buffer | undefined): Metadata | undefined {
+  if (!report) return undefined;
   const h2 = call as { binaryTrailer?: (name: string, value: Buffer) => void };
   if (h2.binaryTrailer) {
     h2.binaryTrailer(LOAD_REPORT_TRAILER, report);

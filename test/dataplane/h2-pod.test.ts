@@ -10,7 +10,12 @@ import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MLP } from '../../data-plane/models/catalog.js';
 import { Pod } from '../../data-plane/pod.js';
-import { decodeCallLoad, LOAD_REPORT_TRAILER } from '../../kernel/grpc/least-load/index.js';
+import {
+  decodeCallLoad,
+  LOAD_REPORT_FORMAT,
+  LOAD_REPORT_REQUEST,
+  LOAD_REPORT_TRAILER,
+} from '../../kernel/grpc/least-load/index.js';
 import {
   HealthCheckRequestSchema,
   type HealthCheckResponse,
@@ -116,9 +121,9 @@ describe('pod on the h2 gRPC transport', () => {
     expect(meta[0]).toEqual(meta[1]);
   });
 
-  it('sends the per-call load report trailer on both transports, as grpc-js clients read it', async () => {
+  it('sends the per-call load report trailer to calls that ask, on both transports, as grpc-js clients read it', async () => {
     // The raw trailer on the wire: base64 of the OrcaLoadReport, as Metadata would send it.
-    const trailersOf = (port: number) =>
+    const trailersOf = (port: number, ask: boolean) =>
       new Promise<http2.IncomingHttpHeaders>((resolve, reject) => {
         const session = http2.connect(`http://127.0.0.1:${port}`);
         const body = toBinary(ModelInferRequestSchema, create(ModelInferRequestSchema, rawRequest('t')));
@@ -130,6 +135,7 @@ describe('pod on the h2 gRPC transport', () => {
           ':path': '/inference.GRPCInferenceService/ModelInfer',
           'content-type': 'application/grpc',
           te: 'trailers',
+          ...(ask ? { [LOAD_REPORT_REQUEST]: LOAD_REPORT_FORMAT } : {}),
         });
         req.on('trailers', (t) => resolve(t));
         req.on('data', () => undefined);
@@ -138,7 +144,11 @@ describe('pod on the h2 gRPC transport', () => {
         req.end(framed);
       });
     for (const pod of [h2, js]) {
-      const t = await trailersOf(pod.ports.grpc);
+      // A call that does not ask gets no report: most clients read none.
+      const plain = await trailersOf(pod.ports.grpc, false);
+      expect(plain['grpc-status']).toBe('0');
+      expect(plain[LOAD_REPORT_TRAILER]).toBeUndefined();
+      const t = await trailersOf(pod.ports.grpc, true);
       expect(t['grpc-status']).toBe('0');
       const value = t[LOAD_REPORT_TRAILER];
       expect(typeof value).toBe('string');
@@ -151,9 +161,11 @@ describe('pod on the h2 gRPC transport', () => {
       const method = (
         onH2.client as unknown as Record<string, (...a: unknown[]) => grpc.ClientUnaryCall>
       ).modelInfer!.bind(onH2.client);
+      const ask = new grpc.Metadata();
+      ask.set(LOAD_REPORT_REQUEST, LOAD_REPORT_FORMAT);
       const call = method(
         create(ModelInferRequestSchema, rawRequest('m')),
-        new grpc.Metadata(),
+        ask,
         {},
         (err: Error | null) => err && reject(err),
       );

@@ -6,7 +6,11 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { registerLeastLoad } from '../../kernel/grpc/least-load/index.js';
+import {
+  decodeCallLoad,
+  LOAD_REPORT_TRAILER,
+  registerLeastLoad,
+} from '../../kernel/grpc/least-load/index.js';
 import { adaptiveWorld, SLOW } from './adaptive-scenario.js';
 import { MODEL, routeYaml, servedCounts, shares, sleep } from './harness.js';
 import { affineRequest, LoadGenerator, summarize, XdsInferenceClient } from './load.js';
@@ -24,6 +28,12 @@ describe('least-load balancing for proxyless clients', () => {
   it('registered clients give the 4x slower pod a small share and the equal fast pods equal ones', async () => {
     const clients = [0, 1].map((i) => new XdsInferenceClient(world.fx.xdsAddress, MODEL, `least-${i}`));
     await Promise.all(clients.map((c) => c.infer(affineRequest())));
+    // The policy asks each call's pod for its load report (a request header): the answer
+    // carries one, which is what the pick reads.
+    const report = decodeCallLoad(
+      (await clients[0]!.trailers(affineRequest())).get(LOAD_REPORT_TRAILER)[0] as Buffer,
+    );
+    expect(report?.costMs).toBeGreaterThan(0);
     const load = new LoadGenerator(clients);
     load.start(6);
     // No warm-up beyond the first answers: every answer carries a report.

@@ -63,6 +63,19 @@ export class InferenceCaller {
     });
   }
 
+  /** The trailers of one successful call (rejects with the gRPC error). */
+  trailers(req: ModelInferRequest, timeoutMs = 5000): Promise<grpc.Metadata> {
+    return new Promise((resolve, reject) => {
+      const call = (this.unary as unknown as (...a: unknown[]) => grpc.ClientUnaryCall)(
+        req,
+        new grpc.Metadata(),
+        { deadline: Date.now() + timeoutMs },
+        (err: grpc.ServiceError | null) => err && reject(err),
+      );
+      call.on('status', (st: grpc.StatusObject) => st.code === grpc.status.OK && resolve(st.metadata));
+    });
+  }
+
   close(): void {
     this.client.close();
   }

@@ -8,7 +8,15 @@ import { LeastLoadBalancer } from './balancer.js';
 import { LeastLoadConfig } from './config.js';
 import { LEAST_LOAD_POLICY } from './name.js';
 
-export { type CallLoad, decodeCallLoad, encodeCallLoad, LOAD_REPORT_TRAILER } from './load-report.js';
+export {
+  asksForLoadReport,
+  type CallLoad,
+  decodeCallLoad,
+  encodeCallLoad,
+  LOAD_REPORT_FORMAT,
+  LOAD_REPORT_REQUEST,
+  LOAD_REPORT_TRAILER,
+} from './load-report.js';
 export { LEAST_LOAD_POLICY, LEAST_LOAD_TYPE_URL } from './name.js';
 
 export function registerLeastLoad(): void {

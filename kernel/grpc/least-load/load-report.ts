@@ -8,6 +8,21 @@ import { fromBinary } from '@bufbuild/protobuf';
 import { OrcaLoadReportSchema } from '../../../protos/gen/xds/data/orca/v3/orca_load_report_pb.js';
 
 export const LOAD_REPORT_TRAILER = 'endpoint-load-metrics-bin';
+
+/**
+ * The request header a client sends to have the call's answer carry a report, and its value for
+ * this binary format: the convention of ORCA's per-request headers (Envoy's design; vLLM serves
+ * it so), where the client names the format it reads. A pod writes a report only for the calls
+ * that ask: most clients (round robin, weighted round robin on out-of-band reports, Envoy with
+ * tuned weights) read none, and each report cost the pod and the client work per call.
+ */
+export const LOAD_REPORT_REQUEST = 'endpoint-load-metrics-format';
+export const LOAD_REPORT_FORMAT = 'BIN';
+
+/** Whether a request header's value (as received) asks for the binary report. */
+export function asksForLoadReport(value: unknown): boolean {
+  return typeof value === 'string' && value.trim().toUpperCase() === LOAD_REPORT_FORMAT;
+}
 const INFLIGHT = 'inflight';
 const COST_MS = 'cost_ms';
 

@@ -1,7 +1,13 @@
 import { experimental, Metadata, status } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import { EndpointLoad } from './endpoint-load.js';
-import { encodeCallLoad, LOAD_REPORT_TRAILER } from './load-report.js';
+import {
+  asksForLoadReport,
+  encodeCallLoad,
+  LOAD_REPORT_FORMAT,
+  LOAD_REPORT_REQUEST,
+  LOAD_REPORT_TRAILER,
+} from './load-report.js';
 import { LeastLoadPicker } from './picker.js';
 
 const ARGS = { metadata: new Metadata(), extraPickInfo: {} };
@@ -53,6 +59,19 @@ describe('LeastLoadPicker (the grpc-js glue)', () => {
     expect(loads.map((l) => l.own)).toEqual([0, 0]);
     expect((picker.pick(ARGS).subchannel as unknown as { name: string }).name).toBe('a');
     expect(log).toEqual(['a started', 'b started', 'b ended 0', 'a ended 0']);
+  });
+
+  it('asks the pod for its report in the metadata the call is sent with', () => {
+    const picker = new LeastLoadPicker([{ picker: leaf('a', []), load: new EndpointLoad() }], 1000);
+    const metadata = new Metadata();
+    metadata.set('x-app', '1');
+    picker.pick({ metadata, extraPickInfo: {} });
+    expect(metadata.get(LOAD_REPORT_REQUEST)).toEqual([LOAD_REPORT_FORMAT]);
+    expect(metadata.get('x-app')).toEqual(['1']);
+    expect(asksForLoadReport(metadata.get(LOAD_REPORT_REQUEST)[0])).toBe(true);
+    for (const v of [undefined, '', 'TEXT', 'json', Buffer.from('BIN')])
+      expect(asksForLoadReport(v)).toBe(false);
+    expect(asksForLoadReport(' bin ')).toBe(true);
   });
 
   it('ends a call without trailers or with a foreign one without a report, and passes a queued pick through', () => {
