@@ -32,9 +32,7 @@ export async function openStoreBucket(
   opts: Partial<KvOptions>,
 ): Promise<KV> {
   await createBucket(new Kvm(jetstream(nc, { timeout: JS_CREATE_TIMEOUT_MS })), name, opts);
-  const kv = await openExistingBucket(nc, name);
-  if (!kv) throw new StoreError(`cannot open KV bucket ${name}: it was removed as it was created`);
-  return kv;
+  return bindShort(nc, name);
 }
 
 /**
@@ -44,8 +42,8 @@ export async function openStoreBucket(
 export async function openExistingBucket(nc: NatsConnection, name: string): Promise<KV | undefined> {
   try {
     return await storeCall(`open KV bucket ${name}`, async () => {
-      const kv = await new Kvm(jetstream(nc, { timeout: JS_REQUEST_TIMEOUT_MS })).open(name);
-      // open() only binds a name; the stream's info says whether the bucket is there.
+      const kv = await bindShort(nc, name);
+      // Binding sends nothing; the stream's info says whether the bucket is there.
       await kv.status();
       return kv;
     });
@@ -53,4 +51,9 @@ export async function openExistingBucket(nc: NatsConnection, name: string): Prom
     if (/not found|10059/i.test(String((err as Error).cause ?? ''))) return undefined;
     throw err;
   }
+}
+
+/** The bucket's name bound to a client with the short request timeout (no request is sent). */
+function bindShort(nc: NatsConnection, name: string): Promise<KV> {
+  return new Kvm(jetstream(nc, { timeout: JS_REQUEST_TIMEOUT_MS })).open(name);
 }
