@@ -10,11 +10,11 @@ import { OrcaLoadReportSchema } from '../../../protos/gen/xds/data/orca/v3/orca_
 export const LOAD_REPORT_TRAILER = 'endpoint-load-metrics-bin';
 
 /**
- * The request header a client sends to have the call's answer carry a report, and its value for
- * this binary format: the convention of ORCA's per-request headers (Envoy's design; vLLM serves
- * it so), where the client names the format it reads. A pod writes a report only for the calls
- * that ask: most clients (round robin, weighted round robin on out-of-band reports, Envoy with
- * tuned weights) read none, and each report cost the pod and the client work per call.
+ * The request header a client sends to have the call's answer carry a report, naming the format
+ * it reads (vLLM's header for its ORCA reports; `BIN` as Envoy's ORCA parser names the binary
+ * format). A pod writes a report only for the calls that ask: most clients (round robin,
+ * weighted round robin on out-of-band reports, Envoy with tuned weights) read none, and each
+ * report cost the pod and the client work per call (docs/ENDPOINTS.md, "Least load per call").
  */
 export const LOAD_REPORT_REQUEST = 'endpoint-load-metrics-format';
 export const LOAD_REPORT_FORMAT = 'BIN';
