@@ -104,7 +104,7 @@ export class PlacementRunner {
     this.store = new PlacementStore(
       (await openKv(this.o.nc, names.bucket('placement'), true, this.o.storeReplicas ?? 1))!,
     );
-    await this.openCatalog();
+    await this.tryCatalog();
     this.subscribe();
     this.timers.push(setInterval(() => this.tick(), this.o.tickMs ?? 500));
     this.timers.push(setInterval(() => this.republish(), this.o.republishMs ?? 5000));
@@ -141,6 +141,13 @@ export class PlacementRunner {
     this.urgent.close();
     for (const s of this.subs) s.unsubscribe();
     await this.running;
+  }
+
+  /** openCatalog; one that cannot be read yet is tried again by the tick, as one that is missing. */
+  private tryCatalog(): Promise<void> {
+    return this.openCatalog().catch((err) =>
+      this.o.log.warn('placement: catalog unreadable', { error: (err as Error).message }),
+    );
   }
 
   private async openCatalog(): Promise<void> {
@@ -214,10 +221,7 @@ export class PlacementRunner {
   private tick(): void {
     if (this.stopped) return;
     if (this.fleet.expire(Date.now()).length > 0) this.soon();
-    if (!this.models && Date.now() - this.catalogTriedAt > CATALOG_RETRY_MS)
-      void this.openCatalog().catch((err) =>
-        this.o.log.warn('placement: catalog unreadable', { error: (err as Error).message }),
-      );
+    if (!this.models && Date.now() - this.catalogTriedAt > CATALOG_RETRY_MS) void this.tryCatalog();
     const held = this.o.lease ? this.o.lease.isHeld() : true;
     if (held === this.leading) {
       if (held && this.takeOverFailed) this.startTakeOver();

@@ -244,6 +244,31 @@ spec:
     for (const p of pods.splice(0)) await p.crash();
   });
 
+  it('starts when the catalog cannot be read, says so, and keeps trying', async () => {
+    // A replica whose NATS user may not read the catalog's stream info (the open checks that
+    // the bucket exists): the runner starts, warns, and tries again on its tick.
+    const prefix = 'pl6';
+    await catalog(prefix);
+    const creds = await nats.addUser({
+      user: 'no-catalog',
+      publish: { deny: [`$JS.API.STREAM.INFO.KV_${prefix}_models`] },
+    });
+    const limited = await connect({ servers: nats.url, ...creds });
+    const log = memoryLogger();
+    const runner = new PlacementRunner({ nc: limited, log, storePrefix: prefix, tickMs: 100 });
+    try {
+      await runner.start();
+      await until(
+        () => log.records.filter((r) => r.msg === 'placement: catalog unreadable').length >= 2,
+        10_000,
+        'two warnings: at start and on a later tick',
+      );
+    } finally {
+      await runner.stop();
+      await limited.close();
+    }
+  });
+
   it('acts at once on a version becoming placeable and on a READY report, not on the debounce', async () => {
     // The ordinary debounce is a minute here, and the pods heartbeat every 200 ms: a run that
     // waited for it would not come within the test's deadlines. Placement must react to the
