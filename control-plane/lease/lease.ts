@@ -188,7 +188,7 @@ export class Lease {
         this.#log?.info('lease acquired', { group: this.group, holder: this.holder, token: step.next.token });
       return this.#renewEveryMs;
     } catch (err) {
-      if (!isCasFailure(err) && !isCasFailure((err as Error).cause)) throw err;
+      if (!isCasFailure(err)) throw err;
       // Another replica wrote first: read again at once to learn who.
       this.#held = false;
       return 10;

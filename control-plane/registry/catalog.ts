@@ -60,7 +60,7 @@ export class ModelCatalog {
       });
       return true;
     } catch (err) {
-      if (isCasFailure((err as Error).cause ?? err)) return false;
+      if (isCasFailure(err)) return false;
       throw err;
     }
   }
@@ -74,7 +74,7 @@ export class ModelCatalog {
       });
       return true;
     } catch (err) {
-      if (isCasFailure((err as Error).cause ?? err)) return false;
+      if (isCasFailure(err)) return false;
       throw err;
     }
   }

@@ -4,11 +4,11 @@
 // after a day (the bucket's max age).
 
 import { createHash } from 'node:crypto';
-import { jetstream } from '@nats-io/jetstream';
-import { type KV, Kvm } from '@nats-io/kv';
+import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { IdempotencyKeyReusedError, PolicyConflictError, StoreError } from '../../kernel/errors/index.js';
-import { isCasFailure, JS_CREATE_TIMEOUT_MS, JS_REQUEST_TIMEOUT_MS, storeCall } from './store-calls.js';
+import { IdempotencyKeyReusedError, PolicyConflictError } from '../../kernel/errors/index.js';
+import { openStoreBucket } from './kv-buckets.js';
+import { isCasFailure, storeCall } from './store-calls.js';
 import { storeNames } from './store-names.js';
 
 /** The bucket's name under the default prefix (store-names.ts). */
@@ -37,19 +37,9 @@ export class IdempotencyStore {
     opts: { replicas?: number; bucket?: string } = {},
   ): Promise<IdempotencyStore> {
     const bucket = opts.bucket ?? IDEMPOTENCY_BUCKET;
-    try {
-      await new Kvm(jetstream(nc, { timeout: JS_CREATE_TIMEOUT_MS })).create(bucket, {
-        ttl: TTL_MS,
-        history: 1,
-        replicas: opts.replicas ?? 1,
-      });
-      const kv = await new Kvm(jetstream(nc, { timeout: JS_REQUEST_TIMEOUT_MS })).open(bucket);
-      return new IdempotencyStore(kv);
-    } catch (err) {
-      throw new StoreError(`cannot open KV bucket ${bucket}: ${(err as Error).message}`, {
-        cause: err,
-      });
-    }
+    return new IdempotencyStore(
+      await openStoreBucket(nc, bucket, { ttl: TTL_MS, history: 1, replicas: opts.replicas ?? 1 }),
+    );
   }
 
   /**

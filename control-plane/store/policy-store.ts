@@ -1,13 +1,12 @@
 // Desired state in NATS JetStream KV: one key per policy, every write a revision, every update a
 // compare-and-set on the revision read before, so two concurrent writers get a conflict and
 // never a lost update. KV keeps the last 64 revisions of each key (JetStream's per-subject limit).
-import type { JetStreamClient } from '@nats-io/jetstream';
-import { jetstream } from '@nats-io/jetstream';
-import { type KV, type KvEntry, Kvm } from '@nats-io/kv';
+import type { KV, KvEntry } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { NotFoundError, PolicyConflictError, StoreError } from '../../kernel/errors/index.js';
+import { NotFoundError, PolicyConflictError } from '../../kernel/errors/index.js';
 import type { Logger } from '../../kernel/log/index.js';
 import { bucketKeys } from './bucket-keys.js';
+import { openStoreBucket } from './kv-buckets.js';
 import { KvWatch } from './kv-watch.js';
 import {
   decodeRecord,
@@ -21,13 +20,7 @@ import {
   routeOf,
   type StoredPolicy,
 } from './policy-record.js';
-import {
-  isCasFailure,
-  JS_CREATE_TIMEOUT_MS,
-  JS_REQUEST_TIMEOUT_MS,
-  ownLandedRevision,
-  storeCall,
-} from './store-calls.js';
+import { isCasFailure, ownLandedRevision, storeCall } from './store-calls.js';
 import { storeNames } from './store-names.js';
 
 /** The bucket's name under the default prefix (store-names.ts). */
@@ -55,20 +48,12 @@ export class PolicyStore {
     log: Logger,
     opts: { replicas?: number; bucket?: string } = {},
   ): Promise<PolicyStore> {
-    const js: JetStreamClient = jetstream(nc, { timeout: JS_REQUEST_TIMEOUT_MS });
     const bucket = opts.bucket ?? POLICY_BUCKET;
-    try {
-      // Created (or found) with the patient client; used with the short one (store-calls.ts).
-      await new Kvm(jetstream(nc, { timeout: JS_CREATE_TIMEOUT_MS })).create(bucket, {
-        history: MAX_HISTORY,
-        replicas: opts.replicas ?? 1,
-      });
-      return new PolicyStore(await new Kvm(js).open(bucket), log);
-    } catch (err) {
-      throw new StoreError(`cannot open KV bucket ${bucket}: ${(err as Error).message}`, {
-        cause: err,
-      });
-    }
+    // Created (or found) with the patient client; used with the short one (store-calls.ts).
+    return new PolicyStore(
+      await openStoreBucket(nc, bucket, { history: MAX_HISTORY, replicas: opts.replicas ?? 1 }),
+      log,
+    );
   }
 
   /**

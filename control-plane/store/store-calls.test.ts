@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PolicyConflictError, StoreError } from '../../kernel/errors/index.js';
-import { isTransient, STORE_TIMEOUT_MS, storeCall } from './store-calls.js';
+import { isCasFailure, isTransient, STORE_TIMEOUT_MS, storeCall } from './store-calls.js';
 
 /** An operation that fails with each of `errors` in turn, then answers `value`. */
 function flaky<T>(errors: Error[], value: T) {
@@ -67,6 +67,13 @@ describe('storeCall', () => {
     expect((unanswered as StoreError).message).toBe(
       'policy store: cannot read x: NATS JetStream is not reachable',
     );
+  });
+
+  it('knows a lost compare-and-set inside the StoreError that wraps it', () => {
+    const lost = new Error('wrong last sequence: 7');
+    expect(isCasFailure(lost)).toBe(true);
+    expect(isCasFailure(new StoreError('policy store: cannot write x: refused', { cause: lost }))).toBe(true);
+    expect(isCasFailure(new StoreError('policy store: cannot write x: refused'))).toBe(false);
   });
 
   it('knows transient failures by their messages', () => {

@@ -29,10 +29,12 @@ export const JS_CREATE_TIMEOUT_MS = 15_000;
 /** Pause between attempts: long enough not to spin while no JetStream answers at all. */
 const RETRY_PAUSE_MS = 50;
 
-/** A compare-and-set that lost: the key changed, or already exists. */
+/**
+ * A compare-and-set that lost: the key changed, or already exists. The causes count too, so a
+ * StoreError wrapping one (storeCall) reads as one.
+ */
 export function isCasFailure(err: unknown): boolean {
-  const m = String((err as Error)?.message ?? err);
-  return /wrong last sequence|key exists|10071|10164/i.test(m);
+  return /wrong last sequence|key exists|10071|10164/i.test(messagesOf(err));
 }
 
 /**
@@ -67,7 +69,7 @@ export function casWrite(
     try {
       return await write();
     } catch (err) {
-      if (retry && (isCasFailure(err) || isCasFailure((err as Error).cause))) {
+      if (retry && isCasFailure(err)) {
         const own = await ownLandedRevision(kv, key, data);
         if (own !== undefined) return own;
       }

@@ -76,7 +76,7 @@ export async function seedFromFileCa(kv: KV, kek: KeyEncryptionKey, dir: string)
     await casWrite('seed the CA state', kv, STATE_KEY, data, () => kv.create(STATE_KEY, data));
     return true;
   } catch (err) {
-    if (isCasFailure((err as Error).cause ?? err)) return false;
+    if (isCasFailure(err)) return false;
     throw err;
   }
 }

@@ -99,7 +99,7 @@ export class JetStreamCaStore implements CaStore {
         expected === 0 ? this.kv.create(STATE_KEY, data) : this.kv.update(STATE_KEY, data, expected),
       );
     } catch (err) {
-      if (isCasFailure((err as Error).cause ?? err))
+      if (isCasFailure(err))
         throw new CaError(
           'the CA state changed on another replica since this one read it; the step was not saved (retry)',
           { cause: err },

@@ -32,7 +32,7 @@ export class JetStreamTokenStore implements TokenStore {
       // other: one token never yields two certificates.
       await storeCall('spend a bootstrap token', () => this.kv.delete(hash, { previousSeq: e.revision }));
     } catch (err) {
-      if (isCasFailure((err as Error).cause ?? err)) return undefined;
+      if (isCasFailure(err)) return undefined;
       throw err;
     }
     return JSON.parse(e.string()) as TokenRecord;
