@@ -1,5 +1,5 @@
 // An immutable, fully encoded view of what one node group receives. Each resource is encoded
-// once (toBinary) and wrapped in one shared Any that every stream sends (xDS rule 8, docs/XDS.md);
+// once (toBinary's bytes; see bytesOf) and wrapped in one shared Any that every stream sends (xDS rule 8, docs/XDS.md);
 // versions are content hashes, so two replicas or a restart produce the same versions (rule 4).
 import { createHash } from 'node:crypto';
 import { create, type DescMessage, type Message, toBinary } from '@bufbuild/protobuf';
@@ -10,6 +10,7 @@ import type { Cluster } from '../../../protos/gen/envoy/config/cluster/v3/cluste
 import type { Listener } from '../../../protos/gen/envoy/config/listener/v3/listener_pb.js';
 import type { RouteConfiguration } from '../../../protos/gen/envoy/config/route/v3/route_pb.js';
 import { encodingOf } from '../../resources/index.js';
+import { clusterBytes } from '../../translate/encode/cluster-bytes.js';
 import type { ResourceSet } from '../../translate/types.js';
 import { checkConsistency, type ReferenceView } from '../../validate/consistency.js';
 import { clusterRefs, listenerRefs, routeClusters } from '../../validate/references.js';
@@ -125,6 +126,15 @@ function refsOf(url: TypeUrl, msg: Message): ResourceRefs {
 }
 
 /**
+ * A resource's encoding: the bytes it was written as (assignments), a cluster through the memo
+ * encoder (shared sub-messages encoded once: translate/encode/cluster-bytes.ts), else toBinary.
+ */
+function bytesOf(url: TypeUrl, schema: DescMessage, msg: Message): Uint8Array {
+  if (url === TYPE.CDS) return clusterBytes(msg as Cluster);
+  return encodingOf(msg) ?? toBinary(schema, msg);
+}
+
+/**
  * Encodes ResourceSets into Snapshots. It remembers what it encoded, by message identity and by
  * content, so a translator that reuses unchanged message objects pays nothing for them, and an
  * unchanged resource keeps sharing one byte buffer across snapshots.
@@ -154,7 +164,7 @@ export class SnapshotEncoder {
     const known = this.byMessage.get(msg);
     if (known) return known;
     const rc = url === TYPE.RDS ? (msg as RouteConfiguration) : undefined;
-    const bytes = rc ? this.routeConfigs.encode(rc) : (encodingOf(msg) ?? toBinary(schema, msg));
+    const bytes = rc ? this.routeConfigs.encode(rc) : bytesOf(url, schema, msg);
     this.encodedCount++;
     const version = contentHash(bytes);
     const name = nameOf(url, msg);
