@@ -38,7 +38,8 @@ export interface ListenerRefs {
 export interface ClusterRefs {
   /** The ClusterLoadAssignment name an EDS cluster waits for; undefined for other types. */
   readonly eds?: string;
-  readonly secrets: string[];
+  /** Shared by clusters with the same transport socket and matches: not to be changed. */
+  readonly secrets: readonly string[];
 }
 
 function sorted(names: Iterable<string>): string[] {
@@ -164,12 +165,33 @@ export function listenerRefs(l: Listener): ListenerRefs {
   return { routes: sorted(routes), clusters: sorted(clusters), secrets: sorted(secrets) };
 }
 
+// A model's clusters share their transport socket and its list of matches (translate/tls.ts),
+// so their secrets are worked out once per pair rather than per cluster (60,000 clusters in a
+// 10,000-model Envoy build); every cluster of a pair gets the same list, which readers only read.
+const NO_SOCKET = {};
+const secretsOfSockets = new WeakMap<object, WeakMap<object, string[]>>();
+
+function clusterSecrets(c: Cluster): string[] {
+  const socket = c.transportSocket ?? NO_SOCKET;
+  let byMatches = secretsOfSockets.get(socket);
+  if (!byMatches) {
+    byMatches = new WeakMap();
+    secretsOfSockets.set(socket, byMatches);
+  }
+  let out = byMatches.get(c.transportSocketMatches);
+  if (!out) {
+    out = sorted([
+      ...transportSocketSecrets(c.transportSocket),
+      ...c.transportSocketMatches.flatMap((m) => transportSocketSecrets(m.transportSocket)),
+    ]);
+    byMatches.set(c.transportSocketMatches, out);
+  }
+  return out;
+}
+
 export function clusterRefs(c: Cluster): ClusterRefs {
-  const secrets = [
-    ...transportSocketSecrets(c.transportSocket),
-    ...c.transportSocketMatches.flatMap((m) => transportSocketSecrets(m.transportSocket)),
-  ];
+  const secrets = clusterSecrets(c);
   const isEds =
     c.clusterDiscoveryType.case === 'type' && c.clusterDiscoveryType.value === Cluster_DiscoveryType.EDS;
-  return { ...(isEds ? { eds: c.edsClusterConfig?.serviceName || c.name } : {}), secrets: sorted(secrets) };
+  return isEds ? { eds: c.edsClusterConfig?.serviceName || c.name, secrets } : { secrets };
 }

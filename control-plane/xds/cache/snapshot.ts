@@ -1,7 +1,8 @@
 // An immutable, fully encoded view of what one node group receives. Each resource is encoded
-// once (toBinary's bytes; see bytesOf) and wrapped in one shared Any that every stream sends (xDS rule 8, docs/XDS.md);
-// versions are content hashes, so two replicas or a restart produce the same versions (rule 4).
-import { createHash } from 'node:crypto';
+// once (toBinary's bytes; see bytesOf) and wrapped in one shared Any that every stream sends
+// (xDS rule 8, docs/XDS.md); versions are content hashes, so two replicas or a restart produce
+// the same versions (rule 4).
+import * as nodeCrypto from 'node:crypto';
 import { create, type DescMessage, type Message, toBinary } from '@bufbuild/protobuf';
 import { type Any, AnySchema } from '@bufbuild/protobuf/wkt';
 import type { Issue } from '../../../kernel/errors/index.js';
@@ -39,8 +40,15 @@ export interface TypeSnapshot {
   readonly resources: ReadonlyMap<string, EncodedResource>;
 }
 
+// A one-shot digest (Node 20.12 and later, so every Node the package's engines allow), about half
+// the time of a Hash object per call for the few hundred bytes most resources are: 120,000
+// resources in a 10,000-model Envoy build. This @types/node does not declare it yet.
+const sha256Hex = (
+  nodeCrypto as unknown as { hash(algorithm: 'sha256', data: Uint8Array | string, encoding: 'hex'): string }
+).hash;
+
 export function contentHash(data: Uint8Array | string): string {
-  return createHash('sha256').update(data).digest('hex').slice(0, 16);
+  return sha256Hex('sha256', data, 'hex').slice(0, 16);
 }
 
 /** Version of a list of resources: stable under reordering. */
