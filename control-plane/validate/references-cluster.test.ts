@@ -66,4 +66,38 @@ describe('clusterRefs', () => {
     });
     expect(clusterRefs(c)).toEqual({ secrets: ['a-cert', 'z-cert'] });
   });
+
+  it('works the secrets out once per transport socket and match list, each pair on its own', () => {
+    const socket = { name: 'tls', configType: { case: 'typedConfig' as const, value: upstream('b-cert') } };
+    const matches = [
+      {
+        name: 'm',
+        transportSocket: {
+          name: 'tls',
+          configType: { case: 'typedConfig' as const, value: upstream('a-cert') },
+        },
+      },
+    ];
+    const eds = { case: 'type' as const, value: Cluster_DiscoveryType.EDS };
+    const one = create(ClusterSchema, { name: 'one', clusterDiscoveryType: eds, transportSocket: socket });
+    const two = { ...one, name: 'two' };
+    const withMatches = create(ClusterSchema, {
+      name: 'three',
+      clusterDiscoveryType: eds,
+      transportSocket: socket,
+      transportSocketMatches: matches,
+    });
+    const other = create(ClusterSchema, {
+      name: 'four',
+      transportSocket: { name: 'tls', configType: { case: 'typedConfig', value: upstream('c-cert') } },
+    });
+    // A model's clusters share the socket and the match list: one list for both, each its own EDS name.
+    expect(clusterRefs(one)).toEqual({ eds: 'one', secrets: ['b-cert'] });
+    expect(clusterRefs(two)).toEqual({ eds: 'two', secrets: ['b-cert'] });
+    expect(clusterRefs(two).secrets).toBe(clusterRefs(one).secrets);
+    // The same socket with other matches, or another socket: their own secrets.
+    expect(clusterRefs(withMatches)).toEqual({ eds: 'three', secrets: ['a-cert', 'b-cert'] });
+    expect(clusterRefs(other)).toEqual({ secrets: ['c-cert'] });
+    expect(clusterRefs(create(ClusterSchema, { name: 'plain' }))).toEqual({ secrets: [] });
+  });
 });

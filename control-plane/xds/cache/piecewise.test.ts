@@ -1,8 +1,13 @@
 // Route configurations assembled from cached pieces are byte for byte what toBinary writes, and
 // name the same clusters, for the gateway of many models and after one model changed.
-import { toBinary } from '@bufbuild/protobuf';
+import { create, toBinary } from '@bufbuild/protobuf';
+import { WireType } from '@bufbuild/protobuf/wire';
 import { describe, expect, it } from 'vitest';
-import { RouteConfigurationSchema } from '../../../protos/gen/envoy/config/route/v3/route_pb.js';
+import { VirtualHostSchema } from '../../../protos/gen/envoy/config/route/v3/route_components_pb.js';
+import {
+  type RouteConfiguration,
+  RouteConfigurationSchema,
+} from '../../../protos/gen/envoy/config/route/v3/route_pb.js';
 import { type ModelRoute, parsePolicyFile } from '../../policy/index.js';
 import { translate } from '../../translate/index.js';
 import { routeClusters } from '../../validate/references.js';
@@ -67,6 +72,30 @@ describe('RouteConfigEncoder', () => {
     expect(
       Buffer.from(enc.encode(withTail)).equals(Buffer.from(toBinary(RouteConfigurationSchema, withTail))),
     ).toBe(true);
+  });
+
+  it('places the routes by the tags before them, and by encoding those fields when there are unknown ones', () => {
+    const enc = new RouteConfigEncoder();
+    const [rc] = translate({ routes: [route('a', 60, true)], endpoints: new Map() }, 'envoy').routes;
+    const vh = rc!.virtualHosts.find((h) => h.routes.length > 0)!;
+    const same = (x: RouteConfiguration) =>
+      Buffer.from(enc.encode(x)).equals(Buffer.from(toBinary(RouteConfigurationSchema, x)));
+    // Fields on both sides of routes (3): name and domains before, require_tls (4), the retry
+    // policy (16) and a fixed-width one, per_request_buffer_limit_bytes (18, a UInt32Value), after.
+    const busy = {
+      ...vh,
+      domains: ['a', 'b'.repeat(200)],
+      requireTls: 2,
+      perRequestBufferLimitBytes: 1 << 20,
+      includeRequestAttemptCount: true,
+    };
+    expect(same({ ...rc!, virtualHosts: [busy] })).toBe(true);
+    // An unknown field numbered below routes: toBinary writes it last, after the routes, so
+    // with no known field after the routes the tags do not say where they go.
+    const $unknown = [{ no: 1, wireType: WireType.Varint, data: new Uint8Array([8, 5]) }];
+    const bare = create(VirtualHostSchema, { name: vh.name, domains: vh.domains, routes: vh.routes });
+    expect(same({ ...rc!, virtualHosts: [{ ...bare, $unknown }] })).toBe(true);
+    expect(same({ ...rc!, virtualHosts: [{ ...busy, $unknown }] })).toBe(true);
   });
 
   it('encodes a new route configuration one route per step, then assembles it from the cache', () => {
