@@ -88,7 +88,7 @@ export class PodServerPublisher {
         const invalid = checkResources(chunk);
         if (invalid.length) throw new ResourceValidationError(`${POD_SERVER_GROUP} snapshot`, invalid);
         // Encodes the chunk's Listeners into the encoder's cache; the build below reuses them.
-        this.encoder.build(chunk);
+        this.encoder.warm(chunk);
       }
       yield;
       const { snapshot, issues } = this.encoder.build(set);

@@ -2,9 +2,8 @@
 // once (toBinary's bytes; see bytesOf) and wrapped in one shared Any that every stream sends
 // (xDS rule 8, docs/XDS.md); versions are content hashes, so two replicas or a restart produce
 // the same versions (rule 4).
-import * as nodeCrypto from 'node:crypto';
 import { create, type DescMessage, type Message, toBinary } from '@bufbuild/protobuf';
-import { type Any, AnySchema } from '@bufbuild/protobuf/wkt';
+import { AnySchema } from '@bufbuild/protobuf/wkt';
 import type { Issue } from '../../../kernel/errors/index.js';
 import { runSteps } from '../../../kernel/runtime/steps.js';
 import type { Cluster } from '../../../protos/gen/envoy/config/cluster/v3/cluster_pb.js';
@@ -16,46 +15,17 @@ import type { ResourceSet } from '../../translate/types.js';
 import { checkConsistency, type ReferenceView } from '../../validate/consistency.js';
 import { clusterRefs, listenerRefs, routeClusters } from '../../validate/references.js';
 import { PUSH_ORDER, RESOURCE_TYPES, TYPE, type TypeUrl } from '../resource-types.js';
+import { contentHash, type EncodedResource, type ResourceRefs, type TypeSnapshot } from './encoded.js';
 import { RouteConfigEncoder } from './piecewise.js';
+import { patchType, type TypeRecord, versionOf, wholeType } from './type-record.js';
 
-/** Names of other resources this one needs (see validate/references.ts). */
-export interface ResourceRefs {
-  readonly clusters?: readonly string[];
-  readonly routes?: readonly string[];
-  readonly eds?: string;
-  readonly secrets?: readonly string[];
-}
-
-export interface EncodedResource {
-  readonly name: string;
-  /** Content hash of the encoded bytes: the resource's version in delta xDS. */
-  readonly version: string;
-  readonly any: Any;
-  readonly refs: ResourceRefs;
-}
-
-export interface TypeSnapshot {
-  /** Content hash over every (name, version) of the type: the SotW version_info. */
-  readonly version: string;
-  readonly resources: ReadonlyMap<string, EncodedResource>;
-}
-
-// A one-shot digest (Node 20.12 and later, so every Node the package's engines allow), about half
-// the time of a Hash object per call for the few hundred bytes most resources are: 120,000
-// resources in a 10,000-model Envoy build. This @types/node does not declare it yet.
-const sha256Hex = (
-  nodeCrypto as unknown as { hash(algorithm: 'sha256', data: Uint8Array | string, encoding: 'hex'): string }
-).hash;
-
-export function contentHash(data: Uint8Array | string): string {
-  return sha256Hex('sha256', data, 'hex').slice(0, 16);
-}
-
-/** Version of a list of resources: stable under reordering. */
-export function versionOf(resources: Iterable<EncodedResource>): string {
-  const parts = [...resources].map((r) => `${r.name}\0${r.version}`).sort();
-  return contentHash(parts.join('\n'));
-}
+export {
+  contentHash,
+  type EncodedResource,
+  type ResourceRefs,
+  type TypeSnapshot,
+} from './encoded.js';
+export { versionOf } from './type-record.js';
 
 const views = new WeakMap<TypeSnapshot, Map<string, unknown>>();
 
@@ -154,12 +124,13 @@ export class SnapshotEncoder {
    */
   constructor(private readonly byMessage = new WeakMap<object, EncodedResource>()) {}
   private byVersion = new Map<string, EncodedResource>();
-  private lastTypes = new Map<TypeUrl, TypeSnapshot>();
-  /** Per type, the resources of the last build in the set's order (unchanged: same snapshot). */
-  private lastLists = new Map<TypeUrl, readonly EncodedResource[]>();
+  /** Per type, what the last build made of it: the next build patches it (type-record.ts). */
+  private lastBuilt = new Map<TypeUrl, LastType>();
   /** Route configurations are assembled from cached per-host pieces (piecewise.ts). */
   private readonly routeConfigs = new RouteConfigEncoder();
   encodedCount = 0;
+  /** Types patched from the last build rather than built whole (tests, benchmarks). */
+  patchedCount = 0;
 
   /** `encode`, a route configuration's new routes first, one step each (piecewise.ts). */
   private *encodeSteps(url: TypeUrl, schema: DescMessage, msg: Message): Generator<void, EncodedResource> {
@@ -219,56 +190,139 @@ export class SnapshotEncoder {
     return checkConsistency(new Snapshot(types, '').referenceView());
   }
 
+  /**
+   * Encodes a set's resources into the cache, so that a later build finds them, without building
+   * a snapshot: the last build stays the one the next build patches.
+   */
+  warm(set: ResourceSet): void {
+    for (const url of PUSH_ORDER) {
+      const info = RESOURCE_TYPES[url];
+      for (const msg of set[info.field] as readonly Message[]) this.encode(url, info.schema, msg);
+    }
+  }
+
   /** Encode a set; duplicate names within a type are returned as issues (first one wins). */
   build(set: ResourceSet): { snapshot: Snapshot; issues: Issue[] } {
     return runSteps(this.buildSteps(set));
   }
 
   /**
-   * `build`, yielding after each resource and each type: a snapshot of thousands of models is
-   * tens of milliseconds of work even when only one model's resources are new.
+   * `build`, yielding after each resource it encodes and each type: a snapshot of thousands of
+   * models is tens of milliseconds of work even when only one model's resources are new. A type
+   * whose messages are the last build's, position by position, except for a few replaced under
+   * the same names is patched (type-record.ts): what a small change costs is then its own
+   * resources plus a pass over the type, not a sort and a rebuild of every type it touches.
    */
   *buildSteps(set: ResourceSet): Generator<void, { snapshot: Snapshot; issues: Issue[] }> {
     const issues: Issue[] = [];
     const types = new Map<TypeUrl, TypeSnapshot>();
-    const live = new Set<EncodedResource>();
+    const built = new Map<TypeUrl, LastType>();
+    let whole = false;
     for (const url of PUSH_ORDER) {
-      const info = RESOURCE_TYPES[url];
-      const list: EncodedResource[] = [];
-      const names = new Set<string>();
-      for (const msg of set[info.field] as readonly Message[]) {
-        const r = yield* this.encodeSteps(url, info.schema, msg);
-        live.add(r);
-        if (!r.name) issues.push({ path: `${info.field}`, message: `a ${info.short} resource has no name` });
-        else if (names.has(r.name))
-          issues.push({ path: `${info.field}[${r.name}]`, message: 'duplicate resource name' });
-        else {
-          names.add(r.name);
-          list.push(r);
-        }
-        yield;
-      }
-      // An unchanged type keeps its object, so streams can tell "unchanged" by identity; the
-      // same resources in the same order are unchanged without sorting or hashing them again.
-      const last = this.lastTypes.get(url);
-      if (last && sameItems(this.lastLists.get(url), list)) {
-        types.set(url, last);
+      const msgs = set[RESOURCE_TYPES[url].field] as readonly Message[];
+      const last = this.lastBuilt.get(url);
+      const patched = last ? yield* this.patchSteps(url, msgs, last) : undefined;
+      if (patched) {
+        types.set(url, patched.record.type);
+        built.set(url, patched);
         continue;
       }
-      this.lastLists.set(url, list);
-      yield;
-      const sortedMap = new Map(
-        list.map((r) => [r.name, r] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-      );
-      const version = versionOf(sortedMap.values());
-      types.set(url, last?.version === version ? last : { version, resources: sortedMap });
-      yield;
+      whole = true;
+      const next = yield* this.wholeSteps(url, msgs, last, issues);
+      types.set(url, next.record.type);
+      built.set(url, next);
     }
-    this.lastTypes = types;
-    // Forget encodings no snapshot uses any more; the WeakMap forgets on its own.
-    for (const [k, r] of this.byVersion) if (!live.has(r)) this.byVersion.delete(k);
+    this.lastBuilt = built;
+    // Forget encodings no snapshot uses any more (the WeakMap forgets on its own): after a
+    // whole build, or once what patches replaced (and prechecks of models that never made it
+    // in) has grown the cache past twice what the snapshot holds.
+    let held = 0;
+    for (const t of types.values()) held += t.resources.size;
+    if (whole || this.byVersion.size > 2 * held) this.sweep(types);
     return { snapshot: new Snapshot(types), issues };
   }
+
+  /** The type built whole: every message encoded (or found), checked for names, sorted. */
+  private *wholeSteps(
+    url: TypeUrl,
+    msgs: readonly Message[],
+    last: LastType | undefined,
+    issues: Issue[],
+  ): Generator<void, LastType> {
+    const info = RESOURCE_TYPES[url];
+    const list: EncodedResource[] = [];
+    const names = new Set<string>();
+    for (const msg of msgs) {
+      const r = yield* this.encodeSteps(url, info.schema, msg);
+      if (!r.name) issues.push({ path: `${info.field}`, message: `a ${info.short} resource has no name` });
+      else if (names.has(r.name))
+        issues.push({ path: `${info.field}[${r.name}]`, message: 'duplicate resource name' });
+      else {
+        names.add(r.name);
+        list.push(r);
+      }
+      yield;
+    }
+    // The same resources in the same order are unchanged: the type keeps its object, so streams
+    // can tell "unchanged" by identity.
+    if (last && sameItems(last.list, list)) return { msgs, list, record: last.record };
+    yield;
+    const record = wholeType(list);
+    // An equal version is the same content: the last object stands for it.
+    const same = last?.record.type.version === record.type.version;
+    yield;
+    return { msgs, list, record: same ? last!.record : record };
+  }
+
+  /**
+   * The type patched from the last build's: undefined when the messages are not the last ones
+   * position by position apart from a few (an eighth at most), or a replaced one changed its
+   * name, or the last build skipped one (nameless or a duplicate), so the caller builds it whole.
+   */
+  private *patchSteps(
+    url: TypeUrl,
+    msgs: readonly Message[],
+    last: LastType,
+  ): Generator<void, LastType | undefined> {
+    if (msgs.length !== last.msgs.length || last.list.length !== last.msgs.length) return undefined;
+    const limit = msgs.length >> 3;
+    const changed: number[] = [];
+    for (let i = 0; i < msgs.length; i++) {
+      if (msgs[i] !== last.msgs[i] && changed.push(i) > limit) return undefined;
+      if ((i & 4095) === 4095) yield;
+    }
+    if (changed.length === 0) return { msgs, list: last.list, record: last.record };
+    const schema = RESOURCE_TYPES[url].schema;
+    const list = last.list.slice();
+    const replaced: EncodedResource[] = [];
+    for (const i of changed) {
+      const r = yield* this.encodeSteps(url, schema, msgs[i]!);
+      yield;
+      if (r.name !== list[i]!.name) return undefined;
+      if (r === list[i]) continue;
+      list[i] = r;
+      replaced.push(r);
+    }
+    if (replaced.length === 0) return { msgs, list, record: last.record };
+    const record = patchType(last.record, replaced);
+    if (!record) return undefined;
+    this.patchedCount++;
+    yield;
+    return { msgs, list, record };
+  }
+
+  private sweep(types: ReadonlyMap<TypeUrl, TypeSnapshot>): void {
+    const live = new Set<EncodedResource>();
+    for (const t of types.values()) for (const r of t.resources.values()) live.add(r);
+    for (const [k, r] of this.byVersion) if (!live.has(r)) this.byVersion.delete(k);
+  }
+}
+
+/** One type of the last build: its messages in the set's order, their encodings, the type. */
+interface LastType {
+  readonly msgs: readonly Message[];
+  readonly list: readonly EncodedResource[];
+  readonly record: TypeRecord;
 }
 
 function sameItems(a: readonly object[] | undefined, b: readonly object[]): boolean {
