@@ -54,4 +54,30 @@ describe("the pods' server group", () => {
       first.type(TYPE.LDS).resources.get(NAME)!.version,
     );
   });
+
+  it('translates nothing for a change no Listener reads (health), and follows a pod that moved', async () => {
+    const cache = new SnapshotCache();
+    const metrics = new ControlPlaneMetrics();
+    const publisher = new SnapshotPublisher(cache, metrics, createLogger('t', { level: 'error' }));
+    const pod = (port: number, health: 'HEALTHY' | 'UNHEALTHY') =>
+      new Map([['d/v1', [{ address: '10.0.0.2', port, health }] as const]]);
+    const count = async () =>
+      (await metrics.snapshotBuild.get()).values.find(
+        (v) => v.labels.group === POD_SERVER_GROUP && v.metricName?.endsWith('_count'),
+      )?.value ?? 0;
+    expect(publisher.publish([], pod(9002, 'HEALTHY'))).toBe(true);
+    const first = cache.get(POD_SERVER_GROUP)!;
+    expect([...first.type(TYPE.LDS).resources.keys()]).toEqual([podServerListenerName('10.0.0.2', 9002)]);
+    const builds = await count();
+    // A new array, the same pod address: no build, the same snapshot.
+    expect(publisher.publish([], pod(9002, 'UNHEALTHY'))).toBe(true);
+    expect(await count()).toBe(builds);
+    expect(cache.get(POD_SERVER_GROUP)).toBe(first);
+    // The pod on another port: its Listener follows.
+    expect(publisher.publish([], pod(9003, 'UNHEALTHY'))).toBe(true);
+    expect(await count()).toBe(builds + 1);
+    expect([...cache.get(POD_SERVER_GROUP)!.type(TYPE.LDS).resources.keys()]).toEqual([
+      podServerListenerName('10.0.0.2', 9003),
+    ]);
+  });
 });
