@@ -5,6 +5,7 @@ import { toBinary } from '@bufbuild/protobuf';
 import { describe, expect, it } from 'vitest';
 import type { Issue } from '../../kernel/errors/index.js';
 import { ClusterLoadAssignmentSchema } from '../../protos/gen/envoy/config/endpoint/v3/endpoint_pb.js';
+import { rng } from '../../test/helpers/xorshift.js';
 import { validatePolicy } from '../policy/index.js';
 import { buildLoadAssignment } from './endpoints.js';
 import type { EndpointInfo } from './types.js';
@@ -19,16 +20,6 @@ const route = validatePolicy(
   },
   issues,
 )!;
-
-function rng(seed: number): () => number {
-  let x = seed;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
-}
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 function byOutputOrder(x: EndpointInfo, y: EndpointInfo): number {

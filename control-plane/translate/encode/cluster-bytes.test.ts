@@ -10,22 +10,12 @@ import {
   Cluster_LbPolicy,
   ClusterSchema,
 } from '../../../protos/gen/envoy/config/cluster/v3/cluster_pb.js';
+import { rng } from '../../../test/helpers/xorshift.js';
 import { goldenCaseNames, readGoldenCase } from '../../../test/translate-e2e/golden-cases.js';
 import { type ModelRoute, validatePolicy } from '../../policy/index.js';
 import { forCapabilities } from '../capabilities.js';
 import { translate } from '../index.js';
 import { clusterBytes, clusterFallbacks } from './cluster-bytes.js';
-
-/** A small deterministic generator (xorshift), so a failure names a reproducible seed. */
-function rng(seed: number): () => number {
-  let x = seed || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
-}
 
 // Names whose clusters' lengths cross the one- and two-byte varint boundaries, with dots (the
 // Envoy flavor's alt_stat_name) and without.

@@ -11,6 +11,7 @@ import {
   RouteListSchema,
   RouteSchema,
 } from '../../../protos/gen/envoy/config/route/v3/route_components_pb.js';
+import { rng } from '../../../test/helpers/xorshift.js';
 import { goldenCaseNames, readGoldenCase } from '../../../test/translate-e2e/golden-cases.js';
 import { translate } from '../index.js';
 import {
@@ -35,17 +36,6 @@ function goldenRoutes(): Route[] {
     for (const rc of tree.routes) for (const vh of rc.virtualHosts) out.push(...vh.routes);
   }
   return out;
-}
-
-/** A small deterministic generator (xorshift), so a failure names a reproducible seed. */
-function rng(seed: number): () => number {
-  let x = seed || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
 }
 
 const TEXTS = [
