@@ -15,7 +15,7 @@ import {
   translatePodServers,
 } from '../translate/index.js';
 import { POD_SERVER_GROUP } from '../translate/node-role.js';
-import type { EndpointTable } from '../translate/types.js';
+import type { EndpointInfo, EndpointTable } from '../translate/types.js';
 import { checkResources } from '../validate/index.js';
 import { SnapshotEncoder } from '../xds/cache/snapshot.js';
 import type { SnapshotCache } from '../xds/cache/snapshot-cache.js';
@@ -34,17 +34,14 @@ const CHUNK = 100;
 
 interface Inputs {
   readonly routes: readonly ModelRoute[];
-  readonly endpoints: readonly (readonly [string, readonly unknown[]])[];
+  readonly endpoints: readonly (readonly [string, readonly EndpointInfo[]])[];
 }
 
 /** Whether two endpoint lists name the same pod addresses in the same order. */
-function samePods(a: readonly unknown[], b: readonly unknown[]): boolean {
+function samePods(a: readonly EndpointInfo[], b: readonly EndpointInfo[]): boolean {
   if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i] as { address?: unknown; port?: unknown };
-    const y = b[i] as { address?: unknown; port?: unknown };
-    if (x.address !== y.address || x.port !== y.port) return false;
-  }
+  for (let i = 0; i < a.length; i++)
+    if (a[i]!.address !== b[i]!.address || a[i]!.port !== b[i]!.port) return false;
   return true;
 }
 

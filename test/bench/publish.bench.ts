@@ -8,10 +8,10 @@
 import { renderTable } from '../../control-plane/cli/table.js';
 import { ControlPlaneMetrics } from '../../control-plane/metrics/control-plane-metrics.js';
 import { SnapshotPublisher } from '../../control-plane/pipeline/snapshot-publisher.js';
-import { type EndpointInfo, endpointKey } from '../../control-plane/translate/index.js';
+import { endpointKey } from '../../control-plane/translate/index.js';
 import { SnapshotCache } from '../../control-plane/xds/cache/snapshot-cache.js';
 import { createLogger } from '../../kernel/log/index.js';
-import { benchEndpoint, benchRoute } from './translate-inputs.js';
+import { benchEndpoint, benchRoute, benchTable } from './translate-inputs.js';
 
 const MODELS = Number(process.env.PUBLISH_BENCH_MODELS ?? 10_000);
 const ROUNDS = Number(process.env.PUBLISH_BENCH_ROUNDS ?? 3);
@@ -20,13 +20,7 @@ const PICK = Math.floor(MODELS * 0.4242);
 const log = (s: string) => process.stdout.write(`${s}\n`);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-const table = new Map<string, readonly EndpointInfo[]>();
-for (let m = 0; m < MODELS; m++)
-  for (let v = 0; v < 3; v++)
-    table.set(
-      endpointKey(`model-${m}`, `v${v + 1}`),
-      Array.from({ length: 10 }, (_, e) => benchEndpoint(m, v, e, 8001, true)),
-    );
+const table = benchTable(MODELS);
 const key = endpointKey(`model-${PICK}`, 'v2');
 
 function timed(

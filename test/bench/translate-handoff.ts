@@ -6,8 +6,8 @@
 //   npx tsx test/bench/translate-handoff.ts [rounds]
 import { Worker } from 'node:worker_threads';
 import type { ModelRoute } from '../../control-plane/policy/index.js';
-import { type EndpointInfo, endpointKey, translate } from '../../control-plane/translate/index.js';
-import { benchEndpoint, benchRoute } from './translate-inputs.js';
+import { type EndpointInfo, translate } from '../../control-plane/translate/index.js';
+import { benchRoute, benchTable } from './translate-inputs.js';
 
 const MODELS = 10_000;
 const ROUNDS = Number(process.argv[2] ?? 5);
@@ -18,14 +18,7 @@ function routes(): ModelRoute[] {
 
 /** The translate bench's table: gRPC and HTTP ports, fresh arrays and objects each call. */
 function table(): Map<string, readonly EndpointInfo[]> {
-  const t = new Map<string, readonly EndpointInfo[]>();
-  for (let m = 0; m < MODELS; m++)
-    for (let v = 0; v < 3; v++)
-      t.set(
-        endpointKey(`model-${m}`, `v${v + 1}`),
-        Array.from({ length: 10 }, (_, e) => benchEndpoint(m, v, e, 8001, true)),
-      );
-  return t;
+  return benchTable(MODELS);
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

@@ -2,7 +2,7 @@
 // versions, a header match and outlier detection, and per version ten endpoints as discovered
 // pods advertise them (region, zone, GPU backend, and with `http` their KServe HTTP port too).
 import { type ModelRoute, validatePolicy } from '../../control-plane/policy/index.js';
-import type { EndpointInfo } from '../../control-plane/translate/index.js';
+import { type EndpointInfo, endpointKey } from '../../control-plane/translate/index.js';
 import type { Issue } from '../../kernel/errors/index.js';
 
 /** The validated policy of model-<i>. */
@@ -41,4 +41,16 @@ export function benchEndpoint(m: number, v: number, e: number, port = 8001, http
     backend: 'gpu',
     ...(http ? { httpPort: port + e + 1000 } : {}),
   };
+}
+
+/** The endpoint table of models 0..models-1: 3 versions of 10 endpoints each, fresh objects. */
+export function benchTable(models: number, http = true, port = 8001): Map<string, readonly EndpointInfo[]> {
+  const table = new Map<string, readonly EndpointInfo[]>();
+  for (let m = 0; m < models; m++)
+    for (let v = 0; v < 3; v++)
+      table.set(
+        endpointKey(`model-${m}`, `v${v + 1}`),
+        Array.from({ length: 10 }, (_, e) => benchEndpoint(m, v, e, port, http)),
+      );
+  return table;
 }

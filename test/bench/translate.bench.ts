@@ -32,7 +32,7 @@ import { ClusterLoadAssignmentSchema } from '../../protos/gen/envoy/config/endpo
 import { ListenerSchema } from '../../protos/gen/envoy/config/listener/v3/listener_pb.js';
 import { RouteConfigurationSchema } from '../../protos/gen/envoy/config/route/v3/route_pb.js';
 import { collectGarbage } from '../helpers/collect-garbage.js';
-import { benchEndpoint, benchRoute } from './translate-inputs.js';
+import { benchEndpoint, benchRoute, benchTable } from './translate-inputs.js';
 
 const MODELS = Number(process.env.TRANSLATE_BENCH_MODELS ?? 10_000);
 const VERSIONS = 3;
@@ -64,14 +64,7 @@ function endpoint(m: number, v: number, e: number, port = 8001): EndpointInfo {
 }
 
 function makeTable(): Map<string, readonly EndpointInfo[]> {
-  const table = new Map<string, readonly EndpointInfo[]>();
-  for (let m = 0; m < MODELS; m++)
-    for (let v = 0; v < VERSIONS; v++)
-      table.set(
-        endpointKey(`model-${m}`, `v${v + 1}`),
-        Array.from({ length: ENDPOINTS }, (_, e) => endpoint(m, v, e)),
-      );
-  return table;
+  return benchTable(MODELS, HTTP);
 }
 
 function encodeAll(set: ResourceSet): number {

@@ -103,14 +103,13 @@ function concat(parts: readonly Uint8Array[]): Uint8Array {
 
 // Virtual hosts without their routes: each is a host's name and domains around sub-messages
 // that models share (retry policies, per-filter configs), so written as cluster and route
-// fields are, by the memo encoder.
+// fields are, by the memo encoder; it leaves the route configuration (one per group) to toBinary.
 const hostEncoder = new MemoEncoder(new Set([VirtualHostSchema.typeName]));
 
 /** `msg` encoded with the repeated message field `target` replaced by pre-framed elements. */
 function assemble(schema: DescMessage, msg: Message, target: DescField, framed: Uint8Array[]): Uint8Array {
   const emptied = { ...msg, [target.localName]: [] } as Message;
-  const without =
-    schema === VirtualHostSchema ? hostEncoder.encode(schema, emptied) : toBinary(schema, emptied);
+  const without = hostEncoder.encode(schema, emptied);
   // Unknown fields come last whatever their numbers, so past them the tags do not tell where
   // the target's elements go; encoding the fields below the target does.
   const unknown = (msg as { $unknown?: unknown[] }).$unknown;
