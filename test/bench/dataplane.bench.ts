@@ -24,7 +24,9 @@
 // BENCH_SINGLE=0 leaves the unbatched pod out; BENCH_ALT_FLAGS='--inline-budget-ms 0' adds a pod
 // with those flags as the row `alt`, so one change is measured against the other in the same run;
 // BENCH_ALT_BIN=/other/checkout/switchyard.mjs makes `alt` a pod of another checkout (main, say),
-// so a change of code is measured the same way.
+// so a change of code is measured the same way. BENCH_POD_BIN and BENCH_LEAN_BIN name bundled
+// pod and lean-server scripts run with plain node (test/bench/gpu/dataplane.sh, on a machine
+// with no tsx and no checkout).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http2 from 'node:http2';
@@ -46,7 +48,8 @@ import { type Cell, type Mode, report } from './dataplane-report.js';
 import { processCpuMs } from './proc-cpu.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const BIN = join(here, '../../switchyard.mjs');
+const BIN = process.env.BENCH_POD_BIN ?? join(here, '../../switchyard.mjs');
+const LEAN_BIN = process.env.BENCH_LEAN_BIN;
 const CONCURRENCY = [1, 16, 64] as const;
 const WINDOWS = Number(process.env.BENCH_WINDOWS ?? 3);
 const WINDOW_MS = 1000;
@@ -259,7 +262,12 @@ async function startLean(repo: string): Promise<{ child: ChildProcess; grpc: num
   const specs = MODELS.map((m) => `${m.model}=${join(repo, m.model, '1', 'model.onnx')}:${m.maxBatch}`);
   const child = spawn(
     process.execPath,
-    [...NODE_FLAGS, '--import', 'tsx', join(here, 'lean-server.ts'), String(port), ...specs],
+    [
+      ...NODE_FLAGS,
+      ...(LEAN_BIN ? [LEAN_BIN] : ['--import', 'tsx', join(here, 'lean-server.ts')]),
+      String(port),
+      ...specs,
+    ],
     {
       stdio: ['ignore', 'ignore', 'pipe'],
     },

