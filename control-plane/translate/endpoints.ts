@@ -194,7 +194,7 @@ export function buildLoadAssignment(
 }
 
 /** An assignment with no endpoints: its list is the shared frozen empty one. */
-function emptyAssignment(name: string): ClusterLoadAssignment {
+export function emptyAssignment(name: string): ClusterLoadAssignment {
   return {
     $typeName: 'envoy.config.endpoint.v3.ClusterLoadAssignment',
     clusterName: name,
@@ -217,13 +217,24 @@ export function namedLoadAssignment(
   asBytes = true,
   http = false,
 ): ClusterLoadAssignment {
-  if (endpoints.length === 0) return emptyAssignment(name);
+  const kept = keep(route, endpoints, flavor, http);
+  return kept ? assignmentOf(name, route, kept, flavor, cache, asBytes) : emptyAssignment(name);
+}
+
+/**
+ * The endpoints an assignment keeps, in output order; undefined when it keeps none. `http`: on
+ * their HTTP ports, leaving out any without one.
+ */
+export function keep(
+  route: ModelRoute,
+  endpoints: readonly EndpointInfo[],
+  flavor: Flavor,
+  http: boolean,
+): Kept | undefined {
+  if (endpoints.length === 0) return undefined;
   const regions = route.spec.residency?.regions;
   let kept: Kept = { list: [], priority: [], subZone: [], port: [] };
-  // Under ORCA the clients weigh endpoints themselves, across localities (proxyless-lb.ts), and
-  // the tuned weights are left out: every EDS change restarts the clients' blackout period, so
-  // weights that move every tuning pass would keep the clients at plain round robin.
-  const orca = orcaBalancing(route, flavor) !== undefined;
+  const orca = isOrca(route, flavor);
   let seen = 0; // bit set of the priorities present (0 and 1)
   for (const e of endpoints) {
     if (http && e.httpPort === undefined) continue;
@@ -238,7 +249,7 @@ export function namedLoadAssignment(
     kept.subZone.push(subZoneOf(e, flavor, orca, port));
     kept.port.push(port);
   }
-  if (kept.list.length === 0) return emptyAssignment(name);
+  if (kept.list.length === 0) return undefined;
   // Priorities must be contiguous from 0 (gRPC rejects a gap): with no GPU endpoint, the CPU
   // ones are the top priority.
   if (seen === 2) kept.priority.fill(0);
@@ -249,6 +260,30 @@ export function namedLoadAssignment(
       kept = sortKept(kept);
       break;
     }
+  return kept;
+}
+
+// Under ORCA the clients weigh endpoints themselves, across localities (proxyless-lb.ts), and
+// the tuned weights are left out: every EDS change restarts the clients' blackout period, so
+// weights that move every tuning pass would keep the clients at plain round robin.
+function isOrca(route: ModelRoute, flavor: Flavor): boolean {
+  return orcaBalancing(route, flavor) !== undefined;
+}
+
+/**
+ * The assignment named `name` over `kept` (sorted). `portAt`: where the writer puts each
+ * endpoint's port in the bytes, when it writes them (encode/assignment-bytes.ts).
+ */
+export function assignmentOf(
+  name: string,
+  route: ModelRoute,
+  kept: Kept,
+  flavor: Flavor,
+  cache: TranslationCache,
+  asBytes: boolean,
+  portAt?: Int32Array,
+): ClusterLoadAssignment {
+  const orca = isOrca(route, flavor);
   const tls = route.spec.mtls === 'PERMISSIVE';
   const localityWeights = flavor === 'grpc';
   if (asBytes) {
@@ -258,6 +293,7 @@ export function namedLoadAssignment(
       tls ? tlsMatchMetadataBytes() : undefined,
       !orca,
       localityWeights,
+      portAt,
     );
     if (bytes) return encodedAssignment(name, bytes);
   }

@@ -73,6 +73,39 @@ export function subZoneOf(e: EndpointInfo, flavor: Flavor, orca: boolean, port: 
   return e.address.includes(':') ? `[${e.address}]:${port}` : `${e.address}:${port}`;
 }
 
+/**
+ * The HTTP ports of the sorted `kept`, in its order, when the same endpoints on their HTTP ports
+ * sort into that very order; undefined when one has no HTTP port or they would not. Ports only
+ * decide between endpoints alike in everything else (priority, locality, address), which sit
+ * side by side: their HTTP ports must rise strictly there as well, so the two orders agree and
+ * no two are left to the sort's stability.
+ */
+export function httpPortsInOrder(kept: Kept): number[] | undefined {
+  const { list, priority, subZone } = kept;
+  const out = new Array<number>(list.length);
+  for (let i = 0; i < list.length; i++) {
+    const h = list[i]!.httpPort;
+    if (h === undefined) return undefined;
+    out[i] = h;
+    if (
+      i > 0 &&
+      compareEndpoints(
+        priority[i - 1]!,
+        list[i - 1]!,
+        subZone[i - 1]!,
+        0,
+        priority[i]!,
+        list[i]!,
+        subZone[i]!,
+        0,
+      ) === 0 &&
+      !(out[i - 1]! < h)
+    )
+      return undefined;
+  }
+  return out;
+}
+
 /** Up to this many endpoints, an insertion sort in place: no index, order or closure arrays. */
 const SMALL = 32;
 

@@ -15,7 +15,7 @@ import {
   versionEndpoints,
   versionEndpointsSource,
 } from './endpoints.js';
-import { buildRestLoadAssignment } from './rest-endpoints.js';
+import { buildRestLoadAssignment, envoyAssignments } from './rest-endpoints.js';
 import type { TranslationCache } from './translation-cache.js';
 import type { EndpointInfo, EndpointTable, Flavor } from './types.js';
 import type { VersionNames } from './version-names.js';
@@ -111,6 +111,27 @@ function assignmentAt(
 }
 
 /**
+ * Envoy: a version's gRPC and REST assignments made together (rest-endpoints.ts) when both
+ * memos miss, as they do together whenever the version's endpoints moved; either alone is left
+ * to assignmentAt.
+ */
+function pairAt(
+  route: ModelRoute,
+  f: FlavorEds,
+  i: number,
+  list: List,
+  cache: TranslationCache,
+  names: VersionNames,
+): void {
+  if (f.lists[i] === list || f.restLists[i] === list) return;
+  const [grpc, rest] = envoyAssignments(names.grpc[i]!, names.rest[i]!, route, list, cache);
+  f.lists[i] = list;
+  f.clas[i] = grpc;
+  f.restLists[i] = list;
+  f.restClas[i] = rest;
+}
+
+/**
  * The ClusterLoadAssignment for one version in one flavor, memoized on the endpoint array's
  * identity; `rest`: the Envoy gateway's REST cluster of that version instead. The cache calls
  * this alone when only one version's endpoints moved.
@@ -157,6 +178,7 @@ export function loadAssignments(
   // Exactly as long as it ends up: it is held until the route's endpoints move.
   const rest = flavor === 'envoy' ? n : 0;
   const out: ClusterLoadAssignment[] = new Array(n + rest);
+  for (let i = 0; i < rest; i++) if (names) pairAt(route, f, i, lists[i]!, cache, names);
   for (let i = 0; i < n; i++) out[i] = assignmentAt(route, f, i, lists[i]!, flavor, false, cache, names);
   for (let i = 0; i < rest; i++)
     out[n + i] = assignmentAt(route, f, i, lists[i]!, flavor, true, cache, names);

@@ -9,7 +9,7 @@ import { ClusterLoadAssignmentSchema } from '../../protos/gen/envoy/config/endpo
 import { parsePolicyFile } from '../policy/index.js';
 import { encodingOf } from '../resources/index.js';
 import { namedLoadAssignment } from './endpoints.js';
-import { buildRestLoadAssignment } from './rest-endpoints.js';
+import { buildRestLoadAssignment, envoyAssignments } from './rest-endpoints.js';
 import { TranslationCache } from './translation-cache.js';
 import type { EndpointInfo, Flavor } from './types.js';
 
@@ -125,5 +125,72 @@ describe('buildRestLoadAssignment', () => {
     }
     // Most lists are written as bytes; the rest (weights or ports outside the rules) as messages.
     expect(bytes).toBeGreaterThan(100);
+  });
+});
+
+/** Lists for the pair: mostly every endpoint on an HTTP port, ports of one and two varint bytes. */
+function twinList(rand: () => number): EndpointInfo[] {
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+  const all = rand() < 0.8;
+  return randomList(rand).map((e) => {
+    const { httpPort: _, ...rest } = e;
+    const port = pick([8001, 8002, 9000, 100, e.port]);
+    if (!all && rand() < 0.2) return { ...rest, port };
+    return { ...rest, port, httpPort: pick([8080, 8081, 7000, 100, 127, 65_535, 70_000, e.httpPort ?? 1]) };
+  });
+}
+
+function bytesOf(cla: ReturnType<typeof buildRestLoadAssignment>): Uint8Array | undefined {
+  try {
+    return encodingOf(cla) ?? toBinary(ClusterLoadAssignmentSchema, cla);
+  } catch {
+    return undefined; // a port outside the range: nothing encodes it
+  }
+}
+
+describe('envoyAssignments', () => {
+  it("equals the version's gRPC and REST assignments made one at a time, as bytes and as messages", () => {
+    const rand = seededRandom(11);
+    let encodedRest = 0;
+    for (let n = 0; n < 600; n++) {
+      const route = ROUTES[n % ROUTES.length]!;
+      const list = twinList(rand);
+      const cache = new TranslationCache();
+      const [grpc, rest] = envoyAssignments('resnet/v1', 'resnet/v1/http', route, list, cache);
+      const wantGrpc = namedLoadAssignment('resnet/v1', route, list, 'envoy', cache);
+      const wantRest = namedLoadAssignment('resnet/v1/http', route, list, 'envoy', cache, true, true);
+      expect(bytesOf(grpc)).toEqual(bytesOf(wantGrpc));
+      expect(bytesOf(rest)).toEqual(bytesOf(wantRest));
+      if (encodingOf(rest)) encodedRest++;
+      expect(rest.clusterName).toBe('resnet/v1/http');
+      expect(rest.endpoints).toEqual(wantRest.endpoints);
+      expect(grpc.endpoints).toEqual(wantGrpc.endpoints);
+    }
+    expect(encodedRest).toBeGreaterThan(200);
+  });
+
+  it('sorts the REST endpoints by their own ports where the two orders differ', () => {
+    const a = { ...withHttp, port: 8001, httpPort: 9002 };
+    const b = { ...withHttp, port: 8002, httpPort: 9001 };
+    const [grpc, rest] = envoyAssignments(
+      'resnet/v1',
+      'resnet/v1/http',
+      ROUTE,
+      [a, b],
+      new TranslationCache(),
+    );
+    expect(portsOf(grpc)).toEqual(['10.0.0.1:8001', '10.0.0.1:8002']);
+    expect(portsOf(rest)).toEqual(['10.0.0.1:9001', '10.0.0.1:9002']);
+  });
+
+  it('writes a port whose varint is longer or shorter than the gRPC one', () => {
+    const a = { ...withHttp, port: 100, httpPort: 9001 };
+    const b = { ...withHttp, address: '10.0.0.2', port: 8001, httpPort: 80 };
+    const [, rest] = envoyAssignments('resnet/v1', 'resnet/v1/http', ROUTE, [a, b], new TranslationCache());
+    // Written as bytes (the first read of its endpoints decodes them, after which it is messages).
+    const bytes = encodingOf(rest);
+    expect(bytes).toBeDefined();
+    expect(portsOf(rest)).toEqual(['10.0.0.1:9001', '10.0.0.2:80']);
+    expect(toBinary(ClusterLoadAssignmentSchema, rest)).toEqual(bytes);
   });
 });

@@ -32,7 +32,7 @@ function cpuMs(f: () => void): number {
   return (c.user + c.system) / 1000;
 }
 
-const endpoint = (m: number, v: number, e: number, port = 8001) => benchEndpoint(m, v, e, port);
+const endpoint = (m: number, v: number, e: number, port = 8001) => benchEndpoint(m, v, e, port, true);
 
 function inputs(): { routes: ModelRoute[]; table: Map<string, readonly EndpointInfo[]> } {
   const routes: ModelRoute[] = [];

@@ -105,6 +105,7 @@ function writable(name: string, kept: Kept, weighted: boolean): boolean {
  * carries (PERMISSIVE), else undefined; `weighted`: endpoints carry their own weight (else 1);
  * `localityWeights`: each locality carries the sum of its endpoints' weights (gRPC). Sized
  * first, then written into a buffer of exactly that size: no length is moved after the fact.
+ * `portAt`: receives, per endpoint of `kept`, where its port's varint starts (withPorts).
  */
 export function assignmentBytes(
   name: string,
@@ -112,6 +113,7 @@ export function assignmentBytes(
   tlsMetadata: Uint8Array | undefined,
   weighted: boolean,
   localityWeights: boolean,
+  portAt?: Int32Array,
 ): Uint8Array | undefined {
   if (!writable(name, kept, weighted)) return undefined;
   const { list, priority, subZone, port } = kept;
@@ -204,6 +206,7 @@ export function assignmentBytes(
       buf[pos++] = 0x12; // 2: address
       pos = string(buf, pos, e.address, addressLength[i]!);
       buf[pos++] = 0x18; // 3: port_value
+      if (portAt) portAt[i] = pos;
       pos = writeVarint(buf, pos, port[i]!);
       const health = HEALTH[e.health];
       if (health !== 0) {
@@ -235,6 +238,40 @@ export function assignmentBytes(
   }
   if (pos !== total) throw new AssignmentSizeError(name, total, pos);
   return buf;
+}
+
+/**
+ * The assignment `bytes` (written above as `oldName` over endpoints on `oldPorts`, whose
+ * positions `portAt` received) as it is written under `name` with endpoint i on `ports[i]`:
+ * nothing else in it depends on the name or the ports, so the rest is copied as it is. Only
+ * where every new port is valid and takes as many bytes as the old one (no length changes);
+ * undefined otherwise, for the caller to write it whole. The Envoy gateway's REST assignment
+ * of a version is its gRPC assignment so, on the HTTP ports (endpoints.ts).
+ */
+export function withPorts(
+  bytes: Uint8Array,
+  oldName: string,
+  name: string,
+  portAt: Int32Array,
+  oldPorts: readonly number[],
+  ports: readonly number[],
+): Uint8Array | undefined {
+  if (typeof name !== 'string' || name === '') return undefined;
+  for (let i = 0; i < ports.length; i++) {
+    const p = ports[i]!;
+    if (!Number.isInteger(p) || p < 0 || p > 65_535) return undefined;
+    if (varintLength(p) !== varintLength(oldPorts[i]!)) return undefined;
+  }
+  const oldHead = framed(utf8Length(oldName));
+  const nameLength = utf8Length(name);
+  const head = framed(nameLength);
+  const out = allocate(head + bytes.length - oldHead);
+  out[0] = 0x0a; // 1: cluster_name
+  string(out, 1, name, nameLength);
+  out.set(bytes.subarray(oldHead), head);
+  const shift = head - oldHead;
+  for (let i = 0; i < ports.length; i++) writeVarint(out, portAt[i]! + shift, ports[i]!);
+  return out;
 }
 
 /** The sizing and the writing passes disagreed: a bug here, never a fault of the input. */
