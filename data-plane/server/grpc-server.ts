@@ -120,7 +120,8 @@ export function inferenceHandlers(
       return;
     }
     const cancellation = new Cancellation();
-    call.once('cancelled', () => cancellation.cancel());
+    // `on`, not `once` (a wrapper and its state per request): a call is cancelled at most once.
+    call.on('cancelled', () => cancellation.cancel());
     const request =
       modelVersion === decoded.request.version
         ? decoded.request

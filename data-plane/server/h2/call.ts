@@ -86,16 +86,27 @@ export class H2Call<Req = unknown> extends EventEmitter {
         this.cancel();
       }, deadline - Date.now());
     }
-    stream.once('close', () => {
+    // `on`, not `once`, here and below: each event comes once per stream, and a once wrapper is
+    // two more objects per call.
+    stream.on('close', () => {
       if (this.done) return;
       this.done = true;
       this.cancel();
     });
-    // As grpc-js's server streams: an error emitted on the call ends it with that error's status.
-    this.on('error', (err: unknown) => {
-      const s = statusOfError(err);
+  }
+
+  /**
+   * As grpc-js's server streams: an error emitted on the call ends it with that error's status
+   * (then reaches any listener of the handler's; with none, it is not thrown). An override
+   * rather than a listener made per call.
+   */
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    if (event === 'error') {
+      const s = statusOfError(args[0]);
       this.sendStatus(s, s.metadata);
-    });
+      if (this.listenerCount('error') === 0) return true;
+    }
+    return super.emit(event, ...args);
   }
 
   get finished(): boolean {
@@ -199,7 +210,7 @@ export class H2Call<Req = unknown> extends EventEmitter {
       this.headersSent = true;
       stream.respond(GRPC_HEADERS, { waitForTrailers: true });
     }
-    stream.once('wantTrailers', () => stream.sendTrailers(trailers));
+    stream.on('wantTrailers', () => stream.sendTrailers(trailers));
     if (last) stream.end(frame(last));
     else stream.end();
   }

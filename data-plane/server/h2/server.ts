@@ -16,6 +16,9 @@ import { H2Call } from './call.js';
 import { keepAlive } from './keepalive.js';
 import { encodeGrpcMessage, MessageReader, parseTimeout } from './wire.js';
 
+// A stream's errors end it (its 'close' follows); one listener for all, not a closure per call.
+function ignore(): void {}
+
 /** A method the h2 transport cannot serve (client or bidi streaming). */
 export class H2UnsupportedMethodError extends Error {
   readonly code = 'SY_H2_UNSUPPORTED_METHOD';
@@ -136,7 +139,7 @@ export class H2GrpcServer {
   }
 
   private serve(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): void {
-    stream.on('error', () => {});
+    stream.on('error', ignore);
     const contentType = headers['content-type'];
     if (typeof contentType !== 'string' || !contentType.startsWith('application/grpc')) {
       stream.respond({ ':status': 415 }, { endStream: true });
@@ -171,7 +174,7 @@ export class H2GrpcServer {
       const refused = reader.push(chunk);
       if (refused) call.sendStatus(refused);
     });
-    stream.once('end', () => {
+    stream.on('end', () => {
       if (call.finished) return;
       if (reader.messages.length !== 1 || reader.partial > 0) {
         call.sendStatus({
