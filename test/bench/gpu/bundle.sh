@@ -21,6 +21,18 @@ const __filename = __fu(import.meta.url); const __dirname = __dn(__filename);" \
   "check=$root/test/bench/gpu/check.ts" "pod=$root/test/bench/gpu/pod-main.ts" \
   "worker=$root/data-plane/runtime/session-worker.ts" \
   "dataplane=$root/test/bench/dataplane.bench.ts" "lean=$root/test/bench/lean-server.ts"
+# ALT_ROOT=<another checkout>: its pod and session worker too (app/alt), which dataplane.sh runs as
+# the benchmark's `alt` row, so two builds are compared on that machine in the same run.
+if [ -n "${ALT_ROOT:-}" ]; then
+  mkdir -p "$sy/app/alt"
+  "$root/node_modules/.bin/esbuild" --bundle --platform=node --format=esm --target=node20 \
+    --external:onnxruntime-node --log-level=warning --out-extension:.js=.mjs --outdir="$sy/app/alt" \
+    --banner:js="import { createRequire as __cr } from 'node:module'; import { dirname as __dn } from 'node:path'; \
+import { fileURLToPath as __fu } from 'node:url'; const require = __cr(import.meta.url); \
+const __filename = __fu(import.meta.url); const __dirname = __dn(__filename);" \
+    "pod=$ALT_ROOT/test/bench/gpu/pod-main.ts" "worker=$ALT_ROOT/data-plane/runtime/session-worker.ts"
+  cp "$root/node_modules/re2-wasm/build/wasm/re2.wasm" "$sy/app/alt/"
+fi
 # Files bundled modules read beside themselves: kernel/cli/dispatch.ts the package's version and
 # grpc-js its .proto files (both two folders up), re2-wasm its WebAssembly.
 cp "$root/package.json" "$sy/package.json"

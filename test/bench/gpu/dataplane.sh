@@ -17,6 +17,9 @@ node=$work/node
 chmod +x "$node"
 echo "cores: $(nproc); node $("$node" --version); load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 js=$work/sy/app/js
+# A second build's pod (bundle.sh with ALT_ROOT) is the `alt` row.
+alt=$work/sy/app/alt/pod.mjs
+if [ -f "$alt" ]; then export BENCH_ALT_BIN=$alt; fi
 (cd "$js" && BENCH_WINDOWS=${1:-3} BENCH_POD_BIN="$js/pod.mjs" BENCH_LEAN_BIN="$js/lean.mjs" \
   timeout 540 "$node" dataplane.mjs)
 rc=$?
