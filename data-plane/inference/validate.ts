@@ -56,7 +56,7 @@ const NO_OUTPUTS: readonly string[] = Object.freeze([]);
 
 /**
  * maxBatchSize 0: the model runs unbatched and shapes must match the signature in full. Runs for
- * every request, so it allocates nothing beyond its answer while the request is valid: no
+ * every request, so a valid request costs its answer and an empty issue list: no
  * closures, no index map, and a field's path spelled only for an issue.
  */
 export function validateRequest(
@@ -64,14 +64,14 @@ export function validateRequest(
   signature: ModelSignature,
   maxBatchSize: number,
 ): { ok: ValidatedRequest } | { issues: Issue[] } {
-  let issues: Issue[] | undefined;
+  const issues: Issue[] = [];
   const given = req.inputs;
   for (let i = 0; i < given.length; i++) {
     const t = given[i]!;
     if (namedBefore(given, t.name, i))
-      (issues ??= []).push({ path: `inputs[${i}].name`, message: `input ${t.name} is given twice` });
+      issues.push({ path: `inputs[${i}].name`, message: `input ${t.name} is given twice` });
     if (!hasName(signature.inputs, t.name))
-      (issues ??= []).push({
+      issues.push({
         path: `inputs[${i}].name`,
         message: `model has no input ${JSON.stringify(t.name)} (inputs: ${signature.inputs.map((s) => s.name).join(', ')})`,
       });
@@ -81,26 +81,26 @@ export function validateRequest(
   for (const spec of signature.inputs) {
     const i = lastNamed(given, spec.name);
     if (i < 0) {
-      (issues ??= []).push({ path: 'inputs', message: `input ${spec.name} is missing` });
+      issues.push({ path: 'inputs', message: `input ${spec.name} is missing` });
       continue;
     }
     const t = given[i]!;
     if (t.datatype !== spec.datatype) {
-      (issues ??= []).push({
+      issues.push({
         path: `inputs[${i}].datatype`,
         message: `${spec.name} must be ${spec.datatype}, got ${t.datatype}`,
       });
       continue;
     }
     if (!isFixedSize(t.datatype)) {
-      (issues ??= []).push({
+      issues.push({
         path: `inputs[${i}].datatype`,
         message: `${t.datatype} tensors are not served`,
       });
       continue;
     }
     if (t.shape.length !== spec.shape.length) {
-      (issues ??= []).push({
+      issues.push({
         path: `inputs[${i}].shape`,
         message: `${spec.name} must have rank ${spec.shape.length} ([${spec.shape.join(', ')}]), got [${t.shape.join(', ')}]`,
       });
@@ -108,7 +108,7 @@ export function validateRequest(
     }
     const bad = badDimension(t.shape, spec.shape);
     if (bad >= 0) {
-      (issues ??= []).push({
+      issues.push({
         path: `inputs[${i}].shape[${bad}]`,
         message: `${spec.name} must have shape [${spec.shape.join(', ')}], got [${t.shape.join(', ')}]`,
       });
@@ -116,7 +116,7 @@ export function validateRequest(
     }
     const want = elementCount(t.shape) * elementSize(t.datatype);
     if (t.data.byteLength !== want) {
-      (issues ??= []).push({
+      issues.push({
         path: `inputs[${i}].contents`,
         message: `${spec.name} of shape [${t.shape.join(', ')}] ${t.datatype} needs ${want} bytes, got ${t.data.byteLength}`,
       });
@@ -125,12 +125,12 @@ export function validateRequest(
     if (maxBatchSize > 0) {
       const n = t.shape[0]!;
       if (rows !== undefined && n !== rows)
-        (issues ??= []).push({
+        issues.push({
           path: `inputs[${i}].shape[0]`,
           message: `batch size ${n} differs from other inputs' ${rows}`,
         });
       else if (n < 1 || n > maxBatchSize)
-        (issues ??= []).push({
+        issues.push({
           path: `inputs[${i}].shape[0]`,
           message: `batch size must be 1 to ${maxBatchSize}, got ${n}`,
         });
@@ -141,11 +141,11 @@ export function validateRequest(
   const outputs = req.outputs ?? NO_OUTPUTS;
   for (let i = 0; i < outputs.length; i++)
     if (!hasName(signature.outputs, outputs[i]!))
-      (issues ??= []).push({
+      issues.push({
         path: `outputs[${i}].name`,
         message: `model has no output ${JSON.stringify(outputs[i])} (outputs: ${signature.outputs.map((s) => s.name).join(', ')})`,
       });
-  if (issues) return { issues };
+  if (issues.length) return { issues };
   const key = maxBatchSize > 0 ? batchKey(ordered) : '';
   return { ok: { inputs: ordered, rows: maxBatchSize > 0 ? rows! : 1, key, outputs } };
 }
