@@ -136,7 +136,15 @@ function twinList(rand: () => number): EndpointInfo[] {
     const { httpPort: _, ...rest } = e;
     const port = pick([8001, 8002, 9000, 100, e.port]);
     if (!all && rand() < 0.2) return { ...rest, port };
-    return { ...rest, port, httpPort: pick([8080, 8081, 7000, 100, 127, 65_535, 70_000, e.httpPort ?? 1]) };
+    return {
+      ...rest,
+      port,
+      // Now and then a port no encoder takes: the pair must fall back exactly as one at a time.
+      httpPort:
+        rand() < 0.04
+          ? pick([-1, Number.NaN, 1.5])
+          : pick([8080, 8081, 7000, 100, 127, 65_535, 70_000, e.httpPort ?? 1]),
+    };
   });
 }
 
