@@ -45,6 +45,22 @@ describe('h2 wire', () => {
     expect(new MessageReader(100).push(Buffer.from([1, 0, 0, 0, 1, 9]))?.code).toBe(status.INTERNAL);
   });
 
+  it('takes chunks that each hold exactly one message as views, one after another', () => {
+    const r = new MessageReader(100);
+    const a = frame(new Uint8Array([7, 8]));
+    const b = frame(new Uint8Array([]));
+    expect(r.push(a)).toBeUndefined();
+    expect(r.push(b)).toBeUndefined();
+    expect(r.messages.map((m) => [...m])).toEqual([[7, 8], []]);
+    expect(r.messages[0]!.buffer).toBe(a.buffer);
+    expect(r.partial).toBe(0);
+    // A message begun after them is still read across chunks.
+    const c = frame(new Uint8Array([1, 2, 3]));
+    expect(r.push(c.subarray(0, 4))).toBeUndefined();
+    expect(r.push(c.subarray(4))).toBeUndefined();
+    expect(r.messages.map((m) => [...m])).toEqual([[7, 8], [], [1, 2, 3]]);
+  });
+
   it('counts a truncated message as partial', () => {
     const r = new MessageReader(100);
     r.push(frame(new Uint8Array([1, 2, 3])).subarray(0, 6));

@@ -33,6 +33,18 @@ export class MessageReader {
 
   /** Takes a chunk; a status when the stream must end at once (too large, compressed). */
   push(chunk: Buffer): WireStatus | undefined {
+    // The usual unary request: one chunk holding exactly one uncompressed message, taken as a
+    // view without the pending list (two arrays per call otherwise).
+    if (
+      this.pendingBytes === 0 &&
+      chunk.length >= 5 &&
+      chunk[0] === 0 &&
+      chunk.readUInt32BE(1) === chunk.length - 5 &&
+      chunk.length - 5 <= this.maxBytes
+    ) {
+      this.messages.push(chunk.subarray(5));
+      return undefined;
+    }
     this.pending.push(chunk);
     this.pendingBytes += chunk.length;
     for (;;) {
