@@ -226,17 +226,6 @@ export class Batcher {
     this.running++;
     this.runningRequests += jobs.length;
     for (const j of jobs) j.hooks?.dequeued(totalRows, jobs.length);
-    // One promise per run: the answer and the failure settle in the two callbacks of one then().
-    const done = () => {
-      this.running--;
-      this.runningRequests -= jobs.length;
-      this.pump();
-    };
-    const failed = (err: unknown) => {
-      const e = err instanceof Error ? err : new InferenceFailedError(String(err));
-      for (const j of jobs) j.reject(e);
-      done();
-    };
     let run: Promise<RunResult>;
     try {
       const inputs = jobs.length === 1 ? jobs[0]!.inputs : concatRows(jobs.map((j) => j.inputs));
@@ -244,15 +233,33 @@ export class Batcher {
     } catch (err) {
       run = Promise.reject(err);
     }
-    run.then((res) => {
-      try {
-        this.answer(jobs, rows, totalRows, res);
-      } catch (err) {
-        failed(err);
-        return;
-      }
-      done();
-    }, failed);
+    // One promise per run: the answer and the failure settle in the two callbacks of one then().
+    // Unnamed arrows calling methods: a named closure per run also gets its `name` defined when
+    // compiled with keepNames (the bundle is), a property write per run.
+    run.then(
+      (res) => {
+        try {
+          this.answer(jobs, rows, totalRows, res);
+        } catch (err) {
+          this.failed(jobs, err);
+          return;
+        }
+        this.done(jobs);
+      },
+      (err) => this.failed(jobs, err),
+    );
+  }
+
+  private done(jobs: readonly Job[]): void {
+    this.running--;
+    this.runningRequests -= jobs.length;
+    this.pump();
+  }
+
+  private failed(jobs: readonly Job[], err: unknown): void {
+    const e = err instanceof Error ? err : new InferenceFailedError(String(err));
+    for (const j of jobs) j.reject(e);
+    this.done(jobs);
   }
 
   private answer(jobs: readonly Job[], rows: readonly number[], totalRows: number, res: RunResult): void {
