@@ -55,5 +55,6 @@ cp "$(command -v node)" "$stage/node"
 
 mkdir -p "$dest"
 tar -C "$stage" -cf - . | xz -T2 -6 >"$dest/sy.tar.xz"
-cp "$root/test/bench/gpu/driver.sh" "$root/test/bench/gpu/dataplane.sh" "$root/test/bench/gpu/py-time.py" "$root/test/bench/gpu/torch-ref.py" "$dest/"
+gpu=$root/test/bench/gpu
+cp "$gpu/driver.sh" "$gpu/dataplane.sh" "$gpu/unpack.sh" "$gpu/py-time.py" "$gpu/torch-ref.py" "$dest/"
 du -sh "$dest"/*

@@ -10,11 +10,8 @@ out=${OUT:-/tmp/dataplane-out}
 mkdir -p "$out"
 exec > >(tee "$out/dataplane.txt") 2>&1
 work=/tmp/sy-dataplane
-rm -rf "$work" && mkdir -p "$work"
-python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2], filter="data")' \
-  "$here/sy.tar.xz" "$work" || exit 1
-node=$work/node
-chmod +x "$node"
+. "$here/unpack.sh"
+unpack_bundle
 echo "cores: $(nproc); node $("$node" --version); load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 js=$work/sy/app/js
 # A second build's pod (bundle.sh with ALT_ROOT) is the `alt` row.

@@ -36,11 +36,8 @@ echo "CUDA provider library: ${cuda_ep:-none found}"
 
 step unpack
 work=/tmp/sy-gpu-check
-rm -rf "$work" && mkdir -p "$work"
-python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2], filter="data")' \
-  "$here/sy.tar.xz" "$work" || exit 1
-node=$work/node
-chmod +x "$node"
+. "$here/unpack.sh"
+unpack_bundle
 echo "bundled node $("$node" --version)"
 ortdir=$work/sy/node_modules/onnxruntime-node/bin/napi-v6/linux/x64
 # Every folder holding a CUDA runtime, cuBLAS or cuDNN library, so a provider finds them.
