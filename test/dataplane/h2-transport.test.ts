@@ -1,6 +1,8 @@
 // The h2 gRPC transport (data-plane/server/h2) on its own, with handlers written here and real
 // grpc-js clients: metadata both ways (-bin included), statuses with encoded messages,
 // deadlines, cancellation, unknown methods, oversized and compressed requests, streaming.
+
+import type { ServerHttp2Stream } from 'node:http2';
 import { create, toBinary } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,7 +31,24 @@ const MAX = 64 * 1024;
 
 describe('h2 gRPC transport', () => {
   const server = new H2GrpcServer({ maxReceiveBytes: MAX });
-  const seen: { cancelled: string[]; deadline?: Date | number } = { cancelled: [] };
+  const seen: { cancelled: string[]; deadline?: Date | number; calls: H2Call[] } = {
+    cancelled: [],
+    calls: [],
+  };
+  type Listener = (...args: unknown[]) => void;
+  /** The listeners the call and the server put on its stream for it, read while it runs. */
+  const mine = new Map<H2Call, Listener[]>();
+  const streamOf = (call: H2Call) => (call as unknown as { stream: ServerHttp2Stream }).stream;
+  const noteListeners = (call: H2Call) => {
+    const c = call as unknown as { inbound: Listener; ended: Listener; closed: Listener };
+    mine.set(call, [c.inbound, c.ended, c.closed]);
+  };
+  /** How many of them are still on the stream. */
+  const leftOn = (call: H2Call) => {
+    const stream = streamOf(call);
+    const on = [...stream.listeners('data'), ...stream.listeners('end'), ...stream.listeners('close')];
+    return mine.get(call)!.filter((f) => on.includes(f)).length;
+  };
   let address: string;
   let clients: grpc.Client[] = [];
 
@@ -66,15 +85,21 @@ describe('h2 gRPC transport', () => {
       },
       // Never answers: the call ends by deadline or cancellation.
       serverReady: (call: H2Call, _cb: Cb) => {
+        seen.calls.push(call);
+        noteListeners(call);
         seen.deadline = call.getDeadline();
         call.on('cancelled', () => seen.cancelled.push(String(call.metadata.get('x-id')[0])));
       },
       // Answers an already-encoded message, as the pod's raw ModelInfer answers do.
-      modelInfer: (call: H2Call<ModelInferRequest>, cb: Cb) =>
+      modelInfer: (call: H2Call<ModelInferRequest>, cb: Cb) => {
+        seen.calls.push(call);
+        noteListeners(call);
+        expect(leftOn(call)).toBe(3);
         cb(
           null,
           create(ModelInferResponseSchema, { modelName: call.request.modelName, id: call.request.id }),
-        ),
+        );
+      },
     } as unknown as grpc.UntypedServiceImplementation);
     server.addService(serviceDefinition(Health), {
       watch: (call: H2Call) => {
@@ -175,6 +200,30 @@ describe('h2 gRPC transport', () => {
     expect(err.code).toBe(grpc.status.CANCELLED);
     await expect.poll(() => seen.cancelled).toContain('cancel');
     expect(seen.deadline).toBe(Number.POSITIVE_INFINITY);
+    // A cancelled call leaves nothing of its own on its stream either.
+    expect(leftOn(seen.calls.at(-1)!)).toBe(0);
+  });
+
+  it('takes the call off its stream once it has answered, so the call dies young', async () => {
+    const c = client(serviceDefinition(GRPCInferenceService));
+    const before = seen.calls.length;
+    const res = await new Promise<unknown>((resolve, reject) =>
+      c.modelInfer!(
+        create(ModelInferRequestSchema, {
+          modelName: 'm',
+          id: 'detach',
+          rawInputContents: [new Uint8Array(8)],
+        }),
+        new grpc.Metadata(),
+        {},
+        (e, r) => (e ? reject(e) : resolve(r)),
+      ),
+    );
+    expect((res as { id: string }).id).toBe('detach');
+    expect(seen.calls.length).toBe(before + 1);
+    // The server's request listeners and the call's close listener all reach the call (and through
+    // it the request and the handler's state), which would live as long as Node keeps the stream.
+    expect(leftOn(seen.calls.at(-1)!)).toBe(0);
   });
 
   it('answers UNIMPLEMENTED for a method it does not serve', async () => {
@@ -205,6 +254,8 @@ describe('h2 gRPC transport', () => {
       );
     const big = await infer(MAX + 1);
     expect(big.e?.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+    // Refused while the request was still arriving: the rest is read and dropped by the one shared
+    // listener, not by the call's.
     const ok = await infer(MAX - 100);
     expect(ok.e).toBeNull();
     expect((ok.r as { id: string }).id).toBe(String(MAX - 100));

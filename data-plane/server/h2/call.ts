@@ -10,6 +10,12 @@ import type { TLSSocket } from 'node:tls';
 import { Metadata, status } from '@grpc/grpc-js';
 import { encodeGrpcMessage, frame, type WireStatus } from './wire.js';
 
+/**
+ * A stream's errors end it (its 'close' follows), and data after a call's status is dropped: one
+ * listener for all, not a closure per call.
+ */
+export function ignore(): void {}
+
 const GRPC_HEADERS = { ':status': 200, 'content-type': 'application/grpc' } as const;
 
 /** Request headers that are the transport's, not the call's metadata (as grpc-js drops them). */
@@ -69,6 +75,8 @@ export class H2Call<Req = unknown> extends EventEmitter {
   private headersSent = false;
   private done = false;
   private timer: NodeJS.Timeout | undefined;
+  private inbound: ((chunk: Buffer) => void) | undefined;
+  private ended: (() => void) | undefined;
   private md: Metadata | undefined;
   /** Trailers added by the handler without a Metadata (binaryTrailer). */
   private extra: http2.OutgoingHttpHeaders | undefined;
@@ -88,11 +96,45 @@ export class H2Call<Req = unknown> extends EventEmitter {
     }
     // `on`, not `once`, here and below: each event comes once per stream, and a once wrapper is
     // two more objects per call.
-    stream.on('close', () => {
-      if (this.done) return;
-      this.done = true;
-      this.cancel();
-    });
+    stream.on('close', this.closed);
+  }
+
+  private readonly closed = (): void => {
+    if (this.done) return;
+    this.done = true;
+    this.detach();
+    this.cancel();
+  };
+
+  /**
+   * Reads the request: `onData` and `onEnd` listen on the stream until the call ends. The server's
+   * listeners reach the call, its request and the handler's state, so they go with the call's
+   * own (detach).
+   */
+  receive(onData: (chunk: Buffer) => void, onEnd: () => void): void {
+    this.inbound = onData;
+    this.ended = onEnd;
+    this.stream.on('data', onData);
+    this.stream.on('end', onEnd);
+  }
+
+  /**
+   * Takes the call's listeners off its stream once it has ended. A finished HTTP/2 stream
+   * survives the young generation's next collections, and with it everything its listeners
+   * reach; left on, they kept each call's request and handler state alive that long, so most of
+   * it was copied and promoted instead of dying young (docs/DATAPLANE.md, "Where the rest goes at
+   * c=16 and 64"). Data a client still sends after the status is read and dropped, as before.
+   */
+  private detach(): void {
+    const stream = this.stream;
+    stream.off('close', this.closed);
+    if (this.ended) stream.off('end', this.ended);
+    if (this.inbound) {
+      stream.off('data', this.inbound);
+      if (!stream.readableEnded) stream.on('data', ignore);
+    }
+    this.inbound = undefined;
+    this.ended = undefined;
   }
 
   /**
@@ -194,6 +236,7 @@ export class H2Call<Req = unknown> extends EventEmitter {
     if (this.done) return;
     this.done = true;
     if (this.timer) clearTimeout(this.timer);
+    this.detach();
     const stream = this.stream;
     if (stream.destroyed || stream.closed) return;
     // One object, filled in place (toHttp2Headers returns a fresh one): spreads copied it thrice.

@@ -12,12 +12,9 @@ import {
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import type { KeepaliveOptions } from '../keepalive-options.js';
-import { H2Call } from './call.js';
+import { H2Call, ignore } from './call.js';
 import { keepAlive } from './keepalive.js';
 import { encodeGrpcMessage, MessageReader, parseTimeout } from './wire.js';
-
-// A stream's errors end it (its 'close' follows); one listener for all, not a closure per call.
-function ignore(): void {}
 
 /** A method the h2 transport cannot serve (client or bidi streaming). */
 export class H2UnsupportedMethodError extends Error {
@@ -169,35 +166,37 @@ export class H2GrpcServer {
     const { def, handler } = route;
     const call = new H2Call(stream, headers, deadline, def.responseSerialize as (v: unknown) => Buffer);
     const reader = new MessageReader(this.opts.maxReceiveBytes);
-    stream.on('data', (chunk: Buffer) => {
-      if (call.finished) return;
-      const refused = reader.push(chunk);
-      if (refused) call.sendStatus(refused);
-    });
-    stream.on('end', () => {
-      if (call.finished) return;
-      if (reader.messages.length !== 1 || reader.partial > 0) {
-        call.sendStatus({
-          code: status.INTERNAL,
-          details: `expected one request message, got ${reader.messages.length}${reader.partial ? ' and a truncated one' : ''}`,
-        });
-        return;
-      }
-      try {
-        call.request = def.requestDeserialize(reader.messages[0]!);
-      } catch (err) {
-        call.sendStatus({
-          code: status.INTERNAL,
-          details: `Error deserializing request: ${(err as Error).message}`,
-        });
-        return;
-      }
-      try {
-        if (def.responseStream) handler(call);
-        else handler(call, (err, value, trailer) => call.answer(err, value, trailer));
-      } catch (err) {
-        call.sendStatus({ code: status.UNKNOWN, details: (err as Error).message });
-      }
-    });
+    call.receive(
+      (chunk: Buffer) => {
+        if (call.finished) return;
+        const refused = reader.push(chunk);
+        if (refused) call.sendStatus(refused);
+      },
+      () => {
+        if (call.finished) return;
+        if (reader.messages.length !== 1 || reader.partial > 0) {
+          call.sendStatus({
+            code: status.INTERNAL,
+            details: `expected one request message, got ${reader.messages.length}${reader.partial ? ' and a truncated one' : ''}`,
+          });
+          return;
+        }
+        try {
+          call.request = def.requestDeserialize(reader.messages[0]!);
+        } catch (err) {
+          call.sendStatus({
+            code: status.INTERNAL,
+            details: `Error deserializing request: ${(err as Error).message}`,
+          });
+          return;
+        }
+        try {
+          if (def.responseStream) handler(call);
+          else handler(call, (err, value, trailer) => call.answer(err, value, trailer));
+        } catch (err) {
+          call.sendStatus({ code: status.UNKNOWN, details: (err as Error).message });
+        }
+      },
+    );
   }
 }
