@@ -151,10 +151,6 @@ export class H2Call<Req = unknown> extends EventEmitter {
     return super.emit(event, ...args);
   }
 
-  get finished(): boolean {
-    return this.done;
-  }
-
   /**
    * The call's metadata as grpc-js gives it, built on first use: most calls read one header at
    * most (rawHeader), and building every header's Metadata entry was a few percent of a small call.

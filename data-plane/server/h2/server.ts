@@ -167,13 +167,12 @@ export class H2GrpcServer {
     const call = new H2Call(stream, headers, deadline, def.responseSerialize as (v: unknown) => Buffer);
     const reader = new MessageReader(this.opts.maxReceiveBytes);
     call.receive(
+      // The call takes both off the stream when it ends (H2Call.detach): neither runs after that.
       (chunk: Buffer) => {
-        if (call.finished) return;
         const refused = reader.push(chunk);
         if (refused) call.sendStatus(refused);
       },
       () => {
-        if (call.finished) return;
         if (reader.messages.length !== 1 || reader.partial > 0) {
           call.sendStatus({
             code: status.INTERNAL,
